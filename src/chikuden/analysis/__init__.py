@@ -1,0 +1,1 @@
+"""Analyses on top of the model: provenance, batches, sensitivity."""

@@ -1,0 +1,167 @@
+"""Declarations of the model's public outputs: indicators, series, per-row values and charts.
+
+One YAML file per domain in ``chikuden/data/indicators/``::
+
+    indicators:
+      market.global_demand_2030:
+        unit: GWh
+        year: 2030
+        clause: P1            # the proposal clause the figure serves
+        label_en: Global battery demand in 2030
+        label_ja: 2030年の世界の蓄電池需要
+    series:
+      market.demand_ev_gwh: {unit: GWh, label_en: ..., label_ja: ...}
+    rows:
+      finance.project_subsidy_jpy: {table: capacity.plants, unit: JPY, label_en: ..., label_ja: ...}
+    charts:
+      - id: market-demand
+        kind: area            # line | area | bar
+        title_en: ...
+        title_ja: ...
+        series: [market.demand_ev_gwh, ...]
+        targets: [market.global_demand_2030]   # optional indicators drawn as markers
+    section:
+      title_en: Market
+      title_ja: 市場
+      intro_en: ...
+      intro_ja: ...
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+
+@dataclass(frozen=True)
+class Output:
+    """One declared output (indicator, series or row value)."""
+
+    key: str
+    kind: str  # "indicator", "series", "rows"
+    unit: str
+    label_en: str
+    label_ja: str
+    year: int | None = None
+    clause: str | None = None
+    description_en: str = ""
+    description_ja: str = ""
+    table: str | None = None
+    sources: tuple[str, ...] = ()
+
+    @property
+    def domain(self) -> str:
+        return self.key.split(".", 1)[0]
+
+    def label(self, lang: str) -> str:
+        return self.label_ja if lang == "ja" else self.label_en
+
+
+@dataclass(frozen=True)
+class Chart:
+    id: str
+    kind: str
+    title_en: str
+    title_ja: str
+    series: tuple[str, ...]
+    targets: tuple[str, ...] = ()
+    unit: str = ""
+
+    def title(self, lang: str) -> str:
+        return self.title_ja if lang == "ja" else self.title_en
+
+
+@dataclass(frozen=True)
+class Section:
+    domain: str
+    order: int
+    title_en: str
+    title_ja: str
+    intro_en: str = ""
+    intro_ja: str = ""
+    charts: tuple[Chart, ...] = ()
+    outputs: tuple[str, ...] = field(default_factory=tuple)
+
+    def title(self, lang: str) -> str:
+        return self.title_ja if lang == "ja" else self.title_en
+
+    def intro(self, lang: str) -> str:
+        return self.intro_ja if lang == "ja" else self.intro_en
+
+
+def _output(key: str, kind: str, spec: dict[str, Any]) -> Output:
+    missing = [f for f in ("unit", "label_en", "label_ja") if f not in spec]
+    if missing:
+        raise RuntimeError(f"output {key}: missing {', '.join(missing)}")
+    return Output(
+        key=key,
+        kind=kind,
+        unit=str(spec["unit"]),
+        label_en=str(spec["label_en"]),
+        label_ja=str(spec["label_ja"]),
+        year=int(spec["year"]) if spec.get("year") is not None else None,
+        clause=str(spec["clause"]) if spec.get("clause") else None,
+        description_en=str(spec.get("description_en", "")),
+        description_ja=str(spec.get("description_ja", "")),
+        table=str(spec["table"]) if spec.get("table") else None,
+        sources=tuple(spec.get("sources", ())),
+    )
+
+
+@cache
+def _load() -> tuple[dict[str, Output], tuple[Section, ...]]:
+    folder = resources.files("chikuden.data").joinpath("indicators")
+    outputs: dict[str, Output] = {}
+    sections: list[Section] = []
+    for entry in sorted(folder.iterdir(), key=lambda p: p.name):
+        if not entry.name.endswith(".yaml"):
+            continue
+        doc: dict[str, Any] = yaml.safe_load(entry.read_text(encoding="utf-8")) or {}
+        keys: list[str] = []
+        for kind, group in (("indicator", "indicators"), ("series", "series"), ("rows", "rows")):
+            for key, spec in (doc.get(group) or {}).items():
+                if key in outputs:
+                    raise RuntimeError(f"{entry.name}: output {key} declared twice")
+                outputs[key] = _output(key, kind, spec)
+                keys.append(key)
+        sec = doc.get("section") or {}
+        charts = tuple(
+            Chart(
+                id=str(c["id"]),
+                kind=str(c.get("kind", "line")),
+                title_en=str(c["title_en"]),
+                title_ja=str(c["title_ja"]),
+                series=tuple(c["series"]),
+                targets=tuple(c.get("targets", ())),
+                unit=str(c.get("unit", "")),
+            )
+            for c in doc.get("charts") or ()
+        )
+        sections.append(
+            Section(
+                domain=entry.name[:-5].split("-", 1)[-1],
+                order=int(sec.get("order", 100)),
+                title_en=str(sec.get("title_en", entry.name)),
+                title_ja=str(sec.get("title_ja", entry.name)),
+                intro_en=str(sec.get("intro_en", "")),
+                intro_ja=str(sec.get("intro_ja", "")),
+                charts=charts,
+                outputs=tuple(keys),
+            )
+        )
+    sections.sort(key=lambda s: s.order)
+    return outputs, tuple(sections)
+
+
+def outputs() -> dict[str, Output]:
+    """Every declared output, keyed by its dotted key."""
+    return _load()[0]
+
+
+def sections() -> tuple[Section, ...]:
+    """Report sections in order, one per domain file."""
+    return _load()[1]

@@ -1,0 +1,96 @@
+"""Global battery demand by segment, and the capacity Japan's share target implies (P1).
+
+Equations (years y on the horizon, arrays with a leading scenario axis):
+
+- total demand grows at a constant rate from the base year to 2030 and at
+  ``g`` per year after 2030::
+
+      D(y) = D_2021 * (D_2030 / D_2021) ** ((y - 2021) / 9)     for y <= 2030
+      D(y) = D_2030 * (1 + g) ** (y - 2030)                       for y >  2030
+
+- segments: ``stationary = s(y) D``, ``other = o(y) D``, ``ev = D - stationary - other``;
+- required capacity of Japanese firms: ``C_JP(y) = share * D(y) / utilisation``; in Japan:
+  ``C_dom(y) = C_JP(y) * domestic_fraction``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from chikuden.horizon import YEARS, year_index
+from chikuden.model.outputs import Outputs
+from chikuden.parameters.params import Params
+
+BASE_YEAR = 2021
+TARGET_YEAR = 2030
+
+
+def total_demand(
+    base_gwh: np.ndarray, d2030_gwh: np.ndarray, growth_after: np.ndarray
+) -> np.ndarray:
+    """Global demand per year [GWh], shape ``(k, years)``.
+
+    base_gwh : demand in 2021 [GWh], shape ``(k,)``
+    d2030_gwh : demand in 2030 [GWh], shape ``(k,)``
+    growth_after : growth per year after 2030 [share per year], shape ``(k,)``
+    """
+    base = base_gwh[:, None]
+    d30 = d2030_gwh[:, None]
+    t = (YEARS[None, :] - BASE_YEAR) / (TARGET_YEAR - BASE_YEAR)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(base > 0, d30 / np.where(base > 0, base, 1.0), 0.0)
+        before = np.where(base > 0, base * ratio**t, d30 * (YEARS[None, :] >= TARGET_YEAR))
+    after = d30 * (1.0 + growth_after[:, None]) ** (YEARS[None, :] - TARGET_YEAR)
+    return np.where(YEARS[None, :] <= TARGET_YEAR, before, after)
+
+
+def segment_demand(
+    total: np.ndarray, stationary_share: np.ndarray, other_share: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Split total demand [GWh] into EV, stationary and other [GWh].
+
+    The EV segment is the remainder; shares that add to more than 1 leave it at 0 and scale
+    the other two down proportionally so the segments always add up to the total.
+    """
+    both = stationary_share + other_share
+    scale = np.where(both > 1.0, 1.0 / np.maximum(both, 1e-300), 1.0)
+    stationary = total * stationary_share * scale
+    other = total * other_share * scale
+    return total - stationary - other, stationary, other
+
+
+def required_capacity(
+    demand: np.ndarray, share: np.ndarray, utilisation: np.ndarray, domestic_fraction: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Capacity Japanese firms need worldwide and in Japan [GWh] at a market share."""
+    global_cap = share[:, None] * demand / utilisation[:, None]
+    return global_cap, global_cap * domestic_fraction[:, None]
+
+
+def step(p: Params, out: Outputs) -> None:
+    total = total_demand(
+        p["market.demand_base_gwh"], p["market.demand_2030_gwh"], p["market.growth_after_2030_share"]
+    )
+    ev, stationary, other = segment_demand(
+        total, p["market.stationary_share"], p["market.other_share"]
+    )
+    jp_global, jp_domestic = required_capacity(
+        total,
+        p["targets.japan_share_2030"],
+        p["targets.capacity_utilisation_share"],
+        p["targets.domestic_fraction_share"],
+    )
+    i30 = year_index(TARGET_YEAR)
+    out.serie("market.demand_total_gwh", total)
+    out.serie("market.demand_ev_gwh", ev)
+    out.serie("market.demand_stationary_gwh", stationary)
+    out.serie("market.demand_other_gwh", other)
+    out.serie("targets.japan_global_required_gwh", jp_global)
+    out.serie("targets.domestic_required_gwh", jp_domestic)
+    out.indicator("market.global_demand_2030", total[:, i30])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out.indicator("market.growth_2030_vs_2021", total[:, i30] / total[:, 0])
+    out.indicator("market.global_demand_2040", total[:, -1])
+    out.indicator("targets.japan_share_2030", p["targets.japan_share_2030"])
+    out.indicator("targets.japan_global_capacity_2030", jp_global[:, i30])
+    out.indicator("targets.domestic_capacity_2030", jp_domestic[:, i30])

@@ -1,0 +1,449 @@
+"""Parameter declaration tables: one CSV per domain in ``chikuden/data/parameters/``.
+
+Columns: ``name, kind, unit, default, min, max, description_en, description_ja, source, note``.
+
+- ``kind`` is ``scalar`` (one number), ``path`` (a number per year, given as ``year:value``
+  points joined by ``;`` and interpolated linearly, flat outside the points) or
+  ``table:<schema>`` (rows of a data table whose columns ``data/tables/schemas.yaml`` declares;
+  the default names a bundled table in ``data/tables/<name>.csv``).
+- ``unit`` follows the suffix grammar of the architecture note; ``year`` values are integers
+  and ``flag`` values are 0 or 1.
+- ``source`` is one or more bibliography keys joined by ``;``.
+
+The same table drives validation, ``chikuden params``, the provenance of results and the
+sample space of batch runs.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+
+from chikuden.errors import ParameterError, did_you_mean
+from chikuden.horizon import FIRST_YEAR, LAST_YEAR, N_YEARS, YEARS
+from chikuden.parameters.sources import resolve_source, split_sources
+
+INTEGER_UNITS = frozenset({"year", "flag", "count"})
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a table schema."""
+
+    name: str
+    type: str  # "str", "float", "int", "sources"
+    unit: str = ""
+    min: float = -math.inf
+    max: float = math.inf
+    allowed: tuple[str, ...] = ()
+    required: bool = True
+    default: Any = None
+    description_en: str = ""
+    description_ja: str = ""
+
+
+@dataclass(frozen=True)
+class TableSchema:
+    """The columns a kind of table has."""
+
+    name: str
+    columns: dict[str, Column]
+    description_en: str = ""
+    description_ja: str = ""
+
+    @property
+    def numeric(self) -> list[str]:
+        return [c.name for c in self.columns.values() if c.type in ("float", "int")]
+
+
+@dataclass(frozen=True)
+class Table:
+    """Validated rows of a table parameter, with where they came from."""
+
+    schema: TableSchema
+    label: str
+    rows: tuple[dict[str, Any], ...]
+
+    def column(self, name: str) -> np.ndarray:
+        """One numeric column as a float array [column unit]."""
+        return np.array([float(r[name]) for r in self.rows], dtype=float)
+
+    def strings(self, name: str) -> list[str]:
+        return [str(r[name]) for r in self.rows]
+
+    def sources(self) -> set[str]:
+        out: set[str] = set()
+        for r in self.rows:
+            out.update(r.get("source", ()))
+        return out
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Table) and self.rows == other.rows
+
+    def __hash__(self) -> int:
+        return hash((self.label, len(self.rows)))
+
+
+@dataclass(frozen=True)
+class Declaration:
+    """One declared parameter."""
+
+    name: str
+    kind: str
+    unit: str
+    default: Any
+    min: float
+    max: float
+    description_en: str
+    description_ja: str
+    source: tuple[str, ...]
+    note: str = ""
+    schema: TableSchema | None = field(default=None, compare=False)
+
+    @property
+    def domain(self) -> str:
+        return self.name.split(".", 1)[0]
+
+    @property
+    def integer(self) -> bool:
+        return self.unit in INTEGER_UNITS
+
+    @property
+    def range_text(self) -> str:
+        lo = _fmt(self.min)
+        hi = _fmt(self.max)
+        return f"{lo}..{hi}"
+
+    def default_text(self) -> str:
+        if self.kind == "scalar":
+            return _fmt(float(self.default))
+        if self.kind == "path":
+            return "; ".join(f"{y}: {_fmt(v)}" for y, v in self.default_points)
+        return str(self.default.label)
+
+    @property
+    def default_points(self) -> list[tuple[int, float]]:
+        return list(self._points)
+
+    _points: tuple[tuple[int, float], ...] = ()
+
+    def validate(self, raw: Any, where: str = "", base_dir: Path | None = None) -> Any:
+        """Check ``raw`` and return it normalised (float, year array, or :class:`Table`)."""
+        if self.kind == "scalar":
+            return self._scalar(raw, where)
+        if self.kind == "path":
+            return self._path(raw, where)
+        return self._table(raw, where, base_dir)
+
+    # -- scalar -----------------------------------------------------------------------------
+    def _what(self) -> str:
+        return f"{self.range_text} [{self.unit}]"
+
+    def _scalar(self, raw: Any, where: str, label: str | None = None) -> float:
+        label = label or self.name
+        value = _number(raw, label, self._what(), where)
+        self._check_range(value, label, where)
+        return value
+
+    def _check_range(self, value: float, label: str, where: str) -> None:
+        if not math.isfinite(value):
+            raise ParameterError(f"{_at(where)}{label} = {value!r} is not a finite number")
+        if not self.min <= value <= self.max:
+            hint = "a share is a fraction between 0 and 1" if self.unit == "share" else ""
+            raise ParameterError(
+                f"{_at(where)}{label} = {_fmt(value)} is outside the allowed range "
+                f"{self._what()}; use a value in that range{'; ' + hint if hint else ''}"
+            )
+        if self.integer and value != int(value):
+            raise ParameterError(
+                f"{_at(where)}{label} = {_fmt(value)} must be a whole number [{self.unit}]"
+            )
+
+    # -- path -------------------------------------------------------------------------------
+    def _path(self, raw: Any, where: str) -> np.ndarray:
+        if isinstance(raw, str):
+            raw = parse_points(raw, self.name, where)
+        if isinstance(raw, int | float) and not isinstance(raw, bool):
+            value = self._scalar(raw, where)
+            return np.full(N_YEARS, value)
+        if isinstance(raw, list):
+            if len(raw) != N_YEARS:
+                raise ParameterError(
+                    f"{_at(where)}{self.name}: a list needs one value per year "
+                    f"{FIRST_YEAR}..{LAST_YEAR} ({N_YEARS} values), got {len(raw)}; "
+                    "or give year: value points"
+                )
+            return np.array(
+                [self._scalar(v, where, f"{self.name}[{y}]") for y, v in zip(YEARS, raw, strict=True)]
+            )
+        if isinstance(raw, dict):
+            if not raw:
+                raise ParameterError(f"{_at(where)}{self.name}: no year: value points given")
+            points: list[tuple[int, float]] = []
+            for key, val in raw.items():
+                year = _number(key, f"{self.name} year", f"{FIRST_YEAR}..{LAST_YEAR}", where)
+                if year != int(year) or not FIRST_YEAR <= year <= LAST_YEAR:
+                    raise ParameterError(
+                        f"{_at(where)}{self.name}: year {key!r} is outside the horizon "
+                        f"{FIRST_YEAR}..{LAST_YEAR}; give points for years in that range"
+                    )
+                points.append((int(year), self._scalar(val, where, f"{self.name}[{int(year)}]")))
+            points.sort()
+            xs = np.array([p[0] for p in points], dtype=float)
+            ys = np.array([p[1] for p in points], dtype=float)
+            return np.interp(YEARS, xs, ys)
+        raise ParameterError(
+            f"{_at(where)}{self.name} = {raw!r}: expected a number, year: value points "
+            f"or {N_YEARS} yearly values [{self.unit}]"
+        )
+
+    # -- table ------------------------------------------------------------------------------
+    def _table(self, raw: Any, where: str, base_dir: Path | None) -> Table:
+        assert self.schema is not None
+        if isinstance(raw, Table):
+            return raw
+        if isinstance(raw, str):
+            raw = {"table": raw}
+        if not isinstance(raw, dict):
+            raise ParameterError(
+                f"{_at(where)}{self.name}: expected a bundled table name, "
+                "{table: NAME}, {csv: PATH} or {rows: [...]}"
+            )
+        if "table" in raw:
+            name = str(raw["table"])
+            rows, label = bundled_table_rows(name, self.name, where), name
+        elif "csv" in raw:
+            path = Path(str(raw["csv"]))
+            if base_dir is not None and not path.is_absolute():
+                path = base_dir / path
+            if not path.is_file():
+                raise ParameterError(f"{_at(where)}{self.name}: CSV file {str(path)!r} not found")
+            rows, label = _read_csv_rows(path.read_text(encoding="utf-8")), path.name
+        elif "rows" in raw and isinstance(raw["rows"], list):
+            rows, label = [dict(r) for r in raw["rows"]], "inline rows"
+        else:
+            raise ParameterError(
+                f"{_at(where)}{self.name}: expected one of table, csv or rows; got keys "
+                f"{sorted(raw)}"
+            )
+        return validate_rows(self.schema, rows, label, f"{_at(where)}{self.name}")
+
+
+def _at(where: str) -> str:
+    return f"{where}: " if where else ""
+
+
+def _fmt(x: float) -> str:
+    if math.isinf(x):
+        return "-inf" if x < 0 else "inf"
+    if float(x).is_integer() and abs(x) < 1e16:
+        return f"{int(x)}"
+    return f"{x:.6g}"
+
+
+def _number(raw: Any, label: str, allowed: str, where: str) -> float:
+    if isinstance(raw, bool) or raw is None:
+        raise ParameterError(
+            f"{_at(where)}{label} = {raw!r} is not a number; expected a number in {allowed}"
+        )
+    if isinstance(raw, int | float):
+        return float(raw)
+    if isinstance(raw, str):
+        try:
+            return float(raw.replace("_", ""))
+        except ValueError:
+            pass
+    raise ParameterError(
+        f"{_at(where)}{label} = {raw!r} is not a number; expected a number in {allowed}"
+    )
+
+
+def parse_points(text: str, name: str, where: str = "") -> dict[int, float] | float:
+    """Parse ``"2021:300;2030:3000"`` (or a single number) into path points."""
+    text = text.strip()
+    if ":" not in text:
+        return _number(text, name, "a number", where)
+    points: dict[int, float] = {}
+    for part in text.split(";"):
+        if not part.strip():
+            continue
+        year, _, value = part.partition(":")
+        points[int(_number(year, f"{name} year", "a year", where))] = _number(
+            value, name, "a number", where
+        )
+    return points
+
+
+def _read_csv_rows(text: str) -> list[dict[str, Any]]:
+    lines = [ln for ln in text.splitlines() if not ln.lstrip().startswith("#")]
+    return [dict(r) for r in csv.DictReader(io.StringIO("\n".join(lines)))]
+
+
+@cache
+def bundled_table_names() -> tuple[str, ...]:
+    folder = resources.files("chikuden.data").joinpath("tables")
+    return tuple(
+        sorted(p.name[:-4] for p in folder.iterdir() if p.name.endswith(".csv"))
+    )
+
+
+def bundled_table_rows(name: str, param: str, where: str = "") -> list[dict[str, Any]]:
+    names = bundled_table_names()
+    if name not in names:
+        raise ParameterError(
+            f"{_at(where)}{param}: unknown bundled table {name!r}{did_you_mean(name, names)}; "
+            f"bundled: {', '.join(names)}"
+        )
+    text = resources.files("chikuden.data").joinpath("tables", f"{name}.csv").read_text("utf-8")
+    return _read_csv_rows(text)
+
+
+def validate_rows(
+    schema: TableSchema, rows: list[dict[str, Any]], label: str, where: str
+) -> Table:
+    """Check every row of a table against its schema; the error names row and column."""
+    out: list[dict[str, Any]] = []
+    unknown_cols = set().union(*(r.keys() for r in rows)) - set(schema.columns) if rows else set()
+    if unknown_cols:
+        col = sorted(unknown_cols)[0]
+        raise ParameterError(
+            f"{where}: unknown column {col!r}{did_you_mean(col, schema.columns)}; "
+            f"columns of a {schema.name} table: {', '.join(schema.columns)}"
+        )
+    for i, row in enumerate(rows, start=1):
+        ident = row.get("id") or f"#{i}"
+        clean: dict[str, Any] = {}
+        for col in schema.columns.values():
+            cell = row.get(col.name)
+            here = f"{where} row {i} ({ident}) column {col.name}"
+            if cell is None or (isinstance(cell, str) and not cell.strip()):
+                if col.required:
+                    raise ParameterError(f"{here} is empty; fill it in [{col.unit or col.type}]")
+                cell = col.default
+            if col.type in ("float", "int"):
+                value = _number(cell, here, f"{_fmt(col.min)}..{_fmt(col.max)} [{col.unit}]", "")
+                if not (math.isfinite(value) and col.min <= value <= col.max):
+                    raise ParameterError(
+                        f"{here} = {_fmt(value)} is outside {_fmt(col.min)}..{_fmt(col.max)} "
+                        f"[{col.unit}]; correct the row"
+                    )
+                if col.type == "int" and value != int(value):
+                    raise ParameterError(f"{here} = {_fmt(value)} must be a whole number")
+                clean[col.name] = int(value) if col.type == "int" else value
+            elif col.type == "sources":
+                keys = split_sources(str(cell)) if isinstance(cell, str) else tuple(cell or ())
+                for key in keys:
+                    resolve_source(key, here)
+                clean[col.name] = keys
+            else:
+                text = str(cell).strip()
+                if col.allowed and text not in col.allowed:
+                    raise ParameterError(
+                        f"{here} = {text!r} is not allowed{did_you_mean(text, col.allowed)}; "
+                        f"allowed: {', '.join(col.allowed)}"
+                    )
+                clean[col.name] = text
+        out.append(clean)
+    return Table(schema=schema, label=label, rows=tuple(out))
+
+
+@cache
+def table_schemas() -> dict[str, TableSchema]:
+    """Schemas of table parameters, from ``data/tables/schemas.yaml``."""
+    text = resources.files("chikuden.data").joinpath("tables", "schemas.yaml").read_text("utf-8")
+    raw: dict[str, dict[str, Any]] = yaml.safe_load(text)
+    out: dict[str, TableSchema] = {}
+    for name, spec in raw.items():
+        cols: dict[str, Column] = {}
+        for cname, c in spec["columns"].items():
+            cols[cname] = Column(
+                name=cname,
+                type=str(c.get("type", "str")),
+                unit=str(c.get("unit", "")),
+                min=float(c.get("min", -math.inf)),
+                max=float(c.get("max", math.inf)),
+                allowed=tuple(str(a) for a in c.get("allowed", ())),
+                required=bool(c.get("required", True)),
+                default=c.get("default"),
+                description_en=str(c.get("description_en", "")),
+                description_ja=str(c.get("description_ja", "")),
+            )
+        out[name] = TableSchema(
+            name=name,
+            columns=cols,
+            description_en=str(spec.get("description_en", "")),
+            description_ja=str(spec.get("description_ja", "")),
+        )
+    return out
+
+
+def _float_or(text: str, fallback: float) -> float:
+    text = text.strip()
+    return float(text) if text else fallback
+
+
+@cache
+def declarations() -> dict[str, Declaration]:
+    """Every declared parameter, keyed by its dotted name, in file order."""
+    folder = resources.files("chikuden.data").joinpath("parameters")
+    out: dict[str, Declaration] = {}
+    schemas = table_schemas()
+    for entry in sorted(folder.iterdir(), key=lambda p: p.name):
+        if not entry.name.endswith(".csv"):
+            continue
+        for row in _read_csv_rows(entry.read_text(encoding="utf-8")):
+            name = row["name"].strip()
+            where = f"{entry.name}: {name}"
+            if name in out:
+                raise RuntimeError(f"{where}: declared twice")
+            kind = row["kind"].strip()
+            unit = row["unit"].strip()
+            lo = _float_or(row.get("min", ""), -math.inf)
+            hi = _float_or(row.get("max", ""), math.inf)
+            if unit == "share":
+                lo, hi = max(lo, 0.0), min(hi, 1.0)
+            sources = split_sources(row["source"])
+            for key in sources:
+                resolve_source(key, where)
+            if not sources:
+                raise RuntimeError(f"{where}: a default needs a source")
+            schema = None
+            points: tuple[tuple[int, float], ...] = ()
+            if kind.startswith("table:"):
+                schema = schemas[kind.split(":", 1)[1]]
+            elif kind not in ("scalar", "path"):
+                raise RuntimeError(f"{where}: unknown kind {kind!r}")
+            decl = Declaration(
+                name=name,
+                kind="table" if schema else kind,
+                unit=unit,
+                default=None,
+                min=lo,
+                max=hi,
+                description_en=row["description_en"].strip(),
+                description_ja=row["description_ja"].strip(),
+                source=sources,
+                note=row.get("note", "").strip(),
+                schema=schema,
+            )
+            raw_default: Any = row["default"].strip()
+            if kind == "path":
+                parsed = parse_points(raw_default, name, where)
+                if isinstance(parsed, dict):
+                    points = tuple(sorted(parsed.items()))
+                else:
+                    points = ((FIRST_YEAR, parsed),)
+            default = decl.validate(raw_default, where)
+            object.__setattr__(decl, "default", default)
+            object.__setattr__(decl, "_points", points)
+            out[name] = decl
+    return out

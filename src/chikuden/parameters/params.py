@@ -1,0 +1,154 @@
+"""The arrays the model reads: every parameter stacked over a leading scenario axis.
+
+A parameter that has the same value in every scenario of a batch is stored once, with a
+leading axis of length 1, and numpy broadcasting does the rest. That keeps a batch of 100,000
+scenarios that vary a handful of parameters cheap: the model only does per-scenario work where
+scenarios differ.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from chikuden.errors import ParameterError, did_you_mean
+from chikuden.parameters.declarations import Declaration, Table, declarations
+from chikuden.parameters.scenario import Scenario
+
+
+@dataclass(frozen=True)
+class TableArrays:
+    """Numeric columns of a table parameter, shape ``(k, rows)`` with ``k`` 1 or n."""
+
+    columns: dict[str, np.ndarray]
+    valid: np.ndarray  # 1.0 for a real row, 0.0 for padding
+
+    def __getitem__(self, column: str) -> np.ndarray:
+        return self.columns[column]
+
+
+class Params:
+    """Validated parameter values as arrays over scenarios (first axis)."""
+
+    def __init__(
+        self,
+        n: int,
+        arrays: dict[str, np.ndarray],
+        tables: dict[str, TableArrays],
+        table_values: dict[str, list[Table]],
+        names: list[str],
+    ) -> None:
+        self.n = n
+        self.arrays = arrays
+        self.tables = tables
+        self.table_values = table_values
+        self.names = names
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return self.arrays[name]
+
+    def table(self, name: str) -> TableArrays:
+        return self.tables[name]
+
+    def __len__(self) -> int:
+        return self.n
+
+    # -- construction -------------------------------------------------------------------------
+    @classmethod
+    def from_scenarios(cls, scenarios: Sequence[Scenario]) -> Params:
+        """Stack the values of several scenarios; shared values are stored once."""
+        if not scenarios:
+            raise ParameterError("evaluate: no scenarios given; pass at least one")
+        n = len(scenarios)
+        arrays: dict[str, np.ndarray] = {}
+        tables: dict[str, TableArrays] = {}
+        table_values: dict[str, list[Table]] = {}
+        for name, decl in declarations().items():
+            values = [s.value(name) for s in scenarios]
+            if decl.kind == "table":
+                shared = all(v is values[0] or v == values[0] for v in values[1:])
+                used: list[Table] = values[:1] if shared else values
+                tables[name] = _table_arrays(decl, used)
+                table_values[name] = used
+                continue
+            first = values[0]
+            if all(_same(v, first) for v in values[1:]):
+                arrays[name] = np.asarray(first, dtype=float)[None, ...]
+            else:
+                arrays[name] = np.stack([np.asarray(v, dtype=float) for v in values])
+        return cls(n, arrays, tables, table_values, [s.name for s in scenarios])
+
+    @classmethod
+    def from_samples(
+        cls, base: Scenario, samples: Mapping[str, np.ndarray], names: list[str] | None = None
+    ) -> Params:
+        """A batch that takes ``base`` and sets scalar or path parameters from arrays.
+
+        ``samples[name]`` has shape ``(n,)`` for a scalar or ``(n, years)`` for a path (a
+        ``(n,)`` array for a path sets a flat path). Values are checked against the declared
+        ranges as a whole array.
+        """
+        one = cls.from_scenarios([base])
+        lengths = {np.shape(v)[0] for v in samples.values()}
+        if len(lengths) > 1:
+            raise ParameterError(f"from_samples: sample arrays differ in length {sorted(lengths)}")
+        n = lengths.pop() if lengths else 1
+        arrays = dict(one.arrays)
+        decls = declarations()
+        for name, values in samples.items():
+            if name not in decls:
+                raise ParameterError(
+                    f"from_samples: unknown parameter {name!r}{did_you_mean(name, decls)}"
+                )
+            decl = decls[name]
+            arr = np.asarray(values, dtype=float)
+            if decl.kind == "path" and arr.ndim == 1:
+                arr = np.repeat(arr[:, None], one.arrays[name].shape[-1], axis=1)
+            _check_array(decl, arr)
+            arrays[name] = arr
+        return cls(n, arrays, one.tables, one.table_values, names or [base.name] * n)
+
+    def with_arrays(self, arrays: Mapping[str, np.ndarray], tables: Mapping[str, TableArrays]) -> Params:
+        """A copy with some arrays replaced (used for perturbation batches)."""
+        sizes = {a.shape[0] for a in arrays.values()} | {t.valid.shape[0] for t in tables.values()}
+        n = max(sizes | {self.n})
+        return Params(
+            n,
+            {**self.arrays, **arrays},
+            {**self.tables, **tables},
+            self.table_values,
+            self.names if n == self.n else [*self.names] * n,
+        )
+
+
+def _same(a: object, b: object) -> bool:
+    return bool(np.array_equal(np.asarray(a), np.asarray(b)))
+
+
+def _check_array(decl: Declaration, arr: np.ndarray) -> None:
+    bad = ~np.isfinite(arr) | (arr < decl.min) | (arr > decl.max)
+    if decl.integer:
+        bad |= arr != np.round(arr)
+    if bad.any():
+        idx = np.argwhere(bad)[0]
+        raise ParameterError(
+            f"{decl.name} = {float(arr[tuple(idx)])!r} (sample {int(idx[0])}) is outside the "
+            f"allowed range {decl.range_text} [{decl.unit}]"
+        )
+
+
+def _table_arrays(decl: Declaration, values: list[Table]) -> TableArrays:
+    assert decl.schema is not None
+    width = max((len(t.rows) for t in values), default=0)
+    cols: dict[str, np.ndarray] = {}
+    for cname in decl.schema.numeric:
+        arr = np.zeros((len(values), width))
+        for i, t in enumerate(values):
+            arr[i, : len(t.rows)] = t.column(cname)
+        cols[cname] = arr
+    valid = np.zeros((len(values), width))
+    for i, t in enumerate(values):
+        valid[i, : len(t.rows)] = 1.0
+    return TableArrays(columns=cols, valid=valid)

@@ -1,0 +1,84 @@
+"""The bibliography: every source a default, a scenario value or a table row may cite.
+
+Keys are short slugs (``iea-gevo-2024``); the proposal's clauses are cited as
+``proposal-2022:P1``. Assumptions of our own cite ``assumption`` and explain themselves in the
+parameter's note, so a reader can tell a published figure from a modelling choice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+from chikuden.errors import ParameterError, did_you_mean
+
+
+@dataclass(frozen=True)
+class Source:
+    """One entry of the bibliography."""
+
+    key: str
+    title: str
+    publisher: str
+    year: int | None
+    url: str
+    kind: str  # "document", "proposal", "dataset", "assumption", "derived"
+    confidence: str = ""
+    note: str = ""
+    clauses: dict[str, str] = field(default_factory=dict)
+
+    def citation(self, clause: str | None = None) -> str:
+        """Human-readable one-line citation [text]."""
+        year = f" ({self.year})" if self.year else ""
+        head = f"{self.publisher}, {self.title}{year}" if self.publisher else f"{self.title}{year}"
+        if clause:
+            head += f", {clause}: {self.clauses.get(clause, '')}".rstrip(": ")
+        return head
+
+
+@cache
+def bibliography() -> dict[str, Source]:
+    """All sources, keyed by slug."""
+    text = resources.files("chikuden.data").joinpath("sources.yaml").read_text(encoding="utf-8")
+    raw: dict[str, dict[str, Any]] = yaml.safe_load(text)
+    out: dict[str, Source] = {}
+    for key, entry in raw.items():
+        out[key] = Source(
+            key=key,
+            title=str(entry["title"]),
+            publisher=str(entry.get("publisher", "")),
+            year=int(entry["year"]) if entry.get("year") else None,
+            url=str(entry.get("url", "")),
+            kind=str(entry.get("kind", "document")),
+            confidence=str(entry.get("confidence", "")),
+            note=str(entry.get("note", "")),
+            clauses={str(k): str(v) for k, v in (entry.get("clauses") or {}).items()},
+        )
+    return out
+
+
+def resolve_source(key: str, where: str = "source") -> tuple[Source, str | None]:
+    """Split ``key`` into its bibliography entry and clause; raise a clear error if unknown."""
+    base, _, clause = key.partition(":")
+    bib = bibliography()
+    if base not in bib:
+        raise ParameterError(
+            f"{where}: unknown source {key!r}{did_you_mean(base, bib)}; "
+            "add it to chikuden/data/sources.yaml or cite an existing key"
+        )
+    src = bib[base]
+    if clause and clause not in src.clauses:
+        raise ParameterError(
+            f"{where}: source {base!r} has no clause {clause!r}; "
+            f"allowed: {', '.join(src.clauses) or 'none'}"
+        )
+    return src, clause or None
+
+
+def split_sources(text: str) -> tuple[str, ...]:
+    """Split a ``;``-separated list of source keys."""
+    return tuple(part.strip() for part in text.split(";") if part.strip())

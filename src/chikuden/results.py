@@ -1,0 +1,136 @@
+"""Labelled results of an evaluation: indicators, yearly series and per-row values.
+
+``Results`` wraps the model's raw arrays at the edge: it broadcasts them to the batch size,
+attaches units, labels and sources, and converts to pandas or to the public JSON shape.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from chikuden.horizon import YEARS
+from chikuden.indicators import outputs
+from chikuden.model import system
+from chikuden.parameters.params import Params
+from chikuden.parameters.scenario import Scenario
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+@dataclass
+class Results:
+    """The outcome of :func:`evaluate` for a batch of ``n`` scenarios."""
+
+    names: list[str]
+    params: Params
+    indicators: dict[str, np.ndarray]
+    series: dict[str, np.ndarray]
+    rows: dict[str, np.ndarray]
+    scenarios: list[Scenario] = field(default_factory=list)
+    _provenance: dict[int, dict[str, tuple[str, ...]]] = field(default_factory=dict, repr=False)
+
+    @property
+    def n(self) -> int:
+        return len(self.names)
+
+    def value(self, key: str, i: int = 0) -> float:
+        """Indicator ``key`` of scenario ``i``."""
+        return float(self.indicators[key][i])
+
+    # -- provenance ---------------------------------------------------------------------------
+    def parameters_behind(self, i: int = 0) -> dict[str, tuple[str, ...]]:
+        """For scenario ``i``: each output key -> the parameters it depends on."""
+        if i not in self._provenance:
+            from chikuden.analysis.provenance import output_dependencies
+
+            if not self.scenarios:
+                raise ValueError("provenance needs the scenarios; evaluate Scenario objects")
+            self._provenance[i] = output_dependencies(self.scenarios[i])
+        return self._provenance[i]
+
+    def sources(self, key: str, i: int = 0) -> list[str]:
+        """Bibliography keys behind output ``key`` in scenario ``i`` (clause first)."""
+        out: list[str] = []
+        decl = outputs()[key]
+        if decl.clause:
+            out.append(f"proposal-2022:{decl.clause}")
+        out.extend(decl.sources)
+        scenario = self.scenarios[i]
+        for name in self.parameters_behind(i).get(key, ()):
+            table = self.params.table_values.get(name)
+            if table is not None:
+                out.extend(sorted(table[min(i, len(table) - 1)].sources()))
+            out.extend(scenario.sources_of(name))
+        return list(dict.fromkeys(out))
+
+    # -- exports ------------------------------------------------------------------------------
+    def to_json(self, i: int = 0, with_sources: bool = True) -> dict[str, Any]:
+        """The public JSON shape for scenario ``i``."""
+        body: dict[str, Any] = {}
+        for key, decl in outputs().items():
+            if decl.kind != "indicator":
+                continue
+            value = float(self.indicators[key][i])
+            body[key] = {
+                "value": None if not math.isfinite(value) else value,
+                "unit": decl.unit,
+                "year": decl.year,
+                "label_en": decl.label_en,
+                "label_ja": decl.label_ja,
+                "sources": self.sources(key, i) if with_sources else [],
+            }
+        return {"scenario": self.names[i], "indicators": body}
+
+    def to_frame(self) -> pd.DataFrame:
+        """Indicators as a DataFrame: one row per scenario, one column per key."""
+        import pandas as pd
+
+        return pd.DataFrame(
+            {k: v for k, v in self.indicators.items()},
+            index=pd.Index(self.names, name="scenario"),
+        )
+
+    def series_frame(self) -> pd.DataFrame:
+        """Yearly series in long form: scenario, key, unit, year, value."""
+        import pandas as pd
+
+        decl = outputs()
+        frames = []
+        for key, arr in self.series.items():
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "scenario": np.repeat(self.names, YEARS.size),
+                        "key": key,
+                        "unit": decl[key].unit,
+                        "year": np.tile(YEARS, self.n),
+                        "value": arr.reshape(-1),
+                    }
+                )
+            )
+        return pd.concat(frames, ignore_index=True)
+
+
+def evaluate(scenarios: Scenario | Sequence[Scenario] | Params) -> Results:
+    """Evaluate one scenario, a list of scenarios, or a prepared :class:`Params` batch."""
+    if isinstance(scenarios, Params):
+        params, given = scenarios, []
+    else:
+        given = [scenarios] if isinstance(scenarios, Scenario) else list(scenarios)
+        params = Params.from_scenarios(given)
+    out = system.run(params)
+    n = params.n
+    return Results(
+        names=params.names,
+        params=params,
+        indicators={k: np.broadcast_to(v, (n,)) for k, v in out.indicators.items()},
+        series={k: np.broadcast_to(v, (n, v.shape[-1])) for k, v in out.series.items()},
+        rows={k: np.broadcast_to(v, (n, v.shape[-1])) for k, v in out.rows.items()},
+        scenarios=given,
+    )
