@@ -9,7 +9,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from chikuden.model import audit, capacity, finance, market
+from chikuden.model import (
+    audit,
+    capacity,
+    carbon,
+    charging,
+    finance,
+    freight,
+    market,
+    minerals,
+    regulation,
+    stationary,
+    vehicles,
+    workforce,
+)
 from chikuden.model.outputs import Outputs
 from chikuden.parameters.params import Params
 
@@ -18,7 +31,15 @@ Step = Callable[[Params, Outputs], None]
 STEPS: tuple[Step, ...] = (
     market.step,
     capacity.step,
+    minerals.step,
+    carbon.step,
     finance.step,
+    vehicles.step,
+    charging.step,
+    freight.step,
+    stationary.step,
+    workforce.step,
+    regulation.step,
     audit.step,
 )
 

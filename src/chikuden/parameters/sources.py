@@ -1,4 +1,4 @@
-"""The bibliography: every source a default, a scenario value or a table row may cite.
+"""The bibliography (``data/sources/*.yaml``, one file per domain): every source a default, a scenario value or a table row may cite.
 
 Keys are short slugs (``iea-gevo-2024``); the proposal's clauses are cited as
 ``proposal-2022:P1``. Assumptions of our own cite ``assumption`` and explain themselves in the
@@ -43,8 +43,16 @@ class Source:
 @cache
 def bibliography() -> dict[str, Source]:
     """All sources, keyed by slug."""
-    text = resources.files("chikuden.data").joinpath("sources.yaml").read_text(encoding="utf-8")
-    raw: dict[str, dict[str, Any]] = yaml.safe_load(text)
+    folder = resources.files("chikuden.data").joinpath("sources")
+    raw: dict[str, dict[str, Any]] = {}
+    for entry_file in sorted(folder.iterdir(), key=lambda f: f.name):
+        if not entry_file.name.endswith(".yaml"):
+            continue
+        part: dict[str, dict[str, Any]] = yaml.safe_load(entry_file.read_text("utf-8")) or {}
+        for key in part:
+            if key in raw:
+                raise RuntimeError(f"sources/{entry_file.name}: key {key!r} defined twice")
+        raw.update(part)
     out: dict[str, Source] = {}
     for key, entry in raw.items():
         out[key] = Source(
@@ -68,7 +76,7 @@ def resolve_source(key: str, where: str = "source") -> tuple[Source, str | None]
     if base not in bib:
         raise ParameterError(
             f"{where}: unknown source {key!r}{did_you_mean(base, bib)}; "
-            "add it to chikuden/data/sources.yaml or cite an existing key"
+            "add it to a file in chikuden/data/sources/ or cite an existing key"
         )
     src = bib[base]
     if clause and clause not in src.clauses:
