@@ -4,7 +4,7 @@ Columns: ``name, kind, unit, default, min, max, description_en, description_ja, 
 
 - ``kind`` is ``scalar`` (one number), ``path`` (a number per year, given as ``year:value``
   points joined by ``;`` and interpolated linearly, flat outside the points) or
-  ``table:<schema>`` (rows of a data table whose columns ``data/tables/schemas.yaml`` declares;
+  ``table:<schema>`` (rows of a data table whose columns ``data/tables/schemas/*.yaml`` declare;
   the default names a bundled table in ``data/tables/<name>.csv``).
 - ``unit`` follows the suffix grammar of the architecture note; ``year`` values are integers
   and ``flag`` values are 0 or 1.
@@ -358,9 +358,12 @@ def validate_rows(
 
 @cache
 def table_schemas() -> dict[str, TableSchema]:
-    """Schemas of table parameters, from ``data/tables/schemas.yaml``."""
-    text = resources.files("chikuden.data").joinpath("tables", "schemas.yaml").read_text("utf-8")
-    raw: dict[str, dict[str, Any]] = yaml.safe_load(text)
+    """Schemas of table parameters, from ``data/tables/schemas/*.yaml`` (one file per domain)."""
+    folder = resources.files("chikuden.data").joinpath("tables", "schemas")
+    raw: dict[str, dict[str, Any]] = {}
+    for entry in sorted(folder.iterdir(), key=lambda f: f.name):
+        if entry.name.endswith(".yaml"):
+            raw.update(yaml.safe_load(entry.read_text("utf-8")) or {})
     out: dict[str, TableSchema] = {}
     for name, spec in raw.items():
         cols: dict[str, Column] = {}
