@@ -37,7 +37,7 @@ def _nudge_table(decl: Declaration, table: TableArrays) -> TableArrays:
         cols[name] = np.where(
             table.valid > 0, _nudge(arr, col.min, col.max, col.type == "int"), arr
         )
-    return TableArrays(columns=cols, valid=table.valid)
+    return TableArrays(columns=cols, valid=table.valid, codes=table.codes, allowed=table.allowed)
 
 
 def output_dependencies(scenario: Scenario) -> dict[str, tuple[str, ...]]:
@@ -58,7 +58,12 @@ def output_dependencies(scenario: Scenario) -> dict[str, tuple[str, ...]]:
                 stacked = np.repeat(arr, m, axis=0)
                 stacked[j] = nudged.columns[c][0]
                 cols[c] = stacked
-            tables[name] = TableArrays(columns=cols, valid=np.repeat(t.valid, m, axis=0))
+            tables[name] = TableArrays(
+                columns=cols,
+                valid=np.repeat(t.valid, m, axis=0),
+                codes={c: np.repeat(a, m, axis=0) for c, a in (t.codes or {}).items()},
+                allowed=t.allowed,
+            )
             continue
         arr = base[name]
         stacked = np.repeat(arr, m, axis=0)

@@ -69,7 +69,9 @@ def required_capacity(
 
 def step(p: Params, out: Outputs) -> None:
     total = total_demand(
-        p["market.demand_base_gwh"], p["market.demand_2030_gwh"], p["market.growth_after_2030_share"]
+        p["market.demand_base_gwh"],
+        p["market.demand_2030_gwh"],
+        p["market.growth_after_2030_share"],
     )
     ev, stationary, other = segment_demand(
         total, p["market.stationary_share"], p["market.other_share"]

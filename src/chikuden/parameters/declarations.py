@@ -183,7 +183,10 @@ class Declaration:
                     "or give year: value points"
                 )
             return np.array(
-                [self._scalar(v, where, f"{self.name}[{y}]") for y, v in zip(YEARS, raw, strict=True)]
+                [
+                    self._scalar(v, where, f"{self.name}[{y}]")
+                    for y, v in zip(YEARS, raw, strict=True)
+                ]
             )
         if isinstance(raw, dict):
             if not raw:
@@ -291,9 +294,7 @@ def _read_csv_rows(text: str) -> list[dict[str, Any]]:
 @cache
 def bundled_table_names() -> tuple[str, ...]:
     folder = resources.files("chikuden.data").joinpath("tables")
-    return tuple(
-        sorted(p.name[:-4] for p in folder.iterdir() if p.name.endswith(".csv"))
-    )
+    return tuple(sorted(p.name[:-4] for p in folder.iterdir() if p.name.endswith(".csv")))
 
 
 def bundled_table_rows(name: str, param: str, where: str = "") -> list[dict[str, Any]]:
@@ -307,9 +308,7 @@ def bundled_table_rows(name: str, param: str, where: str = "") -> list[dict[str,
     return _read_csv_rows(text)
 
 
-def validate_rows(
-    schema: TableSchema, rows: list[dict[str, Any]], label: str, where: str
-) -> Table:
+def validate_rows(schema: TableSchema, rows: list[dict[str, Any]], label: str, where: str) -> Table:
     """Check every row of a table against its schema; the error names row and column."""
     out: list[dict[str, Any]] = []
     unknown_cols = set().union(*(r.keys() for r in rows)) - set(schema.columns) if rows else set()

@@ -24,9 +24,17 @@ class TableArrays:
 
     columns: dict[str, np.ndarray]
     valid: np.ndarray  # 1.0 for a real row, 0.0 for padding
+    codes: dict[str, np.ndarray] | None = None  # categorical column -> index into allowed
+    allowed: dict[str, tuple[str, ...]] | None = None
 
     def __getitem__(self, column: str) -> np.ndarray:
         return self.columns[column]
+
+    def is_(self, column: str, value: str) -> np.ndarray:
+        """Boolean mask ``(k, rows)``: rows whose categorical ``column`` equals ``value``."""
+        assert self.codes is not None and self.allowed is not None
+        code = self.allowed[column].index(value)
+        return (self.codes[column] == code) & (self.valid > 0)
 
 
 class Params:
@@ -110,7 +118,9 @@ class Params:
             arrays[name] = arr
         return cls(n, arrays, one.tables, one.table_values, names or [base.name] * n)
 
-    def with_arrays(self, arrays: Mapping[str, np.ndarray], tables: Mapping[str, TableArrays]) -> Params:
+    def with_arrays(
+        self, arrays: Mapping[str, np.ndarray], tables: Mapping[str, TableArrays]
+    ) -> Params:
         """A copy with some arrays replaced (used for perturbation batches)."""
         sizes = {a.shape[0] for a in arrays.values()} | {t.valid.shape[0] for t in tables.values()}
         n = max(sizes | {self.n})
@@ -151,4 +161,13 @@ def _table_arrays(decl: Declaration, values: list[Table]) -> TableArrays:
     valid = np.zeros((len(values), width))
     for i, t in enumerate(values):
         valid[i, : len(t.rows)] = 1.0
-    return TableArrays(columns=cols, valid=valid)
+    codes: dict[str, np.ndarray] = {}
+    allowed: dict[str, tuple[str, ...]] = {}
+    for col in decl.schema.columns.values():
+        if col.allowed:
+            arr = np.full((len(values), width), -1.0)
+            for i, t in enumerate(values):
+                arr[i, : len(t.rows)] = [col.allowed.index(v) for v in t.strings(col.name)]
+            codes[col.name] = arr
+            allowed[col.name] = col.allowed
+    return TableArrays(columns=cols, valid=valid, codes=codes, allowed=allowed)
