@@ -116,9 +116,7 @@ def _bundled_dir() -> Any:
 @cache
 def list_scenarios() -> tuple[str, ...]:
     """Names of the bundled scenarios."""
-    return tuple(
-        sorted(p.name[:-5] for p in _bundled_dir().iterdir() if p.name.endswith(".yaml"))
-    )
+    return tuple(sorted(p.name[:-5] for p in _bundled_dir().iterdir() if p.name.endswith(".yaml")))
 
 
 def load_scenario(

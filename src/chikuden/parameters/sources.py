@@ -1,4 +1,6 @@
-"""The bibliography (``data/sources/*.yaml``, one file per domain): every source a default, a scenario value or a table row may cite.
+"""The bibliography (``data/sources/*.yaml``, one file per domain).
+
+Every default, scenario value and table row cites keys from it.
 
 Keys are short slugs (``iea-gevo-2024``); the proposal's clauses are cited as
 ``proposal-2022:P1``. Assumptions of our own cite ``assumption`` and explain themselves in the
