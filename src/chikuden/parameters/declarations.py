@@ -311,11 +311,14 @@ def bundled_table_rows(name: str, param: str, where: str = "") -> list[dict[str,
 def validate_rows(schema: TableSchema, rows: list[dict[str, Any]], label: str, where: str) -> Table:
     """Check every row of a table against its schema; the error names row and column."""
     out: list[dict[str, Any]] = []
-    unknown_cols = set().union(*(r.keys() for r in rows)) - set(schema.columns) if rows else set()
+    given: set[str] = set()
+    for r in rows:
+        given.update(str(k) for k in r)
+    unknown_cols = given - set(schema.columns)
     if unknown_cols:
-        col = sorted(unknown_cols)[0]
+        bad = sorted(unknown_cols)[0]
         raise ParameterError(
-            f"{where}: unknown column {col!r}{did_you_mean(col, schema.columns)}; "
+            f"{where}: unknown column {bad!r}{did_you_mean(bad, schema.columns)}; "
             f"columns of a {schema.name} table: {', '.join(schema.columns)}"
         )
     for i, row in enumerate(rows, start=1):
