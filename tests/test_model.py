@@ -1,0 +1,122 @@
+"""Whole-model properties: declarations match outputs, batches equal single runs, and a
+parameter changes exactly the outputs that depend on it."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import chikuden
+from chikuden.analysis.provenance import output_dependencies
+from chikuden.indicators import outputs, sections
+from chikuden.parameters import declarations, list_scenarios
+from chikuden.parameters.params import Params
+
+
+def test_every_output_is_declared_and_every_declaration_is_produced() -> None:
+    r = chikuden.evaluate(chikuden.load_scenario("proposal-2022"))
+    produced = set(r.indicators) | set(r.series) | set(r.rows)
+    declared = set(outputs())
+    assert produced - declared == set(), "outputs written but not declared"
+    assert declared - produced == set(), "outputs declared but not written"
+    kinds = {k: o.kind for k, o in outputs().items()}
+    assert all(kinds[k] == "indicator" for k in r.indicators)
+    assert all(kinds[k] == "series" for k in r.series)
+    assert all(kinds[k] == "rows" for k in r.rows)
+
+
+def test_charts_reference_declared_outputs() -> None:
+    decl = outputs()
+    for sec in sections():
+        for chart in sec.charts:
+            for key in chart.series:
+                assert decl[key].kind == "series", (chart.id, key)
+            for key in chart.targets:
+                assert decl[key].kind == "indicator", (chart.id, key)
+
+
+def test_bundled_scenarios_give_finite_indicators_with_sources() -> None:
+    for name in list_scenarios():
+        r = chikuden.evaluate(chikuden.load_scenario(name))
+        body = r.to_json(0)
+        for key, ind in body["indicators"].items():
+            decl = outputs()[key]
+            if ind["value"] is not None and decl.unit in ("share",):
+                assert 0.0 <= ind["value"] <= 1.0, (name, key)
+            assert ind["sources"], (name, key)
+
+
+NUDGEABLE = [
+    ("market.demand_2030_gwh", 1000.0, 6000.0),
+    ("targets.japan_share_2030", 0.05, 0.4),
+    ("capacity.delay_years", 0.0, 4.0),
+    ("capacity.utilisation_share", 0.4, 1.0),
+    ("capacity.ramp_years", 1.0, 5.0),
+]
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.lists(st.tuples(*[st.floats(lo, hi) for _, lo, hi in NUDGEABLE]), min_size=2, max_size=4))
+def test_batch_equals_one_at_a_time(rows: list[tuple[float, ...]]) -> None:
+    base = chikuden.load_scenario("proposal-2022")
+    scenarios = [
+        base.with_overrides({name: v for (name, _, _), v in zip(NUDGEABLE, row, strict=True)})
+        for row in rows
+    ]
+    batch = chikuden.evaluate(scenarios)
+    for i, s in enumerate(scenarios):
+        one = chikuden.evaluate(s)
+        for key, arr in one.indicators.items():
+            np.testing.assert_array_equal(batch.indicators[key][i], arr[0], err_msg=key)
+        for key, arr in one.series.items():
+            np.testing.assert_array_equal(batch.series[key][i], arr[0], err_msg=key)
+
+
+def test_from_samples_equals_from_scenarios() -> None:
+    base = chikuden.load_scenario("proposal-2022")
+    shares = np.array([0.1, 0.2, 0.3])
+    batch = chikuden.evaluate(Params.from_samples(base, {"targets.japan_share_2030": shares}))
+    for i, v in enumerate(shares):
+        one = chikuden.evaluate(base.with_overrides({"targets.japan_share_2030": float(v)}))
+        for key, arr in one.indicators.items():
+            np.testing.assert_array_equal(batch.indicators[key][i], arr[0], err_msg=key)
+
+
+def test_a_parameter_changes_what_depends_on_it_and_nothing_else() -> None:
+    # Dependencies written down from the equations in model/market.py and model/capacity.py.
+    deps = output_dependencies(chikuden.load_scenario("proposal-2022"))
+    assert set(deps["market.global_demand_2030"]) == {"market.demand_2030_gwh"}
+    assert set(deps["market.growth_2030_vs_2021"]) == {
+        "market.demand_2030_gwh",
+        "market.demand_base_gwh",
+    }
+    assert set(deps["targets.japan_global_capacity_2030"]) == {
+        "market.demand_2030_gwh",
+        "targets.japan_share_2030",
+        "targets.capacity_utilisation_share",
+    }
+    assert set(deps["targets.domestic_capacity_2030"]) == {
+        "market.demand_2030_gwh",
+        "targets.japan_share_2030",
+        "targets.capacity_utilisation_share",
+        "targets.domestic_fraction_share",
+    }
+    assert set(deps["capacity.domestic_2030"]) == {
+        "capacity.plants",
+        "capacity.ramp_years",
+        "capacity.delay_years",
+        "capacity.realisation_share",
+    }
+    # Market demand depends on no capacity or finance parameter, and the stationary share
+    # moves the segment split but not the total.
+    assert set(deps["market.demand_total_gwh"]) == {
+        "market.demand_base_gwh",
+        "market.demand_2030_gwh",
+        "market.growth_after_2030_share",
+    }
+    assert "market.stationary_share" in deps["market.demand_ev_gwh"]
+    # Every declared parameter reaches at least one output (no dead parameters).
+    used = set().union(*map(set, deps.values()))
+    dead = set(declarations()) - used
+    assert dead == set(), f"parameters that change nothing: {sorted(dead)}"
