@@ -1,0 +1,373 @@
+"""The ``chikuden`` command line: run a scenario, compare scenarios, list parameters and sources.
+
+Only typer is imported at module level so that ``chikuden --help`` answers fast; numpy, pandas,
+the model and the report load inside the commands that need them.
+
+Input errors (:class:`chikuden.errors.ChikudenError`) become one line ``error: ...`` on stderr
+and exit code 2, and no output is written: files go to a temporary folder beside the target
+that is renamed into place only after everything succeeded. Any other exception is a bug and
+surfaces as a traceback.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import enum
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from chikuden.commands import charging, minerals, product, roadmap
+
+if TYPE_CHECKING:
+    from chikuden.parameters.scenario import Scenario
+    from chikuden.results import Results
+
+
+class Lang(enum.StrEnum):
+    """Language of labels, descriptions and number formats."""
+
+    en = "en"
+    ja = "ja"
+
+
+app = typer.Typer(
+    name="chikuden",
+    help="chikuden (蓄電): the 2022 Japanese battery-industry proposal as a verifiable model.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+app.add_typer(roadmap.app, name="roadmap")
+app.add_typer(charging.app, name="charging")
+app.add_typer(minerals.app, name="minerals")
+app.add_typer(product.app, name="product")
+
+DEFAULT_SCENARIO = "proposal-2022"
+
+ScenarioOpt = Annotated[
+    str,
+    typer.Option(
+        "--scenario",
+        "-s",
+        help="A bundled scenario name (see `chikuden scenarios`) or a path to a YAML file.",
+    ),
+]
+SetOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--set",
+        help="Override a parameter, PATH=VALUE (repeatable), e.g. targets.japan_share_2030=0.25.",
+        metavar="PATH=VALUE",
+    ),
+]
+LangOpt = Annotated[Lang, typer.Option("--lang", help="Language of labels and numbers.")]
+OutOpt = Annotated[
+    Path,
+    typer.Option("--out", "-o", help="Folder to write into; each run writes one sub-folder."),
+]
+JsonOpt = Annotated[
+    bool,
+    typer.Option("--json", help="Print JSON to stdout and nothing else (writes no files)."),
+]
+
+
+# -- helpers -----------------------------------------------------------------------------------
+@contextlib.contextmanager
+def _user_errors() -> Iterator[None]:
+    """Turn a :class:`ChikudenError` into one line on stderr and exit code 2."""
+    from chikuden.errors import ChikudenError
+
+    try:
+        yield
+    except ChikudenError as exc:
+        message = " ".join(str(exc).split())
+        typer.echo(f"error: {message}", err=True)
+        raise typer.Exit(code=2) from None
+
+
+def _fail(message: str) -> None:
+    """Raise a :class:`ChikudenError` (for checks the CLI itself makes)."""
+    from chikuden.errors import ChikudenError
+
+    raise ChikudenError(message)
+
+
+def _print_json(doc: Any) -> None:
+    typer.echo(json.dumps(doc, ensure_ascii=False, indent=2))
+
+
+def write_folder(target: Path, files: dict[str, str]) -> None:
+    """Write ``files`` (name -> text) into the folder ``target``, all or nothing.
+
+    The files go to a temporary folder beside ``target`` that replaces ``target`` only after
+    every file is written; on failure nothing is left behind (not even a parent folder this
+    call created).
+    """
+    import os
+    import secrets
+    import shutil
+
+    parent = target.parent
+    created: list[Path] = []
+    for folder in (parent, *parent.parents):
+        if folder.exists():
+            break
+        created.append(folder)
+    tmp: Path | None = None
+    old: Path | None = None
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        stamp = f"{os.getpid()}-{secrets.token_hex(4)}"
+        tmp = parent / f".{target.name}.tmp-{stamp}"
+        tmp.mkdir()
+        for name, text in files.items():
+            (tmp / name).write_text(text, encoding="utf-8")
+        if target.exists():
+            old = parent / f".{target.name}.old-{stamp}"
+            target.rename(old)
+        tmp.rename(target)
+        tmp = None
+    except BaseException:
+        if old is not None and not target.exists():
+            old.rename(target)
+            old = None
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
+        for folder in created:
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+        raise
+    finally:
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def _load(names: list[str], overrides: list[str] | None) -> list[Scenario]:
+    from chikuden.api import load_scenario
+
+    return [load_scenario(name, overrides=list(overrides or ())) for name in names]
+
+
+def _indicator_table(results: Results, lang: str) -> str:
+    from chikuden.indicators import outputs
+    from chikuden.report.format import display_unit, format_value, text_table
+
+    rows: list[list[str]] = []
+    for key, decl in outputs().items():
+        if decl.kind != "indicator":
+            continue
+        values = [format_value(results.value(key, i), decl.unit, lang) for i in range(results.n)]
+        rows.append([decl.label(lang), *values, display_unit(decl.unit, lang)])
+    headers = [
+        "指標" if lang == "ja" else "indicator",
+        *results.names,
+        "単位" if lang == "ja" else "unit",
+    ]
+    return text_table(headers, rows, right=range(1, 1 + results.n))
+
+
+def _report_files(results: Results, lang: str) -> dict[str, str]:
+    from chikuden.report.html import render_report
+
+    files = {"report.html": render_report(results, lang=lang)}
+    if results.n == 1:
+        files["indicators.json"] = json.dumps(results.to_json(0), ensure_ascii=False, indent=2)
+    else:
+        files["indicators.json"] = json.dumps(
+            [results.to_json(i) for i in range(results.n)], ensure_ascii=False, indent=2
+        )
+    files["series.csv"] = results.series_frame().to_csv(index=False)
+    return files
+
+
+# -- commands ----------------------------------------------------------------------------------
+@app.command()
+def run(
+    scenario: ScenarioOpt = DEFAULT_SCENARIO,
+    set_: SetOpt = None,
+    lang: LangOpt = Lang.en,
+    out: OutOpt = Path("out"),
+    json_: JsonOpt = False,
+) -> None:
+    """Evaluate one scenario: write report.html, indicators.json and series.csv, print a summary.
+
+    Files go to OUT/<scenario-name>/.
+    """
+    with _user_errors():
+        from chikuden.api import evaluate
+
+        (loaded,) = _load([scenario], set_)
+        results = evaluate(loaded)
+        if json_:
+            _print_json(results.to_json(0))
+            return
+        files = _report_files(results, lang.value)
+        target = out / loaded.name
+        write_folder(target, files)
+    title = loaded.title_ja if lang is Lang.ja else loaded.title_en
+    typer.echo(f"{loaded.name}: {title or loaded.name}")
+    typer.echo(_indicator_table(results, lang.value))
+    typer.echo("")
+    for name in files:
+        typer.echo(f"wrote {target / name}")
+
+
+@app.command()
+def compare(
+    scenarios: Annotated[
+        list[str],
+        typer.Argument(help="Two or more scenario names or YAML paths.", show_default=False),
+    ],
+    set_: SetOpt = None,
+    lang: LangOpt = Lang.en,
+    out: OutOpt = Path("out"),
+    json_: JsonOpt = False,
+) -> None:
+    """Indicators of several scenarios side by side; one report with the charts overlaid.
+
+    Files go to OUT/compare-<a>-<b>.../.
+    """
+    with _user_errors():
+        if len(scenarios) < 2:
+            _fail(f"compare: got {len(scenarios)} scenario; give two or more names or paths")
+        from chikuden.api import evaluate
+
+        loaded = _load(scenarios, set_)
+        results = evaluate(loaded)
+        if json_:
+            _print_json([results.to_json(i) for i in range(results.n)])
+            return
+        files = _report_files(results, lang.value)
+        target = out / ("compare-" + "-".join(s.name for s in loaded))
+        write_folder(target, files)
+    typer.echo(_indicator_table(results, lang.value))
+    typer.echo("")
+    for name in files:
+        typer.echo(f"wrote {target / name}")
+
+
+@app.command()
+def params(
+    lang: LangOpt = Lang.en,
+    domain: Annotated[
+        str | None,
+        typer.Option("--domain", "-d", help="Only the parameters of this domain (e.g. market)."),
+    ] = None,
+    json_: JsonOpt = False,
+) -> None:
+    """Every declared parameter: unit, default, allowed range, description and sources."""
+    with _user_errors():
+        from chikuden.errors import did_you_mean
+        from chikuden.parameters import declarations
+
+        decls = list(declarations().values())
+        if domain is not None:
+            domains = sorted({d.domain for d in decls})
+            if domain not in domains:
+                _fail(
+                    f"--domain {domain!r} is not a domain{did_you_mean(domain, domains)}; "
+                    f"domains: {', '.join(domains)}"
+                )
+            decls = [d for d in decls if d.domain == domain]
+    ja = lang is Lang.ja
+    entries = [
+        {
+            "name": d.name,
+            "kind": d.kind,
+            "unit": d.unit,
+            "default": d.default_text(),
+            "range": d.range_text,
+            "description": d.description_ja if ja else d.description_en,
+            "sources": list(d.source),
+        }
+        for d in decls
+    ]
+    if json_:
+        _print_json(entries)
+        return
+    labels = ("既定値", "範囲", "出典") if ja else ("default", "range", "sources")
+    for e in entries:
+        typer.echo(f"{e['name']}  [{e['unit']}]  ({e['kind']})")
+        typer.echo(f"    {e['description']}")
+        typer.echo(f"    {labels[0]}: {e['default']}   {labels[1]}: {e['range']}")
+        typer.echo(f"    {labels[2]}: {'; '.join(e['sources'])}")
+
+
+@app.command()
+def scenarios(
+    lang: LangOpt = Lang.en,
+    json_: JsonOpt = False,
+) -> None:
+    """The bundled scenarios with their titles."""
+    with _user_errors():
+        from chikuden.api import list_scenarios, load_scenario
+
+        loaded = [load_scenario(name) for name in list_scenarios()]
+    ja = lang is Lang.ja
+    entries = [
+        {
+            "name": s.name,
+            "title": (s.title_ja if ja else s.title_en) or s.name,
+            "description": s.description_ja if ja else s.description_en,
+        }
+        for s in loaded
+    ]
+    if json_:
+        _print_json(entries)
+        return
+    from chikuden.report.format import text_table
+
+    headers = ["名前", "題名"] if ja else ["name", "title"]
+    typer.echo(text_table(headers, [[e["name"], e["title"]] for e in entries]))
+
+
+@app.command()
+def sources(
+    json_: JsonOpt = False,
+) -> None:
+    """The bibliography: every source a default, scenario value or table row may cite."""
+    from chikuden.parameters import bibliography
+
+    bib = bibliography()
+    if json_:
+        _print_json(
+            [
+                {
+                    "key": s.key,
+                    "title": s.title,
+                    "publisher": s.publisher,
+                    "year": s.year,
+                    "url": s.url,
+                    "kind": s.kind,
+                    "confidence": s.confidence,
+                    "clauses": s.clauses,
+                }
+                for s in bib.values()
+            ]
+        )
+        return
+    for s in bib.values():
+        meta = ", ".join(
+            x for x in (s.kind, f"confidence {s.confidence}" if s.confidence else "") if x
+        )
+        typer.echo(f"{s.key}  ({meta})")
+        typer.echo(f"    {s.citation()}")
+        if s.url:
+            typer.echo(f"    {s.url}")
+
+
+def main() -> None:
+    """Entry point of the ``chikuden`` script."""
+    from chikuden.errors import ChikudenError
+
+    try:
+        app()
+    except ChikudenError as exc:  # raised by a sub-command that does not handle it itself
+        typer.echo(f"error: {' '.join(str(exc).split())}", err=True)
+        sys.exit(2)

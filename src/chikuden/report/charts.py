@@ -1,0 +1,220 @@
+"""Plotly figures as plain JSON dicts, built from the declared charts (no plotly import).
+
+A :class:`chikuden.indicators.Chart` names its kind (line, area, bar), the series it draws and
+optional target indicators drawn as markers at their year. With several scenarios (compare),
+every series is drawn once per scenario: same colour per series, one dash style per scenario,
+and areas become unstacked lines so that scenarios can be read against each other.
+
+Axis values are scaled by unit so that they read like the tables: yen in 億円/兆円 or
+billion/trillion JPY, shares in percent.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import textwrap
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from importlib.util import find_spec
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from chikuden.indicators import Chart
+    from chikuden.results import Results
+
+PALETTE = (
+    "#1f5fa8",
+    "#e07b20",
+    "#2a9d6f",
+    "#c0392b",
+    "#7b5ea7",
+    "#8c6d46",
+    "#d46aa6",
+    "#5f6b73",
+    "#b5a020",
+    "#1aa2b8",
+)
+DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
+FONT = (
+    '-apple-system, "Segoe UI", "Hiragino Sans", "Hiragino Kaku Gothic ProN", "Noto Sans JP", '
+    '"Yu Gothic", Meiryo, Roboto, "Helvetica Neue", Arial, sans-serif'
+)
+
+
+@dataclass(frozen=True)
+class AxisScale:
+    """How chart values of one unit are shown: ``shown = value * factor`` [label]."""
+
+    factor: float
+    label: str
+    hover: str  # d3 format of hover values
+
+
+def axis_scale(unit: str, lang: str, peak: float) -> AxisScale:
+    """The axis scale for ``unit`` given the largest absolute value ``peak`` on the chart."""
+    if unit == "JPY":
+        if peak >= 1e12:
+            return AxisScale(1e-12, "兆円" if lang == "ja" else "trillion JPY", ",.2f")
+        if peak >= 1e8 or lang == "ja":
+            if lang == "ja":
+                return AxisScale(1e-8, "億円", ",.0f")
+            return AxisScale(1e-9, "billion JPY", ",.1f")
+        return AxisScale(1e-6, "million JPY", ",.1f")
+    if unit.split(" ", 1)[0] == "share":
+        rest = unit.partition(" ")[2]
+        return AxisScale(100.0, f"% {rest}".strip(), ",.1f")
+    return AxisScale(1.0, unit, ",.4~r" if peak < 10 else ",.0f")
+
+
+def _finite_list(values: Sequence[float], factor: float) -> list[float | None]:
+    """Scaled values rounded to 6 significant digits; NaN and inf become gaps (None)."""
+    return [float(f"{v * factor:.6g}") if math.isfinite(v) else None for v in values]
+
+
+def wrap_note(text: str, width: int = 110) -> list[str]:
+    """Lines of at most ``width`` characters (plotly does not wrap annotation text)."""
+    return textwrap.wrap(text, width=width, break_long_words=False) or [""]
+
+
+def figure(
+    chart: Chart,
+    results: Results,
+    lang: str,
+    source_note: str,
+) -> dict[str, Any]:
+    """The plotly figure (``data``, ``layout``) of ``chart`` for every scenario of ``results``."""
+    import numpy as np
+
+    from chikuden.horizon import YEARS
+    from chikuden.indicators import outputs
+
+    decls = outputs()
+    years = [int(y) for y in YEARS]
+    n = results.n
+    unit = chart.unit or (decls[chart.series[0]].unit if chart.series else "")
+    peak = 0.0
+    for key in chart.series:
+        finite = np.abs(results.series[key][np.isfinite(results.series[key])])
+        if finite.size:
+            peak = max(peak, float(finite.max()))
+    scale = axis_scale(unit, lang, peak)
+    stacked = chart.kind == "area" and n == 1
+    data: list[dict[str, Any]] = []
+    for j, key in enumerate(chart.series):
+        colour = PALETTE[j % len(PALETTE)]
+        for i in range(n):
+            label = decls[key].label(lang)
+            name = label if n == 1 else f"{label} — {results.names[i]}"
+            values = _finite_list(results.series[key][i].tolist(), scale.factor)
+            trace: dict[str, Any] = {
+                "x": years,
+                "y": values,
+                "name": name,
+                "legendgroup": key,
+                "hovertemplate": f"%{{x}}: %{{y:{scale.hover}}} {scale.label}<extra>{name}</extra>",
+            }
+            if chart.kind == "bar":
+                trace.update(type="bar", marker={"color": colour}, opacity=1.0 if i == 0 else 0.55)
+            else:
+                trace.update(
+                    type="scatter",
+                    mode="lines",
+                    line={"color": colour, "width": 2.2, "dash": DASHES[i % len(DASHES)]},
+                )
+                if stacked:
+                    trace.update(stackgroup="one", line={"color": colour, "width": 0.8})
+            data.append(trace)
+    shapes: list[dict[str, Any]] = []
+    for t, key in enumerate(chart.targets):
+        decl = decls[key]
+        for i in range(n):
+            value = results.value(key, i)
+            if not math.isfinite(value):
+                continue
+            shown = value * scale.factor
+            label = decl.label(lang)
+            name = label if n == 1 else f"{label} — {results.names[i]}"
+            if decl.year is None:
+                shapes.append(
+                    {
+                        "type": "line",
+                        "xref": "paper",
+                        "x0": 0,
+                        "x1": 1,
+                        "y0": shown,
+                        "y1": shown,
+                        "line": {"color": "#444", "dash": "dot", "width": 1},
+                    }
+                )
+                continue
+            data.append(
+                {
+                    "type": "scatter",
+                    "mode": "markers",
+                    "x": [decl.year],
+                    "y": [shown],
+                    "name": name,
+                    "marker": {
+                        "symbol": ("diamond", "star", "square", "triangle-up")[t % 4],
+                        "size": 13,
+                        "color": "#111",
+                        "line": {"color": "#fff", "width": 1.5},
+                        "opacity": 1.0 if i == 0 else 0.6,
+                    },
+                    "hovertemplate": (
+                        f"{decl.year}: %{{y:{scale.hover}}} {scale.label}<extra>{name}</extra>"
+                    ),
+                }
+            )
+    note = wrap_note(source_note)
+    layout: dict[str, Any] = {
+        "title": {
+            "text": chart.title(lang),
+            "x": 0.0,
+            "xanchor": "left",
+            "font": {"size": 16},
+            "subtitle": {"text": "<br>".join(note), "font": {"size": 10, "color": "#666"}},
+        },
+        "font": {"family": FONT, "size": 12, "color": "#222"},
+        "margin": {"l": 64, "r": 16, "t": 64 + 13 * len(note), "b": 40},
+        "xaxis": {
+            "title": {"text": "年" if lang == "ja" else "year"},
+            "dtick": 2,
+            "gridcolor": "#eee",
+        },
+        "yaxis": {
+            "title": {"text": scale.label},
+            "rangemode": "tozero",
+            "gridcolor": "#eee",
+            "separatethousands": True,
+        },
+        "legend": {"orientation": "h", "x": 0, "y": -0.12, "yanchor": "top"},
+        "hovermode": "closest",
+        "plot_bgcolor": "#fff",
+        "paper_bgcolor": "#fff",
+        "barmode": "stack" if n == 1 else "group",
+        "shapes": shapes,
+    }
+    return {"data": data, "layout": layout}
+
+
+def to_script_json(doc: Any) -> str:
+    """JSON safe to put inside ``<script type="application/json">`` (no ``</`` sequences)."""
+    text = json.dumps(doc, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    return text.replace("</", "<\\/").replace("<!--", "<\\!--")
+
+
+@cache
+def plotly_js() -> str:
+    """The plotly.js bundle shipped inside the installed ``plotly`` package (offline)."""
+    spec = find_spec("plotly")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("the plotly package is not installed; pip install plotly")
+    path = Path(next(iter(spec.submodule_search_locations))) / "package_data" / "plotly.min.js"
+    text = path.read_text(encoding="utf-8")
+    if "</script" in text.lower():  # pragma: no cover - guards a future bundle
+        raise RuntimeError(f"{path} contains '</script' and cannot be inlined")
+    return text

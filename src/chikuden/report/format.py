@@ -1,0 +1,198 @@
+"""Numbers as readers expect them, in English and Japanese (babel does the locale work).
+
+- Money in yen reads ``3兆円`` / ``1,000億円`` in Japanese and ``¥3.0 trillion`` /
+  ``¥100 billion`` in English. Babel's compact formatter picks the magnitude (兆, 億, 万 /
+  trillion, billion, million) from the CLDR data; its Japanese output has no thousands
+  separator (``1000億``) and its English output drops a trailing ``.0`` (``3 trillion``), so the
+  number part is re-formatted with :func:`babel.numbers.format_decimal` to add both.
+- Shares (``share``, 0..1) read as percentages (``20%``, ``9.2%``), ratios as ``10×``.
+- Physical quantities (GWh, t, ...) get thousands separators and a precision that suits their
+  size (``7,260``, ``12.5``, ``0.125``).
+- Years, counts and flags are whole numbers; years have no separator (``2030``).
+
+Every function takes ``lang`` (``"en"`` or ``"ja"``); unknown languages fall back to English.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections.abc import Sequence
+from decimal import Decimal
+
+from babel.numbers import format_compact_decimal, format_decimal, format_percent, parse_decimal
+
+LANGS = ("en", "ja")
+LOCALES = {"en": "en", "ja": "ja_JP"}
+MISSING = "—"
+
+# Currency units the model uses, with their English prefix and Japanese suffix.
+_CURRENCIES = {
+    "JPY": ("¥", "円"),
+    "USD": ("$", "ドル"),
+    "EUR": ("€", "ユーロ"),
+}
+_SHARE_UNITS = ("share",)
+_WHOLE_UNITS = frozenset({"year", "count", "flag"})
+_UNIT_JA = {
+    "years": "年",
+    "year": "年",
+    "people": "人",
+    "count": "件",
+    "per year": "/年",
+}
+_COMPACT_NUMBER = re.compile(r"^(?P<num>[0-9][0-9.,]*)(?P<rest>.*)$")
+
+
+def locale_of(lang: str) -> str:
+    """Babel locale for a report language."""
+    return LOCALES.get(lang, "en")
+
+
+def _finite(value: float | None) -> bool:
+    return value is not None and math.isfinite(value)
+
+
+def _magnitude_pattern(x: float) -> str:
+    """A decimal pattern with a precision that suits the size of ``x`` [pattern]."""
+    ax = abs(x)
+    if ax >= 100 or ax == 0:
+        return "#,##0"
+    if ax >= 10:
+        return "#,##0.#"
+    if ax >= 1:
+        return "#,##0.##"
+    return "#,##0.###"
+
+
+def format_number(value: float | None, lang: str = "en") -> str:
+    """A plain quantity with thousands separators: ``7260.03`` -> ``7,260``."""
+    if value is None or not _finite(value):
+        return MISSING
+    return format_decimal(value, format=_magnitude_pattern(value), locale=locale_of(lang))
+
+
+def format_share(value: float | None, lang: str = "en") -> str:
+    """A fraction 0..1 as a percentage: ``0.2`` -> ``20%``, ``0.0924`` -> ``9.2%``."""
+    if value is None or not _finite(value):
+        return MISSING
+    pattern = "#,##0%" if abs(value) >= 1 else "#,##0.#%"
+    return format_percent(value, format=pattern, locale=locale_of(lang))
+
+
+def format_ratio(value: float | None, lang: str = "en") -> str:
+    """A ratio of two like quantities: ``10.0`` -> ``10×``, ``2.4231`` -> ``2.42×``."""
+    if value is None or not _finite(value):
+        return MISSING
+    return format_decimal(value, format="#,##0.##", locale=locale_of(lang)) + "×"
+
+
+def format_money(value: float | None, currency: str = "JPY", lang: str = "en") -> str:
+    """A money amount in the compact form readers expect.
+
+    ``3e12`` JPY -> ``3兆円`` (ja) / ``¥3.0 trillion`` (en); ``1e11`` -> ``1,000億円`` /
+    ``¥100 billion``. English amounts below one million are written out (``¥3,000``).
+    """
+    if value is None or not _finite(value):
+        return MISSING
+    prefix, suffix = _CURRENCIES.get(currency, ("", f" {currency}"))
+    sign = "-" if value < 0 else ""
+    amount = _significant(abs(value), 4)
+    loc = locale_of(lang)
+    if lang == "ja":
+        compact = format_compact_decimal(amount, format_type="short", locale=loc, fraction_digits=1)
+        number, rest = _split_compact(compact, loc)
+        return f"{sign}{format_decimal(number, format='#,##0.#', locale=loc)}{rest}{suffix}"
+    if amount < 1e6:
+        plain = format_decimal(abs(value), format="#,##0", locale=loc)
+        return f"{sign}{prefix}{plain}" if prefix else f"{sign}{plain}{suffix}"
+    compact = format_compact_decimal(amount, format_type="long", locale=loc, fraction_digits=1)
+    number, rest = _split_compact(compact, loc)
+    pattern = "#,##0.0" if number < 100 else "#,##0"
+    text = f"{format_decimal(number, format=pattern, locale=loc)}{rest}"
+    return f"{sign}{prefix}{text}" if prefix else f"{sign}{text}{suffix}"
+
+
+def _significant(x: float, digits: int) -> float:
+    """``x`` rounded to ``digits`` significant digits, so that babel picks the magnitude the
+    reader sees (9,999.6億 -> 1兆)."""
+    if x == 0:
+        return 0.0
+    return round(x, digits - 1 - math.floor(math.log10(x)))
+
+
+def _split_compact(text: str, locale: str) -> tuple[Decimal, str]:
+    """Split babel's compact output ``'1000億'`` into ``(Decimal('1000'), '億')``."""
+    match = _COMPACT_NUMBER.match(text)
+    if match is None:  # pragma: no cover - babel always starts with digits for a positive amount
+        raise ValueError(f"unexpected compact number {text!r}")
+    return parse_decimal(match["num"], locale=locale), match["rest"]
+
+
+def _currency_of(unit: str) -> str | None:
+    head = unit.split(" ", 1)[0]
+    return head if head in _CURRENCIES and head == unit else None
+
+
+def format_value(value: float | None, unit: str, lang: str = "en") -> str:
+    """Format ``value`` [unit] for a reader of ``lang`` (the unit decides how)."""
+    if value is None or not _finite(value):
+        return MISSING
+    currency = _currency_of(unit)
+    if currency:
+        return format_money(value, currency, lang)
+    if unit.split(" ", 1)[0] in _SHARE_UNITS:
+        return format_share(value, lang)
+    if unit == "ratio":
+        return format_ratio(value, lang)
+    if unit == "year":
+        return str(round(value))
+    if unit in _WHOLE_UNITS:
+        return format_decimal(round(value), format="#,##0", locale=locale_of(lang))
+    return format_number(value, lang)
+
+
+def display_unit(unit: str, lang: str = "en") -> str:
+    """The unit to print beside a value from :func:`format_value` (empty when the value
+    already says it: money, shares, ratios, years)."""
+    if _currency_of(unit) or unit in ("ratio", "year", "flag"):
+        return ""
+    head, _, rest = unit.partition(" ")
+    if head in _SHARE_UNITS:
+        return _translate(rest, lang)
+    return _translate(unit, lang)
+
+
+def _translate(unit: str, lang: str) -> str:
+    if lang != "ja":
+        return unit
+    return _UNIT_JA.get(unit, unit)
+
+
+# -- plain-text tables for the terminal ---------------------------------------------------------
+def text_width(text: str) -> int:
+    """Columns ``text`` takes in a terminal (East Asian wide characters take two)."""
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
+
+
+def _pad(text: str, width: int, right: bool) -> str:
+    gap = " " * max(0, width - text_width(text))
+    return gap + text if right else text + gap
+
+
+def text_table(
+    headers: Sequence[str], rows: Sequence[Sequence[str]], right: Sequence[int] = ()
+) -> str:
+    """An aligned plain-text table; columns whose index is in ``right`` align right."""
+    widths = [text_width(h) for h in headers]
+    for row in rows:
+        for j, cell in enumerate(row):
+            widths[j] = max(widths[j], text_width(cell))
+    lines = [
+        "  ".join(_pad(h, widths[j], j in right) for j, h in enumerate(headers)).rstrip(),
+        "  ".join("-" * w for w in widths),
+    ]
+    for row in rows:
+        lines.append("  ".join(_pad(c, widths[j], j in right) for j, c in enumerate(row)).rstrip())
+    return "\n".join(lines)
