@@ -1,15 +1,22 @@
 """The consistency audit: the proposal's own arithmetic, checked, as findings with sources.
 
-(Being written.) ``findings(results, i)`` returns one :class:`Finding` per check.
+``findings(results, i)`` returns one :class:`Finding` per check for scenario ``i``. The
+numbers come from the model's indicators (``audit.*``, ``targets.*``, ``capacity.*``,
+``finance.*``); this module only compares them and says what the comparison means.
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from chikuden.results import Results
+
+# Relative tolerance within which a stated figure counts as reproduced.
+TOLERANCE = 0.005
 
 
 @dataclass(frozen=True)
@@ -27,6 +34,143 @@ class Finding:
         return self.text_ja if lang == "ja" else self.text_en
 
 
+def _gwh(x: float) -> str:
+    return "n/a" if not math.isfinite(x) else f"{x:,.0f} GWh"
+
+
+def _pct(x: float) -> str:
+    return "n/a" if not math.isfinite(x) else f"{100 * x:.1f}%"
+
+
+def _close(a: float, b: float) -> bool:
+    return math.isfinite(a) and math.isfinite(b) and abs(a - b) <= TOLERANCE * max(abs(b), 1e-12)
+
+
+Check = Callable[["Results", int], Finding]
+
+
+def _share_times_market(r: Results, i: int) -> Finding:
+    share = r.value("targets.japan_share_2030", i)
+    market = r.value("market.global_demand_2030", i)
+    product = r.value("audit.share_times_market_gwh", i)
+    stated = r.scenarios[i].value("audit.stated_global_capacity_gwh")
+    ok = _close(product, stated)
+    return Finding(
+        id="share-times-market",
+        clause="P1",
+        status="ok" if ok else "warn",
+        text_en=(
+            f"Share x market: {_pct(share)} of {_gwh(market)} = {_gwh(product)}; the proposal "
+            f"states {_gwh(stated)} - {'holds' if ok else 'does not hold in this scenario'}."
+        ),
+        text_ja=(
+            f"シェア×市場：{_gwh(market)}の{_pct(share)} = {_gwh(product)}。提言は{_gwh(stated)}と"
+            f"する — {'整合' if ok else 'このシナリオでは一致しない'}。"
+        ),
+        sources=tuple(r.sources("audit.share_times_market_gwh", i)),
+    )
+
+
+def _domestic_quarter(r: Results, i: int) -> Finding:
+    dom = r.value("targets.domestic_capacity_2030", i)
+    stated = r.scenarios[i].value("audit.stated_domestic_capacity_gwh")
+    ok = _close(dom, stated)
+    return Finding(
+        id="domestic-target",
+        clause="P1",
+        status="ok" if ok else "warn",
+        text_en=(
+            f"The domestic base the targets imply is {_gwh(dom)} against the stated "
+            f"{_gwh(stated)} - {'holds' if ok else 'differs in this scenario'}."
+        ),
+        text_ja=(
+            f"目標から導かれる国内生産基盤は{_gwh(dom)}、提言は{_gwh(stated)} — "
+            f"{'整合' if ok else 'このシナリオでは異なる'}。"
+        ),
+        sources=tuple(r.sources("targets.domestic_capacity_2030", i)),
+    )
+
+
+def _growth(r: Results, i: int) -> Finding:
+    growth = r.value("market.growth_2030_vs_2021", i)
+    stated = r.scenarios[i].value("audit.stated_growth_ratio")
+    ok = math.isfinite(growth) and abs(growth / stated - 1) <= 0.2
+    return Finding(
+        id="market-growth",
+        clause="P1",
+        status="ok" if ok else "info",
+        text_en=(
+            f"World demand grows {growth:.1f}x from 2021 to 2030; the proposal says about "
+            f"{stated:.0f}x. IEA counts ~330 GWh for vehicles alone in 2021, so 3,000 GWh is "
+            "about 9x that."
+        ),
+        text_ja=(
+            f"世界需要は2021年から2030年に{growth:.1f}倍。提言は約{stated:.0f}倍とする。IEAによれば"
+            "2021年の車載用だけで約330GWhであり、3,000GWhはその約9倍にあたる。"
+        ),
+        sources=(*r.sources("market.growth_2030_vs_2021", i), "iea-gevo-2023"),
+    )
+
+
+def _utilisation(r: Results, i: int) -> Finding:
+    util = r.scenarios[i].value("targets.capacity_utilisation_share")
+    plant_util = r.scenarios[i].value("capacity.utilisation_share")
+    product = r.value("audit.share_times_market_gwh", i)
+    return Finding(
+        id="capacity-vs-production",
+        clause="P1",
+        status="info",
+        text_en=(
+            f"The proposal equates a {_pct(r.value('targets.japan_share_2030', i))} share of "
+            f"production with capacity (utilisation {_pct(util)} in this scenario). Plants "
+            f"running at {_pct(plant_util)} would need {_gwh(product / plant_util)} of capacity "
+            "to produce that share; worldwide, capacity was more than 2.5x demand in 2024."
+        ),
+        text_ja=(
+            "提言は生産シェアと生産能力を同一視している（このシナリオの稼働率"
+            f"{_pct(util)}）。稼働率{_pct(plant_util)}の工場でそのシェアを生産するには"
+            f"{_gwh(product / plant_util)}の能力が必要。"
+            "2024年の世界の生産能力は需要の2.5倍を超えた。"
+        ),
+        sources=(
+            *r.sources("targets.japan_global_capacity_2030", i),
+            "bnef-capacity-2024",
+            "assumption",
+        ),
+    )
+
+
+def _pipeline_gap(r: Results, i: int) -> Finding:
+    cap = r.value("capacity.domestic_2030", i)
+    gap = r.value("capacity.domestic_gap_2030", i)
+    target = r.value("targets.domestic_capacity_2030", i)
+    ok = gap <= 0
+    return Finding(
+        id="pipeline-reaches-target",
+        clause="P1",
+        status="ok" if ok else "warn",
+        text_en=(
+            f"Existing, certified and announced plants give {_gwh(cap)} in Japan in 2030 "
+            f"against {_gwh(target)}: "
+            + ("the target is reached." if ok else f"{_gwh(gap)} are still missing.")
+        ),
+        text_ja=(
+            f"既存・認定・公表済みの工場による2030年の国内能力は{_gwh(cap)}、目標は{_gwh(target)}："
+            + ("目標に達する。" if ok else f"{_gwh(gap)}が不足する。")
+        ),
+        sources=tuple(r.sources("capacity.domestic_gap_2030", i)),
+    )
+
+
+CHECKS: tuple[Check, ...] = (
+    _share_times_market,
+    _domestic_quarter,
+    _growth,
+    _utilisation,
+    _pipeline_gap,
+)
+
+
 def findings(results: Results, i: int = 0) -> list[Finding]:
-    """The audit findings for scenario ``i`` of ``results``."""
-    return []
+    """The audit findings for scenario ``i`` of ``results`` (needs the scenarios)."""
+    return [check(results, i) for check in CHECKS]
