@@ -56,6 +56,7 @@ ScenarioOpt = Annotated[
         "--scenario",
         "-s",
         help="A bundled scenario name (see `chikuden scenarios`) or a path to a YAML file.",
+        metavar="NAME|PATH",
     ),
 ]
 SetOpt = Annotated[
@@ -69,7 +70,9 @@ SetOpt = Annotated[
 LangOpt = Annotated[Lang, typer.Option("--lang", help="Language of labels and numbers.")]
 OutOpt = Annotated[
     Path,
-    typer.Option("--out", "-o", help="Folder to write into; each run writes one sub-folder."),
+    typer.Option(
+        "--out", "-o", help="Folder to write into; each run writes one sub-folder.", metavar="DIR"
+    ),
 ]
 JsonOpt = Annotated[
     bool,
@@ -222,7 +225,11 @@ def run(
 def compare(
     scenarios: Annotated[
         list[str],
-        typer.Argument(help="Two or more scenario names or YAML paths.", show_default=False),
+        typer.Argument(
+            help="Two or more scenario names or YAML paths.",
+            show_default=False,
+            metavar="SCENARIO",
+        ),
     ],
     set_: SetOpt = None,
     lang: LangOpt = Lang.en,
@@ -257,7 +264,12 @@ def params(
     lang: LangOpt = Lang.en,
     domain: Annotated[
         str | None,
-        typer.Option("--domain", "-d", help="Only the parameters of this domain (e.g. market)."),
+        typer.Option(
+            "--domain",
+            "-d",
+            help="Only the parameters of this domain (e.g. market).",
+            metavar="DOMAIN",
+        ),
     ] = None,
     json_: JsonOpt = False,
 ) -> None:
@@ -282,7 +294,7 @@ def params(
             "kind": d.kind,
             "unit": d.unit,
             "default": d.default_text(),
-            "range": d.range_text,
+            "range": "" if d.kind == "table" else d.range_text,
             "description": d.description_ja if ja else d.description_en,
             "sources": list(d.source),
         }
@@ -295,7 +307,8 @@ def params(
     for e in entries:
         typer.echo(f"{e['name']}  [{e['unit']}]  ({e['kind']})")
         typer.echo(f"    {e['description']}")
-        typer.echo(f"    {labels[0]}: {e['default']}   {labels[1]}: {e['range']}")
+        rng = f"   {labels[1]}: {e['range']}" if e["range"] else ""
+        typer.echo(f"    {labels[0]}: {e['default']}{rng}")
         typer.echo(f"    {labels[2]}: {'; '.join(e['sources'])}")
 
 

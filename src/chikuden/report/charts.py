@@ -202,9 +202,10 @@ def figure(
 
 
 def to_script_json(doc: Any) -> str:
-    """JSON safe to put inside ``<script type="application/json">`` (no ``</`` sequences)."""
+    """JSON safe to put inside ``<script type="application/json">``: every ``<`` is written
+    ``\\u003c`` (valid JSON, so no ``</script>`` or ``<!--`` can end the element early)."""
     text = json.dumps(doc, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
-    return text.replace("</", "<\\/").replace("<!--", "<\\!--")
+    return text.replace("<", "\\u003c")
 
 
 @cache

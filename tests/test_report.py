@@ -1,0 +1,241 @@
+"""The HTML report: offline, generic over the declared sections, cited, bilingual."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from functools import cache
+from typing import Any
+
+import pytest
+
+import chikuden
+from chikuden.analysis import audit
+from chikuden.analysis.audit import Finding
+from chikuden.indicators import outputs, sections
+from chikuden.parameters import bibliography, declarations
+from chikuden.report import charts
+from chikuden.report.charts import axis_scale, to_script_json
+from chikuden.report.html import build_view, parameter_value_text, render_report
+from chikuden.results import Results
+
+FIG_DATA = re.compile(r'<script type="application/json" class="fig-data"[^>]*>(.*?)</script>', re.S)
+
+
+@cache
+def results_of(*names: str) -> Results:
+    return chikuden.evaluate([chikuden.load_scenario(n) for n in names])
+
+
+@cache
+def report(lang: str, *names: str) -> str:
+    return render_report(results_of(*names), lang=lang)
+
+
+def text_of(page: str) -> str:
+    """The page without plotly.js, with entities decoded."""
+    head, _, _ = page.partition("<script>/**\n* plotly.js")
+    return html.unescape(head)
+
+
+def figures(page: str) -> list[dict[str, Any]]:
+    return [json.loads(m) for m in FIG_DATA.findall(page)]
+
+
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_report_is_offline(lang: str) -> None:
+    page = report(lang, "proposal-2022")
+    assert not re.search(r"<script[^>]*\ssrc\s*=", page, re.I)
+    assert not re.search(r"<link[^>]*\shref\s*=", page, re.I)
+    assert not re.search(r"@import|url\(\s*['\"]?https?:", page, re.I)
+    assert not re.search(r"<(img|iframe)[^>]*\ssrc\s*=\s*['\"]?https?:", page, re.I)
+    # plotly.js is inlined exactly once
+    assert page.count("* plotly.js v") == 1
+    assert charts.plotly_js()[:200] in page
+
+
+def test_english_report_shows_every_indicator_label_and_section_title() -> None:
+    page = text_of(report("en", "proposal-2022"))
+    assert '<html lang="en">' in page
+    for key, decl in outputs().items():
+        if decl.kind == "indicator":
+            assert decl.label_en in page, key
+    for sec in sections():
+        assert sec.title_en in page
+        assert sec.intro_en in page
+    assert "3,000" in page  # 2030 world market, P1
+
+
+def test_japanese_report_has_japanese_labels() -> None:
+    page = text_of(report("ja", "proposal-2022"))
+    assert '<html lang="ja">' in page
+    for key, decl in outputs().items():
+        if decl.kind == "indicator":
+            assert decl.label_ja in page, key
+    for sec in sections():
+        assert sec.title_ja in page
+    assert "2022年提言（議員連盟、2022年6月1日）" in page  # the scenario's Japanese title
+    assert "参考文献" in page and "目次" in page
+    assert "Global battery demand in 2030" not in page  # no English indicator labels
+
+
+def test_every_internal_link_has_a_target() -> None:
+    page = text_of(report("en", "proposal-2022", "actual-2025"))
+    ids = set(re.findall(r'\bid="([^"]+)"', page))
+    links = set(re.findall(r'href="#([^"]+)"', page))
+    assert links, "the report has a table of contents and citations"
+    assert links <= ids, sorted(links - ids)
+
+
+def test_every_declared_chart_is_drawn_with_its_source() -> None:
+    page = report("en", "proposal-2022")
+    declared = [c for s in sections() for c in s.charts]
+    figs = figures(page)
+    assert len(figs) == len(declared)
+    text = text_of(page)
+    for chart, fig in zip(declared, figs, strict=True):
+        layout = fig["layout"]
+        assert layout["title"]["text"] == chart.title_en
+        assert layout["title"]["subtitle"]["text"].startswith("Source: chikuden model")
+        names = [t["name"] for t in fig["data"]]
+        for key in chart.series:
+            assert outputs()[key].label_en in names
+        # the figure's caption cites at least the clause of every target
+        block = text.split(f'id="fig-{chart.id}"', 1)[1].split("</figure>", 1)[0]
+        assert "<figcaption>" in block and 'class="cite"' in block
+
+
+def test_targets_are_markers_at_their_year() -> None:
+    res = results_of("proposal-2022")
+    figs = figures(report("en", "proposal-2022"))
+    declared = [c for s in sections() for c in s.charts]
+    for chart, fig in zip(declared, figs, strict=True):
+        markers = [t for t in fig["data"] if t.get("mode") == "markers"]
+        with_year = [k for k in chart.targets if outputs()[k].year is not None]
+        assert len(markers) == len(with_year)
+        for key, marker in zip(with_year, markers, strict=True):
+            assert marker["x"] == [outputs()[key].year]
+            assert marker["y"][0] == pytest.approx(res.value(key), rel=1e-5)
+
+
+def test_compare_overlays_every_series_once_per_scenario() -> None:
+    names = ("proposal-2022", "actual-2025")
+    figs = figures(report("en", *names))
+    declared = [c for s in sections() for c in s.charts]
+    for chart, fig in zip(declared, figs, strict=True):
+        lines = [t for t in fig["data"] if t.get("mode") != "markers"]
+        assert len(lines) == len(chart.series) * len(names)
+        assert not any("stackgroup" in t for t in lines)  # areas are not stacked across scenarios
+    page = text_of(report("en", *names))
+    assert "Scenario comparison" in page
+
+
+def test_indicator_rows_cite_their_sources_and_clause() -> None:
+    res = results_of("proposal-2022")
+    page = text_of(report("en", "proposal-2022"))
+    bib = bibliography()
+    for key in ("market.global_demand_2030", "targets.domestic_capacity_2030"):
+        row = page.split(f'id="ind-{key}"', 1)[1].split("</tr>", 1)[0]
+        assert ">P1</a>" in row  # the clause column
+        for source in res.sources(key, 0):
+            base = source.split(":", 1)[0]
+            assert f'href="#src-{base}"' in row
+            assert f'id="src-{base}"' in page
+            assert bib[base].title in page
+
+
+def test_bibliography_lists_exactly_the_cited_sources() -> None:
+    page = text_of(report("en", "proposal-2022"))
+    cited = set(re.findall(r'class="cite" href="#src-([^"]+)"', page))
+    listed = set(re.findall(r'<li id="src-([^"]+)"', page))
+    assert cited == listed
+    assert "proposal-2022" in listed
+
+
+def test_rows_outputs_get_one_table_row_per_table_row() -> None:
+    res = results_of("proposal-2022")
+    page = text_of(report("en", "proposal-2022"))
+    rows_outputs = [d for d in outputs().values() if d.kind == "rows"]
+    for decl in rows_outputs:
+        assert decl.table is not None
+        table = res.params.table_values[decl.table][0]
+        assert decl.label_en in page
+        for row in table.rows:
+            assert f"<td>{row['id']}</td>" in page
+
+
+def test_parameter_section_lists_every_parameter_and_marks_overrides() -> None:
+    scenario = chikuden.load_scenario("proposal-2022", overrides=["market.demand_2030_gwh=3500"])
+    page = text_of(render_report(chikuden.evaluate(scenario), lang="en"))
+    for name in declarations():
+        assert f'id="param-{name}"' in page
+    row = page.split('id="param-market.demand_2030_gwh"', 1)[1].split("</tr>", 1)[0]
+    assert "3,500" in row
+    assert "set with --set" in row
+    assert 'href="#src-user-override"' in row
+    # the scenario file's own value is marked too, with its source (proposal P1)
+    share = page.split('id="param-targets.japan_share_2030"', 1)[1].split("</tr>", 1)[0]
+    assert "set by scenario" in share and "20%" in share
+    # a default is not marked
+    base = page.split('id="param-market.demand_base_gwh"', 1)[0].rsplit("<tr", 1)[-1]
+    assert "overridden" not in base
+
+
+def test_parameter_values_of_paths_read_as_year_points() -> None:
+    decl = declarations()["market.stationary_share"]
+    scenario = chikuden.load_scenario("proposal-2022")
+    # default points 2021: 0.06, 2024: 0.13, 2030: 0.107 (data/parameters/market.csv)
+    assert parameter_value_text(decl, scenario, "en") == "2021: 6%, 2024: 13%, 2030: 10.7%"
+    flat = scenario.with_overrides({"market.stationary_share": 0.1})
+    assert parameter_value_text(decl, flat, "en") == "10%"
+
+
+def test_audit_findings_show_status_badges_text_and_sources(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def fake(results: Results, i: int = 0) -> list[Finding]:
+        return [
+            Finding(
+                "sum-need", "P1", "ok", "2.2 + 1.5 + 2.1 = 5.8", "2.2＋1.5＋2.1＝5.8", ("derived",)
+            ),
+            Finding("fund-gap", "P1", "warn", "The fund covers half", "基金は半分", ("basc-2022",)),
+        ]
+
+    monkeypatch.setattr(audit, "findings", fake)
+    page = text_of(render_report(results_of("proposal-2022"), lang="ja"))
+    section = page.split('id="audit"', 1)[1].split("</section>", 1)[0]
+    assert '<span class="badge ok">適合</span>' in section
+    assert '<span class="badge warn">要注意</span>' in section
+    assert "2.2＋1.5＋2.1＝5.8" in section
+    assert 'href="#src-basc-2022"' in section
+    assert 'id="src-basc-2022"' in page
+
+
+def test_audit_section_says_so_when_there_are_no_findings(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(audit, "findings", lambda results, i=0: [])
+    page = text_of(render_report(results_of("proposal-2022"), lang="en"))
+    assert "No findings for this scenario yet." in page
+
+
+def test_report_needs_the_scenarios() -> None:
+    res = results_of("proposal-2022")
+    bare = Results(res.names, res.params, res.indicators, res.series, res.rows)
+    with pytest.raises(ValueError, match="needs the scenarios"):
+        build_view(bare, "en")
+
+
+def test_axis_scale_reads_like_the_tables() -> None:
+    assert axis_scale("JPY", "ja", 5.8e12).label == "兆円"
+    assert axis_scale("JPY", "ja", 5e11).factor == pytest.approx(1e-8)  # 5,000億円
+    assert axis_scale("JPY", "en", 5e11).label == "billion JPY"
+    assert axis_scale("share", "en", 0.2).factor == 100.0
+    assert axis_scale("GWh", "en", 3000).label == "GWh"
+
+
+def test_figure_json_cannot_close_its_script_element() -> None:
+    text = to_script_json({"t": "</script><script>alert(1)</script>", "c": "<!-- x"})
+    assert "<" not in text
+    assert json.loads(text) == {"t": "</script><script>alert(1)</script>", "c": "<!-- x"}
