@@ -1,8 +1,301 @@
-"""Placeholder while the domain is written."""
+"""Charging infrastructure (P5): connectors needed by location, deployment, cost and the fund,
+and expressway service areas sized so that drivers charge without waiting.
 
+Equations (years y on the horizon; arrays carry a leading scenario axis):
+
+- plug-in fleet: ``BEV(y)``, ``PHEV(y)`` [vehicles] (parameters until the vehicles domain
+  provides them); ``P(y) = BEV + PHEV``;
+- home and semi-public connectors [connectors]::
+
+      detached homes = P * detached_share * home_uptake
+      apartments     = P * (1 - detached_share) * apartment_share
+      workplaces     = P * workplace_share
+
+- public power after the EU AFIR fleet ratios [kW]: ``K = 1.3 BEV + 0.8 PHEV``, of which a
+  share ``f`` at fast chargers; the expressway connectors ``H`` (below) take their part of it::
+
+      public fast   = max(f K - H * p_highway, 0) / p_fast
+      public normal = (1 - f) K / p_normal
+
+- expressway sites (one row per carriageway) at the design peak hour [1/h]::
+
+      lambda = traffic_per_day * direction_share * peak_hour_share * BEV / fleet * charge_share
+      s      = energy_per_session / (power * power_factor)                       [h]
+
+  each site gets the fewest chargers with P(wait) <= target and mean wait <= target
+  (:func:`chikuden.model.queueing.size`); the network needs ``H = scale * sum(sites)``;
+- capex to reach the need from the 2021 level, by type [JPY], never undone by a fall in need::
+
+      capex_cum(y) = sum_type cost_type * (max_{t <= y} need_type(t) - need_type(2021))
+
+  the fund pays ``total / (last - first + 1)`` in each year from ``first`` to ``last``, and
+  its coverage is ``min(1, fund_cum(y) / capex_cum(y))`` (detached homes excluded: private).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from chikuden.horizon import YEARS, year_index
+from chikuden.model import queueing
 from chikuden.model.outputs import Outputs
 from chikuden.parameters.params import Params
 
+TARGET_YEAR = 2030
+SERVICE_AREAS = "charging.service_areas"
+#: Public location types whose capex the fund covers, in chart order.
+PUBLIC_TYPES = ("apartments", "workplaces", "public_normal", "public_fast", "highway")
+
+
+def home_connectors(
+    plugins: np.ndarray, detached_share: np.ndarray, uptake: np.ndarray
+) -> np.ndarray:
+    """Connectors at detached houses [connectors], shape ``(k, years)``.
+
+    plugins : plug-in cars in use [vehicles], ``(k, years)``
+    detached_share : owners living in detached houses [share], ``(k,)``
+    uptake : of those, the share with a home charger [share], ``(k,)``
+    """
+    return plugins * (detached_share * uptake)[:, None]
+
+
+def semi_public_connectors(
+    plugins: np.ndarray,
+    detached_share: np.ndarray,
+    apartment_share: np.ndarray,
+    workplace_share: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Connectors at apartment buildings and at workplaces [connectors], ``(k, years)`` each."""
+    apartments = plugins * ((1.0 - detached_share) * apartment_share)[:, None]
+    return apartments, plugins * workplace_share[:, None]
+
+
+def public_connectors(
+    bev: np.ndarray,
+    phev: np.ndarray,
+    kw_per_bev: np.ndarray,
+    kw_per_phev: np.ndarray,
+    fast_share: np.ndarray,
+    fast_kw: np.ndarray,
+    normal_kw: np.ndarray,
+    highway_connectors: np.ndarray,
+    highway_kw: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Public normal and roadside fast connectors [connectors] from AFIR power ratios.
+
+    bev, phev : cars in use [vehicles], ``(k, years)``
+    kw_per_bev, kw_per_phev : public power per car [kW per vehicle], ``(k,)``
+    fast_share : share of public power at fast chargers [share], ``(k,)``
+    fast_kw, normal_kw : mean power per connector [kW], ``(k,)``
+    highway_connectors : expressway connectors [connectors], ``(k, years)``
+    highway_kw : power per expressway connector [kW], ``(k,)``
+    """
+    power = bev * kw_per_bev[:, None] + phev * kw_per_phev[:, None]
+    fast_power = np.maximum(
+        power * fast_share[:, None] - highway_connectors * highway_kw[:, None], 0.0
+    )
+    normal = power * (1.0 - fast_share)[:, None] / normal_kw[:, None]
+    return normal, fast_power / fast_kw[:, None]
+
+
+def site_arrivals_per_hour(
+    traffic_per_day: np.ndarray,
+    peak_hour_share: np.ndarray,
+    direction_share: np.ndarray,
+    ev_traffic_share: np.ndarray,
+    charge_share: np.ndarray,
+) -> np.ndarray:
+    """Cars arriving to charge at each site in the design peak hour [1/h], ``(k, years, rows)``.
+
+    traffic_per_day : two-way daily traffic of the site's section [vehicles/day], ``(k, rows)``
+    peak_hour_share : share of the day's traffic in the peak hour [share], ``(k, rows)``
+    direction_share : share on the site's carriageway [share], ``(k,)``
+    ev_traffic_share : battery-electric share of traffic [share], ``(k, years)``
+    charge_share : share of passing BEVs that charge at the site [share], ``(k,)``
+    """
+    peak = traffic_per_day * peak_hour_share * direction_share[:, None]  # (k, rows)
+    return peak[:, None, :] * (ev_traffic_share * charge_share[:, None])[:, :, None]
+
+
+def size_sites(
+    arrivals_per_hour: np.ndarray,
+    service_h: np.ndarray,
+    max_wait_probability: np.ndarray,
+    max_mean_wait_h: np.ndarray,
+    deterministic: np.ndarray,
+) -> queueing.QueueResult:
+    """Chargers per site meeting both targets, for every scenario, year and site at once.
+
+    arrivals_per_hour : ``(k, years, rows)`` [1/h]; the other arguments are ``(k,)``.
+    """
+    return queueing.size(
+        arrivals_per_hour,
+        service_h[:, None, None],
+        max_wait_probability=max_wait_probability[:, None, None],
+        max_mean_wait_h=max_mean_wait_h[:, None, None],
+        deterministic=deterministic[:, None, None] > 0.5,
+    )
+
+
+def cumulative_capex(
+    needs: dict[str, np.ndarray], costs: dict[str, np.ndarray]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Cumulative and yearly capex to build up to the need from the 2021 level [JPY].
+
+    needs[type] : connectors needed [connectors], ``(k, years)``
+    costs[type] : installed cost [JPY per connector], ``(k,)``
+    """
+    total: np.ndarray = np.zeros((1, YEARS.size))
+    for name, need in needs.items():
+        built = np.maximum.accumulate(need, axis=1) - need[:, :1]
+        total = total + built * costs[name][:, None]
+    yearly = np.diff(total, axis=1, prepend=0.0)
+    return total, yearly
+
+
+def fund_path(total: np.ndarray, first: np.ndarray, last: np.ndarray) -> np.ndarray:
+    """Fund paid out per year [JPY], the same amount every year from ``first`` to ``last``."""
+    active = (YEARS[None, :] >= first[:, None]) & (YEARS[None, :] <= last[:, None])
+    years = np.maximum(last - first + 1.0, 1.0)
+    return np.where(active, (total / years)[:, None], 0.0)
+
+
+def coverage(fund_cum: np.ndarray, capex_cum: np.ndarray) -> np.ndarray:
+    """Share of the cumulative capex the cumulative fund pays [share], 1 where nothing is due."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = fund_cum / capex_cum
+    return np.where(capex_cum > 0, np.minimum(ratio, 1.0), 1.0)
+
+
+def highway_sites(p: Params) -> tuple[np.ndarray, queueing.QueueResult]:
+    """Arrivals [1/h] and sizing of every bundled site, shape ``(k, years, rows)``.
+
+    Padding rows of a table (scenarios with fewer rows) have no traffic and get 0 chargers.
+    """
+    sites = p.table(SERVICE_AREAS)
+    ev_share = p["charging.bev_stock"] / p["charging.vehicle_fleet"][:, None]
+    arrivals = site_arrivals_per_hour(
+        sites["traffic_per_day"] * sites.valid,
+        sites["peak_hour_share"],
+        p["charging.highway_direction_share"],
+        ev_share,
+        p["charging.highway_charge_share"],
+    )
+    service_h = queueing.service_time_h(
+        p["charging.highway_session_energy_kwh"],
+        p["charging.highway_power_kw"],
+        p["charging.highway_power_factor_share"],
+    )
+    sized = size_sites(
+        arrivals,
+        service_h,
+        p["charging.highway_max_wait_probability_share"],
+        p["charging.highway_max_mean_wait_min"] / 60.0,
+        p["charging.highway_deterministic_flag"],
+    )
+    return arrivals, sized
+
 
 def step(p: Params, out: Outputs) -> None:
-    return None
+    i30 = year_index(TARGET_YEAR)
+    bev = p["charging.bev_stock"]
+    phev = p["charging.phev_stock"]
+    plugins = bev + phev
+
+    arrivals, sized = highway_sites(p)
+    sample = sized.servers.sum(axis=2)  # (k, years)
+    highway = sample * p["charging.highway_network_scale"][:, None]
+
+    # -- connectors by location ----------------------------------------------------------------
+    detached = p["charging.detached_home_share"]
+    homes = home_connectors(plugins, detached, p["charging.home_charger_uptake_share"])
+    apartments, workplaces = semi_public_connectors(
+        plugins, detached, p["charging.apartment_charging_share"],
+        p["charging.workplace_charging_share"],
+    )  # fmt: skip
+    normal, fast = public_connectors(
+        bev,
+        phev,
+        p["charging.public_kw_per_bev"],
+        p["charging.public_kw_per_phev"],
+        p["charging.public_fast_power_share"],
+        p["charging.fast_power_kw"],
+        p["charging.normal_power_kw"],
+        highway,
+        p["charging.highway_power_kw"],
+    )
+    needs = {
+        "apartments": apartments,
+        "workplaces": workplaces,
+        "public_normal": normal,
+        "public_fast": fast,
+        "highway": highway,
+    }
+    public = apartments + workplaces + normal + fast + highway
+
+    # -- cost and fund ---------------------------------------------------------------------------
+    normal_cost = p["charging.normal_connector_cost_jpy"]
+    capex_cum, capex_yearly = cumulative_capex(
+        needs,
+        {
+            "apartments": normal_cost,
+            "workplaces": normal_cost,
+            "public_normal": normal_cost,
+            "public_fast": p["charging.fast_connector_cost_jpy"],
+            "highway": p["charging.highway_connector_cost_jpy"],
+        },
+    )
+    home_capex = cumulative_capex(
+        {"homes": homes}, {"homes": p["charging.home_connector_cost_jpy"]}
+    )[0]
+    fund = fund_path(
+        p["charging.fund_total_jpy"], p["charging.fund_first_year"], p["charging.fund_last_year"]
+    )
+    fund_cum = np.cumsum(fund, axis=1)
+    covered = coverage(fund_cum, capex_cum)
+
+    target = p["charging.target_connectors_2030"]
+    fast_target = p["charging.target_fast_connectors_2030"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out.indicator("charging.target_coverage_2030", target / public[:, i30])
+        out.indicator("charging.fast_target_coverage_2030", fast_target / (fast + highway)[:, i30])
+    out.indicator("charging.connectors_needed_2030", public[:, i30])
+    out.indicator("charging.fast_connectors_needed_2030", (fast + highway)[:, i30])
+    out.indicator("charging.home_connectors_needed_2030", homes[:, i30])
+    out.indicator("charging.target_connectors_2030", target)
+    out.indicator("charging.target_fast_connectors_2030", fast_target)
+    out.indicator(
+        "charging.deployment_gap_2030", public[:, i30] - p["charging.installed_connectors"][:, i30]
+    )
+    out.indicator("charging.highway_chargers_needed_2030", sample[:, i30])
+    out.indicator("charging.highway_network_needed_2030", highway[:, i30])
+    out.indicator(
+        "charging.highway_target_connectors_2030", p["charging.highway_target_connectors_2030"]
+    )
+    out.indicator(
+        "charging.highway_wait_probability_target", p["charging.highway_max_wait_probability_share"]
+    )
+    out.indicator("charging.highway_mean_wait_target_min", p["charging.highway_max_mean_wait_min"])
+    out.indicator("charging.capex_to_2030_jpy", capex_cum[:, i30])
+    out.indicator("charging.home_capex_to_2030_jpy", home_capex[:, i30])
+    out.indicator("charging.fund_to_2030_jpy", fund_cum[:, i30])
+    out.indicator("charging.fund_coverage", covered[:, i30])
+
+    out.serie("charging.need_homes", homes)
+    out.serie("charging.need_apartments", apartments)
+    out.serie("charging.need_workplaces", workplaces)
+    out.serie("charging.need_public_normal", normal)
+    out.serie("charging.need_public_fast", fast)
+    out.serie("charging.need_highway", highway)
+    out.serie("charging.need_public_total", public)
+    out.serie("charging.installed_public", p["charging.installed_connectors"])
+    out.serie("charging.highway_sample_chargers", sample)
+    out.serie("charging.capex_yearly_jpy", capex_yearly)
+    out.serie("charging.fund_yearly_jpy", fund)
+    out.serie("charging.fund_coverage_share", covered)
+
+    out.rows["charging.site_arrivals_per_hour_2030"] = arrivals[:, i30, :]
+    out.rows["charging.site_chargers_2030"] = sized.servers[:, i30, :]
+    out.rows["charging.site_utilisation_2030"] = sized.utilisation[:, i30, :]
+    out.rows["charging.site_wait_probability_2030"] = sized.wait_probability[:, i30, :]
+    out.rows["charging.site_mean_wait_2030_min"] = sized.mean_wait_h[:, i30, :] * 60.0

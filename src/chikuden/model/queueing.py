@@ -1,0 +1,310 @@
+"""Multi-server queues for charging sites: Erlang C (M/M/c) and an M/D/c approximation.
+
+A charging site with ``c`` chargers, Poisson arrivals at rate ``lambda`` [1/h] and mean
+charging (service) time ``s`` [h] carries the offered load ``a = lambda * s`` [Erlang]; the
+utilisation of each charger is ``rho = a / c``. The queue is stable only when ``rho < 1``,
+i.e. with at least ``floor(a) + 1`` chargers.
+
+Equations (every function is vectorised: arrays broadcast against each other):
+
+- Erlang B by its inverse recursion, numerically stable for any load::
+
+      1 / B(0) = 1,     1 / B(k) = 1 + (k / a) / B(k-1)
+
+- Erlang C, the probability that an arriving car has to wait (M/M/c)::
+
+      C(c, a) = c B / (c - a (1 - B)) = 1 / (rho + (1 - rho) / B)
+
+- mean wait in the queue (M/M/c)::
+
+      Wq = C(c, a) * s / (c - a)
+
+- M/D/c (every session takes exactly ``s``): the probability of waiting is approximated by the
+  Erlang C value (it is nearly insensitive to the service-time distribution; exact for c = 1;
+  Tijms 2003, ch. 5), and the mean wait by Cosmetatos (1976)::
+
+      Wq(M/D/c) = 1/2 * Wq(M/M/c) * [1 + (1 - rho)(c - 1)(sqrt(4 + 5c) - 2) / (16 rho c)]
+
+  which is exact for c = 1 (Pollaczek-Khinchine) and reduces to the Allen-Cunneen factor
+  (1 + cs^2) / 2 = 1/2 as rho -> 1.
+
+:func:`size` finds, for every element at once, the smallest ``c`` that meets a target on the
+probability of waiting and/or the mean wait: it walks ``c = 1, 2, ...`` with the Erlang B
+recursion on whole float arrays (never a Python loop over sites), and records each element's
+first ``c`` that meets its target.
+
+References: A. K. Erlang (1917); G. P. Cosmetatos, "Some approximate equilibrium results for
+the multi-server queue (M/G/r)", Operational Research Quarterly 27 (1976) 615-620;
+H. C. Tijms, "A First Course in Stochastic Models", Wiley 2003.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from chikuden.errors import ChikudenError
+
+#: Sizing stops with an error past this many chargers at one site [count].
+MAX_SERVERS = 100_000
+
+
+class QueueInputError(ChikudenError):
+    """An input of the queueing model outside its allowed range."""
+
+
+class UnstableQueueError(QueueInputError):
+    """A fixed number of chargers at or below the offered load: the queue grows without bound."""
+
+
+@dataclass(frozen=True)
+class QueueResult:
+    """Steady-state performance of sites, every field an array of the broadcast shape.
+
+    servers : chargers [count]
+    utilisation : offered load per charger, ``a / c`` [share]
+    wait_probability : probability that an arriving car waits [share]
+    mean_wait_h : mean wait in the queue over all arrivals [h]
+    """
+
+    servers: np.ndarray
+    utilisation: np.ndarray
+    wait_probability: np.ndarray
+    mean_wait_h: np.ndarray
+
+
+def _arr(x: np.ndarray | float) -> np.ndarray:
+    return np.asarray(x, dtype=float)
+
+
+def service_time_h(
+    energy_kwh: np.ndarray | float,
+    power_kw: np.ndarray | float,
+    power_factor: np.ndarray | float = 1.0,
+) -> np.ndarray:
+    """Mean charging time of a session [h].
+
+    energy_kwh : energy delivered per session [kWh]
+    power_kw : rated power of a charger [kW]
+    power_factor : mean delivered power over rated power (taper, losses) [share]
+    """
+    return _arr(energy_kwh) / (_arr(power_kw) * _arr(power_factor))
+
+
+def stability_minimum(load: np.ndarray | float) -> np.ndarray:
+    """Fewest chargers for a stable queue, ``floor(a) + 1`` [count]."""
+    return np.floor(_arr(load)) + 1.0
+
+
+def erlang_b(servers: np.ndarray | float, load: np.ndarray | float) -> np.ndarray:
+    """Erlang B blocking probability for ``servers`` chargers and ``load`` Erlang [share]."""
+    c, a = np.broadcast_arrays(_arr(servers), _arr(load))
+    cmax = int(c.max(initial=0.0))
+    with np.errstate(divide="ignore", over="ignore"):
+        inv_a = np.where(a > 0, 1.0 / np.where(a > 0, a, 1.0), np.inf)
+        inv_b = np.ones(c.shape)
+        out = np.where(c <= 0, 1.0, 0.0)
+        for k in range(1, cmax + 1):
+            inv_b = 1.0 + inv_b * (k * inv_a)
+            out = np.where(c == k, 1.0 / inv_b, out)
+    return np.where(a > 0, out, np.where(c <= 0, 1.0, 0.0))
+
+
+def erlang_c(servers: np.ndarray | float, load: np.ndarray | float) -> np.ndarray:
+    """Probability of waiting in M/M/c [share]; 1 where the queue is unstable (``a >= c``)."""
+    c, a = np.broadcast_arrays(_arr(servers), _arr(load))
+    b = erlang_b(c, a)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rho = np.where(c > 0, a / np.where(c > 0, c, 1.0), np.inf)
+        pw = 1.0 / (rho + (1.0 - rho) / b)
+    return np.where(a <= 0, 0.0, np.where(rho < 1.0, pw, 1.0))
+
+
+def cosmetatos_factor(servers: np.ndarray | float, utilisation: np.ndarray | float) -> np.ndarray:
+    """Ratio of the M/D/c to the M/M/c mean wait by Cosmetatos (1976) [ratio]."""
+    c = _arr(servers)
+    rho = _arr(utilisation)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        corr = (1.0 - rho) * (c - 1.0) * (np.sqrt(4.0 + 5.0 * c) - 2.0) / (16.0 * rho * c)
+    return 0.5 * (1.0 + np.where(rho > 0, corr, 0.0))
+
+
+def _mean_wait(
+    pw: np.ndarray, c: np.ndarray, a: np.ndarray, s: np.ndarray, deterministic: np.ndarray
+) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        wq = pw * s / (c - a)
+        factor = np.where(deterministic, cosmetatos_factor(c, a / c), 1.0)
+    return np.where(a <= 0, 0.0, np.where(c > a, wq * factor, np.inf))
+
+
+def performance(
+    servers: np.ndarray | float,
+    arrivals_per_hour: np.ndarray | float,
+    service_h: np.ndarray | float,
+    deterministic: np.ndarray | bool = False,
+) -> QueueResult:
+    """Utilisation, probability of waiting and mean wait of sites with ``servers`` chargers.
+
+    servers : chargers per site [count]
+    arrivals_per_hour : arrival rate of cars that charge [1/h]
+    service_h : mean charging time [h]
+    deterministic : True for M/D/c (every session lasts ``service_h``), False for M/M/c
+
+    Raises :class:`UnstableQueueError` when any site has ``a >= c``.
+    """
+    lam, s = _checked_rates(arrivals_per_hour, service_h)
+    c = _arr(servers)
+    if np.any((c < 1) | (c != np.round(c))):
+        bad = float(c[(c < 1) | (c != np.round(c))].reshape(-1)[0])
+        raise QueueInputError(
+            f"chargers = {bad:g}: the number of chargers is a whole number >= 1; give --chargers N"
+        )
+    c, lam, s, det = np.broadcast_arrays(c, lam, s, np.asarray(deterministic, dtype=bool))
+    a = lam * s
+    if np.any(a >= c):
+        i = np.argmax(a >= c)
+        load, n = float(a.reshape(-1)[i]), float(c.reshape(-1)[i])
+        raise UnstableQueueError(
+            f"utilisation {load / n:.3g} >= 1 with {n:g} chargers for a load of {load:.3g} "
+            f"Erlang: the queue would grow without bound; use at least "
+            f"{math.floor(load) + 1} chargers for stability"
+        )
+    pw = erlang_c(c, a)
+    return QueueResult(
+        servers=c,
+        utilisation=a / c,
+        wait_probability=pw,
+        mean_wait_h=_mean_wait(pw, c, a, s, det),
+    )
+
+
+def size(
+    arrivals_per_hour: np.ndarray | float,
+    service_h: np.ndarray | float,
+    max_wait_probability: np.ndarray | float | None = None,
+    max_mean_wait_h: np.ndarray | float | None = None,
+    deterministic: np.ndarray | bool = False,
+) -> QueueResult:
+    """Smallest number of chargers per site that meets every given target.
+
+    arrivals_per_hour : arrival rate of cars that charge, any shape [1/h]
+    service_h : mean charging time [h]
+    max_wait_probability : target on the probability of waiting, in (0, 1) [share]
+    max_mean_wait_h : target on the mean wait over all arrivals, > 0 [h]
+    deterministic : True for M/D/c (Cosmetatos mean wait), False for M/M/c
+
+    A site with no arrivals needs 0 chargers. Every array broadcasts against the others; the
+    result has the broadcast shape. The loop runs over the number of chargers, up to the
+    largest answer, with whole-array operations at each step.
+    """
+    lam, s = _checked_rates(arrivals_per_hour, service_h)
+    if max_wait_probability is None and max_mean_wait_h is None:
+        raise QueueInputError(
+            "give a target: a maximum probability of waiting and/or a maximum mean wait"
+        )
+    p_max = _checked_target_probability(max_wait_probability)
+    w_max = _checked_target_wait(max_mean_wait_h)
+    lam, s, p_max, w_max, det = np.broadcast_arrays(
+        lam, s, p_max, w_max, np.asarray(deterministic, dtype=bool)
+    )
+    shape = lam.shape
+    a = (lam * s).reshape(-1)
+    s = s.reshape(-1)
+    p_max = p_max.reshape(-1)
+    w_max = w_max.reshape(-1)
+    det = det.reshape(-1)
+    check_w = bool(np.isfinite(w_max).any())
+    any_det = bool(det.any())
+
+    servers = np.zeros(a.shape)
+    pw_out = np.zeros(a.shape)
+    wq_out = np.zeros(a.shape)
+    found = a <= 0.0
+    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+        inv_a = np.where(found, np.inf, 1.0 / np.where(found, 1.0, a))
+        inv_b = np.ones(a.shape)
+        # Below floor(min a) + 1 no site is stable: only the recursion runs.
+        first = int(np.floor(a[~found].min())) + 1 if not found.all() else 1
+        for k in range(1, first):
+            inv_b = 1.0 + inv_b * (k * inv_a)
+        k = first - 1
+        while not found.all():
+            k += 1
+            if k > MAX_SERVERS:
+                raise QueueInputError(
+                    f"sizing needs more than {MAX_SERVERS} chargers at one site; "
+                    "check the arrival rate and charging time"
+                )
+            inv_b = 1.0 + inv_b * (k * inv_a)
+            rho = a * (1.0 / k)
+            ok = rho < 1.0
+            pw = 1.0 / (rho + (1.0 - rho) * inv_b)
+            ok &= pw <= p_max
+            wq = pw * s / (k - a)
+            if any_det:
+                wq = np.where(det, wq * cosmetatos_factor(k, rho), wq)
+            if check_w:
+                ok &= wq <= w_max
+            new = ok & ~found
+            if new.any():
+                servers[new] = k
+                pw_out[new] = pw[new]
+                wq_out[new] = wq[new]
+                found |= new
+    with np.errstate(divide="ignore", invalid="ignore"):
+        util = np.where(servers > 0, a / np.where(servers > 0, servers, 1.0), 0.0)
+    return QueueResult(
+        servers=servers.reshape(shape),
+        utilisation=util.reshape(shape),
+        wait_probability=pw_out.reshape(shape),
+        mean_wait_h=wq_out.reshape(shape),
+    )
+
+
+def _checked_rates(
+    arrivals_per_hour: np.ndarray | float, service_h: np.ndarray | float
+) -> tuple[np.ndarray, np.ndarray]:
+    lam = _arr(arrivals_per_hour)
+    s = _arr(service_h)
+    bad = ~np.isfinite(lam) | (lam < 0)
+    if bad.any():
+        raise QueueInputError(
+            f"arrivals per hour = {float(lam[bad].reshape(-1)[0])!r} is not allowed; "
+            "give a finite rate >= 0 [1/h]"
+        )
+    bad = ~np.isfinite(s) | (s <= 0)
+    if bad.any():
+        raise QueueInputError(
+            f"charging time = {float(s[bad].reshape(-1)[0])!r} h is not allowed; energy, power "
+            "and power factor must be finite and > 0"
+        )
+    return lam, s
+
+
+def _checked_target_probability(p: np.ndarray | float | None) -> np.ndarray:
+    if p is None:
+        return np.asarray(np.inf)
+    arr = _arr(p)
+    bad = ~((arr > 0) & (arr < 1))
+    if bad.any():
+        raise QueueInputError(
+            f"maximum probability of waiting = {float(arr[bad].reshape(-1)[0])!r} is outside "
+            "(0, 1); give a share strictly between 0 and 1, e.g. 0.05"
+        )
+    return arr
+
+
+def _checked_target_wait(w: np.ndarray | float | None) -> np.ndarray:
+    if w is None:
+        return np.asarray(np.inf)
+    arr = _arr(w)
+    bad = ~np.isfinite(arr) | (arr <= 0)
+    if bad.any():
+        raise QueueInputError(
+            f"maximum mean wait = {float(arr[bad].reshape(-1)[0])!r} is not allowed; "
+            "give a time > 0"
+        )
+    return arr
