@@ -173,6 +173,17 @@ def test_missing_scenario_file_exits_2(tmp_path: Path) -> None:
     assert not (tmp_path / "out").exists()
 
 
+def test_an_out_folder_that_cannot_be_written_exits_2(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("keep me", encoding="utf-8")
+    result = invoke("run", "--out", str(blocker))
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"error: --out {str(blocker)!r}: cannot write")
+    assert len(result.stderr.splitlines()) == 1
+    assert blocker.read_text("utf-8") == "keep me"
+    assert [p.name for p in tmp_path.iterdir()] == ["a-file"]
+
+
 def test_unknown_language_is_a_usage_error(tmp_path: Path) -> None:
     result = invoke("run", "--lang", "fr", "--out", str(tmp_path / "out"))
     assert result.exit_code == 2

@@ -129,6 +129,9 @@ def test_compare_overlays_every_series_once_per_scenario() -> None:
         assert not any("stackgroup" in t for t in lines)  # areas are not stacked across scenarios
     page = text_of(report("en", *names))
     assert "Scenario comparison" in page
+    head = page.split('<table class="indicators">', 1)[1].split("</thead>", 1)[0]
+    assert '<th class="num">proposal-2022</th>' in head
+    assert '<th class="num">actual-2025</th>' in head
 
 
 def test_indicator_rows_cite_their_sources_and_clause() -> None:
@@ -177,9 +180,16 @@ def test_parameter_section_lists_every_parameter_and_marks_overrides() -> None:
     # the scenario file's own value is marked too, with its source (proposal P1)
     share = page.split('id="param-targets.japan_share_2030"', 1)[1].split("</tr>", 1)[0]
     assert "set by scenario" in share and "20%" in share
-    # a default is not marked
-    base = page.split('id="param-market.demand_base_gwh"', 1)[0].rsplit("<tr", 1)[-1]
-    assert "overridden" not in base
+
+    # the row of an overridden value is highlighted; a default's row is not
+    def row_attributes(name: str) -> str:
+        match = re.search(rf'<tr id="param-{re.escape(name)}"([^>]*)>', page)
+        assert match is not None
+        return match[1]
+
+    assert 'class="overridden"' in row_attributes("market.demand_2030_gwh")
+    assert 'class="overridden"' in row_attributes("targets.japan_share_2030")
+    assert row_attributes("market.demand_base_gwh") == ""
 
 
 def test_parameter_values_of_paths_read_as_year_points() -> None:

@@ -151,6 +151,15 @@ def write_folder(target: Path, files: dict[str, str]) -> None:
             shutil.rmtree(old, ignore_errors=True)
 
 
+def _write(out: Path, target: Path, files: dict[str, str]) -> None:
+    """:func:`write_folder`, with a folder that cannot be written reported as a user error."""
+    try:
+        write_folder(target, files)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        _fail(f"--out {str(out)!r}: cannot write {str(target)!r} ({reason}); choose another folder")
+
+
 def _load(names: list[str], overrides: list[str] | None) -> list[Scenario]:
     from chikuden.api import load_scenario
 
@@ -212,7 +221,7 @@ def run(
             return
         files = _report_files(results, lang.value)
         target = out / loaded.name
-        write_folder(target, files)
+        _write(out, target, files)
     title = loaded.title_ja if lang is Lang.ja else loaded.title_en
     typer.echo(f"{loaded.name}: {title or loaded.name}")
     typer.echo(_indicator_table(results, lang.value))
@@ -252,7 +261,7 @@ def compare(
             return
         files = _report_files(results, lang.value)
         target = out / ("compare-" + "-".join(s.name for s in loaded))
-        write_folder(target, files)
+        _write(out, target, files)
     typer.echo(_indicator_table(results, lang.value))
     typer.echo("")
     for name in files:
