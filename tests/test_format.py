@@ -112,7 +112,47 @@ def test_ratios_years_and_counts() -> None:
     assert display_unit("share", "en") == ""
 
 
-@pytest.mark.parametrize("unit", ["GWh", "JPY", "share", "ratio", "year"])
+@pytest.mark.parametrize(
+    ("value", "ja", "en"),
+    [
+        (300000.0, "30万", "300,000"),  # METI's target of 30万口 charging points
+        (32943.8, "3.3万", "32,944"),  # 3.29438万 -> one decimal
+        (2.16e6, "216万", "2,160,000"),
+        (9999.0, "9,999", "9,999"),  # below 1万 Japanese writes the number out
+        (5.4, "5", "5"),  # whole things
+    ],
+)
+def test_counts_of_things_are_whole_and_read_in_man_in_japanese(
+    value: float, ja: str, en: str
+) -> None:
+    assert format_value(value, "connectors", "ja") == ja
+    assert format_value(value, "connectors", "en") == en
+
+
+@pytest.mark.parametrize(
+    ("unit", "ja", "en"),
+    [
+        ("connectors", "口", "connectors"),
+        ("trucks per day", "台/日", "trucks per day"),
+        ("kg per day", "kg/日", "kg per day"),
+        ("kWh per km", "kWh/km", "kWh per km"),
+        ("min", "分", "min"),
+        ("count", "", ""),
+        ("JPY per connector", "/口", "per connector"),
+    ],
+)
+def test_units_read_in_japanese(unit: str, ja: str, en: str) -> None:
+    assert display_unit(unit, "ja") == ja
+    assert display_unit(unit, "en") == en
+
+
+def test_money_per_thing_formats_the_money_and_keeps_the_per() -> None:
+    # 1.2e6 yen = 120万円 = ¥1.2 million
+    assert format_value(1.2e6, "JPY per connector", "ja") == "120万円"
+    assert format_value(1.2e6, "JPY per connector", "en") == "¥1.2 million"
+
+
+@pytest.mark.parametrize("unit", ["GWh", "JPY", "share", "ratio", "year", "connectors"])
 def test_missing_values_show_a_dash(unit: str) -> None:
     assert format_value(math.nan, unit, "en") == MISSING
     assert format_value(None, unit, "ja") == MISSING

@@ -241,6 +241,10 @@ def test_axis_scale_reads_like_the_tables() -> None:
     assert axis_scale("JPY", "ja", 5.8e12).label == "兆円"
     assert axis_scale("JPY", "ja", 5e11).factor == pytest.approx(1e-8)  # 5,000億円
     assert axis_scale("JPY", "en", 5e11).label == "billion JPY"
+    assert axis_scale("JPY", "ja", 5e7).label == "万円"  # 5,000万円
+    assert axis_scale("JPY per connector", "ja", 2e6).label == "万円/口"
+    assert axis_scale("JPY per connector", "en", 2e6).label == "million JPY per connector"
+    assert axis_scale("connectors", "ja", 3e5).label == "口"
     assert axis_scale("share", "en", 0.2).factor == 100.0
     assert axis_scale("GWh", "en", 3000).label == "GWh"
 

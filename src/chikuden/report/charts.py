@@ -21,6 +21,8 @@ from importlib.util import find_spec
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from chikuden.report.format import display_unit
+
 if TYPE_CHECKING:
     from chikuden.indicators import Chart
     from chikuden.results import Results
@@ -54,19 +56,31 @@ class AxisScale:
 
 
 def axis_scale(unit: str, lang: str, peak: float) -> AxisScale:
-    """The axis scale for ``unit`` given the largest absolute value ``peak`` on the chart."""
-    if unit == "JPY":
-        if peak >= 1e12:
-            return AxisScale(1e-12, "兆円" if lang == "ja" else "trillion JPY", ",.2f")
-        if peak >= 1e8 or lang == "ja":
-            if lang == "ja":
-                return AxisScale(1e-8, "億円", ",.0f")
-            return AxisScale(1e-9, "billion JPY", ",.1f")
-        return AxisScale(1e-6, "million JPY", ",.1f")
-    if unit.split(" ", 1)[0] == "share":
-        rest = unit.partition(" ")[2]
-        return AxisScale(100.0, f"% {rest}".strip(), ",.1f")
-    return AxisScale(1.0, unit, ",.4~r" if peak < 10 else ",.0f")
+    """The axis scale for ``unit`` given the largest absolute value ``peak`` on the chart.
+
+    Yen read in 兆円 / 億円 / 万円 (ja) or trillion / billion / million JPY (en), shares in
+    percent; other units as they are, with their Japanese words in Japanese.
+    """
+    head, _, _ = unit.partition(" ")
+    per = display_unit(unit, lang)  # "/口", "per connector" or "" for plain amounts
+    if head == "JPY":
+        if lang == "ja":
+            steps = ((1e12, "兆円"), (1e8, "億円"), (1e4, "万円"), (1.0, "円"))
+            sep = ""
+        else:
+            steps = (
+                (1e12, "trillion JPY"),
+                (1e9, "billion JPY"),
+                (1e6, "million JPY"),
+                (1.0, "JPY"),
+            )
+            sep = " "
+        size, label = next(((f, lab) for f, lab in steps if peak >= f), steps[-1])
+        hover = ",.2f" if peak / size < 10 else ",.1f" if peak / size < 100 else ",.0f"
+        return AxisScale(1.0 / size, f"{label}{sep}{per}" if per else label, hover)
+    if head == "share":
+        return AxisScale(100.0, f"% {per}".strip(), ",.1f")
+    return AxisScale(1.0, per or unit, ",.4~r" if peak < 10 else ",.0f")
 
 
 def _finite_list(values: Sequence[float], factor: float) -> list[float | None]:

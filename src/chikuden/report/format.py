@@ -34,13 +34,26 @@ _CURRENCIES = {
     "EUR": ("€", "ユーロ"),
 }
 _SHARE_UNITS = ("share",)
-_WHOLE_UNITS = frozenset({"year", "count", "flag"})
-_UNIT_JA = {
+# Units that count things: whole numbers; in Japanese large counts read 30万口, 216万台.
+_COUNT_UNITS = frozenset({"count", "connectors", "vehicles", "people", "trucks", "plants"})
+_WHOLE_UNITS = frozenset({"year", "flag"}) | _COUNT_UNITS
+# Japanese for the words of a unit ("trucks per day" -> "台/日"); other words stay as they are
+# (GWh, MW, kg, t, km).
+_WORDS_JA = {
     "years": "年",
     "year": "年",
+    "day": "日",
+    "hour": "時間",
+    "min": "分",
     "people": "人",
-    "count": "件",
-    "per year": "/年",
+    "connectors": "口",  # 充電口: METI counts charging points as 口 (30万口)
+    "connector": "口",
+    "vehicles": "台",
+    "vehicle": "台",
+    "trucks": "台",
+    "truck": "台",
+    "plants": "工場",
+    "count": "",
 }
 _COMPACT_NUMBER = re.compile(r"^(?P<num>[0-9][0-9.,]*)(?P<rest>.*)$")
 
@@ -131,8 +144,22 @@ def _split_compact(text: str, locale: str) -> tuple[Decimal, str]:
 
 
 def _currency_of(unit: str) -> str | None:
+    """``"JPY"`` for ``"JPY"`` and ``"JPY per connector"``; None for other units."""
     head = unit.split(" ", 1)[0]
-    return head if head in _CURRENCIES and head == unit else None
+    return head if head in _CURRENCIES else None
+
+
+def _format_count(value: float, lang: str) -> str:
+    """Whole things: ``32,944``; in Japanese from 10,000 up in 万 / 億 (``3.3万``)."""
+    loc = locale_of(lang)
+    if lang == "ja" and abs(value) >= 1e4:
+        compact = format_compact_decimal(
+            _significant(abs(value), 4), format_type="short", locale=loc, fraction_digits=1
+        )
+        number, rest = _split_compact(compact, loc)
+        sign = "-" if value < 0 else ""
+        return f"{sign}{format_decimal(number, format='#,##0.#', locale=loc)}{rest}"
+    return format_decimal(round(value), format="#,##0", locale=loc)
 
 
 def format_value(value: float | None, unit: str, lang: str = "en") -> str:
@@ -146,28 +173,53 @@ def format_value(value: float | None, unit: str, lang: str = "en") -> str:
         return format_share(value, lang)
     if unit == "ratio":
         return format_ratio(value, lang)
-    if unit == "year":
+    if unit in ("year", "flag"):
         return str(round(value))
-    if unit in _WHOLE_UNITS:
-        return format_decimal(round(value), format="#,##0", locale=locale_of(lang))
+    if unit in _COUNT_UNITS:
+        return _format_count(value, lang)
     return format_number(value, lang)
 
 
 def display_unit(unit: str, lang: str = "en") -> str:
-    """The unit to print beside a value from :func:`format_value` (empty when the value
-    already says it: money, shares, ratios, years)."""
-    if _currency_of(unit) or unit in ("ratio", "year", "flag"):
+    """The unit to print beside a value from :func:`format_value`.
+
+    Empty when the value already says it (money, shares, ratios, years, plain counts); the
+    rest of a compound unit otherwise (``"JPY per connector"`` -> ``"per connector"``).
+    Japanese replaces the words it knows: ``"trucks per day"`` -> ``"台/日"``.
+    """
+    if unit in ("ratio", "year", "flag", "count"):
         return ""
     head, _, rest = unit.partition(" ")
-    if head in _SHARE_UNITS:
+    if head in _SHARE_UNITS or _currency_of(unit):
         return _translate(rest, lang)
     return _translate(unit, lang)
 
 
 def _translate(unit: str, lang: str) -> str:
-    if lang != "ja":
+    if lang != "ja" or not unit:
         return unit
-    return _UNIT_JA.get(unit, unit)
+    words = unit.split(" ")
+    out: list[str] = []
+    i = 0
+    while i < len(words):
+        if words[i] == "per" and i + 1 < len(words):
+            out.append("/" + _WORDS_JA.get(words[i + 1], words[i + 1]))
+            i += 2
+            continue
+        out.append(_WORDS_JA.get(words[i], words[i]))
+        i += 1
+    return _join(out)
+
+
+def _join(parts: list[str]) -> str:
+    """Join translated unit words: Latin symbols keep their spaces, ``/x`` attaches."""
+    text = ""
+    for part in parts:
+        if not text or part.startswith("/"):
+            text += part
+        else:
+            text += " " + part
+    return text
 
 
 # -- plain-text tables for the terminal ---------------------------------------------------------
