@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import json
 import re
@@ -253,3 +254,22 @@ def test_figure_json_cannot_close_its_script_element() -> None:
     text = to_script_json({"t": "</script><script>alert(1)</script>", "c": "<!-- x"})
     assert "<" not in text
     assert json.loads(text) == {"t": "</script><script>alert(1)</script>", "c": "<!-- x"}
+
+
+def test_rows_tables_split_per_scenario_when_the_rows_differ() -> None:
+    rows_outputs = [d for d in outputs().values() if d.kind == "rows" and d.table]
+    if not rows_outputs:
+        pytest.skip("no per-row outputs declared")
+    decl = rows_outputs[0]
+    assert decl.table is not None
+    base = chikuden.load_scenario("proposal-2022")
+    table = base.value(decl.table)
+    first_row = [dict(table.rows[0])]
+    fewer = base.with_overrides({decl.table: {"rows": first_row}})
+    fewer = dataclasses.replace(fewer, name="one-row")
+    page = text_of(render_report(chikuden.evaluate([base, fewer]), lang="en"))
+    titles = re.findall(rf"<h3>[^<]*{re.escape(decl.table)} \(([^)]*)\)[^<]*</h3>", page)
+    # one table per scenario: all bundled rows, then the single inline row
+    assert f"{table.label}, {len(table.rows)} rows" in titles
+    assert "inline rows, 1 row" in titles
+    assert "— one-row</h3>" in page
