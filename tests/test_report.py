@@ -223,6 +223,15 @@ def test_audit_findings_show_status_badges_text_and_sources(
     assert 'id="src-basc-2022"' in page
 
 
+def test_a_finding_citing_an_unknown_source_is_a_bug_not_a_user_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    bad = Finding("x", "P99", "info", "text", "テキスト", ())
+    monkeypatch.setattr(audit, "findings", lambda results, i=0: [bad])
+    with pytest.raises(RuntimeError, match="cannot cite 'proposal-2022:P99'"):
+        render_report(results_of("proposal-2022"), lang="en")
+
+
 def test_audit_section_says_so_when_there_are_no_findings(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

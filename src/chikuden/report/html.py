@@ -172,9 +172,15 @@ class Citations:
         self._entries: dict[str, BibEntry] = {}
 
     def cite(self, key: str) -> Cite:
+        from chikuden.errors import ChikudenError
         from chikuden.parameters.sources import resolve_source
 
-        src, clause = resolve_source(key, "report")
+        try:
+            src, clause = resolve_source(key, "report")
+        except ChikudenError as exc:
+            # Inputs are validated on loading, so a bad key here comes from a declaration or
+            # an audit finding: a bug, not a user error (traceback, not exit code 2).
+            raise RuntimeError(f"report: cannot cite {key!r}: {exc}") from exc
         entry = self._entries.get(src.key)
         if entry is None:
             entry = BibEntry(number=len(self._entries) + 1, source=src)
