@@ -1,8 +1,332 @@
-"""Placeholder while the domain is written."""
+"""Critical minerals: demand by mineral, supply concentration, security, recycling (P3, P9, P11).
 
+Equations (years y on the horizon, arrays with a leading scenario axis of length 1 or n):
+
+- chemistry mix ``x[s, c, y]`` per segment ``s`` (EV, stationary), shares that add up to 1;
+- material in cells per GWh [t/GWh] (1 kg/kWh = 1,000 t/GWh)::
+
+      q[m, y] = sum_s w_s(y) * sum_c x[s, c, y] * I[c, m] * 1000
+
+  with ``w_stationary = market.stationary_share`` and ``w_ev = 1 - w_stationary``
+  (other uses are counted with the EV mix);
+- demand [t/yr], production scrap included through the yield ``Y(y)``::
+
+      D[m, y] = P(y) * q[m, y] / Y(y)
+      e.g. 100 GWh of NMC811 at Y = 0.9: nickel = 100 * 0.658 * 1000 / 0.9 = 73,111 t
+
+  for domestic production and for Japanese firms' global production;
+  lithium as LCE = Li * 5.323;
+- material cost of cells [USD/kWh] = sum_m q[m, y] / Y(y) / 1000 [kg/kWh] * price_m / 1000 [USD/kg].
+
+Supply concentration, secured supply, recycling and the stress test live in
+:mod:`chikuden.model.minerals_supply`, :mod:`chikuden.model.recycling` and
+:mod:`chikuden.model.stress`; :func:`compute` wires them and :func:`step` writes the outputs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from chikuden.errors import ParameterError
+from chikuden.horizon import YEARS, year_index
+from chikuden.model import minerals_supply as supply
+from chikuden.model import recycling, stress
 from chikuden.model.outputs import Outputs
-from chikuden.parameters.params import Params
+from chikuden.parameters.params import Params, TableArrays
+
+CHEMISTRIES = (
+    "nmc111",
+    "nmc532",
+    "nmc622",
+    "nmc811",
+    "nca",
+    "lfp",
+    "lmfp",
+    "sodium_ion",
+    "solid_state",
+)
+SEGMENTS = ("ev", "stationary")
+MATERIALS = ("lithium", "nickel", "cobalt", "manganese", "graphite", "aluminium", "copper")
+CORE = MATERIALS[:5]  # the minerals with supply structure, security, recycling and stress tests
+LCE_PER_LI = 5.323  # t lithium carbonate equivalent per t Li (Li2CO3 73.89 g/mol / 2 x 6.941)
+T_PER_GWH_PER_KG_PER_KWH = 1000.0  # 1 kg/kWh x 1e6 kWh/GWh / 1000 kg/t
+MIX_TOLERANCE = 1e-3  # shares may add up to 1 +- 0.001 (then they are rescaled)
+TARGET_YEAR = 2030
+# Regulation (EU) 2023/1542 Art. 8: minimum recycled content of new EV and industrial batteries.
+EU_RECYCLED_MIN = {
+    2031: {"lithium": 0.06, "nickel": 0.06, "cobalt": 0.16},
+    2036: {"lithium": 0.12, "nickel": 0.15, "cobalt": 0.26},
+}
+
+
+# -- chemistry mix and intensity ---------------------------------------------------------------
+def intensity_matrix(table: TableArrays) -> np.ndarray:
+    """Intensity ``I[k, chemistry, material]`` [kg/kWh] from the intensity table.
+
+    A (chemistry, material) pair missing from the table counts as 0; a pair given twice is an
+    error.
+    """
+    assert table.codes is not None
+    chem = table.codes["chemistry"][:, :, None] == np.arange(len(CHEMISTRIES))  # (k, r, c)
+    mat = table.codes["mineral"][:, :, None] == np.arange(len(MATERIALS))  # (k, r, m)
+    valid = table.valid > 0
+    chem = chem & valid[:, :, None]
+    weights = np.where(valid, table["kg_per_kwh"], 0.0)
+    count = np.einsum("krc,krm->kcm", chem.astype(float), mat.astype(float))
+    if (count > 1).any():
+        k, c, m = np.argwhere(count > 1)[0]
+        raise ParameterError(
+            f"minerals.intensity: chemistry {CHEMISTRIES[c]!r} and mineral {MATERIALS[m]!r} "
+            f"appear {int(count[k, c, m])} times; give each pair once"
+        )
+    return np.einsum("kr,krc,krm->kcm", weights, chem.astype(float), mat.astype(float))
+
+
+def chemistry_mix(p: Params, segment: str) -> np.ndarray:
+    """The chemistry mix of ``segment``, shape ``(k, chemistries, years)`` [share].
+
+    Raises :class:`ParameterError` naming the year and the deviation when the shares do not
+    add up to 1 (within 0.001); within the tolerance they are rescaled to exactly 1.
+    """
+    parts = [p[f"minerals.{segment}_mix_{c}_share"] for c in CHEMISTRIES]
+    k = max(a.shape[0] for a in parts)
+    mix = np.stack([np.broadcast_to(a, (k, YEARS.size)) for a in parts], axis=1)
+    total = mix.sum(axis=1)
+    bad = np.abs(total - 1.0) > MIX_TOLERANCE
+    if bad.any():
+        i = int(np.argwhere(bad.any(axis=1))[0][0])
+        years = [
+            f"{int(YEARS[t])}: {total[i, t]:.4g} ({total[i, t] - 1.0:+.4g})"
+            for t in np.flatnonzero(bad[i])
+        ]
+        shown = "; ".join(years[:6]) + ("; ..." if len(years) > 6 else "")
+        where = f" (scenario {i + 1} of the batch)" if k > 1 else ""
+        raise ParameterError(
+            f"minerals.{segment}_mix_*_share: the {segment} chemistry shares add up to "
+            f"{shown} instead of 1{where}; adjust minerals.{segment}_mix_<chemistry>_share "
+            f"({', '.join(CHEMISTRIES)}) so that they add up to 1 in every year"
+        )
+    return mix / total[:, None, :]
+
+
+def content_per_gwh(mix: np.ndarray, intensity: np.ndarray) -> np.ndarray:
+    """Material in cells per GWh [t/GWh], shape ``(k, materials, years)``.
+
+    mix : ``(k, chemistries, years)`` [share]; intensity : ``(k, chemistries, materials)`` [kg/kWh]
+    """
+    per_year = np.matmul(np.swapaxes(mix, 1, 2), intensity)  # (k, years, materials)
+    return np.swapaxes(per_year, 1, 2) * T_PER_GWH_PER_KG_PER_KWH
+
+
+def uses_material(mix: np.ndarray, intensity: np.ndarray) -> np.ndarray:
+    """Share of cells whose chemistry contains each material [share], ``(k, materials, years)``."""
+    return np.swapaxes(np.matmul(np.swapaxes(mix, 1, 2), (intensity > 0).astype(float)), 1, 2)
+
+
+def demand(production_gwh: np.ndarray, per_gwh: np.ndarray, yield_share: np.ndarray) -> np.ndarray:
+    """Material demand [t/yr], shape ``(k, materials, years)``.
+
+    production_gwh : cell production [GWh/yr], ``(k, years)``
+    per_gwh : material in cells [t/GWh], ``(k, materials, years)``
+    yield_share : good cells per material input [share], ``(k, years)``
+    """
+    return production_gwh[:, None, :] * (per_gwh / yield_share[:, None, :])
+
+
+def material_cost(per_gwh: np.ndarray, yield_share: np.ndarray, prices: np.ndarray) -> np.ndarray:
+    """Material cost of cells [USD/kWh], shape ``(k, years)``.
+
+    prices : ``(k, materials, years)`` [USD/t of the material; lithium already per t Li]
+    """
+    kg_per_kwh = per_gwh / yield_share[:, None, :] / T_PER_GWH_PER_KG_PER_KWH
+    return (kg_per_kwh * prices / 1000.0).sum(axis=1)
+
+
+def upstream_capex_jpy(
+    demand_t: np.ndarray, capex_usd_per_tpa: np.ndarray, jpy_per_usd: np.ndarray
+) -> np.ndarray:
+    """Capital for mining and refining capacity equal to a year's demand [JPY], shape ``(k,)``.
+
+    demand_t : ``(k, core minerals)`` [t/yr, lithium as LCE]
+    capex_usd_per_tpa : ``(k, core minerals)`` [USD per t/yr of capacity]
+    """
+    return (demand_t * capex_usd_per_tpa).sum(axis=1) * jpy_per_usd
+
+
+# -- the whole domain ------------------------------------------------------------------------
+@dataclass(frozen=True)
+class MineralsState:
+    """Intermediate results of the minerals domain (arrays over scenarios)."""
+
+    per_gwh: np.ndarray  # (k, materials, years) material in cells [t/GWh]
+    uses: np.ndarray  # (k, materials, years) share of cells that contain the material
+    yield_share: np.ndarray  # (k, years)
+    demand_domestic: np.ndarray  # (k, materials, years) [t/yr]
+    demand_global: np.ndarray  # (k, materials, years) [t/yr]
+    production_domestic: np.ndarray  # (k, years) [GWh]
+    shares: np.ndarray  # (k, supply rows) share of the row in its mineral and stage
+    concentration: supply.Concentration
+    secured_rows: np.ndarray  # (k, project rows, years) [t/yr]
+    secured: np.ndarray  # (k, core, years) [t/yr] from projects
+    recycled: np.ndarray  # (k, core, years) [t/yr]
+    security: supply.Security
+    eol_gwh: np.ndarray  # (k, years)
+
+
+def _stack(p: Params, names: list[str]) -> np.ndarray:
+    arrays = [p[n] for n in names]
+    k = max(a.shape[0] for a in arrays)
+    return np.stack([np.broadcast_to(a, (k, *a.shape[1:])) for a in arrays], axis=1)
+
+
+def compute(
+    p: Params, production_domestic: np.ndarray, production_global: np.ndarray
+) -> MineralsState:
+    """Every intermediate of the domain for the batch ``p`` and the given production [GWh/yr]."""
+    intensity = intensity_matrix(p.table("minerals.intensity"))
+    stationary = p["market.stationary_share"]
+    per_gwh = np.zeros(1)
+    uses = np.zeros(1)
+    per_segment: list[np.ndarray] = []
+    weights: list[np.ndarray] = []
+    for seg in SEGMENTS:
+        mix = chemistry_mix(p, seg)
+        w = stationary if seg == "stationary" else 1.0 - stationary
+        seg_content = content_per_gwh(mix, intensity)
+        per_segment.append(seg_content[:, : len(CORE), :])
+        weights.append(w)
+        per_gwh = per_gwh + w[:, None, :] * seg_content
+        uses = uses + w[:, None, :] * uses_material(mix, intensity)
+    yield_share = p["minerals.cell_yield_share"]
+    d_dom = demand(production_domestic, per_gwh, yield_share)
+    d_glob = demand(production_global, per_gwh, yield_share)
+
+    sup = p.table("minerals.supply")
+    shares = supply.group_shares(sup)
+    concern = supply.flag_rows(sup, p.table("minerals.countries_of_concern"))
+    conc = supply.concentration(sup, shares, concern)
+
+    projects = p.table("minerals.projects")
+    secured_rows = supply.project_supply(projects, p["minerals.project_realisation_share"])
+    secured = supply.by_mineral(projects, secured_rows)
+
+    recovery = _stack(p, [f"minerals.recovery_{m}_share" for m in CORE])
+    pmfs = [
+        recycling.weibull_pmf(p[f"minerals.{seg}_lifetime_years"], p["minerals.lifetime_shape"])
+        for seg in SEGMENTS
+    ]
+    placed = [production_global * w for w in weights]
+    eol_content = recycling.end_of_life(
+        placed, per_segment, pmfs, p["minerals.backcast_growth_share"]
+    )
+    eol_gwh = recycling.end_of_life(
+        placed, [np.ones((1, 1, YEARS.size))] * 2, pmfs, p["minerals.backcast_growth_share"]
+    )[:, 0, :]
+    scrap = recycling.production_scrap(d_glob[:, : len(CORE), :], yield_share)
+    recycled = recycling.recovered(
+        eol_content,
+        scrap,
+        p["minerals.collection_share"],
+        p["minerals.scrap_recycled_share"],
+        recovery,
+    )
+    security = supply.security(d_glob[:, : len(CORE), :], secured, recycled, conc)
+    return MineralsState(
+        per_gwh=per_gwh,
+        uses=uses,
+        yield_share=yield_share,
+        demand_domestic=d_dom,
+        demand_global=d_glob,
+        production_domestic=production_domestic,
+        shares=shares,
+        concentration=conc,
+        secured_rows=secured_rows,
+        secured=secured,
+        recycled=recycled,
+        security=security,
+        eol_gwh=eol_gwh,
+    )
+
+
+def prices_per_t(p: Params) -> np.ndarray:
+    """Prices per tonne of each material [USD/t], ``(k, materials, years)``; lithium per t Li."""
+    names = [
+        "minerals.price_lithium_lce_usd_per_t",
+        *[f"minerals.price_{m}_usd_per_t" for m in MATERIALS[1:]],
+    ]
+    prices = _stack(p, names)
+    return prices * np.array([LCE_PER_LI, *([1.0] * (len(MATERIALS) - 1))])[None, :, None]
 
 
 def step(p: Params, out: Outputs) -> None:
-    return None
+    prod_dom = out.series["capacity.domestic_production_gwh"]
+    prod_glob = out.series["capacity.japan_global_production_gwh"]
+    st = compute(p, prod_dom, prod_glob)
+    i30 = year_index(TARGET_YEAR)
+
+    names = {m: i for i, m in enumerate(MATERIALS)}
+    natural = p["minerals.graphite_natural_share"]
+    for scope, dem in (("domestic", st.demand_domestic), ("global", st.demand_global)):
+        for m, i in names.items():
+            out.serie(f"minerals.demand_{scope}_t.{m}", dem[:, i, :])
+        lce = dem[:, 0, :] * LCE_PER_LI
+        out.serie(f"minerals.demand_{scope}_t.lithium_lce", lce)
+        for m in ("lithium", "nickel", "cobalt", "manganese", "graphite"):
+            out.indicator(f"minerals.demand_{scope}_2030.{m}", dem[:, names[m], i30])
+        out.indicator(f"minerals.demand_{scope}_2030.lithium_lce", lce[:, i30])
+    graphite = st.demand_global[:, names["graphite"], :]
+    out.serie("minerals.demand_global_t.graphite_natural", graphite * natural)
+    out.serie("minerals.demand_global_t.graphite_synthetic", graphite * (1.0 - natural))
+
+    conc = st.concentration
+    for j, m in enumerate(CORE):
+        for stage, s in (("mining", 0), ("refining", 1)):
+            out.indicator(f"minerals.hhi_{stage}.{m}", conc.hhi[:, j, s])
+            out.indicator(f"minerals.top_share_{stage}.{m}", conc.top_share[:, j, s])
+            out.indicator(f"minerals.flagged_share_{stage}.{m}", conc.flagged_share[:, j, s])
+    out.rows["minerals.supply_share"] = st.shares
+
+    sec = st.security
+    for j, m in enumerate(CORE):
+        out.serie(f"minerals.secured_t.{m}", sec.projects[:, j, :])
+        out.serie(f"minerals.recycled_t.{m}", sec.recycled[:, j, :])
+        out.serie(f"minerals.open_t.{m}", sec.open[:, j, :])
+        out.serie(f"minerals.open_top_country_t.{m}", sec.open_top[:, j, :])
+        out.serie(f"minerals.secured_share.{m}", sec.secured_share[:, j, :])
+        out.serie(f"minerals.recycled_share.{m}", sec.recycled_share[:, j, :])
+        out.indicator(f"minerals.secured_share_2030.{m}", sec.secured_share[:, j, i30])
+        out.indicator(f"minerals.recycled_share_2030.{m}", sec.recycled_share[:, j, i30])
+        out.indicator(f"minerals.open_flagged_2030.{m}", sec.open_flagged[:, j, i30])
+    for year, mins in EU_RECYCLED_MIN.items():
+        iy = year_index(year)
+        for m, minimum in mins.items():
+            out.indicator(
+                f"minerals.recycled_share_{year}.{m}", sec.recycled_share[:, CORE.index(m), iy]
+            )
+            out.indicator(f"minerals.eu_recycled_min_{year}.{m}", minimum)
+    out.serie("minerals.end_of_life_gwh", st.eol_gwh)
+    out.rows["minerals.project_secured_t_2030"] = st.secured_rows[:, :, i30]
+
+    cost = material_cost(st.per_gwh, st.yield_share, prices_per_t(p))
+    out.serie("minerals.material_cost_usd_per_kwh", cost)
+    out.indicator("minerals.material_cost_2030_usd_per_kwh", cost[:, i30])
+
+    capex = _stack(p, [f"minerals.capex_{m}_usd_per_tpa" for m in CORE])
+    lce = np.array([LCE_PER_LI, 1.0, 1.0, 1.0, 1.0])
+    fx = p["minerals.jpy_per_usd"]
+    for scope, dem in (("domestic", st.demand_domestic), ("global", st.demand_global)):
+        need = dem[:, : len(CORE), i30] * lce
+        out.indicator(f"minerals.upstream_capex_{scope}_jpy", upstream_capex_jpy(need, capex, fx))
+
+    shocks = stress.table_shocks(p, st)
+    out.rows["minerals.stress_shortfall_t"] = shocks.shortfall_t
+    out.rows["minerals.stress_lost_gwh"] = shocks.lost_gwh
+    out.rows["minerals.stress_lost_jpy"] = shocks.lost_jpy
+    out.indicator("minerals.stress_worst_lost_gwh", _max_or_zero(shocks.lost_gwh))
+    out.indicator("minerals.stress_worst_lost_jpy", _max_or_zero(shocks.lost_jpy))
+
+
+def _max_or_zero(rows: np.ndarray) -> np.ndarray:
+    return rows.max(axis=1) if rows.shape[1] else np.zeros(rows.shape[0])

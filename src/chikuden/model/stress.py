@@ -1,0 +1,265 @@
+"""Supply-disruption stress test: a country's exports of a mineral cut by X% for N months (P3, P11).
+
+For domestic cell production in the stress year (demand ``D`` [t/yr] of the mineral, production
+``P`` [GWh/yr] of which a share ``u`` uses the mineral)::
+
+    exposed  = D * (o * e + s * e_p)                 [t/yr] exposed to the country
+               o: open share of demand, e: the country's share of world supply (the larger of
+               its mining and refining shares: the stages are in series), s: project-secured
+               share, e_p: share of project supply located in the country
+    lost     = exposed * cut * months / 12           [t]
+    cover    = D * stockpile_days / 365              [t]
+    short    = max(lost * (1 - substitution) - cover, 0)
+    lost GWh = min(short / (D / (u P)), u P * months / 12)
+    lost JPY = lost GWh * 1e6 kWh/GWh * cell value [JPY/kWh]
+
+Worked example (tests): D = 10,000 t, P = 100 GWh, u = 1, o = 1, e = 0.9, cut 0.5, 6 months,
+no stockpile, no substitution: lost = 10,000 * 0.9 * 0.5 * 0.5 = 2,250 t; 100 t/GWh ->
+22.5 GWh; at 13,350 JPY/kWh -> 300.4 bn JPY.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from chikuden.errors import ParameterError, did_you_mean
+from chikuden.horizon import FIRST_YEAR, LAST_YEAR
+from chikuden.parameters.params import Params, TableArrays
+
+if TYPE_CHECKING:
+    from chikuden.model.minerals import MineralsState
+
+STRESS_MINERALS = ("lithium", "nickel", "cobalt", "manganese", "graphite")
+MAX_MONTHS = 36.0
+
+
+@dataclass(frozen=True)
+class StressResult:
+    """Outcome of supply shocks, arrays ``(k, shocks)``."""
+
+    exposed_t: np.ndarray  # [t/yr] of domestic demand exposed to the country
+    shortfall_t: np.ndarray  # [t] not covered by stockpiles or substitution
+    lost_gwh: np.ndarray  # [GWh] of cells not produced
+    lost_jpy: np.ndarray  # [JPY] value of those cells
+
+
+def stress_loss(
+    demand_t: np.ndarray,
+    production_gwh: np.ndarray,
+    uses_share: np.ndarray,
+    open_share: np.ndarray,
+    project_share: np.ndarray,
+    exposure_share: np.ndarray,
+    project_exposure_share: np.ndarray,
+    cut: np.ndarray,
+    months: np.ndarray,
+    stockpile_days: np.ndarray,
+    substitution_share: np.ndarray,
+    cell_value_jpy_per_kwh: np.ndarray,
+) -> StressResult:
+    """The stress-test equations above; all arguments broadcast against each other."""
+    exposed = demand_t * (open_share * exposure_share + project_share * project_exposure_share)
+    lost = exposed * cut * months / 12.0
+    cover = demand_t * stockpile_days / 365.0
+    short = np.maximum(lost * (1.0 - substitution_share) - cover, 0.0)
+    using = uses_share * production_gwh
+    gwh = np.divide(
+        short * using,
+        demand_t,
+        out=np.zeros(np.broadcast(short, using, demand_t).shape),
+        where=demand_t > 0,
+    )
+    gwh = np.minimum(gwh, using * months / 12.0)
+    return StressResult(
+        exposed_t=np.asarray(exposed * np.ones_like(gwh)),
+        shortfall_t=np.asarray(short * np.ones_like(gwh)),
+        lost_gwh=gwh,
+        lost_jpy=gwh * 1e6 * cell_value_jpy_per_kwh,
+    )
+
+
+def _at_year(arr: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    """``arr[k, :, idx[k]]`` for arrays ``(k1, m, years)`` and indices ``(k2,)`` -> ``(k, m)``."""
+    k = max(arr.shape[0], idx.shape[0])
+    full = np.broadcast_to(arr, (k, *arr.shape[1:]))
+    return full[np.arange(k), :, np.broadcast_to(idx, (k,))]
+
+
+def _pick(values: np.ndarray, which: np.ndarray) -> np.ndarray:
+    """``values[k, which[k, j]]`` -> ``(k, j)``."""
+    k = max(values.shape[0], which.shape[0])
+    v = np.broadcast_to(values, (k, values.shape[1]))
+    w = np.broadcast_to(which, (k, which.shape[1]))
+    return np.take_along_axis(v, w, axis=1)
+
+
+def _codes(table: TableArrays, column: str) -> np.ndarray:
+    assert table.codes is not None
+    return table.codes[column]
+
+
+def shocks(
+    p: Params,
+    st: MineralsState,
+    mineral: np.ndarray,
+    country: np.ndarray,
+    cut: np.ndarray,
+    months: np.ndarray,
+    year: np.ndarray | None = None,
+) -> StressResult:
+    """Apply shocks ``(k, j)`` (mineral index into STRESS_MINERALS, country code into the
+    tables' country list, cut [share], months) to the domestic production of ``st``."""
+    yi = (p["minerals.stress_year"] if year is None else year).astype(int) - FIRST_YEAR
+    n_core = len(STRESS_MINERALS)
+    dom = _at_year(st.demand_domestic[:, :n_core], yi)
+    glob = _at_year(st.demand_global[:, :n_core], yi)
+    sec = st.security
+    share = np.zeros_like(glob)
+    open_share = np.divide(_at_year(sec.open, yi), glob, out=share.copy(), where=glob > 0)
+    proj_share = np.divide(_at_year(sec.projects, yi), glob, out=share.copy(), where=glob > 0)
+    uses = _at_year(st.uses[:, :n_core], yi)
+    production = _at_year(st.production_domestic[:, None, :], yi)  # (k, 1)
+
+    sup = p.table("minerals.supply")
+    valid = sup.valid > 0
+    match = (
+        (_codes(sup, "mineral")[:, None, :] == mineral[:, :, None])
+        & (_codes(sup, "country")[:, None, :] == country[:, :, None])
+        & valid[:, None, :]
+    )
+    stage = _codes(sup, "stage")[:, None, :]
+    by_stage = [
+        np.where(match & (stage == s), st.shares[:, None, :], 0.0).sum(axis=2) for s in (0, 1)
+    ]
+    exposure = np.maximum(by_stage[0], by_stage[1])
+
+    proj = p.table("minerals.projects")
+    rows_now = _at_year(st.secured_rows, yi)  # (k, project rows)
+    pmatch = (_codes(proj, "mineral")[:, None, :] == mineral[:, :, None]) & (
+        _codes(proj, "country")[:, None, :] == country[:, :, None]
+    )
+    from_country = np.where(pmatch, rows_now[:, None, :], 0.0).sum(axis=2)
+    proj_total = _pick(_at_year(st.secured, yi), mineral.astype(int))
+    proj_exposure = np.divide(
+        from_country,
+        proj_total,
+        out=np.zeros(np.broadcast(from_country, proj_total).shape),
+        where=proj_total > 0,
+    )
+    days = np.stack(
+        np.broadcast_arrays(*[p[f"minerals.stockpile_days_{m}"] for m in STRESS_MINERALS]), axis=1
+    )
+    m = mineral.astype(int)
+    value = p["minerals.cell_value_usd_per_kwh"] * p["minerals.jpy_per_usd"]
+    return stress_loss(
+        demand_t=_pick(dom, m),
+        production_gwh=production,
+        uses_share=_pick(uses, m),
+        open_share=_pick(open_share, m),
+        project_share=_pick(proj_share, m),
+        exposure_share=exposure,
+        project_exposure_share=proj_exposure,
+        cut=cut,
+        months=months,
+        stockpile_days=_pick(days, m),
+        substitution_share=p["minerals.stress_substitution_share"][:, None],
+        cell_value_jpy_per_kwh=value[:, None],
+    )
+
+
+def table_shocks(p: Params, st: MineralsState) -> StressResult:
+    """The shocks of the ``minerals.stress_tests`` table (one column per row)."""
+    t = p.table("minerals.stress_tests")
+    valid = t.valid > 0
+    return shocks(
+        p,
+        st,
+        np.where(valid, _codes(t, "mineral"), 0.0),
+        _codes(t, "country"),
+        np.where(valid, t["cut"], 0.0),
+        np.where(valid, t["months"], 0.0),
+    )
+
+
+def check_shock(
+    mineral: str, country: str, cut: float, months: float, countries: tuple[str, ...]
+) -> tuple[int, int]:
+    """Validate one shock; return (mineral index, country code). Raises ParameterError."""
+    name = mineral.strip().lower()
+    if name == "lithium_lce":
+        name = "lithium"
+    if name not in STRESS_MINERALS:
+        raise ParameterError(
+            f"--mineral {mineral!r} is not a mineral of the stress test"
+            f"{did_you_mean(name, STRESS_MINERALS)}; use one of {', '.join(STRESS_MINERALS)}"
+        )
+    code = country.strip().upper()
+    if code not in countries:
+        raise ParameterError(
+            f"--country {country!r} is not an ISO 3166-1 alpha-2 country code"
+            f"{did_you_mean(code, countries)}; use two letters, e.g. CN (China), CD (DR Congo), "
+            "AU (Australia), ID (Indonesia), CL (Chile), or ZZ for other countries together"
+        )
+    if not (isinstance(cut, int | float) and np.isfinite(cut) and 0.0 <= cut <= 1.0):
+        raise ParameterError(
+            f"--cut {cut!r} is outside 0..1: it is the share of the country's exports lost "
+            "(0.5 = half, 1 = a complete stop); a shock larger than 100% is not possible"
+        )
+    if not (isinstance(months, int | float) and np.isfinite(months) and 0.0 < months <= MAX_MONTHS):
+        raise ParameterError(
+            f"--months {months!r} is outside the allowed range (0, {MAX_MONTHS:g}] [months]; "
+            "give the length of the shock in months"
+        )
+    return STRESS_MINERALS.index(name), countries.index(code)
+
+
+def stress_test(
+    p: Params,
+    series: Mapping[str, np.ndarray],
+    mineral: str,
+    country: str,
+    cut: float,
+    months: float,
+    year: int | None = None,
+) -> StressResult:
+    """Lost domestic cell production [GWh, JPY] from one shock, for every scenario of ``p``.
+
+    p : the parameters of an evaluation (``results.params``)
+    series : its yearly series (``results.series``); production is read from
+        ``capacity.domestic_production_gwh`` and ``capacity.japan_global_production_gwh``
+    mineral : lithium, nickel, cobalt, manganese or graphite
+    country : ISO 3166-1 alpha-2 code (``ZZ``: other countries together)
+    cut : share of the country's exports lost [share, 0..1]
+    months : length of the shock [months, 0 < months <= 36]
+    year : year of the shock (default: ``minerals.stress_year``)
+
+    Returns a :class:`StressResult` with arrays of shape ``(n, 1)``.
+    """
+    from chikuden.model.minerals import compute
+
+    allowed = p.table("minerals.supply").allowed
+    assert allowed is not None
+    m, c = check_shock(mineral, country, cut, months, allowed["country"])
+    if year is not None and not (isinstance(year, int) and FIRST_YEAR <= year <= LAST_YEAR):
+        raise ParameterError(
+            f"--year {year!r} is outside the horizon {FIRST_YEAR}..{LAST_YEAR}; give a year in it"
+        )
+    st = compute(
+        p,
+        np.asarray(series["capacity.domestic_production_gwh"]),
+        np.asarray(series["capacity.japan_global_production_gwh"]),
+    )
+    one = np.ones((1, 1))
+    return shocks(
+        p,
+        st,
+        one * m,
+        one * c,
+        one * float(cut),
+        one * float(months),
+        None if year is None else np.array([year], dtype=float),
+    )
