@@ -1,5 +1,108 @@
-"""`chikuden minerals ...` (being written)."""
+"""`chikuden minerals ...`: the critical-minerals stress test (P3, P11).
+
+Only typer is imported at module level; the model loads inside the command.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
 
 import typer
 
-app = typer.Typer(no_args_is_help=True, help="minerals")
+app = typer.Typer(
+    no_args_is_help=True,
+    help="Critical minerals: supply-disruption stress test (P3, P11).",
+    rich_markup_mode=None,
+)
+
+
+@app.callback()
+def _minerals() -> None:
+    """Critical minerals: supply-disruption stress test (P3, P11)."""
+
+
+@app.command()
+def stress(
+    mineral: Annotated[
+        str, typer.Option("--mineral", "-m", help="lithium, nickel, cobalt, manganese or graphite.")
+    ],
+    country: Annotated[
+        str,
+        typer.Option(
+            "--country", "-c", help="ISO 3166-1 alpha-2 code of the exporting country, e.g. CN."
+        ),
+    ],
+    cut: Annotated[
+        float, typer.Option("--cut", help="Share of the country's exports lost, 0..1 (0.5 = half).")
+    ],
+    months: Annotated[
+        float, typer.Option("--months", help="Length of the shock in months (<= 36).")
+    ],
+    scenario: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--scenario",
+            "-s",
+            help="Bundled scenario name or YAML path (repeatable; default proposal-2022).",
+        ),
+    ] = None,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set", help="Override a parameter, PATH=VALUE (repeatable).", metavar="PATH=VALUE"
+        ),
+    ] = None,
+    year: Annotated[
+        int | None, typer.Option("--year", help="Year of the shock (default minerals.stress_year).")
+    ] = None,
+    lang: Annotated[str, typer.Option("--lang", help="Language of labels: en or ja.")] = "en",
+    json_: Annotated[bool, typer.Option("--json", help="Print JSON and nothing else.")] = False,
+) -> None:
+    """Cut a country's exports of a mineral for some months: lost domestic cell production.
+
+    Example: chikuden minerals stress --mineral graphite --country CN --cut 0.5 --months 6
+    """
+    from chikuden.errors import ChikudenError
+
+    try:
+        from chikuden.stress import stress_test
+
+        if lang not in ("en", "ja"):
+            raise ChikudenError(f"--lang {lang!r}: use en or ja")
+        shock = stress_test(
+            scenario or ["proposal-2022"], mineral, country, cut, months, year, list(set_ or ())
+        )
+    except ChikudenError as exc:
+        typer.echo(f"error: {' '.join(str(exc).split())}", err=True)
+        raise typer.Exit(code=2) from None
+    if json_:
+        typer.echo(json.dumps(shock.to_json(), ensure_ascii=False, indent=2))
+        return
+    from chikuden.report.format import format_value, text_table
+
+    ja = lang == "ja"
+    head = (
+        f"{shock.country} の {shock.mineral} 輸出が {shock.cut:.0%} 減少、"
+        f"{shock.months:g} か月（{shock.year}年）"
+        if ja
+        else f"{shock.country} exports of {shock.mineral} cut by {shock.cut:.0%} for "
+        f"{shock.months:g} months in {shock.year}"
+    )
+    typer.echo(head)
+    headers = (
+        ["シナリオ", "影響量 t/年", "不足 t", "失われる生産 GWh", "損失額"]
+        if ja
+        else ["scenario", "exposed t/yr", "shortfall t", "lost GWh", "lost value"]
+    )
+    rows = [
+        [
+            name,
+            format_value(float(shock.exposed_t[i]), "t", lang),
+            format_value(float(shock.shortfall_t[i]), "t", lang),
+            format_value(float(shock.lost_gwh[i]), "GWh", lang),
+            format_value(float(shock.lost_jpy[i]), "JPY", lang),
+        ]
+        for i, name in enumerate(shock.scenarios)
+    ]
+    typer.echo(text_table(headers, rows, right=range(1, 5)))
