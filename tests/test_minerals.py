@@ -1,0 +1,338 @@
+"""Minerals domain: demand, concentration, security, recycling, stress test (P3, P9, P11).
+
+Numbers are worked by hand in the comments. The model runs the steps up to minerals only, so
+these tests do not depend on later domains.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from chikuden.commands.minerals import app
+from chikuden.errors import ParameterError
+from chikuden.horizon import YEARS, year_index
+from chikuden.indicators import outputs
+from chikuden.model import capacity, market, minerals, recycling, stress
+from chikuden.model import minerals_supply as supply
+from chikuden.model.outputs import Outputs
+from chikuden.parameters.declarations import declarations, validate_rows
+from chikuden.parameters.params import Params
+from chikuden.parameters.scenario import list_scenarios, load_scenario
+
+STEPS = (market.step, capacity.step, minerals.step)
+
+
+def run(p: Params) -> Outputs:
+    out = Outputs()
+    for s in STEPS:
+        s(p, out)
+    return out
+
+
+def params(**overrides: object) -> Params:
+    return Params.from_scenarios([load_scenario("proposal-2022", overrides=overrides)])
+
+
+# -- demand ------------------------------------------------------------------------------------
+def test_demand_is_gwh_times_intensity_over_yield() -> None:
+    # 100 GWh of NMC811 at a yield of 0.9: nickel = 100 x 0.658 kg/kWh x 1000 t/GWh / 0.9
+    # = 73,111 t; lithium = 100 x 0.100 x 1000 / 0.9 = 11,111 t (x 5.323 = 59,144 t LCE).
+    intensity = np.zeros((1, len(minerals.CHEMISTRIES), len(minerals.MATERIALS)))
+    c = minerals.CHEMISTRIES.index("nmc811")
+    intensity[0, c, 0] = 0.100
+    intensity[0, c, 1] = 0.658
+    mix = np.zeros((1, len(minerals.CHEMISTRIES), YEARS.size))
+    mix[0, c] = 1.0
+    per_gwh = minerals.content_per_gwh(mix, intensity)
+    d = minerals.demand(np.full((1, YEARS.size), 100.0), per_gwh, np.full((1, YEARS.size), 0.9))
+    assert d[0, 1, 0] == pytest.approx(73_111.11, rel=1e-6)
+    assert d[0, 0, 0] == pytest.approx(11_111.11, rel=1e-6)
+    assert d[0, 0, 0] * minerals.LCE_PER_LI == pytest.approx(59_144.4, rel=1e-5)
+
+
+def test_material_cost_per_kwh() -> None:
+    # 0.1 kg Li/kWh at 15,000 $/t LCE = 0.1 x 5.323 x 15 $/kg = 7.98 $/kWh; yield 1.
+    per_gwh = np.zeros((1, len(minerals.MATERIALS), YEARS.size))
+    per_gwh[0, 0] = 100.0  # t/GWh = 0.1 kg/kWh
+    prices = np.zeros_like(per_gwh)
+    prices[0, 0] = 15_000 * minerals.LCE_PER_LI
+    cost = minerals.material_cost(per_gwh, np.ones((1, YEARS.size)), prices)
+    assert cost[0, 0] == pytest.approx(7.9845, rel=1e-6)
+
+
+def test_default_domestic_demand_2030_by_hand() -> None:
+    p = params()
+    out = run(p)
+    i = year_index(2030)
+    prod = out.series["capacity.domestic_production_gwh"][0, i]
+    # Hand: the 2030 EV mix (0.02 NMC532, 0.10 NMC622, 0.35 NMC811, 0.18 NCA, 0.05 solid-state)
+    # nickel = 0.02x0.465 + 0.10x0.546 + 0.35x0.658 + 0.18x0.710 + 0.05x0.658 = 0.45166 kg/kWh;
+    # stationary 2030: 0.05 NMC622 -> 0.0273; stationary share 10.7%.
+    ev = 0.02 * 0.465 + 0.10 * 0.546 + 0.35 * 0.658 + 0.18 * 0.710 + 0.05 * 0.658
+    stat = 0.05 * 0.546
+    s = float(p["market.stationary_share"][0, i])
+    yield_2030 = 0.92
+    expected = prod * 1000 * ((1 - s) * ev + s * stat) / yield_2030
+    assert out.indicators["minerals.demand_domestic_2030.nickel"][0] == pytest.approx(expected)
+
+
+def test_mix_that_does_not_add_up_says_year_and_by_how_much() -> None:
+    p = params(**{"minerals.ev_mix_lfp_share": 0.5})
+    with pytest.raises(ParameterError) as err:
+        run(p)
+    msg = str(err.value)
+    # 2021: 0.02 + 0.15 + 0.25 + 0.20 + 0.30 + 0.5 = 1.42 -> +0.42
+    assert "minerals.ev_mix" in msg and "2021: 1.42 (+0.42)" in msg and "add up to 1" in msg
+
+
+# -- concentration -----------------------------------------------------------------------------
+def _hhi_by_hand(rows: list[tuple[str, str, str, float]]) -> dict[tuple[str, str], float]:
+    totals: dict[tuple[str, str], float] = {}
+    for mineral, stage, _country, t in rows:
+        totals[(mineral, stage)] = totals.get((mineral, stage), 0.0) + t
+    hhi: dict[tuple[str, str], float] = {}
+    for mineral, stage, country, t in rows:
+        key = (mineral, stage)
+        share = 100.0 * t / totals[key]
+        hhi[key] = hhi.get(key, 0.0) + (share * share if country != "ZZ" else 0.0)
+    return hhi
+
+
+def test_hhi_matches_an_independent_loop_over_the_usgs_rows() -> None:
+    p = params()
+    out = run(p)
+    table = p.table_values["minerals.supply"][0]
+    rows = [(r["mineral"], r["stage"], r["country"], float(r["tonnes"])) for r in table.rows]
+    expected = _hhi_by_hand(rows)
+    for (mineral, stage), value in expected.items():
+        got = out.indicators[f"minerals.hhi_{stage}.{mineral}"][0]
+        assert got == pytest.approx(value, rel=1e-12), (mineral, stage)
+    # USGS 2023 lithium (t Li): Australia 86,000 of 184,680 listed = 46.57% ... HHI ~ 3,096
+    assert out.indicators["minerals.hhi_mining.lithium"][0] == pytest.approx(3096.3, abs=0.1)
+    # Nickel: Indonesia 1.8 of 3.6 Mt -> 50% -> 2,500 + 11.1^2 + 6.4^2 + 5.6^2 = 2,695
+    assert out.indicators["minerals.hhi_mining.nickel"][0] == pytest.approx(2695.1, abs=0.1)
+
+
+def test_flagged_countries_and_unknown_code() -> None:
+    p = params(**{"minerals.countries_of_concern": {"rows": [{"country": "CN"}]}})
+    out = run(p)
+    # China refines 90% of battery graphite and mines 850 of 1,307 kt of natural graphite
+    assert out.indicators["minerals.flagged_share_refining.graphite"][0] == pytest.approx(0.9)
+    assert out.indicators["minerals.flagged_share_mining.graphite"][0] == pytest.approx(
+        850 / 1307, rel=1e-3
+    )
+    assert out.indicators["minerals.open_flagged_2030.graphite"][0] > 0
+    assert run(params()).indicators["minerals.flagged_share_refining.graphite"][0] == 0.0
+    with pytest.raises(ParameterError, match="did you mean 'CN'"):
+        load_scenario(
+            "proposal-2022", {"minerals.countries_of_concern": {"rows": [{"country": "CNN"}]}}
+        )
+
+
+def test_negative_tonnes_are_refused() -> None:
+    decl = declarations()["minerals.projects"]
+    assert decl.schema is not None
+    row = dict(decl.default.rows[0])
+    row["tonnes_per_year"] = -5
+    row["source"] = "assumption"
+    with pytest.raises(ParameterError, match="outside 0"):
+        validate_rows(decl.schema, [row], "test", "minerals.projects")
+
+
+# -- security ----------------------------------------------------------------------------------
+def test_security_caps_recycled_then_projects() -> None:
+    # D = 100, recycled 30, projects 90 -> recycled 30, secured min(90, 70) = 70, open 0.
+    conc = supply.Concentration(
+        hhi=np.zeros((1, 5, 2)),
+        top_share=np.full((1, 5, 2), 0.5),
+        flagged_share=np.zeros((1, 5, 2)),
+    )
+    d = np.full((1, 5, 1), 100.0)
+    sec = supply.security(d, np.full((1, 5, 1), 90.0), np.full((1, 5, 1), 30.0), conc)
+    assert (
+        sec.projects[0, 0, 0] == 70 and sec.open[0, 0, 0] == 0 and sec.secured_share[0, 0, 0] == 1
+    )
+    sec = supply.security(d, np.full((1, 5, 1), 20.0), np.full((1, 5, 1), 30.0), conc)
+    # open = 100 - 30 - 20 = 50, half of it from the top refining country
+    assert sec.open[0, 0, 0] == 50 and sec.open_top[0, 0, 0] == 25
+    assert sec.secured_share[0, 0, 0] == pytest.approx(0.5)
+
+
+def test_projects_secure_their_japanese_share_from_the_start_year() -> None:
+    p = params()
+    out = run(p)
+    rows = out.rows["minerals.project_secured_t_2030"][0]
+    # Olaroz stage 1: 3,288 t Li x 25% = 822 t; Taganito 30,000 t Ni x 1 = 30,000 t
+    assert rows[0] == pytest.approx(822.0) and rows[4] == pytest.approx(30_000.0)
+
+
+# -- recycling ---------------------------------------------------------------------------------
+def test_end_of_life_with_a_small_lifetime_distribution() -> None:
+    # f = (0, 0.5, 0.5); placed 10, 20, 30 in 2021-2023, nothing later, nothing before
+    # (growth so high that the back-cast is ~0): EoL = 0, 5, 15, 25, 15, 0, ...
+    pmf = np.zeros((1, recycling.MAX_AGE + 1))
+    pmf[0, 1:3] = 0.5
+    placed = np.zeros((1, YEARS.size))
+    placed[0, :3] = (10, 20, 30)
+    eol = recycling.end_of_life([placed], [np.ones((1, 1, YEARS.size))], [pmf], np.array([1e9]))
+    assert np.allclose(eol[0, 0, :6], (0, 5, 15, 25, 15, 0))
+    # With a back-cast at growth 1 (placed in 2020 = 10 / 2 = 5, 2019 = 2.5, ...):
+    # EoL 2021 += 5 x 0.5 + 2.5 x 0.5 = 3.75; 2022 += 5 x 0.5 = 2.5
+    eol = recycling.end_of_life([placed], [np.ones((1, 1, YEARS.size))], [pmf], np.array([1.0]))
+    assert np.allclose(eol[0, 0, :3], (3.75, 7.5, 15))
+
+
+def test_weibull_pmf_sums_to_one_and_has_the_mean() -> None:
+    pmf = recycling.weibull_pmf(np.array([15.0]), np.array([3.5]))
+    ages = np.arange(pmf.shape[1])
+    assert pmf.sum() == pytest.approx(1.0, abs=1e-9)
+    assert (pmf[0] * ages).sum() == pytest.approx(15.0, abs=0.05)
+
+
+def test_recovered_tonnes_by_hand() -> None:
+    # EoL 100 t x collection 0.5 + scrap 20 t x 0.9 = 68 t, x recovery 0.8 = 54.4 t
+    got = recycling.recovered(
+        np.full((1, 1, 1), 100.0),
+        np.full((1, 1, 1), 20.0),
+        np.full((1, 1), 0.5),
+        np.array([0.9]),
+        np.full((1, 1, 1), 0.8),
+    )
+    assert got[0, 0, 0] == pytest.approx(54.4)
+
+
+# -- stress test -------------------------------------------------------------------------------
+def test_stress_loss_by_hand() -> None:
+    # D = 10,000 t, P = 100 GWh, all cells use it, all open, country 90%, cut 0.5, 6 months:
+    # lost = 10,000 x 0.9 x 0.5 x 6/12 = 2,250 t -> 100 t/GWh -> 22.5 GWh; x 1e6 x 13,350
+    one = np.ones((1, 1))
+    r = stress.stress_loss(
+        demand_t=one * 10_000,
+        production_gwh=one * 100,
+        uses_share=one,
+        open_share=one,
+        project_share=0 * one,
+        exposure_share=one * 0.9,
+        project_exposure_share=0 * one,
+        cut=one * 0.5,
+        months=one * 6,
+        stockpile_days=0 * one,
+        substitution_share=0 * one,
+        cell_value_jpy_per_kwh=one * 13_350,
+    )
+    assert r.shortfall_t[0, 0] == pytest.approx(2250)
+    assert r.lost_gwh[0, 0] == pytest.approx(22.5)
+    assert r.lost_jpy[0, 0] == pytest.approx(22.5e6 * 13_350)
+    # 60 days of stockpile cover 10,000 x 60/365 = 1,643.8 t: shortfall 606.2 t -> 6.06 GWh
+    r = stress.stress_loss(
+        one * 10_000, one * 100, one, one, 0 * one, one * 0.9, 0 * one, one * 0.5, one * 6,
+        one * 60, 0 * one, one * 13_350,
+    )  # fmt: skip
+    assert r.shortfall_t[0, 0] == pytest.approx(2250 - 10_000 * 60 / 365)
+
+
+def test_stress_api_and_bad_shocks() -> None:
+    from chikuden.stress import stress_test
+
+    res = stress_test("proposal-2022", "graphite", "cn", 0.5, 6)
+    assert res.country == "CN" and res.lost_gwh[0] > 0 and res.lost_jpy[0] > 0
+    none = stress_test("proposal-2022", "graphite", "JP", 0.5, 6)
+    assert none.lost_gwh[0] == 0  # Japan is not in the graphite supply table
+    for args, words in (
+        (("unobtainium", "CN", 0.5, 6), "not a mineral"),
+        (("graphite", "XQ", 0.5, 6), "ISO 3166"),
+        (("graphite", "CN", 1.5, 6), "larger than 100%"),
+        (("graphite", "CN", -0.1, 6), "outside 0..1"),
+        (("graphite", "CN", 0.5, 0), "months"),
+    ):
+        with pytest.raises(ParameterError, match=words):
+            stress_test("proposal-2022", *args)  # type: ignore[arg-type]
+
+
+def test_cli_stress_prints_and_exits_2_on_bad_input(tmp_path: object) -> None:
+    runner = CliRunner()
+    ok = runner.invoke(
+        app, ["stress", "--mineral", "graphite", "--country", "CN", "--cut", "0.5", "--months", "6"]
+    )
+    assert ok.exit_code == 0, ok.output
+    assert "proposal-2022" in ok.output and "lost GWh" in ok.output
+    js = runner.invoke(
+        app,
+        ["stress", "-m", "cobalt", "-c", "CD", "--cut", "1", "--months", "12", "--json"],
+    )
+    assert js.exit_code == 0 and '"lost_gwh"' in js.output
+    for bad in (
+        ["--mineral", "graphit", "--country", "CN", "--cut", "0.5", "--months", "6"],
+        ["--mineral", "graphite", "--country", "CNN", "--cut", "0.5", "--months", "6"],
+        ["--mineral", "graphite", "--country", "CN", "--cut", "2", "--months", "6"],
+        ["--mineral", "graphite", "--country", "CN", "--cut", "0.5", "--months", "6",
+         "--set", "minerals.ev_mix_lfp_share=0.9"],
+    ):  # fmt: skip
+        res = runner.invoke(app, ["stress", *bad])
+        assert res.exit_code == 2, res.output
+        assert "error:" in res.output
+
+
+def test_default_stress_rows_are_reported() -> None:
+    out = run(params())
+    lost = out.rows["minerals.stress_lost_gwh"][0]
+    assert lost.shape == (4,) and lost[0] > 0  # graphite from China: no stockpile
+    assert out.indicators["minerals.stress_worst_lost_gwh"][0] == pytest.approx(lost.max())
+
+
+# -- the whole domain ---------------------------------------------------------------------------
+def test_every_declared_output_is_written_and_labelled() -> None:
+    out = run(params())
+    written = {
+        k for g in (out.indicators, out.series, out.rows) for k in g if k.startswith("minerals.")
+    }
+    declared = {k for k in outputs() if k.startswith("minerals.")}
+    assert written == declared
+    for key in declared:
+        assert outputs()[key].label_ja and outputs()[key].label_en
+    for m in ("lithium", "lithium_lce", "nickel", "cobalt", "manganese", "graphite"):
+        assert f"minerals.demand_domestic_2030.{m}" in declared
+        assert f"minerals.demand_global_2030.{m}" in declared
+
+
+@pytest.mark.parametrize("name", list_scenarios())
+def test_bundled_scenarios_give_finite_results_in_bounds(name: str) -> None:
+    out = run(Params.from_scenarios([load_scenario(name)]))
+    for key, arr in out.indicators.items():
+        if not key.startswith("minerals."):
+            continue
+        assert np.isfinite(arr).all(), key
+        if "share" in key:
+            assert ((arr >= 0) & (arr <= 1 + 1e-12)).all(), key
+        if "hhi" in key:
+            assert ((arr >= 0) & (arr <= 10_000)).all(), key
+        if key.endswith(("_t", "_jpy", "_gwh")) or "demand" in key:
+            assert (arr >= 0).all(), key
+
+
+@given(
+    demand=st.lists(st.floats(1000, 6000), min_size=2, max_size=4),
+    util=st.lists(st.floats(0.3, 1.0), min_size=2, max_size=4),
+)
+def test_batch_equals_one_at_a_time(demand: list[float], util: list[float]) -> None:
+    n = min(len(demand), len(util))
+    base = load_scenario("proposal-2022")
+    samples = {
+        "market.demand_2030_gwh": np.array(demand[:n]),
+        "capacity.utilisation_share": np.array(util[:n]),
+        "minerals.ev_lifetime_years": np.linspace(10, 20, n),
+    }
+    batch = run(Params.from_samples(base, samples))
+    for i in range(n):
+        one = run(Params.from_samples(base, {k: v[i : i + 1] for k, v in samples.items()}))
+        for key, arr in one.indicators.items():
+            if key.startswith("minerals."):
+                b = np.broadcast_to(batch.indicators[key], (n,))[i]
+                assert b == pytest.approx(arr[0], rel=1e-9, nan_ok=True), key
+                assert math.isfinite(b) or math.isnan(arr[0])
