@@ -1,0 +1,91 @@
+"""The audit log: every insert, update and delete of an audited record, with who and when.
+
+An ``after_flush`` hook of :class:`~chikuden.roadmap.db.LedgerSession` writes, in the same
+transaction as the change itself (so a rolled-back change leaves no audit row):
+
+- an insert as one row with the record's values as JSON in ``new``;
+- an update as one row per changed field with its ``old`` and ``new`` value (JSON);
+- a delete as one row with the record's last values in ``old``.
+
+``who`` is the session's user (``--user`` or the OS user). The version counter is not logged.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from sqlalchemy import event, insert, inspect
+from sqlalchemy.orm import Session, UOWTransaction
+
+from chikuden.roadmap.db import LedgerSession, utcnow
+from chikuden.roadmap.models import AuditLog, Base
+
+_SKIP = frozenset({"version"})
+
+
+def _plain(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, dt.date | dt.datetime) else value
+
+
+def encode(value: Any) -> str:
+    """A field value (or a dict of them) as the JSON text the log stores."""
+    if isinstance(value, dict):
+        return json.dumps({k: _plain(v) for k, v in value.items()}, ensure_ascii=False)
+    return json.dumps(_plain(value), ensure_ascii=False)
+
+
+def _values(obj: Base) -> dict[str, Any]:
+    mapper = inspect(obj).mapper
+    return {a.key: getattr(obj, a.key) for a in mapper.column_attrs if a.key not in _SKIP}
+
+
+def _record_id(obj: Base) -> str:
+    key = inspect(obj).mapper.primary_key_from_instance(obj)
+    return "/".join(str(part) for part in key)
+
+
+@event.listens_for(LedgerSession, "after_flush")
+def _after_flush(session: Session, _context: UOWTransaction) -> None:
+    who = str(session.info.get("user", "unknown"))
+    at = utcnow()
+    rows: list[dict[str, Any]] = []
+
+    def row(obj: Base, action: str, field: str | None, old: str | None, new: str | None) -> None:
+        rows.append(
+            {
+                "at": at,
+                "who": who,
+                "action": action,
+                "table_name": obj.__tablename__,
+                "record_id": _record_id(obj),
+                "field": field,
+                "old": old,
+                "new": new,
+            }
+        )
+
+    for obj in session.new:
+        if isinstance(obj, Base) and obj.__audited__:
+            row(obj, "insert", None, None, encode(_values(obj)))
+    for obj in session.dirty:
+        if not (isinstance(obj, Base) and obj.__audited__):
+            continue
+        state = inspect(obj)
+        for attr in state.mapper.column_attrs:
+            if attr.key in _SKIP:
+                continue
+            hist = state.attrs[attr.key].history
+            if not hist.has_changes():
+                continue
+            old = hist.deleted[0] if hist.deleted else None
+            new = hist.added[0] if hist.added else None
+            if old == new:
+                continue
+            row(obj, "update", attr.key, encode(old), encode(new))
+    for obj in session.deleted:
+        if isinstance(obj, Base) and obj.__audited__:
+            row(obj, "delete", None, encode(_values(obj)), None)
+    if rows:
+        session.connection().execute(insert(AuditLog), rows)

@@ -1,0 +1,247 @@
+"""Where the ledger lives and how a unit of work runs against it.
+
+The database is named by a SQLAlchemy URL: ``--db URL``, else ``$CHIKUDEN_DB``, else the SQLite
+file ``roadmap.sqlite`` in ``platformdirs.user_data_dir("chikuden")``. A plain path means a
+SQLite file; ``postgresql://`` URLs use the psycopg 3 driver.
+
+Every command runs in one transaction (:meth:`Ledger.transaction`): it commits all of its
+writes or none. On SQLite a transaction starts with ``BEGIN IMMEDIATE``, so writers queue
+instead of failing half-way; on PostgreSQL the row versions do the same job. A stale update
+(someone else changed the record since it was read) or a duplicate written at the same time
+becomes a :class:`~chikuden.roadmap.errors.ConflictError`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
+
+from chikuden.roadmap.errors import ConflictError, LedgerError, LedgerNotFoundError
+
+VERSION_TABLE = "roadmap_schema_version"
+ENV_DB = "CHIKUDEN_DB"
+
+
+class LedgerSession(Session):
+    """The session class the audit hooks listen to (``info["user"]`` names the writer)."""
+
+
+def default_url() -> str:
+    """The default ledger: a SQLite file in the user's data folder."""
+    from platformdirs import user_data_dir
+
+    return f"sqlite:///{Path(user_data_dir('chikuden')) / 'roadmap.sqlite'}"
+
+
+def resolve_url(db: str | None = None) -> str:
+    """The SQLAlchemy URL of the ledger from ``--db``, ``$CHIKUDEN_DB`` or the default."""
+    raw = (db or os.environ.get(ENV_DB) or "").strip() or default_url()
+    if "://" not in raw:
+        return f"sqlite:///{Path(raw).expanduser().resolve()}"
+    scheme, rest = raw.split("://", 1)
+    if scheme in ("postgres", "postgresql"):
+        return f"postgresql+psycopg://{rest}"
+    try:
+        make_url(raw)
+    except ArgumentError as exc:
+        raise LedgerError(
+            f"--db: {raw!r} is not a database URL ({exc}); "
+            "give a file path, sqlite:///PATH or postgresql://USER@HOST:PORT/NAME"
+        ) from None
+    return raw
+
+
+def redacted(url: str) -> str:
+    """``url`` with its password hidden, for messages."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file of a SQLite URL (None for other databases or an in-memory SQLite)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database:
+        return None
+    if parsed.database == ":memory:":
+        return None
+    return Path(parsed.database)
+
+
+def current_user(user: str | None = None) -> str:
+    """Who is writing: ``--user`` if given, else the OS user."""
+    if user and user.strip():
+        return user.strip()
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name in this environment (e.g. a container without USER)
+        return "unknown"
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for ``url`` with the ledger's transaction behaviour."""
+    if make_url(url).get_backend_name() == "sqlite":
+        engine = create_engine(url, connect_args={"timeout": 60})
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+            dbapi_connection.isolation_level = None  # BEGIN is ours (below), not the driver's
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA busy_timeout=60000")
+            cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _on_begin(connection: Any) -> None:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def _alembic_config(connection: Any) -> Any:
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option(
+        "script_location", str(resources.files("chikuden.roadmap").joinpath("migrations"))
+    )
+    cfg.attributes["connection"] = connection
+    return cfg
+
+
+def head_revision() -> str:
+    """The newest schema revision this version of chikuden knows."""
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory.from_config(_alembic_config(None)).get_current_head()
+    assert head is not None
+    return str(head)
+
+
+def schema_revision(engine: Engine) -> str | None:
+    """The schema revision of the database (None: no ledger there)."""
+    from alembic.runtime.migration import MigrationContext
+
+    with engine.connect() as conn:
+        ctx = MigrationContext.configure(conn, opts={"version_table": VERSION_TABLE})
+        rev = ctx.get_current_revision()
+    return None if rev is None else str(rev)
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Create or upgrade the ledger's tables to ``revision`` in one transaction."""
+    from alembic import command
+
+    with engine.begin() as conn:
+        command.upgrade(_alembic_config(conn), revision)
+
+
+class Ledger:
+    """A ledger database and the user who writes to it.
+
+    >>> ledger = Ledger.open("sqlite:///tmp/ledger.sqlite", user="analyst", create=True)
+    >>> with ledger.transaction() as session:  # doctest: +SKIP
+    ...     ...
+    """
+
+    def __init__(self, engine: Engine, url: str, user: str) -> None:
+        self.engine = engine
+        self.url = url
+        self.user = user
+        self._sessions = sessionmaker(engine, class_=LedgerSession, expire_on_commit=False)
+
+    @classmethod
+    def open(cls, db: str | None = None, user: str | None = None, create: bool = False) -> Ledger:
+        """Open the ledger at ``db``; with ``create``, create or upgrade its schema first."""
+        import chikuden.roadmap.audit  # noqa: F401  (registers the audit hooks)
+
+        url = resolve_url(db)
+        path = sqlite_path(url)
+        if path is not None:
+            if create:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            elif not path.exists():
+                raise LedgerNotFoundError(
+                    f"--db: no ledger at {path}; create one with `chikuden roadmap init` "
+                    "or point --db (or CHIKUDEN_DB) at an existing one"
+                )
+        engine = make_engine(url)
+        try:
+            current = schema_revision(engine)
+        except OperationalError as exc:
+            engine.dispose()
+            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+            raise LedgerError(
+                f"--db: cannot connect to {redacted(url)} ({reason}); "
+                "start the database server or correct --db / CHIKUDEN_DB"
+            ) from None
+        head = head_revision()
+        if create:
+            upgrade(engine)
+        elif current is None:
+            engine.dispose()
+            raise LedgerNotFoundError(
+                f"--db: {redacted(url)} holds no roadmap ledger; "
+                "create one with `chikuden roadmap init`"
+            )
+        elif current != head:
+            engine.dispose()
+            raise LedgerNotFoundError(
+                f"--db: the ledger's schema is at revision {current}, this chikuden needs "
+                f"{head}; run `chikuden roadmap upgrade` (or use the chikuden that wrote it)"
+            )
+        return cls(engine, url, current_user(user))
+
+    @property
+    def backend(self) -> str:
+        return self.engine.dialect.name
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """One unit of work: everything commits together at the end, or nothing does."""
+        session = self._sessions()
+        session.info["user"] = self.user
+        try:
+            with session.begin():
+                yield session
+        except StaleDataError:
+            raise ConflictError(
+                "conflict: a record you changed was changed or deleted by someone else since "
+                "it was read, so nothing was saved; read it again and repeat your change"
+            ) from None
+        except IntegrityError as exc:
+            if not _is_unique_violation(exc):
+                raise
+            raise ConflictError(
+                "conflict: the record was written by someone else at the same time "
+                f"({str(exc.orig).strip().splitlines()[0]}); nothing was saved; "
+                "read the ledger again and repeat your change"
+            ) from None
+        finally:
+            session.close()
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def _is_unique_violation(exc: IntegrityError) -> bool:
+    code = getattr(exc.orig, "sqlstate", None)
+    if code is not None:
+        return bool(code == "23505")
+    return "UNIQUE constraint failed" in str(exc.orig)
+
+
+def utcnow() -> dt.datetime:
+    """Now in UTC, without a time zone (the ledger stores UTC throughout)."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)

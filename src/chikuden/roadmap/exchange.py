@@ -1,0 +1,519 @@
+"""Exchange with Excel: export the ledger or a fill-in template, import actuals (.xlsx, .csv).
+
+An import is all or nothing. The file is read and every row checked first; if any row is bad,
+:class:`~chikuden.roadmap.errors.ImportRejectedError` lists each bad row with its row number
+(the header is row 1, as Excel shows it) and its reason, and nothing is written. Only a clean
+file is written, in one transaction: a crash half-way leaves the ledger as it was.
+
+Hostile or broken files are refused before they are parsed: too large, too many rows, not a
+zip archive, unpacking to too much, XML entity declarations, macros; and cell by cell:
+formulas (a cell of type ``f`` or text starting with ``=``). Workbooks are opened with
+``read_only=True, data_only=False`` so a formula is seen as a formula, never as its cached value.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import zipfile
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from chikuden.errors import did_you_mean
+from chikuden.roadmap import ledger
+from chikuden.roadmap.db import utcnow
+from chikuden.roadmap.errors import ImportRejectedError, LedgerError, RowProblem
+from chikuden.roadmap.models import Actual
+from chikuden.roadmap.testhooks import pause
+from chikuden.roadmap.units import accepted_units
+
+ACTUALS_SHEET = "actuals"
+ACTUAL_COLUMNS = ("kpi", "year", "value", "unit", "source", "note")
+ACTUAL_REQUIRED = ("kpi", "year", "value", "source")
+CHANGES_SHEET = "changes"
+CHANGE_COLUMNS = ("kpi", "year", "value", "unit", "reason", "source", "note")
+CHANGE_REQUIRED = ("kpi", "year", "value", "reason")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What an imported file may be: size [bytes], unpacked size [bytes], rows, columns."""
+
+    max_bytes: int = 5_000_000
+    max_unpacked_bytes: int = 100_000_000
+    max_rows: int = 20_000
+    max_columns: int = 30
+
+
+@dataclass
+class Table:
+    """Rows of a sheet by their row number, plus the problems found while reading them."""
+
+    name: str
+    rows: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    problems: list[RowProblem] = field(default_factory=list)
+
+
+# -- reading ------------------------------------------------------------------------------------
+def read_table(
+    path: Path,
+    sheet: str,
+    columns: Sequence[str],
+    required: Sequence[str],
+    limits: Limits = Limits(),
+) -> Table:
+    """Read sheet ``sheet`` of an .xlsx file (or a .csv file) into rows keyed by column."""
+    name = path.name
+    if not path.is_file():
+        raise LedgerError(f"file: {str(path)!r} does not exist or is not a file; check the path")
+    size = path.stat().st_size
+    if size > limits.max_bytes:
+        raise LedgerError(
+            f"file: {name} has {size:,} bytes; at most {limits.max_bytes:,} are accepted; "
+            "split it into smaller files"
+        )
+    suffix = path.suffix.lower()
+    if suffix == ".xlsx":
+        cells = _xlsx_rows(path, sheet, limits)
+    elif suffix == ".csv":
+        cells = _csv_rows(path, limits)
+    else:
+        raise LedgerError(
+            f"file: {name!r} is neither .xlsx nor .csv; save it from Excel as .xlsx "
+            "(Excel Workbook) or as CSV UTF-8"
+        )
+    table = Table(name)
+    header: list[str | None] | None = None
+    for number, row in cells:
+        if header is None:
+            header = _header(name, row, columns, required)
+            continue
+        if all(_blank(value) for value, _ in row):
+            continue
+        if len(table.rows) + len(table.problems) >= limits.max_rows:
+            raise LedgerError(
+                f"file: {name} has more than {limits.max_rows:,} rows; at most "
+                f"{limits.max_rows:,} are accepted; split it into smaller files"
+            )
+        record: dict[str, Any] = {}
+        bad = False
+        for col, (value, formula) in zip(header, row, strict=False):
+            if col is None:
+                if not _blank(value):
+                    table.problems.append(
+                        RowProblem(
+                            number,
+                            "",
+                            value,
+                            f"{value!r} stands in a column without a header; allowed "
+                            f"columns: {', '.join(columns)}",
+                        )
+                    )
+                    bad = True
+                continue
+            if formula:
+                table.problems.append(
+                    RowProblem(
+                        number,
+                        col,
+                        value,
+                        f"{col}: {str(value)[:40]!r} is a formula; formulas are not accepted, "
+                        "paste the value instead (Paste Special > Values)",
+                    )
+                )
+                bad = True
+                continue
+            record[col] = None if _blank(value) else value
+        if not bad:
+            table.rows.append((number, record))
+    if header is None:
+        raise LedgerError(
+            f"file: {name} is empty; the first row must name the columns "
+            f"{', '.join(columns)} (export a template with `chikuden roadmap template`)"
+        )
+    return table
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _header(
+    name: str, row: list[tuple[Any, bool]], columns: Sequence[str], required: Sequence[str]
+) -> list[str | None]:
+    header: list[str | None] = []
+    for value, formula in row:
+        if _blank(value):
+            header.append(None)
+            continue
+        col = str(value).strip().lower()
+        if formula or col not in columns:
+            raise LedgerError(
+                f"header: {str(value)[:40]!r} in row 1 of {name} is not a column of this sheet"
+                f"{did_you_mean(col, columns)}; allowed: {', '.join(columns)}"
+            )
+        if col in header:
+            raise LedgerError(f"header: column {col!r} appears twice in row 1 of {name}")
+        header.append(col)
+    missing = [c for c in required if c not in header]
+    if missing:
+        raise LedgerError(
+            f"header: {name} lacks the column(s) {', '.join(missing)} in row 1; "
+            f"required: {', '.join(required)}"
+        )
+    return header
+
+
+def _xlsx_rows(path: Path, sheet: str, limits: Limits) -> Iterator[tuple[int, list[Any]]]:
+    name = path.name
+    if not zipfile.is_zipfile(path):
+        raise LedgerError(
+            f"file: {name} is not an .xlsx workbook (not a zip archive); "
+            "save it from Excel as .xlsx (Excel Workbook)"
+        )
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+            unpacked = sum(m.file_size for m in members)
+            if unpacked > limits.max_unpacked_bytes:
+                raise LedgerError(
+                    f"file: {name} unpacks to {unpacked:,} bytes; at most "
+                    f"{limits.max_unpacked_bytes:,} are accepted; split it into smaller files"
+                )
+            for member in members:
+                if "vbaproject" in member.filename.lower():
+                    raise LedgerError(
+                        f"file: {name} contains macros; save it as .xlsx (Excel Workbook), "
+                        "without macros"
+                    )
+                if member.filename.lower().endswith((".xml", ".rels")):
+                    with archive.open(member) as fh:
+                        head = fh.read(4096)
+                    if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
+                        raise LedgerError(
+                            f"file: {name} declares XML entities in {member.filename} "
+                            "(Excel never does); save the data again from Excel"
+                        )
+    except zipfile.BadZipFile as exc:
+        raise LedgerError(
+            f"file: {name} is a damaged .xlsx ({exc}); save it again from Excel"
+        ) from None
+
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(path, read_only=True, data_only=False, keep_links=False)
+    except Exception as exc:  # openpyxl raises many types for broken files
+        raise LedgerError(
+            f"file: cannot read {name} as a workbook ({type(exc).__name__}: {exc}); "
+            "save it again from Excel as .xlsx"
+        ) from None
+    try:
+        if sheet not in book.sheetnames:
+            raise LedgerError(
+                f"sheet: {name} has no sheet {sheet!r} (found: {', '.join(book.sheetnames)}); "
+                f"put the rows on a sheet named {sheet!r}, as in the template"
+            )
+        ws = book[sheet]
+        try:
+            for number, row in enumerate(ws.iter_rows(max_col=limits.max_columns), start=1):
+                yield (
+                    number,
+                    [
+                        (
+                            cell.value,
+                            getattr(cell, "data_type", None) == "f"
+                            or (isinstance(cell.value, str) and cell.value.startswith("=")),
+                        )
+                        for cell in row
+                    ],
+                )
+        except LedgerError:
+            raise
+        except Exception as exc:  # malformed sheet XML
+            raise LedgerError(
+                f"file: sheet {sheet!r} of {name} is damaged ({type(exc).__name__}: {exc}); "
+                "save it again from Excel"
+            ) from None
+    finally:
+        book.close()
+
+
+def _csv_rows(path: Path, limits: Limits) -> Iterator[tuple[int, list[Any]]]:
+    name = path.name
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise LedgerError(
+            f"file: {name} is not UTF-8 text; save it from Excel as 'CSV UTF-8 (comma delimited)'"
+        ) from None
+    if "\x00" in text:
+        raise LedgerError(f"file: {name} is binary, not CSV text; export the sheet as CSV UTF-8")
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        for number, row in enumerate(reader, start=1):
+            yield number, [(v, v.lstrip().startswith("=")) for v in row[: limits.max_columns]]
+    except csv.Error as exc:
+        raise LedgerError(f"file: {name} is not valid CSV ({exc}); export it again") from None
+
+
+# -- importing actuals --------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ImportReport:
+    """What an import did: actuals added and template rows left blank."""
+
+    imported: int
+    skipped_blank: int
+
+
+def import_actuals(session: Session, path: Path, limits: Limits = Limits()) -> ImportReport:
+    """Add the actuals in ``path`` (sheet ``actuals`` of an .xlsx, or a .csv) to the ledger,
+    all of them or, if any row is bad, none."""
+    table = read_table(path, ACTUALS_SHEET, ACTUAL_COLUMNS, ACTUAL_REQUIRED, limits)
+    known = ledger.kpis(session)
+    taken = {
+        (kpi_id, year): (value, version)
+        for kpi_id, year, value, version in session.execute(
+            select(Actual.kpi_id, Actual.year, Actual.value, Actual.version)
+        )
+    }
+    this_year = dt.date.today().year
+    problems = list(table.problems)
+    seen: dict[tuple[str, int], int] = {}
+    good: list[dict[str, Any]] = []
+    skipped = 0
+    for number, rec in table.rows:
+        if rec.get("value") is None and rec.get("source") is None and rec.get("note") is None:
+            skipped += 1  # a template row nobody filled in
+            continue
+        row_problems: list[RowProblem] = []
+        key = str(rec.get("kpi") or "").strip()
+        kpi = known.get(key)
+        if kpi is None:
+            row_problems.append(
+                RowProblem(
+                    number,
+                    "kpi",
+                    rec.get("kpi"),
+                    f"kpi: unknown KPI {key!r}{did_you_mean(key, known)}; "
+                    "see the kpis sheet of the template for the keys",
+                )
+            )
+        year = _try(row_problems, number, rec, "year", ledger.check_year, "year", this_year)
+        number_value = _try(row_problems, number, rec, "value", ledger.check_number, "value")
+        source = _try(row_problems, number, rec, "source", ledger.check_text, "source", True, 500)
+        note = _try(row_problems, number, rec, "note", ledger.check_text, "note", False)
+        value = None
+        if kpi is not None and number_value is not None:
+            unit = None if rec.get("unit") is None else str(rec["unit"])
+            try:
+                value = ledger.to_kpi_unit(kpi, number_value, unit, "unit")
+            except LedgerError as exc:
+                row_problems.append(RowProblem(number, "unit", rec.get("unit"), str(exc)))
+        if kpi is not None and year is not None:
+            if (key, year) in seen:
+                row_problems.append(
+                    RowProblem(
+                        number,
+                        "year",
+                        year,
+                        f"year: {key} {year} appears already in row {seen[(key, year)]}; "
+                        "keep one row per KPI and year",
+                    )
+                )
+            elif (kpi.id, year) in taken:
+                old, version = taken[(kpi.id, year)]
+                row_problems.append(
+                    RowProblem(
+                        number,
+                        "year",
+                        year,
+                        f"year: {key} already has an actual for {year} ({old:,.6g} {kpi.unit}, "
+                        f"version {version}); remove the row, or correct the ledger with "
+                        f"`chikuden roadmap actual set {key} {year} VALUE --version {version}`",
+                    )
+                )
+            else:
+                seen[(key, year)] = number
+        if row_problems:
+            problems.extend(row_problems)
+            continue
+        assert kpi is not None and year is not None and value is not None
+        good.append({"kpi_id": kpi.id, "year": year, "value": value, "source": source})
+        good[-1]["note"] = note or ""
+    if problems:
+        raise ImportRejectedError(table.name, sorted(problems, key=lambda p: p.row))
+    user = str(session.info.get("user", "unknown"))
+    for step, values in enumerate(good, start=1):
+        session.add(Actual(**values, entered_by=user, entered_at=utcnow()))
+        session.flush()
+        pause(step)
+    return ImportReport(imported=len(good), skipped_blank=skipped)
+
+
+def _try(
+    problems: list[RowProblem], number: int, rec: dict[str, Any], col: str, fn: Any, *args: Any
+) -> Any:
+    """``fn(rec[col], *args)``, or None with the problem noted."""
+    try:
+        return fn(rec.get(col), *args)
+    except LedgerError as exc:
+        problems.append(RowProblem(number, col, rec.get(col), str(exc)))
+        return None
+
+
+def read_changes(session: Session, path: Path, limits: Limits = Limits()) -> list[Any]:
+    """Target changes for a revision from ``path`` (sheet ``changes`` or a .csv); a blank
+    value removes the target. Every bad row is reported at once."""
+    from chikuden.roadmap.revisions import TargetChange
+
+    table = read_table(path, CHANGES_SHEET, CHANGE_COLUMNS, CHANGE_REQUIRED, limits)
+    known = ledger.kpis(session)
+    problems = list(table.problems)
+    changes: list[TargetChange] = []
+    for number, rec in table.rows:
+        before = len(problems)
+        key = str(rec.get("kpi") or "").strip()
+        kpi = known.get(key)
+        if kpi is None:
+            problems.append(
+                RowProblem(
+                    number,
+                    "kpi",
+                    rec.get("kpi"),
+                    f"kpi: unknown KPI {key!r}{did_you_mean(key, known)}",
+                )
+            )
+        year = value = reason = None
+        try:
+            year = ledger.check_year(rec.get("year"))
+        except LedgerError as exc:
+            problems.append(RowProblem(number, "year", rec.get("year"), str(exc)))
+        try:
+            if rec.get("value") is not None:
+                value = ledger.check_number(rec.get("value"))
+                if kpi is not None:
+                    unit = None if rec.get("unit") is None else str(rec["unit"])
+                    ledger.to_kpi_unit(kpi, value, unit)
+            reason = ledger.check_text(rec.get("reason"), "reason")
+            ledger.check_text(rec.get("source"), "source", required=False, limit=300)
+        except LedgerError as exc:
+            problems.append(RowProblem(number, "value", rec.get("value"), str(exc)))
+        if len(problems) > before:
+            continue
+        assert year is not None and reason is not None
+        changes.append(
+            TargetChange(
+                kpi=key,
+                year=year,
+                value=value,
+                reason=reason,
+                source=str(rec.get("source") or ""),
+                unit=None if rec.get("unit") is None else str(rec["unit"]),
+                note=None if rec.get("note") is None else str(rec["note"]),
+            )
+        )
+    if problems:
+        raise ImportRejectedError(table.name, sorted(problems, key=lambda p: p.row))
+    return changes
+
+
+# -- exporting ----------------------------------------------------------------------------------
+def _cell(ws: Any, value: Any) -> Any:
+    from openpyxl.cell import WriteOnlyCell
+
+    cell = WriteOnlyCell(ws, value=value)
+    if isinstance(value, str) and value.startswith("="):
+        cell.data_type = "s"  # text, never a formula
+    return cell
+
+
+def _sheet(book: Any, title: str, header: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    ws = book.create_sheet(title)
+    ws.append([_cell(ws, h) for h in header])
+    for row in rows:
+        ws.append([_cell(ws, v) for v in row])
+
+
+def export_template(session: Session, path: Path, year: int | None = None) -> int:
+    """A fill-in workbook: sheet ``actuals`` with one row per KPI for ``year`` (default: last
+    year) and a ``kpis`` sheet that lists keys, labels, units and the latest actual."""
+    from openpyxl import Workbook
+
+    year = year or dt.date.today().year - 1
+    book = Workbook(write_only=True)
+    kpis = list(ledger.kpis(session).values())
+    latest = _latest_actuals(session)
+    _sheet(
+        book,
+        ACTUALS_SHEET,
+        ACTUAL_COLUMNS,
+        [[k.key, year, None, k.unit, None, None] for k in kpis],
+    )
+    _sheet(
+        book,
+        "kpis",
+        ["kpi", "label_en", "label_ja", "unit", "accepted units", "min", "max", "latest actual"],
+        [
+            [
+                k.key,
+                k.label_en,
+                k.label_ja,
+                k.unit,
+                ", ".join(accepted_units(k.unit)),
+                k.min_value,
+                k.max_value,
+                latest.get(k.id, ""),
+            ]
+            for k in kpis
+        ],
+    )
+    _sheet(
+        book,
+        "about",
+        ["chikuden roadmap: actuals template / 実績入力テンプレート"],
+        [
+            ["Fill in value and source on the actuals sheet; leave rows you skip blank."],
+            ["actuals シートの value と source を記入してください。空欄の行は無視されます。"],
+            ["Values only, no formulas; the unit column may use the accepted units (kpis sheet)."],
+            ["数式は使えません。単位は kpis シートの accepted units から選べます。"],
+            ["Import: chikuden roadmap import FILE.xlsx"],
+        ],
+    )
+    _save(book, path)
+    return len(kpis)
+
+
+def _latest_actuals(session: Session) -> dict[int, str]:
+    out: dict[int, str] = {}
+    for kpi_id, year, value in session.execute(
+        select(Actual.kpi_id, Actual.year, Actual.value).order_by(Actual.year)
+    ):
+        out[kpi_id] = f"{year}: {value:,.6g}"
+    return out
+
+
+def export_ledger(session: Session, path: Path) -> None:
+    """The whole ledger as a workbook, one sheet per table (for reading and archiving)."""
+    from openpyxl import Workbook
+
+    from chikuden.roadmap.backup import dump
+
+    book = Workbook(write_only=True)
+    doc = dump(session)
+    for table, body in doc["tables"].items():
+        _sheet(book, table[:31], body["columns"], body["rows"])
+    _save(book, path)
+
+
+def _save(book: Any, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    book.save(tmp)
+    tmp.replace(path)

@@ -1,0 +1,608 @@
+"""Editing the ledger: KPIs, actuals, targets, milestones, measures and settings.
+
+Each function works inside a transaction (a :class:`~sqlalchemy.orm.Session` from
+:meth:`chikuden.roadmap.db.Ledger.transaction`) and raises a
+:class:`~chikuden.roadmap.errors.LedgerError` naming the field, the value, what is allowed and
+what to do. An update names the ``version`` of the record the user read; if the record has
+moved on since, it raises :class:`~chikuden.roadmap.errors.ConflictError` and changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from chikuden.errors import did_you_mean
+from chikuden.roadmap.db import utcnow
+from chikuden.roadmap.errors import ConflictError, LedgerError
+from chikuden.roadmap.models import (
+    DIRECTIONS,
+    MEASURE_STATES,
+    MILESTONE_STATES,
+    Actual,
+    Kpi,
+    Measure,
+    Milestone,
+    Pillar,
+    Revision,
+    RevisionChange,
+    Setting,
+    Target,
+)
+from chikuden.roadmap.units import accepted_units, factor
+
+FIRST_YEAR = 2000
+LAST_YEAR = 2100
+TEXT_LIMIT = 2000
+SOURCE_LIMIT = 500
+
+
+# -- checks -------------------------------------------------------------------------------------
+def check_year(year: Any, field: str = "year", last: int | None = None) -> int:
+    """``year`` as an int within FIRST_YEAR..``last`` (default LAST_YEAR)."""
+    last = LAST_YEAR if last is None else last
+    if isinstance(year, bool):
+        year = None
+    if isinstance(year, float) and year.is_integer():
+        year = int(year)
+    if isinstance(year, str) and year.strip().lstrip("-").isdigit():
+        year = int(year.strip())
+    if not isinstance(year, int) or not FIRST_YEAR <= year <= last:
+        raise LedgerError(
+            f"{field}: {year!r} is not a year from {FIRST_YEAR} to {last}; give a calendar "
+            "or fiscal year such as 2025"
+        )
+    return year
+
+
+def check_number(value: Any, field: str = "value") -> float:
+    """``value`` as a finite float (accepts ``1,234.5`` written as text)."""
+    if isinstance(value, bool):
+        value = None
+    if isinstance(value, str):
+        text = value.strip().replace(",", "")
+        try:
+            value = float(text)
+        except ValueError:
+            value = None
+    if not isinstance(value, int | float) or not math.isfinite(float(value)):
+        raise LedgerError(
+            f"{field}: {value!r} is not a number; write a plain number such as 1234.5 "
+            "(the unit goes in its own column)"
+        )
+    return float(value)
+
+
+def check_text(value: Any, field: str, required: bool = True, limit: int = TEXT_LIMIT) -> str:
+    """A text field: no formulas, not too long, present when required."""
+    text = "" if value is None else str(value).strip()
+    if required and not text:
+        raise LedgerError(f"{field}: is empty; it is required (say where the figure comes from)")
+    if text.startswith("="):
+        raise LedgerError(
+            f"{field}: {text[:40]!r} looks like a formula; formulas are not accepted, "
+            "type the text itself"
+        )
+    if len(text) > limit:
+        raise LedgerError(f"{field}: {len(text)} characters; at most {limit} are allowed")
+    return text
+
+
+def to_kpi_unit(kpi: Kpi, value: float, unit: str | None, field: str = "unit") -> float:
+    """``value`` given in ``unit`` (default: the KPI's unit) converted to the KPI's unit and
+    checked against the KPI's allowed range."""
+    given = (unit or "").strip() or kpi.unit
+    f = factor(given, kpi.unit)
+    if f is None:
+        raise LedgerError(
+            f"{field}: {given!r} is not a unit of {kpi.key} (measured in {kpi.unit}); "
+            f"allowed: {', '.join(accepted_units(kpi.unit))}"
+        )
+    converted = value * f
+    low, high = kpi.min_value, kpi.max_value
+    if (low is not None and converted < low) or (high is not None and converted > high):
+        allowed = f"{'-inf' if low is None else _g(low)}..{'inf' if high is None else _g(high)}"
+        sign = " (wrong sign?)" if low == 0 and converted < 0 else ""
+        raise LedgerError(
+            f"value: {_g(value)} {given} is outside the range of {kpi.key}{sign}; "
+            f"allowed: {allowed} {kpi.unit}"
+        )
+    return converted
+
+
+def _g(x: float) -> str:
+    return f"{x:,.6g}" if abs(x) < 1e15 else f"{x:.6g}"
+
+
+def _check_version(record: Any, version: int | None, what: str) -> None:
+    if version is not None and record.version != version:
+        raise ConflictError(
+            f"--version: {what} is at version {record.version}, not {version}: someone changed "
+            "it since you read it; nothing was saved; look at it again and repeat your change"
+        )
+
+
+# -- look-ups -----------------------------------------------------------------------------------
+def pillar(session: Session, code: str) -> Pillar:
+    found = session.scalar(select(Pillar).where(Pillar.code == code))
+    if found is None:
+        codes = list(session.scalars(select(Pillar.code)))
+        raise LedgerError(
+            f"pillar: unknown pillar {code!r}{did_you_mean(code, codes)}; "
+            f"allowed: {', '.join(codes)}"
+        )
+    return found
+
+
+def kpis(session: Session) -> dict[str, Kpi]:
+    """Every KPI by key, in key order."""
+    return {k.key: k for k in session.scalars(select(Kpi).order_by(Kpi.key))}
+
+
+def kpi(session: Session, key: str) -> Kpi:
+    found = session.scalar(select(Kpi).where(Kpi.key == key))
+    if found is None:
+        keys = list(session.scalars(select(Kpi.key)))
+        raise LedgerError(
+            f"kpi: unknown KPI {key!r}{did_you_mean(key, keys)}; "
+            "see `chikuden roadmap kpis` for the keys"
+        )
+    return found
+
+
+def milestone(session: Session, code: str) -> Milestone:
+    found = session.scalar(select(Milestone).where(Milestone.code == code))
+    if found is None:
+        codes = list(session.scalars(select(Milestone.code)))
+        raise LedgerError(
+            f"milestone: unknown milestone {code!r}{did_you_mean(code, codes)}; "
+            "see `chikuden roadmap milestones`"
+        )
+    return found
+
+
+def measure(session: Session, code: str) -> Measure:
+    found = session.scalar(select(Measure).where(Measure.code == code))
+    if found is None:
+        codes = list(session.scalars(select(Measure.code)))
+        raise LedgerError(
+            f"measure: unknown measure {code!r}{did_you_mean(code, codes)}; "
+            "see `chikuden roadmap measures`"
+        )
+    return found
+
+
+def actual(session: Session, kpi_key: str, year: int) -> Actual:
+    k = kpi(session, kpi_key)
+    found = session.scalar(select(Actual).where(Actual.kpi_id == k.id, Actual.year == year))
+    if found is None:
+        raise LedgerError(
+            f"year: {kpi_key} has no actual for {year}; add one with "
+            f"`chikuden roadmap actual add {kpi_key} {year} VALUE --source ...`"
+        )
+    return found
+
+
+# -- pillars, measures, milestones, KPIs ---------------------------------------------------------
+def add_pillar(session: Session, code: str, title_en: str, title_ja: str, source: str) -> Pillar:
+    record = Pillar(
+        code=check_text(code, "code", limit=8),
+        title_en=check_text(title_en, "title_en", limit=300),
+        title_ja=check_text(title_ja, "title_ja", limit=300),
+        source=check_text(source, "source", limit=300),
+    )
+    session.add(record)
+    session.flush()
+    return record
+
+
+def add_kpi(
+    session: Session,
+    key: str,
+    pillar_code: str,
+    label_en: str,
+    label_ja: str,
+    unit: str,
+    baseline_year: int,
+    source: str,
+    direction: str = "increase",
+    min_value: float | None = None,
+    max_value: float | None = None,
+    indicator: str | None = None,
+    note: str = "",
+) -> Kpi:
+    """A new KPI; ``indicator`` is a model output key (it may not exist yet)."""
+    key = check_text(key, "key", limit=80)
+    if session.scalar(select(Kpi.id).where(Kpi.key == key)) is not None:
+        raise LedgerError(f"key: KPI {key!r} exists already; choose another key")
+    if direction not in DIRECTIONS:
+        raise LedgerError(f"direction: {direction!r}; allowed: {', '.join(DIRECTIONS)}")
+    if min_value is not None and max_value is not None and min_value > max_value:
+        raise LedgerError(f"min: {min_value} is above max {max_value}; swap them")
+    record = Kpi(
+        key=key,
+        pillar_id=pillar(session, pillar_code).id,
+        label_en=check_text(label_en, "label_en", limit=300),
+        label_ja=check_text(label_ja, "label_ja", limit=300),
+        unit=check_text(unit, "unit", limit=40),
+        direction=direction,
+        min_value=min_value,
+        max_value=max_value,
+        indicator=(indicator or "").strip() or None,
+        baseline_year=check_year(baseline_year, "baseline_year"),
+        source=check_text(source, "source", limit=300),
+        note=check_text(note, "note", required=False),
+    )
+    session.add(record)
+    session.flush()
+    return record
+
+
+def add_measure(session: Session, code: str, pillar_code: str, **fields: Any) -> Measure:
+    status = fields.get("status", "active")
+    if status not in MEASURE_STATES:
+        raise LedgerError(f"status: {status!r}; allowed: {', '.join(MEASURE_STATES)}")
+    budget = fields.get("budget_jpy")
+    record = Measure(
+        code=check_text(code, "code", limit=60),
+        pillar_id=pillar(session, pillar_code).id,
+        title_en=check_text(fields.get("title_en"), "title_en", limit=300),
+        title_ja=check_text(fields.get("title_ja"), "title_ja", limit=300),
+        owner=check_text(fields.get("owner"), "owner", limit=120),
+        fiscal_year=(
+            None if fields.get("fiscal_year") is None else check_year(fields["fiscal_year"])
+        ),
+        budget_jpy=None if budget is None else check_number(budget, "budget_jpy"),
+        status=status,
+        source=check_text(fields.get("source"), "source", limit=300),
+        note=check_text(fields.get("note"), "note", required=False),
+    )
+    session.add(record)
+    session.flush()
+    return record
+
+
+def add_milestone(session: Session, code: str, pillar_code: str, **fields: Any) -> Milestone:
+    status = fields.get("status", "open")
+    if status not in MILESTONE_STATES:
+        raise LedgerError(f"status: {status!r}; allowed: {', '.join(MILESTONE_STATES)}")
+    measure_code = fields.get("measure")
+    record = Milestone(
+        code=check_text(code, "code", limit=60),
+        pillar_id=pillar(session, pillar_code).id,
+        measure_id=measure(session, measure_code).id if measure_code else None,
+        title_en=check_text(fields.get("title_en"), "title_en", limit=300),
+        title_ja=check_text(fields.get("title_ja"), "title_ja", limit=300),
+        due=_date(fields.get("due"), "due"),
+        status=status,
+        done_on=_date(fields.get("done_on"), "done_on"),
+        evidence=check_text(fields.get("evidence"), "evidence", required=False),
+        source=check_text(fields.get("source"), "source", limit=300),
+        note=check_text(fields.get("note"), "note", required=False),
+    )
+    _check_milestone(record)
+    session.add(record)
+    session.flush()
+    return record
+
+
+def _date(value: Any, field: str) -> dt.date | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise LedgerError(f"{field}: {value!r} is not a date; write YYYY-MM-DD") from None
+
+
+def _check_milestone(record: Milestone) -> None:
+    if record.status == "done" and record.done_on is None:
+        raise LedgerError(
+            f"done_on: milestone {record.code} is done but has no date; give --done-on YYYY-MM-DD"
+        )
+    if record.status != "done" and record.done_on is not None:
+        raise LedgerError(
+            f"done_on: milestone {record.code} is {record.status} but has a done date; "
+            "set its status to done or leave the date out"
+        )
+
+
+def update_milestone(
+    session: Session,
+    code: str,
+    version: int | None,
+    status: str | None = None,
+    done_on: str | dt.date | None = None,
+    evidence: str | None = None,
+    due: str | dt.date | None = None,
+) -> Milestone:
+    """Change a milestone's status, done date, evidence or due date."""
+    record = milestone(session, code)
+    _check_version(record, version, f"milestone {code}")
+    if status is not None:
+        if status not in MILESTONE_STATES:
+            raise LedgerError(f"status: {status!r}; allowed: {', '.join(MILESTONE_STATES)}")
+        record.status = status
+        if status != "done":
+            record.done_on = None
+    if done_on is not None:
+        record.done_on = _date(done_on, "done_on")
+    if evidence is not None:
+        record.evidence = check_text(evidence, "evidence", required=False)
+    if due is not None:
+        record.due = _date(due, "due")
+    _check_milestone(record)
+    session.flush()
+    return record
+
+
+# -- actuals ------------------------------------------------------------------------------------
+def add_actual(
+    session: Session,
+    kpi_key: str,
+    year: Any,
+    value: Any,
+    source: str,
+    unit: str | None = None,
+    note: str = "",
+) -> Actual:
+    """Record what KPI ``kpi_key`` was in ``year``; a second actual for the same year is an
+    error (correct the first with :func:`update_actual`)."""
+    k = kpi(session, kpi_key)
+    y = check_year(year, last=dt.date.today().year)
+    v = to_kpi_unit(k, check_number(value), unit)
+    existing = session.scalar(select(Actual).where(Actual.kpi_id == k.id, Actual.year == y))
+    if existing is not None:
+        raise LedgerError(
+            f"year: {kpi_key} already has an actual for {y} ({_g(existing.value)} {k.unit}, "
+            f"version {existing.version}); correct it with `chikuden roadmap actual set "
+            f"{kpi_key} {y} VALUE --version {existing.version}`"
+        )
+    record = Actual(
+        kpi_id=k.id,
+        year=y,
+        value=v,
+        source=check_text(source, "source", limit=SOURCE_LIMIT),
+        note=check_text(note, "note", required=False),
+        entered_by=str(session.info.get("user", "unknown")),
+        entered_at=utcnow(),
+    )
+    session.add(record)
+    session.flush()
+    return record
+
+
+def update_actual(
+    session: Session,
+    kpi_key: str,
+    year: int,
+    version: int | None,
+    value: Any = None,
+    unit: str | None = None,
+    source: str | None = None,
+    note: str | None = None,
+) -> Actual:
+    """Correct an actual; ``version`` is the version the user read (see ``actual list``)."""
+    record = actual(session, kpi_key, check_year(year))
+    _check_version(record, version, f"the actual of {kpi_key} for {year}")
+    k = kpi(session, kpi_key)
+    if value is not None:
+        record.value = to_kpi_unit(k, check_number(value), unit)
+    if source is not None:
+        record.source = check_text(source, "source", limit=SOURCE_LIMIT)
+    if note is not None:
+        record.note = check_text(note, "note", required=False)
+    record.entered_by = str(session.info.get("user", "unknown"))
+    record.entered_at = utcnow()
+    session.flush()
+    return record
+
+
+def delete_actual(session: Session, kpi_key: str, year: int, version: int | None) -> None:
+    record = actual(session, kpi_key, check_year(year))
+    _check_version(record, version, f"the actual of {kpi_key} for {year}")
+    session.delete(record)
+    session.flush()
+
+
+# -- revisions and targets ---------------------------------------------------------------------
+def revisions(session: Session) -> list[Revision]:
+    return list(session.scalars(select(Revision).order_by(Revision.year)))
+
+
+def revision(session: Session, year: Any) -> Revision:
+    y = check_year(year, "revision")
+    found = session.scalar(select(Revision).where(Revision.year == y))
+    if found is None:
+        years = [str(r.year) for r in revisions(session)]
+        raise LedgerError(
+            f"revision: there is no revision {y}; allowed: {', '.join(years) or 'none yet'}"
+        )
+    return found
+
+
+def revision_for(session: Session, year: int) -> Revision:
+    """The revision in force in ``year``: the latest one opened for ``year`` or before."""
+    found = session.scalar(
+        select(Revision).where(Revision.year <= year).order_by(Revision.year.desc()).limit(1)
+    )
+    if found is None:
+        first = session.scalar(select(Revision).order_by(Revision.year).limit(1))
+        if first is None:
+            raise LedgerError(
+                "revision: the ledger has no revision yet; run `chikuden roadmap revise`"
+            )
+        raise LedgerError(
+            f"year: {year} is before the first revision ({first.year}); review {first.year} "
+            "or later"
+        )
+    return found
+
+
+def open_revision(session: Session) -> Revision:
+    found = session.scalar(select(Revision).where(Revision.state == "open"))
+    if found is None:
+        raise LedgerError(
+            "revision: no revision is open, so targets cannot change; open the next one "
+            "with `chikuden roadmap revise`"
+        )
+    return found
+
+
+def set_target(
+    session: Session,
+    kpi_key: str,
+    year: Any,
+    value: Any,
+    reason: str,
+    source: str,
+    unit: str | None = None,
+    note: str | None = None,
+    version: int | None = None,
+    into: Revision | None = None,
+) -> Target:
+    """Set the target of ``kpi_key`` for ``year`` in the open revision, logging the change
+    (old value, new value, reason) in the revision's change log."""
+    rev = into or open_revision(session)
+    if rev.state != "open":
+        raise LedgerError(f"revision: revision {rev.year} is closed; targets cannot change")
+    k = kpi(session, kpi_key)
+    y = check_year(year)
+    if y <= k.baseline_year:
+        raise LedgerError(
+            f"year: a target of {kpi_key} must lie after its baseline year {k.baseline_year}; "
+            f"got {y}"
+        )
+    v = to_kpi_unit(k, check_number(value), unit)
+    why = check_text(reason, "reason")
+    src = check_text(source, "source", limit=300)
+    record = session.scalar(
+        select(Target).where(Target.revision_id == rev.id, Target.kpi_id == k.id, Target.year == y)
+    )
+    old: float | None = None
+    if record is None:
+        record = Target(revision_id=rev.id, kpi_id=k.id, year=y, value=v, source=src)
+        record.note = check_text(note, "note", required=False)
+        session.add(record)
+    else:
+        if version is None:
+            raise LedgerError(
+                f"--version: the {y} target of {kpi_key} exists (version {record.version}, "
+                f"{_g(record.value)} {k.unit}); pass --version {record.version} to change it"
+            )
+        _check_version(record, version, f"the {y} target of {kpi_key}")
+        old = record.value
+        record.value = v
+        record.source = src
+        if note is not None:
+            record.note = check_text(note, "note", required=False)
+    session.add(
+        RevisionChange(
+            revision_id=rev.id,
+            kpi_id=k.id,
+            year=y,
+            old_value=old,
+            new_value=v,
+            reason=why,
+            source=src,
+            changed_by=str(session.info.get("user", "unknown")),
+            changed_at=utcnow(),
+        )
+    )
+    session.flush()
+    return record
+
+
+def remove_target(
+    session: Session, kpi_key: str, year: Any, reason: str, version: int | None
+) -> None:
+    rev = open_revision(session)
+    k = kpi(session, kpi_key)
+    y = check_year(year)
+    record = session.scalar(
+        select(Target).where(Target.revision_id == rev.id, Target.kpi_id == k.id, Target.year == y)
+    )
+    if record is None:
+        raise LedgerError(f"year: revision {rev.year} has no {y} target for {kpi_key}")
+    _check_version(record, version, f"the {y} target of {kpi_key}")
+    session.add(
+        RevisionChange(
+            revision_id=rev.id,
+            kpi_id=k.id,
+            year=y,
+            old_value=record.value,
+            new_value=None,
+            reason=check_text(reason, "reason"),
+            source="",
+            changed_by=str(session.info.get("user", "unknown")),
+            changed_at=utcnow(),
+        )
+    )
+    session.delete(record)
+    session.flush()
+
+
+# -- settings -----------------------------------------------------------------------------------
+DEFAULT_SETTINGS = {"on_track": "0.9", "at_risk": "0.6", "scenario": "proposal-2022"}
+SETTING_HELP = {
+    "on_track": "progress ratio at or above which a KPI is on track",
+    "at_risk": "progress ratio at or above which a KPI is at risk (below: off track)",
+    "scenario": "model scenario whose 2030 values are the projections",
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    on_track: float
+    at_risk: float
+    scenario: str
+
+
+def settings(session: Session) -> Settings:
+    stored = {s.key: s.value for s in session.scalars(select(Setting))}
+    merged = {**DEFAULT_SETTINGS, **stored}
+    return Settings(float(merged["on_track"]), float(merged["at_risk"]), merged["scenario"])
+
+
+def check_thresholds(on_track: float, at_risk: float) -> None:
+    if not (0 < at_risk < on_track <= 10):
+        raise LedgerError(
+            f"thresholds: on_track {on_track} and at_risk {at_risk}; allowed: "
+            "0 < at_risk < on_track <= 10 (e.g. on_track 0.9, at_risk 0.6)"
+        )
+
+
+def set_setting(session: Session, key: str, value: str, version: int | None = None) -> Setting:
+    if key not in DEFAULT_SETTINGS:
+        raise LedgerError(
+            f"setting: unknown setting {key!r}{did_you_mean(key, DEFAULT_SETTINGS)}; "
+            f"allowed: {', '.join(DEFAULT_SETTINGS)}"
+        )
+    current = settings(session)
+    if key in ("on_track", "at_risk"):
+        number = check_number(value, key)
+        pair = {"on_track": current.on_track, "at_risk": current.at_risk, key: number}
+        check_thresholds(pair["on_track"], pair["at_risk"])
+        value = repr(number)
+    else:
+        from chikuden.api import load_scenario
+
+        load_scenario(value)  # raises the model's own error for an unknown scenario
+    record = session.get(Setting, key)
+    if record is None:
+        record = Setting(key=key, value=value)
+        session.add(record)
+    else:
+        _check_version(record, version, f"setting {key}")
+        record.value = value
+    session.flush()
+    return record

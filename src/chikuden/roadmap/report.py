@@ -1,0 +1,432 @@
+"""The annual verification report: one self-contained HTML file per language (en, ja).
+
+No network: the charts are inline SVG drawn here, the style is inline. Every number carries a
+bracketed reference to the source list at the end (a bibliography entry, a proposal clause or
+the free text an imported actual gave). The summary has one line per KPI saying whether it is
+on track.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+from jinja2 import Environment, StrictUndefined
+from markupsafe import Markup
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from chikuden.roadmap.models import Pillar
+from chikuden.roadmap.review import Line, Point, ReviewResult
+
+LANGS = ("en", "ja")
+STATUS_COLOURS = {
+    "on_track": "#2a9d6f",
+    "at_risk": "#e0a020",
+    "off_track": "#c0392b",
+    "no_data": "#8a939b",
+    "no_target": "#8a939b",
+}
+TEXT: dict[str, dict[str, str]] = {
+    "en": {
+        "title": "Battery roadmap (工程表): annual verification",
+        "lead": "Where each target of the 2022 proposal and METI's battery strategy stands.",
+        "revision": "targets of revision",
+        "scenario": "model scenario",
+        "thresholds": "on track from a progress ratio of {on}, at risk from {risk}",
+        "as_of": "as of",
+        "made": "made",
+        "by": "by",
+        "other": "日本語版",
+        "summary": "Summary",
+        "kpis": "KPIs by pillar",
+        "milestones": "Overdue milestones",
+        "no_overdue": "No milestone is overdue.",
+        "sources": "Sources",
+        "method": "Method",
+        "method_text": (
+            "Each KPI's trajectory runs linearly from its baseline (the actual of its baseline "
+            "year) through the targets of the revision in force. The progress ratio is the "
+            "progress made in the good direction divided by the progress planned by the year "
+            "of the latest actual (1 = on the path). Lower-is-better KPIs count a fall as "
+            "progress. The projection is the 2030 value of the model indicator linked to the KPI."
+        ),
+        "on_track": "On track",
+        "at_risk": "At risk",
+        "off_track": "Off track",
+        "no_data": "No data",
+        "no_target": "No target",
+        "baseline": "Baseline",
+        "actual": "Latest actual",
+        "expected": "Expected on the path",
+        "ratio": "Progress ratio",
+        "target": "Target",
+        "projection": "Model projection 2030",
+        "history": "Actuals",
+        "note": "Note",
+        "code": "Code",
+        "pillar": "Pillar",
+        "milestone": "Milestone",
+        "due": "Due",
+        "days": "Days overdue",
+        "lower_better": "lower is better",
+        "s_status": "{actual} in {ay} against {expected} expected on the path from {base} ({by}) "
+        "to {target} ({ty}); progress ratio {ratio}.",
+        "s_no_base": "no actual for the baseline year {by}; enter one.",
+        "s_no_actual": "no actual after the baseline year {by} (baseline {base}); enter one.",
+        "s_no_target": "no target is set in this revision.",
+        "s_latest": " Latest actual: {actual} in {ay}.",
+        "s_projection": " Model 2030: {projection}.",
+        "s_no_projection": " No model projection.",
+    },
+    "ja": {
+        "title": "蓄電池 工程表：年次検証",
+        "lead": "2022年提言と経済産業省の蓄電池産業戦略の各目標の進捗。",
+        "revision": "目標の改訂版",
+        "scenario": "モデルのシナリオ",
+        "thresholds": "進捗率 {on} 以上で順調、{risk} 以上で要注意",
+        "as_of": "基準日",
+        "made": "作成",
+        "by": "作成者",
+        "other": "English",
+        "summary": "概要",
+        "kpis": "柱別のKPI",
+        "milestones": "期限を過ぎたマイルストーン",
+        "no_overdue": "期限を過ぎたマイルストーンはありません。",
+        "sources": "出典",
+        "method": "方法",
+        "method_text": (
+            "各KPIの軌道は、基準年の実績から現行改訂版の目標まで直線で結んだもの。進捗率は、"
+            "最新実績の年までに計画された進捗に対する、望ましい方向への実際の進捗の比"
+            "（1＝軌道どおり）。低いほど良いKPIは減少を進捗とみなす。見通しは、KPIに"
+            "対応するモデル指標の2030年の値。"
+        ),
+        "on_track": "順調",
+        "at_risk": "要注意",
+        "off_track": "遅れ",
+        "no_data": "データなし",
+        "no_target": "目標なし",
+        "baseline": "基準値",
+        "actual": "最新実績",
+        "expected": "軌道上の想定値",
+        "ratio": "進捗率",
+        "target": "目標",
+        "projection": "モデルの2030年見通し",
+        "history": "実績",
+        "note": "注記",
+        "code": "コード",
+        "pillar": "柱",
+        "milestone": "マイルストーン",
+        "due": "期限",
+        "days": "超過日数",
+        "lower_better": "低いほど良い",
+        "s_status": "{ay}年の実績 {actual}。基準値 {base}（{by}年）から目標 {target}（{ty}年）への"
+        "軌道上の想定値は {expected}。進捗率 {ratio}。",
+        "s_no_base": "基準年 {by} 年の実績がありません。入力してください。",
+        "s_no_actual": "基準年 {by} 年（基準値 {base}）より後の実績がありません。"
+        "入力してください。",
+        "s_no_target": "この改訂版には目標がありません。",
+        "s_latest": " 最新実績：{ay}年 {actual}。",
+        "s_projection": " モデルの2030年値：{projection}。",
+        "s_no_projection": " モデルの見通しなし。",
+    },
+}
+
+
+def fmt(value: float | None, unit: str, lang: str) -> str:
+    """``value`` with its unit, as a reader of ``lang`` expects it."""
+    from chikuden.report.format import MISSING, display_unit, format_value
+
+    text = format_value(value, unit, lang)
+    if text == MISSING:
+        return text
+    shown = display_unit(unit, lang)
+    return f"{text} {shown}".strip() if shown else text
+
+
+def fmt_ratio(ratio: float | None, lang: str) -> str:
+    from chikuden.report.format import format_ratio
+
+    return format_ratio(ratio, lang)
+
+
+@dataclass
+class Sources:
+    """The numbered source list: each distinct source text gets one number."""
+
+    numbers: dict[str, int] = field(default_factory=dict)
+
+    def ref(self, source: str) -> Markup:
+        """``[n]`` links for each ``;``-separated part of ``source``."""
+        refs = []
+        for part in (p.strip() for p in source.split(";")):
+            if not part:
+                continue
+            n = self.numbers.setdefault(part, len(self.numbers) + 1)
+            refs.append(f'<a href="#src-{n}">{n}</a>')
+        return Markup(f'<sup class="ref">[{", ".join(refs)}]</sup>') if refs else Markup("")
+
+    def entries(self) -> list[tuple[int, str, str]]:
+        """``(number, key or text, citation)`` for the source list."""
+        from chikuden.errors import ChikudenError
+        from chikuden.parameters.sources import resolve_source
+
+        out = []
+        for text, n in self.numbers.items():
+            try:
+                src, clause = resolve_source(text)
+                citation = src.citation(clause)
+                if src.url:
+                    citation += f" {src.url}"
+                if src.confidence:
+                    citation += f" [{src.confidence}]"
+            except ChikudenError:
+                citation = ""  # free text given with an imported actual: shown as it is
+            out.append((n, text, citation))
+        return out
+
+
+def svg_chart(line: Line, lang: str, width: int = 360, height: int = 170) -> Markup:
+    """A small chart: actuals (solid), the trajectory (dashed), targets (squares) and the
+    model's 2030 projection (diamond)."""
+    t = TEXT[lang]
+    path: list[Point] = []
+    if line.baseline is not None and line.targets:
+        path = [line.baseline, *line.targets]
+    years = [p.year for p in line.history] + [p.year for p in path] + [2030]
+    values = [p.value for p in line.history] + [p.value for p in path]
+    if line.projection is not None:
+        values.append(line.projection)
+    if not values:
+        return Markup("")
+    x0, x1 = min(years), max(years)
+    if x1 == x0:
+        x1 = x0 + 1
+    y_low = min(0.0, *values)
+    y_high = max(values)
+    if y_high <= y_low:
+        y_high = y_low + 1.0
+    y_high *= 1.08
+    left, right, top, bottom = 62, 12, 10, 24
+
+    def x(year: float) -> float:
+        return left + (year - x0) / (x1 - x0) * (width - left - right)
+
+    def y(value: float) -> float:
+        return top + (y_high - value) / (y_high - y_low) * (height - top - bottom)
+
+    colour = STATUS_COLOURS[line.status]
+    parts = [
+        f'<svg class="chart" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
+        f'role="img" aria-label="{html.escape(line.label(lang))}">',
+        f'<line x1="{left}" y1="{y(y_low):.1f}" x2="{width - right}" y2="{y(y_low):.1f}" '
+        'stroke="#999"/>',
+        f'<line x1="{left}" y1="{top}" x2="{left}" y2="{y(y_low):.1f}" stroke="#999"/>',
+    ]
+    for value in (y_low, y_high / 1.08):
+        parts.append(
+            f'<text x="{left - 4}" y="{y(value) + 4:.1f}" text-anchor="end" class="tick">'
+            f"{html.escape(fmt(value, line.unit, lang))}</text>"
+        )
+    for year in sorted({x0, x1, 2030} & set(range(x0, x1 + 1))):
+        parts.append(
+            f'<text x="{x(year):.1f}" y="{height - 6}" text-anchor="middle" class="tick">'
+            f"{year}</text>"
+        )
+    if path:
+        pts = " ".join(f"{x(p.year):.1f},{y(p.value):.1f}" for p in path)
+        parts.append(
+            f'<polyline points="{pts}" fill="none" stroke="#1f5fa8" stroke-dasharray="5 4"/>'
+        )
+        for p in line.targets:
+            parts.append(
+                f'<rect x="{x(p.year) - 4:.1f}" y="{y(p.value) - 4:.1f}" width="8" height="8" '
+                f'fill="#1f5fa8"><title>{t["target"]} {p.year}: '
+                f"{html.escape(fmt(p.value, line.unit, lang))}</title></rect>"
+            )
+    if line.history:
+        pts = " ".join(f"{x(p.year):.1f},{y(p.value):.1f}" for p in line.history)
+        parts.append(f'<polyline points="{pts}" fill="none" stroke="{colour}" stroke-width="2"/>')
+        for p in line.history:
+            parts.append(
+                f'<circle cx="{x(p.year):.1f}" cy="{y(p.value):.1f}" r="3.5" fill="{colour}">'
+                f"<title>{t['history']} {p.year}: {html.escape(fmt(p.value, line.unit, lang))}"
+                "</title></circle>"
+            )
+    if line.projection is not None:
+        px, py = x(2030), y(line.projection)
+        parts.append(
+            f'<polygon points="{px:.1f},{py - 6:.1f} {px + 6:.1f},{py:.1f} {px:.1f},{py + 6:.1f} '
+            f'{px - 6:.1f},{py:.1f}" fill="none" stroke="#7b5ea7" stroke-width="2">'
+            f"<title>{t['projection']}: {html.escape(fmt(line.projection, line.unit, lang))}"
+            "</title></polygon>"
+        )
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def sentence(line: Line, lang: str, sources: Sources) -> Markup:
+    """The one line that says where the KPI stands, every number with its source."""
+    t = TEXT[lang]
+
+    def num(value: float | None, source: str) -> Markup:
+        return Markup("{}{}").format(fmt(value, line.unit, lang), sources.ref(source))
+
+    base, actual, target = line.baseline, line.actual, line.final_target
+    if line.status in ("on_track", "at_risk", "off_track"):
+        assert base is not None and actual is not None and target is not None
+        body = Markup(t["s_status"]).format(
+            actual=num(actual.value, actual.source),
+            ay=actual.year,
+            expected=fmt(line.expected, line.unit, lang),
+            base=num(base.value, base.source),
+            by=base.year,
+            target=num(target.value, target.source),
+            ty=target.year,
+            ratio=fmt_ratio(line.ratio, lang),
+        )
+    elif line.status == "no_target":
+        body = Markup(t["s_no_target"])
+        latest = line.history[-1] if line.history else None
+        if latest is not None:
+            body += Markup(t["s_latest"]).format(
+                actual=num(latest.value, latest.source), ay=latest.year
+            )
+    elif base is None:
+        body = Markup(t["s_no_base"]).format(by=line.baseline_year)
+    else:
+        body = Markup(t["s_no_actual"]).format(by=base.year, base=num(base.value, base.source))
+    if line.projection is not None:
+        body += Markup(t["s_projection"]).format(projection=fmt(line.projection, line.unit, lang))
+    else:
+        body += Markup(t["s_no_projection"])
+    return body
+
+
+def render(session: Session, result: ReviewResult, lang: str) -> str:
+    """The report of ``result`` in ``lang`` (``en`` or ``ja``) as one HTML document."""
+    t = TEXT[lang]
+    pillars = {p.code: p for p in session.scalars(select(Pillar).order_by(Pillar.id))}
+    sources = Sources()
+    summary = [(line, sentence(line, lang, sources)) for line in result.lines]
+    groups: dict[str, list[Line]] = {}
+    for line in result.lines:
+        groups.setdefault(line.pillar, []).append(line)
+    sections = []
+    for code, lines in groups.items():
+        p = pillars[code]
+        title = p.title_ja if lang == "ja" else p.title_en
+        cards = []
+        for line in lines:
+            cards.append(
+                {
+                    "line": line,
+                    "chart": svg_chart(line, lang),
+                    "rows": _rows(line, lang, sources),
+                }
+            )
+        sections.append(
+            {"code": code, "title": title, "ref": sources.ref(p.source), "cards": cards}
+        )
+    overdue = [
+        {
+            "code": o.code,
+            "pillar": o.pillar,
+            "title": o.title_ja if lang == "ja" else o.title_en,
+            "due": o.due.isoformat(),
+            "days": o.days_overdue,
+            "ref": sources.ref(o.source),
+        }
+        for o in result.overdue
+    ]
+    env = Environment(autoescape=True, undefined=StrictUndefined, keep_trailing_newline=True)
+    template = env.from_string(
+        resources.files("chikuden.data").joinpath("roadmap", "review.html.j2").read_text("utf-8")
+    )
+    other = "ja" if lang == "en" else "en"
+    return template.render(
+        lang=lang,
+        t=t,
+        r=result,
+        counts=result.counts(),
+        colours=STATUS_COLOURS,
+        thresholds=Markup(t["thresholds"]).format(
+            on=fmt_ratio(result.thresholds.on_track, lang),
+            risk=fmt_ratio(result.thresholds.at_risk, lang),
+        ),
+        made=(result.created_at or dt.datetime.now(dt.UTC)).strftime("%Y-%m-%d %H:%M UTC"),
+        other_file=file_name(result.year, other),
+        summary=summary,
+        sections=sections,
+        overdue=overdue,
+        sources=sources.entries(),
+    )
+
+
+def _rows(line: Line, lang: str, sources: Sources) -> list[tuple[str, Markup]]:
+    t = TEXT[lang]
+
+    def val(point: Point) -> Markup:
+        return Markup("{} ({}){}").format(
+            fmt(point.value, line.unit, lang), point.year, sources.ref(point.source)
+        )
+
+    rows: list[tuple[str, Markup]] = []
+    if line.baseline is not None:
+        rows.append((t["baseline"], val(line.baseline)))
+    if line.actual is not None:
+        rows.append((t["actual"], val(line.actual)))
+    if line.expected is not None:
+        rows.append((t["expected"], Markup.escape(fmt(line.expected, line.unit, lang))))
+    if line.ratio is not None:
+        rows.append((t["ratio"], Markup.escape(fmt_ratio(line.ratio, lang))))
+    for target in line.targets:
+        rows.append((t["target"], val(target)))
+    rows.append(
+        (
+            t["projection"],
+            Markup.escape(
+                fmt(line.projection, line.unit, lang)
+                if line.projection is not None
+                else line.projection_note
+            ),
+        )
+    )
+    history = [p for p in line.history if p is not line.baseline and p is not line.actual]
+    if history:
+        rows.append(
+            (t["history"], Markup("; ").join(val(p) for p in history)),
+        )
+    notes = [p for p in line.history if p.note]
+    if notes:
+        rows.append(
+            (
+                t["note"],
+                Markup("<br>").join(Markup("{}: {}").format(p.year, p.note) for p in notes),
+            )
+        )
+    return rows
+
+
+def file_name(year: int, lang: str) -> str:
+    return f"roadmap-review-{year}.{lang}.html"
+
+
+def write(
+    session: Session, result: ReviewResult, out: Path, langs: Sequence[str] = LANGS
+) -> list[Path]:
+    """Write the report in each language into folder ``out``; returns the files."""
+    texts = {lang: render(session, result, lang) for lang in langs}
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for lang, text in texts.items():
+        path = out / file_name(result.year, lang)
+        tmp = path.with_name(f".{path.name}.tmp")
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(path)
+        written.append(path)
+    return written
