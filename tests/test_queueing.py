@@ -173,6 +173,10 @@ def test_a_batch_gives_the_same_as_one_site_at_a_time(
             assert batch.utilisation[i] < 1.0
             assert batch.wait_probability[i] <= pi
             assert batch.mean_wait_h[i] <= wi
+            fewer = batch.servers[i] - 1
+            if fewer > load:  # one charger less is stable but misses a target
+                r = q.performance(fewer, li, si, deterministic=di)
+                assert r.wait_probability > pi or r.mean_wait_h > wi
 
 
 # -- bad input -----------------------------------------------------------------------------------

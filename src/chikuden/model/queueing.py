@@ -49,6 +49,8 @@ from chikuden.errors import ChikudenError
 
 #: Sizing stops with an error past this many chargers at one site [count].
 MAX_SERVERS = 100_000
+#: Largest buffer of Erlang B values kept during sizing [cells]; beyond, a slower path.
+BUFFER_CELLS = 4_000_000
 
 
 class QueueInputError(ChikudenError):
@@ -136,7 +138,7 @@ def _mean_wait(
 ) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):
         wq = pw * s / (c - a)
-        factor = np.where(deterministic, cosmetatos_factor(c, a / c), 1.0)
+        factor = np.where(deterministic & (pw > 0), cosmetatos_factor(c, a / c), 1.0)
     return np.where(a <= 0, 0.0, np.where(c > a, wq * factor, np.inf))
 
 
@@ -197,8 +199,15 @@ def size(
     deterministic : True for M/D/c (Cosmetatos mean wait), False for M/M/c
 
     A site with no arrivals needs 0 chargers. Every array broadcasts against the others; the
-    result has the broadcast shape. The loop runs over the number of chargers, up to the
-    largest answer, with whole-array operations at each step.
+    result has the broadcast shape.
+
+    The targets are met only by stable counts ``k >= c0 = floor(a) + 1``. A first loop runs the
+    Erlang B recursion ``1/B(k) = 1 + t``, ``t = k / (a B(k-1))``, up to the largest ``c0`` on
+    whole arrays and keeps each site's ``1/B(c0 - 1)``; a second loop then steps every site
+    upward from its own ``c0`` at once. With ``1/C(k) = rho + (1 - rho)/B(k) = 1 + t (k - a)/k
+    =: x`` the targets read ``x >= 1/p`` and ``Wq = s / ((k - a) x) <= w``, i.e.
+    ``(k - a) x >= s / w`` (times the Cosmetatos factor for M/D/c). Each site's answer is its
+    first ``k`` that meets every target. No Python loop runs over sites.
     """
     lam, s = _checked_rates(arrivals_per_hour, service_h)
     if max_wait_probability is None and max_mean_wait_h is None:
@@ -213,55 +222,92 @@ def size(
     shape = lam.shape
     a = (lam * s).reshape(-1)
     s = s.reshape(-1)
-    p_max = p_max.reshape(-1)
-    w_max = w_max.reshape(-1)
     det = det.reshape(-1)
-    check_w = bool(np.isfinite(w_max).any())
-    any_det = bool(det.any())
-
-    servers = np.zeros(a.shape)
-    pw_out = np.zeros(a.shape)
-    wq_out = np.zeros(a.shape)
-    found = a <= 0.0
+    idle = a <= 0.0
+    if idle.all():
+        zeros = np.zeros(shape)
+        return QueueResult(zeros, zeros, zeros, zeros)
+    check_p = max_wait_probability is not None
+    check_w = max_mean_wait_h is not None
+    inv_p = 1.0 / p_max.reshape(-1)
     with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
-        inv_a = np.where(found, np.inf, 1.0 / np.where(found, 1.0, a))
-        inv_b = np.ones(a.shape)
-        # Below floor(min a) + 1 no site is stable: only the recursion runs.
-        first = int(np.floor(a[~found].min())) + 1 if not found.all() else 1
-        for k in range(1, first):
-            inv_b = 1.0 + inv_b * (k * inv_a)
-        k = first - 1
+        inv_a = np.where(idle, np.inf, 1.0 / np.where(idle, 1.0, a))
+        s_over_w = s / w_max.reshape(-1)
+        # Mean-wait target as (k - a) x >= A + B g(k) (k - a), with the Cosmetatos factor
+        # 1/2 [1 + g(k) (k - a) / a], g(k) = (k - 1)(sqrt(4 + 5k) - 2) / (16 k), for M/D/c.
+        any_det = bool(det.any())
+        coef_a = np.where(det, 0.5 * s_over_w, s_over_w)
+        coef_b = np.where(det, 0.5 * s_over_w * inv_a, 0.0)
+        floor_a = np.where(idle, 0.0, np.floor(a))  # c0 - 1
+        top = int(floor_a.max())
+        if top > MAX_SERVERS:
+            raise QueueInputError(
+                f"sizing needs more than {MAX_SERVERS} chargers at one site; "
+                "check the arrival rate and charging time"
+            )
+        # 1/B(c0 - 1) of every site from one shared recursion (rows of a buffer when it fits).
+        tmp = np.empty(a.shape)
+        if (top + 1) * a.size <= BUFFER_CELLS:
+            rows = np.empty((top + 1, a.size))
+            rows[0] = 1.0
+            for k in range(1, top + 1):
+                np.multiply(inv_a, k, out=tmp)
+                np.multiply(rows[k - 1], tmp, out=rows[k])
+                rows[k] += 1.0
+            start = np.take_along_axis(rows, floor_a.astype(np.intp)[None, :], axis=0)[0]
+        else:
+            inv_b = np.ones(a.shape)
+            start = np.ones(a.shape)
+            for k in range(1, top + 1):
+                np.multiply(inv_a, k, out=tmp)
+                np.multiply(inv_b, tmp, out=inv_b)
+                inv_b += 1.0
+                np.copyto(start, inv_b, where=floor_a == k)
+        # Every site steps up from its own c0.
+        inv_b = start
+        k_arr = floor_a.copy()
+        d = floor_a - a  # k - a, raised by one before use
+        found = idle.copy()
+        xs: list[np.ndarray] = []
+        oks: list[np.ndarray] = []
         while not found.all():
-            k += 1
-            if k > MAX_SERVERS:
+            if len(xs) > MAX_SERVERS:
                 raise QueueInputError(
-                    f"sizing needs more than {MAX_SERVERS} chargers at one site; "
-                    "check the arrival rate and charging time"
+                    f"sizing needs more than {MAX_SERVERS} chargers above the load at one "
+                    "site; check the targets"
                 )
-            inv_b = 1.0 + inv_b * (k * inv_a)
-            rho = a * (1.0 / k)
-            ok = rho < 1.0
-            pw = 1.0 / (rho + (1.0 - rho) * inv_b)
-            ok &= pw <= p_max
-            wq = pw * s / (k - a)
-            if any_det:
-                wq = np.where(det, wq * cosmetatos_factor(k, rho), wq)
+            k_arr += 1.0
+            d += 1.0
+            t = inv_b * k_arr * inv_a
+            inv_b = 1.0 + t
+            x = 1.0 + t * d / k_arr
+            ok = x >= inv_p if check_p else np.ones(a.shape, dtype=bool)
             if check_w:
-                ok &= wq <= w_max
-            new = ok & ~found
-            if new.any():
-                servers[new] = k
-                pw_out[new] = pw[new]
-                wq_out[new] = wq[new]
-                found |= new
-    with np.errstate(divide="ignore", invalid="ignore"):
-        util = np.where(servers > 0, a / np.where(servers > 0, servers, 1.0), 0.0)
+                rhs = coef_a + coef_b * (d * _g(k_arr)) if any_det else s_over_w
+                ok &= d * x >= rhs
+            found |= ok
+            xs.append(x)
+            oks.append(ok)
+        step = np.argmax(np.stack(oks), axis=0)
+        x_at = np.take_along_axis(np.stack(xs), step[None, :], axis=0)[0]
+        servers = np.where(idle, 0.0, floor_a + 1.0 + step)
+        d = servers - a
+        pw = np.where(idle, 0.0, 1.0 / x_at)
+        wq = np.where(idle, 0.0, s / (d * x_at))
+        if any_det:
+            wq = np.where(det & (pw > 0), wq * cosmetatos_factor(servers, a / servers), wq)
+        util = np.where(idle, 0.0, a / np.where(idle, 1.0, servers))
     return QueueResult(
         servers=servers.reshape(shape),
         utilisation=util.reshape(shape),
-        wait_probability=pw_out.reshape(shape),
-        mean_wait_h=wq_out.reshape(shape),
+        wait_probability=pw.reshape(shape),
+        mean_wait_h=wq.reshape(shape),
     )
+
+
+def _g(k: np.ndarray) -> np.ndarray:
+    """The charger-count part of the Cosmetatos correction [ratio]."""
+    return (k - 1.0) * (np.sqrt(4.0 + 5.0 * k) - 2.0) / (16.0 * k)
 
 
 def _checked_rates(

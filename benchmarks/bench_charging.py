@@ -1,0 +1,101 @@
+"""Sizing 10,000 charging sites at once against a peer Erlang C called one site at a time, and
+the cost of the charging and freight steps in one evaluation.
+
+Targets: 10,000 sites in <= 200 ms; the two domain steps <= ~0.5 ms for one scenario (one
+evaluation may grow by at most 1 ms). The peer is ``pyworkforce.queuing.ErlangC`` (PyPI):
+for each site it walks the number of chargers up from the stability minimum until its
+probability of waiting meets the target. Both answers are compared before timing is printed.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+N_SITES = 10_000
+TARGET_P_WAIT = 0.05
+SIZING_TARGET_S = 0.200
+STEP_TARGET_S = 0.0005
+
+
+def best_of(fn: Callable[[], object], runs: int) -> float:
+    """Shortest wall time of ``runs`` calls [s] (after one warm-up call)."""
+    fn()
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def sites(n: int, seed: int = 2022) -> tuple[np.ndarray, np.ndarray]:
+    """Peak-hour arrivals [1/h] and charging times [h] of ``n`` made-up sites."""
+    rng = np.random.default_rng(seed)
+    return rng.uniform(0.5, 60.0, n), rng.uniform(15.0, 40.0, n) / 60.0
+
+
+def peer_size(arrivals: np.ndarray, service_h: np.ndarray) -> np.ndarray | None:
+    """Chargers per site from pyworkforce's ErlangC, one site at a time (None if missing)."""
+    try:
+        from pyworkforce.queuing import ErlangC
+    except ImportError:
+        return None
+    out = np.empty(arrivals.size)
+    for i, (lam, s) in enumerate(zip(arrivals, service_h, strict=True)):
+        erlang = ErlangC(transactions=float(lam), aht=float(s) * 60.0, asa=1e-9, interval=60)
+        c = math.floor(erlang.intensity) + 1
+        while erlang.waiting_probability(c) > TARGET_P_WAIT:
+            c += 1
+        out[i] = c
+    return out
+
+
+def main() -> None:
+    import chikuden
+    from chikuden.model import charging, freight, queueing
+    from chikuden.model.outputs import Outputs
+    from chikuden.parameters.params import Params
+
+    arrivals, service_h = sites(N_SITES)
+
+    def ours() -> queueing.QueueResult:
+        return queueing.size(arrivals, service_h, max_wait_probability=TARGET_P_WAIT)
+
+    vec_s = best_of(ours, 5)
+    print(f"{'chikuden queueing.size':<34}{vec_s * 1000:9.2f} ms  ({N_SITES} sites at once)")
+    start = time.perf_counter()
+    peer = peer_size(arrivals, service_h)
+    peer_s = time.perf_counter() - start
+    if peer is None:
+        print("pyworkforce is not installed: pip install pyworkforce to compare with a peer")
+    else:
+        same = np.array_equal(peer, ours().servers)
+        print(f"{'pyworkforce ErlangC, one by one':<34}{peer_s * 1000:9.2f} ms  (same: {same})")
+        print(f"{'ratio peer / chikuden':<34}{peer_s / vec_s:9.1f} x")
+    verdict = "holds" if vec_s <= SIZING_TARGET_S else "MISSED"
+    print(f"target {SIZING_TARGET_S * 1000:.0f} ms for {N_SITES} sites: {verdict}")
+
+    scenario = chikuden.load_scenario()
+    p = Params.from_scenarios([scenario])
+
+    def steps() -> None:
+        out = Outputs()
+        charging.step(p, out)
+        freight.step(p, out)
+
+    step_s = statistics.median([best_of(steps, 20) for _ in range(3)])
+    eval_s = best_of(lambda: chikuden.evaluate(scenario), 10)
+    print(f"{'charging + freight steps':<34}{step_s * 1000:9.3f} ms  (one scenario)")
+    print(f"{'chikuden.evaluate(load_scenario())':<34}{eval_s * 1000:9.3f} ms  (whole model)")
+    print(f"{'share of the evaluation':<34}{step_s / eval_s:9.1%}")
+    verdict = "holds" if step_s <= STEP_TARGET_S else "MISSED"
+    print(f"target {STEP_TARGET_S * 1000:.1f} ms for the two steps: {verdict}")
+
+
+if __name__ == "__main__":
+    main()
