@@ -218,12 +218,12 @@ def compute(
         for seg in SEGMENTS
     ]
     placed = [production_global * w for w in weights]
-    eol_content = recycling.end_of_life(
-        placed, per_segment, pmfs, p["minerals.backcast_growth_share"]
-    )
-    eol_gwh = recycling.end_of_life(
-        placed, [np.ones((1, 1, YEARS.size))] * 2, pmfs, p["minerals.backcast_growth_share"]
-    )[:, 0, :]
+    # one more "material" row of 1 t/GWh gives the end-of-life GWh themselves
+    with_gwh = [
+        np.concatenate([c, np.ones((c.shape[0], 1, c.shape[2]))], axis=1) for c in per_segment
+    ]
+    eol = recycling.end_of_life(placed, with_gwh, pmfs, p["minerals.backcast_growth_share"])
+    eol_content, eol_gwh = eol[:, : len(CORE), :], eol[:, len(CORE), :]
     scrap = recycling.production_scrap(d_glob[:, : len(CORE), :], yield_share)
     recycled = recycling.recovered(
         eol_content,

@@ -133,10 +133,9 @@ def security(
     recycled = np.minimum(recycled_t, demand_t)
     secured = np.minimum(projects_t, demand_t - recycled)
     open_t = demand_t - recycled - secured
-    positive = demand_t > 0
-    zeros = np.zeros(np.broadcast_shapes(demand_t.shape, recycled.shape, secured.shape))
-    secured_share = np.divide(recycled + secured, demand_t, out=zeros.copy(), where=positive)
-    recycled_share = np.divide(recycled, demand_t, out=zeros.copy(), where=positive)
+    safe = np.where(demand_t > 0, demand_t, np.inf)  # x / inf = 0 where there is no demand
+    secured_share = (recycled + secured) / safe
+    recycled_share = recycled / safe
     top = np.nan_to_num(conc.top_share[:, :, 1])[:, :, None]
     flagged = conc.flagged_share.max(axis=2)[:, :, None]
     return Security(

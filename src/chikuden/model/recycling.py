@@ -36,7 +36,8 @@ def weibull_pmf(mean_years: np.ndarray, shape: np.ndarray) -> np.ndarray:
     mean_years : mean life [years], ``(k,)``; shape : Weibull shape [-], ``(k,)``
     """
     mean, b = np.broadcast_arrays(np.asarray(mean_years, float), np.asarray(shape, float))
-    gamma = np.array([math.gamma(1.0 + 1.0 / x) for x in b.reshape(-1)]).reshape(b.shape)
+    unique, inverse = np.unique(b, return_inverse=True)
+    gamma = np.array([math.gamma(1.0 + 1.0 / x) for x in unique])[inverse].reshape(b.shape)
     scale = mean / gamma
     edges = np.arange(MAX_AGE + 2) - 0.5
     edges[0] = 0.0
@@ -52,19 +53,30 @@ def lag_matrix(pmf: np.ndarray, n_years: int = YEARS.size) -> np.ndarray:
 
 
 def backcast_weights(pmf: np.ndarray, growth: np.ndarray, n_years: int = YEARS.size) -> np.ndarray:
-    """``W[k, t] = sum_{b=1..B} (1 + g)^-b f(t + b)``: EoL in year t per unit placed in 2021."""
-    b = np.arange(1, BACK_YEARS + 1)
-    age = np.arange(n_years)[:, None] + b[None, :]  # (t, b)
-    f = np.where(age < pmf.shape[1], pmf[:, np.clip(age, 0, pmf.shape[1] - 1)], 0.0)
-    discount = (1.0 + growth)[:, None] ** -b[None, :].astype(float)  # (k, b)
-    return np.einsum("ktb,kb->kt", f, np.broadcast_to(discount, (f.shape[0], b.size)))
+    """``W[k, t] = sum_{b=1..B} (1 + g)^-b f(t + b)``: EoL in year t per unit placed in 2021.
+
+    Computed as ``f @ G`` with ``G[a, t] = (1 + g)^-(a - t)`` for ``1 <= a - t <= B``.
+    """
+    gap = np.arange(pmf.shape[1])[:, None] - np.arange(n_years)[None, :]  # (a, t)
+    inside = (gap >= 1) & (gap <= BACK_YEARS)
+    g = np.asarray(growth, float).reshape(-1)
+    weights = np.where(inside, (1.0 + g)[:, None, None] ** -np.clip(gap, 1, None), 0.0)
+    if weights.shape[0] == 1:
+        return pmf @ weights[0]
+    return np.einsum("ka,kat->kt", np.broadcast_to(pmf, (weights.shape[0], pmf.shape[1])), weights)
 
 
-def _apply_lag(x: np.ndarray, lag: np.ndarray) -> np.ndarray:
-    if lag.shape[0] == 1:
-        flat = np.ascontiguousarray(x).reshape(-1, x.shape[-1])
-        return (flat @ lag[0]).reshape(x.shape)
-    return np.matmul(x, lag)
+def convolve_ages(x: np.ndarray, pmf: np.ndarray) -> np.ndarray:
+    """``out[k, m, t] = sum_a x[k, m, t - a] f[k, a]`` over the horizon, ``x`` ``(k, m, years)``."""
+    n_years = x.shape[-1]
+    if pmf.shape[0] == 1:
+        flat = np.ascontiguousarray(x).reshape(-1, n_years)
+        return (flat @ lag_matrix(pmf, n_years)[0]).reshape(x.shape)
+    k = max(x.shape[0], pmf.shape[0])
+    out = np.zeros((k, *x.shape[1:]))
+    for a in range(min(n_years, pmf.shape[1])):
+        out[:, :, a:] += x[:, :, : n_years - a] * pmf[:, None, a : a + 1]
+    return out
 
 
 def end_of_life(
@@ -83,8 +95,8 @@ def end_of_life(
     total: np.ndarray | float = 0.0
     for put, per_gwh, pmf in zip(placed, content, pmfs, strict=True):
         x = put[:, None, :] * per_gwh
-        eol = _apply_lag(x, lag_matrix(pmf)) + x[:, :, :1] * backcast_weights(pmf, growth)[:, None]
-        total = total + eol
+        back = backcast_weights(pmf, growth)[:, None, :]
+        total = total + convolve_ages(x, pmf) + x[:, :, :1] * back
     return np.asarray(total)
 
 
