@@ -1,8 +1,403 @@
-"""Placeholder while the domain is written."""
+"""Carbon footprint of cells made in Japan, by power option and year, against EU rules (P2, P9).
 
+All quantities are per kWh of cell capacity unless they say otherwise; arrays carry a leading
+scenario axis ``k`` (1 or n), then the power-option axis ``O`` of :mod:`chikuden.model.power`
+where it applies, then years. The cell is a chemistry mix ``w`` (LFP share ``s``, the rest
+NMC811) over the rows of the chemistry table.
+
+Manufacturing energy, process step ``j`` with energy ``E_j`` at full utilisation, fixed share
+``f_j`` and heat share ``h_j``, utilisation ``u``, chemistry factor ``phi`` and energy index
+``x(y)`` [kWh/kWh]::
+
+    E_j(u) = E_j (1 - f_j) + E_j f_j / u
+    el(y)  = phi x(y) sum_j E_j(u) (1 - h_j)          heat(y) = phi x(y) sum_j E_j(u) h_j
+
+Option ``o`` electrifies a share ``e_o`` of the heat at coefficient of performance ``c``::
+
+    el_o = el + e_o heat / c                            heat_o = (1 - e_o) heat
+
+Upstream materials, component ``m`` with footprint ``F_m`` computed at grid factor ``g_ref``
+and electricity ``K_m`` used in its processing [kg CO2e/kWh]::
+
+    M_m(y) = F_m + K_m (EF_m(y) - g_ref)
+    EF_m   = (1 - q_o) EF_mat(y) + q_o EF_o(y)   for cathode and anode (q_o: park co-location)
+    M_cathode *= 1 - r(y) rho                    (recycled content r, footprint reduction rho)
+
+Cradle-to-gate and the EU life-cycle footprint per kWh delivered over the service life::
+
+    CF_o(y)    = sum_m M_m(y) + el_o EF_o(y) + heat_o EF_heat
+    CF_eu,o(y) = (CF_o(y) + el_o (EF_eu,o - EF_o) + D) / (N (1 + SoH_end) / 2)
+
+Cost of energy per kWh of cells and the premium over the grid [JPY/kWh]::
+
+    C_o = el_o P_o + heat_o P_heat + Q_o (P_o - P_mat),   Q_o = q_o (K_cathode + K_anode)
+    premium_o = C_o - C_grid
+
+Hydrogen of a park producing ``G`` GWh a year [t/yr]::
+
+    H = G 1e6 (el_park + Q_park) / (LHV eta) / 1000
+
+Classes (1 = A ... 4 = D): carbon ``1 + [CF > a] + [CF > b] + [CF > c]``; durability from
+cycles ``N``: ``1 + [N < A] + [N < B] + [N < C]``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from chikuden.errors import ParameterError
+from chikuden.horizon import FIRST_YEAR, N_YEARS, YEARS, year_index
 from chikuden.model.outputs import Outputs
-from chikuden.parameters.params import Params
+from chikuden.model.power import (
+    GRID,
+    OPTIONS,
+    PARK,
+    PARK_MASK,
+    PowerSupply,
+    hydrogen_tonnes,
+    power_supply,
+    yearly,
+)
+from chikuden.parameters.params import Params, TableArrays
+
+TARGET_YEAR = 2030
+STAGES = ("cathode", "anode", "electrolyte", "other_materials", "electricity", "heat")
+COMPONENTS = ("cathode", "anode", "electrolyte", "other")
+RECYCLED_YEARS = (2031, 2036)  # EU recycled-content minimums apply from (Reg. 2023/1542 Art. 8)
+METALS = ("cobalt", "lithium", "nickel")
+REFERENCE_CHEMISTRY = "NMC811"
+LFP = "LFP"
+Num = np.ndarray | float  # an array, or a plain number (the product assessment)
 
 
+# -- equations ------------------------------------------------------------------------------
+def energy_at_utilisation(kwh: Num, fixed_share: Num, utilisation: Num) -> np.ndarray:
+    """Energy per kWh of cell at utilisation ``u`` [kWh/kWh] = E (1 - f) + E f / u.
+
+    kwh : energy at full utilisation [kWh/kWh]
+    fixed_share : share of that energy independent of throughput [share]
+    utilisation : production / capacity [share], broadcast against ``kwh``
+    """
+    return np.asarray(kwh * (1.0 - fixed_share) + kwh * fixed_share / utilisation)
+
+
+def process_energy(steps: TableArrays, utilisation: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Electricity and heat of each process step at utilisation [kWh/kWh], each ``(k, steps)``."""
+    energy = energy_at_utilisation(
+        steps["kwh_per_kwh"] * steps.valid, steps["fixed_share"], utilisation[:, None]
+    )
+    heat = energy * steps["heat_share"]
+    return energy - heat, heat
+
+
+def chemistry_weights(chemistries: TableArrays, lfp_share: np.ndarray) -> np.ndarray:
+    """Weight of each chemistry row in the cell mix [share], ``(k, rows)``: ``s`` on LFP,
+    ``1 - s`` on NMC811. Raises if the table lacks one of the two rows."""
+    nmc = chemistries.is_("chemistry", REFERENCE_CHEMISTRY)
+    lfp = chemistries.is_("chemistry", LFP)
+    for mask, name in ((nmc, REFERENCE_CHEMISTRY), (lfp, LFP)):
+        if not np.all(mask.any(axis=1)):
+            raise ParameterError(
+                f"carbon.chemistries: the table has no {name} row; the cell mix needs "
+                f"{REFERENCE_CHEMISTRY} and {LFP} rows (carbon.lfp_share splits between them)"
+            )
+    # one row each (the first if a table repeats a chemistry)
+    nmc_first = nmc & (np.cumsum(nmc, axis=1) == 1)
+    lfp_first = lfp & (np.cumsum(lfp, axis=1) == 1)
+    return (1.0 - lfp_share[:, None]) * nmc_first + lfp_share[:, None] * lfp_first
+
+
+def one_chemistry_weights(chemistries: TableArrays, chemistry: str) -> np.ndarray:
+    """Weights that pick one chemistry row [share], ``(k, rows)`` (the product assessment)."""
+    mask = chemistries.is_("chemistry", chemistry)
+    return (mask & (np.cumsum(mask, axis=1) == 1)).astype(float)
+
+
+def mix(chemistries: TableArrays, weights: np.ndarray, column: str) -> np.ndarray:
+    """Weighted mean of a chemistry column over the mix [column unit], ``(k,)``."""
+    return (chemistries[column] * weights).sum(axis=1)
+
+
+def component_footprint(footprint: Num, electricity: Num, reference_ef: Num, ef: Num) -> np.ndarray:
+    """Footprint of a material made with power of factor ``ef`` [kg CO2e/kWh]
+    = F + K (EF - g_ref)."""
+    return np.asarray(footprint + electricity * (ef - reference_ef))
+
+
+def delivered_energy_per_kwh(cycles: Num, end_of_life_soh: Num) -> np.ndarray:
+    """Energy delivered over the service life per kWh of capacity [kWh/kWh]
+    = N (1 + SoH_end) / 2 (capacity fading linearly to SoH_end)."""
+    return np.asarray(cycles * (1.0 + end_of_life_soh) / 2.0)
+
+
+def eu_class(footprint: Num, a_max: Num, b_max: Num, c_max: Num) -> np.ndarray:
+    """Carbon class 1 (A) .. 4 (D) of a footprint per kWh delivered [count]."""
+    return (
+        1.0
+        + np.greater(footprint, a_max)
+        + np.greater(footprint, b_max)
+        + np.greater(footprint, c_max)
+    )
+
+
+def durability_class(cycles: Num, a_min: Num, b_min: Num, c_min: Num) -> np.ndarray:
+    """Durability class 1 (A) .. 4 (D) from cycles to end of life [count]."""
+    return 1.0 + np.less(cycles, a_min) + np.less(cycles, b_min) + np.less(cycles, c_min)
+
+
+def in_force(year: np.ndarray) -> np.ndarray:
+    """``(k, years)`` mask of the years on or after ``year`` [flag]."""
+    return YEARS[None, :] >= year[:, None]
+
+
+def eu_recycled_minimum(min_2031: np.ndarray, min_2036: np.ndarray) -> np.ndarray:
+    """EU minimum recycled content in force each year [share], ``(k, years)``."""
+    first, second = RECYCLED_YEARS
+    return np.where(
+        YEARS[None, :] >= second,
+        min_2036[:, None],
+        np.where(YEARS[None, :] >= first, min_2031[:, None], 0.0),
+    )
+
+
+def at_year(values: np.ndarray, year: np.ndarray) -> np.ndarray:
+    """``values[..., year]`` for a per-scenario year: ``(k, ..., years)`` -> ``(k, ...)``."""
+    idx = np.clip(year - FIRST_YEAR, 0, N_YEARS - 1).astype(int)
+    n = max(values.shape[0], idx.shape[0])
+    full = np.broadcast_to(values, (n, *values.shape[1:]))
+    shape = (n,) + (1,) * (values.ndim - 1)
+    return np.take_along_axis(full, np.broadcast_to(idx.reshape(-1, *shape[1:]), shape), -1)[..., 0]
+
+
+def first_year_at_or_below(series: np.ndarray, level: np.ndarray) -> np.ndarray:
+    """First year with ``series <= level`` [year]; NaN if none on the horizon."""
+    hit = series <= level + 1e-12
+    first = np.argmax(hit, axis=-1)
+    return np.where(hit.any(axis=-1), YEARS[first], np.nan)
+
+
+# -- the whole chain ------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Footprints:
+    """Footprints and energy per kWh of cell capacity; ``(k, O, years)`` unless noted."""
+
+    stages: dict[str, np.ndarray]  # STAGES -> kg CO2e/kWh
+    total: np.ndarray  # cradle-to-gate [kg CO2e/kWh]
+    total_eu: np.ndarray  # cradle-to-gate as EU rules count power [kg CO2e/kWh]
+    delivered_eu: np.ndarray  # life cycle per kWh delivered, EU rules [kg CO2e/kWh]
+    cost: np.ndarray  # energy cost [JPY per kWh of cells]
+    electricity: np.ndarray  # electricity incl. electrified heat [kWh/kWh]
+    heat: np.ndarray  # heat from gas [kWh/kWh]
+    colocated: np.ndarray  # materials electricity moved into the park [kWh/kWh], (k, O, 1)
+    energy: np.ndarray  # manufacturing energy before electrification [kWh/kWh], (k, years)
+    step_energy: np.ndarray  # energy by process step at full index [kWh/kWh], (k, steps)
+    life_kwh: np.ndarray  # energy delivered over the service life [kWh/kWh], (k,)
+    supply: PowerSupply
+
+
+def _full(x: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """``x`` broadcast to ``shape`` as a real array (a no-op when it already has it)."""
+    return x if x.shape == shape else x + np.zeros(shape)
+
+
+def _check_materials(chem: TableArrays) -> None:
+    ref = chem["reference_grid_kgco2e_per_kwh"]
+    for name in COMPONENTS:
+        bad = chem.valid * (chem[f"{name}_kwh_per_kwh"] * ref > chem[f"{name}_kgco2e_per_kwh"])
+        if bad.any():
+            row = int(np.argwhere(bad)[0][1]) + 1
+            raise ParameterError(
+                f"carbon.chemistries row {row}: {name} electricity x reference grid factor "
+                f"exceeds the {name} footprint; its footprint must include that electricity"
+            )
+
+
+def footprints(p: Params, weights: np.ndarray) -> Footprints:
+    """Footprints of the cell mix ``weights`` (``(k, chemistry rows)``) under every option."""
+    chem = p.table("carbon.chemistries")
+    _check_materials(chem)
+    step_el, step_heat = process_energy(
+        p.table("carbon.process_steps"), p["capacity.utilisation_share"]
+    )
+    scale = mix(chem, weights, "energy_factor")[:, None] * yearly(
+        p["carbon.energy_intensity_index"]
+    )
+    electricity = step_el.sum(axis=1)[:, None] * scale  # (k, Y)
+    heat = step_heat.sum(axis=1)[:, None] * scale
+    supply = power_supply(p)
+
+    def per_option(x: np.ndarray) -> np.ndarray:
+        return x[:, None, None]
+
+    electrified = PARK_MASK[None, :, None] * per_option(p["carbon.park_heat_electrified_share"]) + (
+        1.0 - PARK_MASK[None, :, None]
+    ) * per_option(p["carbon.heat_electrified_share"])
+    el_o = electricity[:, None, :] + electrified * heat[:, None, :] / per_option(
+        p["carbon.electric_heat_cop"]
+    )
+    heat_o = (1.0 - electrified) * heat[:, None, :]
+
+    ref = per_option(mix(chem, weights, "reference_grid_kgco2e_per_kwh"))
+    ef_mat = yearly(p["carbon.materials_grid_kgco2e_per_kwh"])[:, None, :]
+    q = PARK_MASK[None, :, None] * per_option(p["carbon.park_materials_share"])
+    ef_colocated = (1.0 - q) * ef_mat + q * supply.ef
+
+    def component(name: str, ef: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        kg = per_option(mix(chem, weights, f"{name}_kgco2e_per_kwh"))
+        kwh = per_option(mix(chem, weights, f"{name}_kwh_per_kwh"))
+        return component_footprint(kg, kwh, ref, ef), kwh
+
+    recycled = yearly(p["carbon.recycled_content_share"])[:, None, :]
+    cathode, cathode_kwh = component("cathode", ef_colocated)
+    cathode = cathode * (1.0 - recycled * per_option(p["carbon.recycled_reduction_share"]))
+    anode, anode_kwh = component("anode", ef_colocated)
+    electrolyte, _ = component("electrolyte", ef_mat)
+    other, _ = component("other", ef_mat)
+    stages = {
+        "cathode": cathode,
+        "anode": anode,
+        "electrolyte": electrolyte,
+        "other_materials": other,
+        "electricity": el_o * supply.ef,
+        "heat": heat_o * per_option(p["carbon.heat_kgco2e_per_kwh"]),
+    }
+    total = sum(stages.values(), start=np.zeros(1))
+    stages = {name: _full(v, total.shape) for name, v in stages.items()}
+    total_eu = total + el_o * (supply.ef_eu - supply.ef)
+    life = delivered_energy_per_kwh(
+        p["carbon.service_life_cycles"], p["carbon.end_of_life_soh_share"]
+    )
+    delivered = (total_eu + per_option(p["carbon.distribution_kgco2e_per_kwh"])) / per_option(life)
+    colocated = q * (cathode_kwh + anode_kwh)
+    cost = (
+        el_o * supply.price
+        + heat_o * yearly(p["carbon.heat_price_jpy_per_kwh"])[:, None, :]
+        + colocated * (supply.price - per_option(p["carbon.materials_power_price_jpy_per_kwh"]))
+    )
+    return Footprints(
+        stages=stages,
+        total=total,
+        total_eu=total_eu,
+        delivered_eu=delivered,
+        cost=cost,
+        electricity=_full(el_o, total.shape),
+        heat=_full(heat_o, total.shape),
+        colocated=_full(colocated, (total.shape[0], len(OPTIONS), 1)),
+        energy=electricity + heat,
+        step_energy=(step_el + step_heat) * scale[:, year_index(TARGET_YEAR), None],
+        life_kwh=life,
+        supply=supply,
+    )
+
+
+def hydrogen_per_kwh(f: Footprints, p: Params) -> np.ndarray:
+    """Hydrogen a clean park burns per kWh of cells [kg/kWh], ``(k, years)``."""
+    return 1000.0 * hydrogen_tonnes(
+        f.electricity[:, PARK, :] + f.colocated[:, PARK, :],
+        p["carbon.h2_plant_efficiency_share"][:, None],
+    )
+
+
+# -- step -----------------------------------------------------------------------------------
 def step(p: Params, out: Outputs) -> None:
-    return None
+    weights = chemistry_weights(p.table("carbon.chemistries"), p["carbon.lfp_share"])
+    f = footprints(p, weights)
+    i30 = year_index(TARGET_YEAR)
+    premium = f.cost - f.cost[:, GRID : GRID + 1, :]
+    threshold = p["carbon.eu_threshold_kgco2e_per_kwh_delivered"]
+    threshold_year = p["carbon.eu_threshold_year"]
+    eu_at_threshold = at_year(f.delivered_eu, threshold_year)  # (k, O)
+    passes = eu_at_threshold <= threshold[:, None]
+    premium_at_threshold = at_year(premium, threshold_year)
+    cheapest = np.where(passes, premium_at_threshold, np.inf).min(axis=1)
+    bounds = [p[f"carbon.eu_class_{c}_max"] for c in "abc"]
+    dist = p["carbon.distribution_kgco2e_per_kwh"]
+    soh = p["carbon.end_of_life_soh_share"]
+
+    for j, option in enumerate(OPTIONS):
+        key = option.key
+        out.serie(f"carbon.footprint_{key}_kgco2e_per_kwh", f.total[:, j])
+        out.serie(f"carbon.power_price_{key}_jpy_per_kwh", f.supply.price[:, j])
+        out.indicator(f"carbon.footprint_2030_{key}", f.total[:, j, i30])
+        out.indicator(f"carbon.eu_footprint_{key}", eu_at_threshold[:, j])
+        out.indicator(f"carbon.passes_threshold_{key}", passes[:, j])
+        if j == PARK:
+            out.serie("carbon.premium_clean_park_jpy_per_kwh", premium[:, j])
+            out.indicator("carbon.clean_power_premium_per_kwh", premium[:, j, i30])
+        elif j != GRID:
+            out.serie(f"carbon.premium_{key}_jpy_per_kwh", premium[:, j])
+            out.indicator(f"carbon.premium_2030_{key}", premium[:, j, i30])
+    for stage in STAGES:
+        out.serie(f"carbon.stage_{stage}_grid_kgco2e_per_kwh", f.stages[stage][:, GRID])
+        out.serie(f"carbon.stage_{stage}_park_kgco2e_per_kwh", f.stages[stage][:, PARK])
+
+    # EU rules: footprint per kWh delivered against the threshold and class boundaries
+    out.serie("carbon.footprint_delivered_grid_kgco2e_per_kwh", f.delivered_eu[:, GRID])
+    out.serie("carbon.footprint_delivered_park_kgco2e_per_kwh", f.delivered_eu[:, PARK])
+    classes_on = in_force(p["carbon.eu_classes_year"])
+    out.serie(
+        "carbon.eu_threshold_kgco2e_per_kwh",
+        np.where(in_force(threshold_year), threshold[:, None], np.nan),
+    )
+    for c, bound in zip("abc", bounds, strict=True):
+        out.serie(
+            f"carbon.eu_class_{c}_max_kgco2e_per_kwh", np.where(classes_on, bound[:, None], np.nan)
+        )
+    out.serie(
+        "carbon.eu_rule_stage",
+        in_force(p["carbon.eu_declaration_year"]) * 1.0 + classes_on + in_force(threshold_year),
+    )
+    for where, j in (("grid", GRID), ("clean_park", PARK)):
+        out.indicator(f"carbon.footprint_delivered_2030_{where}", f.delivered_eu[:, j, i30])
+        out.indicator(f"carbon.eu_class_2030_{where}", eu_class(f.delivered_eu[:, j, i30], *bounds))
+    out.indicator(
+        "carbon.year_grid_meets_threshold",
+        first_year_at_or_below(f.delivered_eu[:, GRID], threshold[:, None]),
+    )
+    grid_eu_2030 = f.total_eu[:, GRID, i30] + dist
+    out.indicator(
+        "carbon.cycles_to_pass_2030_grid",
+        grid_eu_2030 / (threshold * delivered_energy_per_kwh(1.0, soh)),
+    )
+    out.indicator(
+        "carbon.cheapest_passing_premium", np.where(np.isfinite(cheapest), cheapest, np.nan)
+    )
+    for c in "abc":
+        life = delivered_energy_per_kwh(p[f"carbon.durability_class_{c}_cycles"], soh)
+        out.indicator(f"carbon.footprint_delivered_2030_grid_durability_{c}", grid_eu_2030 / life)
+    out.indicator(
+        "carbon.performance_footprint_cap",
+        p["carbon.performance_max_kgco2e_per_kwh_delivered"]
+        * delivered_energy_per_kwh(p["carbon.performance_min_cycles"], soh)
+        - dist,
+    )
+
+    # energy, materials, hydrogen
+    out.serie("carbon.manufacturing_electricity_kwh_per_kwh", f.electricity[:, GRID])
+    out.serie("carbon.manufacturing_heat_kwh_per_kwh", f.heat[:, GRID])
+    out.indicator("carbon.manufacturing_energy_per_kwh", f.energy[:, i30])
+    out.indicator("carbon.manufacturing_electricity_per_kwh", f.electricity[:, GRID, i30])
+    out.rows["carbon.step_energy_kwh_per_kwh"] = f.step_energy
+    materials = sum((f.stages[s][:, GRID, i30] for s in STAGES[:4]), start=np.zeros(1))
+    out.indicator("carbon.materials_footprint_2030", materials)
+    out.indicator("carbon.grid_intensity_2030", yearly(p["carbon.grid_kgco2e_per_kwh"])[:, i30])
+    h2 = hydrogen_per_kwh(f, p)  # kg per kWh of cells
+    park_t = h2 * p["carbon.park_production_gwh"][:, None] * 1e6 / 1000.0
+    domestic_t = h2 * out.series["capacity.domestic_production_gwh"] * 1e6 / 1000.0
+    out.serie("carbon.hydrogen_demand_park_t", park_t)
+    out.serie("carbon.hydrogen_demand_domestic_t", domestic_t)
+    out.indicator("carbon.hydrogen_demand_2030", park_t[:, i30])
+    out.indicator("carbon.hydrogen_demand_domestic_2030", domestic_t[:, i30])
+
+    # recycled content against the EU minimums
+    out.serie("carbon.recycled_content_share", yearly(p["carbon.recycled_content_share"]))
+    for metal in METALS:
+        out.serie(
+            f"carbon.eu_recycled_min_{metal}_share",
+            eu_recycled_minimum(
+                p[f"carbon.eu_recycled_2031_{metal}_share"],
+                p[f"carbon.eu_recycled_2036_{metal}_share"],
+            ),
+        )
