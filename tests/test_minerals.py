@@ -336,3 +336,15 @@ def test_batch_equals_one_at_a_time(demand: list[float], util: list[float]) -> N
                 b = np.broadcast_to(batch.indicators[key], (n,))[i]
                 assert b == pytest.approx(arr[0], rel=1e-9, nan_ok=True), key
                 assert math.isfinite(b) or math.isnan(arr[0])
+
+
+def test_batch_that_varies_only_the_battery_life() -> None:
+    # production is shared (k = 1) while the recycling lags differ per scenario (k = n)
+    base = load_scenario("proposal-2022")
+    lives = np.array([10.0, 15.0, 20.0])
+    batch = run(Params.from_samples(base, {"minerals.ev_lifetime_years": lives}))
+    for i, life in enumerate(lives):
+        one = run(Params.from_samples(base, {"minerals.ev_lifetime_years": lives[i : i + 1]}))
+        for key in ("minerals.recycled_share_2030.cobalt", "minerals.stress_worst_lost_gwh"):
+            got = np.broadcast_to(batch.indicators[key], (3,))[i]
+            assert got == pytest.approx(one.indicators[key][0]), (key, life)

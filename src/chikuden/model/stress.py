@@ -118,9 +118,9 @@ def shocks(
     dom = _at_year(st.demand_domestic[:, :n_core], yi)
     glob = _at_year(st.demand_global[:, :n_core], yi)
     sec = st.security
-    share = np.zeros_like(glob)
-    open_share = np.divide(_at_year(sec.open, yi), glob, out=share.copy(), where=glob > 0)
-    proj_share = np.divide(_at_year(sec.projects, yi), glob, out=share.copy(), where=glob > 0)
+    safe = np.where(glob > 0, glob, np.inf)  # shares are 0 where there is no demand
+    open_share = _at_year(sec.open, yi) / safe
+    proj_share = _at_year(sec.projects, yi) / safe
     uses = _at_year(st.uses[:, :n_core], yi)
     production = _at_year(st.production_domestic[:, None, :], yi)  # (k, 1)
 
