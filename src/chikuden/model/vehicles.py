@@ -1,8 +1,251 @@
-"""Placeholder while the domain is written."""
+"""Vehicles in Japan: electric sales, battery demand, fleet stock, disaster backup and the
+purchase-subsidy fund (P4).
 
+Segments ``s`` are rows of the segments table (registered and kei passenger cars, light
+commercial vehicles, trucks, buses, the special vehicles P4 names and forklifts); powertrains
+``p`` are BEV, PHEV and FCV. Years ``y`` run over the horizon; arrays carry a leading scenario
+axis ``k`` (1 or n).
+
+- sales: ``N_s(y) = N_s * (1 + g) ** (y - y0_s)``
+- shares, an S-curve per segment and powertrain::
+
+      share_sp(y) = c_sp / (1 + exp(-r (y - m_sp - shift)))
+
+  (at the midpoint the share is half the ceiling ``c``); passenger segments follow the
+  observed or user paths up to ``history_last_year``.
+- electric sales ``E_sp(y) = N_s(y) * share_sp(y)``; battery demand
+  ``D(y) = sum_sp E_sp(y) * pack_sp * pack_scale`` [kWh -> GWh].
+- stock: a vintage (convolution) model with Weibull survival, sold mid-year::
+
+      S_s(a) = exp(-((a + 0.5) / eta_s) ** beta),  eta_s = L_s / Gamma(1 + 1 / beta)
+      stock_sp(y) = sum_{v <= y} E_sp(v) * S_s(y - v)
+
+  plus the plug-in stock of end-2020, which survives as ``S0(a0 + t) / S0(a0)``.
+- disaster backup: ``B(y) = u * v2x * (sum BEV/PHEV stock * pack + FCV stock * fcv_kwh)``
+  over road vehicles; household-days ``= B / household_kwh_per_day``.
+- subsidy fund: ``F(y) = level(y) * sum_sp E_sp(y) * subsidy_sp``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from chikuden.errors import ParameterError
+from chikuden.horizon import N_YEARS, YEARS, year_index
 from chikuden.model.outputs import Outputs
-from chikuden.parameters.params import Params
+from chikuden.parameters.params import Params, TableArrays
+
+POWERTRAINS = ("bev", "phev", "fcv")
+KWH_PER_GWH = 1e6
+TARGET_YEAR = 2030
+FUND_FIRST_YEAR = 2023  # the first budget year after the June 2022 proposal
+INITIAL_STOCK_YEAR = 2020  # the plug-in stock parameters are end-2020 counts
+
+# Vintage ``v`` and year ``y`` on the horizon: age y - v, counted only where v <= y.
+_AGE = np.clip(YEARS[:, None] - YEARS[None, :], 0, None)  # (years, vintages)
+_SOLD_BY = (YEARS[:, None] >= YEARS[None, :]).astype(float)
+_AGES = np.arange(N_YEARS, dtype=float)
+_gamma = np.vectorize(math.gamma, otypes=[float])
+
+
+def logistic_share(
+    years: np.ndarray, ceiling: np.ndarray, midpoint: np.ndarray, steepness: np.ndarray
+) -> np.ndarray:
+    """S-curve share of sales [share]: ``ceiling / (1 + exp(-steepness (year - midpoint)))``.
+
+    years : [year], broadcast against the others
+    ceiling : long-run share [share]
+    midpoint : year the share reaches half the ceiling [year]
+    steepness : [per year]
+    """
+    return ceiling / (1.0 + np.exp(-steepness * (years - midpoint)))
+
+
+def weibull_survival(age: np.ndarray, mean_life: np.ndarray, shape: np.ndarray) -> np.ndarray:
+    """Share of a vintage still in use at ``age`` [share] for a Weibull lifetime.
+
+    age : years since sale [years]; mean_life : mean lifetime [years]; shape : Weibull shape.
+    """
+    scale = mean_life / _gamma(1.0 + 1.0 / shape)
+    return np.exp(-((np.maximum(age, 0.0) / scale) ** shape))
+
+
+def stock_from_sales(sales: np.ndarray, survival: np.ndarray) -> np.ndarray:
+    """Vehicles in use at the end of each year [vehicles] from sales by vintage.
+
+    sales : vehicles sold per year [vehicles], shape ``(..., p, years)``
+    survival : share in use by age 0, 1, ... [share], shape ``(..., ages >= years)``
+    returns ``stock[..., p, y] = sum_{v <= y} sales[..., p, v] * survival[..., y - v]``
+    """
+    matrix = survival[..., _AGE] * _SOLD_BY  # (..., years, vintages)
+    return np.matmul(sales, np.swapaxes(matrix, -1, -2))
+
+
+_PER_POWERTRAIN = ("{}_saturation_share", "{}_midpoint_year", "pack_{}_kwh", "subsidy_{}_jpy")
+CLASSES = ("passenger", "light_commercial", "heavy", "special", "industrial")
+
+
+def powertrain_columns(seg: TableArrays) -> dict[str, np.ndarray]:
+    """The table's per-powertrain columns, each shape ``(k, s, 3)`` (BEV, PHEV, FCV)."""
+    names = [pattern.format(pt) for pattern in _PER_POWERTRAIN for pt in POWERTRAINS]
+    both = np.stack([seg[n] for n in names], axis=-1)
+    both = both.reshape(*both.shape[:-1], len(_PER_POWERTRAIN), len(POWERTRAINS))
+    return {
+        "ceiling": both[..., 0, :],
+        "midpoint": both[..., 1, :],
+        "pack": both[..., 2, :],
+        "subsidy": both[..., 3, :],
+    }
+
+
+def adoption_shares(
+    p: Params, ceiling: np.ndarray, midpoint: np.ndarray, passenger: np.ndarray
+) -> np.ndarray:
+    """BEV/PHEV/FCV shares of each segment's sales [share], shape ``(k, s, 3, years)``.
+
+    ceiling, midpoint : S-curve ceilings [share] and midpoints [year], shape ``(k, s, 3)``
+    passenger : rows that follow the observed or user paths to ``history_last_year``
+    """
+    mid = midpoint + p["vehicles.adoption_shift_years"][:, None, None]
+    steep = p["vehicles.adoption_steepness_per_year"][:, None, None, None]
+    shares = logistic_share(YEARS, ceiling[..., None], mid[..., None], steep)
+    paths = np.stack(
+        [p[f"vehicles.passenger_{pt}_share"] for pt in POWERTRAINS], axis=1
+    )  # (k, 3, years)
+    observed = YEARS[None, :] <= p["vehicles.history_last_year"][:, None]  # (k, years)
+    use_path = passenger[:, :, None, None] & observed[:, None, None, :]
+    return np.where(use_path, paths[:, None, :, :], shares)
+
+
+def check_shares(p: Params, ceiling: np.ndarray, valid: np.ndarray) -> None:
+    """Raise :class:`ParameterError` when a segment's powertrain shares add to more than 1."""
+    ceilings = ceiling.sum(axis=-1) * valid
+    if np.any(ceilings > 1.0 + 1e-9):
+        k, row = (int(i) for i in np.argwhere(ceilings > 1.0 + 1e-9)[0])
+        tables = p.table_values["vehicles.segments"]
+        ident = tables[min(k, len(tables) - 1)].strings("id")[row]
+        raise ParameterError(
+            f"vehicles.segments row {row + 1} ({ident}): bev + phev + fcv saturation shares add "
+            f"to {ceilings[k, row]:.4g}, more than 1; lower them so they sum to at most 1"
+        )
+    paths = (
+        p["vehicles.passenger_bev_share"]
+        + p["vehicles.passenger_phev_share"]
+        + p["vehicles.passenger_fcv_share"]
+    )
+    if np.any(paths > 1.0 + 1e-9):
+        k, y = (int(i) for i in np.argwhere(paths > 1.0 + 1e-9)[0])
+        raise ParameterError(
+            f"vehicles.passenger_bev_share + passenger_phev_share + passenger_fcv_share = "
+            f"{paths[k, y]:.4g} in {YEARS[y]}, more than 1; lower them so they sum to at most 1"
+        )
 
 
 def step(p: Params, out: Outputs) -> None:
-    return None
+    seg = p.table("vehicles.segments")
+    cols = powertrain_columns(seg)
+    check_shares(p, cols["ceiling"], seg.valid)
+    assert seg.codes is not None and seg.allowed is not None
+    assert seg.allowed["class"] == CLASSES, "vehicle_segments schema: class order changed"
+    valid = seg.valid > 0
+    in_class = (seg.codes["class"][..., None] == np.arange(len(CLASSES))) & valid[..., None]
+    passenger, light_commercial, heavy, special, industrial = np.moveaxis(in_class, -1, 0)
+    light = passenger | light_commercial
+    road = (valid & ~industrial).astype(float)  # (k, s)
+
+    # Sales by segment, powertrain and year [vehicles per year].
+    growth = 1.0 + p["vehicles.sales_change_share"][:, None, None]
+    sales = (seg["sales_units"] * seg.valid)[:, :, None] * growth ** (
+        YEARS - seg["sales_year"][:, :, None]
+    )
+    shares = adoption_shares(p, cols["ceiling"], cols["midpoint"], passenger)
+    electric = sales[:, :, None, :] * shares  # (k, s, 3, years)
+
+    road_sales = (sales * road[:, :, None]).sum(axis=1)  # (k, years)
+    road_electric = (electric * road[:, :, None, None]).sum(axis=1)  # (k, 3, years)
+    pt_share = np.divide(
+        road_electric,
+        road_sales[:, None, :],
+        out=np.zeros(np.broadcast_shapes(road_electric.shape, road_sales[:, None, :].shape)),
+        where=road_sales[:, None, :] > 0,
+    )
+    ev_share = pt_share.sum(axis=1)
+
+    # Battery demand [GWh], in total and by class.
+    pack = cols["pack"] * p["vehicles.pack_size_scale"][:, None, None]
+    seg_gwh = (electric * pack[..., None]).sum(axis=2) / KWH_PER_GWH  # (k, s, years)
+    demand = seg_gwh.sum(axis=1)
+    class_gwh = np.matmul(np.swapaxes(in_class, 1, 2).astype(float), seg_gwh)  # (k, 5, years)
+
+    # Stock [vehicles]: vintages of the horizon plus the plug-ins in use at end-2020.
+    shape = p["vehicles.survival_shape"]
+    survival = weibull_survival(
+        _AGES + 0.5, seg["lifetime_years"][:, :, None], shape[:, None, None]
+    )
+    stock = stock_from_sales(electric, survival)  # (k, s, 3, years)
+    age0 = p["vehicles.initial_stock_age_years"][:, None]
+    life0 = p["vehicles.initial_stock_lifetime_years"][:, None]
+    ages0 = np.concatenate([age0, age0 + (YEARS - INITIAL_STOCK_YEAR)], axis=1)
+    left = weibull_survival(ages0, life0, shape[:, None])
+    initial = left[:, 1:] / left[:, :1]  # (k, years)
+    initial_stock = (
+        np.stack([p[f"vehicles.initial_{pt}_stock"] for pt in POWERTRAINS], axis=1)[:, :, None]
+        * initial[:, None, :]
+    )  # (k, 3, years)
+    by_type = np.stack([light, heavy | special], axis=1).astype(float)  # (k, 2, s)
+    grouped = np.einsum("kgs,kspy->kgpy", by_type, stock)  # (k, 2, 3, years)
+    light_stock = grouped[:, 0] + initial_stock
+    zev_heavy = grouped[:, 1, 0] + grouped[:, 1, 2]
+
+    # Energy the road fleet can supply in a disaster [GWh] and household-days.
+    fcv_kwh = p["vehicles.fcv_supply_kwh"][:, None]
+    road_stock = (stock * road[:, :, None, None]).sum(axis=1)  # (k, 3, years)
+    road_kwh = (stock[:, :, :2] * pack[:, :, :2, None] * road[:, :, None, None]).sum(
+        axis=(1, 2)
+    ) + road_stock[:, 2] * fcv_kwh
+    initial_kwh = (
+        initial_stock[:, 0] * p["vehicles.initial_bev_pack_kwh"][:, None]
+        + initial_stock[:, 1] * p["vehicles.initial_phev_pack_kwh"][:, None]
+        + initial_stock[:, 2] * fcv_kwh
+    )
+    usable = (p["vehicles.backup_usable_share"] * p["vehicles.v2x_capable_share"])[:, None]
+    backup_kwh = usable * (road_kwh + initial_kwh)
+    household_days = backup_kwh / p["vehicles.household_kwh_per_day"][:, None]
+
+    # Purchase-subsidy fund [JPY per year].
+    level = p["vehicles.subsidy_level_share"][:, None, :]
+    seg_fund = (electric * cols["subsidy"][..., None]).sum(axis=2) * level  # (k, s, years)
+    fund = seg_fund.sum(axis=1)
+
+    i30 = year_index(TARGET_YEAR)
+    for j, pt in enumerate(POWERTRAINS):
+        out.serie(f"vehicles.sales_{pt}", road_electric[:, j])
+        out.serie(f"vehicles.sales_share_{pt}", pt_share[:, j])
+        out.serie(f"vehicles.{pt}_stock", light_stock[:, j])
+    out.serie("vehicles.ev_sales_share", ev_share)
+    out.serie("vehicles.plugin_stock", light_stock[:, 0] + light_stock[:, 1])
+    out.serie("vehicles.heavy_zev_stock", zev_heavy)
+    out.serie("vehicles.battery_demand_domestic_gwh", demand)
+    for c, cls in enumerate(CLASSES):
+        out.serie(f"vehicles.battery_demand_{cls}_gwh", class_gwh[:, c])
+    out.serie("vehicles.fleet_backup_energy_gwh", backup_kwh / KWH_PER_GWH)
+    out.serie("vehicles.fleet_backup_household_days", household_days)
+    out.serie("vehicles.subsidy_fund_jpy", fund)
+
+    out.indicator("vehicles.ev_sales_share_2030", ev_share[:, i30])
+    out.indicator("vehicles.battery_demand_domestic_2030", demand[:, i30])
+    out.indicator("vehicles.bev_sales_share_2030", pt_share[:, 0, i30])
+    out.indicator("vehicles.plugin_stock_2030", light_stock[:, 0, i30] + light_stock[:, 1, i30])
+    out.indicator("vehicles.fleet_backup_energy_2030", backup_kwh[:, i30] / KWH_PER_GWH)
+    out.indicator("vehicles.fleet_backup_household_days_2030", household_days[:, i30])
+    out.indicator("vehicles.subsidy_fund_2030", fund[:, i30])
+    first = year_index(FUND_FIRST_YEAR)
+    out.indicator("vehicles.subsidy_fund_2023_2030", fund[:, first : i30 + 1].sum(axis=1))
+    out.indicator("vehicles.battery_demand_domestic_2040", demand[:, -1])
+
+    out.rows["vehicles.segment_ev_share_2030"] = shares[:, :, :, i30].sum(axis=2) * seg.valid
+    out.rows["vehicles.segment_battery_gwh_2030"] = seg_gwh[:, :, i30]
+    out.rows["vehicles.segment_ev_stock_2030"] = stock[:, :, :, i30].sum(axis=2)
+    out.rows["vehicles.segment_subsidy_2030_jpy"] = seg_fund[:, :, i30]

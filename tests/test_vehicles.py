@@ -1,0 +1,249 @@
+"""Vehicles (P4): S-curves, the vintage stock model, battery demand, disaster backup and the
+subsidy fund, each against numbers worked by hand."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+import chikuden
+from chikuden.cli import app
+from chikuden.errors import ParameterError
+from chikuden.horizon import N_YEARS, year_index
+from chikuden.model import capacity, market, vehicles
+from chikuden.model.outputs import Outputs
+from chikuden.parameters.params import Params
+from chikuden.parameters.scenario import Scenario
+
+I21, I30 = year_index(2021), year_index(2030)
+
+
+def run(scenarios: Scenario | list[Scenario]) -> Outputs:
+    """The steps the vehicles step depends on, then the vehicles step."""
+    p = Params.from_scenarios(scenarios if isinstance(scenarios, list) else [scenarios])
+    out = Outputs()
+    for step in (market.step, capacity.step, vehicles.step):
+        step(p, out)
+    return out
+
+
+def base(**overrides: Any) -> Scenario:
+    return chikuden.load_scenario("proposal-2022").with_overrides(overrides)
+
+
+def segment(**kw: Any) -> dict[str, Any]:
+    """One row of a segments table; unset S-curves are off (ceiling 0)."""
+    row: dict[str, Any] = {
+        "id": "test",
+        "name_en": "Test",
+        "name_ja": "テスト",
+        "class": "passenger",
+        "sales_units": 1000,
+        "sales_year": 2030,
+        "lifetime_years": 10,
+        "bev_saturation_share": 0,
+        "bev_midpoint_year": 2030,
+        "phev_saturation_share": 0,
+        "phev_midpoint_year": 2030,
+        "fcv_saturation_share": 0,
+        "fcv_midpoint_year": 2030,
+        "pack_bev_kwh": 0,
+        "pack_phev_kwh": 0,
+        "pack_fcv_kwh": 0,
+        "source": "assumption",
+    }
+    row.update(kw)
+    return row
+
+
+# -- equations ---------------------------------------------------------------------------------
+def test_s_curve_is_half_its_ceiling_at_the_midpoint() -> None:
+    assert vehicles.logistic_share(2030.0, 0.6, 2030.0, 0.35) == pytest.approx(0.3)
+    # One year after the midpoint with r = ln 3: 0.6 / (1 + 1/3) = 0.45; one year before:
+    # 0.6 / (1 + 3) = 0.15; the two add to the ceiling (the curve is symmetric).
+    r = math.log(3.0)
+    assert vehicles.logistic_share(2031.0, 0.6, 2030.0, r) == pytest.approx(0.45)
+    assert vehicles.logistic_share(2029.0, 0.6, 2030.0, r) == pytest.approx(0.15)
+
+
+def test_weibull_survival_by_hand() -> None:
+    # Shape 1 is the exponential: Gamma(2) = 1, so S(L) = exp(-1).
+    assert vehicles.weibull_survival(np.array(10.0), np.array(10.0), np.array(1.0)) == (
+        pytest.approx(math.exp(-1.0))
+    )
+    # Survival summed at mid-year ages is the mean lifetime (midpoint rule): 13.42 years.
+    ages = np.arange(80) + 0.5
+    total = vehicles.weibull_survival(ages, np.array(13.42), np.array(3.0)).sum()
+    assert total == pytest.approx(13.42, rel=1e-3)
+
+
+def test_stock_is_sales_convolved_with_survival() -> None:
+    # Sales 100, 200, 300 in the first three years; survival 1, 0.5, 0.2, 0 by age:
+    # year 0: 100; year 1: 200 + 100*0.5 = 250; year 2: 300 + 200*0.5 + 100*0.2 = 420;
+    # year 3: 300*0.5 + 200*0.2 = 190; year 4: 300*0.2 = 60; year 5: 0.
+    sales = np.zeros((1, 1, N_YEARS))
+    sales[0, 0, :3] = [100.0, 200.0, 300.0]
+    survival = np.zeros((1, N_YEARS))
+    survival[0, :3] = [1.0, 0.5, 0.2]
+    stock = vehicles.stock_from_sales(sales, survival)
+    np.testing.assert_allclose(stock[0, 0, :6], [100.0, 250.0, 420.0, 190.0, 60.0, 0.0])
+    assert stock.shape == (1, 1, N_YEARS)
+
+
+def test_demand_shares_and_fund_by_hand() -> None:
+    # 1,000 vehicles in 2030; BEV ceiling 0.5 and PHEV ceiling 0.2, both with midpoint 2030:
+    # BEV share 0.25 (250 vehicles), PHEV 0.1 (100). Demand 250*60 + 100*10 = 16,000 kWh =
+    # 0.016 GWh; fund 250 * 1,000,000 + 100 * 500,000 = 300,000,000 yen (full rate in 2030).
+    table = {
+        "rows": [
+            segment(
+                bev_saturation_share=0.5,
+                phev_saturation_share=0.2,
+                pack_bev_kwh=60,
+                pack_phev_kwh=10,
+                subsidy_bev_jpy=1_000_000,
+                subsidy_phev_jpy=500_000,
+            )
+        ]
+    }
+    out = run(
+        base(
+            **{
+                "vehicles.segments": table,
+                "vehicles.sales_change_share": 0,
+                "vehicles.history_last_year": 2020,
+            }
+        )
+    )
+    ind = out.indicators
+    assert ind["vehicles.ev_sales_share_2030"][0] == pytest.approx(0.35)
+    assert ind["vehicles.bev_sales_share_2030"][0] == pytest.approx(0.25)
+    assert ind["vehicles.battery_demand_domestic_2030"][0] == pytest.approx(0.016)
+    assert ind["vehicles.subsidy_fund_2030"][0] == pytest.approx(3.0e8)
+    assert out.series["vehicles.sales_bev"][0, I30] == pytest.approx(250.0)
+    assert out.rows["vehicles.segment_battery_gwh_2030"][0, 0] == pytest.approx(0.016)
+
+
+def test_backup_energy_by_hand() -> None:
+    # No new electric sales; 1,000 BEVs of 40 kWh in use at end-2020, new and long-lived
+    # (survival ~1 over one year). Backup = 0.5 usable * 0.5 capable * 1,000 * 40 kWh =
+    # 10,000 kWh = 0.01 GWh = 1,000 household-days at 10 kWh a day.
+    out = run(
+        base(
+            **{
+                "vehicles.segments": {"rows": [segment()]},
+                "vehicles.history_last_year": 2020,
+                "vehicles.initial_bev_stock": 1000,
+                "vehicles.initial_phev_stock": 0,
+                "vehicles.initial_fcv_stock": 0,
+                "vehicles.initial_stock_age_years": 0,
+                "vehicles.initial_stock_lifetime_years": 50,
+                "vehicles.survival_shape": 10,
+                "vehicles.initial_bev_pack_kwh": 40,
+                "vehicles.backup_usable_share": 0.5,
+                "vehicles.v2x_capable_share": 0.5,
+                "vehicles.household_kwh_per_day": 10,
+            }
+        )
+    )
+    assert out.series["vehicles.fleet_backup_energy_gwh"][0, I21] == pytest.approx(0.01)
+    assert out.series["vehicles.fleet_backup_household_days"][0, I21] == pytest.approx(1000.0)
+    assert out.series["vehicles.bev_stock"][0, I21] == pytest.approx(1000.0)
+
+
+def test_passenger_cars_follow_the_paths_up_to_history_last_year() -> None:
+    # Observed shares for 2021 and 2022, the S-curve from 2023 on.
+    paths = base().value("vehicles.passenger_bev_share")
+    p = Params.from_scenarios([base(**{"vehicles.history_last_year": 2022})])
+    seg = p.table("vehicles.segments")
+    cols = vehicles.powertrain_columns(seg)
+    shares = vehicles.adoption_shares(
+        p, cols["ceiling"], cols["midpoint"], seg.is_("class", "passenger")
+    )
+    row = 0  # registered passenger cars
+    np.testing.assert_allclose(shares[0, row, 0, :2], paths[:2])
+    # Registered cars from 2023: 0.6 / (1 + exp(-0.35 (2023 - 2034))) = 0.0123.
+    assert shares[0, row, 0, 2] == pytest.approx(0.6 / (1 + math.exp(0.35 * 11)))
+
+
+def test_shares_that_add_to_more_than_one_are_rejected() -> None:
+    rows = {"rows": [segment(bev_saturation_share=0.7, phev_saturation_share=0.4)]}
+    with pytest.raises(ParameterError, match=r"row 1 \(test\).*add to 1\.1"):
+        run(base(**{"vehicles.segments": rows}))
+    with pytest.raises(ParameterError, match="sum to at most 1"):
+        run(
+            base(
+                **{
+                    "vehicles.passenger_bev_share": {2021: 0.8},
+                    "vehicles.passenger_phev_share": {2021: 0.3},
+                }
+            )
+        )
+
+
+def test_a_share_outside_0_1_is_a_clear_error() -> None:
+    with pytest.raises(ParameterError, match="outside the allowed range"):
+        base(**{"vehicles.v2x_capable_share": 1.5})
+
+
+def test_cli_rejects_a_bad_share_with_exit_code_2_and_writes_nothing(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        app, ["run", "--set", "vehicles.passenger_bev_share=1.2", "--out", str(tmp_path / "o")]
+    )
+    assert result.exit_code == 2
+    assert "vehicles.passenger_bev_share" in result.output
+    assert not (tmp_path / "o").exists()
+
+
+# -- the default scenario ------------------------------------------------------------------------
+def test_default_scenario_is_finite_and_physical() -> None:
+    out = run(base())
+    s = out.series
+    for key, arr in {**out.indicators, **s}.items():
+        if key.startswith("vehicles."):
+            assert np.all(np.isfinite(arr)), key
+            assert np.all(arr >= 0.0), key
+    for key in ("vehicles.ev_sales_share", "vehicles.sales_share_bev"):
+        assert np.all(s[key] <= 1.0), key
+    np.testing.assert_allclose(
+        s["vehicles.plugin_stock"], s["vehicles.bev_stock"] + s["vehicles.phev_stock"]
+    )
+    by_class = sum(s[f"vehicles.battery_demand_{c}_gwh"] for c in vehicles.CLASSES)
+    np.testing.assert_allclose(by_class, s["vehicles.battery_demand_domestic_gwh"])
+    # Data check: BEVs in use at end-2021 are the end-2020 stock (~166k) plus ~30k sold.
+    assert 150_000 < s["vehicles.bev_stock"][0, I21] < 250_000
+    # 2021-2024 passenger sales follow the observed paths: ~2.2% BEV in 2023.
+    assert 0.015 < s["vehicles.sales_share_bev"][0, year_index(2023)] < 0.03
+    assert np.all(np.diff(s["vehicles.plugin_stock"][0]) > 0)
+    assert out.series["vehicles.subsidy_fund_jpy"][0, -1] == 0.0  # phased out by 2035
+
+
+NUDGEABLE = [
+    ("vehicles.adoption_shift_years", -5.0, 5.0),
+    ("vehicles.pack_size_scale", 0.5, 2.0),
+    ("vehicles.sales_change_share", -0.05, 0.05),
+    ("vehicles.survival_shape", 1.5, 6.0),
+]
+
+
+@settings(max_examples=10, deadline=None)
+@given(st.lists(st.tuples(*[st.floats(lo, hi) for _, lo, hi in NUDGEABLE]), min_size=2, max_size=3))
+def test_batch_equals_one_at_a_time(rows: list[tuple[float, ...]]) -> None:
+    scenarios = [
+        base(**{name: v for (name, _, _), v in zip(NUDGEABLE, row, strict=True)}) for row in rows
+    ]
+    batch = run(scenarios)
+    for i, s in enumerate(scenarios):
+        one = run(s)
+        for group, whole in ((one.indicators, batch.indicators), (one.series, batch.series)):
+            for key, arr in group.items():
+                if key.startswith("vehicles."):
+                    full = np.broadcast_to(whole[key], (len(scenarios), *arr.shape[1:]))
+                    np.testing.assert_array_equal(full[i], arr[0], err_msg=key)
