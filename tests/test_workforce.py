@@ -1,0 +1,120 @@
+"""People (P9): workers by stage and people to train, against numbers worked by hand."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import chikuden
+from chikuden.errors import ParameterError
+from chikuden.horizon import N_YEARS, year_index
+from chikuden.model import capacity, market, workforce
+from chikuden.model.outputs import Outputs
+from chikuden.parameters import declarations
+from chikuden.parameters.params import Params
+from chikuden.parameters.scenario import Scenario
+
+I30 = year_index(2030)
+
+
+def base(**overrides: Any) -> Scenario:
+    return chikuden.load_scenario("proposal-2022").with_overrides(overrides)
+
+
+def run(scenarios: Scenario | list[Scenario]) -> Outputs:
+    p = Params.from_scenarios(scenarios if isinstance(scenarios, list) else [scenarios])
+    out = Outputs()
+    for step in (market.step, capacity.step, workforce.step):
+        step(p, out)
+    return out
+
+
+def test_people_are_capacity_times_people_per_gwh() -> None:
+    # 100 GWh, no productivity gain: cells 100 x 100 = 10,000; materials 100 x 60 x 0.6 =
+    # 3,600; minerals 100 x 30 x 0.2 = 600; R&D 100 x 15 = 1,500; total 15,700.
+    p = Params.from_scenarios([base(**{"workforce.productivity_gain_share": 0})])
+    stages = workforce.people_by_stage(p, np.full((1, N_YEARS), 100.0))
+    assert stages["cells"][0, 0] == pytest.approx(10_000)
+    assert stages["materials"][0, 0] == pytest.approx(3_600)
+    assert stages["minerals"][0, 0] == pytest.approx(600)
+    assert stages["rd"][0, 0] == pytest.approx(1_500)
+    # A 3% productivity gain a year: one year later 0.97 x 10,000 = 9,700 cell workers.
+    p = Params.from_scenarios([base(**{"workforce.productivity_gain_share": 0.03})])
+    stages = workforce.people_by_stage(p, np.full((1, N_YEARS), 100.0))
+    assert stages["cells"][0, 1] == pytest.approx(9_700)
+
+
+def test_training_need_by_hand() -> None:
+    # People 100, 150, 150, 120 (2021-2024), 10% leave a year, counted from 2022:
+    # 2022: +50 growth + 10 replacing leavers = 60; 2023: 0 + 15 = 15 (75);
+    # 2024: 0 + 15 = 15 (90). 2021 is never counted (no year before it).
+    people = np.full((1, N_YEARS), 120.0)
+    people[0, :4] = [100.0, 150.0, 150.0, 120.0]
+    need = workforce.training_need(people, np.array([0.1]), np.array([2022.0]))
+    np.testing.assert_allclose(need[0, :4], [0.0, 60.0, 75.0, 90.0])
+    # Counting from 2023 leaves out the 60 of 2022.
+    later = workforce.training_need(people, np.array([0.1]), np.array([2023.0]))
+    np.testing.assert_allclose(later[0, :4], [0.0, 0.0, 15.0, 30.0])
+
+
+def test_indicators_by_hand() -> None:
+    out = run(base())
+    capacity_gwh = out.series["capacity.domestic_gwh"][0, I30]
+    total = out.indicators["workforce.people_needed_2030"][0]
+    assert out.indicators["workforce.people_per_gwh_2030"][0] == pytest.approx(total / capacity_gwh)
+    assert out.indicators["workforce.target_people"][0] == 30_000
+    assert out.indicators["workforce.training_need_vs_target_2030"][0] == pytest.approx(
+        out.indicators["workforce.training_need_2030"][0] / 30_000
+    )
+
+
+def test_cell_intensity_lies_within_the_published_checks() -> None:
+    # Panasonic Kansas 4,000 / 30 = 133; CATL Debrecen 9,000 / 100 = 90; Nevada 6,500 / 35
+    # = 186; McKinsey 3,200 / 40 = 80: the default lies within 80..186 people per GWh.
+    default = declarations()["workforce.cells_people_per_gwh"].default
+    assert 3_200 / 40 <= default <= 6_500 / 35
+
+
+def test_default_scenario_is_finite_and_physical() -> None:
+    out = run(base())
+    for key, arr in {**out.indicators, **out.series}.items():
+        if key.startswith("workforce."):
+            assert np.all(np.isfinite(arr)), key
+            assert np.all(arr >= 0.0), key
+    trained = out.series["workforce.training_need_cumulative"][0]
+    assert np.all(np.diff(trained) >= 0.0)
+    total = out.series["workforce.people_total"]
+    parts = sum(out.series[f"workforce.people_{s}"] for s in workforce.STAGES)
+    np.testing.assert_allclose(parts, total)
+
+
+def test_bad_input_is_a_clear_error() -> None:
+    with pytest.raises(ParameterError, match=r"workforce\.attrition_share"):
+        base(**{"workforce.attrition_share": -0.1})
+
+
+NUDGEABLE = [
+    ("workforce.cells_people_per_gwh", 50.0, 200.0),
+    ("workforce.productivity_gain_share", 0.0, 0.1),
+    ("workforce.attrition_share", 0.0, 0.2),
+]
+
+
+@settings(max_examples=10, deadline=None)
+@given(st.lists(st.tuples(*[st.floats(lo, hi) for _, lo, hi in NUDGEABLE]), min_size=2, max_size=3))
+def test_batch_equals_one_at_a_time(rows: list[tuple[float, ...]]) -> None:
+    scenarios = [
+        base(**{name: v for (name, _, _), v in zip(NUDGEABLE, row, strict=True)}) for row in rows
+    ]
+    batch = run(scenarios)
+    for i, s in enumerate(scenarios):
+        one = run(s)
+        for group, whole in ((one.indicators, batch.indicators), (one.series, batch.series)):
+            for key, arr in group.items():
+                if key.startswith("workforce."):
+                    full = np.broadcast_to(whole[key], (len(scenarios), *arr.shape[1:]))
+                    np.testing.assert_array_equal(full[i], arr[0], err_msg=key)
