@@ -210,9 +210,11 @@ def step(p: Params, out: Outputs) -> None:
     detached = p["charging.detached_home_share"]
     homes = home_connectors(plugins, detached, p["charging.home_charger_uptake_share"])
     apartments, workplaces = semi_public_connectors(
-        plugins, detached, p["charging.apartment_charging_share"],
+        plugins,
+        detached,
+        p["charging.apartment_charging_share"],
         p["charging.workplace_charging_share"],
-    )  # fmt: skip
+    )
     normal, fast = public_connectors(
         bev,
         phev,
