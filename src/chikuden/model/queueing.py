@@ -231,7 +231,8 @@ def size(
     check_w = max_mean_wait_h is not None
     inv_p = 1.0 / p_max.reshape(-1)
     with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
-        inv_a = np.where(idle, np.inf, 1.0 / np.where(idle, 1.0, a))
+        # 1/a capped at 1e300 so that a vanishing load (a denormal) stays finite.
+        inv_a = np.where(idle, np.inf, 1.0 / np.maximum(a, 1e-300))
         s_over_w = s / w_max.reshape(-1)
         # Mean-wait target as (k - a) x >= A + B g(k) (k - a), with the Cosmetatos factor
         # 1/2 [1 + g(k) (k - a) / a], g(k) = (k - 1)(sqrt(4 + 5k) - 2) / (16 k), for M/D/c.
