@@ -459,15 +459,14 @@ def revisions_list(ctx: typer.Context) -> None:
     from chikuden.roadmap.models import RevisionChange
 
     with _session(ctx) as session:
-        counts = dict(
-            session.execute(
+        counts = {
+            rev_id: n
+            for rev_id, n in session.execute(
                 select(RevisionChange.revision_id, func.count()).group_by(
                     RevisionChange.revision_id
                 )
             )
-            .tuples()
-            .all()
-        )
+        }
         rows = [
             [
                 str(r.year),

@@ -24,7 +24,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError
+from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -54,11 +54,16 @@ def resolve_url(db: str | None = None) -> str:
     if scheme in ("postgres", "postgresql"):
         return f"postgresql+psycopg://{rest}"
     try:
-        make_url(raw)
-    except ArgumentError as exc:
+        make_url(raw).get_dialect()
+    except (ArgumentError, NoSuchModuleError) as exc:
         raise LedgerError(
-            f"--db: {raw!r} is not a database URL ({exc}); "
+            f"--db: {raw!r} is not a database URL chikuden can use ({exc}); "
             "give a file path, sqlite:///PATH or postgresql://USER@HOST:PORT/NAME"
+        ) from None
+    except ImportError as exc:
+        raise LedgerError(
+            f"--db: the database driver for {redacted(raw)} is not installed ({exc}); "
+            "for PostgreSQL: pip install 'chikuden[postgres]'"
         ) from None
     return raw
 

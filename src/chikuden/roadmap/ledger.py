@@ -46,6 +46,7 @@ SOURCE_LIMIT = 500
 def check_year(year: Any, field: str = "year", last: int | None = None) -> int:
     """``year`` as an int within FIRST_YEAR..``last`` (default LAST_YEAR)."""
     last = LAST_YEAR if last is None else last
+    given = year
     if isinstance(year, bool):
         year = None
     if isinstance(year, float) and year.is_integer():
@@ -54,7 +55,7 @@ def check_year(year: Any, field: str = "year", last: int | None = None) -> int:
         year = int(year.strip())
     if not isinstance(year, int) or not FIRST_YEAR <= year <= last:
         raise LedgerError(
-            f"{field}: {year!r} is not a year from {FIRST_YEAR} to {last}; give a calendar "
+            f"{field}: {given!r} is not a year from {FIRST_YEAR} to {last}; give a calendar "
             "or fiscal year such as 2025"
         )
     return year
@@ -62,6 +63,7 @@ def check_year(year: Any, field: str = "year", last: int | None = None) -> int:
 
 def check_number(value: Any, field: str = "value") -> float:
     """``value`` as a finite float (accepts ``1,234.5`` written as text)."""
+    given = value
     if isinstance(value, bool):
         value = None
     if isinstance(value, str):
@@ -72,7 +74,7 @@ def check_number(value: Any, field: str = "value") -> float:
             value = None
     if not isinstance(value, int | float) or not math.isfinite(float(value)):
         raise LedgerError(
-            f"{field}: {value!r} is not a number; write a plain number such as 1234.5 "
+            f"{field}: {given!r} is not a number; write a plain number such as 1234.5 "
             "(the unit goes in its own column)"
         )
     return float(value)

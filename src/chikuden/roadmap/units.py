@@ -12,8 +12,8 @@ CONVERSIONS: dict[str, dict[str, float]] = {
     "GWh": {"GWh": 1.0, "TWh": 1e3, "MWh": 1e-3, "kWh": 1e-6},
     "JPY": {"JPY": 1.0, "円": 1.0, "千円": 1e3, "百万円": 1e6, "億円": 1e8, "兆円": 1e12},
     "share": {"share": 1.0, "%": 0.01},
-    "connectors": {"connectors": 1.0, "口": 1.0},
-    "people": {"people": 1.0, "人": 1.0},
+    "connectors": {"connectors": 1.0, "口": 1.0, "万口": 1e4},
+    "people": {"people": 1.0, "人": 1.0, "万人": 1e4},
     "kgCO2/kWh": {"kgCO2/kWh": 1.0, "gCO2/kWh": 1e-3, "t-CO2/kWh": 1e3},
     "JPY/kWh": {"JPY/kWh": 1.0, "円/kWh": 1.0, "万円/kWh": 1e4},
 }
