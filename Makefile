@@ -30,8 +30,10 @@ lint: $(VENV)/.installed-test
 typecheck: $(VENV)/.installed-test
 	$(BIN)/mypy
 
+# The roadmap ledger's tests also run on PostgreSQL: scripts/postgres.sh installs Debian's
+# postgresql if missing, starts a throwaway server and prints its URL.
 pytest: $(VENV)/.installed-test
-	$(BIN)/python -m pytest -q -n 2
+	url=$$(scripts/postgres.sh) && CHIKUDEN_TEST_PG_URL="$$url" $(BIN)/python -m pytest -q -n 2
 
 test: lint typecheck pytest
 

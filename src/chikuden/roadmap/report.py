@@ -12,6 +12,7 @@ import datetime as dt
 import html
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -137,8 +138,10 @@ TEXT: dict[str, dict[str, str]] = {
 }
 
 
+@lru_cache(maxsize=65536)
 def fmt(value: float | None, unit: str, lang: str) -> str:
-    """``value`` with its unit, as a reader of ``lang`` expects it."""
+    """``value`` with its unit, as a reader of ``lang`` expects it (cached: a report formats
+    each actual for its chart and its table)."""
     from chikuden.report.format import MISSING, display_unit, format_value
 
     text = format_value(value, unit, lang)
@@ -371,9 +374,8 @@ def _rows(line: Line, lang: str, sources: Sources) -> list[tuple[str, Markup]]:
     t = TEXT[lang]
 
     def val(point: Point) -> Markup:
-        return Markup("{} ({}){}").format(
-            fmt(point.value, line.unit, lang), point.year, sources.ref(point.source)
-        )
+        text = html.escape(fmt(point.value, line.unit, lang))
+        return Markup(f"{text} ({point.year}){sources.ref(point.source)}")
 
     rows: list[tuple[str, Markup]] = []
     if line.baseline is not None:
