@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
@@ -233,7 +233,9 @@ NUDGEABLE = [
 ]
 
 
-@settings(max_examples=10, deadline=None)
+@settings(max_examples=25, deadline=None)
+# A Weibull shape of exactly 2 once took a faster path in numpy's power and broke equality.
+@example(rows=[(0.0, 1.0, 0.0, 2.0), (0.0, 1.0, 0.0, 1.5)])
 @given(st.lists(st.tuples(*[st.floats(lo, hi) for _, lo, hi in NUDGEABLE]), min_size=2, max_size=3))
 def test_batch_equals_one_at_a_time(rows: list[tuple[float, ...]]) -> None:
     scenarios = [

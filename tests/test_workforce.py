@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import chikuden
@@ -104,7 +104,8 @@ NUDGEABLE = [
 ]
 
 
-@settings(max_examples=10, deadline=None)
+@settings(max_examples=25, deadline=None)
+@example(rows=[(100.0, 0.0, 0.0), (100.0, 0.1, 0.1)])  # no productivity gain and no attrition
 @given(st.lists(st.tuples(*[st.floats(lo, hi) for _, lo, hi in NUDGEABLE]), min_size=2, max_size=3))
 def test_batch_equals_one_at_a_time(rows: list[tuple[float, ...]]) -> None:
     scenarios = [

@@ -37,7 +37,9 @@ def price_factor(price: np.ndarray, elasticity: np.ndarray) -> np.ndarray:
     price : system price by year [JPY per kWh], shape ``(k, years)``
     elasticity : price elasticity of demand, shape ``(k,)``
     """
-    return (price / price[:, :1]) ** -elasticity[:, None]
+    # exp(-e log(ratio)) rather than ratio ** -e: numpy's power takes a faster path for some
+    # broadcast exponents, and a batch must equal its scenarios one at a time exactly.
+    return np.exp(-elasticity[:, None] * np.log(price / price[:, :1]))
 
 
 def segment_demand(p: Params) -> dict[str, np.ndarray]:

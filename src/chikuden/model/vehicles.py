@@ -69,7 +69,10 @@ def weibull_survival(age: np.ndarray, mean_life: np.ndarray, shape: np.ndarray) 
     age : years since sale [years]; mean_life : mean lifetime [years]; shape : Weibull shape.
     """
     scale = mean_life / _gamma(1.0 + 1.0 / shape)
-    return np.exp(-((np.maximum(age, 0.0) / scale) ** shape))
+    # (age / scale) ** shape written as exp(shape * log(.)): numpy's power takes a faster
+    # path for some broadcast exponents, which would make a batch differ from its scenarios
+    # run one at a time in the last bit.
+    return np.exp(-np.exp(shape * np.log(np.maximum(age, 1e-300) / scale)))
 
 
 def stock_from_sales(sales: np.ndarray, survival: np.ndarray) -> np.ndarray:
@@ -80,7 +83,9 @@ def stock_from_sales(sales: np.ndarray, survival: np.ndarray) -> np.ndarray:
     returns ``stock[..., p, y] = sum_{v <= y} sales[..., p, v] * survival[..., y - v]``
     """
     matrix = survival[..., _AGE] * _SOLD_BY  # (..., years, vintages)
-    return np.matmul(sales, np.swapaxes(matrix, -1, -2))
+    # An explicit product and sum rather than matmul: BLAS may sum in a different order for
+    # a different batch size, and a batch must equal its scenarios one at a time exactly.
+    return (sales[..., None, :] * matrix[..., None, :, :]).sum(axis=-1)
 
 
 _PER_POWERTRAIN = ("{}_saturation_share", "{}_midpoint_year", "pack_{}_kwh", "subsidy_{}_jpy")
@@ -177,7 +182,7 @@ def step(p: Params, out: Outputs) -> None:
     pack = cols["pack"] * p["vehicles.pack_size_scale"][:, None, None]
     seg_gwh = (electric * pack[..., None]).sum(axis=2) / KWH_PER_GWH  # (k, s, years)
     demand = seg_gwh.sum(axis=1)
-    class_gwh = np.matmul(np.swapaxes(in_class, 1, 2).astype(float), seg_gwh)  # (k, 5, years)
+    class_gwh = (in_class[..., None] * seg_gwh[:, :, None, :]).sum(axis=1)  # (k, 5, years)
 
     # Stock [vehicles]: vintages of the horizon plus the plug-ins in use at end-2020.
     shape = p["vehicles.survival_shape"]
@@ -194,10 +199,9 @@ def step(p: Params, out: Outputs) -> None:
         np.stack([p[f"vehicles.initial_{pt}_stock"] for pt in POWERTRAINS], axis=1)[:, :, None]
         * initial[:, None, :]
     )  # (k, 3, years)
-    by_type = np.stack([light, heavy | special], axis=1).astype(float)  # (k, 2, s)
-    grouped = np.einsum("kgs,kspy->kgpy", by_type, stock)  # (k, 2, 3, years)
-    light_stock = grouped[:, 0] + initial_stock
-    zev_heavy = grouped[:, 1, 0] + grouped[:, 1, 2]
+    light_stock = (stock * light[:, :, None, None]).sum(axis=1) + initial_stock
+    heavy_stock = (stock * (heavy | special)[:, :, None, None]).sum(axis=1)
+    zev_heavy = heavy_stock[:, 0] + heavy_stock[:, 2]
 
     # Energy the road fleet can supply in a disaster [GWh] and household-days.
     fcv_kwh = p["vehicles.fcv_supply_kwh"][:, None]
