@@ -374,7 +374,7 @@ class Assessment:
                 "state_of_health": f.eol_soh,
                 "estimate": f.cycles,
                 "low": f.cycles_low,
-                "high": f.cycles_high,
+                "high": f.cycles_high if math.isfinite(f.cycles_high) else None,
                 "confidence": CONFIDENCE,
                 "extrapolated": f.extrapolated,
                 "last_tested": float(self.product.cycles[-1]),

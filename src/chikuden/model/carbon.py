@@ -55,6 +55,7 @@ from chikuden.model.power import (
     OPTIONS,
     PARK,
     PARK_MASK,
+    Num,
     PowerSupply,
     hydrogen_tonnes,
     power_supply,
@@ -69,7 +70,6 @@ RECYCLED_YEARS = (2031, 2036)  # EU recycled-content minimums apply from (Reg. 2
 METALS = ("cobalt", "lithium", "nickel")
 REFERENCE_CHEMISTRY = "NMC811"
 LFP = "LFP"
-Num = np.ndarray | float  # an array, or a plain number (the product assessment)
 
 
 # -- equations ------------------------------------------------------------------------------
@@ -106,18 +106,18 @@ def chemistry_weights(chemistries: TableArrays, lfp_share: np.ndarray) -> np.nda
     # one row each (the first if a table repeats a chemistry)
     nmc_first = nmc & (np.cumsum(nmc, axis=1) == 1)
     lfp_first = lfp & (np.cumsum(lfp, axis=1) == 1)
-    return (1.0 - lfp_share[:, None]) * nmc_first + lfp_share[:, None] * lfp_first
+    return np.asarray((1.0 - lfp_share[:, None]) * nmc_first + lfp_share[:, None] * lfp_first)
 
 
 def one_chemistry_weights(chemistries: TableArrays, chemistry: str) -> np.ndarray:
     """Weights that pick one chemistry row [share], ``(k, rows)`` (the product assessment)."""
     mask = chemistries.is_("chemistry", chemistry)
-    return (mask & (np.cumsum(mask, axis=1) == 1)).astype(float)
+    return np.asarray(mask & (np.cumsum(mask, axis=1) == 1), dtype=float)
 
 
 def mix(chemistries: TableArrays, weights: np.ndarray, column: str) -> np.ndarray:
     """Weighted mean of a chemistry column over the mix [column unit], ``(k,)``."""
-    return (chemistries[column] * weights).sum(axis=1)
+    return np.asarray((chemistries[column] * weights).sum(axis=1))
 
 
 def component_footprint(footprint: Num, electricity: Num, reference_ef: Num, ef: Num) -> np.ndarray:
@@ -184,6 +184,7 @@ class Footprints:
     """Footprints and energy per kWh of cell capacity; ``(k, O, years)`` unless noted."""
 
     stages: dict[str, np.ndarray]  # STAGES -> kg CO2e/kWh
+    primary_cathode: np.ndarray  # cathode footprint without recycled content [kg CO2e/kWh]
     total: np.ndarray  # cradle-to-gate [kg CO2e/kWh]
     total_eu: np.ndarray  # cradle-to-gate as EU rules count power [kg CO2e/kWh]
     delivered_eu: np.ndarray  # life cycle per kWh delivered, EU rules [kg CO2e/kWh]
@@ -250,8 +251,8 @@ def footprints(p: Params, weights: np.ndarray) -> Footprints:
         return component_footprint(kg, kwh, ref, ef), kwh
 
     recycled = yearly(p["carbon.recycled_content_share"])[:, None, :]
-    cathode, cathode_kwh = component("cathode", ef_colocated)
-    cathode = cathode * (1.0 - recycled * per_option(p["carbon.recycled_reduction_share"]))
+    primary_cathode, cathode_kwh = component("cathode", ef_colocated)
+    cathode = primary_cathode * (1.0 - recycled * per_option(p["carbon.recycled_reduction_share"]))
     anode, anode_kwh = component("anode", ef_colocated)
     electrolyte, _ = component("electrolyte", ef_mat)
     other, _ = component("other", ef_mat)
@@ -278,6 +279,7 @@ def footprints(p: Params, weights: np.ndarray) -> Footprints:
     )
     return Footprints(
         stages=stages,
+        primary_cathode=_full(primary_cathode, total.shape),
         total=total,
         total_eu=total_eu,
         delivered_eu=delivered,
@@ -391,7 +393,11 @@ def step(p: Params, out: Outputs) -> None:
     out.indicator("carbon.hydrogen_demand_2030", park_t[:, i30])
     out.indicator("carbon.hydrogen_demand_domestic_2030", domestic_t[:, i30])
 
-    # recycled content against the EU minimums
+    # recycled content against the EU minimums; what 10 points of recycled cathode content save
+    out.indicator(
+        "carbon.recycled_saving_per_10pct",
+        0.1 * p["carbon.recycled_reduction_share"] * f.primary_cathode[:, GRID, i30],
+    )
     out.serie("carbon.recycled_content_share", yearly(p["carbon.recycled_content_share"]))
     for metal in METALS:
         out.serie(

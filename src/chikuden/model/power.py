@@ -39,6 +39,7 @@ from chikuden.parameters.params import Params
 
 LHV_H2_KWH_PER_KG = 120.0 / 3.6  # lower heating value of hydrogen: 120 MJ/kg = 33.33 kWh/kg
 _ONES = np.ones(N_YEARS)
+Num = np.ndarray | float  # an array, or a plain number (tests, the product assessment)
 
 
 @dataclass(frozen=True)
@@ -76,35 +77,33 @@ PARK_MASK = np.array([o.park for o in OPTIONS], dtype=float)  # (O,)
 CONTRACT_MASK = np.array([o.contract for o in OPTIONS], dtype=float)  # (O,)
 
 
-def hydrogen_power_ef(intensity: np.ndarray, efficiency: np.ndarray) -> np.ndarray:
+def hydrogen_power_ef(intensity: Num, efficiency: Num) -> np.ndarray:
     """Emission factor of hydrogen-fired power [kg CO2e/kWh] = I / (LHV eta).
 
     intensity : hydrogen emissions [kg CO2e/kg H2]
     efficiency : electric efficiency on the lower heating value [share]
     """
-    return intensity / (LHV_H2_KWH_PER_KG * efficiency)
+    return np.asarray(intensity / (LHV_H2_KWH_PER_KG * efficiency))
 
 
-def hydrogen_power_price(
-    price_per_kg: np.ndarray, efficiency: np.ndarray, nonfuel: np.ndarray
-) -> np.ndarray:
+def hydrogen_power_price(price_per_kg: Num, efficiency: Num, nonfuel: Num) -> np.ndarray:
     """Cost of hydrogen-fired power [JPY/kWh] = P_H2 / (LHV eta) + P_nonfuel.
 
     price_per_kg : delivered hydrogen price [JPY/kg]
     efficiency : electric efficiency (LHV) [share]
     nonfuel : capital and O&M [JPY/kWh]
     """
-    return price_per_kg / (LHV_H2_KWH_PER_KG * efficiency) + nonfuel
+    return np.asarray(price_per_kg / (LHV_H2_KWH_PER_KG * efficiency) + nonfuel)
 
 
-def hydrogen_tonnes(electricity_kwh: np.ndarray, efficiency: np.ndarray) -> np.ndarray:
+def hydrogen_tonnes(electricity_kwh: Num, efficiency: Num) -> np.ndarray:
     """Hydrogen burnt to generate ``electricity_kwh`` [t] = E / (LHV eta) / 1000."""
-    return electricity_kwh / (LHV_H2_KWH_PER_KG * efficiency) / 1000.0
+    return np.asarray(electricity_kwh / (LHV_H2_KWH_PER_KG * efficiency) / 1000.0)
 
 
 def blend(share: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """``share * a + (1 - share) * b`` [unit of a and b]."""
-    return share * a + (1.0 - share) * b
+    return np.asarray(share * a + (1.0 - share) * b)
 
 
 def yearly(x: np.ndarray) -> np.ndarray:
