@@ -219,3 +219,12 @@ def test_generated_scenario_files_never_crash(
         chikuden.load_scenario(f)
     except ChikudenError as exc:
         assert "\n" not in str(exc)
+
+
+def test_set_accepts_year_points_that_yaml_would_misread() -> None:
+    # YAML 1.1 reads 2021:0.8 as a base-60 number (2021 * 60 + 0.8); --set must not.
+    s = chikuden.load_scenario("proposal-2022", ["market.stationary_share=2021:0.1;2031:0.2"])
+    path = s.value("market.stationary_share")
+    assert path[0] == 0.1 and math.isclose(path[5], 0.15) and path[-1] == 0.2
+    one = chikuden.load_scenario("proposal-2022", ["market.stationary_share=2021:0.3"])
+    assert np.all(one.value("market.stationary_share") == 0.3)

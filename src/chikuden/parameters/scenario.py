@@ -34,6 +34,7 @@ from chikuden.parameters.sources import resolve_source, split_sources
 DEFAULT_SCENARIO = "proposal-2022"
 _TOP_KEYS = {"name", "extends", "title", "description", "parameters"}
 _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+_POINTS_RE = re.compile(r"^\s*\d{4}\s*:\s*[-+0-9.eE_]+\s*(;\s*\d{4}\s*:\s*[-+0-9.eE_]+\s*)*;?\s*$")
 
 
 @dataclass(frozen=True)
@@ -101,6 +102,11 @@ def _parse_overrides(overrides: Mapping[str, Any] | Iterable[str]) -> dict[str, 
             raise ParameterError(
                 f"--set {item!r}: expected PATH=VALUE, e.g. --set targets.japan_share_2030=0.25"
             )
+        if _POINTS_RE.match(text):
+            # "2021:0.8" or "2021:0.1;2030:0.5": year points, which YAML 1.1 would misread
+            # as a base-60 number; the path parser reads them as given.
+            out[key.strip()] = text.strip()
+            continue
         try:
             value = yaml.safe_load(text)
         except yaml.YAMLError as exc:
