@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 import chikuden
 from chikuden.commands.charging import app
-from chikuden.model import charging
+from chikuden.model import charging, system
 from chikuden.model.outputs import Outputs
 from chikuden.parameters.params import Params
 
@@ -20,9 +20,8 @@ runner = CliRunner()
 
 
 def run_step(*scenarios: chikuden.parameters.scenario.Scenario) -> Outputs:
-    out = Outputs()
-    charging.step(Params.from_scenarios(list(scenarios)), out)
-    return out
+    # The whole model: charging reads the vehicles domain's fleet.
+    return system.run(Params.from_scenarios(list(scenarios)))
 
 
 def invoke(*args: str) -> tuple[int, str, str]:
@@ -165,7 +164,8 @@ def test_a_batch_equals_each_scenario_alone_including_a_shorter_table() -> None:
             np.testing.assert_array_equal(full[i], arr[0], err_msg=key)
         for key, arr in one.rows.items():
             width = arr.shape[1]
-            np.testing.assert_array_equal(batch.rows[key][i, :width], arr[0], err_msg=key)
+            full = np.broadcast_to(batch.rows[key], (4, batch.rows[key].shape[1]))
+            np.testing.assert_array_equal(full[i, :width], arr[0], err_msg=key)
     # M/D/c waits less than M/M/c with the same chargers, so it never needs more
     assert (
         batch.rows["charging.site_chargers_2030"][1] <= batch.rows["charging.site_chargers_2030"][0]

@@ -263,11 +263,12 @@ def areas(
 ) -> None:
     """Chargers needed at each bundled expressway service area in a year, with sources."""
     with _user_errors():
-        from chikuden.model import charging
+        from chikuden.model import charging, system
 
         i = _year_index(year)
         p = _params(scenario, set_)
-        arrivals, sized = charging.highway_sites(p)
+        fleet = system.run(p).series["vehicles.bev_stock"]
+        arrivals, sized = charging.highway_sites(p, fleet)
         table = p.table_values[charging.SERVICE_AREAS][0]
         docs = []
         for j, row in enumerate(table.rows):
@@ -340,13 +341,11 @@ def connectors(
 ) -> None:
     """Connectors needed by location in a year, the 2030 target, cost and fund coverage."""
     with _user_errors():
-        from chikuden.model import charging
-        from chikuden.model.outputs import Outputs
+        from chikuden.model import charging, system
 
         i = _year_index(year)
         p = _params(scenario, set_)
-        out = Outputs()
-        charging.step(p, out)
+        out = system.run(p)
         by_location = {
             name: float(out.series[f"charging.need_{name}"][0, i])
             for name in ("homes", *charging.PUBLIC_TYPES)

@@ -167,13 +167,16 @@ def coverage(fund_cum: np.ndarray, capex_cum: np.ndarray) -> np.ndarray:
     return np.where(capex_cum > 0, np.minimum(ratio, 1.0), 1.0)
 
 
-def highway_sites(p: Params) -> tuple[np.ndarray, queueing.QueueResult]:
+def highway_sites(p: Params, bev_stock: np.ndarray) -> tuple[np.ndarray, queueing.QueueResult]:
     """Arrivals [1/h] and sizing of every bundled site, shape ``(k, years, rows)``.
+
+    bev_stock : battery-electric light vehicles in use [vehicles], shape ``(k, years)``
+    (the vehicles domain's ``vehicles.bev_stock``).
 
     Padding rows of a table (scenarios with fewer rows) have no traffic and get 0 chargers.
     """
     sites = p.table(SERVICE_AREAS)
-    ev_share = p["charging.bev_stock"] / p["charging.vehicle_fleet"][:, None]
+    ev_share = bev_stock / p["charging.vehicle_fleet"][:, None]
     arrivals = site_arrivals_per_hour(
         sites["traffic_per_day"] * sites.valid,
         sites["peak_hour_share"],
@@ -198,11 +201,11 @@ def highway_sites(p: Params) -> tuple[np.ndarray, queueing.QueueResult]:
 
 def step(p: Params, out: Outputs) -> None:
     i30 = year_index(TARGET_YEAR)
-    bev = p["charging.bev_stock"]
-    phev = p["charging.phev_stock"]
+    bev = out.series["vehicles.bev_stock"]
+    phev = out.series["vehicles.phev_stock"]
     plugins = bev + phev
 
-    arrivals, sized = highway_sites(p)
+    arrivals, sized = highway_sites(p, bev)
     sample = sized.servers.sum(axis=2)  # (k, years)
     highway = sample * p["charging.highway_network_scale"][:, None]
 
