@@ -42,7 +42,7 @@ def sites(n: int, seed: int = 2022) -> tuple[np.ndarray, np.ndarray]:
 def peer_size(arrivals: np.ndarray, service_h: np.ndarray) -> np.ndarray | None:
     """Chargers per site from pyworkforce's ErlangC, one site at a time (None if missing)."""
     try:
-        from pyworkforce.queuing import ErlangC  # type: ignore[import-untyped]
+        from pyworkforce.queuing import ErlangC
     except ImportError:
         return None
     out = np.empty(arrivals.size)
