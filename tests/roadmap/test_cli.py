@@ -79,6 +79,9 @@ def test_errors_exit_2_with_one_line_and_change_nothing(db_url: str, tmp_path: P
     assert "wrong sign" in lines[3]
     assert run(db_url, "diff", "2022", "2031")[0] == 2
     assert run(db_url, "review", "--year", "2025", "--on-track", "0.5")[0] == 2  # below at_risk
+    (tmp_path / "file").write_text("x")
+    code, _, err = run(db_url, "review", "--year", "2025", "--out", str(tmp_path / "file"))
+    assert code == 2 and "cannot write the report" in err  # and the review was not stored
     with ledger.transaction() as s:
         assert dump(s) == before
     ledger.close()

@@ -21,6 +21,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from chikuden.roadmap.errors import LedgerError
 from chikuden.roadmap.models import Pillar
 from chikuden.roadmap.review import Line, Point, ReviewResult
 
@@ -423,12 +424,18 @@ def write(
 ) -> list[Path]:
     """Write the report in each language into folder ``out``; returns the files."""
     texts = {lang: render(session, result, lang) for lang in langs}
-    out.mkdir(parents=True, exist_ok=True)
     written = []
-    for lang, text in texts.items():
-        path = out / file_name(result.year, lang)
-        tmp = path.with_name(f".{path.name}.tmp")
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(path)
-        written.append(path)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        for lang, text in texts.items():
+            path = out / file_name(result.year, lang)
+            tmp = path.with_name(f".{path.name}.tmp")
+            tmp.write_text(text, encoding="utf-8")
+            tmp.replace(path)
+            written.append(path)
+    except OSError as exc:
+        raise LedgerError(
+            f"--out: cannot write the report into {str(out)!r} ({exc.strerror or exc}); "
+            "choose a folder you can write to"
+        ) from None
     return written
