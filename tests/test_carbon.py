@@ -197,48 +197,49 @@ def test_premium_of_on_site_solar_is_a_blend_of_prices() -> None:
 
 
 def test_footprint_per_kwh_delivered_and_eu_classes() -> None:
-    # (71.11954 + 1 distribution) / (1,000 cycles x (1 + 0.8) / 2) = 72.11954 / 900 = 0.080133
+    # 1000 x (71.11954 + 1 distribution) / (1,000 cycles x (1 + 0.8) / 2) = 72119.54 / 900
+    # = 80.133 g CO2e per kWh delivered
     assert carbon.delivered_energy_per_kwh(1000.0, 0.8) == pytest.approx(900.0)
     out = run(params())
     fd = out.indicators["carbon.footprint_delivered_2030_grid"][0]
-    assert fd == pytest.approx(72.11954 / 900.0)
-    assert out.indicators["carbon.eu_class_2030_grid"][0] == 4  # above the assumed C bound 0.07
+    assert fd == pytest.approx(72119.54 / 900.0)
+    assert out.indicators["carbon.eu_class_2030_grid"][0] == 4  # above the assumed C bound 70 g
     # classes: a boundary value belongs to the better class
-    assert carbon.eu_class(0.05, 0.05, 0.06, 0.07) == 1
-    assert carbon.eu_class(0.055, 0.05, 0.06, 0.07) == 2
-    assert carbon.eu_class(0.0701, 0.05, 0.06, 0.07) == 4
+    assert carbon.eu_class(50.0, 50.0, 60.0, 70.0) == 1
+    assert carbon.eu_class(55.0, 50.0, 60.0, 70.0) == 2
+    assert carbon.eu_class(70.1, 50.0, 60.0, 70.0) == 4
     assert carbon.durability_class(3000, 3000, 2000, 1000) == 1
     assert carbon.durability_class(2764, 3000, 2000, 1000) == 2
     assert carbon.durability_class(999, 3000, 2000, 1000) == 4
-    # cycles a grid-made 2030 cell must last to reach 0.08: 72.11954 / (0.08 x 0.9) = 1001.66
+    # cycles a grid-made 2030 cell must last to reach 80 g: 72.11954 / (0.080 x 0.9) = 1001.66
     assert out.indicators["carbon.cycles_to_pass_2030_grid"][0] == pytest.approx(72.11954 / 0.072)
-    # durability class A minimum (3,000 cycles): 72.11954 / 2,700
+    # durability class A minimum (3,000 cycles): 72,119.54 g / 2,700
     assert out.indicators["carbon.footprint_delivered_2030_grid_durability_a"][0] == pytest.approx(
-        72.11954 / 2700.0
+        72119.54 / 2700.0
     )
-    # largest footprint earning the top-up: 0.06 x 2,000 x 0.9 - 1 = 107 kg per kWh of capacity
+    # largest footprint earning the top-up: 60 g / 1000 x 2,000 x 0.9 - 1 = 107 kg per kWh
     assert out.indicators["carbon.performance_footprint_cap"][0] == pytest.approx(107.0)
 
 
 def test_threshold_check_happens_in_the_threshold_year() -> None:
     out = run(params())
     # 2028 grid factor 0.421 - 5/7 x 0.171 = 0.298857; footprint 64.6 + 13.29 x 0.298857 +
-    # 3.19704 = 71.7489; per kWh delivered (71.7489 + 1) / 900 = 0.080832 > 0.08: fails
+    # 3.19704 = 71.7489; per kWh delivered 1000 (71.7489 + 1) / 900 = 80.832 > 80 g: fails
     g28 = 0.421 - 5.0 / 7.0 * 0.171
-    expected = (MATERIALS + ELECTRICITY * g28 + HEAT * 0.224 + 1.0) / 900.0
+    expected = 1000.0 * (MATERIALS + ELECTRICITY * g28 + HEAT * 0.224 + 1.0) / 900.0
     assert out.indicators["carbon.eu_footprint_grid"][0] == pytest.approx(expected)
     assert out.indicators["carbon.passes_threshold_grid"][0] == 0.0
     assert out.indicators["carbon.passes_threshold_clean_park"][0] == 1.0
-    # first year the grid-made cell meets 0.08: footprint <= 71 -> 13.29 g <= 71 - 64.6 - 3.19704
+    # first year the grid-made cell meets 80 g: footprint <= 71 -> 13.29 g <= 71 - 64.6 - 3.19704
     # -> g <= 0.240 is never reached (the grid stays at 0.25), so NaN ... unless the threshold
     # is looser:
     assert math.isnan(out.indicators["carbon.year_grid_meets_threshold"][0])
-    looser = run(params(**{"carbon.eu_threshold_kgco2e_per_kwh_delivered": 0.0805}))
-    # 0.0805 x 900 - 1 = 71.45 -> g <= (71.45 - 67.79704) / 13.29 = 0.27487 -> 2029 (0.2744)
+    looser = run(params(**{"carbon.eu_threshold_gco2e_per_kwh_delivered": 80.5}))
+    # 80.5 g x 900 / 1000 - 1 = 71.45 -> g <= (71.45 - 67.79704) / 13.29 = 0.27487 -> 2029
     assert looser.indicators["carbon.year_grid_meets_threshold"][0] == 2029
     # a later threshold year moves the check to that year
     later = run(params(**{"carbon.eu_threshold_year": 2030}))
-    assert later.indicators["carbon.eu_footprint_grid"][0] == pytest.approx(72.11954 / 900.0)
+    assert later.indicators["carbon.eu_footprint_grid"][0] == pytest.approx(72119.54 / 900.0)
 
 
 def test_cheapest_passing_option_is_the_smallest_premium_among_those_that_pass() -> None:
@@ -258,7 +259,7 @@ def test_cheapest_passing_option_is_the_smallest_premium_among_those_that_pass()
     assert out.indicators["carbon.cheapest_passing_premium"][0] == pytest.approx(
         min(series[k][i28] for k in passing)
     )
-    none = run(params(**{"carbon.eu_threshold_kgco2e_per_kwh_delivered": 0.01}))
+    none = run(params(**{"carbon.eu_threshold_gco2e_per_kwh_delivered": 10}))
     assert math.isnan(none.indicators["carbon.cheapest_passing_premium"][0])
 
 
@@ -268,10 +269,10 @@ def test_eu_milestones_as_series() -> None:
     # declaration 2025, classes 2026, threshold 2028
     assert stage[year_index(2024)] == 0 and stage[year_index(2025)] == 1
     assert stage[year_index(2026)] == 2 and stage[year_index(2028)] == 3
-    thr = out.series["carbon.eu_threshold_kgco2e_per_kwh"][0]
-    assert np.isnan(thr[year_index(2027)]) and thr[year_index(2028)] == pytest.approx(0.08)
-    a = out.series["carbon.eu_class_a_max_kgco2e_per_kwh"][0]
-    assert np.isnan(a[year_index(2025)]) and a[year_index(2026)] == pytest.approx(0.05)
+    thr = out.series["carbon.eu_threshold_gco2e_per_kwh"][0]
+    assert np.isnan(thr[year_index(2027)]) and thr[year_index(2028)] == pytest.approx(80.0)
+    a = out.series["carbon.eu_class_a_max_gco2e_per_kwh"][0]
+    assert np.isnan(a[year_index(2025)]) and a[year_index(2026)] == pytest.approx(50.0)
     co = out.series["carbon.eu_recycled_min_cobalt_share"][0]
     assert co[year_index(2030)] == 0 and co[year_index(2031)] == pytest.approx(0.16)
     assert co[year_index(2036)] == pytest.approx(0.26)
@@ -382,7 +383,7 @@ def test_a_negative_energy_in_the_step_table_is_rejected() -> None:
 def test_thresholds_and_class_boundaries_are_marked_as_assumptions() -> None:
     decl = declarations()
     for name in (
-        "carbon.eu_threshold_kgco2e_per_kwh_delivered",
+        "carbon.eu_threshold_gco2e_per_kwh_delivered",
         "carbon.eu_class_a_max",
         "carbon.eu_class_b_max",
         "carbon.eu_class_c_max",

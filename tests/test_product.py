@@ -180,8 +180,8 @@ def test_example_assessment() -> None:
     assert a.fit.model == "power"
     assert a.fit.cycles_low <= truth <= a.fit.cycles_high
     assert a.durability_class == 2  # 2,000 <= N < 3,000
-    # (58 + 1) / (N x 0.9)
-    assert a.delivered == pytest.approx(59.0 / (a.fit.cycles * 0.9))
+    # 1000 (58 + 1) / (N x 0.9) g CO2e per kWh delivered
+    assert a.delivered == pytest.approx(59000.0 / (a.fit.cycles * 0.9))
     assert a.carbon_class == 1 and a.passes_threshold
     assert a.recycled_class == 2  # Co 16 %, Li 6 %, Ni 6 %: the 2031 minimums
     assert a.safety_status == "pass"
@@ -201,7 +201,7 @@ def test_top_up_rule_reads_the_scenarios_rules() -> None:
     b = assess(
         product,
         load_scenario(
-            "proposal-2022", overrides=["carbon.performance_max_kgco2e_per_kwh_delivered=0.02"]
+            "proposal-2022", overrides=["carbon.performance_max_gco2e_per_kwh_delivered=20"]
         ),
     )
     assert [u.code for u in b.unmet] == ["carbon"]

@@ -106,7 +106,7 @@ def test_bad_product_files_exit_2_with_one_line_and_write_nothing(
     "args",
     [
         ["--set", "carbon.grid_kgco2e_per_kwh=-0.3"],
-        ["--set", "carbon.eu_threshold_kgco2e_per_kwh_delivered=-1"],
+        ["--set", "carbon.eu_threshold_gco2e_per_kwh_delivered=-1"],
         ["--scenario", "no-such-scenario"],
         ["--year", "2050"],
     ],

@@ -7,13 +7,13 @@ of life with a 95 % interval).
 
 **Classes** (1 = A ... 4 = D) use the equations of :mod:`chikuden.model.carbon`: durability
 from the cycles to end of life, the EU carbon class from the declared footprint per kWh
-delivered ``(CF + D) / (N_s (1 + s) / 2)``; recycled content 1 if every metal the chemistry
-contains meets the EU 2036 minimum, 2 if it meets 2031, else 3. Safety passes when every test
-of :data:`SAFETY_TESTS` (named after IEC 62660-3) is reported as ``pass``.
+delivered ``1000 (CF + D) / (N_s (1 + s) / 2)`` [g CO2e/kWh]; recycled content 1 if every
+metal the chemistry contains meets the EU 2036 minimum, 2 if it meets 2031, else 3. Safety
+passes when every test of :data:`SAFETY_TESTS` (named after IEC 62660-3) is reported ``pass``.
 
 **Top-up.** The product earns ``finance.subsidy_performance_topup_share`` when it passes every
 safety test, lasts at least ``carbon.performance_min_cycles`` (lower 95 % bound) and its
-footprint per kWh delivered is at most ``carbon.performance_max_kgco2e_per_kwh_delivered``.
+footprint per kWh delivered is at most ``carbon.performance_max_gco2e_per_kwh_delivered``.
 """
 
 from __future__ import annotations
@@ -334,7 +334,7 @@ class Assessment:
     candidates: dict[str, float]
     durability_class: int
     durability_class_low: int
-    delivered: float  # [kg CO2e per kWh delivered]
+    delivered: float  # [g CO2e per kWh delivered]
     carbon_class: int
     threshold: float
     passes_threshold: bool
@@ -385,9 +385,9 @@ class Assessment:
             },
             "carbon": {
                 "declared_kgco2e_per_kwh": self.product.footprint,
-                "per_kwh_delivered": self.delivered,
+                "per_kwh_delivered_gco2e": self.delivered,
                 "class": class_letter(self.carbon_class),
-                "threshold_per_kwh_delivered": self.threshold,
+                "threshold_per_kwh_delivered_gco2e": self.threshold,
                 "passes_threshold": self.passes_threshold,
                 "assumed_class_boundaries": True,
                 "modelled_year": self.year,
@@ -448,8 +448,10 @@ def assess(
     durability = [v[f"carbon.durability_class_{c}_cycles"] for c in "abc"]
     bounds = [v[f"carbon.eu_class_{c}_max"] for c in "abc"]
     life = float(carbon.delivered_energy_per_kwh(fit.cycles, eol))
-    delivered = (product.footprint + v["carbon.distribution_kgco2e_per_kwh"]) / life
-    threshold = v["carbon.eu_threshold_kgco2e_per_kwh_delivered"]
+    delivered = (
+        carbon.G_PER_KG * (product.footprint + v["carbon.distribution_kgco2e_per_kwh"]) / life
+    )
+    threshold = v["carbon.eu_threshold_gco2e_per_kwh_delivered"]
 
     row = table.rows[known.index(product.chemistry)]
     present = {
@@ -499,13 +501,13 @@ def assess(
                 f"使用終了までのサイクル数（95%下限）{fit.cycles_low:,.0f} < {need:,.0f}",
             )
         )
-    cap = v["carbon.performance_max_kgco2e_per_kwh_delivered"]
+    cap = v["carbon.performance_max_gco2e_per_kwh_delivered"]
     if delivered > cap:
         unmet.append(
             Unmet(
                 "carbon",
-                f"footprint per kWh delivered {delivered:.4f} > {cap:.4f} kg CO2e",
-                f"供給電力量1kWhあたりフットプリント {delivered:.4f} > {cap:.4f} kg CO2e",
+                f"footprint per kWh delivered {delivered:.1f} > {cap:g} g CO2e",
+                f"供給電力量1kWhあたりフットプリント {delivered:.1f} > {cap:g} g CO2e",
             )
         )
     eligible = not unmet
@@ -553,7 +555,7 @@ _RULES = (
     "carbon.eu_class_a_max",
     "carbon.eu_class_b_max",
     "carbon.eu_class_c_max",
-    "carbon.eu_threshold_kgco2e_per_kwh_delivered",
+    "carbon.eu_threshold_gco2e_per_kwh_delivered",
     "carbon.eu_recycled_2031_cobalt_share",
     "carbon.eu_recycled_2031_lithium_share",
     "carbon.eu_recycled_2031_nickel_share",
@@ -561,5 +563,5 @@ _RULES = (
     "carbon.eu_recycled_2036_lithium_share",
     "carbon.eu_recycled_2036_nickel_share",
     "carbon.performance_min_cycles",
-    "carbon.performance_max_kgco2e_per_kwh_delivered",
+    "carbon.performance_max_gco2e_per_kwh_delivered",
 )

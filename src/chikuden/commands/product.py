@@ -183,7 +183,7 @@ _TEXT: dict[str, dict[str, str]] = {
         "declared": "declared",
         "delivered": "per kWh delivered",
         "eu": "EU class (assumed boundaries)",
-        "threshold": "assumed EU threshold {t}",
+        "threshold": "assumed EU threshold {t} g",
         "passes": "passes",
         "fails": "exceeds it",
         "modelled": "modelled, {chem} made in Japan in {year}: grid {g}, clean battery park {p}",
@@ -209,7 +209,7 @@ _TEXT: dict[str, dict[str, str]] = {
         "declared": "申告値",
         "delivered": "供給電力量1kWhあたり",
         "eu": "EUクラス（仮定の境界）",
-        "threshold": "仮定のEU上限 {t}",
+        "threshold": "仮定のEU上限 {t} g",
         "passes": "満たす",
         "fails": "超過",
         "modelled": "推計：{year}年に国内で製造する{chem}　系統電力 {g}、"
@@ -268,7 +268,7 @@ def render(a: Assessment, lang: str = "en") -> str:
     verdict = t["passes"] if a.passes_threshold else t["fails"]
     lines.append(
         f"{t['carbon']}: {num(a.product.footprint)} {unit} {t['declared']} -> "
-        f"{a.delivered:.4f} kg CO2e {t['delivered']}"
+        f"{a.delivered:.1f} g CO2e {t['delivered']}"
     )
     lines.append(
         f"  {t['eu']}: {class_letter(a.carbon_class)}; "

@@ -26,7 +26,9 @@ and electricity ``K_m`` used in its processing [kg CO2e/kWh]::
 Cradle-to-gate and the EU life-cycle footprint per kWh delivered over the service life::
 
     CF_o(y)    = sum_m M_m(y) + el_o EF_o(y) + heat_o EF_heat
-    CF_eu,o(y) = (CF_o(y) + el_o (EF_eu,o - EF_o) + D) / (N (1 + SoH_end) / 2)
+    CF_eu,o(y) = 1000 (CF_o(y) + el_o (EF_eu,o - EF_o) + D) / (N (1 + SoH_end) / 2)
+
+(per kWh delivered in g CO2e/kWh, so that 80.3 and 79.9 read apart.)
 
 Cost of energy per kWh of cells and the premium over the grid [JPY/kWh]::
 
@@ -64,6 +66,7 @@ from chikuden.model.power import (
 from chikuden.parameters.params import Params, TableArrays
 
 TARGET_YEAR = 2030
+G_PER_KG = 1000.0
 STAGES = ("cathode", "anode", "electrolyte", "other_materials", "electricity", "heat")
 COMPONENTS = ("cathode", "anode", "electrolyte", "other")
 RECYCLED_YEARS = (2031, 2036)  # EU recycled-content minimums apply from (Reg. 2023/1542 Art. 8)
@@ -187,7 +190,7 @@ class Footprints:
     primary_cathode: np.ndarray  # cathode footprint without recycled content [kg CO2e/kWh]
     total: np.ndarray  # cradle-to-gate [kg CO2e/kWh]
     total_eu: np.ndarray  # cradle-to-gate as EU rules count power [kg CO2e/kWh]
-    delivered_eu: np.ndarray  # life cycle per kWh delivered, EU rules [kg CO2e/kWh]
+    delivered_eu: np.ndarray  # life cycle per kWh delivered, EU rules [g CO2e/kWh]
     cost: np.ndarray  # energy cost [JPY per kWh of cells]
     electricity: np.ndarray  # electricity incl. electrified heat [kWh/kWh]
     heat: np.ndarray  # heat from gas [kWh/kWh]
@@ -270,7 +273,11 @@ def footprints(p: Params, weights: np.ndarray) -> Footprints:
     life = delivered_energy_per_kwh(
         p["carbon.service_life_cycles"], p["carbon.end_of_life_soh_share"]
     )
-    delivered = (total_eu + per_option(p["carbon.distribution_kgco2e_per_kwh"])) / per_option(life)
+    delivered = (
+        G_PER_KG
+        * (total_eu + per_option(p["carbon.distribution_kgco2e_per_kwh"]))
+        / per_option(life)
+    )
     colocated = q * (cathode_kwh + anode_kwh)
     cost = (
         el_o * supply.price
@@ -308,7 +315,7 @@ def step(p: Params, out: Outputs) -> None:
     f = footprints(p, weights)
     i30 = year_index(TARGET_YEAR)
     premium = f.cost - f.cost[:, GRID : GRID + 1, :]
-    threshold = p["carbon.eu_threshold_kgco2e_per_kwh_delivered"]
+    threshold = p["carbon.eu_threshold_gco2e_per_kwh_delivered"]
     threshold_year = p["carbon.eu_threshold_year"]
     eu_at_threshold = at_year(f.delivered_eu, threshold_year)  # (k, O)
     passes = eu_at_threshold <= threshold[:, None]
@@ -336,16 +343,16 @@ def step(p: Params, out: Outputs) -> None:
         out.serie(f"carbon.stage_{stage}_park_kgco2e_per_kwh", f.stages[stage][:, PARK])
 
     # EU rules: footprint per kWh delivered against the threshold and class boundaries
-    out.serie("carbon.footprint_delivered_grid_kgco2e_per_kwh", f.delivered_eu[:, GRID])
-    out.serie("carbon.footprint_delivered_park_kgco2e_per_kwh", f.delivered_eu[:, PARK])
+    out.serie("carbon.footprint_delivered_grid_gco2e_per_kwh", f.delivered_eu[:, GRID])
+    out.serie("carbon.footprint_delivered_park_gco2e_per_kwh", f.delivered_eu[:, PARK])
     classes_on = in_force(p["carbon.eu_classes_year"])
     out.serie(
-        "carbon.eu_threshold_kgco2e_per_kwh",
+        "carbon.eu_threshold_gco2e_per_kwh",
         np.where(in_force(threshold_year), threshold[:, None], np.nan),
     )
     for c, bound in zip("abc", bounds, strict=True):
         out.serie(
-            f"carbon.eu_class_{c}_max_kgco2e_per_kwh", np.where(classes_on, bound[:, None], np.nan)
+            f"carbon.eu_class_{c}_max_gco2e_per_kwh", np.where(classes_on, bound[:, None], np.nan)
         )
     out.serie(
         "carbon.eu_rule_stage",
@@ -361,17 +368,20 @@ def step(p: Params, out: Outputs) -> None:
     grid_eu_2030 = f.total_eu[:, GRID, i30] + dist
     out.indicator(
         "carbon.cycles_to_pass_2030_grid",
-        grid_eu_2030 / (threshold * delivered_energy_per_kwh(1.0, soh)),
+        G_PER_KG * grid_eu_2030 / (threshold * delivered_energy_per_kwh(1.0, soh)),
     )
     out.indicator(
         "carbon.cheapest_passing_premium", np.where(np.isfinite(cheapest), cheapest, np.nan)
     )
     for c in "abc":
         life = delivered_energy_per_kwh(p[f"carbon.durability_class_{c}_cycles"], soh)
-        out.indicator(f"carbon.footprint_delivered_2030_grid_durability_{c}", grid_eu_2030 / life)
+        out.indicator(
+            f"carbon.footprint_delivered_2030_grid_durability_{c}", G_PER_KG * grid_eu_2030 / life
+        )
     out.indicator(
         "carbon.performance_footprint_cap",
-        p["carbon.performance_max_kgco2e_per_kwh_delivered"]
+        p["carbon.performance_max_gco2e_per_kwh_delivered"]
+        / G_PER_KG
         * delivered_energy_per_kwh(p["carbon.performance_min_cycles"], soh)
         - dist,
     )
