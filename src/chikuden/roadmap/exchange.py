@@ -30,6 +30,7 @@ from chikuden.roadmap import ledger
 from chikuden.roadmap.db import utcnow
 from chikuden.roadmap.errors import ImportRejectedError, LedgerError, RowProblem
 from chikuden.roadmap.models import Actual
+from chikuden.roadmap.revisions import TargetChange
 from chikuden.roadmap.testhooks import pause
 from chikuden.roadmap.units import accepted_units
 
@@ -345,8 +346,9 @@ def import_actuals(session: Session, path: Path, limits: Limits = Limits()) -> I
             problems.extend(row_problems)
             continue
         assert kpi is not None and year is not None and value is not None
-        good.append({"kpi_id": kpi.id, "year": year, "value": value, "source": source})
-        good[-1]["note"] = note or ""
+        good.append(
+            {"kpi_id": kpi.id, "year": year, "value": value, "source": source, "note": note or ""}
+        )
     if problems:
         raise ImportRejectedError(table.name, sorted(problems, key=lambda p: p.row))
     user = str(session.info.get("user", "unknown"))
@@ -368,11 +370,9 @@ def _try(
         return None
 
 
-def read_changes(session: Session, path: Path, limits: Limits = Limits()) -> list[Any]:
+def read_changes(session: Session, path: Path, limits: Limits = Limits()) -> list[TargetChange]:
     """Target changes for a revision from ``path`` (sheet ``changes`` or a .csv); a blank
     value removes the target. Every bad row is reported at once."""
-    from chikuden.roadmap.revisions import TargetChange
-
     table = read_table(path, CHANGES_SHEET, CHANGE_COLUMNS, CHANGE_REQUIRED, limits)
     known = ledger.kpis(session)
     problems = list(table.problems)
@@ -390,21 +390,19 @@ def read_changes(session: Session, path: Path, limits: Limits = Limits()) -> lis
                     f"kpi: unknown KPI {key!r}{did_you_mean(key, known)}",
                 )
             )
-        year = value = reason = None
-        try:
-            year = ledger.check_year(rec.get("year"))
-        except LedgerError as exc:
-            problems.append(RowProblem(number, "year", rec.get("year"), str(exc)))
-        try:
-            if rec.get("value") is not None:
-                value = ledger.check_number(rec.get("value"))
-                if kpi is not None:
-                    unit = None if rec.get("unit") is None else str(rec["unit"])
+        year = _try(problems, number, rec, "year", ledger.check_year)
+        reason = _try(problems, number, rec, "reason", ledger.check_text, "reason")
+        _try(problems, number, rec, "source", ledger.check_text, "source", False, 300)
+        _try(problems, number, rec, "note", ledger.check_text, "note", False)
+        value = None
+        if rec.get("value") is not None:
+            value = _try(problems, number, rec, "value", ledger.check_number)
+            if kpi is not None and value is not None:
+                unit = None if rec.get("unit") is None else str(rec["unit"])
+                try:
                     ledger.to_kpi_unit(kpi, value, unit)
-            reason = ledger.check_text(rec.get("reason"), "reason")
-            ledger.check_text(rec.get("source"), "source", required=False, limit=300)
-        except LedgerError as exc:
-            problems.append(RowProblem(number, "value", rec.get("value"), str(exc)))
+                except LedgerError as exc:
+                    problems.append(RowProblem(number, "unit", rec.get("unit"), str(exc)))
         if len(problems) > before:
             continue
         assert year is not None and reason is not None

@@ -188,36 +188,36 @@ def compute(
 
 def _statuses(lines: list[Line], thresholds: Thresholds) -> None:
     """Expected values, ratios and statuses of every KPI that has what they need."""
-    ready: list[Line] = []
+    ready: list[tuple[Line, Point, Point]] = []
     for line in lines:
         if not line.targets:
             line.status = "no_target"
         elif line.baseline is None or line.actual is None:
             line.status = "no_data"
         else:
-            ready.append(line)
+            ready.append((line, line.baseline, line.actual))
     if not ready:
         return
     expected = np.array(
         [
             float(
                 trajectory(
-                    line.actual.year,  # type: ignore[union-attr]
-                    line.baseline.year,  # type: ignore[union-attr]
-                    line.baseline.value,  # type: ignore[union-attr]
+                    actual.year,
+                    base.year,
+                    base.value,
                     [t.year for t in line.targets],
                     [t.value for t in line.targets],
                 )
             )
-            for line in ready
+            for line, base, actual in ready
         ]
     )
-    base = np.array([line.baseline.value for line in ready])  # type: ignore[union-attr]
-    actual = np.array([line.actual.value for line in ready])  # type: ignore[union-attr]
-    sign = np.array([1.0 if line.direction == "increase" else -1.0 for line in ready])
-    ratio = progress_ratio(base, expected, actual, sign)
+    base_values = np.array([base.value for _, base, _ in ready])
+    actual_values = np.array([actual.value for _, _, actual in ready])
+    sign = np.array([1.0 if line.direction == "increase" else -1.0 for line, _, _ in ready])
+    ratio = progress_ratio(base_values, expected, actual_values, sign)
     status = classify(ratio, thresholds)
-    for i, line in enumerate(ready):
+    for i, (line, _, _) in enumerate(ready):
         line.expected = float(expected[i])
         line.ratio = float(ratio[i])
         line.status = str(status[i])
