@@ -198,7 +198,9 @@ def kpis(ctx: typer.Context, json_: JsonOpt = False) -> None:
                 e["unit"],
                 "↑" if e["direction"] == "increase" else "↓",
                 str(e["baseline_year"]),
-                f"{e['latest_year']}: {_num(e['latest_value'])}" if e["latest_year"] else "—",
+                f"{e['latest_year']}: {_num(e['latest_value'], e['unit'])}"
+                if e["latest_year"]
+                else "—",
                 e["indicator"] or "",
             ]
             for e in entries
@@ -224,7 +226,8 @@ def actual_add(
 
     with _session(ctx) as session:
         record = ledger.add_actual(session, kpi, year, value, source, unit=unit, note=note)
-        text = f"added {kpi} {record.year}: {_num(record.value)} (version {record.version})"
+        shown = _num(record.value, ledger.kpi(session, kpi).unit)
+        text = f"added {kpi} {record.year}: {shown} (version {record.version})"
     typer.echo(text)
 
 
@@ -248,12 +251,14 @@ def actual_set(
             current = ledger.actual(session, kpi, year)
             raise LedgerError(
                 f"--version: required to change the actual of {kpi} for {year} (now version "
-                f"{current.version}, {_num(current.value)}); pass --version {current.version}"
+                f"{current.version}, {_num(current.value, ledger.kpi(session, kpi).unit)}); "
+                f"pass --version {current.version}"
             )
         record = ledger.update_actual(
             session, kpi, year, version, value=value, unit=unit, source=source, note=note
         )
-        text = f"updated {kpi} {year}: {_num(record.value)} (version {record.version})"
+        shown = _num(record.value, ledger.kpi(session, kpi).unit)
+        text = f"updated {kpi} {year}: {shown} (version {record.version})"
     typer.echo(text)
 
 
@@ -342,7 +347,8 @@ def target_set(
         record = ledger.set_target(
             session, kpi, year, value, reason=reason, source=source, unit=unit, version=version
         )
-        text = f"target {kpi} {year}: {_num(record.value)} (version {record.version})"
+        shown = _num(record.value, ledger.kpi(session, kpi).unit)
+        text = f"target {kpi} {year}: {shown} (version {record.version})"
     typer.echo(text)
 
 
