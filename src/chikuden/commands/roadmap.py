@@ -54,7 +54,9 @@ DbOpt = Annotated[
 ]
 UserOpt = Annotated[
     str | None,
-    typer.Option("--user", help="Who makes the change (audit log); default: the OS user."),
+    typer.Option(
+        "--user", help="Who makes the change (audit log); default: the OS user.", metavar="NAME"
+    ),
 ]
 VersionOpt = Annotated[
     int | None,
