@@ -52,6 +52,7 @@ def test_erlang_c_and_mean_wait_match_an_exact_rational_solve(c: int, rho: str) 
 
 def test_erlang_c_matches_pyworkforce() -> None:
     import pyworkforce.queuing as erlang  # a declared test dependency (pyproject [test])
+
     for transactions, aht in ((24, 20.0), (5, 25.0), (130, 12.0), (1, 30.0)):
         peer = erlang.ErlangC(transactions=transactions, aht=aht, asa=1e-9, interval=60)
         load = transactions * aht / 60.0
