@@ -1,0 +1,336 @@
+"""Economics of a representative gigafactory: cash flows, NPV, IRR and payback (P0, P1).
+
+The plant has its own time axis ``tau`` [years since the first production year]; arrays are
+time-first, shape ``(T, k)``, so that one year of every scenario is contiguous. For capex
+``K``, size ``G``, construction ``C``, life ``L``, depreciation ``D``, ramp-up ``R`` and
+utilisation ``u``::
+
+    capex(tau)  = K * clip(C + tau + 1, 0, 1) / C                      (tau < 0)
+    avail(tau)  = ramp(tau, R) * clip(L - tau, 0, 1)                    (capacity.ramp)
+    q(tau)      = G * 1e6 * u * avail(tau)                              [kWh]
+    ebitda(tau) = q * m(y) - o * K * clip(L - tau, 0, 1) * [tau >= 0]
+    dep(tau)    = K * (clip(tau + 1, 0, D') - clip(tau, 0, D')) / D',   D' = min(D, L)
+    cf0(tau)    = -capex(tau) + ebitda(tau) - t * (ebitda(tau) - dep(tau))
+
+with ``m(y)`` the cash margin per kWh in calendar year ``y = start + tau`` (flat outside the
+horizon), ``o`` fixed opex per year as a share of capex, ``t`` the tax rate (losses offset
+other profits). Support is untaxed cash added to ``cf0``: a capex grant pays ``s * capex(tau)``;
+a production credit pays ``c(y) * q(tau)``.
+
+NPV is discounted to the start of construction. The IRR is the root of
+``P(x) = sum_t cf_t x^t`` (``x = 1 / (1 + r)``) nearest to ``r = 0``, as numpy-financial picks
+it: bracketed on a fixed grid of rates by one matrix product, then refined by Newton's method
+that falls back to bisection when a step leaves the bracket. NaN where no root lies in
+-90 %..1000 % per year. Payback is the time from the start of construction until cumulative
+cash flow stops being negative, interpolated within the year; NaN if it never does.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from chikuden.horizon import FIRST_YEAR, N_YEARS, YEARS
+from chikuden.model.capacity import ramp
+
+KWH_PER_GWH = 1e6
+RATE_GRID = np.array(
+    [-0.9, -0.6, -0.35, -0.18, -0.08, -0.02, 0.03, 0.07, 0.11, 0.16, 0.23, 0.35, 0.6, 1.2, 10.0]
+)
+_SMALL = 4096  # below this many values, pick brackets with one argmax
+_LATTICE = 2.0**20  # first guesses are snapped to multiples of 2**-20 (see irr)
+_MAX_ITER = 60
+# Relative Newton step at which the IRR iteration stops; convergence is quadratic, so the error
+# left is of order 10 * TOL**2 = 1e-11, far below any meaningful difference in a rate.
+_TOL = 1e-6
+NEAREST_FIRST = np.argsort(np.minimum(np.abs(RATE_GRID[:-1]), np.abs(RATE_GRID[1:])), kind="stable")
+_AROUND = np.arange(-1, 3)[:, None]
+
+
+@dataclass(frozen=True)
+class Plant:
+    """Cash-flow building blocks of the plant on its own time axis (time first)."""
+
+    tau: np.ndarray  # (T, 1) years since the first production year
+    construction_years: np.ndarray  # (k,) construction starts at tau = -construction_years
+    capex: np.ndarray  # (T, k) capex spent [JPY]
+    output_kwh: np.ndarray  # (T, k) cells produced [kWh]
+    calendar: np.ndarray  # (T, k) index of the calendar year on the horizon, clipped [index]
+    cash_flow: np.ndarray  # (T, k) after-tax cash flow without support [JPY]
+    capacity_kwh: np.ndarray  # (k,) nameplate capacity [kWh per year]
+
+
+def plant_axis(construction_years: np.ndarray, life_years: np.ndarray) -> np.ndarray:
+    """Years since the first production year covering the batch [years], shape ``(T, 1)``."""
+    before = math.ceil(float(np.max(construction_years)))
+    after = math.ceil(float(np.max(life_years)))
+    return np.arange(-before, after, dtype=float)[:, None]
+
+
+def read_rows(values: Sequence[np.ndarray], index: np.ndarray) -> list[np.ndarray]:
+    """``v[index[i, c], c]`` for each ``(N, k_v)`` array ``v`` -> ``(M, k)`` arrays.
+
+    index : ``(M, k_i)`` row positions per column; ``k_v`` and ``k_i`` broadcast. The flat
+    positions are computed once for all ``values``.
+    """
+    if index.shape[1] == 1:
+        return [v[index[:, 0]] for v in values]
+    n_k = index.shape[1]
+    flat = index * n_k + np.arange(n_k)
+    return [np.ravel(np.broadcast_to(v, (v.shape[0], n_k)))[flat] for v in values]
+
+
+def read_paths(paths: Sequence[np.ndarray], calendar: np.ndarray) -> list[np.ndarray]:
+    """Yearly paths ``(k, years)`` read at the plant's calendar years ``(T, k)`` -> ``(T, k)``."""
+    return read_rows([path.T for path in paths], calendar)
+
+
+def plant_cash_flows(
+    *,
+    capacity_gwh: np.ndarray,
+    capex_jpy_per_gwh: np.ndarray,
+    start_year: np.ndarray,
+    construction_years: np.ndarray,
+    life_years: np.ndarray,
+    depreciation_years: np.ndarray,
+    ramp_years: np.ndarray,
+    utilisation: np.ndarray,
+    margin_jpy_per_kwh: np.ndarray,
+    fixed_opex_share: np.ndarray,
+    tax_rate: np.ndarray,
+) -> Plant:
+    """The plant's capex, output and after-tax cash flow without support.
+
+    All scalar inputs have shape ``(k,)``: capacity [GWh per year], capex [JPY per GWh],
+    start [year of first production], construction, life, depreciation and ramp-up [years],
+    utilisation [share], fixed opex [share of capex per year], tax [share].
+    margin_jpy_per_kwh : cash margin (price less variable cost) [JPY per kWh], ``(k, years)``
+    """
+    tau = plant_axis(construction_years, life_years)
+    capex_total = capacity_gwh * capex_jpy_per_gwh
+    capex = capex_total * np.clip(construction_years + tau + 1.0, 0.0, 1.0) / construction_years
+    capex = np.where(tau < 0, capex, 0.0)
+    in_life = np.clip(life_years - tau, 0.0, 1.0) * (tau >= 0)
+    capacity_kwh = capacity_gwh * KWH_PER_GWH
+    output = capacity_kwh * utilisation * ramp(tau, ramp_years) * in_life
+    calendar = np.clip(start_year + tau - FIRST_YEAR, 0, N_YEARS - 1).astype(np.intp)
+    (margin,) = read_paths([margin_jpy_per_kwh], calendar)
+    ebitda = output * margin - fixed_opex_share * capex_total * in_life
+    dep_years = np.minimum(depreciation_years, life_years)
+    dep = capex_total * (np.clip(tau + 1.0, 0.0, dep_years) - np.clip(tau, 0.0, dep_years))
+    dep = dep / dep_years
+    cash_flow = ebitda - capex - tax_rate * (ebitda - dep)
+    return Plant(
+        tau=tau,
+        construction_years=np.asarray(construction_years, dtype=float),
+        capex=capex,
+        output_kwh=output,
+        calendar=calendar,
+        cash_flow=cash_flow,
+        capacity_kwh=np.asarray(capacity_kwh, dtype=float),
+    )
+
+
+def production_credits(plant: Plant, jpy_per_kwh: Sequence[np.ndarray]) -> list[np.ndarray]:
+    """Support paid per kWh produced, by plant year [JPY], each ``(T, k)``.
+
+    jpy_per_kwh : each credit in each calendar year [JPY per kWh], ``(k, years)``
+    """
+    return [plant.output_kwh * c for c in read_paths(jpy_per_kwh, plant.calendar)]
+
+
+def on_calendar(
+    values: Sequence[np.ndarray], plant: Plant, start_year: np.ndarray
+) -> list[np.ndarray]:
+    """Plant-year values ``(T, k)`` placed on the horizon's calendar years -> ``(k, years)``.
+
+    start_year : first production year [year], ``(k,)``; years outside the plant's axis are 0.
+    """
+    n_t = plant.tau.shape[0]
+    index = YEARS[:, None] - start_year[None, :] - plant.tau[0, 0]
+    inside = (index >= 0) & (index < n_t)
+    picked = read_rows(values, np.clip(index, 0, n_t - 1).astype(np.intp))
+    return [np.where(inside, v, 0.0).T for v in picked]
+
+
+def discount_factors(rate: np.ndarray, plant: Plant) -> np.ndarray:
+    """``(1 + r) ** -(years since the start of construction)`` for each plant year, ``(T, k)``."""
+    # tau + C, not (row - first row): the same numbers however long the batch's axis is
+    return np.exp(-(plant.tau + plant.construction_years) * np.log1p(rate))
+
+
+def present_value(flows: np.ndarray, factors: np.ndarray) -> np.ndarray:
+    """Sum over plant years of ``flows * factors`` [JPY].
+
+    flows : ``(T, ..., k)``; factors : ``(T, k)``. Summed in year order (a cumulative sum is
+    sequential, unlike BLAS or pairwise summation), so results do not depend on batch size.
+    """
+    factors = factors.reshape(factors.shape[0], *([1] * (flows.ndim - 2)), factors.shape[1])
+    return np.cumsum(flows * factors, axis=0)[-1]
+
+
+def polynomial(cash_flows: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``P(x) = sum_t cf_t x^t`` and ``P'(x)`` for every column [JPY]; cash flows ``(T, m)``.
+
+    Horner's scheme over the time axis: memory stays at ``(m,)`` and every column is computed
+    by the same elementwise steps whatever the batch size, so a batch equals its scenarios
+    one at a time exactly.
+    """
+    value = np.array(cash_flows[-1], dtype=float)
+    slope = np.zeros(value.shape)
+    for t in range(cash_flows.shape[0] - 2, -1, -1):
+        slope *= x
+        slope += value
+        value *= x
+        value += cash_flows[t]
+    return value, slope
+
+
+def drop_leading_zeros(cash_flows: np.ndarray) -> np.ndarray:
+    """Each column of ``(T, m)`` moved up so that it starts with its first non-zero value.
+
+    Leading zeros multiply ``P(x)`` by a power of ``x``; Newton's steps on that product are not
+    the steps on ``P``. A scenario in a batch whose axis is longer (padded with leading zeros)
+    would otherwise end a few units in the last place away from the scenario alone.
+    """
+    n_t = cash_flows.shape[0]
+    rank = np.arange(n_t, 0, -1, dtype=np.int16)[:, None]
+    lead = n_t - ((cash_flows != 0) * rank).max(axis=0)  # leading zeros per column
+    lead = np.where(lead == n_t, 0, lead)
+    if not lead.any():
+        return cash_flows
+    rows = np.arange(n_t)[:, None] + lead
+    (moved,) = read_rows([cash_flows], np.minimum(rows, n_t - 1))
+    return np.where(rows < n_t, moved, 0.0)
+
+
+def irr(cash_flows: np.ndarray) -> np.ndarray:
+    """Internal rate of return of each column of ``cash_flows`` ``(T, m)`` [share per year].
+
+    The root nearest to 0 in -90 %..1000 %, NaN if there is none (numpy-financial's choice).
+    The first guess interpolates ``log(B / A)`` against ``log x`` on the grid, where ``A`` and
+    ``B`` are the present values of the outflows and inflows: that curve is nearly straight, so
+    two Newton steps usually reach the tolerance.
+    """
+    n_t, m = cash_flows.shape
+    cash_flows = drop_leading_zeros(cash_flows)
+    grid_x = 1.0 / (1.0 + RATE_GRID)
+    powers = grid_x[:, None] ** np.arange(n_t, dtype=float)[None, :]
+    at_grid = powers @ cash_flows  # P at each grid rate, (G, m)
+    paying = np.flatnonzero((cash_flows < 0).any(axis=1))  # years with outflows
+    outflows = powers[:, paying] @ np.maximum(-cash_flows[paying], 0.0)  # A
+    positive = at_grid >= 0
+    change = positive[:-1] != positive[1:]  # a root between grid points g and g + 1
+    j, found = _nearest_bracket(change)
+    lo, hi = grid_x[j], grid_x[j + 1]
+    x, f_lo = _first_guess(at_grid, outflows, np.log(grid_x), j, lo, hi)
+    # BLAS may round the grid differently for different batch sizes; snapping the first guess
+    # to a lattice far coarser than that rounding makes Newton start, and so end, at the same
+    # numbers whatever the batch (ties are vanishingly rare).
+    x = np.clip(np.round(x * _LATTICE) / _LATTICE, np.minimum(lo, hi), np.maximum(lo, hi))
+    x = np.where(f_lo == 0, lo, x)
+    active = found & (f_lo != 0)
+    subset: np.ndarray | None = None  # column indices once few are left
+    for _ in range(_MAX_ITER):
+        if subset is None:
+            value, slope = polynomial(cash_flows, x)
+            xa, a, b, fa, live = x, lo, hi, f_lo, active
+        else:
+            if subset.size == 0:
+                break
+            xa, a, b, fa = x[subset], lo[subset], hi[subset], f_lo[subset]
+            value, slope = polynomial(cash_flows[:, subset], xa)
+            live = np.ones(subset.size, dtype=bool)
+        same = (value >= 0) == (fa >= 0)
+        a = np.where(same, xa, a)
+        fa = np.where(same, value, fa)
+        b = np.where(same, b, xa)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            new = xa - value / slope
+        outside = ~np.isfinite(new) | ((new - a) * (new - b) > 0)
+        new = np.where(outside, 0.5 * (a + b), new)
+        done = (~outside & (np.abs(new - xa) <= _TOL * xa)) | (value == 0) | (a == b)
+        if subset is None:
+            x, lo, hi, f_lo = (
+                np.where(live, v, old) for v, old in ((new, x), (a, lo), (b, hi), (fa, f_lo))
+            )
+            active = active & ~done
+            if 4 * np.count_nonzero(active) < m:
+                subset = np.flatnonzero(active)
+        else:
+            x[subset], lo[subset], hi[subset], f_lo[subset] = new, a, b, fa
+            subset = subset[~done]
+    with np.errstate(divide="ignore"):
+        return np.where(found, 1.0 / x - 1.0, np.nan)
+
+
+def _nearest_bracket(change: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per column, the grid interval with a sign change nearest to a zero rate, and whether
+    there is one. change : ``(G - 1, m)`` [bool]."""
+    if change.shape[1] * change.shape[0] <= _SMALL:
+        ordered = change[NEAREST_FIRST]
+        return NEAREST_FIRST[np.argmax(ordered, axis=0)], np.any(ordered, axis=0)
+    j = np.full(change.shape[1], -1)
+    for g in NEAREST_FIRST[::-1]:  # the nearest is written last and wins
+        j[change[g]] = g
+    return np.maximum(j, 0), j >= 0
+
+
+def _first_guess(
+    at_grid: np.ndarray,
+    outflows: np.ndarray,
+    log_x: np.ndarray,
+    j: np.ndarray,
+    lo: np.ndarray,
+    hi: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """First guess of the root in the bracket ``[lo, hi]`` (grid interval ``j``), and ``P(lo)``.
+
+    Inverse cubic (Lagrange) interpolation of ``log x`` against ``log(B / A) = log1p(P / A)``
+    through the four grid points around the bracket; else the bracket's midpoint.
+    """
+    m = j.size
+    rows = np.clip(j + _AROUND, 0, log_x.size - 1)  # (4, m)
+    flat = rows * m + np.arange(m)
+    value = np.ravel(at_grid)[flat]
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        f0, f1, f2, f3 = np.log1p(value / np.ravel(outflows)[flat])
+        x0, x1, x2, x3 = log_x[rows]
+        d01, d02, d03, d12, d13, d23 = f1 - f0, f2 - f0, f3 - f0, f2 - f1, f3 - f1, f3 - f2
+        # Lagrange weights at f = 0: L_a = prod_{b != a} f_b / (f_b - f_a)
+        log_guess = (
+            x0 * (f1 * f2 * f3) / (d01 * d02 * d03)
+            - x1 * (f0 * f2 * f3) / (d01 * d12 * d13)
+            + x2 * (f0 * f1 * f3) / (d02 * d12 * d23)
+            - x3 * (f0 * f1 * f2) / (d03 * d13 * d23)
+        )
+        guess = np.exp(log_guess)
+    usable = np.isfinite(guess) & ((guess - lo) * (guess - hi) < 0)
+    return np.where(usable, guess, 0.5 * (lo + hi)), value[1]
+
+
+def payback_years(cash_flows: np.ndarray, axis_years: np.ndarray, start: np.ndarray) -> np.ndarray:
+    """Years from ``start`` until cumulative cash flow stops being negative [years].
+
+    cash_flows : ``(T, ..., k)`` [JPY], the flow of row ``t`` during year ``axis_years[t]``
+    axis_years : ``(T, 1)`` [years]; start : when the count starts (construction) [years]
+    Interpolated within the year; 0 if it is never negative, NaN if it stays negative.
+    """
+    n_t = cash_flows.shape[0]
+    cumulative = np.cumsum(cash_flows, axis=0)
+    negative = cumulative < 0
+    # last row with a negative cumulative (-1: none), as a maximum over the year axis, which
+    # numpy reduces elementwise (an argmax over a leading axis would copy the array)
+    rank = np.arange(1, n_t + 1, dtype=np.int16).reshape(-1, *([1] * (negative.ndim - 1)))
+    last = (negative * rank).max(axis=0) - 1
+    following = np.minimum(last + 1, n_t - 1)
+    before = np.take_along_axis(cumulative, np.maximum(last, 0)[None], axis=0)[0]
+    flow = np.take_along_axis(cash_flows, following[None], axis=0)[0]
+    year = axis_years[np.maximum(last, 0), 0]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        years = year + 1.0 - before / flow - start
+    years = np.where(last == n_t - 1, np.nan, years)
+    return np.where(last >= 0, years, 0.0)

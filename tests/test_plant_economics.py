@@ -1,0 +1,170 @@
+"""Plant economics: NPV, IRR and payback against numpy-financial and numbers worked by hand."""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy_financial as npf
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from chikuden.model import plant_economics as pe
+
+# Cash-flow vectors with a known IRR from numpy-financial (np.roots, root nearest to zero).
+VECTORS = [
+    [-100.0, 39.0, 59.0, 55.0, 20.0],  # npf docstring example, IRR 28.095 %
+    [-100.0, 0.0, 0.0, 74.0],  # IRR -9.55 %
+    [-100.0, 100.0, 0.0, -7.0],  # IRR -8.33 %
+    [0.0, 0.0, -140.0, -140.0, 15.7, 24.7, 33.1, 32.1, 32.1, 32.1, 32.1, 20.2, 20.2, 20.2],
+    [-100.0, 230.0, -132.0],  # roots at 10 % and 20 %: the one nearest zero is 10 %
+    [-5.0, -5.0, 1.0, 1.0, 1.0, 1.0],  # never pays back: IRR about -28 %
+]
+
+
+def test_irr_matches_numpy_financial_column_by_column() -> None:
+    width = max(len(v) for v in VECTORS)
+    flows = np.zeros((width, len(VECTORS)))
+    for c, v in enumerate(VECTORS):
+        flows[: len(v), c] = v  # trailing zeros change neither NPV nor IRR
+    got = pe.irr(flows)
+    want = [npf.irr(np.array(v)) for v in VECTORS]
+    # the model stops Newton's method at a relative step of 1e-6: error ~1e-11 or less
+    assert got == pytest.approx(want, rel=1e-9, abs=1e-10)
+    assert got[0] == pytest.approx(0.28095, abs=1e-5)
+    assert got[4] == pytest.approx(0.10, abs=1e-12)
+
+
+def test_irr_large_batch_uses_the_same_answer_as_small() -> None:
+    # Above _SMALL values the polynomial is evaluated by Horner's scheme; same roots.
+    rng = np.random.default_rng(3)
+    flows = np.concatenate([-rng.uniform(5, 10, (3, 400)), rng.uniform(0.5, 3, (20, 400))])
+    got = pe.irr(flows)
+    want = np.array([npf.irr(flows[:, c]) for c in range(flows.shape[1])])
+    assert np.allclose(got, want, rtol=1e-9, atol=1e-10)
+    assert np.allclose(pe.irr(flows[:, :5]), got[:5], rtol=1e-9, atol=1e-10)
+
+
+def test_irr_is_nan_without_a_sign_change() -> None:
+    flows = np.array([[1.0, -1.0, 0.0], [2.0, -2.0, 0.0]])
+    assert np.isnan(pe.irr(flows)).all()
+    assert np.isnan(npf.irr(np.array([1.0, 2.0])))
+
+
+@given(  # amounts in tenths (np.roots in numpy-financial overflows on subnormal floats)
+    st.lists(st.integers(5, 200).map(lambda v: v / 10), min_size=1, max_size=4),
+    st.lists(st.integers(0, 80).map(lambda v: v / 10), min_size=3, max_size=30),
+)
+def test_irr_of_any_conventional_project_matches_numpy_financial(
+    outflows: list[float], inflows: list[float]
+) -> None:
+    values = np.array([-v for v in outflows] + inflows)
+    want = npf.irr(values)
+    got = pe.irr(values[:, None])[0]
+    if np.isnan(want) or not -0.9 < want < 10.0:
+        return  # outside the grid the model reports NaN
+    assert got == pytest.approx(want, rel=1e-9, abs=1e-10)
+    # at the IRR the NPV vanishes
+    assert abs(npf.npv(got, values)) <= 1e-8 * np.abs(values).sum()
+
+
+def test_polynomial_is_the_npv_in_x() -> None:
+    values = np.array(VECTORS[3])
+    value, slope = pe.polynomial(values[:, None], np.array([1 / 1.08]))
+    assert value[0] == pytest.approx(npf.npv(0.08, values), rel=1e-12)
+    # derivative by a central difference
+    h = 1e-6
+    up, _ = pe.polynomial(values[:, None], np.array([1 / 1.08 + h]))
+    down, _ = pe.polynomial(values[:, None], np.array([1 / 1.08 - h]))
+    assert slope[0] == pytest.approx((up[0] - down[0]) / (2 * h), rel=1e-6)
+
+
+def test_leading_zeros_do_not_change_the_irr_at_all() -> None:
+    # a batch pads short construction periods with leading zeros; the IRR must not move
+    values = np.array(VECTORS[3][2:])
+    padded = np.concatenate([np.zeros(3), values])
+    both = np.zeros((padded.size, 2))
+    both[: values.size, 0] = values
+    both[:, 1] = padded
+    got = pe.irr(both)
+    assert got[0] == got[1]
+    assert got[0] == pe.irr(values[:, None])[0]
+
+
+def test_payback_interpolates_within_the_year() -> None:
+    # cumulative: -100, -70, -30, +20 -> last negative at year index 2; the 50 of year 3
+    # repays the remaining 30 after 30/50 = 0.6 of it: 3 + 0.6 = 3.6 years.
+    flows = np.array([[-100.0, 5.0, -10.0], [30.0, 1.0, 1.0], [40.0, 1.0, 1.0]])
+    flows = np.concatenate([flows, [[50.0, 1.0, 1.0], [60.0, 1.0, 1.0]]])
+    years = np.arange(5.0)[:, None]
+    got = pe.payback_years(flows, years, np.zeros(3))
+    assert got[0] == pytest.approx(3.6, rel=1e-12)
+    assert got[1] == 0.0  # never negative
+    assert np.isnan(got[2])  # -10 + 4 stays negative
+    # counted from a start half a year into the first year
+    assert pe.payback_years(flows, years, np.full(3, 0.5))[0] == pytest.approx(3.1, rel=1e-12)
+
+
+def _plant(**over: np.ndarray) -> pe.Plant:
+    args = {
+        "capacity_gwh": np.array([1.0]),
+        "capex_jpy_per_gwh": np.array([10e9]),
+        "start_year": np.array([2029.0]),
+        "construction_years": np.array([2.0]),
+        "life_years": np.array([5.0]),
+        "depreciation_years": np.array([5.0]),
+        "ramp_years": np.array([1.0]),
+        "utilisation": np.array([1.0]),
+        "margin_jpy_per_kwh": np.full((1, 20), 3000.0),
+        "fixed_opex_share": np.array([0.0]),
+        "tax_rate": np.array([0.3]),
+    }
+    args.update(over)
+    return pe.plant_cash_flows(**args)
+
+
+def test_npv_matches_numpy_financial() -> None:
+    # discounted to the start of construction, the plant's first year
+    plant = _plant()
+    cf = plant.cash_flow[:, 0]
+    for rate in (0.0, 0.05, 0.08, 0.3):
+        factors = pe.discount_factors(np.array([rate]), plant)
+        got = pe.present_value(plant.cash_flow, factors)[0]
+        assert got == pytest.approx(npf.npv(rate, cf), rel=1e-12)
+    nan_rate = pe.discount_factors(np.full(1, np.nan), plant)
+    assert np.isnan(pe.present_value(plant.cash_flow, nan_rate)).all()
+
+
+def test_plant_cash_flows_worked_by_hand() -> None:
+    # 1 GWh, 10 bn yen over 2 construction years; 1e6 kWh a year x 3,000 yen margin = 3 bn;
+    # depreciation 2 bn a year; tax 0.3 x (3 - 2) = 0.3 bn -> 2.7 bn a year for 5 years.
+    plant = _plant()
+    assert plant.tau[:, 0].tolist() == [-2, -1, 0, 1, 2, 3, 4]
+    assert plant.cash_flow[:, 0] == pytest.approx([-5e9, -5e9] + [2.7e9] * 5)
+    assert plant.construction_years.tolist() == [2.0]
+    # calendar years 2027..2033
+    assert plant.calendar[:, 0].tolist() == [6, 7, 8, 9, 10, 11, 12]
+
+
+def test_fractional_construction_and_life() -> None:
+    # 1.5 construction years: 1/1.5 of capex in the year before production, 0.5/1.5 before.
+    # 4.5 years of life: half the last year's output.
+    plant = _plant(construction_years=np.array([1.5]), life_years=np.array([4.5]))
+    capex = plant.capex[:, 0]
+    assert capex[:2] == pytest.approx([10e9 * 0.5 / 1.5, 10e9 / 1.5])
+    assert plant.output_kwh[-1, 0] == pytest.approx(0.5e6)
+    # construction starts half a year into the axis: discounting counts from there
+    assert pe.discount_factors(np.array([0.1]), plant)[0, 0] == pytest.approx(1.1**0.5)
+
+
+def test_production_credit_present_value_by_hand() -> None:
+    # 45 $/kWh x 150 yen/$ = 6,750 yen/kWh from 2029 at 100 %, then 75 / 50 / 25 / 0 %;
+    # construction 2027-2028, discounted at 10 % to the start of 2027 (year index 0):
+    # PV = 6,750 x (0.826446 + 0.563486 + 0.341507 + 0.155230) = 12,735.0 yen per kWh of capacity
+    plant = _plant()
+    phase = np.zeros((1, 20))
+    phase[0, 8:12] = [1.0, 0.75, 0.5, 0.25]  # 2029..2032
+    (credit,) = pe.production_credits(plant, [6750.0 * phase])
+    pv = pe.present_value(credit, pe.discount_factors(np.array([0.1]), plant))[0]
+    want = 6750.0 * (1 / 1.1**2 + 0.75 / 1.1**3 + 0.5 / 1.1**4 + 0.25 / 1.1**5)
+    assert pv / 1e6 == pytest.approx(want, rel=1e-12)
+    assert want == pytest.approx(12735.0, abs=0.1)
