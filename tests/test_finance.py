@@ -303,10 +303,10 @@ def test_support_ranks_and_irr_order(res: Results) -> None:
 
 # -- batches, outputs and errors -------------------------------------------------------------------
 VARIED = {
-    "finance.discount_rate_share": st.floats(0.0, 0.3),
+    "finance.discount_rate_share": st.floats(0.0, 0.25),
     "finance.subsidy_base_rate_share": st.floats(0.0, 0.6),
-    "finance.construction_years": st.floats(0.5, 5.0),
-    "finance.plant_life_years": st.floats(3.0, 30.0),
+    "finance.construction_years": st.floats(1.0, 4.0),
+    "finance.plant_life_years": st.floats(5.0, 25.0),
     "finance.plant_start_year": st.integers(2022, 2040).map(float),
     "capacity.delay_years": st.floats(0.0, 5.0),
     "capacity.realisation_share": st.floats(0.0, 1.0),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import numpy_financial as npf
 import pytest
@@ -104,8 +106,8 @@ def test_payback_interpolates_within_the_year() -> None:
     assert pe.payback_years(flows, years, np.full(3, 0.5))[0] == pytest.approx(3.1, rel=1e-12)
 
 
-def _plant(**over: np.ndarray) -> pe.Plant:
-    args = {
+def _plant(**over: Any) -> pe.Plant:
+    args: dict[str, Any] = {
         "capacity_gwh": np.array([1.0]),
         "capex_jpy_per_gwh": np.array([10e9]),
         "start_year": np.array([2029.0]),
@@ -160,10 +162,10 @@ def test_production_credit_present_value_by_hand() -> None:
     # 45 $/kWh x 150 yen/$ = 6,750 yen/kWh from 2029 at 100 %, then 75 / 50 / 25 / 0 %;
     # construction 2027-2028, discounted at 10 % to the start of 2027 (year index 0):
     # PV = 6,750 x (0.826446 + 0.563486 + 0.341507 + 0.155230) = 12,735.0 yen per kWh of capacity
-    plant = _plant()
     phase = np.zeros((1, 20))
     phase[0, 8:12] = [1.0, 0.75, 0.5, 0.25]  # 2029..2032
-    (credit,) = pe.production_credits(plant, [6750.0 * phase])
+    plant = _plant(credits_jpy_per_kwh=[6750.0 * phase])
+    (credit,) = plant.credits
     pv = pe.present_value(credit, pe.discount_factors(np.array([0.1]), plant))[0]
     want = 6750.0 * (1 / 1.1**2 + 0.75 / 1.1**3 + 0.5 / 1.1**4 + 0.25 / 1.1**5)
     assert pv / 1e6 == pytest.approx(want, rel=1e-12)

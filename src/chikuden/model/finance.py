@@ -231,6 +231,8 @@ def _yearly(cumulative: np.ndarray) -> np.ndarray:
 # -- plant economics and equal footing -----------------------------------------------------------
 def _plant(p: Params, out: Outputs, yen: dict[str, np.ndarray]) -> None:
     price = yen["cell_price_jpy_per_kwh"]
+    us_credit = yen["us_credit_jpy_per_kwh"]
+    china_credit = price * p["finance.china_support_share_of_revenue"]
     plant = pe.plant_cash_flows(
         capacity_gwh=p["finance.plant_gwh"],
         capex_jpy_per_gwh=p["finance.plant_capex_jpy_per_gwh"],
@@ -243,6 +245,7 @@ def _plant(p: Params, out: Outputs, yen: dict[str, np.ndarray]) -> None:
         margin_jpy_per_kwh=price * (1.0 - p["finance.cell_variable_cost_share"]),
         fixed_opex_share=p["finance.plant_fixed_opex_share"],
         tax_rate=p["finance.tax_rate_share"],
+        credits_jpy_per_kwh=(us_credit, china_credit),
     )
     jp_rate = rules(p).rate(
         [
@@ -253,10 +256,8 @@ def _plant(p: Params, out: Outputs, yen: dict[str, np.ndarray]) -> None:
         ],
         np.zeros(1),  # the representative plant is a production plant: no R&D share
     )
-    us_credit = yen["us_credit_jpy_per_kwh"]
-    china_credit = price * p["finance.china_support_share_of_revenue"]
     eu_rate = p["finance.eu_grant_share_of_capex"]
-    us, china = pe.production_credits(plant, [us_credit, china_credit])
+    us, china = plant.credits
     support = (jp_rate * plant.capex, us, eu_rate * plant.capex, china)
     n_t = plant.tau.shape[0]
     k = max(plant.cash_flow.shape[1], *(s.shape[1] for s in support))

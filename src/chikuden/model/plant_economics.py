@@ -61,6 +61,7 @@ class Plant:
     calendar: np.ndarray  # (T, k) index of the calendar year on the horizon, clipped [index]
     cash_flow: np.ndarray  # (T, k) after-tax cash flow without support [JPY]
     capacity_kwh: np.ndarray  # (k,) nameplate capacity [kWh per year]
+    credits: tuple[np.ndarray, ...] = ()  # (T, k) each: payments per kWh produced [JPY]
 
 
 def plant_axis(construction_years: np.ndarray, life_years: np.ndarray) -> np.ndarray:
@@ -101,6 +102,7 @@ def plant_cash_flows(
     margin_jpy_per_kwh: np.ndarray,
     fixed_opex_share: np.ndarray,
     tax_rate: np.ndarray,
+    credits_jpy_per_kwh: Sequence[np.ndarray] = (),
 ) -> Plant:
     """The plant's capex, output and after-tax cash flow without support.
 
@@ -108,20 +110,26 @@ def plant_cash_flows(
     start [year of first production], construction, life, depreciation and ramp-up [years],
     utilisation [share], fixed opex [share of capex per year], tax [share].
     margin_jpy_per_kwh : cash margin (price less variable cost) [JPY per kWh], ``(k, years)``
+    credits_jpy_per_kwh : support paid per kWh produced [JPY per kWh], each ``(k, years)``;
+    ``Plant.credits`` holds the payments by plant year.
     """
     tau = plant_axis(construction_years, life_years)
+    building = tau < 0
     capex_total = capacity_gwh * capex_jpy_per_gwh
-    capex = capex_total * np.clip(construction_years + tau + 1.0, 0.0, 1.0) / construction_years
-    capex = np.where(tau < 0, capex, 0.0)
-    in_life = np.clip(life_years - tau, 0.0, 1.0) * (tau >= 0)
+    # (k,) factors first, then one pass over (T, k) per term
+    capex = np.clip(construction_years + tau + 1.0, 0.0, 1.0) * building
+    capex = capex * (capex_total / construction_years)
+    in_life = np.clip(life_years - tau, 0.0, 1.0) * ~building
     capacity_kwh = capacity_gwh * KWH_PER_GWH
-    output = capacity_kwh * utilisation * ramp(tau, ramp_years) * in_life
+    output = ramp(tau, ramp_years) * in_life
+    output = output * (capacity_kwh * utilisation)
     calendar = np.clip(start_year + tau - FIRST_YEAR, 0, N_YEARS - 1).astype(np.intp)
-    (margin,) = read_paths([margin_jpy_per_kwh], calendar)
-    ebitda = output * margin - fixed_opex_share * capex_total * in_life
+    margin, *credits = read_paths([margin_jpy_per_kwh, *credits_jpy_per_kwh], calendar)
+    ebitda = output * margin - in_life * (fixed_opex_share * capex_total)
     dep_years = np.minimum(depreciation_years, life_years)
-    dep = capex_total * (np.clip(tau + 1.0, 0.0, dep_years) - np.clip(tau, 0.0, dep_years))
-    dep = dep / dep_years
+    dep = np.clip(tau + 1.0, 0.0, dep_years) - np.clip(tau, 0.0, dep_years)
+    dep = dep * (capex_total / dep_years)
+    # cash flow = ebitda - capex - t (ebitda - dep)
     cash_flow = ebitda - capex - tax_rate * (ebitda - dep)
     return Plant(
         tau=tau,
@@ -131,15 +139,8 @@ def plant_cash_flows(
         calendar=calendar,
         cash_flow=cash_flow,
         capacity_kwh=np.asarray(capacity_kwh, dtype=float),
+        credits=tuple(output * c for c in credits),
     )
-
-
-def production_credits(plant: Plant, jpy_per_kwh: Sequence[np.ndarray]) -> list[np.ndarray]:
-    """Support paid per kWh produced, by plant year [JPY], each ``(T, k)``.
-
-    jpy_per_kwh : each credit in each calendar year [JPY per kWh], ``(k, years)``
-    """
-    return [plant.output_kwh * c for c in read_paths(jpy_per_kwh, plant.calendar)]
 
 
 def on_calendar(
@@ -165,23 +166,40 @@ def discount_factors(rate: np.ndarray, plant: Plant) -> np.ndarray:
 def present_value(flows: np.ndarray, factors: np.ndarray) -> np.ndarray:
     """Sum over plant years of ``flows * factors`` [JPY].
 
-    flows : ``(T, ..., k)``; factors : ``(T, k)``. Summed in year order (a cumulative sum is
-    sequential, unlike BLAS or pairwise summation), so results do not depend on batch size.
+    flows : ``(T, ..., k)``; factors : ``(T, k)``. Summed in year order, one year after the
+    other (unlike BLAS or numpy's pairwise sums), so results do not depend on batch size; a
+    cumulative sum does the same additions with fewer calls on small arrays.
     """
     factors = factors.reshape(factors.shape[0], *([1] * (flows.ndim - 2)), factors.shape[1])
-    return np.cumsum(flows * factors, axis=0)[-1]
+    if flows[0].size <= _SMALL:
+        return np.cumsum(flows * factors, axis=0)[-1]
+    total = flows[0] * factors[0]
+    for t in range(1, flows.shape[0]):
+        total += flows[t] * factors[t]
+    return total
 
 
-def polynomial(cash_flows: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``P(x) = sum_t cf_t x^t`` and ``P'(x)`` for every column [JPY]; cash flows ``(T, m)``.
+def polynomial(
+    cash_flows: np.ndarray, x: np.ndarray, lead: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """``Q(x) = sum_t cf_t x^(t - lead)`` and ``Q'(x)`` for every column [JPY].
 
+    cash_flows : ``(T, m)``; lead : leading zero rows of each column (default none), which
+    are left out so that ``Q`` is the same polynomial however much a batch pads the axis.
     Horner's scheme over the time axis: memory stays at ``(m,)`` and every column is computed
     by the same elementwise steps whatever the batch size, so a batch equals its scenarios
     one at a time exactly.
     """
     value = np.array(cash_flows[-1], dtype=float)
     slope = np.zeros(value.shape)
+    top = 0 if lead is None or lead.size == 0 else int(lead.max())
     for t in range(cash_flows.shape[0] - 2, -1, -1):
+        if t < top:
+            assert lead is not None
+            live = t >= lead
+            slope = np.where(live, slope * x + value, slope)
+            value = np.where(live, value * x + cash_flows[t], value)
+            continue
         slope *= x
         slope += value
         value *= x
@@ -189,22 +207,16 @@ def polynomial(cash_flows: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.nd
     return value, slope
 
 
-def drop_leading_zeros(cash_flows: np.ndarray) -> np.ndarray:
-    """Each column of ``(T, m)`` moved up so that it starts with its first non-zero value.
-
-    Leading zeros multiply ``P(x)`` by a power of ``x``; Newton's steps on that product are not
-    the steps on ``P``. A scenario in a batch whose axis is longer (padded with leading zeros)
-    would otherwise end a few units in the last place away from the scenario alone.
-    """
-    n_t = cash_flows.shape[0]
-    rank = np.arange(n_t, 0, -1, dtype=np.int16)[:, None]
-    lead = n_t - ((cash_flows != 0) * rank).max(axis=0)  # leading zeros per column
-    lead = np.where(lead == n_t, 0, lead)
-    if not lead.any():
-        return cash_flows
-    rows = np.arange(n_t)[:, None] + lead
-    (moved,) = read_rows([cash_flows], np.minimum(rows, n_t - 1))
-    return np.where(rows < n_t, moved, 0.0)
+def leading_zeros(cash_flows: np.ndarray) -> np.ndarray:
+    """Number of zero rows before the first non-zero value of each column of ``(T, m)``."""
+    lead = np.zeros(cash_flows.shape[1], dtype=np.intp)
+    still = np.ones(cash_flows.shape[1], dtype=bool)
+    for row in cash_flows:
+        still &= row == 0
+        if not still.any():
+            break
+        lead += still
+    return lead
 
 
 def irr(cash_flows: np.ndarray) -> np.ndarray:
@@ -216,12 +228,13 @@ def irr(cash_flows: np.ndarray) -> np.ndarray:
     two Newton steps usually reach the tolerance.
     """
     n_t, m = cash_flows.shape
-    cash_flows = drop_leading_zeros(cash_flows)
+    # Leading zeros multiply P(x) by a power of x, and Newton's steps on that product are not
+    # the steps on P: the iteration leaves them out (a batch pads short construction periods).
+    lead = leading_zeros(cash_flows)
     grid_x = 1.0 / (1.0 + RATE_GRID)
     powers = grid_x[:, None] ** np.arange(n_t, dtype=float)[None, :]
     at_grid = powers @ cash_flows  # P at each grid rate, (G, m)
-    paying = np.flatnonzero((cash_flows < 0).any(axis=1))  # years with outflows
-    outflows = powers[:, paying] @ np.maximum(-cash_flows[paying], 0.0)  # A
+    outflows = -(powers @ np.minimum(cash_flows, 0.0))  # A
     positive = at_grid >= 0
     change = positive[:-1] != positive[1:]  # a root between grid points g and g + 1
     j, found = _nearest_bracket(change)
@@ -236,13 +249,13 @@ def irr(cash_flows: np.ndarray) -> np.ndarray:
     subset: np.ndarray | None = None  # column indices once few are left
     for _ in range(_MAX_ITER):
         if subset is None:
-            value, slope = polynomial(cash_flows, x)
+            value, slope = polynomial(cash_flows, x, lead)
             xa, a, b, fa, live = x, lo, hi, f_lo, active
         else:
             if subset.size == 0:
                 break
             xa, a, b, fa = x[subset], lo[subset], hi[subset], f_lo[subset]
-            value, slope = polynomial(cash_flows[:, subset], xa)
+            value, slope = polynomial(cash_flows[:, subset], xa, lead[subset])
             live = np.ones(subset.size, dtype=bool)
         same = (value >= 0) == (fa >= 0)
         a = np.where(same, xa, a)
@@ -308,7 +321,7 @@ def _first_guess(
             - x3 * (f0 * f1 * f2) / (d03 * d13 * d23)
         )
         guess = np.exp(log_guess)
-    usable = np.isfinite(guess) & ((guess - lo) * (guess - hi) < 0)
+        usable = np.isfinite(guess) & ((guess - lo) * (guess - hi) < 0)
     return np.where(usable, guess, 0.5 * (lo + hi)), value[1]
 
 
@@ -320,14 +333,24 @@ def payback_years(cash_flows: np.ndarray, axis_years: np.ndarray, start: np.ndar
     Interpolated within the year; 0 if it is never negative, NaN if it stays negative.
     """
     n_t = cash_flows.shape[0]
-    cumulative = np.cumsum(cash_flows, axis=0)
-    negative = cumulative < 0
-    # last row with a negative cumulative (-1: none), as a maximum over the year axis, which
-    # numpy reduces elementwise (an argmax over a leading axis would copy the array)
-    rank = np.arange(1, n_t + 1, dtype=np.int16).reshape(-1, *([1] * (negative.ndim - 1)))
-    last = (negative * rank).max(axis=0) - 1
+    if cash_flows[0].size <= _SMALL:
+        cumulative = np.cumsum(cash_flows, axis=0)
+        negative = cumulative < 0
+        # last row with a negative cumulative (-1: none), as a maximum over the year axis,
+        # which numpy reduces elementwise (an argmax over a leading axis copies the array)
+        rank = np.arange(1, n_t + 1, dtype=np.int16).reshape(-1, *([1] * (negative.ndim - 1)))
+        last = (negative * rank).max(axis=0) - 1
+        before = np.take_along_axis(cumulative, np.maximum(last, 0)[None], axis=0)[0]
+    else:  # the same additions, one year at a time, without (T, ...) temporaries
+        total = np.zeros(cash_flows.shape[1:])
+        last = np.full(total.shape, -1)
+        before = np.zeros(total.shape)
+        for t in range(n_t):
+            total += cash_flows[t]
+            negative_now = total < 0
+            last[negative_now] = t
+            np.copyto(before, total, where=negative_now)
     following = np.minimum(last + 1, n_t - 1)
-    before = np.take_along_axis(cumulative, np.maximum(last, 0)[None], axis=0)[0]
     flow = np.take_along_axis(cash_flows, following[None], axis=0)[0]
     year = axis_years[np.maximum(last, 0), 0]
     with np.errstate(divide="ignore", invalid="ignore"):
