@@ -246,7 +246,10 @@ def irr(cash_flows: np.ndarray) -> np.ndarray:
     x = np.clip(np.round(x * _LATTICE) / _LATTICE, np.minimum(lo, hi), np.maximum(lo, hi))
     x = np.where(f_lo == 0, lo, x)
     active = found & (f_lo != 0)
-    subset: np.ndarray | None = None  # column indices once few are left
+    # Work on all columns while most are live (cheaper than copying them), else on the live ones.
+    subset: np.ndarray | None = (
+        None if 5 * np.count_nonzero(active) > 4 * m else np.flatnonzero(active)
+    )
     for _ in range(_MAX_ITER):
         if subset is None:
             value, slope = polynomial(cash_flows, x, lead)
@@ -271,7 +274,7 @@ def irr(cash_flows: np.ndarray) -> np.ndarray:
                 np.where(live, v, old) for v, old in ((new, x), (a, lo), (b, hi), (fa, f_lo))
             )
             active = active & ~done
-            if 4 * np.count_nonzero(active) < m:
+            if 5 * np.count_nonzero(active) <= 4 * m:
                 subset = np.flatnonzero(active)
         else:
             x[subset], lo[subset], hi[subset], f_lo[subset] = new, a, b, fa
