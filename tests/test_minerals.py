@@ -252,7 +252,7 @@ def test_stress_api_and_bad_shocks() -> None:
         (("graphite", "CN", 0.5, 0), "months"),
     ):
         with pytest.raises(ParameterError, match=words):
-            stress_test("proposal-2022", *args)  # type: ignore[arg-type]
+            stress_test("proposal-2022", *args)
 
 
 def test_cli_stress_prints_and_exits_2_on_bad_input(tmp_path: object) -> None:

@@ -90,9 +90,8 @@ def chemistry_mix(p: Params, segment: str) -> np.ndarray:
     Raises :class:`ParameterError` naming the year and the deviation when the shares do not
     add up to 1 (within 0.001); within the tolerance they are rescaled to exactly 1.
     """
-    parts = [p[f"minerals.{segment}_mix_{c}_share"] for c in CHEMISTRIES]
-    k = max(a.shape[0] for a in parts)
-    mix = np.stack([np.broadcast_to(a, (k, YEARS.size)) for a in parts], axis=1)
+    mix = _stack(p, [f"minerals.{segment}_mix_{c}_share" for c in CHEMISTRIES])
+    k = mix.shape[0]
     total = mix.sum(axis=1)
     bad = np.abs(total - 1.0) > MIX_TOLERANCE
     if bad.any():
@@ -117,12 +116,13 @@ def content_per_gwh(mix: np.ndarray, intensity: np.ndarray) -> np.ndarray:
     mix : ``(k, chemistries, years)`` [share]; intensity : ``(k, chemistries, materials)`` [kg/kWh]
     """
     per_year = np.matmul(np.swapaxes(mix, 1, 2), intensity)  # (k, years, materials)
-    return np.swapaxes(per_year, 1, 2) * T_PER_GWH_PER_KG_PER_KWH
+    return np.ascontiguousarray(np.swapaxes(per_year, 1, 2)) * T_PER_GWH_PER_KG_PER_KWH
 
 
 def uses_material(mix: np.ndarray, intensity: np.ndarray) -> np.ndarray:
     """Share of cells whose chemistry contains each material [share], ``(k, materials, years)``."""
-    return np.swapaxes(np.matmul(np.swapaxes(mix, 1, 2), (intensity > 0).astype(float)), 1, 2)
+    shares = np.matmul(np.swapaxes(mix, 1, 2), (intensity > 0).astype(float))
+    return np.ascontiguousarray(np.swapaxes(shares, 1, 2))
 
 
 def demand(production_gwh: np.ndarray, per_gwh: np.ndarray, yield_share: np.ndarray) -> np.ndarray:
@@ -132,7 +132,10 @@ def demand(production_gwh: np.ndarray, per_gwh: np.ndarray, yield_share: np.ndar
     per_gwh : material in cells [t/GWh], ``(k, materials, years)``
     yield_share : good cells per material input [share], ``(k, years)``
     """
-    return production_gwh[:, None, :] * (per_gwh / yield_share[:, None, :])
+    per_cell = per_gwh / yield_share[:, None, :]
+    k = max(production_gwh.shape[0], per_cell.shape[0])
+    out = np.empty((k, *per_cell.shape[1:]))  # scenario, material, year: each series contiguous
+    return np.multiply(production_gwh[:, None, :], per_cell, out=out)
 
 
 def material_cost(per_gwh: np.ndarray, yield_share: np.ndarray, prices: np.ndarray) -> np.ndarray:
@@ -156,9 +159,12 @@ def upstream_capex_jpy(
 
 
 # -- the whole domain ------------------------------------------------------------------------
+CHUNK = 512  # scenarios per pass of the recycling and security equations (cache-sized parts)
+
+
 @dataclass(frozen=True)
 class MineralsState:
-    """Intermediate results of the minerals domain (arrays over scenarios)."""
+    """Intermediate results of the minerals domain (arrays over scenarios, leading axis k)."""
 
     per_gwh: np.ndarray  # (k, materials, years) material in cells [t/GWh]
     uses: np.ndarray  # (k, materials, years) share of cells that contain the material
@@ -168,37 +174,62 @@ class MineralsState:
     production_domestic: np.ndarray  # (k, years) [GWh]
     shares: np.ndarray  # (k, supply rows) share of the row in its mineral and stage
     concentration: supply.Concentration
-    secured_rows: np.ndarray  # (k, project rows, years) [t/yr]
-    secured: np.ndarray  # (k, core, years) [t/yr] from projects
-    recycled: np.ndarray  # (k, core, years) [t/yr]
-    security: supply.Security
+    project_quantity: np.ndarray  # (k, project rows) [t/yr] while a row runs
+    project_active: np.ndarray  # (k, project rows, years) 1.0 while a row runs
+    security: supply.Security  # (k, core, years)
     eol_gwh: np.ndarray  # (k, years)
+
+    def secured_rows(self, year: np.ndarray | int) -> np.ndarray:
+        """Supply secured by each project row in ``year`` (index, ``(k,)`` or scalar) [t/yr]."""
+        yi = np.asarray(year)
+        active = self.project_active
+        if yi.ndim == 0:
+            return self.project_quantity * active[:, :, int(yi)]
+        k = max(active.shape[0], yi.shape[0])
+        scenario = np.arange(k) if active.shape[0] > 1 else 0
+        return self.project_quantity * active.transpose(0, 2, 1)[scenario, yi]
 
 
 def _stack(p: Params, names: list[str]) -> np.ndarray:
     arrays = [p[n] for n in names]
     k = max(a.shape[0] for a in arrays)
-    return np.stack([np.broadcast_to(a, (k, *a.shape[1:])) for a in arrays], axis=1)
+    out = np.empty((k, len(arrays), *arrays[0].shape[1:]))
+    for i, a in enumerate(arrays):
+        out[:, i] = a
+    return out
+
+
+def _part(a: np.ndarray, start: int, stop: int) -> np.ndarray:
+    """Scenarios ``start:stop`` of ``a`` (all of it when shared, leading axis 1)."""
+    return a if a.shape[0] == 1 else a[start:stop]
 
 
 def compute(
     p: Params, production_domestic: np.ndarray, production_global: np.ndarray
 ) -> MineralsState:
-    """Every intermediate of the domain for the batch ``p`` and the given production [GWh/yr]."""
+    """Every intermediate of the domain for the batch ``p`` and the given production [GWh/yr].
+
+    Demand is one product per material. End of life, recycling and security run a chunk of
+    ``CHUNK`` scenarios at a time, so that their intermediates stay small (in cache) and each
+    result is written once into its batch-sized array.
+    """
+    n_core = len(CORE)
     intensity = intensity_matrix(p.table("minerals.intensity"))
     stationary = p["market.stationary_share"]
     per_gwh = np.zeros(1)
     uses = np.zeros(1)
-    per_segment: list[np.ndarray] = []
-    weights: list[np.ndarray] = []
+    placed: list[np.ndarray] = []  # per segment, material placed per GWh produced [t/GWh]
     for seg in SEGMENTS:
         mix = chemistry_mix(p, seg)
         w = stationary if seg == "stationary" else 1.0 - stationary
         seg_content = content_per_gwh(mix, intensity)
-        per_segment.append(seg_content[:, : len(CORE), :])
-        weights.append(w)
         per_gwh = per_gwh + w[:, None, :] * seg_content
         uses = uses + w[:, None, :] * uses_material(mix, intensity)
+        # one more "material" of 1 t/GWh gives the end-of-life GWh themselves
+        core_and_gwh = np.concatenate(
+            [seg_content[:, :n_core, :], np.ones((seg_content.shape[0], 1, YEARS.size))], axis=1
+        )
+        placed.append(w[:, None, :] * core_and_gwh)
     yield_share = p["minerals.cell_yield_share"]
     d_dom = demand(production_domestic, per_gwh, yield_share)
     d_glob = demand(production_global, per_gwh, yield_share)
@@ -209,30 +240,50 @@ def compute(
     conc = supply.concentration(sup, shares, concern)
 
     projects = p.table("minerals.projects")
-    secured_rows = supply.project_supply(projects, p["minerals.project_realisation_share"])
-    secured = supply.by_mineral(projects, secured_rows)
+    quantity = supply.project_quantity(projects, p["minerals.project_realisation_share"])
+    by_year = supply.mineral_years(projects)
+    secured = supply.by_mineral(quantity, by_year) if quantity.shape[0] == 1 else None
 
-    recovery = _stack(p, [f"minerals.recovery_{m}_share" for m in CORE])
-    pmfs = [
-        recycling.weibull_pmf(p[f"minerals.{seg}_lifetime_years"], p["minerals.lifetime_shape"])
-        for seg in SEGMENTS
-    ]
-    placed = [production_global * w for w in weights]
-    # one more "material" row of 1 t/GWh gives the end-of-life GWh themselves
-    with_gwh = [
-        np.concatenate([c, np.ones((c.shape[0], 1, c.shape[2]))], axis=1) for c in per_segment
-    ]
-    eol = recycling.end_of_life(placed, with_gwh, pmfs, p["minerals.backcast_growth_share"])
-    eol_content, eol_gwh = eol[:, : len(CORE), :], eol[:, len(CORE), :]
-    scrap = recycling.production_scrap(d_glob[:, : len(CORE), :], yield_share)
-    recycled = recycling.recovered(
-        eol_content,
-        scrap,
-        p["minerals.collection_share"],
-        p["minerals.scrap_recycled_share"],
-        recovery,
+    eol_model = recycling.EndOfLife(
+        placed,
+        [p[f"minerals.{seg}_lifetime_years"] for seg in SEGMENTS],
+        p["minerals.lifetime_shape"],
+        p["minerals.backcast_growth_share"],
     )
-    security = supply.security(d_glob[:, : len(CORE), :], secured, recycled, conc)
+    recovery = _stack(p, [f"minerals.recovery_{m}_share" for m in CORE])
+    collection = p["minerals.collection_share"]
+    scrap_share = p["minerals.scrap_recycled_share"]
+    core_glob = d_glob[:, :n_core, :]
+    parts = [production_global, d_glob, yield_share, recovery, collection, scrap_share]
+    parts += [quantity, conc.top_share]
+    n = max(eol_model.k, *(a.shape[0] for a in parts))
+    sec = supply.Security(*(np.empty((n, n_core, YEARS.size)) for _ in range(6)))
+    eol_gwh = np.empty((n, YEARS.size))
+    for start in range(0, n, CHUNK):
+        stop = min(start + CHUNK, n)
+        eol = eol_model.chunk(production_global, start, stop)
+        dem = _part(core_glob, start, stop)
+        scrap = recycling.production_scrap(dem, _part(yield_share, start, stop))
+        recycled = recycling.recovered(
+            eol[:, :n_core, :],
+            scrap,
+            _part(collection, start, stop),
+            _part(scrap_share, start, stop),
+            _part(recovery, start, stop),
+        )
+        from_projects = (
+            secured
+            if secured is not None
+            else supply.by_mineral(quantity[start:stop], _part(by_year, start, stop))
+        )
+        supply.security(
+            dem,
+            from_projects,
+            recycled,
+            supply.Concentration(*(_part(a, start, stop) for a in vars(conc).values())),
+            out=supply.Security(*(a[start:stop] for a in vars(sec).values())),
+        )
+        eol_gwh[start:stop] = eol[:, n_core, :]
     return MineralsState(
         per_gwh=per_gwh,
         uses=uses,
@@ -242,10 +293,9 @@ def compute(
         production_domestic=production_domestic,
         shares=shares,
         concentration=conc,
-        secured_rows=secured_rows,
-        secured=secured,
-        recycled=recycled,
-        security=security,
+        project_quantity=quantity,
+        project_active=supply.project_active(projects),
+        security=sec,
         eol_gwh=eol_gwh,
     )
 
@@ -289,6 +339,7 @@ def step(p: Params, out: Outputs) -> None:
     out.rows["minerals.supply_share"] = st.shares
 
     sec = st.security
+    flagged_2030 = supply.open_flagged(sec.open[:, :, i30], conc)
     for j, m in enumerate(CORE):
         out.serie(f"minerals.secured_t.{m}", sec.projects[:, j, :])
         out.serie(f"minerals.recycled_t.{m}", sec.recycled[:, j, :])
@@ -298,7 +349,7 @@ def step(p: Params, out: Outputs) -> None:
         out.serie(f"minerals.recycled_share.{m}", sec.recycled_share[:, j, :])
         out.indicator(f"minerals.secured_share_2030.{m}", sec.secured_share[:, j, i30])
         out.indicator(f"minerals.recycled_share_2030.{m}", sec.recycled_share[:, j, i30])
-        out.indicator(f"minerals.open_flagged_2030.{m}", sec.open_flagged[:, j, i30])
+        out.indicator(f"minerals.open_flagged_2030.{m}", flagged_2030[:, j])
     for year, mins in EU_RECYCLED_MIN.items():
         iy = year_index(year)
         for m, minimum in mins.items():
@@ -307,7 +358,7 @@ def step(p: Params, out: Outputs) -> None:
             )
             out.indicator(f"minerals.eu_recycled_min_{year}.{m}", minimum)
     out.serie("minerals.end_of_life_gwh", st.eol_gwh)
-    out.rows["minerals.project_secured_t_2030"] = st.secured_rows[:, :, i30]
+    out.rows["minerals.project_secured_t_2030"] = st.secured_rows(i30)
 
     cost = material_cost(st.per_gwh, st.yield_share, prices_per_t(p))
     out.serie("minerals.material_cost_usd_per_kwh", cost)

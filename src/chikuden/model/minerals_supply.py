@@ -30,6 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from chikuden.horizon import YEARS
+from chikuden.model.recycling import matmul_rows
 from chikuden.parameters.params import TableArrays
 
 N_MINERALS = 5  # lithium, nickel, cobalt, manganese, graphite (the tables' allowed order)
@@ -54,7 +55,6 @@ class Security:
     recycled: np.ndarray
     open: np.ndarray
     open_top: np.ndarray
-    open_flagged: np.ndarray
     secured_share: np.ndarray
     recycled_share: np.ndarray
 
@@ -101,49 +101,94 @@ def concentration(table: TableArrays, shares: np.ndarray, flagged: np.ndarray) -
     top = np.where(onehot & named[:, :, None], shares[:, :, None], 0.0).max(axis=1, initial=0.0)
     top = np.where(present, top, np.nan)
     flag = np.einsum("kr,krg->kg", np.where(flagged, shares, 0.0), onehot.astype(float))
-    shape = (hhi.shape[0], N_MINERALS, len(STAGES))
-    return Concentration(hhi.reshape(shape), top.reshape(shape), flag.reshape(shape))
+    # the flagged countries may differ by scenario while the supply table is shared
+    shape = (max(hhi.shape[0], flag.shape[0]), N_MINERALS, len(STAGES))
+    return Concentration(
+        np.broadcast_to(hhi.reshape(-1, *shape[1:]), shape),
+        np.broadcast_to(top.reshape(-1, *shape[1:]), shape),
+        np.broadcast_to(flag.reshape(-1, *shape[1:]), shape),
+    )
 
 
-def project_supply(projects: TableArrays, realisation: np.ndarray) -> np.ndarray:
-    """Supply secured by each project row and year [t/yr], ``(k, rows, years)``.
+def project_quantity(projects: TableArrays, realisation: np.ndarray) -> np.ndarray:
+    """Supply each project row secures while it runs [t/yr], ``(k, rows)``.
 
     realisation : share of not-yet-operating output that materialises [share], ``(k,)``
     """
     operating = projects.is_("status", "operating")
     factor = np.where(operating, 1.0, realisation[:, None])
-    qty = projects["tonnes_per_year"] * projects["japan_share"] * factor * projects.valid
+    return projects["tonnes_per_year"] * projects["japan_share"] * factor * projects.valid
+
+
+def project_active(projects: TableArrays) -> np.ndarray:
+    """``(k, rows, years)``: 1.0 in the years from each row's start year to its end year."""
     years = YEARS[None, None, :]
-    active = (years >= projects["start_year"][:, :, None]) & (
-        years <= projects["end_year"][:, :, None]
-    )
-    return qty[:, :, None] * active
+    return (
+        (years >= projects["start_year"][:, :, None]) & (years <= projects["end_year"][:, :, None])
+    ).astype(float)
 
 
-def by_mineral(projects: TableArrays, rows: np.ndarray) -> np.ndarray:
-    """Sum project rows ``(k, rows, years)`` by mineral -> ``(k, minerals, years)``."""
+def project_supply(projects: TableArrays, realisation: np.ndarray) -> np.ndarray:
+    """Supply secured by each project row and year [t/yr], ``(k, rows, years)``."""
+    return project_quantity(projects, realisation)[:, :, None] * project_active(projects)
+
+
+def mineral_years(projects: TableArrays) -> np.ndarray:
+    """``B[k, row, (mineral, year)]``: 1.0 where the row's mineral runs in that year.
+
+    Secured supply by mineral is then ``quantity @ B`` [t/yr], ``(k, minerals x years)``.
+    """
     onehot = (_codes(projects, "mineral")[:, :, None] == np.arange(N_MINERALS)).astype(float)
-    return (rows[:, :, None, :] * onehot[:, :, :, None]).sum(axis=1)
+    both = onehot[:, :, :, None] * project_active(projects)[:, :, None, :]
+    return both.reshape(*onehot.shape[:2], N_MINERALS * YEARS.size)
+
+
+def by_mineral(quantity: np.ndarray, rows_by_mineral_year: np.ndarray) -> np.ndarray:
+    """Secured supply by mineral [t/yr], ``(k, minerals, years)``.
+
+    quantity : ``(k, rows)`` from :func:`project_quantity`; rows_by_mineral_year : from
+    :func:`mineral_years`
+    """
+    b = rows_by_mineral_year
+    one = b.shape[0] == 1
+    flat = matmul_rows(quantity, b[0]) if one else np.einsum("kr,krj->kj", quantity, b)
+    return flat.reshape(flat.shape[0], N_MINERALS, YEARS.size)
 
 
 def security(
-    demand_t: np.ndarray, projects_t: np.ndarray, recycled_t: np.ndarray, conc: Concentration
+    demand_t: np.ndarray,
+    projects_t: np.ndarray,
+    recycled_t: np.ndarray,
+    conc: Concentration,
+    out: Security | None = None,
 ) -> Security:
-    """Secured, recycled and open demand and where the open part comes from."""
-    recycled = np.minimum(recycled_t, demand_t)
-    secured = np.minimum(projects_t, demand_t - recycled)
-    open_t = demand_t - recycled - secured
-    safe = np.where(demand_t > 0, demand_t, np.inf)  # x / inf = 0 where there is no demand
-    secured_share = (recycled + secured) / safe
-    recycled_share = recycled / safe
-    top = np.nan_to_num(conc.top_share[:, :, 1])[:, :, None]
-    flagged = conc.flagged_share.max(axis=2)[:, :, None]
-    return Security(
-        projects=secured,
-        recycled=recycled,
-        open=open_t,
-        open_top=open_t * top,
-        open_flagged=open_t * flagged,
-        secured_share=secured_share,
-        recycled_share=recycled_share,
-    )
+    """Secured, recycled and open demand and the part of the open demand from the top country.
+
+    Arrays ``(k, minerals, years)``; ``out`` (optional) receives the results in place.
+    """
+    if out is None:
+        shape = np.broadcast_shapes(demand_t.shape, projects_t.shape, recycled_t.shape)
+        out = Security(*(np.empty(shape) for _ in range(6)))
+    recycled = np.minimum(recycled_t, demand_t, out=out.recycled)
+    unmet = np.subtract(demand_t, recycled)
+    secured = np.minimum(projects_t, unmet, out=out.projects)
+    open_t = np.subtract(unmet, secured, out=out.open)
+    np.multiply(open_t, np.nan_to_num(conc.top_share[:, :, 1])[:, :, None], out=out.open_top)
+    shares = np.add(recycled, secured, out=unmet), recycled
+    if demand_t.min(initial=np.inf) > 0:
+        np.divide(shares[0], demand_t, out=out.secured_share)
+        np.divide(shares[1], demand_t, out=out.recycled_share)
+    else:
+        safe = np.where(demand_t > 0, demand_t, np.inf)  # x / inf = 0 where there is no demand
+        np.divide(shares[0], safe, out=out.secured_share)
+        np.divide(shares[1], safe, out=out.recycled_share)
+    return out
+
+
+def open_flagged(open_t: np.ndarray, conc: Concentration) -> np.ndarray:
+    """Open demand bought from flagged countries [t/yr] = open x max(flagged share by stage).
+
+    open_t : ``(k, minerals)`` or ``(k, minerals, years)``
+    """
+    flagged = conc.flagged_share.max(axis=2)
+    return open_t * (flagged if open_t.ndim == 2 else flagged[:, :, None])

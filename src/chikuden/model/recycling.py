@@ -11,6 +11,13 @@
   ``placed(2021 - b) = placed(2021) / (1 + g)^b``, with the 2021 chemistry.
   Worked example (tests): f = (0, 0.5, 0.5), placed = 10, 20, 30 in 2021..2023 and nothing
   before (g large): EoL = 0, 5, 15, 25 (= 0.5*30 + 0.5*20), 15 in 2021..2025.
+- In matrix form, with ``M[t0, y] = f(y - t0)`` (0 for ``y < t0``) plus, in the row of 2021, the
+  back-cast ``W[y] = sum_{b=1..40} (1 + g)^-b f(y + b)``::
+
+      EoL[m, y] = sum_t0 placed(t0) * content[m, t0] * M[t0, y]
+
+  Everything placed is a share of production (``placed = P x w_segment``), so the end of life
+  of a batch is one matrix product per chunk of scenarios (:class:`EndOfLife`).
 - Recovered material [t/yr]::
 
       recovered = (EoL content x collection + production scrap x scrap share) x recovery
@@ -23,11 +30,57 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
+from numpy.lib.stride_tricks import as_strided
 
 from chikuden.horizon import YEARS
 
 MAX_AGE = 60  # years; mass beyond is dropped (negligible for lifetimes up to 40 years)
 BACK_YEARS = 40  # years of back-cast placements before 2021
+N_YEARS = YEARS.size
+N_AGES = N_YEARS + BACK_YEARS  # ages 0..59 reach the horizon, directly or through the back-cast
+PAD = N_YEARS - 1  # zeros kept before age 0, so that a Toeplitz view reads f(y - t0) = 0, y < t0
+_EDGES = np.arange(MAX_AGE + 2) - 0.5  # F is evaluated at a + 1/2; F(-1/2) = F(0) = 0
+_EDGES[0] = 0.0
+_BACK = np.arange(1, BACK_YEARS + 1)
+
+
+# A product of at most this many multiply-adds runs on one thread in OpenBLAS (its threshold is
+# 4 x 65,536). Larger products of a thin matrix gain little from threads and, on a machine whose
+# cores are busy, wait for them: a 100k x 20 x 120 product took 0.5 s instead of 20 ms.
+_ONE_THREAD_MADDS = 131_072
+
+
+def matmul_rows(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``a @ b`` for ``a`` ``(n, K)`` and ``b`` ``(K, N)``, as a stack of single-threaded products
+    of as many rows of ``a`` as fit in ``_ONE_THREAD_MADDS``."""
+    n, inner = a.shape
+    cols = b.shape[1]
+    rows = max(1, _ONE_THREAD_MADDS // max(1, inner * cols))
+    if n <= rows:
+        return a @ b
+    full = n - n % rows
+    out = np.empty((n, cols))
+    np.matmul(a[:full].reshape(-1, rows, inner), b, out=out[:full].reshape(-1, rows, cols))
+    if full < n:
+        np.matmul(a[full:], b, out=out[full:])
+    return out
+
+
+def _gamma(shape: np.ndarray) -> np.ndarray:
+    """``Gamma(1 + 1/b)`` for each shape ``b``, computed once per distinct value."""
+    unique, inverse = np.unique(shape, return_inverse=True)
+    return np.array([math.gamma(1.0 + 1.0 / x) for x in unique])[inverse].reshape(shape.shape)
+
+
+def _pmf_into(out: np.ndarray, mean: np.ndarray, shape: np.ndarray, gamma: np.ndarray) -> None:
+    """``out[k, a] = f(a)`` for ages ``0 .. out.shape[1] - 1``; mean, shape, gamma ``(k,)``."""
+    scale = mean / gamma
+    z = np.divide(_EDGES[None, : out.shape[1] + 1], scale[:, None])
+    np.power(z, shape[:, None], out=z)
+    np.negative(z, out=z)
+    np.exp(z, out=z)
+    np.subtract(1.0, z, out=z)  # the cdf F at the edges
+    np.subtract(z[:, 1:], z[:, :-1], out=out)
 
 
 def weibull_pmf(mean_years: np.ndarray, shape: np.ndarray) -> np.ndarray:
@@ -36,47 +89,52 @@ def weibull_pmf(mean_years: np.ndarray, shape: np.ndarray) -> np.ndarray:
     mean_years : mean life [years], ``(k,)``; shape : Weibull shape [-], ``(k,)``
     """
     mean, b = np.broadcast_arrays(np.asarray(mean_years, float), np.asarray(shape, float))
-    unique, inverse = np.unique(b, return_inverse=True)
-    gamma = np.array([math.gamma(1.0 + 1.0 / x) for x in unique])[inverse].reshape(b.shape)
-    scale = mean / gamma
-    edges = np.arange(MAX_AGE + 2) - 0.5
-    edges[0] = 0.0
-    cdf = 1.0 - np.exp(-((edges[None, :] / scale[:, None]) ** b[:, None]))
-    return np.diff(cdf, axis=1)
+    out = np.empty((mean.shape[0], MAX_AGE + 1))
+    _pmf_into(out, mean, b, _gamma(b))
+    return out
 
 
-def lag_matrix(pmf: np.ndarray, n_years: int = YEARS.size) -> np.ndarray:
-    """``L[k, t0, t] = f(t - t0)`` for ``t >= t0`` else 0, shape ``(k, n_years, n_years)``."""
-    lag = np.arange(n_years)[None, :] - np.arange(n_years)[:, None]
-    padded = np.concatenate([pmf, np.zeros((pmf.shape[0], max(0, n_years - pmf.shape[1])))], 1)
-    return np.where(lag >= 0, padded[:, np.clip(lag, 0, None)], 0.0)
+def _pmf(mean: np.ndarray, shape: np.ndarray, gamma: np.ndarray) -> np.ndarray:
+    """``f(0 .. N_AGES - 1)`` per scenario, ``(k, N_AGES)`` [share]."""
+    out = np.empty((max(mean.shape[0], shape.shape[0]), N_AGES))
+    _pmf_into(out, mean, shape, gamma)
+    return out
 
 
-def backcast_weights(pmf: np.ndarray, growth: np.ndarray, n_years: int = YEARS.size) -> np.ndarray:
+def _backcast_matrix(growth: float, ages: int, n_years: int = N_YEARS) -> np.ndarray:
+    """``G[a, t] = (1 + g)^-(a - t)`` for ``1 <= a - t <= BACK_YEARS``, else 0."""
+    gap = np.arange(ages)[:, None] - np.arange(n_years)[None, :]
+    inside = (gap >= 1) & (gap <= BACK_YEARS)
+    return np.where(inside, (1.0 + growth) ** -np.clip(gap, 1, None).astype(float), 0.0)
+
+
+def backcast_weights(pmf: np.ndarray, growth: np.ndarray, n_years: int = N_YEARS) -> np.ndarray:
     """``W[k, t] = sum_{b=1..B} (1 + g)^-b f(t + b)``: EoL in year t per unit placed in 2021.
 
-    Computed as ``f @ G`` with ``G[a, t] = (1 + g)^-(a - t)`` for ``1 <= a - t <= B``.
+    pmf : ``(k, ages)`` [share]; growth : ``(k,)`` [share per year]. With one growth rate
+    this is ``f @ G`` (:func:`_backcast_matrix`); with one per scenario, each scenario's
+    ``f(t + b)`` (a strided view) is summed against its ``(1 + g)^-b``.
     """
-    gap = np.arange(pmf.shape[1])[:, None] - np.arange(n_years)[None, :]  # (a, t)
-    inside = (gap >= 1) & (gap <= BACK_YEARS)
     g = np.asarray(growth, float).reshape(-1)
-    weights = np.where(inside, (1.0 + g)[:, None, None] ** -np.clip(gap, 1, None), 0.0)
-    if weights.shape[0] == 1:
-        return pmf @ weights[0]
-    return np.einsum("ka,kat->kt", np.broadcast_to(pmf, (weights.shape[0], pmf.shape[1])), weights)
+    if g.shape[0] == 1:
+        return matmul_rows(pmf, _backcast_matrix(float(g[0]), pmf.shape[1], n_years))
+    f = np.zeros((pmf.shape[0], n_years + BACK_YEARS))
+    ages = min(pmf.shape[1], f.shape[1])
+    f[:, :ages] = pmf[:, :ages]
+    s0, s1 = f.strides
+    ahead = as_strided(f[:, 1:], (f.shape[0], n_years, BACK_YEARS), (s0, s1, s1), writeable=False)
+    rates = (1.0 + g)[:, None] ** -_BACK.astype(float)  # (k, B)
+    if f.shape[0] == 1:
+        return matmul_rows(rates, ahead[0].T)
+    return np.einsum("ktb,kb->kt", ahead, rates)
 
 
-def convolve_ages(x: np.ndarray, pmf: np.ndarray) -> np.ndarray:
-    """``out[k, m, t] = sum_a x[k, m, t - a] f[k, a]`` over the horizon, ``x`` ``(k, m, years)``."""
-    n_years = x.shape[-1]
-    if pmf.shape[0] == 1:
-        flat = np.ascontiguousarray(x).reshape(-1, n_years)
-        return (flat @ lag_matrix(pmf, n_years)[0]).reshape(x.shape)
-    k = max(x.shape[0], pmf.shape[0])
-    out = np.zeros((k, *x.shape[1:]))
-    for a in range(min(n_years, pmf.shape[1])):
-        out[:, :, a:] += x[:, :, : n_years - a] * pmf[:, None, a : a + 1]
-    return out
+def eol_matrix(pmf: np.ndarray, growth: np.ndarray) -> np.ndarray:
+    """``M[k, t0, y]``: end of life in year y per unit placed in year t0, back-cast included."""
+    lag = np.arange(N_YEARS)[None, :] - np.arange(N_YEARS)[:, None]  # y - t0
+    m = np.where(lag >= 0, pmf[:, np.clip(lag, 0, None)], 0.0)
+    m[:, 0, :] += backcast_weights(pmf, growth)
+    return m
 
 
 def end_of_life(
@@ -91,13 +149,118 @@ def end_of_life(
     content : per segment, material per GWh placed [t/GWh], ``(k, materials, years)``
     pmfs : per segment, end-of-life probability by age, ``(k, ages)``
     growth : growth of placements before 2021 [share per year], ``(k,)``
+
+    The direct form of the equations; :class:`EndOfLife` computes the same for a batch.
     """
     total: np.ndarray | float = 0.0
     for put, per_gwh, pmf in zip(placed, content, pmfs, strict=True):
         x = put[:, None, :] * per_gwh
-        back = backcast_weights(pmf, growth)[:, None, :]
-        total = total + convolve_ages(x, pmf) + x[:, :, :1] * back
+        total = total + np.matmul(x, eol_matrix(pmf, growth))
     return np.asarray(total)
+
+
+def _part(a: np.ndarray, start: int, stop: int) -> np.ndarray:
+    """Scenarios ``start:stop`` of ``a`` (all of it when shared, leading axis 1)."""
+    return a if a.shape[0] == 1 else a[start:stop]
+
+
+def _lags(f_t: np.ndarray) -> np.ndarray:
+    """Read-only view ``L[y, t0, k] = f_k(y - t0)`` (0 for ``y < t0``) of ``f_t``, which holds
+    ``PAD`` rows of zeros and then ``f_k(0 .. N_YEARS - 1)`` in column k."""
+    s0, s1 = f_t.strides
+    return as_strided(f_t[PAD:], (N_YEARS, N_YEARS, f_t.shape[1]), (s0, -s0, s1), writeable=False)
+
+
+def _matmul_left(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``a @ b[y]`` for each y, ``a`` ``(m, K)`` and ``b`` ``(Y, K, n)``, in column blocks that
+    run single-threaded (see :func:`matmul_rows`)."""
+    cols = max(1, _ONE_THREAD_MADDS // max(1, a.size))
+    n = b.shape[2]
+    if n <= cols:
+        return np.matmul(a, b)
+    out = np.empty((b.shape[0], a.shape[0], n))
+    for start in range(0, n, cols):
+        np.matmul(a, b[:, :, start : start + cols], out=out[:, :, start : start + cols])
+    return out
+
+
+class EndOfLife:
+    """End of life of a batch from production, a chunk of scenarios at a time.
+
+    ``EoL[k, m, y] = sum_s sum_t0 P[k, t0] g_s[k, m, t0] M_s[k, t0, y]``, with ``g_s`` the
+    material that segment ``s`` places on the market per GWh produced [t/GWh] and ``M_s`` its
+    end-of-life matrix. When ``g`` and the lifetimes are shared by the batch, the matrices fold
+    into one ``A[t0, (m, y)]`` and a chunk is ``P @ A``; otherwise each chunk stacks
+    ``Q[y, (s, t0), k] = P[k, t0] M_s[k, t0, y]`` (scenarios last, so that every operation runs
+    along the chunk) and multiplies it by ``g``. Products go through :func:`matmul_rows`.
+
+    per_gwh : per segment ``(k, m, years)`` [t/GWh produced]
+    mean_years : per segment ``(k,)`` [years]; shape : ``(k,)``; growth : ``(k,)``
+    """
+
+    def __init__(
+        self,
+        per_gwh: Sequence[np.ndarray],
+        mean_years: Sequence[np.ndarray],
+        shape: np.ndarray,
+        growth: np.ndarray,
+    ) -> None:
+        kg = max(g.shape[0] for g in per_gwh)
+        self.g = np.concatenate([np.broadcast_to(g, (kg, *g.shape[1:])) for g in per_gwh], axis=2)
+        self.n_materials = self.g.shape[1]
+        self.means = [np.asarray(m, float).reshape(-1) for m in mean_years]
+        self.shape = np.asarray(shape, float).reshape(-1)
+        self.gamma = _gamma(self.shape)
+        self.growth = np.asarray(growth, float).reshape(-1)
+        self.k = max(kg, self.shape.shape[0], self.growth.shape[0], *(m.size for m in self.means))
+        self._back = (
+            _backcast_matrix(float(self.growth[0]), N_AGES) if self.growth.shape[0] == 1 else None
+        )
+        shared = self.shape.shape[0] == 1 and all(m.shape[0] == 1 for m in self.means)
+        self._pmfs = [_pmf(m, self.shape, self.gamma) for m in self.means] if shared else None
+        self._a: np.ndarray | None = None
+        if self._pmfs is not None and self._back is not None and kg == 1:
+            lags = np.stack([eol_matrix(f, self.growth)[0] for f in self._pmfs])
+            per_gwh_s = self.g[0].reshape(self.n_materials, len(lags), N_YEARS)
+            # A[t0, m, y] = sum_s g_s[m, t0] M_s[t0, y]
+            a = np.einsum("mst,sty->tmy", per_gwh_s, lags)
+            self._a = a.reshape(N_YEARS, self.n_materials * N_YEARS)
+
+    def chunk(self, production: np.ndarray, start: int, stop: int) -> np.ndarray:
+        """End of life [t/yr] of scenarios ``start:stop``, ``(c, m, years)`` (c may be 1).
+
+        production : ``(k, years)`` [GWh/yr] placed on the market, the whole batch
+        """
+        p = _part(production, start, stop)
+        if self._a is not None:
+            return matmul_rows(p, self._a).reshape(p.shape[0], self.n_materials, N_YEARS)
+        n = max(p.shape[0], stop - start if self.k > 1 else 1)
+        segments = len(self.means)
+        p_t = np.ascontiguousarray(p.T)  # (years, k)
+        q = np.empty((N_YEARS, segments * N_YEARS, n))
+        for s in range(segments):
+            f = self._pmfs[s] if self._pmfs is not None else self._pmf(s, start, stop)
+            if self._back is not None:
+                back = matmul_rows(f, self._back)
+            else:
+                back = backcast_weights(f, _part(self.growth, start, stop))
+            f_t = np.zeros((PAD + N_YEARS, f.shape[0]))
+            f_t[PAD:] = f[:, :N_YEARS].T
+            qs = q[:, s * N_YEARS : (s + 1) * N_YEARS]
+            np.multiply(p_t[None], _lags(f_t), out=qs)
+            qs[:, 0] += p_t[0] * back.T
+        g = _part(self.g, start, stop)
+        if g.shape[0] == 1:
+            # back to scenarios first, as the equations that follow expect
+            return np.ascontiguousarray(_matmul_left(g[0], q).transpose(2, 1, 0))
+        return np.einsum("kmj,yjk->kmy", g, q)
+
+    def _pmf(self, segment: int, start: int, stop: int) -> np.ndarray:
+        return _pmf(
+            _part(self.means[segment], start, stop),
+            _part(self.shape, start, stop),
+            _part(self.gamma, start, stop),
+        )
 
 
 def production_scrap(demand_t: np.ndarray, yield_share: np.ndarray) -> np.ndarray:
@@ -116,4 +279,9 @@ def recovered(
 
     collection : ``(k, years)``; scrap_share : ``(k,)``; recovery : ``(k, materials, years)``
     """
-    return (eol_t * collection[:, None, :] + scrap_t * scrap_share[:, None, None]) * recovery
+    coll, share = collection[:, None, :], scrap_share[:, None, None]
+    out = np.empty(np.broadcast_shapes(eol_t.shape, coll.shape, scrap_t.shape, recovery.shape))
+    np.multiply(eol_t, coll, out=out)
+    out += np.multiply(scrap_t, share)
+    out *= recovery
+    return out

@@ -28,6 +28,7 @@ import numpy as np
 
 from chikuden.errors import ParameterError, did_you_mean
 from chikuden.horizon import FIRST_YEAR, LAST_YEAR
+from chikuden.model.recycling import matmul_rows
 from chikuden.parameters.params import Params, TableArrays
 
 if TYPE_CHECKING:
@@ -82,24 +83,35 @@ def stress_loss(
     )
 
 
-def _at_year(arr: np.ndarray, idx: np.ndarray) -> np.ndarray:
-    """``arr[k, :, idx[k]]`` for arrays ``(k1, m, years)`` and indices ``(k2,)`` -> ``(k, m)``."""
-    k = max(arr.shape[0], idx.shape[0])
-    full = np.broadcast_to(arr, (k, *arr.shape[1:]))
-    return full[np.arange(k), :, np.broadcast_to(idx, (k,))]
+def _at(arr: np.ndarray, which: np.ndarray, yi: np.ndarray) -> np.ndarray:
+    """``arr[k, which[k, j], yi[k]]`` -> ``(k, j)`` for ``arr`` ``(k1, m, years)``.
+
+    which : ``(k2, j)`` index along the second axis; yi : ``(k3,)`` year index; each k is 1 or n.
+    Only the values the shocks need are read, by their flat position.
+    """
+    k1, m, years = arr.shape
+    flat = which * years + yi[:, None]
+    if k1 > 1:
+        flat = flat + (np.arange(k1) * (m * years))[:, None]
+    return np.take(arr.reshape(-1), flat)
 
 
 def _pick(values: np.ndarray, which: np.ndarray) -> np.ndarray:
     """``values[k, which[k, j]]`` -> ``(k, j)``."""
-    k = max(values.shape[0], which.shape[0])
-    v = np.broadcast_to(values, (k, values.shape[1]))
-    w = np.broadcast_to(which, (k, which.shape[1]))
-    return np.take_along_axis(v, w, axis=1)
+    scenario = np.arange(values.shape[0])[:, None] if values.shape[0] > 1 else 0
+    return values[scenario, which]
 
 
 def _codes(table: TableArrays, column: str) -> np.ndarray:
     assert table.codes is not None
     return table.codes[column]
+
+
+def _rows_to_shocks(rows: np.ndarray, match: np.ndarray) -> np.ndarray:
+    """``sum_r rows[k, r] match[k, j, r]`` -> ``(k, j)``."""
+    if match.shape[0] == 1:
+        return matmul_rows(rows, match[0].T.astype(float))
+    return np.einsum("kr,kjr->kj", rows, match.astype(float))
 
 
 def shocks(
@@ -114,15 +126,13 @@ def shocks(
     """Apply shocks ``(k, j)`` (mineral index into STRESS_MINERALS, country code into the
     tables' country list, cut [share], months) to the domestic production of ``st``."""
     yi = (p["minerals.stress_year"] if year is None else year).astype(int) - FIRST_YEAR
-    n_core = len(STRESS_MINERALS)
-    dom = _at_year(st.demand_domestic[:, :n_core], yi)
-    glob = _at_year(st.demand_global[:, :n_core], yi)
-    sec = st.security
+    m = mineral.astype(int)
+    glob = _at(st.demand_global, m, yi)
     safe = np.where(glob > 0, glob, np.inf)  # shares are 0 where there is no demand
-    open_share = _at_year(sec.open, yi) / safe
-    proj_share = _at_year(sec.projects, yi) / safe
-    uses = _at_year(st.uses[:, :n_core], yi)
-    production = _at_year(st.production_domestic[:, None, :], yi)  # (k, 1)
+    sec = st.security
+    open_share = _at(sec.open, m, yi) / safe
+    proj_share = _at(sec.projects, m, yi) / safe
+    production = _at(st.production_domestic[:, None, :], np.zeros((1, 1), int), yi)  # (k, 1)
 
     sup = p.table("minerals.supply")
     valid = sup.valid > 0
@@ -138,29 +148,25 @@ def shocks(
     exposure = np.maximum(by_stage[0], by_stage[1])
 
     proj = p.table("minerals.projects")
-    rows_now = _at_year(st.secured_rows, yi)  # (k, project rows)
-    pmatch = (_codes(proj, "mineral")[:, None, :] == mineral[:, :, None]) & (
-        _codes(proj, "country")[:, None, :] == country[:, :, None]
-    )
-    from_country = np.where(pmatch, rows_now[:, None, :], 0.0).sum(axis=2)
-    proj_total = _pick(_at_year(st.secured, yi), mineral.astype(int))
+    rows_now = st.secured_rows(yi)  # (k, project rows)
+    same_mineral = _codes(proj, "mineral")[:, None, :] == mineral[:, :, None]
+    pmatch = same_mineral & (_codes(proj, "country")[:, None, :] == country[:, :, None])
+    from_country = _rows_to_shocks(rows_now, pmatch)
+    proj_total = _rows_to_shocks(rows_now, same_mineral)
     proj_exposure = np.divide(
         from_country,
         proj_total,
         out=np.zeros(np.broadcast(from_country, proj_total).shape),
         where=proj_total > 0,
     )
-    days = np.stack(
-        np.broadcast_arrays(*[p[f"minerals.stockpile_days_{m}"] for m in STRESS_MINERALS]), axis=1
-    )
-    m = mineral.astype(int)
+    days = _stack_days(p)
     value = p["minerals.cell_value_usd_per_kwh"] * p["minerals.jpy_per_usd"]
     return stress_loss(
-        demand_t=_pick(dom, m),
+        demand_t=_at(st.demand_domestic, m, yi),
         production_gwh=production,
-        uses_share=_pick(uses, m),
-        open_share=_pick(open_share, m),
-        project_share=_pick(proj_share, m),
+        uses_share=_at(st.uses, m, yi),
+        open_share=open_share,
+        project_share=proj_share,
         exposure_share=exposure,
         project_exposure_share=proj_exposure,
         cut=cut,
@@ -169,6 +175,15 @@ def shocks(
         substitution_share=p["minerals.stress_substitution_share"][:, None],
         cell_value_jpy_per_kwh=value[:, None],
     )
+
+
+def _stack_days(p: Params) -> np.ndarray:
+    """Stockpiles [days of demand], ``(k, minerals)``."""
+    days = [p[f"minerals.stockpile_days_{m}"] for m in STRESS_MINERALS]
+    out = np.empty((max(d.shape[0] for d in days), len(days)))
+    for i, d in enumerate(days):
+        out[:, i] = d
+    return out
 
 
 def table_shocks(p: Params, st: MineralsState) -> StressResult:
