@@ -11,7 +11,7 @@
   without support and with Japanese (capex grant from the rules), US (IRC 45X production
   credit), EU (IPCEI grant share of capex) and Chinese support (share of cell revenue).
 - **Support per kWh** of annual capacity = PV of the support over construction and the first
-  ``W`` production years / capacity [JPY per kWh].
+  ``SUPPORT_YEARS`` (10) production years / capacity [JPY per kWh].
 - **Equal footing**: with a capex grant ``s`` paid like capex, untaxed and not reducing the
   depreciable base, ``NPV_JP(s, r) = NPV_0(r) + s * PV_capex(r)``; the rate that gives the
   Japanese plant the US plant's IRR is ``s* = -NPV_0(r_US) / PV_capex(r_US)``.
