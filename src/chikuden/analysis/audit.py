@@ -162,12 +162,138 @@ def _pipeline_gap(r: Results, i: int) -> Finding:
     )
 
 
+def _tn(x: float) -> str:
+    return "n/a" if not math.isfinite(x) else f"{x / 1e12:.2f} trillion yen"
+
+
+def _cho(x: float) -> str:
+    return "n/a" if not math.isfinite(x) else f"{x / 1e12:.2f}兆円"
+
+
+def _bn_per_gwh(x: float) -> str:
+    return "n/a" if not math.isfinite(x) else f"{x / 1e9:.1f} bn yen per GWh"
+
+
+def _oku_per_gwh(x: float) -> str:
+    return "n/a" if not math.isfinite(x) else f"GWhあたり{x / 1e8:,.0f}億円"
+
+
+def _stages_add_up(r: Results, i: int) -> Finding:
+    parts = [r.value(f"finance.capital_need_{s}", i) for s in ("minerals", "materials", "cells")]
+    total = r.value("audit.stages_sum_jpy", i)
+    stated = r.scenarios[i].value("audit.stated_capital_need_total_jpy")
+    ok = _close(total, stated)
+    listed = " + ".join(f"{x / 1e12:.2f}" for x in parts)
+    return Finding(
+        id="stages-add-up",
+        clause="P1",
+        status="ok" if ok else "warn",
+        text_en=(
+            f"Minerals + materials + cells = {listed} = {_tn(total)}; the proposal states "
+            f"{_tn(stated)} - {'holds' if ok else 'differs in this scenario'}."
+        ),
+        text_ja=(
+            f"鉱物＋材料＋セル = {listed} = {_cho(total)}。提言は{_cho(stated)}とする — "
+            f"{'整合' if ok else 'このシナリオでは異なる'}。"
+        ),
+        sources=tuple(r.sources("audit.stages_sum_jpy", i)),
+    )
+
+
+def _fund_covers(r: Results, i: int) -> Finding:
+    fund = r.value("finance.fund_size", i)
+    need = r.value("finance.capital_need_total", i)
+    share = r.value("audit.fund_share_of_need", i)
+    demand = r.value("finance.subsidy_demand_total", i)
+    return Finding(
+        id="fund-covers-need",
+        clause="P1",
+        status="info",
+        text_en=(
+            f"The fund of {_tn(fund)} covers {_pct(share)} of the {_tn(need)} capital need. "
+            f"The subsidy rules applied to every plant (and to the capacity still missing) ask "
+            f"for {_tn(demand)}."
+        ),
+        text_ja=(
+            f"基金{_cho(fund)}は必要資金{_cho(need)}の{_pct(share)}を賄う。補助ルールを全工場"
+            f"（および不足する能力）に適用すると、必要な補助額は{_cho(demand)}。"
+        ),
+        sources=tuple(
+            dict.fromkeys(
+                (
+                    *r.sources("audit.fund_share_of_need", i),
+                    *r.sources("finance.subsidy_demand_total", i),
+                )
+            )
+        ),
+    )
+
+
+def _cell_capex(r: Results, i: int) -> Finding:
+    implied = r.value("finance.capex_per_gwh_implied_cells", i)
+    published = r.value("finance.capex_per_gwh_published_median", i)
+    ratio = r.value("audit.cell_capex_implied_vs_published", i)
+    ok = math.isfinite(ratio) and ratio >= 0.8
+    return Finding(
+        id="cell-capex-per-gwh",
+        clause="P1",
+        status="ok" if ok else "warn",
+        text_en=(
+            f"The cell-manufacturing need implies {_bn_per_gwh(implied)}; the certified plants "
+            f"in the bundled data cost a median {_bn_per_gwh(published)} "
+            f"(the proposal's figure is {_pct(ratio)} of that)"
+            + ("." if ok else ": the proposal's cell figure looks low for today's plant costs.")
+        ),
+        text_ja=(
+            f"セル製造の必要資金は{_oku_per_gwh(implied)}を意味する。認定工場の投資額の中央値は"
+            f"{_oku_per_gwh(published)}（提言の金額はその{_pct(ratio)}）"
+            + ("。" if ok else "：提言のセル製造の金額は現在の工場費用に比べ低いとみられる。")
+        ),
+        sources=tuple(r.sources("audit.cell_capex_implied_vs_published", i)),
+    )
+
+
+def _minerals_fit(r: Results, i: int) -> Finding:
+    need = r.value("finance.capital_need_minerals", i)
+    per_gwh = r.value("audit.upstream_capex_per_gwh", i)
+    fits = r.value("audit.minerals_need_fits_gwh", i)
+    domestic = r.scenarios[i].value("audit.stated_domestic_capacity_gwh")
+    world = r.scenarios[i].value("audit.stated_global_capacity_gwh")
+    if not math.isfinite(fits):
+        closer_en, closer_ja = "cannot be placed (no production)", "判定できない（生産がない）"
+    elif abs(math.log(fits / domestic)) <= abs(math.log(fits / world)):
+        closer_en, closer_ja = f"closer to the {_gwh(domestic)} domestic base", "国内基盤に近い"
+    else:
+        closer_en, closer_ja = f"closer to the {_gwh(world)} global target", "世界目標に近い"
+    return Finding(
+        id="minerals-need-fits",
+        clause="P1",
+        status="info",
+        text_en=(
+            f"At a bottom-up upstream capex of {_bn_per_gwh(per_gwh)} of annual production "
+            f"(mining and refining for the scenario's chemistry mix), the {_tn(need)} for "
+            f"critical minerals would supply about {_gwh(fits)} a year: {closer_en} "
+            f"(on a log scale between {_gwh(domestic)} and {_gwh(world)})."
+        ),
+        text_ja=(
+            f"年間生産{_oku_per_gwh(per_gwh)}の上流投資（当該シナリオの電池化学構成に応じた"
+            f"採掘・精製）とすると、重要鉱物向けの{_cho(need)}は年約{_gwh(fits)}分を賄う："
+            f"{_gwh(domestic)}と{_gwh(world)}の間で{closer_ja}（対数尺度）。"
+        ),
+        sources=tuple(r.sources("audit.minerals_need_fits_gwh", i)),
+    )
+
+
 CHECKS: tuple[Check, ...] = (
     _share_times_market,
     _domestic_quarter,
     _growth,
     _utilisation,
     _pipeline_gap,
+    _stages_add_up,
+    _fund_covers,
+    _cell_capex,
+    _minerals_fit,
 )
 
 

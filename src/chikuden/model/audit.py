@@ -24,8 +24,36 @@ def step(p: Params, out: Outputs) -> None:
         "audit.domestic_target_minus_stated_gwh",
         ind["targets.domestic_capacity_2030"] - p["audit.stated_domestic_capacity_gwh"],
     )
+    stages = (
+        ind["finance.capital_need_minerals"]
+        + ind["finance.capital_need_materials"]
+        + ind["finance.capital_need_cells"]
+    )
+    out.indicator("audit.stages_sum_jpy", stages)
+    out.indicator(
+        "audit.stages_sum_minus_stated_jpy", stages - p["audit.stated_capital_need_total_jpy"]
+    )
     with np.errstate(divide="ignore", invalid="ignore"):
         out.indicator(
             "audit.growth_ratio_vs_stated",
             ind["market.growth_2030_vs_2021"] / p["audit.stated_growth_ratio"],
+        )
+        out.indicator(
+            "audit.fund_share_of_need", ind["finance.fund_size"] / ind["finance.capital_need_total"]
+        )
+        out.indicator(
+            "audit.stated_fund_share_of_stated_need",
+            p["audit.stated_fund_jpy"] / p["audit.stated_capital_need_total_jpy"],
+        )
+        out.indicator(
+            "audit.cell_capex_implied_vs_published",
+            ind["finance.capex_per_gwh_implied_cells"]
+            / ind["finance.capex_per_gwh_published_median"],
+        )
+        upstream_per_gwh = (
+            ind["minerals.upstream_capex_domestic_jpy"] / ind["capacity.domestic_production_2030"]
+        )
+        out.indicator("audit.upstream_capex_per_gwh", upstream_per_gwh)
+        out.indicator(
+            "audit.minerals_need_fits_gwh", ind["finance.capital_need_minerals"] / upstream_per_gwh
         )
