@@ -129,8 +129,16 @@ def evaluate(scenarios: Scenario | Sequence[Scenario] | Params) -> Results:
     return Results(
         names=params.names,
         params=params,
-        indicators={k: np.broadcast_to(v, (n,)) for k, v in out.indicators.items()},
-        series={k: np.broadcast_to(v, (n, v.shape[-1])) for k, v in out.series.items()},
-        rows={k: np.broadcast_to(v, (n, v.shape[-1])) for k, v in out.rows.items()},
+        indicators=_full(out.indicators, n),
+        series=_full(out.series, n),
+        rows=_full(out.rows, n),
         scenarios=given,
     )
+
+
+def _full(arrays: dict[str, np.ndarray], n: int) -> dict[str, np.ndarray]:
+    """Broadcast each array's leading axis to ``n`` (a view; no copy when already ``n``)."""
+    return {
+        k: v if v.shape[0] == n else np.broadcast_to(v, (n, *v.shape[1:]))
+        for k, v in arrays.items()
+    }

@@ -78,14 +78,19 @@ class Params:
             if decl.kind == "table":
                 shared = all(v is values[0] or v == values[0] for v in values[1:])
                 used: list[Table] = values[:1] if shared else values
-                tables[name] = _table_arrays(decl, used)
+                tables[name] = (
+                    _shared_table_arrays(decl, used[0]) if shared else _table_arrays(decl, used)
+                )
                 table_values[name] = used
                 continue
             first = values[0]
             if all(_same(v, first) for v in values[1:]):
-                arrays[name] = np.asarray(first, dtype=float)[None, ...]
+                arr = np.asarray(first, dtype=float)[None, ...]
             else:
-                arrays[name] = np.stack([np.asarray(v, dtype=float) for v in values])
+                arr = np.stack([np.asarray(v, dtype=float) for v in values])
+            # Views of declaration defaults may be shared between runs: the model only reads.
+            arr.flags.writeable = False
+            arrays[name] = arr
         return cls(n, arrays, tables, table_values, [s.name for s in scenarios])
 
     @classmethod
@@ -147,6 +152,21 @@ def _check_array(decl: Declaration, arr: np.ndarray) -> None:
             f"{decl.name} = {float(arr[tuple(idx)])!r} (sample {int(idx[0])}) is outside the "
             f"allowed range {decl.range_text} [{decl.unit}]"
         )
+
+
+def _shared_table_arrays(decl: Declaration, table: Table) -> TableArrays:
+    """Arrays of one table shared by every scenario, built once per table object.
+
+    Tables are immutable, so the arrays are kept on the table itself; the model never writes
+    into parameter arrays.
+    """
+    cached = table.__dict__.get("_arrays")
+    if cached is None:
+        cached = _table_arrays(decl, [table])
+        for arr in (*cached.columns.values(), cached.valid, *(cached.codes or {}).values()):
+            arr.flags.writeable = False
+        object.__setattr__(table, "_arrays", cached)
+    return cached
 
 
 def _table_arrays(decl: Declaration, values: list[Table]) -> TableArrays:
