@@ -15,13 +15,13 @@ import contextlib
 import enum
 import json
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from chikuden.commands import charging, minerals, product, roadmap
+from chikuden.commands.common import fail, user_errors
 
 if TYPE_CHECKING:
     from chikuden.parameters.scenario import Scenario
@@ -81,24 +81,6 @@ JsonOpt = Annotated[
 
 
 # -- helpers -----------------------------------------------------------------------------------
-@contextlib.contextmanager
-def _user_errors() -> Iterator[None]:
-    """Turn a :class:`ChikudenError` into one line on stderr and exit code 2."""
-    from chikuden.errors import ChikudenError
-
-    try:
-        yield
-    except ChikudenError as exc:
-        message = " ".join(str(exc).split())
-        typer.echo(f"error: {message}", err=True)
-        raise typer.Exit(code=2) from None
-
-
-def _fail(message: str) -> None:
-    """Raise a :class:`ChikudenError` (for checks the CLI itself makes)."""
-    from chikuden.errors import ChikudenError
-
-    raise ChikudenError(message)
 
 
 def _print_json(doc: Any) -> None:
@@ -157,7 +139,7 @@ def _write(out: Path, target: Path, files: dict[str, str]) -> None:
         write_folder(target, files)
     except OSError as exc:
         reason = exc.strerror or str(exc)
-        _fail(f"--out {str(out)!r}: cannot write {str(target)!r} ({reason}); choose another folder")
+        fail(f"--out {str(out)!r}: cannot write {str(target)!r} ({reason}); choose another folder")
 
 
 def _load(names: list[str], overrides: list[str] | None) -> list[Scenario]:
@@ -211,7 +193,7 @@ def run(
 
     Files go to OUT/<scenario-name>/.
     """
-    with _user_errors():
+    with user_errors():
         from chikuden.api import evaluate
 
         (loaded,) = _load([scenario], set_)
@@ -249,9 +231,9 @@ def compare(
 
     Files go to OUT/compare-<a>-<b>.../.
     """
-    with _user_errors():
+    with user_errors():
         if len(scenarios) < 2:
-            _fail(f"compare: got {len(scenarios)} scenario; give two or more names or paths")
+            fail(f"compare: got {len(scenarios)} scenario; give two or more names or paths")
         from chikuden.api import evaluate
 
         loaded = _load(scenarios, set_)
@@ -283,7 +265,7 @@ def params(
     json_: JsonOpt = False,
 ) -> None:
     """Every declared parameter: unit, default, allowed range, description and sources."""
-    with _user_errors():
+    with user_errors():
         from chikuden.errors import did_you_mean
         from chikuden.parameters import declarations
 
@@ -291,7 +273,7 @@ def params(
         if domain is not None:
             domains = sorted({d.domain for d in decls})
             if domain not in domains:
-                _fail(
+                fail(
                     f"--domain {domain!r} is not a domain{did_you_mean(domain, domains)}; "
                     f"domains: {', '.join(domains)}"
                 )
@@ -327,7 +309,7 @@ def scenarios(
     json_: JsonOpt = False,
 ) -> None:
     """The bundled scenarios with their titles."""
-    with _user_errors():
+    with user_errors():
         from chikuden.api import list_scenarios, load_scenario
 
         loaded = [load_scenario(name) for name in list_scenarios()]

@@ -7,13 +7,13 @@ errors print one line ``error: ...`` on stderr and exit with code 2; nothing is 
 
 from __future__ import annotations
 
-import contextlib
 import enum
 import json
-from collections.abc import Iterator
 from typing import Annotated, Any
 
 import typer
+
+from chikuden.commands.common import fail, user_errors
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -77,24 +77,6 @@ SetOpt = Annotated[
 YearOpt = Annotated[int, typer.Option("--year", help="Year to show, 2021..2040.")]
 
 
-@contextlib.contextmanager
-def _user_errors() -> Iterator[None]:
-    """Turn a :class:`chikuden.errors.ChikudenError` into one line on stderr and exit code 2."""
-    from chikuden.errors import ChikudenError
-
-    try:
-        yield
-    except ChikudenError as exc:
-        typer.echo(f"error: {' '.join(str(exc).split())}", err=True)
-        raise typer.Exit(code=2) from None
-
-
-def _fail(message: str) -> None:
-    from chikuden.errors import ChikudenError
-
-    raise ChikudenError(message)
-
-
 def _echo_json(doc: Any) -> None:
     typer.echo(json.dumps(doc, ensure_ascii=False, indent=2))
 
@@ -109,10 +91,10 @@ def _service_h(energy_kwh: float, power_kw: float, power_factor: float) -> float
     from chikuden.model import queueing
 
     if not 0.0 < power_factor <= 1.0:
-        _fail(f"--power-factor = {power_factor:g} is outside (0, 1]; give a share, e.g. 0.8")
+        fail(f"--power-factor = {power_factor:g} is outside (0, 1]; give a share, e.g. 0.8")
     for name, value in (("--energy-kwh", energy_kwh), ("--power-kw", power_kw)):
         if not value > 0.0 or value == float("inf"):
-            _fail(f"{name} = {value:g} is not allowed; give a finite number > 0")
+            fail(f"{name} = {value:g} is not allowed; give a finite number > 0")
     return float(queueing.service_time_h(energy_kwh, power_kw, power_factor))
 
 
@@ -191,7 +173,7 @@ def size(
     json_: JsonOpt = False,
 ) -> None:
     """The fewest chargers at one site that meet the waiting targets at the peak hour."""
-    with _user_errors():
+    with user_errors():
         from chikuden.model import queueing
 
         service_h = _service_h(energy_kwh, power_kw, power_factor)
@@ -226,7 +208,7 @@ def wait(
     json_: JsonOpt = False,
 ) -> None:
     """Utilisation, probability of waiting and mean wait with a given number of chargers."""
-    with _user_errors():
+    with user_errors():
         from chikuden.model import queueing
 
         service_h = _service_h(energy_kwh, power_kw, power_factor)
@@ -250,7 +232,7 @@ def _year_index(year: int) -> int:
     from chikuden.horizon import FIRST_YEAR, LAST_YEAR
 
     if not FIRST_YEAR <= year <= LAST_YEAR:
-        _fail(f"--year = {year} is outside the horizon {FIRST_YEAR}..{LAST_YEAR}")
+        fail(f"--year = {year} is outside the horizon {FIRST_YEAR}..{LAST_YEAR}")
     return year - FIRST_YEAR
 
 
@@ -262,7 +244,7 @@ def areas(
     json_: JsonOpt = False,
 ) -> None:
     """Chargers needed at each bundled expressway service area in a year, with sources."""
-    with _user_errors():
+    with user_errors():
         from chikuden.model import charging, system
 
         i = _year_index(year)
@@ -340,7 +322,7 @@ def connectors(
     json_: JsonOpt = False,
 ) -> None:
     """Connectors needed by location in a year, the 2030 target, cost and fund coverage."""
-    with _user_errors():
+    with user_errors():
         from chikuden.model import charging, system
 
         i = _year_index(year)
@@ -389,7 +371,7 @@ def corridor(
     json_: JsonOpt = False,
 ) -> None:
     """Charging power and hydrogen per logistics terminal on the corridor, by year (P6)."""
-    with _user_errors():
+    with user_errors():
         from chikuden.horizon import YEARS
         from chikuden.model import freight
         from chikuden.model.outputs import Outputs

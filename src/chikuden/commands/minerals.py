@@ -10,6 +10,8 @@ from typing import Annotated
 
 import typer
 
+from chikuden.commands.common import fail, user_errors
+
 app = typer.Typer(
     no_args_is_help=True,
     help="Critical minerals: supply-disruption stress test (P3, P11).",
@@ -63,19 +65,14 @@ def stress(
 
     Example: chikuden minerals stress --mineral graphite --country CN --cut 0.5 --months 6
     """
-    from chikuden.errors import ChikudenError
-
-    try:
+    with user_errors():
         from chikuden.stress import stress_test
 
         if lang not in ("en", "ja"):
-            raise ChikudenError(f"--lang {lang!r}: use en or ja")
+            fail(f"--lang {lang!r}: use en or ja")
         shock = stress_test(
             scenario or ["proposal-2022"], mineral, country, cut, months, year, list(set_ or ())
         )
-    except ChikudenError as exc:
-        typer.echo(f"error: {' '.join(str(exc).split())}", err=True)
-        raise typer.Exit(code=2) from None
     if json_:
         typer.echo(json.dumps(shock.to_json(), ensure_ascii=False, indent=2))
         return

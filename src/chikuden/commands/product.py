@@ -12,14 +12,14 @@ inside the commands. Input errors print one line ``error: ...`` on stderr and ex
 
 from __future__ import annotations
 
-import contextlib
 import enum
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+from chikuden.commands.common import user_errors
 
 if TYPE_CHECKING:
     from chikuden.analysis.product import Assessment
@@ -97,18 +97,6 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print the assessment as J
 LangOpt = Annotated[Lang, typer.Option("--lang", help="Language of the printed assessment.")]
 
 
-@contextlib.contextmanager
-def _user_errors() -> Iterator[None]:
-    """Turn a :class:`ChikudenError` into one line on stderr and exit code 2."""
-    from chikuden.errors import ChikudenError
-
-    try:
-        yield
-    except ChikudenError as exc:
-        typer.echo(f"error: {' '.join(str(exc).split())}", err=True)
-        raise typer.Exit(code=2) from None
-
-
 @app.command()
 def assess(
     file: Annotated[
@@ -128,7 +116,7 @@ def assess(
     lang: LangOpt = Lang.en,
 ) -> None:
     """Fit the cycle data, classify the product and decide its subsidy top-up."""
-    with _user_errors():
+    with user_errors():
         from chikuden.analysis.product import assess as run_assessment
         from chikuden.analysis.product import read_product
         from chikuden.parameters.scenario import load_scenario
