@@ -10,9 +10,6 @@ Prints the times and the ratios.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
-
 import numpy as np
 
 from chikuden.analysis.fade import fit_fade
@@ -20,43 +17,25 @@ from chikuden.model import carbon, system
 from chikuden.model.outputs import Outputs
 from chikuden.parameters.params import Params
 from chikuden.parameters.scenario import load_scenario
+from timing import best, per_call
 
 N_BATCH = 10_000
 N_POINTS = 2_000
 
 
-def _runner(steps: tuple[system.Step, ...]) -> Callable[[Params], Outputs]:
-    def run(p: Params) -> Outputs:
-        out = Outputs()
-        for step in steps:
-            step(p, out)
-        return out
-
-    return run
-
-
-def _best(fn: Callable[[], object], repeat: int) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t)
-    return best
-
-
-def _per_call(fn: Callable[[], object], number: int, repeat: int = 5) -> float:
-    return _best(lambda: [fn() for _ in range(number)], repeat) / number
-
-
 def main() -> None:
     base = load_scenario("proposal-2022")
     without = tuple(s for s in system.STEPS if s is not carbon.step)
-    with_run, without_run = _runner(system.STEPS), _runner(without)
+    with_run = system.run
+
+    def without_run(p: Params) -> Outputs:
+        return system.run(p, without)
+
     one = Params.from_scenarios([base])
     for fn in (with_run, without_run):
         fn(one)
-    t_with = _per_call(lambda: with_run(one), 200)
-    t_without = _per_call(lambda: without_run(one), 200)
+    t_with = per_call(lambda: with_run(one), 200)
+    t_without = per_call(lambda: without_run(one), 200)
     print(f"one full evaluation:                {t_with * 1e3:.3f} ms")
     print(f"one full evaluation without carbon: {t_without * 1e3:.3f} ms")
     print(f"carbon step adds {1e3 * (t_with - t_without):.3f} ms (budget 1 ms)")
@@ -71,8 +50,8 @@ def main() -> None:
             "carbon.h2_plant_efficiency_share": rng.uniform(0.45, 0.6, N_BATCH),
         },
     )
-    b_with = _best(lambda: with_run(batch), 2)
-    b_without = _best(lambda: without_run(batch), 2)
+    b_with = best(lambda: with_run(batch), 2)
+    b_without = best(lambda: without_run(batch), 2)
     print(f"{N_BATCH:,} batch with carbon:    {b_with:.3f} s")
     print(f"{N_BATCH:,} batch without carbon: {b_without:.3f} s")
     print(f"ratio with/without: {b_with / b_without:.2f}x")
@@ -80,9 +59,9 @@ def main() -> None:
     n = np.linspace(0.0, 3000.0, N_POINTS)
     q = 1.0 - 0.003 * n**0.53 + rng.normal(0.0, 0.0015, N_POINTS)
     design = np.column_stack([np.ones(N_POINTS), np.sqrt(n)])
-    t_fit = _per_call(lambda: fit_fade(n, q, 0.8), 200)
-    t_sqrt = _per_call(lambda: fit_fade(n, q, 0.8, "sqrt"), 200)
-    t_lstsq = _per_call(lambda: np.linalg.lstsq(design, q, rcond=None), 200)
+    t_fit = per_call(lambda: fit_fade(n, q, 0.8), 200)
+    t_sqrt = per_call(lambda: fit_fade(n, q, 0.8, "sqrt"), 200)
+    t_lstsq = per_call(lambda: np.linalg.lstsq(design, q, rcond=None), 200)
     print(f"fade fit, {N_POINTS:,} points, auto (3 models): {t_fit * 1e3:.3f} ms (budget 50 ms)")
     print(f"fade fit, one model (sqrt):                {t_sqrt * 1e3:.3f} ms")
     print(f"bare numpy.linalg.lstsq, same data:        {t_lstsq * 1e3:.3f} ms")

@@ -44,9 +44,13 @@ STEPS: tuple[Step, ...] = (
 )
 
 
-def run(p: Params) -> Outputs:
-    """Evaluate every domain for the batch ``p``."""
+def run(p: Params, steps: tuple[Step, ...] = STEPS) -> Outputs:
+    """Evaluate the batch ``p`` through ``steps`` (every domain, in order, by default).
+
+    A prefix of ``STEPS`` (or the steps without one domain, when nothing after it reads its
+    outputs) is what benchmarks and partial evaluations use.
+    """
     out = Outputs()
-    for step in STEPS:
+    for step in steps:
         step(p, out)
     return out
