@@ -9,9 +9,15 @@ with ``R`` the ramp-up years, ``d_j`` the delay (0 for plants already producing)
 the realisation share (1 for existing plants). Domestic capacity is the sum over cell plants
 in region JP; Japanese firms' global capacity is the sum over all regions. The gap is the
 target (from the market step) less the capacity, floored at zero.
+
+A batch is summed a chunk of scenarios at a time, without a ``(k, rows, years)`` array for
+the whole batch, by the same additions in the same order as one scenario alone.
 """
 
 from __future__ import annotations
+
+import weakref
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -21,11 +27,20 @@ from chikuden.parameters.params import Params, TableArrays
 
 REGIONS = ("JP", "US", "EU", "ASIA", "OTHER")
 TARGET_YEAR = 2030
+# Scenarios per pass of the region sums: a chunk's (CHUNK, rows, years) intermediates stay in
+# cache, and each result is written once into its batch-sized array.
+CHUNK = 4096
 
 
-def ramp(years_since_start: np.ndarray, ramp_years: np.ndarray) -> np.ndarray:
-    """Share of nameplate available [share] ``k`` years after the start (k=0: first year)."""
-    return np.clip((years_since_start + 1.0) / ramp_years, 0.0, 1.0)
+def ramp(
+    years_since_start: np.ndarray, ramp_years: np.ndarray, out: np.ndarray | None = None
+) -> np.ndarray:
+    """Share of nameplate available [share] ``k`` years after the start (k=0: first year).
+
+    out : where to write the result (may be ``years_since_start`` itself)
+    """
+    share = np.divide(np.add(years_since_start, 1.0, out=out), ramp_years, out=out)
+    return np.clip(share, 0.0, 1.0, out=share)
 
 
 def plant_capacity(
@@ -37,13 +52,97 @@ def plant_capacity(
     ramp_years, delay_years : [years], shape ``(k,)``
     realisation : share of not-yet-producing capacity that is built [share], shape ``(k,)``
     """
+    gwh, start = effective_plants(plants, delay_years, realisation)
+    since = YEARS[None, None, :] - start[:, :, None]
+    return gwh[:, :, None] * ramp(since, ramp_years[:, None, None])
+
+
+def effective_plants(
+    plants: TableArrays, delay_years: np.ndarray, realisation: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Expected cell capacity [GWh per year] and first production year [year] of each plant.
+
+    Both ``(k, rows)``: ``gwh_j * f_j`` (0 for other stages and padding) and ``start_j + d_j``,
+    the factors of :func:`plant_capacity`.
+    """
+    return _effective(layout(plants), plants, delay_years, realisation)
+
+
+def _effective(
+    lay: Layout, plants: TableArrays, delay_years: np.ndarray, realisation: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    delay = np.where(lay.planned, delay_years[:, None], 0.0)
+    share = np.where(lay.planned, realisation[:, None], 1.0)
+    gwh = plants["gwh"] * share * lay.cells * plants.valid
+    return gwh, plants["start_year"] + delay
+
+
+@dataclass(frozen=True)
+class Layout:
+    """What the region sums need to know about a plants table, worked out once per table.
+
+    planned, cells : rows not yet producing, rows of cell plants [bool], ``(k, rows)``
+    members : region -> the rows summed for it, in table order
+    masks : region -> rows in the region ``(k, rows)`` when each scenario has its own table
+    (then every row is summed, masked); None when the batch shares one table (then only the
+    region's cell rows are summed: the others add exact zeros)
+    curve_rows : the rows whose start column gives each distinct ramp-up curve
+    curve_of : region -> the curve of each member row
+    """
+
+    planned: np.ndarray
+    cells: np.ndarray
+    members: dict[str, np.ndarray]
+    masks: dict[str, np.ndarray] | None
+    curve_rows: np.ndarray
+    curve_of: dict[str, np.ndarray]
+
+
+_LAYOUTS: dict[int, tuple[weakref.ref[TableArrays], Layout]] = {}
+
+
+def layout(plants: TableArrays) -> Layout:
+    """The :class:`Layout` of ``plants``; a table shared by the batch is worked out once."""
+    cached = _LAYOUTS.get(id(plants))
+    if cached is not None and cached[0]() is plants:
+        return cached[1]
+    made = _layout(plants)
+    if plants.valid.shape[0] == 1:
+        if len(_LAYOUTS) >= 64:
+            _LAYOUTS.clear()
+        _LAYOUTS[id(plants)] = (weakref.ref(plants), made)
+    return made
+
+
+def _layout(plants: TableArrays) -> Layout:
     planned = ~plants.is_("status", "existing")
     cells = plants.is_("stage", "cells")
-    delay = np.where(planned, delay_years[:, None], 0.0)
-    share = np.where(planned, realisation[:, None], 1.0)
-    gwh = plants["gwh"] * share * cells * plants.valid
-    since = YEARS[None, None, :] - (plants["start_year"] + delay)[:, :, None]
-    return gwh[:, :, None] * ramp(since, ramp_years[:, None, None])
+    n_rows = planned.shape[1]
+    if planned.shape[0] > 1:  # a table per scenario: every row, masked by region
+        masks = {r: plants.is_("region", r) for r in REGIONS}
+        masks = {r: m for r, m in masks.items() if m.any()}
+        every = np.arange(n_rows)
+        return Layout(
+            planned, cells, dict.fromkeys(masks, every), masks, every, dict.fromkeys(masks, every)
+        )
+    holds = (plants["gwh"] * cells * plants.valid)[0] != 0
+    members = {}
+    for r in REGIONS:
+        rows = np.flatnonzero(plants.is_("region", r)[0] & holds)
+        if rows.size:
+            members[r] = rows
+    # start = start_year + (delay if planned else 0): one curve per (start_year, status)
+    curve_rows: list[int] = []
+    seen: dict[tuple[float, bool], int] = {}
+    curve = np.zeros(n_rows, dtype=np.intp)
+    for j in sorted({int(j) for rows in members.values() for j in rows}):
+        key = (float(plants["start_year"][0, j]), bool(planned[0, j]))
+        if key not in seen:
+            seen[key] = len(curve_rows)
+            curve_rows.append(j)
+        curve[j] = seen[key]
+    curve_of = {r: curve[rows] for r, rows in members.items()}
+    return Layout(planned, cells, members, None, np.array(curve_rows, dtype=np.intp), curve_of)
 
 
 def first_year_at_or_above(series: np.ndarray, level: np.ndarray) -> np.ndarray:
@@ -53,16 +152,62 @@ def first_year_at_or_above(series: np.ndarray, level: np.ndarray) -> np.ndarray:
     return np.where(hit.any(axis=1), YEARS[first], np.nan)
 
 
+def _part(values: np.ndarray, start: int, stop: int) -> np.ndarray:
+    """Scenarios ``start:stop`` of an array with the scenarios on its last axis; an array
+    shared by the batch (one scenario) as is."""
+    return values if values.shape[-1] == 1 else values[..., start:stop]
+
+
+def region_capacity(
+    lay: Layout, gwh: np.ndarray, start: np.ndarray, ramp_years: np.ndarray
+) -> dict[str, np.ndarray | None]:
+    """Capacity of each region by year [GWh per year], ``(k, years)``; None for a region
+    without cell plants.
+
+    lay : :func:`layout` of the plants table; gwh, start : :func:`effective_plants`,
+    ``(k, rows)``; ramp_years : [years], ``(k,)``
+
+    Equals ``sum_rows plant_capacity * [row in region]``, with the same additions in row order
+    (so that a batch equals its scenarios one at a time), a chunk of scenarios at a time.
+    """
+    n = max(gwh.shape[0], start.shape[0], ramp_years.shape[0])
+    # scenarios last, so that every pass runs along a chunk of scenarios
+    if lay.masks is None:
+        weights = {r: gwh.T[rows] for r, rows in lay.members.items()}
+    else:
+        weights = {r: np.where(m, gwh, 0.0).T for r, m in lay.masks.items()}
+    first = start.T[lay.curve_rows][:, None, :]  # (curves, 1, k)
+    years = YEARS.astype(float)[None, :, None]
+    sums = {r: np.empty((n, YEARS.size)) for r in lay.members}
+    for lo in range(0, n, CHUNK):
+        hi = min(lo + CHUNK, n)
+        start_part, ramp_part = _part(first, lo, hi), _part(ramp_years, lo, hi)
+        curves = np.empty((first.shape[0], YEARS.size, max(start_part.shape[-1], ramp_part.size)))
+        np.subtract(years, start_part, out=curves)  # (curves, years, chunk)
+        ramp(curves, ramp_part, out=curves)
+        for r, pick in lay.curve_of.items():
+            w = _part(weights[r], lo, hi)
+            total = w[0] * curves[pick[0]]
+            for i in range(1, pick.size):
+                total += w[i] * curves[pick[i]]
+            sums[r][lo:hi] = total.T
+    return {r: sums.get(r) for r in REGIONS}
+
+
 def step(p: Params, out: Outputs) -> None:
     plants = p.table("capacity.plants")
-    per_plant = plant_capacity(
-        plants, p["capacity.ramp_years"], p["capacity.delay_years"], p["capacity.realisation_share"]
-    )
-    region_caps = {
-        r: (per_plant * plants.is_("region", r)[:, :, None]).sum(axis=1) for r in REGIONS
-    }
-    domestic = region_caps["JP"]
-    world = sum(region_caps.values(), start=np.zeros_like(domestic))
+    lay = layout(plants)
+    ramp_years = p["capacity.ramp_years"]
+    gwh, start = _effective(lay, plants, p["capacity.delay_years"], p["capacity.realisation_share"])
+    region_caps = region_capacity(lay, gwh, start, ramp_years)
+    none = np.zeros((1, YEARS.size))
+    domestic = region_caps["JP"] if region_caps["JP"] is not None else none
+    # zeros + JP + US + ...: a region without plants adds exact zeros and is left out
+    world = none
+    for r in REGIONS:
+        region = region_caps[r]
+        if region is not None:
+            world = world + region if world is not none else region.copy()
     util = p["capacity.utilisation_share"][:, None]
     i30 = year_index(TARGET_YEAR)
     dom_target = out.indicators["targets.domestic_capacity_2030"]
@@ -71,11 +216,13 @@ def step(p: Params, out: Outputs) -> None:
     out.serie("capacity.domestic_gwh", domestic)
     out.serie("capacity.japan_global_gwh", world)
     for r in REGIONS:
-        out.serie(f"capacity.region_{r.lower()}_gwh", region_caps[r])
+        region = region_caps[r]
+        out.serie(f"capacity.region_{r.lower()}_gwh", none if region is None else region)
     out.serie("capacity.domestic_production_gwh", domestic * util)
     out.serie("capacity.japan_global_production_gwh", world * util)
     out.serie("capacity.domestic_gap_gwh", np.maximum(dom_target[:, None] - domestic, 0.0))
-    out.rows["capacity.plant_gwh_2030"] = per_plant[:, :, i30]
+    # the 2030 column of plant_capacity, without the other years
+    out.rows["capacity.plant_gwh_2030"] = gwh * ramp(YEARS[i30] - start, ramp_years[:, None])
 
     out.indicator("capacity.domestic_2025", domestic[:, year_index(2025)])
     out.indicator("capacity.domestic_2030", domestic[:, i30])
