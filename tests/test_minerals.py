@@ -348,3 +348,134 @@ def test_batch_that_varies_only_the_battery_life() -> None:
         for key in ("minerals.recycled_share_2030.cobalt", "minerals.stress_worst_lost_gwh"):
             got = np.broadcast_to(batch.indicators[key], (3,))[i]
             assert got == pytest.approx(one.indicators[key][0]), (key, life)
+
+
+# -- batches, chunks and kept preparations (the fast paths give the equations' results) ------
+def _minerals_outputs(out: Outputs, n: int) -> dict[str, np.ndarray]:
+    return {
+        f"{group}:{key}": np.broadcast_to(arr, (n, *arr.shape[1:]))
+        for group, values in (("i", out.indicators), ("s", out.series), ("r", out.rows))
+        for key, arr in values.items()
+        if key.startswith("minerals.")
+    }
+
+
+def test_batch_sharing_the_minerals_parameters_equals_one_at_a_time_exactly(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Production differs by scenario, everything else is shared: each scenario must give the
+    # very same numbers alone and in the batch, across several chunks of 2 scenarios.
+    monkeypatch.setattr(minerals, "CHUNK", 2)
+    base = load_scenario("proposal-2022")
+    samples = {
+        "market.demand_2030_gwh": np.array([1500.0, 2500.0, 3000.0, 4200.0, 5000.0]),
+        "capacity.utilisation_share": np.array([0.5, 0.7, 0.8, 0.9, 1.0]),
+        "capacity.delay_years": np.array([0.0, 2.0, 1.0, 0.0, 3.0]),
+    }
+    n = 5
+    batch = _minerals_outputs(run(Params.from_samples(base, samples)), n)
+    for i in range(n):
+        one = run(Params.from_samples(base, {k: v[i : i + 1] for k, v in samples.items()}))
+        for key, arr in _minerals_outputs(one, 1).items():
+            np.testing.assert_array_equal(batch[key][i], arr[0], err_msg=key)
+
+
+def test_batch_varying_lifetimes_and_minerals_scalars_across_chunks(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Lifetimes, growth, realisation, scrap share and stress year per scenario take the
+    # chunked Toeplitz path; alone, each scenario takes the shared path. Same numbers to 1e-12.
+    monkeypatch.setattr(minerals, "CHUNK", 2)
+    base = load_scenario("proposal-2022")
+    samples = {
+        "market.demand_2030_gwh": np.array([2000.0, 2600.0, 3100.0, 3900.0, 4500.0]),
+        "minerals.ev_lifetime_years": np.array([8.0, 12.0, 15.0, 21.0, 30.0]),
+        "minerals.stationary_lifetime_years": np.array([25.0, 11.0, 15.0, 9.0, 18.0]),
+        "minerals.lifetime_shape": np.array([1.5, 2.0, 3.5, 5.0, 8.0]),
+        "minerals.backcast_growth_share": np.array([0.0, 0.1, 0.2, 0.5, 1.0]),
+        "minerals.project_realisation_share": np.array([0.2, 0.5, 1.0, 0.7, 0.0]),
+        "minerals.scrap_recycled_share": np.array([0.5, 0.9, 1.0, 0.3, 0.7]),
+        "minerals.stress_year": np.array([2021.0, 2025.0, 2030.0, 2035.0, 2040.0]),
+    }
+    n = 5
+    batch = _minerals_outputs(run(Params.from_samples(base, samples)), n)
+    for i in range(n):
+        one = run(Params.from_samples(base, {k: v[i : i + 1] for k, v in samples.items()}))
+        for key, arr in _minerals_outputs(one, 1).items():
+            np.testing.assert_allclose(batch[key][i], arr[0], rtol=1e-12, atol=0, err_msg=key)
+
+
+def _segments(k: int, rng: np.random.Generator) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    per_gwh = [rng.uniform(0.0, 900.0, (k, 3, YEARS.size)) for _ in range(2)]
+    means = [rng.uniform(5.0, 30.0, k), rng.uniform(5.0, 30.0, k)]
+    return per_gwh, means
+
+
+@pytest.mark.parametrize("varies", ["nothing", "lifetimes", "growth", "content", "everything"])
+def test_end_of_life_by_chunks_equals_the_direct_form(varies: str) -> None:
+    # EndOfLife folds the lags into one matrix or stacks Toeplitz views; both must give
+    # end_of_life(): sum over segments of (P w c) convolved with the pmf, plus the back-cast.
+    rng = np.random.default_rng(7)
+    n = 7
+    production = rng.uniform(0.0, 3000.0, (n, YEARS.size))
+    per_gwh, means = _segments(n if varies in ("content", "everything") else 1, rng)
+    if varies not in ("lifetimes", "everything"):
+        means = [m[:1] for m in means]
+    shape = np.array([3.5]) if varies != "everything" else rng.uniform(1.5, 6.0, n)
+    growth = np.array([0.2]) if varies not in ("growth", "everything") else rng.uniform(0, 1, n)
+    model = recycling.EndOfLife(per_gwh, means, shape, growth)
+    got = np.concatenate([model.chunk(production, s, min(s + 3, n)) for s in range(0, n, 3)])
+    pmfs = [recycling.weibull_pmf(m, shape) for m in means]
+    expected = recycling.end_of_life([production, production], per_gwh, pmfs, growth)
+    np.testing.assert_allclose(np.broadcast_to(got, expected.shape), expected, rtol=1e-12)
+
+
+def test_matmul_each_gives_a_row_the_same_result_alone_and_in_a_batch() -> None:
+    rng = np.random.default_rng(3)
+    a, b = rng.uniform(0, 3000, (50, 20)), rng.uniform(0, 900, (20, 120))
+    whole = recycling.matmul_each(a, b)
+    for i in (0, 17, 49):
+        np.testing.assert_array_equal(whole[i], recycling.matmul_each(a[i : i + 1], b)[0])
+    np.testing.assert_allclose(whole, a @ b, rtol=1e-13)
+    np.testing.assert_allclose(recycling.matmul_rows(a, b), a @ b, rtol=1e-13)
+
+
+def test_secured_supply_by_mineral_adds_the_running_rows() -> None:
+    # Rows: lithium 100 t (2021-2040), lithium 50 t (from 2030), nickel 30 t: 2030 lithium
+    # 150 t, 2021 lithium 100 t, nickel 30 t; cobalt nothing.
+    quantity = np.array([[100.0, 50.0, 30.0]])
+    mineral = np.array([[0.0, 0.0, 1.0]])
+    active = np.ones((1, 3, YEARS.size))
+    active[0, 1, : year_index(2030)] = 0.0
+    got = supply.by_mineral(quantity, mineral, active)
+    assert got[0, 0, year_index(2030)] == 150.0 and got[0, 0, 0] == 100.0
+    assert got[0, 1, 0] == 30.0 and not got[0, 2].any()
+
+
+def test_flagged_countries_may_differ_by_scenario() -> None:
+    # The supply table is shared, the countries of concern are not: the batch used to fail
+    # reshaping the concentration arrays.
+    flagged = load_scenario(
+        "proposal-2022", {"minerals.countries_of_concern": {"rows": [{"country": "CN"}]}}
+    )
+    scenarios = [flagged, load_scenario("proposal-2022")]
+    batch = _minerals_outputs(run(Params.from_scenarios(scenarios)), 2)
+    for i, s in enumerate(scenarios):
+        for key, arr in _minerals_outputs(run(Params.from_scenarios([s])), 1).items():
+            np.testing.assert_array_equal(batch[key][i], arr[0], err_msg=key)
+    assert batch["i:minerals.flagged_share_refining.graphite"].tolist() == [0.9, 0.0]
+
+
+def test_kept_preparation_follows_the_parameters_and_is_read_only() -> None:
+    # prepare() is kept by the value of the minerals parameters: an evaluation after another
+    # with different values must not see the earlier one, and kept arrays cannot be changed.
+    first = run(params()).indicators["minerals.recycled_share_2030.cobalt"][0]
+    longer = run(params(**{"minerals.ev_lifetime_years": 25.0}))
+    assert longer.indicators["minerals.recycled_share_2030.cobalt"][0] < first
+    again = run(params())
+    assert again.indicators["minerals.recycled_share_2030.cobalt"][0] == first
+    kept = again.rows["minerals.supply_share"]
+    with pytest.raises(ValueError, match="read-only"):
+        kept[0, 0] = 1.0
+    p = params()  # a kept preparation holds copies, not views of the caller's parameters
+    assert not np.shares_memory(minerals.prepared(p).yield_share, p["minerals.cell_yield_share"])

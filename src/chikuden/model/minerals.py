@@ -25,6 +25,9 @@ Supply concentration, secured supply, recycling and the stress test live in
 
 from __future__ import annotations
 
+import functools
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
@@ -34,6 +37,7 @@ from chikuden.horizon import YEARS, year_index
 from chikuden.model import minerals_supply as supply
 from chikuden.model import recycling, stress
 from chikuden.model.outputs import Outputs
+from chikuden.parameters.declarations import declarations
 from chikuden.parameters.params import Params, TableArrays
 
 CHEMISTRIES = (
@@ -162,22 +166,40 @@ def upstream_capex_jpy(
 CHUNK = 512  # scenarios per pass of the recycling and security equations (cache-sized parts)
 
 
+def _stack(p: Params, names: list[str]) -> np.ndarray:
+    arrays = [p[n] for n in names]
+    first = arrays[0]
+    if all(a.shape == first.shape for a in arrays):
+        return np.stack(arrays, axis=1)
+    out = np.empty((max(a.shape[0] for a in arrays), len(arrays), *first.shape[1:]))
+    for i, a in enumerate(arrays):
+        out[:, i] = a
+    return out
+
+
+def _part(a: np.ndarray, start: int, stop: int) -> np.ndarray:
+    """Scenarios ``start:stop`` of ``a`` (all of it when shared, leading axis 1)."""
+    return a if a.shape[0] == 1 else a[start:stop]
+
+
 @dataclass(frozen=True)
-class MineralsState:
-    """Intermediate results of the minerals domain (arrays over scenarios, leading axis k)."""
+class Materials:
+    """What the parameters alone give, before production (arrays over scenarios, axis k)."""
 
     per_gwh: np.ndarray  # (k, materials, years) material in cells [t/GWh]
     uses: np.ndarray  # (k, materials, years) share of cells that contain the material
     yield_share: np.ndarray  # (k, years)
-    demand_domestic: np.ndarray  # (k, materials, years) [t/yr]
-    demand_global: np.ndarray  # (k, materials, years) [t/yr]
-    production_domestic: np.ndarray  # (k, years) [GWh]
     shares: np.ndarray  # (k, supply rows) share of the row in its mineral and stage
     concentration: supply.Concentration
+    top_refining: np.ndarray  # (k, core, 1) share of the largest refining country (0 if none)
     project_quantity: np.ndarray  # (k, project rows) [t/yr] while a row runs
+    project_mineral: np.ndarray  # (k, project rows) mineral code of each row
     project_active: np.ndarray  # (k, project rows, years) 1.0 while a row runs
-    security: supply.Security  # (k, core, years)
-    eol_gwh: np.ndarray  # (k, years)
+    end_of_life: recycling.EndOfLife
+    recovery: np.ndarray  # (k, core, years) [share]
+    collection: np.ndarray  # (k, years) [share]
+    scrap_share: np.ndarray  # (k,) [share]
+    material_cost: np.ndarray  # (k, years) [USD/kWh]
 
     def secured_rows(self, year: np.ndarray | int) -> np.ndarray:
         """Supply secured by each project row in ``year`` (index, ``(k,)`` or scalar) [t/yr]."""
@@ -190,28 +212,22 @@ class MineralsState:
         return self.project_quantity * active.transpose(0, 2, 1)[scenario, yi]
 
 
-def _stack(p: Params, names: list[str]) -> np.ndarray:
-    arrays = [p[n] for n in names]
-    k = max(a.shape[0] for a in arrays)
-    out = np.empty((k, len(arrays), *arrays[0].shape[1:]))
-    for i, a in enumerate(arrays):
-        out[:, i] = a
-    return out
+@dataclass(frozen=True)
+class MineralsState:
+    """Results of the minerals domain that depend on production (arrays over scenarios)."""
+
+    materials: Materials  # what the parameters alone give
+    demand_domestic: np.ndarray  # (k, materials, years) [t/yr]
+    demand_global: np.ndarray  # (k, materials, years) [t/yr]
+    production_domestic: np.ndarray  # (k, years) [GWh]
+    security: supply.Security  # (k, core, years)
+    eol_gwh: np.ndarray  # (k, years) [GWh/yr] reaching end of life
 
 
-def _part(a: np.ndarray, start: int, stop: int) -> np.ndarray:
-    """Scenarios ``start:stop`` of ``a`` (all of it when shared, leading axis 1)."""
-    return a if a.shape[0] == 1 else a[start:stop]
+def prepare(p: Params) -> Materials:
+    """Chemistry, supply structure, projects and lifetimes of the batch ``p``.
 
-
-def compute(
-    p: Params, production_domestic: np.ndarray, production_global: np.ndarray
-) -> MineralsState:
-    """Every intermediate of the domain for the batch ``p`` and the given production [GWh/yr].
-
-    Demand is one product per material. End of life, recycling and security run a chunk of
-    ``CHUNK`` scenarios at a time, so that their intermediates stay small (in cache) and each
-    result is written once into its batch-sized array.
+    The result owns its arrays (no views of ``p``), so that it can be kept by value.
     """
     n_core = len(CORE)
     intensity = intensity_matrix(p.table("minerals.intensity"))
@@ -230,71 +246,153 @@ def compute(
             [seg_content[:, :n_core, :], np.ones((seg_content.shape[0], 1, YEARS.size))], axis=1
         )
         placed.append(w[:, None, :] * core_and_gwh)
-    yield_share = p["minerals.cell_yield_share"]
-    d_dom = demand(production_domestic, per_gwh, yield_share)
-    d_glob = demand(production_global, per_gwh, yield_share)
+    yield_share = p["minerals.cell_yield_share"].copy()
 
     sup = p.table("minerals.supply")
     shares = supply.group_shares(sup)
     concern = supply.flag_rows(sup, p.table("minerals.countries_of_concern"))
     conc = supply.concentration(sup, shares, concern)
-
     projects = p.table("minerals.projects")
-    quantity = supply.project_quantity(projects, p["minerals.project_realisation_share"])
-    by_year = supply.mineral_years(projects)
-    secured = supply.by_mineral(quantity, by_year) if quantity.shape[0] == 1 else None
-
-    eol_model = recycling.EndOfLife(
-        placed,
-        [p[f"minerals.{seg}_lifetime_years"] for seg in SEGMENTS],
-        p["minerals.lifetime_shape"],
-        p["minerals.backcast_growth_share"],
+    return Materials(
+        per_gwh=per_gwh,
+        uses=uses,
+        yield_share=yield_share,
+        shares=shares,
+        concentration=conc,
+        top_refining=supply.top_refining_share(conc),
+        project_quantity=supply.project_quantity(projects, p["minerals.project_realisation_share"]),
+        project_mineral=supply.codes(projects, "mineral").copy(),
+        project_active=supply.project_active(projects),
+        end_of_life=recycling.EndOfLife(
+            placed,
+            [p[f"minerals.{seg}_lifetime_years"] for seg in SEGMENTS],
+            p["minerals.lifetime_shape"],
+            p["minerals.backcast_growth_share"],
+        ),
+        recovery=_stack(p, [f"minerals.recovery_{m}_share" for m in CORE]),
+        collection=p["minerals.collection_share"].copy(),
+        scrap_share=p["minerals.scrap_recycled_share"].copy(),
+        material_cost=material_cost(per_gwh, yield_share, prices_per_t(p)),
     )
-    recovery = _stack(p, [f"minerals.recovery_{m}_share" for m in CORE])
-    collection = p["minerals.collection_share"]
-    scrap_share = p["minerals.scrap_recycled_share"]
+
+
+# prepare() of a single scenario, or of a batch whose minerals parameters are all shared, is
+# kept by value (the bytes of the parameters it may read): a sweep over production then does
+# the chemistry, supply structure and lifetime matrices once.
+_PREPARED: OrderedDict[tuple[object, ...], Materials] = OrderedDict()
+_PREPARED_SIZE = 8
+_PREPARED_LOCK = threading.Lock()
+
+
+@functools.cache
+def _input_names() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The parameters :func:`prepare` may read: (arrays, tables)."""
+    names = [n for n in declarations() if n.startswith("minerals.")]
+    tables = tuple(n for n in names if declarations()[n].kind == "table")
+    arrays = tuple(n for n in names if n not in tables)
+    return (*arrays, "market.stationary_share"), tables
+
+
+def _inputs_key(p: Params) -> tuple[object, ...] | None:
+    """Every minerals parameter (and the stationary share) by value; None if any is per scenario."""
+    array_names, table_names = _input_names()
+    key: list[object] = []
+    for name in array_names:
+        a = p[name]
+        if a.shape[0] != 1:
+            return None
+        key += (a.shape, a.tobytes())
+    for name in table_names:
+        t = p.table(name)
+        if t.valid.shape[0] != 1:
+            return None
+        key.append(t.valid.tobytes())
+        key += ((c, v.tobytes()) for c, v in sorted(t.columns.items()))
+        key += ((c, v.tobytes()) for c, v in sorted((t.codes or {}).items()))
+        key += sorted((t.allowed or {}).items())
+    return tuple(key)
+
+
+def _frozen(m: Materials) -> Materials:
+    """``m`` with every array read-only: a kept result is shared by later evaluations."""
+    parts = (vars(m), vars(m.concentration), vars(m.end_of_life))
+    for value in (v for part in parts for v in part.values()):
+        for a in value if isinstance(value, list) else [value]:
+            if isinstance(a, np.ndarray):
+                a.flags.writeable = False
+    return m
+
+
+def prepared(p: Params) -> Materials:
+    """:func:`prepare`, kept by value for shared parameters (read-only arrays)."""
+    key = _inputs_key(p)
+    if key is None:
+        return prepare(p)
+    with _PREPARED_LOCK:
+        hit = _PREPARED.get(key)
+        if hit is not None:
+            _PREPARED.move_to_end(key)
+            return hit
+    made = _frozen(prepare(p))
+    with _PREPARED_LOCK:
+        _PREPARED[key] = made
+        while len(_PREPARED) > _PREPARED_SIZE:
+            _PREPARED.popitem(last=False)
+    return made
+
+
+def compute(
+    p: Params, production_domestic: np.ndarray, production_global: np.ndarray
+) -> MineralsState:
+    """Every intermediate of the domain for the batch ``p`` and the given production [GWh/yr].
+
+    Demand is one product per material. End of life, recycling and security run a chunk of
+    ``CHUNK`` scenarios at a time, so that their intermediates stay small (in cache) and each
+    result is written once into its batch-sized array.
+    """
+    n_core = len(CORE)
+    m = prepared(p)
+    d_dom = demand(production_domestic, m.per_gwh, m.yield_share)
+    d_glob = demand(production_global, m.per_gwh, m.yield_share)
+    quantity = m.project_quantity
+    rows = m.project_mineral, m.project_active
+    secured = supply.by_mineral(quantity, *rows) if quantity.shape[0] == 1 else None
     core_glob = d_glob[:, :n_core, :]
-    parts = [production_global, d_glob, yield_share, recovery, collection, scrap_share]
-    parts += [quantity, conc.top_share]
-    n = max(eol_model.k, *(a.shape[0] for a in parts))
+    parts = [production_global, d_glob, m.yield_share, m.recovery, m.collection, m.scrap_share]
+    parts += [quantity, m.top_refining]
+    n = max(m.end_of_life.k, *(a.shape[0] for a in parts))
     sec = supply.Security(*(np.empty((n, n_core, YEARS.size)) for _ in range(6)))
     eol_gwh = np.empty((n, YEARS.size))
     for start in range(0, n, CHUNK):
         stop = min(start + CHUNK, n)
-        eol = eol_model.chunk(production_global, start, stop)
+        eol = m.end_of_life.chunk(production_global, start, stop)
         dem = _part(core_glob, start, stop)
-        scrap = recycling.production_scrap(dem, _part(yield_share, start, stop))
+        scrap = recycling.production_scrap(dem, _part(m.yield_share, start, stop))
         recycled = recycling.recovered(
             eol[:, :n_core, :],
             scrap,
-            _part(collection, start, stop),
-            _part(scrap_share, start, stop),
-            _part(recovery, start, stop),
+            _part(m.collection, start, stop),
+            _part(m.scrap_share, start, stop),
+            _part(m.recovery, start, stop),
         )
         from_projects = (
             secured
             if secured is not None
-            else supply.by_mineral(quantity[start:stop], _part(by_year, start, stop))
+            else supply.by_mineral(quantity[start:stop], *(_part(a, start, stop) for a in rows))
         )
         supply.security(
             dem,
             from_projects,
             recycled,
-            supply.Concentration(*(_part(a, start, stop) for a in vars(conc).values())),
+            _part(m.top_refining, start, stop),
             out=supply.Security(*(a[start:stop] for a in vars(sec).values())),
         )
         eol_gwh[start:stop] = eol[:, n_core, :]
     return MineralsState(
-        per_gwh=per_gwh,
-        uses=uses,
-        yield_share=yield_share,
+        materials=m,
         demand_domestic=d_dom,
         demand_global=d_glob,
         production_domestic=production_domestic,
-        shares=shares,
-        concentration=conc,
-        project_quantity=quantity,
-        project_active=supply.project_active(projects),
         security=sec,
         eol_gwh=eol_gwh,
     )
@@ -330,13 +428,13 @@ def step(p: Params, out: Outputs) -> None:
     out.serie("minerals.demand_global_t.graphite_natural", graphite * natural)
     out.serie("minerals.demand_global_t.graphite_synthetic", graphite * (1.0 - natural))
 
-    conc = st.concentration
+    conc = st.materials.concentration
     for j, m in enumerate(CORE):
         for stage, s in (("mining", 0), ("refining", 1)):
             out.indicator(f"minerals.hhi_{stage}.{m}", conc.hhi[:, j, s])
             out.indicator(f"minerals.top_share_{stage}.{m}", conc.top_share[:, j, s])
             out.indicator(f"minerals.flagged_share_{stage}.{m}", conc.flagged_share[:, j, s])
-    out.rows["minerals.supply_share"] = st.shares
+    out.rows["minerals.supply_share"] = st.materials.shares
 
     sec = st.security
     flagged_2030 = supply.open_flagged(sec.open[:, :, i30], conc)
@@ -358,9 +456,9 @@ def step(p: Params, out: Outputs) -> None:
             )
             out.indicator(f"minerals.eu_recycled_min_{year}.{m}", minimum)
     out.serie("minerals.end_of_life_gwh", st.eol_gwh)
-    out.rows["minerals.project_secured_t_2030"] = st.secured_rows(i30)
+    out.rows["minerals.project_secured_t_2030"] = st.materials.secured_rows(i30)
 
-    cost = material_cost(st.per_gwh, st.yield_share, prices_per_t(p))
+    cost = st.materials.material_cost
     out.serie("minerals.material_cost_usd_per_kwh", cost)
     out.indicator("minerals.material_cost_2030_usd_per_kwh", cost[:, i30])
 

@@ -30,7 +30,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from chikuden.horizon import YEARS
-from chikuden.model.recycling import matmul_rows
 from chikuden.parameters.params import TableArrays
 
 N_MINERALS = 5  # lithium, nickel, cobalt, manganese, graphite (the tables' allowed order)
@@ -59,14 +58,15 @@ class Security:
     recycled_share: np.ndarray
 
 
-def _codes(table: TableArrays, column: str) -> np.ndarray:
+def codes(table: TableArrays, column: str) -> np.ndarray:
+    """Codes of a categorical ``column`` (index into its allowed values), ``(k, rows)``."""
     assert table.codes is not None
     return table.codes[column]
 
 
 def group_onehot(table: TableArrays) -> np.ndarray:
     """``(k, rows, minerals * stages)``: the mineral-stage group of each valid row."""
-    group = _codes(table, "mineral") * len(STAGES) + _codes(table, "stage")
+    group = codes(table, "mineral") * len(STAGES) + codes(table, "stage")
     onehot = group[:, :, None] == np.arange(N_MINERALS * len(STAGES))
     return onehot & (table.valid > 0)[:, :, None]
 
@@ -82,8 +82,8 @@ def group_shares(table: TableArrays) -> np.ndarray:
 
 def flag_rows(table: TableArrays, concern: TableArrays) -> np.ndarray:
     """``(k, rows)`` True where the row's country is among the flagged countries."""
-    mine = _codes(table, "country")
-    flagged = _codes(concern, "country")
+    mine = codes(table, "country")
+    flagged = codes(concern, "country")
     hit = (mine[:, :, None] == flagged[:, None, :]) & (concern.valid > 0)[:, None, :]
     return hit.any(axis=2) & (table.valid > 0)
 
@@ -93,7 +93,7 @@ def concentration(table: TableArrays, shares: np.ndarray, flagged: np.ndarray) -
     assert table.allowed is not None
     onehot = group_onehot(table)
     other = table.allowed["country"].index(OTHER)
-    named = _codes(table, "country") != other
+    named = codes(table, "country") != other
     pct = 100.0 * shares
     hhi = np.einsum("kr,krg->kg", np.where(named, pct * pct, 0.0), onehot.astype(float))
     present = onehot.any(axis=1)
@@ -133,39 +133,44 @@ def project_supply(projects: TableArrays, realisation: np.ndarray) -> np.ndarray
     return project_quantity(projects, realisation)[:, :, None] * project_active(projects)
 
 
-def mineral_years(projects: TableArrays) -> np.ndarray:
-    """``B[k, row, (mineral, year)]``: 1.0 where the row's mineral runs in that year.
+def by_mineral(quantity: np.ndarray, mineral: np.ndarray, active: np.ndarray) -> np.ndarray:
+    """Secured supply by mineral [t/yr], ``(k, minerals, years)``: the running rows summed.
 
-    Secured supply by mineral is then ``quantity @ B`` [t/yr], ``(k, minerals x years)``.
+    quantity : ``(k, rows)`` from :func:`project_quantity`; mineral : ``(k, rows)`` the rows'
+    mineral codes; active : ``(k, rows, years)`` from :func:`project_active`. Rows are added one
+    at a time in table order, the same arithmetic for every scenario.
     """
-    onehot = (_codes(projects, "mineral")[:, :, None] == np.arange(N_MINERALS)).astype(float)
-    both = onehot[:, :, :, None] * project_active(projects)[:, :, None, :]
-    return both.reshape(*onehot.shape[:2], N_MINERALS * YEARS.size)
+    k = max(quantity.shape[0], mineral.shape[0], active.shape[0])
+    out = np.zeros((k, N_MINERALS, YEARS.size))
+    for r in range(active.shape[1]):
+        rows = quantity[:, r, None] * active[:, r, :]  # (k, years)
+        codes = mineral[:, r]
+        if codes.shape[0] == 1:
+            if 0 <= codes[0] < N_MINERALS:
+                out[:, int(codes[0]), :] += rows
+        else:
+            out += (codes[:, None] == np.arange(N_MINERALS))[:, :, None] * rows[:, None, :]
+    return out
 
 
-def by_mineral(quantity: np.ndarray, rows_by_mineral_year: np.ndarray) -> np.ndarray:
-    """Secured supply by mineral [t/yr], ``(k, minerals, years)``.
-
-    quantity : ``(k, rows)`` from :func:`project_quantity`; rows_by_mineral_year : from
-    :func:`mineral_years`
-    """
-    b = rows_by_mineral_year
-    one = b.shape[0] == 1
-    flat = matmul_rows(quantity, b[0]) if one else np.einsum("kr,krj->kj", quantity, b)
-    return flat.reshape(flat.shape[0], N_MINERALS, YEARS.size)
+def top_refining_share(conc: Concentration) -> np.ndarray:
+    """Share of the largest refining country, ``(k, minerals, 1)``; 0 where no row."""
+    return np.nan_to_num(conc.top_share[:, :, 1])[:, :, None]
 
 
 def security(
     demand_t: np.ndarray,
     projects_t: np.ndarray,
     recycled_t: np.ndarray,
-    conc: Concentration,
+    conc: Concentration | np.ndarray,
     out: Security | None = None,
 ) -> Security:
     """Secured, recycled and open demand and the part of the open demand from the top country.
 
-    Arrays ``(k, minerals, years)``; ``out`` (optional) receives the results in place.
+    Arrays ``(k, minerals, years)``; ``conc`` is the concentration or its
+    :func:`top_refining_share`; ``out`` (optional) receives the results in place.
     """
+    top = top_refining_share(conc) if isinstance(conc, Concentration) else conc
     if out is None:
         shape = np.broadcast_shapes(demand_t.shape, projects_t.shape, recycled_t.shape)
         out = Security(*(np.empty(shape) for _ in range(6)))
@@ -173,7 +178,7 @@ def security(
     unmet = np.subtract(demand_t, recycled)
     secured = np.minimum(projects_t, unmet, out=out.projects)
     open_t = np.subtract(unmet, secured, out=out.open)
-    np.multiply(open_t, np.nan_to_num(conc.top_share[:, :, 1])[:, :, None], out=out.open_top)
+    np.multiply(open_t, top, out=out.open_top)
     shares = np.add(recycled, secured, out=unmet), recycled
     if demand_t.min(initial=np.inf) > 0:
         np.divide(shares[0], demand_t, out=out.secured_share)

@@ -26,6 +26,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 
@@ -42,6 +43,7 @@ PAD = N_YEARS - 1  # zeros kept before age 0, so that a Toeplitz view reads f(y 
 _EDGES = np.arange(MAX_AGE + 2) - 0.5  # F is evaluated at a + 1/2; F(-1/2) = F(0) = 0
 _EDGES[0] = 0.0
 _BACK = np.arange(1, BACK_YEARS + 1)
+_LAG = np.arange(N_YEARS)[None, :] - np.arange(N_YEARS)[:, None]  # y - t0
 
 
 # A product of at most this many multiply-adds runs on one thread in OpenBLAS (its threshold is
@@ -66,10 +68,20 @@ def matmul_rows(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return out
 
 
+def matmul_each(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``a @ b`` for ``a`` ``(n, K)`` and ``b`` ``(K, N)``, one row at a time.
+
+    Every row goes through the same small product, so a scenario's result does not depend on
+    the rest of the batch (one matrix product over the batch may round a row differently from
+    the product of that row alone).
+    """
+    return np.matmul(a[:, None, :], b)[:, 0, :]
+
+
 def _gamma(shape: np.ndarray) -> np.ndarray:
-    """``Gamma(1 + 1/b)`` for each shape ``b``, computed once per distinct value."""
-    unique, inverse = np.unique(shape, return_inverse=True)
-    return np.array([math.gamma(1.0 + 1.0 / x) for x in unique])[inverse].reshape(shape.shape)
+    """``Gamma(1 + 1/b)`` for each shape ``b`` (``math.gamma``; numpy has no gamma function)."""
+    arg = (1.0 + 1.0 / shape).reshape(-1).tolist()
+    return np.fromiter(map(math.gamma, arg), float, count=len(arg)).reshape(shape.shape)
 
 
 def _pmf_into(out: np.ndarray, mean: np.ndarray, shape: np.ndarray, gamma: np.ndarray) -> None:
@@ -101,11 +113,14 @@ def _pmf(mean: np.ndarray, shape: np.ndarray, gamma: np.ndarray) -> np.ndarray:
     return out
 
 
+@functools.lru_cache(maxsize=16)
 def _backcast_matrix(growth: float, ages: int, n_years: int = N_YEARS) -> np.ndarray:
-    """``G[a, t] = (1 + g)^-(a - t)`` for ``1 <= a - t <= BACK_YEARS``, else 0."""
+    """``G[a, t] = (1 + g)^-(a - t)`` for ``1 <= a - t <= BACK_YEARS``, else 0 (read-only)."""
     gap = np.arange(ages)[:, None] - np.arange(n_years)[None, :]
     inside = (gap >= 1) & (gap <= BACK_YEARS)
-    return np.where(inside, (1.0 + growth) ** -np.clip(gap, 1, None).astype(float), 0.0)
+    out = np.where(inside, (1.0 + growth) ** -np.clip(gap, 1, None).astype(float), 0.0)
+    out.flags.writeable = False
+    return out
 
 
 def backcast_weights(pmf: np.ndarray, growth: np.ndarray, n_years: int = N_YEARS) -> np.ndarray:
@@ -131,9 +146,12 @@ def backcast_weights(pmf: np.ndarray, growth: np.ndarray, n_years: int = N_YEARS
 
 def eol_matrix(pmf: np.ndarray, growth: np.ndarray) -> np.ndarray:
     """``M[k, t0, y]``: end of life in year y per unit placed in year t0, back-cast included."""
-    lag = np.arange(N_YEARS)[None, :] - np.arange(N_YEARS)[:, None]  # y - t0
-    m = np.where(lag >= 0, pmf[:, np.clip(lag, 0, None)], 0.0)
-    m[:, 0, :] += backcast_weights(pmf, growth)
+    if pmf.shape[1] < N_YEARS:
+        pmf = np.concatenate([pmf, np.zeros((pmf.shape[0], N_YEARS - pmf.shape[1]))], axis=1)
+    back = backcast_weights(pmf, growth)
+    lags = np.where(_LAG >= 0, pmf[:, np.clip(_LAG, 0, None)], 0.0)
+    m = np.array(np.broadcast_to(lags, (max(lags.shape[0], back.shape[0]), *lags.shape[1:])))
+    m[:, 0, :] += back
     return m
 
 
@@ -190,9 +208,10 @@ class EndOfLife:
     ``EoL[k, m, y] = sum_s sum_t0 P[k, t0] g_s[k, m, t0] M_s[k, t0, y]``, with ``g_s`` the
     material that segment ``s`` places on the market per GWh produced [t/GWh] and ``M_s`` its
     end-of-life matrix. When ``g`` and the lifetimes are shared by the batch, the matrices fold
-    into one ``A[t0, (m, y)]`` and a chunk is ``P @ A``; otherwise each chunk stacks
-    ``Q[y, (s, t0), k] = P[k, t0] M_s[k, t0, y]`` (scenarios last, so that every operation runs
-    along the chunk) and multiplies it by ``g``. Products go through :func:`matmul_rows`.
+    into one ``A[t0, (m, y)]`` and a chunk is ``P @ A`` (:func:`matmul_each`, so that a scenario
+    gives the same result alone and in a batch that shares these parameters); otherwise each
+    chunk stacks ``Q[y, (s, t0), k] = P[k, t0] M_s[k, t0, y]`` (scenarios last, so that every
+    operation runs along the chunk) and multiplies it by ``g`` (single-threaded products).
 
     per_gwh : per segment ``(k, m, years)`` [t/GWh produced]
     mean_years : per segment ``(k,)`` [years]; shape : ``(k,)``; growth : ``(k,)``
@@ -208,10 +227,10 @@ class EndOfLife:
         kg = max(g.shape[0] for g in per_gwh)
         self.g = np.concatenate([np.broadcast_to(g, (kg, *g.shape[1:])) for g in per_gwh], axis=2)
         self.n_materials = self.g.shape[1]
-        self.means = [np.asarray(m, float).reshape(-1) for m in mean_years]
-        self.shape = np.asarray(shape, float).reshape(-1)
+        self.means = [np.array(m, float).reshape(-1) for m in mean_years]  # own copies
+        self.shape = np.array(shape, float).reshape(-1)
         self.gamma = _gamma(self.shape)
-        self.growth = np.asarray(growth, float).reshape(-1)
+        self.growth = np.array(growth, float).reshape(-1)
         self.k = max(kg, self.shape.shape[0], self.growth.shape[0], *(m.size for m in self.means))
         self._back = (
             _backcast_matrix(float(self.growth[0]), N_AGES) if self.growth.shape[0] == 1 else None
@@ -233,7 +252,7 @@ class EndOfLife:
         """
         p = _part(production, start, stop)
         if self._a is not None:
-            return matmul_rows(p, self._a).reshape(p.shape[0], self.n_materials, N_YEARS)
+            return matmul_each(p, self._a).reshape(p.shape[0], self.n_materials, N_YEARS)
         n = max(p.shape[0], stop - start if self.k > 1 else 1)
         segments = len(self.means)
         p_t = np.ascontiguousarray(p.T)  # (years, k)

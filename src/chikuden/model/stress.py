@@ -28,7 +28,6 @@ import numpy as np
 
 from chikuden.errors import ParameterError, did_you_mean
 from chikuden.horizon import FIRST_YEAR, LAST_YEAR
-from chikuden.model.recycling import matmul_rows
 from chikuden.parameters.params import Params, TableArrays
 
 if TYPE_CHECKING:
@@ -109,9 +108,7 @@ def _codes(table: TableArrays, column: str) -> np.ndarray:
 
 def _rows_to_shocks(rows: np.ndarray, match: np.ndarray) -> np.ndarray:
     """``sum_r rows[k, r] match[k, j, r]`` -> ``(k, j)``."""
-    if match.shape[0] == 1:
-        return matmul_rows(rows, match[0].T.astype(float))
-    return np.einsum("kr,kjr->kj", rows, match.astype(float))
+    return np.where(match, rows[:, None, :], 0.0).sum(axis=2)
 
 
 def shocks(
@@ -143,12 +140,13 @@ def shocks(
     )
     stage = _codes(sup, "stage")[:, None, :]
     by_stage = [
-        np.where(match & (stage == s), st.shares[:, None, :], 0.0).sum(axis=2) for s in (0, 1)
+        np.where(match & (stage == s), st.materials.shares[:, None, :], 0.0).sum(axis=2)
+        for s in (0, 1)
     ]
     exposure = np.maximum(by_stage[0], by_stage[1])
 
     proj = p.table("minerals.projects")
-    rows_now = st.secured_rows(yi)  # (k, project rows)
+    rows_now = st.materials.secured_rows(yi)  # (k, project rows)
     same_mineral = _codes(proj, "mineral")[:, None, :] == mineral[:, :, None]
     pmatch = same_mineral & (_codes(proj, "country")[:, None, :] == country[:, :, None])
     from_country = _rows_to_shocks(rows_now, pmatch)
@@ -164,7 +162,7 @@ def shocks(
     return stress_loss(
         demand_t=_at(st.demand_domestic, m, yi),
         production_gwh=production,
-        uses_share=_at(st.uses, m, yi),
+        uses_share=_at(st.materials.uses, m, yi),
         open_share=open_share,
         project_share=proj_share,
         exposure_share=exposure,
