@@ -6,9 +6,11 @@ import math
 from typing import Any
 
 import numpy as np
+import pytest
 
 import chikuden
 from chikuden.horizon import YEARS
+from chikuden.model import capacity
 from chikuden.model.capacity import first_year_at_or_above, ramp
 
 
@@ -95,3 +97,32 @@ def test_bundled_pipeline_matches_metis_120_gwh() -> None:
     r = chikuden.evaluate(chikuden.load_scenario("proposal-2022"))
     assert 115.0 <= r.value("capacity.domestic_2030") <= 125.0
     assert r.value("capacity.domestic_gap_2030") > 0.0
+
+
+def test_scenarios_with_their_own_plants_in_one_batch(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Each scenario's own table is summed row by row with region masks, in chunks of 2
+    # scenarios; every number equals the scenario evaluated alone.
+    monkeypatch.setattr(capacity, "CHUNK", 2)
+    tables = [
+        [plant("old", 20, 2015, status="existing"), plant("new", 30, 2027)],
+        [plant("us", 7, 2026, region="US"), plant("eu", 3, 2029, region="EU")],
+        [plant("a", 11, 2024, region="ASIA", status="existing"), plant("b", 5, 2028)],
+    ]
+    scenarios = [
+        chikuden.load_scenario("proposal-2022", {"capacity.plants": {"rows": rows}})
+        for rows in tables
+    ]
+    scenarios[0] = scenarios[0].with_overrides({"capacity.delay_years": 1.5})
+    batch = chikuden.evaluate(scenarios)
+    for i, s in enumerate(scenarios):
+        one = chikuden.evaluate(s)
+        for key, arr in one.series.items():
+            if key.startswith("capacity."):
+                np.testing.assert_array_equal(batch.series[key][i], arr[0], key)
+        for key, arr in one.indicators.items():
+            if key.startswith("capacity."):
+                np.testing.assert_array_equal(batch.indicators[key][i], arr[0], key)
+    # by hand, scenario 0: the new plant starts in 2027 + 1.5 = 2028.5; in 2029 it has run
+    # 0.5 years: ramp (0.5 + 1) / 3 = 0.5 -> 20 + 30 x 0.5 = 35 GWh
+    assert at(batch, "capacity.domestic_gwh", 2029) == 35.0
+    assert batch.series["capacity.region_eu_gwh"][1][-1] == 3.0

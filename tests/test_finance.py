@@ -329,6 +329,36 @@ def test_batch_equals_one_at_a_time(draws: list[dict[str, float]]) -> None:
                 np.testing.assert_array_equal(getattr(batch, group)[key][i], arr[0], key)
 
 
+def test_a_batch_in_chunks_equals_one_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A large batch runs the plant economics (and capacity) a chunk of scenarios at a time on
+    # one plant axis; small chunks put edges between these 7 scenarios, which change nothing.
+    monkeypatch.setattr(finance, "PLANT_CHUNK", 3)
+    monkeypatch.setattr(capacity, "CHUNK", 2)
+    rng = np.random.default_rng(7)
+    ranges = {
+        "finance.discount_rate_share": (0.0, 0.25),
+        "finance.construction_years": (1.0, 4.0),
+        "finance.plant_life_years": (5.0, 25.0),
+        "finance.plant_capex_jpy_per_gwh": (5e9, 4e10),
+        "finance.jpy_per_usd": (80.0, 250.0),
+        "finance.us_45x_cell_usd_per_kwh": (0.0, 100.0),
+        "capacity.ramp_years": (1.0, 10.0),
+        "capacity.delay_years": (0.0, 5.0),
+        "capacity.utilisation_share": (0.3, 1.0),
+    }
+    samples = {k: rng.uniform(lo, hi, 7) for k, (lo, hi) in ranges.items()}
+    samples["finance.plant_start_year"] = rng.integers(2022, 2041, 7).astype(float)
+    batch = chikuden.evaluate(Params.from_samples(PROPOSAL, samples))
+    for i in range(7):
+        one = chikuden.evaluate(
+            PROPOSAL.with_overrides({k: float(v[i]) for k, v in samples.items()})
+        )
+        for group in ("indicators", "series", "rows"):
+            for key, arr in getattr(one, group).items():
+                if key.startswith(("finance.", "capacity.")):
+                    np.testing.assert_array_equal(getattr(batch, group)[key][i], arr[0], key)
+
+
 def test_every_finance_output_is_declared_and_written(res: Results) -> None:
     declared = {k: o for k, o in outputs().items() if o.domain == "finance"}
     written = {

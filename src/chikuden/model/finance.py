@@ -48,6 +48,9 @@ RULE_CASES = {
     "rd": ((0, 0, 0, 0), 1.0),
 }
 KG_PER_T = 1000.0
+# Scenarios per pass of the plant economics: a chunk's (plant years, cases, chunk) cash flows and
+# the IRR iteration stay in cache, and each result is written once into its batch-sized array.
+PLANT_CHUNK = 2048
 
 
 def in_yen(p: Params) -> dict[str, np.ndarray]:
@@ -231,22 +234,6 @@ def _yearly(cumulative: np.ndarray) -> np.ndarray:
 # -- plant economics and equal footing -----------------------------------------------------------
 def _plant(p: Params, out: Outputs, yen: dict[str, np.ndarray]) -> None:
     price = yen["cell_price_jpy_per_kwh"]
-    us_credit = yen["us_credit_jpy_per_kwh"]
-    china_credit = price * p["finance.china_support_share_of_revenue"]
-    plant = pe.plant_cash_flows(
-        capacity_gwh=p["finance.plant_gwh"],
-        capex_jpy_per_gwh=p["finance.plant_capex_jpy_per_gwh"],
-        start_year=p["finance.plant_start_year"],
-        construction_years=p["finance.construction_years"],
-        life_years=p["finance.plant_life_years"],
-        depreciation_years=p["finance.plant_depreciation_years"],
-        ramp_years=p["capacity.ramp_years"],
-        utilisation=p["capacity.utilisation_share"],
-        margin_jpy_per_kwh=price * (1.0 - p["finance.cell_variable_cost_share"]),
-        fixed_opex_share=p["finance.plant_fixed_opex_share"],
-        tax_rate=p["finance.tax_rate_share"],
-        credits_jpy_per_kwh=(us_credit, china_credit),
-    )
     jp_rate = rules(p).rate(
         [
             p["finance.plant_mother_factory_flag"],
@@ -256,7 +243,75 @@ def _plant(p: Params, out: Outputs, yen: dict[str, np.ndarray]) -> None:
         ],
         np.zeros(1),  # the representative plant is a production plant: no R&D share
     )
-    eu_rate = p["finance.eu_grant_share_of_capex"]
+    inputs = {
+        "capacity_gwh": p["finance.plant_gwh"],
+        "capex_jpy_per_gwh": p["finance.plant_capex_jpy_per_gwh"],
+        "start_year": p["finance.plant_start_year"],
+        "construction_years": p["finance.construction_years"],
+        "life_years": p["finance.plant_life_years"],
+        "depreciation_years": p["finance.plant_depreciation_years"],
+        "ramp_years": p["capacity.ramp_years"],
+        "utilisation": p["capacity.utilisation_share"],
+        "margin_jpy_per_kwh": price * (1.0 - p["finance.cell_variable_cost_share"]),
+        "fixed_opex_share": p["finance.plant_fixed_opex_share"],
+        "tax_rate": p["finance.tax_rate_share"],
+        "us_credit": yen["us_credit_jpy_per_kwh"],
+        "china_credit": price * p["finance.china_support_share_of_revenue"],
+        "jp_rate": jp_rate,
+        "eu_rate": p["finance.eu_grant_share_of_capex"],
+        "discount_rate": p["finance.discount_rate_share"],
+    }
+    # one plant axis for the whole batch; a chunk of scenarios at a time on it
+    tau = pe.plant_axis(inputs["construction_years"], inputs["life_years"])
+    n = max(v.shape[0] for v in inputs.values())
+    results: dict[str, np.ndarray] = {}
+    for lo in range(0, n, PLANT_CHUNK):
+        hi = min(lo + PLANT_CHUNK, n)
+        part = _plant_chunk({k: v if v.shape[0] == 1 else v[lo:hi] for k, v in inputs.items()}, tau)
+        if hi - lo == n:
+            results = part
+            break
+        for key, value in part.items():
+            if key not in results:
+                results[key] = np.empty((n, *value.shape[1:]))
+            results[key][lo:hi] = value
+    for key, value in results.items():
+        if value.ndim == 1:
+            out.indicator(key, value)
+        else:
+            out.serie(key, value)
+
+    s_star = out.indicators["finance.equal_footing_subsidy_rate_unclipped"]
+    out.indicator("finance.plant_subsidy_rate_japan", jp_rate)
+    out.indicator(
+        "finance.plant_capex", p["finance.plant_gwh"] * p["finance.plant_capex_jpy_per_gwh"]
+    )
+    out.indicator("finance.equal_footing_subsidy_rate", np.clip(s_star, 0.0, 1.0))
+    out.indicator(
+        "finance.equal_footing_reachable",
+        np.where(np.isfinite(s_star), np.abs(s_star - 0.5) <= 0.5 + 1e-9, np.nan),
+    )
+
+
+def _plant_chunk(inp: dict[str, np.ndarray], tau: np.ndarray) -> dict[str, np.ndarray]:
+    """Plant economics outputs of a chunk of scenarios, ``(c,)`` or ``(c, years)`` each."""
+    us_credit, china_credit = inp["us_credit"], inp["china_credit"]
+    jp_rate, eu_rate = inp["jp_rate"], inp["eu_rate"]
+    plant = pe.plant_cash_flows(
+        capacity_gwh=inp["capacity_gwh"],
+        capex_jpy_per_gwh=inp["capex_jpy_per_gwh"],
+        start_year=inp["start_year"],
+        construction_years=inp["construction_years"],
+        life_years=inp["life_years"],
+        depreciation_years=inp["depreciation_years"],
+        ramp_years=inp["ramp_years"],
+        utilisation=inp["utilisation"],
+        margin_jpy_per_kwh=inp["margin_jpy_per_kwh"],
+        fixed_opex_share=inp["fixed_opex_share"],
+        tax_rate=inp["tax_rate"],
+        credits_jpy_per_kwh=(us_credit, china_credit),
+        tau=tau,
+    )
     us, china = plant.credits
     support = (jp_rate * plant.capex, us, eu_rate * plant.capex, china)
     n_t = plant.tau.shape[0]
@@ -266,19 +321,19 @@ def _plant(p: Params, out: Outputs, yen: dict[str, np.ndarray]) -> None:
     for c, extra in enumerate(support, start=1):
         np.add(plant.cash_flow, extra, out=flows[:, c])
 
-    factors = pe.discount_factors(p["finance.discount_rate_share"], plant)
+    res: dict[str, np.ndarray] = {}
+    factors = pe.discount_factors(inp["discount_rate"], plant)
     npv = pe.present_value(flows, factors)  # (cases, k)
     rates = pe.irr(flows.reshape(n_t, -1)).reshape(len(CASES), k)
     payback = pe.payback_years(flows, plant.tau, -plant.construction_years)
     for c, case in enumerate(CASES):
-        out.indicator(f"finance.plant_npv_{case}", npv[c])
-        out.indicator(f"finance.plant_irr_{case}", rates[c])
-        out.indicator(f"finance.plant_payback_{case}", payback[c])
+        res[f"finance.plant_npv_{case}"] = npv[c]
+        res[f"finance.plant_irr_{case}"] = rates[c]
+        res[f"finance.plant_payback_{case}"] = payback[c]
 
     window = factors * (plant.tau < SUPPORT_YEARS)
-    start = p["finance.plant_start_year"]
     capex_y, output_y, cash_y = pe.on_calendar(
-        [plant.capex, plant.output_kwh, plant.cash_flow], plant, start
+        [plant.capex, plant.output_kwh, plant.cash_flow], plant, inp["start_year"]
     )
     per_kwh = 1.0 / plant.capacity_kwh
     yearly = (
@@ -289,11 +344,11 @@ def _plant(p: Params, out: Outputs, yen: dict[str, np.ndarray]) -> None:
     )
     for c, country in enumerate(("japan", "us", "eu", "china")):
         pv = pe.present_value(support[c], window)
-        out.indicator(f"finance.support_per_kwh_{country}", pv * per_kwh)
-        out.serie(f"finance.support_yearly_{country}", yearly[c] * per_kwh[:, None])
-    out.serie("finance.plant_cash_flow_without_support", cash_y)
-    out.serie("finance.plant_cash_flow_japan", cash_y + yearly[0])
-    out.serie("finance.plant_cash_flow_us", cash_y + yearly[1])
+        res[f"finance.support_per_kwh_{country}"] = pv * per_kwh
+        res[f"finance.support_yearly_{country}"] = yearly[c] * per_kwh[:, None]
+    res["finance.plant_cash_flow_without_support"] = cash_y
+    res["finance.plant_cash_flow_japan"] = cash_y + yearly[0]
+    res["finance.plant_cash_flow_us"] = cash_y + yearly[1]
 
     # equal footing: NPV_0(r_US) + s PV_capex(r_US) = 0
     at_us = pe.discount_factors(rates[2], plant)
@@ -301,16 +356,8 @@ def _plant(p: Params, out: Outputs, yen: dict[str, np.ndarray]) -> None:
     pv_capex = pe.present_value(plant.capex, at_us)
     with np.errstate(divide="ignore", invalid="ignore"):
         s_star = np.where(pv_capex > 0, -npv_0 / pv_capex, np.nan)
-    out.indicator("finance.plant_subsidy_rate_japan", jp_rate)
-    out.indicator(
-        "finance.plant_capex", p["finance.plant_gwh"] * p["finance.plant_capex_jpy_per_gwh"]
-    )
-    out.indicator("finance.equal_footing_subsidy_rate_unclipped", s_star)
-    out.indicator("finance.equal_footing_subsidy_rate", np.clip(s_star, 0.0, 1.0))
-    out.indicator(
-        "finance.equal_footing_reachable",
-        np.where(np.isfinite(s_star), np.abs(s_star - 0.5) <= 0.5 + 1e-9, np.nan),
-    )
+    res["finance.equal_footing_subsidy_rate_unclipped"] = s_star
+    return res
 
 
 def step(p: Params, out: Outputs) -> None:

@@ -41,6 +41,8 @@ RATE_GRID = np.array(
     [-0.9, -0.6, -0.35, -0.18, -0.08, -0.02, 0.03, 0.07, 0.11, 0.16, 0.23, 0.35, 0.6, 1.2, 10.0]
 )
 _SMALL = 4096  # below this many values, pick brackets with one argmax
+_BLAS_COLUMNS = 512  # columns per matrix product (see _on_grid)
+_TINY = 128  # up to this many values a year, sum over years with one cumulative sum
 _LATTICE = 2.0**20  # first guesses are snapped to multiples of 2**-20 (see irr)
 _MAX_ITER = 60
 # Relative Newton step at which the IRR iteration stops; convergence is quadratic, so the error
@@ -103,6 +105,7 @@ def plant_cash_flows(
     fixed_opex_share: np.ndarray,
     tax_rate: np.ndarray,
     credits_jpy_per_kwh: Sequence[np.ndarray] = (),
+    tau: np.ndarray | None = None,
 ) -> Plant:
     """The plant's capex, output and after-tax cash flow without support.
 
@@ -112,8 +115,10 @@ def plant_cash_flows(
     margin_jpy_per_kwh : cash margin (price less variable cost) [JPY per kWh], ``(k, years)``
     credits_jpy_per_kwh : support paid per kWh produced [JPY per kWh], each ``(k, years)``;
     ``Plant.credits`` holds the payments by plant year.
+    tau : the plant axis [years] ``(T, 1)``, at least :func:`plant_axis` (default: that)
     """
-    tau = plant_axis(construction_years, life_years)
+    if tau is None:
+        tau = plant_axis(construction_years, life_years)
     building = tau < 0
     capex_total = capacity_gwh * capex_jpy_per_gwh
     # (k,) factors first, then one pass over (T, k) per term
@@ -171,7 +176,7 @@ def present_value(flows: np.ndarray, factors: np.ndarray) -> np.ndarray:
     cumulative sum does the same additions with fewer calls on small arrays.
     """
     factors = factors.reshape(factors.shape[0], *([1] * (flows.ndim - 2)), factors.shape[1])
-    if flows[0].size <= _SMALL:
+    if max(flows[0].size, factors[0].size) <= _TINY:
         return np.cumsum(flows * factors, axis=0)[-1]
     total = flows[0] * factors[0]
     for t in range(1, flows.shape[0]):
@@ -233,8 +238,7 @@ def irr(cash_flows: np.ndarray) -> np.ndarray:
     lead = leading_zeros(cash_flows)
     grid_x = 1.0 / (1.0 + RATE_GRID)
     powers = grid_x[:, None] ** np.arange(n_t, dtype=float)[None, :]
-    at_grid = powers @ cash_flows  # P at each grid rate, (G, m)
-    outflows = -(powers @ np.minimum(cash_flows, 0.0))  # A
+    at_grid, outflows = _on_grid(powers, cash_flows)
     positive = at_grid >= 0
     change = positive[:-1] != positive[1:]  # a root between grid points g and g + 1
     j, found = _nearest_bracket(change)
@@ -281,6 +285,23 @@ def irr(cash_flows: np.ndarray) -> np.ndarray:
             subset = subset[~done]
     with np.errstate(divide="ignore"):
         return np.where(found, 1.0 / x - 1.0, np.nan)
+
+
+def _on_grid(powers: np.ndarray, cash_flows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``P`` at each grid rate and the present value ``A`` of the outflows, ``(G, m)`` each.
+
+    Matrix products of ``_BLAS_COLUMNS`` columns at a time: OpenBLAS runs products that small
+    on one thread, and a product that waits for a second thread on a busy machine is slower
+    than the whole block.
+    """
+    n_g, m = powers.shape[0], cash_flows.shape[1]
+    at_grid = np.empty((n_g, m))
+    outflows = np.empty((n_g, m))
+    for lo in range(0, m, _BLAS_COLUMNS):
+        block = cash_flows[:, lo : lo + _BLAS_COLUMNS]
+        at_grid[:, lo : lo + _BLAS_COLUMNS] = powers @ block
+        outflows[:, lo : lo + _BLAS_COLUMNS] = powers @ np.minimum(block, 0.0)
+    return at_grid, np.negative(outflows, out=outflows)
 
 
 def _nearest_bracket(change: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -336,23 +357,19 @@ def payback_years(cash_flows: np.ndarray, axis_years: np.ndarray, start: np.ndar
     Interpolated within the year; 0 if it is never negative, NaN if it stays negative.
     """
     n_t = cash_flows.shape[0]
-    if cash_flows[0].size <= _SMALL:
+    if cash_flows[0].size <= _TINY:
         cumulative = np.cumsum(cash_flows, axis=0)
-        negative = cumulative < 0
-        # last row with a negative cumulative (-1: none), as a maximum over the year axis,
-        # which numpy reduces elementwise (an argmax over a leading axis copies the array)
-        rank = np.arange(1, n_t + 1, dtype=np.int16).reshape(-1, *([1] * (negative.ndim - 1)))
-        last = (negative * rank).max(axis=0) - 1
-        before = np.take_along_axis(cumulative, np.maximum(last, 0)[None], axis=0)[0]
-    else:  # the same additions, one year at a time, without (T, ...) temporaries
-        total = np.zeros(cash_flows.shape[1:])
-        last = np.full(total.shape, -1)
-        before = np.zeros(total.shape)
-        for t in range(n_t):
-            total += cash_flows[t]
-            negative_now = total < 0
-            last[negative_now] = t
-            np.copyto(before, total, where=negative_now)
+    else:  # the same additions, a year at a time (a cumulative sum over a leading axis is slow)
+        cumulative = np.empty(cash_flows.shape)
+        cumulative[0] = cash_flows[0]
+        for t in range(1, n_t):
+            np.add(cumulative[t - 1], cash_flows[t], out=cumulative[t])
+    negative = cumulative < 0
+    # last row with a negative cumulative (-1: none), as a maximum over the year axis,
+    # which numpy reduces elementwise (an argmax over a leading axis copies the array)
+    rank = np.arange(1, n_t + 1, dtype=np.int16).reshape(-1, *([1] * (negative.ndim - 1)))
+    last = (negative * rank).max(axis=0) - 1
+    before = np.take_along_axis(cumulative, np.maximum(last, 0)[None], axis=0)[0]
     following = np.minimum(last + 1, n_t - 1)
     flow = np.take_along_axis(cash_flows, following[None], axis=0)[0]
     year = axis_years[np.maximum(last, 0), 0]
