@@ -123,22 +123,35 @@ def _backcast_matrix(growth: float, ages: int, n_years: int = N_YEARS) -> np.nda
     return out
 
 
-def backcast_weights(pmf: np.ndarray, growth: np.ndarray, n_years: int = N_YEARS) -> np.ndarray:
+def backcast_rates(growth: np.ndarray) -> np.ndarray:
+    """``(1 + g)^-b`` for b = 1..BACK_YEARS, ``(k, BACK_YEARS)``."""
+    return (1.0 + np.asarray(growth, float).reshape(-1))[:, None] ** -_BACK.astype(float)
+
+
+def backcast_weights(
+    pmf: np.ndarray,
+    growth: np.ndarray,
+    n_years: int = N_YEARS,
+    rates: np.ndarray | None = None,
+) -> np.ndarray:
     """``W[k, t] = sum_{b=1..B} (1 + g)^-b f(t + b)``: EoL in year t per unit placed in 2021.
 
-    pmf : ``(k, ages)`` [share]; growth : ``(k,)`` [share per year]. With one growth rate
-    this is ``f @ G`` (:func:`_backcast_matrix`); with one per scenario, each scenario's
-    ``f(t + b)`` (a strided view) is summed against its ``(1 + g)^-b``.
+    pmf : ``(k, ages)`` [share]; growth : ``(k,)`` [share per year]; rates : its
+    :func:`backcast_rates`, if already at hand. With one growth rate this is ``f @ G``
+    (:func:`_backcast_matrix`); with one per scenario, each scenario's ``f(t + b)`` (a strided
+    view) is summed against its ``(1 + g)^-b``.
     """
     g = np.asarray(growth, float).reshape(-1)
     if g.shape[0] == 1:
         return matmul_rows(pmf, _backcast_matrix(float(g[0]), pmf.shape[1], n_years))
-    f = np.zeros((pmf.shape[0], n_years + BACK_YEARS))
-    ages = min(pmf.shape[1], f.shape[1])
-    f[:, :ages] = pmf[:, :ages]
+    f = pmf
+    if pmf.shape[1] < n_years + BACK_YEARS or not pmf.flags.c_contiguous:
+        f = np.zeros((pmf.shape[0], max(pmf.shape[1], n_years + BACK_YEARS)))
+        f[:, : pmf.shape[1]] = pmf
     s0, s1 = f.strides
     ahead = as_strided(f[:, 1:], (f.shape[0], n_years, BACK_YEARS), (s0, s1, s1), writeable=False)
-    rates = (1.0 + g)[:, None] ** -_BACK.astype(float)  # (k, B)
+    if rates is None:
+        rates = backcast_rates(g)
     if f.shape[0] == 1:
         return matmul_rows(rates, ahead[0].T)
     return np.einsum("ktb,kb->kt", ahead, rates)
@@ -245,6 +258,35 @@ class EndOfLife:
             a = np.einsum("mst,sty->tmy", per_gwh_s, lags)
             self._a = a.reshape(N_YEARS, self.n_materials * N_YEARS)
 
+    def recovery_matrix(
+        self,
+        scrap_per_gwh: np.ndarray,
+        collection: np.ndarray,
+        scrap_share: np.ndarray,
+        recovery: np.ndarray,
+    ) -> np.ndarray | None:
+        """``R[t0, (m, y)]``: recovered material [t/yr] per GWh produced in t0, and in the last
+        material row the end-of-life GWh, when all of it is shared by the batch (else None).
+
+        Recovery is linear in production too::
+
+            recovered[k, m, y] = sum_t0 P[k, t0] A[t0, m, y] collection[y] recovery[m, y]
+                                 + P[k, y] scrap_per_gwh[m, y] scrap_share recovery[m, y]
+
+        scrap_per_gwh : ``(k, m - 1, years)`` [t/GWh]; collection : ``(k, years)``;
+        scrap_share : ``(k,)``; recovery : ``(k, m - 1, years)`` [share]
+        """
+        parts = (scrap_per_gwh, collection, scrap_share, recovery)
+        if self._a is None or any(a.shape[0] != 1 for a in parts):
+            return None
+        m = self.n_materials - 1
+        a = self._a.reshape(N_YEARS, self.n_materials, N_YEARS)
+        out = a.copy()
+        out[:, :m, :] *= collection[0] * recovery[0]
+        diagonal = np.arange(N_YEARS)
+        out[diagonal, :m, diagonal] += (scrap_per_gwh[0] * scrap_share[0] * recovery[0]).T
+        return out.reshape(N_YEARS, self.n_materials * N_YEARS)
+
     def chunk(self, production: np.ndarray, start: int, stop: int) -> np.ndarray:
         """End of life [t/yr] of scenarios ``start:stop``, ``(c, m, years)`` (c may be 1).
 
@@ -257,12 +299,14 @@ class EndOfLife:
         segments = len(self.means)
         p_t = np.ascontiguousarray(p.T)  # (years, k)
         q = np.empty((N_YEARS, segments * N_YEARS, n))
+        growth = _part(self.growth, start, stop)
+        rates = backcast_rates(growth) if self._back is None else None
         for s in range(segments):
             f = self._pmfs[s] if self._pmfs is not None else self._pmf(s, start, stop)
             if self._back is not None:
                 back = matmul_rows(f, self._back)
             else:
-                back = backcast_weights(f, _part(self.growth, start, stop))
+                back = backcast_weights(f, growth, rates=rates)
             f_t = np.zeros((PAD + N_YEARS, f.shape[0]))
             f_t[PAD:] = f[:, :N_YEARS].T
             qs = q[:, s * N_YEARS : (s + 1) * N_YEARS]

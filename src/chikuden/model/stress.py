@@ -107,8 +107,11 @@ def _codes(table: TableArrays, column: str) -> np.ndarray:
 
 
 def _rows_to_shocks(rows: np.ndarray, match: np.ndarray) -> np.ndarray:
-    """``sum_r rows[k, r] match[k, j, r]`` -> ``(k, j)``."""
-    return np.where(match, rows[:, None, :], 0.0).sum(axis=2)
+    """``sum_r rows[k, r] match[k, j, r]`` -> ``(k, j)``, adding the rows in table order."""
+    out = np.zeros((max(rows.shape[0], match.shape[0]), match.shape[1]))
+    for r in range(match.shape[2]):
+        out += np.where(match[:, :, r], rows[:, r, None], 0.0)
+    return out
 
 
 def shocks(
