@@ -40,7 +40,8 @@ def ramp(
     out : where to write the result (may be ``years_since_start`` itself)
     """
     share = np.divide(np.add(years_since_start, 1.0, out=out), ramp_years, out=out)
-    return np.clip(share, 0.0, 1.0, out=share)
+    # np.minimum(np.maximum(...)): np.clip with less overhead on small arrays
+    return np.minimum(np.maximum(share, 0.0, out=share), 1.0, out=share)
 
 
 def plant_capacity(

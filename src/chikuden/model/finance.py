@@ -47,6 +47,8 @@ RULE_CASES = {
     "all_preferences": ((1, 1, 1, 1), 0.0),
     "rd": ((0, 0, 0, 0), 1.0),
 }
+_CASE_FLAGS = np.array([flags for flags, _ in RULE_CASES.values()], dtype=float).T[:, None, :]
+_CASE_RD_SHARE = np.array([rd for _, rd in RULE_CASES.values()])
 KG_PER_T = 1000.0
 # Scenarios per pass of the plant economics: a chunk's (plant years, cases, chunk) cash flows and
 # the IRR iteration stay in cache, and each result is written once into its batch-sized array.
@@ -90,8 +92,9 @@ def median_capex_per_gwh(plants: TableArrays) -> np.ndarray:
     count = ok.sum(axis=1)
     if ratio.shape[1] == 0:
         return np.full(count.shape, np.nan)
-    lo = np.take_along_axis(ratio, np.maximum((count - 1) // 2, 0)[:, None], axis=1)[:, 0]
-    hi = np.take_along_axis(ratio, np.maximum(count // 2, 0)[:, None], axis=1)[:, 0]
+    rows = np.arange(ratio.shape[0])
+    lo = ratio[rows, np.maximum((count - 1) // 2, 0)]
+    hi = ratio[rows, np.maximum(count // 2, 0)]
     return np.where(count > 0, 0.5 * (lo + hi), np.nan)
 
 
@@ -169,11 +172,17 @@ def rules(p: Params) -> subsidy.Rules:
 def _fund(p: Params, out: Outputs) -> None:
     plants = p.table("capacity.plants")
     rule = rules(p)
-    for case, (flags, rd_share) in RULE_CASES.items():
-        out.indicator(
-            f"finance.subsidy_rate_{case}",
-            rule.rate([np.asarray(float(f)) for f in flags], np.asarray(rd_share)),
-        )
+    # every kind of project at once, one column each: (k, cases)
+    case_rates = subsidy.subsidy_rate(
+        rule.base[:, None],
+        [u[:, None] for u in rule.uplifts],
+        list(_CASE_FLAGS),
+        rule.cap[:, None],
+        rule.rd_rate[:, None],
+        _CASE_RD_SHARE,
+    )
+    for c, case in enumerate(RULE_CASES):
+        out.indicator(f"finance.subsidy_rate_{case}", case_rates[:, c])
     rate = rule.row_rates(plants)
     qualifies = subsidy.eligible(plants)
     amount = np.where(qualifies, plants["capex_jpy"] * rate, 0.0)

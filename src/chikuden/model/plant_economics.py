@@ -122,17 +122,20 @@ def plant_cash_flows(
     building = tau < 0
     capex_total = capacity_gwh * capex_jpy_per_gwh
     # (k,) factors first, then one pass over (T, k) per term
-    capex = np.clip(construction_years + tau + 1.0, 0.0, 1.0) * building
+    # np.minimum(np.maximum(...)) is np.clip with less overhead on small arrays
+    capex = np.minimum(np.maximum(construction_years + tau + 1.0, 0.0), 1.0) * building
     capex = capex * (capex_total / construction_years)
-    in_life = np.clip(life_years - tau, 0.0, 1.0) * ~building
+    in_life = np.minimum(np.maximum(life_years - tau, 0.0), 1.0) * ~building
     capacity_kwh = capacity_gwh * KWH_PER_GWH
     output = ramp(tau, ramp_years) * in_life
     output = output * (capacity_kwh * utilisation)
-    calendar = np.clip(start_year + tau - FIRST_YEAR, 0, N_YEARS - 1).astype(np.intp)
+    calendar = np.minimum(np.maximum(start_year + tau - FIRST_YEAR, 0), N_YEARS - 1).astype(np.intp)
     margin, *credits = read_paths([margin_jpy_per_kwh, *credits_jpy_per_kwh], calendar)
     ebitda = output * margin - in_life * (fixed_opex_share * capex_total)
     dep_years = np.minimum(depreciation_years, life_years)
-    dep = np.clip(tau + 1.0, 0.0, dep_years) - np.clip(tau, 0.0, dep_years)
+    dep = np.minimum(np.maximum(tau + 1.0, 0.0), dep_years) - np.minimum(
+        np.maximum(tau, 0.0), dep_years
+    )
     dep = dep * (capex_total / dep_years)
     # cash flow = ebitda - capex - t (ebitda - dep)
     cash_flow = ebitda - capex - tax_rate * (ebitda - dep)
@@ -158,7 +161,7 @@ def on_calendar(
     n_t = plant.tau.shape[0]
     index = YEARS[:, None] - start_year[None, :] - plant.tau[0, 0]
     inside = (index >= 0) & (index < n_t)
-    picked = read_rows(values, np.clip(index, 0, n_t - 1).astype(np.intp))
+    picked = read_rows(values, np.minimum(np.maximum(index, 0), n_t - 1).astype(np.intp))
     return [np.where(inside, v, 0.0).T for v in picked]
 
 
@@ -247,7 +250,9 @@ def irr(cash_flows: np.ndarray) -> np.ndarray:
     # BLAS may round the grid differently for different batch sizes; snapping the first guess
     # to a lattice far coarser than that rounding makes Newton start, and so end, at the same
     # numbers whatever the batch (ties are vanishingly rare).
-    x = np.clip(np.round(x * _LATTICE) / _LATTICE, np.minimum(lo, hi), np.maximum(lo, hi))
+    x = np.minimum(
+        np.maximum(np.round(x * _LATTICE) / _LATTICE, np.minimum(lo, hi)), np.maximum(lo, hi)
+    )
     x = np.where(f_lo == 0, lo, x)
     active = found & (f_lo != 0)
     # Work on all columns while most are live (cheaper than copying them), else on the live ones.
@@ -330,7 +335,7 @@ def _first_guess(
     through the four grid points around the bracket; else the bracket's midpoint.
     """
     m = j.size
-    rows = np.clip(j + _AROUND, 0, log_x.size - 1)  # (4, m)
+    rows = np.minimum(np.maximum(j + _AROUND, 0), log_x.size - 1)  # (4, m)
     flat = rows * m + np.arange(m)
     value = np.ravel(at_grid)[flat]
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
@@ -369,11 +374,18 @@ def payback_years(cash_flows: np.ndarray, axis_years: np.ndarray, start: np.ndar
     # which numpy reduces elementwise (an argmax over a leading axis copies the array)
     rank = np.arange(1, n_t + 1, dtype=np.int16).reshape(-1, *([1] * (negative.ndim - 1)))
     last = (negative * rank).max(axis=0) - 1
-    before = np.take_along_axis(cumulative, np.maximum(last, 0)[None], axis=0)[0]
+    before = _at_rows(cumulative, np.maximum(last, 0))
     following = np.minimum(last + 1, n_t - 1)
-    flow = np.take_along_axis(cash_flows, following[None], axis=0)[0]
+    flow = _at_rows(cash_flows, following)
     year = axis_years[np.maximum(last, 0), 0]
     with np.errstate(divide="ignore", invalid="ignore"):
         years = year + 1.0 - before / flow - start
     years = np.where(last == n_t - 1, np.nan, years)
     return np.where(last >= 0, years, 0.0)
+
+
+def _at_rows(values: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """``values[rows[i], i]`` for every position ``i`` of ``values[0]`` (a leading-axis pick,
+    like ``np.take_along_axis`` with less overhead)."""
+    flat = values.reshape(values.shape[0], -1)
+    return flat[rows.ravel(), np.arange(flat.shape[1])].reshape(rows.shape)

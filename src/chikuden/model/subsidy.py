@@ -138,9 +138,10 @@ def cumulative_drawdown(
     n_k = max(amounts.shape[0], shift_years.shape[0], construction_years.shape[0])
     total = np.zeros((n_k, YEARS.size))
     carried = (amounts != 0).any(axis=0)
-    starts = np.unique(start_year[:, carried])
+    starts = np.sort(start_year[:, carried], axis=None)
     if starts.size == 0:
         return total
+    starts = starts[np.append(True, starts[1:] != starts[:-1])]  # np.unique, without its overhead
     first, last = int(starts[0]), int(starts[-1])
     since = np.arange(YEARS[0] - last, YEARS[-1] - first + 1, dtype=float)  # year - start
     curve = np.clip(
