@@ -380,6 +380,21 @@ def test_batch_sharing_the_minerals_parameters_equals_one_at_a_time_exactly(
             np.testing.assert_array_equal(batch[key][i], arr[0], err_msg=key)
 
 
+def test_batch_of_different_scenarios_equals_each_alone_exactly(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Recovery paths, chemistry weights (stationary share) and tables differ by scenario while
+    # the lifetimes are shared: each scenario must give the very same numbers as alone.
+    monkeypatch.setattr(minerals, "CHUNK", 2)
+    scenarios = [load_scenario(name) for name in list_scenarios()]
+    scenarios.append(load_scenario("proposal-2022", {"market.stationary_share": 0.3}))
+    n = len(scenarios)
+    batch = _minerals_outputs(run(Params.from_scenarios(scenarios)), n)
+    for i, s in enumerate(scenarios):
+        for key, arr in _minerals_outputs(run(Params.from_scenarios([s])), 1).items():
+            np.testing.assert_array_equal(batch[key][i], arr[0], err_msg=f"{s.name} {key}")
+
+
 def test_batch_varying_lifetimes_and_minerals_scalars_across_chunks(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -196,7 +196,6 @@ class Materials:
     project_mineral: np.ndarray  # (k, project rows) mineral code of each row
     project_active: np.ndarray  # (k, project rows, years) 1.0 while a row runs
     end_of_life: recycling.EndOfLife
-    recovering: np.ndarray | None  # (years, (core + 1) x years) when shared: see recovery_matrix
     recovery: np.ndarray  # (k, core, years) [share]
     collection: np.ndarray  # (k, years) [share]
     scrap_share: np.ndarray  # (k,) [share]
@@ -263,9 +262,6 @@ def prepare(p: Params) -> Materials:
     recovery = _stack(p, [f"minerals.recovery_{m}_share" for m in CORE])
     collection = p["minerals.collection_share"].copy()
     scrap_share = p["minerals.scrap_recycled_share"].copy()
-    scrap_per_gwh = (per_gwh / yield_share[:, None, :])[:, :n_core] * (
-        1.0 - yield_share[:, None, :]
-    )
     return Materials(
         per_gwh=per_gwh,
         uses=uses,
@@ -277,7 +273,6 @@ def prepare(p: Params) -> Materials:
         project_mineral=supply.codes(projects, "mineral").copy(),
         project_active=supply.project_active(projects),
         end_of_life=end_of_life,
-        recovering=end_of_life.recovery_matrix(scrap_per_gwh, collection, scrap_share, recovery),
         recovery=recovery,
         collection=collection,
         scrap_share=scrap_share,
@@ -375,20 +370,15 @@ def compute(
     for start in range(0, n, CHUNK):
         stop = min(start + CHUNK, n)
         dem = _part(core_glob, start, stop)
-        if m.recovering is not None:  # all shared: recovered tonnes and EoL GWh are P @ R
-            p_part = _part(production_global, start, stop)
-            eol = recycling.matmul_each(p_part, m.recovering).reshape(-1, n_core + 1, YEARS.size)
-            recycled = eol[:, :n_core, :]
-        else:
-            eol = m.end_of_life.chunk(production_global, start, stop)
-            scrap = recycling.production_scrap(dem, _part(m.yield_share, start, stop))
-            recycled = recycling.recovered(
-                eol[:, :n_core, :],
-                scrap,
-                _part(m.collection, start, stop),
-                _part(m.scrap_share, start, stop),
-                _part(m.recovery, start, stop),
-            )
+        eol = m.end_of_life.chunk(production_global, start, stop)
+        scrap = recycling.production_scrap(dem, _part(m.yield_share, start, stop))
+        recycled = recycling.recovered(
+            eol[:, :n_core, :],
+            scrap,
+            _part(m.collection, start, stop),
+            _part(m.scrap_share, start, stop),
+            _part(m.recovery, start, stop),
+        )
         from_projects = (
             secured
             if secured is not None
