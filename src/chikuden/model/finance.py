@@ -235,8 +235,9 @@ def _fund(p: Params, out: Outputs) -> None:
 def _yearly(cumulative: np.ndarray) -> np.ndarray:
     """Amounts per year from cumulative amounts ``(k, years)``; the first year keeps all
     earlier payments."""
-    out = cumulative.copy()
-    out[:, 1:] -= cumulative[:, :-1]
+    out = np.empty(cumulative.shape)
+    out[:, 0] = cumulative[:, 0]
+    np.subtract(cumulative[:, 1:], cumulative[:, :-1], out=out[:, 1:])
     return out
 
 

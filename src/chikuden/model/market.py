@@ -36,12 +36,17 @@ def total_demand(
     """
     base = base_gwh[:, None]
     d30 = d2030_gwh[:, None]
-    t = (YEARS[None, :] - BASE_YEAR) / (TARGET_YEAR - BASE_YEAR)
+    # each formula only on its own years (powers are the costly part of a large batch)
+    early, late = YEARS[YEARS <= TARGET_YEAR][None, :], YEARS[YEARS > TARGET_YEAR][None, :]
+    t = (early - BASE_YEAR) / (TARGET_YEAR - BASE_YEAR)
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(base > 0, d30 / np.where(base > 0, base, 1.0), 0.0)
-        before = np.where(base > 0, base * ratio**t, d30 * (YEARS[None, :] >= TARGET_YEAR))
-    after = d30 * (1.0 + growth_after[:, None]) ** (YEARS[None, :] - TARGET_YEAR)
-    return np.where(YEARS[None, :] <= TARGET_YEAR, before, after)
+        before = np.where(base > 0, base * ratio**t, d30 * (early >= TARGET_YEAR))
+    after = d30 * (1.0 + growth_after[:, None]) ** (late - TARGET_YEAR)
+    total = np.empty((max(before.shape[0], after.shape[0]), YEARS.size))
+    total[:, : early.size] = before
+    total[:, early.size :] = after
+    return total
 
 
 def segment_demand(

@@ -73,22 +73,13 @@ def plant_axis(construction_years: np.ndarray, life_years: np.ndarray) -> np.nda
     return np.arange(-before, after, dtype=float)[:, None]
 
 
-def read_rows(values: Sequence[np.ndarray], index: np.ndarray) -> list[np.ndarray]:
-    """``v[index[i, c], c]`` for each ``(N, k_v)`` array ``v`` -> ``(M, k)`` arrays.
-
-    index : ``(M, k_i)`` row positions per column; ``k_v`` and ``k_i`` broadcast. The flat
-    positions are computed once for all ``values``.
-    """
-    if index.shape[1] == 1:
-        return [v[index[:, 0]] for v in values]
-    n_k = index.shape[1]
-    flat = index * n_k + np.arange(n_k)
-    return [np.ravel(np.broadcast_to(v, (v.shape[0], n_k)))[flat] for v in values]
-
-
 def read_paths(paths: Sequence[np.ndarray], calendar: np.ndarray) -> list[np.ndarray]:
     """Yearly paths ``(k, years)`` read at the plant's calendar years ``(T, k)`` -> ``(T, k)``."""
-    return read_rows([path.T for path in paths], calendar)
+    n_k = calendar.shape[1]
+    if n_k == 1:
+        return [path.T[calendar[:, 0]] for path in paths]
+    flat = calendar + np.arange(n_k) * N_YEARS  # positions in a (k, years) path, read in place
+    return [path[0][calendar] if path.shape[0] == 1 else path.reshape(-1)[flat] for path in paths]
 
 
 def plant_cash_flows(
@@ -159,10 +150,18 @@ def on_calendar(
     start_year : first production year [year], ``(k,)``; years outside the plant's axis are 0.
     """
     n_t = plant.tau.shape[0]
-    index = YEARS[:, None] - start_year[None, :] - plant.tau[0, 0]
+    index = YEARS[None, :] - start_year[:, None] - plant.tau[0, 0]  # (k, years)
     inside = (index >= 0) & (index < n_t)
-    picked = read_rows(values, np.minimum(np.maximum(index, 0), n_t - 1).astype(np.intp))
-    return [np.where(inside, v, 0.0).T for v in picked]
+    rows = np.minimum(np.maximum(index, 0), n_t - 1).astype(np.intp)
+    picked = []
+    for v in values:
+        if v.shape[1] == 1:
+            picked.append(v[rows, 0])
+        elif rows.shape[0] == 1:
+            picked.append(v[rows[0]].T)
+        else:  # v[rows[c, y], c], read in place
+            picked.append(v.reshape(-1)[rows * v.shape[1] + np.arange(v.shape[1])[:, None]])
+    return [np.where(inside, v, 0.0) for v in picked]
 
 
 def discount_factors(rate: np.ndarray, plant: Plant) -> np.ndarray:
@@ -246,7 +245,11 @@ def irr(cash_flows: np.ndarray) -> np.ndarray:
     change = positive[:-1] != positive[1:]  # a root between grid points g and g + 1
     j, found = _nearest_bracket(change)
     lo, hi = grid_x[j], grid_x[j + 1]
-    x, f_lo = _first_guess(at_grid, outflows, np.log(grid_x), j, lo, hi)
+    # first guesses only where there is a root (the others stay NaN whatever x is)
+    x, f_lo = 0.5 * (lo + hi), np.zeros(m)
+    has = np.flatnonzero(found)
+    if has.size:
+        x[has], f_lo[has] = _first_guess(at_grid, outflows, np.log(grid_x), j, lo, hi, has)
     # BLAS may round the grid differently for different batch sizes; snapping the first guess
     # to a lattice far coarser than that rounding makes Newton start, and so end, at the same
     # numbers whatever the batch (ties are vanishingly rare).
@@ -328,15 +331,17 @@ def _first_guess(
     j: np.ndarray,
     lo: np.ndarray,
     hi: np.ndarray,
+    columns: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """First guess of the root in the bracket ``[lo, hi]`` (grid interval ``j``), and ``P(lo)``.
+    """First guess of the root in the bracket ``[lo, hi]`` (grid interval ``j``), and ``P(lo)``,
+    for the given ``columns`` of ``at_grid`` and ``outflows`` ``(G, m)``.
 
     Inverse cubic (Lagrange) interpolation of ``log x`` against ``log(B / A) = log1p(P / A)``
     through the four grid points around the bracket; else the bracket's midpoint.
     """
-    m = j.size
-    rows = np.minimum(np.maximum(j + _AROUND, 0), log_x.size - 1)  # (4, m)
-    flat = rows * m + np.arange(m)
+    j, lo, hi = j[columns], lo[columns], hi[columns]
+    rows = np.minimum(np.maximum(j + _AROUND, 0), log_x.size - 1)  # (4, columns)
+    flat = rows * at_grid.shape[1] + columns
     value = np.ravel(at_grid)[flat]
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         f0, f1, f2, f3 = np.log1p(value / np.ravel(outflows)[flat])

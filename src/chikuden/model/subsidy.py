@@ -114,7 +114,8 @@ def paid_share(start_year: np.ndarray | float, construction_years: np.ndarray) -
     construction_years : years of construction before it [years], broadcastable to ``(...)``
     """
     first = np.asarray(start_year - construction_years)[..., None]
-    return np.clip((YEARS + 1.0 - first) / np.asarray(construction_years)[..., None], 0.0, 1.0)
+    share = (YEARS + 1.0 - first) / np.asarray(construction_years)[..., None]
+    return np.minimum(np.maximum(share, 0.0, out=share), 1.0, out=share)
 
 
 def cumulative_drawdown(
@@ -162,7 +163,9 @@ def first_year_above(series: np.ndarray, level: np.ndarray) -> np.ndarray:
 
     series, level : [JPY], shapes broadcasting to ``(k, years)``
     """
-    tol = 1e-9 * np.maximum(np.abs(level), np.abs(series)) + 1.0
-    hit = series - level > tol
+    tol = np.maximum(np.abs(level), np.abs(series))
+    tol *= 1e-9
+    tol += 1.0
+    hit = np.subtract(series, level) > tol
     first = np.argmax(hit, axis=1)
     return np.where(hit.any(axis=1), YEARS[first], np.nan)
