@@ -22,7 +22,7 @@ from chikuden.model import capacity, market, minerals, recycling, stress
 from chikuden.model import minerals_supply as supply
 from chikuden.model.outputs import Outputs
 from chikuden.parameters.declarations import declarations, validate_rows
-from chikuden.parameters.params import Params
+from chikuden.parameters.params import Params, TableArrays
 from chikuden.parameters.scenario import list_scenarios, load_scenario
 
 STEPS = (market.step, capacity.step, minerals.step)
@@ -494,3 +494,23 @@ def test_kept_preparation_follows_the_parameters_and_is_read_only() -> None:
         kept[0, 0] = 1.0
     p = params()  # a kept preparation holds copies, not views of the caller's parameters
     assert not np.shares_memory(minerals.prepared(p).yield_share, p["minerals.cell_yield_share"])
+
+
+def test_kept_preparation_is_keyed_by_every_parameter_it_reads() -> None:
+    # prepare() is kept by the value of the parameters in _input_names(); a parameter it read
+    # outside that list would let an evaluation reuse a preparation made for other values.
+    read: set[str] = set()
+    p = params()
+
+    class Recording(Params):
+        def __getitem__(self, name: str) -> np.ndarray:
+            read.add(name)
+            return super().__getitem__(name)
+
+        def table(self, name: str) -> TableArrays:
+            read.add(name)
+            return super().table(name)
+
+    minerals.prepare(Recording(p.n, p.arrays, p.tables, p.table_values, p.names))
+    arrays, tables = minerals._input_names()
+    assert read and read <= set(arrays) | set(tables)

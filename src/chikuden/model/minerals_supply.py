@@ -128,11 +128,6 @@ def project_active(projects: TableArrays) -> np.ndarray:
     ).astype(float)
 
 
-def project_supply(projects: TableArrays, realisation: np.ndarray) -> np.ndarray:
-    """Supply secured by each project row and year [t/yr], ``(k, rows, years)``."""
-    return project_quantity(projects, realisation)[:, :, None] * project_active(projects)
-
-
 def by_mineral(quantity: np.ndarray, mineral: np.ndarray, active: np.ndarray) -> np.ndarray:
     """Secured supply by mineral [t/yr], ``(k, minerals, years)``: the running rows summed.
 
