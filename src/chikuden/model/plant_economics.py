@@ -41,7 +41,7 @@ RATE_GRID = np.array(
     [-0.9, -0.6, -0.35, -0.18, -0.08, -0.02, 0.03, 0.07, 0.11, 0.16, 0.23, 0.35, 0.6, 1.2, 10.0]
 )
 _SMALL = 4096  # below this many values, pick brackets with one argmax
-_BLAS_COLUMNS = 512  # columns per matrix product (see _on_grid)
+_ONE_THREAD_MNK = 4 * 65536  # OpenBLAS's GEMM_MULTITHREAD_THRESHOLD x 65,536 (see _on_grid)
 _TINY = 128  # up to this many values a year, sum over years with one cumulative sum
 _LATTICE = 2.0**20  # first guesses are snapped to multiples of 2**-20 (see irr)
 _MAX_ITER = 60
@@ -298,17 +298,18 @@ def irr(cash_flows: np.ndarray) -> np.ndarray:
 def _on_grid(powers: np.ndarray, cash_flows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``P`` at each grid rate and the present value ``A`` of the outflows, ``(G, m)`` each.
 
-    Matrix products of ``_BLAS_COLUMNS`` columns at a time: OpenBLAS runs products that small
-    on one thread, and a product that waits for a second thread on a busy machine is slower
-    than the whole block.
+    Matrix products of a few hundred columns at a time: OpenBLAS runs a product of up to
+    ``_ONE_THREAD_MNK`` multiply-adds on one thread, and a product that waits for a second
+    thread on a busy machine takes longer than the whole block.
     """
     n_g, m = powers.shape[0], cash_flows.shape[1]
+    step = max(64, _ONE_THREAD_MNK // powers.size)
     at_grid = np.empty((n_g, m))
     outflows = np.empty((n_g, m))
-    for lo in range(0, m, _BLAS_COLUMNS):
-        block = cash_flows[:, lo : lo + _BLAS_COLUMNS]
-        at_grid[:, lo : lo + _BLAS_COLUMNS] = powers @ block
-        outflows[:, lo : lo + _BLAS_COLUMNS] = powers @ np.minimum(block, 0.0)
+    for lo in range(0, m, step):
+        block = cash_flows[:, lo : lo + step]
+        at_grid[:, lo : lo + step] = powers @ block
+        outflows[:, lo : lo + step] = powers @ np.minimum(block, 0.0)
     return at_grid, np.negative(outflows, out=outflows)
 
 
