@@ -330,9 +330,11 @@ def test_batch_equals_one_at_a_time(draws: list[dict[str, float]]) -> None:
 
 
 def test_a_batch_in_chunks_equals_one_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:
-    # A large batch runs the plant economics (and capacity) a chunk of scenarios at a time on
-    # one plant axis; small chunks put edges between these 7 scenarios, which change nothing.
+    # A large batch runs the fund, the plant economics (on one plant axis) and capacity a chunk
+    # of scenarios at a time; small chunks put edges between these 7 scenarios, which change
+    # nothing.
     monkeypatch.setattr(finance, "PLANT_CHUNK", 3)
+    monkeypatch.setattr(finance, "FUND_CHUNK", 4)
     monkeypatch.setattr(capacity, "CHUNK", 2)
     rng = np.random.default_rng(7)
     ranges = {
@@ -345,6 +347,8 @@ def test_a_batch_in_chunks_equals_one_at_a_time(monkeypatch: pytest.MonkeyPatch)
         "capacity.ramp_years": (1.0, 10.0),
         "capacity.delay_years": (0.0, 5.0),
         "capacity.utilisation_share": (0.3, 1.0),
+        "capacity.realisation_share": (0.0, 1.0),
+        "finance.subsidy_base_rate_share": (0.0, 0.6),
     }
     samples = {k: rng.uniform(lo, hi, 7) for k, (lo, hi) in ranges.items()}
     samples["finance.plant_start_year"] = rng.integers(2022, 2041, 7).astype(float)

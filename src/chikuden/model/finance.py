@@ -23,6 +23,8 @@ Currency conversion happens in :func:`in_yen` only.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from chikuden.horizon import YEARS, year_index
@@ -53,6 +55,8 @@ KG_PER_T = 1000.0
 # Scenarios per pass of the plant economics: a chunk's (plant years, cases, chunk) cash flows and
 # the IRR iteration stay in cache, and each result is written once into its batch-sized array.
 PLANT_CHUNK = 2048
+# Scenarios per pass of the fund's drawdown (its (chunk, rows) and (chunk, years) arrays).
+FUND_CHUNK = 4096
 
 
 def in_yen(p: Params) -> dict[str, np.ndarray]:
@@ -183,53 +187,121 @@ def _fund(p: Params, out: Outputs) -> None:
     )
     for c, case in enumerate(RULE_CASES):
         out.indicator(f"finance.subsidy_rate_{case}", case_rates[:, c])
-    rate = rule.row_rates(plants)
-    qualifies = subsidy.eligible(plants)
-    amount = np.where(qualifies, plants["capex_jpy"] * rate, 0.0)
-    out.rows["finance.project_subsidy_jpy"] = amount
-    out.rows["finance.project_subsidy_rate"] = np.where(qualifies, rate, 0.0)
-
-    construction = p["finance.construction_years"]
-    expected, pipeline_cum = subsidy.expected_drawdown(
-        plants,
-        amount,
-        p["capacity.delay_years"],
-        p["capacity.realisation_share"],
-        construction,
-    )
-    gap_amount = (
-        out.indicators["capacity.domestic_gap_2030"]
-        * out.indicators["finance.capital_need_per_gwh"]
-        * rule.base
-    )
-    gap_cum = gap_amount[:, None] * subsidy.paid_share(float(TARGET_YEAR), construction)
-    total_cum = pipeline_cum + gap_cum
     budget = p["finance.budget_jpy"]
     budget_cum = np.cumsum(budget, axis=1)
     fund_size = budget_cum[:, -1]
     need_total = out.indicators["finance.capital_need_total"]
     with np.errstate(divide="ignore", invalid="ignore"):
         coverage = np.where(need_total > 0, np.minimum(1.0, fund_size / need_total), 1.0)
-    demand_pipeline = expected.sum(axis=1)
-    demand = demand_pipeline + gap_amount
-
     out.serie("finance.budget_jpy", budget)
     out.serie("finance.budget_cumulative_jpy", budget_cum)
-    out.serie("finance.drawdown_pipeline_jpy", _yearly(pipeline_cum))
-    out.serie("finance.drawdown_gap_jpy", _yearly(gap_cum))
-    out.serie("finance.drawdown_total_jpy", _yearly(total_cum))
-    out.serie("finance.drawdown_cumulative_jpy", total_cum)
     out.indicator("finance.fund_size", fund_size)
     out.indicator("finance.fund_coverage", coverage)
-    out.indicator("finance.subsidy_demand_pipeline", demand_pipeline)
-    out.indicator("finance.subsidy_demand_gap", gap_amount)
-    out.indicator("finance.subsidy_demand_total", demand)
     out.indicator(
-        "finance.subsidy_certified_total", np.where(qualifies, plants["subsidy_jpy"], 0.0).sum(1)
+        "finance.subsidy_certified_total",
+        np.where(subsidy.eligible(plants), plants["subsidy_jpy"], 0.0).sum(1),
     )
-    out.indicator("finance.fund_balance", fund_size - demand)
-    out.indicator("finance.subsidy_shortfall", np.maximum(demand - fund_size, 0.0))
-    out.indicator("finance.fund_exhausted_year", subsidy.first_year_above(total_cum, budget_cum))
+
+    inputs = {
+        "base": rule.base,
+        **{f"uplift_{i}": u for i, u in enumerate(rule.uplifts)},
+        "cap": rule.cap,
+        "rd_rate": rule.rd_rate,
+        "delay": p["capacity.delay_years"],
+        "realisation": p["capacity.realisation_share"],
+        "construction": p["finance.construction_years"],
+        "gap_gwh": out.indicators["capacity.domestic_gap_2030"],
+        "need_per_gwh": out.indicators["finance.capital_need_per_gwh"],
+        "budget_cum": budget_cum,
+        "fund_size": fund_size,
+    }
+    n = max(plants.valid.shape[0], *(v.shape[0] for v in inputs.values()))
+
+    def part(lo: int, hi: int) -> dict[str, np.ndarray]:
+        return _fund_chunk(
+            {k: _rows(v, lo, hi) for k, v in inputs.items()}, _table_rows(plants, lo, hi)
+        )
+
+    for key, value in _in_chunks(n, FUND_CHUNK, part).items():
+        if key.startswith("finance.project_"):
+            out.rows[key] = value
+        elif value.ndim == 1:
+            out.indicator(key, value)
+        else:
+            out.serie(key, value)
+
+
+def _fund_chunk(inp: dict[str, np.ndarray], plants: TableArrays) -> dict[str, np.ndarray]:
+    """Project subsidies and the fund's drawdown for a chunk of scenarios."""
+    rule = subsidy.Rules(
+        base=inp["base"],
+        uplifts=tuple(inp[f"uplift_{i}"] for i in range(len(subsidy.FLAGS))),
+        cap=inp["cap"],
+        rd_rate=inp["rd_rate"],
+    )
+    rate = rule.row_rates(plants)
+    qualifies = subsidy.eligible(plants)
+    amount = np.where(qualifies, plants["capex_jpy"] * rate, 0.0)
+    construction = inp["construction"]
+    expected, pipeline_cum = subsidy.expected_drawdown(
+        plants, amount, inp["delay"], inp["realisation"], construction
+    )
+    gap_amount = inp["gap_gwh"] * inp["need_per_gwh"] * rule.base
+    gap_cum = gap_amount[:, None] * subsidy.paid_share(float(TARGET_YEAR), construction)
+    total_cum = pipeline_cum + gap_cum
+    demand_pipeline = expected.sum(axis=1)
+    demand = demand_pipeline + gap_amount
+    fund_size = inp["fund_size"]
+    return {
+        "finance.project_subsidy_jpy": amount,
+        "finance.project_subsidy_rate": np.where(qualifies, rate, 0.0),
+        "finance.drawdown_pipeline_jpy": _yearly(pipeline_cum),
+        "finance.drawdown_gap_jpy": _yearly(gap_cum),
+        "finance.drawdown_total_jpy": _yearly(total_cum),
+        "finance.drawdown_cumulative_jpy": total_cum,
+        "finance.subsidy_demand_pipeline": demand_pipeline,
+        "finance.subsidy_demand_gap": gap_amount,
+        "finance.subsidy_demand_total": demand,
+        "finance.fund_balance": fund_size - demand,
+        "finance.subsidy_shortfall": np.maximum(demand - fund_size, 0.0),
+        "finance.fund_exhausted_year": subsidy.first_year_above(total_cum, inp["budget_cum"]),
+    }
+
+
+# -- a batch a chunk of scenarios at a time ------------------------------------------------------
+def _rows(values: np.ndarray, lo: int, hi: int) -> np.ndarray:
+    """Scenarios ``lo:hi`` of a batch array; an array shared by the batch (one row) as is."""
+    return values if values.shape[0] == 1 else values[lo:hi]
+
+
+def _table_rows(table: TableArrays, lo: int, hi: int) -> TableArrays:
+    """Scenarios ``lo:hi`` of a table parameter; a table shared by the batch as is."""
+    if table.valid.shape[0] == 1:
+        return table
+    return TableArrays(
+        columns={k: v[lo:hi] for k, v in table.columns.items()},
+        valid=table.valid[lo:hi],
+        codes={k: v[lo:hi] for k, v in (table.codes or {}).items()},
+        allowed=table.allowed,
+    )
+
+
+def _in_chunks(
+    n: int, size: int, part: Callable[[int, int], dict[str, np.ndarray]]
+) -> dict[str, np.ndarray]:
+    """``part(lo, hi)`` (arrays with scenarios ``lo:hi`` first) for a batch of ``n``, ``size``
+    scenarios at a time, each result written once into its batch-sized array; a batch of one
+    chunk keeps ``part``'s arrays (an array shared by the batch keeps its single row)."""
+    if n <= size:
+        return part(0, n)
+    results: dict[str, np.ndarray] = {}
+    for lo in range(0, n, size):
+        hi = min(lo + size, n)
+        for key, value in part(lo, hi).items():
+            if key not in results:
+                results[key] = np.empty((n, *value.shape[1:]))
+            results[key][lo:hi] = value
+    return results
 
 
 def _yearly(cumulative: np.ndarray) -> np.ndarray:
@@ -274,18 +346,11 @@ def _plant(p: Params, out: Outputs, yen: dict[str, np.ndarray]) -> None:
     # one plant axis for the whole batch; a chunk of scenarios at a time on it
     tau = pe.plant_axis(inputs["construction_years"], inputs["life_years"])
     n = max(v.shape[0] for v in inputs.values())
-    results: dict[str, np.ndarray] = {}
-    for lo in range(0, n, PLANT_CHUNK):
-        hi = min(lo + PLANT_CHUNK, n)
-        part = _plant_chunk({k: v if v.shape[0] == 1 else v[lo:hi] for k, v in inputs.items()}, tau)
-        if hi - lo == n:
-            results = part
-            break
-        for key, value in part.items():
-            if key not in results:
-                results[key] = np.empty((n, *value.shape[1:]))
-            results[key][lo:hi] = value
-    for key, value in results.items():
+
+    def part(lo: int, hi: int) -> dict[str, np.ndarray]:
+        return _plant_chunk({k: _rows(v, lo, hi) for k, v in inputs.items()}, tau)
+
+    for key, value in _in_chunks(n, PLANT_CHUNK, part).items():
         if value.ndim == 1:
             out.indicator(key, value)
         else:
