@@ -282,7 +282,8 @@ def test_cli_stress_prints_and_exits_2_on_bad_input(tmp_path: object) -> None:
 def test_default_stress_rows_are_reported() -> None:
     out = run(params())
     lost = out.rows["minerals.stress_lost_gwh"][0]
-    assert lost.shape == (4,) and lost[0] > 0  # graphite from China: no stockpile
+    # graphite-cn, cobalt-cd, nickel-id, lithium-au, manganese-za (minerals-stress-default.csv)
+    assert lost.shape == (5,) and lost[0] > 0  # graphite from China: no stockpile
     assert out.indicators["minerals.stress_worst_lost_gwh"][0] == pytest.approx(lost.max())
 
 
