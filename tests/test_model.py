@@ -149,3 +149,39 @@ def test_a_parameter_changes_what_depends_on_it_and_nothing_else() -> None:
         if not moved:
             dead.append(name)
     assert dead == [], f"parameters that change nothing: {dead}"
+
+
+def test_promised_indicator_keys_exist() -> None:
+    # The keys the minerals, carbon and demand-and-infrastructure issues promise users.
+    minerals = ["lithium", "lithium_lce", "nickel", "cobalt", "manganese", "graphite"]
+    keys = [f"minerals.demand_{w}_2030.{m}" for w in ("domestic", "global") for m in minerals]
+    keys += [
+        f"minerals.{k}.{m}"
+        for k in ("hhi_mining", "hhi_refining", "secured_share_2030", "recycled_share_2030")
+        for m in minerals
+        if m != "lithium_lce"
+    ]
+    keys += [
+        "carbon.footprint_2030_grid",
+        "carbon.footprint_2030_clean_park",
+        "carbon.manufacturing_energy_per_kwh",
+        "carbon.clean_power_premium_per_kwh",
+        "carbon.hydrogen_demand_2030",
+        "vehicles.ev_sales_share_2030",
+        "vehicles.battery_demand_domestic_2030",
+        "vehicles.fleet_backup_energy_2030",
+        "charging.connectors_needed_2030",
+        "charging.fund_coverage",
+        "charging.highway_chargers_needed_2030",
+        "freight.terminal_power_mw",
+        "stationary.cumulative_2030",
+        "workforce.people_needed_2030",
+        "regulation.warehouse_area_needed_m2",
+    ]
+    body = chikuden.evaluate(chikuden.load_scenario("proposal-2022")).to_json(0)["indicators"]
+    assert [k for k in keys if k not in body] == []
+    for key in keys:
+        assert body[key]["sources"], key
+    for key in [k for k in keys if "share" in k or "hhi" in k]:
+        upper = 10_000 if "hhi" in key else 1
+        assert 0 <= body[key]["value"] <= upper, key
