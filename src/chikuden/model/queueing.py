@@ -40,6 +40,7 @@ H. C. Tijms, "A First Course in Stochastic Models", Wiley 2003.
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 
@@ -51,6 +52,8 @@ from chikuden.errors import ChikudenError
 MAX_SERVERS = 100_000
 #: Largest buffer of Erlang B values kept during sizing [cells]; beyond, a slower path.
 BUFFER_CELLS = 4_000_000
+#: Largest block of sizing steps kept at once [cells]; beyond, one step at a time.
+BLOCK_CELLS = 2_000_000
 
 
 class QueueInputError(ChikudenError):
@@ -247,16 +250,17 @@ def size(
                 "check the arrival rate and charging time"
             )
         # 1/B(c0 - 1) of every site from one shared recursion (rows of a buffer when it fits).
-        tmp = np.empty(a.shape)
         if (top + 1) * a.size <= BUFFER_CELLS:
+            tmp = np.empty(a.shape)
             rows = np.empty((top + 1, a.size))
             rows[0] = 1.0
-            for k in range(1, top + 1):
+            for k, (prev, row) in enumerate(itertools.pairwise(rows), start=1):
                 np.multiply(inv_a, k, out=tmp)
-                np.multiply(rows[k - 1], tmp, out=rows[k])
-                rows[k] += 1.0
-            start = np.take_along_axis(rows, floor_a.astype(np.intp)[None, :], axis=0)[0]
+                np.multiply(prev, tmp, out=row)
+                row += 1.0
+            start = rows[floor_a.astype(np.intp), np.arange(a.size)]
         else:
+            tmp = np.empty(a.shape)
             inv_b = np.ones(a.shape)
             start = np.ones(a.shape)
             for k in range(1, top + 1):
@@ -265,32 +269,37 @@ def size(
                 inv_b += 1.0
                 np.copyto(start, inv_b, where=floor_a == k)
         # Every site steps up from its own c0.
-        inv_b = start
-        k_arr = floor_a.copy()
-        d = floor_a - a  # k - a, raised by one before use
-        found = idle.copy()
-        xs: list[np.ndarray] = []
-        oks: list[np.ndarray] = []
-        while not found.all():
-            if len(xs) > MAX_SERVERS:
-                raise QueueInputError(
-                    f"sizing needs more than {MAX_SERVERS} chargers above the load at one "
-                    "site; check the targets"
-                )
-            k_arr += 1.0
-            d += 1.0
-            t = inv_b * k_arr * inv_a
-            inv_b = 1.0 + t
-            x = 1.0 + t * d / k_arr
-            ok = x >= inv_p if check_p else np.ones(a.shape, dtype=bool)
-            if check_w:
-                rhs = coef_a + coef_b * (d * _g(k_arr)) if any_det else s_over_w
-                ok &= d * x >= rhs
-            found |= ok
-            xs.append(x)
-            oks.append(ok)
-        step = np.argmax(np.stack(oks), axis=0)
-        x_at = np.take_along_axis(np.stack(xs), step[None, :], axis=0)[0]
+        if a.size * (_block(top) + 1) <= BLOCK_CELLS:
+            step, x_at = _step_up_blocks(
+                start,
+                floor_a,
+                a,
+                inv_a,
+                inv_p,
+                coef_a,
+                coef_b,
+                s_over_w,
+                idle,
+                check_p,
+                check_w,
+                any_det,
+                _block(top),
+            )
+        else:
+            step, x_at = _step_up(
+                start,
+                floor_a,
+                a,
+                inv_a,
+                inv_p,
+                coef_a,
+                coef_b,
+                s_over_w,
+                idle,
+                check_p,
+                check_w,
+                any_det,
+            )
         servers = np.where(idle, 0.0, floor_a + 1.0 + step)
         d = servers - a
         pw = np.where(idle, 0.0, 1.0 / x_at)
@@ -304,6 +313,113 @@ def size(
         wait_probability=pw.reshape(shape),
         mean_wait_h=wq.reshape(shape),
     )
+
+
+def _block(top: int) -> int:
+    """Steps above ``c0`` taken at once when sizing (about what the largest load needs)."""
+    return 9 + math.isqrt(top + 1)
+
+
+def _step_up(
+    inv_b: np.ndarray,
+    floor_a: np.ndarray,
+    a: np.ndarray,
+    inv_a: np.ndarray,
+    inv_p: np.ndarray,
+    coef_a: np.ndarray,
+    coef_b: np.ndarray,
+    s_over_w: np.ndarray,
+    idle: np.ndarray,
+    check_p: bool,
+    check_w: bool,
+    any_det: bool,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each site's first step ``k - c0`` that meets its targets and ``x`` there, one step at a
+    time (for arrays too large to keep a block of steps)."""
+    k_arr = floor_a.copy()
+    d = floor_a - a  # k - a, raised by one before use
+    found = idle.copy()
+    xs: list[np.ndarray] = []
+    oks: list[np.ndarray] = []
+    while not found.all():
+        if len(xs) > MAX_SERVERS:
+            raise QueueInputError(
+                f"sizing needs more than {MAX_SERVERS} chargers above the load at one "
+                "site; check the targets"
+            )
+        k_arr += 1.0
+        d += 1.0
+        t = inv_b * k_arr * inv_a
+        inv_b = 1.0 + t
+        x = 1.0 + t * d / k_arr
+        ok = x >= inv_p if check_p else np.ones(a.shape, dtype=bool)
+        if check_w:
+            rhs = coef_a + coef_b * (d * _g(k_arr)) if any_det else s_over_w
+            ok &= d * x >= rhs
+        found |= ok
+        xs.append(x)
+        oks.append(ok)
+    step = np.argmax(np.stack(oks), axis=0)
+    return step, np.take_along_axis(np.stack(xs), step[None, :], axis=0)[0]
+
+
+def _step_up_blocks(
+    inv_b: np.ndarray,
+    floor_a: np.ndarray,
+    a: np.ndarray,
+    inv_a: np.ndarray,
+    inv_p: np.ndarray,
+    coef_a: np.ndarray,
+    coef_b: np.ndarray,
+    s_over_w: np.ndarray,
+    idle: np.ndarray,
+    check_p: bool,
+    check_w: bool,
+    any_det: bool,
+    block: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_step_up` with ``block`` steps at a time: only the Erlang B recursion runs step by
+    step; ``k``, ``k - a``, ``x`` and the targets are whole-block array operations. Every
+    number is formed by the same operations in the same order as in :func:`_step_up`, so the
+    results are the same bit for bit."""
+    n = a.size
+    cols = np.arange(n)
+    d_last = floor_a - a  # k - a before the first step
+    done = 0
+    step = np.zeros(n, dtype=np.intp)
+    x_at = np.zeros(n)
+    todo = ~idle
+    while True:
+        k = floor_a + np.arange(done + 1.0, done + block + 1.0)[:, None]  # exact integers
+        d = np.empty((block, n))
+        d[0] = d_last + 1.0
+        d[1:] = 1.0
+        np.add.accumulate(d, axis=0, out=d)  # the same additions as d += 1.0 each step
+        t = np.empty((block, n))
+        for k_j, t_j in zip(k, t, strict=True):
+            np.multiply(inv_b, k_j, out=t_j)
+            np.multiply(t_j, inv_a, out=t_j)
+            inv_b = 1.0 + t_j
+        x = 1.0 + t * d / k
+        ok = x >= inv_p if check_p else np.ones(x.shape, dtype=bool)
+        if check_w:
+            rhs = coef_a + coef_b * (d * _g(k)) if any_det else s_over_w
+            ok &= d * x >= rhs
+        first = np.argmax(ok, axis=0)
+        hit = todo & ok[first, cols]
+        step[hit] = done + first[hit]
+        x_at[hit] = x[first[hit], cols[hit]]
+        todo &= ~hit
+        if not todo.any():
+            break
+        if done + block > MAX_SERVERS:
+            raise QueueInputError(
+                f"sizing needs more than {MAX_SERVERS} chargers above the load at one "
+                "site; check the targets"
+            )
+        done += block
+        d_last = d[-1]
+    return step, x_at
 
 
 def _g(k: np.ndarray) -> np.ndarray:
