@@ -29,6 +29,7 @@ axis ``k`` (1 or n).
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -47,7 +48,17 @@ INITIAL_STOCK_YEAR = 2020  # the plug-in stock parameters are end-2020 counts
 _AGE = np.clip(YEARS[:, None] - YEARS[None, :], 0, None)  # (years, vintages)
 _SOLD_BY = (YEARS[:, None] >= YEARS[None, :]).astype(float)
 _AGES = np.arange(N_YEARS, dtype=float)
+_MID_AGES = _AGES + 0.5  # vintages are sold mid-year
+# Years since end-2020 of the initial stock: 0 (its age then), then 1..20 on the horizon.
+_SINCE_INITIAL = np.concatenate([[0], YEARS - INITIAL_STOCK_YEAR])
 _gamma = np.vectorize(math.gamma, otypes=[float])
+
+
+def _gamma_of(x: np.ndarray) -> np.ndarray:
+    """``math.gamma`` of every element (a plain loop for one value, else ``np.vectorize``)."""
+    if x.size == 1:
+        return np.full(x.shape, math.gamma(float(x.reshape(-1)[0])))
+    return _gamma(x)
 
 
 def logistic_share(
@@ -68,7 +79,7 @@ def weibull_survival(age: np.ndarray, mean_life: np.ndarray, shape: np.ndarray) 
 
     age : years since sale [years]; mean_life : mean lifetime [years]; shape : Weibull shape.
     """
-    scale = mean_life / _gamma(1.0 + 1.0 / shape)
+    scale = mean_life / _gamma_of(1.0 + 1.0 / shape)
     # (age / scale) ** shape written as exp(shape * log(.)): numpy's power takes a faster
     # path for some broadcast exponents, which would make a batch differ from its scenarios
     # run one at a time in the last bit.
@@ -126,6 +137,11 @@ def adoption_shares(
 
 def check_shares(p: Params, ceiling: np.ndarray, valid: np.ndarray) -> None:
     """Raise :class:`ParameterError` when a segment's powertrain shares add to more than 1."""
+    _check_ceilings(p, ceiling, valid)
+    _check_paths(p)
+
+
+def _check_ceilings(p: Params, ceiling: np.ndarray, valid: np.ndarray) -> None:
     ceilings = ceiling.sum(axis=-1) * valid
     if np.any(ceilings > 1.0 + 1e-9):
         k, row = (int(i) for i in np.argwhere(ceilings > 1.0 + 1e-9)[0])
@@ -135,6 +151,9 @@ def check_shares(p: Params, ceiling: np.ndarray, valid: np.ndarray) -> None:
             f"vehicles.segments row {row + 1} ({ident}): bev + phev + fcv saturation shares add "
             f"to {ceilings[k, row]:.4g}, more than 1; lower them so they sum to at most 1"
         )
+
+
+def _check_paths(p: Params) -> None:
     paths = (
         p["vehicles.passenger_bev_share"]
         + p["vehicles.passenger_phev_share"]
@@ -148,67 +167,123 @@ def check_shares(p: Params, ceiling: np.ndarray, valid: np.ndarray) -> None:
         )
 
 
-def step(p: Params, out: Outputs) -> None:
-    seg = p.table("vehicles.segments")
+@dataclass(frozen=True)
+class _Segments:
+    """What the step reads from the segments table alone, shaped for broadcasting.
+
+    Built once per table (tables are immutable) and kept on the table's arrays.
+    """
+
+    passenger: np.ndarray  # (k, s) bool
+    passenger_4d: np.ndarray  # (k, s, 1, 1) bool
+    in_class_4d: np.ndarray  # (k, s, 5, 1) bool
+    road_3d: np.ndarray  # (k, s, 1) float
+    road_4d: np.ndarray  # (k, s, 1, 1) float
+    light_4d: np.ndarray  # (k, s, 1, 1) bool
+    heavy_4d: np.ndarray  # (k, s, 1, 1) bool: heavy or special
+    units_3d: np.ndarray  # (k, s, 1) sales of valid rows [vehicles per year]
+    sales_age: np.ndarray  # (k, s, years) years since the sales base year
+    lifetime_3d: np.ndarray  # (k, s, 1) [years]
+    ceiling_4d: np.ndarray  # (k, s, 3, 1)
+    midpoint: np.ndarray  # (k, s, 3)
+    pack: np.ndarray  # (k, s, 3) [kWh]
+    subsidy_4d: np.ndarray  # (k, s, 3, 1) [JPY]
+    valid: np.ndarray  # (k, s) 1.0 for a real row
+
+
+def _segments(p: Params, seg: TableArrays) -> _Segments:
+    """The segments table's :class:`_Segments`, checked and built on first use."""
+    cached = seg.__dict__.get("_vehicles_segments")
+    if cached is not None:
+        return cached
     cols = powertrain_columns(seg)
-    check_shares(p, cols["ceiling"], seg.valid)
+    _check_ceilings(p, cols["ceiling"], seg.valid)
     assert seg.codes is not None and seg.allowed is not None
     assert seg.allowed["class"] == CLASSES, "vehicle_segments schema: class order changed"
     valid = seg.valid > 0
     in_class = (seg.codes["class"][..., None] == np.arange(len(CLASSES))) & valid[..., None]
     passenger, light_commercial, heavy, special, industrial = np.moveaxis(in_class, -1, 0)
-    light = passenger | light_commercial
     road = (valid & ~industrial).astype(float)  # (k, s)
+    built = _Segments(
+        passenger=passenger,
+        passenger_4d=passenger[:, :, None, None],
+        in_class_4d=in_class[..., None],
+        road_3d=road[:, :, None],
+        road_4d=road[:, :, None, None],
+        light_4d=(passenger | light_commercial)[:, :, None, None],
+        heavy_4d=(heavy | special)[:, :, None, None],
+        units_3d=(seg["sales_units"] * seg.valid)[:, :, None],
+        sales_age=YEARS - seg["sales_year"][:, :, None],
+        lifetime_3d=seg["lifetime_years"][:, :, None],
+        ceiling_4d=cols["ceiling"][..., None],
+        midpoint=cols["midpoint"],
+        pack=cols["pack"],
+        subsidy_4d=cols["subsidy"][..., None],
+        valid=seg.valid,
+    )
+    for value in vars(built).values():
+        value.flags.writeable = False
+    # TableArrays is frozen and its arrays never change: keep the result with them.
+    seg.__dict__["_vehicles_segments"] = built
+    return built
+
+
+def step(p: Params, out: Outputs) -> None:
+    t = _segments(p, p.table("vehicles.segments"))
+    _check_paths(p)
 
     # Sales by segment, powertrain and year [vehicles per year].
     growth = 1.0 + p["vehicles.sales_change_share"][:, None, None]
-    sales = (seg["sales_units"] * seg.valid)[:, :, None] * growth ** (
-        YEARS - seg["sales_year"][:, :, None]
-    )
-    shares = adoption_shares(p, cols["ceiling"], cols["midpoint"], passenger)
+    sales = t.units_3d * growth**t.sales_age
+    mid = t.midpoint + p["vehicles.adoption_shift_years"][:, None, None]
+    steep = p["vehicles.adoption_steepness_per_year"][:, None, None, None]
+    shares = logistic_share(YEARS, t.ceiling_4d, mid[..., None], steep)
+    paths = np.stack(
+        [p[f"vehicles.passenger_{pt}_share"] for pt in POWERTRAINS], axis=1
+    )  # (k, 3, years)
+    observed = p["vehicles.history_last_year"][:, None] >= YEARS  # (k, years)
+    use_path = t.passenger_4d & observed[:, None, None, :]
+    shares = np.where(use_path, paths[:, None, :, :], shares)
     electric = sales[:, :, None, :] * shares  # (k, s, 3, years)
 
-    road_sales = (sales * road[:, :, None]).sum(axis=1)  # (k, years)
-    road_electric = (electric * road[:, :, None, None]).sum(axis=1)  # (k, 3, years)
+    road_sales = (sales * t.road_3d).sum(axis=1)  # (k, years)
+    road_electric = (electric * t.road_4d).sum(axis=1)  # (k, 3, years)
     pt_share = np.divide(
         road_electric,
         road_sales[:, None, :],
-        out=np.zeros(np.broadcast_shapes(road_electric.shape, road_sales[:, None, :].shape)),
+        out=np.zeros(road_electric.shape),
         where=road_sales[:, None, :] > 0,
     )
     ev_share = pt_share.sum(axis=1)
 
     # Battery demand [GWh], in total and by class.
-    pack = cols["pack"] * p["vehicles.pack_size_scale"][:, None, None]
+    pack = t.pack * p["vehicles.pack_size_scale"][:, None, None]
     seg_gwh = (electric * pack[..., None]).sum(axis=2) / KWH_PER_GWH  # (k, s, years)
     demand = seg_gwh.sum(axis=1)
-    class_gwh = (in_class[..., None] * seg_gwh[:, :, None, :]).sum(axis=1)  # (k, 5, years)
+    class_gwh = (t.in_class_4d * seg_gwh[:, :, None, :]).sum(axis=1)  # (k, 5, years)
 
     # Stock [vehicles]: vintages of the horizon plus the plug-ins in use at end-2020.
     shape = p["vehicles.survival_shape"]
-    survival = weibull_survival(
-        _AGES + 0.5, seg["lifetime_years"][:, :, None], shape[:, None, None]
-    )
+    survival = weibull_survival(_MID_AGES, t.lifetime_3d, shape[:, None, None])
     stock = stock_from_sales(electric, survival)  # (k, s, 3, years)
     age0 = p["vehicles.initial_stock_age_years"][:, None]
     life0 = p["vehicles.initial_stock_lifetime_years"][:, None]
-    ages0 = np.concatenate([age0, age0 + (YEARS - INITIAL_STOCK_YEAR)], axis=1)
-    left = weibull_survival(ages0, life0, shape[:, None])
+    left = weibull_survival(age0 + _SINCE_INITIAL, life0, shape[:, None])
     initial = left[:, 1:] / left[:, :1]  # (k, years)
     initial_stock = (
         np.stack([p[f"vehicles.initial_{pt}_stock"] for pt in POWERTRAINS], axis=1)[:, :, None]
         * initial[:, None, :]
     )  # (k, 3, years)
-    light_stock = (stock * light[:, :, None, None]).sum(axis=1) + initial_stock
-    heavy_stock = (stock * (heavy | special)[:, :, None, None]).sum(axis=1)
+    light_stock = (stock * t.light_4d).sum(axis=1) + initial_stock
+    heavy_stock = (stock * t.heavy_4d).sum(axis=1)
     zev_heavy = heavy_stock[:, 0] + heavy_stock[:, 2]
 
     # Energy the road fleet can supply in a disaster [GWh] and household-days.
     fcv_kwh = p["vehicles.fcv_supply_kwh"][:, None]
-    road_stock = (stock * road[:, :, None, None]).sum(axis=1)  # (k, 3, years)
-    road_kwh = (stock[:, :, :2] * pack[:, :, :2, None] * road[:, :, None, None]).sum(
-        axis=(1, 2)
-    ) + road_stock[:, 2] * fcv_kwh
+    road_stock = (stock * t.road_4d).sum(axis=1)  # (k, 3, years)
+    road_kwh = (stock[:, :, :2] * pack[:, :, :2, None] * t.road_4d).sum(axis=(1, 2)) + road_stock[
+        :, 2
+    ] * fcv_kwh
     initial_kwh = (
         initial_stock[:, 0] * p["vehicles.initial_bev_pack_kwh"][:, None]
         + initial_stock[:, 1] * p["vehicles.initial_phev_pack_kwh"][:, None]
@@ -220,7 +295,7 @@ def step(p: Params, out: Outputs) -> None:
 
     # Purchase-subsidy fund [JPY per year].
     level = p["vehicles.subsidy_level_share"][:, None, :]
-    seg_fund = (electric * cols["subsidy"][..., None]).sum(axis=2) * level  # (k, s, years)
+    seg_fund = (electric * t.subsidy_4d).sum(axis=2) * level  # (k, s, years)
     fund = seg_fund.sum(axis=1)
 
     i30 = year_index(TARGET_YEAR)
@@ -249,7 +324,7 @@ def step(p: Params, out: Outputs) -> None:
     out.indicator("vehicles.subsidy_fund_2023_2030", fund[:, first : i30 + 1].sum(axis=1))
     out.indicator("vehicles.battery_demand_domestic_2040", demand[:, -1])
 
-    out.rows["vehicles.segment_ev_share_2030"] = shares[:, :, :, i30].sum(axis=2) * seg.valid
+    out.rows["vehicles.segment_ev_share_2030"] = shares[:, :, :, i30].sum(axis=2) * t.valid
     out.rows["vehicles.segment_battery_gwh_2030"] = seg_gwh[:, :, i30]
     out.rows["vehicles.segment_ev_stock_2030"] = stock[:, :, :, i30].sum(axis=2)
     out.rows["vehicles.segment_subsidy_2030_jpy"] = seg_fund[:, :, i30]
