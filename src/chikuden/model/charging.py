@@ -39,12 +39,14 @@ import numpy as np
 from chikuden.horizon import YEARS, year_index
 from chikuden.model import queueing
 from chikuden.model.outputs import Outputs
-from chikuden.parameters.params import Params
+from chikuden.parameters.params import Params, TableArrays
 
 TARGET_YEAR = 2030
 SERVICE_AREAS = "charging.service_areas"
 #: Public location types whose capex the fund covers, in chart order.
 PUBLIC_TYPES = ("apartments", "workplaces", "public_normal", "public_fast", "highway")
+_ZEROS = np.zeros((1, YEARS.size))
+_ZEROS.flags.writeable = False
 
 
 def home_connectors(
@@ -145,12 +147,21 @@ def cumulative_capex(
     needs[type] : connectors needed [connectors], ``(k, years)``
     costs[type] : installed cost [JPY per connector], ``(k,)``
     """
-    total: np.ndarray = np.zeros((1, YEARS.size))
-    for name, need in needs.items():
-        built = np.maximum.accumulate(need, axis=1) - need[:, :1]
-        total = total + built * costs[name][:, None]
-    yearly = np.diff(total, axis=1, prepend=0.0)
+    total = _built_cost(needs, costs)
+    yearly = np.empty(total.shape)
+    np.subtract(total[:, :1], 0.0, out=yearly[:, :1])  # what np.diff(prepend=0.0) forms
+    np.subtract(total[:, 1:], total[:, :-1], out=yearly[:, 1:])
     return total, yearly
+
+
+def _built_cost(needs: dict[str, np.ndarray], costs: dict[str, np.ndarray]) -> np.ndarray:
+    """Cumulative capex alone [JPY], ``(k, years)`` (see :func:`cumulative_capex`)."""
+    total: np.ndarray = _ZEROS
+    for name, need in needs.items():
+        built = np.maximum.accumulate(need, axis=1)
+        built -= need[:, :1]
+        total = total + built * costs[name][:, None]
+    return total
 
 
 def fund_path(total: np.ndarray, first: np.ndarray, last: np.ndarray) -> np.ndarray:
@@ -167,6 +178,19 @@ def coverage(fund_cum: np.ndarray, capex_cum: np.ndarray) -> np.ndarray:
     return np.where(capex_cum > 0, np.minimum(ratio, 1.0), 1.0)
 
 
+def _peak_traffic(sites: TableArrays) -> np.ndarray:
+    """Two-way peak-hour traffic of every site [vehicles/h], ``(k, rows)``; padding rows 0.
+
+    Built once per table (tables are immutable) and kept with the table's arrays.
+    """
+    cached = sites.__dict__.get("_charging_peak_traffic")
+    if cached is None:
+        cached = sites["traffic_per_day"] * sites.valid * sites["peak_hour_share"]
+        cached.flags.writeable = False
+        sites.__dict__["_charging_peak_traffic"] = cached
+    return cached
+
+
 def highway_sites(p: Params, bev_stock: np.ndarray) -> tuple[np.ndarray, queueing.QueueResult]:
     """Arrivals [1/h] and sizing of every bundled site, shape ``(k, years, rows)``.
 
@@ -175,15 +199,11 @@ def highway_sites(p: Params, bev_stock: np.ndarray) -> tuple[np.ndarray, queuein
 
     Padding rows of a table (scenarios with fewer rows) have no traffic and get 0 chargers.
     """
-    sites = p.table(SERVICE_AREAS)
     ev_share = bev_stock / p["charging.vehicle_fleet"][:, None]
-    arrivals = site_arrivals_per_hour(
-        sites["traffic_per_day"] * sites.valid,
-        sites["peak_hour_share"],
-        p["charging.highway_direction_share"],
-        ev_share,
-        p["charging.highway_charge_share"],
-    )
+    # site_arrivals_per_hour with the table's part of the peak-hour traffic formed once.
+    peak = _peak_traffic(p.table(SERVICE_AREAS)) * p["charging.highway_direction_share"][:, None]
+    charge = ev_share * p["charging.highway_charge_share"][:, None]
+    arrivals = peak[:, None, :] * charge[:, :, None]
     service_h = queueing.service_time_h(
         p["charging.highway_session_energy_kwh"],
         p["charging.highway_power_kw"],
@@ -250,9 +270,7 @@ def step(p: Params, out: Outputs) -> None:
             "highway": p["charging.highway_connector_cost_jpy"],
         },
     )
-    home_capex = cumulative_capex(
-        {"homes": homes}, {"homes": p["charging.home_connector_cost_jpy"]}
-    )[0]
+    home_capex = _built_cost({"homes": homes}, {"homes": p["charging.home_connector_cost_jpy"]})
     fund = fund_path(
         p["charging.fund_total_jpy"], p["charging.fund_first_year"], p["charging.fund_last_year"]
     )
@@ -261,11 +279,12 @@ def step(p: Params, out: Outputs) -> None:
 
     target = p["charging.target_connectors_2030"]
     fast_target = p["charging.target_fast_connectors_2030"]
+    fast_2030 = fast[:, i30] + highway[:, i30]
     with np.errstate(divide="ignore", invalid="ignore"):
         out.indicator("charging.target_coverage_2030", target / public[:, i30])
-        out.indicator("charging.fast_target_coverage_2030", fast_target / (fast + highway)[:, i30])
+        out.indicator("charging.fast_target_coverage_2030", fast_target / fast_2030)
     out.indicator("charging.connectors_needed_2030", public[:, i30])
-    out.indicator("charging.fast_connectors_needed_2030", (fast + highway)[:, i30])
+    out.indicator("charging.fast_connectors_needed_2030", fast_2030)
     out.indicator("charging.home_connectors_needed_2030", homes[:, i30])
     out.indicator("charging.target_connectors_2030", target)
     out.indicator("charging.target_fast_connectors_2030", fast_target)

@@ -232,17 +232,26 @@ def size(
         return QueueResult(zeros, zeros, zeros, zeros)
     check_p = max_wait_probability is not None
     check_w = max_mean_wait_h is not None
-    inv_p = 1.0 / p_max.reshape(-1)
+    # Without idle sites the np.where(idle, ...) below are the identity and are skipped.
+    any_idle = bool(idle.any())
     with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+        inv_p = 1.0 / p_max.reshape(-1) if check_p else p_max.reshape(-1)
         # 1/a capped at 1e300 so that a vanishing load (a denormal) stays finite.
-        inv_a = np.where(idle, np.inf, 1.0 / np.maximum(a, 1e-300))
-        s_over_w = s / w_max.reshape(-1)
+        inv_a = 1.0 / np.maximum(a, 1e-300)
+        if any_idle:
+            inv_a = np.where(idle, np.inf, inv_a)
+        s_over_w = s / w_max.reshape(-1) if check_w else s
         # Mean-wait target as (k - a) x >= A + B g(k) (k - a), with the Cosmetatos factor
         # 1/2 [1 + g(k) (k - a) / a], g(k) = (k - 1)(sqrt(4 + 5k) - 2) / (16 k), for M/D/c.
         any_det = bool(det.any())
-        coef_a = np.where(det, 0.5 * s_over_w, s_over_w)
-        coef_b = np.where(det, 0.5 * s_over_w * inv_a, 0.0)
-        floor_a = np.where(idle, 0.0, np.floor(a))  # c0 - 1
+        if any_det and check_w:
+            coef_a = np.where(det, 0.5 * s_over_w, s_over_w)
+            coef_b = np.where(det, 0.5 * s_over_w * inv_a, 0.0)
+        else:  # not read
+            coef_a = coef_b = s_over_w
+        floor_a = np.floor(a)  # c0 - 1
+        if any_idle:
+            floor_a = np.where(idle, 0.0, floor_a)
         top = int(floor_a.max())
         if top > MAX_SERVERS:
             raise QueueInputError(
@@ -300,13 +309,21 @@ def size(
                 check_w,
                 any_det,
             )
-        servers = np.where(idle, 0.0, floor_a + 1.0 + step)
-        d = servers - a
-        pw = np.where(idle, 0.0, 1.0 / x_at)
-        wq = np.where(idle, 0.0, s / (d * x_at))
+        if any_idle:
+            servers = np.where(idle, 0.0, floor_a + 1.0 + step)
+            d = servers - a
+            pw = np.where(idle, 0.0, 1.0 / x_at)
+            wq = np.where(idle, 0.0, s / (d * x_at))
+        else:
+            servers = floor_a + 1.0 + step
+            d = servers - a
+            pw = 1.0 / x_at
+            wq = s / (d * x_at)
         if any_det:
             wq = np.where(det & (pw > 0), wq * cosmetatos_factor(servers, a / servers), wq)
-        util = np.where(idle, 0.0, a / np.where(idle, 1.0, servers))
+        util = a / np.where(idle, 1.0, servers) if any_idle else a / servers
+        if any_idle:
+            util = np.where(idle, 0.0, util)
     return QueueResult(
         servers=servers.reshape(shape),
         utilisation=util.reshape(shape),
@@ -432,6 +449,10 @@ def _checked_rates(
 ) -> tuple[np.ndarray, np.ndarray]:
     lam = _arr(arrivals_per_hour)
     s = _arr(service_h)
+    # Quick checks first (NaN fails them too); the masks only to name a bad value.
+    lam_ok = lam.size and lam.min() >= 0 and lam.max() < np.inf
+    if lam_ok and s.size and s.min() > 0 and s.max() < np.inf:
+        return lam, s
     bad = ~np.isfinite(lam) | (lam < 0)
     if bad.any():
         raise QueueInputError(
@@ -451,6 +472,8 @@ def _checked_target_probability(p: np.ndarray | float | None) -> np.ndarray:
     if p is None:
         return np.asarray(np.inf)
     arr = _arr(p)
+    if arr.size and arr.min() > 0 and arr.max() < 1:
+        return arr
     bad = ~((arr > 0) & (arr < 1))
     if bad.any():
         raise QueueInputError(
@@ -464,6 +487,8 @@ def _checked_target_wait(w: np.ndarray | float | None) -> np.ndarray:
     if w is None:
         return np.asarray(np.inf)
     arr = _arr(w)
+    if arr.size and arr.min() > 0 and arr.max() < np.inf:
+        return arr
     bad = ~np.isfinite(arr) | (arr <= 0)
     if bad.any():
         raise QueueInputError(
