@@ -260,12 +260,12 @@ def size(
             )
         # 1/B(c0 - 1) of every site from one shared recursion (rows of a buffer when it fits).
         if (top + 1) * a.size <= BUFFER_CELLS:
-            tmp = np.empty(a.shape)
+            # k / a for every k at once: the products the recursion multiplies by.
+            k_over_a = np.arange(1.0, top + 1.0)[:, None] * inv_a
             rows = np.empty((top + 1, a.size))
             rows[0] = 1.0
-            for k, (prev, row) in enumerate(itertools.pairwise(rows), start=1):
-                np.multiply(inv_a, k, out=tmp)
-                np.multiply(prev, tmp, out=row)
+            for (prev, row), k_a in zip(itertools.pairwise(rows), k_over_a, strict=True):
+                np.multiply(prev, k_a, out=row)
                 row += 1.0
             start = rows[floor_a.astype(np.intp), np.arange(a.size)]
         else:
