@@ -260,12 +260,12 @@ def size(
             )
         # 1/B(c0 - 1) of every site from one shared recursion (rows of a buffer when it fits).
         if (top + 1) * a.size <= BUFFER_CELLS:
-            # k / a for every k at once: the products the recursion multiplies by.
-            k_over_a = np.arange(1.0, top + 1.0)[:, None] * inv_a
+            tmp = np.empty(a.shape)
             rows = np.empty((top + 1, a.size))
             rows[0] = 1.0
-            for (prev, row), k_a in zip(itertools.pairwise(rows), k_over_a, strict=True):
-                np.multiply(prev, k_a, out=row)
+            for k, (prev, row) in enumerate(itertools.pairwise(rows), start=1):
+                np.multiply(inv_a, k, out=tmp)  # a small buffer that stays in cache
+                np.multiply(prev, tmp, out=row)
                 row += 1.0
             start = rows[floor_a.astype(np.intp), np.arange(a.size)]
         else:
@@ -400,8 +400,8 @@ def _step_up_blocks(
     number is formed by the same operations in the same order as in :func:`_step_up`, so the
     results are the same bit for bit."""
     n = a.size
-    cols = np.arange(n)
-    d_last = floor_a - a  # k - a before the first step
+    flat = np.arange(n)
+    d_prev = floor_a - a  # k - a before the first step
     done = 0
     step = np.zeros(n, dtype=np.intp)
     x_at = np.zeros(n)
@@ -409,24 +409,31 @@ def _step_up_blocks(
     while True:
         k = floor_a + np.arange(done + 1.0, done + block + 1.0)[:, None]  # exact integers
         d = np.empty((block, n))
-        d[0] = d_last + 1.0
-        d[1:] = 1.0
-        np.add.accumulate(d, axis=0, out=d)  # the same additions as d += 1.0 each step
         t = np.empty((block, n))
-        for k_j, t_j in zip(k, t, strict=True):
+        for k_j, d_j, t_j in zip(k, d, t, strict=True):
+            np.add(d_prev, 1.0, out=d_j)
+            d_prev = d_j
             np.multiply(inv_b, k_j, out=t_j)
-            np.multiply(t_j, inv_a, out=t_j)
-            inv_b = 1.0 + t_j
-        x = 1.0 + t * d / k
+            t_j *= inv_a
+            inv_b = t_j + 1.0
+        x = t * d  # x = 1 + t d / k, in place
+        x /= k
+        x += 1.0
         ok = x >= inv_p if check_p else np.ones(x.shape, dtype=bool)
         if check_w:
             rhs = coef_a + coef_b * (d * _g(k)) if any_det else s_over_w
             ok &= d * x >= rhs
         first = np.argmax(ok, axis=0)
-        hit = todo & ok[first, cols]
-        step[hit] = done + first[hit]
-        x_at[hit] = x[first[hit], cols[hit]]
-        todo &= ~hit
+        at = first * n + flat  # each site's first hit in the flattened block
+        hit = np.take(ok, at)
+        if done == 0:
+            step, x_at = first, np.take(x, at)
+            todo &= ~hit
+        else:
+            new = todo & hit
+            step = np.where(new, done + first, step)
+            x_at = np.where(new, np.take(x, at), x_at)
+            todo &= ~new
         if not todo.any():
             break
         if done + block > MAX_SERVERS:
@@ -435,7 +442,6 @@ def _step_up_blocks(
                 "site; check the targets"
             )
         done += block
-        d_last = d[-1]
     return step, x_at
 
 
