@@ -230,7 +230,8 @@ def test_npv_with_a_capex_grant_is_linear_in_the_rate(res: Results) -> None:
 
 
 def test_model_cash_flows_match_numpy_financial(res: Results) -> None:
-    npf = pytest.importorskip("numpy_financial")
+    import numpy_financial as npf  # a declared test dependency (pyproject [test])
+
     p = Params.from_scenarios([PROPOSAL])
     yen = finance.in_yen(p)
     plant = plant_economics.plant_cash_flows(
