@@ -233,7 +233,7 @@ def test_model_cash_flows_match_numpy_financial(res: Results) -> None:
     import numpy_financial as npf  # a declared test dependency (pyproject [test])
 
     p = Params.from_scenarios([PROPOSAL])
-    yen = finance.in_yen(p)
+    yen = finance.in_yen(p, res.series["minerals.material_cost_usd_per_kwh"][:1])
     plant = plant_economics.plant_cash_flows(
         capacity_gwh=p["finance.plant_gwh"],
         capex_jpy_per_gwh=p["finance.plant_capex_jpy_per_gwh"],
@@ -243,8 +243,10 @@ def test_model_cash_flows_match_numpy_financial(res: Results) -> None:
         depreciation_years=p["finance.plant_depreciation_years"],
         ramp_years=p["capacity.ramp_years"],
         utilisation=p["capacity.utilisation_share"],
+        # price x (1 - conversion share) - materials, written out here independently
         margin_jpy_per_kwh=yen["cell_price_jpy_per_kwh"]
-        * (1 - p["finance.cell_variable_cost_share"]),
+        * (1 - p["finance.cell_conversion_cost_share"])
+        - yen["material_cost_jpy_per_kwh"],
         fixed_opex_share=p["finance.plant_fixed_opex_share"],
         tax_rate=p["finance.tax_rate_share"],
     )
@@ -280,12 +282,13 @@ def test_equal_footing_rate_gives_the_us_irr(res: Results) -> None:
 
 
 def test_equal_footing_unreachable_when_the_plant_loses_money_to_operate() -> None:
-    # No cash margin and fixed costs of 5 % of capex a year: the Japanese plant loses money
+    # Conversion costs of 55 % of the price plus materials (43-47 % of it) leave about no cash
+    # margin, and fixed costs are 5 % of capex a year: the Japanese plant loses money
     # every year it runs, so even a 100 % capex grant cannot give it the US plant's 5 % IRR,
     # which 45X makes positive.
     r = chikuden.evaluate(
         PROPOSAL.with_overrides(
-            {"finance.cell_variable_cost_share": 1.0, "finance.plant_fixed_opex_share": 0.05}
+            {"finance.cell_conversion_cost_share": 0.55, "finance.plant_fixed_opex_share": 0.05}
         )
     )
     assert r.value("finance.plant_irr_us") > 0
@@ -409,3 +412,19 @@ def test_bad_input_is_a_parameter_error(override: dict[str, Any]) -> None:
 def test_bad_sample_array_is_a_parameter_error() -> None:
     with pytest.raises(ParameterError, match=r"finance\.tax_rate_share"):
         Params.from_samples(PROPOSAL, {"finance.tax_rate_share": np.array([0.3, 1.2])})
+
+
+def test_cash_margin_by_hand_and_mineral_prices_reach_the_plant() -> None:
+    # 9,300 yen/kWh price, 28 % conversion cost, 4,350 yen/kWh materials:
+    # 9,300 x 0.72 - 4,350 = 6,696 - 4,350 = 2,346 yen/kWh.
+    got = finance.cash_margin(np.array([[9300.0]]), np.array([[4350.0]]), np.array([[0.28]]))
+    assert got[0, 0] == pytest.approx(2346.0)
+    # Dearer lithium raises the material cost of cells and lowers the plant's IRR: the minerals
+    # domain's prices feed the finance domain's cell cost.
+    base = chikuden.evaluate(PROPOSAL)
+    dear = chikuden.evaluate(
+        PROPOSAL.with_overrides({"minerals.price_lithium_lce_usd_per_t": 20000})
+    )
+    assert dear.value("finance.plant_irr_without_support") < base.value(
+        "finance.plant_irr_without_support"
+    )

@@ -59,16 +59,18 @@ PLANT_CHUNK = 2048
 FUND_CHUNK = 4096
 
 
-def in_yen(p: Params) -> dict[str, np.ndarray]:
+def in_yen(p: Params, material_cost_usd_per_kwh: np.ndarray) -> dict[str, np.ndarray]:
     """Every input given in a foreign currency, converted at the explicit exchange rates.
 
-    The one place where USD and EUR become JPY.
+    The one place where USD and EUR become JPY. ``material_cost_usd_per_kwh`` is the minerals
+    domain's material cost of cells by year [USD/kWh], ``(k, years)``.
     """
     usd = p["finance.jpy_per_usd"]
     eur = p["finance.jpy_per_eur"]
     credit_usd = p["finance.us_45x_cell_usd_per_kwh"] + p["finance.us_45x_module_usd_per_kwh"]
     return {
         "cell_price_jpy_per_kwh": p["finance.cell_price_usd_per_kwh"] * usd[:, None],
+        "material_cost_jpy_per_kwh": material_cost_usd_per_kwh * usd[:, None],
         "us_credit_jpy_per_kwh": (credit_usd * usd)[:, None] * p["finance.us_45x_phase_share"],
         "lithium_refining_jpy_per_t_per_year": (
             p["finance.lithium_refining_capex_usd_per_t_per_year"] * usd
@@ -314,6 +316,18 @@ def _yearly(cumulative: np.ndarray) -> np.ndarray:
 
 
 # -- plant economics and equal footing -----------------------------------------------------------
+def cash_margin(
+    price_jpy_per_kwh: np.ndarray, material_jpy_per_kwh: np.ndarray, conversion_share: np.ndarray
+) -> np.ndarray:
+    """Cash margin of a kWh of cells by year [JPY/kWh]: price - materials - conversion.
+
+    price_jpy_per_kwh : cell price, ``(k, years)``
+    material_jpy_per_kwh : material cost from the minerals domain, ``(k, years)``
+    conversion_share : other variable cost as a share of the price [share], ``(k, years)``
+    """
+    return price_jpy_per_kwh * (1.0 - conversion_share) - material_jpy_per_kwh
+
+
 def _plant(p: Params, out: Outputs, yen: dict[str, np.ndarray]) -> None:
     price = yen["cell_price_jpy_per_kwh"]
     jp_rate = rules(p).rate(
@@ -334,7 +348,9 @@ def _plant(p: Params, out: Outputs, yen: dict[str, np.ndarray]) -> None:
         "depreciation_years": p["finance.plant_depreciation_years"],
         "ramp_years": p["capacity.ramp_years"],
         "utilisation": p["capacity.utilisation_share"],
-        "margin_jpy_per_kwh": price * (1.0 - p["finance.cell_variable_cost_share"]),
+        "margin_jpy_per_kwh": cash_margin(
+            price, yen["material_cost_jpy_per_kwh"], p["finance.cell_conversion_cost_share"]
+        ),
         "fixed_opex_share": p["finance.plant_fixed_opex_share"],
         "tax_rate": p["finance.tax_rate_share"],
         "us_credit": yen["us_credit_jpy_per_kwh"],
@@ -436,7 +452,7 @@ def _plant_chunk(inp: dict[str, np.ndarray], tau: np.ndarray) -> dict[str, np.nd
 
 
 def step(p: Params, out: Outputs) -> None:
-    yen = in_yen(p)
+    yen = in_yen(p, out.series["minerals.material_cost_usd_per_kwh"])
     _capital(p, out, yen)
     _fund(p, out)
     _plant(p, out, yen)
