@@ -139,12 +139,16 @@ def bench_batch(scenario: Scenario) -> None:
     chikuden.evaluate(Params.from_samples(scenario, {k: v[:10] for k, v in draws.items()}))
     load = os.getloadavg()
 
-    # the foundation steps alone, given the other domains' indicators (audit reads one of the
-    # minerals step's; no foundation step reads another domain's series or rows)
+    # the foundation steps alone, given what they read from the other domains: the minerals
+    # step's indicators (audit) and its material cost of cells by year (finance's cell cost)
     own = tuple(f"{name}." for name in (*FOUNDATION, "audit"))
-    indicators = system.run(params).indicators
-    given = Outputs({k: v for k, v in indicators.items() if not k.startswith(own)})
-    del indicators
+    whole = system.run(params)
+    material = "minerals.material_cost_usd_per_kwh"
+    given = Outputs(
+        {k: v for k, v in whole.indicators.items() if not k.startswith(own)},
+        {material: whole.series[material]},
+    )
+    del whole
     runs = [_foundation(params, given) for _ in range(FOUNDATION_REPEAT)]
     found = statistics.median(sum(r.values()) for r in runs)
     found_steps = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
