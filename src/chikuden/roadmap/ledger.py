@@ -146,36 +146,33 @@ def kpis(session: Session) -> dict[str, Kpi]:
     return {k.key: k for k in session.scalars(select(Kpi).order_by(Kpi.key))}
 
 
-def kpi(session: Session, key: str) -> Kpi:
-    found = session.scalar(select(Kpi).where(Kpi.key == key))
+def _by_key(session: Session, column: Any, value: str, what: str, noun: str, hint: str) -> Any:
+    """The row whose ``column`` equals ``value``; a clear error with a suggestion if none."""
+    found = session.scalar(select(column.class_).where(column == value))
     if found is None:
-        keys = list(session.scalars(select(Kpi.key)))
-        raise LedgerError(
-            f"kpi: unknown KPI {key!r}{did_you_mean(key, keys)}; "
-            "see `chikuden roadmap kpis` for the keys"
-        )
+        known = list(session.scalars(select(column)))
+        raise LedgerError(f"{what}: unknown {noun} {value!r}{did_you_mean(value, known)}; {hint}")
+    return found
+
+
+def kpi(session: Session, key: str) -> Kpi:
+    found: Kpi = _by_key(
+        session, Kpi.key, key, "kpi", "KPI", "see `chikuden roadmap kpis` for the keys"
+    )
     return found
 
 
 def milestone(session: Session, code: str) -> Milestone:
-    found = session.scalar(select(Milestone).where(Milestone.code == code))
-    if found is None:
-        codes = list(session.scalars(select(Milestone.code)))
-        raise LedgerError(
-            f"milestone: unknown milestone {code!r}{did_you_mean(code, codes)}; "
-            "see `chikuden roadmap milestones`"
-        )
+    found: Milestone = _by_key(
+        session, Milestone.code, code, "milestone", "milestone", "see `chikuden roadmap milestones`"
+    )
     return found
 
 
 def measure(session: Session, code: str) -> Measure:
-    found = session.scalar(select(Measure).where(Measure.code == code))
-    if found is None:
-        codes = list(session.scalars(select(Measure.code)))
-        raise LedgerError(
-            f"measure: unknown measure {code!r}{did_you_mean(code, codes)}; "
-            "see `chikuden roadmap measures`"
-        )
+    found: Measure = _by_key(
+        session, Measure.code, code, "measure", "measure", "see `chikuden roadmap measures`"
+    )
     return found
 
 
