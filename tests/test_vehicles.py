@@ -17,7 +17,7 @@ import chikuden
 from chikuden.cli import app
 from chikuden.errors import ParameterError
 from chikuden.horizon import N_YEARS, year_index
-from chikuden.model import capacity, market, vehicles
+from chikuden.model import capacity, market, system, vehicles
 from chikuden.model.outputs import Outputs
 from chikuden.parameters.params import Params
 from chikuden.parameters.scenario import Scenario
@@ -28,10 +28,7 @@ I21, I30 = year_index(2021), year_index(2030)
 def run(scenarios: Scenario | list[Scenario]) -> Outputs:
     """The steps the vehicles step depends on, then the vehicles step."""
     p = Params.from_scenarios(scenarios if isinstance(scenarios, list) else [scenarios])
-    out = Outputs()
-    for step in (market.step, capacity.step, vehicles.step):
-        step(p, out)
-    return out
+    return system.run(p, (market.step, capacity.step, vehicles.step))
 
 
 def base(**overrides: Any) -> Scenario:
