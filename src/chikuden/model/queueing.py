@@ -278,37 +278,12 @@ def size(
                 inv_b += 1.0
                 np.copyto(start, inv_b, where=floor_a == k)
         # Every site steps up from its own c0.
+        args = (start, floor_a, a, inv_a, inv_p, coef_a, coef_b, s_over_w, idle)
+        checks = (check_p, check_w, any_det)
         if a.size * (_block(top) + 1) <= BLOCK_CELLS:
-            step, x_at = _step_up_blocks(
-                start,
-                floor_a,
-                a,
-                inv_a,
-                inv_p,
-                coef_a,
-                coef_b,
-                s_over_w,
-                idle,
-                check_p,
-                check_w,
-                any_det,
-                _block(top),
-            )
+            step, x_at = _step_up_blocks(*args, *checks, _block(top))
         else:
-            step, x_at = _step_up(
-                start,
-                floor_a,
-                a,
-                inv_a,
-                inv_p,
-                coef_a,
-                coef_b,
-                s_over_w,
-                idle,
-                check_p,
-                check_w,
-                any_det,
-            )
+            step, x_at = _step_up(*args, *checks)
         if any_idle:
             servers = np.where(idle, 0.0, floor_a + 1.0 + step)
             d = servers - a
