@@ -7,7 +7,7 @@ attaches units, labels and sources, and converts to pandas or to the public JSON
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -136,7 +136,7 @@ def evaluate(scenarios: Scenario | Sequence[Scenario] | Params) -> Results:
     )
 
 
-def _full(arrays: dict[str, np.ndarray], n: int) -> dict[str, np.ndarray]:
+def _full(arrays: Mapping[str, np.ndarray], n: int) -> dict[str, np.ndarray]:
     """Broadcast each array's leading axis to ``n`` (a view; no copy when already ``n``)."""
     return {
         k: v if v.shape[0] == n else np.broadcast_to(v, (n, *v.shape[1:]))

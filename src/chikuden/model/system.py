@@ -44,13 +44,14 @@ STEPS: tuple[Step, ...] = (
 )
 
 
-def run(p: Params, steps: tuple[Step, ...] = STEPS) -> Outputs:
+def run(p: Params, steps: tuple[Step, ...] = STEPS, out: Outputs | None = None) -> Outputs:
     """Evaluate the batch ``p`` through ``steps`` (every domain, in order, by default).
 
     A prefix of ``STEPS`` (or the steps without one domain, when nothing after it reads its
-    outputs) is what benchmarks and partial evaluations use.
+    outputs) is what benchmarks and partial evaluations use; ``out`` may hold beforehand what
+    the steps read from domains left out.
     """
-    out = Outputs()
+    out = Outputs() if out is None else out
     for step in steps:
         step(p, out)
     return out
