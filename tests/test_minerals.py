@@ -515,3 +515,63 @@ def test_kept_preparation_is_keyed_by_every_parameter_it_reads() -> None:
     minerals.prepare(Recording(p.n, p.arrays, p.tables, p.table_values, p.names))
     arrays, tables = minerals._input_names()
     assert read and read <= set(arrays) | set(tables)
+
+
+# -- large batches: indicators on the years they need, series when read ----------------------
+VARIED = {
+    "market.demand_2030_gwh": np.array([2000.0, 2600.0, 3100.0, 3900.0, 4500.0]),
+    "capacity.delay_years": np.array([0.0, 2.0, 1.0, 0.0, 3.0]),
+    "minerals.ev_lifetime_years": np.array([8.0, 12.0, 15.0, 21.0, 30.0]),
+    "minerals.project_realisation_share": np.array([0.2, 0.5, 1.0, 0.7, 0.0]),
+    "minerals.stress_year": np.array([2021.0, 2025.0, 2030.0, 2035.0, 2040.0]),
+}
+
+
+@pytest.mark.parametrize("varied", [["market.demand_2030_gwh"], list(VARIED)])
+def test_deferred_series_give_the_numbers_of_the_direct_evaluation(
+    monkeypatch: pytest.MonkeyPatch, varied: list[str]
+) -> None:
+    # The same batch evaluated directly (series written by the step) and deferred (indicators
+    # from the years they need, series computed when read): every output equal bit for bit.
+    monkeypatch.setattr(minerals, "CHUNK", 2)
+    p = Params.from_samples(load_scenario("proposal-2022"), {k: VARIED[k] for k in varied})
+    monkeypatch.setattr(minerals, "DEFER_SERIES_FROM", 10**9)
+    direct = run(p)
+    assert not direct.series.pending()
+    monkeypatch.setattr(minerals, "DEFER_SERIES_FROM", 2)
+    deferred = run(p)
+    assert set(deferred.series.pending()) == set(minerals.series_keys())
+    assert "minerals.material_cost_usd_per_kwh" not in deferred.series.pending()  # finance reads it
+    got, want = _minerals_outputs(deferred, 5), _minerals_outputs(direct, 5)
+    assert set(got) == set(want)
+    for key, arr in want.items():
+        np.testing.assert_array_equal(got[key], arr, err_msg=key)
+    assert not deferred.series.pending()
+
+
+def test_state_on_some_years_is_those_years_of_the_whole_state(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(minerals, "CHUNK", 2)
+    p = Params.from_samples(load_scenario("proposal-2022"), VARIED)
+    out = Outputs()
+    market.step(p, out)
+    capacity.step(p, out)
+    prod = (
+        out.series["capacity.domestic_production_gwh"],
+        out.series["capacity.japan_global_production_gwh"],
+    )
+    years = np.array([0, 9, 10, 15, 19])  # 2021, 2030, 2031, 2036, 2040
+    whole, some = minerals.compute(p, *prod), minerals.compute(p, *prod, years)
+    np.testing.assert_array_equal(some.years, years)
+    pairs = [(whole.demand_domestic, some.demand_domestic), (whole.eol_gwh, some.eol_gwh)]
+    pairs += [(whole.demand_global, some.demand_global)]
+    pairs += [
+        (w, s)
+        for w, s in zip(vars(whole.security).values(), vars(some.security).values(), strict=True)
+    ]
+    for w, s in pairs:
+        np.testing.assert_array_equal(w[..., years], s)
+    np.testing.assert_array_equal(some.position(np.array([2036 - 2021, 2030 - 2021])), [3, 1])
+    with pytest.raises(ValueError, match="2025"):
+        some.position(np.array([2025 - 2021]))

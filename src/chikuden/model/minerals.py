@@ -214,7 +214,11 @@ class Materials:
 
 @dataclass(frozen=True)
 class MineralsState:
-    """Results of the minerals domain that depend on production (arrays over scenarios)."""
+    """Results of the minerals domain that depend on production (arrays over scenarios).
+
+    The last axis of the production-dependent arrays holds the years ``YEARS[years]``: every
+    year, or only those an evaluation's indicators need (see :func:`compute`).
+    """
 
     materials: Materials  # what the parameters alone give
     demand_domestic: np.ndarray  # (k, materials, years) [t/yr]
@@ -222,6 +226,19 @@ class MineralsState:
     production_domestic: np.ndarray  # (k, years) [GWh]
     security: supply.Security  # (k, core, years)
     eol_gwh: np.ndarray  # (k, years) [GWh/yr] reaching end of life
+    years: np.ndarray  # indices into YEARS of the last axis above
+
+    def position(self, year_index: np.ndarray) -> np.ndarray:
+        """Where the years ``YEARS[year_index]`` are on the last axis of the arrays above."""
+        yi = np.asarray(year_index).astype(int)
+        if self.years.size == YEARS.size:  # every year: the positions are the indices
+            return yi
+        pos = np.searchsorted(self.years, yi)
+        if (pos >= self.years.size).any() or (
+            self.years[np.minimum(pos, self.years.size - 1)] != yi
+        ).any():
+            raise ValueError(f"years {sorted(set(YEARS[yi].ravel().tolist()))} were not computed")
+        return pos
 
 
 def prepare(p: Params) -> Materials:
@@ -346,9 +363,17 @@ def prepared(p: Params) -> Materials:
 
 
 def compute(
-    p: Params, production_domestic: np.ndarray, production_global: np.ndarray
+    p: Params,
+    production_domestic: np.ndarray,
+    production_global: np.ndarray,
+    years: np.ndarray | None = None,
 ) -> MineralsState:
     """Every intermediate of the domain for the batch ``p`` and the given production [GWh/yr].
+
+    years : sorted indices into ``YEARS`` of the years to give (default: every year). End of
+        life is a sum over earlier years, so it is computed for every year; the equations
+        after it are element by element and run on the given years only, with the same
+        arithmetic (a year's values are the same bits either way).
 
     Demand is one product per material. End of life, recycling and security run a chunk of
     ``CHUNK`` scenarios at a time, so that their intermediates stay small (in cache) and each
@@ -356,33 +381,43 @@ def compute(
     """
     n_core = len(CORE)
     m = prepared(p)
-    d_dom = demand(production_domestic, m.per_gwh, m.yield_share)
-    d_glob = demand(production_global, m.per_gwh, m.yield_share)
+
+    def pick(a: np.ndarray) -> np.ndarray:
+        return a if years is None else a[..., years]
+
+    yield_share = pick(m.yield_share)
+    prod_dom, prod_glob = pick(production_domestic), pick(production_global)
+    d_dom = demand(prod_dom, pick(m.per_gwh), yield_share)
+    d_glob = demand(prod_glob, pick(m.per_gwh), yield_share)
     quantity = m.project_quantity
     rows = m.project_mineral, m.project_active
-    secured = supply.by_mineral(quantity, *rows) if quantity.shape[0] == 1 else None
+    secured = pick(supply.by_mineral(quantity, *rows)) if quantity.shape[0] == 1 else None
+    collection, recovery = pick(m.collection), pick(m.recovery)
     core_glob = d_glob[:, :n_core, :]
     parts = [production_global, d_glob, m.yield_share, m.recovery, m.collection, m.scrap_share]
     parts += [quantity, m.top_refining]
     n = max(m.end_of_life.k, *(a.shape[0] for a in parts))
-    sec = supply.Security(*(np.empty((n, n_core, YEARS.size)) for _ in range(6)))
-    eol_gwh = np.empty((n, YEARS.size))
+    n_years = YEARS.size if years is None else len(years)
+    sec = supply.Security(*(np.empty((n, n_core, n_years)) for _ in range(6)))
+    eol_gwh = np.empty((n, n_years))
     for start in range(0, n, CHUNK):
         stop = min(start + CHUNK, n)
         dem = _part(core_glob, start, stop)
-        eol = m.end_of_life.chunk(production_global, start, stop)
-        scrap = recycling.production_scrap(dem, _part(m.yield_share, start, stop))
+        eol = pick(m.end_of_life.chunk(production_global, start, stop))
+        scrap = recycling.production_scrap(dem, _part(yield_share, start, stop))
         recycled = recycling.recovered(
             eol[:, :n_core, :],
             scrap,
-            _part(m.collection, start, stop),
+            _part(collection, start, stop),
             _part(m.scrap_share, start, stop),
-            _part(m.recovery, start, stop),
+            _part(recovery, start, stop),
         )
         from_projects = (
             secured
             if secured is not None
-            else supply.by_mineral(quantity[start:stop], *(_part(a, start, stop) for a in rows))
+            else pick(
+                supply.by_mineral(quantity[start:stop], *(_part(a, start, stop) for a in rows))
+            )
         )
         supply.security(
             dem,
@@ -396,9 +431,10 @@ def compute(
         materials=m,
         demand_domestic=d_dom,
         demand_global=d_glob,
-        production_domestic=production_domestic,
+        production_domestic=prod_dom,
         security=sec,
         eol_gwh=eol_gwh,
+        years=np.arange(YEARS.size) if years is None else np.asarray(years, dtype=int),
     )
 
 
@@ -412,25 +448,89 @@ def prices_per_t(p: Params) -> np.ndarray:
     return prices * np.array([LCE_PER_LI, *([1.0] * (len(MATERIALS) - 1))])[None, :, None]
 
 
+# From this many scenarios on, the step computes its indicators on the years they need and
+# leaves its yearly series to be computed when read (a large batch asked for probabilities
+# reads indicators only). Below it, the whole computation is cheaper than doing it twice.
+DEFER_SERIES_FROM = 1024
+
+
+def indicator_years(p: Params) -> np.ndarray:
+    """The year indices the indicators read: 2030, the EU recycled-content years, stress years."""
+    stress_years = np.unique(p["minerals.stress_year"]).astype(int) - int(YEARS[0])
+    fixed = [year_index(TARGET_YEAR), *(year_index(y) for y in EU_RECYCLED_MIN)]
+    return np.union1d(np.array(fixed), stress_years)
+
+
+@functools.cache
+def series_keys() -> tuple[str, ...]:
+    """The keys :func:`series` gives, in its order."""
+    keys = [
+        f"minerals.demand_{scope}_t.{m}"
+        for scope in ("domestic", "global")
+        for m in (*MATERIALS, "lithium_lce")
+    ]
+    keys += [
+        "minerals.demand_global_t.graphite_natural",
+        "minerals.demand_global_t.graphite_synthetic",
+    ]
+    keys += [
+        f"minerals.{kind}.{m}"
+        for m in CORE
+        for kind in (
+            "secured_t",
+            "recycled_t",
+            "open_t",
+            "open_top_country_t",
+            "secured_share",
+            "recycled_share",
+        )
+    ]
+    return (*keys, "minerals.end_of_life_gwh")
+
+
+def series(st: MineralsState, natural_graphite_share: np.ndarray) -> dict[str, np.ndarray]:
+    """The yearly series of the domain (demand, security, recycling, end of life) from ``st``."""
+    result: dict[str, np.ndarray] = {}
+    for scope, dem in (("domestic", st.demand_domestic), ("global", st.demand_global)):
+        for i, m in enumerate(MATERIALS):
+            result[f"minerals.demand_{scope}_t.{m}"] = dem[:, i, :]
+        result[f"minerals.demand_{scope}_t.lithium_lce"] = dem[:, 0, :] * LCE_PER_LI
+    graphite = st.demand_global[:, MATERIALS.index("graphite"), :]
+    result["minerals.demand_global_t.graphite_natural"] = graphite * natural_graphite_share
+    result["minerals.demand_global_t.graphite_synthetic"] = graphite * (
+        1.0 - natural_graphite_share
+    )
+    sec = st.security
+    for j, m in enumerate(CORE):
+        result[f"minerals.secured_t.{m}"] = sec.projects[:, j, :]
+        result[f"minerals.recycled_t.{m}"] = sec.recycled[:, j, :]
+        result[f"minerals.open_t.{m}"] = sec.open[:, j, :]
+        result[f"minerals.open_top_country_t.{m}"] = sec.open_top[:, j, :]
+        result[f"minerals.secured_share.{m}"] = sec.secured_share[:, j, :]
+        result[f"minerals.recycled_share.{m}"] = sec.recycled_share[:, j, :]
+    result["minerals.end_of_life_gwh"] = st.eol_gwh
+    assert tuple(result) == series_keys()
+    return result
+
+
 def step(p: Params, out: Outputs) -> None:
     prod_dom = out.series["capacity.domestic_production_gwh"]
     prod_glob = out.series["capacity.japan_global_production_gwh"]
-    st = compute(p, prod_dom, prod_glob)
-    i30 = year_index(TARGET_YEAR)
+    natural = p["minerals.graphite_natural_share"]
+    if p.n < DEFER_SERIES_FROM:
+        st = compute(p, prod_dom, prod_glob)
+        for key, value in series(st, natural).items():
+            out.serie(key, value)
+    else:
+        st = compute(p, prod_dom, prod_glob, indicator_years(p))
+        out.series.defer(series_keys(), lambda: series(compute(p, prod_dom, prod_glob), natural))
+    i30 = int(st.position(np.array(year_index(TARGET_YEAR))))
 
     names = {m: i for i, m in enumerate(MATERIALS)}
-    natural = p["minerals.graphite_natural_share"]
     for scope, dem in (("domestic", st.demand_domestic), ("global", st.demand_global)):
-        for m, i in names.items():
-            out.serie(f"minerals.demand_{scope}_t.{m}", dem[:, i, :])
-        lce = dem[:, 0, :] * LCE_PER_LI
-        out.serie(f"minerals.demand_{scope}_t.lithium_lce", lce)
         for m in ("lithium", "nickel", "cobalt", "manganese", "graphite"):
             out.indicator(f"minerals.demand_{scope}_2030.{m}", dem[:, names[m], i30])
-        out.indicator(f"minerals.demand_{scope}_2030.lithium_lce", lce[:, i30])
-    graphite = st.demand_global[:, names["graphite"], :]
-    out.serie("minerals.demand_global_t.graphite_natural", graphite * natural)
-    out.serie("minerals.demand_global_t.graphite_synthetic", graphite * (1.0 - natural))
+        out.indicator(f"minerals.demand_{scope}_2030.lithium_lce", dem[:, 0, i30] * LCE_PER_LI)
 
     conc = st.materials.concentration
     for j, m in enumerate(CORE):
@@ -443,28 +543,21 @@ def step(p: Params, out: Outputs) -> None:
     sec = st.security
     flagged_2030 = supply.open_flagged(sec.open[:, :, i30], conc)
     for j, m in enumerate(CORE):
-        out.serie(f"minerals.secured_t.{m}", sec.projects[:, j, :])
-        out.serie(f"minerals.recycled_t.{m}", sec.recycled[:, j, :])
-        out.serie(f"minerals.open_t.{m}", sec.open[:, j, :])
-        out.serie(f"minerals.open_top_country_t.{m}", sec.open_top[:, j, :])
-        out.serie(f"minerals.secured_share.{m}", sec.secured_share[:, j, :])
-        out.serie(f"minerals.recycled_share.{m}", sec.recycled_share[:, j, :])
         out.indicator(f"minerals.secured_share_2030.{m}", sec.secured_share[:, j, i30])
         out.indicator(f"minerals.recycled_share_2030.{m}", sec.recycled_share[:, j, i30])
         out.indicator(f"minerals.open_flagged_2030.{m}", flagged_2030[:, j])
     for year, mins in EU_RECYCLED_MIN.items():
-        iy = year_index(year)
+        iy = int(st.position(np.array(year_index(year))))
         for m, minimum in mins.items():
             out.indicator(
                 f"minerals.recycled_share_{year}.{m}", sec.recycled_share[:, CORE.index(m), iy]
             )
             out.indicator(f"minerals.eu_recycled_min_{year}.{m}", minimum)
-    out.serie("minerals.end_of_life_gwh", st.eol_gwh)
-    out.rows["minerals.project_secured_t_2030"] = st.materials.secured_rows(i30)
+    out.rows["minerals.project_secured_t_2030"] = st.materials.secured_rows(year_index(TARGET_YEAR))
 
     cost = st.materials.material_cost
     out.serie("minerals.material_cost_usd_per_kwh", cost)
-    out.indicator("minerals.material_cost_2030_usd_per_kwh", cost[:, i30])
+    out.indicator("minerals.material_cost_2030_usd_per_kwh", cost[:, year_index(TARGET_YEAR)])
 
     capex = _stack(p, [f"minerals.capex_{m}_usd_per_tpa" for m in CORE])
     lce = np.array([LCE_PER_LI, 1.0, 1.0, 1.0, 1.0])

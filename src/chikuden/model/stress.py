@@ -127,12 +127,13 @@ def shocks(
     tables' country list, cut [share], months) to the domestic production of ``st``."""
     yi = (p["minerals.stress_year"] if year is None else year).astype(int) - FIRST_YEAR
     m = mineral.astype(int)
-    glob = _at(st.demand_global, m, yi)
+    pos = st.position(yi)  # where the year is in the production-dependent arrays of st
+    glob = _at(st.demand_global, m, pos)
     safe = np.where(glob > 0, glob, np.inf)  # shares are 0 where there is no demand
     sec = st.security
-    open_share = _at(sec.open, m, yi) / safe
-    proj_share = _at(sec.projects, m, yi) / safe
-    production = _at(st.production_domestic[:, None, :], np.zeros((1, 1), int), yi)  # (k, 1)
+    open_share = _at(sec.open, m, pos) / safe
+    proj_share = _at(sec.projects, m, pos) / safe
+    production = _at(st.production_domestic[:, None, :], np.zeros((1, 1), int), pos)  # (k, 1)
 
     sup = p.table("minerals.supply")
     valid = sup.valid > 0
@@ -163,7 +164,7 @@ def shocks(
     days = _stack_days(p)
     value = p["minerals.cell_value_usd_per_kwh"] * p["minerals.jpy_per_usd"]
     return stress_loss(
-        demand_t=_at(st.demand_domestic, m, yi),
+        demand_t=_at(st.demand_domestic, m, pos),
         production_gwh=production,
         uses_share=_at(st.materials.uses, m, yi),
         open_share=open_share,
