@@ -121,7 +121,8 @@ def _foundation(params: Params, given: Outputs) -> dict[str, float]:
 
     given : outputs of the other steps, of which the foundation steps read what they need
     """
-    out = Outputs(dict(given.indicators), dict(given.series), dict(given.rows))
+    out = Outputs(dict(given.indicators), rows=dict(given.rows))
+    out.series.update(given.series)
     times = {}
     for step in system.STEPS:
         if _name(step) in FOUNDATION_STEPS:
@@ -144,10 +145,8 @@ def bench_batch(scenario: Scenario) -> None:
     own = tuple(f"{name}." for name in (*FOUNDATION, "audit"))
     whole = system.run(params)
     material = "minerals.material_cost_usd_per_kwh"
-    given = Outputs(
-        {k: v for k, v in whole.indicators.items() if not k.startswith(own)},
-        {material: whole.series[material]},
-    )
+    given = Outputs({k: v for k, v in whole.indicators.items() if not k.startswith(own)})
+    given.serie(material, whole.series[material])
     del whole
     runs = [_foundation(params, given) for _ in range(FOUNDATION_REPEAT)]
     found = statistics.median(sum(r.values()) for r in runs)
