@@ -34,6 +34,13 @@ def test_charts_reference_declared_outputs() -> None:
                 assert decl[key].kind == "series", (chart.id, key)
             for key in chart.targets:
                 assert decl[key].kind == "indicator", (chart.id, key)
+            if chart.kind == "rows":
+                rows = decl[chart.rows]
+                assert rows.kind == "rows" and chart.category, chart.id
+                p = Params.from_scenarios([chikuden.load_scenario()])
+                columns = p.table_values[rows.table or ""][0].rows[0]
+                for column in (*chart.category, *([chart.stack] if chart.stack else [])):
+                    assert column in columns, (chart.id, column)
 
 
 def test_bundled_scenarios_give_finite_indicators_with_sources() -> None:

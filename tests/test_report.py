@@ -133,6 +133,8 @@ def test_compare_overlays_every_series_once_per_scenario() -> None:
     figs = figures(report("en", *names))
     declared = [c for s in sections() for c in s.charts]
     for chart, fig in zip(declared, figs, strict=True):
+        if chart.kind == "rows":  # bars of table rows: see the tests of rows charts
+            continue
         lines = [t for t in fig["data"] if t.get("mode") != "markers"]
         assert len(lines) == len(chart.series) * len(names)
         assert not any("stackgroup" in t for t in lines)  # areas are not stacked across scenarios
@@ -291,3 +293,49 @@ def test_rows_tables_split_per_scenario_when_the_rows_differ() -> None:
     assert f"{table.label}, {len(table.rows)} rows" in titles
     assert "inline rows, 1 row" in titles
     assert "— one-row</h3>" in page
+
+
+# -- charts of table rows ----------------------------------------------------------------------
+def _chart_figure(page: str, chart_id: str) -> dict[str, Any]:
+    declared = [c.id for s in sections() for c in s.charts]
+    return figures(page)[declared.index(chart_id)]
+
+
+def test_concentration_bars_split_each_mineral_and_stage_by_country() -> None:
+    fig = _chart_figure(report("en", "proposal-2022"), "minerals-concentration")
+    by_country = {t["name"]: dict(zip(t["y"], t["x"], strict=True)) for t in fig["data"]}
+    # bundled USGS/IEA table: graphite refining CN 4,168,800 t of 4,632,000 t = 90.0%;
+    # lithium mining AU 86,000 of 184,680 t = 46.57%
+    assert by_country["CN"]["graphite · refining"] == pytest.approx(90.0, abs=0.01)
+    assert by_country["AU"]["lithium · mining"] == pytest.approx(46.567, abs=0.01)
+    # every bar adds up to 100% (the ZZ rows are "other countries")
+    cats = fig["data"][0]["y"]
+    assert len(cats) == 10  # 5 minerals x mining, refining
+    for cat in cats:
+        total = sum(v.get(cat) or 0.0 for v in by_country.values())
+        assert total == pytest.approx(100.0, abs=1e-3), cat
+    assert "other countries" in by_country and fig["layout"]["barmode"] == "stack"
+
+
+def test_stress_bars_are_the_lost_production_of_each_shock() -> None:
+    res = results_of("proposal-2022")
+    fig = _chart_figure(report("en", "proposal-2022"), "minerals-stress")
+    (trace,) = fig["data"]
+    rows = res.params.table_values["minerals.stress_tests"][0].rows
+    assert trace["y"][0] == "graphite · CN · 0.5 · 6"  # the first row of the bundled table
+    assert len(trace["y"]) == len(rows)
+    lost = res.rows["minerals.stress_lost_gwh"][0]
+    assert trace["x"] == pytest.approx([float(f"{v:.6g}") for v in lost])
+    # compared: one bar per shock and scenario, named by the scenario
+    names = ("proposal-2022", "actual-2025")
+    both = _chart_figure(report("en", *names), "minerals-stress")
+    assert [t["name"] for t in both["data"]] == list(names)
+
+
+def test_long_source_notes_are_cut_to_three_lines() -> None:
+    text = "Source: chikuden model; " + ", ".join(f"source-key-{i}" for i in range(60))
+    more = "(every source is listed under the chart)"
+    lines = charts.wrap_note(text, max_lines=3, more=more)
+    assert len(lines) == 3 and lines[-1].endswith("… " + more)
+    assert all(len(line) <= 110 for line in lines)
+    assert charts.wrap_note("short", max_lines=3, more=more) == ["short"]

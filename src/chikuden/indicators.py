@@ -20,6 +20,11 @@ One YAML file per domain in ``chikuden/data/indicators/``::
         title_ja: ...
         series: [market.demand_ev_gwh, ...]
         targets: [market.global_demand_2030]   # optional indicators drawn as markers
+      - id: minerals-concentration
+        kind: rows            # horizontal bars of a per-row output
+        rows: minerals.supply_share
+        category: [mineral, stage]   # table columns naming a bar
+        stack: country                # optional: table column splitting a bar
     section:
       title_en: Market
       title_ja: 市場
@@ -70,6 +75,11 @@ class Chart:
     series: tuple[str, ...]
     targets: tuple[str, ...] = ()
     unit: str = ""
+    # kind "rows": horizontal bars of a per-row output, one bar per distinct value of the
+    # ``category`` columns of its table, split by the ``stack`` column when given
+    rows: str = ""
+    category: tuple[str, ...] = ()
+    stack: str = ""
 
     def title(self, lang: str) -> str:
         return self.title_ja if lang == "ja" else self.title_en
@@ -135,9 +145,12 @@ def _load() -> tuple[dict[str, Output], tuple[Section, ...]]:
                 kind=str(c.get("kind", "line")),
                 title_en=str(c["title_en"]),
                 title_ja=str(c["title_ja"]),
-                series=tuple(c["series"]),
+                series=tuple(c.get("series", ())),
                 targets=tuple(c.get("targets", ())),
                 unit=str(c.get("unit", "")),
+                rows=str(c.get("rows", "")),
+                category=tuple(c.get("category", ())),
+                stack=str(c.get("stack", "")),
             )
             for c in doc.get("charts") or ()
         )

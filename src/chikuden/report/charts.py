@@ -88,9 +88,40 @@ def _finite_list(values: Sequence[float], factor: float) -> list[float | None]:
     return [float(f"{v * factor:.6g}") if math.isfinite(v) else None for v in values]
 
 
-def wrap_note(text: str, width: int = 110) -> list[str]:
-    """Lines of at most ``width`` characters (plotly does not wrap annotation text)."""
-    return textwrap.wrap(text, width=width, break_long_words=False) or [""]
+def wrap_note(text: str, width: int = 110, max_lines: int = 0, more: str = "") -> list[str]:
+    """Lines of at most ``width`` characters (plotly does not wrap annotation text); with
+    ``max_lines``, a longer text is cut after that many lines and ends with ``more``."""
+    lines = textwrap.wrap(text, width=width, break_long_words=False) or [""]
+    if max_lines and len(lines) > max_lines:
+        room = max(10, width - len(more) - 3)
+        last = textwrap.wrap(lines[max_lines - 1], width=room, break_long_words=False)[0]
+        lines = [*lines[: max_lines - 1], f"{last} … {more}"]
+    return lines
+
+
+NOTE_LINES = 3  # source lines kept on a figure; the caption under it lists every source
+
+
+def _layout(chart: Chart, lang: str, source_note: str) -> dict[str, Any]:
+    """What every figure's layout shares: title, source note (at most ``NOTE_LINES`` lines),
+    fonts, legend and background."""
+    more = "（全出典は図の下）" if lang == "ja" else "(every source is listed under the chart)"
+    note = wrap_note(source_note, max_lines=NOTE_LINES, more=more)
+    return {
+        "title": {
+            "text": chart.title(lang),
+            "x": 0.0,
+            "xanchor": "left",
+            "font": {"size": 16},
+            "subtitle": {"text": "<br>".join(note), "font": {"size": 10, "color": "#666"}},
+        },
+        "font": {"family": FONT, "size": 12, "color": "#222"},
+        "margin": {"l": 64, "r": 16, "t": 64 + 13 * len(note), "b": 40},
+        "legend": {"orientation": "h", "x": 0, "y": -0.12, "yanchor": "top"},
+        "hovermode": "closest",
+        "plot_bgcolor": "#fff",
+        "paper_bgcolor": "#fff",
+    }
 
 
 def figure(
@@ -105,6 +136,8 @@ def figure(
     from chikuden.horizon import YEARS
     from chikuden.indicators import outputs
 
+    if chart.kind == "rows":
+        return rows_figure(chart, results, lang, source_note)
     decls = outputs()
     years = [int(y) for y in YEARS]
     n = results.n
@@ -183,35 +216,127 @@ def figure(
                     ),
                 }
             )
-    note = wrap_note(source_note)
-    layout: dict[str, Any] = {
-        "title": {
-            "text": chart.title(lang),
-            "x": 0.0,
-            "xanchor": "left",
-            "font": {"size": 16},
-            "subtitle": {"text": "<br>".join(note), "font": {"size": 10, "color": "#666"}},
-        },
-        "font": {"family": FONT, "size": 12, "color": "#222"},
-        "margin": {"l": 64, "r": 16, "t": 64 + 13 * len(note), "b": 40},
-        "xaxis": {
+    layout = _layout(chart, lang, source_note)
+    layout.update(
+        xaxis={
             "title": {"text": "年" if lang == "ja" else "year"},
             "dtick": 2,
             "gridcolor": "#eee",
         },
-        "yaxis": {
+        yaxis={
             "title": {"text": scale.label},
             "rangemode": "tozero",
             "gridcolor": "#eee",
             "separatethousands": True,
         },
-        "legend": {"orientation": "h", "x": 0, "y": -0.12, "yanchor": "top"},
-        "hovermode": "closest",
-        "plot_bgcolor": "#fff",
-        "paper_bgcolor": "#fff",
-        "barmode": "stack" if n == 1 else "group",
-        "shapes": shapes,
-    }
+        barmode="stack" if n == 1 else "group",
+        shapes=shapes,
+    )
+    return {"data": data, "layout": layout}
+
+
+OTHER_COUNTRIES = "ZZ"  # the tables' code for other countries together
+OTHER_COLOUR = "#c8c8c8"
+
+
+def rows_figure(chart: Chart, results: Results, lang: str, source_note: str) -> dict[str, Any]:
+    """Horizontal bars of a per-row output: one bar per distinct value of the chart's
+    ``category`` columns, split by its ``stack`` column when given (e.g. world production of
+    each mineral and stage split by country), else one bar per row and scenario."""
+    import numpy as np
+
+    from chikuden.indicators import outputs
+
+    decl = outputs()[chart.rows]
+    assert decl.table is not None
+    tables = results.params.table_values[decl.table]
+    values = results.rows[chart.rows]
+    n = results.n
+    unit = chart.unit or decl.unit
+    finite = [abs(v) for v in values.reshape(-1).tolist() if math.isfinite(v)]
+    scale = axis_scale(unit, lang, max(finite, default=0.0))
+
+    hover = f"%{{y}}: %{{x:{scale.hover}}} {scale.label}"
+
+    def category(row: dict[str, Any]) -> str:
+        parts = (row.get(c, "") for c in chart.category)
+        return " · ".join(f"{v:g}" if isinstance(v, float) else str(v) for v in parts)
+
+    data: list[dict[str, Any]] = []
+    if chart.stack:
+        # scenarios that give the same rows and values share their bars
+        groups: list[list[int]] = []
+        for i in range(n):
+            same = [
+                g
+                for g in groups
+                if len(tables) == 1 and np.array_equal(values[i], values[g[0]], equal_nan=True)
+            ]
+            if same:
+                same[0].append(i)
+            else:
+                groups.append([i])
+        sums: dict[str, dict[str, float]] = {}
+        cats: list[str] = []
+        for group in groups:
+            i = group[0]
+            rows = tables[min(i, len(tables) - 1)].rows
+            names = ", ".join(results.names[g] for g in group)
+            for r, row in enumerate(rows):
+                cat = category(row) + (f" — {names}" if len(groups) > 1 else "")
+                if cat not in cats:
+                    cats.append(cat)
+                part = str(row.get(chart.stack, ""))
+                by_cat = sums.setdefault(part, {})
+                value = float(values[i][r])
+                if math.isfinite(value):
+                    by_cat[cat] = by_cat.get(cat, 0.0) + value
+        order = sorted(sums, key=lambda k: (k == OTHER_COUNTRIES, -sum(sums[k].values())))
+        for j, part in enumerate(order):
+            other = part == OTHER_COUNTRIES
+            name = ("その他の国" if lang == "ja" else "other countries") if other else part
+            data.append(
+                {
+                    "type": "bar",
+                    "orientation": "h",
+                    "y": cats,
+                    "x": _finite_list([sums[part].get(c, math.nan) for c in cats], scale.factor),
+                    "name": name,
+                    "text": [name if c in sums[part] and not other else "" for c in cats],
+                    "textposition": "inside",
+                    "insidetextanchor": "middle",
+                    "marker": {"color": OTHER_COLOUR if other else PALETTE[j % len(PALETTE)]},
+                    "hovertemplate": hover + f"<extra>{name}</extra>",
+                }
+            )
+    else:
+        for i in range(n):
+            rows = tables[min(i, len(tables) - 1)].rows
+            name = decl.label(lang) if n == 1 else results.names[i]
+            data.append(
+                {
+                    "type": "bar",
+                    "orientation": "h",
+                    "y": [category(row) for row in rows],
+                    "x": _finite_list(values[i][: len(rows)].tolist(), scale.factor),
+                    "name": name,
+                    "marker": {"color": PALETTE[i % len(PALETTE)]},
+                    "hovertemplate": hover + f"<extra>{name}</extra>",
+                }
+            )
+    layout = _layout(chart, lang, source_note)
+    layout["margin"]["l"] = 150
+    layout.update(
+        xaxis={
+            "title": {"text": scale.label},
+            "rangemode": "tozero",
+            "gridcolor": "#eee",
+            "separatethousands": True,
+        },
+        yaxis={"autorange": "reversed", "automargin": True},
+        barmode="stack" if chart.stack else "group",
+        showlegend=not chart.stack and n > 1,  # stacked parts are labelled on the bars
+    )
     return {"data": data, "layout": layout}
 
 

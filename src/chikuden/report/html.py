@@ -372,7 +372,8 @@ def _section(
     indicators = [_indicator_row(results, d, lang, cit) for d in own if d.kind == "indicator"]
     charts: list[ChartView] = []
     for chart in section.charts:
-        keys = [k for key in (*chart.series, *chart.targets) for k in _union_sources(results, key)]
+        drawn = (*chart.series, *chart.targets, *((chart.rows,) if chart.rows else ()))
+        keys = [k for key in drawn for k in _union_sources(results, key)]
         cites = cit.cite_all(keys)
         fig = figure(chart, results, lang, _source_note(cites, lang, ui))
         charts.append(ChartView(chart.id, chart.title(lang), to_script_json(fig), cites))
