@@ -405,3 +405,24 @@ def test_the_cli_module_imports_no_numpy_or_pandas() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == ""
+
+
+def test_import_shares_above_one_in_a_scenario_file_exit_2_and_write_nothing(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "imports.yaml"
+    path.write_text(
+        "name: imports\nextends: proposal-2022\nparameters:\n  minerals.imports:\n    rows:\n"
+        + "".join(
+            f"    - {{id: g-{c}, mineral: graphite, country: {c}, share: 0.7, year: 2023,"
+            " source: assumption}\n"
+            for c in ("CN", "MZ")
+        ),
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    result = invoke("run", "-s", str(path), "-o", str(out))
+    assert result.exit_code == 2, result.output
+    assert "graphite import shares add up to 1.4" in result.stderr
+    assert len(result.stderr.splitlines()) == 1
+    assert not out.exists()

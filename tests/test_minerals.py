@@ -135,6 +135,43 @@ def test_flagged_countries_and_unknown_code() -> None:
         )
 
 
+def test_import_mix_top_and_flagged_shares() -> None:
+    # Bundled: graphite 90% from China (Yomiuri tally, 2024), the rest "ZZ"; no other mineral.
+    out = run(params())
+    assert out.indicators["minerals.import_top_share.graphite"][0] == pytest.approx(0.9)
+    assert out.indicators["minerals.import_flagged_share.graphite"][0] == 0.0
+    assert np.isnan(out.indicators["minerals.import_top_share.cobalt"][0])
+    # A user table: cobalt 0.5 FI, 0.3 CN, 0.2 ZZ; China flagged -> top 0.5, flagged 0.3.
+    # (ZZ is never the top country: it is many countries together.)
+    rows = [
+        {"id": "co-fi", "mineral": "cobalt", "country": "FI", "share": 0.5, "year": 2023},
+        {"id": "co-cn", "mineral": "cobalt", "country": "CN", "share": 0.3, "year": 2023},
+        {"id": "co-zz", "mineral": "cobalt", "country": "ZZ", "share": 0.2, "year": 2023},
+    ]
+    rows = [{**r, "source": "assumption"} for r in rows]
+    mine = run(
+        params(
+            **{
+                "minerals.imports": {"rows": rows},
+                "minerals.countries_of_concern": {"rows": [{"country": "CN"}]},
+            }
+        )
+    )
+    assert mine.indicators["minerals.import_top_share.cobalt"][0] == pytest.approx(0.5)
+    assert mine.indicators["minerals.import_flagged_share.cobalt"][0] == pytest.approx(0.3)
+    assert np.isnan(mine.indicators["minerals.import_top_share.graphite"][0])
+
+
+def test_import_shares_above_one_are_refused() -> None:
+    rows = [
+        {"id": f"g-{c}", "mineral": "graphite", "country": c, "share": 0.6, "year": 2023}
+        for c in ("CN", "MZ")
+    ]
+    rows = [{**r, "source": "assumption"} for r in rows]
+    with pytest.raises(ParameterError, match=r"graphite import shares add up to 1\.2"):
+        run(params(**{"minerals.imports": {"rows": rows}}))
+
+
 def test_negative_tonnes_are_refused() -> None:
     decl = declarations()["minerals.projects"]
     assert decl.schema is not None
@@ -305,8 +342,12 @@ def test_every_declared_output_is_written_and_labelled() -> None:
 @pytest.mark.parametrize("name", list_scenarios())
 def test_bundled_scenarios_give_finite_results_in_bounds(name: str) -> None:
     out = run(Params.from_scenarios([load_scenario(name)]))
+    with_imports = {row["mineral"] for row in load_scenario(name).value("minerals.imports").rows}
     for key, arr in out.indicators.items():
         if not key.startswith("minerals."):
+            continue
+        if key.startswith("minerals.import_"):  # empty exactly where no import data is given
+            assert np.isfinite(arr).all() == (key.rsplit(".", 1)[1] in with_imports), key
             continue
         assert np.isfinite(arr).all(), key
         if "share" in key:

@@ -191,6 +191,7 @@ class Materials:
     yield_share: np.ndarray  # (k, years)
     shares: np.ndarray  # (k, supply rows) share of the row in its mineral and stage
     concentration: supply.Concentration
+    imports: supply.Imports  # Japan's import mix where data exists
     top_refining: np.ndarray  # (k, core, 1) share of the largest refining country (0 if none)
     project_quantity: np.ndarray  # (k, project rows) [t/yr] while a row runs
     project_mineral: np.ndarray  # (k, project rows) mineral code of each row
@@ -269,6 +270,7 @@ def prepare(p: Params) -> Materials:
     shares = supply.group_shares(sup)
     concern = supply.flag_rows(sup, p.table("minerals.countries_of_concern"))
     conc = supply.concentration(sup, shares, concern)
+    imports = supply.imports(p.table("minerals.imports"), p.table("minerals.countries_of_concern"))
     projects = p.table("minerals.projects")
     end_of_life = recycling.EndOfLife(
         placed,
@@ -285,6 +287,7 @@ def prepare(p: Params) -> Materials:
         yield_share=yield_share,
         shares=shares,
         concentration=conc,
+        imports=imports,
         top_refining=supply.top_refining_share(conc),
         project_quantity=supply.project_quantity(projects, p["minerals.project_realisation_share"]),
         project_mineral=supply.codes(projects, "mineral").copy(),
@@ -336,7 +339,7 @@ def _inputs_key(p: Params) -> tuple[object, ...] | None:
 
 def _frozen(m: Materials) -> Materials:
     """``m`` with every array read-only: a kept result is shared by later evaluations."""
-    parts = (vars(m), vars(m.concentration), vars(m.end_of_life))
+    parts = (vars(m), vars(m.concentration), vars(m.imports), vars(m.end_of_life))
     for value in (v for part in parts for v in part.values()):
         for a in value if isinstance(value, list) else [value]:
             if isinstance(a, np.ndarray):
@@ -539,6 +542,10 @@ def step(p: Params, out: Outputs) -> None:
             out.indicator(f"minerals.top_share_{stage}.{m}", conc.top_share[:, j, s])
             out.indicator(f"minerals.flagged_share_{stage}.{m}", conc.flagged_share[:, j, s])
     out.rows["minerals.supply_share"] = st.materials.shares
+    imports = st.materials.imports
+    for j, m in enumerate(CORE):
+        out.indicator(f"minerals.import_top_share.{m}", imports.top_share[:, j])
+        out.indicator(f"minerals.import_flagged_share.{m}", imports.flagged_share[:, j])
 
     sec = st.security
     flagged_2030 = supply.open_flagged(sec.open[:, :, i30], conc)

@@ -12,6 +12,9 @@
 
   e.g. lithium mining 2023 (USGS): Australia 86,000 of 184,680 t = 46.6%, ...: HHI ~ 3,100.
 - Top-country share and the share of the countries the user flags as of concern.
+- Japan's imports, where data exists (a table of shares by mineral and country of origin): the
+  largest named country's share and the flagged countries' share of each mineral's imports;
+  empty (NaN) for a mineral without rows. A mineral's shares may add up to at most 1.
 - Secured supply: each project row gives ``t/yr x japan_share`` (x realisation when not yet
   operating) from its start year to its end year.
 - Security of demand ``D`` with recycled ``R`` and project supply ``S``::
@@ -29,6 +32,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from chikuden.errors import ParameterError
 from chikuden.horizon import YEARS
 from chikuden.parameters.params import TableArrays
 
@@ -107,6 +111,49 @@ def concentration(table: TableArrays, shares: np.ndarray, flagged: np.ndarray) -
         np.broadcast_to(hhi.reshape(-1, *shape[1:]), shape),
         np.broadcast_to(top.reshape(-1, *shape[1:]), shape),
         np.broadcast_to(flag.reshape(-1, *shape[1:]), shape),
+    )
+
+
+@dataclass(frozen=True)
+class Imports:
+    """Japan's import mix per mineral, arrays ``(k, minerals)`` [share]; NaN without data."""
+
+    top_share: np.ndarray  # share of the largest named country of origin
+    flagged_share: np.ndarray  # share of the flagged countries of origin
+
+
+IMPORT_TOLERANCE = 1e-3  # a mineral's shares may add up to 1.001 (rounded published shares)
+
+
+def imports(table: TableArrays, concern: TableArrays) -> Imports:
+    """Top-country and flagged shares of Japan's imports of each mineral.
+
+    Raises :class:`ParameterError` naming the mineral and the sum when its rows add up to more
+    than 1.
+    """
+    assert table.allowed is not None
+    valid = table.valid > 0
+    onehot = (codes(table, "mineral")[:, :, None] == np.arange(N_MINERALS)) & valid[:, :, None]
+    share = np.where(valid, table["share"], 0.0)
+    total = np.einsum("kr,krm->km", share, onehot.astype(float))
+    if (total > 1.0 + IMPORT_TOLERANCE).any():
+        k, m = (int(i) for i in np.argwhere(total > 1.0 + IMPORT_TOLERANCE)[0])
+        name = table.allowed["mineral"][m]
+        where = f" (scenario {k + 1} of the batch)" if total.shape[0] > 1 else ""
+        raise ParameterError(
+            f"minerals.imports: Japan's {name} import shares add up to {total[k, m]:.4g}"
+            f"{where}, more than 1; lower the rows' share so that each mineral's rows add up to "
+            "at most 1 (use country ZZ for the rest together)"
+        )
+    named = codes(table, "country") != table.allowed["country"].index(OTHER)
+    top = np.where(onehot & named[:, :, None], share[:, :, None], 0.0).max(axis=1, initial=0.0)
+    flagged = flag_rows(table, concern)
+    flag = np.einsum("kr,krm->km", np.where(flagged, share, 0.0), onehot.astype(float))
+    present = onehot.any(axis=1)
+    shape = (max(top.shape[0], flag.shape[0]), N_MINERALS)
+    return Imports(
+        np.broadcast_to(np.where(present, top, np.nan), shape),
+        np.broadcast_to(np.where(present, flag, np.nan), shape),
     )
 
 
