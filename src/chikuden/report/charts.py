@@ -91,10 +91,14 @@ def _finite_list(values: Sequence[float], factor: float) -> list[float | None]:
 def wrap_note(text: str, width: int = 110, max_lines: int = 0, more: str = "") -> list[str]:
     """Lines of at most ``width`` characters (plotly does not wrap annotation text); with
     ``max_lines``, a longer text is cut after that many lines and ends with ``more``."""
-    lines = textwrap.wrap(text, width=width, break_long_words=False) or [""]
+
+    def wrap(line: str, size: int) -> list[str]:  # source keys are kept whole
+        return textwrap.wrap(line, width=size, break_long_words=False, break_on_hyphens=False)
+
+    lines = wrap(text, width) or [""]
     if max_lines and len(lines) > max_lines:
         room = max(10, width - len(more) - 3)
-        last = textwrap.wrap(lines[max_lines - 1], width=room, break_long_words=False)[0]
+        last = wrap(lines[max_lines - 1], room)[0]
         lines = [*lines[: max_lines - 1], f"{last} … {more}"]
     return lines
 
@@ -218,11 +222,8 @@ def figure(
             )
     layout = _layout(chart, lang, source_note)
     layout.update(
-        xaxis={
-            "title": {"text": "年" if lang == "ja" else "year"},
-            "dtick": 2,
-            "gridcolor": "#eee",
-        },
+        # the ticks are years: no axis title, which the legend below would cover
+        xaxis={"dtick": 2, "gridcolor": "#eee"},
         yaxis={
             "title": {"text": scale.label},
             "rangemode": "tozero",
@@ -336,6 +337,7 @@ def rows_figure(chart: Chart, results: Results, lang: str, source_note: str) -> 
         yaxis={"autorange": "reversed", "automargin": True},
         barmode="stack" if chart.stack else "group",
         showlegend=not chart.stack and n > 1,  # stacked parts are labelled on the bars
+        legend={"orientation": "h", "x": 0, "y": -0.2, "yanchor": "top"},  # below the unit
     )
     return {"data": data, "layout": layout}
 
