@@ -245,6 +245,22 @@ def test_recovered_tonnes_by_hand() -> None:
 
 
 # -- stress test -------------------------------------------------------------------------------
+def test_recovery_is_compared_with_the_eu_targets() -> None:
+    # Defaults are the EU targets (Annex XII Part C): Li 50% (2027), 80% (2031); Ni, Co 90%, 95%.
+    out = run(params())
+    for year, li, other in ((2027, 0.5, 0.9), (2031, 0.8, 0.95)):
+        assert out.indicators[f"minerals.eu_recovery_target_{year}.lithium"][0] == li
+        assert out.indicators[f"minerals.eu_recovery_target_{year}.cobalt"][0] == other
+        assert out.indicators[f"minerals.recovery_{year}.lithium"][0] == pytest.approx(li)
+    # a flat 60% lithium recovery meets the 2027 target and misses the 2031 one
+    low = run(params(**{"minerals.recovery_lithium_share": 0.6})).indicators
+    assert low["minerals.recovery_2027.lithium"][0] == pytest.approx(0.6)
+    assert (
+        low["minerals.recovery_2031.lithium"][0]
+        < low["minerals.eu_recovery_target_2031.lithium"][0]
+    )
+
+
 def test_stress_loss_by_hand() -> None:
     # D = 10,000 t, P = 100 GWh, all cells use it, all open, country 90%, cut 0.5, 6 months:
     # lost = 10,000 x 0.9 x 0.5 x 6/12 = 2,250 t -> 100 t/GWh -> 22.5 GWh; x 1e6 x 13,350

@@ -63,6 +63,12 @@ EU_RECYCLED_MIN = {
     2031: {"lithium": 0.06, "nickel": 0.06, "cobalt": 0.16},
     2036: {"lithium": 0.12, "nickel": 0.15, "cobalt": 0.26},
 }
+# Regulation (EU) 2023/1542 Annex XII Part C: material recovery from waste batteries, by the end
+# of 2027 and of 2031.
+EU_RECOVERY_TARGET = {
+    2027: {"lithium": 0.5, "nickel": 0.9, "cobalt": 0.9},
+    2031: {"lithium": 0.8, "nickel": 0.95, "cobalt": 0.95},
+}
 
 
 # -- chemistry mix and intensity ---------------------------------------------------------------
@@ -561,6 +567,14 @@ def step(p: Params, out: Outputs) -> None:
             )
             out.indicator(f"minerals.eu_recycled_min_{year}.{m}", minimum)
     out.rows["minerals.project_secured_t_2030"] = st.materials.secured_rows(year_index(TARGET_YEAR))
+    recovery = st.materials.recovery
+    for m in EU_RECOVERY_TARGET[2031]:
+        out.serie(f"minerals.recovery_share.{m}", recovery[:, CORE.index(m), :])
+    for year, targets in EU_RECOVERY_TARGET.items():
+        for m, target in targets.items():
+            at = recovery[:, CORE.index(m), year_index(year)]
+            out.indicator(f"minerals.recovery_{year}.{m}", at)
+            out.indicator(f"minerals.eu_recovery_target_{year}.{m}", target)
 
     cost = st.materials.material_cost
     out.serie("minerals.material_cost_usd_per_kwh", cost)
