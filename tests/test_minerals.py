@@ -632,3 +632,22 @@ def test_state_on_some_years_is_those_years_of_the_whole_state(
     np.testing.assert_array_equal(some.position(np.array([2036 - 2021, 2030 - 2021])), [3, 1])
     with pytest.raises(ValueError, match="2025"):
         some.position(np.array([2025 - 2021]))
+
+
+def test_evaluate_keeps_deferred_series_until_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    # chikuden.evaluate of a large batch pays for the minerals series only when they are read;
+    # read, they are the direct evaluation's, broadcast to every scenario.
+    import chikuden
+
+    p = Params.from_samples(
+        load_scenario("proposal-2022"), {"capacity.delay_years": VARIED["capacity.delay_years"]}
+    )
+    monkeypatch.setattr(minerals, "DEFER_SERIES_FROM", 10**9)
+    direct = chikuden.evaluate(p)
+    monkeypatch.setattr(minerals, "DEFER_SERIES_FROM", 2)
+    lazy = chikuden.evaluate(p)
+    assert set(lazy.series.pending()) == set(minerals.series_keys())
+    assert list(lazy.series) == list(direct.series)  # same keys in the same order
+    frame, want = lazy.series_frame(), direct.series_frame()
+    assert frame.equals(want)
+    assert lazy.series["minerals.open_t.graphite"].shape == (5, YEARS.size)

@@ -16,6 +16,7 @@ import numpy as np
 from chikuden.horizon import YEARS
 from chikuden.indicators import outputs
 from chikuden.model import system
+from chikuden.model.outputs import Series
 from chikuden.parameters.params import Params
 from chikuden.parameters.scenario import Scenario
 
@@ -30,7 +31,7 @@ class Results:
     names: list[str]
     params: Params
     indicators: dict[str, np.ndarray]
-    series: dict[str, np.ndarray]
+    series: dict[str, np.ndarray]  # a Series: large batches may compute some on first read
     rows: dict[str, np.ndarray]
     scenarios: list[Scenario] = field(default_factory=list)
     _provenance: dict[int, dict[str, tuple[str, ...]]] = field(default_factory=dict, repr=False)
@@ -130,7 +131,7 @@ def evaluate(scenarios: Scenario | Sequence[Scenario] | Params) -> Results:
         names=params.names,
         params=params,
         indicators=_full(out.indicators, n),
-        series=_full(out.series, n),
+        series=_full_series(out.series, n),
         rows=_full(out.rows, n),
         scenarios=given,
     )
@@ -142,3 +143,26 @@ def _full(arrays: Mapping[str, np.ndarray], n: int) -> dict[str, np.ndarray]:
         k: v if v.shape[0] == n else np.broadcast_to(v, (n, *v.shape[1:]))
         for k, v in arrays.items()
     }
+
+
+def _full_series(series: Series, n: int) -> Series:
+    """:func:`_full` of the series, leaving deferred groups deferred (broadcast when read)."""
+    out = Series()
+    pending = set(series.pending())
+    run: list[str] = []
+
+    def flush() -> None:
+        if run:
+            keys = tuple(run)
+            out.defer(keys, lambda: _full({k: series[k] for k in keys}, n))
+            run.clear()
+
+    for key in series:
+        if key in pending:
+            run.append(key)
+            continue
+        flush()
+        value = series[key]
+        out[key] = value if value.shape[0] == n else np.broadcast_to(value, (n, *value.shape[1:]))
+    flush()
+    return out
