@@ -137,12 +137,14 @@ def evaluate(scenarios: Scenario | Sequence[Scenario] | Params) -> Results:
     )
 
 
+def _broadcast(value: np.ndarray, n: int) -> np.ndarray:
+    """``value`` with its leading axis broadcast to ``n`` (a view; itself when already ``n``)."""
+    return value if value.shape[0] == n else np.broadcast_to(value, (n, *value.shape[1:]))
+
+
 def _full(arrays: Mapping[str, np.ndarray], n: int) -> dict[str, np.ndarray]:
-    """Broadcast each array's leading axis to ``n`` (a view; no copy when already ``n``)."""
-    return {
-        k: v if v.shape[0] == n else np.broadcast_to(v, (n, *v.shape[1:]))
-        for k, v in arrays.items()
-    }
+    """Broadcast each array's leading axis to ``n``."""
+    return {k: _broadcast(v, n) for k, v in arrays.items()}
 
 
 def _full_series(series: Series, n: int) -> Series:
@@ -162,7 +164,6 @@ def _full_series(series: Series, n: int) -> Series:
             run.append(key)
             continue
         flush()
-        value = series[key]
-        out[key] = value if value.shape[0] == n else np.broadcast_to(value, (n, *value.shape[1:]))
+        out[key] = _broadcast(series[key], n)
     flush()
     return out

@@ -92,6 +92,19 @@ def flag_rows(table: TableArrays, concern: TableArrays) -> np.ndarray:
     return hit.any(axis=2) & (table.valid > 0)
 
 
+def _top_and_flagged(
+    shares: np.ndarray, onehot: np.ndarray, named: np.ndarray, flagged: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per group ``g``: the largest named country's share and the flagged countries' share.
+
+    shares, named, flagged : ``(k, rows)``; onehot : ``(k, rows, groups)`` the group of each
+    valid row. Returns two ``(k, groups)`` arrays (0 where a group has no row).
+    """
+    top = np.where(onehot & named[:, :, None], shares[:, :, None], 0.0).max(axis=1, initial=0.0)
+    flag = np.einsum("kr,krg->kg", np.where(flagged, shares, 0.0), onehot.astype(float))
+    return top, flag
+
+
 def concentration(table: TableArrays, shares: np.ndarray, flagged: np.ndarray) -> Concentration:
     """HHI, top-country share and flagged share per mineral and stage."""
     assert table.allowed is not None
@@ -102,9 +115,8 @@ def concentration(table: TableArrays, shares: np.ndarray, flagged: np.ndarray) -
     hhi = np.einsum("kr,krg->kg", np.where(named, pct * pct, 0.0), onehot.astype(float))
     present = onehot.any(axis=1)
     hhi = np.where(present, hhi, np.nan)
-    top = np.where(onehot & named[:, :, None], shares[:, :, None], 0.0).max(axis=1, initial=0.0)
+    top, flag = _top_and_flagged(shares, onehot, named, flagged)
     top = np.where(present, top, np.nan)
-    flag = np.einsum("kr,krg->kg", np.where(flagged, shares, 0.0), onehot.astype(float))
     # the flagged countries may differ by scenario while the supply table is shared
     shape = (max(hhi.shape[0], flag.shape[0]), N_MINERALS, len(STAGES))
     return Concentration(
@@ -146,9 +158,7 @@ def imports(table: TableArrays, concern: TableArrays) -> Imports:
             "at most 1 (use country ZZ for the rest together)"
         )
     named = codes(table, "country") != table.allowed["country"].index(OTHER)
-    top = np.where(onehot & named[:, :, None], share[:, :, None], 0.0).max(axis=1, initial=0.0)
-    flagged = flag_rows(table, concern)
-    flag = np.einsum("kr,krm->km", np.where(flagged, share, 0.0), onehot.astype(float))
+    top, flag = _top_and_flagged(share, onehot, named, flag_rows(table, concern))
     present = onehot.any(axis=1)
     shape = (max(top.shape[0], flag.shape[0]), N_MINERALS)
     return Imports(

@@ -236,8 +236,7 @@ def figure(
     return {"data": data, "layout": layout}
 
 
-OTHER_COUNTRIES = "ZZ"  # the tables' code for other countries together
-OTHER_COLOUR = "#c8c8c8"
+OTHER_COLOUR = "#c8c8c8"  # for "other countries together" (the tables' code ZZ)
 
 
 def rows_figure(chart: Chart, results: Results, lang: str, source_note: str) -> dict[str, Any]:
@@ -247,6 +246,7 @@ def rows_figure(chart: Chart, results: Results, lang: str, source_note: str) -> 
     import numpy as np
 
     from chikuden.indicators import outputs
+    from chikuden.model.minerals_supply import OTHER
 
     decl = outputs()[chart.rows]
     assert decl.table is not None
@@ -292,9 +292,9 @@ def rows_figure(chart: Chart, results: Results, lang: str, source_note: str) -> 
                 value = float(values[i][r])
                 if math.isfinite(value):
                     by_cat[cat] = by_cat.get(cat, 0.0) + value
-        order = sorted(sums, key=lambda k: (k == OTHER_COUNTRIES, -sum(sums[k].values())))
+        order = sorted(sums, key=lambda k: (k == OTHER, -sum(sums[k].values())))
         for j, part in enumerate(order):
-            other = part == OTHER_COUNTRIES
+            other = part == OTHER
             name = ("その他の国" if lang == "ja" else "other countries") if other else part
             data.append(
                 {
