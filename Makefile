@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 OUT ?= out
 SCENARIO ?= proposal-2022
 
-.PHONY: run test lint typecheck pytest bench clean
+.PHONY: run test lint typecheck pytest fuzz bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,12 @@ pytest: $(VENV)/.installed-test
 	url=$$(scripts/postgres.sh) && CHIKUDEN_TEST_PG_URL="$$url" $(BIN)/python -m pytest -q -n 2
 
 test: lint typecheck pytest
+
+# The fuzz tests with their long budgets (tests/fuzzing.py): >= 10,000 bad scenario inputs and
+# >= 1,000 bad ledger inputs, fresh random examples each run.
+fuzz: $(VENV)/.installed-test
+	url=$$(scripts/postgres.sh) && CHIKUDEN_FUZZ=1 CHIKUDEN_TEST_PG_URL="$$url" \
+		$(BIN)/python -m pytest -q -n 2 -m fuzz --hypothesis-show-statistics
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/run.py
