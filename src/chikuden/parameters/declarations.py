@@ -16,8 +16,6 @@ sample space of batch runs.
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 from dataclasses import dataclass, field
 from functools import cache
@@ -30,6 +28,13 @@ import yaml
 
 from chikuden.errors import ParameterError, did_you_mean
 from chikuden.horizon import FIRST_YEAR, LAST_YEAR, N_YEARS, YEARS
+from chikuden.parameters.reading import (
+    MAX_ROWS,
+    read_csv_rows,
+    read_text,
+    show,
+    to_number,
+)
 from chikuden.parameters.sources import resolve_source, split_sources
 
 INTEGER_UNITS = frozenset({"year", "flag", "count"})
@@ -156,7 +161,10 @@ class Declaration:
 
     def _check_range(self, value: float, label: str, where: str) -> None:
         if not math.isfinite(value):
-            raise ParameterError(f"{_at(where)}{label} = {value!r} is not a finite number")
+            raise ParameterError(
+                f"{_at(where)}{label} = {value!r} is not a finite number; give a number in "
+                f"{self._what()}"
+            )
         if not self.min <= value <= self.max:
             hint = "a share is a fraction between 0 and 1" if self.unit == "share" else ""
             raise ParameterError(
@@ -193,51 +201,50 @@ class Declaration:
                 raise ParameterError(f"{_at(where)}{self.name}: no year: value points given")
             points: list[tuple[int, float]] = []
             for key, val in raw.items():
-                year = _number(key, f"{self.name} year", f"{FIRST_YEAR}..{LAST_YEAR}", where)
-                if year != int(year) or not FIRST_YEAR <= year <= LAST_YEAR:
-                    raise ParameterError(
-                        f"{_at(where)}{self.name}: year {key!r} is outside the horizon "
-                        f"{FIRST_YEAR}..{LAST_YEAR}; give points for years in that range"
-                    )
-                points.append((int(year), self._scalar(val, where, f"{self.name}[{int(year)}]")))
+                year = _year(key, self.name, where)
+                points.append((year, self._scalar(val, where, f"{self.name}[{year}]")))
             points.sort()
             xs = np.array([p[0] for p in points], dtype=float)
             ys = np.array([p[1] for p in points], dtype=float)
             return np.interp(YEARS, xs, ys)
         raise ParameterError(
-            f"{_at(where)}{self.name} = {raw!r}: expected a number, year: value points "
+            f"{_at(where)}{self.name} = {show(raw)}: expected a number, year: value points "
             f"or {N_YEARS} yearly values [{self.unit}]"
         )
 
     # -- table ------------------------------------------------------------------------------
     def _table(self, raw: Any, where: str, base_dir: Path | None) -> Table:
+        from chikuden.parameters.documents import TableOverride, parse
+
         assert self.schema is not None
         if isinstance(raw, Table):
             return raw
         if isinstance(raw, str):
             raw = {"table": raw}
-        if not isinstance(raw, dict):
+        here = f"{_at(where)}{self.name}"
+        spec = parse(TableOverride, raw, here)
+        given = [k for k in ("table", "csv", "rows") if getattr(spec, k) is not None]
+        if len(given) != 1:
             raise ParameterError(
-                f"{_at(where)}{self.name}: expected a bundled table name, "
-                "{table: NAME}, {csv: PATH} or {rows: [...]}"
+                f"{here}: give exactly one of table, csv or rows (got "
+                f"{', '.join(given) or 'none'}); e.g. {{table: plants-japan-2025}}"
             )
-        if "table" in raw:
-            name = str(raw["table"])
-            rows, label = bundled_table_rows(name, self.name, where), name
-        elif "csv" in raw:
-            path = Path(str(raw["csv"]))
+        rows: list[dict[str, Any]]
+        if spec.table is not None:
+            rows, label = bundled_table_rows(spec.table, self.name, where), spec.table
+        elif spec.csv is not None:
+            path = Path(spec.csv)
             if base_dir is not None and not path.is_absolute():
                 path = base_dir / path
             if not path.is_file():
-                raise ParameterError(f"{_at(where)}{self.name}: CSV file {str(path)!r} not found")
-            rows, label = _read_csv_rows(path.read_text(encoding="utf-8")), path.name
-        elif "rows" in raw and isinstance(raw["rows"], list):
-            rows, label = [dict(r) for r in raw["rows"]], "inline rows"
+                raise ParameterError(
+                    f"{here}: CSV file {str(path)!r} not found; paths are relative to the "
+                    "scenario file's folder"
+                )
+            rows, label = _read_csv_rows(read_text(path, f"{here}: {path}"), here), path.name
         else:
-            raise ParameterError(
-                f"{_at(where)}{self.name}: expected one of table, csv or rows; got keys "
-                f"{sorted(raw)}"
-            )
+            assert spec.rows is not None
+            rows, label = [dict(r) for r in spec.rows], "inline rows"
         return validate_rows(self.schema, rows, label, f"{_at(where)}{self.name}")
 
 
@@ -254,20 +261,13 @@ def _fmt(x: float) -> str:
 
 
 def _number(raw: Any, label: str, allowed: str, where: str) -> float:
-    if isinstance(raw, bool) or raw is None:
+    value = to_number(raw)
+    if value is None:
         raise ParameterError(
-            f"{_at(where)}{label} = {raw!r} is not a number; expected a number in {allowed}"
+            f"{_at(where)}{label} = {show(raw)} is not a number; expected a number in {allowed} "
+            "(plain digits, e.g. 0.25, 1500 or 1e6)"
         )
-    if isinstance(raw, int | float):
-        return float(raw)
-    if isinstance(raw, str):
-        try:
-            return float(raw.replace("_", ""))
-        except ValueError:
-            pass
-    raise ParameterError(
-        f"{_at(where)}{label} = {raw!r} is not a number; expected a number in {allowed}"
-    )
+    return value
 
 
 def parse_points(text: str, name: str, where: str = "") -> dict[int, float] | float:
@@ -280,15 +280,23 @@ def parse_points(text: str, name: str, where: str = "") -> dict[int, float] | fl
         if not part.strip():
             continue
         year, _, value = part.partition(":")
-        points[int(_number(year, f"{name} year", "a year", where))] = _number(
-            value, name, "a number", where
-        )
+        points[_year(year, name, where)] = _number(value, name, "a number", where)
     return points
 
 
-def _read_csv_rows(text: str) -> list[dict[str, Any]]:
-    lines = [ln for ln in text.splitlines() if not ln.lstrip().startswith("#")]
-    return [dict(r) for r in csv.DictReader(io.StringIO("\n".join(lines)))]
+def _year(raw: Any, name: str, where: str) -> int:
+    """A year key of a path: a whole number inside the horizon."""
+    year = _number(raw, f"{name} year", f"{FIRST_YEAR}..{LAST_YEAR}", where)
+    if not (FIRST_YEAR <= year <= LAST_YEAR and year == int(year)):
+        raise ParameterError(
+            f"{_at(where)}{name}: year {show(raw)} is outside the horizon "
+            f"{FIRST_YEAR}..{LAST_YEAR}; give points for whole years in that range"
+        )
+    return int(year)
+
+
+def _read_csv_rows(text: str, where: str = "") -> list[dict[str, Any]]:
+    return list(read_csv_rows(text, where))
 
 
 @cache
@@ -310,6 +318,10 @@ def bundled_table_rows(name: str, param: str, where: str = "") -> list[dict[str,
 
 def validate_rows(schema: TableSchema, rows: list[dict[str, Any]], label: str, where: str) -> Table:
     """Check every row of a table against its schema; the error names row and column."""
+    if len(rows) > MAX_ROWS:
+        raise ParameterError(
+            f"{where}: {len(rows):,} rows, more than the limit of {MAX_ROWS:,} rows per table"
+        )
     out: list[dict[str, Any]] = []
     given: set[str] = set()
     for r in rows:
@@ -322,7 +334,7 @@ def validate_rows(schema: TableSchema, rows: list[dict[str, Any]], label: str, w
             f"columns of a {schema.name} table: {', '.join(schema.columns)}"
         )
     for i, row in enumerate(rows, start=1):
-        ident = row.get("id") or f"#{i}"
+        ident = str(row.get("id") or f"#{i}")[:40]
         clean: dict[str, Any] = {}
         for col in schema.columns.values():
             cell = row.get(col.name)
@@ -342,7 +354,7 @@ def validate_rows(schema: TableSchema, rows: list[dict[str, Any]], label: str, w
                     raise ParameterError(f"{here} = {_fmt(value)} must be a whole number")
                 clean[col.name] = int(value) if col.type == "int" else value
             elif col.type == "sources":
-                keys = split_sources(str(cell)) if isinstance(cell, str) else tuple(cell or ())
+                keys = split_sources(str(cell))
                 for key in keys:
                     resolve_source(key, here)
                 clean[col.name] = keys
@@ -350,7 +362,7 @@ def validate_rows(schema: TableSchema, rows: list[dict[str, Any]], label: str, w
                 text = str(cell).strip()
                 if col.allowed and text not in col.allowed:
                     raise ParameterError(
-                        f"{here} = {text!r} is not allowed{did_you_mean(text, col.allowed)}; "
+                        f"{here} = {show(text)} is not allowed{did_you_mean(text, col.allowed)}; "
                         f"allowed: {', '.join(col.allowed)}"
                     )
                 clean[col.name] = text

@@ -25,16 +25,24 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from chikuden.errors import ParameterError, ScenarioNotFoundError, did_you_mean
 from chikuden.parameters.declarations import declarations
+from chikuden.parameters.documents import (
+    MAX_NAME,
+    NAME_PATTERN,
+    CitedValue,
+    ScenarioDocument,
+    parse,
+)
+from chikuden.parameters.reading import MAX_EXTENDS, load_yaml, read_text, show
 from chikuden.parameters.sources import resolve_source, split_sources
 
 DEFAULT_SCENARIO = "proposal-2022"
-_TOP_KEYS = {"name", "extends", "title", "description", "parameters"}
-_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
-_POINTS_RE = re.compile(r"^\s*\d{4}\s*:\s*[-+0-9.eE_]+\s*(;\s*\d{4}\s*:\s*[-+0-9.eE_]+\s*)*;?\s*$")
+_CITED_KEYS = {"value", "source", "note"}
+_NAME_RE = re.compile(NAME_PATTERN)
+_POINTS_RE = re.compile(
+    r"^\s*[0-9]{4}\s*:\s*[-+0-9.eE]+\s*(;\s*[0-9]{4}\s*:\s*[-+0-9.eE]+\s*)*;?\s*$"
+)
 
 
 @dataclass(frozen=True)
@@ -85,33 +93,33 @@ class Scenario:
 def _declaration(key: str, where: str) -> Any:
     decls = declarations()
     if key not in decls:
+        hint = did_you_mean(key, decls) if len(key) <= 200 else ""
         raise ParameterError(
-            f"{where}: unknown parameter {key!r}{did_you_mean(key, decls)}; "
-            "`chikuden params` lists them all"
+            f"{where}: unknown parameter {show(key)}{hint}; `chikuden params` lists them all"
         )
     return decls[key]
 
 
 def _parse_overrides(overrides: Mapping[str, Any] | Iterable[str]) -> dict[str, Any]:
     if isinstance(overrides, Mapping):
-        return dict(overrides)
+        return {str(k): v for k, v in overrides.items()}
     out: dict[str, Any] = {}
     for item in overrides:
-        key, sep, text = item.partition("=")
-        if not sep or not key.strip():
+        key, sep, text = str(item).partition("=")
+        key = key.strip()
+        if not sep or not key:
             raise ParameterError(
-                f"--set {item!r}: expected PATH=VALUE, e.g. --set targets.japan_share_2030=0.25"
+                f"--set {show(item)}: expected PATH=VALUE, e.g. --set targets.japan_share_2030=0.25"
             )
+        if key in out:
+            raise ParameterError(f"--set {show(key)} is given twice; give each parameter once")
         if _POINTS_RE.match(text):
-            # "2021:0.8" or "2021:0.1;2030:0.5": year points, which YAML 1.1 would misread
-            # as a base-60 number; the path parser reads them as given.
-            out[key.strip()] = text.strip()
+            # "2021:0.8" or "2021:0.1;2030:0.5": year points, read by the path parser.
+            out[key] = text.strip()
             continue
-        try:
-            value = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            raise ParameterError(f"--set {item!r}: value is not valid YAML ({exc})") from None
-        out[key.strip()] = value
+        # A number, a word, or a YAML mapping such as {rows: [...]}; numbers only in plain
+        # ASCII decimal (reading.NUMBER_RE), so "1_0", "٣" and "０.５" are refused, not misread.
+        out[key] = load_yaml(text, f"--set {show(key)}")
     return out
 
 
@@ -136,64 +144,71 @@ def load_scenario(
     return scenario
 
 
-def _load(name_or_path: str, chain: tuple[str, ...]) -> Scenario:
-    if name_or_path in chain:
-        raise ParameterError(f"scenario {name_or_path!r}: extends itself via {' -> '.join(chain)}")
-    path = Path(name_or_path)
+def _locate(name_or_path: str, base_dir: Path | None) -> tuple[str, str, str, Path | None]:
+    """Find a bundled scenario or a file: (identity, text, where, folder of the file)."""
     if name_or_path in list_scenarios():
         text = _bundled_dir().joinpath(f"{name_or_path}.yaml").read_text(encoding="utf-8")
-        where, base_dir, bundled = f"scenario {name_or_path}", None, True
-    elif path.suffix in (".yaml", ".yml") or path.exists():
-        if not path.is_file():
-            raise ScenarioNotFoundError(f"scenario file {str(path)!r} not found")
-        text = path.read_text(encoding="utf-8")
-        where, base_dir, bundled = str(path), path.parent, False
-    else:
-        raise ScenarioNotFoundError(
-            f"unknown scenario {name_or_path!r}{did_you_mean(name_or_path, list_scenarios())}; "
-            f"bundled: {', '.join(list_scenarios())}, or give a path to a .yaml file"
-        )
+        return f"bundled:{name_or_path}", text, f"scenario {name_or_path}", None
+    unknown = ScenarioNotFoundError(
+        f"unknown scenario {show(name_or_path)}"
+        f"{did_you_mean(name_or_path, list_scenarios()) if len(name_or_path) < 200 else ''}; "
+        f"bundled: {', '.join(list_scenarios())}, or give a path to a .yaml file"
+    )
+    if "\x00" in name_or_path or not name_or_path.strip():
+        raise unknown
+    path = Path(name_or_path)
+    if base_dir is not None and not path.is_absolute():
+        path = base_dir / path
     try:
-        doc = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or "syntax error"
-        raise ParameterError(f"{where}: malformed YAML{at}: {problem}; fix the file") from None
-    if not isinstance(doc, dict):
-        raise ParameterError(f"{where}: expected a mapping with a 'parameters' section")
-    extra = set(doc) - _TOP_KEYS
-    if extra:
-        key = sorted(extra)[0]
-        raise ParameterError(
-            f"{where}: unknown key {key!r}{did_you_mean(key, _TOP_KEYS)}; "
-            f"allowed: {', '.join(sorted(_TOP_KEYS))}"
+        exists = path.exists()
+        is_file = path.is_file()
+    except OSError as exc:  # a name too long for the file system, a path through a file
+        raise ScenarioNotFoundError(
+            f"scenario file {show(str(path))} cannot be opened ({exc.strerror or exc})"
+        ) from None
+    if path.suffix not in (".yaml", ".yml") and not exists:
+        raise unknown
+    if not is_file:
+        raise ScenarioNotFoundError(
+            f"scenario file {show(str(path))} not found"
+            + (" (paths in extends: are relative to the file's folder)" if base_dir else "")
         )
-    name = str(doc.get("name") or (path.stem if not bundled else name_or_path))
-    if not _NAME_RE.match(name):
+    where = str(path) if len(str(path)) <= 200 else show(str(path), 200)
+    return str(path.resolve()), read_text(path, where), where, path.parent
+
+
+def _load(name_or_path: str, chain: tuple[str, ...], base_dir: Path | None = None) -> Scenario:
+    ident, text, where, folder = _locate(name_or_path, base_dir)
+    if ident in chain:
+        raise ParameterError(f"{where}: the extends: chain comes back to this file; remove a link")
+    if len(chain) >= MAX_EXTENDS:
         raise ParameterError(
-            f"{where}: name {name!r} must be lower-case letters, digits, '.', '-' or '_'"
+            f"{where}: the extends: chain is longer than the limit of {MAX_EXTENDS} files; "
+            "extend a file nearer to a bundled scenario"
         )
-    if doc.get("extends"):
-        base = _load(str(doc["extends"]), (*chain, name_or_path))
-    else:
-        base = Scenario(name=name)
+    bundled = folder is None
+    doc = parse(ScenarioDocument, load_yaml(text, where), where)
+    default_name = name_or_path if bundled else Path(name_or_path).stem
+    name = doc.name or default_name
+    if not _NAME_RE.match(name) or len(name) > MAX_NAME:
+        raise ParameterError(
+            f"{where}: name {show(name)} must be lower-case letters, digits, '.', '-' or '_' "
+            f"(at most {MAX_NAME}); add `name: my-scenario` to the file"
+        )
+    base = _load(doc.extends, (*chain, ident), folder) if doc.extends else Scenario(name=name)
     values = dict(base.overrides)
     sources = dict(base.override_sources)
     notes = dict(base.override_notes)
-    params = doc.get("parameters") or {}
-    if not isinstance(params, dict):
-        raise ParameterError(f"{where}: 'parameters' must be a mapping of name: value")
-    for key, entry in params.items():
-        decl = _declaration(str(key), where)
-        if isinstance(entry, dict) and "value" in entry:
-            raw = entry["value"]
-            cited = entry.get("source")
-            if isinstance(cited, list):
-                keys = tuple(str(k) for k in cited)
+    for key, entry in (doc.parameters or {}).items():
+        decl = _declaration(key, where)
+        if isinstance(entry, dict) and _CITED_KEYS & set(entry):
+            cited = parse(CitedValue, entry, f"{where}: {key}")
+            raw = cited.value
+            if isinstance(cited.source, list):
+                keys = tuple(k.strip() for k in cited.source if k.strip())
             else:
-                keys = split_sources(str(cited or ""))
-            note = str(entry.get("note", ""))
+                keys = split_sources(cited.source or "")
+            note = cited.note or ""
         else:
             raw, keys, note = entry, (), ""
         if not keys:
@@ -203,19 +218,17 @@ def _load(name_or_path: str, chain: tuple[str, ...]) -> Scenario:
             note = note or f"from {where}"
         for k in keys:
             resolve_source(k, f"{where}: {key}")
-        values[str(key)] = decl.validate(raw, where, base_dir)
-        sources[str(key)] = keys
-        notes[str(key)] = note
-    title = doc.get("title") or {}
-    desc = doc.get("description") or {}
-    if not isinstance(title, dict) or not isinstance(desc, dict):
-        raise ParameterError(f"{where}: title and description are mappings with en and ja")
+        values[key] = decl.validate(raw, where, folder)
+        sources[key] = keys
+        notes[key] = note
+    title = doc.title
+    desc = doc.description
     return Scenario(
         name=name,
-        title_en=str(title.get("en", base.title_en or name)),
-        title_ja=str(title.get("ja", base.title_ja or name)),
-        description_en=str(desc.get("en", "")),
-        description_ja=str(desc.get("ja", "")),
+        title_en=(title.en if title and title.en else None) or base.title_en or name,
+        title_ja=(title.ja if title and title.ja else None) or base.title_ja or name,
+        description_en=(desc.en if desc else None) or "",
+        description_ja=(desc.ja if desc else None) or "",
         overrides=values,
         override_sources=sources,
         override_notes=notes,

@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from chikuden.errors import ParameterError, did_you_mean
+from chikuden.parameters.reading import show
 
 
 @dataclass(frozen=True)
@@ -77,13 +78,13 @@ def resolve_source(key: str, where: str = "source") -> tuple[Source, str | None]
     bib = bibliography()
     if base not in bib:
         raise ParameterError(
-            f"{where}: unknown source {key!r}{did_you_mean(base, bib)}; "
+            f"{where}: unknown source {show(key)}{did_you_mean(base, bib)}; "
             "add it to a file in chikuden/data/sources/ or cite an existing key"
         )
     src = bib[base]
     if clause and clause not in src.clauses:
         raise ParameterError(
-            f"{where}: source {base!r} has no clause {clause!r}; "
+            f"{where}: source {base!r} has no clause {show(clause)}; "
             f"allowed: {', '.join(src.clauses) or 'none'}"
         )
     return src, clause or None
