@@ -343,6 +343,8 @@ def validate_rows(schema: TableSchema, rows: list[dict[str, Any]], label: str, w
                 if col.required:
                     raise ParameterError(f"{here} is empty; fill it in [{col.unit or col.type}]")
                 cell = col.default
+            if isinstance(cell, list | tuple) and col.type != "sources":
+                raise ParameterError(f"{here} = {show(cell)} is a list; give one value")
             if col.type in ("float", "int"):
                 value = _number(cell, here, f"{_fmt(col.min)}..{_fmt(col.max)} [{col.unit}]", "")
                 if not (math.isfinite(value) and col.min <= value <= col.max):
@@ -354,7 +356,8 @@ def validate_rows(schema: TableSchema, rows: list[dict[str, Any]], label: str, w
                     raise ParameterError(f"{here} = {_fmt(value)} must be a whole number")
                 clean[col.name] = int(value) if col.type == "int" else value
             elif col.type == "sources":
-                keys = split_sources(str(cell))
+                text = ";".join(map(str, cell)) if isinstance(cell, list | tuple) else str(cell)
+                keys = split_sources(text)
                 for key in keys:
                     resolve_source(key, here)
                 clean[col.name] = keys

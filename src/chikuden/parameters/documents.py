@@ -33,9 +33,12 @@ MAX_PARAMETERS = 5_000
 """Most parameters one scenario file may set (about 500 are declared)."""
 
 Text = Annotated[str, StringConstraints(max_length=MAX_STRING)]
+# One table cell: a number or a text; a list of texts only for a sources column (the Python API
+# passes the rows of another table, whose sources are tuples).
 Cell = Annotated[
-    str | int | float | bool | None, Field(union_mode="left_to_right")
-]  # one table cell
+    str | int | float | bool | None | list[Text] | tuple[Text, ...],
+    Field(union_mode="left_to_right"),
+]
 
 
 class _Strict(BaseModel):
