@@ -36,7 +36,7 @@ Text = Annotated[str, StringConstraints(max_length=MAX_STRING)]
 # One table cell: a number or a text; a list of texts only for a sources column (the Python API
 # passes the rows of another table, whose sources are tuples).
 Cell = Annotated[
-    str | int | float | bool | None | list[Text] | tuple[Text, ...],
+    str | int | float | bool | list[Text] | tuple[Text, ...] | None,
     Field(union_mode="left_to_right"),
 ]
 
