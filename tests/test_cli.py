@@ -423,6 +423,6 @@ def test_import_shares_above_one_in_a_scenario_file_exit_2_and_write_nothing(
     out = tmp_path / "out"
     result = invoke("run", "-s", str(path), "-o", str(out))
     assert result.exit_code == 2, result.output
-    assert "graphite import shares add up to 1.4" in result.stderr
+    assert "mineral = 'graphite' have share adding up to 1.4" in result.stderr
     assert len(result.stderr.splitlines()) == 1
     assert not out.exists()

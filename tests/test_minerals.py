@@ -83,12 +83,12 @@ def test_default_domestic_demand_2030_by_hand() -> None:
 
 
 def test_mix_that_does_not_add_up_says_year_and_by_how_much() -> None:
-    p = params(**{"minerals.ev_mix_lfp_share": 0.5})
     with pytest.raises(ParameterError) as err:
-        run(p)
+        params(**{"minerals.ev_mix_lfp_share": 0.5})  # refused when loaded, before the model
     msg = str(err.value)
-    # 2021: 0.02 + 0.15 + 0.25 + 0.20 + 0.30 + 0.5 = 1.42 -> +0.42
-    assert "minerals.ev_mix" in msg and "2021: 1.42 (+0.42)" in msg and "add up to 1" in msg
+    # 2021: 0.02 + 0.15 + 0.25 + 0.20 + 0.30 + 0.5 = 1.42
+    assert "minerals.ev_mix_lfp_share = 0.5" in msg and "add up to 1.42 in 2021" in msg
+    assert "they must add up to 1 (within 0.001)" in msg
 
 
 # -- concentration -----------------------------------------------------------------------------
@@ -168,8 +168,9 @@ def test_import_shares_above_one_are_refused() -> None:
         for c in ("CN", "MZ")
     ]
     rows = [{**r, "source": "assumption"} for r in rows]
-    with pytest.raises(ParameterError, match=r"graphite import shares add up to 1\.2"):
-        run(params(**{"minerals.imports": {"rows": rows}}))
+    # 0.6 + 0.6 = 1.2 > 1 (+ tolerance 0.001); refused when loaded, before the model
+    with pytest.raises(ParameterError, match=r"mineral = 'graphite' have share adding up to 1\.2"):
+        params(**{"minerals.imports": {"rows": rows}})
 
 
 def test_negative_tonnes_are_refused() -> None:

@@ -171,17 +171,22 @@ def test_passenger_cars_follow_the_paths_up_to_history_last_year() -> None:
 
 
 def test_shares_that_add_to_more_than_one_are_rejected() -> None:
+    # Refused when the scenario is loaded (cross-field rules at the door), before the model.
     rows = {"rows": [segment(bev_saturation_share=0.7, phev_saturation_share=0.4)]}
-    with pytest.raises(ParameterError, match=r"row 1 \(test\).*add to 1\.1"):
-        run(base(**{"vehicles.segments": rows}))
-    with pytest.raises(ParameterError, match="sum to at most 1"):
-        run(
-            base(
-                **{
-                    "vehicles.passenger_bev_share": {2021: 0.8},
-                    "vehicles.passenger_phev_share": {2021: 0.3},
-                }
-            )
+    # 0.7 + 0.4 + 0 = 1.1 > 1
+    with pytest.raises(
+        ParameterError, match=r"row 1 \(test\).* = 1\.1; they must add up to at most 1"
+    ):
+        base(**{"vehicles.segments": rows})
+    # 2021: 0.8 + 0.3 + the default FCV share (0.0006) = 1.1006 > 1
+    with pytest.raises(
+        ParameterError, match=r"add up to 1\.1006 in 2021; they must add up to at most 1"
+    ):
+        base(
+            **{
+                "vehicles.passenger_bev_share": {2021: 0.8},
+                "vehicles.passenger_phev_share": {2021: 0.3},
+            }
         )
 
 

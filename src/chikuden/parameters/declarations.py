@@ -35,6 +35,7 @@ from chikuden.parameters.reading import (
     show,
     to_number,
 )
+from chikuden.parameters.rules import Rule, check_table, table_rules
 from chikuden.parameters.sources import resolve_source, split_sources
 
 INTEGER_UNITS = frozenset({"year", "flag", "count"})
@@ -64,6 +65,7 @@ class TableSchema:
     columns: dict[str, Column]
     description_en: str = ""
     description_ja: str = ""
+    rules: tuple[Rule, ...] = ()  # cross-field rules between the cells of a table
 
     @property
     def numeric(self) -> list[str]:
@@ -370,6 +372,7 @@ def validate_rows(schema: TableSchema, rows: list[dict[str, Any]], label: str, w
                     )
                 clean[col.name] = text
         out.append(clean)
+    check_table(schema.rules, out, where)
     return Table(schema=schema, label=label, rows=tuple(out))
 
 
@@ -402,6 +405,7 @@ def table_schemas() -> dict[str, TableSchema]:
             columns=cols,
             description_en=str(spec.get("description_en", "")),
             description_ja=str(spec.get("description_ja", "")),
+            rules=table_rules(name, spec.get("rules", ()), list(cols)),
         )
     return out
 

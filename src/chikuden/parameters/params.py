@@ -15,6 +15,7 @@ import numpy as np
 
 from chikuden.errors import ParameterError, did_you_mean
 from chikuden.parameters.declarations import Declaration, Table, declarations
+from chikuden.parameters.rules import check_parameters
 from chikuden.parameters.scenario import Scenario
 
 
@@ -121,7 +122,9 @@ class Params:
                 arr = np.repeat(arr[:, None], one.arrays[name].shape[-1], axis=1)
             _check_array(decl, arr)
             arrays[name] = arr
-        return cls(n, arrays, one.tables, one.table_values, names or [base.name] * n)
+        labels = names or [base.name] * n
+        check_parameters(arrays, "from_samples", [f"sample {i}" for i in range(n)])
+        return cls(n, arrays, one.tables, one.table_values, labels)
 
     def with_arrays(
         self, arrays: Mapping[str, np.ndarray], tables: Mapping[str, TableArrays]

@@ -25,6 +25,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from chikuden.errors import ParameterError, ScenarioNotFoundError, did_you_mean
 from chikuden.parameters.declarations import declarations
 from chikuden.parameters.documents import (
@@ -35,6 +37,7 @@ from chikuden.parameters.documents import (
     parse,
 )
 from chikuden.parameters.reading import MAX_EXTENDS, load_yaml, read_text, show
+from chikuden.parameters.rules import check_parameters, rule_fields
 from chikuden.parameters.sources import resolve_source, split_sources
 
 DEFAULT_SCENARIO = "proposal-2022"
@@ -86,8 +89,15 @@ class Scenario:
             decl = _declaration(key, "--set")
             values[key] = decl.validate(raw, "--set")
             sources[key] = (source,)
-            notes[key] = f"set to {raw!r} by the user"
-        return replace(self, overrides=values, override_sources=sources, override_notes=notes)
+            notes[key] = f"set to {show(raw)} by the user"
+        out = replace(self, overrides=values, override_sources=sources, override_notes=notes)
+        out.check_rules("--set" if source == "user-override" else source)
+        return out
+
+    def check_rules(self, where: str = "") -> None:
+        """Raise :class:`ParameterError` if the values break a cross-field rule."""
+        values = {r: np.asarray(self.value(r))[None, ...] for r in rule_fields()}
+        check_parameters(values, where or self.origin or f"scenario {self.name}")
 
 
 def _declaration(key: str, where: str) -> Any:
@@ -140,7 +150,8 @@ def load_scenario(
     """Load a bundled scenario by name, or a YAML file by path, then apply ``overrides``."""
     scenario = _load(str(name_or_path), ())
     if overrides:
-        scenario = scenario.with_overrides(overrides)
+        return scenario.with_overrides(overrides)
+    scenario.check_rules()
     return scenario
 
 

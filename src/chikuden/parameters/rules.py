@@ -1,0 +1,235 @@
+"""Cross-field rules: what several values must satisfy together, checked before any model code.
+
+Rules are data. Rules between parameters live in ``data/parameters/rules.yaml``; rules between
+the cells of a table live under ``rules:`` in the table's schema (``data/tables/schemas/``).
+Kinds:
+
+- ``sum``: the values add up to ``equals`` (within ``tolerance``) or to at most ``at_most``,
+  in every year for paths; in a table, per row, or per group of rows with ``by: column``;
+- ``order``: the values do not decrease (a start year before its end year);
+- ``unique``: no two rows of a table share the values of these columns;
+- ``requires``: a table has at least one row with each listed value of a column;
+- ``within``: in every row, the product of ``product`` columns is at most the ``at_most`` column
+  (an upstream footprint includes the electricity it was computed with).
+
+A violation raises :class:`~chikuden.errors.ParameterError` naming the values, the rule and
+what to do, before the model runs.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import itertools
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import numpy as np
+import yaml
+
+from chikuden.errors import ParameterError
+from chikuden.horizon import YEARS
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One declared rule between parameters or between the cells of a table."""
+
+    id: str
+    kind: str  # "sum", "order", "unique", "requires", "within"
+    fields: tuple[str, ...]  # parameter names, or the table's column names
+    equals: float | None = None
+    at_most: float | None = None
+    tolerance: float = 0.0
+    by: str | None = None  # table sums: sum per group of rows with the same value here
+    values: tuple[str, ...] = ()  # requires: the values that must appear
+    limit_column: str | None = None  # within: the column the product may not exceed
+    text_en: str = ""
+    text_ja: str = ""
+
+    @property
+    def bound_text(self) -> str:
+        if self.equals is not None:
+            tol = f" (within {self.tolerance:g})" if self.tolerance else ""
+            return f"add up to {self.equals:g}{tol}"
+        return f"add up to at most {self.at_most:g}"
+
+
+def _rule(spec: Mapping[str, Any], where: str, names: Sequence[str]) -> Rule:
+    kinds = [k for k in ("sum", "order", "unique", "requires", "within") if k in spec]
+    if len(kinds) != 1:
+        raise RuntimeError(f"{where}: a rule has one of sum, order, unique, requires, within")
+    kind = kinds[0]
+    body = spec[kind]
+    fields: list[str] = []
+    values: tuple[str, ...] = ()
+    if kind == "requires":
+        ((column, wanted),) = body.items()
+        fields, values = [column], tuple(str(v) for v in wanted)
+    else:
+        for pattern in [body] if isinstance(body, str) else body:
+            hits = fnmatch.filter(names, pattern)
+            if not hits:
+                raise RuntimeError(f"{where}: {pattern!r} names nothing declared")
+            fields.extend(hits)
+    for name in (spec.get("by"), spec.get("at_most_column")):
+        if name is not None and name not in names:
+            raise RuntimeError(f"{where}: {name!r} names nothing declared")
+    if kind == "sum" and ("equals" in spec) == ("at_most" in spec):
+        raise RuntimeError(f"{where}: a sum rule has equals or at_most")
+    return Rule(
+        id=str(spec["id"]),
+        kind=kind,
+        fields=tuple(fields),
+        equals=None if "equals" not in spec else float(spec["equals"]),
+        at_most=None if "at_most" not in spec else float(spec["at_most"]),
+        tolerance=float(spec.get("tolerance", 0.0)),
+        by=spec.get("by"),
+        values=values,
+        limit_column=spec.get("at_most_column"),
+        text_en=str(spec.get("en", "")),
+        text_ja=str(spec.get("ja", "")),
+    )
+
+
+@cache
+def parameter_rules() -> tuple[Rule, ...]:
+    """The rules between parameters, from ``data/parameters/rules.yaml``."""
+    from chikuden.parameters.declarations import declarations
+
+    names = list(declarations())
+    text = resources.files("chikuden.data").joinpath("parameters", "rules.yaml").read_text("utf-8")
+    specs = yaml.safe_load(text) or []
+    return tuple(_rule(s, f"rules.yaml: {s.get('id')}", names) for s in specs)
+
+
+@cache
+def rule_fields() -> tuple[str, ...]:
+    """Every parameter some rule reads."""
+    return tuple(dict.fromkeys(n for r in parameter_rules() for n in r.fields))
+
+
+def table_rules(
+    schema_name: str, specs: Sequence[Mapping[str, Any]], columns: Sequence[str]
+) -> tuple[Rule, ...]:
+    """The rules of one table schema (called when the schemas are read)."""
+    return tuple(_rule(s, f"schema {schema_name}: {s.get('id')}", columns) for s in specs)
+
+
+# -- parameters ------------------------------------------------------------------------------
+def check_parameters(
+    values: Mapping[str, np.ndarray], where: str, labels: Sequence[str] = ()
+) -> None:
+    """Check the parameter rules on arrays with a scenario axis first: ``(k,)`` or ``(k, years)``.
+
+    ``labels`` name the scenarios of the batch for the message (``sample 3`` otherwise).
+    """
+    for rule in parameter_rules():
+        arrays = np.broadcast_arrays(*(np.asarray(values[n], dtype=float) for n in rule.fields))
+        stack = np.stack(arrays)  # (fields, k[, years])
+        if rule.kind == "sum":
+            bad = _sum_bad(rule, stack.sum(axis=0))
+        else:  # order: each value at most the next
+            bad = np.asarray((stack[:-1] > stack[1:]).any(axis=0))
+        if not bad.any():
+            continue
+        idx = tuple(int(i) for i in np.argwhere(bad)[0])
+        k = idx[0]
+        who = _who(k, stack.shape[1], labels)
+        at = f" in {int(YEARS[idx[1]])}" if len(idx) > 1 else ""
+        shown = ", ".join(f"{n} = {stack[(j, *idx)]:.6g}" for j, n in enumerate(rule.fields))
+        if rule.kind == "sum":
+            total = math.fsum(float(stack[(j, *idx)]) for j in range(len(rule.fields)))
+            raise ParameterError(
+                f"{where}{who}: {shown} add up to {total:.6g}{at}; they must {rule.bound_text} "
+                f"({rule.text_en}); change them so that they do"
+            )
+        raise ParameterError(
+            f"{where}{who}: {shown}{at} are out of order; {rule.text_en}: each must be at most "
+            "the next; change them so that they are in order"
+        )
+
+
+def _sum_bad(rule: Rule, total: np.ndarray) -> np.ndarray:
+    if rule.equals is not None:
+        return np.asarray(~(np.abs(total - rule.equals) <= rule.tolerance))
+    assert rule.at_most is not None
+    return np.asarray(~(total <= rule.at_most + rule.tolerance))
+
+
+def _who(k: int, n: int, labels: Sequence[str]) -> str:
+    if n <= 1:
+        return ""
+    name = labels[k] if k < len(labels) else f"sample {k}"
+    return f" (scenario {name}, {k + 1} of {n})"
+
+
+# -- tables ----------------------------------------------------------------------------------
+def check_table(rules: Sequence[Rule], rows: Sequence[Mapping[str, Any]], where: str) -> None:
+    """Check a table's rules on its validated rows (numbers are floats, texts stripped)."""
+    for rule in rules:
+        if rule.kind == "unique":
+            seen: dict[tuple[Any, ...], int] = {}
+            for i, row in enumerate(rows, start=1):
+                key = tuple(row[c] for c in rule.fields)
+                if key in seen:
+                    shown = ", ".join(f"{c} = {row[c]!r}" for c in rule.fields)
+                    raise ParameterError(
+                        f"{where}: rows {seen[key]} and {i} both have {shown}; "
+                        f"{rule.text_en}: give each once"
+                    )
+                seen[key] = i
+        elif rule.kind == "requires":
+            (column,) = rule.fields
+            present = {row[column] for row in rows}
+            for value in rule.values:
+                if value not in present:
+                    raise ParameterError(
+                        f"{where}: no row has {column} = {value!r}; {rule.text_en}: add one"
+                    )
+        elif rule.kind == "sum" and rule.by is None:
+            for i, row in enumerate(rows, start=1):
+                total = math.fsum(float(row[c]) for c in rule.fields)
+                if _sum_bad(rule, np.array(total)):
+                    shown = " + ".join(rule.fields)
+                    raise ParameterError(
+                        f"{where} row {i} ({row.get('id', '')}): {shown} = {total:.6g}; they must "
+                        f"{rule.bound_text} ({rule.text_en}); lower them"
+                    )
+        elif rule.kind == "sum":
+            by = str(rule.by)
+            groups: dict[Any, float] = {}
+            for row in rows:
+                groups[row[by]] = groups.get(row[by], 0.0) + math.fsum(
+                    float(row[c]) for c in rule.fields
+                )
+            for group, total in groups.items():
+                if _sum_bad(rule, np.array(total)):
+                    raise ParameterError(
+                        f"{where}: the rows with {rule.by} = {group!r} have {rule.fields[0]} "
+                        f"adding up to {total:.6g}; they must {rule.bound_text} "
+                        f"({rule.text_en}); change those rows"
+                    )
+        elif rule.kind == "order":
+            for i, row in enumerate(rows, start=1):
+                cells = [float(row[c]) for c in rule.fields]
+                if any(a > b for a, b in itertools.pairwise(cells)):
+                    shown = ", ".join(f"{c} = {row[c]:g}" for c in rule.fields)
+                    raise ParameterError(
+                        f"{where} row {i} ({row.get('id', '')}): {shown} are out of order; "
+                        f"{rule.text_en}"
+                    )
+        else:  # within
+            assert rule.limit_column is not None
+            for i, row in enumerate(rows, start=1):
+                product = math.prod(float(row[c]) for c in rule.fields)
+                limit = float(row[rule.limit_column])
+                if product > limit * (1 + 1e-12):
+                    shown = " x ".join(rule.fields)
+                    raise ParameterError(
+                        f"{where} row {i} ({row.get('id', '')}): {shown} = {product:.6g} exceeds "
+                        f"{rule.limit_column} = {limit:.6g}; {rule.text_en}"
+                    )
