@@ -107,7 +107,9 @@ def parse(model: type[M], data: Any, where: str) -> M:
 
 
 def _describe(exc: ValidationError, model: str) -> str:
-    err = exc.errors(include_url=False)[0]
+    errors = exc.errors(include_url=False)
+    # An unknown key explains a missing one ({valeu: 1} lacks value): name it first.
+    err = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
     loc = [p for p in err["loc"] if not _is_type_name(p)]
     field = _field_text(loc, model)
     kind = err["type"]
@@ -136,9 +138,12 @@ def _describe(exc: ValidationError, model: str) -> str:
             f"{field} = {show(value)} must be lower-case letters, digits, '.', '-' or '_'"
             " (starting with a letter or digit)"
         )
-    if kind in ("string_too_long", "too_long"):
+    if kind == "string_too_long":
         limit = (err.get("ctx") or {}).get("max_length")
-        return f"{field} is longer than the limit of {limit:,} ({hint})"
+        return f"{field} is longer than the limit of {limit:,} characters"
+    if kind == "too_long":
+        limit = (err.get("ctx") or {}).get("max_length")
+        return f"{field} has more than the limit of {limit:,} entries"
     return f"{field} = {show(value)}: {err['msg'].lower()}; {hint}"
 
 

@@ -66,7 +66,8 @@ def show(value: Any, width: int = 60) -> str:
     """``repr(value)`` cut to ``width`` characters, for error messages that stay one line."""
     text = repr(value)
     if len(text) > width:
-        return f"{text[: width - 15]}... ({len(text):,} chars)"
+        suffix = f"... ({len(text):,} chars)"
+        return text[: max(width - len(suffix), 10)] + suffix
     return text
 
 
@@ -122,7 +123,9 @@ def _looks_like(data: bytes) -> str:
         text = data.decode("cp932")
     except UnicodeDecodeError:
         return "binary data or an 8-bit encoding such as Latin-1"
-    if any("\u3040" <= ch <= "\u30ff" or "\u4e00" <= ch <= "\u9fff" for ch in text):
+    kana = sum("\u3040" <= ch <= "\u30ff" for ch in text)
+    kanji = sum("\u4e00" <= ch <= "\u9fff" for ch in text)
+    if kana or kanji >= 2:  # one stray kanji is what Latin-1 accents often decode to
         return "Shift_JIS (cp932)"
     return "an 8-bit encoding such as Latin-1 or Windows-1252"
 
@@ -160,7 +163,7 @@ def to_number(raw: Any) -> float | None:
         try:
             return float(raw)
         except OverflowError:
-            return math.copysign(math.inf, raw)
+            return math.inf if raw > 0 else -math.inf
     if isinstance(raw, float):
         return raw
     if isinstance(raw, str):
