@@ -116,7 +116,44 @@ def render_parameters() -> str:
             ],
             rows,
         )
+    lines += ["", *_rules_section()]
     return "\n".join(lines) + "\n"
+
+
+def _rules_section() -> list[str]:
+    """The cross-field rules, between parameters and between the cells of each table."""
+    from chikuden.parameters.declarations import declarations, table_schemas
+    from chikuden.parameters.rules import Rule, parameter_rules
+
+    def what(rule: Rule) -> str:
+        if rule.kind == "sum":
+            per = f" per `{rule.by}`" if rule.by else ""
+            return f"{' + '.join(f'`{f}`' for f in rule.fields)} {rule.bound_text}{per}"
+        if rule.kind == "order":
+            return " <= ".join(f"`{f}`" for f in rule.fields)
+        if rule.kind == "unique":
+            return f"no two rows share {', '.join(f'`{f}`' for f in rule.fields)}"
+        if rule.kind == "requires":
+            return f"rows with `{rule.fields[0]}` = {', '.join(rule.values)}"
+        return f"{' x '.join(f'`{f}`' for f in rule.fields)} <= `{rule.limit_column}`"
+
+    lines = [
+        "## Cross-field rules",
+        "",
+        "Checked when a scenario is loaded (and on every `Params.from_samples` batch), before",
+        "the model runs; a value that breaks one is refused with the rule's text. Rules between",
+        "parameters are in `data/parameters/rules.yaml`, rules between the cells of a table in",
+        "the table's schema (`data/tables/schemas/`).",
+        "",
+    ]
+    rows: list[list[object]] = [
+        ["parameters", r.id, what(r), r.text_en, r.text_ja] for r in parameter_rules()
+    ]
+    by_schema = {d.schema.name: d.name for d in declarations().values() if d.schema is not None}
+    for name, schema in table_schemas().items():
+        for r in schema.rules:
+            rows.append([f"`{by_schema.get(name, name)}`", r.id, what(r), r.text_en, r.text_ja])
+    return lines + _table(["applies to", "rule", "what", "why (en)", "why (ja)"], rows)
 
 
 def documents() -> dict[str, str]:

@@ -302,9 +302,16 @@ class _Loader(Reader, Scanner, Parser, Composer, _Constructor, _Resolver):
 
 def load_yaml(text: str, where: str) -> Any:
     """Parse ``text`` as one YAML document within the limits; errors name line and column."""
-    loader = _Loader(text)
+    loader: _Loader | None = None
     try:
+        loader = _Loader(text)
         return loader.get_single_data()
+    except yaml.reader.ReaderError as exc:
+        raise _fail(
+            where,
+            f"character 0x{exc.character:x} at position {exc.position} is a control character, "
+            "which YAML does not allow; remove it",
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -315,7 +322,8 @@ def load_yaml(text: str, where: str) -> Any:
     except RecursionError:  # the scanner's own nesting of flow collections
         raise _fail(where, f"values are nested more than {MAX_DEPTH} levels deep") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
 
 # -- CSV ---------------------------------------------------------------------------------------
