@@ -142,7 +142,7 @@ def cosmetatos_factor(servers: np.ndarray | float, utilisation: np.ndarray | flo
     """Ratio of the M/D/c to the M/M/c mean wait by Cosmetatos (1976) [ratio]."""
     c = _arr(servers)
     rho = _arr(utilisation)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         corr = (1.0 - rho) * (c - 1.0) * (np.sqrt(4.0 + 5.0 * c) - 2.0) / (16.0 * rho * c)
     return 0.5 * (1.0 + np.where(rho > 0, corr, 0.0))
 
