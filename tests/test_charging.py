@@ -357,3 +357,12 @@ def test_connectors_and_corridor_commands() -> None:
     assert doc["terminals"] == 5 and len(doc["years"]) == 20
     code, out, _ = invoke("corridor")
     assert code == 0 and "MW per terminal" in out
+
+
+def test_the_sizing_limit_and_session_limit_are_stated_in_the_docs() -> None:
+    from chikuden.commands.charging import MAX_SESSION_H
+
+    text = (Path(__file__).parents[1] / "docs" / "charging.md").read_text(encoding="utf-8")
+    assert f"below **{queueing.MAX_SERVERS:,} Erlang** (`queueing.MAX_SERVERS`)" in text
+    assert f"`MAX_SERVERS` = {queueing.MAX_SERVERS:,} chargers" in text
+    assert f"at most {MAX_SESSION_H:,.0f} h (`MAX_SESSION_H`" in text

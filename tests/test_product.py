@@ -405,3 +405,21 @@ def test_a_power_fit_whose_parameter_overflows_is_a_product_error() -> None:
     q = np.array([0.9999, 0.999, 0.99, 0.95, 0.9, 0.81])
     with pytest.raises(FadeFitError):
         fit_fade(n, q, 0.8, "power")
+
+
+def test_the_limits_and_ranges_of_a_product_file_are_stated_in_the_docs() -> None:
+    from chikuden.analysis.product import MAX_DEPTH, MAX_FILE_BYTES, MAX_POINTS, RANGES
+
+    text = (Path(__file__).parents[1] / "docs" / "carbon.md").read_text(encoding="utf-8")
+    assert f"**{MAX_FILE_BYTES:,} bytes**" in text
+    assert f"**{MAX_POINTS:,} points**" in text and f"**{MAX_DEPTH} levels**" in text
+    rows = {
+        "capacity_kwh": "capacity_kwh",
+        "carbon_footprint_kgco2e_per_kwh": "carbon_footprint_kgco2e_per_kwh",
+        "recycled_content": "recycled_content.<metal>",
+        "efc": "cycle_test.efc",
+        "capacity_share": "cycle_test.capacity_share",
+    }
+    assert set(rows) == set(RANGES)
+    for name, row in rows.items():
+        assert f"| `{row}` | {RANGES[name].bounds()} " in text, name

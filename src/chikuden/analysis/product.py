@@ -119,10 +119,17 @@ class Range:
     lo_open: bool
     unit: str
 
+    def bounds(self) -> str:
+        """``(0, 1e9]``: the interval as the docs write it."""
+
+        def num(x: float) -> str:
+            return f"{x:g}".replace("e+0", "e").replace("e+", "e")
+
+        return f"{'(' if self.lo_open else '['}{num(self.lo)}, {num(self.hi)}]"
+
     def text(self) -> str:
         """``a share of rated capacity, a number in (0, 10] [share]``."""
-        low = f"{'(' if self.lo_open else '['}{self.lo:g}"
-        return f"{self.what}, a number in {low}, {self.hi:g}] [{self.unit}]"
+        return f"{self.what}, a number in {self.bounds()} [{self.unit}]"
 
     def field(self) -> Any:
         """The pydantic constraints of this range (finite values only)."""
