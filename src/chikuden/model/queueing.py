@@ -292,9 +292,9 @@ def size(
         args = (start, floor_a, a, inv_a, inv_p, coef_a, coef_b, s_over_w, idle)
         checks = (check_p, check_w, any_det)
         if a.size * (_block(top) + 1) <= BLOCK_CELLS:
-            step, x_at, explored = _step_up_blocks(*args, *checks, _block(top))
+            step, x_at, explored = _step_up_blocks(*args, *checks, top, _block(top))
         else:
-            step, x_at, explored = _step_up(*args, *checks)
+            step, x_at, explored = _step_up(*args, *checks, top)
         if any_idle:
             servers = np.where(idle, 0.0, floor_a + 1.0 + step)
             d = servers - a
@@ -346,15 +346,16 @@ def _step_up(
     check_p: bool,
     check_w: bool,
     any_det: bool,
+    top: int,
 ) -> tuple[np.ndarray, np.ndarray, int]:
     """Each site's first step ``k - c0`` that meets its targets, ``x`` there and the steps
-    taken, one step at a time (for arrays too large to keep a block of steps)."""
+    taken, one step at a time (for arrays too large to keep a block of steps). ``top`` is
+    the largest ``c0 - 1``; no site steps past MAX_SERVERS."""
     k_arr = floor_a.copy()
     d = floor_a - a  # k - a, raised by one before use
     found = idle.copy()
     xs: list[np.ndarray] = []
     oks: list[np.ndarray] = []
-    top = float(floor_a.max())
     while not found.all():
         if top + len(xs) >= MAX_SERVERS and (k_arr[~found]).max() >= MAX_SERVERS:
             raise _too_many(float(a[~found][np.argmax(k_arr[~found])]))
@@ -387,6 +388,7 @@ def _step_up_blocks(
     check_p: bool,
     check_w: bool,
     any_det: bool,
+    top: int,
     block: int,
 ) -> tuple[np.ndarray, np.ndarray, int]:
     """:func:`_step_up` with ``block`` steps at a time: only the Erlang B recursion runs step by
@@ -430,7 +432,8 @@ def _step_up_blocks(
             todo &= ~new
         if not todo.any():
             break
-        if k[-1][todo].max() >= MAX_SERVERS:  # every count up to the limit tried
+        # every count up to the limit tried (the scalar test first: the mask costs a few us)
+        if top + done + block >= MAX_SERVERS and k[-1][todo].max() >= MAX_SERVERS:
             raise _too_many(float(a[todo][np.argmax(k[-1][todo])]))
         done += block
     return step, x_at, done + block
