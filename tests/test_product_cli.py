@@ -270,3 +270,22 @@ def test_a_folder_is_not_a_product_file(tmp_path: Path) -> None:
     folder = tmp_path / "data.json"
     folder.mkdir()
     assert "is a folder" in _refused(folder)
+
+
+def test_a_huge_interval_bound_prints_instead_of_crashing(tmp_path: Path) -> None:
+    # Found by the fuzz test: 5 points falling from 1.0 to 0.001 by 755 cycles. The sqrt fit
+    # puts end of life at ~1 cycle with a 95% interval up to ~7e32 cycles, which the text
+    # renderer's number formatting (babel, decimal quantize) could not print.
+    doc = _example()
+    doc["cycle_test"] = {
+        "efc": [0.0, 755.0, 1510.0, 2265.0, 3020.0],
+        "capacity_share": [1.0, 0.001, 0.001, 0.001, 0.001],
+    }
+    doc["carbon_footprint_kgco2e_per_kwh"] = 0.0
+    path = _write(tmp_path, "steep.json", doc)
+    high = json.loads(runner.invoke(app, ["assess", str(path), "--json"]).stdout)
+    assert high["cycles_to_end_of_life"]["high"] > 1e28
+    for lang in ("en", "ja"):
+        result = runner.invoke(app, ["assess", str(path), "--lang", lang])
+        assert result.exit_code == 0, result.output
+        assert "e+32" in result.stdout

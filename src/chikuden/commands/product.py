@@ -228,7 +228,9 @@ def render(a: Assessment, lang: str = "en") -> str:
     f = a.fit
 
     def num(x: float) -> str:
-        return format_number(x, lang)
+        # Beyond 1e15 grouped digits say nothing (and babel's decimal formatting fails from
+        # 1e28): an interval bound of 7e32 cycles prints as 7.1e+32.
+        return format_number(x, lang) if abs(x) < 1e15 else f"{x:.2g}"
 
     def sig(x: float) -> str:
         return f"{x:.4g}"
