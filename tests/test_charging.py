@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 import chikuden
 from chikuden.commands.charging import app
-from chikuden.model import charging, system
+from chikuden.model import charging, queueing, system
 from chikuden.model.outputs import Outputs
 from chikuden.parameters.params import Params
 
@@ -220,13 +220,20 @@ def test_wait_command() -> None:
     ("args", "message"),
     [
         (["wait", "--chargers", "7", "--arrivals-per-hour", "24"], "at least 9 chargers"),
-        (["size", "--arrivals-per-hour", "-5"], "arrivals per hour = -5"),
-        (["size", "--arrivals-per-hour", "5", "--max-wait-probability", "1"], "outside (0, 1)"),
-        (["size", "--arrivals-per-hour", "5", "--max-wait-probability", "0"], "outside (0, 1)"),
+        (["size", "--arrivals-per-hour", "-5"], "--arrivals-per-hour = '-5' is out of range"),
+        (["size", "--arrivals-per-hour", "5", "--max-wait-probability", "1"], "in (0, 1)"),
+        (["size", "--arrivals-per-hour", "5", "--max-wait-probability", "0"], "in (0, 1)"),
         (["size", "--arrivals-per-hour", "5", "--power-factor", "1.5"], "--power-factor"),
         (["size", "--arrivals-per-hour", "5", "--energy-kwh", "0"], "--energy-kwh"),
+        (["size", "--arrivals-per-hour", "abc"], "--arrivals-per-hour = 'abc' is not a number"),
+        (["size", "--arrivals-per-hour", "nan"], "--arrivals-per-hour = 'nan' is not finite"),
+        (["size", "--arrivals-per-hour", "5", "--max-mean-wait-min", "inf"], "not finite"),
+        (["size", "--arrivals-per-hour", "5", "--model", "mmk"], "'mmk' is not one of"),
+        (["wait", "--arrivals-per-hour", "5"], "Missing option '--chargers'"),
+        (["wait", "--chargers", "2.5", "--arrivals-per-hour", "1"], "is not a whole number"),
         (["areas", "--set", "charging.highway_charge_share=1.2"], "outside the allowed range"),
-        (["areas", "--year", "2050"], "outside the horizon"),
+        (["areas", "--year", "2050"], "--year = '2050' is out of range; give a whole number in"),
+        (["connectors", "--year", "twenty"], "--year = 'twenty' is not a whole number"),
         (
             [
                 "areas",
@@ -249,6 +256,68 @@ def test_bad_input_is_one_line_exit_2_and_writes_nothing(
     assert err.count("\n") == 1
     assert out == ""
     assert list(tmp_path.iterdir()) == []
+
+
+def test_wait_with_a_hundred_million_chargers_is_refused_with_the_limit() -> None:
+    # The review: `charging wait --chargers 100000000 --arrivals-per-hour 1` ran past a minute
+    # (one Erlang B step per charger). The count is now checked against queueing.MAX_SERVERS
+    # before anything is computed.
+    code, out, err = invoke("wait", "--chargers", "100000000", "--arrivals-per-hour", "1")
+    assert (code, out) == (2, "")
+    assert err == (
+        "error: --chargers = '100000000' is out of range; give a whole number in "
+        f"1..{queueing.MAX_SERVERS:,}, e.g. 14\n"
+    )
+    # At the limit the answer comes: 1 car/h of 20 min is 1/3 Erlang; with 100,000 chargers
+    # nobody waits (P(wait) underflows to 0) and each charger is busy 1/300,000 of the time.
+    code, out, _ = invoke("wait", "--chargers", str(queueing.MAX_SERVERS), "--arrivals-per-hour",
+                          "1", "--json")  # fmt: skip
+    assert code == 0
+    doc = json.loads(out)
+    assert doc["wait_probability"] == 0.0 and doc["mean_wait_min"] == 0.0
+    assert doc["utilisation"] == pytest.approx(1 / 300_000, rel=1e-12)
+
+
+def test_an_overflowing_charging_time_is_refused_not_an_overflow_error() -> None:
+    # The review: `size --arrivals-per-hour 100000 --energy-kwh 1e6 --power-kw 1e-300` ended in
+    # OverflowError: 1e6 kWh / 1e-300 kW is a session of 1e306 h, an infinite load.
+    code, out, err = invoke("size", "--arrivals-per-hour", "100000", "--energy-kwh", "1e6",
+                            "--power-kw", "1e-300")  # fmt: skip
+    assert (code, out) == (2, "")
+    assert err.startswith("error: --energy-kwh / (--power-kw x --power-factor) = 1e+06 / (1e-300")
+    assert "charging time of 1e+306 h" in err and "up to 1,000 h" in err
+    assert err.count("\n") == 1
+
+
+def test_an_offered_load_at_the_sizing_limit_is_refused_before_sizing() -> None:
+    # 300,000 cars/h x 20 min = 100,000 Erlang: a stable queue needs 100,001 chargers, more
+    # than sizing explores (queueing.MAX_SERVERS).
+    code, out, err = invoke("size", "--arrivals-per-hour", "300000")
+    assert (code, out) == (2, "")
+    assert "offered load of 100000 Erlang" in err
+    assert f"needs more than {queueing.MAX_SERVERS:,} chargers" in err
+
+
+def test_full_width_digits_read_as_ascii() -> None:
+    # Typed with a Japanese input method: ２４ is 24, ０．０５ is 0.05.
+    ascii_ = invoke("size", "--arrivals-per-hour", "24", "--max-wait-probability", "0.05")
+    wide = invoke("size", "--arrivals-per-hour", "２４", "--max-wait-probability", "０．０５")
+    assert wide == ascii_ and ascii_[0] == 0
+
+
+def test_usage_errors_through_the_main_app_are_one_line() -> None:
+    from chikuden.cli import app as main_app
+
+    for args in (
+        ["charging", "wait", "--chargers", "5", "--arrivals-per-hour", "1", "--model", "xx"],
+        ["charging", "size"],
+        ["charging", "size", "--arrivals-per-hour", "1", "--no-such-option"],
+    ):
+        result = runner.invoke(main_app, args)
+        assert result.exit_code == 2, args
+        assert result.stdout == ""
+        assert result.stderr.startswith("error: ") and result.stderr.count("\n") == 1, args
+        assert "see `chikuden charging" in result.stderr
 
 
 def test_areas_command_matches_the_model() -> None:
@@ -288,3 +357,12 @@ def test_connectors_and_corridor_commands() -> None:
     assert doc["terminals"] == 5 and len(doc["years"]) == 20
     code, out, _ = invoke("corridor")
     assert code == 0 and "MW per terminal" in out
+
+
+def test_the_sizing_limit_and_session_limit_are_stated_in_the_docs() -> None:
+    from chikuden.commands.charging import MAX_SESSION_H
+
+    text = (Path(__file__).parents[1] / "docs" / "charging.md").read_text(encoding="utf-8")
+    assert f"below **{queueing.MAX_SERVERS:,} Erlang** (`queueing.MAX_SERVERS`)" in text
+    assert f"`MAX_SERVERS` = {queueing.MAX_SERVERS:,} chargers" in text
+    assert f"at most {MAX_SESSION_H:,.0f} h (`MAX_SESSION_H`" in text

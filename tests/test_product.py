@@ -367,3 +367,59 @@ def test_a_fade_too_small_for_the_test_length_is_an_error() -> None:
     n = np.arange(0.0, 101.0, 10.0)
     with pytest.raises(FadeFitError, match="more than 50 times the 100 cycles tested"):
         fade.fit_linear(n, 1.0 - 1e-6 * n, 0.8)
+
+
+def test_the_declared_metals_and_tests_agree_with_the_model() -> None:
+    from typing import get_args
+
+    from chikuden.analysis.product import METALS, Metal
+    from chikuden.model import carbon
+
+    assert get_args(Metal) == carbon.METALS == METALS
+    assert SAFETY_TESTS == (
+        "external_short_circuit",
+        "overcharge",
+        "forced_discharge",
+        "crush",
+        "high_temperature",
+        "internal_short_circuit",
+    )
+
+
+@pytest.mark.parametrize("eol", [0.0, 1.0, 1.2, math.nan])
+def test_an_end_of_life_outside_0_1_is_a_product_error_not_a_math_error(eol: float) -> None:
+    # carbon.end_of_life_soh_share may be 1 by its declared range; ln(1 - 1) would be a math
+    # domain error in the power model.
+    n = np.arange(0.0, 1000.0, 100.0)
+    with pytest.raises(
+        FadeFitError, match=r"end-of-life state of health .* give a share in \(0, 1\)"
+    ):
+        fit_fade(n, 1.0 - 1e-4 * n, eol)
+
+
+def test_a_power_fit_whose_parameter_overflows_is_a_product_error() -> None:
+    # Cycle counts near 1e-300 (ln N ~ -690) with a steep fade: the power fit's slope is b ~ 2.2
+    # and its intercept ln a = mean ln(1 - Q) - b mean ln N ~ +1,500, so a = exp(ln a) overflowed
+    # (OverflowError before issue 10). Now the project's own error.
+    n = np.array([1e-300, 2e-300, 5e-300, 1e-299, 2e-299, 3e-299])
+    q = np.array([0.9999, 0.999, 0.99, 0.95, 0.9, 0.81])
+    with pytest.raises(FadeFitError):
+        fit_fade(n, q, 0.8, "power")
+
+
+def test_the_limits_and_ranges_of_a_product_file_are_stated_in_the_docs() -> None:
+    from chikuden.analysis.product import MAX_DEPTH, MAX_FILE_BYTES, MAX_POINTS, RANGES
+
+    text = (Path(__file__).parents[1] / "docs" / "carbon.md").read_text(encoding="utf-8")
+    assert f"**{MAX_FILE_BYTES:,} bytes**" in text
+    assert f"**{MAX_POINTS:,} points**" in text and f"**{MAX_DEPTH} levels**" in text
+    rows = {
+        "capacity_kwh": "capacity_kwh",
+        "carbon_footprint_kgco2e_per_kwh": "carbon_footprint_kgco2e_per_kwh",
+        "recycled_content": "recycled_content.<metal>",
+        "efc": "cycle_test.efc",
+        "capacity_share": "cycle_test.capacity_share",
+    }
+    assert set(rows) == set(RANGES)
+    for name, row in rows.items():
+        assert f"| `{row}` | {RANGES[name].bounds()} " in text, name

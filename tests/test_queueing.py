@@ -214,3 +214,56 @@ def test_sizing_needs_a_target_and_whole_chargers() -> None:
         q.size(1.0, 0.5)
     with pytest.raises(ChikudenError, match="whole number"):
         q.performance(2.5, 1.0, 0.5)
+
+
+# -- the sizing limit (MAX_SERVERS) ---------------------------------------------------------------
+def exact_erlang_b(c: int, a: Fraction) -> Fraction:
+    """Erlang B from its definition, B = (a^c / c!) / sum_{k <= c} a^k / k!, exactly."""
+    terms = [a**k / math.factorial(k) for k in range(c + 1)]
+    return terms[c] / sum(terms)
+
+
+def test_erlang_b_stops_early_once_blocking_underflows_and_stays_exact() -> None:
+    # With a = 1/3 Erlang, 1/B(k) passes 1e308 near k = 160 (1/B ~ k! 3^k): the recursion stops
+    # there; every count above has B = 0 in floats, as the exact value (below 1e-400) rounds to.
+    counts = np.array([1, 2, 5, 20, 150, 170, 400, q.MAX_SERVERS])
+    for a in (Fraction(1, 3), Fraction(7), Fraction(120)):
+        ours = q.erlang_b(counts, float(a))
+        exact = [float(exact_erlang_b(int(c), a)) if c <= 400 else 0.0 for c in counts]
+        assert ours == pytest.approx(exact, rel=1e-12, abs=1e-300), a
+
+
+def test_performance_refuses_more_chargers_than_the_limit() -> None:
+    assert float(q.performance(q.MAX_SERVERS, 1.0, 1 / 3).wait_probability) == 0.0
+    for bad in (q.MAX_SERVERS + 1, 1e8, math.inf, math.nan):
+        with pytest.raises(q.QueueInputError, match=f"whole number in 1..{q.MAX_SERVERS:,}"):
+            q.performance(bad, 1.0, 1 / 3)
+
+
+@pytest.mark.filterwarnings("ignore:overflow encountered in multiply:RuntimeWarning")
+def test_an_offered_load_that_overflows_is_refused_not_an_overflow_error() -> None:
+    # 1e300 cars/h x 1e10 h: both finite, the product is inf in floats.
+    with pytest.raises(q.QueueInputError, match="needs more than 100,000 chargers"):
+        q.size(1e300, 1e10, max_wait_probability=0.05)
+    with pytest.raises(q.QueueInputError, match="offered load of 100000 Erlang"):
+        q.size(100_000.0, 1.0, max_wait_probability=0.05)
+
+
+@pytest.mark.parametrize("one_step_at_a_time", [False, True])
+def test_sizing_answers_up_to_the_limit_and_refuses_past_it(
+    one_step_at_a_time: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a = 40 Erlang against P(wait) <= 5%: the count is found with the default limit; a limit
+    # equal to it still answers, one charger lower refuses (on both stepping paths).
+    if one_step_at_a_time:
+        monkeypatch.setattr(q, "BLOCK_CELLS", 0)
+    need = int(q.size(40.0, 1.0, max_wait_probability=0.05).servers)
+    assert 41 < need < 60  # above the stability minimum 41
+    monkeypatch.setattr(q, "MAX_SERVERS", need)
+    assert int(q.size(40.0, 1.0, max_wait_probability=0.05).servers) == need
+    monkeypatch.setattr(q, "MAX_SERVERS", need - 1)
+    with pytest.raises(q.QueueInputError, match=f"more than {need - 1:,} chargers"):
+        q.size(np.array([1.0, 40.0]), 1.0, max_wait_probability=0.05)
+    monkeypatch.setattr(q, "MAX_SERVERS", 40)  # below the stability minimum itself
+    with pytest.raises(q.QueueInputError, match="offered load of 40 Erlang"):
+        q.size(40.0, 1.0, max_wait_probability=0.05)

@@ -136,8 +136,8 @@ def _interval(
 
 
 def _exp(x: float) -> float:
-    """``exp(x)``, infinite instead of an overflow."""
-    return math.exp(x) if x < 700.0 else math.inf
+    """``exp(x)``, infinite instead of an overflow (NaN stays NaN)."""
+    return math.exp(x) if x < 700.0 else (math.inf if x >= 700.0 else math.nan)
 
 
 def _no_fade(model: str) -> FadeFitError:
@@ -158,7 +158,8 @@ def _finish(
     eol: float,
     interval: tuple[float, float, float],
 ) -> FadeFit:
-    resid = q - PREDICT[model](params, n)
+    with np.errstate(all="ignore"):  # an infinite parameter is refused below, not warned of
+        resid = q - PREDICT[model](params, n)
     rss = float(resid @ resid)
     dev = q - q.mean()
     sst = float(dev @ dev)
@@ -174,6 +175,13 @@ def _finish(
             f"cycle data: the {model} fade model puts end of life at {cycles:.3g} cycles, more "
             f"than {MAX_EXTRAPOLATION:g} times the {tested:g} cycles tested; the fade is too "
             "small for the noise to estimate it; give data from a longer test"
+        )
+    numbers = (rss, sst, low, *params.values(), *ses.values())
+    if not (all(math.isfinite(x) for x in numbers) and low <= cycles <= high):
+        raise FadeFitError(
+            f"cycle data: the {model} fade model has no finite fit or interval for these points "
+            f"(e.g. cycle counts spanning {float(n[n > 0].min(initial=tested)):.3g} to "
+            f"{tested:.3g}); check the efc and capacity_share values"
         )
     return FadeFit(
         model=model,
@@ -250,7 +258,7 @@ def fit_power(n: np.ndarray, q: np.ndarray, eol: float) -> FadeFit:
     log_n = (target - log_a) / b
     grad = np.array([-1.0 / b, -(target - log_a) / (b * b)])
     ses = np.sqrt(np.diag(line.cov))
-    a = math.exp(log_a)
+    a = _exp(log_a)
     return _finish(
         "power",
         "Q = 1 - a N^b",
@@ -286,6 +294,12 @@ def fit_fade(
     eol : end-of-life state of health [share]
     Returns the fit and the RMSE of every model tried [share].
     """
+    if not 0.0 < eol < 1.0:
+        raise FadeFitError(
+            f"end-of-life state of health = {eol!r} (carbon.end_of_life_soh_share): a fade "
+            "model reaches it only below 100% of rated capacity; give a share in (0, 1), "
+            "e.g. 0.8"
+        )
     if cycles.size < MIN_POINTS:
         raise FadeFitError(
             f"cycle data: {cycles.size} points; at least {MIN_POINTS} are needed to fit a fade "

@@ -18,15 +18,27 @@ footprint per kWh delivered is at most ``carbon.performance_max_gco2e_per_kwh_de
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
 import math
+import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal, get_args
 
 import numpy as np
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    model_validator,
+)
 
 from chikuden.analysis.fade import (
     CONFIDENCE,
@@ -44,15 +56,18 @@ from chikuden.parameters.params import Params
 from chikuden.parameters.scenario import Scenario
 
 # -- product files --------------------------------------------------------------------------
-SAFETY_TESTS = (
+SafetyTest = Literal[
     "external_short_circuit",
     "overcharge",
     "forced_discharge",
     "crush",
     "high_temperature",
     "internal_short_circuit",
-)
-SAFETY_RESULTS = ("pass", "fail")
+]
+SafetyResult = Literal["pass", "fail"]
+Metal = Literal["cobalt", "lithium", "nickel"]  # carbon.METALS (a test checks they agree)
+SAFETY_TESTS: tuple[str, ...] = get_args(SafetyTest)
+SAFETY_RESULTS: tuple[str, ...] = get_args(SafetyResult)
 METALS = carbon.METALS
 DEFAULT_TOLERANCE = 0.02
 FIELDS = {
@@ -83,33 +98,266 @@ class Product:
     origin: str = ""
 
 
+# Limits of a product file, checked before it is parsed (assumptions, stated in docs/carbon.md).
+#: Largest product file [bytes]: 100,000 points at up to 100 bytes each.
+MAX_FILE_BYTES = 10_000_000
+#: Most test points [count]: one a cycle over a 100,000-cycle test; the fit is linear in it.
+MAX_POINTS = 100_000
+#: Deepest nesting of JSON objects and lists [levels]; a product file needs 3.
+MAX_DEPTH = 8
+#: Longest text value (product name, chemistry) [characters].
+MAX_TEXT = 200
+
+
+@dataclass(frozen=True)
+class Range:
+    """The allowed values of a numeric field of a product file."""
+
+    what: str
+    lo: float
+    hi: float
+    lo_open: bool
+    unit: str
+
+    def bounds(self) -> str:
+        """``(0, 1e9]``: the interval as the docs write it."""
+
+        def num(x: float) -> str:
+            return f"{x:g}".replace("e+0", "e").replace("e+", "e")
+
+        return f"{'(' if self.lo_open else '['}{num(self.lo)}, {num(self.hi)}]"
+
+    def text(self) -> str:
+        """``a share of rated capacity, a number in (0, 10] [share]``."""
+        return f"{self.what}, a number in {self.bounds()} [{self.unit}]"
+
+    def field(self) -> Any:
+        """The pydantic constraints of this range (finite values only)."""
+        return Field(
+            gt=self.lo if self.lo_open else None,
+            ge=None if self.lo_open else self.lo,
+            le=self.hi,
+            allow_inf_nan=False,
+        )
+
+
+#: The numeric fields of a product file and their ranges: the one place they are declared
+#: (pydantic checks them; error messages and docs/carbon.md quote them).
+RANGES = {
+    "capacity_kwh": Range("a capacity", 0.0, 1e9, True, "kWh"),
+    "carbon_footprint_kgco2e_per_kwh": Range("a footprint", 0.0, 10_000.0, False, "kg CO2e/kWh"),
+    "recycled_content": Range("a recycled share", 0.0, 1.0, False, "share"),
+    "efc": Range("equivalent full cycles", 0.0, 1e7, False, "cycles"),
+    "capacity_share": Range("a share of rated capacity", 0.0, 10.0, True, "share"),
+}
+
+
+def _not_bool(value: Any) -> Any:
+    if isinstance(value, bool):
+        raise ValueError("true/false is not a number")
+    return value
+
+
+def _one_line_text(value: Any) -> Any:
+    if isinstance(value, str):
+        value = value.strip()
+        if any(unicodedata.category(ch) in ("Cc", "Cs", "Zl", "Zp") for ch in value):
+            raise ValueError("a control character or line break in a one-line text")
+    return value
+
+
+def _result(value: Any) -> Any:
+    return value.strip().lower() if isinstance(value, str) else value
+
+
+NotBool = BeforeValidator(_not_bool)  # float() would read true as 1
+Efc = Annotated[float, NotBool, RANGES["efc"].field()]
+CapacityShare = Annotated[float, NotBool, RANGES["capacity_share"].field()]
+CapacityKwh = Annotated[float, NotBool, RANGES["capacity_kwh"].field()]
+Footprint = Annotated[float, NotBool, RANGES["carbon_footprint_kgco2e_per_kwh"].field()]
+RecycledShare = Annotated[float, NotBool, RANGES["recycled_content"].field()]
+Text = Annotated[
+    str, BeforeValidator(_one_line_text), StringConstraints(min_length=1, max_length=MAX_TEXT)
+]
+
+
+class _CycleTest(BaseModel):
+    """``cycle_test`` of a product file: two lists of equal length."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    efc: Annotated[list[Efc], Field(max_length=MAX_POINTS)]
+    capacity_share: Annotated[list[CapacityShare], Field(max_length=MAX_POINTS)]
+
+
+class ProductFile(BaseModel):
+    """The structure and types of a product file (JSON shape); ranges from :data:`RANGES`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    product: Text
+    chemistry: Text
+    capacity_kwh: CapacityKwh | None = None
+    carbon_footprint_kgco2e_per_kwh: Footprint
+    recycled_content: dict[Metal, RecycledShare] = Field(default_factory=dict)
+    safety_tests: dict[SafetyTest, Annotated[SafetyResult, BeforeValidator(_result)]] = Field(
+        default_factory=dict
+    )
+    cycle_test: _CycleTest
+
+    @model_validator(mode="before")
+    @classmethod
+    def _empty_is_missing(cls, data: Any) -> Any:
+        """A field given as null or an empty text is not given (a blank CSV cell)."""
+        if isinstance(data, dict):
+            return {k: v for k, v in data.items() if v is not None and v != ""}
+        return data
+
+
 def read_product(path: str | Path, tolerance: float = DEFAULT_TOLERANCE) -> Product:
-    """Read and check a product file (``.json`` or ``.csv``)."""
+    """Read and check a product file (``.json`` or ``.csv``, UTF-8, at most MAX_FILE_BYTES)."""
     path = Path(path)
     where = str(path)
-    if not path.is_file():
-        raise ProductFileError(f"product file {where!r} not found; give a .json or .csv file")
-    text = path.read_text(encoding="utf-8")
-    if path.suffix.lower() == ".json":
-        return parse_product(_json_document(text, where), where, tolerance)
-    if path.suffix.lower() == ".csv":
-        return parse_product(csv_document(text, where), where, tolerance)
-    raise ProductFileError(
-        f"{where}: unknown file type {path.suffix!r}; a product file is .json or .csv"
-    )
+    kind = path.suffix.lower()
+    if kind not in (".json", ".csv"):
+        raise ProductFileError(
+            f"{where}: unknown file type {path.suffix!r}; a product file is .json or .csv"
+        )
+    text = decode_text(_read_bytes(path, where), where)
+    doc = _json_document(text, where) if kind == ".json" else csv_document(text, where)
+    return parse_product(doc, where, tolerance)
+
+
+def _read_bytes(path: Path, where: str) -> bytes:
+    try:
+        if path.is_dir():
+            raise ProductFileError(f"{where} is a folder; give a .json or .csv product file")
+        if not path.is_file():
+            raise ProductFileError(f"product file {where!r} not found; give a .json or .csv file")
+        with path.open("rb") as fh:
+            raw = fh.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise ProductFileError(
+            f"{where}: the file cannot be read ({exc.strerror or exc}); check the path and "
+            "its permissions"
+        ) from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise ProductFileError(
+            f"{where}: the file is larger than {MAX_FILE_BYTES:,} bytes, the most a product file "
+            f"may hold ({MAX_POINTS:,} test points); give fewer points"
+        )
+    return raw
+
+
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "UTF-32"),  # before UTF-16 LE, whose mark it starts with
+    (codecs.BOM_UTF32_BE, "UTF-32"),
+    (codecs.BOM_UTF16_LE, "UTF-16"),
+    (codecs.BOM_UTF16_BE, "UTF-16"),
+)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def decode_text(raw: bytes, where: str) -> str:
+    """``raw`` as UTF-8 text (a byte-order mark is dropped), or an error naming what was
+    found instead: UTF-16 or UTF-32 text, Shift_JIS text, or binary data."""
+    save = "save the file as UTF-8 text (in Excel: CSV UTF-8)"
+    if raw.startswith(codecs.BOM_UTF8):
+        raw = raw[len(codecs.BOM_UTF8) :]
+    for bom, name in _BOMS:
+        if raw.startswith(bom):
+            raise ProductFileError(f"{where}: the file is {name} text, not UTF-8; {save}")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ProductFileError(
+            f"{where}: the file is not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset "
+            f"{exc.start}): {_guess(raw)}; {save}"
+        ) from None
+    bad = _CONTROL.search(text)
+    if bad:
+        line = text.count("\n", 0, bad.start()) + 1
+        raise ProductFileError(
+            f"{where}: control character U+{ord(bad.group()):04X} on line {line}: "
+            f"{_guess(raw)}; {save}"
+        )
+    return text
+
+
+def _guess(raw: bytes) -> str:
+    """What bytes that are not UTF-8 text look like."""
+    head = raw[:4096]
+    if b"\x00" in head:
+        even, odd = head[0::2].count(0), head[1::2].count(0)
+        if (odd > len(head) // 4 and even == 0) or (even > len(head) // 4 and odd == 0):
+            return "it looks like UTF-16 text without a byte-order mark"
+        return "it looks like binary data, not a text file"
+    try:
+        raw.decode("cp932")
+    except UnicodeDecodeError:
+        return "it looks like binary data or text in another encoding"
+    return "it looks like Shift_JIS (CP932) text"
 
 
 def _json_document(text: str, where: str) -> dict[str, Any]:
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        doc = dict(items)
+        if len(doc) < len(items):
+            seen: set[str] = set()
+            dup = next(k for k, _ in items if k in seen or seen.add(k))  # type: ignore[func-returns-value]
+            raise ProductFileError(f"{where}: key {dup!r} appears twice in one object; keep one")
+        return doc
+
+    def constant(name: str) -> Any:
+        raise ProductFileError(
+            f"{where}: {name} is not a number a product file may hold; give a finite number"
+        )
+
     try:
-        doc = json.loads(text)
+        doc = json.loads(
+            text,
+            object_pairs_hook=pairs,
+            parse_constant=constant,
+            parse_int=lambda s: int(s) if len(s) <= 20 else float(s),
+        )
+    except RecursionError:
+        doc = None  # nested far deeper than MAX_DEPTH
     except json.JSONDecodeError as exc:
         raise ProductFileError(
             f"{where}: malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}; "
             "fix the file"
         ) from None
+    if doc is None or _depth(doc) > MAX_DEPTH:
+        raise ProductFileError(
+            f"{where}: lists and objects nest deeper than {MAX_DEPTH} levels; a product file "
+            "needs 3 (the object, cycle_test, its lists)"
+        )
     if not isinstance(doc, dict):
-        raise ProductFileError(f"{where}: expected a JSON object with {', '.join(FIELDS)}")
+        raise ProductFileError(
+            f"{where}: expected a JSON object with the fields {', '.join(FIELDS)}; "
+            f"found {_kind(doc)}"
+        )
     return doc
+
+
+def _depth(doc: Any) -> int:
+    """Levels of nested lists and objects in ``doc``, counted without recursion; stops
+    counting past MAX_DEPTH."""
+    deepest = 0
+    stack = [(doc, 1)]
+    while stack:
+        node, level = stack.pop()
+        children = node.values() if isinstance(node, dict) else node
+        deepest = max(deepest, level)
+        if level > MAX_DEPTH:
+            break
+        stack.extend((c, level + 1) for c in children if isinstance(c, dict | list))
+    return deepest if isinstance(doc, dict | list) else 0
+
+
+def _kind(value: Any) -> str:
+    names = {dict: "an object", list: "a list", str: "a text", bool: "true/false"}
+    return names.get(type(value), "a number" if isinstance(value, int | float) else "null")
 
 
 def csv_document(text: str, where: str) -> dict[str, Any]:
@@ -117,7 +365,7 @@ def csv_document(text: str, where: str) -> dict[str, Any]:
 
     Two blocks separated by a blank line (``#`` lines are comments): ``field,value`` rows
     (``recycled_<metal>_share`` and ``safety_<test>`` fill the two mappings), then the cycle
-    table with header ``efc,capacity_share``.
+    table with header ``efc,capacity_share``. A field given twice is an error.
     """
     lines = [ln for ln in text.splitlines() if not ln.lstrip().startswith("#")]
     blocks: list[list[str]] = [[]]
@@ -133,27 +381,40 @@ def csv_document(text: str, where: str) -> dict[str, Any]:
             f"({','.join(CSV_META_HEADER)} rows, then {','.join(CSV_DATA_HEADER)} rows); "
             f"found {len(blocks)}"
         )
-    meta_rows = list(csv.reader(io.StringIO("\n".join(blocks[0]))))
-    data_rows = list(csv.reader(io.StringIO("\n".join(blocks[1]))))
+    try:
+        meta_rows = list(csv.reader(io.StringIO("\n".join(blocks[0]))))
+        data_rows = list(csv.reader(io.StringIO("\n".join(blocks[1]))))
+    except csv.Error as exc:
+        raise ProductFileError(f"{where}: malformed CSV: {exc}; fix the file") from None
     for rows, header in ((meta_rows, CSV_META_HEADER), (data_rows, CSV_DATA_HEADER)):
-        got = [c.strip() for c in rows[0]]
+        got = [c.strip() for c in rows[0]] if rows else []
         if got != header:
             raise ProductFileError(
-                f"{where}: block header {','.join(got)!r} should be {','.join(header)!r}"
+                f"{where}: block header {_shown(','.join(got))} should be {','.join(header)!r}"
             )
+    if len(data_rows) - 1 > MAX_POINTS:
+        raise ProductFileError(
+            f"{where}: cycle_test has {len(data_rows) - 1:,} points, more than {MAX_POINTS:,}; "
+            "give fewer points"
+        )
     doc: dict[str, Any] = {}
     recycled: dict[str, str] = {}
     safety: dict[str, str] = {}
     for i, row in enumerate(meta_rows[1:], start=2):
         if len(row) != 2:
-            raise ProductFileError(f"{where}: field row {i} needs 2 cells (field,value): {row}")
+            raise ProductFileError(
+                f"{where}: field row {i} needs 2 cells (field,value): {_shown(','.join(row))}"
+            )
         key, value = row[0].strip(), row[1].strip()
         if key.startswith("recycled_") and key.endswith("_share"):
-            recycled[key[len("recycled_") : -len("_share")]] = value
+            target, name = recycled, key[len("recycled_") : -len("_share")]
         elif key.startswith("safety_"):
-            safety[key[len("safety_") :]] = value
+            target, name = safety, key[len("safety_") :]
         else:
-            doc[key] = value
+            target, name = doc, key
+        if name in target:
+            raise ProductFileError(f"{where}: field {key!r} appears twice (row {i}); keep one")
+        target[name] = value
     if recycled:
         doc["recycled_content"] = recycled
     if safety:
@@ -163,7 +424,8 @@ def csv_document(text: str, where: str) -> dict[str, Any]:
     for i, row in enumerate(data_rows[1:], start=2):
         if len(row) != 2:
             raise ProductFileError(
-                f"{where}: cycle row {i} needs 2 cells (efc,capacity_share): {row}"
+                f"{where}: cycle row {i} needs 2 cells (efc,capacity_share): "
+                f"{_shown(','.join(row))}"
             )
         efc.append(row[0])
         cap.append(row[1])
@@ -171,115 +433,120 @@ def csv_document(text: str, where: str) -> dict[str, Any]:
     return doc
 
 
-def _number(value: Any, label: str, lo: float, hi: float, what: str) -> float:
-    if isinstance(value, bool):
-        value = None
+def _shown(value: Any) -> str:
+    """A value in an error message: its repr, cut to 60 characters."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _loc(loc: tuple[Any, ...]) -> str:
+    """A pydantic location as a path in the file: ``cycle_test point 3 efc``,
+    ``safety_tests.crush``."""
+    if len(loc) >= 3 and loc[0] == "cycle_test" and isinstance(loc[2], int):
+        return f"cycle_test point {loc[2] + 1} {loc[1]}"
+    return ".".join(str(part) for part in loc if part != "[key]")
+
+
+def _explain(err: Any, where: str) -> str:
+    """One pydantic error as one line: the field, the value, what is allowed, what to do."""
+    loc, kind, value = tuple(err["loc"]), err["type"], err.get("input")
+    field = str(loc[0]) if loc else ""
+    msg = str(err["msg"]).removeprefix("Value error, ")
+    if kind == "missing":
+        if field == "cycle_test" and len(loc) > 1:
+            return (
+                f"{where}: cycle_test needs two lists, efc and capacity_share (of rated "
+                "capacity); add the missing one"
+            )
+        return f"{where}: field {field!r} is missing; give the {FIELDS[field]}"
+    if kind == "extra_forbidden":
+        if len(loc) == 1:
+            return (
+                f"{where}: unknown field {field!r}{did_you_mean(field, FIELDS)}; "
+                f"fields: {', '.join(FIELDS)}"
+            )
+        key = str(loc[-1])
+        return (
+            f"{where}: cycle_test has an unknown key {key!r}"
+            f"{did_you_mean(key, CSV_DATA_HEADER)}; give efc and capacity_share"
+        )
+    if kind == "literal_error" and loc[-1] == "[key]":
+        key, known = str(loc[1]), METALS if field == "recycled_content" else SAFETY_TESTS
+        what = "metal" if field == "recycled_content" else "test"
+        return (
+            f"{where}: {field} {what} {_shown(key)} is unknown{did_you_mean(key, known)}; "
+            f"{what}s: {', '.join(known)}"
+        )
+    if field == "safety_tests" and len(loc) == 2:
+        return f"{where}: {_loc(loc)} = {_shown(value)}: expected pass or fail; correct the file"
+    if kind in ("too_long", "too_short") and field == "cycle_test":
+        return (
+            f"{where}: cycle_test.{loc[-1]} has {len(value):,} values, more than "
+            f"{MAX_POINTS:,}; give fewer points"
+        )
+    if kind in ("dict_type", "model_type", "list_type"):
+        want = "a list" if kind == "list_type" else "an object"
+        return f"{where}: {_loc(loc)} must be {want}, found {_kind(value)}; correct the file"
+    numeric = RANGES.get(str(loc[1]) if field == "cycle_test" and len(loc) > 1 else field)
+    if numeric is not None:
+        return (
+            f"{where}: {_loc(loc)} = {_shown(value)}: expected {numeric.text()}; correct the file"
+        )
+    if field in ("product", "chemistry"):
+        return (
+            f"{where}: {field} = {_shown(value)}: expected one line of text of 1 to {MAX_TEXT} "
+            f"characters ({msg}); correct the file"
+        )
+    return f"{where}: {_loc(loc)} = {_shown(value)}: {msg}; correct the file"  # pragma: no cover
+
+
+def parse_product(doc: Any, where: str, tolerance: float) -> Product:
+    """Check a product document (JSON shape) and return the :class:`Product`.
+
+    Pydantic checks the structure, the types and :data:`RANGES`; then the rules across fields
+    that the fit needs: as many capacities as cycle counts, at least ``MIN_POINTS``, cycle
+    counts strictly increasing, and no capacity after cycling above 100 % by more than
+    ``tolerance``.
+    """
+    if not (isinstance(tolerance, int | float) and 0.0 <= tolerance <= 1.0):
+        raise ProductFileError(f"tolerance = {tolerance!r}: expected a share in [0, 1]")
+    if not isinstance(doc, dict):
+        raise ProductFileError(f"{where}: expected an object with {', '.join(FIELDS)}")
     try:
-        x = float(value)
-    except (TypeError, ValueError):
-        x = math.nan
-    if not math.isfinite(x) or not lo <= x <= hi:
-        raise ProductFileError(f"{label} = {value!r}: expected {what}; correct the file")
-    return x
-
-
-def parse_product(doc: dict[str, Any], where: str, tolerance: float) -> Product:
-    """Check a product document (JSON shape) and return the :class:`Product`."""
-    unknown = sorted(set(doc) - set(FIELDS))
-    if unknown:
-        raise ProductFileError(
-            f"{where}: unknown field {unknown[0]!r}{did_you_mean(unknown[0], FIELDS)}; "
-            f"fields: {', '.join(FIELDS)}"
-        )
-    for key in ("product", "chemistry", "carbon_footprint_kgco2e_per_kwh", "cycle_test"):
-        if key not in doc or doc[key] in (None, ""):
-            raise ProductFileError(f"{where}: field {key!r} is missing; give the {FIELDS[key]}")
-    footprint = _number(
-        doc["carbon_footprint_kgco2e_per_kwh"],
-        f"{where}: carbon_footprint_kgco2e_per_kwh",
-        0.0,
-        10_000.0,
-        "a footprint >= 0 [kg CO2e per kWh]",
-    )
-    capacity_kwh = None
-    if doc.get("capacity_kwh") not in (None, ""):
-        capacity_kwh = _number(
-            doc["capacity_kwh"], f"{where}: capacity_kwh", 1e-9, 1e9, "a capacity > 0 [kWh]"
-        )
-    recycled = {m: 0.0 for m in METALS}
-    given = doc.get("recycled_content") or {}
-    if not isinstance(given, dict):
-        raise ProductFileError(f"{where}: recycled_content must map metals to shares")
-    for metal, value in given.items():
-        if metal not in METALS:
-            raise ProductFileError(
-                f"{where}: recycled_content metal {metal!r} is unknown"
-                f"{did_you_mean(str(metal), METALS)}; metals: {', '.join(METALS)}"
-            )
-        recycled[metal] = _number(
-            value, f"{where}: recycled_content.{metal}", 0.0, 1.0, "a share between 0 and 1"
-        )
-    safety: dict[str, str] = {}
-    tests = doc.get("safety_tests") or {}
-    if not isinstance(tests, dict):
-        raise ProductFileError(f"{where}: safety_tests must map test names to pass or fail")
-    for test, result in tests.items():
-        text = str(result).strip().lower()
-        if text not in SAFETY_RESULTS:
-            raise ProductFileError(
-                f"{where}: safety_tests.{test} = {result!r}: expected pass or fail"
-            )
-        safety[str(test)] = text
-    cycles, capacity = _cycle_data(doc["cycle_test"], where, tolerance)
+        checked = ProductFile.model_validate(doc)
+    except ValidationError as exc:
+        errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
+        more = f" (and {len(errors) - 1} more problems)" if len(errors) > 1 else ""
+        raise ProductFileError(_explain(errors[0], where) + more) from None
+    declared = {str(metal): share for metal, share in checked.recycled_content.items()}
+    recycled = {m: declared.get(m, 0.0) for m in METALS}
+    cycles, capacity = _cycle_data(checked.cycle_test, where, tolerance)
     return Product(
-        name=str(doc["product"]),
-        chemistry=str(doc["chemistry"]).strip(),
-        capacity_kwh=capacity_kwh,
-        footprint=footprint,
+        name=checked.product,
+        chemistry=checked.chemistry,
+        capacity_kwh=checked.capacity_kwh,
+        footprint=checked.carbon_footprint_kgco2e_per_kwh,
         recycled=recycled,
-        safety=safety,
+        safety={str(test): str(result) for test, result in checked.safety_tests.items()},
         cycles=cycles,
         capacity=capacity,
         origin=where,
     )
 
 
-def _cycle_data(raw: Any, where: str, tolerance: float) -> tuple[np.ndarray, np.ndarray]:
-    if not isinstance(raw, dict) or "efc" not in raw or "capacity_share" not in raw:
+def _cycle_data(raw: _CycleTest, where: str, tolerance: float) -> tuple[np.ndarray, np.ndarray]:
+    cycles = np.array(raw.efc, dtype=float)
+    capacity = np.array(raw.capacity_share, dtype=float)
+    if cycles.size != capacity.size:
         raise ProductFileError(
-            f"{where}: cycle_test needs two lists, efc and capacity_share (of rated capacity)"
-        )
-    efc_raw, cap_raw = raw["efc"], raw["capacity_share"]
-    if not isinstance(efc_raw, list) or not isinstance(cap_raw, list):
-        raise ProductFileError(f"{where}: cycle_test.efc and .capacity_share must be lists")
-    if len(efc_raw) != len(cap_raw):
-        raise ProductFileError(
-            f"{where}: cycle_test has {len(efc_raw)} efc values but {len(cap_raw)} "
+            f"{where}: cycle_test has {cycles.size} efc values but {capacity.size} "
             "capacity_share values; give one capacity per cycle count"
         )
-    if len(efc_raw) < MIN_POINTS:
+    if cycles.size < MIN_POINTS:
         raise ProductFileError(
-            f"{where}: cycle_test has {len(efc_raw)} points; at least {MIN_POINTS} are needed "
+            f"{where}: cycle_test has {cycles.size} points; at least {MIN_POINTS} are needed "
             "to fit a fade model; add test points"
         )
-    cycles = np.array(
-        [
-            _number(v, f"{where}: cycle_test point {i} efc", 0.0, 1e7, "cycles >= 0")
-            for i, v in enumerate(efc_raw, start=1)
-        ]
-    )
-    capacity = np.array(
-        [
-            _number(
-                v,
-                f"{where}: cycle_test point {i} capacity_share",
-                1e-9,
-                10.0,
-                "a share of rated capacity > 0",
-            )
-            for i, v in enumerate(cap_raw, start=1)
-        ]
-    )
     step = np.diff(cycles)
     if (step <= 0).any():
         i = int(np.argmax(step <= 0)) + 2

@@ -14,6 +14,7 @@ from typing import Annotated, Any
 import typer
 
 from chikuden.commands.common import fail, user_errors
+from chikuden.commands.options import Number, OneLineCommand, parse_year
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -32,25 +33,50 @@ class Model(enum.StrEnum):
 
 MODEL_NAMES = {Model.mmc: "M/M/c (Erlang C)", Model.mdc: "M/D/c (Erlang C, Cosmetatos wait)"}
 DEFAULT_WAIT_PROBABILITY = 0.05
+#: Longest charging session the commands accept [h] (about six weeks). An assumption: far
+#: above any real session (100 kWh at 3 kW take 33 h), it keeps every printed time finite.
+MAX_SESSION_H = 1_000.0
+
+# The numeric options: name, range, unit and example, used by the check and the help text.
+ARRIVALS = Number("--arrivals-per-hour", 0.0, unit="1/h", example="24")
+ENERGY = Number("--energy-kwh", 0.0, lo_open=True, unit="kWh", example="30")
+POWER = Number("--power-kw", 0.0, lo_open=True, unit="kW", example="90")
+FACTOR = Number("--power-factor", 0.0, 1.0, lo_open=True, example="0.8")
+WAIT_PROBABILITY = Number(
+    "--max-wait-probability", 0.0, 1.0, lo_open=True, hi_open=True, example="0.05"
+)
+MEAN_WAIT = Number("--max-mean-wait-min", 0.0, lo_open=True, unit="min", example="1")
 
 ArrivalsOpt = Annotated[
-    float,
+    str,
     typer.Option(
-        "--arrivals-per-hour", help="Cars arriving to charge in the peak hour [1/h], >= 0."
+        "--arrivals-per-hour",
+        help=f"Cars arriving to charge in the peak hour, {ARRIVALS.allowed()}.",
+        metavar="NUMBER",
     ),
 ]
 EnergyOpt = Annotated[
-    float, typer.Option("--energy-kwh", help="Energy charged per session [kWh], > 0.")
+    str,
+    typer.Option(
+        "--energy-kwh",
+        help=f"Energy charged per session, {ENERGY.allowed()}.",
+        metavar="NUMBER",
+    ),
 ]
 PowerOpt = Annotated[
-    float, typer.Option("--power-kw", help="Rated power of one charger [kW], > 0.")
+    str,
+    typer.Option(
+        "--power-kw", help=f"Rated power of one charger, {POWER.allowed()}.", metavar="NUMBER"
+    ),
 ]
 FactorOpt = Annotated[
-    float,
+    str,
     typer.Option(
         "--power-factor",
-        help="Mean delivered over rated power during a session (taper), in (0, 1]. The model "
-        "uses charging.highway_power_factor_share (0.8); 1 charges at the rated power.",
+        help=f"Mean delivered over rated power during a session (taper), {FACTOR.allowed()}. "
+        "The model uses charging.highway_power_factor_share (0.8); 1 charges at the rated "
+        "power.",
+        metavar="SHARE",
     ),
 ]
 ModelOpt = Annotated[
@@ -74,7 +100,7 @@ SetOpt = Annotated[
         help="Override a parameter (repeatable), e.g. charging.highway_power_kw=150.",
     ),
 ]
-YearOpt = Annotated[int, typer.Option("--year", help="Year to show, 2021..2040.")]
+YearOpt = Annotated[str, typer.Option("--year", help="Year to show, 2021..2040.", metavar="YEAR")]
 
 
 def _echo_json(doc: Any) -> None:
@@ -87,15 +113,37 @@ def _table(headers: list[str], rows: list[list[str]], right: range) -> str:
     return text_table(headers, rows, right=right)
 
 
-def _service_h(energy_kwh: float, power_kw: float, power_factor: float) -> float:
-    from chikuden.model import queueing
+def _site(
+    arrivals: str, energy: str, power: str, factor: str
+) -> tuple[float, float, float, float, float]:
+    """The site's options checked, before anything is computed: ``(arrivals [1/h], energy
+    [kWh], power [kW], power factor, charging time [h])``.
 
-    if not 0.0 < power_factor <= 1.0:
-        fail(f"--power-factor = {power_factor:g} is outside (0, 1]; give a share, e.g. 0.8")
-    for name, value in (("--energy-kwh", energy_kwh), ("--power-kw", power_kw)):
-        if not value > 0.0 or value == float("inf"):
-            fail(f"{name} = {value:g} is not allowed; give a finite number > 0")
-    return float(queueing.service_time_h(energy_kwh, power_kw, power_factor))
+    Each option must be a finite number in its range; the charging time
+    ``energy / (power x factor)`` must be above 0 and at most MAX_SESSION_H; and the offered
+    load ``arrivals x time`` must stay below ``queueing.MAX_SERVERS`` Erlang, the most chargers
+    sizing explores at one site (a stable queue needs ``floor(load) + 1`` chargers).
+    """
+    from chikuden.model.queueing import MAX_SERVERS
+
+    lam = ARRIVALS.parse(arrivals)
+    e, p, f = ENERGY.parse(energy), POWER.parse(power), FACTOR.parse(factor)
+    service_h = e / p / f  # a float overflow gives inf, an underflow 0
+    if not 0.0 < service_h <= MAX_SESSION_H:
+        fail(
+            f"--energy-kwh / (--power-kw x --power-factor) = {e:g} / ({p:g} x {f:g}) gives a "
+            f"charging time of {service_h:.3g} h; the commands accept a session above 0 and up "
+            f"to {MAX_SESSION_H:,.0f} h: check the energy and the power"
+        )
+    load = lam * service_h
+    if not load < MAX_SERVERS:
+        fail(
+            f"--arrivals-per-hour {lam:g} x a charging time of {service_h:.3g} h is an offered "
+            f"load of {load:.6g} Erlang, which needs more than {MAX_SERVERS:,} chargers, the "
+            f"most sizing explores at one site; give an offered load below {MAX_SERVERS:,} "
+            "Erlang (fewer arrivals or shorter sessions)"
+        )
+    return lam, e, p, f, service_h
 
 
 def _site_doc(
@@ -151,59 +199,73 @@ def _site_text(doc: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-@app.command()
+@app.command(cls=OneLineCommand)
 def size(
     arrivals_per_hour: ArrivalsOpt,
-    energy_kwh: EnergyOpt = 30.0,
-    power_kw: PowerOpt = 90.0,
-    power_factor: FactorOpt = 1.0,
+    energy_kwh: EnergyOpt = "30",
+    power_kw: PowerOpt = "90",
+    power_factor: FactorOpt = "1",
     max_wait_probability: Annotated[
-        float | None,
+        str | None,
         typer.Option(
             "--max-wait-probability",
-            help="Target: highest probability that an arriving car waits, in (0, 1). "
-            "Default 0.05 when no target is given.",
+            help="Target: highest probability that an arriving car waits, "
+            f"{WAIT_PROBABILITY.allowed()}. Default 0.05 when no target is given.",
+            metavar="SHARE",
         ),
     ] = None,
     max_mean_wait_min: Annotated[
-        float | None,
-        typer.Option("--max-mean-wait-min", help="Target: highest mean wait [min], > 0."),
+        str | None,
+        typer.Option(
+            "--max-mean-wait-min",
+            help=f"Target: highest mean wait, {MEAN_WAIT.allowed()}.",
+            metavar="NUMBER",
+        ),
     ] = None,
     model: ModelOpt = Model.mmc,
     json_: JsonOpt = False,
 ) -> None:
     """The fewest chargers at one site that meet the waiting targets at the peak hour."""
     with user_errors():
+        lam, energy, power, factor, service_h = _site(
+            arrivals_per_hour, energy_kwh, power_kw, power_factor
+        )
+        p_max = (
+            None if max_wait_probability is None else WAIT_PROBABILITY.parse(max_wait_probability)
+        )
+        w_max = None if max_mean_wait_min is None else MEAN_WAIT.parse(max_mean_wait_min)
+        if p_max is None and w_max is None:
+            p_max = DEFAULT_WAIT_PROBABILITY
+
         from chikuden.model import queueing
 
-        service_h = _service_h(energy_kwh, power_kw, power_factor)
-        if max_wait_probability is None and max_mean_wait_min is None:
-            max_wait_probability = DEFAULT_WAIT_PROBABILITY
-        wait_h = None if max_mean_wait_min is None else max_mean_wait_min / 60.0
         result = queueing.size(
-            arrivals_per_hour,
+            lam,
             service_h,
-            max_wait_probability=max_wait_probability,
-            max_mean_wait_h=wait_h,
+            max_wait_probability=p_max,
+            max_mean_wait_h=None if w_max is None else w_max / 60.0,
             deterministic=model is Model.mdc,
         )
-        doc = _site_doc(
-            arrivals_per_hour, energy_kwh, power_kw, power_factor, service_h, model, result
-        )
-        doc["targets"] = {
-            "max_wait_probability": max_wait_probability,
-            "max_mean_wait_min": max_mean_wait_min,
-        }
+        doc = _site_doc(lam, energy, power, factor, service_h, model, result)
+        doc["targets"] = {"max_wait_probability": p_max, "max_mean_wait_min": w_max}
     typer.echo(json.dumps(doc, indent=2) if json_ else _site_text(doc))
 
 
-@app.command()
+@app.command(cls=OneLineCommand)
 def wait(
-    chargers: Annotated[int, typer.Option("--chargers", help="Chargers at the site, >= 1.")],
+    chargers: Annotated[
+        str,
+        typer.Option(
+            "--chargers",
+            help="Chargers at the site, a whole number from 1 to the sizing limit "
+            "(queueing.MAX_SERVERS, 100,000).",
+            metavar="N",
+        ),
+    ],
     arrivals_per_hour: ArrivalsOpt,
-    energy_kwh: EnergyOpt = 30.0,
-    power_kw: PowerOpt = 90.0,
-    power_factor: FactorOpt = 1.0,
+    energy_kwh: EnergyOpt = "30",
+    power_kw: PowerOpt = "90",
+    power_factor: FactorOpt = "1",
     model: ModelOpt = Model.mmc,
     json_: JsonOpt = False,
 ) -> None:
@@ -211,13 +273,14 @@ def wait(
     with user_errors():
         from chikuden.model import queueing
 
-        service_h = _service_h(energy_kwh, power_kw, power_factor)
-        result = queueing.performance(
-            chargers, arrivals_per_hour, service_h, deterministic=model is Model.mdc
+        count = Number("--chargers", 1, queueing.MAX_SERVERS, whole=True, example="14").parse_int(
+            chargers
         )
-        doc = _site_doc(
-            arrivals_per_hour, energy_kwh, power_kw, power_factor, service_h, model, result
+        lam, energy, power, factor, service_h = _site(
+            arrivals_per_hour, energy_kwh, power_kw, power_factor
         )
+        result = queueing.performance(count, lam, service_h, deterministic=model is Model.mdc)
+        doc = _site_doc(lam, energy, power, factor, service_h, model, result)
     typer.echo(json.dumps(doc, indent=2) if json_ else _site_text(doc))
 
 
@@ -228,26 +291,26 @@ def _params(scenario: str, set_: list[str] | None) -> Any:
     return Params.from_scenarios([load_scenario(scenario, overrides=list(set_ or ()))])
 
 
-def _year_index(year: int) -> int:
-    from chikuden.horizon import FIRST_YEAR, LAST_YEAR
+def _year_index(text: str) -> tuple[int, int]:
+    """The ``--year`` option checked: ``(year, index in the horizon)``."""
+    from chikuden.horizon import FIRST_YEAR
 
-    if not FIRST_YEAR <= year <= LAST_YEAR:
-        fail(f"--year = {year} is outside the horizon {FIRST_YEAR}..{LAST_YEAR}")
-    return year - FIRST_YEAR
+    when = parse_year(text)
+    return when, when - FIRST_YEAR
 
 
-@app.command()
+@app.command(cls=OneLineCommand)
 def areas(
     scenario: ScenarioOpt = "proposal-2022",
     set_: SetOpt = None,
-    year: YearOpt = 2030,
+    year_: YearOpt = "2030",
     json_: JsonOpt = False,
 ) -> None:
     """Chargers needed at each bundled expressway service area in a year, with sources."""
     with user_errors():
         from chikuden.model import charging, system
 
-        i = _year_index(year)
+        year, i = _year_index(year_)
         p = _params(scenario, set_)
         fleet = system.run(p).series["vehicles.bev_stock"]
         arrivals, sized = charging.highway_sites(p, fleet)
@@ -314,18 +377,18 @@ def areas(
     )
 
 
-@app.command()
+@app.command(cls=OneLineCommand)
 def connectors(
     scenario: ScenarioOpt = "proposal-2022",
     set_: SetOpt = None,
-    year: YearOpt = 2030,
+    year_: YearOpt = "2030",
     json_: JsonOpt = False,
 ) -> None:
     """Connectors needed by location in a year, the 2030 target, cost and fund coverage."""
     with user_errors():
         from chikuden.model import charging, system
 
-        i = _year_index(year)
+        year, i = _year_index(year_)
         p = _params(scenario, set_)
         out = system.run(p)
         by_location = {
@@ -364,7 +427,7 @@ def connectors(
     )
 
 
-@app.command()
+@app.command(cls=OneLineCommand)
 def corridor(
     scenario: ScenarioOpt = "proposal-2022",
     set_: SetOpt = None,

@@ -6,11 +6,15 @@ Only typer is imported at module level; the model loads inside the command.
 from __future__ import annotations
 
 import json
+import re
 from typing import Annotated
 
 import typer
 
 from chikuden.commands.common import fail, user_errors
+from chikuden.commands.options import Number, OneLineCommand, parse_year, shown
+
+CUT = Number("--cut", 0.0, 1.0, unit="share", example="0.5")
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -24,7 +28,7 @@ def _minerals() -> None:
     """Critical minerals: supply-disruption stress test (P3, P11)."""
 
 
-@app.command()
+@app.command(cls=OneLineCommand)
 def stress(
     mineral: Annotated[
         str, typer.Option("--mineral", "-m", help="lithium, nickel, cobalt, manganese or graphite.")
@@ -36,10 +40,18 @@ def stress(
         ),
     ],
     cut: Annotated[
-        float, typer.Option("--cut", help="Share of the country's exports lost, 0..1 (0.5 = half).")
+        str,
+        typer.Option(
+            "--cut",
+            help=f"Share of the country's exports lost, {CUT.allowed()} (0.5 = half).",
+            metavar="SHARE",
+        ),
     ],
     months: Annotated[
-        float, typer.Option("--months", help="Length of the shock in months (<= 36).")
+        str,
+        typer.Option(
+            "--months", help="Length of the shock in months, in (0, 36].", metavar="NUMBER"
+        ),
     ],
     scenario: Annotated[
         list[str] | None,
@@ -56,7 +68,12 @@ def stress(
         ),
     ] = None,
     year: Annotated[
-        int | None, typer.Option("--year", help="Year of the shock (default minerals.stress_year).")
+        str | None,
+        typer.Option(
+            "--year",
+            help="Year of the shock, 2021..2040 (default minerals.stress_year).",
+            metavar="YEAR",
+        ),
     ] = None,
     lang: Annotated[str, typer.Option("--lang", help="Language of labels: en or ja.")] = "en",
     json_: Annotated[bool, typer.Option("--json", help="Print JSON and nothing else.")] = False,
@@ -66,12 +83,11 @@ def stress(
     Example: chikuden minerals stress --mineral graphite --country CN --cut 0.5 --months 6
     """
     with user_errors():
+        share, length, when = _checked(mineral, country, cut, months, year, lang)
         from chikuden.stress import stress_test
 
-        if lang not in ("en", "ja"):
-            fail(f"--lang {lang!r}: use en or ja")
         shock = stress_test(
-            scenario or ["proposal-2022"], mineral, country, cut, months, year, list(set_ or ())
+            scenario or ["proposal-2022"], mineral, country, share, length, when, list(set_ or ())
         )
     if json_:
         typer.echo(json.dumps(shock.to_json(), ensure_ascii=False, indent=2))
@@ -103,3 +119,35 @@ def stress(
         for i, name in enumerate(shock.scenarios)
     ]
     typer.echo(text_table(headers, rows, right=range(1, 5)))
+
+
+def _checked(
+    mineral: str, country: str, cut: str, months: str, year: str | None, lang: str
+) -> tuple[float, float, int | None]:
+    """The options checked before anything is loaded or computed: ``(cut, months, year)``.
+
+    The country's code is checked for its form here (two letters) and against the scenario's
+    ``minerals.supply`` table by the stress test.
+    """
+    from chikuden.errors import did_you_mean
+    from chikuden.model.stress import MAX_MONTHS, STRESS_MINERALS
+
+    name = mineral.strip().lower()
+    if name not in (*STRESS_MINERALS, "lithium_lce"):
+        fail(
+            f"--mineral {shown(mineral)} is not a mineral of the stress test"
+            f"{did_you_mean(name, STRESS_MINERALS)}; use one of {', '.join(STRESS_MINERALS)}"
+        )
+    if not re.fullmatch(r"[A-Za-z]{2}", country.strip()):
+        fail(
+            f"--country {shown(country)} is not an ISO 3166-1 alpha-2 country code; use two "
+            "letters, e.g. CN (China), AU (Australia), or ZZ for other countries together"
+        )
+    share = CUT.parse(cut)
+    length = Number("--months", 0.0, MAX_MONTHS, lo_open=True, unit="months", example="6").parse(
+        months
+    )
+    when = None if year is None else parse_year(year)
+    if lang not in ("en", "ja"):
+        fail(f"--lang {shown(lang)}: use en or ja")
+    return share, length, when

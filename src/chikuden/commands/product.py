@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from chikuden.commands.common import user_errors
+from chikuden.commands.options import Number, OneLineCommand, parse_year
 
 if TYPE_CHECKING:
     from chikuden.analysis.product import Assessment
@@ -78,26 +79,29 @@ ModelOpt = Annotated[
         "(Q = q0 - c N), or auto (the best fit of the three).",
     ),
 ]
+TOLERANCE = Number("--tolerance", 0.0, 1.0, unit="share", example="0.02")
 YearOpt = Annotated[
-    int,
+    str,
     typer.Option(
-        "--year", help="Year of the modelled footprint of the same chemistry made in Japan."
+        "--year",
+        help="Year of the modelled footprint of the same chemistry made in Japan, 2021..2040.",
+        metavar="YEAR",
     ),
 ]
 ToleranceOpt = Annotated[
-    float,
+    str,
     typer.Option(
         "--tolerance",
-        help="How far above 100% of rated capacity a point after cycling may lie [share].",
-        min=0.0,
-        max=1.0,
+        help="How far above 100% of rated capacity a point after cycling may lie, "
+        f"{TOLERANCE.allowed()}.",
+        metavar="SHARE",
     ),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the assessment as JSON.")]
 LangOpt = Annotated[Lang, typer.Option("--lang", help="Language of the printed assessment.")]
 
 
-@app.command()
+@app.command(cls=OneLineCommand)
 def assess(
     file: Annotated[
         Path,
@@ -110,8 +114,8 @@ def assess(
     scenario: ScenarioOpt = "proposal-2022",
     set_: SetOpt = None,
     model: ModelOpt = Model.auto,
-    year: YearOpt = 2030,
-    tolerance: ToleranceOpt = 0.02,
+    year: YearOpt = "2030",
+    tolerance: ToleranceOpt = "0.02",
     json_: JsonOpt = False,
     lang: LangOpt = Lang.en,
 ) -> None:
@@ -121,16 +125,17 @@ def assess(
         from chikuden.analysis.product import read_product
         from chikuden.parameters.scenario import load_scenario
 
+        when = parse_year(year)
+        product = read_product(file, tolerance=TOLERANCE.parse(tolerance))
         loaded = load_scenario(scenario, overrides=list(set_ or ()))
-        product = read_product(file, tolerance=tolerance)
-        result = run_assessment(product, loaded, model=model.value, year=year)
+        result = run_assessment(product, loaded, model=model.value, year=when)
     if json_:
         typer.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
         return
     typer.echo(render(result, lang.value))
 
 
-@app.command()
+@app.command(cls=OneLineCommand)
 def example(
     format_: Annotated[Format, typer.Option("--format", help="json or csv.")] = Format.json,
 ) -> None:
@@ -223,7 +228,9 @@ def render(a: Assessment, lang: str = "en") -> str:
     f = a.fit
 
     def num(x: float) -> str:
-        return format_number(x, lang)
+        # Beyond 1e15 grouped digits say nothing (and babel's decimal formatting fails from
+        # 1e28): an interval bound of 7e32 cycles prints as 7.1e+32.
+        return format_number(x, lang) if abs(x) < 1e15 else f"{x:.2g}"
 
     def sig(x: float) -> str:
         return f"{x:.4g}"

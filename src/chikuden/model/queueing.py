@@ -48,7 +48,11 @@ import numpy as np
 
 from chikuden.errors import ChikudenError
 
-#: Sizing stops with an error past this many chargers at one site [count].
+#: Most chargers at one site that sizing explores and ``performance`` accepts [count]. Each
+#: charger count costs one step of the Erlang B recursion (about 4 us for one site, the same
+#: step for every site of an array), so a site needing this many takes about 0.4 s; sizing
+#: stops with an error rather than go past it. The command line refuses an offered load of
+#: this many Erlang or more, and more chargers than this, before computing anything.
 MAX_SERVERS = 100_000
 #: Largest buffer of Erlang B values kept during sizing [cells]; beyond, a slower path.
 BUFFER_CELLS = 4_000_000
@@ -106,14 +110,21 @@ def stability_minimum(load: np.ndarray | float) -> np.ndarray:
 def erlang_b(servers: np.ndarray | float, load: np.ndarray | float) -> np.ndarray:
     """Erlang B blocking probability for ``servers`` chargers and ``load`` Erlang [share]."""
     c, a = np.broadcast_arrays(_arr(servers), _arr(load))
-    cmax = int(c.max(initial=0.0))
+    cmax = c.max(initial=0.0)
+    if not cmax <= MAX_SERVERS:
+        raise QueueInputError(
+            f"chargers = {float(cmax):g} is more than {MAX_SERVERS:,} at one site; "
+            "give fewer chargers"
+        )
     with np.errstate(divide="ignore", over="ignore"):
         inv_a = np.where(a > 0, 1.0 / np.where(a > 0, a, 1.0), np.inf)
         inv_b = np.ones(c.shape)
         out = np.where(c <= 0, 1.0, 0.0)
-        for k in range(1, cmax + 1):
+        for k in range(1, int(cmax) + 1):
             inv_b = 1.0 + inv_b * (k * inv_a)
             out = np.where(c == k, 1.0 / inv_b, out)
+            if not (inv_b < np.inf).any():  # B = 0 from here on for every element
+                break
     return np.where(a > 0, out, np.where(c <= 0, 1.0, 0.0))
 
 
@@ -131,7 +142,7 @@ def cosmetatos_factor(servers: np.ndarray | float, utilisation: np.ndarray | flo
     """Ratio of the M/D/c to the M/M/c mean wait by Cosmetatos (1976) [ratio]."""
     c = _arr(servers)
     rho = _arr(utilisation)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         corr = (1.0 - rho) * (c - 1.0) * (np.sqrt(4.0 + 5.0 * c) - 2.0) / (16.0 * rho * c)
     return 0.5 * (1.0 + np.where(rho > 0, corr, 0.0))
 
@@ -162,10 +173,12 @@ def performance(
     """
     lam, s = _checked_rates(arrivals_per_hour, service_h)
     c = _arr(servers)
-    if np.any((c < 1) | (c != np.round(c))):
-        bad = float(c[(c < 1) | (c != np.round(c))].reshape(-1)[0])
+    wrong = ~((c >= 1) & (c <= MAX_SERVERS)) | (c != np.round(c))
+    if np.any(wrong):
+        bad = float(c[wrong].reshape(-1)[0])
         raise QueueInputError(
-            f"chargers = {bad:g}: the number of chargers is a whole number >= 1; give --chargers N"
+            f"chargers = {bad:g}: the number of chargers is a whole number in "
+            f"1..{MAX_SERVERS:,}; give --chargers N"
         )
     c, lam, s, det = np.broadcast_arrays(c, lam, s, np.asarray(deterministic, dtype=bool))
     a = lam * s
@@ -252,12 +265,10 @@ def size(
         floor_a = np.floor(a)  # c0 - 1
         if any_idle:
             floor_a = np.where(idle, 0.0, floor_a)
-        top = int(floor_a.max())
-        if top > MAX_SERVERS:
-            raise QueueInputError(
-                f"sizing needs more than {MAX_SERVERS} chargers at one site; "
-                "check the arrival rate and charging time"
-            )
+        top_load = floor_a.max()
+        if not top_load < MAX_SERVERS:  # also an infinite load (lam * s overflowed)
+            raise _too_many(float(a.max()))
+        top = int(top_load)
         # 1/B(c0 - 1) of every site from one shared recursion (rows of a buffer when it fits).
         if (top + 1) * a.size <= BUFFER_CELLS:
             tmp = np.empty(a.shape)
@@ -281,9 +292,9 @@ def size(
         args = (start, floor_a, a, inv_a, inv_p, coef_a, coef_b, s_over_w, idle)
         checks = (check_p, check_w, any_det)
         if a.size * (_block(top) + 1) <= BLOCK_CELLS:
-            step, x_at = _step_up_blocks(*args, *checks, _block(top))
+            step, x_at, explored = _step_up_blocks(*args, *checks, top, _block(top))
         else:
-            step, x_at = _step_up(*args, *checks)
+            step, x_at, explored = _step_up(*args, *checks, top)
         if any_idle:
             servers = np.where(idle, 0.0, floor_a + 1.0 + step)
             d = servers - a
@@ -294,6 +305,8 @@ def size(
             d = servers - a
             pw = 1.0 / x_at
             wq = s / (d * x_at)
+        if top + explored > MAX_SERVERS and servers.max() > MAX_SERVERS:  # the last block
+            raise _too_many(float(a[np.argmax(servers)]))
         if any_det:
             wq = np.where(det & (pw > 0), wq * cosmetatos_factor(servers, a / servers), wq)
         util = a / np.where(idle, 1.0, servers) if any_idle else a / servers
@@ -304,6 +317,14 @@ def size(
         utilisation=util.reshape(shape),
         wait_probability=pw.reshape(shape),
         mean_wait_h=wq.reshape(shape),
+    )
+
+
+def _too_many(load: float) -> QueueInputError:
+    return QueueInputError(
+        f"sizing a site with an offered load of {load:.6g} Erlang needs more than "
+        f"{MAX_SERVERS:,} chargers, the most sizing explores at one site; "
+        "check the arrival rate, the charging time and the targets"
     )
 
 
@@ -325,20 +346,19 @@ def _step_up(
     check_p: bool,
     check_w: bool,
     any_det: bool,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Each site's first step ``k - c0`` that meets its targets and ``x`` there, one step at a
-    time (for arrays too large to keep a block of steps)."""
+    top: int,
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """Each site's first step ``k - c0`` that meets its targets, ``x`` there and the steps
+    taken, one step at a time (for arrays too large to keep a block of steps). ``top`` is
+    the largest ``c0 - 1``; no site steps past MAX_SERVERS."""
     k_arr = floor_a.copy()
     d = floor_a - a  # k - a, raised by one before use
     found = idle.copy()
     xs: list[np.ndarray] = []
     oks: list[np.ndarray] = []
     while not found.all():
-        if len(xs) > MAX_SERVERS:
-            raise QueueInputError(
-                f"sizing needs more than {MAX_SERVERS} chargers above the load at one "
-                "site; check the targets"
-            )
+        if top + len(xs) >= MAX_SERVERS and (k_arr[~found]).max() >= MAX_SERVERS:
+            raise _too_many(float(a[~found][np.argmax(k_arr[~found])]))
         k_arr += 1.0
         d += 1.0
         t = inv_b * k_arr * inv_a
@@ -352,7 +372,7 @@ def _step_up(
         xs.append(x)
         oks.append(ok)
     step = np.argmax(np.stack(oks), axis=0)
-    return step, np.take_along_axis(np.stack(xs), step[None, :], axis=0)[0]
+    return step, np.take_along_axis(np.stack(xs), step[None, :], axis=0)[0], len(xs)
 
 
 def _step_up_blocks(
@@ -368,8 +388,9 @@ def _step_up_blocks(
     check_p: bool,
     check_w: bool,
     any_det: bool,
+    top: int,
     block: int,
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, int]:
     """:func:`_step_up` with ``block`` steps at a time: only the Erlang B recursion runs step by
     step; ``k``, ``k - a``, ``x`` and the targets are whole-block array operations. Every
     number is formed by the same operations in the same order as in :func:`_step_up`, so the
@@ -411,13 +432,11 @@ def _step_up_blocks(
             todo &= ~new
         if not todo.any():
             break
-        if done + block > MAX_SERVERS:
-            raise QueueInputError(
-                f"sizing needs more than {MAX_SERVERS} chargers above the load at one "
-                "site; check the targets"
-            )
+        # every count up to the limit tried (the scalar test first: the mask costs a few us)
+        if top + done + block >= MAX_SERVERS and k[-1][todo].max() >= MAX_SERVERS:
+            raise _too_many(float(a[todo][np.argmax(k[-1][todo])]))
         done += block
-    return step, x_at
+    return step, x_at, done + block
 
 
 def _g(k: np.ndarray) -> np.ndarray:
