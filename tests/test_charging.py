@@ -298,11 +298,11 @@ def test_an_offered_load_at_the_sizing_limit_is_refused_before_sizing() -> None:
     assert f"needs more than {queueing.MAX_SERVERS:,} chargers" in err
 
 
-def test_full_width_digits_read_as_ascii() -> None:
-    # Typed with a Japanese input method: ２４ is 24, ０．０５ is 0.05.
-    ascii_ = invoke("size", "--arrivals-per-hour", "24", "--max-wait-probability", "0.05")
-    wide = invoke("size", "--arrivals-per-hour", "２４", "--max-wait-probability", "０．０５")
-    assert wide == ascii_ and ascii_[0] == 0
+def test_full_width_digits_are_refused_as_everywhere() -> None:
+    # One number syntax in every option, file and --set value (chikuden.reading.NUMBER_RE).
+    code, out, err = invoke("size", "--arrivals-per-hour", "２４")
+    assert (code, out) == (2, "")
+    assert "--arrivals-per-hour = '２４' is not a number" in err
 
 
 def test_usage_errors_through_the_main_app_are_one_line() -> None:

@@ -130,10 +130,9 @@ def number_text(realistic: st.SearchStrategy[float]) -> st.SearchStrategy[str]:
 
 
 def plausible_text(realistic: st.SearchStrategy[float]) -> st.SearchStrategy[str]:
-    """A number a user would give, as text (sometimes in full-width digits)."""
+    """A number a user would give, as text."""
     fmt = st.sampled_from(["{!r}", "{:g}", "{:.3f}"])
-    text = st.builds(lambda x, f: f.format(x), realistic, fmt)
-    return text | text.map(lambda t: t.translate(FULL_WIDTH))
+    return st.builds(lambda x, f: f.format(x), realistic, fmt)
 
 
 def options(
@@ -156,7 +155,6 @@ def whole_text(realistic: st.SearchStrategy[int]) -> st.SearchStrategy[str]:
     """A value of a whole-number option (chargers, a year)."""
     return st.one_of(
         realistic.map(str),
-        realistic.map(lambda n: str(n).translate(FULL_WIDTH)),
         realistic.map(lambda n: f"{n}.0"),
         st.integers(-(10**25), 10**25).map(str),
         number_text(st.floats(0, 3000)),

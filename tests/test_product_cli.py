@@ -141,7 +141,7 @@ def test_a_binary_file_is_refused_with_what_was_found(tmp_path: Path) -> None:
     path = tmp_path / "photo.json"
     path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x01\x00")
     err = _refused(path)
-    assert "is not UTF-8 text (byte 0x89 at offset 0)" in err
+    assert "not UTF-8 text (byte 0x89 at offset 0;" in err
     assert "binary data" in err and "save the file as UTF-8" in err
 
 
@@ -158,13 +158,13 @@ def test_utf16_and_shift_jis_files_are_named(tmp_path: Path) -> None:
     text = EXAMPLE.read_text(encoding="utf-8")
     path = tmp_path / "product.json"
     path.write_text(text, encoding="utf-16")  # with a byte-order mark
-    assert "the file is UTF-16 text, not UTF-8" in _refused(path)
+    assert "the file is UTF-16 (little-endian, with a byte-order mark), not UTF-8" in _refused(path)
     path.write_bytes(text.encode("utf-16-le"))  # without one
-    assert "UTF-16 text without a byte-order mark" in _refused(path)
+    assert "UTF-16 without a byte-order mark" in _refused(path)
     doc = _example()
     doc["product"] = "蓄電池セル"
     path.write_bytes(json.dumps(doc, ensure_ascii=False).encode("cp932"))
-    assert "Shift_JIS (CP932)" in _refused(path)
+    assert "Shift_JIS (cp932)" in _refused(path)
     path.write_bytes(b"\xef\xbb\xbf" + json.dumps(doc, ensure_ascii=False).encode("utf-8"))
     ok = runner.invoke(app, ["assess", str(path), "--json"])  # UTF-8 with a BOM is fine
     assert ok.exit_code == 0 and json.loads(ok.stdout)["product"] == "蓄電池セル"
@@ -176,7 +176,7 @@ def test_a_file_past_the_size_limit_is_refused_unread(tmp_path: Path) -> None:
     path = tmp_path / "big.json"
     with path.open("wb") as fh:
         fh.truncate(MAX_FILE_BYTES + 1)  # sparse: no disk used
-    assert f"larger than {MAX_FILE_BYTES:,} bytes" in _refused(path)
+    assert f"larger than the limit of {MAX_FILE_BYTES:,} bytes" in _refused(path)
 
 
 BROKEN = [
@@ -257,7 +257,7 @@ def test_csv_files_with_repeats_or_huge_cells_are_refused(tmp_path: Path) -> Non
     [
         (["--tolerance", "nan"], "--tolerance = 'nan' is not finite"),
         (["--tolerance", "1.5"], "--tolerance = '1.5' is out of range; give a number in [0, 1]"),
-        (["--year", "２０５０"], "--year = '２０５０' is out of range"),
+        (["--year", "２０５０"], "--year = '２０５０' is not a whole number"),
         (["--model", "cubic"], "'cubic' is not one of"),
         (["--set", "carbon.end_of_life_soh_share=1"], "end-of-life state of health = 1.0"),
     ],

@@ -18,12 +18,10 @@ footprint per kWh delivered is at most ``carbon.performance_max_gco2e_per_kwh_de
 
 from __future__ import annotations
 
-import codecs
 import csv
 import io
 import json
 import math
-import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,6 +38,7 @@ from pydantic import (
     model_validator,
 )
 
+from chikuden import reading
 from chikuden.analysis.fade import (
     CONFIDENCE,
     MIN_POINTS,
@@ -54,6 +53,7 @@ from chikuden.model.power import GRID, PARK
 from chikuden.parameters.declarations import Table, declarations
 from chikuden.parameters.params import Params
 from chikuden.parameters.scenario import Scenario
+from chikuden.reading import show
 
 # -- product files --------------------------------------------------------------------------
 SafetyTest = Literal[
@@ -229,74 +229,19 @@ def read_product(path: str | Path, tolerance: float = DEFAULT_TOLERANCE) -> Prod
 
 
 def _read_bytes(path: Path, where: str) -> bytes:
-    try:
-        if path.is_dir():
-            raise ProductFileError(f"{where} is a folder; give a .json or .csv product file")
-        if not path.is_file():
-            raise ProductFileError(f"product file {where!r} not found; give a .json or .csv file")
-        with path.open("rb") as fh:
-            raw = fh.read(MAX_FILE_BYTES + 1)
-    except OSError as exc:
-        raise ProductFileError(
-            f"{where}: the file cannot be read ({exc.strerror or exc}); check the path and "
-            "its permissions"
-        ) from None
-    if len(raw) > MAX_FILE_BYTES:
-        raise ProductFileError(
-            f"{where}: the file is larger than {MAX_FILE_BYTES:,} bytes, the most a product file "
-            f"may hold ({MAX_POINTS:,} test points); give fewer points"
-        )
-    return raw
-
-
-_BOMS = (
-    (codecs.BOM_UTF32_LE, "UTF-32"),  # before UTF-16 LE, whose mark it starts with
-    (codecs.BOM_UTF32_BE, "UTF-32"),
-    (codecs.BOM_UTF16_LE, "UTF-16"),
-    (codecs.BOM_UTF16_BE, "UTF-16"),
-)
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+    if path.is_dir():
+        raise ProductFileError(f"{where} is a folder; give a .json or .csv product file")
+    if not path.is_file():
+        raise ProductFileError(f"product file {where!r} not found; give a .json or .csv file")
+    return reading.read_bytes(path, where, MAX_FILE_BYTES, ProductFileError)
 
 
 def decode_text(raw: bytes, where: str) -> str:
-    """``raw`` as UTF-8 text (a byte-order mark is dropped), or an error naming what was
-    found instead: UTF-16 or UTF-32 text, Shift_JIS text, or binary data."""
-    save = "save the file as UTF-8 text (in Excel: CSV UTF-8)"
-    if raw.startswith(codecs.BOM_UTF8):
-        raw = raw[len(codecs.BOM_UTF8) :]
-    for bom, name in _BOMS:
-        if raw.startswith(bom):
-            raise ProductFileError(f"{where}: the file is {name} text, not UTF-8; {save}")
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ProductFileError(
-            f"{where}: the file is not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset "
-            f"{exc.start}): {_guess(raw)}; {save}"
-        ) from None
-    bad = _CONTROL.search(text)
-    if bad:
-        line = text.count("\n", 0, bad.start()) + 1
-        raise ProductFileError(
-            f"{where}: control character U+{ord(bad.group()):04X} on line {line}: "
-            f"{_guess(raw)}; {save}"
-        )
-    return text
+    """``raw`` as UTF-8 text, or an error naming what was found instead."""
+    return reading.decode(raw, where, ProductFileError, _SAVE)
 
 
-def _guess(raw: bytes) -> str:
-    """What bytes that are not UTF-8 text look like."""
-    head = raw[:4096]
-    if b"\x00" in head:
-        even, odd = head[0::2].count(0), head[1::2].count(0)
-        if (odd > len(head) // 4 and even == 0) or (even > len(head) // 4 and odd == 0):
-            return "it looks like UTF-16 text without a byte-order mark"
-        return "it looks like binary data, not a text file"
-    try:
-        raw.decode("cp932")
-    except UnicodeDecodeError:
-        return "it looks like binary data or text in another encoding"
-    return "it looks like Shift_JIS (CP932) text"
+_SAVE = "save the file as UTF-8 text (in Excel: CSV UTF-8)"
 
 
 def _json_document(text: str, where: str) -> dict[str, Any]:
@@ -390,7 +335,7 @@ def csv_document(text: str, where: str) -> dict[str, Any]:
         got = [c.strip() for c in rows[0]] if rows else []
         if got != header:
             raise ProductFileError(
-                f"{where}: block header {_shown(','.join(got))} should be {','.join(header)!r}"
+                f"{where}: block header {show(','.join(got))} should be {','.join(header)!r}"
             )
     if len(data_rows) - 1 > MAX_POINTS:
         raise ProductFileError(
@@ -403,7 +348,7 @@ def csv_document(text: str, where: str) -> dict[str, Any]:
     for i, row in enumerate(meta_rows[1:], start=2):
         if len(row) != 2:
             raise ProductFileError(
-                f"{where}: field row {i} needs 2 cells (field,value): {_shown(','.join(row))}"
+                f"{where}: field row {i} needs 2 cells (field,value): {show(','.join(row))}"
             )
         key, value = row[0].strip(), row[1].strip()
         if key.startswith("recycled_") and key.endswith("_share"):
@@ -424,19 +369,12 @@ def csv_document(text: str, where: str) -> dict[str, Any]:
     for i, row in enumerate(data_rows[1:], start=2):
         if len(row) != 2:
             raise ProductFileError(
-                f"{where}: cycle row {i} needs 2 cells (efc,capacity_share): "
-                f"{_shown(','.join(row))}"
+                f"{where}: cycle row {i} needs 2 cells (efc,capacity_share): {show(','.join(row))}"
             )
         efc.append(row[0])
         cap.append(row[1])
     doc["cycle_test"] = {"efc": efc, "capacity_share": cap}
     return doc
-
-
-def _shown(value: Any) -> str:
-    """A value in an error message: its repr, cut to 60 characters."""
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _loc(loc: tuple[Any, ...]) -> str:
@@ -474,11 +412,11 @@ def _explain(err: Any, where: str) -> str:
         key, known = str(loc[1]), METALS if field == "recycled_content" else SAFETY_TESTS
         what = "metal" if field == "recycled_content" else "test"
         return (
-            f"{where}: {field} {what} {_shown(key)} is unknown{did_you_mean(key, known)}; "
+            f"{where}: {field} {what} {show(key)} is unknown{did_you_mean(key, known)}; "
             f"{what}s: {', '.join(known)}"
         )
     if field == "safety_tests" and len(loc) == 2:
-        return f"{where}: {_loc(loc)} = {_shown(value)}: expected pass or fail; correct the file"
+        return f"{where}: {_loc(loc)} = {show(value)}: expected pass or fail; correct the file"
     if kind in ("too_long", "too_short") and field == "cycle_test":
         return (
             f"{where}: cycle_test.{loc[-1]} has {len(value):,} values, more than "
@@ -489,15 +427,13 @@ def _explain(err: Any, where: str) -> str:
         return f"{where}: {_loc(loc)} must be {want}, found {_kind(value)}; correct the file"
     numeric = RANGES.get(str(loc[1]) if field == "cycle_test" and len(loc) > 1 else field)
     if numeric is not None:
-        return (
-            f"{where}: {_loc(loc)} = {_shown(value)}: expected {numeric.text()}; correct the file"
-        )
+        return f"{where}: {_loc(loc)} = {show(value)}: expected {numeric.text()}; correct the file"
     if field in ("product", "chemistry"):
         return (
-            f"{where}: {field} = {_shown(value)}: expected one line of text of 1 to {MAX_TEXT} "
+            f"{where}: {field} = {show(value)}: expected one line of text of 1 to {MAX_TEXT} "
             f"characters ({msg}); correct the file"
         )
-    return f"{where}: {_loc(loc)} = {_shown(value)}: {msg}; correct the file"  # pragma: no cover
+    return f"{where}: {_loc(loc)} = {show(value)}: {msg}; correct the file"  # pragma: no cover
 
 
 def parse_product(doc: Any, where: str, tolerance: float) -> Product:

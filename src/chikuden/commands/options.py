@@ -3,9 +3,10 @@
 A numeric option is declared as text (``str``) and parsed by :class:`Number` at the top of the
 command, before anything is computed, so that every bad value -- not a number, NaN, infinite,
 not whole, out of range -- gives one line naming the option, the value, what is allowed and
-what to do (:class:`chikuden.errors.ChikudenError`, exit code 2). A number is written with the
-digits 0-9 (full-width digits and signs, as typed with a Japanese input method, are read as
-the same characters), an optional sign, decimal point and exponent: ``24``, ``0.05``, ``1e3``.
+what to do (:class:`chikuden.errors.ChikudenError`, exit code 2). A number is written as
+everywhere in chikuden (:data:`chikuden.reading.NUMBER_RE`): ASCII digits 0-9, an optional
+sign, decimal point and exponent: ``24``, ``0.05``, ``1e3``. Full-width (``２４``) and other
+scripts' digits are refused, as in scenario files and ``--set``.
 
 :class:`OneLineCommand` turns what Click itself refuses (a missing option, an unknown option,
 a value outside an enum's choices) into the same one line ``error: ...`` and exit code 2,
@@ -26,9 +27,6 @@ from typer.core import TyperCommand
 
 from chikuden.commands.common import fail
 
-#: Full-width forms U+FF01..U+FF5E -> ASCII (``１２．５`` reads as ``12.5``).
-_FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
-_DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 _WHOLE = re.compile(r"[+-]?[0-9]+")
 #: Longest value shown in an error message [characters].
 SHOWN_CHARS = 40
@@ -85,7 +83,9 @@ class Number:
 
     def parse(self, text: str) -> float:
         """The value of ``text``, or a ChikudenError naming the option, value and range."""
-        plain = text.translate(_FULL_WIDTH).strip()
+        from chikuden.reading import NUMBER_RE
+
+        plain = text.strip()
         if self.whole:
             if not _WHOLE.fullmatch(plain):
                 self._refuse(text, "is not a whole number")
@@ -93,7 +93,7 @@ class Number:
                 self._refuse(text, "is out of range")
             value = float(int(plain))
         else:
-            if not _DECIMAL.fullmatch(plain):
+            if not NUMBER_RE.match(plain):
                 why = "is not finite" if plain.lower().lstrip("+-") in _SPECIAL else None
                 self._refuse(text, why or "is not a number")
             value = float(plain)

@@ -28,15 +28,15 @@ import yaml
 
 from chikuden.errors import ParameterError, did_you_mean
 from chikuden.horizon import FIRST_YEAR, LAST_YEAR, N_YEARS, YEARS
-from chikuden.parameters.reading import (
+from chikuden.parameters.rules import Rule, check_table, table_rules
+from chikuden.parameters.sources import resolve_source, split_sources
+from chikuden.reading import (
     MAX_ROWS,
     read_csv_rows,
     read_text,
     show,
     to_number,
 )
-from chikuden.parameters.rules import Rule, check_table, table_rules
-from chikuden.parameters.sources import resolve_source, split_sources
 
 INTEGER_UNITS = frozenset({"year", "flag", "count"})
 

@@ -24,7 +24,7 @@ from typing import Annotated, Any, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from chikuden.errors import ParameterError, did_you_mean
-from chikuden.parameters.reading import MAX_ROWS, MAX_STRING, show
+from chikuden.reading import MAX_ROWS, MAX_STRING, show
 
 NAME_PATTERN = r"^[a-z0-9][a-z0-9._-]*$"
 MAX_NAME = 64

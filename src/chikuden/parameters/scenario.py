@@ -36,9 +36,9 @@ from chikuden.parameters.documents import (
     ScenarioDocument,
     parse,
 )
-from chikuden.parameters.reading import MAX_EXTENDS, load_yaml, read_text, show
 from chikuden.parameters.rules import check_parameters, rule_fields
 from chikuden.parameters.sources import resolve_source, split_sources
+from chikuden.reading import MAX_EXTENDS, load_yaml, read_text, show
 
 DEFAULT_SCENARIO = "proposal-2022"
 _CITED_KEYS = {"value", "source", "note"}

@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 
 from chikuden.errors import ParameterError, did_you_mean
-from chikuden.parameters.reading import show
+from chikuden.reading import show
 
 
 @dataclass(frozen=True)

@@ -1,12 +1,12 @@
 """Reading untrusted input: bytes to text to Python values, within stated limits.
 
-Every file a user hands chikuden (a scenario YAML, a table CSV) and every ``--set`` value passes
-through here before any model code runs. What is refused, with one line that names the place, the
-value and what to do:
+Every file a user hands chikuden (a scenario YAML, a table CSV, a product file) and every
+``--set`` value or numeric option passes through here before any model code runs. What is
+refused, with one line that names the place, the value and what to do:
 
-- text that is not UTF-8 (the message names what it looks like: UTF-16 with a byte-order mark,
-  binary data, Shift_JIS, an 8-bit encoding) and characters that cannot be written back
-  (lone surrogates);
+- text that is not UTF-8 (the message names what it looks like: UTF-16 with or without a
+  byte-order mark, binary data, Shift_JIS, an 8-bit encoding), control characters and
+  characters that cannot be written back (lone surrogates);
 - files, strings, numbers, nesting and tables larger than the limits below;
 - YAML anchors and aliases (``&a`` / ``*a``): they are how a 600-byte file expands into gigabytes,
   and a scenario never needs them;
@@ -38,7 +38,7 @@ from yaml.reader import Reader
 from yaml.resolver import BaseResolver
 from yaml.scanner import Scanner
 
-from chikuden.errors import ParameterError
+from chikuden.errors import ChikudenError, ParameterError
 
 MAX_FILE_BYTES = 4 * 1024 * 1024
 """Largest scenario or table file [bytes] (4 MiB)."""
@@ -71,8 +71,8 @@ def show(value: Any, width: int = 60) -> str:
     return text
 
 
-def _fail(where: str, message: str) -> ParameterError:
-    return ParameterError(f"{where}: {message}" if where else message)
+def _fail(where: str, message: str, error: type[ChikudenError] = ParameterError) -> ChikudenError:
+    return error(f"{where}: {message}" if where else message)
 
 
 # -- bytes to text -----------------------------------------------------------------------------
@@ -82,43 +82,69 @@ _BOMS = (
     (b"\xff\xfe", "UTF-16 (little-endian, with a byte-order mark)"),
     (b"\xfe\xff", "UTF-16 (big-endian, with a byte-order mark)"),
 )
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+SAVE_AS_UTF8 = "save the file as UTF-8"
 
 
-def read_bytes(path: Path, where: str, limit: int = MAX_FILE_BYTES) -> bytes:
+def read_bytes(
+    path: Path,
+    where: str,
+    limit: int = MAX_FILE_BYTES,
+    error: type[ChikudenError] = ParameterError,
+) -> bytes:
     """The bytes of the file ``path``, refusing more than ``limit`` without reading them all."""
     try:
         with path.open("rb") as fh:
             data = fh.read(limit + 1)
     except OSError as exc:
-        raise _fail(where, f"cannot read {str(path)!r} ({exc.strerror or exc})") from None
-    if len(data) > limit:
         raise _fail(
-            where,
-            f"the file is larger than the limit of {limit:,} bytes; "
-            "split it or give the table as a smaller CSV",
-        )
+            where, f"cannot read {str(path)!r} ({exc.strerror or exc}); check the path", error
+        ) from None
+    if len(data) > limit:
+        raise _fail(where, f"the file is larger than the limit of {limit:,} bytes", error)
     return data
 
 
-def decode(data: bytes, where: str) -> str:
-    """UTF-8 ``data`` as text (a UTF-8 byte-order mark is dropped); anything else is refused."""
+def decode(
+    data: bytes,
+    where: str,
+    error: type[ChikudenError] = ParameterError,
+    save: str = SAVE_AS_UTF8,
+) -> str:
+    """UTF-8 ``data`` as text (a UTF-8 byte-order mark is dropped); anything else is refused
+    with what the bytes look like: UTF-16/32, Shift_JIS, an 8-bit encoding or binary data.
+    Control characters other than tab and line breaks are refused too."""
     for bom, name in _BOMS:
         if data.startswith(bom):
-            raise _fail(where, f"the file is {name}, not UTF-8; save it as UTF-8")
+            raise _fail(where, f"the file is {name}, not UTF-8; {save}", error)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise _fail(
             where,
             f"not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start}; "
-            f"it looks like {_looks_like(data)}); save the file as UTF-8",
+            f"it looks like {_looks_like(data)}); {save}",
+            error,
         ) from None
+    bad = _CONTROL_RE.search(text)
+    if bad:
+        line = text.count("\n", 0, bad.start()) + 1
+        raise _fail(
+            where,
+            f"control character U+{ord(bad.group()):04X} on line {line} (it looks like "
+            f"{_looks_like(data)}); {save}",
+            error,
+        )
     return text.removeprefix("\ufeff")
 
 
 def _looks_like(data: bytes) -> str:
-    if b"\x00" in data:
-        return "binary data or UTF-16 without a byte-order mark"
+    head = data[:4096]
+    if b"\x00" in head:
+        even, odd = head[0::2].count(0), head[1::2].count(0)
+        if (odd > len(head) // 4 and even == 0) or (even > len(head) // 4 and odd == 0):
+            return "UTF-16 without a byte-order mark"
+        return "binary data"
     try:
         text = data.decode("cp932")
     except UnicodeDecodeError:
