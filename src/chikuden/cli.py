@@ -150,13 +150,13 @@ def _load(names: list[str], overrides: list[str] | None) -> list[Scenario]:
 
 def _indicator_table(results: Results, lang: str) -> str:
     from chikuden.indicators import outputs
-    from chikuden.report.format import display_unit, format_value, text_table
+    from chikuden.report.format import display_unit, format_output, text_table
 
     rows: list[list[str]] = []
     for key, decl in outputs().items():
         if decl.kind != "indicator":
             continue
-        values = [format_value(results.value(key, i), decl.unit, lang) for i in range(results.n)]
+        values = [format_output(results.value(key, i), decl, lang) for i in range(results.n)]
         rows.append([decl.label(lang), *values, display_unit(decl.unit, lang)])
     headers = [
         "指標" if lang == "ja" else "indicator",

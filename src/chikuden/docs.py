@@ -68,6 +68,26 @@ def render_indicators() -> str:
     missing = [k for k in decls if k not in listed]
     if missing:  # pragma: no cover - every output file is a section
         raise RuntimeError(f"outputs outside every section: {', '.join(missing)}")
+    lines += [
+        "",
+        "## Values that may be undefined — 定義されない場合がある値",
+        "",
+        "Every output is a finite number for every scenario whose parameters are inside their",
+        "declared ranges, except the outputs below: where they are not defined they are NaN in",
+        "the model, `null` in `indicators.json`, an empty cell in `series.csv`, and the report and",
+        "the CLI summary print the text given here. No output is ever infinite.",
+        "`tests/test_ranges.py` checks this at every declared bound of every parameter and table",
+        "column, for each bundled scenario.",
+        "",
+    ]
+    lines += _table(
+        ["key", "kind", "not defined means (en)", "not defined means (ja)"],
+        [
+            [f"`{d.key}`", d.kind, d.undefined_en, d.undefined_ja]
+            for d in decls.values()
+            if d.may_be_undefined
+        ],
+    )
     return "\n".join(lines) + "\n"
 
 
@@ -85,6 +105,12 @@ def render_parameters() -> str:
         "`--set NAME=VALUE`). Kinds: `scalar` (one number), `path` (a number per year, given as",
         "`year: value` points and interpolated linearly), `table` (rows of a bundled or user",
         "table). Every default cites a key of the bibliography (`chikuden sources`).",
+        "",
+        "Every range is one the whole model lives with: at any value inside it every output is a",
+        'finite number or a declared "not defined" (see the end of `indicators.md`). Where a',
+        "bound of 0 would make an equation singular and 0 means nothing physical (a stated",
+        "capacity of 0 in a ratio, a plant utilisation of 0), the minimum is a small positive",
+        "value and the `note` column of the parameter's CSV says why.",
     ]
     domains: dict[str, list[list[object]]] = {}
     for d in decls:

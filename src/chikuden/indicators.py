@@ -9,6 +9,13 @@ One YAML file per domain in ``chikuden/data/indicators/``::
         clause: P1            # the proposal clause the figure serves
         label_en: Global battery demand in 2030
         label_ja: 2030年の世界の蓄電池需要
+      capacity.domestic_year_target_reached:
+        unit: year
+        label_en: First year domestic capacity reaches the target
+        label_ja: 国内生産能力が目標に達する最初の年
+        undefined:            # optional: the value may be NaN, and what NaN means; the
+          en: not by 2040     # report, the CLI table and the JSON print this text for it
+          ja: 2040年までに達しない
     series:
       market.demand_ev_gwh: {unit: GWh, label_en: ..., label_ja: ...}
     rows:
@@ -30,6 +37,12 @@ One YAML file per domain in ``chikuden/data/indicators/``::
       title_ja: 市場
       intro_en: ...
       intro_ja: ...
+
+Values are finite numbers, or NaN where an output declares ``undefined``: NaN then means "not
+defined" in the declared sense (a target not reached on the horizon, an IRR with no root, a
+ratio over a quantity that is zero in this scenario). No output is ever infinite, and no output
+without an ``undefined`` declaration is ever NaN at any value inside the declared parameter
+ranges (``tests/test_ranges.py`` checks every bound).
 """
 
 from __future__ import annotations
@@ -57,13 +70,25 @@ class Output:
     description_ja: str = ""
     table: str | None = None
     sources: tuple[str, ...] = ()
+    # what a NaN value means ("not reached by 2040"); empty: the output is always a number
+    undefined_en: str = ""
+    undefined_ja: str = ""
 
     @property
     def domain(self) -> str:
         return self.key.split(".", 1)[0]
 
+    @property
+    def may_be_undefined(self) -> bool:
+        """True when the output declares that it may be NaN ("not defined")."""
+        return bool(self.undefined_en)
+
     def label(self, lang: str) -> str:
         return self.label_ja if lang == "ja" else self.label_en
+
+    def undefined(self, lang: str) -> str:
+        """What a NaN value of this output means, in ``lang`` ("" when none is declared)."""
+        return self.undefined_ja if lang == "ja" else self.undefined_en
 
 
 @dataclass(frozen=True)
@@ -107,6 +132,13 @@ def _output(key: str, kind: str, spec: dict[str, Any]) -> Output:
     missing = [f for f in ("unit", "label_en", "label_ja") if f not in spec]
     if missing:
         raise RuntimeError(f"output {key}: missing {', '.join(missing)}")
+    undefined = spec.get("undefined") or {}
+    if undefined and (
+        not isinstance(undefined, dict)
+        or set(undefined) != {"en", "ja"}
+        or not all(str(undefined[lang]).strip() for lang in ("en", "ja"))
+    ):
+        raise RuntimeError(f"output {key}: 'undefined' needs a text in en and ja, and nothing else")
     return Output(
         key=key,
         kind=kind,
@@ -119,6 +151,8 @@ def _output(key: str, kind: str, spec: dict[str, Any]) -> Output:
         description_ja=str(spec.get("description_ja", "")),
         table=str(spec["table"]) if spec.get("table") else None,
         sources=tuple(spec.get("sources", ())),
+        undefined_en=str(undefined.get("en", "")).strip(),
+        undefined_ja=str(undefined.get("ja", "")).strip(),
     )
 
 

@@ -205,17 +205,23 @@ def _fund_covers(r: Results, i: int) -> Finding:
     need = r.value("finance.capital_need_total", i)
     share = r.value("audit.fund_share_of_need", i)
     demand = r.value("finance.subsidy_demand_total", i)
+    if math.isfinite(share):
+        covers_en = f"covers {_pct(share)} of the {_tn(need)} capital need"
+        covers_ja = f"は必要資金{_cho(need)}の{_pct(share)}を賄う"
+    else:  # a domestic target of 0 GWh (or reference needs of 0) needs no capital
+        covers_en = "has no capital need to cover: the need at the domestic target is 0"
+        covers_ja = "が賄う必要資金はない（国内目標での必要資金が0）"
     return Finding(
         id="fund-covers-need",
         clause="P1",
         status="info",
         text_en=(
-            f"The fund of {_tn(fund)} covers {_pct(share)} of the {_tn(need)} capital need. "
+            f"The fund of {_tn(fund)} {covers_en}. "
             f"The subsidy rules applied to every plant (and to the capacity still missing) ask "
             f"for {_tn(demand)}."
         ),
         text_ja=(
-            f"基金{_cho(fund)}は必要資金{_cho(need)}の{_pct(share)}を賄う。補助ルールを全工場"
+            f"基金{_cho(fund)}{covers_ja}。補助ルールを全工場"
             f"（および不足する能力）に適用すると、必要な補助額は{_cho(demand)}。"
         ),
         sources=tuple(
@@ -233,7 +239,23 @@ def _cell_capex(r: Results, i: int) -> Finding:
     implied = r.value("finance.capex_per_gwh_implied_cells", i)
     published = r.value("finance.capex_per_gwh_published_median", i)
     ratio = r.value("audit.cell_capex_implied_vs_published", i)
-    ok = math.isfinite(ratio) and ratio >= 0.8
+    if not math.isfinite(ratio):  # no cell plant in the table has both capacity and capex
+        return Finding(
+            id="cell-capex-per-gwh",
+            clause="P1",
+            status="info",
+            text_en=(
+                f"The cell-manufacturing need implies {_bn_per_gwh(implied)}; no cell plant in "
+                "the plant table has both a capacity and a capex, so there is no published cost "
+                "to compare it with."
+            ),
+            text_ja=(
+                f"セル製造の必要資金は{_oku_per_gwh(implied)}を意味する。工場表に容量と投資額の"
+                "両方があるセル工場がなく、比較する公表値がない。"
+            ),
+            sources=tuple(r.sources("audit.cell_capex_implied_vs_published", i)),
+        )
+    ok = ratio >= 0.8
     return Finding(
         id="cell-capex-per-gwh",
         clause="P1",
@@ -259,12 +281,36 @@ def _minerals_fit(r: Results, i: int) -> Finding:
     fits = r.value("audit.minerals_need_fits_gwh", i)
     domestic = r.scenarios[i].value("audit.stated_domestic_capacity_gwh")
     world = r.scenarios[i].value("audit.stated_global_capacity_gwh")
-    if not math.isfinite(fits):
-        closer_en, closer_ja = "cannot be placed (no production)", "判定できない（生産がない）"
+    sources = tuple(r.sources("audit.minerals_need_fits_gwh", i))
+    if not math.isfinite(per_gwh) or not math.isfinite(fits):
+        # no domestic production in 2030, or no upstream capex per GWh of it
+        return Finding(
+            id="minerals-need-fits",
+            clause="P1",
+            status="info",
+            text_en=(
+                f"The {_tn(need)} for critical minerals cannot be set against the production it "
+                "would supply: the scenario has no domestic production in 2030, or no upstream "
+                "capex per GWh of it (material intensities of 0)."
+            ),
+            text_ja=(
+                f"重要鉱物向けの{_cho(need)}が賄う生産量は求められない：このシナリオには2030年の"
+                "国内生産がないか、GWhあたりの上流投資額が0（材料原単位が0）。"
+            ),
+            sources=sources,
+        )
+    # stated figures are at least 1 GWh (their declared minimum): both logarithms are defined
+    between_en = f" (on a log scale between {_gwh(domestic)} and {_gwh(world)})"
+    between_ja = f"{_gwh(domestic)}と{_gwh(world)}の間で"
+    if fits <= 0:  # no minerals need: nothing to place on the log scale
+        closer_en = f"below both the {_gwh(domestic)} domestic base and the {_gwh(world)} target"
+        closer_ja = f"国内基盤{_gwh(domestic)}と世界目標{_gwh(world)}のいずれも下回る"
     elif abs(math.log(fits / domestic)) <= abs(math.log(fits / world)):
-        closer_en, closer_ja = f"closer to the {_gwh(domestic)} domestic base", "国内基盤に近い"
+        closer_en = f"closer to the {_gwh(domestic)} domestic base{between_en}"
+        closer_ja = f"{between_ja}国内基盤に近い（対数尺度）"
     else:
-        closer_en, closer_ja = f"closer to the {_gwh(world)} global target", "世界目標に近い"
+        closer_en = f"closer to the {_gwh(world)} global target{between_en}"
+        closer_ja = f"{between_ja}世界目標に近い（対数尺度）"
     return Finding(
         id="minerals-need-fits",
         clause="P1",
@@ -272,15 +318,14 @@ def _minerals_fit(r: Results, i: int) -> Finding:
         text_en=(
             f"At a bottom-up upstream capex of {_bn_per_gwh(per_gwh)} of annual production "
             f"(mining and refining for the scenario's chemistry mix), the {_tn(need)} for "
-            f"critical minerals would supply about {_gwh(fits)} a year: {closer_en} "
-            f"(on a log scale between {_gwh(domestic)} and {_gwh(world)})."
+            f"critical minerals would supply about {_gwh(fits)} a year: {closer_en}."
         ),
         text_ja=(
             f"年間生産{_oku_per_gwh(per_gwh)}の上流投資（当該シナリオの電池化学構成に応じた"
             f"採掘・精製）とすると、重要鉱物向けの{_cho(need)}は年約{_gwh(fits)}分を賄う："
-            f"{_gwh(domestic)}と{_gwh(world)}の間で{closer_ja}（対数尺度）。"
+            f"{closer_ja}。"
         ),
-        sources=tuple(r.sources("audit.minerals_need_fits_gwh", i)),
+        sources=sources,
     )
 
 

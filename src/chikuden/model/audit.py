@@ -38,8 +38,10 @@ def step(p: Params, out: Outputs) -> None:
             "audit.growth_ratio_vs_stated",
             ind["market.growth_2030_vs_2021"] / p["audit.stated_growth_ratio"],
         )
+        need = ind["finance.capital_need_total"]
+        # NaN ("no capital need") when a domestic target of 0 GWh needs no capital
         out.indicator(
-            "audit.fund_share_of_need", ind["finance.fund_size"] / ind["finance.capital_need_total"]
+            "audit.fund_share_of_need", np.where(need > 0, ind["finance.fund_size"] / need, np.nan)
         )
         out.indicator(
             "audit.stated_fund_share_of_stated_need",
@@ -50,10 +52,18 @@ def step(p: Params, out: Outputs) -> None:
             ind["finance.capex_per_gwh_implied_cells"]
             / ind["finance.capex_per_gwh_published_median"],
         )
-        upstream_per_gwh = (
-            ind["minerals.upstream_capex_domestic_jpy"] / ind["capacity.domestic_production_2030"]
+        # NaN ("no domestic production in 2030") without production to spread the capex over
+        production = ind["capacity.domestic_production_2030"]
+        upstream_per_gwh = np.where(
+            production > 0, ind["minerals.upstream_capex_domestic_jpy"] / production, np.nan
         )
         out.indicator("audit.upstream_capex_per_gwh", upstream_per_gwh)
+        # NaN, not infinity, where upstream capex per GWh is 0 (material intensities of 0)
         out.indicator(
-            "audit.minerals_need_fits_gwh", ind["finance.capital_need_minerals"] / upstream_per_gwh
+            "audit.minerals_need_fits_gwh",
+            np.where(
+                upstream_per_gwh > 0,
+                ind["finance.capital_need_minerals"] / upstream_per_gwh,
+                np.nan,
+            ),
         )

@@ -72,8 +72,9 @@ def step(p: Params, out: Outputs) -> None:
     per_kwh = p["regulation.electrolyte_l_per_kwh"]
     q = p["regulation.designated_quantity_l"]
     with np.errstate(divide="ignore"):
+        # NaN ("no limit") for cells without liquid electrolyte: the rule never applies
         out.indicator(
-            "regulation.designated_quantity_kwh", np.where(per_kwh > 0, q / per_kwh, np.inf)
+            "regulation.designated_quantity_kwh", np.where(per_kwh > 0, q / per_kwh, np.nan)
         )
     out.indicator(
         "regulation.designated_multiple_per_warehouse",

@@ -9,6 +9,12 @@
 - Physical quantities (GWh, t, ...) get thousands separators and a precision that suits their
   size (``7,260``, ``12.5``, ``0.125``).
 - Years, counts and flags are whole numbers; years have no separator (``2030``).
+- Magnitudes from 10^18 up (only absurd but allowed inputs give them, e.g. a fund over a
+  capital need of 10^-250 yen) read in scientific notation (``2.33E251×``): babel's decimal
+  arithmetic works to 28 digits and cannot write them out.
+- A model output that is not defined in a scenario (NaN, declared with ``undefined`` in its
+  indicators YAML) reads as its declared text (``not by 2040`` / ``2040年までに達しない``):
+  :func:`format_output`. Anything else that is not a finite number reads ``—``.
 
 Every function takes ``lang`` (``"en"`` or ``"ja"``); unknown languages fall back to English.
 """
@@ -20,8 +26,18 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
-from babel.numbers import format_compact_decimal, format_decimal, format_percent, parse_decimal
+from babel.numbers import (
+    format_compact_decimal,
+    format_decimal,
+    format_percent,
+    format_scientific,
+    parse_decimal,
+)
+
+if TYPE_CHECKING:
+    from chikuden.indicators import Output
 
 LANGS = ("en", "ja")
 LOCALES = {"en": "en", "ja": "ja_JP"}
@@ -79,10 +95,21 @@ def _magnitude_pattern(x: float) -> str:
     return "#,##0.###"
 
 
+# From this magnitude on, numbers read in scientific notation [the quantity's unit].
+HUGE = 1e18
+
+
+def _scientific(value: float | Decimal, lang: str) -> str:
+    """``2.33E251``: a magnitude of :data:`HUGE` or more, written so babel can round it."""
+    return format_scientific(value, format="0.##E0", locale=locale_of(lang))
+
+
 def format_number(value: float | None, lang: str = "en") -> str:
     """A plain quantity with thousands separators: ``7260.03`` -> ``7,260``."""
     if value is None or not _finite(value):
         return MISSING
+    if abs(value) >= HUGE:
+        return _scientific(value, lang)
     return format_decimal(value, format=_magnitude_pattern(value), locale=locale_of(lang))
 
 
@@ -90,6 +117,8 @@ def format_share(value: float | None, lang: str = "en") -> str:
     """A fraction 0..1 as a percentage: ``0.2`` -> ``20%``, ``0.0924`` -> ``9.2%``."""
     if value is None or not _finite(value):
         return MISSING
+    if abs(value) >= HUGE:
+        return _scientific(Decimal(value) * 100, lang) + "%"  # 100 x 1.8e308 is no float
     pattern = "#,##0%" if abs(value) >= 1 else "#,##0.#%"
     return format_percent(value, format=pattern, locale=locale_of(lang))
 
@@ -98,6 +127,8 @@ def format_ratio(value: float | None, lang: str = "en") -> str:
     """A ratio of two like quantities: ``10.0`` -> ``10×``, ``2.4231`` -> ``2.42×``."""
     if value is None or not _finite(value):
         return MISSING
+    if abs(value) >= HUGE:
+        return _scientific(value, lang) + "×"
     return format_decimal(value, format="#,##0.##", locale=locale_of(lang)) + "×"
 
 
@@ -110,6 +141,9 @@ def format_money(value: float | None, currency: str = "JPY", lang: str = "en") -
     if value is None or not _finite(value):
         return MISSING
     prefix, suffix = _CURRENCIES.get(currency, ("", f" {currency}"))
+    if abs(value) >= HUGE:
+        text = _scientific(value, lang)
+        return f"{text}{suffix}" if lang == "ja" or not prefix else f"{prefix}{text}"
     sign = "-" if value < 0 else ""
     amount = _significant(abs(value), 4)
     loc = locale_of(lang)
@@ -151,6 +185,8 @@ def _currency_of(unit: str) -> str | None:
 
 def _format_count(value: float, lang: str) -> str:
     """Whole things: ``32,944``; in Japanese from 10,000 up in 万 / 億 (``3.3万``)."""
+    if abs(value) >= HUGE:
+        return _scientific(value, lang)
     loc = locale_of(lang)
     if lang == "ja" and abs(value) >= 1e4:
         compact = format_compact_decimal(
@@ -174,10 +210,22 @@ def format_value(value: float | None, unit: str, lang: str = "en") -> str:
     if unit == "ratio":
         return format_ratio(value, lang)
     if unit in ("year", "flag"):
-        return str(round(value))
+        return str(round(value)) if abs(value) < HUGE else _scientific(value, lang)
     if unit in _COUNT_UNITS:
         return _format_count(value, lang)
     return format_number(value, lang)
+
+
+def format_output(value: float | None, output: Output, lang: str = "en") -> str:
+    """The value of model output ``output`` for a reader of ``lang``.
+
+    A NaN of an output that declares ``undefined`` is its declared text in ``lang`` ("not by
+    2040"); any other value goes through :func:`format_value` (``—`` if not finite, which the
+    range tests keep from happening).
+    """
+    if value is not None and math.isnan(value) and output.may_be_undefined:
+        return output.undefined(lang)
+    return format_value(value, output.unit, lang)
 
 
 def display_unit(unit: str, lang: str = "en") -> str:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import jinja2
 
 from chikuden.report.charts import figure, plotly_js, to_script_json
-from chikuden.report.format import display_unit, format_value
+from chikuden.report.format import display_unit, format_output, format_value
 
 if TYPE_CHECKING:
     from chikuden.indicators import Output, Section
@@ -295,9 +295,7 @@ def _indicator_row(results: Results, decl: Output, lang: str, cit: Citations) ->
     return IndicatorRow(
         key=decl.key,
         label=decl.label(lang),
-        values=[
-            format_value(results.value(decl.key, i), decl.unit, lang) for i in range(results.n)
-        ],
+        values=[format_output(results.value(decl.key, i), decl, lang) for i in range(results.n)],
         unit=display_unit(decl.unit, lang),
         year=str(decl.year) if decl.year is not None else "",
         clause=_clause_cite(cit, decl.clause),
@@ -342,7 +340,7 @@ def _rows_tables(
                 cells = [str(row.get(c, "")) for c in label_cols]
                 for d in group:
                     cells.extend(
-                        format_value(float(results.rows[d.key][i][r]), d.unit, lang) for i in block
+                        format_output(float(results.rows[d.key][i][r]), d, lang) for i in block
                     )
                 body.append(cells)
             count = f"{len(table.rows)} {ui['one_row'] if len(table.rows) == 1 else ui['rows']}"
@@ -541,6 +539,10 @@ def _environment() -> jinja2.Environment:
 
 def render_report(results: Results, lang: str = "en") -> str:
     """The report as one self-contained HTML document (plotly.js inlined, no network)."""
-    view = build_view(results, lang)
+    return render_view(build_view(results, lang))
+
+
+def render_view(view: ReportView) -> str:
+    """The HTML document of a view from :func:`build_view`."""
     template = _environment().get_template("report.html.j2")
     return template.render(view=view, plotly_js=plotly_js())
