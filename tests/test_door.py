@@ -14,9 +14,9 @@ import pytest
 from typer.testing import CliRunner
 
 import chikuden
+from chikuden import reading
 from chikuden.cli import app
 from chikuden.errors import ChikudenError, ParameterError
-from chikuden.parameters import reading
 from chikuden.parameters.params import Params
 
 runner = CliRunner()
@@ -331,3 +331,31 @@ def test_to_number_never_raises() -> None:
     assert reading.to_number(10**400) == math.inf
     assert reading.to_number(-(10**400)) == -math.inf
     assert reading.to_number(True) is None and reading.to_number("1e5") == 1e5
+
+
+# -- resource limits ---------------------------------------------------------------------------
+REPORT_BOUND_BYTES = 16 * 1024 * 1024  # docs/cli.md: the report of the largest input is < 16 MiB
+
+
+def test_the_largest_input_the_door_admits_gives_a_bounded_report() -> None:
+    """The three tables with per-row outputs at the row limit, every text at its length limit.
+
+    The report of the bundled scenario is about 6.5 MB (most of it the chart library); this
+    input, at the limits, gives 7.6 MB (row labels are cut at 60 characters; measured 2026-12).
+    """
+    from chikuden.parameters import declarations
+    from chikuden.report.html import render_report
+
+    overrides: dict[str, object] = {}
+    for name in ("capacity.plants", "charging.service_areas", "minerals.projects"):
+        rows = [dict(r) for r in declarations()[name].default.rows]
+        big = []
+        for i in range(reading.MAX_ROWS):
+            row = {**rows[i % len(rows)], "id": f"r{i}"}
+            for text in ("note", "name", "site", "company", "project"):
+                if text in row:
+                    row[text] = f"{i}" + "x" * (reading.MAX_STRING - 10)
+            big.append(row)
+        overrides[name] = {"rows": big}
+    results = chikuden.evaluate(chikuden.load_scenario("proposal-2022", overrides))
+    assert len(render_report(results, lang="ja").encode("utf-8")) < REPORT_BOUND_BYTES

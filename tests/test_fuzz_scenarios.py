@@ -3,11 +3,12 @@ overrides end in the project's own error or in a scenario the whole model evalua
 
 Run in-process for speed. ``make test`` runs the quick budgets; ``make fuzz`` the long ones
 (5,000 files + 3,000 ``--set`` values + 2,000 table overrides + 400 CLI runs = 10,400 cases
-of bad input, and 1,000 scenarios of in-range values).
+of bad input; ``tests/test_ranges.py`` fuzzes values inside the ranges).
 
 What is asserted for every example: loading either raises :class:`ChikudenError` with a one-line
-message, or gives a scenario that evaluates without any exception, with no infinite output, and
-whose audit findings, JSON and series CSV are produced (the report's inputs). The CLI test
+message, or gives a scenario that evaluates without any exception, with no infinite output and
+NaN only in outputs that declare what it means, and whose audit findings, JSON and series CSV
+are produced (the report's inputs). The CLI test
 also checks that ``--json`` and the report path give the same verdict and that a refused run
 writes nothing.
 """
@@ -28,6 +29,7 @@ import chikuden
 from chikuden.analysis.audit import findings
 from chikuden.cli import app
 from chikuden.errors import ChikudenError
+from chikuden.indicators import outputs
 from chikuden.parameters import declarations, list_scenarios
 
 pytestmark = pytest.mark.fuzz
@@ -92,14 +94,6 @@ values = st.recursive(
 )
 
 
-def in_range(name: str) -> st.SearchStrategy[Any]:
-    """A value a declaration accepts (for scalars and paths): the valid part of the space."""
-    d = DECLS[name]
-    if d.integer:
-        return st.integers(min_value=int(d.min), max_value=int(d.max))
-    return st.floats(min_value=d.min, max_value=d.max, allow_nan=False)
-
-
 def table_rows(name: str) -> st.SearchStrategy[list[dict[str, Any]]]:
     """Rows of the bundled default of table ``name``, some cells replaced, rows added/dropped."""
     rows = [dict(r) for r in DECLS[name].default.rows]
@@ -131,11 +125,20 @@ def table_rows(name: str) -> st.SearchStrategy[list[dict[str, Any]]]:
 
 # -- checks ------------------------------------------------------------------------------------
 def evaluate_all_paths(scenario: chikuden.parameters.Scenario) -> None:
-    """What `run --json` and `run` compute before writing: none may raise but our error."""
+    """What `run --json` and `run` compute before writing: none may raise but our error.
+
+    The findings cite the parameters behind each figure, found by perturbation (0.7 s a
+    scenario): here they cite the declared sources only; the CLI test below keeps the real
+    provenance in every report it writes.
+    """
     results = chikuden.evaluate(scenario)
+    results._provenance = {0: {}}
+    declared = outputs()
     for group in (results.indicators, results.series, results.rows):
         for key, arr in group.items():
-            assert not np.isinf(np.asarray(arr, dtype=float)).any(), key
+            values = np.asarray(arr, dtype=float)
+            assert not np.isinf(values).any(), key
+            assert declared[key].may_be_undefined or not np.isnan(values).any(), key
     findings(results, 0)
     results.to_json(0, with_sources=False)
     results.series_frame()
@@ -270,7 +273,7 @@ def structured_files(draw: st.DrawFn) -> bytes:
 
 
 @given(data=st.one_of(mutated_files(), structured_files(), st.binary(max_size=200)))
-@budget(quick=150, long=5000)
+@budget(quick=300, long=5000)
 def test_generated_scenario_files(data: bytes, tmp_path_factory: pytest.TempPathFactory) -> None:
     path = tmp_path_factory.mktemp("fuzz") / "scenario.yaml"
     path.write_bytes(data)
@@ -289,23 +292,14 @@ def test_generated_scenario_files(data: bytes, tmp_path_factory: pytest.TempPath
     ),
     base=st.sampled_from(BUNDLED),
 )
-@budget(quick=150, long=3000)
+@budget(quick=300, long=3000)
 def test_generated_set_values(pairs: list[tuple[str, str]], base: str) -> None:
     load_or_refuse(base, [f"{k}={v}" for k, v in pairs])
 
 
-@given(data=st.data(), base=st.sampled_from(BUNDLED))
-@budget(quick=80, long=1000)
-def test_generated_in_range_values_evaluate(data: st.DataObject, base: str) -> None:
-    """Values inside the declared ranges: accepted, or refused by a cross-field rule only."""
-    names = data.draw(st.lists(st.sampled_from(SCALARS + PATHS), min_size=1, max_size=6))
-    overrides = {n: data.draw(in_range(n)) for n in names}
-    load_or_refuse(base, overrides)
-
-
 # -- table overrides ---------------------------------------------------------------------------
 @given(data=st.data(), base=st.sampled_from(BUNDLED))
-@budget(quick=100, long=2000)
+@budget(quick=200, long=2000)
 def test_generated_table_overrides(data: st.DataObject, base: str) -> None:
     name = data.draw(st.sampled_from(TABLES))
     rows = data.draw(table_rows(name))

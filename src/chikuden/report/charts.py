@@ -21,7 +21,7 @@ from importlib.util import find_spec
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from chikuden.report.format import display_unit
+from chikuden.report.format import display_unit, short_label
 
 if TYPE_CHECKING:
     from chikuden.indicators import Chart
@@ -261,7 +261,7 @@ def rows_figure(chart: Chart, results: Results, lang: str, source_note: str) -> 
 
     def category(row: dict[str, Any]) -> str:
         parts = (row.get(c, "") for c in chart.category)
-        return " · ".join(f"{v:g}" if isinstance(v, float) else str(v) for v in parts)
+        return short_label(" · ".join(f"{v:g}" if isinstance(v, float) else str(v) for v in parts))
 
     data: list[dict[str, Any]] = []
     if chart.stack:

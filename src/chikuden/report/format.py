@@ -228,6 +228,16 @@ def format_output(value: float | None, output: Output, lang: str = "en") -> str:
     return format_value(value, output.unit, lang)
 
 
+LABEL_CHARS = 60
+"""Longest row label a report prints [characters]; longer names end in an ellipsis (a name may
+be 5,000 characters, and 2,000 such rows would make the report tens of megabytes)."""
+
+
+def short_label(text: str) -> str:
+    """``text`` cut to :data:`LABEL_CHARS` characters, with an ellipsis when cut."""
+    return text if len(text) <= LABEL_CHARS else text[: LABEL_CHARS - 1] + "…"
+
+
 def display_unit(unit: str, lang: str = "en") -> str:
     """The unit to print beside a value from :func:`format_value`.
 

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import jinja2
 
 from chikuden.report.charts import figure, plotly_js, to_script_json
-from chikuden.report.format import display_unit, format_output, format_value
+from chikuden.report.format import display_unit, format_output, format_value, short_label
 
 if TYPE_CHECKING:
     from chikuden.indicators import Output, Section
@@ -337,7 +337,7 @@ def _rows_tables(
                     headers.append(head)
             body: list[list[str]] = []
             for r, row in enumerate(table.rows):
-                cells = [str(row.get(c, "")) for c in label_cols]
+                cells = [short_label(str(row.get(c, ""))) for c in label_cols]
                 for d in group:
                     cells.extend(
                         format_output(float(results.rows[d.key][i][r]), d, lang) for i in block
