@@ -25,7 +25,7 @@ def _change_things(ledger: Ledger) -> None:
             changes=[revisions.TargetChange("workforce.trained", 2030, 35_000, "why", "x")],
         )
         ops.update_milestone(s, "MS-P9-SOLID-STATE", 1, evidence="pilot line")
-        ops.set_setting(s, "at_risk", "0.55")
+        ops.set_setting(s, "at_risk", "0.55", version=1)
         review.store(s, review.compute(s, 2025))
 
 

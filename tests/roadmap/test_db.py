@@ -45,7 +45,7 @@ def test_migrations_create_exactly_the_models(db_url: str) -> None:
     assert schema_revision(engine) is None
     upgrade(engine)
     upgrade(engine)  # a second upgrade does nothing
-    assert schema_revision(engine) == head_revision() == "0001"
+    assert schema_revision(engine) == head_revision() == "0002"
     with engine.connect() as conn:
         ctx = MigrationContext.configure(
             conn, opts={"version_table": VERSION_TABLE, "compare_type": True}
