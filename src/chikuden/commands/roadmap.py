@@ -857,13 +857,14 @@ def restore(
     with _errors():
         doc = backup_ops.read(file)
         path = sqlite_path(resolve_url((ctx.obj or {}).get("db")))
-        new_file = path is not None and not path.exists()
+        new = [] if path is None else [p for p in (path, *path.parents) if not p.exists()]
         try:
             with _ledger(ctx, create=True) as ledger, ledger.transaction() as session:
                 rows = backup_ops.restore(session, doc, replace=replace)
         except BaseException:
-            if new_file and path is not None:
-                path.unlink(missing_ok=True)
+            for created in new:  # the new ledger file, then the folders made for it
+                with contextlib.suppress(OSError):
+                    created.unlink() if created == path else created.rmdir()
             raise
     typer.echo(f"restored {rows} rows from {file}")
 

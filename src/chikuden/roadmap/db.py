@@ -217,6 +217,7 @@ class Ledger:
     @classmethod
     def open(cls, db: str | None = None, user: str | None = None, create: bool = False) -> Ledger:
         """Open the ledger at ``db``; with ``create``, create or upgrade its schema first."""
+        who = current_user(user)  # checked before the database is touched
         url = resolve_url(db)
         path = sqlite_path(url)
         if path is not None:
@@ -269,7 +270,7 @@ class Ledger:
                 f"--db: the ledger's schema is at revision {current}, this chikuden needs "
                 f"{head}; run `chikuden roadmap upgrade` (or use the chikuden that wrote it)"
             )
-        return cls(engine, url, current_user(user))
+        return cls(engine, url, who)
 
     @property
     def backend(self) -> str:

@@ -17,6 +17,7 @@ import csv
 import datetime as dt
 import io
 import zipfile
+import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -220,9 +221,12 @@ def _xlsx_rows(path: Path, sheet: str, limits: Limits) -> Iterator[tuple[int, li
                             f"file: {name} declares XML entities in {member.filename} "
                             "(Excel never does); save the data again from Excel"
                         )
-    except zipfile.BadZipFile as exc:
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError) as exc:
+        # a broken archive: bad CRC, a damaged deflate stream, a cut-off member, an unknown
+        # compression method
         raise LedgerError(
-            f"file: {name} is a damaged .xlsx ({exc}); save it again from Excel"
+            f"file: {name} is a damaged .xlsx ({type(exc).__name__}: {exc}); save it again "
+            "from Excel"
         ) from None
 
     from openpyxl import load_workbook

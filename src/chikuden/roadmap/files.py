@@ -43,7 +43,8 @@ def write_files(files: Sequence[tuple[Path, Writer]], option: str = "file") -> N
             tmp.replace(target)
     except BaseException as exc:
         for tmp, _ in temporary:
-            tmp.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):
+                tmp.unlink(missing_ok=True)
         for folder in reversed(created):
             with contextlib.suppress(OSError):
                 folder.rmdir()

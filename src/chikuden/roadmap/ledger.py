@@ -152,6 +152,9 @@ def to_kpi_unit(kpi: Kpi, value: float, unit: str | None, field: str = "unit") -
 
 
 def _g(x: float) -> str:
+    """``x`` for a message: whole numbers in full (``30,000,000``), others to 6 digits."""
+    if abs(x) < 1e15 and float(x).is_integer():
+        return f"{x:,.0f}"
     return f"{x:,.6g}" if abs(x) < 1e15 else f"{x:.6g}"
 
 
@@ -177,7 +180,10 @@ def _actual_now(record: Actual, kpi: Kpi) -> str:
 
 # -- look-ups -----------------------------------------------------------------------------------
 def pillar(session: Session, code: str) -> Pillar:
-    found = session.scalar(select(Pillar).where(Pillar.code == code))
+    if not isinstance(code, str) or CONTROL_CHARACTERS.search(code) or len(code) > 8:
+        found = None
+    else:
+        found = session.scalar(select(Pillar).where(Pillar.code == code))
     if found is None:
         codes = list(session.scalars(select(Pillar.code)))
         raise LedgerError(
@@ -194,6 +200,9 @@ def kpis(session: Session) -> dict[str, Kpi]:
 
 def _by_key(session: Session, column: Any, value: str, what: str, noun: str, hint: str) -> Any:
     """The row whose ``column`` equals ``value``; a clear error with a suggestion if none."""
+    if not isinstance(value, str) or CONTROL_CHARACTERS.search(value) or len(value) > 200:
+        # no key holds these (and PostgreSQL cannot even compare a text with NUL in it)
+        raise LedgerError(f"{what}: unknown {noun} {_short(value)}; {hint}")
     found = session.scalar(select(column.class_).where(column == value))
     if found is None:
         known = list(session.scalars(select(column)))
