@@ -66,6 +66,20 @@ def drop_databases() -> Iterator[None]:
     admin.dispose()
 
 
+def drop_database(url: str) -> None:
+    """Drop a PostgreSQL database made by :func:`new_database` or :func:`copy_of` now rather
+    than at the end of the test (a SQLite file stays in the test's folder)."""
+    if not url.startswith("postgresql"):
+        return
+    name = url.rsplit("/", 1)[1]
+    if name in _created:
+        _created.remove(name)
+    admin = pg_admin()
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
 @pytest.fixture
 def db_url(backend: str, tmp_path: Any) -> str:
     """An empty database (no ledger yet)."""

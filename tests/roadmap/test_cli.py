@@ -160,7 +160,7 @@ def test_listing_commands(db_url: str, tmp_path: Path) -> None:
         (("settings",), "proposal-2022"),
         (("revisions",), "closed"),
         (("export", str(tmp_path / "l.xlsx")), "wrote"),
-        (("upgrade",), "at schema 0001"),
+        (("upgrade",), "at schema 0002"),
     ]:
         code, out, _ = run(db_url, *args)
         assert code == 0 and expected in out, (args, out)
@@ -180,3 +180,88 @@ def test_database_from_environment_or_user_data_folder(
     monkeypatch.setenv("CHIKUDEN_DB", str(tmp_path / "env.sqlite"))
     assert runner.invoke(app, ["init", "--empty"]).exit_code == 0
     assert (tmp_path / "env.sqlite").exists()
+
+
+def test_group_options_before_or_after_the_command(tmp_path: Path) -> None:
+    # The finding: `roadmap init --db X` said only "No such option: --db".
+    db = str(tmp_path / "after.sqlite")
+    result = runner.invoke(app, ["init", "--empty", "--db", db, "--user", "carol"])
+    assert result.exit_code == 0 and (tmp_path / "after.sqlite").exists()
+    result = runner.invoke(app, ["actual", "list", "--db", db, "--json"])
+    assert result.exit_code == 0 and result.stdout.strip() == "[]"
+    # Given in both places, they must agree.
+    result = runner.invoke(app, ["--db", db, "kpis", "--db", db])
+    assert result.exit_code == 0
+    result = runner.invoke(app, ["--db", db, "kpis", "--db", str(tmp_path / "other.sqlite")])
+    assert result.exit_code == 2
+    assert (
+        result.stderr.startswith("error: --db: given twice, ") and "give it once" in result.stderr
+    )
+    # The user given after the command is the one the audit log records.
+    result = runner.invoke(app, ["settings", "at_risk", "0.5", "--db", db, "--user", "dave"])
+    assert result.exit_code == 0
+    result = runner.invoke(app, ["audit", "--db", db, "--table", "settings"])
+    assert "dave" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["actual", "set", "k", "2025", "--valu", "1"], "error: No such option: --valu"),
+        (["actual", "add", "k"], "error: Missing argument 'year'"),
+        (["actual", "add", "k", "twenty", "1", "--source", "s"], "error: Invalid value for"),
+        (["bogus"], "error: No such command 'bogus'"),
+        (["--bogus", "kpis"], "error: No such option: --bogus"),
+        (["review"], "error: Missing option '--year'"),
+    ],
+)
+def test_a_mistyped_command_line_is_one_error_line(args: list[str], message: str) -> None:
+    result = runner.invoke(app, args)
+    assert (result.exit_code == 2 and result.exception is None) or isinstance(
+        result.exception, SystemExit
+    )
+    assert result.exit_code == 2
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert result.stderr.startswith(message), result.stderr
+    assert "--help`" in result.stderr
+
+
+def test_a_group_without_a_command_shows_its_help() -> None:
+    for args in ([], ["actual"], ["target"], ["milestone"]):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 0 and "Commands:" in result.stdout, args
+
+
+def test_outputs_that_cannot_be_written_are_one_line_and_leave_nothing(
+    db_url: str, tmp_path: Path
+) -> None:
+    # The finding: backup or export to an unwritable path ended in FileNotFoundError.
+    run(db_url, "init")
+    (tmp_path / "a-file").write_text("x")
+    long_name = "x" * 300  # longer than a file name may be (255 bytes)
+    for command in ("backup", "export", "template"):
+        suffix = ".json" if command == "backup" else ".xlsx"
+        for target in (
+            tmp_path / "a-file" / f"out{suffix}",  # a folder that is a file
+            tmp_path,  # a folder
+            tmp_path / "new1" / "new2" / f"{long_name}{suffix}",  # folders made, then refused
+        ):
+            code, out, err = run(db_url, command, str(target))
+            assert code == 2 and out == "", (command, target)
+            assert err.startswith("error: file: cannot write ") and err.count("\n") == 1
+    code, _, err = run(db_url, "review", "--year", "2025", "--out", str(tmp_path / "a-file"))
+    assert code == 2 and err.startswith("error: --out: cannot write the report")
+    code, _, err = run(
+        db_url, "review", "--year", "2025", "--out", str(tmp_path / "new1" / long_name)
+    )
+    assert code == 2 and err.startswith("error: --out: cannot write ")
+    # No temporary file, no folder left behind.
+    assert {p.name for p in tmp_path.iterdir()} - {"ledger.sqlite"} == {"a-file"}
+
+
+def test_restoring_a_folder_or_a_missing_file(db_url: str, tmp_path: Path) -> None:
+    code, _, err = run(db_url, "restore", str(tmp_path))
+    assert code == 2 and err.startswith("error: file: cannot read ")
+    code, _, err = run(db_url, "restore", str(tmp_path / "missing.json"))
+    assert code == 2 and "does not exist" in err
+    assert not Path(db_url.removeprefix("sqlite:///")).exists()  # no ledger was created

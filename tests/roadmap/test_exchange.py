@@ -251,3 +251,93 @@ def test_exported_text_never_becomes_a_formula(ledger: Ledger, tmp_path: Path) -
     notes = [row[5] for row in ws.iter_rows(min_row=2)]
     cell = next(c for c in notes if str(c.value).startswith("="))
     assert cell.data_type == "s"
+
+
+def test_a_csv_row_longer_than_its_header_is_refused_like_a_workbook_row(
+    ledger: Ledger, tmp_path: Path
+) -> None:
+    # The finding: a note with an unquoted comma was cut to its first part ("first count")
+    # and imported; the same row in a workbook was refused. Now both refuse it, row by row.
+    row = ["workforce.trained", 2024, 5, None, "METI", "first count", " 2 sites"]
+    csv_path = _csv(
+        tmp_path / "a.csv",
+        [",".join(HEADER), "workforce.trained,2024,5,,METI,first count, 2 sites"],
+    )
+    xlsx_path = _xlsx(tmp_path / "a.xlsx", [HEADER, row])
+    before = _snapshot(ledger)
+    for path in (csv_path, xlsx_path):
+        with pytest.raises(ImportRejectedError) as err:
+            _import(ledger, path)
+        [problem] = err.value.problems
+        assert problem.row == 2
+        assert problem.reason.startswith(
+            "' 2 sites' stands in column G, which has no header; allowed columns: kpi, year"
+        )
+        assert 'double quotes: "a, b"' in problem.reason
+    assert _snapshot(ledger) == before
+    # Quoted, the comma belongs to the note; blank cells past the header are no problem.
+    quoted = _csv(
+        tmp_path / "b.csv",
+        [",".join(HEADER), 'workforce.trained,2024,5,,METI,"first count, 2 sites",,'],
+    )
+    assert _import(ledger, quoted).imported == 1
+    with ledger.transaction() as s:
+        assert ops.actual(s, "workforce.trained", 2024).note == "first count, 2 sites"
+
+
+def test_cells_far_to_the_right_are_seen(ledger: Ledger, tmp_path: Path) -> None:
+    # Rows used to be read up to column 30 only: a value in column AH vanished.
+    row: list[Any] = ["workforce.trained", 2024, 5, None, "METI", None] + [None] * 27 + ["x"]
+    path = _xlsx(tmp_path / "a.xlsx", [HEADER, row])
+    with pytest.raises(ImportRejectedError, match="stands in column AH"):
+        _import(ledger, path)
+    csv_row = "workforce.trained,2024,5,,METI," + "," * 28 + "x"  # 34 cells, as above
+    with pytest.raises(ImportRejectedError, match="stands in column AH"):
+        _import(ledger, _csv(tmp_path / "a.csv", [",".join(HEADER), csv_row]))
+
+
+def test_a_workbook_with_too_many_cells_is_refused(ledger: Ledger, tmp_path: Path) -> None:
+    path = _xlsx(tmp_path / "a.xlsx", [HEADER] + [[None] * 5 + ["x"]] * 10)
+    with pytest.raises(LedgerError, match="more than 50 cells"):
+        _import(ledger, path, exchange.Limits(max_cells=50))
+
+
+def test_a_workbook_number_no_double_holds_is_a_row_problem(ledger: Ledger, tmp_path: Path) -> None:
+    # openpyxl reads <v>1000...0</v> (400 digits) as a Python int; float() of it overflowed.
+    plain = _xlsx(tmp_path / "plain.xlsx", [HEADER, ["workforce.trained", 2024, 7, None, "s"]])
+    with zipfile.ZipFile(plain) as z:
+        sheet = z.read("xl/worksheets/sheet1.xml")
+    assert b"<v>7</v>" in sheet
+    huge = sheet.replace(b"<v>7</v>", b"<v>1" + b"0" * 400 + b"</v>")
+    path = _rezip(plain, tmp_path / "huge.xlsx", {}, {"xl/worksheets/sheet1.xml": huge})
+    with pytest.raises(ImportRejectedError, match=r"row 2: value: 1000.* is too large"):
+        _import(ledger, path)
+
+
+def test_duplicate_target_changes_are_refused(ledger: Ledger, tmp_path: Path) -> None:
+    # The finding: revise --changes applied both rows (the second silently won); import
+    # refuses the same KPI and year twice, and so does revise now.
+    path = _csv(
+        tmp_path / "changes.csv",
+        [
+            "kpi,year,value,unit,reason,source",
+            "workforce.trained,2030,40000,,more plants,x",
+            "workforce.trained,2030,45000,,even more,x",
+        ],
+    )
+    with pytest.raises(ImportRejectedError) as err, ledger.transaction() as s:
+        exchange.read_changes(s, path)
+    [problem] = err.value.problems
+    assert problem.row == 3
+    assert "workforce.trained 2030 appears already in row 2" in problem.reason
+    # The ledger function refuses them too (the web forms will call it directly).
+    from chikuden.roadmap import revisions
+
+    twice = [
+        revisions.TargetChange("workforce.trained", 2030, 40_000, "a", "x"),
+        revisions.TargetChange("workforce.trained", 2030, 45_000, "b", "x"),
+    ]
+    before = _snapshot(ledger)
+    with pytest.raises(LedgerError, match="changed twice"), ledger.transaction() as s:
+        revisions.open_next(s, changes=twice)
+    assert _snapshot(ledger) == before

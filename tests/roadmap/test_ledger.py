@@ -172,11 +172,14 @@ def test_targets_change_only_in_an_open_revision_and_are_logged(ledger: Ledger) 
             .join(Kpi)
             .where(Target.revision_id == rev.id, Kpi.key == "charging.connectors")
         )
-        assert current is not None
-        with pytest.raises(LedgerError, match="pass --version 1"):
+        # Versions of a KPI's target for a year never repeat, across revisions too: 2022's
+        # 150,000 was version 1, its copy in 2023 version 2, changed to 300,000 version 3,
+        # and the copy in 2024 is version 4.
+        assert current is not None and current.version == 4
+        with pytest.raises(LedgerError, match="pass --version 4"):
             ops.set_target(s, "charging.connectors", 2030, 250_000, reason="r", source="s")
         ops.set_target(
-            s, "charging.connectors", 2030, 250_000, reason="budget cut", source="x", version=1
+            s, "charging.connectors", 2030, 250_000, reason="budget cut", source="x", version=4
         )
         ops.set_target(s, "charging.connectors", 2027, 150_000, reason="interim", source="x")
         with pytest.raises(LedgerError, match="after its baseline year 2022"):
@@ -200,7 +203,7 @@ def test_targets_change_only_in_an_open_revision_and_are_logged(ledger: Ledger) 
         assert len(two[("charging.connectors", 2030)].reasons) == 2
         revisions.publish(s)
     with pytest.raises(LedgerError, match="no revision is open"), ledger.transaction() as s:
-        ops.set_target(s, "charging.connectors", 2030, 1, reason="r", source="s", version=2)
+        ops.set_target(s, "charging.connectors", 2030, 1, reason="r", source="s", version=5)
 
 
 def test_revision_years_only_move_forward(ledger: Ledger) -> None:
@@ -232,9 +235,9 @@ def test_milestones_and_settings(ledger: Ledger) -> None:
         assert m.version == 2
         with pytest.raises(LedgerError, match="is done but has no date"):
             ops.add_milestone(s, "X", "P9", title_en="x", title_ja="x", source="s", status="done")
-        ops.set_setting(s, "on_track", "0.95")
+        ops.set_setting(s, "on_track", "0.95", version=1)
         with pytest.raises(LedgerError, match="0 < at_risk < on_track"):
-            ops.set_setting(s, "at_risk", "0.99")
+            ops.set_setting(s, "at_risk", "0.99", version=1)
         with pytest.raises(LedgerError, match="unknown setting 'on_trak'"):
             ops.set_setting(s, "on_trak", "1")
         assert ops.settings(s).on_track == 0.95

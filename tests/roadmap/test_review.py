@@ -90,7 +90,7 @@ def test_an_earlier_year_uses_the_earlier_revision_and_actuals(ledger: Ledger) -
 
 def test_thresholds_from_settings_or_given(ledger: Ledger) -> None:
     with ledger.transaction() as s:
-        ops.set_setting(s, "on_track", "0.85")
+        ops.set_setting(s, "on_track", "0.85", version=1)
         lax = review.compute(s, 2025)
         strict = review.compute(s, 2025, thresholds=Thresholds(0.95, 0.7))
     # The expressway ratio 0.891 is on track from 0.85, at risk below 0.95 with 0.7 ...
@@ -133,10 +133,22 @@ def test_projection_from_the_model_or_a_plain_note(ledger: Ledger) -> None:
             "GWh",
             2022,
             "assumption",
+            min_value=0,
+            max_value=10_000,
             indicator="targets.domestic_capacity_2030",
         )
         ops.add_kpi(
-            s, "test.unlinked", "P1", "x", "x", "GWh", 2022, "assumption", indicator="no.such_key"
+            s,
+            "test.unlinked",
+            "P1",
+            "x",
+            "x",
+            "GWh",
+            2022,
+            "assumption",
+            min_value=0,
+            max_value=10_000,
+            indicator="no.such_key",
         )
         ops.add_kpi(
             s,
@@ -147,6 +159,8 @@ def test_projection_from_the_model_or_a_plain_note(ledger: Ledger) -> None:
             "share",
             2022,
             "assumption",
+            min_value=0,
+            max_value=1,
             indicator="targets.domestic_capacity_2030",
         )
         lines = _by_key(review.compute(s, 2025))

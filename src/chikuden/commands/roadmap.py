@@ -9,8 +9,9 @@ A new user::
 
 The ledger is a SQLite file in the user's data folder unless ``--db URL`` (or ``CHIKUDEN_DB``)
 names another, e.g. ``postgresql://user@host/ledger`` for a shared server. Every change is
-audited under ``--user`` (default: the OS user). Bad input prints ``error: ...`` and exits with
-code 2, changing nothing.
+audited under ``--user`` (default: the OS user). ``--db`` and ``--user`` go before or after the
+command (``roadmap --db X init`` = ``roadmap init --db X``). Bad input, a mistyped option
+included, prints one line ``error: ...`` and exits with code 2, changing nothing.
 
 Only typer is imported at module level; the ledger's modules load inside the commands.
 """
@@ -18,27 +19,80 @@ Only typer is imported at module level; the ledger's modules load inside the com
 from __future__ import annotations
 
 import contextlib
+import functools
+import inspect
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from typer.core import TyperGroup
+
+try:
+    from typer._click.exceptions import NoArgsIsHelpError, UsageError
+except ImportError:  # pragma: no cover - typer before 0.20 uses click itself
+    from click.exceptions import NoArgsIsHelpError, UsageError  # type: ignore[no-redef,import-not-found,unused-ignore]
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from chikuden.roadmap.db import Ledger
 
+
+class _OneLineUsageError(UsageError):
+    """A mistyped command line, shown as one ``error:`` line (exit code 2) like every other
+    input error, with the command whose ``--help`` explains it."""
+
+    def show(self, file: Any = None) -> None:
+        where = f"; see `{self.ctx.command_path} --help`" if self.ctx is not None else ""
+        message = " ".join(self.format_message().split()).rstrip(".")
+        typer.echo(f"error: {message}{where}", err=True)
+
+
+class _RoadmapGroup(TyperGroup):
+    """The roadmap's command groups: a command line they cannot parse is one ``error:`` line,
+    and a group called without a command prints its help (exit code 0)."""
+
+    def make_context(self, *args: Any, **kwargs: Any) -> Any:
+        with _one_line_usage():
+            return super().make_context(*args, **kwargs)
+
+    def invoke(self, ctx: Any) -> Any:
+        with _one_line_usage():
+            return super().invoke(ctx)
+
+
+@contextlib.contextmanager
+def _one_line_usage() -> Iterator[None]:
+    try:
+        yield
+    except NoArgsIsHelpError as exc:
+        assert exc.ctx is not None
+        typer.echo(exc.ctx.get_help())
+        raise typer.Exit(0) from None
+    except _OneLineUsageError:
+        raise
+    except UsageError as exc:
+        raise _OneLineUsageError(exc.format_message(), exc.ctx) from None
+
+
 app = typer.Typer(
+    cls=_RoadmapGroup,
     no_args_is_help=True,
     help="The roadmap (工程表) ledger: targets, actuals, annual review and revision (P12).",
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
 )
-actual_app = typer.Typer(no_args_is_help=True, help="Actuals: what a KPI was in a year.")
-target_app = typer.Typer(no_args_is_help=True, help="Targets of the open revision.")
-milestone_app = typer.Typer(no_args_is_help=True, help="Milestones: due dates and status.")
+actual_app = typer.Typer(
+    cls=_RoadmapGroup, no_args_is_help=True, help="Actuals: what a KPI was in a year."
+)
+target_app = typer.Typer(
+    cls=_RoadmapGroup, no_args_is_help=True, help="Targets of the open revision."
+)
+milestone_app = typer.Typer(
+    cls=_RoadmapGroup, no_args_is_help=True, help="Milestones: due dates and status."
+)
 app.add_typer(actual_app, name="actual")
 app.add_typer(target_app, name="target")
 app.add_typer(milestone_app, name="milestone")
@@ -75,6 +129,47 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a t
 @app.callback()
 def _options(ctx: typer.Context, db: DbOpt = None, user: UserOpt = None) -> None:
     ctx.obj = {"db": db, "user": user}
+
+
+def _accepts_group_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """``command`` with ``--db`` and ``--user`` of its own, so that they may follow the
+    command name as well as precede it; given in both places, they must agree."""
+    signature = inspect.signature(command, eval_str=True)
+    extra = [
+        inspect.Parameter("db_", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=DbOpt),
+        inspect.Parameter(
+            "user_", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=UserOpt
+        ),
+    ]
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, db_: str | None = None, user_: str | None = None, **kwargs: Any) -> Any:
+        ctx = kwargs.get("ctx") or args[0]
+        with _errors():
+            _merge_group_options(ctx, db=db_, user=user_)
+        return command(*args, **kwargs)
+
+    parameters = [*signature.parameters.values(), *extra]
+    wrapper.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]
+    wrapper.__annotations__ = {p.name: p.annotation for p in parameters}
+    return wrapper
+
+
+def _merge_group_options(ctx: typer.Context, **given: str | None) -> None:
+    from chikuden.roadmap.errors import LedgerError
+
+    if ctx.obj is None:
+        ctx.obj = {}
+    for name, value in given.items():
+        if value is None:
+            continue
+        before = ctx.obj.get(name)
+        if before is not None and before != value:
+            raise LedgerError(
+                f"--{name}: given twice, {before!r} before the command and {value!r} after it; "
+                "give it once"
+            )
+        ctx.obj[name] = value
 
 
 # -- helpers ------------------------------------------------------------------------------------
@@ -246,16 +341,8 @@ def actual_set(
 ) -> None:
     """Correct an actual (needs --version: the version you read)."""
     from chikuden.roadmap import ledger
-    from chikuden.roadmap.errors import LedgerError
 
     with _session(ctx) as session:
-        if version is None:
-            current = ledger.actual(session, kpi, year)
-            raise LedgerError(
-                f"--version: required to change the actual of {kpi} for {year} (now version "
-                f"{current.version}, {_num(current.value, ledger.kpi(session, kpi).unit)}); "
-                f"pass --version {current.version}"
-            )
         record = ledger.update_actual(
             session, kpi, year, version, value=value, unit=unit, source=source, note=note
         )
@@ -714,9 +801,11 @@ def template(
     ] = None,
 ) -> None:
     """Write a fill-in workbook for actuals (one row per KPI)."""
-    from chikuden.roadmap import exchange
+    from chikuden.roadmap import exchange, ledger
 
     with _session(ctx) as session:
+        if year is not None:
+            ledger.check_year(year, "--year")
         n = exchange.export_template(session, file, year)
     typer.echo(f"wrote {file} ({n} KPIs)")
 
@@ -744,7 +833,8 @@ def backup(
 
     with _session(ctx) as session:
         doc = backup_ops.dump(session)
-    backup_ops.write(doc, file)
+    with _errors():
+        backup_ops.write(doc, file)
     rows = sum(len(t["rows"]) for t in doc["tables"].values())
     typer.echo(f"wrote {file} ({rows} rows)")
 
@@ -757,13 +847,25 @@ def restore(
         bool, typer.Option("--replace", help="Empty a ledger that holds data before restoring.")
     ] = False,
 ) -> None:
-    """Restore a backup into an empty ledger (created if needed), in one transaction."""
+    """Restore a backup into an empty ledger (created if needed), in one transaction.
+
+    The backup is read and checked row by row first; a restore that fails leaves no new
+    ledger file behind."""
     from chikuden.roadmap import backup as backup_ops
+    from chikuden.roadmap.db import resolve_url, sqlite_path
 
     with _errors():
         doc = backup_ops.read(file)
-        with _ledger(ctx, create=True) as ledger, ledger.transaction() as session:
-            rows = backup_ops.restore(session, doc, replace=replace)
+        path = sqlite_path(resolve_url((ctx.obj or {}).get("db")))
+        new = [] if path is None else [p for p in (path, *path.parents) if not p.exists()]
+        try:
+            with _ledger(ctx, create=True) as ledger, ledger.transaction() as session:
+                rows = backup_ops.restore(session, doc, replace=replace)
+        except BaseException:
+            for created in new:  # the new ledger file, then the folders made for it
+                with contextlib.suppress(OSError):
+                    created.unlink() if created == path else created.rmdir()
+            raise
     typer.echo(f"restored {rows} rows from {file}")
 
 
@@ -810,9 +912,15 @@ def audit(
     """The audit log: who changed what and when, with old and new values."""
     from sqlalchemy import select
 
+    from chikuden.roadmap.errors import LedgerError
+    from chikuden.roadmap.ledger import check_text
     from chikuden.roadmap.models import AuditLog
 
     with _session(ctx) as session:
+        if not 1 <= limit <= 1_000_000:
+            raise LedgerError(f"--limit: {limit}; give a number of entries from 1 to 1,000,000")
+        table = check_text(table, "--table", required=False, limit=40) or None
+        record = check_text(record, "--record", required=False, limit=80) or None
         query = select(AuditLog).order_by(AuditLog.id.desc()).limit(limit)
         if table:
             query = query.where(AuditLog.table_name == table)
@@ -838,3 +946,9 @@ def _short(text: Any, width: int = 60) -> str:
         return ""
     text = str(text)
     return text if len(text) <= width else text[: width - 1] + "…"
+
+
+for _group in (app, actual_app, target_app, milestone_app):
+    for _info in _group.registered_commands:
+        assert _info.callback is not None
+        _info.callback = _accepts_group_options(_info.callback)

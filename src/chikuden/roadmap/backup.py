@@ -3,23 +3,59 @@
 ``dump`` reads every table in primary-key order; values are JSON numbers and strings (dates
 and times in ISO 8601, UTC). ``restore`` writes such a document into an empty ledger (or, with
 ``replace``, a ledger it empties first) in one transaction, keeping every id, so that
-``dump(restored) == dump(original)``. The audit log is restored as it was; the restore itself
-adds no audit rows, so the copy is exact.
+``dump(restored) == dump(original)``. A backup is checked row by row before anything is
+written (:func:`check`): one that was edited or damaged into something the ledger could not
+hold (NaN, a number beyond its KPI's range, text too long for its column, a dangling
+reference, a missing column) is refused with a one-line error and changes nothing. The audit
+log is restored as it was; the restore itself adds no audit rows, so the copy is exact.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Date, DateTime, Table, delete, func, insert, select, text
+from sqlalchemy import (
+    Column,
+    Date,
+    DateTime,
+    Double,
+    Integer,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    delete,
+    func,
+    insert,
+    select,
+    text,
+)
 from sqlalchemy.orm import Session
 
 from chikuden.roadmap.db import head_revision
 from chikuden.roadmap.errors import LedgerError
-from chikuden.roadmap.models import TABLES_IN_ORDER
+from chikuden.roadmap.ledger import (
+    CONTROL_CHARACTERS,
+    DEFAULT_SETTINGS,
+    FIRST_YEAR,
+    LAST_YEAR,
+    VALUE_LIMIT,
+    check_number,
+    check_thresholds,
+)
+from chikuden.roadmap.models import (
+    DIRECTIONS,
+    MEASURE_STATES,
+    MILESTONE_STATES,
+    REVISION_STATES,
+    STATUSES,
+    TABLES_IN_ORDER,
+)
 
 FORMAT = "chikuden-roadmap-backup"
 FORMAT_VERSION = 1
@@ -59,26 +95,43 @@ def dump(session: Session) -> dict[str, Any]:
 
 def write(doc: dict[str, Any], path: Path) -> None:
     """Write a backup document to ``path`` (atomically: a temporary file, then a rename)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(doc, ensure_ascii=False, indent=1), encoding="utf-8")
-    tmp.replace(path)
+    from chikuden.roadmap.files import write_file
+
+    text = json.dumps(doc, ensure_ascii=False, indent=1, allow_nan=False)
+    write_file(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
 def read(path: Path) -> dict[str, Any]:
-    """Read a backup document; check that it is one."""
+    """Read a backup document and check every row of it (:func:`check`)."""
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
+        data = path.read_bytes()
     except FileNotFoundError:
         raise LedgerError(f"file: {str(path)!r} does not exist; give a backup file") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise LedgerError(f"file: {path.name} is not a chikuden backup (not JSON: {exc})") from None
+    except (OSError, ValueError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise LedgerError(f"file: cannot read {str(path)[:200]!r} ({reason})") from None
+    try:
+        doc = json.loads(data.decode("utf-8"), parse_constant=_no_constant)
+    except UnicodeDecodeError as exc:
+        raise LedgerError(
+            f"file: {path.name} is not a chikuden backup (not UTF-8: {exc})"
+        ) from None
+    except (ValueError, RecursionError) as exc:  # JSONDecodeError is a ValueError
+        reason = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+        raise LedgerError(
+            f"file: {path.name} is not a chikuden backup (not JSON: {reason})"
+        ) from None
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise LedgerError(
             f"file: {path.name} is not a chikuden roadmap backup; "
             "make one with `chikuden roadmap backup FILE`"
         )
+    check(doc)
     return doc
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number a ledger holds")
 
 
 def is_empty(session: Session) -> bool:
@@ -86,22 +139,12 @@ def is_empty(session: Session) -> bool:
 
 
 def restore(session: Session, doc: dict[str, Any], replace: bool = False) -> int:
-    """Write the backup ``doc`` into the ledger of ``session``; returns the rows written."""
-    if doc.get("format_version") != FORMAT_VERSION:
-        raise LedgerError(
-            f"backup: format version {doc.get('format_version')!r}; this chikuden reads "
-            f"version {FORMAT_VERSION}"
-        )
-    head = head_revision()
-    if doc.get("schema") != head:
-        raise LedgerError(
-            f"backup: written with schema revision {doc.get('schema')!r}, this chikuden has "
-            f"{head}; restore it with the chikuden that wrote it, then upgrade"
-        )
-    body = doc.get("tables")
+    """Write the backup ``doc`` into the ledger of ``session``; returns the rows written.
+
+    The document is checked first (:func:`check`): a backup the ledger could not hold changes
+    nothing."""
+    rows_by_table = check(doc)
     tables = _tables()
-    if not isinstance(body, dict) or set(body) != {t.name for t in tables}:
-        raise LedgerError("backup: the tables in the file do not match the ledger's tables")
     if not is_empty(session):
         if not replace:
             raise LedgerError(
@@ -112,18 +155,7 @@ def restore(session: Session, doc: dict[str, Any], replace: bool = False) -> int
             session.execute(delete(table))
     written = 0
     for table in tables:
-        part = body[table.name]
-        columns = [c.name for c in table.columns]
-        if part.get("columns") != columns:
-            raise LedgerError(
-                f"backup: table {table.name} has columns {part.get('columns')}, "
-                f"the ledger has {columns}"
-            )
-        decoders = [_decoder(table.c[name].type) for name in columns]
-        rows = [
-            {name: dec(value) for name, dec, value in zip(columns, decoders, row, strict=True)}
-            for row in part.get("rows", [])
-        ]
+        rows = rows_by_table[table.name]
         if rows:
             session.execute(insert(table), rows)
             written += len(rows)
@@ -133,12 +165,228 @@ def restore(session: Session, doc: dict[str, Any], replace: bool = False) -> int
     return written
 
 
-def _decoder(kind: Any) -> Any:
-    if isinstance(kind, DateTime):
-        return lambda v: None if v is None else dt.datetime.fromisoformat(v)
-    if isinstance(kind, Date):
-        return lambda v: None if v is None else dt.date.fromisoformat(v)
-    return lambda v: v
+# -- checking a backup ---------------------------------------------------------------------------
+_ALLOWED = {
+    ("measures", "status"): MEASURE_STATES,
+    ("milestones", "status"): MILESTONE_STATES,
+    ("kpis", "direction"): DIRECTIONS,
+    ("revisions", "state"): REVISION_STATES,
+    ("review_items", "status"): STATUSES,
+    ("settings", "key"): tuple(DEFAULT_SETTINGS),
+}
+_YEARS = {
+    ("kpis", "baseline_year"),
+    ("revisions", "year"),
+    ("targets", "year"),
+    ("revision_changes", "year"),
+    ("actuals", "year"),
+    ("reviews", "year"),
+    ("measures", "fiscal_year"),
+    ("review_items", "actual_year"),
+    ("review_items", "target_year"),
+}
+INT_LIMIT = 2**31
+"""Integers are 32-bit in the ledger's columns (PostgreSQL ``integer``)."""
+
+
+class _Bad(Exception):
+    """A value that does not fit its column (the message says why)."""
+
+
+def check(doc: Any) -> dict[str, list[dict[str, Any]]]:
+    """Check that the backup ``doc`` is one the ledger can hold, row by row; returns its rows
+    decoded (dates as dates), by table.
+
+    Checked: the format, version and schema; each table's columns; for every value its type,
+    that numbers are finite and within :data:`~chikuden.roadmap.ledger.VALUE_LIMIT` (integers
+    32-bit), text fits its column and holds no control characters, dates are ISO 8601 without a
+    time zone; allowed values (statuses, directions); unique keys; that every reference points
+    at a row of the backup; that actuals and targets lie within their KPI's range and thresholds
+    are in order. The first problem found raises a one-line :class:`LedgerError`."""
+    if not isinstance(doc, dict) or doc.get("format") != FORMAT:
+        raise LedgerError("backup: not a chikuden roadmap backup (no format field)")
+    version = doc.get("format_version")
+    if type(version) is not int or version != FORMAT_VERSION:
+        raise LedgerError(
+            f"backup: format version {_short(version)}; this chikuden reads version "
+            f"{FORMAT_VERSION}"
+        )
+    head = head_revision()
+    if doc.get("schema") != head:
+        raise LedgerError(
+            f"backup: written with schema revision {_short(doc.get('schema'))}, this chikuden "
+            f"has {head}; restore it with the chikuden that wrote it, then upgrade"
+        )
+    body = doc.get("tables")
+    tables = _tables()
+    if not isinstance(body, dict) or set(body) != {t.name for t in tables}:
+        raise LedgerError("backup: the tables in the file do not match the ledger's tables")
+    out: dict[str, list[dict[str, Any]]] = {}
+    for table in tables:
+        out[table.name] = _check_table(table, body[table.name])
+    _check_keys(tables, out)
+    _check_meaning(out)
+    return out
+
+
+def _short(value: Any, width: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _damaged(where: str, problem: str) -> LedgerError:
+    return LedgerError(
+        f"backup: {where}: {problem}; the file was edited or damaged, nothing was restored; "
+        "restore an intact backup"
+    )
+
+
+def _check_table(table: Table, part: Any) -> list[dict[str, Any]]:
+    columns = [c.name for c in table.columns]
+    if not isinstance(part, dict) or set(part) != {"columns", "rows"}:
+        raise _damaged(f"table {table.name}", "is not an object with 'columns' and 'rows'")
+    if part["columns"] != columns:
+        raise _damaged(
+            f"table {table.name}", f"has columns {_short(part['columns'])}, the ledger {columns}"
+        )
+    if not isinstance(part["rows"], list):
+        raise _damaged(f"table {table.name}", "its rows are not a list")
+    checkers = [_checker(table, column) for column in table.columns]
+    rows = []
+    for number, row in enumerate(part["rows"], start=1):
+        where = f"table {table.name}, row {number}"
+        if not isinstance(row, list) or len(row) != len(columns):
+            raise _damaged(where, f"is not a list of {len(columns)} values: {_short(row)}")
+        decoded = {}
+        for name, check_value, value in zip(columns, checkers, row, strict=True):
+            try:
+                decoded[name] = check_value(value)
+            except _Bad as exc:
+                raise _damaged(f"{where}, column {name}", f"{_short(value)} {exc}") from None
+        rows.append(decoded)
+    return rows
+
+
+def _checker(table: Table, column: Column[Any]) -> Any:
+    kind = column.type
+    nullable = bool(column.nullable) and not column.primary_key
+    allowed = _ALLOWED.get((table.name, column.name))
+    year = (table.name, column.name) in _YEARS
+
+    def check_value(value: Any) -> Any:
+        if value is None:
+            if nullable:
+                return None
+            raise _Bad("is missing; the column needs a value")
+        if isinstance(kind, DateTime):
+            if not isinstance(value, str):
+                raise _Bad("is not a date and time (ISO 8601 text)")
+            try:
+                moment = dt.datetime.fromisoformat(value)
+            except ValueError:
+                raise _Bad("is not a date and time (ISO 8601)") from None
+            if moment.tzinfo is not None:
+                raise _Bad("has a time zone; the ledger stores UTC without one")
+            return moment
+        if isinstance(kind, Date):
+            if not isinstance(value, str):
+                raise _Bad("is not a date (YYYY-MM-DD text)")
+            try:
+                return dt.date.fromisoformat(value)
+            except ValueError:
+                raise _Bad("is not a date (YYYY-MM-DD)") from None
+        if isinstance(kind, Integer):
+            if type(value) is not int or not -INT_LIMIT <= value < INT_LIMIT:
+                raise _Bad("is not a whole number the column holds (32-bit)")
+            if year and not FIRST_YEAR <= value <= LAST_YEAR:
+                raise _Bad(f"is not a year from {FIRST_YEAR} to {LAST_YEAR}")
+            if column.name == "version" and value < 1:
+                raise _Bad("is not a version (1 or more)")
+            return value
+        if isinstance(kind, Double):
+            if type(value) not in (int, float) or not math.isfinite(value):
+                raise _Bad("is not a finite number")
+            if abs(value) > VALUE_LIMIT:
+                raise _Bad(f"is beyond ±{VALUE_LIMIT:.6g}, the largest number the ledger holds")
+            return value
+        if isinstance(kind, String | Text):
+            if not isinstance(value, str):
+                raise _Bad("is not text")
+            length = getattr(kind, "length", None)
+            if length is not None and len(value) > length:
+                raise _Bad(f"is longer than the column's {length} characters")
+            if CONTROL_CHARACTERS.search(value):
+                raise _Bad("holds control characters")
+            if allowed is not None and value not in allowed:
+                raise _Bad(f"is not allowed; allowed: {', '.join(allowed)}")
+            return value
+        raise _Bad(f"has a column type the check does not know ({kind})")  # pragma: no cover
+
+    return check_value
+
+
+def _check_keys(tables: list[Table], rows: dict[str, list[dict[str, Any]]]) -> None:
+    """Unique keys are unique and every reference points at a row of the backup."""
+    for table in tables:
+        for constraint in table.constraints:
+            if not isinstance(constraint, PrimaryKeyConstraint | UniqueConstraint):
+                continue
+            names = [c.name for c in constraint.columns]
+            seen: set[tuple[Any, ...]] = set()
+            for number, row in enumerate(rows[table.name], start=1):
+                key = tuple(row[n] for n in names)
+                if key in seen:
+                    raise _damaged(
+                        f"table {table.name}, row {number}",
+                        f"{', '.join(names)} {_short(key)} appears twice; it must be unique",
+                    )
+                seen.add(key)
+        for fk in table.foreign_keys:
+            parent = fk.column.table.name
+            known = {row[fk.column.name] for row in rows[parent]}
+            for number, row in enumerate(rows[table.name], start=1):
+                value = row[fk.parent.name]
+                if value is not None and value not in known:
+                    raise _damaged(
+                        f"table {table.name}, row {number}, column {fk.parent.name}",
+                        f"{_short(value)} names no row of table {parent}",
+                    )
+
+
+def _check_meaning(rows: dict[str, list[dict[str, Any]]]) -> None:
+    """What the ledger's functions would refuse: values outside their KPI's range, thresholds
+    out of order, two open revisions, a done milestone without its date."""
+    kpis = {k["id"]: k for k in rows["kpis"]}
+    for number, k in enumerate(rows["kpis"], start=1):
+        low, high = k["min_value"], k["max_value"]
+        if low is not None and high is not None and low >= high:
+            raise _damaged(f"table kpis, row {number}", f"min {low} is not below max {high}")
+    for table in ("actuals", "targets"):
+        for number, row in enumerate(rows[table], start=1):
+            k = kpis[row["kpi_id"]]
+            low = -VALUE_LIMIT if k["min_value"] is None else k["min_value"]
+            high = VALUE_LIMIT if k["max_value"] is None else k["max_value"]
+            if not low <= row["value"] <= high:
+                raise _damaged(
+                    f"table {table}, row {number}, column value",
+                    f"{row['value']!r} is outside the range of {k['key']} ({low}..{high})",
+                )
+    stored = {row["key"]: row["value"] for row in rows["settings"]}
+    merged = {**DEFAULT_SETTINGS, **stored}
+    try:
+        on_track = check_number(merged["on_track"], "on_track")
+        at_risk = check_number(merged["at_risk"], "at_risk")
+        check_thresholds(on_track, at_risk)
+    except LedgerError as exc:
+        raise _damaged("table settings", str(exc)) from None
+    if sum(1 for r in rows["revisions"] if r["state"] == "open") > 1:
+        raise _damaged("table revisions", "more than one revision is open")
+    for number, m in enumerate(rows["milestones"], start=1):
+        if (m["status"] == "done") != (m["done_on"] is not None):
+            raise _damaged(
+                f"table milestones, row {number}",
+                f"status {m['status']!r} with done_on {m['done_on']!r}; a date goes with done",
+            )
 
 
 def _reset_sequences(session: Session, tables: list[Table]) -> None:

@@ -24,7 +24,17 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError, OperationalError
+from sqlalchemy.exc import (
+    ArgumentError,
+    DatabaseError,
+    DataError,
+    DBAPIError,
+    IntegrityError,
+    InternalError,
+    NoSuchModuleError,
+    NotSupportedError,
+    ProgrammingError,
+)
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -45,25 +55,44 @@ def default_url() -> str:
     return f"sqlite:///{Path(user_data_dir('chikuden')) / 'roadmap.sqlite'}"
 
 
+BACKENDS = ("sqlite", "postgresql")
+"""The databases the ledger is written and tested for."""
+
+
 def resolve_url(db: str | None = None) -> str:
-    """The SQLAlchemy URL of the ledger from ``--db``, ``$CHIKUDEN_DB`` or the default."""
+    """The SQLAlchemy URL of the ledger from ``--db``, ``$CHIKUDEN_DB`` or the default; its
+    database driver is importable (else a :class:`LedgerError` says what to install)."""
     raw = (db or os.environ.get(ENV_DB) or "").strip() or default_url()
+    if "\x00" in raw:
+        raise LedgerError(f"--db: {raw[:60]!r} holds a NUL character; give a file path or URL")
     if "://" not in raw:
-        return f"sqlite:///{Path(raw).expanduser().resolve()}"
+        try:
+            return f"sqlite:///{Path(raw).expanduser().resolve()}"
+        except (OSError, RuntimeError) as exc:
+            raise LedgerError(f"--db: {raw[:200]!r} is not a usable path ({exc})") from None
     scheme, rest = raw.split("://", 1)
     if scheme in ("postgres", "postgresql"):
-        return f"postgresql+psycopg://{rest}"
+        raw = f"postgresql+psycopg://{rest}"
+    hint = "give a file path, sqlite:///PATH or postgresql://USER@HOST:PORT/NAME"
     try:
-        make_url(raw).get_dialect()
-    except (ArgumentError, NoSuchModuleError) as exc:
+        url = make_url(raw)
+        dialect = url.get_dialect()
+    except (ArgumentError, NoSuchModuleError, ValueError) as exc:
         raise LedgerError(
-            f"--db: {raw!r} is not a database URL chikuden can use ({exc}); "
-            "give a file path, sqlite:///PATH or postgresql://USER@HOST:PORT/NAME"
+            f"--db: {raw[:200]!r} is not a database URL chikuden can use ({exc}); {hint}"
         ) from None
+    if dialect.name not in BACKENDS:
+        raise LedgerError(
+            f"--db: {redacted(raw)} is a {dialect.name} database; the ledger lives in SQLite "
+            f"or PostgreSQL; {hint}"
+        )
+    try:
+        dialect.import_dbapi()
     except ImportError as exc:
+        extra = " pip install 'chikuden[postgres]'" if dialect.name == "postgresql" else ""
         raise LedgerError(
             f"--db: the database driver for {redacted(raw)} is not installed ({exc}); "
-            "for PostgreSQL: pip install 'chikuden[postgres]'"
+            f"install it:{extra or ' see the SQLAlchemy dialect of the URL'}"
         ) from None
     return raw
 
@@ -83,12 +112,22 @@ def sqlite_path(url: str) -> Path | None:
     return Path(parsed.database)
 
 
+USER_LIMIT = 120
+"""Characters of a user name (the audit log's ``who`` column)."""
+
+
 def current_user(user: str | None = None) -> str:
     """Who is writing: ``--user`` if given, else the OS user."""
     if user and user.strip():
-        return user.strip()
+        name = user.strip()
+        if len(name) > USER_LIMIT or not name.isprintable():
+            raise LedgerError(
+                f"--user: {name[:40]!r}{'…' if len(name) > 40 else ''} is not a user name the "
+                f"audit log can hold; give at most {USER_LIMIT} printable characters"
+            )
+        return name
     try:
-        return getpass.getuser()
+        return getpass.getuser()[:USER_LIMIT]
     except Exception:  # no login name in this environment (e.g. a container without USER)
         return "unknown"
 
@@ -147,9 +186,16 @@ def schema_revision(engine: Engine) -> str | None:
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Create or upgrade the ledger's tables to ``revision`` in one transaction."""
     from alembic import command
+    from alembic.util.exc import CommandError
 
-    with engine.begin() as conn:
-        command.upgrade(_alembic_config(conn), revision)
+    try:
+        with engine.begin() as conn:
+            command.upgrade(_alembic_config(conn), revision)
+    except CommandError as exc:  # a schema revision this chikuden does not know
+        raise LedgerNotFoundError(
+            f"--db: cannot upgrade {redacted(str(engine.url))} ({exc}); it was written by "
+            "another chikuden or is not a roadmap ledger: use the chikuden that wrote it"
+        ) from None
 
 
 class Ledger:
@@ -165,18 +211,27 @@ class Ledger:
         self.url = url
         self.user = user
         self._sessions = sessionmaker(engine, class_=LedgerSession, expire_on_commit=False)
+        import chikuden.roadmap.audit
+        import chikuden.roadmap.versions  # noqa: F401  (register the session hooks)
 
     @classmethod
     def open(cls, db: str | None = None, user: str | None = None, create: bool = False) -> Ledger:
         """Open the ledger at ``db``; with ``create``, create or upgrade its schema first."""
-        import chikuden.roadmap.audit  # noqa: F401  (registers the audit hooks)
-
+        who = current_user(user)  # checked before the database is touched
         url = resolve_url(db)
         path = sqlite_path(url)
         if path is not None:
-            if create:
-                path.parent.mkdir(parents=True, exist_ok=True)
-            elif not path.exists():
+            try:
+                if create:
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                exists = path.is_file()
+            except OSError as exc:
+                raise LedgerError(
+                    f"--db: cannot use {path} ({exc.strerror or exc}); choose another path"
+                ) from None
+            if not exists and path.exists():
+                raise LedgerError(f"--db: {path} is not a file; give the path of a ledger file")
+            if not exists and not create:
                 raise LedgerNotFoundError(
                     f"--db: no ledger at {path}; create one with `chikuden roadmap init` "
                     "or point --db (or CHIKUDEN_DB) at an existing one"
@@ -184,16 +239,25 @@ class Ledger:
         engine = make_engine(url)
         try:
             current = schema_revision(engine)
-        except OperationalError as exc:
+        except DBAPIError as exc:  # not a database, or a server that does not answer
             engine.dispose()
-            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+            if path is not None:
+                raise LedgerError(
+                    f"--db: {path} is not a SQLite database chikuden can open "
+                    f"({_reason(exc)}); point --db (or CHIKUDEN_DB) at a ledger made by "
+                    "`chikuden roadmap init`, or at a new file"
+                ) from None
             raise LedgerError(
-                f"--db: cannot connect to {redacted(url)} ({reason}); "
+                f"--db: cannot connect to {redacted(url)} ({_reason(exc)}); "
                 "start the database server or correct --db / CHIKUDEN_DB"
             ) from None
         head = head_revision()
         if create:
-            upgrade(engine)
+            try:
+                upgrade(engine)
+            except BaseException:
+                engine.dispose()
+                raise
         elif current is None:
             engine.dispose()
             raise LedgerNotFoundError(
@@ -206,7 +270,7 @@ class Ledger:
                 f"--db: the ledger's schema is at revision {current}, this chikuden needs "
                 f"{head}; run `chikuden roadmap upgrade` (or use the chikuden that wrote it)"
             )
-        return cls(engine, url, current_user(user))
+        return cls(engine, url, who)
 
     @property
     def backend(self) -> str:
@@ -230,14 +294,33 @@ class Ledger:
                 raise
             raise ConflictError(
                 "conflict: the record was written by someone else at the same time "
-                f"({str(exc.orig).strip().splitlines()[0]}); nothing was saved; "
+                f"({_reason(exc)}); nothing was saved; "
                 "read the ledger again and repeat your change"
+            ) from None
+        except DataError as exc:  # a value the database's column cannot hold
+            raise LedgerError(
+                f"value: the database refused a value ({_reason(exc)}); nothing was saved; "
+                "correct the value"
+            ) from None
+        except (ProgrammingError, InternalError, NotSupportedError):
+            raise  # a fault of chikuden itself, not of the input
+        except DatabaseError as exc:  # unreadable pages, a missing table: a damaged ledger
+            raise LedgerError(
+                f"--db: the ledger at {redacted(self.url)} cannot carry out the command "
+                f"({_reason(exc)}); nothing was saved; if it is damaged, restore a backup "
+                "into a new ledger (`chikuden roadmap restore`)"
             ) from None
         finally:
             session.close()
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+def _reason(exc: DBAPIError) -> str:
+    """The first line of the database's own message."""
+    lines = str(exc.orig if exc.orig is not None else exc).strip().splitlines()
+    return lines[0][:300] if lines else type(exc).__name__
 
 
 def _is_unique_violation(exc: IntegrityError) -> bool:

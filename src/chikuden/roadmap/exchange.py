@@ -17,6 +17,7 @@ import csv
 import datetime as dt
 import io
 import zipfile
+import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,12 +45,13 @@ CHANGE_REQUIRED = ("kpi", "year", "value", "reason")
 
 @dataclass(frozen=True)
 class Limits:
-    """What an imported file may be: size [bytes], unpacked size [bytes], rows, columns."""
+    """What an imported file may be: size [bytes], unpacked size [bytes], rows, cells read
+    from a workbook (blank ones included)."""
 
     max_bytes: int = 5_000_000
     max_unpacked_bytes: int = 100_000_000
     max_rows: int = 20_000
-    max_columns: int = 30
+    max_cells: int = 2_000_000
 
 
 @dataclass
@@ -104,19 +106,30 @@ def read_table(
             )
         record: dict[str, Any] = {}
         bad = False
-        for col, (value, formula) in zip(header, row, strict=False):
+        # A cell beyond the header counts as a cell under a blank header: in a workbook and in
+        # a CSV file alike, a value there is a problem, never silently dropped.
+        columns_of_row = [*header[: len(row)], *([None] * (len(row) - len(header)))]
+        stray = [
+            (index, value)
+            for index, (col, (value, _)) in enumerate(zip(columns_of_row, row, strict=True))
+            if col is None and not _blank(value)
+        ]
+        if stray:
+            index, value = stray[0]
+            more = f" and {len(stray) - 1} more cell(s)" if len(stray) > 1 else ""
+            table.problems.append(
+                RowProblem(
+                    number,
+                    "",
+                    value,
+                    f"{str(value)[:40]!r} stands in column {_letters(index + 1)}, which has no "
+                    f"header{more}; allowed columns: {', '.join(columns)} (in a CSV file, put "
+                    'a text with commas in double quotes: "a, b")',
+                )
+            )
+            bad = True
+        for col, (value, formula) in zip(columns_of_row, row, strict=True):
             if col is None:
-                if not _blank(value):
-                    table.problems.append(
-                        RowProblem(
-                            number,
-                            "",
-                            value,
-                            f"{value!r} stands in a column without a header; allowed "
-                            f"columns: {', '.join(columns)}",
-                        )
-                    )
-                    bad = True
                 continue
             if formula:
                 table.problems.append(
@@ -139,6 +152,13 @@ def read_table(
             f"{', '.join(columns)} (export a template with `chikuden roadmap template`)"
         )
     return table
+
+
+def _letters(column: int) -> str:
+    """Excel's name of a column: 1 -> A, 27 -> AA."""
+    from openpyxl.utils import get_column_letter
+
+    return str(get_column_letter(column))
 
 
 def _blank(value: Any) -> bool:
@@ -201,9 +221,12 @@ def _xlsx_rows(path: Path, sheet: str, limits: Limits) -> Iterator[tuple[int, li
                             f"file: {name} declares XML entities in {member.filename} "
                             "(Excel never does); save the data again from Excel"
                         )
-    except zipfile.BadZipFile as exc:
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError) as exc:
+        # a broken archive: bad CRC, a damaged deflate stream, a cut-off member, an unknown
+        # compression method
         raise LedgerError(
-            f"file: {name} is a damaged .xlsx ({exc}); save it again from Excel"
+            f"file: {name} is a damaged .xlsx ({type(exc).__name__}: {exc}); save it again "
+            "from Excel"
         ) from None
 
     from openpyxl import load_workbook
@@ -222,8 +245,17 @@ def _xlsx_rows(path: Path, sheet: str, limits: Limits) -> Iterator[tuple[int, li
                 f"put the rows on a sheet named {sheet!r}, as in the template"
             )
         ws = book[sheet]
+        ws.reset_dimensions()  # rows as wide as their cells, not as the declared dimension
+        cells = 0
         try:
-            for number, row in enumerate(ws.iter_rows(max_col=limits.max_columns), start=1):
+            for number, row in enumerate(ws.iter_rows(), start=1):
+                cells += len(row)
+                if cells > limits.max_cells:
+                    raise LedgerError(
+                        f"file: sheet {sheet!r} of {name} has more than {limits.max_cells:,} "
+                        "cells (blank ones included); copy only the rows and columns of the "
+                        "template into a new workbook"
+                    )
                 yield (
                     number,
                     [
@@ -259,7 +291,7 @@ def _csv_rows(path: Path, limits: Limits) -> Iterator[tuple[int, list[Any]]]:
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         for number, row in enumerate(reader, start=1):
-            yield number, [(v, v.lstrip().startswith("=")) for v in row[: limits.max_columns]]
+            yield number, [(v, v.lstrip().startswith("=")) for v in row]
     except csv.Error as exc:
         raise LedgerError(f"file: {name} is not valid CSV ({exc}); export it again") from None
 
@@ -377,6 +409,7 @@ def read_changes(session: Session, path: Path, limits: Limits = Limits()) -> lis
     known = ledger.kpis(session)
     problems = list(table.problems)
     changes: list[TargetChange] = []
+    seen: dict[tuple[str, int], int] = {}
     for number, rec in table.rows:
         before = len(problems)
         key = str(rec.get("kpi") or "").strip()
@@ -403,6 +436,19 @@ def read_changes(session: Session, path: Path, limits: Limits = Limits()) -> lis
                     ledger.to_kpi_unit(kpi, value, unit)
                 except LedgerError as exc:
                     problems.append(RowProblem(number, "unit", rec.get("unit"), str(exc)))
+        if kpi is not None and year is not None:
+            if (key, year) in seen:
+                problems.append(
+                    RowProblem(
+                        number,
+                        "year",
+                        year,
+                        f"year: {key} {year} appears already in row {seen[(key, year)]}; "
+                        "keep one change per KPI and year",
+                    )
+                )
+            else:
+                seen[(key, year)] = number
         if len(problems) > before:
             continue
         assert year is not None and reason is not None
@@ -511,7 +557,11 @@ def export_ledger(session: Session, path: Path) -> None:
 
 
 def _save(book: Any, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    book.save(tmp)
-    tmp.replace(path)
+    """Save ``book`` to ``path``, all or nothing (a write-only workbook saves only once, so it
+    is saved into memory first and the bytes are written)."""
+    from chikuden.roadmap.files import write_file
+
+    buffer = io.BytesIO()
+    book.save(buffer)
+    data = buffer.getvalue()
+    write_file(path, lambda tmp: tmp.write_bytes(data))

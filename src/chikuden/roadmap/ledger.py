@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,6 +41,11 @@ FIRST_YEAR = 2000
 LAST_YEAR = 2100
 TEXT_LIMIT = 2000
 SOURCE_LIMIT = 500
+VALUE_LIMIT = float(2**53)
+"""The largest magnitude of any number the ledger stores [in the KPI's unit]: 2**53 =
+9,007,199,254,740,992 is where a double (the columns' type) stops holding every whole number,
+so counts and yen stay exact below it (a physical bound of the column, not a policy). Each KPI
+also declares its own, tighter range (``kpis.yaml``)."""
 
 
 # -- checks -------------------------------------------------------------------------------------
@@ -51,18 +57,19 @@ def check_year(year: Any, field: str = "year", last: int | None = None) -> int:
         year = None
     if isinstance(year, float) and year.is_integer():
         year = int(year)
-    if isinstance(year, str) and year.strip().lstrip("-").isdigit():
+    if isinstance(year, str) and year.strip().isdecimal() and len(year.strip()) <= 6:
         year = int(year.strip())
     if not isinstance(year, int) or not FIRST_YEAR <= year <= last:
         raise LedgerError(
-            f"{field}: {given!r} is not a year from {FIRST_YEAR} to {last}; give a calendar "
-            "or fiscal year such as 2025"
+            f"{field}: {_short(given)} is not a year from {FIRST_YEAR} to {last}; give a "
+            "calendar or fiscal year such as 2025"
         )
     return year
 
 
 def check_number(value: Any, field: str = "value") -> float:
-    """``value`` as a finite float (accepts ``1,234.5`` written as text)."""
+    """``value`` as a finite float of magnitude at most :data:`VALUE_LIMIT` (accepts
+    ``1,234.5`` written as text)."""
     given = value
     if isinstance(value, bool):
         value = None
@@ -72,16 +79,35 @@ def check_number(value: Any, field: str = "value") -> float:
             value = float(text)
         except ValueError:
             value = None
-    if not isinstance(value, int | float) or not math.isfinite(float(value)):
+    try:
+        number = float(value) if isinstance(value, int | float) else math.nan
+    except OverflowError:  # an int beyond the range of a double
+        number = math.inf
+    if not math.isfinite(number) and not math.isinf(number):
         raise LedgerError(
-            f"{field}: {given!r} is not a number; write a plain number such as 1234.5 "
+            f"{field}: {_short(given)} is not a number; write a plain number such as 1234.5 "
             "(the unit goes in its own column)"
         )
-    return float(value)
+    if not abs(number) <= VALUE_LIMIT:
+        raise LedgerError(
+            f"{field}: {_short(given)} is too large for the ledger; numbers must lie within "
+            f"±{VALUE_LIMIT:.6g} (2**53); check the value and its unit"
+        )
+    return number
+
+
+def _short(value: Any, width: int = 40) -> str:
+    """``repr(value)``, cut to ``width`` characters for a message."""
+    text = repr(value)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def check_text(value: Any, field: str, required: bool = True, limit: int = TEXT_LIMIT) -> str:
-    """A text field: no formulas, not too long, present when required."""
+    """A text field: no formulas, no control characters, not too long (``limit`` is the
+    column's length), present when required."""
     text = "" if value is None else str(value).strip()
     if required and not text:
         raise LedgerError(f"{field}: is empty; it is required (say where the figure comes from)")
@@ -89,6 +115,12 @@ def check_text(value: Any, field: str, required: bool = True, limit: int = TEXT_
         raise LedgerError(
             f"{field}: {text[:40]!r} looks like a formula; formulas are not accepted, "
             "type the text itself"
+        )
+    bad = CONTROL_CHARACTERS.search(text)
+    if bad:
+        raise LedgerError(
+            f"{field}: {_short(text)} holds the control character {bad.group()!r}; "
+            "type plain text (tabs and line breaks are allowed)"
         )
     if len(text) > limit:
         raise LedgerError(f"{field}: {len(text)} characters; at most {limit} are allowed")
@@ -107,8 +139,10 @@ def to_kpi_unit(kpi: Kpi, value: float, unit: str | None, field: str = "unit") -
         )
     converted = value * f
     low, high = kpi.min_value, kpi.max_value
-    if (low is not None and converted < low) or (high is not None and converted > high):
-        allowed = f"{'-inf' if low is None else _g(low)}..{'inf' if high is None else _g(high)}"
+    low = -VALUE_LIMIT if low is None else low  # a KPI of an old ledger without a declared range
+    high = VALUE_LIMIT if high is None else high
+    if not low <= converted <= high:
+        allowed = f"{_g(low)}..{_g(high)}"
         sign = " (wrong sign?)" if low == 0 and converted < 0 else ""
         raise LedgerError(
             f"value: {_g(value)} {given} is outside the range of {kpi.key}{sign}; "
@@ -118,20 +152,38 @@ def to_kpi_unit(kpi: Kpi, value: float, unit: str | None, field: str = "unit") -
 
 
 def _g(x: float) -> str:
+    """``x`` for a message: whole numbers in full (``30,000,000``), others to 6 digits."""
+    if abs(x) < 1e15 and float(x).is_integer():
+        return f"{x:,.0f}"
     return f"{x:,.6g}" if abs(x) < 1e15 else f"{x:.6g}"
 
 
-def _check_version(record: Any, version: int | None, what: str) -> None:
-    if version is not None and record.version != version:
+def _check_version(record: Any, version: int | None, what: str, now: str) -> None:
+    """``version`` (the version the user read) must be ``record``'s: a change needs it, and a
+    stale one is a conflict. ``now`` describes the record's current value for the message."""
+    if version is None:
         raise ConflictError(
-            f"--version: {what} is at version {record.version}, not {version}: someone changed "
-            "it since you read it; nothing was saved; look at it again and repeat your change"
+            f"--version: required to change {what} (now version {record.version}: {now}); "
+            f"check that this is what you mean to change and pass --version {record.version}"
         )
+    if record.version != version:
+        raise ConflictError(
+            f"--version: {what} is at version {record.version}, not {version} (now: {now}): "
+            "someone changed it since you read it; nothing was saved; look at it again and "
+            "repeat your change"
+        )
+
+
+def _actual_now(record: Actual, kpi: Kpi) -> str:
+    return f"{_g(record.value)} {kpi.unit}, source {_short(record.source, 60)}"
 
 
 # -- look-ups -----------------------------------------------------------------------------------
 def pillar(session: Session, code: str) -> Pillar:
-    found = session.scalar(select(Pillar).where(Pillar.code == code))
+    if not isinstance(code, str) or CONTROL_CHARACTERS.search(code) or len(code) > 8:
+        found = None
+    else:
+        found = session.scalar(select(Pillar).where(Pillar.code == code))
     if found is None:
         codes = list(session.scalars(select(Pillar.code)))
         raise LedgerError(
@@ -148,6 +200,9 @@ def kpis(session: Session) -> dict[str, Kpi]:
 
 def _by_key(session: Session, column: Any, value: str, what: str, noun: str, hint: str) -> Any:
     """The row whose ``column`` equals ``value``; a clear error with a suggestion if none."""
+    if not isinstance(value, str) or CONTROL_CHARACTERS.search(value) or len(value) > 200:
+        # no key holds these (and PostgreSQL cannot even compare a text with NUL in it)
+        raise LedgerError(f"{what}: unknown {noun} {_short(value)}; {hint}")
     found = session.scalar(select(column.class_).where(column == value))
     if found is None:
         known = list(session.scalars(select(column)))
@@ -221,8 +276,15 @@ def add_kpi(
         raise LedgerError(f"key: KPI {key!r} exists already; choose another key")
     if direction not in DIRECTIONS:
         raise LedgerError(f"direction: {direction!r}; allowed: {', '.join(DIRECTIONS)}")
-    if min_value is not None and max_value is not None and min_value > max_value:
-        raise LedgerError(f"min: {min_value} is above max {max_value}; swap them")
+    if min_value is None or max_value is None:
+        raise LedgerError(
+            f"min, max: KPI {key!r} needs a declared range (min {min_value!r}, max "
+            f"{max_value!r}); give both bounds, each with its source or as a physical bound"
+        )
+    min_value = check_number(min_value, "min")
+    max_value = check_number(max_value, "max")
+    if min_value >= max_value:
+        raise LedgerError(f"min: {min_value} is not below max {max_value}; swap them")
     record = Kpi(
         key=key,
         pillar_id=pillar(session, pillar_code).id,
@@ -326,7 +388,7 @@ def update_milestone(
 ) -> Milestone:
     """Change a milestone's status, done date, evidence or due date."""
     record = milestone(session, code)
-    _check_version(record, version, f"milestone {code}")
+    _check_version(record, version, f"milestone {code}", f"{record.status}, due {record.due}")
     if status is not None:
         if status not in MILESTONE_STATES:
             raise LedgerError(f"status: {status!r}; allowed: {', '.join(MILESTONE_STATES)}")
@@ -392,8 +454,8 @@ def update_actual(
 ) -> Actual:
     """Correct an actual; ``version`` is the version the user read (see ``actual list``)."""
     record = actual(session, kpi_key, check_year(year))
-    _check_version(record, version, f"the actual of {kpi_key} for {year}")
     k = kpi(session, kpi_key)
+    _check_version(record, version, f"the actual of {kpi_key} for {year}", _actual_now(record, k))
     if value is not None:
         record.value = to_kpi_unit(k, check_number(value), unit)
     if source is not None:
@@ -407,8 +469,11 @@ def update_actual(
 
 
 def delete_actual(session: Session, kpi_key: str, year: int, version: int | None) -> None:
+    """Remove an actual; ``version`` is the version the user read. The version is remembered
+    (:mod:`chikuden.roadmap.versions`): an actual added again for the year starts above it."""
     record = actual(session, kpi_key, check_year(year))
-    _check_version(record, version, f"the actual of {kpi_key} for {year}")
+    what = f"the actual of {kpi_key} for {year}"
+    _check_version(record, version, what, _actual_now(record, kpi(session, kpi_key)))
     session.delete(record)
     session.flush()
 
@@ -448,7 +513,9 @@ def revision_for(session: Session, year: int) -> Revision:
 
 
 def open_revision(session: Session) -> Revision:
-    found = session.scalar(select(Revision).where(Revision.state == "open"))
+    """The open revision, locked until the end of the transaction (on PostgreSQL), so that a
+    target cannot change in a revision that another editor is closing."""
+    found = session.scalar(select(Revision).where(Revision.state == "open").with_for_update())
     if found is None:
         raise LedgerError(
             "revision: no revision is open, so targets cannot change; open the next one "
@@ -488,17 +555,19 @@ def set_target(
         select(Target).where(Target.revision_id == rev.id, Target.kpi_id == k.id, Target.year == y)
     )
     old: float | None = None
+    if record is None and version is not None:
+        raise ConflictError(
+            f"--version: revision {rev.year} has no {y} target of {kpi_key} any more (you read "
+            f"version {version}): someone removed it since; nothing was saved; look at the "
+            "targets again (`chikuden roadmap targets`) and set it without --version"
+        )
     if record is None:
         record = Target(revision_id=rev.id, kpi_id=k.id, year=y, value=v, source=src)
         record.note = check_text(note, "note", required=False)
         session.add(record)
     else:
-        if version is None:
-            raise LedgerError(
-                f"--version: the {y} target of {kpi_key} exists (version {record.version}, "
-                f"{_g(record.value)} {k.unit}); pass --version {record.version} to change it"
-            )
-        _check_version(record, version, f"the {y} target of {kpi_key}")
+        now = f"{_g(record.value)} {k.unit}"
+        _check_version(record, version, f"the {y} target of {kpi_key}", now)
         old = record.value
         record.value = v
         record.source = src
@@ -532,7 +601,8 @@ def remove_target(
     )
     if record is None:
         raise LedgerError(f"year: revision {rev.year} has no {y} target for {kpi_key}")
-    _check_version(record, version, f"the {y} target of {kpi_key}")
+    now = f"{_g(record.value)} {k.unit}"
+    _check_version(record, version, f"the {y} target of {kpi_key}", now)
     session.add(
         RevisionChange(
             revision_id=rev.id,
@@ -566,8 +636,11 @@ class Settings:
     scenario: str
 
 
-def settings(session: Session) -> Settings:
-    stored = {s.key: s.value for s in session.scalars(select(Setting))}
+def settings(session: Session, lock: bool = False) -> Settings:
+    """The settings in force (stored, else the defaults); with ``lock``, the stored rows stay
+    locked until the end of the transaction (on PostgreSQL)."""
+    query = select(Setting).with_for_update() if lock else select(Setting)
+    stored = {s.key: s.value for s in session.scalars(query)}
     merged = {**DEFAULT_SETTINGS, **stored}
     return Settings(float(merged["on_track"]), float(merged["at_risk"]), merged["scenario"])
 
@@ -581,27 +654,37 @@ def check_thresholds(on_track: float, at_risk: float) -> None:
 
 
 def set_setting(session: Session, key: str, value: str, version: int | None = None) -> Setting:
+    """Change a setting. A stored setting changes only with the ``version`` the user read
+    (``chikuden roadmap settings`` shows it); one that still holds its default is stored
+    without a version (a second editor doing the same at once gets a conflict)."""
     if key not in DEFAULT_SETTINGS:
         raise LedgerError(
-            f"setting: unknown setting {key!r}{did_you_mean(key, DEFAULT_SETTINGS)}; "
+            f"setting: unknown setting {_short(key)}{did_you_mean(str(key), DEFAULT_SETTINGS)}; "
             f"allowed: {', '.join(DEFAULT_SETTINGS)}"
         )
-    current = settings(session)
+    current = settings(session, lock=True)
+    record = session.get(Setting, key)
+    if record is None and version is not None:
+        raise ConflictError(
+            f"--version: setting {key} is not stored (it holds its default "
+            f"{DEFAULT_SETTINGS[key]!r}), so it has no version {version}; leave out --version"
+        )
+    if record is not None:
+        _check_version(record, version, f"setting {key}", repr(record.value))
     if key in ("on_track", "at_risk"):
         number = check_number(value, key)
         pair = {"on_track": current.on_track, "at_risk": current.at_risk, key: number}
         check_thresholds(pair["on_track"], pair["at_risk"])
         value = repr(number)
     else:
+        value = check_text(value, key, limit=200)
         from chikuden.api import load_scenario
 
         load_scenario(value)  # raises the model's own error for an unknown scenario
-    record = session.get(Setting, key)
     if record is None:
         record = Setting(key=key, value=value)
         session.add(record)
     else:
-        _check_version(record, version, f"setting {key}")
         record.value = value
     session.flush()
     return record

@@ -4,6 +4,10 @@ migrations in ``migrations/``; a test checks that the two agree.
 Every editable record carries ``version``, SQLAlchemy's ``version_id_col``: an UPDATE names the
 version it read, so a second writer who read the same version updates nothing and gets a
 :class:`~chikuden.roadmap.errors.ConflictError` instead of silently overwriting the first.
+Versions never repeat for a record's natural key (``__natural_key__``):
+:mod:`chikuden.roadmap.versions` numbers them, and :class:`VersionMark` remembers the last
+version of a deleted record so that a record added again under the same key continues from
+there.
 Classes with ``__audited__ = True`` have every insert, update and delete written to
 :class:`AuditLog` (see :mod:`chikuden.roadmap.audit`). Times are UTC without a time zone, the
 same on SQLite and PostgreSQL, so that a backup restores to the microsecond.
@@ -50,13 +54,18 @@ class Base(DeclarativeBase):
 
 
 class Versioned:
-    """Mixin: an optimistic-locking version counter (1 on insert, +1 on every update)."""
+    """Mixin: an optimistic-locking version counter, numbered by :mod:`chikuden.roadmap.versions`
+    (on insert: one more than any earlier record with the same natural key, else 1; +1 on
+    every update). ``__natural_key__`` names the columns that identify the record for a user."""
 
+    __natural_key__: ClassVar[tuple[str, ...]] = ()
     version: Mapped[int] = mapped_column(Integer, nullable=False)
 
     @declared_attr.directive
     def __mapper_args__(cls) -> dict[str, Any]:
-        return {"version_id_col": cls.__dict__["version"]}
+        # The versions module sets every version itself (generator False): SQLAlchemy still
+        # puts the version that was read into the WHERE clause of each UPDATE and DELETE.
+        return {"version_id_col": cls.__dict__["version"], "version_id_generator": False}
 
 
 def _check_in(column: str, values: tuple[str, ...]) -> str:
@@ -68,6 +77,7 @@ class Pillar(Versioned, Base):
 
     __tablename__ = "pillars"
     __audited__ = True
+    __natural_key__ = ("code",)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     code: Mapped[str] = mapped_column(String(8), unique=True)
     title_en: Mapped[str] = mapped_column(String(300))
@@ -80,6 +90,7 @@ class Measure(Versioned, Base):
 
     __tablename__ = "measures"
     __audited__ = True
+    __natural_key__ = ("code",)
     __table_args__ = (CheckConstraint(_check_in("status", MEASURE_STATES), name="status"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     code: Mapped[str] = mapped_column(String(60), unique=True)
@@ -99,6 +110,7 @@ class Milestone(Versioned, Base):
 
     __tablename__ = "milestones"
     __audited__ = True
+    __natural_key__ = ("code",)
     __table_args__ = (CheckConstraint(_check_in("status", MILESTONE_STATES), name="status"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     code: Mapped[str] = mapped_column(String(60), unique=True)
@@ -119,6 +131,7 @@ class Kpi(Versioned, Base):
 
     __tablename__ = "kpis"
     __audited__ = True
+    __natural_key__ = ("key",)
     __table_args__ = (CheckConstraint(_check_in("direction", DIRECTIONS), name="direction"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     key: Mapped[str] = mapped_column(String(80), unique=True)
@@ -140,6 +153,7 @@ class Revision(Versioned, Base):
 
     __tablename__ = "revisions"
     __audited__ = True
+    __natural_key__ = ("year",)
     __table_args__ = (CheckConstraint(_check_in("state", REVISION_STATES), name="state"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     year: Mapped[int] = mapped_column(Integer, unique=True)
@@ -156,6 +170,7 @@ class Target(Versioned, Base):
 
     __tablename__ = "targets"
     __audited__ = True
+    __natural_key__ = ("kpi_id", "year")
     __table_args__ = (UniqueConstraint("revision_id", "kpi_id", "year"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     revision_id: Mapped[int] = mapped_column(ForeignKey("revisions.id"))
@@ -188,6 +203,7 @@ class Actual(Versioned, Base):
 
     __tablename__ = "actuals"
     __audited__ = True
+    __natural_key__ = ("kpi_id", "year")
     __table_args__ = (UniqueConstraint("kpi_id", "year"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kpi_id: Mapped[int] = mapped_column(ForeignKey("kpis.id"))
@@ -204,6 +220,7 @@ class Setting(Versioned, Base):
 
     __tablename__ = "settings"
     __audited__ = True
+    __natural_key__ = ("key",)
     key: Mapped[str] = mapped_column(String(40), primary_key=True)
     value: Mapped[str] = mapped_column(String(200))
 
@@ -259,6 +276,17 @@ class ReviewMilestone(Base):
     days_overdue: Mapped[int] = mapped_column(Integer)
 
 
+class VersionMark(Base):
+    """The last version a deleted record had, by table and natural key (``kpi_id/year`` of an
+    actual or target): a record added again under that key starts above it, so a version a
+    user read never comes back."""
+
+    __tablename__ = "version_marks"
+    table_name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    record_key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)
+
+
 class AuditLog(Base):
     """Who changed what, when: one row per changed field (or per inserted/deleted record)."""
 
@@ -288,6 +316,7 @@ TABLES_IN_ORDER: tuple[type[Base], ...] = (
     Review,
     ReviewItem,
     ReviewMilestone,
+    VersionMark,
     AuditLog,
 )
 """Every table, parents before children (the order of a backup and of a restore)."""

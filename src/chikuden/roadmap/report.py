@@ -12,7 +12,7 @@ import datetime as dt
 import html
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, partial
 from importlib import resources
 from pathlib import Path
 
@@ -423,19 +423,18 @@ def write(
     session: Session, result: ReviewResult, out: Path, langs: Sequence[str] = LANGS
 ) -> list[Path]:
     """Write the report in each language into folder ``out``; returns the files."""
+    from chikuden.roadmap.files import write_files
+
     texts = {lang: render(session, result, lang) for lang in langs}
-    written = []
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        for lang, text in texts.items():
-            path = out / file_name(result.year, lang)
-            tmp = path.with_name(f".{path.name}.tmp")
-            tmp.write_text(text, encoding="utf-8")
-            tmp.replace(path)
-            written.append(path)
-    except OSError as exc:
+    if out.exists() and not out.is_dir():
         raise LedgerError(
-            f"--out: cannot write the report into {str(out)!r} ({exc.strerror or exc}); "
+            f"--out: cannot write the report into {str(out)!r} (not a folder); "
             "choose a folder you can write to"
-        ) from None
-    return written
+        )
+    files = [(out / file_name(result.year, lang), text) for lang, text in texts.items()]
+    write_files([(path, partial(_write_text, text=text)) for path, text in files], "--out")
+    return [path for path, _ in files]
+
+
+def _write_text(path: Path, text: str) -> None:
+    path.write_text(text, encoding="utf-8")

@@ -133,7 +133,7 @@ def compute(
     stored = ledger.settings(session)
     thresholds = thresholds or Thresholds(stored.on_track, stored.at_risk)
     ledger.check_thresholds(thresholds.on_track, thresholds.at_risk)
-    scenario = scenario or stored.scenario
+    scenario = ledger.check_text(scenario or stored.scenario, "--scenario", limit=200)
     as_of = as_of or min(dt.date(year, 12, 31), dt.date.today())
 
     lines: dict[int, Line] = {}

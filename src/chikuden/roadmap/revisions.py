@@ -101,7 +101,16 @@ def open_next(
 
 
 def apply_changes(session: Session, rev: Revision, changes: Sequence[TargetChange]) -> None:
-    """Set or remove targets of ``rev`` (open) with their reasons."""
+    """Set or remove targets of ``rev`` (open) with their reasons; one change per KPI and
+    year (a second one for the same target is refused: which of the two would be meant?)."""
+    seen: set[tuple[str, int]] = set()
+    for change in changes:
+        if (change.kpi, change.year) in seen:
+            raise LedgerError(
+                f"changes: {change.kpi} {change.year} is changed twice; keep one change per "
+                "KPI and year"
+            )
+        seen.add((change.kpi, change.year))
     for change in changes:
         if change.value is None:
             _remove(session, rev, change)
@@ -142,7 +151,7 @@ def _remove(session: Session, rev: Revision, change: TargetChange) -> None:
             old_value=record.value,
             new_value=None,
             reason=ledger.check_text(change.reason, "reason"),
-            source=change.source,
+            source=ledger.check_text(change.source, "source", required=False, limit=300),
             changed_by=str(session.info.get("user", "unknown")),
             changed_at=utcnow(),
         )

@@ -10,7 +10,8 @@ path); after the last target it stays at that target. For an actual of year ``t`
 with ``s = +1`` for a KPI where higher is better and ``-1`` where lower is better, so the ratio
 is the progress made in the good direction as a share of the progress planned by ``t``
 (1 = exactly on the path, above 1 ahead of it, below 0 moving the wrong way). Where the plan
-expects no change by ``t``, holding the baseline or better counts as 1 and anything worse as 0.
+expects no change by ``t`` (less than :data:`RESOLUTION` of the values involved), holding the
+baseline or better counts as 1 and anything worse as 0.
 The status is ``on_track`` for ``ratio >= on_track``, ``at_risk`` for ``ratio >= at_risk``,
 else ``off_track`` (thresholds are ledger settings, 0.9 and 0.6 by default).
 """
@@ -51,14 +52,23 @@ def trajectory(
     return np.asarray(np.interp(np.asarray(year, dtype=float), xs, ys), dtype=float)
 
 
+RESOLUTION = 1e-9
+"""A planned change smaller than this share of the values involved counts as no change
+[ratio] (assumption: far below any published figure's precision, far above a double's rounding
+of 1e-16). It keeps every ratio within ±2e9: a plan of 1e-300 from a baseline of 0 does not
+turn an actual of 0.5 into a ratio of 5e299."""
+
+
 def progress_ratio(base: Floats, expected: Floats, actual: Floats, sign: Floats) -> Floats:
     """Progress made over progress planned, direction-aware (see the module doc) [ratio]."""
     planned = expected - base
     achieved = sign * (actual - base)
     scale = np.abs(planned)
+    size = np.maximum(np.maximum(np.abs(base), np.abs(expected)), np.abs(actual))
+    moves = scale > RESOLUTION * size
     held = np.where(achieved >= 0, 1.0, 0.0)
     with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.where(scale > 0, achieved / np.where(scale > 0, scale, 1.0), held)
+        ratio = np.where(moves, achieved / np.where(moves, scale, 1.0), held)
     return np.asarray(ratio, dtype=float)
 
 
