@@ -82,7 +82,8 @@ _BOMS = (
     (b"\xff\xfe", "UTF-16 (little-endian, with a byte-order mark)"),
     (b"\xfe\xff", "UTF-16 (big-endian, with a byte-order mark)"),
 )
-_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+"""Control characters other than tab and line breaks: refused in every text a user gives."""
 SAVE_AS_UTF8 = "save the file as UTF-8"
 
 
@@ -126,7 +127,7 @@ def decode(
             f"it looks like {_looks_like(data)}); {save}",
             error,
         ) from None
-    bad = _CONTROL_RE.search(text)
+    bad = CONTROL_RE.search(text)
     if bad:
         line = text.count("\n", 0, bad.start()) + 1
         raise _fail(
@@ -177,11 +178,15 @@ def check_text(value: str, where: str, limit: int = MAX_STRING) -> str:
 
 
 # -- numbers -----------------------------------------------------------------------------------
-def to_number(raw: Any) -> float | None:
+_THOUSANDS_RE = re.compile(r"^[-+]?[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]*)?$")
+
+
+def to_number(raw: Any, thousands: bool = False) -> float | None:
     """``raw`` as a float if it is a number or a number written in plain ASCII, else None.
 
     Booleans are not numbers. Integers too large for a float give ``inf`` (refused later as not
-    finite, with the value shown), never an exception.
+    finite, with the value shown), never an exception. With ``thousands``, text may group
+    digits by commas the way spreadsheets print them (``1,234.5``); ``1,5`` stays refused.
     """
     if isinstance(raw, bool) or raw is None:
         return None
@@ -194,6 +199,8 @@ def to_number(raw: Any) -> float | None:
         return raw
     if isinstance(raw, str):
         text = raw.strip()
+        if thousands and _THOUSANDS_RE.match(text):
+            text = text.replace(",", "")
         if len(text) <= MAX_NUMBER_TEXT and NUMBER_RE.match(text):
             return float(text)
         return None

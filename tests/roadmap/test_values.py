@@ -96,7 +96,12 @@ def test_a_kpi_needs_a_range(ledger: Ledger) -> None:
         (math.nan, "nan is not a number"),
         ("NaN", "'NaN' is not a number"),
         (math.inf, "inf is too large for the ledger"),
-        ("-Infinity", "'-Infinity' is too large"),
+        ("-Infinity", "'-Infinity' is not a number"),
+        # one number syntax everywhere (chikuden.reading): Python's float() reads these
+        ("1_0", "'1_0' is not a number"),
+        ("1,5", "'1,5' is not a number"),  # a decimal comma, not digits grouped by thousands
+        ("١٢", "is not a number"),
+        ("１２", "is not a number"),
         ("1e400", "'1e400' is too large"),  # float('1e400') is inf
         (10**400, "is too large"),  # an int no double holds (OverflowError before)
         (2**53 + 2, "9007199254740994 is too large"),
@@ -111,6 +116,7 @@ def test_numbers_the_ledger_cannot_hold(value: Any, message: str) -> None:
 
 def test_numbers_it_can() -> None:
     assert ops.check_number("1,234.5") == 1234.5
+    assert ops.check_number("-12,345,678") == -12_345_678.0
     assert ops.check_number(2**53) == 9_007_199_254_740_992.0
     assert ops.check_number(-0.0) == 0.0
 

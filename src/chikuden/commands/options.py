@@ -34,7 +34,9 @@ SHOWN_CHARS = 40
 
 def shown(text: str) -> str:
     """``text`` as it appears in an error message: quoted, escaped, cut at SHOWN_CHARS."""
-    return repr(text if len(text) <= SHOWN_CHARS else text[: SHOWN_CHARS - 3] + "...")
+    from chikuden.reading import show
+
+    return show(text, SHOWN_CHARS)
 
 
 def _bound(x: float) -> str:

@@ -37,10 +37,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from chikuden.reading import CONTROL_RE, show
 from chikuden.roadmap.db import head_revision
 from chikuden.roadmap.errors import LedgerError
 from chikuden.roadmap.ledger import (
-    CONTROL_CHARACTERS,
     DEFAULT_SETTINGS,
     FIRST_YEAR,
     LAST_YEAR,
@@ -208,13 +208,12 @@ def check(doc: Any) -> dict[str, list[dict[str, Any]]]:
     version = doc.get("format_version")
     if type(version) is not int or version != FORMAT_VERSION:
         raise LedgerError(
-            f"backup: format version {_short(version)}; this chikuden reads version "
-            f"{FORMAT_VERSION}"
+            f"backup: format version {show(version)}; this chikuden reads version {FORMAT_VERSION}"
         )
     head = head_revision()
     if doc.get("schema") != head:
         raise LedgerError(
-            f"backup: written with schema revision {_short(doc.get('schema'))}, this chikuden "
+            f"backup: written with schema revision {show(doc.get('schema'))}, this chikuden "
             f"has {head}; restore it with the chikuden that wrote it, then upgrade"
         )
     body = doc.get("tables")
@@ -227,11 +226,6 @@ def check(doc: Any) -> dict[str, list[dict[str, Any]]]:
     _check_keys(tables, out)
     _check_meaning(out)
     return out
-
-
-def _short(value: Any, width: int = 60) -> str:
-    text = repr(value)
-    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def _damaged(where: str, problem: str) -> LedgerError:
@@ -247,7 +241,7 @@ def _check_table(table: Table, part: Any) -> list[dict[str, Any]]:
         raise _damaged(f"table {table.name}", "is not an object with 'columns' and 'rows'")
     if part["columns"] != columns:
         raise _damaged(
-            f"table {table.name}", f"has columns {_short(part['columns'])}, the ledger {columns}"
+            f"table {table.name}", f"has columns {show(part['columns'])}, the ledger {columns}"
         )
     if not isinstance(part["rows"], list):
         raise _damaged(f"table {table.name}", "its rows are not a list")
@@ -256,13 +250,13 @@ def _check_table(table: Table, part: Any) -> list[dict[str, Any]]:
     for number, row in enumerate(part["rows"], start=1):
         where = f"table {table.name}, row {number}"
         if not isinstance(row, list) or len(row) != len(columns):
-            raise _damaged(where, f"is not a list of {len(columns)} values: {_short(row)}")
+            raise _damaged(where, f"is not a list of {len(columns)} values: {show(row)}")
         decoded = {}
         for name, check_value, value in zip(columns, checkers, row, strict=True):
             try:
                 decoded[name] = check_value(value)
             except _Bad as exc:
-                raise _damaged(f"{where}, column {name}", f"{_short(value)} {exc}") from None
+                raise _damaged(f"{where}, column {name}", f"{show(value)} {exc}") from None
         rows.append(decoded)
     return rows
 
@@ -315,7 +309,7 @@ def _checker(table: Table, column: Column[Any]) -> Any:
             length = getattr(kind, "length", None)
             if length is not None and len(value) > length:
                 raise _Bad(f"is longer than the column's {length} characters")
-            if CONTROL_CHARACTERS.search(value):
+            if CONTROL_RE.search(value):
                 raise _Bad("holds control characters")
             if allowed is not None and value not in allowed:
                 raise _Bad(f"is not allowed; allowed: {', '.join(allowed)}")
@@ -338,7 +332,7 @@ def _check_keys(tables: list[Table], rows: dict[str, list[dict[str, Any]]]) -> N
                 if key in seen:
                     raise _damaged(
                         f"table {table.name}, row {number}",
-                        f"{', '.join(names)} {_short(key)} appears twice; it must be unique",
+                        f"{', '.join(names)} {show(key)} appears twice; it must be unique",
                     )
                 seen.add(key)
         for fk in table.foreign_keys:
@@ -349,7 +343,7 @@ def _check_keys(tables: list[Table], rows: dict[str, list[dict[str, Any]]]) -> N
                 if value is not None and value not in known:
                     raise _damaged(
                         f"table {table.name}, row {number}, column {fk.parent.name}",
-                        f"{_short(value)} names no row of table {parent}",
+                        f"{show(value)} names no row of table {parent}",
                     )
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from chikuden.errors import did_you_mean
+from chikuden.reading import CONTROL_RE, show, to_number
 from chikuden.roadmap.db import utcnow
 from chikuden.roadmap.errors import ConflictError, LedgerError
 from chikuden.roadmap.models import (
@@ -68,21 +68,11 @@ def check_year(year: Any, field: str = "year", last: int | None = None) -> int:
 
 
 def check_number(value: Any, field: str = "value") -> float:
-    """``value`` as a finite float of magnitude at most :data:`VALUE_LIMIT` (accepts
-    ``1,234.5`` written as text)."""
+    """``value`` as a finite float of magnitude at most :data:`VALUE_LIMIT`; text in the number
+    syntax of :mod:`chikuden.reading`, digits grouped by commas allowed (``1,234.5``)."""
     given = value
-    if isinstance(value, bool):
-        value = None
-    if isinstance(value, str):
-        text = value.strip().replace(",", "")
-        try:
-            value = float(text)
-        except ValueError:
-            value = None
-    try:
-        number = float(value) if isinstance(value, int | float) else math.nan
-    except OverflowError:  # an int beyond the range of a double
-        number = math.inf
+    parsed = to_number(value, thousands=True)
+    number = math.nan if parsed is None else parsed
     if not math.isfinite(number) and not math.isinf(number):
         raise LedgerError(
             f"{field}: {_short(given)} is not a number; write a plain number such as 1234.5 "
@@ -98,11 +88,7 @@ def check_number(value: Any, field: str = "value") -> float:
 
 def _short(value: Any, width: int = 40) -> str:
     """``repr(value)``, cut to ``width`` characters for a message."""
-    text = repr(value)
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+    return show(value, width)
 
 
 def check_text(value: Any, field: str, required: bool = True, limit: int = TEXT_LIMIT) -> str:
@@ -116,7 +102,7 @@ def check_text(value: Any, field: str, required: bool = True, limit: int = TEXT_
             f"{field}: {text[:40]!r} looks like a formula; formulas are not accepted, "
             "type the text itself"
         )
-    bad = CONTROL_CHARACTERS.search(text)
+    bad = CONTROL_RE.search(text)
     if bad:
         raise LedgerError(
             f"{field}: {_short(text)} holds the control character {bad.group()!r}; "
@@ -180,7 +166,7 @@ def _actual_now(record: Actual, kpi: Kpi) -> str:
 
 # -- look-ups -----------------------------------------------------------------------------------
 def pillar(session: Session, code: str) -> Pillar:
-    if not isinstance(code, str) or CONTROL_CHARACTERS.search(code) or len(code) > 8:
+    if not isinstance(code, str) or CONTROL_RE.search(code) or len(code) > 8:
         found = None
     else:
         found = session.scalar(select(Pillar).where(Pillar.code == code))
@@ -200,7 +186,7 @@ def kpis(session: Session) -> dict[str, Kpi]:
 
 def _by_key(session: Session, column: Any, value: str, what: str, noun: str, hint: str) -> Any:
     """The row whose ``column`` equals ``value``; a clear error with a suggestion if none."""
-    if not isinstance(value, str) or CONTROL_CHARACTERS.search(value) or len(value) > 200:
+    if not isinstance(value, str) or CONTROL_RE.search(value) or len(value) > 200:
         # no key holds these (and PostgreSQL cannot even compare a text with NUL in it)
         raise LedgerError(f"{what}: unknown {noun} {_short(value)}; {hint}")
     found = session.scalar(select(column.class_).where(column == value))
