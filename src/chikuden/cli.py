@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from chikuden.commands import charging, minerals, product, roadmap
-from chikuden.commands.common import fail, user_errors
+from chikuden.commands.common import OneLineGroup, fail, user_errors
 
 if TYPE_CHECKING:
     from chikuden.parameters.scenario import Scenario
@@ -36,6 +36,7 @@ class Lang(enum.StrEnum):
 
 
 app = typer.Typer(
+    cls=OneLineGroup,
     name="chikuden",
     help="chikuden (蓄電): the 2022 Japanese battery-industry proposal as a verifiable model.",
     no_args_is_help=True,

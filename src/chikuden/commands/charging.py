@@ -13,10 +13,11 @@ from typing import Annotated, Any
 
 import typer
 
-from chikuden.commands.common import fail, user_errors
-from chikuden.commands.options import Number, OneLineCommand, parse_year
+from chikuden.commands.common import OneLineGroup, fail, user_errors
+from chikuden.commands.options import Number, parse_year
 
 app = typer.Typer(
+    cls=OneLineGroup,
     no_args_is_help=True,
     help="Charging infrastructure (P5) and expressway logistics (P6): queueing-based sizing "
     "of chargers, the bundled service areas, connectors needed by location, terminal power.",
@@ -199,7 +200,7 @@ def _site_text(doc: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-@app.command(cls=OneLineCommand)
+@app.command()
 def size(
     arrivals_per_hour: ArrivalsOpt,
     energy_kwh: EnergyOpt = "30",
@@ -251,7 +252,7 @@ def size(
     typer.echo(json.dumps(doc, indent=2) if json_ else _site_text(doc))
 
 
-@app.command(cls=OneLineCommand)
+@app.command()
 def wait(
     chargers: Annotated[
         str,
@@ -299,7 +300,7 @@ def _year_index(text: str) -> tuple[int, int]:
     return when, when - FIRST_YEAR
 
 
-@app.command(cls=OneLineCommand)
+@app.command()
 def areas(
     scenario: ScenarioOpt = "proposal-2022",
     set_: SetOpt = None,
@@ -377,7 +378,7 @@ def areas(
     )
 
 
-@app.command(cls=OneLineCommand)
+@app.command()
 def connectors(
     scenario: ScenarioOpt = "proposal-2022",
     set_: SetOpt = None,
@@ -427,7 +428,7 @@ def connectors(
     )
 
 
-@app.command(cls=OneLineCommand)
+@app.command()
 def corridor(
     scenario: ScenarioOpt = "proposal-2022",
     set_: SetOpt = None,

@@ -11,12 +11,13 @@ from typing import Annotated
 
 import typer
 
-from chikuden.commands.common import fail, user_errors
-from chikuden.commands.options import Number, OneLineCommand, parse_year, shown
+from chikuden.commands.common import OneLineGroup, fail, user_errors
+from chikuden.commands.options import Number, parse_year, shown
 
 CUT = Number("--cut", 0.0, 1.0, unit="share", example="0.5")
 
 app = typer.Typer(
+    cls=OneLineGroup,
     no_args_is_help=True,
     help="Critical minerals: supply-disruption stress test (P3, P11).",
     rich_markup_mode=None,
@@ -28,7 +29,7 @@ def _minerals() -> None:
     """Critical minerals: supply-disruption stress test (P3, P11)."""
 
 
-@app.command(cls=OneLineCommand)
+@app.command()
 def stress(
     mineral: Annotated[
         str, typer.Option("--mineral", "-m", help="lithium, nickel, cobalt, manganese or graphite.")

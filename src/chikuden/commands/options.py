@@ -8,10 +8,6 @@ everywhere in chikuden (:data:`chikuden.reading.NUMBER_RE`): ASCII digits 0-9, a
 sign, decimal point and exponent: ``24``, ``0.05``, ``1e3``. Full-width (``２４``) and other
 scripts' digits are refused, as in scenario files and ``--set``.
 
-:class:`OneLineCommand` turns what Click itself refuses (a missing option, an unknown option,
-a value outside an enum's choices) into the same one line ``error: ...`` and exit code 2,
-instead of Click's usage block.
-
 Only typer is imported here, so ``chikuden --help`` stays fast.
 """
 
@@ -20,10 +16,6 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from typing import Any
-
-import typer
-from typer.core import TyperCommand
 
 from chikuden.commands.common import fail
 
@@ -115,37 +107,6 @@ class Number:
 
 
 _SPECIAL = ("nan", "inf", "infinity")
-
-
-def _usage_error_class() -> type[Exception]:
-    """Click's ``UsageError``, reached through typer's public ``BadParameter`` (recent typer
-    versions vendor click under a private name, older ones import it)."""
-    for cls in typer.BadParameter.__mro__:
-        if cls.__name__ == "UsageError":
-            return cls
-    raise ImportError("typer.BadParameter does not derive from a UsageError")  # pragma: no cover
-
-
-_USAGE_ERROR = _usage_error_class()
-
-
-class OneLineCommand(TyperCommand):
-    """A typer command whose usage errors (missing or unknown option, a value outside an
-    enum's choices) print one line ``error: ...`` naming the option and pointing to
-    ``--help``, and exit with code 2."""
-
-    def make_context(
-        self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any
-    ) -> Any:
-        try:
-            return super().make_context(info_name, args, parent=parent, **extra)
-        except _USAGE_ERROR as exc:
-            ctx = getattr(exc, "ctx", None)
-            where = ctx.command_path if ctx is not None else (info_name or "chikuden")
-            message = " ".join(getattr(exc, "format_message", exc.__str__)().split())
-            message = message.replace("Value error, ", "")  # typer's wording of a bad choice
-            typer.echo(f"error: {message.rstrip('.')}; see `{where} --help`", err=True)
-            raise typer.Exit(code=2) from None
 
 
 def parse_year(text: str, option: str = "--year") -> int:

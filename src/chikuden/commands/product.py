@@ -19,13 +19,14 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from chikuden.commands.common import user_errors
-from chikuden.commands.options import Number, OneLineCommand, parse_year
+from chikuden.commands.common import OneLineGroup, user_errors
+from chikuden.commands.options import Number, parse_year
 
 if TYPE_CHECKING:
     from chikuden.analysis.product import Assessment
 
 app = typer.Typer(
+    cls=OneLineGroup,
     no_args_is_help=True,
     help="Product performance and passport (P9): fit cycle-life data, classify durability, "
     "carbon footprint, recycled content and safety, and decide the subsidy top-up.",
@@ -101,7 +102,7 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print the assessment as J
 LangOpt = Annotated[Lang, typer.Option("--lang", help="Language of the printed assessment.")]
 
 
-@app.command(cls=OneLineCommand)
+@app.command()
 def assess(
     file: Annotated[
         Path,
@@ -135,7 +136,7 @@ def assess(
     typer.echo(render(result, lang.value))
 
 
-@app.command(cls=OneLineCommand)
+@app.command()
 def example(
     format_: Annotated[Format, typer.Option("--format", help="json or csv.")] = Format.json,
 ) -> None:

@@ -27,12 +27,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from typer.core import TyperGroup
 
-try:
-    from typer._click.exceptions import NoArgsIsHelpError, UsageError
-except ImportError:  # pragma: no cover - typer before 0.20 uses click itself
-    from click.exceptions import NoArgsIsHelpError, UsageError  # type: ignore[no-redef,import-not-found,unused-ignore]
+from chikuden.commands.common import OneLineGroup
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -40,58 +36,21 @@ if TYPE_CHECKING:
     from chikuden.roadmap.db import Ledger
 
 
-class _OneLineUsageError(UsageError):
-    """A mistyped command line, shown as one ``error:`` line (exit code 2) like every other
-    input error, with the command whose ``--help`` explains it."""
-
-    def show(self, file: Any = None) -> None:
-        where = f"; see `{self.ctx.command_path} --help`" if self.ctx is not None else ""
-        message = " ".join(self.format_message().split()).rstrip(".")
-        typer.echo(f"error: {message}{where}", err=True)
-
-
-class _RoadmapGroup(TyperGroup):
-    """The roadmap's command groups: a command line they cannot parse is one ``error:`` line,
-    and a group called without a command prints its help (exit code 0)."""
-
-    def make_context(self, *args: Any, **kwargs: Any) -> Any:
-        with _one_line_usage():
-            return super().make_context(*args, **kwargs)
-
-    def invoke(self, ctx: Any) -> Any:
-        with _one_line_usage():
-            return super().invoke(ctx)
-
-
-@contextlib.contextmanager
-def _one_line_usage() -> Iterator[None]:
-    try:
-        yield
-    except NoArgsIsHelpError as exc:
-        assert exc.ctx is not None
-        typer.echo(exc.ctx.get_help())
-        raise typer.Exit(0) from None
-    except _OneLineUsageError:
-        raise
-    except UsageError as exc:
-        raise _OneLineUsageError(exc.format_message(), exc.ctx) from None
-
-
 app = typer.Typer(
-    cls=_RoadmapGroup,
+    cls=OneLineGroup,
     no_args_is_help=True,
     help="The roadmap (工程表) ledger: targets, actuals, annual review and revision (P12).",
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
 )
 actual_app = typer.Typer(
-    cls=_RoadmapGroup, no_args_is_help=True, help="Actuals: what a KPI was in a year."
+    cls=OneLineGroup, no_args_is_help=True, help="Actuals: what a KPI was in a year."
 )
 target_app = typer.Typer(
-    cls=_RoadmapGroup, no_args_is_help=True, help="Targets of the open revision."
+    cls=OneLineGroup, no_args_is_help=True, help="Targets of the open revision."
 )
 milestone_app = typer.Typer(
-    cls=_RoadmapGroup, no_args_is_help=True, help="Milestones: due dates and status."
+    cls=OneLineGroup, no_args_is_help=True, help="Milestones: due dates and status."
 )
 app.add_typer(actual_app, name="actual")
 app.add_typer(target_app, name="target")
