@@ -297,6 +297,13 @@ def _year(raw: Any, name: str, where: str) -> int:
     return int(year)
 
 
+def _choices(allowed: tuple[str, ...], shown: int = 12) -> str:
+    """The allowed values of a column for a message: all of them, or the first few of many."""
+    if len(allowed) <= shown:
+        return ", ".join(allowed)
+    return f"one of {len(allowed)} values such as {', '.join(allowed[:6])}"
+
+
 def _read_csv_rows(text: str, where: str = "") -> list[dict[str, Any]]:
     return list(read_csv_rows(text, where))
 
@@ -368,7 +375,7 @@ def validate_rows(schema: TableSchema, rows: list[dict[str, Any]], label: str, w
                 if col.allowed and text not in col.allowed:
                     raise ParameterError(
                         f"{here} = {show(text)} is not allowed{did_you_mean(text, col.allowed)}; "
-                        f"allowed: {', '.join(col.allowed)}"
+                        f"allowed: {_choices(col.allowed)}"
                     )
                 clean[col.name] = text
         out.append(clean)
