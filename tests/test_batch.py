@@ -19,14 +19,15 @@ already accepts 1e-12 for that path. Every other output stays bit for bit.
 - :func:`test_each_parameter_at_its_bounds_in_a_batch` and
   :func:`test_each_table_with_rows_removed_or_added_in_a_batch` are systematic: every scalar and
   path parameter at its declared min and max, and every bundled table with a row removed, a row
-  duplicated under a new id and all rows removed, evaluated together with the unchanged scenario.
+  copied under a new key and all rows removed, evaluated together with the unchanged scenario.
 - :func:`test_random_scenarios_together_equal_each_alone` is the property test: random pairs and
   triples of valid scenarios (up to 6 scalars or paths and up to 2 tables with rows removed,
   copied, added or changed, drawn within their declared ranges from the bundled scenarios; the
   later scenarios drawn on their own or as variants of the first). A draw the model refuses
   alone with a :class:`~chikuden.errors.ChikudenError` is discarded; any other exception fails.
-- Shares that must add up (chemistry mixes, passenger powertrain paths) are rescaled around a
-  drawn one (:func:`rebalanced`), so that a bound or a draw is a valid scenario.
+- Values that a declared rule ties together (chemistry mixes, passenger powertrain paths, the
+  charging fund's years) are moved around a drawn one (:func:`rebalanced`), so that a bound or
+  a draw is a valid scenario.
 """
 
 from __future__ import annotations
@@ -49,10 +50,9 @@ from chikuden.errors import ChikudenError, ParameterError
 from chikuden.horizon import FIRST_YEAR, LAST_YEAR, N_YEARS
 from chikuden.indicators import outputs
 from chikuden.model import minerals
-from chikuden.model.minerals import CHEMISTRIES
-from chikuden.model.vehicles import POWERTRAINS
 from chikuden.parameters import Scenario, declarations, list_scenarios
 from chikuden.parameters.params import Params
+from chikuden.parameters.rules import parameter_rules
 from chikuden.results import Results
 
 BASE = "proposal-2022"
@@ -154,22 +154,22 @@ def _alone(name: str) -> Results:
     return _ALONE[name]
 
 
-def _accepted(scenario: Scenario) -> Results | None:
-    """``scenario`` evaluated alone, or None when the model refuses it with its own error."""
+def _accepted(base: Scenario, overrides: dict[str, Any]) -> tuple[Scenario, Results] | None:
+    """``base`` with ``overrides``, evaluated alone; None when refused with the project's own
+    error (by the checks at the door or by the model)."""
     try:
-        return chikuden.evaluate(scenario)
+        scenario = base.with_overrides(overrides)
+        return scenario, chikuden.evaluate(scenario)
     except ChikudenError:
         return None
 
 
-# -- shares that add up to 1 (or at most 1): the others follow a drawn one ---------------------
-# The chemistry mixes must add up to 1 in every year and the passenger powertrain paths to at
-# most 1 (model/minerals.py chemistry_mix, model/vehicles.py _check_paths): a share set alone
-# to a bound is refused, so the shares not set are rescaled to keep the sum.
-SUM_TO_ONE = [
-    [f"minerals.{seg}_mix_{c}_share" for c in CHEMISTRIES] for seg in ("ev", "stationary")
-]
-AT_MOST_ONE = [[f"vehicles.passenger_{pt}_share" for pt in POWERTRAINS]]
+# -- values that must agree (declared rules): the others follow a drawn one ---------------------
+# data/parameters/rules.yaml: the chemistry mixes add up to 1 in every year, the passenger
+# powertrain paths to at most 1, the charging fund's first year is at most its last. A value
+# set alone to a bound would be refused, so the others of its rule are moved to keep it.
+RULES = parameter_rules()
+IN_A_RULE = {n for rule in RULES for n in rule.fields}
 
 
 def _as_path(name: str, value: Any) -> np.ndarray:
@@ -179,14 +179,25 @@ def _as_path(name: str, value: Any) -> np.ndarray:
 
 
 def rebalanced(base: Scenario, overrides: dict[str, Any]) -> dict[str, Any]:
-    """``overrides`` plus the other shares of each group it sets, rescaled to keep the sum."""
+    """``overrides`` plus the other values of each rule it touches, moved to keep the rule:
+    shares rescaled to the room left, years of an order rule moved to the given one."""
     out = dict(overrides)
-    for group, exact in [(g, True) for g in SUM_TO_ONE] + [(g, False) for g in AT_MOST_ONE]:
-        given = [n for n in group if n in overrides]
-        rest = [n for n in group if n not in overrides]
+    for rule in RULES:
+        given = [n for n in rule.fields if n in overrides]
+        rest = [n for n in rule.fields if n not in overrides]
         if not given or not rest:
             continue
-        room = 1.0 - sum(_as_path(n, overrides[n]) for n in given)
+        if rule.kind == "order":
+            first, value = rule.fields[0], float(overrides[given[0]])
+            other = rest[0]
+            now = float(base.value(other))
+            out[other] = min(now, value) if other == first else max(now, value)
+            continue
+        assert rule.kind == "sum"
+        exact = rule.equals is not None
+        bound = rule.equals if rule.equals is not None else rule.at_most
+        assert bound is not None
+        room = bound - sum(_as_path(n, overrides[n]) for n in given)
         if (room < 0).any():
             continue  # refused whatever the others are
         others = {n: _as_path(n, base.value(n)) for n in rest}
@@ -227,13 +238,33 @@ def test_each_parameter_at_its_bounds_in_a_batch(name: str) -> None:
     alone: list[Results] = []
     for end in (decl.min, decl.max):
         value = end if decl.kind == "scalar" else [end] * N_YEARS
-        changed = base.with_overrides(rebalanced(base, {name: value}))
-        one = _accepted(changed)
-        if one is not None:
-            batch.append(changed)
-            alone.append(one)
+        accepted = _accepted(base, rebalanced(base, {name: value}))
+        if accepted is not None:
+            batch.append(accepted[0])
+            alone.append(accepted[1])
     assert batch, f"{name}: neither bound is accepted"
     _with_base(base, batch, alone)
+
+
+def _copy(name: str, rows: list[dict[str, Any]], r: int) -> dict[str, Any]:
+    """Row ``r`` copied under a new key: for each ``unique`` rule of the table's schema whose
+    key the copy repeats, a key column set to an unused allowed value (or ``-copy`` appended).
+    A key with no unused value left (every chemistry and mineral pair taken) stays: refused."""
+    schema = declarations()[name].schema
+    assert schema is not None
+    copy = dict(rows[r])
+    for rule in (u for u in schema.rules if u.kind == "unique"):
+        used = {tuple(row[c] for c in rule.fields) for row in rows}
+        for c in rule.fields:
+            key = tuple(copy[f] for f in rule.fields)
+            if key not in used:
+                break
+            column = schema.columns[c]
+            for value in column.allowed or (f"{copy[c]}-copy",):
+                if tuple(value if f == c else copy[f] for f in rule.fields) not in used:
+                    copy[c] = value
+                    break
+    return copy
 
 
 def _table_variants(name: str, base: Scenario) -> list[tuple[str, list[dict[str, Any]]]]:
@@ -245,13 +276,12 @@ def _table_variants(name: str, base: Scenario) -> list[tuple[str, list[dict[str,
             ("one row", [{"country": "CN"}]),
             ("two rows", [{"country": "CN"}, {"country": "ID"}]),
         ]
-    copy = dict(rows[len(rows) // 2])
-    if "id" in copy:
-        copy["id"] = f"{copy['id']}-copy"
+    middle = len(rows) // 2
     return [
         ("first row removed", rows[1:]),
+        ("middle row removed", rows[:middle] + rows[middle + 1 :]),
         ("last row removed", rows[:-1]),
-        ("middle row duplicated", [*rows, copy]),
+        ("middle row copied under a new key", [*rows, _copy(name, rows, middle)]),
         ("every row removed", []),
     ]
 
@@ -262,12 +292,11 @@ def test_each_table_with_rows_removed_or_added_in_a_batch(name: str) -> None:
     batch: list[Scenario] = []
     alone: list[Results] = []
     for label, rows in _table_variants(name, base):
-        changed = base.with_overrides({name: {"rows": rows}})
-        one = _accepted(changed)
-        if one is not None:
-            batch.append(changed)
-            alone.append(one)
-            assert one.n == 1, label
+        accepted = _accepted(base, {name: {"rows": rows}})
+        if accepted is not None:
+            batch.append(accepted[0])
+            alone.append(accepted[1])
+            assert accepted[1].n == 1, label
     assert batch, f"{name}: no variant is accepted"
     _with_base(base, batch, alone, together=True)  # tables of 3 or 4 row counts in one batch
 
@@ -315,34 +344,36 @@ def test_from_samples_of_every_parameter_equals_the_scenarios(domain: str) -> No
     rng = np.random.default_rng(20220601)
     base = chikuden.load_scenario(BASE)
     n = 3
-    grouped = {n_ for group in SUM_TO_ONE + AT_MOST_ONE for n_ in group}  # drawn alone: refused
+    # each value alone: one that a rule ties to others (rebalanced) is drawn in the fuzz test
     names = [
-        n_ for n_ in SCALARS_AND_PATHS if declarations()[n_].domain == domain and n_ not in grouped
+        n_
+        for n_ in SCALARS_AND_PATHS
+        if declarations()[n_].domain == domain and n_ not in IN_A_RULE
     ]
     if not names:
         pytest.skip(f"{domain} has only tables")
     samples = {name: _sample_values(declarations()[name], n, rng) for name in names}
-    scenarios = [
-        base.with_overrides(
+    solo = [
+        _accepted(
+            base,
             {
                 name: float(v[i])
                 if declarations()[name].kind == "scalar"
                 else [float(v[i])] * N_YEARS
                 for name, v in samples.items()
-            }
+            },
         )
         for i in range(n)
     ]
-    solo = [_accepted(s) for s in scenarios]
     keep = [i for i, one in enumerate(solo) if one is not None]
     if not keep:
         pytest.skip(f"{domain}: every draw is refused alone")
     batch = chikuden.evaluate(Params.from_samples(base, {k: v[keep] for k, v in samples.items()}))
     close = any(name in LIFETIME_PATH for name in samples)
     for j, i in enumerate(keep):
-        one = solo[i]
-        assert one is not None
-        assert_same(batch, j, one, scenarios[i], close_minerals=close)
+        accepted = solo[i]
+        assert accepted is not None
+        assert_same(batch, j, accepted[1], accepted[0], close_minerals=close)
 
 
 def test_a_large_batch_equals_its_scenarios_alone() -> None:
@@ -355,11 +386,10 @@ def test_a_large_batch_equals_its_scenarios_alone() -> None:
     base = chikuden.load_scenario(BASE)
     n = minerals.DEFER_SERIES_FROM + 76
     assert n > 2 * minerals.CHUNK
-    grouped = {n_ for group in SUM_TO_ONE + AT_MOST_ONE for n_ in group}
     samples: dict[str, np.ndarray] = {}
     for name in SCALARS_AND_PATHS:
         decl = declarations()[name]
-        if decl.kind != "scalar" or name in grouped:
+        if decl.kind != "scalar" or name in IN_A_RULE:
             continue
         draw = np.clip(float(base.value(name)) * rng.uniform(0.8, 1.2, n), decl.min, decl.max)
         samples[name] = np.round(draw) if decl.integer else draw
@@ -487,10 +517,7 @@ def _table(draw: st.DrawFn, name: str, base: Scenario) -> dict[str, Any]:
         if edit == "remove":
             del rows[r]
         elif edit == "copy":
-            copy = dict(rows[r])
-            if "id" in copy:
-                copy["id"] = f"{copy['id']}-{len(rows)}"
-            rows.append(copy)
+            rows.append(_copy(name, rows, r))
         else:
             column = draw(st.sampled_from(editable))
             rows[r][column.name] = draw(_column_value(column))
@@ -531,6 +558,13 @@ def batches(draw: st.DrawFn) -> list[Scenario]:
 @budget(quick=40, long=2000)
 @given(batch=batches())
 def test_random_scenarios_together_equal_each_alone(batch: list[Scenario]) -> None:
-    alone = [_accepted(s) for s in batch]
+    alone = [_evaluated(s) for s in batch]
     assume(all(one is not None for one in alone))  # refused alone: not a batch question
     assert_batch_equals_alone(batch, [one for one in alone if one is not None])
+
+
+def _evaluated(scenario: Scenario) -> Results | None:
+    try:
+        return chikuden.evaluate(scenario)
+    except ChikudenError:
+        return None
