@@ -51,7 +51,7 @@ from chikuden.horizon import FIRST_YEAR, LAST_YEAR, N_YEARS
 from chikuden.indicators import outputs
 from chikuden.model import minerals
 from chikuden.parameters import Scenario, declarations, list_scenarios
-from chikuden.parameters.params import Params
+from chikuden.parameters.params import Params, sum_rows
 from chikuden.parameters.rules import parameter_rules
 from chikuden.results import Results
 
@@ -306,6 +306,51 @@ def test_the_three_bundled_scenarios_together_equal_each_alone() -> None:
     scenarios = [chikuden.load_scenario(n) for n in names]
     assert_batch_equals_alone(scenarios, [_alone(n) for n in names])
     assert_batch_equals_alone(scenarios[::-1], [_alone(n) for n in names[::-1]])
+
+
+def test_sums_over_rows_do_not_see_the_padding() -> None:
+    # A batch pads a shorter table with zeros. numpy's pairwise sum adds 15 values as 8
+    # partial sums plus 7 in turn, and 16 (one of them a zero of padding) as 8 pairs: the
+    # rounding may differ. sum_rows adds in row order, so trailing zeros change nothing.
+    rng = np.random.default_rng(7)
+    pairwise_differs = 0
+    for width in range(1, 140):
+        values = rng.uniform(0.0, 1e11, (3, width))
+        padded = np.concatenate([values, np.zeros((3, 1 + width % 9))], axis=1)
+        np.testing.assert_array_equal(sum_rows(padded), sum_rows(values))
+        np.testing.assert_array_equal(sum_rows(padded, keepdims=True)[:, 0], sum_rows(values))
+        pairwise_differs += not np.array_equal(padded.sum(axis=1), values.sum(axis=1))
+    assert pairwise_differs > 0  # the reason for sum_rows: np.sum does see the padding
+    assert sum_rows(np.zeros((2, 0))).shape == (2,)
+
+
+def test_a_row_more_in_one_scenario_leaves_the_fund_drawdown_of_the_other() -> None:
+    # Found by the fuzz test: actual-2025 with a plants row copied, together with actual-2025
+    # with another subsidy cap; the other scenario's drawdown (a sum over its 15 plants,
+    # padded to 16) differed from alone in the last bit of 2027 (1.2834407589731482e11 vs
+    # ...470e11) until the rows were added in order.
+    base = chikuden.load_scenario("actual-2025")
+    rows = [dict(r) for r in base.value("capacity.plants").rows]
+    more = base.with_overrides(
+        {"capacity.plants": {"rows": [*rows, _copy("capacity.plants", rows, 0)]}}
+    )
+    cap = base.with_overrides({"finance.subsidy_max_rate_share": 0.2980240935732375})
+    assert_batch_equals_alone([more, cap])
+    assert_batch_equals_alone([cap, more])
+
+
+def test_process_tables_of_15_and_16_steps_together() -> None:
+    # The cell-manufacturing energy sums the process steps (carbon.footprints): 15 steps
+    # alone and the same 15 padded to 16 next to a 16-step table must give the same bits (45
+    # of 60 such pairs differed with np.sum).
+    rng = np.random.default_rng(5)
+    base = chikuden.load_scenario(BASE)
+    rows = [dict(r) for r in base.value("carbon.process_steps").rows]
+    for _ in range(5):
+        steps = [dict(rows[i % 4], kwh_per_kwh=float(rng.uniform(0.1, 9.0))) for i in range(16)]
+        longer = base.with_overrides({"carbon.process_steps": {"rows": steps}})
+        shorter = base.with_overrides({"carbon.process_steps": {"rows": steps[:-1]}})
+        assert_batch_equals_alone([longer, shorter])
 
 
 # -- compare on the command line ------------------------------------------------------------------

@@ -19,6 +19,21 @@ from chikuden.parameters.rules import check_parameters
 from chikuden.parameters.scenario import Scenario
 
 
+def sum_rows(values: np.ndarray, keepdims: bool = False) -> np.ndarray:
+    """Sum over the last axis, a table's rows, adding them in row order [unit of values].
+
+    A batch pads each scenario's rows with zeros up to its longest table. ``np.sum`` adds a
+    contiguous axis pairwise, grouping the terms by their count, so the same rows with zeros
+    after them may round differently; running sums in row order add the zeros exactly. Use it
+    for every sum over table rows on the last axis (a sum over another axis already runs in
+    order, and a sum with at most one non-zero term or of whole numbers is exact either way).
+    """
+    if values.shape[-1] == 0:
+        return np.zeros((*values.shape[:-1], 1) if keepdims else values.shape[:-1])
+    running = np.add.accumulate(values, axis=-1)
+    return running[..., -1:] if keepdims else running[..., -1]
+
+
 @dataclass(frozen=True)
 class TableArrays:
     """Numeric columns of a table parameter, shape ``(k, rows)`` with ``k`` 1 or n."""
