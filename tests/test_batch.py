@@ -39,7 +39,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import assume, given
+from hypothesis import assume, event, given
 from hypothesis import strategies as st
 from tests.fuzzing import budget
 from typer.testing import CliRunner
@@ -605,6 +605,11 @@ def batches(draw: st.DrawFn) -> list[Scenario]:
 def test_random_scenarios_together_equal_each_alone(batch: list[Scenario]) -> None:
     alone = [_evaluated(s) for s in batch]
     assume(all(one is not None for one in alone))  # refused alone: not a batch question
+    # what the accepted batches exercise (shown by --hypothesis-show-statistics)
+    differ = [n for n in TABLES if len({len(s.value(n).rows) for s in batch}) > 1]
+    event(f"{len(batch)} scenarios")
+    event("tables of different row counts" if differ else "tables of equal row counts")
+    event("lifetimes differ" if _lifetimes_differ(batch) else "lifetimes shared")
     assert_batch_equals_alone(batch, [one for one in alone if one is not None])
 
 
