@@ -63,7 +63,7 @@ from chikuden.model.power import (
     power_supply,
     yearly,
 )
-from chikuden.parameters.params import Params, TableArrays
+from chikuden.parameters.params import Params, TableArrays, sum_rows
 
 TARGET_YEAR = 2030
 G_PER_KG = 1000.0
@@ -228,8 +228,8 @@ def footprints(p: Params, weights: np.ndarray) -> Footprints:
     scale = mix(chem, weights, "energy_factor")[:, None] * yearly(
         p["carbon.energy_intensity_index"]
     )
-    electricity = step_el.sum(axis=1)[:, None] * scale  # (k, Y)
-    heat = step_heat.sum(axis=1)[:, None] * scale
+    electricity = sum_rows(step_el, keepdims=True) * scale  # (k, Y)
+    heat = sum_rows(step_heat, keepdims=True) * scale
     supply = power_supply(p)
 
     def per_option(x: np.ndarray) -> np.ndarray:

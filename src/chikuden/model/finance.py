@@ -31,7 +31,7 @@ from chikuden.horizon import YEARS, year_index
 from chikuden.model import plant_economics as pe
 from chikuden.model import subsidy
 from chikuden.model.outputs import Outputs
-from chikuden.parameters.params import Params, TableArrays
+from chikuden.parameters.params import Params, TableArrays, sum_rows
 
 TARGET_YEAR = 2030
 STAGES = ("minerals", "materials", "cells")
@@ -201,7 +201,7 @@ def _fund(p: Params, out: Outputs) -> None:
     out.indicator("finance.fund_coverage", coverage)
     out.indicator(
         "finance.subsidy_certified_total",
-        np.where(subsidy.eligible(plants), plants["subsidy_jpy"], 0.0).sum(1),
+        sum_rows(np.where(subsidy.eligible(plants), plants["subsidy_jpy"], 0.0)),
     )
 
     inputs = {
@@ -251,7 +251,7 @@ def _fund_chunk(inp: dict[str, np.ndarray], plants: TableArrays) -> dict[str, np
     gap_amount = inp["gap_gwh"] * inp["need_per_gwh"] * rule.base
     gap_cum = gap_amount[:, None] * subsidy.paid_share(float(TARGET_YEAR), construction)
     total_cum = pipeline_cum + gap_cum
-    demand_pipeline = expected.sum(axis=1)
+    demand_pipeline = sum_rows(expected)
     demand = demand_pipeline + gap_amount
     fund_size = inp["fund_size"]
     return {

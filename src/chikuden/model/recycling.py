@@ -332,7 +332,8 @@ def recovered(
     collection : ``(k, years)``; scrap_share : ``(k,)``; recovery : ``(k, materials, years)``
     """
     coll, share = collection[:, None, :], scrap_share[:, None, None]
-    out = np.empty(np.broadcast_shapes(eol_t.shape, coll.shape, scrap_t.shape, recovery.shape))
+    shape = (eol_t.shape, coll.shape, scrap_t.shape, share.shape, recovery.shape)
+    out = np.empty(np.broadcast_shapes(*shape))  # every input may be shared (1) or not (n)
     np.multiply(eol_t, coll, out=out)
     out += np.multiply(scrap_t, share)
     out *= recovery

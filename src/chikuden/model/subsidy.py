@@ -25,7 +25,7 @@ from typing import NamedTuple
 import numpy as np
 
 from chikuden.horizon import YEARS
-from chikuden.parameters.params import TableArrays
+from chikuden.parameters.params import TableArrays, sum_rows
 
 FLAGS = ("mother_factory", "tech_dev", "clean_park", "performance_certified")
 
@@ -151,8 +151,8 @@ def cumulative_drawdown(
         1.0,
     )
     for year in starts:
-        # a row sum, not a matrix product: the same additions for any batch size
-        grouped = np.where(start_year == year, amounts, 0.0).sum(axis=1, keepdims=True)
+        # a row sum in row order, not a matrix product: the same additions for any batch
+        grouped = sum_rows(np.where(start_year == year, amounts, 0.0), keepdims=True)
         at = last - int(year)
         total += grouped * curve[:, at : at + YEARS.size]
     return total

@@ -116,6 +116,16 @@ def powertrain_columns(seg: TableArrays) -> dict[str, np.ndarray]:
     }
 
 
+def _by_powertrain(p: Params, pattern: str) -> np.ndarray:
+    """Parameters ``pattern.format(pt)`` of BEV, PHEV and FCV stacked on axis 1, ``(k, 3, ...)``.
+
+    Each may be shared (leading axis 1) or per scenario (n): they are broadcast to a common
+    leading axis first, so a batch in which only one of them differs stacks as well.
+    """
+    arrays = [p[pattern.format(pt)] for pt in POWERTRAINS]
+    return np.stack(np.broadcast_arrays(*arrays), axis=1)
+
+
 def adoption_shares(
     p: Params, ceiling: np.ndarray, midpoint: np.ndarray, passenger: np.ndarray
 ) -> np.ndarray:
@@ -127,9 +137,7 @@ def adoption_shares(
     mid = midpoint + p["vehicles.adoption_shift_years"][:, None, None]
     steep = p["vehicles.adoption_steepness_per_year"][:, None, None, None]
     shares = logistic_share(YEARS, ceiling[..., None], mid[..., None], steep)
-    paths = np.stack(
-        [p[f"vehicles.passenger_{pt}_share"] for pt in POWERTRAINS], axis=1
-    )  # (k, 3, years)
+    paths = _by_powertrain(p, "vehicles.passenger_{}_share")  # (k, 3, years)
     observed = YEARS[None, :] <= p["vehicles.history_last_year"][:, None]  # (k, years)
     use_path = passenger[:, :, None, None] & observed[:, None, None, :]
     return np.where(use_path, paths[:, None, :, :], shares)
@@ -238,9 +246,7 @@ def step(p: Params, out: Outputs) -> None:
     mid = t.midpoint + p["vehicles.adoption_shift_years"][:, None, None]
     steep = p["vehicles.adoption_steepness_per_year"][:, None, None, None]
     shares = logistic_share(YEARS, t.ceiling_4d, mid[..., None], steep)
-    paths = np.stack(
-        [p[f"vehicles.passenger_{pt}_share"] for pt in POWERTRAINS], axis=1
-    )  # (k, 3, years)
+    paths = _by_powertrain(p, "vehicles.passenger_{}_share")  # (k, 3, years)
     observed = p["vehicles.history_last_year"][:, None] >= YEARS  # (k, years)
     use_path = t.passenger_4d & observed[:, None, None, :]
     shares = np.where(use_path, paths[:, None, :, :], shares)
@@ -271,8 +277,7 @@ def step(p: Params, out: Outputs) -> None:
     left = weibull_survival(age0 + _SINCE_INITIAL, life0, shape[:, None])
     initial = left[:, 1:] / left[:, :1]  # (k, years)
     initial_stock = (
-        np.stack([p[f"vehicles.initial_{pt}_stock"] for pt in POWERTRAINS], axis=1)[:, :, None]
-        * initial[:, None, :]
+        _by_powertrain(p, "vehicles.initial_{}_stock")[:, :, None] * initial[:, None, :]
     )  # (k, 3, years)
     light_stock = (stock * t.light_4d).sum(axis=1) + initial_stock
     heavy_stock = (stock * t.heavy_4d).sum(axis=1)

@@ -19,6 +19,21 @@ from chikuden.parameters.rules import check_parameters
 from chikuden.parameters.scenario import Scenario
 
 
+def sum_rows(values: np.ndarray, keepdims: bool = False) -> np.ndarray:
+    """Sum over the last axis, a table's rows, adding them in row order [unit of values].
+
+    A batch pads each scenario's rows with zeros up to its longest table. ``np.sum`` adds a
+    contiguous axis pairwise, grouping the terms by their count, so the same rows with zeros
+    after them may round differently; running sums in row order add the zeros exactly. Use it
+    for every sum over table rows on the last axis (a sum over another axis already runs in
+    order, and a sum with at most one non-zero term or of whole numbers is exact either way).
+    """
+    if values.shape[-1] == 0:
+        return np.zeros((*values.shape[:-1], 1) if keepdims else values.shape[:-1])
+    running = np.add.accumulate(values, axis=-1)
+    return running[..., -1:] if keepdims else running[..., -1]
+
+
 @dataclass(frozen=True)
 class TableArrays:
     """Numeric columns of a table parameter, shape ``(k, rows)`` with ``k`` 1 or n."""
@@ -101,27 +116,36 @@ class Params:
         """A batch that takes ``base`` and sets scalar or path parameters from arrays.
 
         ``samples[name]`` has shape ``(n,)`` for a scalar or ``(n, years)`` for a path (a
-        ``(n,)`` array for a path sets a flat path). Values are checked against the declared
-        ranges as a whole array.
+        ``(n,)`` array for a path sets a flat path), the same ``n >= 1`` for every name. Values
+        are checked against the declared ranges as a whole array; tables are set through
+        scenarios (:meth:`from_scenarios`).
         """
         one = cls.from_scenarios([base])
-        lengths = {np.shape(v)[0] for v in samples.values()}
-        if len(lengths) > 1:
-            raise ParameterError(f"from_samples: sample arrays differ in length {sorted(lengths)}")
-        n = lengths.pop() if lengths else 1
-        arrays = dict(one.arrays)
         decls = declarations()
+        arrays = dict(one.arrays)
+        sizes: dict[str, int] = {}
         for name, values in samples.items():
             if name not in decls:
                 raise ParameterError(
                     f"from_samples: unknown parameter {name!r}{did_you_mean(name, decls)}"
                 )
             decl = decls[name]
-            arr = np.asarray(values, dtype=float)
-            if decl.kind == "path" and arr.ndim == 1:
-                arr = np.repeat(arr[:, None], one.arrays[name].shape[-1], axis=1)
+            arr = _sample_array(decl, values, one.arrays.get(name))
             _check_array(decl, arr)
+            arr.flags.writeable = False  # as from_scenarios: the model only reads
             arrays[name] = arr
+            sizes[name] = arr.shape[0]
+        if len(set(sizes.values())) > 1:
+            detail = ", ".join(f"{k}: {v}" for k, v in sizes.items())
+            raise ParameterError(
+                f"from_samples: sample arrays differ in length ({detail}); give every "
+                "parameter the same number of samples"
+            )
+        n = next(iter(sizes.values()), 1)
+        if names is not None and len(names) != n:
+            raise ParameterError(
+                f"from_samples: {len(names)} names for {n} samples; give one name per sample"
+            )
         labels = names or [base.name] * n
         check_parameters(arrays, "from_samples", [f"sample {i}" for i in range(n)])
         return cls(n, arrays, one.tables, one.table_values, labels)
@@ -129,9 +153,20 @@ class Params:
     def with_arrays(
         self, arrays: Mapping[str, np.ndarray], tables: Mapping[str, TableArrays]
     ) -> Params:
-        """A copy with some arrays replaced (used for perturbation batches)."""
-        sizes = {a.shape[0] for a in arrays.values()} | {t.valid.shape[0] for t in tables.values()}
-        n = max(sizes | {self.n})
+        """A copy with some arrays replaced (used for perturbation batches).
+
+        Each replacement has a leading scenario axis of length 1 or ``n``: the batch's ``n``,
+        or any ``n`` when the batch is a single scenario (which then repeats ``n`` times).
+        """
+        sizes = {name: a.shape[0] if a.ndim else 0 for name, a in arrays.items()}
+        sizes |= {name: t.valid.shape[0] for name, t in tables.items()}
+        n = self.n if self.n > 1 else max([1, *sizes.values()])
+        for name, size in sizes.items():
+            if size not in (1, n):
+                raise ParameterError(
+                    f"with_arrays: {name} has {size} scenarios (leading axis) where the batch "
+                    f"has {n}; give every replacement 1 or {n} scenarios"
+                )
         return Params(
             n,
             {**self.arrays, **arrays},
@@ -139,6 +174,34 @@ class Params:
             self.table_values,
             self.names if n == self.n else [*self.names] * n,
         )
+
+
+def _sample_array(decl: Declaration, values: object, current: np.ndarray | None) -> np.ndarray:
+    """``values`` as a ``(n,)`` scalar or ``(n, years)`` path array for ``decl``."""
+    if decl.kind == "table":
+        raise ParameterError(
+            f"from_samples: {decl.name} is a table; from_samples sets scalar and path "
+            "parameters, so build scenarios with the table (Scenario.with_overrides) and use "
+            "Params.from_scenarios"
+        )
+    assert current is not None
+    try:
+        arr = np.asarray(values, dtype=float).view()  # a view: made read-only, not the caller's
+    except (TypeError, ValueError):
+        raise ParameterError(
+            f"from_samples: {decl.name} samples are not numbers; give an array of floats"
+        ) from None
+    years = current.shape[-1]
+    if decl.kind == "path" and arr.ndim == 1:
+        arr = np.repeat(arr[:, None], years, axis=1)
+    want = "(n,)" if decl.kind == "scalar" else f"(n,) or (n, {years})"
+    ok_shape = arr.ndim == 1 if decl.kind == "scalar" else arr.ndim == 2 and arr.shape[1] == years
+    if not ok_shape or arr.shape[0] == 0:
+        raise ParameterError(
+            f"from_samples: {decl.name} samples have shape {arr.shape}; a {decl.kind} takes "
+            f"shape {want} with n >= 1 samples"
+        )
+    return arr
 
 
 def _same(a: object, b: object) -> bool:
