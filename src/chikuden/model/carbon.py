@@ -49,7 +49,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from chikuden.errors import ParameterError
 from chikuden.horizon import FIRST_YEAR, N_YEARS, YEARS, year_index
 from chikuden.model.outputs import Outputs
 from chikuden.model.power import (
@@ -97,18 +96,10 @@ def process_energy(steps: TableArrays, utilisation: np.ndarray) -> tuple[np.ndar
 
 def chemistry_weights(chemistries: TableArrays, lfp_share: np.ndarray) -> np.ndarray:
     """Weight of each chemistry row in the cell mix [share], ``(k, rows)``: ``s`` on LFP,
-    ``1 - s`` on NMC811. Raises if the table lacks one of the two rows."""
-    nmc = chemistries.is_("chemistry", REFERENCE_CHEMISTRY)
-    lfp = chemistries.is_("chemistry", LFP)
-    for mask, name in ((nmc, REFERENCE_CHEMISTRY), (lfp, LFP)):
-        if not np.all(mask.any(axis=1)):
-            raise ParameterError(
-                f"carbon.chemistries: the table has no {name} row; the cell mix needs "
-                f"{REFERENCE_CHEMISTRY} and {LFP} rows (carbon.lfp_share splits between them)"
-            )
-    # one row each (the first if a table repeats a chemistry)
-    nmc_first = nmc & (np.cumsum(nmc, axis=1) == 1)
-    lfp_first = lfp & (np.cumsum(lfp, axis=1) == 1)
+    ``1 - s`` on NMC811. The table has one row of each (the schema's rules
+    ``reference-chemistries`` and ``one-row-per-chemistry``, checked when it is loaded)."""
+    nmc_first = chemistries.is_("chemistry", REFERENCE_CHEMISTRY)
+    lfp_first = chemistries.is_("chemistry", LFP)
     return np.asarray((1.0 - lfp_share[:, None]) * nmc_first + lfp_share[:, None] * lfp_first)
 
 
@@ -206,22 +197,9 @@ def _full(x: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     return x if x.shape == shape else x + np.zeros(shape)
 
 
-def _check_materials(chem: TableArrays) -> None:
-    ref = chem["reference_grid_kgco2e_per_kwh"]
-    for name in COMPONENTS:
-        bad = chem.valid * (chem[f"{name}_kwh_per_kwh"] * ref > chem[f"{name}_kgco2e_per_kwh"])
-        if bad.any():
-            row = int(np.argwhere(bad)[0][1]) + 1
-            raise ParameterError(
-                f"carbon.chemistries row {row}: {name} electricity x reference grid factor "
-                f"exceeds the {name} footprint; its footprint must include that electricity"
-            )
-
-
 def footprints(p: Params, weights: np.ndarray) -> Footprints:
     """Footprints of the cell mix ``weights`` (``(k, chemistry rows)``) under every option."""
     chem = p.table("carbon.chemistries")
-    _check_materials(chem)
     step_el, step_heat = process_energy(
         p.table("carbon.process_steps"), p["capacity.utilisation_share"]
     )

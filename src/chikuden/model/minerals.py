@@ -32,7 +32,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from chikuden.errors import ParameterError
 from chikuden.horizon import YEARS, year_index
 from chikuden.model import minerals_supply as supply
 from chikuden.model import recycling, stress
@@ -56,7 +55,6 @@ MATERIALS = ("lithium", "nickel", "cobalt", "manganese", "graphite", "aluminium"
 CORE = MATERIALS[:5]  # the minerals with supply structure, security, recycling and stress tests
 LCE_PER_LI = 5.323  # t lithium carbonate equivalent per t Li (Li2CO3 73.89 g/mol / 2 x 6.941)
 T_PER_GWH_PER_KG_PER_KWH = 1000.0  # 1 kg/kWh x 1e6 kWh/GWh / 1000 kg/t
-MIX_TOLERANCE = 1e-3  # shares may add up to 1 +- 0.001 (then they are rescaled)
 TARGET_YEAR = 2030
 # Regulation (EU) 2023/1542 Art. 8: minimum recycled content of new EV and industrial batteries.
 EU_RECYCLED_MIN = {
@@ -75,8 +73,8 @@ EU_RECOVERY_TARGET = {
 def intensity_matrix(table: TableArrays) -> np.ndarray:
     """Intensity ``I[k, chemistry, material]`` [kg/kWh] from the intensity table.
 
-    A (chemistry, material) pair missing from the table counts as 0; a pair given twice is an
-    error.
+    A (chemistry, material) pair missing from the table counts as 0; each pair appears at most
+    once (the table schema's rule ``one-row-per-pair``, checked when the table is loaded).
     """
     assert table.codes is not None
     chem = table.codes["chemistry"][:, :, None] == np.arange(len(CHEMISTRIES))  # (k, r, c)
@@ -84,39 +82,18 @@ def intensity_matrix(table: TableArrays) -> np.ndarray:
     valid = table.valid > 0
     chem = chem & valid[:, :, None]
     weights = np.where(valid, table["kg_per_kwh"], 0.0)
-    count = np.einsum("krc,krm->kcm", chem.astype(float), mat.astype(float))
-    if (count > 1).any():
-        k, c, m = np.argwhere(count > 1)[0]
-        raise ParameterError(
-            f"minerals.intensity: chemistry {CHEMISTRIES[c]!r} and mineral {MATERIALS[m]!r} "
-            f"appear {int(count[k, c, m])} times; give each pair once"
-        )
     return np.einsum("kr,krc,krm->kcm", weights, chem.astype(float), mat.astype(float))
 
 
 def chemistry_mix(p: Params, segment: str) -> np.ndarray:
     """The chemistry mix of ``segment``, shape ``(k, chemistries, years)`` [share].
 
-    Raises :class:`ParameterError` naming the year and the deviation when the shares do not
-    add up to 1 (within 0.001); within the tolerance they are rescaled to exactly 1.
+    The shares add up to 1 within 0.001 (the rule ``ev-chemistry-mix`` or
+    ``stationary-chemistry-mix`` of ``data/parameters/rules.yaml``, checked before the model
+    runs); here they are rescaled to exactly 1.
     """
     mix = _stack(p, [f"minerals.{segment}_mix_{c}_share" for c in CHEMISTRIES])
-    k = mix.shape[0]
     total = mix.sum(axis=1)
-    bad = np.abs(total - 1.0) > MIX_TOLERANCE
-    if bad.any():
-        i = int(np.argwhere(bad.any(axis=1))[0][0])
-        years = [
-            f"{int(YEARS[t])}: {total[i, t]:.4g} ({total[i, t] - 1.0:+.4g})"
-            for t in np.flatnonzero(bad[i])
-        ]
-        shown = "; ".join(years[:6]) + ("; ..." if len(years) > 6 else "")
-        where = f" (scenario {i + 1} of the batch)" if k > 1 else ""
-        raise ParameterError(
-            f"minerals.{segment}_mix_*_share: the {segment} chemistry shares add up to "
-            f"{shown} instead of 1{where}; adjust minerals.{segment}_mix_<chemistry>_share "
-            f"({', '.join(CHEMISTRIES)}) so that they add up to 1 in every year"
-        )
     return mix / total[:, None, :]
 
 

@@ -32,7 +32,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from chikuden.errors import ParameterError
 from chikuden.horizon import YEARS
 from chikuden.parameters.params import TableArrays
 
@@ -134,29 +133,16 @@ class Imports:
     flagged_share: np.ndarray  # share of the flagged countries of origin
 
 
-IMPORT_TOLERANCE = 1e-3  # a mineral's shares may add up to 1.001 (rounded published shares)
-
-
 def imports(table: TableArrays, concern: TableArrays) -> Imports:
     """Top-country and flagged shares of Japan's imports of each mineral.
 
-    Raises :class:`ParameterError` naming the mineral and the sum when its rows add up to more
-    than 1.
+    A mineral's rows add up to at most 1 (the table schema's rule ``shares-of-imports``,
+    checked when the table is loaded).
     """
     assert table.allowed is not None
     valid = table.valid > 0
     onehot = (codes(table, "mineral")[:, :, None] == np.arange(N_MINERALS)) & valid[:, :, None]
     share = np.where(valid, table["share"], 0.0)
-    total = np.einsum("kr,krm->km", share, onehot.astype(float))
-    if (total > 1.0 + IMPORT_TOLERANCE).any():
-        k, m = (int(i) for i in np.argwhere(total > 1.0 + IMPORT_TOLERANCE)[0])
-        name = table.allowed["mineral"][m]
-        where = f" (scenario {k + 1} of the batch)" if total.shape[0] > 1 else ""
-        raise ParameterError(
-            f"minerals.imports: Japan's {name} import shares add up to {total[k, m]:.4g}"
-            f"{where}, more than 1; lower the rows' share so that each mineral's rows add up to "
-            "at most 1 (use country ZZ for the rest together)"
-        )
     named = codes(table, "country") != table.allowed["country"].index(OTHER)
     top, flag = _top_and_flagged(share, onehot, named, flag_rows(table, concern))
     present = onehot.any(axis=1)
