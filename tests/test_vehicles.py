@@ -251,3 +251,18 @@ def test_batch_equals_one_at_a_time(rows: list[tuple[float, ...]]) -> None:
                 if key.startswith("vehicles."):
                     full = np.broadcast_to(whole[key], (len(scenarios), *arr.shape[1:]))
                     np.testing.assert_array_equal(full[i], arr[0], err_msg=key)
+
+
+def test_an_old_short_lived_initial_stock_is_scrapped_not_nan() -> None:
+    # In range, but S(25.7) and S(25.7 + t) of a Weibull with mean life 6.4 and shape 5.16
+    # both underflow to 0 (hazard (25.7 / 6.96) ** 5.16 = 845): the ratio was 0 / 0 = NaN and
+    # the run ended in "arrivals per hour = nan". As exp(H0 - H) it is 0: all scrapped.
+    s = base(
+        **{
+            "vehicles.survival_shape": 5.16,
+            "vehicles.initial_stock_age_years": 25.7,
+            "vehicles.initial_stock_lifetime_years": 6.4,
+        }
+    )
+    results = chikuden.evaluate(s)
+    assert np.isfinite(results.series["vehicles.bev_stock"]).all()

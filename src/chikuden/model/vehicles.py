@@ -33,7 +33,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from chikuden.errors import ParameterError
 from chikuden.horizon import N_YEARS, YEARS, year_index
 from chikuden.model.outputs import Outputs
 from chikuden.parameters.params import Params, TableArrays
@@ -74,16 +73,24 @@ def logistic_share(
     return ceiling / (1.0 + np.exp(-steepness * (years - midpoint)))
 
 
-def weibull_survival(age: np.ndarray, mean_life: np.ndarray, shape: np.ndarray) -> np.ndarray:
-    """Share of a vintage still in use at ``age`` [share] for a Weibull lifetime.
+def weibull_hazard(age: np.ndarray, mean_life: np.ndarray, shape: np.ndarray) -> np.ndarray:
+    """Cumulative hazard ``(age / scale) ** shape`` of a Weibull lifetime [1]; the share still
+    in use is ``exp(-hazard)``.
 
     age : years since sale [years]; mean_life : mean lifetime [years]; shape : Weibull shape.
     """
     scale = mean_life / _gamma_of(1.0 + 1.0 / shape)
     # (age / scale) ** shape written as exp(shape * log(.)): numpy's power takes a faster
     # path for some broadcast exponents, which would make a batch differ from its scenarios
-    # run one at a time in the last bit.
-    return np.exp(-np.exp(shape * np.log(np.maximum(age, 1e-300) / scale)))
+    # run one at a time in the last bit. The padding rows of a batch's tables have a mean life
+    # of 0 (real rows at least 1 year): their hazard is infinite and they are masked out.
+    with np.errstate(divide="ignore"):
+        return np.exp(shape * np.log(np.maximum(age, 1e-300) / scale))
+
+
+def weibull_survival(age: np.ndarray, mean_life: np.ndarray, shape: np.ndarray) -> np.ndarray:
+    """Share of a vintage still in use at ``age`` [share] for a Weibull lifetime."""
+    return np.exp(-weibull_hazard(age, mean_life, shape))
 
 
 def stock_from_sales(sales: np.ndarray, survival: np.ndarray) -> np.ndarray:
@@ -143,38 +150,6 @@ def adoption_shares(
     return np.where(use_path, paths[:, None, :, :], shares)
 
 
-def check_shares(p: Params, ceiling: np.ndarray, valid: np.ndarray) -> None:
-    """Raise :class:`ParameterError` when a segment's powertrain shares add to more than 1."""
-    _check_ceilings(p, ceiling, valid)
-    _check_paths(p)
-
-
-def _check_ceilings(p: Params, ceiling: np.ndarray, valid: np.ndarray) -> None:
-    ceilings = ceiling.sum(axis=-1) * valid
-    if np.any(ceilings > 1.0 + 1e-9):
-        k, row = (int(i) for i in np.argwhere(ceilings > 1.0 + 1e-9)[0])
-        tables = p.table_values["vehicles.segments"]
-        ident = tables[min(k, len(tables) - 1)].strings("id")[row]
-        raise ParameterError(
-            f"vehicles.segments row {row + 1} ({ident}): bev + phev + fcv saturation shares add "
-            f"to {ceilings[k, row]:.4g}, more than 1; lower them so they sum to at most 1"
-        )
-
-
-def _check_paths(p: Params) -> None:
-    paths = (
-        p["vehicles.passenger_bev_share"]
-        + p["vehicles.passenger_phev_share"]
-        + p["vehicles.passenger_fcv_share"]
-    )
-    if np.any(paths > 1.0 + 1e-9):
-        k, y = (int(i) for i in np.argwhere(paths > 1.0 + 1e-9)[0])
-        raise ParameterError(
-            f"vehicles.passenger_bev_share + passenger_phev_share + passenger_fcv_share = "
-            f"{paths[k, y]:.4g} in {YEARS[y]}, more than 1; lower them so they sum to at most 1"
-        )
-
-
 @dataclass(frozen=True)
 class _Segments:
     """What the step reads from the segments table alone, shaped for broadcasting.
@@ -205,7 +180,6 @@ def _segments(p: Params, seg: TableArrays) -> _Segments:
     if cached is not None:
         return cached
     cols = powertrain_columns(seg)
-    _check_ceilings(p, cols["ceiling"], seg.valid)
     assert seg.codes is not None and seg.allowed is not None
     assert seg.allowed["class"] == CLASSES, "vehicle_segments schema: class order changed"
     valid = seg.valid > 0
@@ -238,7 +212,6 @@ def _segments(p: Params, seg: TableArrays) -> _Segments:
 
 def step(p: Params, out: Outputs) -> None:
     t = _segments(p, p.table("vehicles.segments"))
-    _check_paths(p)
 
     # Sales by segment, powertrain and year [vehicles per year].
     growth = 1.0 + p["vehicles.sales_change_share"][:, None, None]
@@ -274,8 +247,10 @@ def step(p: Params, out: Outputs) -> None:
     stock = stock_from_sales(electric, survival)  # (k, s, 3, years)
     age0 = p["vehicles.initial_stock_age_years"][:, None]
     life0 = p["vehicles.initial_stock_lifetime_years"][:, None]
-    left = weibull_survival(age0 + _SINCE_INITIAL, life0, shape[:, None])
-    initial = left[:, 1:] / left[:, :1]  # (k, years)
+    # Share of the end-2020 stock still in use, S(age) / S(age at end-2020), as
+    # exp(H0 - H): the ratio of survivals underflows to 0 / 0 for an old, short-lived stock.
+    hazard = weibull_hazard(age0 + _SINCE_INITIAL, life0, shape[:, None])
+    initial = np.exp(hazard[:, :1] - hazard[:, 1:])  # (k, years)
     initial_stock = (
         _by_powertrain(p, "vehicles.initial_{}_stock")[:, :, None] * initial[:, None, :]
     )  # (k, 3, years)
