@@ -130,23 +130,11 @@ PREVIOUSLY_FAILING = [
 SAMPLE = [b.id for b in BOUNDS if zlib.crc32(b.id.encode()) % 180 == 0]
 REPORTED = list(dict.fromkeys([*PREVIOUSLY_FAILING, *SAMPLE]))
 
-# `compare` (the bound in one batch with its base) crashed in the batch code for 33 bounds
-# (minerals.scrap_recycled_share, vehicles.passenger_*_share, vehicles.initial_*_stock at their
-# bounds, from each bundled scenario): brief B fixed them (tests/test_batch.py), so none is
-# expected to fail any more.
-BATCH_CRASHES: set[str] = set()
-
 
 def _bound_params() -> list[Any]:
-    out = []
-    for b in BOUNDS:
-        marks = (
-            [pytest.mark.xfail(strict=True, reason="compare: batch broadcasting bug, brief B")]
-            if b.id in BATCH_CRASHES
-            else []
-        )
-        out.append(pytest.param(b, id=b.id, marks=marks))
-    return out
+    # `compare` crashed in the batch code for 33 of these before issue 10 (brief B fixed them;
+    # tests/test_batch.py covers them there too).
+    return [pytest.param(b, id=b.id) for b in BOUNDS]
 
 
 # -- checks ------------------------------------------------------------------------------------
@@ -324,57 +312,9 @@ def test_the_model_lives_with_every_declared_bound_alone_and_compared(
     assert differ == [], bound.id
 
 
-@pytest.mark.parametrize("bound_id", sorted(BATCH_CRASHES))
-def test_bounds_whose_compare_crashes_live_alone(bound_id: str, no_provenance: None) -> None:
-    """The bounds marked xfail above, without the batch: their own checks are not hidden."""
-    bound = BY_ID[bound_id]
-    scenario = scenario_or_refuse(bound)
-    if scenario is not None:
-        check_alone(bound, scenario)
-
-
-@cache
-def _provenance(name: str) -> dict[str, tuple[str, ...]]:
-    return base_results(name).parameters_behind(0)
-
-
-def _printed_cells(view: Any) -> list[str]:
-    cells = [card.value for card in view.key_figures]
-    for sec in view.sections:
-        for row in sec.indicators:
-            cells.extend(row.values)
-        for table in sec.tables:
-            for row in table.rows:
-                cells.extend(row[table.label_columns :])
-    return cells
-
-
-@pytest.mark.parametrize("bound_id", REPORTED)
-def test_full_reports_at_a_sample_of_bounds_and_every_bound_that_crashed(bound_id: str) -> None:
-    from chikuden.report.html import build_view, render_view
-
-    bound = BY_ID[bound_id]
-    scenario = scenario_or_refuse(bound)
-    alone = evaluate_or_refuse(scenario, bound)
-    if scenario is None or alone is None:
-        return
-    together = chikuden.evaluate([scenario, base_scenario(bound.base)])
-    # the provenance of a scenario does not depend on the batch it is in (computed once)
-    together._provenance = {0: alone.parameters_behind(0), 1: _provenance(bound.base)}
-    # alone in both languages; compared with the base in one (alternating, to save time)
-    other = LANGS[REPORTED.index(bound_id) % 2]
-    for results, lang in ((alone, "en"), (alone, "ja"), (together, other)):
-        view = build_view(results, lang)
-        assert render_view(view).startswith("<!DOCTYPE html>"), (bound_id, lang)
-        bad = [c for c in _printed_cells(view) if c == MISSING or BAD_TEXT.search(c)]
-        assert bad == [], (bound_id, lang, results.n)
-        assert [f.text for f in view.findings if BAD_TEXT.search(f.text)] == [], bound_id
-
-
 def test_previously_failing_bounds_are_still_bounds() -> None:
     assert set(PREVIOUSLY_FAILING) <= set(BY_ID)
     assert 5 <= len(SAMPLE) <= 25
-    assert set(BY_ID) >= BATCH_CRASHES
 
 
 # -- decided per parameter ---------------------------------------------------------------------
