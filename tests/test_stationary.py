@@ -1,4 +1,5 @@
-"""Stationary storage (P7) and the domestic balance, against numbers worked by hand."""
+"""Stationary storage (P7) and the balance of demand on domestic production, against numbers
+worked by hand."""
 
 from __future__ import annotations
 
@@ -94,18 +95,21 @@ def test_year_a_price_target_is_reached() -> None:
 
 
 def test_domestic_balance_by_hand() -> None:
-    # Production 100 GWh, vehicles 30 GWh, stationary (flat) 7.4 GWh: export 62.6 GWh,
-    # 62.6% of production; no import.
+    # Production 100 GWh, batteries of the vehicles made in Japan 30 GWh (those sold in
+    # Japan, 20 GWh, do not count: exports are made here, imports are not), stationary (flat)
+    # 7.4 GWh: export 62.6 GWh, 62.6% of production; no import.
     p = Params.from_scenarios([base(**FLAT)])
     out = Outputs()
     out.series["capacity.domestic_production_gwh"] = np.full((1, N_YEARS), 100.0)
-    out.series["vehicles.battery_demand_domestic_gwh"] = np.full((1, N_YEARS), 30.0)
+    out.series["vehicles.battery_demand_domestic_gwh"] = np.full((1, N_YEARS), 20.0)
+    out.series["vehicles.battery_demand_made_gwh"] = np.full((1, N_YEARS), 30.0)
     stationary.step(p, out)
+    assert out.indicators["demand.domestic_total_2030"][0] == pytest.approx(37.4)
     assert out.indicators["demand.export_need_2030"][0] == pytest.approx(62.6)
     assert out.indicators["demand.export_share_2030"][0] == pytest.approx(0.626)
     np.testing.assert_allclose(out.series["demand.import_need_gwh"], 0.0)
     # More demand than production: the shortfall is imported, nothing exported.
-    out.series["vehicles.battery_demand_domestic_gwh"] = np.full((1, N_YEARS), 120.0)
+    out.series["vehicles.battery_demand_made_gwh"] = np.full((1, N_YEARS), 120.0)
     stationary.step(p, out)
     assert out.indicators["demand.export_need_2030"][0] == 0.0
     assert out.series["demand.import_need_gwh"][0, I30] == pytest.approx(27.4)
@@ -130,7 +134,7 @@ def test_default_scenario_is_finite_and_physical() -> None:
     # Demand splits exactly into vehicles + stationary, and into export or import.
     np.testing.assert_allclose(
         s["demand.domestic_total_gwh"],
-        s["vehicles.battery_demand_domestic_gwh"] + s["stationary.demand_gwh"],
+        s["vehicles.battery_demand_made_gwh"] + s["stationary.demand_gwh"],
     )
     np.testing.assert_allclose(
         s["capacity.domestic_production_gwh"] - s["demand.domestic_total_gwh"],

@@ -1,4 +1,4 @@
-"""Stationary storage in Japan (P7) and the domestic balance of battery demand and production.
+"""Stationary storage in Japan (P7) and the balance of demand on domestic battery production.
 
 Segments: household, commercial and industrial (C&I), grid-scale and telecom base-station
 backup. With solar additions ``PV(y)``, wind additions ``W(y)`` [GW per year], system prices
@@ -13,9 +13,10 @@ backup. With solar additions ``PV(y)``, wind additions ``W(y)`` [GW per year], s
 Household and C&I storage count towards the 24 GWh target: cumulative = installed by end-2020
 plus the yearly installations (systems last beyond 2030, so none retire on the horizon).
 
-The domestic balance sets vehicle and stationary demand against domestic cell production
-(from the capacity step): what production exceeds demand must be exported as cells, packs
-or inside exported vehicles; a shortfall is imported.
+The balance sets the demand on domestic cells, the batteries of the vehicles made in Japan
+(exports included, imports excluded; the vehicles step) plus stationary storage, against
+domestic cell production (the capacity step): what production exceeds that demand must be
+exported as cells or packs; a shortfall is imported.
 """
 
 from __future__ import annotations
@@ -81,7 +82,7 @@ def step(p: Params, out: Outputs) -> None:
     target_scope = installed_2020 + np.cumsum(seg["household"] + seg["ci"], axis=1)
     cumulative = installed_2020 + np.cumsum(total, axis=1)
 
-    vehicles = out.series["vehicles.battery_demand_domestic_gwh"]
+    vehicles = out.series["vehicles.battery_demand_made_gwh"]
     production = out.series["capacity.domestic_production_gwh"]
     domestic = vehicles + total
     export = np.maximum(production - domestic, 0.0)
