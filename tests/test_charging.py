@@ -75,6 +75,24 @@ def test_site_arrivals_by_hand() -> None:
     assert float(lam[0, 0, 0]) == pytest.approx(132_715 * 0.1 * 0.5 * 2.5 / 78 * 0.1)
 
 
+def test_the_step_calls_the_tested_arrivals_function(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The step must run the equation the test above checks, not a copy of it: its rows are
+    # what the function gives for the bundled sites.
+    calls: list[np.ndarray] = []
+    tested = charging.site_arrivals_per_hour
+
+    def spy(*args: np.ndarray) -> np.ndarray:
+        calls.append(tested(*args))
+        return calls[-1]
+
+    monkeypatch.setattr(charging, "site_arrivals_per_hour", spy)
+    out = run_step(chikuden.load_scenario())
+    assert len(calls) == 1
+    np.testing.assert_array_equal(
+        out.rows["charging.site_arrivals_per_hour_2030"], calls[0][:, 2030 - 2021, :]
+    )
+
+
 def test_capex_builds_up_and_is_not_undone_by_a_dip() -> None:
     need = np.zeros((1, 20))
     need[0, :4] = [100.0, 150.0, 120.0, 200.0]

@@ -1,4 +1,5 @@
-"""Expressway logistics (P6): terminal power and hydrogen worked by hand, and batches."""
+"""Expressway logistics (P6): terminal power and hydrogen worked by hand, the truck shares read
+from the vehicles domain, and batches."""
 
 from __future__ import annotations
 
@@ -6,15 +7,51 @@ import numpy as np
 import pytest
 
 import chikuden
-from chikuden.model import freight
+from chikuden.horizon import N_YEARS, year_index
+from chikuden.model import freight, system, vehicles
 from chikuden.model.outputs import Outputs
 from chikuden.parameters.params import Params
 
 
 def run_step(*scenarios: chikuden.parameters.scenario.Scenario) -> Outputs:
+    """The vehicles step (the trucks and buses in use), then the freight step."""
+    return system.run(Params.from_scenarios(list(scenarios)), (vehicles.step, freight.step))
+
+
+def with_fleet(bev_share: float, fcv_share: float) -> Outputs:
+    """Outputs holding a fleet of 1,000,000 trucks and buses with these shares in 2040."""
     out = Outputs()
-    freight.step(Params.from_scenarios(list(scenarios)), out)
+    fleet = np.full((1, N_YEARS), 1_000_000.0)
+    out.series["vehicles.trucks_buses_fleet"] = fleet
+    out.series["vehicles.trucks_buses_bev_stock"] = fleet * bev_share
+    out.series["vehicles.trucks_buses_fcv_stock"] = fleet * fcv_share
     return out
+
+
+def test_fleet_shares_by_hand() -> None:
+    # 20,000 BEV and 10,000 FCV trucks of 1,000,000: 2% and 1%; an empty fleet has none; a
+    # stock above its fleet (sales falling fast) is capped so that the shares add up to 1.
+    bev, fcv = freight.fleet_shares(
+        np.array([[20_000.0, 5.0, 900.0]]),
+        np.array([[10_000.0, 5.0, 300.0]]),
+        np.array([[1_000_000.0, 0.0, 1_000.0]]),
+    )
+    np.testing.assert_allclose(bev, [[0.02, 0.0, 0.9]])
+    np.testing.assert_allclose(fcv, [[0.01, 0.0, 0.1]])
+
+
+def test_the_step_reads_the_vehicles_domains_trucks() -> None:
+    # The corridor's shares are the trucks and buses in use: BEV stock / fleet.
+    out = run_step(chikuden.load_scenario())
+    s = out.series
+    share = s["vehicles.trucks_buses_bev_stock"] / s["vehicles.trucks_buses_fleet"]
+    np.testing.assert_allclose(s["freight.bev_truck_fleet_share"], share)
+    np.testing.assert_allclose(s["freight.ev_trucks_per_day"], 44_000 * 0.35 * share)
+    # Later truck adoption in the vehicles domain means fewer electric trucks on the corridor.
+    later = run_step(chikuden.load_scenario().with_overrides({"vehicles.adoption_shift_years": 5}))
+    i40 = year_index(2040)
+    trucks = later.series["freight.ev_trucks_per_day"][0, i40]
+    assert trucks < s["freight.ev_trucks_per_day"][0, i40]
 
 
 def test_platoon_saving_by_hand() -> None:
@@ -24,8 +61,9 @@ def test_platoon_saving_by_hand() -> None:
     np.testing.assert_allclose(s, [0.1 * 2 / 3 * 0.5, 0.0])
 
 
-def test_default_2040_terminal_by_hand() -> None:
-    out = run_step(chikuden.load_scenario())
+def test_2040_terminal_by_hand() -> None:
+    out = with_fleet(0.2, 0.1)
+    freight.step(Params.from_scenarios([chikuden.load_scenario()]), out)
     i = 2040 - 2021
     # 44,000 vehicles/day x 35% heavy = 15,400 trucks; 20% electric = 3,080 trucks/day.
     # Each drives the 100 km to the next terminal at 1.03 kWh/km x (1 - 1/30) / 0.92:
@@ -68,7 +106,7 @@ def test_a_batch_equals_each_scenario_alone() -> None:
     scenarios = [
         base,
         base.with_overrides({"freight.platoon_size": 5, "freight.heavy_vehicle_share": 0.5}),
-        base.with_overrides({"freight.bev_truck_share": {2021: 0, 2030: 0.2}}),
+        base.with_overrides({"vehicles.adoption_shift_years": -3}),
     ]
     batch = run_step(*scenarios)
     for i, s in enumerate(scenarios):

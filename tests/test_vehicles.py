@@ -1,5 +1,6 @@
-"""Vehicles (P4): S-curves, the vintage stock model, battery demand, disaster backup and the
-subsidy fund, each against numbers worked by hand."""
+"""Vehicles (P4): S-curves and hybrids, trade and the vehicles made in Japan, the vintage stock
+model, battery demand, disaster backup and the subsidy fund, each against numbers worked by hand
+or published figures."""
 
 from __future__ import annotations
 
@@ -156,18 +157,178 @@ def test_backup_energy_by_hand() -> None:
 
 
 def test_passenger_cars_follow_the_paths_up_to_history_last_year() -> None:
-    # Observed shares for 2021 and 2022, the S-curve from 2023 on.
+    # Observed shares for 2021 and 2022, the S-curves from 2023 on.
     paths = base().value("vehicles.passenger_bev_share")
+    hev_paths = base().value("vehicles.passenger_hev_share")
     p = Params.from_scenarios([base(**{"vehicles.history_last_year": 2022})])
     seg = p.table("vehicles.segments")
     cols = vehicles.powertrain_columns(seg)
     shares = vehicles.adoption_shares(
-        p, cols["ceiling"], cols["midpoint"], seg.is_("class", "passenger")
+        p,
+        cols["ceiling"],
+        cols["midpoint"],
+        seg.is_("class", "passenger"),
+        seg["hev_saturation_share"],
+        seg["hev_midpoint_year"],
     )
     row = 0  # registered passenger cars
     np.testing.assert_allclose(shares[0, row, 0, :2], paths[:2])
-    # Registered cars from 2023: 0.6 / (1 + exp(-0.35 (2023 - 2034))) = 0.0123.
-    assert shares[0, row, 0, 2] == pytest.approx(0.6 / (1 + math.exp(0.35 * 11)))
+    np.testing.assert_allclose(shares[0, row, 3, :2], hev_paths[:2])
+    # Registered cars in 2023: BEV 0.6 / (1 + exp(-0.35 (2023 - 2034))) = 0.0125,
+    # PHEV 0.15 / (1 + exp(-0.35 (2023 - 2028))) = 0.0222, FCV 0.03 / (1 + exp(-0.35 (2023 -
+    # 2032))) = 0.0012; hybrids take 1 / (1 + exp(-0.15 (2023 - 2023.5))) = 0.4813 of the
+    # rest: 0.4813 x (1 - 0.0125 - 0.0222 - 0.0012) = 0.4640.
+    bev = 0.6 / (1 + math.exp(0.35 * 11))
+    phev = 0.15 / (1 + math.exp(0.35 * 5))
+    fcv = 0.03 / (1 + math.exp(0.35 * 9))
+    hev = (1 - bev - phev - fcv) / (1 + math.exp(0.15 * 0.5))
+    assert shares[0, row, 0, 2] == pytest.approx(bev)
+    assert shares[0, row, 3, 2] == pytest.approx(hev)
+    assert hev == pytest.approx(0.4640, abs=1e-4)
+
+
+def test_the_step_calls_the_tested_share_function(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The step must run the equations the tests check, not a copy of them.
+    calls: list[int] = []
+    tested = vehicles.adoption_shares
+
+    def spy(*args: Any, **kwargs: Any) -> np.ndarray:
+        calls.append(1)
+        return tested(*args, **kwargs)
+
+    monkeypatch.setattr(vehicles, "adoption_shares", spy)
+    run(base())
+    assert calls == [1]
+
+
+def test_hybrids_take_a_share_of_the_conventional_sales_by_hand() -> None:
+    # 1,000 passenger cars in 2035; BEV ceiling 0.6 with midpoint 2035: 0.3 (300 BEVs);
+    # hybrids ceiling 1, midpoint 2035: half of the other 700 = 350. Electrified share
+    # (300 + 350) / 1,000 = 0.65 against the 2035 target of 1; the hybrids' 1 kWh packs add
+    # 350 kWh to the BEVs' 300 x 60 = 18,000 kWh.
+    table = {
+        "rows": [
+            segment(
+                sales_year=2035,
+                bev_saturation_share=0.6,
+                bev_midpoint_year=2035,
+                pack_bev_kwh=60,
+                hev_saturation_share=1,
+                hev_midpoint_year=2035,
+                pack_hev_kwh=1,
+            )
+        ]
+    }
+    out = run(
+        base(
+            **{
+                "vehicles.segments": table,
+                "vehicles.sales_change_share": 0,
+                "vehicles.history_last_year": 2020,
+            }
+        )
+    )
+    i35 = year_index(2035)
+    assert out.indicators["vehicles.electrified_passenger_share_2035"][0] == pytest.approx(0.65)
+    assert out.indicators["vehicles.electrified_target_share"][0] == 1.0
+    assert out.series["vehicles.sales_hev"][0, i35] == pytest.approx(350.0)
+    assert out.series["vehicles.sales_share_hev"][0, i35] == pytest.approx(0.35)
+    # ev_sales_share stays BEV + PHEV + FCV: hybrids are electrified, not electric
+    assert out.series["vehicles.ev_sales_share"][0, i35] == pytest.approx(0.3)
+    assert out.series["vehicles.battery_demand_domestic_gwh"][0, i35] == pytest.approx(0.01835)
+
+
+def test_a_table_without_passenger_cars_has_no_electrified_share() -> None:
+    out = run(base(**{"vehicles.segments": {"rows": [segment(**{"class": "heavy"})]}}))
+    assert math.isnan(out.indicators["vehicles.electrified_passenger_share_2035"][0])
+
+
+def test_import_and_export_shares_by_hand() -> None:
+    p = Params.from_scenarios(
+        [
+            base(
+                **{
+                    "vehicles.imported_bev_share": 0.4,
+                    "vehicles.imported_other_share": 0.05,
+                    "vehicles.export_bev_share": 0.1,
+                    "vehicles.export_phev_share": 0.05,
+                    "vehicles.export_fcv_share": 0,
+                    "vehicles.export_hev_share": 0.3,
+                }
+            )
+        ]
+    )
+    passenger = np.array([[True, False]])
+    imports = vehicles.import_shares(p, passenger)
+    assert imports.shape == (1, 2, 4, N_YEARS)
+    np.testing.assert_allclose(imports[0, 0, :, 0], [0.4, 0.05, 0.05, 0.05])
+    np.testing.assert_allclose(imports[0, 1], 0.0)  # imports are passenger cars
+    shares = np.full((1, 2, 4, N_YEARS), 0.2)
+    exports = vehicles.export_shares(p, shares, np.array([[True, False]]))
+    np.testing.assert_allclose(exports[0, 0, :, 0], [0.1, 0.05, 0.0, 0.3])  # the export mix
+    np.testing.assert_allclose(exports[0, 1], 0.2)  # industrial rows keep their own shares
+
+
+def test_trade_and_the_vehicles_made_in_japan_by_hand() -> None:
+    # One passenger row in 2030: 1,000 sold, BEV 0.25 (250, 60 kWh), PHEV 0.1 (100, 10 kWh),
+    # 500 exported. Imports: 250 x 0.4 = 100 BEVs and (1,000 - 250) x 0.05 = 37.5 others, of
+    # which 100 x 0.05 = 5 PHEVs. Exports: 500 x 0.1 = 50 BEVs and 500 x 0.05 = 25 PHEVs.
+    # Made in Japan: 1,000 - 137.5 + 500 = 1,362.5 vehicles. Batteries [kWh]: sold 250 x 60
+    # + 100 x 10 = 16,000; imported 100 x 60 + 5 x 10 = 6,050; exported 50 x 60 + 25 x 10 =
+    # 3,250; made in Japan 16,000 - 6,050 + 3,250 = 13,200 kWh = 0.0132 GWh.
+    table = {
+        "rows": [
+            segment(
+                bev_saturation_share=0.5,
+                phev_saturation_share=0.2,
+                pack_bev_kwh=60,
+                pack_phev_kwh=10,
+                exports_units=500,
+            )
+        ]
+    }
+    out = run(
+        base(
+            **{
+                "vehicles.segments": table,
+                "vehicles.sales_change_share": 0,
+                "vehicles.history_last_year": 2020,
+                "vehicles.imported_bev_share": 0.4,
+                "vehicles.imported_other_share": 0.05,
+                "vehicles.export_bev_share": 0.1,
+                "vehicles.export_phev_share": 0.05,
+                "vehicles.export_fcv_share": 0,
+                "vehicles.export_hev_share": 0,
+            }
+        )
+    )
+    ind, s = out.indicators, out.series
+    assert s["vehicles.imports"][0, I30] == pytest.approx(137.5)
+    assert s["vehicles.exports"][0, I30] == pytest.approx(500.0)
+    assert ind["vehicles.made_in_japan_2030"][0] == pytest.approx(1_362.5)
+    assert ind["vehicles.battery_demand_domestic_2030"][0] == pytest.approx(0.016)
+    assert ind["vehicles.battery_demand_imported_2030"][0] == pytest.approx(0.00605)
+    assert ind["vehicles.battery_demand_exported_2030"][0] == pytest.approx(0.00325)
+    assert ind["vehicles.battery_demand_made_2030"][0] == pytest.approx(0.0132)
+
+
+def test_2023_trade_reproduces_the_published_figures() -> None:
+    # JAMA 2023: exports 4,422,682 (the table's export columns add up to it: 3,981,298 +
+    # 341,140 + 100,244); production 8,998,538. JAIA: foreign-brand imports 227,202 / 0.915
+    # = 248,308. Sales - imports + exports = 4,779,086 - 248,308 + 4,422,682 = 8,953,460,
+    # 0.5% below JAMA's production (Japanese-brand imports and stock changes are left out).
+    out = run(base())
+    i23 = year_index(2023)
+    s = out.series
+    assert s["vehicles.road_sales"][0, i23] == pytest.approx(4_779_086)
+    assert s["vehicles.exports"][0, i23] == pytest.approx(4_422_682)
+    assert s["vehicles.imports"][0, i23] == pytest.approx(248_308, rel=0.002)
+    assert s["vehicles.made_in_japan"][0, i23] == pytest.approx(8_998_538, rel=0.006)
+    # Electrified passenger cars 2023 (JADA + Zenkeijikyo): 2,009,725 / 3,992,727 = 50.3%.
+    assert s["vehicles.electrified_passenger_share"][0, i23] == pytest.approx(0.503, abs=0.001)
+    # The 2035 check: ~92% electrified by default, short of the 100% target.
+    share_2035 = out.indicators["vehicles.electrified_passenger_share_2035"][0]
+    assert 0.85 < share_2035 < 1.0
 
 
 def test_shares_that_add_to_more_than_one_are_rejected() -> None:
@@ -178,9 +339,9 @@ def test_shares_that_add_to_more_than_one_are_rejected() -> None:
         ParameterError, match=r"row 1 \(test\).* = 1\.1; they must add up to at most 1"
     ):
         base(**{"vehicles.segments": rows})
-    # 2021: 0.8 + 0.3 + the default FCV share (0.0006) = 1.1006 > 1
+    # 2021: 0.8 + 0.3 + the default FCV (0.0006) and hybrid (0.398) shares = 1.4986 > 1
     with pytest.raises(
-        ParameterError, match=r"add up to 1\.1006 in 2021; they must add up to at most 1"
+        ParameterError, match=r"add up to 1\.4986 in 2021; they must add up to at most 1"
     ):
         base(
             **{
@@ -188,6 +349,13 @@ def test_shares_that_add_to_more_than_one_are_rejected() -> None:
                 "vehicles.passenger_phev_share": {2021: 0.3},
             }
         )
+
+
+def test_an_export_mix_over_one_is_refused_naming_the_shares() -> None:
+    # A BEV share of 0.7 in every year: in 2024 the default PHEV share is 0.005 + 3/9 x 0.045
+    # = 0.02 and the hybrid share 0.25 + 3/9 x 0.1 = 0.2833: 0.7 + 0.02 + 0 + 0.2833 = 1.0033.
+    with pytest.raises(ParameterError, match=r"export_bev_share.*add up to 1\.00333 in 2024"):
+        base(**{"vehicles.export_bev_share": {2030: 0.7}})
 
 
 def test_a_share_outside_0_1_is_a_clear_error() -> None:
@@ -219,6 +387,16 @@ def test_default_scenario_is_finite_and_physical() -> None:
     )
     by_class = sum(s[f"vehicles.battery_demand_{c}_gwh"] for c in vehicles.CLASSES)
     np.testing.assert_allclose(by_class, s["vehicles.battery_demand_domestic_gwh"])
+    np.testing.assert_allclose(
+        s["vehicles.battery_demand_made_gwh"],
+        s["vehicles.battery_demand_domestic_gwh"]
+        - s["vehicles.battery_demand_imported_gwh"]
+        + s["vehicles.battery_demand_exported_gwh"],
+    )
+    np.testing.assert_allclose(
+        s["vehicles.made_in_japan"],
+        s["vehicles.road_sales"] - s["vehicles.imports"] + s["vehicles.exports"],
+    )
     # Data check: BEVs in use at end-2021 are the end-2020 stock (~166k) plus ~30k sold.
     assert 150_000 < s["vehicles.bev_stock"][0, I21] < 250_000
     # 2021-2024 passenger sales follow the observed paths: ~2.2% BEV in 2023.

@@ -31,18 +31,43 @@ def run(scenarios: Scenario | list[Scenario]) -> Outputs:
 
 
 def test_people_are_capacity_times_people_per_gwh() -> None:
-    # 100 GWh, no productivity gain: cells 100 x 100 = 10,000; materials 100 x 60 x 0.6 =
-    # 3,600; minerals 100 x 30 x 0.2 = 600; R&D 100 x 15 = 1,500; total 15,700.
+    # 100 GWh throughout (all of it in place in 2021), older lines staffed 2.5 times as
+    # densely, no productivity gain: cells 100 x 100 x 2.5 = 25,000; R&D 100 x 22.22 x 2.5 =
+    # 5,555.6; materials 100 x 80 x 0.6 = 4,800; minerals 100 x 26.67 x 0.2 = 533.3.
     p = Params.from_scenarios([base(**{"workforce.productivity_gain_share": 0})])
     stages = workforce.people_by_stage(p, np.full((1, N_YEARS), 100.0))
-    assert stages["cells"][0, 0] == pytest.approx(10_000)
-    assert stages["materials"][0, 0] == pytest.approx(3_600)
-    assert stages["minerals"][0, 0] == pytest.approx(600)
-    assert stages["rd"][0, 0] == pytest.approx(1_500)
-    # A 3% productivity gain a year: one year later 0.97 x 10,000 = 9,700 cell workers.
+    assert stages["cells"][0, 0] == pytest.approx(25_000)
+    assert stages["rd"][0, 0] == pytest.approx(5_555.56, rel=1e-6)
+    assert stages["materials"][0, 0] == pytest.approx(4_800)
+    assert stages["minerals"][0, 0] == pytest.approx(533.33, rel=1e-5)
+    # Capacity growing from 100 to 300 GWh: the 200 new GWh are staffed at 100 a GWh:
+    # 25,000 + 200 x 100 = 45,000 cell workers.
+    grown = np.full((1, N_YEARS), 300.0)
+    grown[0, 0] = 100.0
+    stages = workforce.people_by_stage(p, grown)
+    assert stages["cells"][0, 1] == pytest.approx(45_000)
+    # A 3% productivity gain a year applies after 2030 only: 2031 has 0.97 x 45,000.
     p = Params.from_scenarios([base(**{"workforce.productivity_gain_share": 0.03})])
-    stages = workforce.people_by_stage(p, np.full((1, N_YEARS), 100.0))
-    assert stages["cells"][0, 1] == pytest.approx(9_700)
+    stages = workforce.people_by_stage(p, grown)
+    assert stages["cells"][0, year_index(2030)] == pytest.approx(45_000)
+    assert stages["cells"][0, year_index(2031)] == pytest.approx(0.97 * 45_000)
+
+
+def test_defaults_reproduce_metis_workforce_figures() -> None:
+    # METI's Battery Industry Strategy (2022): ~20 GWh of domestic capacity and 22,000 / 3.6 =
+    # 6,111 people making cells (with technology development) in 2022; 150 GWh in 2030 with
+    # 22,000 people making cells (18,000 skilled, 4,000 in technology development) and
+    # 30,000 across the supply chain.
+    p = Params.from_scenarios([base()])
+    capacity_gwh = np.full((1, N_YEARS), 150.0)
+    capacity_gwh[0, :2] = 20.0  # 2021 and 2022
+    stages = workforce.people_by_stage(p, capacity_gwh)
+    i22 = year_index(2022)
+    assert stages["cells"][0, i22] + stages["rd"][0, i22] == pytest.approx(22_000 / 3.6)
+    assert stages["cells"][0, I30] == pytest.approx(18_000)
+    assert stages["rd"][0, I30] == pytest.approx(4_000, rel=1e-6)
+    total = sum(stages[s][0, I30] for s in workforce.STAGES)
+    assert total == pytest.approx(30_000, rel=1e-6)
 
 
 def test_training_need_by_hand() -> None:
@@ -71,9 +96,22 @@ def test_indicators_by_hand() -> None:
 
 def test_cell_intensity_lies_within_the_published_checks() -> None:
     # Panasonic Kansas 4,000 / 30 = 133; CATL Debrecen 9,000 / 100 = 90; Nevada 6,500 / 35
-    # = 186; McKinsey 3,200 / 40 = 80: the default lies within 80..186 people per GWh.
-    default = declarations()["workforce.cells_people_per_gwh"].default
-    assert 3_200 / 40 <= default <= 6_500 / 35
+    # = 186; McKinsey 3,200 / 40 = 80: new lines (cells and their technology development,
+    # 100 + 22.2 = 122.2 people per GWh) lie within 80..186.
+    d = declarations()
+    cells, rd = (d[f"workforce.{s}_people_per_gwh"].default for s in ("cells", "rd"))
+    new_lines = cells + rd
+    assert 3_200 / 40 <= new_lines <= 6_500 / 35
+
+
+def test_people_per_gwh_of_2030_follow_the_calibration() -> None:
+    # The default scenario: 20 GWh in 2021 growing to C GWh in 2030; people = 122.2 x (C +
+    # 1.5 x 20) + 53.3 x C (materials 80 x 0.6 + refining 26.7 x 0.2).
+    out = run(base())
+    c = out.series["capacity.domestic_gwh"][0, I30]
+    c0 = out.series["capacity.domestic_gwh"][0, 0]
+    expected = (100 + 22.2222222) * (c + 1.5 * c0) + (80 * 0.6 + 26.6666667 * 0.2) * c
+    assert out.indicators["workforce.people_needed_2030"][0] == pytest.approx(expected)
 
 
 def test_default_scenario_is_finite_and_physical() -> None:
@@ -98,11 +136,13 @@ NUDGEABLE = [
     ("workforce.cells_people_per_gwh", 50.0, 200.0),
     ("workforce.productivity_gain_share", 0.0, 0.1),
     ("workforce.attrition_share", 0.0, 0.2),
+    ("workforce.legacy_staffing_ratio", 0.0, 5.0),
 ]
 
 
 @settings(max_examples=25, deadline=None)
-@example(rows=[(100.0, 0.0, 0.0), (100.0, 0.1, 0.1)])  # no productivity gain and no attrition
+# no productivity gain, no attrition, older lines staffed like new ones
+@example(rows=[(100.0, 0.0, 0.0, 1.0), (100.0, 0.1, 0.1, 2.5)])
 @given(st.lists(st.tuples(*[st.floats(lo, hi) for _, lo, hi in NUDGEABLE]), min_size=2, max_size=3))
 def test_batch_equals_one_at_a_time(rows: list[tuple[float, ...]]) -> None:
     scenarios = [

@@ -437,11 +437,12 @@ def corridor(
     """Charging power and hydrogen per logistics terminal on the corridor, by year (P6)."""
     with user_errors():
         from chikuden.horizon import YEARS
-        from chikuden.model import freight
+        from chikuden.model import freight, vehicles
         from chikuden.model.outputs import Outputs
 
         p = _params(scenario, set_)
         out = Outputs()
+        vehicles.step(p, out)  # freight reads the trucks and buses in use
         freight.step(p, out)
         power = out.series["freight.terminal_power_yearly_mw"][0]
         hydrogen = out.series["freight.terminal_hydrogen_yearly_kg_per_day"][0]

@@ -39,7 +39,7 @@ import numpy as np
 from chikuden.horizon import YEARS, year_index
 from chikuden.model import queueing
 from chikuden.model.outputs import Outputs
-from chikuden.parameters.params import Params, TableArrays
+from chikuden.parameters.params import Params
 
 TARGET_YEAR = 2030
 SERVICE_AREAS = "charging.service_areas"
@@ -178,19 +178,6 @@ def coverage(fund_cum: np.ndarray, capex_cum: np.ndarray) -> np.ndarray:
     return np.where(capex_cum > 0, np.minimum(ratio, 1.0), 1.0)
 
 
-def _peak_traffic(sites: TableArrays) -> np.ndarray:
-    """Two-way peak-hour traffic of every site [vehicles/h], ``(k, rows)``; padding rows 0.
-
-    Built once per table (tables are immutable) and kept with the table's arrays.
-    """
-    cached = sites.__dict__.get("_charging_peak_traffic")
-    if cached is None:
-        cached = sites["traffic_per_day"] * sites.valid * sites["peak_hour_share"]
-        cached.flags.writeable = False
-        sites.__dict__["_charging_peak_traffic"] = cached
-    return cached
-
-
 def highway_sites(p: Params, bev_stock: np.ndarray) -> tuple[np.ndarray, queueing.QueueResult]:
     """Arrivals [1/h] and sizing of every bundled site, shape ``(k, years, rows)``.
 
@@ -199,11 +186,14 @@ def highway_sites(p: Params, bev_stock: np.ndarray) -> tuple[np.ndarray, queuein
 
     Padding rows of a table (scenarios with fewer rows) have no traffic and get 0 chargers.
     """
-    ev_share = bev_stock / p["charging.vehicle_fleet"][:, None]
-    # site_arrivals_per_hour with the table's part of the peak-hour traffic formed once.
-    peak = _peak_traffic(p.table(SERVICE_AREAS)) * p["charging.highway_direction_share"][:, None]
-    charge = ev_share * p["charging.highway_charge_share"][:, None]
-    arrivals = peak[:, None, :] * charge[:, :, None]
+    sites = p.table(SERVICE_AREAS)
+    arrivals = site_arrivals_per_hour(
+        sites["traffic_per_day"] * sites.valid,
+        sites["peak_hour_share"],
+        p["charging.highway_direction_share"],
+        bev_stock / p["charging.vehicle_fleet"][:, None],
+        p["charging.highway_charge_share"],
+    )
     service_h = queueing.service_time_h(
         p["charging.highway_session_energy_kwh"],
         p["charging.highway_power_kw"],

@@ -8,7 +8,9 @@ Equations (years y; arrays with a leading scenario axis; the truck flow is two-w
 terminal serves both directions):
 
 - heavy trucks per day on the corridor: ``N = traffic * heavy_share`` [trucks/day];
-  ``N_ev(y) = N * ev_share(y)``, ``N_fcv(y) = N * fcv_share(y)``;
+  ``N_ev(y) = N * ev_share(y)``, ``N_fcv(y) = N * fcv_share(y)``, where the shares are those
+  of the battery-electric and fuel-cell trucks and buses in use in Japan (the vehicles
+  domain's stock over its fleet; the corridor's trucks are taken to electrify as the fleet);
 - platooning lowers the mean energy per km: a platoon of ``n`` trucks has ``n - 1``
   followers saving ``s_f`` each, on the share ``q`` of truck-km driven in platoons::
 
@@ -38,6 +40,21 @@ from chikuden.parameters.params import Params
 TARGET_YEAR = 2030
 LATE_YEAR = 2040
 HOURS_PER_DAY = 24.0
+
+
+def fleet_shares(
+    bev_stock: np.ndarray, fcv_stock: np.ndarray, fleet: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Battery-electric and fuel-cell shares of a fleet [share], each ``(k, years)``.
+
+    bev_stock, fcv_stock, fleet : vehicles in use [vehicles], ``(k, years)``. A share is 0
+    where the fleet is empty and never above 1 (the fleet is sales x mean life, the stock a
+    vintage sum: with sales falling fast the two can cross).
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        bev = np.where(fleet > 0, np.minimum(bev_stock / fleet, 1.0), 0.0)
+        fcv = np.where(fleet > 0, np.minimum(fcv_stock / fleet, 1.0 - bev), 0.0)
+    return bev, fcv
 
 
 def platoon_saving(
@@ -86,8 +103,13 @@ def terminal_hydrogen_kg_per_day(
 def step(p: Params, out: Outputs) -> None:
     i30, i40 = year_index(TARGET_YEAR), year_index(LATE_YEAR)
     trucks = p["freight.corridor_vehicles_per_day"] * p["freight.heavy_vehicle_share"]
-    ev_trucks = trucks[:, None] * p["freight.bev_truck_share"]
-    fcv_trucks = trucks[:, None] * p["freight.fcv_truck_share"]
+    bev_share, fcv_share = fleet_shares(
+        out.series["vehicles.trucks_buses_bev_stock"],
+        out.series["vehicles.trucks_buses_fcv_stock"],
+        out.series["vehicles.trucks_buses_fleet"],
+    )
+    ev_trucks = trucks[:, None] * bev_share
+    fcv_trucks = trucks[:, None] * fcv_share
     saving = platoon_saving(
         p["freight.platoon_size"],
         p["freight.platoon_follower_saving_share"],
@@ -107,6 +129,8 @@ def step(p: Params, out: Outputs) -> None:
     )
     stretches = p["freight.corridor_length_km"] / spacing
 
+    out.serie("freight.bev_truck_fleet_share", bev_share)
+    out.serie("freight.fcv_truck_fleet_share", fcv_share)
     out.serie("freight.ev_trucks_per_day", ev_trucks)
     out.serie("freight.fcv_trucks_per_day", fcv_trucks)
     out.serie("freight.terminal_energy_mwh_per_day", energy)

@@ -1,4 +1,4 @@
-"""Stationary storage in Japan (P7) and the domestic balance of battery demand and production.
+"""Stationary storage in Japan (P7) and the balance of demand on domestic battery production.
 
 Segments: household, commercial and industrial (C&I), grid-scale and telecom base-station
 backup. With solar additions ``PV(y)``, wind additions ``W(y)`` [GW per year], system prices
@@ -10,19 +10,29 @@ backup. With solar additions ``PV(y)``, wind additions ``W(y)`` [GW per year], s
     grid(y)      = g(y) * (PV(y) + W(y)) * f_g(y)            g: GWh per GW of solar and wind
     telecom(y)   = sites * kWh_per_site * liion_share(y) / replacement_years
 
+System prices are observed up to ``h = stationary.price_history_last_year`` and follow a
+learning curve after it, with the cumulative global Li-ion demand ``X(y)`` (the market
+domain's, plus what was made before 2021) as the experience and a learning rate ``LR`` per
+doubling::
+
+    P_x(y) = P_x(h) * (X(y) / X(h)) ** log2(1 - LR_x)          y > h
+
+so the year a price target is reached follows from the market, not from a price path.
+
 Household and C&I storage count towards the 24 GWh target: cumulative = installed by end-2020
 plus the yearly installations (systems last beyond 2030, so none retire on the horizon).
 
-The domestic balance sets vehicle and stationary demand against domestic cell production
-(from the capacity step): what production exceeds demand must be exported as cells, packs
-or inside exported vehicles; a shortfall is imported.
+The balance sets the demand on domestic cells, the batteries of the vehicles made in Japan
+(exports included, imports excluded; the vehicles step) plus stationary storage, against
+domestic cell production (the capacity step): what production exceeds that demand must be
+exported as cells or packs; a shortfall is imported.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from chikuden.horizon import year_index
+from chikuden.horizon import YEARS, year_index
 from chikuden.model.capacity import first_year_at_or_above
 from chikuden.model.outputs import Outputs
 from chikuden.parameters.params import Params
@@ -42,8 +52,69 @@ def price_factor(price: np.ndarray, elasticity: np.ndarray) -> np.ndarray:
     return np.exp(-elasticity[:, None] * np.log(price / price[:, :1]))
 
 
-def segment_demand(p: Params) -> dict[str, np.ndarray]:
-    """Installations by segment [GWh per year], each shape ``(k, years)``."""
+def learning_prices(
+    observed: np.ndarray,
+    last_observed_year: np.ndarray,
+    learning_rate: np.ndarray,
+    experience: np.ndarray,
+) -> np.ndarray:
+    """System prices by year [JPY per kWh], the shape of ``observed``: observed up to
+    ``last_observed_year`` and ``P(h) * (X(y) / X(h)) ** log2(1 - learning_rate)`` after it.
+
+    observed : price paths [JPY per kWh], ``(k, years)`` or ``(k, m, years)`` for m segments
+    last_observed_year : ``h`` [year], ``(k,)``
+    learning_rate : fall per doubling [share], ``(k,)`` or ``(k, m)``
+    experience : cumulative production the prices learn from [GWh], ``(k, years)``, positive
+    """
+    middle = (1,) * (observed.ndim - 2)  # the segment axis, if any
+
+    def lift(a: np.ndarray) -> np.ndarray:
+        return a.reshape(a.shape[0], *middle, a.shape[-1])
+
+    at_h = lift(YEARS[None, :] == last_observed_year[:, None])  # (k, [1,] years)
+    # Sums with one non-zero term: exact, whatever the order.
+    price_h = (observed * at_h).sum(axis=-1, keepdims=True)
+    ratio = lift(experience) / (lift(experience) * at_h).sum(axis=-1, keepdims=True)
+    exponent = np.log2(1.0 - learning_rate)[..., None]
+    # exp(b log(ratio)) rather than ratio ** b: numpy's power takes a faster path for some
+    # broadcast exponents, and a batch must equal its scenarios one at a time exactly.
+    curve = price_h * np.exp(exponent * np.log(ratio))
+    after = lift(YEARS[None, :] > last_observed_year[:, None])
+    return np.where(after, curve, observed)
+
+
+PRICED = ("household", "ci", "grid")
+
+
+def system_prices(p: Params, experience: np.ndarray) -> dict[str, np.ndarray]:
+    """Household, C&I and grid-scale system prices [JPY per kWh], each ``(k, years)``.
+
+    experience : cumulative global Li-ion demand [GWh], ``(k, years)``
+    """
+    paths = [p[f"stationary.{x}_price_jpy_per_kwh"] for x in PRICED]
+    rates = [p[f"stationary.{x}_learning_rate_share"] for x in PRICED]
+    prices = learning_prices(
+        np.stack(np.broadcast_arrays(*paths), axis=1),
+        p["stationary.price_history_last_year"],
+        np.stack(np.broadcast_arrays(*rates), axis=1),
+        experience,
+    )  # (k, 3, years)
+    return {x: prices[:, j] for j, x in enumerate(PRICED)}
+
+
+def experience_gwh(p: Params, global_demand: np.ndarray) -> np.ndarray:
+    """Cumulative global Li-ion demand at the end of each year [GWh], ``(k, years)``.
+
+    global_demand : the market domain's global demand [GWh per year], ``(k, years)``
+    """
+    return p["stationary.experience_2020_gwh"][:, None] + np.cumsum(global_demand, axis=1)
+
+
+def segment_demand(p: Params, prices: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Installations by segment [GWh per year], each shape ``(k, years)``.
+
+    prices : system prices by segment [JPY per kWh] (:func:`system_prices`)
+    """
     solar = p["stationary.solar_additions_gw"]
     wind = p["stationary.wind_additions_gw"]
     e = p["stationary.price_elasticity"]
@@ -58,13 +129,9 @@ def segment_demand(p: Params) -> dict[str, np.ndarray]:
     return {
         "household": p["stationary.household_base_gwh"][:, None]
         * solar_index
-        * price_factor(p["stationary.household_price_jpy_per_kwh"], e),
-        "ci": p["stationary.ci_base_gwh"][:, None]
-        * solar_index
-        * price_factor(p["stationary.ci_price_jpy_per_kwh"], e),
-        "grid": p["stationary.grid_gwh_per_gw"]
-        * (solar + wind)
-        * price_factor(p["stationary.grid_price_jpy_per_kwh"], e),
+        * price_factor(prices["household"], e),
+        "ci": p["stationary.ci_base_gwh"][:, None] * solar_index * price_factor(prices["ci"], e),
+        "grid": p["stationary.grid_gwh_per_gw"] * (solar + wind) * price_factor(prices["grid"], e),
         "telecom": telecom,
     }
 
@@ -75,20 +142,21 @@ def first_year_at_or_below(series: np.ndarray, level: np.ndarray) -> np.ndarray:
 
 
 def step(p: Params, out: Outputs) -> None:
-    seg = segment_demand(p)
+    prices = system_prices(p, experience_gwh(p, out.series["market.demand_total_gwh"]))
+    seg = segment_demand(p, prices)
     total = seg["household"] + seg["ci"] + seg["grid"] + seg["telecom"]
     installed_2020 = p["stationary.installed_2020_gwh"][:, None]
     target_scope = installed_2020 + np.cumsum(seg["household"] + seg["ci"], axis=1)
     cumulative = installed_2020 + np.cumsum(total, axis=1)
 
-    vehicles = out.series["vehicles.battery_demand_domestic_gwh"]
+    vehicles = out.series["vehicles.battery_demand_made_gwh"]
     production = out.series["capacity.domestic_production_gwh"]
     domestic = vehicles + total
     export = np.maximum(production - domestic, 0.0)
     imports = np.maximum(domestic - production, 0.0)
 
-    hh_price = p["stationary.household_price_jpy_per_kwh"]
-    ci_price = p["stationary.ci_price_jpy_per_kwh"]
+    hh_price = prices["household"]
+    ci_price = prices["ci"]
     hh_target = p["stationary.household_target_jpy_per_kwh"]
     ci_target = p["stationary.ci_target_jpy_per_kwh"]
     i30 = year_index(TARGET_YEAR)
@@ -100,7 +168,7 @@ def step(p: Params, out: Outputs) -> None:
     out.serie("stationary.cumulative_all_gwh", cumulative)
     out.serie("stationary.household_price_jpy_per_kwh", hh_price)
     out.serie("stationary.ci_price_jpy_per_kwh", ci_price)
-    out.serie("stationary.grid_price_jpy_per_kwh", p["stationary.grid_price_jpy_per_kwh"])
+    out.serie("stationary.grid_price_jpy_per_kwh", prices["grid"])
     out.serie("demand.domestic_total_gwh", domestic)
     out.serie("demand.export_need_gwh", export)
     out.serie("demand.import_need_gwh", imports)

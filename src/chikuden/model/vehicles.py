@@ -1,29 +1,41 @@
-"""Vehicles in Japan: electric sales, battery demand, fleet stock, disaster backup and the
-purchase-subsidy fund (P4).
+"""Vehicles in Japan: electric and hybrid sales, the vehicles Japan makes, imports and exports,
+battery demand, fleet stock, disaster backup and the purchase-subsidy fund (P4).
 
 Segments ``s`` are rows of the segments table (registered and kei passenger cars, light
 commercial vehicles, trucks, buses, the special vehicles P4 names and forklifts); powertrains
-``p`` are BEV, PHEV and FCV. Years ``y`` run over the horizon; arrays carry a leading scenario
-axis ``k`` (1 or n).
+``p`` are BEV, PHEV, FCV and HEV (hybrids, mild hybrids included). Years ``y`` run over the
+horizon; arrays carry a leading scenario axis ``k`` (1 or n).
 
-- sales: ``N_s(y) = N_s * (1 + g) ** (y - y0_s)``
-- shares, an S-curve per segment and powertrain::
+- sales ``N_s(y) = N_s * (1 + g) ** (y - y0_s)``; exports ``X_s(y) = X_s * (1 + g_x) ** (y - y0_s)``
+- shares, an S-curve per segment and plug-in or fuel-cell powertrain::
 
       share_sp(y) = c_sp / (1 + exp(-r (y - m_sp - shift)))
 
-  (at the midpoint the share is half the ceiling ``c``); passenger segments follow the
-  observed or user paths up to ``history_last_year``.
-- electric sales ``E_sp(y) = N_s(y) * share_sp(y)``; battery demand
+  (at the midpoint the share is half the ceiling ``c``); hybrids take a share of the rest
+  (the conventional sales), with their own steepness ``r_h``::
+
+      share_s,hev(y) = (1 - sum_{p != hev} share_sp(y)) * c_h / (1 + exp(-r_h (y - m_h)))
+
+  passenger segments follow the observed or user paths up to ``history_last_year``.
+- electric sales ``E_sp(y) = N_s(y) * share_sp(y)``; battery demand of the vehicles sold
   ``D(y) = sum_sp E_sp(y) * pack_sp * pack_scale`` [kWh -> GWh].
+- trade (imports are passenger cars): ``I_sp = E_sp * m_p`` with ``m_bev`` the imported share
+  of BEV sales and ``m_other`` that of every other car; exports ``X_sp = X_s * x_p`` with the
+  export mix ``x_p`` for road vehicles (industrial machines keep their segment's shares).
+  Vehicles made in Japan ``= N - I + X`` (road vehicles), and the batteries they carry
+  ``D_made = D - D_imported + D_exported``: the demand on cells made in Japan.
+- the 2035 target: the electrified share of passenger-car sales ``sum_p E_sp / N_s``.
 - stock: a vintage (convolution) model with Weibull survival, sold mid-year::
 
       S_s(a) = exp(-((a + 0.5) / eta_s) ** beta),  eta_s = L_s / Gamma(1 + 1 / beta)
       stock_sp(y) = sum_{v <= y} E_sp(v) * S_s(y - v)
 
-  plus the plug-in stock of end-2020, which survives as ``S0(a0 + t) / S0(a0)``.
+  plus the plug-in stock of end-2020, which survives as ``S0(a0 + t) / S0(a0)``. The fleet
+  of trucks and buses of all powertrains is ``N_s(y) * L_s`` (Little's law: sales times mean
+  life), for the freight domain's truck shares.
 - disaster backup: ``B(y) = u * v2x * (sum BEV/PHEV stock * pack + FCV stock * fcv_kwh)``
   over road vehicles; household-days ``= B / household_kwh_per_day``.
-- subsidy fund: ``F(y) = level(y) * sum_sp E_sp(y) * subsidy_sp``.
+- subsidy fund: ``F(y) = level(y) * sum_sp E_sp(y) * subsidy_sp`` (no subsidy for hybrids).
 """
 
 from __future__ import annotations
@@ -37,9 +49,13 @@ from chikuden.horizon import N_YEARS, YEARS, year_index
 from chikuden.model.outputs import Outputs
 from chikuden.parameters.params import Params, TableArrays
 
+#: Plug-in and fuel-cell powertrains: the fleet stock, subsidies and disaster backup.
 POWERTRAINS = ("bev", "phev", "fcv")
+#: All powertrains with a traction battery: sales, battery demand and trade.
+ALL_POWERTRAINS = (*POWERTRAINS, "hev")
 KWH_PER_GWH = 1e6
 TARGET_YEAR = 2030
+ELECTRIFIED_TARGET_YEAR = 2035  # Green Growth Strategy: 100 % electrified new cars by 2035
 FUND_FIRST_YEAR = 2023  # the first budget year after the June 2022 proposal
 INITIAL_STOCK_YEAR = 2020  # the plug-in stock parameters are end-2020 counts
 
@@ -123,31 +139,93 @@ def powertrain_columns(seg: TableArrays) -> dict[str, np.ndarray]:
     }
 
 
-def _by_powertrain(p: Params, pattern: str) -> np.ndarray:
-    """Parameters ``pattern.format(pt)`` of BEV, PHEV and FCV stacked on axis 1, ``(k, 3, ...)``.
+def _by_powertrain(
+    p: Params, pattern: str, powertrains: tuple[str, ...] = POWERTRAINS
+) -> np.ndarray:
+    """Parameters ``pattern.format(pt)`` of the powertrains stacked on axis 1, ``(k, p, ...)``.
 
     Each may be shared (leading axis 1) or per scenario (n): they are broadcast to a common
     leading axis first, so a batch in which only one of them differs stacks as well.
     """
-    arrays = [p[pattern.format(pt)] for pt in POWERTRAINS]
+    arrays = [p[pattern.format(pt)] for pt in powertrains]
     return np.stack(np.broadcast_arrays(*arrays), axis=1)
 
 
 def adoption_shares(
-    p: Params, ceiling: np.ndarray, midpoint: np.ndarray, passenger: np.ndarray
+    p: Params,
+    ceiling: np.ndarray,
+    midpoint: np.ndarray,
+    passenger: np.ndarray,
+    hev_ceiling: np.ndarray,
+    hev_midpoint: np.ndarray,
 ) -> np.ndarray:
-    """BEV/PHEV/FCV shares of each segment's sales [share], shape ``(k, s, 3, years)``.
+    """BEV, PHEV, FCV and HEV shares of each segment's sales [share], ``(k, s, 4, years)``.
 
-    ceiling, midpoint : S-curve ceilings [share] and midpoints [year], shape ``(k, s, 3)``
-    passenger : rows that follow the observed or user paths to ``history_last_year``
+    ceiling, midpoint : BEV/PHEV/FCV S-curve ceilings [share] and midpoints [year],
+        shape ``(k, s, 3)``; ``vehicles.adoption_shift_years`` moves the midpoints
+    passenger : rows that follow the observed or user paths to ``history_last_year``, ``(k, s)``
+    hev_ceiling, hev_midpoint : the hybrid S-curve, as a share of the conventional sales
+        (neither plug-in nor fuel-cell), ``(k, s)``; steepness ``vehicles.hev_steepness_per_year``
     """
     mid = midpoint + p["vehicles.adoption_shift_years"][:, None, None]
     steep = p["vehicles.adoption_steepness_per_year"][:, None, None, None]
-    shares = logistic_share(YEARS, ceiling[..., None], mid[..., None], steep)
-    paths = _by_powertrain(p, "vehicles.passenger_{}_share")  # (k, 3, years)
+    plugin = logistic_share(YEARS, ceiling[..., None], mid[..., None], steep)  # (k, s, 3, y)
+    hybrid_of_rest = logistic_share(
+        YEARS,
+        hev_ceiling[..., None],
+        hev_midpoint[..., None],
+        p["vehicles.hev_steepness_per_year"][:, None, None],
+    )  # (k, s, years)
+    rest = 1.0 - (plugin[:, :, 0] + plugin[:, :, 1] + plugin[:, :, 2])
+    hybrid = rest * hybrid_of_rest
+    k = max(plugin.shape[0], hybrid.shape[0])
+    curves = np.empty((k, plugin.shape[1], len(ALL_POWERTRAINS), YEARS.size))
+    curves[:, :, :3] = plugin
+    curves[:, :, 3] = hybrid
+    paths = _by_powertrain(p, "vehicles.passenger_{}_share", ALL_POWERTRAINS)  # (k, 4, years)
     observed = YEARS[None, :] <= p["vehicles.history_last_year"][:, None]  # (k, years)
     use_path = passenger[:, :, None, None] & observed[:, None, None, :]
-    return np.where(use_path, paths[:, None, :, :], shares)
+    return np.where(use_path, paths[:, None, :, :], curves)
+
+
+def import_shares(p: Params, passenger: np.ndarray) -> np.ndarray:
+    """Share of each powertrain's domestic sales that is imported [share], ``(k, s, 4, years)``.
+
+    Imports are passenger cars: BEVs at ``vehicles.imported_bev_share``, PHEVs, FCVs and
+    hybrids (like conventional cars) at ``vehicles.imported_other_share``; 0 for other rows.
+    passenger : ``(k, s)`` bool
+    """
+    bev = p["vehicles.imported_bev_share"]
+    other = p["vehicles.imported_other_share"]
+    by_powertrain = np.stack(np.broadcast_arrays(bev, other, other, other), axis=1)
+    return by_powertrain[:, None, :, :] * passenger[:, :, None, None]
+
+
+def export_shares(p: Params, shares: np.ndarray, road: np.ndarray) -> np.ndarray:
+    """Powertrain mix of each segment's exports [share], ``(k, s, 4, years)``.
+
+    Exported road vehicles follow the export mix (``vehicles.export_*_share``: the
+    destination markets, not Japan's S-curves); industrial machines keep their segment's
+    shares (the Li-ion share of a forklift does not depend on where it is sold).
+    shares : the segments' domestic shares, ``(k, s, 4, years)``; road : ``(k, s)`` bool
+    """
+    mix = _by_powertrain(p, "vehicles.export_{}_share", ALL_POWERTRAINS)  # (k, 4, years)
+    return np.where(road[:, :, None, None], mix[:, None, :, :], shares)
+
+
+def electrified_share(
+    sales: np.ndarray, electrified: np.ndarray, passenger: np.ndarray
+) -> np.ndarray:
+    """Electrified (BEV, PHEV, FCV, HEV) share of passenger-car sales [share], ``(k, years)``.
+
+    sales : ``(k, s, years)`` [vehicles]; electrified : ``(k, s, 4, years)`` [vehicles];
+    passenger : ``(k, s)`` bool. NaN where the table has no passenger-car sales.
+    """
+    mask = passenger[:, :, None]
+    cars = (sales * mask).sum(axis=1)
+    electric = (electrified.sum(axis=2) * mask).sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(cars > 0, electric / cars, np.nan)
 
 
 @dataclass(frozen=True)
@@ -158,18 +236,23 @@ class _Segments:
     """
 
     passenger: np.ndarray  # (k, s) bool
-    passenger_4d: np.ndarray  # (k, s, 1, 1) bool
+    passenger_3d: np.ndarray  # (k, s, 1) bool
     in_class_4d: np.ndarray  # (k, s, 5, 1) bool
+    road: np.ndarray  # (k, s) bool: valid rows that are road vehicles
     road_3d: np.ndarray  # (k, s, 1) float
     road_4d: np.ndarray  # (k, s, 1, 1) float
     light_4d: np.ndarray  # (k, s, 1, 1) bool
     heavy_4d: np.ndarray  # (k, s, 1, 1) bool: heavy or special
+    trucks_buses_3d: np.ndarray  # (k, s, 1) float: the heavy class alone
     units_3d: np.ndarray  # (k, s, 1) sales of valid rows [vehicles per year]
+    exports_3d: np.ndarray  # (k, s, 1) exports of valid rows [vehicles per year]
     sales_age: np.ndarray  # (k, s, years) years since the sales base year
     lifetime_3d: np.ndarray  # (k, s, 1) [years]
-    ceiling_4d: np.ndarray  # (k, s, 3, 1)
+    ceiling: np.ndarray  # (k, s, 3)
     midpoint: np.ndarray  # (k, s, 3)
-    pack: np.ndarray  # (k, s, 3) [kWh]
+    hev_ceiling: np.ndarray  # (k, s)
+    hev_midpoint: np.ndarray  # (k, s)
+    pack: np.ndarray  # (k, s, 4) [kWh]: BEV, PHEV, FCV, HEV
     subsidy_4d: np.ndarray  # (k, s, 3, 1) [JPY]
     valid: np.ndarray  # (k, s) 1.0 for a real row
 
@@ -185,21 +268,27 @@ def _segments(p: Params, seg: TableArrays) -> _Segments:
     valid = seg.valid > 0
     in_class = (seg.codes["class"][..., None] == np.arange(len(CLASSES))) & valid[..., None]
     passenger, light_commercial, heavy, special, industrial = np.moveaxis(in_class, -1, 0)
-    road = (valid & ~industrial).astype(float)  # (k, s)
+    road = valid & ~industrial  # (k, s)
+    pack = np.concatenate([cols["pack"], seg["pack_hev_kwh"][..., None]], axis=-1)
     built = _Segments(
         passenger=passenger,
-        passenger_4d=passenger[:, :, None, None],
+        passenger_3d=passenger[:, :, None],
         in_class_4d=in_class[..., None],
-        road_3d=road[:, :, None],
-        road_4d=road[:, :, None, None],
+        road=road,
+        road_3d=road.astype(float)[:, :, None],
+        road_4d=road.astype(float)[:, :, None, None],
         light_4d=(passenger | light_commercial)[:, :, None, None],
         heavy_4d=(heavy | special)[:, :, None, None],
+        trucks_buses_3d=heavy.astype(float)[:, :, None],
         units_3d=(seg["sales_units"] * seg.valid)[:, :, None],
+        exports_3d=(seg["exports_units"] * seg.valid)[:, :, None],
         sales_age=YEARS - seg["sales_year"][:, :, None],
         lifetime_3d=seg["lifetime_years"][:, :, None],
-        ceiling_4d=cols["ceiling"][..., None],
+        ceiling=cols["ceiling"],
         midpoint=cols["midpoint"],
-        pack=cols["pack"],
+        hev_ceiling=seg["hev_saturation_share"],
+        hev_midpoint=seg["hev_midpoint_year"],
+        pack=pack,
         subsidy_4d=cols["subsidy"][..., None],
         valid=seg.valid,
     )
@@ -210,41 +299,55 @@ def _segments(p: Params, seg: TableArrays) -> _Segments:
     return built
 
 
+def _per_year(units: np.ndarray, change: np.ndarray, age: np.ndarray) -> np.ndarray:
+    """``units * (1 + change) ** age`` [vehicles per year], ``(k, s, years)``."""
+    return units * (1.0 + change[:, None, None]) ** age
+
+
 def step(p: Params, out: Outputs) -> None:
     t = _segments(p, p.table("vehicles.segments"))
 
-    # Sales by segment, powertrain and year [vehicles per year].
-    growth = 1.0 + p["vehicles.sales_change_share"][:, None, None]
-    sales = t.units_3d * growth**t.sales_age
-    mid = t.midpoint + p["vehicles.adoption_shift_years"][:, None, None]
-    steep = p["vehicles.adoption_steepness_per_year"][:, None, None, None]
-    shares = logistic_share(YEARS, t.ceiling_4d, mid[..., None], steep)
-    paths = _by_powertrain(p, "vehicles.passenger_{}_share")  # (k, 3, years)
-    observed = p["vehicles.history_last_year"][:, None] >= YEARS  # (k, years)
-    use_path = t.passenger_4d & observed[:, None, None, :]
-    shares = np.where(use_path, paths[:, None, :, :], shares)
-    electric = sales[:, :, None, :] * shares  # (k, s, 3, years)
+    # Sales and exports by segment, powertrain and year [vehicles per year].
+    sales = _per_year(t.units_3d, p["vehicles.sales_change_share"], t.sales_age)
+    exports = _per_year(t.exports_3d, p["vehicles.exports_change_share"], t.sales_age)
+    shares = adoption_shares(p, t.ceiling, t.midpoint, t.passenger, t.hev_ceiling, t.hev_midpoint)
+    electric = sales[:, :, None, :] * shares  # (k, s, 4, years): BEV, PHEV, FCV, HEV
+    plugin = electric[:, :, :3]  # plug-in and fuel-cell vehicles
 
     road_sales = (sales * t.road_3d).sum(axis=1)  # (k, years)
-    road_electric = (electric * t.road_4d).sum(axis=1)  # (k, 3, years)
+    road_electric = (electric * t.road_4d).sum(axis=1)  # (k, 4, years)
     pt_share = np.divide(
         road_electric,
         road_sales[:, None, :],
         out=np.zeros(road_electric.shape),
         where=road_sales[:, None, :] > 0,
     )
-    ev_share = pt_share.sum(axis=1)
+    ev_share = pt_share[:, 0] + pt_share[:, 1] + pt_share[:, 2]
+    electrified = electrified_share(sales, electric, t.passenger)
 
-    # Battery demand [GWh], in total and by class.
-    pack = t.pack * p["vehicles.pack_size_scale"][:, None, None]
+    # Trade: imported passenger cars and exported vehicles, by powertrain [vehicles].
+    imported = electric * import_shares(p, t.passenger)  # (k, s, 4, years)
+    exported = exports[:, :, None, :] * export_shares(p, shares, t.road)
+    other_cars = sales - electric[:, :, 0]  # every car but BEVs, hybrids included
+    other_imported = other_cars * p["vehicles.imported_other_share"][:, None]
+    imported_all = (imported[:, :, 0] + other_imported) * t.passenger_3d
+    imports_road = imported_all.sum(axis=1)  # (k, years)
+    exports_road = (exports * t.road_3d).sum(axis=1)
+    made = road_sales - imports_road + exports_road
+
+    # Battery demand [GWh], in total and by class; of imported, exported and made vehicles.
+    pack = t.pack * p["vehicles.pack_size_scale"][:, None, None]  # (k, s, 4)
     seg_gwh = (electric * pack[..., None]).sum(axis=2) / KWH_PER_GWH  # (k, s, years)
     demand = seg_gwh.sum(axis=1)
     class_gwh = (t.in_class_4d * seg_gwh[:, :, None, :]).sum(axis=1)  # (k, 5, years)
+    imported_gwh = (imported * pack[..., None]).sum(axis=(1, 2)) / KWH_PER_GWH
+    exported_gwh = (exported * pack[..., None]).sum(axis=(1, 2)) / KWH_PER_GWH
+    made_gwh = demand - imported_gwh + exported_gwh
 
     # Stock [vehicles]: vintages of the horizon plus the plug-ins in use at end-2020.
     shape = p["vehicles.survival_shape"]
     survival = weibull_survival(_MID_AGES, t.lifetime_3d, shape[:, None, None])
-    stock = stock_from_sales(electric, survival)  # (k, s, 3, years)
+    stock = stock_from_sales(plugin, survival)  # (k, s, 3, years)
     age0 = p["vehicles.initial_stock_age_years"][:, None]
     life0 = p["vehicles.initial_stock_lifetime_years"][:, None]
     # Share of the end-2020 stock still in use, S(age) / S(age at end-2020), as
@@ -257,6 +360,9 @@ def step(p: Params, out: Outputs) -> None:
     light_stock = (stock * t.light_4d).sum(axis=1) + initial_stock
     heavy_stock = (stock * t.heavy_4d).sum(axis=1)
     zev_heavy = heavy_stock[:, 0] + heavy_stock[:, 2]
+    # Trucks and buses alone, and their whole fleet by Little's law (sales x mean life).
+    trucks_buses = (stock * t.trucks_buses_3d[..., None]).sum(axis=1)  # (k, 3, years)
+    trucks_buses_fleet = (sales * t.lifetime_3d * t.trucks_buses_3d).sum(axis=1)
 
     # Energy the road fleet can supply in a disaster [GWh] and household-days.
     fcv_kwh = p["vehicles.fcv_supply_kwh"][:, None]
@@ -275,27 +381,46 @@ def step(p: Params, out: Outputs) -> None:
 
     # Purchase-subsidy fund [JPY per year].
     level = p["vehicles.subsidy_level_share"][:, None, :]
-    seg_fund = (electric * t.subsidy_4d).sum(axis=2) * level  # (k, s, years)
+    seg_fund = (plugin * t.subsidy_4d).sum(axis=2) * level  # (k, s, years)
     fund = seg_fund.sum(axis=1)
 
     i30 = year_index(TARGET_YEAR)
-    for j, pt in enumerate(POWERTRAINS):
+    i35 = year_index(ELECTRIFIED_TARGET_YEAR)
+    for j, pt in enumerate(ALL_POWERTRAINS):
         out.serie(f"vehicles.sales_{pt}", road_electric[:, j])
         out.serie(f"vehicles.sales_share_{pt}", pt_share[:, j])
+    for j, pt in enumerate(POWERTRAINS):
         out.serie(f"vehicles.{pt}_stock", light_stock[:, j])
     out.serie("vehicles.ev_sales_share", ev_share)
+    out.serie("vehicles.electrified_passenger_share", electrified)
     out.serie("vehicles.plugin_stock", light_stock[:, 0] + light_stock[:, 1])
     out.serie("vehicles.heavy_zev_stock", zev_heavy)
+    out.serie("vehicles.trucks_buses_bev_stock", trucks_buses[:, 0])
+    out.serie("vehicles.trucks_buses_fcv_stock", trucks_buses[:, 2])
+    out.serie("vehicles.trucks_buses_fleet", trucks_buses_fleet)
     out.serie("vehicles.battery_demand_domestic_gwh", demand)
     for c, cls in enumerate(CLASSES):
         out.serie(f"vehicles.battery_demand_{cls}_gwh", class_gwh[:, c])
+    out.serie("vehicles.battery_demand_imported_gwh", imported_gwh)
+    out.serie("vehicles.battery_demand_exported_gwh", exported_gwh)
+    out.serie("vehicles.battery_demand_made_gwh", made_gwh)
+    out.serie("vehicles.road_sales", road_sales)
+    out.serie("vehicles.imports", imports_road)
+    out.serie("vehicles.exports", exports_road)
+    out.serie("vehicles.made_in_japan", made)
     out.serie("vehicles.fleet_backup_energy_gwh", backup_kwh / KWH_PER_GWH)
     out.serie("vehicles.fleet_backup_household_days", household_days)
     out.serie("vehicles.subsidy_fund_jpy", fund)
 
     out.indicator("vehicles.ev_sales_share_2030", ev_share[:, i30])
     out.indicator("vehicles.battery_demand_domestic_2030", demand[:, i30])
+    out.indicator("vehicles.battery_demand_made_2030", made_gwh[:, i30])
+    out.indicator("vehicles.battery_demand_exported_2030", exported_gwh[:, i30])
+    out.indicator("vehicles.battery_demand_imported_2030", imported_gwh[:, i30])
+    out.indicator("vehicles.made_in_japan_2030", made[:, i30])
     out.indicator("vehicles.bev_sales_share_2030", pt_share[:, 0, i30])
+    out.indicator("vehicles.electrified_passenger_share_2035", electrified[:, i35])
+    out.indicator("vehicles.electrified_target_share", p["vehicles.electrified_target_share"])
     out.indicator("vehicles.plugin_stock_2030", light_stock[:, 0, i30] + light_stock[:, 1, i30])
     out.indicator("vehicles.fleet_backup_energy_2030", backup_kwh[:, i30] / KWH_PER_GWH)
     out.indicator("vehicles.fleet_backup_household_days_2030", household_days[:, i30])
@@ -303,8 +428,9 @@ def step(p: Params, out: Outputs) -> None:
     first = year_index(FUND_FIRST_YEAR)
     out.indicator("vehicles.subsidy_fund_2023_2030", fund[:, first : i30 + 1].sum(axis=1))
     out.indicator("vehicles.battery_demand_domestic_2040", demand[:, -1])
+    out.indicator("vehicles.battery_demand_made_2040", made_gwh[:, -1])
 
-    out.rows["vehicles.segment_ev_share_2030"] = shares[:, :, :, i30].sum(axis=2) * t.valid
+    out.rows["vehicles.segment_ev_share_2030"] = shares[:, :, :3, i30].sum(axis=2) * t.valid
     out.rows["vehicles.segment_battery_gwh_2030"] = seg_gwh[:, :, i30]
     out.rows["vehicles.segment_ev_stock_2030"] = stock[:, :, :, i30].sum(axis=2)
     out.rows["vehicles.segment_subsidy_2030_jpy"] = seg_fund[:, :, i30]
