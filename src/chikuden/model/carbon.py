@@ -266,17 +266,17 @@ def footprints(p: Params, weights: np.ndarray) -> Footprints:
         kg = per_option(mix(chem, weights, f"{name}_kgco2e_per_kwh"))
         kwh = per_option(mix(chem, weights, f"{name}_kwh_per_kwh"))
         japan = per_option(p[f"carbon.{name}_japan_share"])
-        ef = japan * ef_grid + (1.0 - japan) * ef_mat
-        q = park_share if name in COLOCATED else np.zeros(1)
-        footprint = component_footprint(kg, kwh, ref, (1.0 - q) * ef + q * supply.ef)
+        ef = japan * ef_grid + (1.0 - japan) * ef_mat  # (k, 1, Y): the same for every option
+        if name in COLOCATED:
+            ef = (1.0 - park_share) * ef + park_share * supply.ef
+            colocated = colocated + park_share * kwh
+            price = japan * price_grid + (1.0 - japan) * price_mat
+            colocated_cost = colocated_cost + park_share * kwh * (supply.price - price)
+        footprint = component_footprint(kg, kwh, ref, ef)
         if name in RECYCLED:
             primary = primary + footprint
             footprint = footprint * (1.0 - recycled)
         materials[name] = footprint
-        if name in COLOCATED:
-            colocated = colocated + q * kwh
-            price = japan * price_grid + (1.0 - japan) * price_mat
-            colocated_cost = colocated_cost + q * kwh * (supply.price - price)
     stages = {
         "cathode": materials["cathode"],
         "refining": materials["refining"],
