@@ -212,7 +212,7 @@ class Footprints:
     cost: np.ndarray  # energy cost [JPY per kWh of cells]
     electricity: np.ndarray  # electricity incl. electrified heat [kWh/kWh]
     heat: np.ndarray  # heat from gas [kWh/kWh]
-    colocated: np.ndarray  # materials electricity moved into the park [kWh/kWh]
+    colocated: np.ndarray  # materials electricity moved into the park [kWh/kWh], (k or 1, O, Y)
     energy: np.ndarray  # manufacturing energy before electrification [kWh/kWh], (k, years)
     step_energy: np.ndarray  # energy by process step at full index [kWh/kWh], (k, steps)
     life_kwh: np.ndarray  # energy delivered over the service life [kWh/kWh], (k,)
@@ -311,7 +311,7 @@ def footprints(p: Params, weights: np.ndarray) -> Footprints:
         cost=_full(cost, total.shape),
         electricity=_full(el_o, total.shape),
         heat=_full(heat_o, total.shape),
-        colocated=_full(colocated, total.shape),
+        colocated=colocated + np.zeros((1, len(OPTIONS), 1)),
         energy=electricity + heat,
         step_energy=(step_el + step_heat) * scale[:, year_index(TARGET_YEAR), None],
         life_kwh=life,
