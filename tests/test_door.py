@@ -262,8 +262,8 @@ def test_an_extends_loop_is_refused(tmp_path: Path) -> None:
 
 # -- cross-field rules -------------------------------------------------------------------------
 def test_shares_that_must_add_up_to_one_are_checked_at_load() -> None:
-    msg = refused("proposal-2022", ["minerals.stationary_mix_lfp_share=0"])
-    assert "minerals.stationary_mix_lfp_share = 0" in msg and "must add up to 1" in msg
+    msg = refused("proposal-2022", ["minerals.domestic_mix_lfp_share=0"])
+    assert "minerals.domestic_mix_lfp_share = 0" in msg and "must add up to 1" in msg
 
 
 def test_start_before_end_is_checked_for_parameters_and_table_rows() -> None:

@@ -66,29 +66,72 @@ def test_material_cost_per_kwh() -> None:
     assert cost[0, 0] == pytest.approx(7.9845, rel=1e-6)
 
 
-def test_default_domestic_demand_2030_by_hand() -> None:
+def test_default_domestic_and_global_demand_2030_by_hand() -> None:
     p = params()
     out = run(p)
     i = year_index(2030)
-    prod = out.series["capacity.domestic_production_gwh"][0, i]
-    # Hand: the 2030 EV mix (0.02 NMC532, 0.10 NMC622, 0.35 NMC811, 0.18 NCA, 0.05 solid-state)
-    # nickel = 0.02x0.465 + 0.10x0.546 + 0.35x0.658 + 0.18x0.710 + 0.05x0.658 = 0.45166 kg/kWh;
-    # stationary 2030: 0.05 NMC622 -> 0.0273; stationary share 10.7%.
-    ev = 0.02 * 0.465 + 0.10 * 0.546 + 0.35 * 0.658 + 0.18 * 0.710 + 0.05 * 0.658
-    stat = 0.05 * 0.546
-    s = float(p["market.stationary_share"][0, i])
+    dom = out.series["capacity.domestic_production_gwh"][0, i]
+    glob = out.series["capacity.japan_global_production_gwh"][0, i]
+    # Nickel in kg/kWh (BatPaC via Busch 2024: NMC532 0.465, NMC622 0.546, NMC811 0.658,
+    # NCA 0.710, solid-state as NMC811 0.658, the rest 0).
+    # Domestic 2030 mix: 0.03 NMC532, 0.05 NMC622, 0.56 NMC811, 0.24 NCA, 0.07 solid-state
+    #   -> 0.01395 + 0.0273 + 0.36848 + 0.1704 + 0.04606 = 0.62619 kg/kWh
+    # Global 2030 mix: 0.018 NMC532, 0.095 NMC622, 0.312 NMC811, 0.161 NCA, 0.045 solid-state
+    #   -> 0.00837 + 0.05187 + 0.205296 + 0.11431 + 0.02961 = 0.409456 kg/kWh
+    domestic = 0.03 * 0.465 + 0.05 * 0.546 + 0.56 * 0.658 + 0.24 * 0.710 + 0.07 * 0.658
+    global_ = 0.018 * 0.465 + 0.095 * 0.546 + 0.312 * 0.658 + 0.161 * 0.710 + 0.045 * 0.658
+    assert domestic == pytest.approx(0.62619) and global_ == pytest.approx(0.409456)
     yield_2030 = 0.92
-    expected = prod * 1000 * ((1 - s) * ev + s * stat) / yield_2030
-    assert out.indicators["minerals.demand_domestic_2030.nickel"][0] == pytest.approx(expected)
+    ind = out.indicators
+    assert ind["minerals.demand_domestic_2030.nickel"][0] == pytest.approx(
+        dom * 1000 * domestic / yield_2030
+    )
+    assert ind["minerals.demand_global_2030.nickel"][0] == pytest.approx(
+        glob * 1000 * global_ / yield_2030
+    )
+
+
+def test_material_cost_is_that_of_the_domestic_mix() -> None:
+    # The material cost finance reads is that of cells made in Japan: all-LFP domestic cells
+    # cost 0.091 kg Li x 5.323 x 15 $/kg LCE + 0.985 kg graphite x 4 $/kg + 0.725 kg Al x
+    # 2.419 $/kg + 0.551 kg Cu x 9.147 $/kg (2030 prices) = 7.2659 + 3.94 + 1.7538 + 5.0400
+    # = 17.9997 $/kWh before scrap; / yield 0.92 = 19.565 $/kWh. The global mix does not move it.
+    lfp = {f"minerals.domestic_mix_{c}_share": float(c == "lfp") for c in minerals.CHEMISTRIES}
+    out = run(params(**lfp))
+    by_hand = (0.091 * 5.323 * 15 + 0.985 * 4 + 0.725 * 2.419 + 0.551 * 9.147) / 0.92
+    got = out.indicators["minerals.material_cost_2030_usd_per_kwh"][0]
+    assert got == pytest.approx(by_hand)
+    glob = {f"minerals.global_mix_{c}_share": float(c == "nmc811") for c in minerals.CHEMISTRIES}
+    other = run(params(**lfp, **glob)).indicators["minerals.material_cost_2030_usd_per_kwh"][0]
+    assert other == got
 
 
 def test_mix_that_does_not_add_up_says_year_and_by_how_much() -> None:
     with pytest.raises(ParameterError) as err:
-        params(**{"minerals.ev_mix_lfp_share": 0.5})  # refused when loaded, before the model
+        params(**{"minerals.global_mix_lfp_share": 0.5})  # refused when loaded, before the model
     msg = str(err.value)
-    # 2021: 0.02 + 0.15 + 0.25 + 0.20 + 0.30 + 0.5 = 1.42
-    assert "minerals.ev_mix_lfp_share = 0.5" in msg and "add up to 1.42 in 2021" in msg
+    # 2021: 0.022 + 0.147 + 0.247 + 0.188 + 0.282 + 0.5 = 1.386
+    assert "minerals.global_mix_lfp_share = 0.5" in msg and "add up to 1.386 in 2021" in msg
     assert "they must add up to 1 (within 0.001)" in msg
+
+
+def test_eu_minimums_and_targets_are_the_parameters() -> None:
+    # One figure, one place: the outputs show the parameters (Reg. 2023/1542 Art. 8: Co 16 %
+    # from 2031; Annex XII: Li recovery 80 % by end-2031), and follow an override.
+    base = run(params()).indicators
+    assert base["minerals.eu_recycled_min_2031.cobalt"][0] == pytest.approx(0.16)
+    assert base["minerals.eu_recycled_min_2036.nickel"][0] == pytest.approx(0.15)
+    changed = run(
+        params(
+            **{
+                "carbon.eu_recycled_2031_cobalt_share": 0.2,
+                "minerals.eu_recovery_2031_lithium_share": 0.7,
+            }
+        )
+    ).indicators
+    assert changed["minerals.eu_recycled_min_2031.cobalt"][0] == pytest.approx(0.2)
+    assert changed["minerals.eu_recovery_target_2031.lithium"][0] == pytest.approx(0.7)
+    assert not hasattr(minerals, "EU_RECYCLED_MIN") and not hasattr(minerals, "EU_RECOVERY_TARGET")
 
 
 # -- concentration -----------------------------------------------------------------------------
@@ -326,7 +369,7 @@ def test_cli_stress_prints_and_exits_2_on_bad_input(tmp_path: object) -> None:
         ["--mineral", "graphite", "--country", "CNN", "--cut", "0.5", "--months", "6"],
         ["--mineral", "graphite", "--country", "CN", "--cut", "2", "--months", "6"],
         ["--mineral", "graphite", "--country", "CN", "--cut", "0.5", "--months", "6",
-         "--set", "minerals.ev_mix_lfp_share=0.9"],
+         "--set", "minerals.domestic_mix_lfp_share=0.9"],
     ):  # fmt: skip
         res = runner.invoke(app, ["stress", *bad])
         assert res.exit_code == 2, res.output

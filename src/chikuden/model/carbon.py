@@ -2,8 +2,9 @@
 
 All quantities are per kWh of cell capacity unless they say otherwise; arrays carry a leading
 scenario axis ``k`` (1 or n), then the power-option axis ``O`` of :mod:`chikuden.model.power`
-where it applies, then years. The cell is a chemistry mix ``w`` (LFP share ``s``, the rest
-NMC811) over the rows of the chemistry table.
+where it applies, then years. The cell is the domestic chemistry mix of
+:mod:`chikuden.model.chemistry`, each of its chemistries on its own row ``c`` of the chemistry
+table: weights ``w_c(y)``, and every column below is the mix's mean ``X(y) = sum_c w_c(y) X_c``.
 
 Manufacturing energy, process step ``j`` with energy ``E_j`` at full utilisation, fixed share
 ``f_j`` and heat share ``h_j``, utilisation ``u``, chemistry factor ``phi`` and energy index
@@ -16,12 +17,16 @@ Option ``o`` electrifies a share ``e_o`` of the heat at coefficient of performan
 
     el_o = el + e_o heat / c                            heat_o = (1 - e_o) heat
 
-Upstream materials, component ``m`` with footprint ``F_m`` computed at grid factor ``g_ref``
-and electricity ``K_m`` used in its processing [kg CO2e/kWh]::
+Upstream materials, component ``m`` (cathode active material and precursor, metal refining,
+anode, electrolyte, other) with footprint ``F_m`` computed at grid factor ``g_ref`` and
+electricity ``K_m`` used in its processing [kg CO2e/kWh]; a share ``j_m`` of it is made in
+Japan on the Japanese grid, the rest where materials are made (``EF_mat``)::
 
     M_m(y) = F_m + K_m (EF_m(y) - g_ref)
-    EF_m   = (1 - q_o) EF_mat(y) + q_o EF_o(y)   for cathode and anode (q_o: park co-location)
-    M_cathode *= 1 - r(y) rho                    (recycled content r, footprint reduction rho)
+    EF_m   = (1 - q_m,o) (j_m EF_grid(y) + (1 - j_m) EF_mat(y)) + q_m,o EF_o(y)
+    M_cathode, M_refining *= 1 - r(y) rho       (recycled content r, footprint reduction rho)
+
+(``q_m,o``: the share a clean park co-locates, cathode and anode only.)
 
 Cradle-to-gate and the EU life-cycle footprint per kWh delivered over the service life::
 
@@ -32,12 +37,12 @@ Cradle-to-gate and the EU life-cycle footprint per kWh delivered over the servic
 
 Cost of energy per kWh of cells and the premium over the grid [JPY/kWh]::
 
-    C_o = el_o P_o + heat_o P_heat + Q_o (P_o - P_mat),   Q_o = q_o (K_cathode + K_anode)
+    C_o = el_o P_o + heat_o P_heat + sum_m q_m,o K_m (P_o - j_m P_grid - (1 - j_m) P_mat)
     premium_o = C_o - C_grid
 
 Hydrogen of a park producing ``G`` GWh a year [t/yr]::
 
-    H = G 1e6 (el_park + Q_park) / (LHV eta) / 1000
+    H = G 1e6 (el_park + Q_park) / (LHV eta) / 1000,     Q_park = sum_m q_m,park K_m
 
 Classes (1 = A ... 4 = D): carbon ``1 + [CF > a] + [CF > b] + [CF > c]``; durability from
 cycles ``N``: ``1 + [N < A] + [N < B] + [N < C]``.
@@ -50,6 +55,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from chikuden.horizon import FIRST_YEAR, N_YEARS, YEARS, year_index
+from chikuden.model import chemistry
 from chikuden.model.outputs import Outputs
 from chikuden.model.power import (
     GRID,
@@ -66,12 +72,21 @@ from chikuden.parameters.params import Params, TableArrays, sum_rows
 
 TARGET_YEAR = 2030
 G_PER_KG = 1000.0
-STAGES = ("cathode", "anode", "electrolyte", "other_materials", "electricity", "heat")
-COMPONENTS = ("cathode", "anode", "electrolyte", "other")
+STAGES = (
+    "cathode",
+    "refining",
+    "anode",
+    "electrolyte",
+    "other_materials",
+    "electricity",
+    "heat",
+)
+MATERIAL_STAGES = STAGES[:5]
+COMPONENTS = ("cathode", "refining", "anode", "electrolyte", "other")
+COLOCATED = ("cathode", "anode")  # what a clean park's materials plants make (refining abroad)
+RECYCLED = ("cathode", "refining")  # what recycled metals replace
 RECYCLED_YEARS = (2031, 2036)  # EU recycled-content minimums apply from (Reg. 2023/1542 Art. 8)
 METALS = ("cobalt", "lithium", "nickel")
-REFERENCE_CHEMISTRY = "NMC811"
-LFP = "LFP"
 
 
 # -- equations ------------------------------------------------------------------------------
@@ -94,24 +109,36 @@ def process_energy(steps: TableArrays, utilisation: np.ndarray) -> tuple[np.ndar
     return energy - heat, heat
 
 
-def chemistry_weights(chemistries: TableArrays, lfp_share: np.ndarray) -> np.ndarray:
-    """Weight of each chemistry row in the cell mix [share], ``(k, rows)``: ``s`` on LFP,
-    ``1 - s`` on NMC811. The table has one row of each (the schema's rules
-    ``reference-chemistries`` and ``one-row-per-chemistry``, checked when it is loaded)."""
-    nmc_first = chemistries.is_("chemistry", REFERENCE_CHEMISTRY)
-    lfp_first = chemistries.is_("chemistry", LFP)
-    return np.asarray((1.0 - lfp_share[:, None]) * nmc_first + lfp_share[:, None] * lfp_first)
+def chemistry_weights(chemistries: TableArrays, shares: np.ndarray) -> np.ndarray:
+    """Weight of each chemistry row in the cell mix [share], ``(k, rows, years)``.
+
+    shares : the mix, ``(k, chemistries, years)`` over :data:`chemistry.CHEMISTRIES`
+        (:func:`chemistry.chemistry_mix`). Each chemistry of the mix has one row (the schema's
+        rules ``mix-chemistries`` and ``one-row-per-chemistry``, checked when it is loaded).
+    """
+    rows = [chemistries.is_("chemistry", chemistry.table_name(c)) for c in chemistry.CHEMISTRIES]
+    masks = np.stack(np.broadcast_arrays(*rows), axis=1).astype(float)  # (k, chemistries, rows)
+    return _weights(masks, shares)
+
+
+def _weights(masks: np.ndarray, shares: np.ndarray) -> np.ndarray:
+    """``w[k, r, y] = sum_c masks[k, c, r] shares[k, c, y]``: at most one chemistry per row."""
+    k = max(masks.shape[0], shares.shape[0])
+    masks = np.broadcast_to(masks, (k, *masks.shape[1:]))
+    shares = np.broadcast_to(shares, (k, *shares.shape[1:]))
+    return np.asarray(np.matmul(np.swapaxes(masks, 1, 2), shares))
 
 
 def one_chemistry_weights(chemistries: TableArrays, chemistry: str) -> np.ndarray:
-    """Weights that pick one chemistry row [share], ``(k, rows)`` (the product assessment)."""
+    """Weights that pick one chemistry row [share], ``(k, rows, 1)`` (the product assessment)."""
     mask = chemistries.is_("chemistry", chemistry)
-    return np.asarray(mask & (np.cumsum(mask, axis=1) == 1), dtype=float)
+    return np.asarray(mask & (np.cumsum(mask, axis=1) == 1), dtype=float)[:, :, None]
 
 
 def mix(chemistries: TableArrays, weights: np.ndarray, column: str) -> np.ndarray:
-    """Weighted mean of a chemistry column over the mix [column unit], ``(k,)``."""
-    return np.asarray((chemistries[column] * weights).sum(axis=1))
+    """Weighted mean of a chemistry column over the mix [column unit], ``(k, years)`` (or
+    ``(k, 1)`` for weights that do not change by year). Rows are added in order."""
+    return np.asarray((chemistries[column][:, :, None] * weights).sum(axis=1))
 
 
 def component_footprint(footprint: Num, electricity: Num, reference_ef: Num, ef: Num) -> np.ndarray:
@@ -178,14 +205,14 @@ class Footprints:
     """Footprints and energy per kWh of cell capacity; ``(k, O, years)`` unless noted."""
 
     stages: dict[str, np.ndarray]  # STAGES -> kg CO2e/kWh
-    primary_cathode: np.ndarray  # cathode footprint without recycled content [kg CO2e/kWh]
+    primary_cathode: np.ndarray  # cathode and refining without recycled content [kg CO2e/kWh]
     total: np.ndarray  # cradle-to-gate [kg CO2e/kWh]
     total_eu: np.ndarray  # cradle-to-gate as EU rules count power [kg CO2e/kWh]
     delivered_eu: np.ndarray  # life cycle per kWh delivered, EU rules [g CO2e/kWh]
     cost: np.ndarray  # energy cost [JPY per kWh of cells]
     electricity: np.ndarray  # electricity incl. electrified heat [kWh/kWh]
     heat: np.ndarray  # heat from gas [kWh/kWh]
-    colocated: np.ndarray  # materials electricity moved into the park [kWh/kWh], (k, O, 1)
+    colocated: np.ndarray  # materials electricity moved into the park [kWh/kWh], (k or 1, O, Y)
     energy: np.ndarray  # manufacturing energy before electrification [kWh/kWh], (k, years)
     step_energy: np.ndarray  # energy by process step at full index [kWh/kWh], (k, steps)
     life_kwh: np.ndarray  # energy delivered over the service life [kWh/kWh], (k,)
@@ -198,20 +225,20 @@ def _full(x: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
 
 
 def footprints(p: Params, weights: np.ndarray) -> Footprints:
-    """Footprints of the cell mix ``weights`` (``(k, chemistry rows)``) under every option."""
+    """Footprints of the cell mix ``weights`` (``(k, chemistry rows, years or 1)``, from
+    :func:`chemistry_weights` or :func:`one_chemistry_weights`) under every option."""
     chem = p.table("carbon.chemistries")
     step_el, step_heat = process_energy(
         p.table("carbon.process_steps"), p["capacity.utilisation_share"]
     )
-    scale = mix(chem, weights, "energy_factor")[:, None] * yearly(
-        p["carbon.energy_intensity_index"]
-    )
+    scale = mix(chem, weights, "energy_factor") * yearly(p["carbon.energy_intensity_index"])
     electricity = sum_rows(step_el, keepdims=True) * scale  # (k, Y)
     heat = sum_rows(step_heat, keepdims=True) * scale
     supply = power_supply(p)
 
     def per_option(x: np.ndarray) -> np.ndarray:
-        return x[:, None, None]
+        """``(k,)`` or ``(k, years)`` as ``(k, 1, 1)`` or ``(k, 1, years)``."""
+        return x[:, None, None] if x.ndim == 1 else x[:, None, :]
 
     electrified = PARK_MASK[None, :, None] * per_option(p["carbon.park_heat_electrified_share"]) + (
         1.0 - PARK_MASK[None, :, None]
@@ -222,26 +249,40 @@ def footprints(p: Params, weights: np.ndarray) -> Footprints:
     heat_o = (1.0 - electrified) * heat[:, None, :]
 
     ref = per_option(mix(chem, weights, "reference_grid_kgco2e_per_kwh"))
-    ef_mat = yearly(p["carbon.materials_grid_kgco2e_per_kwh"])[:, None, :]
-    q = PARK_MASK[None, :, None] * per_option(p["carbon.park_materials_share"])
-    ef_colocated = (1.0 - q) * ef_mat + q * supply.ef
+    ef_mat = per_option(yearly(p["carbon.materials_grid_kgco2e_per_kwh"]))
+    ef_grid = per_option(yearly(p["carbon.grid_kgco2e_per_kwh"]))
+    price_mat = per_option(p["carbon.materials_power_price_jpy_per_kwh"])
+    price_grid = per_option(yearly(p["carbon.grid_price_jpy_per_kwh"]))
+    park_share = PARK_MASK[None, :, None] * per_option(p["carbon.park_materials_share"])
+    recycled = per_option(yearly(p["carbon.recycled_content_share"])) * per_option(
+        p["carbon.recycled_reduction_share"]
+    )
 
-    def component(name: str, ef: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    materials: dict[str, np.ndarray] = {}
+    primary = np.zeros(1)
+    colocated = np.zeros(1)
+    colocated_cost = np.zeros(1)
+    for name in COMPONENTS:
         kg = per_option(mix(chem, weights, f"{name}_kgco2e_per_kwh"))
         kwh = per_option(mix(chem, weights, f"{name}_kwh_per_kwh"))
-        return component_footprint(kg, kwh, ref, ef), kwh
-
-    recycled = yearly(p["carbon.recycled_content_share"])[:, None, :]
-    primary_cathode, cathode_kwh = component("cathode", ef_colocated)
-    cathode = primary_cathode * (1.0 - recycled * per_option(p["carbon.recycled_reduction_share"]))
-    anode, anode_kwh = component("anode", ef_colocated)
-    electrolyte, _ = component("electrolyte", ef_mat)
-    other, _ = component("other", ef_mat)
+        japan = per_option(p[f"carbon.{name}_japan_share"])
+        ef = japan * ef_grid + (1.0 - japan) * ef_mat  # (k, 1, Y): the same for every option
+        if name in COLOCATED:
+            ef = (1.0 - park_share) * ef + park_share * supply.ef
+            colocated = colocated + park_share * kwh
+            price = japan * price_grid + (1.0 - japan) * price_mat
+            colocated_cost = colocated_cost + park_share * kwh * (supply.price - price)
+        footprint = component_footprint(kg, kwh, ref, ef)
+        if name in RECYCLED:
+            primary = primary + footprint
+            footprint = footprint * (1.0 - recycled)
+        materials[name] = footprint
     stages = {
-        "cathode": cathode,
-        "anode": anode,
-        "electrolyte": electrolyte,
-        "other_materials": other,
+        "cathode": materials["cathode"],
+        "refining": materials["refining"],
+        "anode": materials["anode"],
+        "electrolyte": materials["electrolyte"],
+        "other_materials": materials["other"],
         "electricity": el_o * supply.ef,
         "heat": heat_o * per_option(p["carbon.heat_kgco2e_per_kwh"]),
     }
@@ -256,22 +297,21 @@ def footprints(p: Params, weights: np.ndarray) -> Footprints:
         * (total_eu + per_option(p["carbon.distribution_kgco2e_per_kwh"]))
         / per_option(life)
     )
-    colocated = q * (cathode_kwh + anode_kwh)
     cost = (
         el_o * supply.price
         + heat_o * yearly(p["carbon.heat_price_jpy_per_kwh"])[:, None, :]
-        + colocated * (supply.price - per_option(p["carbon.materials_power_price_jpy_per_kwh"]))
+        + colocated_cost
     )
     return Footprints(
         stages=stages,
-        primary_cathode=_full(primary_cathode, total.shape),
+        primary_cathode=_full(primary, total.shape),
         total=total,
         total_eu=total_eu,
         delivered_eu=delivered,
-        cost=cost,
+        cost=_full(cost, total.shape),
         electricity=_full(el_o, total.shape),
         heat=_full(heat_o, total.shape),
-        colocated=_full(colocated, (total.shape[0], len(OPTIONS), 1)),
+        colocated=colocated + np.zeros((1, len(OPTIONS), 1)),
         energy=electricity + heat,
         step_energy=(step_el + step_heat) * scale[:, year_index(TARGET_YEAR), None],
         life_kwh=life,
@@ -289,7 +329,9 @@ def hydrogen_per_kwh(f: Footprints, p: Params) -> np.ndarray:
 
 # -- step -----------------------------------------------------------------------------------
 def step(p: Params, out: Outputs) -> None:
-    weights = chemistry_weights(p.table("carbon.chemistries"), p["carbon.lfp_share"])
+    weights = chemistry_weights(
+        p.table("carbon.chemistries"), chemistry.chemistry_mix(p, "domestic")
+    )
     f = footprints(p, weights)
     i30 = year_index(TARGET_YEAR)
     premium = f.cost - f.cost[:, GRID : GRID + 1, :]
@@ -370,7 +412,7 @@ def step(p: Params, out: Outputs) -> None:
     out.indicator("carbon.manufacturing_energy_per_kwh", f.energy[:, i30])
     out.indicator("carbon.manufacturing_electricity_per_kwh", f.electricity[:, GRID, i30])
     out.rows["carbon.step_energy_kwh_per_kwh"] = f.step_energy
-    materials = sum((f.stages[s][:, GRID, i30] for s in STAGES[:4]), start=np.zeros(1))
+    materials = sum((f.stages[s][:, GRID, i30] for s in MATERIAL_STAGES), start=np.zeros(1))
     out.indicator("carbon.materials_footprint_2030", materials)
     out.indicator("carbon.grid_intensity_2030", yearly(p["carbon.grid_kgco2e_per_kwh"])[:, i30])
     h2 = hydrogen_per_kwh(f, p)  # kg per kWh of cells

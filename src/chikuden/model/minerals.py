@@ -2,21 +2,25 @@
 
 Equations (years y on the horizon, arrays with a leading scenario axis of length 1 or n):
 
-- chemistry mix ``x[s, c, y]`` per segment ``s`` (EV, stationary), shares that add up to 1;
+- chemistry mix ``x[s, c, y]`` per scope ``s`` (cells made in Japan, Japanese firms' cells
+  worldwide), shares that add up to 1 (:mod:`chikuden.model.chemistry`, the one mix every
+  domain reads);
 - material in cells per GWh [t/GWh] (1 kg/kWh = 1,000 t/GWh)::
 
-      q[m, y] = sum_s w_s(y) * sum_c x[s, c, y] * I[c, m] * 1000
+      q[s, m, y] = sum_c x[s, c, y] * I[c, m] * 1000
 
-  with ``w_stationary = market.stationary_share`` and ``w_ev = 1 - w_stationary``
-  (other uses are counted with the EV mix);
 - demand [t/yr], production scrap included through the yield ``Y(y)``::
 
-      D[m, y] = P(y) * q[m, y] / Y(y)
+      D[s, m, y] = P_s(y) * q[s, m, y] / Y(y)
       e.g. 100 GWh of NMC811 at Y = 0.9: nickel = 100 * 0.658 * 1000 / 0.9 = 73,111 t
 
-  for domestic production and for Japanese firms' global production;
+  for domestic production (domestic mix) and Japanese firms' global production (global mix);
   lithium as LCE = Li * 5.323;
-- material cost of cells [USD/kWh] = sum_m q[m, y] / Y(y) / 1000 [kg/kWh] * price_m / 1000 [USD/kg].
+- material cost of cells made in Japan [USD/kWh]
+  = sum_m q[domestic, m, y] / Y(y) / 1000 [kg/kWh] * price_m / 1000 [USD/kg];
+- end of life (:mod:`chikuden.model.recycling`): Japanese firms' cells of the global mix,
+  placed as EV cells (share ``1 - market.stationary_share``) and stationary cells, each
+  segment with its own lifetime.
 
 Supply concentration, secured supply, recycling and the stress test live in
 :mod:`chikuden.model.minerals_supply`, :mod:`chikuden.model.recycling` and
@@ -33,40 +37,26 @@ from dataclasses import dataclass
 import numpy as np
 
 from chikuden.horizon import YEARS, year_index
+from chikuden.model import carbon, chemistry, recycling, stress
 from chikuden.model import minerals_supply as supply
-from chikuden.model import recycling, stress
 from chikuden.model.outputs import Outputs
 from chikuden.parameters.declarations import declarations
 from chikuden.parameters.params import Params, TableArrays
 
-CHEMISTRIES = (
-    "nmc111",
-    "nmc532",
-    "nmc622",
-    "nmc811",
-    "nca",
-    "lfp",
-    "lmfp",
-    "sodium_ion",
-    "solid_state",
-)
-SEGMENTS = ("ev", "stationary")
+CHEMISTRIES = chemistry.CHEMISTRIES
+SEGMENTS = ("ev", "stationary")  # placed on the market with their own lifetimes
 MATERIALS = ("lithium", "nickel", "cobalt", "manganese", "graphite", "aluminium", "copper")
 CORE = MATERIALS[:5]  # the minerals with supply structure, security, recycling and stress tests
 LCE_PER_LI = 5.323  # t lithium carbonate equivalent per t Li (Li2CO3 73.89 g/mol / 2 x 6.941)
 T_PER_GWH_PER_KG_PER_KWH = 1000.0  # 1 kg/kWh x 1e6 kWh/GWh / 1000 kg/t
 TARGET_YEAR = 2030
-# Regulation (EU) 2023/1542 Art. 8: minimum recycled content of new EV and industrial batteries.
-EU_RECYCLED_MIN = {
-    2031: {"lithium": 0.06, "nickel": 0.06, "cobalt": 0.16},
-    2036: {"lithium": 0.12, "nickel": 0.15, "cobalt": 0.26},
-}
-# Regulation (EU) 2023/1542 Annex XII Part C: material recovery from waste batteries, by the end
-# of 2027 and of 2031.
-EU_RECOVERY_TARGET = {
-    2027: {"lithium": 0.5, "nickel": 0.9, "cobalt": 0.9},
-    2031: {"lithium": 0.8, "nickel": 0.95, "cobalt": 0.95},
-}
+# The EU's minimum recycled content (Reg. 2023/1542 Art. 8) and material recovery targets
+# (Annex XII Part C) are parameters (carbon.eu_recycled_<year>_<metal>_share,
+# minerals.eu_recovery_<year>_<metal>_share); these are the years they apply from and the
+# metals they name, in the order of the outputs.
+EU_METALS = ("lithium", "nickel", "cobalt")
+EU_RECYCLED_YEARS = carbon.RECYCLED_YEARS
+EU_RECOVERY_YEARS = (2027, 2031)
 
 
 # -- chemistry mix and intensity ---------------------------------------------------------------
@@ -85,16 +75,7 @@ def intensity_matrix(table: TableArrays) -> np.ndarray:
     return np.einsum("kr,krc,krm->kcm", weights, chem.astype(float), mat.astype(float))
 
 
-def chemistry_mix(p: Params, segment: str) -> np.ndarray:
-    """The chemistry mix of ``segment``, shape ``(k, chemistries, years)`` [share].
-
-    The shares add up to 1 within 0.001 (the rule ``ev-chemistry-mix`` or
-    ``stationary-chemistry-mix`` of ``data/parameters/rules.yaml``, checked before the model
-    runs); here they are rescaled to exactly 1.
-    """
-    mix = _stack(p, [f"minerals.{segment}_mix_{c}_share" for c in CHEMISTRIES])
-    total = mix.sum(axis=1)
-    return mix / total[:, None, :]
+chemistry_mix = chemistry.chemistry_mix
 
 
 def content_per_gwh(mix: np.ndarray, intensity: np.ndarray) -> np.ndarray:
@@ -169,8 +150,9 @@ def _part(a: np.ndarray, start: int, stop: int) -> np.ndarray:
 class Materials:
     """What the parameters alone give, before production (arrays over scenarios, axis k)."""
 
-    per_gwh: np.ndarray  # (k, materials, years) material in cells [t/GWh]
-    uses: np.ndarray  # (k, materials, years) share of cells that contain the material
+    per_gwh_domestic: np.ndarray  # (k, materials, years) material in cells made in Japan [t/GWh]
+    per_gwh_global: np.ndarray  # (k, materials, years) in Japanese firms' cells [t/GWh]
+    uses: np.ndarray  # (k, materials, years) share of cells made in Japan containing it
     yield_share: np.ndarray  # (k, years)
     shares: np.ndarray  # (k, supply rows) share of the row in its mineral and stage
     concentration: supply.Concentration
@@ -183,7 +165,7 @@ class Materials:
     recovery: np.ndarray  # (k, core, years) [share]
     collection: np.ndarray  # (k, years) [share]
     scrap_share: np.ndarray  # (k,) [share]
-    material_cost: np.ndarray  # (k, years) [USD/kWh]
+    material_cost: np.ndarray  # (k, years) of cells made in Japan [USD/kWh]
 
     def secured_rows(self, year: np.ndarray | int) -> np.ndarray:
         """Supply secured by each project row in ``year`` (index, ``(k,)`` or scalar) [t/yr]."""
@@ -232,21 +214,19 @@ def prepare(p: Params) -> Materials:
     """
     n_core = len(CORE)
     intensity = intensity_matrix(p.table("minerals.intensity"))
+    domestic = chemistry_mix(p, "domestic")
+    per_gwh_domestic = content_per_gwh(domestic, intensity)
+    per_gwh_global = content_per_gwh(chemistry_mix(p, "global"), intensity)
+    # Japanese firms' cells (the global mix) placed per GWh produced, per segment [t/GWh]; one
+    # more "material" of 1 t/GWh gives the end-of-life GWh themselves
+    core_and_gwh = np.concatenate(
+        [per_gwh_global[:, :n_core, :], np.ones((per_gwh_global.shape[0], 1, YEARS.size))], axis=1
+    )
     stationary = p["market.stationary_share"]
-    per_gwh = np.zeros(1)
-    uses = np.zeros(1)
-    placed: list[np.ndarray] = []  # per segment, material placed per GWh produced [t/GWh]
-    for seg in SEGMENTS:
-        mix = chemistry_mix(p, seg)
-        w = stationary if seg == "stationary" else 1.0 - stationary
-        seg_content = content_per_gwh(mix, intensity)
-        per_gwh = per_gwh + w[:, None, :] * seg_content
-        uses = uses + w[:, None, :] * uses_material(mix, intensity)
-        # one more "material" of 1 t/GWh gives the end-of-life GWh themselves
-        core_and_gwh = np.concatenate(
-            [seg_content[:, :n_core, :], np.ones((seg_content.shape[0], 1, YEARS.size))], axis=1
-        )
-        placed.append(w[:, None, :] * core_and_gwh)
+    placed = [
+        (stationary if seg == "stationary" else 1.0 - stationary)[:, None, :] * core_and_gwh
+        for seg in SEGMENTS
+    ]
     yield_share = p["minerals.cell_yield_share"].copy()
 
     sup = p.table("minerals.supply")
@@ -265,8 +245,9 @@ def prepare(p: Params) -> Materials:
     collection = p["minerals.collection_share"].copy()
     scrap_share = p["minerals.scrap_recycled_share"].copy()
     return Materials(
-        per_gwh=per_gwh,
-        uses=uses,
+        per_gwh_domestic=per_gwh_domestic,
+        per_gwh_global=per_gwh_global,
+        uses=uses_material(domestic, intensity),
         yield_share=yield_share,
         shares=shares,
         concentration=conc,
@@ -279,7 +260,7 @@ def prepare(p: Params) -> Materials:
         recovery=recovery,
         collection=collection,
         scrap_share=scrap_share,
-        material_cost=material_cost(per_gwh, yield_share, prices_per_t(p)),
+        material_cost=material_cost(per_gwh_domestic, yield_share, prices_per_t(p)),
     )
 
 
@@ -373,8 +354,8 @@ def compute(
 
     yield_share = pick(m.yield_share)
     prod_dom, prod_glob = pick(production_domestic), pick(production_global)
-    d_dom = demand(prod_dom, pick(m.per_gwh), yield_share)
-    d_glob = demand(prod_glob, pick(m.per_gwh), yield_share)
+    d_dom = demand(prod_dom, pick(m.per_gwh_domestic), yield_share)
+    d_glob = demand(prod_glob, pick(m.per_gwh_global), yield_share)
     quantity = m.project_quantity
     rows = m.project_mineral, m.project_active
     secured = pick(supply.by_mineral(quantity, *rows)) if quantity.shape[0] == 1 else None
@@ -443,7 +424,7 @@ DEFER_SERIES_FROM = 1024
 def indicator_years(p: Params) -> np.ndarray:
     """The year indices the indicators read: 2030, the EU recycled-content years, stress years."""
     stress_years = np.unique(p["minerals.stress_year"]).astype(int) - int(YEARS[0])
-    fixed = [year_index(TARGET_YEAR), *(year_index(y) for y in EU_RECYCLED_MIN)]
+    fixed = [year_index(TARGET_YEAR), *(year_index(y) for y in EU_RECYCLED_YEARS)]
     return np.union1d(np.array(fixed), stress_years)
 
 
@@ -536,22 +517,27 @@ def step(p: Params, out: Outputs) -> None:
         out.indicator(f"minerals.secured_share_2030.{m}", sec.secured_share[:, j, i30])
         out.indicator(f"minerals.recycled_share_2030.{m}", sec.recycled_share[:, j, i30])
         out.indicator(f"minerals.open_flagged_2030.{m}", flagged_2030[:, j])
-    for year, mins in EU_RECYCLED_MIN.items():
+    for year in EU_RECYCLED_YEARS:
         iy = int(st.position(np.array(year_index(year))))
-        for m, minimum in mins.items():
+        for m in EU_METALS:
             out.indicator(
                 f"minerals.recycled_share_{year}.{m}", sec.recycled_share[:, CORE.index(m), iy]
             )
-            out.indicator(f"minerals.eu_recycled_min_{year}.{m}", minimum)
+            out.indicator(
+                f"minerals.eu_recycled_min_{year}.{m}", p[f"carbon.eu_recycled_{year}_{m}_share"]
+            )
     out.rows["minerals.project_secured_t_2030"] = st.materials.secured_rows(year_index(TARGET_YEAR))
     recovery = st.materials.recovery
-    for m in EU_RECOVERY_TARGET[2031]:
+    for m in EU_METALS:
         out.serie(f"minerals.recovery_share.{m}", recovery[:, CORE.index(m), :])
-    for year, targets in EU_RECOVERY_TARGET.items():
-        for m, target in targets.items():
+    for year in EU_RECOVERY_YEARS:
+        for m in EU_METALS:
             at = recovery[:, CORE.index(m), year_index(year)]
             out.indicator(f"minerals.recovery_{year}.{m}", at)
-            out.indicator(f"minerals.eu_recovery_target_{year}.{m}", target)
+            out.indicator(
+                f"minerals.eu_recovery_target_{year}.{m}",
+                p[f"minerals.eu_recovery_{year}_{m}_share"],
+            )
 
     cost = st.materials.material_cost
     out.serie("minerals.material_cost_usd_per_kwh", cost)
