@@ -86,6 +86,29 @@ def test_published_capex_median_and_minerals_bottom_up(res: Results) -> None:
     assert abs(fits - 600) < abs(fits - 150)  # the minerals money fits the global target
 
 
+def test_one_yen_dollar_rate_for_every_domain() -> None:
+    # One parameter per currency pair: finance.jpy_per_usd. The minerals domain's old copy is
+    # gone (an unknown key with a hint), and every yen figure converted from dollars follows it.
+    from chikuden.parameters import declarations
+
+    rates = [n for n in declarations() if "_per_usd" in n and n.split(".")[1].startswith("jpy")]
+    assert rates == ["finance.jpy_per_usd"]
+    with pytest.raises(ParameterError, match=r"finance\.jpy_per_usd"):
+        PROPOSAL.with_overrides({"minerals.jpy_per_usd": 100})
+    base = chikuden.evaluate(PROPOSAL)
+    dear = chikuden.evaluate(PROPOSAL.with_overrides({"finance.jpy_per_usd": 200}))
+    ratio = 200 / 150
+    # minerals: upstream capex (t x USD per t/yr x JPY/USD) and the stress test's lost value
+    for key in ("minerals.upstream_capex_domestic_jpy", "minerals.stress_worst_lost_jpy"):
+        assert dear.value(key) == pytest.approx(base.value(key) * ratio, rel=1e-12), key
+    # finance: the plants table keeps Kansas's capex in dollars: $4 bn / 30 GWh at 200 yen/$
+    # = 26.67 bn yen/GWh replaces 20 in the median of 8 cell plants (12.8, 13.2, 21.7, 24.45,
+    # 26.67, 27.2, 28.94, 30.66) -> (24.45 + 26.67) / 2 = 25.56 bn yen/GWh
+    want = (24.45e9 + 4e9 * 200 / 30) / 2
+    assert dear.value("finance.capex_per_gwh_published_median") == pytest.approx(want)
+    assert base.value("finance.capex_per_gwh_published_median") == pytest.approx(23.075e9)
+
+
 # -- subsidy rules -------------------------------------------------------------------------------
 def test_project_subsidies_under_the_proposal_rules(res: Results) -> None:
     ids = [r["id"] for r in res.params.table_values["capacity.plants"][0].rows]

@@ -63,10 +63,13 @@ def in_yen(p: Params, material_cost_usd_per_kwh: np.ndarray) -> dict[str, np.nda
     """Every input given in a foreign currency, converted at the explicit exchange rates.
 
     The one place where USD and EUR become JPY. ``material_cost_usd_per_kwh`` is the minerals
-    domain's material cost of cells by year [USD/kWh], ``(k, years)``.
+    domain's material cost of cells by year [USD/kWh], ``(k, years)``; ``plant_capex_jpy`` is
+    each row of the plants table's capex, ``capex_jpy + capex_usd * JPY/USD`` [JPY],
+    ``(k, rows)``.
     """
     usd = p["finance.jpy_per_usd"]
     eur = p["finance.jpy_per_eur"]
+    plants = p.table("capacity.plants")
     credit_usd = p["finance.us_45x_cell_usd_per_kwh"] + p["finance.us_45x_module_usd_per_kwh"]
     return {
         "cell_price_jpy_per_kwh": p["finance.cell_price_usd_per_kwh"] * usd[:, None],
@@ -76,6 +79,7 @@ def in_yen(p: Params, material_cost_usd_per_kwh: np.ndarray) -> dict[str, np.nda
             p["finance.lithium_refining_capex_usd_per_t_per_year"] * usd
         ),
         "pcam_jpy_per_t_per_year": p["finance.pcam_capex_eur_per_t_per_year"] * eur,
+        "plant_capex_jpy": plants["capex_jpy"] + plants["capex_usd"] * usd[:, None],
     }
 
 
@@ -85,13 +89,13 @@ def capital_need(ref_jpy: np.ndarray, target_gwh: np.ndarray, ref_gwh: np.ndarra
     return ref_jpy * target_gwh / ref_gwh
 
 
-def median_capex_per_gwh(plants: TableArrays) -> np.ndarray:
+def median_capex_per_gwh(plants: TableArrays, capex: np.ndarray) -> np.ndarray:
     """Median capex per GWh over the cell plants with capex and capacity [JPY per GWh], ``(k,)``.
 
+    capex : each row's capex in yen [JPY], ``(k, rows)`` (:func:`in_yen`)
     NaN when no row qualifies. Rows are sorted once (NaN last), no warnings.
     """
     gwh = plants["gwh"]
-    capex = plants["capex_jpy"]
     ok = plants.is_("stage", "cells") & (capex > 0) & (gwh > 0)
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.sort(np.where(ok, capex / gwh, np.nan), axis=1)
@@ -143,7 +147,7 @@ def _capital(p: Params, out: Outputs, yen: dict[str, np.ndarray]) -> None:
     )
     out.indicator(
         "finance.capex_per_gwh_published_median",
-        median_capex_per_gwh(p.table("capacity.plants")),
+        median_capex_per_gwh(p.table("capacity.plants"), yen["plant_capex_jpy"]),
     )
     bottom_up = minerals_capex_per_gwh(
         yen["lithium_refining_jpy_per_t_per_year"],
@@ -175,7 +179,7 @@ def rules(p: Params) -> subsidy.Rules:
     )
 
 
-def _fund(p: Params, out: Outputs) -> None:
+def _fund(p: Params, out: Outputs, yen: dict[str, np.ndarray]) -> None:
     plants = p.table("capacity.plants")
     rule = rules(p)
     # every kind of project at once, one column each: (k, cases)
@@ -205,6 +209,7 @@ def _fund(p: Params, out: Outputs) -> None:
     )
 
     inputs = {
+        "capex": yen["plant_capex_jpy"],
         "base": rule.base,
         **{f"uplift_{i}": u for i, u in enumerate(rule.uplifts)},
         "cap": rule.cap,
@@ -243,7 +248,7 @@ def _fund_chunk(inp: dict[str, np.ndarray], plants: TableArrays) -> dict[str, np
     )
     rate = rule.row_rates(plants)
     qualifies = subsidy.eligible(plants)
-    amount = np.where(qualifies, plants["capex_jpy"] * rate, 0.0)
+    amount = np.where(qualifies, inp["capex"] * rate, 0.0)
     construction = inp["construction"]
     expected, pipeline_cum = subsidy.expected_drawdown(
         plants, amount, inp["delay"], inp["realisation"], construction
@@ -454,5 +459,5 @@ def _plant_chunk(inp: dict[str, np.ndarray], tau: np.ndarray) -> dict[str, np.nd
 def step(p: Params, out: Outputs) -> None:
     yen = in_yen(p, out.series["minerals.material_cost_usd_per_kwh"])
     _capital(p, out, yen)
-    _fund(p, out)
+    _fund(p, out, yen)
     _plant(p, out, yen)
