@@ -15,8 +15,6 @@
 - **Equal footing**: with a capex grant ``s`` paid like capex, untaxed and not reducing the
   depreciable base, ``NPV_JP(s, r) = NPV_0(r) + s * PV_capex(r)``; the rate that gives the
   Japanese plant the US plant's IRR is ``s* = -NPV_0(r_US) / PV_capex(r_US)``.
-- **Minerals bottom-up**: lithium hydroxide refining and pCAM capex per GWh, to ask which
-  capacity the 2.2 trillion yen for minerals would build.
 
 Currency conversion happens in :func:`in_yen` only.
 """
@@ -51,7 +49,6 @@ RULE_CASES = {
 }
 _CASE_FLAGS = np.array([flags for flags, _ in RULE_CASES.values()], dtype=float).T[:, None, :]
 _CASE_RD_SHARE = np.array([rd for _, rd in RULE_CASES.values()])
-KG_PER_T = 1000.0
 # Scenarios per pass of the plant economics: a chunk's (plant years, cases, chunk) cash flows and
 # the IRR iteration stay in cache, and each result is written once into its batch-sized array.
 PLANT_CHUNK = 2048
@@ -62,23 +59,19 @@ FUND_CHUNK = 4096
 def in_yen(p: Params, material_cost_usd_per_kwh: np.ndarray) -> dict[str, np.ndarray]:
     """Every input given in a foreign currency, converted at the explicit exchange rates.
 
-    The one place where USD and EUR become JPY. ``material_cost_usd_per_kwh`` is the minerals
+    The one place where the finance domain's dollars become yen (at ``finance.jpy_per_usd``,
+    which every domain reads). ``material_cost_usd_per_kwh`` is the minerals
     domain's material cost of cells by year [USD/kWh], ``(k, years)``; ``plant_capex_jpy`` is
     each row of the plants table's capex, ``capex_jpy + capex_usd * JPY/USD`` [JPY],
     ``(k, rows)``.
     """
     usd = p["finance.jpy_per_usd"]
-    eur = p["finance.jpy_per_eur"]
     plants = p.table("capacity.plants")
     credit_usd = p["finance.us_45x_cell_usd_per_kwh"] + p["finance.us_45x_module_usd_per_kwh"]
     return {
         "cell_price_jpy_per_kwh": p["finance.cell_price_usd_per_kwh"] * usd[:, None],
         "material_cost_jpy_per_kwh": material_cost_usd_per_kwh * usd[:, None],
         "us_credit_jpy_per_kwh": (credit_usd * usd)[:, None] * p["finance.us_45x_phase_share"],
-        "lithium_refining_jpy_per_t_per_year": (
-            p["finance.lithium_refining_capex_usd_per_t_per_year"] * usd
-        ),
-        "pcam_jpy_per_t_per_year": p["finance.pcam_capex_eur_per_t_per_year"] * eur,
         "plant_capex_jpy": plants["capex_jpy"] + plants["capex_usd"] * usd[:, None],
     }
 
@@ -108,24 +101,6 @@ def median_capex_per_gwh(plants: TableArrays, capex: np.ndarray) -> np.ndarray:
     return np.where(count > 0, 0.5 * (lo + hi), np.nan)
 
 
-def minerals_capex_per_gwh(
-    lithium_jpy_per_t_per_year: np.ndarray,
-    lioh_per_lce: np.ndarray,
-    lce_kg_per_kwh: np.ndarray,
-    pcam_jpy_per_t_per_year: np.ndarray,
-    pcam_per_metal: np.ndarray,
-    metals_kg_per_kwh: np.ndarray,
-) -> np.ndarray:
-    """Bottom-up capex of lithium refining plus pCAM per GWh of annual cells [JPY per GWh].
-
-    A GWh of cells a year needs ``kg_per_kwh * 1e6 / 1000`` tonnes a year of each material.
-    """
-    tonnes_per_gwh = pe.KWH_PER_GWH / KG_PER_T
-    lithium = lithium_jpy_per_t_per_year * lioh_per_lce * lce_kg_per_kwh * tonnes_per_gwh
-    pcam = pcam_jpy_per_t_per_year * pcam_per_metal * metals_kg_per_kwh * tonnes_per_gwh
-    return lithium + pcam
-
-
 def _capital(p: Params, out: Outputs, yen: dict[str, np.ndarray]) -> None:
     target = out.indicators["targets.domestic_capacity_2030"]
     ref_gwh = p["finance.capital_need_ref_gwh"]
@@ -149,18 +124,6 @@ def _capital(p: Params, out: Outputs, yen: dict[str, np.ndarray]) -> None:
         "finance.capex_per_gwh_published_median",
         median_capex_per_gwh(p.table("capacity.plants"), yen["plant_capex_jpy"]),
     )
-    bottom_up = minerals_capex_per_gwh(
-        yen["lithium_refining_jpy_per_t_per_year"],
-        p["finance.lioh_per_lce_t_per_t"],
-        p["finance.lithium_lce_kg_per_kwh"],
-        yen["pcam_jpy_per_t_per_year"],
-        p["finance.pcam_per_metal_t_per_t"],
-        p["finance.nmc_metals_kg_per_kwh"],
-    )
-    out.indicator("finance.minerals_capex_per_gwh_bottom_up", bottom_up)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        fits = np.where(bottom_up > 0, need["minerals"] / bottom_up, np.nan)
-    out.indicator("finance.minerals_need_fits_gwh", fits)
 
 
 # -- the fund ------------------------------------------------------------------------------------
