@@ -208,6 +208,47 @@ def test_gap_subsidy_is_paid_before_2030(res: Results) -> None:
     assert yearly.sum() == pytest.approx(amount)
 
 
+def test_fund_balance_with_and_without_imputed_rows() -> None:
+    # actual-2025: appropriations FY2021-FY2025 100 + 331.6 + 265.8 + 230 + 177.8 = 1,105.2 bn
+    # yen. Demand at 1/3 of the capex of every Japanese plant not yet producing (bn yen):
+    # (434 + 330 + 489 + 245 + 153.3 + 463 + 83.3 + 77.7 + 28.5 + 65.7) / 3 = 2,369.5 / 3
+    # = 789.83, plus the 2030 gap 28.5 GWh x 5.8e12 / 150 / 3 = 367.33 -> 1,157.17; balance
+    # 1,105.2 - 1,157.17 = -51.97 bn. The residual row (489 bn capex, imputed: its actual subsidy
+    # is unknown) asks for 489 / 3 = 163 bn: without it the balance is 1,105.2 - 994.17 = +111.03.
+    r = chikuden.evaluate(chikuden.load_scenario("actual-2025"))
+    ids = [row["id"] for row in r.params.table_values["capacity.plants"][0].rows]
+    imputed = [
+        row["id"] for row in r.params.table_values["capacity.plants"][0].rows if row["imputed"]
+    ]
+    assert imputed == ["residual-pre-r3"] and "residual-pre-r3" in ids
+    assert r.value("finance.fund_size") == pytest.approx(1105.2e9)
+    assert r.value("finance.subsidy_demand_total") == pytest.approx(
+        2369.5e9 / 3 + 28.5 * 5.8e12 / 450
+    )
+    assert r.value("finance.subsidy_demand_imputed") == pytest.approx(163e9)
+    assert r.value("finance.fund_balance") == pytest.approx(-51.97e9, abs=0.01e9)
+    assert r.value("finance.fund_balance_without_imputed") == pytest.approx(111.03e9, abs=0.01e9)
+    # the shortfall rests on the imputed row
+    assert (
+        r.value("finance.subsidy_shortfall") > 0 > -r.value("finance.fund_balance_without_imputed")
+    )
+    # an extra row marked imputed adds its expected subsidy (half realised: 0.5 x 30 / 3 = 5 bn)
+    rows = [plant_row("guess", capex_jpy=30e9, imputed=1), plant_row("real", capex_jpy=60e9)]
+    half = chikuden.evaluate(
+        PROPOSAL.with_overrides(
+            {
+                "capacity.plants": {"rows": rows},
+                "capacity.realisation_share": 0.5,
+                "finance.subsidy_mother_factory_uplift_share": 0.0,
+            }
+        )
+    )
+    assert half.value("finance.subsidy_demand_imputed") == pytest.approx(5e9)
+    assert half.value("finance.fund_balance_without_imputed") - half.value(
+        "finance.fund_balance"
+    ) == pytest.approx(5e9)
+
+
 def test_default_fund_is_never_exhausted_and_json_shows_null(res: Results) -> None:
     assert np.isnan(res.value("finance.fund_exhausted_year"))
     body = res.to_json(with_sources=False)["indicators"]

@@ -6,7 +6,9 @@
   ``min(1, fund / need_total)``.
 - **Subsidies** follow the rules of :mod:`chikuden.model.subsidy` for every project of the
   pipeline, paid over the construction years; the still-missing capacity in 2030 adds
-  ``gap_gwh * need per GWh * base rate``, paid in the construction years before 2030.
+  ``gap_gwh * need per GWh * base rate``, paid in the construction years before 2030. Rows of
+  the plants table marked ``imputed`` (residuals that close a published total, their actual
+  subsidy unknown) count in the fund balance, which is also given without their demand.
 - **Plant economics** of a representative gigafactory (:mod:`chikuden.model.plant_economics`)
   without support and with Japanese (capex grant from the rules), US (IRC 45X production
   credit), EU (IPCEI grant share of capex) and Chinese support (share of cell revenue).
@@ -221,6 +223,7 @@ def _fund_chunk(inp: dict[str, np.ndarray], plants: TableArrays) -> dict[str, np
     total_cum = pipeline_cum + gap_cum
     demand_pipeline = sum_rows(expected)
     demand = demand_pipeline + gap_amount
+    demand_imputed = sum_rows(np.where(plants["imputed"] > 0, expected, 0.0))
     fund_size = inp["fund_size"]
     return {
         "finance.project_subsidy_jpy": amount,
@@ -232,7 +235,9 @@ def _fund_chunk(inp: dict[str, np.ndarray], plants: TableArrays) -> dict[str, np
         "finance.subsidy_demand_pipeline": demand_pipeline,
         "finance.subsidy_demand_gap": gap_amount,
         "finance.subsidy_demand_total": demand,
+        "finance.subsidy_demand_imputed": demand_imputed,
         "finance.fund_balance": fund_size - demand,
+        "finance.fund_balance_without_imputed": fund_size - (demand - demand_imputed),
         "finance.subsidy_shortfall": np.maximum(demand - fund_size, 0.0),
         "finance.fund_exhausted_year": subsidy.first_year_above(total_cum, inp["budget_cum"]),
     }
