@@ -11,12 +11,17 @@
   subsidy unknown) count in the fund balance, which is also given without their demand.
 - **Plant economics** of a representative gigafactory (:mod:`chikuden.model.plant_economics`)
   without support and with Japanese (capex grant from the rules), US (IRC 45X production
-  credit), EU (IPCEI grant share of capex) and Chinese support (share of cell revenue).
-- **Support per kWh** of annual capacity = PV of the support over construction and the first
-  ``SUPPORT_YEARS`` (10) production years / capacity [JPY per kWh].
-- **Equal footing**: with a capex grant ``s`` paid like capex, untaxed and not reducing the
-  depreciable base, ``NPV_JP(s, r) = NPV_0(r) + s * PV_capex(r)``; the rate that gives the
-  Japanese plant the US plant's IRR is ``s* = -NPV_0(r_US) / PV_capex(r_US)``.
+  credit for what the plant makes, at the US plant's own capex and tax rate), EU (IPCEI grant
+  share of capex) and Chinese support (preferential income tax, below-market land and loans,
+  grants pro rata to revenue, the VAT super-deduction; :func:`china_support`). Each kind of
+  support is counted as the after-tax cash its jurisdiction's rules give
+  (:func:`chikuden.model.plant_economics.capex_grant`): a compressed grant (圧縮記帳) is untaxed
+  when received but reduces the depreciable base.
+- **Support per kWh** of annual capacity = PV of the support's after-tax cash over
+  construction and the first ``SUPPORT_YEARS`` (10) production years / capacity [JPY per kWh].
+- **Equal footing**: a capex grant ``s`` brings ``s * g(tau)`` with ``g`` the after-tax cash
+  of a grant of the whole capex, so ``NPV_JP(s, r) = NPV_0(r) + s * PV_g(r)``; the rate that
+  gives the Japanese plant the US plant's IRR is ``s* = -NPV_0(r_US) / PV_g(r_US)``.
 
 Currency conversion happens in :func:`in_yen` only.
 """
@@ -69,11 +74,16 @@ def in_yen(p: Params, material_cost_usd_per_kwh: np.ndarray) -> dict[str, np.nda
     """
     usd = p["finance.jpy_per_usd"]
     plants = p.table("capacity.plants")
-    credit_usd = p["finance.us_45x_cell_usd_per_kwh"] + p["finance.us_45x_module_usd_per_kwh"]
+    # 45X for what the plant makes: cells, and modules only if it assembles them
+    credit_usd = (
+        p["finance.us_45x_cell_usd_per_kwh"]
+        + p["finance.us_45x_module_usd_per_kwh"] * p["finance.plant_makes_modules_flag"]
+    )
     return {
         "cell_price_jpy_per_kwh": p["finance.cell_price_usd_per_kwh"] * usd[:, None],
         "material_cost_jpy_per_kwh": material_cost_usd_per_kwh * usd[:, None],
         "us_credit_jpy_per_kwh": (credit_usd * usd)[:, None] * p["finance.us_45x_phase_share"],
+        "us_plant_capex_jpy_per_gwh": p["finance.us_plant_capex_usd_per_gwh"] * usd,
         "plant_capex_jpy": plants["capex_jpy"] + plants["capex_usd"] * usd[:, None],
     }
 
@@ -303,6 +313,7 @@ def cash_margin(
 
 def _plant(p: Params, out: Outputs, yen: dict[str, np.ndarray]) -> None:
     price = yen["cell_price_jpy_per_kwh"]
+    materials = yen["material_cost_jpy_per_kwh"]
     jp_rate = rules(p).rate(
         [
             p["finance.plant_mother_factory_flag"],
@@ -315,6 +326,7 @@ def _plant(p: Params, out: Outputs, yen: dict[str, np.ndarray]) -> None:
     inputs = {
         "capacity_gwh": p["finance.plant_gwh"],
         "capex_jpy_per_gwh": p["finance.plant_capex_jpy_per_gwh"],
+        "us_capex_jpy_per_gwh": yen["us_plant_capex_jpy_per_gwh"],
         "start_year": p["finance.plant_start_year"],
         "construction_years": p["finance.construction_years"],
         "life_years": p["finance.plant_life_years"],
@@ -322,14 +334,26 @@ def _plant(p: Params, out: Outputs, yen: dict[str, np.ndarray]) -> None:
         "ramp_years": p["capacity.ramp_years"],
         "utilisation": p["capacity.utilisation_share"],
         "margin_jpy_per_kwh": cash_margin(
-            price, yen["material_cost_jpy_per_kwh"], p["finance.cell_conversion_cost_share"]
+            price, materials, p["finance.cell_conversion_cost_share"]
         ),
         "fixed_opex_share": p["finance.plant_fixed_opex_share"],
         "tax_rate": p["finance.tax_rate_share"],
+        "us_tax_rate": p["finance.us_tax_rate_share"],
         "us_credit": yen["us_credit_jpy_per_kwh"],
-        "china_credit": price * p["finance.china_support_share_of_revenue"],
         "jp_rate": jp_rate,
+        "jp_reduces_base": p["finance.jp_grant_reduces_base_flag"],
         "eu_rate": p["finance.eu_grant_share_of_capex"],
+        "eu_reduces_base": p["finance.eu_grant_reduces_base_flag"],
+        "cn_tax_rate": p["finance.china_tax_rate_share"],
+        "cn_preferential_rate": p["finance.china_preferential_tax_rate_share"],
+        # grants pro rata to revenue and the VAT super-deduction, per kWh sold [JPY/kWh]
+        "cn_credit": price * p["finance.china_grant_share_of_revenue"][:, None]
+        + materials * p["finance.china_vat_credit_share_of_materials"],
+        "cn_land": p["finance.china_land_discount_share_of_capex"],
+        "cn_reduces_base": p["finance.china_grant_reduces_base_flag"],
+        "cn_loan_share": p["finance.china_loan_share_of_capex"],
+        "cn_loan_gap": p["finance.china_loan_rate_gap_share"],
+        "cn_loan_years": p["finance.china_loan_years"],
         "discount_rate": p["finance.discount_rate_share"],
     }
     # one plant axis for the whole batch; a chunk of scenarios at a time on it
@@ -357,33 +381,90 @@ def _plant(p: Params, out: Outputs, yen: dict[str, np.ndarray]) -> None:
     )
 
 
+def china_support(
+    plant: pe.Plant,
+    inp: dict[str, np.ndarray],
+    life_years: np.ndarray,
+) -> np.ndarray:
+    """After-tax cash China's support brings a plant built like ``plant`` [JPY], ``(T, k)``.
+
+    Against the same plant at the statutory rate ``t`` without support, at the preferential
+    rate ``t'`` (high and new technology enterprise) it gains ``(t - t') * taxable``, plus
+    below-market land as a capex grant of share ``land`` (:func:`pe.capex_grant` at ``t'``),
+    grants pro rata to revenue and the VAT super-deduction ``(1 - t') * credit * q``, and the
+    interest saved on policy loans ``(1 - t') * gap * loan share * capex`` in each of the first
+    ``min(loan years, life)`` production years (part years pro rata).
+    """
+    t, t_pref = inp["cn_tax_rate"], inp["cn_preferential_rate"]
+    (credit,) = plant.credits
+    capex_total = inp["capacity_gwh"] * inp["capex_jpy_per_gwh"]
+    loan_end = np.minimum(inp["cn_loan_years"], life_years)
+    loan_years = np.minimum(np.maximum(loan_end - plant.tau, 0.0), 1.0) * (plant.tau >= 0)
+    interest = inp["cn_loan_gap"] * inp["cn_loan_share"] * capex_total * loan_years
+    return (
+        (t - t_pref) * plant.taxable
+        + inp["cn_land"] * pe.capex_grant(plant, t_pref, inp["cn_reduces_base"])
+        + (1.0 - t_pref) * (credit + interest)
+    )
+
+
 def _plant_chunk(inp: dict[str, np.ndarray], tau: np.ndarray) -> dict[str, np.ndarray]:
-    """Plant economics outputs of a chunk of scenarios, ``(c,)`` or ``(c, years)`` each."""
-    us_credit, china_credit = inp["us_credit"], inp["china_credit"]
-    jp_rate, eu_rate = inp["jp_rate"], inp["eu_rate"]
+    """Plant economics outputs of a chunk of scenarios, ``(c,)`` or ``(c, years)`` each.
+
+    The Japanese plant (the EU and Chinese cases build the same plant) and the US plant, each
+    with its own capex and tax rate; every case's cash flow is its country's plant plus the
+    after-tax cash of that country's support.
+    """
+    common = {
+        k: inp[k]
+        for k in (
+            "capacity_gwh",
+            "start_year",
+            "construction_years",
+            "life_years",
+            "depreciation_years",
+            "ramp_years",
+            "utilisation",
+            "margin_jpy_per_kwh",
+            "fixed_opex_share",
+        )
+    }
     plant = pe.plant_cash_flows(
-        capacity_gwh=inp["capacity_gwh"],
+        **common,
         capex_jpy_per_gwh=inp["capex_jpy_per_gwh"],
-        start_year=inp["start_year"],
-        construction_years=inp["construction_years"],
-        life_years=inp["life_years"],
-        depreciation_years=inp["depreciation_years"],
-        ramp_years=inp["ramp_years"],
-        utilisation=inp["utilisation"],
-        margin_jpy_per_kwh=inp["margin_jpy_per_kwh"],
-        fixed_opex_share=inp["fixed_opex_share"],
         tax_rate=inp["tax_rate"],
-        credits_jpy_per_kwh=(us_credit, china_credit),
+        credits_jpy_per_kwh=(inp["cn_credit"],),
         tau=tau,
     )
-    us, china = plant.credits
-    support = (jp_rate * plant.capex, us, eu_rate * plant.capex, china)
+    us_plant = pe.plant_cash_flows(
+        **common,
+        capex_jpy_per_gwh=inp["us_capex_jpy_per_gwh"],
+        tax_rate=inp["us_tax_rate"],
+        credits_jpy_per_kwh=(inp["us_credit"],),
+        tau=tau,
+    )
+    (us_credit,) = us_plant.credits  # 45X: untaxed
+    # a Japanese or EU grant: the share times the after-tax cash of a grant of the whole capex
+    japan = inp["jp_rate"] * pe.capex_grant(plant, inp["tax_rate"], inp["jp_reduces_base"])
+    eu = inp["eu_rate"] * pe.capex_grant(plant, inp["tax_rate"], inp["eu_reduces_base"])
+    china = china_support(plant, inp, inp["life_years"])
+    china_base = plant.cash_flow + (inp["tax_rate"] - inp["cn_tax_rate"]) * plant.taxable
+    # (base, support) by case, in CASES order; "support" per country after it
+    cases = (
+        (plant.cash_flow, None),
+        (plant.cash_flow, japan),
+        (us_plant.cash_flow, us_credit),
+        (plant.cash_flow, eu),
+        (china_base, china),
+    )
     n_t = plant.tau.shape[0]
-    k = max(plant.cash_flow.shape[1], *(s.shape[1] for s in support))
+    k = max(a.shape[1] for pair in cases for a in pair if a is not None)
     flows = np.empty((n_t, len(CASES), k))
-    flows[:, 0] = plant.cash_flow
-    for c, extra in enumerate(support, start=1):
-        np.add(plant.cash_flow, extra, out=flows[:, c])
+    for c, (base, extra) in enumerate(cases):
+        if extra is None:
+            flows[:, c] = base
+        else:
+            np.add(base, extra, out=flows[:, c])
 
     res: dict[str, np.ndarray] = {}
     factors = pe.discount_factors(inp["discount_rate"], plant)
@@ -396,30 +477,25 @@ def _plant_chunk(inp: dict[str, np.ndarray], tau: np.ndarray) -> dict[str, np.nd
         res[f"finance.plant_payback_{case}"] = payback[c]
 
     window = factors * (plant.tau < SUPPORT_YEARS)
-    capex_y, output_y, cash_y = pe.on_calendar(
-        [plant.capex, plant.output_kwh, plant.cash_flow], plant, inp["start_year"]
-    )
     per_kwh = 1.0 / plant.capacity_kwh
-    yearly = (
-        jp_rate[:, None] * capex_y,
-        us_credit * output_y,
-        eu_rate[:, None] * capex_y,
-        china_credit * output_y,
-    )
-    for c, country in enumerate(("japan", "us", "eu", "china")):
-        pv = pe.present_value(support[c], window)
-        res[f"finance.support_per_kwh_{country}"] = pv * per_kwh
-        res[f"finance.support_yearly_{country}"] = yearly[c] * per_kwh[:, None]
-    res["finance.plant_cash_flow_without_support"] = cash_y
-    res["finance.plant_cash_flow_japan"] = cash_y + yearly[0]
-    res["finance.plant_cash_flow_us"] = cash_y + yearly[1]
+    support = {"japan": japan, "us": us_credit, "eu": eu, "china": china}
+    yearly = pe.on_calendar(list(support.values()), plant, inp["start_year"])
+    for (country, flow), by_year in zip(support.items(), yearly, strict=True):
+        res[f"finance.support_per_kwh_{country}"] = pe.present_value(flow, window) * per_kwh
+        res[f"finance.support_yearly_{country}"] = by_year * per_kwh[:, None]
+    cash = pe.on_calendar([flows[:, 0], flows[:, 1], flows[:, 2]], plant, inp["start_year"])
+    res["finance.plant_cash_flow_without_support"] = cash[0]
+    res["finance.plant_cash_flow_japan"] = cash[1]
+    res["finance.plant_cash_flow_us"] = cash[2]
 
-    # equal footing: NPV_0(r_US) + s PV_capex(r_US) = 0
+    # equal footing: NPV_0(r_US) + s PV_grant(r_US) = 0, the grant after its tax effect
     at_us = pe.discount_factors(rates[2], plant)
     npv_0 = pe.present_value(plant.cash_flow, at_us)
-    pv_capex = pe.present_value(plant.capex, at_us)
+    pv_grant = pe.present_value(
+        pe.capex_grant(plant, inp["tax_rate"], inp["jp_reduces_base"]), at_us
+    )
     with np.errstate(divide="ignore", invalid="ignore"):
-        s_star = np.where(pv_capex > 0, -npv_0 / pv_capex, np.nan)
+        s_star = np.where(pv_grant > 0, -npv_0 / pv_grant, np.nan)
     res["finance.equal_footing_subsidy_rate_unclipped"] = s_star
     return res
 
