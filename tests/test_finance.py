@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -554,6 +556,62 @@ def test_support_raises_every_irr(res: Results) -> None:
     assert res.value("finance.plant_payback_us") < res.value(
         "finance.plant_payback_without_support"
     )
+
+
+def test_exported_cash_flows_cover_the_whole_life_and_give_the_indicators(tmp_path: Path) -> None:
+    # What a user does: `chikuden run`, then IRR and NPV from series.csv with numpy-financial.
+    # The plant is built 2025-2026 and produces 2027-2041 (15 years), one year past the horizon:
+    # the cash-flow series run on their own calendar years, empty outside the plant's life.
+    import csv
+
+    import numpy_financial as npf
+    from typer.testing import CliRunner
+
+    from chikuden.cli import app
+
+    for scenario in ("proposal-2022", "actual-2025"):
+        result = CliRunner().invoke(app, ["run", "--scenario", scenario, "--out", str(tmp_path)])
+        assert result.exit_code == 0, result.output
+        folder = tmp_path / scenario
+        indicators = json.loads((folder / "indicators.json").read_text("utf-8"))["indicators"]
+        with (folder / "series.csv").open(encoding="utf-8", newline="") as f:
+            rows = list(csv.DictReader(f))
+        rate = 0.08  # finance.discount_rate_share
+        for case, name in zip(finance.CASES, finance.CASH_FLOW_SERIES, strict=True):
+            key = f"finance.plant_cash_flow_{name}"
+            mine = sorted((int(r["year"]), r["value"]) for r in rows if r["key"] == key)
+            years = [y for y, v in mine if v != ""]
+            values = np.array([float(v) for _, v in mine if v != ""])
+            assert years == list(range(2025, 2042)), (scenario, key)
+            irr = indicators[f"finance.plant_irr_{case}"]["value"]
+            npv = indicators[f"finance.plant_npv_{case}"]["value"]
+            # IRR and NPV (to the start of construction, the first year) of the exported series
+            assert irr == pytest.approx(npf.irr(values), rel=1e-9, abs=1e-10), (scenario, case)
+            assert npv == pytest.approx(npf.npv(rate, values), rel=1e-9), (scenario, case)
+
+
+def test_the_plant_axis_covers_every_plant_the_ranges_allow() -> None:
+    from chikuden.horizon import PLANT_YEARS
+    from chikuden.parameters import declarations
+
+    d = declarations()
+    earliest = d["finance.plant_start_year"].min - d["finance.construction_years"].max
+    latest = d["finance.plant_start_year"].max + d["finance.plant_life_years"].max - 1
+    assert (PLANT_YEARS[0], PLANT_YEARS[-1]) == (earliest, latest) == (2018, 2064)
+    # the longest-lived plant at both ends: its life fills the axis, nothing is cut off
+    for start, life, construction in ((2022, 5, 4), (2040, 25, 1)):
+        r = chikuden.evaluate(
+            PROPOSAL.with_overrides(
+                {
+                    "finance.plant_start_year": start,
+                    "finance.plant_life_years": life,
+                    "finance.construction_years": construction,
+                }
+            )
+        )
+        cash = r.series["finance.plant_cash_flow_without_support"][0]
+        inside = PLANT_YEARS[~np.isnan(cash)]
+        assert (inside[0], inside[-1]) == (start - construction, start + life - 1)
 
 
 # -- batches, outputs and errors -------------------------------------------------------------------

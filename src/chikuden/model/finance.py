@@ -17,6 +17,11 @@
   support is counted as the after-tax cash its jurisdiction's rules give
   (:func:`chikuden.model.plant_economics.capex_grant`): a compressed grant (圧縮記帳) is untaxed
   when received but reduces the depreciable base.
+- **Cash flows** of every case are series over the plant's whole life, from the start of
+  construction to its last production year, on the calendar years of
+  :data:`chikuden.horizon.PLANT_YEARS` (NaN outside the life): the NPV (discounted to the start
+  of construction, the first year of the series), the IRR and the payback are those of the
+  exported series.
 - **Support per kWh** of annual capacity = PV of the support's after-tax cash over
   construction and the first ``SUPPORT_YEARS`` (10) production years / capacity [JPY per kWh].
 - **Equal footing**: a capex grant ``s`` brings ``s * g(tau)`` with ``g`` the after-tax cash
@@ -32,7 +37,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from chikuden.horizon import YEARS, year_index
+from chikuden.horizon import PLANT_YEARS, YEARS, year_index
 from chikuden.model import plant_economics as pe
 from chikuden.model import subsidy
 from chikuden.model.outputs import Outputs
@@ -41,6 +46,8 @@ from chikuden.parameters.params import Params, TableArrays, sum_rows
 TARGET_YEAR = 2030
 STAGES = ("minerals", "materials", "cells")
 CASES = ("without_support", "with_support", "us", "eu", "china")
+# The series of each case's cash flows, in CASES order (finance.plant_cash_flow_<name>)
+CASH_FLOW_SERIES = ("without_support", "japan", "us", "eu", "china")
 # Support per kWh counts construction and the first 10 production years (the definition
 # of the equal-footing comparison, P0).
 SUPPORT_YEARS = 10
@@ -483,10 +490,18 @@ def _plant_chunk(inp: dict[str, np.ndarray], tau: np.ndarray) -> dict[str, np.nd
     for (country, flow), by_year in zip(support.items(), yearly, strict=True):
         res[f"finance.support_per_kwh_{country}"] = pe.present_value(flow, window) * per_kwh
         res[f"finance.support_yearly_{country}"] = by_year * per_kwh[:, None]
-    cash = pe.on_calendar([flows[:, 0], flows[:, 1], flows[:, 2]], plant, inp["start_year"])
-    res["finance.plant_cash_flow_without_support"] = cash[0]
-    res["finance.plant_cash_flow_japan"] = cash[1]
-    res["finance.plant_cash_flow_us"] = cash[2]
+    # each case's cash flows over the plant's whole life, by calendar year (NaN outside it): the
+    # flows the NPV, IRR and payback above are computed from
+    cash = pe.on_calendar(
+        list(flows.transpose(1, 0, 2)),
+        plant,
+        inp["start_year"],
+        PLANT_YEARS,
+        outside=np.nan,
+        mask=pe.in_life(plant, inp["life_years"]),
+    )
+    for name, by_year in zip(CASH_FLOW_SERIES, cash, strict=True):
+        res[f"finance.plant_cash_flow_{name}"] = by_year
 
     # equal footing: NPV_0(r_US) + s PV_grant(r_US) = 0, the grant after its tax effect
     at_us = pe.discount_factors(rates[2], plant)
