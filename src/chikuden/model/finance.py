@@ -388,11 +388,7 @@ def _plant(p: Params, out: Outputs, yen: dict[str, np.ndarray]) -> None:
     )
 
 
-def china_support(
-    plant: pe.Plant,
-    inp: dict[str, np.ndarray],
-    life_years: np.ndarray,
-) -> np.ndarray:
+def china_support(plant: pe.Plant, inp: dict[str, np.ndarray]) -> np.ndarray:
     """After-tax cash China's support brings a plant built like ``plant`` [JPY], ``(T, k)``.
 
     Against the same plant at the statutory rate ``t`` without support, at the preferential
@@ -405,7 +401,7 @@ def china_support(
     t, t_pref = inp["cn_tax_rate"], inp["cn_preferential_rate"]
     (credit,) = plant.credits
     capex_total = inp["capacity_gwh"] * inp["capex_jpy_per_gwh"]
-    loan_end = np.minimum(inp["cn_loan_years"], life_years)
+    loan_end = np.minimum(inp["cn_loan_years"], inp["life_years"])
     loan_years = np.minimum(np.maximum(loan_end - plant.tau, 0.0), 1.0) * (plant.tau >= 0)
     interest = inp["cn_loan_gap"] * inp["cn_loan_share"] * capex_total * loan_years
     return (
@@ -454,9 +450,9 @@ def _plant_chunk(inp: dict[str, np.ndarray], tau: np.ndarray) -> dict[str, np.nd
     # a Japanese or EU grant: the share times the after-tax cash of a grant of the whole capex
     japan = inp["jp_rate"] * pe.capex_grant(plant, inp["tax_rate"], inp["jp_reduces_base"])
     eu = inp["eu_rate"] * pe.capex_grant(plant, inp["tax_rate"], inp["eu_reduces_base"])
-    china = china_support(plant, inp, inp["life_years"])
+    china = china_support(plant, inp)
     china_base = plant.cash_flow + (inp["tax_rate"] - inp["cn_tax_rate"]) * plant.taxable
-    # (base, support) by case, in CASES order; "support" per country after it
+    # each case in CASES order: its country's plant and the after-tax cash of its support
     cases = (
         (plant.cash_flow, None),
         (plant.cash_flow, japan),
