@@ -126,18 +126,21 @@ def test_a_parameter_changes_what_depends_on_it_and_nothing_else() -> None:
     # Every declared parameter reaches at least one output (no dead parameters). A parameter
     # that matters only past a kink (a stockpile that already covers a shock) shows no local
     # dependence; for those, moving it to either end of its declared range must change
-    # something. Empty tables (no countries flagged by default) cannot be nudged.
-    base = chikuden.load_scenario("proposal-2022")
-    ref = chikuden.evaluate(base)
+    # something. Empty tables (no countries flagged by default) cannot be nudged. A parameter
+    # that a flag switches off by default is moved with its flag on.
+    gated = {"finance.us_45x_module_usd_per_kwh": {"finance.plant_makes_modules_flag": 1}}
+    scenario = chikuden.load_scenario("proposal-2022")
     used = set().union(*map(set, deps.values()))
     dead = []
     for name in sorted(set(declarations()) - used):
         decl = declarations()[name]
         if decl.kind == "table":
-            if not base.value(name).rows:
+            if not scenario.value(name).rows:
                 continue
             dead.append(name)
             continue
+        base = scenario.with_overrides(gated[name]) if name in gated else scenario
+        ref = chikuden.evaluate(base)
         ends = [v for v in (decl.min, decl.max) if np.isfinite(v)]
         moved = False
         for end in ends:

@@ -170,3 +170,36 @@ def test_production_credit_present_value_by_hand() -> None:
     want = 6750.0 * (1 / 1.1**2 + 0.75 / 1.1**3 + 0.5 / 1.1**4 + 0.25 / 1.1**5)
     assert pv / 1e6 == pytest.approx(want, rel=1e-12)
     assert want == pytest.approx(12735.0, abs=0.1)
+
+
+def test_capex_grant_by_tax_treatment() -> None:
+    # 1 GWh, 10 bn yen over 2 years, 5-year depreciation (2 bn a year), tax 30 %. A grant of the
+    # whole capex, compressed: 5, 5 bn untaxed, then the depreciation it removes costs
+    # 0.3 x 2 = 0.6 bn of tax in each of the 5 production years; taxed when received: 0.7 x 5.
+    plant = _plant()
+    compressed = pe.capex_grant(plant, np.array([0.3]), np.array([1.0]))[:, 0]
+    assert compressed == pytest.approx([5e9, 5e9] + [-0.6e9] * 5)
+    taxed = pe.capex_grant(plant, np.array([0.3]), np.array([0.0]))[:, 0]
+    assert taxed == pytest.approx([3.5e9, 3.5e9] + [0.0] * 5)
+    # the same tax in nominal terms, paid later when compressed
+    assert compressed.sum() == pytest.approx(taxed.sum())
+    # the plant's depreciation and taxable profit: 3 bn margin - 2 bn depreciation = 1 bn
+    assert plant.depreciation[:, 0] == pytest.approx([0, 0] + [2e9] * 5)
+    assert plant.taxable[:, 0] == pytest.approx([0, 0] + [1e9] * 5)
+
+
+def test_plant_years_on_calendar_years_beyond_the_horizon() -> None:
+    # construction 2027-2028, production 2029-2033: placed on 2025..2036 with NaN outside the
+    # plant's life (not zero: the years are not the plant's), inside the horizon or beyond it
+    plant = _plant()
+    years = np.arange(2025, 2037)
+    life = pe.in_life(plant, np.array([5.0]))
+    assert life[:, 0].tolist() == [True] * 7
+    (cash,) = pe.on_calendar(
+        [plant.cash_flow], plant, np.array([2029.0]), years, outside=np.nan, mask=life
+    )
+    assert np.isnan(cash[0, :2]).all() and np.isnan(cash[0, -3:]).all()
+    assert cash[0, 2:9] == pytest.approx([-5e9, -5e9] + [2.7e9] * 5)
+    # a batch axis padded for a longer construction (3 years): the padding row is outside
+    padded = _plant(tau=np.arange(-3.0, 5.0)[:, None])
+    assert pe.in_life(padded, np.array([5.0]))[:, 0].tolist() == [False] + [True] * 7

@@ -39,8 +39,9 @@ def render_indicators() -> str:
         "# Indicators and other outputs",
         "",
         "Every public output of the model: indicators (one number per scenario), yearly series",
-        "(2021..2040) and per-row values of a table parameter. Keys are stable; the report, the",
-        "JSON export (`chikuden run --json`), `series.csv` and the roadmap read them.",
+        "(2021..2040, or for a plant's whole life the calendar years 2018..2064, empty outside",
+        "the plant's own years) and per-row values of a table parameter. Keys are stable; the",
+        "report, the JSON export (`chikuden run --json`), `series.csv` and the roadmap read them.",
         "",
         "Columns: key, kind (indicator | series | rows), unit, year the figure refers to, the",
         "proposal clause it serves (P0..P12, see `proposal-2022` in the bibliography), and the",
@@ -56,6 +57,8 @@ def render_indicators() -> str:
             d = decls[key]
             listed.add(key)
             unit = f"{d.unit} (per row of `{d.table}`)" if d.table else d.unit
+            if d.axis != "horizon":
+                unit = f"{unit} (per year {d.years[0]}..{d.years[-1]})"
             rows.append(
                 [f"`{key}`", d.kind, unit, d.year or "", d.clause or "", d.label_en, d.label_ja]
             )

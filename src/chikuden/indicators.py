@@ -18,6 +18,8 @@ One YAML file per domain in ``chikuden/data/indicators/``::
           ja: 2040年までに達しない
     series:
       market.demand_ev_gwh: {unit: GWh, label_en: ..., label_ja: ...}
+      finance.plant_cash_flow_us: {unit: JPY, axis: plant, ...}   # on another axis of
+                                    # calendar years (chikuden.horizon.AXES; default horizon)
     rows:
       finance.project_subsidy_jpy: {table: capacity.plants, unit: JPY, label_en: ..., label_ja: ...}
     charts:
@@ -52,7 +54,10 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+import numpy as np
 import yaml
+
+from chikuden.horizon import AXES
 
 
 @dataclass(frozen=True)
@@ -73,6 +78,12 @@ class Output:
     # what a NaN value means ("not reached by 2040"); empty: the output is always a number
     undefined_en: str = ""
     undefined_ja: str = ""
+    axis: str = "horizon"  # a series: the calendar years of its values (chikuden.horizon.AXES)
+
+    @property
+    def years(self) -> np.ndarray:
+        """The calendar years of a series' values [year]."""
+        return AXES[self.axis]
 
     @property
     def domain(self) -> str:
@@ -139,6 +150,11 @@ def _output(key: str, kind: str, spec: dict[str, Any]) -> Output:
         or not all(str(undefined[lang]).strip() for lang in ("en", "ja"))
     ):
         raise RuntimeError(f"output {key}: 'undefined' needs a text in en and ja, and nothing else")
+    axis = str(spec.get("axis", "horizon"))
+    if axis not in AXES or (axis != "horizon" and kind != "series"):
+        raise RuntimeError(
+            f"output {key}: axis {axis!r} is not one of {sorted(AXES)} or not a series"
+        )
     return Output(
         key=key,
         kind=kind,
@@ -153,6 +169,7 @@ def _output(key: str, kind: str, spec: dict[str, Any]) -> Output:
         sources=tuple(spec.get("sources", ())),
         undefined_en=str(undefined.get("en", "")).strip(),
         undefined_ja=str(undefined.get("ja", "")).strip(),
+        axis=axis,
     )
 
 

@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from chikuden.horizon import YEARS
 from chikuden.indicators import outputs
 from chikuden.model import system
 from chikuden.model.outputs import Series
@@ -98,19 +97,24 @@ class Results:
         )
 
     def series_frame(self) -> pd.DataFrame:
-        """Yearly series in long form: scenario, key, unit, year, value."""
+        """Yearly series in long form: scenario, key, unit, year, value.
+
+        Each series on its declared axis of calendar years: the horizon, or the longer axis of
+        a plant's life (``axis: plant``), whose years outside the plant's life are empty.
+        """
         import pandas as pd
 
         decl = outputs()
         frames = []
         for key, arr in self.series.items():
+            years = decl[key].years
             frames.append(
                 pd.DataFrame(
                     {
-                        "scenario": np.repeat(self.names, YEARS.size),
+                        "scenario": np.repeat(self.names, years.size),
                         "key": key,
                         "unit": decl[key].unit,
-                        "year": np.tile(YEARS, self.n),
+                        "year": np.tile(years, self.n),
                         "value": arr.reshape(-1),
                     }
                 )

@@ -205,6 +205,20 @@ def _fund_covers(r: Results, i: int) -> Finding:
     need = r.value("finance.capital_need_total", i)
     share = r.value("audit.fund_share_of_need", i)
     demand = r.value("finance.subsidy_demand_total", i)
+    balance = r.value("finance.fund_balance", i)
+    imputed = r.value("finance.subsidy_demand_imputed", i)
+    balance_en = f" The fund balance after that demand is {_tn(balance)}"
+    balance_ja = f"その需要を充当した後の基金残高は{_cho(balance)}"
+    if imputed > 0:  # the balance rests in part on rows that are estimates, not projects
+        without = r.value("finance.fund_balance_without_imputed", i)
+        balance_en += (
+            f"; {_tn(without)} without the {_tn(imputed)} that imputed plant rows "
+            "(residuals whose actual subsidy is unknown) ask for."
+        )
+        balance_ja += f"（実際の補助額が不明な補完行の{_cho(imputed)}を除くと{_cho(without)}）。"
+    else:
+        balance_en += "."
+        balance_ja += "。"
     if math.isfinite(share):
         covers_en = f"covers {_pct(share)} of the {_tn(need)} capital need"
         covers_ja = f"は必要資金{_cho(need)}の{_pct(share)}を賄う"
@@ -218,17 +232,18 @@ def _fund_covers(r: Results, i: int) -> Finding:
         text_en=(
             f"The fund of {_tn(fund)} {covers_en}. "
             f"The subsidy rules applied to every plant (and to the capacity still missing) ask "
-            f"for {_tn(demand)}."
+            f"for {_tn(demand)}.{balance_en}"
         ),
         text_ja=(
             f"基金{_cho(fund)}{covers_ja}。補助ルールを全工場"
-            f"（および不足する能力）に適用すると、必要な補助額は{_cho(demand)}。"
+            f"（および不足する能力）に適用すると、必要な補助額は{_cho(demand)}。{balance_ja}"
         ),
         sources=tuple(
             dict.fromkeys(
                 (
                     *r.sources("audit.fund_share_of_need", i),
                     *r.sources("finance.subsidy_demand_total", i),
+                    *r.sources("finance.fund_balance_without_imputed", i),
                 )
             )
         ),

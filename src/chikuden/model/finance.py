@@ -6,17 +6,27 @@
   ``min(1, fund / need_total)``.
 - **Subsidies** follow the rules of :mod:`chikuden.model.subsidy` for every project of the
   pipeline, paid over the construction years; the still-missing capacity in 2030 adds
-  ``gap_gwh * need per GWh * base rate``, paid in the construction years before 2030.
+  ``gap_gwh * need per GWh * base rate``, paid in the construction years before 2030. Rows of
+  the plants table marked ``imputed`` (residuals that close a published total, their actual
+  subsidy unknown) count in the fund balance, which is also given without their demand.
 - **Plant economics** of a representative gigafactory (:mod:`chikuden.model.plant_economics`)
   without support and with Japanese (capex grant from the rules), US (IRC 45X production
-  credit), EU (IPCEI grant share of capex) and Chinese support (share of cell revenue).
-- **Support per kWh** of annual capacity = PV of the support over construction and the first
-  ``SUPPORT_YEARS`` (10) production years / capacity [JPY per kWh].
-- **Equal footing**: with a capex grant ``s`` paid like capex, untaxed and not reducing the
-  depreciable base, ``NPV_JP(s, r) = NPV_0(r) + s * PV_capex(r)``; the rate that gives the
-  Japanese plant the US plant's IRR is ``s* = -NPV_0(r_US) / PV_capex(r_US)``.
-- **Minerals bottom-up**: lithium hydroxide refining and pCAM capex per GWh, to ask which
-  capacity the 2.2 trillion yen for minerals would build.
+  credit for what the plant makes, at the US plant's own capex and tax rate), EU (IPCEI grant
+  share of capex) and Chinese support (preferential income tax, below-market land and loans,
+  grants pro rata to revenue, the VAT super-deduction; :func:`china_support`). Each kind of
+  support is counted as the after-tax cash its jurisdiction's rules give
+  (:func:`chikuden.model.plant_economics.capex_grant`): a compressed grant (圧縮記帳) is untaxed
+  when received but reduces the depreciable base.
+- **Cash flows** of every case are series over the plant's whole life, from the start of
+  construction to its last production year, on the calendar years of
+  :data:`chikuden.horizon.PLANT_YEARS` (NaN outside the life): the NPV (discounted to the start
+  of construction, the first year of the series), the IRR and the payback are those of the
+  exported series.
+- **Support per kWh** of annual capacity = PV of the support's after-tax cash over
+  construction and the first ``SUPPORT_YEARS`` (10) production years / capacity [JPY per kWh].
+- **Equal footing**: a capex grant ``s`` brings ``s * g(tau)`` with ``g`` the after-tax cash
+  of a grant of the whole capex, so ``NPV_JP(s, r) = NPV_0(r) + s * PV_g(r)``; the rate that
+  gives the Japanese plant the US plant's IRR is ``s* = -NPV_0(r_US) / PV_g(r_US)``.
 
 Currency conversion happens in :func:`in_yen` only.
 """
@@ -27,7 +37,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from chikuden.horizon import YEARS, year_index
+from chikuden.horizon import PLANT_YEARS, YEARS, year_index
 from chikuden.model import plant_economics as pe
 from chikuden.model import subsidy
 from chikuden.model.outputs import Outputs
@@ -36,6 +46,8 @@ from chikuden.parameters.params import Params, TableArrays, sum_rows
 TARGET_YEAR = 2030
 STAGES = ("minerals", "materials", "cells")
 CASES = ("without_support", "with_support", "us", "eu", "china")
+# The series of each case's cash flows, in CASES order (finance.plant_cash_flow_<name>)
+CASH_FLOW_SERIES = ("without_support", "japan", "us", "eu", "china")
 # Support per kWh counts construction and the first 10 production years (the issue's definition
 # of the equal-footing comparison, P0).
 SUPPORT_YEARS = 10
@@ -51,7 +63,6 @@ RULE_CASES = {
 }
 _CASE_FLAGS = np.array([flags for flags, _ in RULE_CASES.values()], dtype=float).T[:, None, :]
 _CASE_RD_SHARE = np.array([rd for _, rd in RULE_CASES.values()])
-KG_PER_T = 1000.0
 # Scenarios per pass of the plant economics: a chunk's (plant years, cases, chunk) cash flows and
 # the IRR iteration stay in cache, and each result is written once into its batch-sized array.
 PLANT_CHUNK = 2048
@@ -62,20 +73,25 @@ FUND_CHUNK = 4096
 def in_yen(p: Params, material_cost_usd_per_kwh: np.ndarray) -> dict[str, np.ndarray]:
     """Every input given in a foreign currency, converted at the explicit exchange rates.
 
-    The one place where USD and EUR become JPY. ``material_cost_usd_per_kwh`` is the minerals
-    domain's material cost of cells by year [USD/kWh], ``(k, years)``.
+    The one place where the finance domain's dollars become yen (at ``finance.jpy_per_usd``,
+    which every domain reads). ``material_cost_usd_per_kwh`` is the minerals
+    domain's material cost of cells by year [USD/kWh], ``(k, years)``; ``plant_capex_jpy`` is
+    each row of the plants table's capex, ``capex_jpy + capex_usd * JPY/USD`` [JPY],
+    ``(k, rows)``.
     """
     usd = p["finance.jpy_per_usd"]
-    eur = p["finance.jpy_per_eur"]
-    credit_usd = p["finance.us_45x_cell_usd_per_kwh"] + p["finance.us_45x_module_usd_per_kwh"]
+    plants = p.table("capacity.plants")
+    # 45X for what the plant makes: cells, and modules only if it assembles them
+    credit_usd = (
+        p["finance.us_45x_cell_usd_per_kwh"]
+        + p["finance.us_45x_module_usd_per_kwh"] * p["finance.plant_makes_modules_flag"]
+    )
     return {
         "cell_price_jpy_per_kwh": p["finance.cell_price_usd_per_kwh"] * usd[:, None],
         "material_cost_jpy_per_kwh": material_cost_usd_per_kwh * usd[:, None],
         "us_credit_jpy_per_kwh": (credit_usd * usd)[:, None] * p["finance.us_45x_phase_share"],
-        "lithium_refining_jpy_per_t_per_year": (
-            p["finance.lithium_refining_capex_usd_per_t_per_year"] * usd
-        ),
-        "pcam_jpy_per_t_per_year": p["finance.pcam_capex_eur_per_t_per_year"] * eur,
+        "us_plant_capex_jpy_per_gwh": p["finance.us_plant_capex_usd_per_gwh"] * usd,
+        "plant_capex_jpy": plants["capex_jpy"] + plants["capex_usd"] * usd[:, None],
     }
 
 
@@ -85,13 +101,13 @@ def capital_need(ref_jpy: np.ndarray, target_gwh: np.ndarray, ref_gwh: np.ndarra
     return ref_jpy * target_gwh / ref_gwh
 
 
-def median_capex_per_gwh(plants: TableArrays) -> np.ndarray:
+def median_capex_per_gwh(plants: TableArrays, capex: np.ndarray) -> np.ndarray:
     """Median capex per GWh over the cell plants with capex and capacity [JPY per GWh], ``(k,)``.
 
+    capex : each row's capex in yen [JPY], ``(k, rows)`` (:func:`in_yen`)
     NaN when no row qualifies. Rows are sorted once (NaN last), no warnings.
     """
     gwh = plants["gwh"]
-    capex = plants["capex_jpy"]
     ok = plants.is_("stage", "cells") & (capex > 0) & (gwh > 0)
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.sort(np.where(ok, capex / gwh, np.nan), axis=1)
@@ -102,24 +118,6 @@ def median_capex_per_gwh(plants: TableArrays) -> np.ndarray:
     lo = ratio[rows, np.maximum((count - 1) // 2, 0)]
     hi = ratio[rows, np.maximum(count // 2, 0)]
     return np.where(count > 0, 0.5 * (lo + hi), np.nan)
-
-
-def minerals_capex_per_gwh(
-    lithium_jpy_per_t_per_year: np.ndarray,
-    lioh_per_lce: np.ndarray,
-    lce_kg_per_kwh: np.ndarray,
-    pcam_jpy_per_t_per_year: np.ndarray,
-    pcam_per_metal: np.ndarray,
-    metals_kg_per_kwh: np.ndarray,
-) -> np.ndarray:
-    """Bottom-up capex of lithium refining plus pCAM per GWh of annual cells [JPY per GWh].
-
-    A GWh of cells a year needs ``kg_per_kwh * 1e6 / 1000`` tonnes a year of each material.
-    """
-    tonnes_per_gwh = pe.KWH_PER_GWH / KG_PER_T
-    lithium = lithium_jpy_per_t_per_year * lioh_per_lce * lce_kg_per_kwh * tonnes_per_gwh
-    pcam = pcam_jpy_per_t_per_year * pcam_per_metal * metals_kg_per_kwh * tonnes_per_gwh
-    return lithium + pcam
 
 
 def _capital(p: Params, out: Outputs, yen: dict[str, np.ndarray]) -> None:
@@ -143,20 +141,8 @@ def _capital(p: Params, out: Outputs, yen: dict[str, np.ndarray]) -> None:
     )
     out.indicator(
         "finance.capex_per_gwh_published_median",
-        median_capex_per_gwh(p.table("capacity.plants")),
+        median_capex_per_gwh(p.table("capacity.plants"), yen["plant_capex_jpy"]),
     )
-    bottom_up = minerals_capex_per_gwh(
-        yen["lithium_refining_jpy_per_t_per_year"],
-        p["finance.lioh_per_lce_t_per_t"],
-        p["finance.lithium_lce_kg_per_kwh"],
-        yen["pcam_jpy_per_t_per_year"],
-        p["finance.pcam_per_metal_t_per_t"],
-        p["finance.nmc_metals_kg_per_kwh"],
-    )
-    out.indicator("finance.minerals_capex_per_gwh_bottom_up", bottom_up)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        fits = np.where(bottom_up > 0, need["minerals"] / bottom_up, np.nan)
-    out.indicator("finance.minerals_need_fits_gwh", fits)
 
 
 # -- the fund ------------------------------------------------------------------------------------
@@ -175,7 +161,7 @@ def rules(p: Params) -> subsidy.Rules:
     )
 
 
-def _fund(p: Params, out: Outputs) -> None:
+def _fund(p: Params, out: Outputs, yen: dict[str, np.ndarray]) -> None:
     plants = p.table("capacity.plants")
     rule = rules(p)
     # every kind of project at once, one column each: (k, cases)
@@ -205,6 +191,7 @@ def _fund(p: Params, out: Outputs) -> None:
     )
 
     inputs = {
+        "capex": yen["plant_capex_jpy"],
         "base": rule.base,
         **{f"uplift_{i}": u for i, u in enumerate(rule.uplifts)},
         "cap": rule.cap,
@@ -243,7 +230,7 @@ def _fund_chunk(inp: dict[str, np.ndarray], plants: TableArrays) -> dict[str, np
     )
     rate = rule.row_rates(plants)
     qualifies = subsidy.eligible(plants)
-    amount = np.where(qualifies, plants["capex_jpy"] * rate, 0.0)
+    amount = np.where(qualifies, inp["capex"] * rate, 0.0)
     construction = inp["construction"]
     expected, pipeline_cum = subsidy.expected_drawdown(
         plants, amount, inp["delay"], inp["realisation"], construction
@@ -253,6 +240,7 @@ def _fund_chunk(inp: dict[str, np.ndarray], plants: TableArrays) -> dict[str, np
     total_cum = pipeline_cum + gap_cum
     demand_pipeline = sum_rows(expected)
     demand = demand_pipeline + gap_amount
+    demand_imputed = sum_rows(np.where(plants["imputed"] > 0, expected, 0.0))
     fund_size = inp["fund_size"]
     return {
         "finance.project_subsidy_jpy": amount,
@@ -264,7 +252,9 @@ def _fund_chunk(inp: dict[str, np.ndarray], plants: TableArrays) -> dict[str, np
         "finance.subsidy_demand_pipeline": demand_pipeline,
         "finance.subsidy_demand_gap": gap_amount,
         "finance.subsidy_demand_total": demand,
+        "finance.subsidy_demand_imputed": demand_imputed,
         "finance.fund_balance": fund_size - demand,
+        "finance.fund_balance_without_imputed": fund_size - (demand - demand_imputed),
         "finance.subsidy_shortfall": np.maximum(demand - fund_size, 0.0),
         "finance.fund_exhausted_year": subsidy.first_year_above(total_cum, inp["budget_cum"]),
     }
@@ -330,6 +320,7 @@ def cash_margin(
 
 def _plant(p: Params, out: Outputs, yen: dict[str, np.ndarray]) -> None:
     price = yen["cell_price_jpy_per_kwh"]
+    materials = yen["material_cost_jpy_per_kwh"]
     jp_rate = rules(p).rate(
         [
             p["finance.plant_mother_factory_flag"],
@@ -342,6 +333,7 @@ def _plant(p: Params, out: Outputs, yen: dict[str, np.ndarray]) -> None:
     inputs = {
         "capacity_gwh": p["finance.plant_gwh"],
         "capex_jpy_per_gwh": p["finance.plant_capex_jpy_per_gwh"],
+        "us_capex_jpy_per_gwh": yen["us_plant_capex_jpy_per_gwh"],
         "start_year": p["finance.plant_start_year"],
         "construction_years": p["finance.construction_years"],
         "life_years": p["finance.plant_life_years"],
@@ -349,14 +341,26 @@ def _plant(p: Params, out: Outputs, yen: dict[str, np.ndarray]) -> None:
         "ramp_years": p["capacity.ramp_years"],
         "utilisation": p["capacity.utilisation_share"],
         "margin_jpy_per_kwh": cash_margin(
-            price, yen["material_cost_jpy_per_kwh"], p["finance.cell_conversion_cost_share"]
+            price, materials, p["finance.cell_conversion_cost_share"]
         ),
         "fixed_opex_share": p["finance.plant_fixed_opex_share"],
         "tax_rate": p["finance.tax_rate_share"],
+        "us_tax_rate": p["finance.us_tax_rate_share"],
         "us_credit": yen["us_credit_jpy_per_kwh"],
-        "china_credit": price * p["finance.china_support_share_of_revenue"],
         "jp_rate": jp_rate,
+        "jp_reduces_base": p["finance.jp_grant_reduces_base_flag"],
         "eu_rate": p["finance.eu_grant_share_of_capex"],
+        "eu_reduces_base": p["finance.eu_grant_reduces_base_flag"],
+        "cn_tax_rate": p["finance.china_tax_rate_share"],
+        "cn_preferential_rate": p["finance.china_preferential_tax_rate_share"],
+        # grants pro rata to revenue and the VAT super-deduction, per kWh sold [JPY/kWh]
+        "cn_credit": price * p["finance.china_grant_share_of_revenue"][:, None]
+        + materials * p["finance.china_vat_credit_share_of_materials"],
+        "cn_land": p["finance.china_land_discount_share_of_capex"],
+        "cn_reduces_base": p["finance.china_grant_reduces_base_flag"],
+        "cn_loan_share": p["finance.china_loan_share_of_capex"],
+        "cn_loan_gap": p["finance.china_loan_rate_gap_share"],
+        "cn_loan_years": p["finance.china_loan_years"],
         "discount_rate": p["finance.discount_rate_share"],
     }
     # one plant axis for the whole batch; a chunk of scenarios at a time on it
@@ -384,33 +388,86 @@ def _plant(p: Params, out: Outputs, yen: dict[str, np.ndarray]) -> None:
     )
 
 
+def china_support(plant: pe.Plant, inp: dict[str, np.ndarray]) -> np.ndarray:
+    """After-tax cash China's support brings a plant built like ``plant`` [JPY], ``(T, k)``.
+
+    Against the same plant at the statutory rate ``t`` without support, at the preferential
+    rate ``t'`` (high and new technology enterprise) it gains ``(t - t') * taxable``, plus
+    below-market land as a capex grant of share ``land`` (:func:`pe.capex_grant` at ``t'``),
+    grants pro rata to revenue and the VAT super-deduction ``(1 - t') * credit * q``, and the
+    interest saved on policy loans ``(1 - t') * gap * loan share * capex`` in each of the first
+    ``min(loan years, life)`` production years (part years pro rata).
+    """
+    t, t_pref = inp["cn_tax_rate"], inp["cn_preferential_rate"]
+    (credit,) = plant.credits
+    capex_total = inp["capacity_gwh"] * inp["capex_jpy_per_gwh"]
+    loan_end = np.minimum(inp["cn_loan_years"], inp["life_years"])
+    loan_years = np.minimum(np.maximum(loan_end - plant.tau, 0.0), 1.0) * (plant.tau >= 0)
+    interest = inp["cn_loan_gap"] * inp["cn_loan_share"] * capex_total * loan_years
+    return (
+        (t - t_pref) * plant.taxable
+        + inp["cn_land"] * pe.capex_grant(plant, t_pref, inp["cn_reduces_base"])
+        + (1.0 - t_pref) * (credit + interest)
+    )
+
+
 def _plant_chunk(inp: dict[str, np.ndarray], tau: np.ndarray) -> dict[str, np.ndarray]:
-    """Plant economics outputs of a chunk of scenarios, ``(c,)`` or ``(c, years)`` each."""
-    us_credit, china_credit = inp["us_credit"], inp["china_credit"]
-    jp_rate, eu_rate = inp["jp_rate"], inp["eu_rate"]
+    """Plant economics outputs of a chunk of scenarios, ``(c,)`` or ``(c, years)`` each.
+
+    The Japanese plant (the EU and Chinese cases build the same plant) and the US plant, each
+    with its own capex and tax rate; every case's cash flow is its country's plant plus the
+    after-tax cash of that country's support.
+    """
+    common = {
+        k: inp[k]
+        for k in (
+            "capacity_gwh",
+            "start_year",
+            "construction_years",
+            "life_years",
+            "depreciation_years",
+            "ramp_years",
+            "utilisation",
+            "margin_jpy_per_kwh",
+            "fixed_opex_share",
+        )
+    }
     plant = pe.plant_cash_flows(
-        capacity_gwh=inp["capacity_gwh"],
+        **common,
         capex_jpy_per_gwh=inp["capex_jpy_per_gwh"],
-        start_year=inp["start_year"],
-        construction_years=inp["construction_years"],
-        life_years=inp["life_years"],
-        depreciation_years=inp["depreciation_years"],
-        ramp_years=inp["ramp_years"],
-        utilisation=inp["utilisation"],
-        margin_jpy_per_kwh=inp["margin_jpy_per_kwh"],
-        fixed_opex_share=inp["fixed_opex_share"],
         tax_rate=inp["tax_rate"],
-        credits_jpy_per_kwh=(us_credit, china_credit),
+        credits_jpy_per_kwh=(inp["cn_credit"],),
         tau=tau,
     )
-    us, china = plant.credits
-    support = (jp_rate * plant.capex, us, eu_rate * plant.capex, china)
+    us_plant = pe.plant_cash_flows(
+        **common,
+        capex_jpy_per_gwh=inp["us_capex_jpy_per_gwh"],
+        tax_rate=inp["us_tax_rate"],
+        credits_jpy_per_kwh=(inp["us_credit"],),
+        tau=tau,
+    )
+    (us_credit,) = us_plant.credits  # 45X: untaxed
+    # a Japanese or EU grant: the share times the after-tax cash of a grant of the whole capex
+    japan = inp["jp_rate"] * pe.capex_grant(plant, inp["tax_rate"], inp["jp_reduces_base"])
+    eu = inp["eu_rate"] * pe.capex_grant(plant, inp["tax_rate"], inp["eu_reduces_base"])
+    china = china_support(plant, inp)
+    china_base = plant.cash_flow + (inp["tax_rate"] - inp["cn_tax_rate"]) * plant.taxable
+    # each case in CASES order: its country's plant and the after-tax cash of its support
+    cases = (
+        (plant.cash_flow, None),
+        (plant.cash_flow, japan),
+        (us_plant.cash_flow, us_credit),
+        (plant.cash_flow, eu),
+        (china_base, china),
+    )
     n_t = plant.tau.shape[0]
-    k = max(plant.cash_flow.shape[1], *(s.shape[1] for s in support))
+    k = max(a.shape[1] for pair in cases for a in pair if a is not None)
     flows = np.empty((n_t, len(CASES), k))
-    flows[:, 0] = plant.cash_flow
-    for c, extra in enumerate(support, start=1):
-        np.add(plant.cash_flow, extra, out=flows[:, c])
+    for c, (base, extra) in enumerate(cases):
+        if extra is None:
+            flows[:, c] = base
+        else:
+            np.add(base, extra, out=flows[:, c])
 
     res: dict[str, np.ndarray] = {}
     factors = pe.discount_factors(inp["discount_rate"], plant)
@@ -423,30 +480,33 @@ def _plant_chunk(inp: dict[str, np.ndarray], tau: np.ndarray) -> dict[str, np.nd
         res[f"finance.plant_payback_{case}"] = payback[c]
 
     window = factors * (plant.tau < SUPPORT_YEARS)
-    capex_y, output_y, cash_y = pe.on_calendar(
-        [plant.capex, plant.output_kwh, plant.cash_flow], plant, inp["start_year"]
-    )
     per_kwh = 1.0 / plant.capacity_kwh
-    yearly = (
-        jp_rate[:, None] * capex_y,
-        us_credit * output_y,
-        eu_rate[:, None] * capex_y,
-        china_credit * output_y,
+    support = {"japan": japan, "us": us_credit, "eu": eu, "china": china}
+    yearly = pe.on_calendar(list(support.values()), plant, inp["start_year"])
+    for (country, flow), by_year in zip(support.items(), yearly, strict=True):
+        res[f"finance.support_per_kwh_{country}"] = pe.present_value(flow, window) * per_kwh
+        res[f"finance.support_yearly_{country}"] = by_year * per_kwh[:, None]
+    # each case's cash flows over the plant's whole life, by calendar year (NaN outside it): the
+    # flows the NPV, IRR and payback above are computed from
+    cash = pe.on_calendar(
+        list(flows.transpose(1, 0, 2)),
+        plant,
+        inp["start_year"],
+        PLANT_YEARS,
+        outside=np.nan,
+        mask=pe.in_life(plant, inp["life_years"]),
     )
-    for c, country in enumerate(("japan", "us", "eu", "china")):
-        pv = pe.present_value(support[c], window)
-        res[f"finance.support_per_kwh_{country}"] = pv * per_kwh
-        res[f"finance.support_yearly_{country}"] = yearly[c] * per_kwh[:, None]
-    res["finance.plant_cash_flow_without_support"] = cash_y
-    res["finance.plant_cash_flow_japan"] = cash_y + yearly[0]
-    res["finance.plant_cash_flow_us"] = cash_y + yearly[1]
+    for name, by_year in zip(CASH_FLOW_SERIES, cash, strict=True):
+        res[f"finance.plant_cash_flow_{name}"] = by_year
 
-    # equal footing: NPV_0(r_US) + s PV_capex(r_US) = 0
+    # equal footing: NPV_0(r_US) + s PV_grant(r_US) = 0, the grant after its tax effect
     at_us = pe.discount_factors(rates[2], plant)
     npv_0 = pe.present_value(plant.cash_flow, at_us)
-    pv_capex = pe.present_value(plant.capex, at_us)
+    pv_grant = pe.present_value(
+        pe.capex_grant(plant, inp["tax_rate"], inp["jp_reduces_base"]), at_us
+    )
     with np.errstate(divide="ignore", invalid="ignore"):
-        s_star = np.where(pv_capex > 0, -npv_0 / pv_capex, np.nan)
+        s_star = np.where(pv_grant > 0, -npv_0 / pv_grant, np.nan)
     res["finance.equal_footing_subsidy_rate_unclipped"] = s_star
     return res
 
@@ -454,5 +514,5 @@ def _plant_chunk(inp: dict[str, np.ndarray], tau: np.ndarray) -> dict[str, np.nd
 def step(p: Params, out: Outputs) -> None:
     yen = in_yen(p, out.series["minerals.material_cost_usd_per_kwh"])
     _capital(p, out, yen)
-    _fund(p, out)
+    _fund(p, out, yen)
     _plant(p, out, yen)

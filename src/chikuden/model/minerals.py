@@ -545,7 +545,7 @@ def step(p: Params, out: Outputs) -> None:
 
     capex = _stack(p, [f"minerals.capex_{m}_usd_per_tpa" for m in CORE])
     lce = np.array([LCE_PER_LI, 1.0, 1.0, 1.0, 1.0])
-    fx = p["minerals.jpy_per_usd"]
+    fx = p["finance.jpy_per_usd"]
     for scope, dem in (("domestic", st.demand_domestic), ("global", st.demand_global)):
         need = dem[:, : len(CORE), i30] * lce
         out.indicator(f"minerals.upstream_capex_{scope}_jpy", upstream_capex_jpy(need, capex, fx))

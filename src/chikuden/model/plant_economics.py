@@ -14,8 +14,17 @@ utilisation ``u``::
 
 with ``m(y)`` the cash margin per kWh in calendar year ``y = start + tau`` (flat outside the
 horizon), ``o`` fixed opex per year as a share of capex, ``t`` the tax rate (losses offset
-other profits). Support is untaxed cash added to ``cf0``: a capex grant pays ``s * capex(tau)``;
-a production credit pays ``c(y) * q(tau)``.
+other profits). The same plant at another tax rate ``t'`` has ``cf0 + (t - t') * (ebitda -
+dep)``. Support is added to ``cf0`` as the after-tax cash it brings, each kind as its
+jurisdiction's rules treat it:
+
+- a capex grant of share ``s`` paid as capex is spent (:func:`capex_grant`), either untaxed
+  when received with the depreciable base reduced by the grant (Japan's 圧縮記帳, Corporation
+  Tax Act art. 42; Germany's R 6.5 EStR; China's non-taxable special-purpose funds, Caishui
+  [2011] No. 70, whose assets may not be depreciated), ``s * (capex(tau) - t * dep(tau))``; or
+  taxed as income when received, ``s * (1 - t) * capex(tau)``;
+- a production credit ``c(y) * q(tau)``, untaxed (IRC 45X: a credit against tax, or cash not
+  included in gross income when transferred, IRC 6418(b)) or taxed, ``(1 - t) c(y) q(tau)``.
 
 NPV is discounted to the start of construction. The IRR is the root of
 ``P(x) = sum_t cf_t x^t`` (``x = 1 / (1 + r)``) nearest to ``r = 0``, as numpy-financial picks
@@ -63,6 +72,8 @@ class Plant:
     calendar: np.ndarray  # (T, k) index of the calendar year on the horizon, clipped [index]
     cash_flow: np.ndarray  # (T, k) after-tax cash flow without support [JPY]
     capacity_kwh: np.ndarray  # (k,) nameplate capacity [kWh per year]
+    depreciation: np.ndarray  # (T, k) tax depreciation of the whole capex [JPY]
+    taxable: np.ndarray  # (T, k) taxable profit, ebitda - depreciation [JPY]
     credits: tuple[np.ndarray, ...] = ()  # (T, k) each: payments per kWh produced [JPY]
 
 
@@ -129,7 +140,8 @@ def plant_cash_flows(
     )
     dep = dep * (capex_total / dep_years)
     # cash flow = ebitda - capex - t (ebitda - dep)
-    cash_flow = ebitda - capex - tax_rate * (ebitda - dep)
+    taxable = ebitda - dep
+    cash_flow = ebitda - capex - tax_rate * taxable
     return Plant(
         tau=tau,
         construction_years=np.asarray(construction_years, dtype=float),
@@ -138,30 +150,61 @@ def plant_cash_flows(
         calendar=calendar,
         cash_flow=cash_flow,
         capacity_kwh=np.asarray(capacity_kwh, dtype=float),
+        depreciation=dep,
+        taxable=taxable,
         credits=tuple(output * c for c in credits),
     )
 
 
-def on_calendar(
-    values: Sequence[np.ndarray], plant: Plant, start_year: np.ndarray
-) -> list[np.ndarray]:
-    """Plant-year values ``(T, k)`` placed on the horizon's calendar years -> ``(k, years)``.
+def capex_grant(plant: Plant, tax_rate: np.ndarray, reduces_base: np.ndarray) -> np.ndarray:
+    """After-tax cash a grant of the whole capex brings, paid as capex is spent [JPY], ``(T, k)``.
 
-    start_year : first production year [year], ``(k,)``; years outside the plant's axis are 0.
+    A grant of share ``s`` brings ``s`` times this (linear in ``s``).
+    tax_rate : the plant's tax rate [share], ``(k,)``
+    reduces_base : 1 where the grant is untaxed when received and reduces the depreciable base
+    (the tax comes back as smaller depreciation), 0 where it is taxed as income when received
+    [flag], ``(k,)``; ``capex - t * (b * dep + (1 - b) * capex)``
+    """
+    taxed = reduces_base * plant.depreciation + (1.0 - reduces_base) * plant.capex
+    return plant.capex - tax_rate * taxed
+
+
+def in_life(plant: Plant, life_years: np.ndarray) -> np.ndarray:
+    """Plant years from the start of construction to the last (part) year of production [bool],
+    ``(T, k)``: ``-C - 1 < tau < L``."""
+    return (plant.tau > -plant.construction_years - 1.0) & (plant.tau < life_years)
+
+
+def on_calendar(
+    values: Sequence[np.ndarray],
+    plant: Plant,
+    start_year: np.ndarray,
+    years: np.ndarray = YEARS,
+    outside: float = 0.0,
+    mask: np.ndarray | None = None,
+) -> list[np.ndarray]:
+    """Plant-year values ``(T, k)`` placed on calendar ``years`` -> ``(k, years)``.
+
+    start_year : first production year [year], ``(k,)``
+    years : the calendar years to fill [year] (default the horizon)
+    outside : the value of years outside the plant's axis, or where ``mask`` ``(T, k)`` is False
     """
     n_t = plant.tau.shape[0]
-    index = YEARS[None, :] - start_year[:, None] - plant.tau[0, 0]  # (k, years)
+    index = years[None, :] - start_year[:, None] - plant.tau[0, 0]  # (k, years)
     inside = (index >= 0) & (index < n_t)
     rows = np.minimum(np.maximum(index, 0), n_t - 1).astype(np.intp)
-    picked = []
-    for v in values:
-        if v.shape[1] == 1:
-            picked.append(v[rows, 0])
-        elif rows.shape[0] == 1:
-            picked.append(v[rows[0]].T)
-        else:  # v[rows[c, y], c], read in place
-            picked.append(v.reshape(-1)[rows * v.shape[1] + np.arange(v.shape[1])[:, None]])
-    return [np.where(inside, v, 0.0) for v in picked]
+    if mask is not None:
+        inside = inside & _pick(mask, rows)
+    return [np.where(inside, _pick(v, rows), outside) for v in values]
+
+
+def _pick(v: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """``v[rows[c, y], c]`` for plant-year values ``v`` ``(T, k)`` and rows ``(k', years)``."""
+    if v.shape[1] == 1:
+        return v[rows, 0]
+    if rows.shape[0] == 1:
+        return v[rows[0]].T
+    return v.reshape(-1)[rows * v.shape[1] + np.arange(v.shape[1])[:, None]]  # read in place
 
 
 def discount_factors(rate: np.ndarray, plant: Plant) -> np.ndarray:

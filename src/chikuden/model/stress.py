@@ -162,7 +162,7 @@ def shocks(
         where=proj_total > 0,
     )
     days = _stack_days(p)
-    value = p["minerals.cell_value_usd_per_kwh"] * p["minerals.jpy_per_usd"]
+    value = p["minerals.cell_value_usd_per_kwh"] * p["finance.jpy_per_usd"]
     return stress_loss(
         demand_t=_at(st.demand_domestic, m, pos),
         production_gwh=production,

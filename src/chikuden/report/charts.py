@@ -137,13 +137,11 @@ def figure(
     """The plotly figure (``data``, ``layout``) of ``chart`` for every scenario of ``results``."""
     import numpy as np
 
-    from chikuden.horizon import YEARS
     from chikuden.indicators import outputs
 
     if chart.kind == "rows":
         return rows_figure(chart, results, lang, source_note)
     decls = outputs()
-    years = [int(y) for y in YEARS]
     n = results.n
     unit = chart.unit or (decls[chart.series[0]].unit if chart.series else "")
     peak = 0.0
@@ -159,7 +157,10 @@ def figure(
         for i in range(n):
             label = decls[key].label(lang)
             name = label if n == 1 else f"{label} — {results.names[i]}"
+            years = [int(y) for y in decls[key].years]
             values = _finite_list(results.series[key][i].tolist(), scale.factor)
+            if decls[key].axis != "horizon":  # a plant's life: only its own years
+                years, values = _defined(years, values)
             trace: dict[str, Any] = {
                 "x": years,
                 "y": values,
@@ -234,6 +235,12 @@ def figure(
         shapes=shapes,
     )
     return {"data": data, "layout": layout}
+
+
+def _defined(years: list[int], values: list[float | None]) -> tuple[list[int], list[float | None]]:
+    """The points with a value (a plant's years: one unbroken run, outside it none)."""
+    kept = [(y, v) for y, v in zip(years, values, strict=True) if v is not None]
+    return [y for y, _ in kept], [v for _, v in kept]
 
 
 OTHER_COLOUR = "#c8c8c8"  # for "other countries together" (the tables' code ZZ)
