@@ -107,9 +107,8 @@ def main() -> None:
         base, bench_evaluate.samples(N_BATCH, np.random.default_rng(bench_evaluate.SEED))
     )
     whole = system.run(foundation)
-    cost = "minerals.material_cost_usd_per_kwh"
     others = {k: v for k, v in whole.indicators.items() if not k.startswith(FOUNDATION_KEYS)}
-    material = whole.series[cost]
+    material = {k: whole.series[k] for k in bench_evaluate.MATERIAL_SERIES}
     del whole
     before = tuple(s for s in system.STEPS if _name(s) in bench_evaluate.FOUNDATION_STEPS)
     after = tuple(
@@ -118,7 +117,8 @@ def main() -> None:
 
     def run_before() -> Outputs:
         out = Outputs(dict(others))
-        out.serie(cost, material)
+        for key, value in material.items():
+            out.serie(key, value)
         return system.run(foundation, before, out)
 
     def run_after() -> Outputs:

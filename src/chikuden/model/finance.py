@@ -70,14 +70,17 @@ PLANT_CHUNK = 2048
 FUND_CHUNK = 4096
 
 
-def in_yen(p: Params, material_cost_usd_per_kwh: np.ndarray) -> dict[str, np.ndarray]:
+def in_yen(
+    p: Params, material_cost_usd_per_kwh: np.ndarray, reference_cost_usd_per_kwh: np.ndarray
+) -> dict[str, np.ndarray]:
     """Every input given in a foreign currency, converted at the explicit exchange rates.
 
     The one place where the finance domain's dollars become yen (at ``finance.jpy_per_usd``,
-    which every domain reads). ``material_cost_usd_per_kwh`` is the minerals
-    domain's material cost of cells by year [USD/kWh], ``(k, years)``; ``plant_capex_jpy`` is
-    each row of the plants table's capex, ``capex_jpy + capex_usd * JPY/USD`` [JPY],
-    ``(k, rows)``.
+    which every domain reads). ``material_cost_usd_per_kwh`` is the minerals domain's material
+    cost of cells made in Japan by year [USD/kWh], ``(k, years)``, and
+    ``reference_cost_usd_per_kwh`` that of the global mix, the cells behind the average price;
+    ``plant_capex_jpy`` is each row of the plants table's capex,
+    ``capex_jpy + capex_usd * JPY/USD`` [JPY], ``(k, rows)``.
     """
     usd = p["finance.jpy_per_usd"]
     plants = p.table("capacity.plants")
@@ -87,12 +90,36 @@ def in_yen(p: Params, material_cost_usd_per_kwh: np.ndarray) -> dict[str, np.nda
         + p["finance.us_45x_module_usd_per_kwh"] * p["finance.plant_makes_modules_flag"]
     )
     return {
-        "cell_price_jpy_per_kwh": p["finance.cell_price_usd_per_kwh"] * usd[:, None],
+        "cell_price_jpy_per_kwh": cell_price(
+            p["finance.cell_price_usd_per_kwh"],
+            material_cost_usd_per_kwh,
+            reference_cost_usd_per_kwh,
+        )
+        * usd[:, None],
         "material_cost_jpy_per_kwh": material_cost_usd_per_kwh * usd[:, None],
         "us_credit_jpy_per_kwh": (credit_usd * usd)[:, None] * p["finance.us_45x_phase_share"],
         "us_plant_capex_jpy_per_gwh": p["finance.us_plant_capex_usd_per_gwh"] * usd,
         "plant_capex_jpy": plants["capex_jpy"] + plants["capex_usd"] * usd[:, None],
     }
+
+
+def cell_price(
+    average_usd_per_kwh: np.ndarray,
+    material_usd_per_kwh: np.ndarray,
+    reference_usd_per_kwh: np.ndarray,
+) -> np.ndarray:
+    """Price of the cells made in Japan [USD/kWh], ``(k, years)``: the average price plus the
+    difference between their material cost and that of the mix behind the average.
+
+    average_usd_per_kwh : average cell price (BNEF's survey) [USD/kWh]
+    material_usd_per_kwh : material cost of the cells made in Japan [USD/kWh]
+    reference_usd_per_kwh : material cost of the global mix [USD/kWh]
+
+    Cell prices follow material costs (BNEF 2023: "battery prices closely followed raw
+    material prices"), so a nickel-rich cell sells for more than the average by what its
+    materials cost more; a test checks the NMC-over-LFP premium this gives against IEA's.
+    """
+    return np.asarray(average_usd_per_kwh + (material_usd_per_kwh - reference_usd_per_kwh))
 
 
 # -- capital need --------------------------------------------------------------------------------
@@ -512,7 +539,11 @@ def _plant_chunk(inp: dict[str, np.ndarray], tau: np.ndarray) -> dict[str, np.nd
 
 
 def step(p: Params, out: Outputs) -> None:
-    yen = in_yen(p, out.series["minerals.material_cost_usd_per_kwh"])
+    yen = in_yen(
+        p,
+        out.series["minerals.material_cost_usd_per_kwh"],
+        out.series["minerals.material_cost_reference_usd_per_kwh"],
+    )
     _capital(p, out, yen)
     _fund(p, out, yen)
     _plant(p, out, yen)

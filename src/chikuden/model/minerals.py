@@ -166,6 +166,7 @@ class Materials:
     collection: np.ndarray  # (k, years) [share]
     scrap_share: np.ndarray  # (k,) [share]
     material_cost: np.ndarray  # (k, years) of cells made in Japan [USD/kWh]
+    material_cost_reference: np.ndarray  # (k, years) of the global mix [USD/kWh]
 
     def secured_rows(self, year: np.ndarray | int) -> np.ndarray:
         """Supply secured by each project row in ``year`` (index, ``(k,)`` or scalar) [t/yr]."""
@@ -244,6 +245,7 @@ def prepare(p: Params) -> Materials:
     recovery = _stack(p, [f"minerals.recovery_{m}_share" for m in CORE])
     collection = p["minerals.collection_share"].copy()
     scrap_share = p["minerals.scrap_recycled_share"].copy()
+    prices = prices_per_t(p)
     return Materials(
         per_gwh_domestic=per_gwh_domestic,
         per_gwh_global=per_gwh_global,
@@ -260,7 +262,8 @@ def prepare(p: Params) -> Materials:
         recovery=recovery,
         collection=collection,
         scrap_share=scrap_share,
-        material_cost=material_cost(per_gwh_domestic, yield_share, prices_per_t(p)),
+        material_cost=material_cost(per_gwh_domestic, yield_share, prices),
+        material_cost_reference=material_cost(per_gwh_global, yield_share, prices),
     )
 
 
@@ -541,6 +544,7 @@ def step(p: Params, out: Outputs) -> None:
 
     cost = st.materials.material_cost
     out.serie("minerals.material_cost_usd_per_kwh", cost)
+    out.serie("minerals.material_cost_reference_usd_per_kwh", st.materials.material_cost_reference)
     out.indicator("minerals.material_cost_2030_usd_per_kwh", cost[:, year_index(TARGET_YEAR)])
 
     capex = _stack(p, [f"minerals.capex_{m}_usd_per_tpa" for m in CORE])
