@@ -119,6 +119,46 @@ def test_hhi_matches_an_independent_loop_over_the_usgs_rows() -> None:
     assert out.indicators["minerals.hhi_mining.nickel"][0] == pytest.approx(2695.1, abs=0.1)
 
 
+# USGS Mineral Commodity Summaries 2025, "World Mine Production and Reserves", 2024 estimates
+# (lithium content, nickel, cobalt; manganese content in thousand t; natural graphite), as
+# published; "other countries" as ZZ. Transcribed here from the chapters, not from the CSV.
+MCS_2025 = {
+    "lithium": {"AU": 88000, "CL": 49000, "CN": 41000, "ZW": 22000, "AR": 18000, "BR": 10000,
+                "CA": 4300, "NA": 2700, "PT": 380},
+    "nickel": {"ID": 2200000, "PH": 330000, "RU": 210000, "CA": 190000, "CN": 120000,
+               "AU": 110000, "NC": 110000, "BR": 77000, "US": 8000, "ZZ": 300000},
+    "cobalt": {"CD": 220000, "ID": 28000, "RU": 8700, "CA": 4500, "PH": 3800, "AU": 3600,
+               "CU": 3500, "PG": 2800, "TR": 2700, "MG": 2600, "NC": 1500, "US": 300,
+               "ZZ": 6200},
+    "manganese": {"ZA": 7400, "GA": 4600, "AU": 2800, "GH": 820, "IN": 800, "CN": 770,
+                  "BR": 590, "MY": 410, "CI": 360, "ZZ": 1300},
+    "graphite": {"CN": 1270000, "MG": 89000, "MZ": 75000, "BR": 68000, "IN": 27800,
+                 "TZ": 25000, "CA": 20000, "RU": 20000, "KR": 9600, "KP": 8100, "NO": 7000,
+                 "LK": 3300, "TR": 3100, "VN": 2000, "UA": 1200, "MX": 900, "AT": 500,
+                 "DE": 170},
+}  # fmt: skip
+
+
+def test_actual_2025_concentration_is_usgs_mcs_2025() -> None:
+    # The issue: the actual scenario must use the newest USGS figures. HHI and top share of
+    # mining recomputed from the published table above (ZZ in the total, not in the sum of
+    # squares); e.g. graphite: China 1,270,000 of 1,630,670 listed = 77.9% (USGS: "78%").
+    got = run(Params.from_scenarios([load_scenario("actual-2025")]))
+    for mineral, rows in MCS_2025.items():
+        total = sum(rows.values())
+        shares = {c: 100.0 * t / total for c, t in rows.items()}
+        hhi = sum(v * v for c, v in shares.items() if c != "ZZ")
+        top = max(v for c, v in shares.items() if c != "ZZ") / 100.0
+        assert got.indicators[f"minerals.hhi_mining.{mineral}"][0] == pytest.approx(hhi), mineral
+        assert got.indicators[f"minerals.top_share_mining.{mineral}"][0] == pytest.approx(top)
+    assert got.indicators["minerals.top_share_mining.graphite"][0] == pytest.approx(0.779, abs=5e-4)
+    # the 2022 scenarios keep the older table (mine production 2023, graphite 2022)
+    old = run(params())
+    assert old.indicators["minerals.top_share_mining.graphite"][0] == pytest.approx(
+        850 / 1307, 1e-3
+    )
+
+
 def test_flagged_countries_and_unknown_code() -> None:
     p = params(**{"minerals.countries_of_concern": {"rows": [{"country": "CN"}]}})
     out = run(p)
@@ -451,7 +491,10 @@ def test_batch_of_different_scenarios_equals_each_alone_exactly(
     batch = _minerals_outputs(run(Params.from_scenarios(scenarios)), n)
     for i, s in enumerate(scenarios):
         for key, arr in _minerals_outputs(run(Params.from_scenarios([s])), 1).items():
-            np.testing.assert_array_equal(batch[key][i], arr[0], err_msg=f"{s.name} {key}")
+            # a per-row output has the batch's longest table (actual-2025 has its own supply
+            # table): scenario i's values are its first rows
+            got = batch[key][i][..., : arr.shape[-1]] if key.startswith("r:") else batch[key][i]
+            np.testing.assert_array_equal(got, arr[0], err_msg=f"{s.name} {key}")
 
 
 def test_batch_varying_lifetimes_and_minerals_scalars_across_chunks(
