@@ -72,8 +72,9 @@ def expected_share(
     """Expected share of each row's capacity (and subsidy) that is built [share], ``(k, rows)``.
 
     0 outside the pipeline (:func:`in_pipeline`); in it, 1 for existing plants,
-    ``certified_share`` for certified (or committed) plants and ``announced_share`` for
-    announced plans. certified_share, announced_share : [share], ``(k,)``
+    ``announced_share`` for announced plans and ``certified_share`` for the others (certified
+    in Japan or committed abroad; hypothetical rows of a user's table).
+    certified_share, announced_share : [share], ``(k,)``
     """
     status = np.where(
         plants.is_("status", "existing"),
