@@ -30,6 +30,7 @@ import chikuden
 from chikuden.model import system
 from chikuden.model.outputs import Outputs
 from chikuden.parameters import Params, Scenario, declarations
+from chikuden.parameters.rules import parameter_rules
 
 N_BATCH = 100_000
 N_ONE_BY_ONE = 200
@@ -71,6 +72,12 @@ def samples(n: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
             out[name] = rng.integers(int(decl.min), int(decl.max) + 1, n).astype(float)
         else:
             out[name] = rng.uniform(decl.min, decl.max, n)
+    # a target is a share or GWh (rules of kind exclusive): each scenario keeps one, drawn
+    for rule in parameter_rules():
+        if rule.kind == "exclusive" and all(f in out for f in rule.fields):
+            kept = rng.integers(0, len(rule.fields), n)
+            for i, f in enumerate(rule.fields):
+                out[f] = np.where(kept == i, out[f], 0.0)
     return out
 
 

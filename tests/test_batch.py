@@ -166,8 +166,9 @@ def _accepted(base: Scenario, overrides: dict[str, Any]) -> tuple[Scenario, Resu
 
 # -- values that must agree (declared rules): the others follow a drawn one ---------------------
 # data/parameters/rules.yaml: the chemistry mixes add up to 1 in every year, the passenger
-# powertrain paths to at most 1, the charging fund's first year is at most its last. A value
-# set alone to a bound would be refused, so the others of its rule are moved to keep it.
+# powertrain paths to at most 1, the charging fund's first year is at most its last, a target is
+# a share or GWh (the other 0). A value set alone to a bound would be refused, so the others of
+# its rule are moved to keep it.
 RULES = parameter_rules()
 IN_A_RULE = {n for rule in RULES for n in rule.fields}
 
@@ -192,6 +193,11 @@ def rebalanced(base: Scenario, overrides: dict[str, Any]) -> dict[str, Any]:
             other = rest[0]
             now = float(base.value(other))
             out[other] = min(now, value) if other == first else max(now, value)
+            continue
+        if rule.kind == "exclusive":
+            # a target given one way: the other ways are set to 0 (scalars)
+            if any(np.any(_as_path(n, overrides[n]) != 0) for n in given):
+                out.update(dict.fromkeys(rest, 0.0))
             continue
         assert rule.kind == "sum"
         exact = rule.equals is not None

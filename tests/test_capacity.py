@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import chikuden
+from chikuden.errors import ChikudenError
 from chikuden.horizon import YEARS
 from chikuden.model import capacity
 from chikuden.model.capacity import first_year_at_or_above, ramp
@@ -94,9 +95,100 @@ def test_first_year_at_target() -> None:
 
 def test_bundled_pipeline_matches_metis_120_gwh() -> None:
     # METI (6 Sep 2024): domestic capacity would reach ~120 GWh if all certified plans are built.
-    r = chikuden.evaluate(chikuden.load_scenario("proposal-2022"))
+    # The pipeline of that day: 20 existing + Honda 20 + Toyota 25 + residual 20 + Toyota 9
+    # + Nissan 5 (cancelled only in May 2025) + Subaru 16 + Mazda 6.5 = 121.5 GWh.
+    r = chikuden.evaluate(
+        chikuden.load_scenario("actual-2025", ["capacity.pipeline_date=20240906"])
+    )
+    assert r.value("capacity.domestic_2030") == 121.5
     assert 115.0 <= r.value("capacity.domestic_2030") <= 125.0
-    assert r.value("capacity.domestic_gap_2030") > 0.0
+
+
+def test_each_scenario_counts_the_plants_announced_by_its_date() -> None:
+    # By hand from data/tables/plants-japan-2025.csv (announced, withdrawn; 3-year ramp):
+    # proposal-2022 (1 Jun 2022): in Japan only the ~20 GWh existing; abroad Nevada 35, other
+    #   10 and Toyota North Carolina's hybrid lines 0.8 (Dec 2021) -> 65.8 GWh worldwide.
+    # meti-strategy-2022 (31 Aug 2022): + Kansas 30 (13 Jul 2022), Honda-LGES Ohio 19.6
+    #   (29 Aug 2022), Toyota NC BEV lines 6 (31 Aug 2022) -> 121.4; Japan still 20.
+    # actual-2025 (31 Dec 2025): Japan 121.5 - 5 (Nissan, withdrawn 9 May 2025) = 116.5;
+    #   abroad 35 + 30 + 10 + 0.8 + 6 + 24 (Toyota NC, Oct 2023, from 2027) + 19.6 + Honda
+    #   Ontario 36 x 1/3 (first ramp year 2030) x 0.5 (announced) = 131.4; Panasonic's
+    #   undated 120 GWh (withdrawn June 2024) is out.
+    want = {
+        "proposal-2022": (20.0, 65.8),
+        "meti-strategy-2022": (20.0, 121.4),
+        "actual-2025": (116.5, 247.9),
+    }
+    results = chikuden.evaluate([chikuden.load_scenario(name) for name in want])
+    for i, (domestic, world) in enumerate(want.values()):
+        assert results.value("capacity.domestic_2030", i) == pytest.approx(domestic)
+        assert results.value("capacity.japan_global_2030", i) == pytest.approx(world)
+    # the gap to 150 GWh: 130, 130 and 33.5 (the 2022 scenarios no longer count the plants
+    # certified in 2023-2024)
+    gaps = [results.value("capacity.domestic_gap_2030", i) for i in range(3)]
+    assert gaps == pytest.approx([130.0, 130.0, 33.5])
+
+
+def dated(
+    pid: str, gwh: float, status: str, announced: int, withdrawn: int = 99991231
+) -> dict[str, Any]:
+    return plant(pid, gwh, 2020, status=status) | {"announced": announced, "withdrawn": withdrawn}
+
+
+def test_pipeline_date_keeps_rows_announced_by_then_and_not_withdrawn() -> None:
+    rows = [
+        dated("old", 10, "existing", 20100101),
+        dated("a", 20, "certified", 20220601),  # announced on the pipeline date: in
+        dated("b", 40, "certified", 20220602),  # a day later: out
+        dated("c", 80, "certified", 20200101, withdrawn=20220601),  # withdrawn that day: out
+        dated("d", 160, "certified", 20200101, withdrawn=20220602),  # withdrawn later: in
+    ]
+    r = run(rows, "capacity.pipeline_date=20220601")
+    # 10 + 20 + 160 = 190 GWh, every plant started in 2020 (full by 2022)
+    assert r.value("capacity.domestic_2030") == 190.0
+    assert list(r.rows["capacity.plant_expected_share"][0]) == [1.0, 1.0, 0.0, 0.0, 1.0]
+    assert list(r.rows["capacity.plant_gwh_2030"][0]) == [10.0, 20.0, 0.0, 0.0, 160.0]
+    # the same table seen a year later: b is in, c stays out, d (withdrawn 2 Jun 2022) is out
+    later = run(rows, "capacity.pipeline_date=20230601")
+    assert later.value("capacity.domestic_2030") == 10 + 20 + 40
+
+
+def test_announced_plans_count_at_their_own_realisation_share() -> None:
+    rows = [
+        dated("existing", 10, "existing", 20100101),
+        dated("certified", 20, "certified", 20100101),
+        dated("announced", 40, "announced", 20100101),
+    ]
+    r = run(
+        rows,
+        "capacity.realisation_share=0.8",
+        "capacity.announced_realisation_share=0.25",
+    )
+    # 10 x 1 + 20 x 0.8 + 40 x 0.25 = 10 + 16 + 10 = 36 GWh
+    assert r.value("capacity.domestic_2030") == 36.0
+    assert list(r.rows["capacity.plant_expected_share"][0]) == [1.0, 0.8, 0.25]
+
+
+def test_the_fund_sees_the_same_pipeline() -> None:
+    # Subsidies certified for the plants of each scenario's pipeline (data/tables, 億円):
+    # none by 1 June 2022; by the end of 2025 Honda 1,587 + Toyota 1,178 + Toyota 856
+    # + Subaru 1,564 + Mazda 283 + materials 259 + 95 + 219 = 6,041 (Nissan's 557 withdrawn).
+    results = chikuden.evaluate(
+        [chikuden.load_scenario("proposal-2022"), chikuden.load_scenario("actual-2025")]
+    )
+    assert results.value("finance.subsidy_certified_total", 0) == 0.0
+    assert results.value("finance.subsidy_certified_total", 1) == pytest.approx(604.1e9)
+    # Nissan's plant has no expected subsidy in actual-2025
+    ids = [row["id"] for row in results.params.table_values["capacity.plants"][0].rows]
+    nissan = ids.index("nissan-lfp")
+    assert results.rows["capacity.plant_expected_share"][1][nissan] == 0.0
+
+
+def test_a_plan_withdrawn_before_it_was_announced_is_refused() -> None:
+    rows = [dated("x", 10, "certified", 20240101, withdrawn=20230101)]
+    with pytest.raises(ChikudenError, match="announced") as err:
+        run(rows)
+    assert "\n" not in str(err.value)
 
 
 def test_scenarios_with_their_own_plants_in_one_batch(monkeypatch: pytest.MonkeyPatch) -> None:

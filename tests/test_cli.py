@@ -259,6 +259,8 @@ def test_compare_set_applies_to_every_scenario(tmp_path: Path) -> None:
         "--json",
         "--set",
         "targets.japan_share_2030=0.3",
+        "--set",
+        "targets.japan_global_gwh_2030=0",  # METI's target is in GWh: one kind or the other
     )
     assert result.exit_code == 0, result.output
     for doc in json.loads(result.stdout):

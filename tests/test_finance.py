@@ -200,9 +200,10 @@ def test_disbursement_and_the_year_the_fund_runs_out() -> None:
 
 
 def test_gap_subsidy_is_paid_before_2030(res: Results) -> None:
-    # gap 150 - 121.5 = 28.5 GWh x (5.8e12 / 150) x 1/3 = 367.3 bn yen, in 2028 and 2029
+    # gap 150 - 20 = 130 GWh (the pipeline of 1 June 2022 holds only the existing ~20 GWh)
+    # x (5.8e12 / 150) x 1/3 = 1,675.6 bn yen, in 2028 and 2029
     gap = res.value("capacity.domestic_gap_2030")
-    assert gap == pytest.approx(28.5)
+    assert gap == pytest.approx(130.0)
     amount = gap * 5.8e12 / 150 / 3
     assert res.value("finance.subsidy_demand_gap") == pytest.approx(amount)
     yearly = res.series["finance.drawdown_gap_jpy"][0]
@@ -213,11 +214,12 @@ def test_gap_subsidy_is_paid_before_2030(res: Results) -> None:
 
 def test_fund_balance_with_and_without_imputed_rows() -> None:
     # actual-2025: appropriations FY2021-FY2025 100 + 331.6 + 265.8 + 230 + 177.8 = 1,105.2 bn
-    # yen. Demand at 1/3 of the capex of every Japanese plant not yet producing (bn yen):
-    # (434 + 330 + 489 + 245 + 153.3 + 463 + 83.3 + 77.7 + 28.5 + 65.7) / 3 = 2,369.5 / 3
-    # = 789.83, plus the 2030 gap 28.5 GWh x 5.8e12 / 150 / 3 = 367.33 -> 1,157.17; balance
-    # 1,105.2 - 1,157.17 = -51.97 bn. The residual row (489 bn capex, imputed: its actual subsidy
-    # is unknown) asks for 489 / 3 = 163 bn: without it the balance is 1,105.2 - 994.17 = +111.03.
+    # yen. Demand at 1/3 of the capex of every Japanese plant in its pipeline (31 Dec 2025: Nissan's
+    # 153.3 bn plant was withdrawn in May 2025) not yet producing (bn yen):
+    # (434 + 330 + 489 + 245 + 463 + 83.3 + 77.7 + 28.5 + 65.7) / 3 = 2,216.2 / 3 = 738.73,
+    # plus the 2030 gap 150 - 116.5 = 33.5 GWh x 5.8e12 / 150 / 3 = 431.78 -> 1,170.51; balance
+    # 1,105.2 - 1,170.51 = -65.31 bn. The residual row (489 bn capex, imputed: its actual subsidy
+    # is unknown) asks for 489 / 3 = 163 bn: without it the balance is -65.31 + 163 = +97.69.
     r = chikuden.evaluate(chikuden.load_scenario("actual-2025"))
     ids = [row["id"] for row in r.params.table_values["capacity.plants"][0].rows]
     imputed = [
@@ -226,11 +228,11 @@ def test_fund_balance_with_and_without_imputed_rows() -> None:
     assert imputed == ["residual-pre-r3"] and "residual-pre-r3" in ids
     assert r.value("finance.fund_size") == pytest.approx(1105.2e9)
     assert r.value("finance.subsidy_demand_total") == pytest.approx(
-        2369.5e9 / 3 + 28.5 * 5.8e12 / 450
+        2216.2e9 / 3 + 33.5 * 5.8e12 / 450
     )
     assert r.value("finance.subsidy_demand_imputed") == pytest.approx(163e9)
-    assert r.value("finance.fund_balance") == pytest.approx(-51.97e9, abs=0.01e9)
-    assert r.value("finance.fund_balance_without_imputed") == pytest.approx(111.03e9, abs=0.01e9)
+    assert r.value("finance.fund_balance") == pytest.approx(-65.31e9, abs=0.01e9)
+    assert r.value("finance.fund_balance_without_imputed") == pytest.approx(97.69e9, abs=0.01e9)
     # the shortfall rests on the imputed row
     assert (
         r.value("finance.subsidy_shortfall") > 0 > -r.value("finance.fund_balance_without_imputed")

@@ -162,6 +162,46 @@ def test_hhi_matches_an_independent_loop_over_the_usgs_rows() -> None:
     assert out.indicators["minerals.hhi_mining.nickel"][0] == pytest.approx(2695.1, abs=0.1)
 
 
+# USGS Mineral Commodity Summaries 2025, "World Mine Production and Reserves", 2024 estimates
+# (lithium content, nickel, cobalt; manganese content in thousand t; natural graphite), as
+# published; "other countries" as ZZ. Transcribed here from the chapters, not from the CSV.
+MCS_2025 = {
+    "lithium": {"AU": 88000, "CL": 49000, "CN": 41000, "ZW": 22000, "AR": 18000, "BR": 10000,
+                "CA": 4300, "NA": 2700, "PT": 380},
+    "nickel": {"ID": 2200000, "PH": 330000, "RU": 210000, "CA": 190000, "CN": 120000,
+               "AU": 110000, "NC": 110000, "BR": 77000, "US": 8000, "ZZ": 300000},
+    "cobalt": {"CD": 220000, "ID": 28000, "RU": 8700, "CA": 4500, "PH": 3800, "AU": 3600,
+               "CU": 3500, "PG": 2800, "TR": 2700, "MG": 2600, "NC": 1500, "US": 300,
+               "ZZ": 6200},
+    "manganese": {"ZA": 7400, "GA": 4600, "AU": 2800, "GH": 820, "IN": 800, "CN": 770,
+                  "BR": 590, "MY": 410, "CI": 360, "ZZ": 1300},
+    "graphite": {"CN": 1270000, "MG": 89000, "MZ": 75000, "BR": 68000, "IN": 27800,
+                 "TZ": 25000, "CA": 20000, "RU": 20000, "KR": 9600, "KP": 8100, "NO": 7000,
+                 "LK": 3300, "TR": 3100, "VN": 2000, "UA": 1200, "MX": 900, "AT": 500,
+                 "DE": 170},
+}  # fmt: skip
+
+
+def test_actual_2025_concentration_is_usgs_mcs_2025() -> None:
+    # The issue: the actual scenario must use the newest USGS figures. HHI and top share of
+    # mining recomputed from the published table above (ZZ in the total, not in the sum of
+    # squares); e.g. graphite: China 1,270,000 of 1,630,670 listed = 77.9% (USGS: "78%").
+    got = run(Params.from_scenarios([load_scenario("actual-2025")]))
+    for mineral, rows in MCS_2025.items():
+        total = sum(rows.values())
+        shares = {c: 100.0 * t / total for c, t in rows.items()}
+        hhi = sum(v * v for c, v in shares.items() if c != "ZZ")
+        top = max(v for c, v in shares.items() if c != "ZZ") / 100.0
+        assert got.indicators[f"minerals.hhi_mining.{mineral}"][0] == pytest.approx(hhi), mineral
+        assert got.indicators[f"minerals.top_share_mining.{mineral}"][0] == pytest.approx(top)
+    assert got.indicators["minerals.top_share_mining.graphite"][0] == pytest.approx(0.779, abs=5e-4)
+    # the 2022 scenarios keep the older table (mine production 2023, graphite 2022)
+    old = run(params())
+    assert old.indicators["minerals.top_share_mining.graphite"][0] == pytest.approx(
+        850 / 1307, 1e-3
+    )
+
+
 def test_flagged_countries_and_unknown_code() -> None:
     p = params(**{"minerals.countries_of_concern": {"rows": [{"country": "CN"}]}})
     out = run(p)
@@ -179,9 +219,14 @@ def test_flagged_countries_and_unknown_code() -> None:
 
 
 def test_import_mix_top_and_flagged_shares() -> None:
-    # Bundled: graphite 90% from China (Yomiuri tally, 2024), the rest "ZZ"; no other mineral.
+    # Bundled: graphite 90% from China (Yomiuri tally, 2024), the rest "ZZ"; lithium 2024 by
+    # lithium content (MoF via Metalnomist): China (1,908 x 0.1879 + 32,354 x 0.1654) / 8,390
+    # = 0.681 of carbonate and hydroxide imports; no nickel, cobalt or manganese.
     out = run(params())
     assert out.indicators["minerals.import_top_share.graphite"][0] == pytest.approx(0.9)
+    li_c, li_h = 2 * 6.941 / 73.891, 6.941 / 41.963  # Li in Li2CO3 and in LiOH.H2O
+    china = (1908 * li_c + 32354 * li_h) / (11520 * li_c + 37640 * li_h)
+    assert out.indicators["minerals.import_top_share.lithium"][0] == pytest.approx(china, abs=5e-4)
     assert out.indicators["minerals.import_flagged_share.graphite"][0] == 0.0
     assert np.isnan(out.indicators["minerals.import_top_share.cobalt"][0])
     # A user table: cobalt 0.5 FI, 0.3 CN, 0.2 ZZ; China flagged -> top 0.5, flagged 0.3.
@@ -332,6 +377,74 @@ def test_stress_loss_by_hand() -> None:
         one * 60, 0 * one, one * 13_350,
     )  # fmt: skip
     assert r.shortfall_t[0, 0] == pytest.approx(2250 - 10_000 * 60 / 365)
+
+
+def test_stress_exposure_is_japans_import_share_where_it_exists() -> None:
+    # actual-2025 (USGS MCS 2025 table, imports: graphite CN 0.9, lithium CN 0.681, ...)
+    p = Params.from_scenarios([load_scenario("actual-2025")])
+    out = run(p)
+    st = minerals.compute(
+        p,
+        out.series["capacity.domestic_production_gwh"],
+        out.series["capacity.japan_global_production_gwh"],
+    )
+    allowed = p.table("minerals.supply").allowed
+    assert allowed is not None
+    countries = allowed["country"]
+    li, gr = stress.STRESS_MINERALS.index("lithium"), stress.STRESS_MINERALS.index("graphite")
+    shocks = np.array([[li, li, gr]], dtype=float)
+    where = np.array([[countries.index(c) for c in ("CN", "AU", "CN")]], dtype=float)
+    res = stress.shocks(p, st, shocks, where, np.full((1, 3), 0.5), np.full((1, 3), 6.0))
+    # China's lithium: its share of Japan's imports (0.681), not the larger of its world mining
+    # (41,000 / 235,380 = 17.4%) and refining (65%) shares; Australia has no import row: world
+    # mining 88,000 / 235,380 = 37.4%; China's graphite: imports 0.9
+    assert res.exposure_share[0].tolist() == pytest.approx([0.681, 88000 / 235380, 0.9])
+    assert res.at_import_share[0].tolist() == [1.0, 0.0, 1.0]
+    # Without Japan's lithium rows the same China shock is attributed at the world share (65%
+    # refining). The project secures no lithium from China, so the exposed tonnes scale with
+    # the share: exposed(imports) / exposed(world) = 0.681 / 0.65.
+    graphite_only = [
+        r for r in p.table_values["minerals.imports"][0].rows if r["mineral"] != "lithium"
+    ]
+    p2 = Params.from_scenarios(
+        [load_scenario("actual-2025", {"minerals.imports": {"rows": graphite_only}})]
+    )
+    res2 = stress.shocks(
+        p2, st, shocks[:, :1], where[:, :1], np.full((1, 1), 0.5), np.full((1, 1), 6.0)
+    )
+    assert res2.at_import_share[0, 0] == 0.0 and res2.exposure_share[0, 0] == pytest.approx(0.65)
+    assert res.exposed_t[0, 0] / res2.exposed_t[0, 0] == pytest.approx(0.681 / 0.65)
+    # the report's per-row outputs say which share each default shock used: graphite from
+    # China at Japan's imports, the other four (no import row) at world shares
+    assert out.rows["minerals.stress_at_import_share"][0].tolist() == [1.0, 0.0, 0.0, 0.0, 0.0]
+
+
+def test_stress_api_says_which_share_it_used() -> None:
+    from chikuden.stress import stress_test
+
+    res = stress_test(["actual-2025"], "lithium", "CN", 0.5, 6)
+    assert res.exposure_basis(0) == "japan_imports" and res.exposure_share[0] == 0.681
+    record = res.to_json()[0]
+    assert record["exposure_basis"] == "japan_imports" and record["exposure_share"] == 0.681
+    world = stress_test(["actual-2025"], "lithium", "AU", 0.5, 6).to_json()[0]
+    assert world["exposure_basis"] == "world_supply"
+    text = CliRunner().invoke(
+        app,
+        [
+            "stress",
+            "-m",
+            "lithium",
+            "-c",
+            "CN",
+            "--cut",
+            "0.5",
+            "--months",
+            "6",
+            "-s",
+            "actual-2025",
+        ],
+    )
+    assert text.exit_code == 0 and "68.1% (Japan's imports)" in text.output
 
 
 def test_stress_api_and_bad_shocks() -> None:
@@ -494,7 +607,10 @@ def test_batch_of_different_scenarios_equals_each_alone_exactly(
     batch = _minerals_outputs(run(Params.from_scenarios(scenarios)), n)
     for i, s in enumerate(scenarios):
         for key, arr in _minerals_outputs(run(Params.from_scenarios([s])), 1).items():
-            np.testing.assert_array_equal(batch[key][i], arr[0], err_msg=f"{s.name} {key}")
+            # a per-row output has the batch's longest table (actual-2025 has its own supply
+            # table): scenario i's values are its first rows
+            got = batch[key][i][..., : arr.shape[-1]] if key.startswith("r:") else batch[key][i]
+            np.testing.assert_array_equal(got, arr[0], err_msg=f"{s.name} {key}")
 
 
 def test_batch_varying_lifetimes_and_minerals_scalars_across_chunks(

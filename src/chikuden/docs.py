@@ -160,6 +160,8 @@ def _rules_section() -> list[str]:
             return f"{' + '.join(f'`{f}`' for f in rule.fields)} {rule.bound_text}{per}"
         if rule.kind == "order":
             return " <= ".join(f"`{f}`" for f in rule.fields)
+        if rule.kind == "exclusive":
+            return f"at most one of {', '.join(f'`{f}`' for f in rule.fields)} is non-zero"
         if rule.kind == "unique":
             return f"no two rows share {', '.join(f'`{f}`' for f in rule.fields)}"
         if rule.kind == "requires":

@@ -36,6 +36,12 @@ class Shock:
     shortfall_t: np.ndarray  # not covered by stockpiles or substitution [t]
     lost_gwh: np.ndarray  # domestic cell production lost [GWh]
     lost_jpy: np.ndarray  # value of the cells lost [JPY]
+    exposure_share: np.ndarray  # the country's share the exposure used [share]
+    at_import_share: np.ndarray  # True: Japan's import share; False: world supply
+
+    def exposure_basis(self, i: int) -> str:
+        """Which share scenario ``i`` used: ``japan_imports`` or ``world_supply``."""
+        return "japan_imports" if self.at_import_share[i] else "world_supply"
 
     def to_json(self) -> list[dict[str, Any]]:
         """One record per scenario."""
@@ -51,6 +57,8 @@ class Shock:
                 "shortfall_t": float(self.shortfall_t[i]),
                 "lost_gwh": float(self.lost_gwh[i]),
                 "lost_jpy": float(self.lost_jpy[i]),
+                "exposure_share": float(self.exposure_share[i]),
+                "exposure_basis": self.exposure_basis(i),
             }
             for i, name in enumerate(self.scenarios)
         ]
@@ -118,4 +126,6 @@ def stress_test(
         shortfall_t=np.broadcast_to(res.shortfall_t[:, 0], (n,)).copy(),
         lost_gwh=np.broadcast_to(res.lost_gwh[:, 0], (n,)).copy(),
         lost_jpy=np.broadcast_to(res.lost_jpy[:, 0], (n,)).copy(),
+        exposure_share=np.broadcast_to(res.exposure_share[:, 0], (n,)).copy(),
+        at_import_share=np.broadcast_to(res.at_import_share[:, 0] > 0, (n,)).copy(),
     )

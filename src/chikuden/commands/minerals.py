@@ -105,13 +105,20 @@ def stress(
     )
     typer.echo(head)
     headers = (
-        ["シナリオ", "影響量 t/年", "不足 t", "失われる生産 GWh", "損失額"]
+        ["シナリオ", "依存度", "影響量 t/年", "不足 t", "失われる生産 GWh", "損失額"]
         if ja
-        else ["scenario", "exposed t/yr", "shortfall t", "lost GWh", "lost value"]
+        else ["scenario", "exposure", "exposed t/yr", "shortfall t", "lost GWh", "lost value"]
+    )
+    basis = (
+        {"japan_imports": "（日本の輸入）", "world_supply": "（世界供給）"}
+        if ja
+        else {"japan_imports": " (Japan's imports)", "world_supply": " (world supply)"}
     )
     rows = [
         [
             name,
+            format_value(float(shock.exposure_share[i]), "share", lang)
+            + basis[shock.exposure_basis(i)],
             format_value(float(shock.exposed_t[i]), "t", lang),
             format_value(float(shock.shortfall_t[i]), "t", lang),
             format_value(float(shock.lost_gwh[i]), "GWh", lang),
@@ -119,7 +126,7 @@ def stress(
         ]
         for i, name in enumerate(shock.scenarios)
     ]
-    typer.echo(text_table(headers, rows, right=range(1, 5)))
+    typer.echo(text_table(headers, rows, right=range(2, 6)))
 
 
 def _checked(

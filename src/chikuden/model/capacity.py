@@ -6,9 +6,17 @@ Each plant ``j`` of the pipeline table contributes, in year ``y``::
     ramp(k)  = clip((k + 1) / R, 0, 1)          (k = 0 is the first production year)
 
 with ``R`` the ramp-up years, ``d_j`` the delay (0 for plants already producing) and ``f_j``
-the realisation share (1 for existing plants). Domestic capacity is the sum over cell plants
-in region JP; Japanese firms' global capacity is the sum over all regions. The gap is the
-target (from the market step) less the capacity, floored at zero.
+the row's expected share (:func:`expected_share`)::
+
+    f_j = v_j * (1 if existing, p_certified if certified, p_announced if announced)
+    v_j = 1 if announced_j <= D < withdrawn_j else 0
+
+``D`` is the scenario's pipeline date (``capacity.pipeline_date``, YYYYMMDD): a scenario sees
+the plants announced by its date and not withdrawn by then, so the 2022 scenarios do not count
+plants certified in 2023-2024. Domestic capacity is the sum over cell plants in region JP;
+Japanese firms' global capacity is the sum over all regions. The gap is the target (from the
+market step) less the capacity, floored at zero. The finance domain reads the same
+:func:`in_pipeline` and :func:`expected_share` for the subsidies of the plants.
 
 A batch is summed a chunk of scenarios at a time, without a ``(k, rows, years)`` array for
 the whole batch, by the same additions in the same order as one scenario alone.
@@ -44,36 +52,79 @@ def ramp(
     return np.minimum(np.maximum(share, 0.0, out=share), 1.0, out=share)
 
 
+def in_pipeline(plants: TableArrays, pipeline_date: np.ndarray) -> np.ndarray:
+    """Rows in the scenario's pipeline [bool], ``(k, rows)``: announced on or before the
+    pipeline date and not withdrawn by it (dates as YYYYMMDD numbers, which sort as dates).
+
+    plants : the plants table (columns ``announced``, ``withdrawn``)
+    pipeline_date : [YYYYMMDD], ``(k,)``
+    """
+    date = pipeline_date[:, None]
+    return (plants["announced"] <= date) & (date < plants["withdrawn"]) & (plants.valid > 0)
+
+
+def expected_share(
+    plants: TableArrays,
+    pipeline_date: np.ndarray,
+    certified_share: np.ndarray,
+    announced_share: np.ndarray,
+) -> np.ndarray:
+    """Expected share of each row's capacity (and subsidy) that is built [share], ``(k, rows)``.
+
+    0 outside the pipeline (:func:`in_pipeline`); in it, 1 for existing plants,
+    ``announced_share`` for announced plans and ``certified_share`` for the others (certified
+    in Japan or committed abroad; hypothetical rows of a user's table).
+    certified_share, announced_share : [share], ``(k,)``
+    """
+    status = np.where(
+        plants.is_("status", "existing"),
+        1.0,
+        np.where(
+            plants.is_("status", "announced"), announced_share[:, None], certified_share[:, None]
+        ),
+    )
+    return np.where(in_pipeline(plants, pipeline_date), status, 0.0)
+
+
+def scenario_share(p: Params, plants: TableArrays | None = None) -> np.ndarray:
+    """:func:`expected_share` of the batch's plants with its parameters, ``(k, rows)``."""
+    return expected_share(
+        p.table("capacity.plants") if plants is None else plants,
+        p["capacity.pipeline_date"],
+        p["capacity.realisation_share"],
+        p["capacity.announced_realisation_share"],
+    )
+
+
 def plant_capacity(
-    plants: TableArrays, ramp_years: np.ndarray, delay_years: np.ndarray, realisation: np.ndarray
+    plants: TableArrays, ramp_years: np.ndarray, delay_years: np.ndarray, share: np.ndarray
 ) -> np.ndarray:
     """Capacity of each plant by year [GWh per year], shape ``(k, rows, years)``.
 
     plants : the plants table (columns ``gwh``, ``start_year``; categorical ``status``, ``stage``)
     ramp_years, delay_years : [years], shape ``(k,)``
-    realisation : share of not-yet-producing capacity that is built [share], shape ``(k,)``
+    share : expected share of each row [share], ``(k, rows)`` (:func:`expected_share`)
     """
-    gwh, start = effective_plants(plants, delay_years, realisation)
+    gwh, start = effective_plants(plants, delay_years, share)
     since = YEARS[None, None, :] - start[:, :, None]
     return gwh[:, :, None] * ramp(since, ramp_years[:, None, None])
 
 
 def effective_plants(
-    plants: TableArrays, delay_years: np.ndarray, realisation: np.ndarray
+    plants: TableArrays, delay_years: np.ndarray, share: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """Expected cell capacity [GWh per year] and first production year [year] of each plant.
 
     Both ``(k, rows)``: ``gwh_j * f_j`` (0 for other stages and padding) and ``start_j + d_j``,
-    the factors of :func:`plant_capacity`.
+    the factors of :func:`plant_capacity`; share : ``f_j``, ``(k, rows)``.
     """
-    return _effective(layout(plants), plants, delay_years, realisation)
+    return _effective(layout(plants), plants, delay_years, share)
 
 
 def _effective(
-    lay: Layout, plants: TableArrays, delay_years: np.ndarray, realisation: np.ndarray
+    lay: Layout, plants: TableArrays, delay_years: np.ndarray, share: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     delay = np.where(lay.planned, delay_years[:, None], 0.0)
-    share = np.where(lay.planned, realisation[:, None], 1.0)
     gwh = plants["gwh"] * share * lay.cells * plants.valid
     return gwh, plants["start_year"] + delay
 
@@ -199,7 +250,8 @@ def step(p: Params, out: Outputs) -> None:
     plants = p.table("capacity.plants")
     lay = layout(plants)
     ramp_years = p["capacity.ramp_years"]
-    gwh, start = _effective(lay, plants, p["capacity.delay_years"], p["capacity.realisation_share"])
+    share = scenario_share(p, plants)
+    gwh, start = _effective(lay, plants, p["capacity.delay_years"], share)
     region_caps = region_capacity(lay, gwh, start, ramp_years)
     none = np.zeros((1, YEARS.size))
     domestic = region_caps["JP"] if region_caps["JP"] is not None else none
@@ -224,6 +276,7 @@ def step(p: Params, out: Outputs) -> None:
     out.serie("capacity.domestic_gap_gwh", np.maximum(dom_target[:, None] - domestic, 0.0))
     # the 2030 column of plant_capacity, without the other years
     out.rows["capacity.plant_gwh_2030"] = gwh * ramp(YEARS[i30] - start, ramp_years[:, None])
+    out.rows["capacity.plant_expected_share"] = share
 
     out.indicator("capacity.domestic_2025", domestic[:, year_index(2025)])
     out.indicator("capacity.domestic_2030", domestic[:, i30])

@@ -38,8 +38,8 @@ from collections.abc import Callable
 import numpy as np
 
 from chikuden.horizon import PLANT_YEARS, YEARS, year_index
+from chikuden.model import capacity, subsidy
 from chikuden.model import plant_economics as pe
-from chikuden.model import subsidy
 from chikuden.model.outputs import Outputs
 from chikuden.parameters.params import Params, TableArrays, sum_rows
 
@@ -212,9 +212,11 @@ def _fund(p: Params, out: Outputs, yen: dict[str, np.ndarray]) -> None:
     out.serie("finance.budget_cumulative_jpy", budget_cum)
     out.indicator("finance.fund_size", fund_size)
     out.indicator("finance.fund_coverage", coverage)
+    # certified subsidies of the plants in the scenario's pipeline (capacity.pipeline_date)
+    in_pipeline = capacity.in_pipeline(plants, p["capacity.pipeline_date"])
     out.indicator(
         "finance.subsidy_certified_total",
-        sum_rows(np.where(subsidy.eligible(plants), plants["subsidy_jpy"], 0.0)),
+        sum_rows(np.where(subsidy.eligible(plants) & in_pipeline, plants["subsidy_jpy"], 0.0)),
     )
 
     inputs = {
@@ -224,7 +226,7 @@ def _fund(p: Params, out: Outputs, yen: dict[str, np.ndarray]) -> None:
         "cap": rule.cap,
         "rd_rate": rule.rd_rate,
         "delay": p["capacity.delay_years"],
-        "realisation": p["capacity.realisation_share"],
+        "share": capacity.scenario_share(p, plants),
         "construction": p["finance.construction_years"],
         "gap_gwh": out.indicators["capacity.domestic_gap_2030"],
         "need_per_gwh": out.indicators["finance.capital_need_per_gwh"],
@@ -260,7 +262,7 @@ def _fund_chunk(inp: dict[str, np.ndarray], plants: TableArrays) -> dict[str, np
     amount = np.where(qualifies, inp["capex"] * rate, 0.0)
     construction = inp["construction"]
     expected, pipeline_cum = subsidy.expected_drawdown(
-        plants, amount, inp["delay"], inp["realisation"], construction
+        plants, amount, inp["delay"], inp["share"], construction
     )
     gap_amount = inp["gap_gwh"] * inp["need_per_gwh"] * rule.base
     gap_cum = gap_amount[:, None] * subsidy.paid_share(float(TARGET_YEAR), construction)

@@ -9,8 +9,16 @@ Equations (years y on the horizon, arrays with a leading scenario axis):
       D(y) = D_2030 * (1 + g) ** (y - 2030)                       for y >  2030
 
 - segments: ``stationary = s(y) D``, ``other = o(y) D``, ``ev = D - stationary - other``;
-- required capacity of Japanese firms: ``C_JP(y) = share * D(y) / utilisation``; in Japan:
-  ``C_dom(y) = C_JP(y) * domestic_fraction``.
+- the capacity targets of Japanese firms, given either as a share of the market or in GWh
+  (rules ``global-target-kind`` and ``domestic-target-kind``: at most one of each pair is
+  non-zero)::
+
+      C_JP(y)  = share * D(y) / utilisation + G          G: target in GWh (0 for a share)
+      C_dom(y) = C_JP(y) * domestic_fraction + G_dom     G_dom: domestic target in GWh
+
+  A share target moves with the market; a target in GWh is the same whatever the market
+  (and in every year). The target's share of the 2030 market is the share itself, or
+  ``G * utilisation / D(2030)`` for a target in GWh (0 without a market).
 """
 
 from __future__ import annotations
@@ -65,11 +73,39 @@ def segment_demand(
 
 
 def required_capacity(
-    demand: np.ndarray, share: np.ndarray, utilisation: np.ndarray, domestic_fraction: np.ndarray
+    demand: np.ndarray,
+    share: np.ndarray,
+    utilisation: np.ndarray,
+    domestic_fraction: np.ndarray,
+    global_gwh: np.ndarray | float = 0.0,
+    domestic_gwh: np.ndarray | float = 0.0,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Capacity Japanese firms need worldwide and in Japan [GWh] at a market share."""
-    global_cap = share[:, None] * demand / utilisation[:, None]
-    return global_cap, global_cap * domestic_fraction[:, None]
+    """Capacity targets of Japanese firms worldwide and in Japan [GWh], ``(k, years)``.
+
+    demand : world demand [GWh], ``(k, years)``
+    share, utilisation, domestic_fraction : [share], ``(k,)``
+    global_gwh, domestic_gwh : targets given in GWh [GWh], ``(k,)`` (0: given as a share)
+    """
+    global_cap = share[:, None] * demand / utilisation[:, None] + np.asarray(global_gwh)[..., None]
+    domestic = global_cap * domestic_fraction[:, None] + np.asarray(domestic_gwh)[..., None]
+    return global_cap, domestic
+
+
+def target_share(
+    share: np.ndarray, global_gwh: np.ndarray, demand_2030: np.ndarray, utilisation: np.ndarray
+) -> np.ndarray:
+    """The global target as a share of the 2030 market [share], ``(k,)``.
+
+    The share itself; for a target in GWh, ``global_gwh * utilisation / demand_2030`` (the
+    share of production that capacity gives at the utilisation), 0 without a market.
+    """
+    implied = np.divide(
+        global_gwh * utilisation,
+        demand_2030,
+        out=np.zeros(np.broadcast_shapes(global_gwh.shape, demand_2030.shape, utilisation.shape)),
+        where=demand_2030 > 0,
+    )
+    return np.where(global_gwh > 0, implied, share)
 
 
 def step(p: Params, out: Outputs) -> None:
@@ -86,6 +122,8 @@ def step(p: Params, out: Outputs) -> None:
         p["targets.japan_share_2030"],
         p["targets.capacity_utilisation_share"],
         p["targets.domestic_fraction_share"],
+        p["targets.japan_global_gwh_2030"],
+        p["targets.domestic_gwh_2030"],
     )
     i30 = year_index(TARGET_YEAR)
     out.serie("market.demand_total_gwh", total)
@@ -98,6 +136,14 @@ def step(p: Params, out: Outputs) -> None:
     with np.errstate(divide="ignore", invalid="ignore"):
         out.indicator("market.growth_2030_vs_2021", total[:, i30] / total[:, 0])
     out.indicator("market.global_demand_2040", total[:, -1])
-    out.indicator("targets.japan_share_2030", p["targets.japan_share_2030"])
+    out.indicator(
+        "targets.japan_share_2030",
+        target_share(
+            p["targets.japan_share_2030"],
+            p["targets.japan_global_gwh_2030"],
+            total[:, i30],
+            p["targets.capacity_utilisation_share"],
+        ),
+    )
     out.indicator("targets.japan_global_capacity_2030", jp_global[:, i30])
     out.indicator("targets.domestic_capacity_2030", jp_domestic[:, i30])

@@ -558,6 +558,8 @@ def step(p: Params, out: Outputs) -> None:
     out.rows["minerals.stress_shortfall_t"] = shocks.shortfall_t
     out.rows["minerals.stress_lost_gwh"] = shocks.lost_gwh
     out.rows["minerals.stress_lost_jpy"] = shocks.lost_jpy
+    out.rows["minerals.stress_exposure_share"] = shocks.exposure_share
+    out.rows["minerals.stress_at_import_share"] = shocks.at_import_share
     out.indicator("minerals.stress_worst_lost_gwh", _max_or_zero(shocks.lost_gwh))
     out.indicator("minerals.stress_worst_lost_jpy", _max_or_zero(shocks.lost_jpy))
 

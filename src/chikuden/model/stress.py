@@ -4,8 +4,10 @@ For domestic cell production in the stress year (demand ``D`` [t/yr] of the mine
 ``P`` [GWh/yr] of which a share ``u`` uses the mineral)::
 
     exposed  = D * (o * e + s * e_p)                 [t/yr] exposed to the country
-               o: open share of demand, e: the country's share of world supply (the larger of
-               its mining and refining shares: the stages are in series), s: project-secured
+               o: open share of demand; e: the country's share of Japan's imports of the
+               mineral where the imports table has a row for the country and mineral
+               (``minerals.imports``), otherwise its share of world supply (the larger of its
+               mining and refining shares: the stages are in series); s: project-secured
                share, e_p: share of project supply located in the country
     lost     = exposed * cut * months / 12           [t]
     cover    = D * stockpile_days / 365              [t]
@@ -16,6 +18,11 @@ For domestic cell production in the stress year (demand ``D`` [t/yr] of the mine
 Worked example (tests): D = 10,000 t, P = 100 GWh, u = 1, o = 1, e = 0.9, cut 0.5, 6 months,
 no stockpile, no substitution: lost = 10,000 * 0.9 * 0.5 * 0.5 = 2,250 t; 100 t/GWh ->
 22.5 GWh; at 13,350 JPY/kWh -> 300.4 bn JPY.
+
+Each result says which share it used (``at_import_share``: 1 for Japan's imports, 0 for world
+supply). Japan's imports are the direct route; the world share stands for the indirect one
+(a mineral refined elsewhere from the country's ore), so a country without an import row keeps
+its world share.
 """
 
 from __future__ import annotations
@@ -45,6 +52,8 @@ class StressResult:
     shortfall_t: np.ndarray  # [t] not covered by stockpiles or substitution
     lost_gwh: np.ndarray  # [GWh] of cells not produced
     lost_jpy: np.ndarray  # [JPY] value of those cells
+    exposure_share: np.ndarray  # [share] the country's share e the exposure used
+    at_import_share: np.ndarray  # 1.0 where e is Japan's import share, 0.0 where world supply
 
 
 def stress_loss(
@@ -60,8 +69,13 @@ def stress_loss(
     stockpile_days: np.ndarray,
     substitution_share: np.ndarray,
     cell_value_jpy_per_kwh: np.ndarray,
+    at_import_share: np.ndarray | float = 0.0,
 ) -> StressResult:
-    """The stress-test equations above; all arguments broadcast against each other."""
+    """The stress-test equations above; all arguments broadcast against each other.
+
+    at_import_share : 1 where ``exposure_share`` is Japan's import share, 0 where it is the
+        world share (only reported)
+    """
     exposed = demand_t * (open_share * exposure_share + project_share * project_exposure_share)
     lost = exposed * cut * months / 12.0
     cover = demand_t * stockpile_days / 365.0
@@ -79,6 +93,8 @@ def stress_loss(
         shortfall_t=np.asarray(short * np.ones_like(gwh)),
         lost_gwh=gwh,
         lost_jpy=gwh * 1e6 * cell_value_jpy_per_kwh,
+        exposure_share=np.asarray(exposure_share * np.ones_like(gwh)),
+        at_import_share=np.asarray(at_import_share * np.ones_like(gwh)),
     )
 
 
@@ -147,7 +163,8 @@ def shocks(
         np.where(match & (stage == s), st.materials.shares[:, None, :], 0.0).sum(axis=2)
         for s in (0, 1)
     ]
-    exposure = np.maximum(by_stage[0], by_stage[1])
+    at_import, import_share = import_exposure(p.table("minerals.imports"), mineral, country)
+    exposure = np.where(at_import, import_share, np.maximum(by_stage[0], by_stage[1]))
 
     proj = p.table("minerals.projects")
     rows_now = st.materials.secured_rows(yi)  # (k, project rows)
@@ -176,7 +193,27 @@ def shocks(
         stockpile_days=_pick(days, m),
         substitution_share=p["minerals.stress_substitution_share"][:, None],
         cell_value_jpy_per_kwh=value[:, None],
+        at_import_share=at_import.astype(float),
     )
+
+
+def import_exposure(
+    imports: TableArrays, mineral: np.ndarray, country: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Japan's import share of each shock's country and mineral, where the imports table has a
+    row for them: (has a row [bool], share [share]), both ``(k, j)``.
+
+    imports : the ``minerals.imports`` table (a mineral and country appear at most once)
+    mineral, country : ``(k, j)`` codes of the shocks (the tables share the country list)
+    """
+    valid = imports.valid > 0
+    match = (
+        (_codes(imports, "mineral")[:, None, :] == mineral[:, :, None])
+        & (_codes(imports, "country")[:, None, :] == country[:, :, None])
+        & valid[:, None, :]
+    )
+    share = _rows_to_shocks(np.where(valid, imports["share"], 0.0), match)
+    return match.any(axis=2), share
 
 
 def _stack_days(p: Params) -> np.ndarray:

@@ -8,8 +8,10 @@ clean battery park, certified performance) and an R&D share ``d`` of its capex i
 and its subsidy ``S = capex * rate``. Only projects in Japan that are not yet producing
 qualify. A project's subsidy is paid evenly over the ``C`` construction years before its
 first production year; a not-yet-producing project starts ``delay`` years late and counts
-with the realisation share, the same rule :func:`chikuden.model.capacity.plant_capacity`
-applies to capacity. The share of ``S`` paid by the end of calendar year ``y`` is::
+with its expected share (:func:`chikuden.model.capacity.expected_share`: 0 outside the
+scenario's pipeline, the realisation share of its status), the same rule
+:func:`chikuden.model.capacity.plant_capacity` applies to capacity. The share of ``S`` paid by
+the end of calendar year ``y`` is::
 
     F(y) = clip((y + 1 - (start - C)) / C, 0, 1)
 
@@ -85,17 +87,18 @@ def expected_drawdown(
     plants: TableArrays,
     amounts: np.ndarray,
     delay_years: np.ndarray,
-    realisation: np.ndarray,
+    share: np.ndarray,
     construction_years: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Expected subsidy per row [JPY] ``(k, rows)`` and cumulative payments ``(k, years)``.
 
-    Plants not yet producing start ``delay_years`` late and count with ``realisation``;
-    existing plants keep their year and count in full: the rule of
+    share : expected share of each row [share], ``(k, rows)``
+    (:func:`chikuden.model.capacity.expected_share`). Plants not yet producing start
+    ``delay_years`` late; existing plants keep their year: the rule of
     :func:`chikuden.model.capacity.plant_capacity`.
     """
     planned = ~plants.is_("status", "existing")
-    expected = amounts * np.where(planned, realisation[:, None], 1.0)
+    expected = amounts * share
     zero = np.zeros(1)
     cumulative = cumulative_drawdown(
         np.where(planned, expected, 0.0), plants["start_year"], delay_years, construction_years

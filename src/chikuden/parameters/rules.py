@@ -7,6 +7,8 @@ Kinds:
 - ``sum``: the values add up to ``equals`` (within ``tolerance``) or to at most ``at_most``,
   in every year for paths; in a table, per row, or per group of rows with ``by: column``;
 - ``order``: the values do not decrease (a start year before its end year);
+- ``exclusive``: at most one of the values is non-zero, in every year for paths (a target
+  given as a share or in GWh, not both);
 - ``unique``: no two rows of a table share the values of these columns;
 - ``requires``: a table has at least one row with each listed value of a column;
 - ``within``: in every row, the product of ``product`` columns is at most the ``at_most`` column
@@ -39,7 +41,7 @@ class Rule:
     """One declared rule between parameters or between the cells of a table."""
 
     id: str
-    kind: str  # "sum", "order", "unique", "requires", "within"
+    kind: str  # "sum", "order", "exclusive", "unique", "requires", "within"
     fields: tuple[str, ...]  # parameter names, or the table's column names
     equals: float | None = None
     at_most: float | None = None
@@ -59,9 +61,11 @@ class Rule:
 
 
 def _rule(spec: Mapping[str, Any], where: str, names: Sequence[str]) -> Rule:
-    kinds = [k for k in ("sum", "order", "unique", "requires", "within") if k in spec]
+    kinds = [k for k in ("sum", "order", "exclusive", "unique", "requires", "within") if k in spec]
     if len(kinds) != 1:
-        raise RuntimeError(f"{where}: a rule has one of sum, order, unique, requires, within")
+        raise RuntimeError(
+            f"{where}: a rule has one of sum, order, exclusive, unique, requires, within"
+        )
     kind = kinds[0]
     body = spec[kind]
     fields: list[str] = []
@@ -132,6 +136,8 @@ def check_parameters(
         stack = np.stack(arrays)  # (fields, k[, years])
         if rule.kind == "sum":
             bad = _sum_bad(rule, stack.sum(axis=0))
+        elif rule.kind == "exclusive":
+            bad = np.asarray((stack != 0).sum(axis=0) > 1)
         else:  # order: each value at most the next
             bad = np.asarray((stack[:-1] > stack[1:]).any(axis=0))
         if not bad.any():
@@ -146,6 +152,11 @@ def check_parameters(
             raise ParameterError(
                 f"{where}{who}: {shown} add up to {total:.6g}{at}; they must {rule.bound_text} "
                 f"({rule.text_en}); change them so that they do"
+            )
+        if rule.kind == "exclusive":
+            raise ParameterError(
+                f"{where}{who}: {shown}{at} are given together; {rule.text_en}: give one "
+                "and set the others to 0"
             )
         raise ParameterError(
             f"{where}{who}: {shown}{at} are out of order; {rule.text_en}: each must be at most "
