@@ -811,3 +811,22 @@ def test_evaluate_keeps_deferred_series_until_read(monkeypatch: pytest.MonkeyPat
     frame, want = lazy.series_frame(), direct.series_frame()
     assert frame.equals(want)
     assert lazy.series["minerals.open_t.graphite"].shape == (5, YEARS.size)
+
+
+def test_lost_cells_are_valued_at_the_price_of_cells_made_in_japan() -> None:
+    # One figure, one place: the stress test values a kWh not produced at the finance domain's
+    # price of the domestic cells in the shock's year (2030 by default): BNEF's 62 USD/kWh plus
+    # the domestic mix's material cost less the global mix's, at finance.jpy_per_usd (150).
+    p = params()
+    out = run(p)
+    i = year_index(2030)
+    own = out.series["minerals.material_cost_usd_per_kwh"][0, i]
+    ref = out.series["minerals.material_cost_reference_usd_per_kwh"][0, i]
+    yen_per_kwh = (62.0 + own - ref) * 150.0
+    gwh = out.rows["minerals.stress_lost_gwh"][0]
+    lost = out.rows["minerals.stress_lost_jpy"][0]
+    assert gwh.max() > 0
+    np.testing.assert_allclose(lost, gwh * 1e6 * yen_per_kwh, rtol=1e-12)
+    # a dearer dollar values the same lost GWh more
+    dear = run(params(**{"finance.jpy_per_usd": 200}))
+    np.testing.assert_allclose(dear.rows["minerals.stress_lost_jpy"][0], lost * 200 / 150)

@@ -35,6 +35,7 @@ import numpy as np
 
 from chikuden.errors import ParameterError, did_you_mean
 from chikuden.horizon import FIRST_YEAR, LAST_YEAR
+from chikuden.model.finance import cell_price
 from chikuden.parameters.params import Params, TableArrays
 
 if TYPE_CHECKING:
@@ -179,7 +180,14 @@ def shocks(
         where=proj_total > 0,
     )
     days = _stack_days(p)
-    value = p["minerals.cell_value_usd_per_kwh"] * p["finance.jpy_per_usd"]
+    # a kWh not produced is worth what cells made in Japan sell for in the shock's year (the
+    # finance domain's price: the average plus their extra material cost), in yen
+    price = cell_price(
+        p["finance.cell_price_usd_per_kwh"],
+        st.materials.material_cost,
+        st.materials.material_cost_reference,
+    )
+    value = _at(price[:, None, :], np.zeros((1, 1), int), yi)[:, 0] * p["finance.jpy_per_usd"]
     return stress_loss(
         demand_t=_at(st.demand_domestic, m, pos),
         production_gwh=production,
