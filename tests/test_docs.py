@@ -53,7 +53,11 @@ def test_generator_check_mode_reports_stale_files(
     assert docs.main(["--check"]) == 1
     assert "run `python -m chikuden.docs`" in capsys.readouterr().err
     assert docs.main([]) == 0
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["indicators.md", "parameters.md"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "indicators.md",
+        "numbers-changed.md",
+        "parameters.md",
+    ]
     assert docs.main(["--check"]) == 0
 
 
@@ -130,3 +134,44 @@ def test_every_command_is_documented_in_cli_md() -> None:
                 re.search(rf"`{re.escape(longest)}\b", section)
                 or longest in text.split("Conventions", 1)[1].split("## ", 1)[0]
             ), f"docs/cli.md, {name}: option {longest} is undocumented"
+
+
+def test_the_latest_numbers_changed_record_is_what_the_model_gives_today() -> None:
+    # docs/numbers-changed.md is generated from docs/changes/issue-N.yaml, whose "after" values
+    # were frozen when issue N landed; for the latest issue they must still be the model's. A
+    # later issue that moves a number adds its own record (and this test then checks that one).
+    import math
+
+    import yaml
+
+    import chikuden
+    from chikuden.docs import DOCS_DIR
+
+    latest = max(
+        (DOCS_DIR / "changes").glob("issue-*.yaml"), key=lambda p: int(p.stem.split("-")[1])
+    )
+    record = yaml.safe_load(latest.read_text(encoding="utf-8"))
+    now = {
+        s: chikuden.evaluate(chikuden.load_scenario(s)).to_json(0, with_sources=False)
+        for s in record["scenarios"]
+    }
+    checked = 0
+    for correction in record["corrections"]:
+        for row in correction["indicators"]:
+            for s, after in zip(record["scenarios"], row["after"], strict=True):
+                body = now[s]["indicators"]
+                if after == "absent":
+                    assert row["key"] not in body, (row["key"], s)
+                    continue
+                value = body[row["key"]]["value"]
+                if after is None:
+                    assert value is None, (row["key"], s, value)
+                else:
+                    assert value is not None and math.isclose(value, after, rel_tol=1e-9), (
+                        row["key"],
+                        s,
+                        value,
+                        after,
+                    )
+                checked += 1
+    assert checked > 100

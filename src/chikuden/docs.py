@@ -1,6 +1,6 @@
-"""Generate ``docs/indicators.md`` and ``docs/parameters.md`` from the declarations.
+"""Generate ``docs/indicators.md``, ``docs/parameters.md`` and ``docs/numbers-changed.md``.
 
-    python -m chikuden.docs            # rewrite both files
+    python -m chikuden.docs            # rewrite the files
     python -m chikuden.docs --check    # exit 1 if a committed file differs from the generator
 
 The declarations (``data/indicators/*.yaml``, ``data/parameters/*.csv``) are the single source;
@@ -187,9 +187,69 @@ def _rules_section() -> list[str]:
     return lines + _table(["applies to", "rule", "what", "why (en)", "why (ja)"], rows)
 
 
+def render_changes() -> str:
+    """``docs/numbers-changed.md``: each issue's corrections with before -> after, from the
+    records in ``docs/changes/*.yaml`` (values frozen when the issue landed)."""
+    import yaml
+
+    from chikuden.indicators import outputs
+    from chikuden.report.format import format_value
+
+    decls = outputs()
+    lines = [
+        GENERATED.replace("the declarations", "docs/changes/*.yaml"),
+        "",
+        "# What changed in the numbers",
+        "",
+        "Each correction of the model's numbers, with the indicators it moved, before -> after for",
+        "the three bundled scenarios. The values are frozen in `docs/changes/issue-N.yaml` when the",
+        "issue lands: \"before\" is the commit named there, \"after\" the model with all of the",
+        "issue's corrections (so an indicator moved by several shows their combined effect; the",
+        "text says which correction drives it). A test checks that the latest issue's \"after\"",
+        "values are what the model gives today. \"—\" is an indicator that did not exist; \"n/a\"",
+        "a value that is not defined (see the indicator's `undefined` text).",
+    ]
+
+    def shown(value: object, unit: str) -> str:
+        if value == "absent":
+            return "—"
+        if value is None:
+            return "n/a"
+        return format_value(float(value), unit, "en")  # type: ignore[arg-type]
+
+    for path in sorted((DOCS_DIR / "changes").glob("issue-*.yaml"), reverse=True):
+        record = yaml.safe_load(path.read_text(encoding="utf-8"))
+        names = record["scenarios"]
+        lines += [
+            "",
+            f"## Issue {record['issue']}: {record['title']}",
+            "",
+            f"Before: commit `{record['before']}`. Scenarios: {', '.join(names)}.",
+        ]
+        for n, c in enumerate(record["corrections"], start=1):
+            lines += ["", f"### {n}. {c['title']}", "", c["why"]]
+            if not c["indicators"]:
+                continue
+            rows: list[list[object]] = []
+            for row in c["indicators"]:
+                decl = decls.get(row["key"])
+                label = decl.label_en if decl else "(removed)"
+                cells = [
+                    f"{shown(b, row['unit'])} → {shown(a, row['unit'])}"
+                    for b, a in zip(row["before"], row["after"], strict=True)
+                ]
+                rows.append([f"`{row['key']}` {label}", *cells])
+            lines += [""] + _table(["indicator", *names], rows)
+    return "\n".join(lines) + "\n"
+
+
 def documents() -> dict[str, str]:
     """File name (in ``docs/``) -> generated text."""
-    return {"indicators.md": render_indicators(), "parameters.md": render_parameters()}
+    return {
+        "indicators.md": render_indicators(),
+        "parameters.md": render_parameters(),
+        "numbers-changed.md": render_changes(),
+    }
 
 
 def main(argv: Sequence[str] | None = None) -> int:
