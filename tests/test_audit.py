@@ -72,3 +72,27 @@ def test_cell_capex_finding_compares_implied_and_published() -> None:
     ratio = 14e9 / r.value("finance.capex_per_gwh_published_median")
     assert r.value("audit.cell_capex_implied_vs_published") == ratio
     assert ({x.id: x for x in findings(r)}["cell-capex-per-gwh"].status == "ok") == (ratio >= 0.8)
+
+
+def test_the_pipeline_finding_names_the_scenarios_pipeline_date() -> None:
+    # proposal-2022 counts the plants known on 1 June 2022: 20 GWh existing, 150 - 20 = 130
+    # missing; actual-2025 those known on 31 Dec 2025.
+    import chikuden
+    from chikuden.analysis.audit import findings
+
+    for name, date, date_ja in (
+        ("proposal-2022", "2022-06-01", "2022年6月1日"),
+        ("actual-2025", "2025-12-31", "2025年12月31日"),
+    ):
+        r = chikuden.evaluate(chikuden.load_scenario(name))
+        r._provenance = {0: {}}
+        (f,) = [x for x in findings(r, 0) if x.id == "pipeline-reaches-target"]
+        assert f"announced by {date}" in f.text_en and date_ja in f.text_ja
+    assert (
+        "130 GWh are still missing"
+        in [
+            x
+            for x in findings(chikuden.evaluate(chikuden.load_scenario("proposal-2022")), 0)
+            if x.id == "pipeline-reaches-target"
+        ][0].text_en
+    )

@@ -144,18 +144,21 @@ def _pipeline_gap(r: Results, i: int) -> Finding:
     cap = r.value("capacity.domestic_2030", i)
     gap = r.value("capacity.domestic_gap_2030", i)
     target = r.value("targets.domestic_capacity_2030", i)
+    date = int(r.scenarios[i].value("capacity.pipeline_date"))
+    y, m, d = date // 10000, date // 100 % 100, date % 100
     ok = gap <= 0
     return Finding(
         id="pipeline-reaches-target",
         clause="P1",
         status="ok" if ok else "warn",
         text_en=(
-            f"Existing, certified and announced plants give {_gwh(cap)} in Japan in 2030 "
-            f"against {_gwh(target)}: "
+            f"The plants existing, certified or announced by {y}-{m:02d}-{d:02d} (the scenario's "
+            f"pipeline date) give {_gwh(cap)} in Japan in 2030 against {_gwh(target)}: "
             + ("the target is reached." if ok else f"{_gwh(gap)} are still missing.")
         ),
         text_ja=(
-            f"既存・認定・公表済みの工場による2030年の国内能力は{_gwh(cap)}、目標は{_gwh(target)}："
+            f"{y}年{m}月{d}日（シナリオの計画時点）までに既存・認定・公表済みの工場による"
+            f"2030年の国内能力は{_gwh(cap)}、目標は{_gwh(target)}："
             + ("目標に達する。" if ok else f"{_gwh(gap)}が不足する。")
         ),
         sources=tuple(r.sources("capacity.domestic_gap_2030", i)),
