@@ -336,7 +336,12 @@ def scenarios(
 def sources(
     json_: JsonOpt = False,
 ) -> None:
-    """The bibliography: every source a default, scenario value or table row may cite."""
+    """The bibliography: every source a default, scenario value or table row may cite.
+
+    Each entry shows its grade (confidence H, M, L; D derived, A assumption), the primary
+    document's address, the copies its figures were read in (``via``) and the older keys merged
+    into it (``aliases``, still accepted in scenario files). The grading rule: docs/sources.md.
+    """
     from chikuden.parameters import bibliography
 
     bib = bibliography()
@@ -349,8 +354,11 @@ def sources(
                     "publisher": s.publisher,
                     "year": s.year,
                     "url": s.url,
+                    "via": [{"name": c.name, "url": c.url} for c in s.via],
                     "kind": s.kind,
                     "confidence": s.confidence,
+                    "aliases": list(s.aliases),
+                    "note": s.note,
                     "clauses": s.clauses,
                 }
                 for s in bib.values()
@@ -365,6 +373,16 @@ def sources(
         typer.echo(f"    {s.citation()}")
         if s.url:
             typer.echo(f"    {s.url}")
+        elif s.kind in ("proposal", "document", "dataset"):
+            typer.echo("    (primary document not found online)")
+        for c in s.via:
+            typer.echo(f"    via {c.name}" + (f": {c.url}" if c.url else ""))
+        if s.aliases:
+            typer.echo(f"    also cited as {', '.join(s.aliases)}")
+    typer.echo(
+        "\nConfidence: H primary document or several consistent reports; M one report; "
+        "L only a copy of unclear provenance; D derived; A assumption (docs/sources.md)."
+    )
 
 
 def main() -> None:

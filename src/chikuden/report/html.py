@@ -68,6 +68,8 @@ UI: dict[str, dict[str, str]] = {
         "bibliography": "Bibliography",
         "bibliography_intro": "Every source cited in this report. Confidence: ",
         "confidence": "Confidence",
+        "read_in": "Read in",
+        "no_primary": "primary document not found online",
         "model": "chikuden model",
         "rows": "rows",
         "one_row": "row",
@@ -113,6 +115,8 @@ UI: dict[str, dict[str, str]] = {
         "bibliography": "参考文献",
         "bibliography_intro": "このレポートで引用したすべての出典。信頼度：",
         "confidence": "信頼度",
+        "read_in": "参照した報道・写し",
+        "no_primary": "一次資料はオンラインで見つからず",
         "model": "chikuden モデル",
         "rows": "行",
         "one_row": "行",
@@ -127,14 +131,16 @@ UI: dict[str, dict[str, str]] = {
 
 CONFIDENCE: dict[str, dict[str, str]] = {
     "en": {
-        "H": "H = primary source or several consistent reports",
-        "M": "M = one secondary report",
+        "H": "H = the primary document, or several consistent reports",
+        "M": "M = one report, or a primary whose figure was read only in one report",
+        "L": "L = read only in a copy of unclear provenance (a mirror)",
         "D": "D = derived by chikuden from cited inputs",
         "A": "A = modelling assumption",
     },
     "ja": {
-        "H": "H＝一次資料または複数の一致する報道",
-        "M": "M＝単一の二次資料",
+        "H": "H＝一次資料、または複数の一致する報道",
+        "M": "M＝単一の報道、または数値を一つの報道でのみ確認した一次資料",
+        "L": "L＝出所の不確かな転載（ミラー）でのみ確認",
         "D": "D＝引用した値から chikuden が算出",
         "A": "A＝モデル上の仮定",
     },
