@@ -201,13 +201,13 @@ def render_changes() -> str:
         "",
         "# What changed in the numbers",
         "",
-        "Each correction of the model's numbers, with the indicators it moved, before -> after for",
-        "the three bundled scenarios. The values are frozen in `docs/changes/issue-N.yaml` when the",
-        "issue lands: \"before\" is the commit named there, \"after\" the model with all of the",
-        "issue's corrections (so an indicator moved by several shows their combined effect; the",
-        "text says which correction drives it). A test checks that the latest issue's \"after\"",
-        "values are what the model gives today. \"—\" is an indicator that did not exist; \"n/a\"",
-        "a value that is not defined (see the indicator's `undefined` text).",
+        "Each correction of the model's numbers, with the indicators it moved, before -> after",
+        "for the three bundled scenarios. The values are frozen in `docs/changes/issue-N.yaml`",
+        'when the issue lands: "before" is the commit named there, "after" the model with all',
+        "of the issue's corrections (so an indicator moved by several shows their combined effect;",
+        "the text says which correction drives it). A test checks that the latest issue's",
+        '"after" values are what the model gives today. "—" is an indicator that did not',
+        'exist; "n/a" a value that is not defined (see the indicator\'s `undefined` text).',
     ]
 
     def shown(value: object, unit: str) -> str:
@@ -239,7 +239,7 @@ def render_changes() -> str:
                     for b, a in zip(row["before"], row["after"], strict=True)
                 ]
                 rows.append([f"`{row['key']}` {label}", *cells])
-            lines += [""] + _table(["indicator", *names], rows)
+            lines += ["", *_table(["indicator", *names], rows)]
     return "\n".join(lines) + "\n"
 
 
