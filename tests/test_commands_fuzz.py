@@ -193,7 +193,9 @@ def test_charging_size_any_options(data: st.DataObject, model: str, tmp_path: Pa
     assert 0 <= chargers <= MAX_SERVERS
     if load > 0:
         assert chargers >= math.floor(load) + 1 == doc["minimum_chargers_for_stability"]
-        assert 0 < doc["utilisation"] < 1
+        # the load per charger (0 when it underflows: 5e-324 arrivals an hour)
+        assert doc["utilisation"] == pytest.approx(load / chargers, rel=1e-12)
+        assert 0 <= doc["utilisation"] < 1
     targets = doc["targets"]
     if targets["max_wait_probability"] is not None:
         assert doc["wait_probability"] <= targets["max_wait_probability"]

@@ -38,7 +38,7 @@ from chikuden.reading import (
     to_number,
 )
 
-INTEGER_UNITS = frozenset({"year", "flag", "count"})
+INTEGER_UNITS = frozenset({"year", "flag", "count", "people"})
 
 
 @dataclass(frozen=True)
