@@ -521,7 +521,9 @@ def test_from_samples_refuses_arrays_of_the_wrong_shape(
 def _number(decl: Any) -> st.SearchStrategy[float]:
     if decl.integer:
         return st.integers(int(decl.min), int(decl.max)).map(float)
-    return st.floats(decl.min, decl.max, allow_nan=False, allow_infinity=False)
+    return st.floats(
+        decl.min, decl.max, allow_nan=False, allow_infinity=False, allow_subnormal=False
+    )
 
 
 @st.composite
@@ -539,7 +541,7 @@ def _column_value(column: Any) -> st.SearchStrategy[Any]:
     assert math.isfinite(lo) and math.isfinite(hi), column.name
     if column.type == "int":
         return st.integers(int(lo), int(hi))
-    return st.floats(lo, hi, allow_nan=False, allow_infinity=False)
+    return st.floats(lo, hi, allow_nan=False, allow_infinity=False, allow_subnormal=False)
 
 
 @st.composite

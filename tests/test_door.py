@@ -359,3 +359,20 @@ def test_the_largest_input_the_door_admits_gives_a_bounded_report() -> None:
         overrides[name] = {"rows": big}
     results = chikuden.evaluate(chikuden.load_scenario("proposal-2022", overrides))
     assert len(render_report(results, lang="ja").encode("utf-8")) < REPORT_BOUND_BYTES
+
+
+@pytest.mark.parametrize("text", ["5e-324", "-1e-310", "2e-308"])
+def test_subnormal_numbers_are_refused(text: str) -> None:
+    # Below 2.2251e-308 a double loses precision; as a divisor such a value overflowed ratios the
+    # model defines as "not defined" at exactly 0 (the long fuzz run found 5e-324 people and a
+    # 5e-324 domestic fraction giving infinite ratios). 0 itself stays allowed.
+    msg = refused("proposal-2022", [f"targets.domestic_fraction_share={text}"])
+    assert "too small to compute with" in msg
+    import numpy as np
+
+    with pytest.raises(ParameterError, match=r"targets\.domestic_fraction_share"):
+        Params.from_samples(
+            chikuden.load_scenario("proposal-2022"),
+            {"targets.domestic_fraction_share": np.array([0.25, float(text)])},
+        )
+    assert chikuden.load_scenario("proposal-2022", ["targets.domestic_fraction_share=0"])

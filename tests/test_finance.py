@@ -627,14 +627,14 @@ def test_the_plant_axis_covers_every_plant_the_ranges_allow() -> None:
 
 # -- batches, outputs and errors -------------------------------------------------------------------
 VARIED = {
-    "finance.discount_rate_share": st.floats(0.0, 0.25),
-    "finance.subsidy_base_rate_share": st.floats(0.0, 0.6),
-    "finance.construction_years": st.floats(1.0, 4.0),
-    "finance.plant_life_years": st.floats(5.0, 25.0),
+    "finance.discount_rate_share": st.floats(0.0, 0.25, allow_subnormal=False),
+    "finance.subsidy_base_rate_share": st.floats(0.0, 0.6, allow_subnormal=False),
+    "finance.construction_years": st.floats(1.0, 4.0, allow_subnormal=False),
+    "finance.plant_life_years": st.floats(5.0, 25.0, allow_subnormal=False),
     "finance.plant_start_year": st.integers(2022, 2040).map(float),
-    "capacity.delay_years": st.floats(0.0, 5.0),
-    "capacity.realisation_share": st.floats(0.0, 1.0),
-    "finance.plant_capex_jpy_per_gwh": st.floats(5e9, 4e10),
+    "capacity.delay_years": st.floats(0.0, 5.0, allow_subnormal=False),
+    "capacity.realisation_share": st.floats(0.0, 1.0, allow_subnormal=False),
+    "finance.plant_capex_jpy_per_gwh": st.floats(5e9, 4e10, allow_subnormal=False),
 }
 
 

@@ -440,7 +440,7 @@ def in_range(draw: st.DrawFn) -> tuple[str, dict[str, float]]:
         value = draw(
             st.one_of(
                 st.sampled_from([lo, hi]),
-                st.floats(lo, hi, allow_nan=False, allow_infinity=False),
+                st.floats(lo, hi, allow_nan=False, allow_infinity=False, allow_subnormal=False),
             )
         )
         values[name] = float(round(value)) if decl.integer else value

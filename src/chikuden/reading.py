@@ -25,6 +25,7 @@ import csv
 import io
 import math
 import re
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -212,6 +213,15 @@ def to_number(raw: Any, thousands: bool = False) -> float | None:
     except (TypeError, ValueError, OverflowError):
         return None
     return None
+
+
+def is_subnormal(value: float) -> bool:
+    """Whether ``value`` is a non-zero number below the smallest full-precision double.
+
+    Such a value (5e-324, say) is no meaningful input, and as a divisor it overflows a ratio
+    that the model defines as "not defined" at exactly 0. Inputs refuse it.
+    """
+    return value != 0.0 and abs(value) < sys.float_info.min
 
 
 # -- YAML --------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ sample space of batch runs.
 from __future__ import annotations
 
 import math
+import sys
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -32,6 +33,7 @@ from chikuden.parameters.rules import Rule, check_table, table_rules
 from chikuden.parameters.sources import resolve_source, split_sources
 from chikuden.reading import (
     MAX_ROWS,
+    is_subnormal,
     read_csv_rows,
     read_text,
     show,
@@ -268,6 +270,12 @@ def _number(raw: Any, label: str, allowed: str, where: str) -> float:
         raise ParameterError(
             f"{_at(where)}{label} = {show(raw)} is not a number; expected a number in {allowed} "
             "(plain digits, e.g. 0.25, 1500 or 1e6)"
+        )
+    if is_subnormal(value):
+        raise ParameterError(
+            f"{_at(where)}{label} = {value!r} is too small to compute with (below "
+            f"{sys.float_info.min:.3g}, the smallest full-precision number); use 0 or a larger "
+            "value"
         )
     return value
 

@@ -8,6 +8,7 @@ scenarios differ.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -210,6 +211,7 @@ def _same(a: object, b: object) -> bool:
 
 def _check_array(decl: Declaration, arr: np.ndarray) -> None:
     bad = ~np.isfinite(arr) | (arr < decl.min) | (arr > decl.max)
+    bad |= (arr != 0) & (np.abs(arr) < sys.float_info.min)  # subnormal: see reading.is_subnormal
     if decl.integer:
         bad |= arr != np.round(arr)
     if bad.any():
