@@ -7,7 +7,6 @@ allowed) before any model code runs, and on the CLI in exit code 2 with nothing 
 from __future__ import annotations
 
 import math
-import time
 from pathlib import Path
 
 import pytest
@@ -159,7 +158,8 @@ def test_a_top_level_that_is_not_a_mapping_is_refused(tmp_path: Path, text: str)
 
 
 def test_deep_nesting_is_refused(tmp_path: Path) -> None:
-    f = write(tmp_path, "parameters: " + "[" * 5000 + "]" * 5000 + "\n")
+    # 100,000 levels: the parser keeps its states in a list, the composer stops at level 11
+    f = write(tmp_path, "parameters: " + "[" * 100_000 + "]" * 100_000 + "\n")
     assert "nested more than 10 levels" in refused(f)
 
 
@@ -170,9 +170,8 @@ def test_billion_laughs_is_refused_at_once(tmp_path: Path) -> None:
         lines.append(f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 9) + "]")
     lines.append("parameters: {}")
     f = write(tmp_path, "\n".join(lines) + "\n")
-    start = time.process_time()
-    assert "anchors and aliases" in refused(f)
-    assert time.process_time() - start < 5  # not a timing assertion on speed: a hang guard
+    # refused where the first anchor is composed, before any alias could be expanded
+    assert "line 1, column 5: YAML anchors and aliases" in refused(f)
 
 
 def test_the_same_key_twice_is_refused(tmp_path: Path) -> None:

@@ -24,6 +24,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import numbers
 import re
 import sys
 from pathlib import Path
@@ -191,13 +192,6 @@ def to_number(raw: Any, thousands: bool = False) -> float | None:
     """
     if isinstance(raw, bool) or raw is None:
         return None
-    if isinstance(raw, int):
-        try:
-            return float(raw)
-        except OverflowError:
-            return math.inf if raw > 0 else -math.inf
-    if isinstance(raw, float):
-        return raw
     if isinstance(raw, str):
         text = raw.strip()
         if thousands and _THOUSANDS_RE.match(text):
@@ -205,13 +199,11 @@ def to_number(raw: Any, thousands: bool = False) -> float | None:
         if len(text) <= MAX_NUMBER_TEXT and NUMBER_RE.match(text):
             return float(text)
         return None
-    try:  # numpy scalars and other real numbers
-        import numbers
-
-        if isinstance(raw, numbers.Real):
+    if isinstance(raw, numbers.Real):  # int, float, numpy scalars, fractions
+        try:
             return float(raw)
-    except (TypeError, ValueError, OverflowError):
-        return None
+        except OverflowError:  # an integer (or fraction) beyond the range of a double
+            return -math.inf if raw < 0 else math.inf
     return None
 
 
@@ -362,8 +354,6 @@ def load_yaml(text: str, where: str) -> Any:
         if isinstance(exc, _Refused):
             raise _fail(where, f"{at.strip().removeprefix('at ')}: {problem}") from None
         raise _fail(where, f"malformed YAML{at}: {problem}; fix the file") from None
-    except RecursionError:  # the scanner's own nesting of flow collections
-        raise _fail(where, f"values are nested more than {MAX_DEPTH} levels deep") from None
     finally:
         if loader is not None:
             loader.dispose()

@@ -350,16 +350,9 @@ def import_actuals(session: Session, path: Path, limits: Limits = Limits()) -> I
             except LedgerError as exc:
                 row_problems.append(RowProblem(number, "unit", rec.get("unit"), str(exc)))
         if kpi is not None and year is not None:
-            if (key, year) in seen:
-                row_problems.append(
-                    RowProblem(
-                        number,
-                        "year",
-                        year,
-                        f"year: {key} {year} appears already in row {seen[(key, year)]}; "
-                        "keep one row per KPI and year",
-                    )
-                )
+            repeated = _repeated(seen, key, year, number, "row")
+            if repeated is not None:
+                row_problems.append(repeated)
             elif (kpi.id, year) in taken:
                 old, version = taken[(kpi.id, year)]
                 row_problems.append(
@@ -437,16 +430,9 @@ def read_changes(session: Session, path: Path, limits: Limits = Limits()) -> lis
                 except LedgerError as exc:
                     problems.append(RowProblem(number, "unit", rec.get("unit"), str(exc)))
         if kpi is not None and year is not None:
-            if (key, year) in seen:
-                problems.append(
-                    RowProblem(
-                        number,
-                        "year",
-                        year,
-                        f"year: {key} {year} appears already in row {seen[(key, year)]}; "
-                        "keep one change per KPI and year",
-                    )
-                )
+            repeated = _repeated(seen, key, year, number, "change")
+            if repeated is not None:
+                problems.append(repeated)
             else:
                 seen[(key, year)] = number
         if len(problems) > before:
@@ -466,6 +452,21 @@ def read_changes(session: Session, path: Path, limits: Limits = Limits()) -> lis
     if problems:
         raise ImportRejectedError(table.name, sorted(problems, key=lambda p: p.row))
     return changes
+
+
+def _repeated(
+    seen: dict[tuple[str, int], int], key: str, year: int, number: int, what: str
+) -> RowProblem | None:
+    """The problem of a row whose KPI and year an earlier row of the file already gave."""
+    if (key, year) not in seen:
+        return None
+    return RowProblem(
+        number,
+        "year",
+        year,
+        f"year: {key} {year} appears already in row {seen[(key, year)]}; "
+        f"keep one {what} per KPI and year",
+    )
 
 
 # -- exporting ----------------------------------------------------------------------------------
