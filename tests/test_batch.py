@@ -441,7 +441,7 @@ def test_a_large_batch_equals_its_scenarios_alone() -> None:
     rng = np.random.default_rng(20220601)
     base = chikuden.load_scenario(BASE)
     n = minerals.DEFER_SERIES_FROM + 76
-    assert n > 2 * minerals.CHUNK
+    assert n > 2 * minerals.state.CHUNK
     samples: dict[str, np.ndarray] = {}
     for name in SCALARS_AND_PATHS:
         decl = declarations()[name]
@@ -450,7 +450,7 @@ def test_a_large_batch_equals_its_scenarios_alone() -> None:
         draw = np.clip(float(base.value(name)) * rng.uniform(0.8, 1.2, n), decl.min, decl.max)
         samples[name] = np.round(draw) if decl.integer else draw
     batch = chikuden.evaluate(Params.from_samples(base, samples))
-    for i in (0, minerals.CHUNK + 3, n - 1):
+    for i in (0, minerals.state.CHUNK + 3, n - 1):
         scenario = base.with_overrides({name: float(v[i]) for name, v in samples.items()})
         assert_same(batch, i, chikuden.evaluate(scenario), scenario, close_minerals=True)
 

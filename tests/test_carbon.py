@@ -31,7 +31,8 @@ import chikuden
 from chikuden.errors import ParameterError
 from chikuden.horizon import YEARS, year_index
 from chikuden.indicators import outputs
-from chikuden.model import capacity, carbon, chemistry, market, power
+from chikuden.model import capacity, carbon, chemistry, market
+from chikuden.model.carbon import power
 from chikuden.model.outputs import Outputs
 from chikuden.parameters import declarations, list_scenarios, load_scenario
 from chikuden.parameters.params import Params

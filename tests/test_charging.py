@@ -12,7 +12,8 @@ from typer.testing import CliRunner
 
 import chikuden
 from chikuden.commands.charging import app
-from chikuden.model import charging, queueing, system
+from chikuden.model import charging, system
+from chikuden.model.charging import queueing
 from chikuden.model.outputs import Outputs
 from chikuden.parameters.params import Params
 

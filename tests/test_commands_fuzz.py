@@ -187,7 +187,7 @@ def test_charging_size_any_options(data: st.DataObject, model: str, tmp_path: Pa
         return
     doc = strict_json(result.stdout)
     assert all(math.isfinite(x) for x in numbers_in(doc))
-    from chikuden.model.queueing import MAX_SERVERS
+    from chikuden.model.charging.queueing import MAX_SERVERS
 
     load, chargers = doc["offered_load_erlang"], doc["chargers"]
     assert 0 <= chargers <= MAX_SERVERS

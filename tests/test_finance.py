@@ -15,7 +15,8 @@ import chikuden
 from chikuden.errors import ParameterError
 from chikuden.horizon import YEARS, year_index
 from chikuden.indicators import outputs
-from chikuden.model import capacity, finance, plant_economics, subsidy
+from chikuden.model import capacity, finance
+from chikuden.model.finance import plant_economics, subsidy
 from chikuden.parameters import Params
 from chikuden.results import Results
 

@@ -18,8 +18,9 @@ from chikuden.commands.minerals import app
 from chikuden.errors import ParameterError
 from chikuden.horizon import YEARS, year_index
 from chikuden.indicators import outputs
-from chikuden.model import capacity, market, minerals, recycling, stress
-from chikuden.model import minerals_supply as supply
+from chikuden.model import capacity, market, minerals
+from chikuden.model.minerals import demand, recycling, state, supply
+from chikuden.model.minerals import disruption as stress
 from chikuden.model.outputs import Outputs
 from chikuden.parameters.declarations import declarations, validate_rows
 from chikuden.parameters.params import Params, TableArrays
@@ -43,26 +44,26 @@ def params(**overrides: object) -> Params:
 def test_demand_is_gwh_times_intensity_over_yield() -> None:
     # 100 GWh of NMC811 at a yield of 0.9: nickel = 100 x 0.658 kg/kWh x 1000 t/GWh / 0.9
     # = 73,111 t; lithium = 100 x 0.100 x 1000 / 0.9 = 11,111 t (x 5.323 = 59,144 t LCE).
-    intensity = np.zeros((1, len(minerals.CHEMISTRIES), len(minerals.MATERIALS)))
-    c = minerals.CHEMISTRIES.index("nmc811")
+    intensity = np.zeros((1, len(demand.CHEMISTRIES), len(demand.MATERIALS)))
+    c = demand.CHEMISTRIES.index("nmc811")
     intensity[0, c, 0] = 0.100
     intensity[0, c, 1] = 0.658
-    mix = np.zeros((1, len(minerals.CHEMISTRIES), YEARS.size))
+    mix = np.zeros((1, len(demand.CHEMISTRIES), YEARS.size))
     mix[0, c] = 1.0
-    per_gwh = minerals.content_per_gwh(mix, intensity)
-    d = minerals.demand(np.full((1, YEARS.size), 100.0), per_gwh, np.full((1, YEARS.size), 0.9))
+    per_gwh = demand.content_per_gwh(mix, intensity)
+    d = demand.demand(np.full((1, YEARS.size), 100.0), per_gwh, np.full((1, YEARS.size), 0.9))
     assert d[0, 1, 0] == pytest.approx(73_111.11, rel=1e-6)
     assert d[0, 0, 0] == pytest.approx(11_111.11, rel=1e-6)
-    assert d[0, 0, 0] * minerals.LCE_PER_LI == pytest.approx(59_144.4, rel=1e-5)
+    assert d[0, 0, 0] * demand.LCE_PER_LI == pytest.approx(59_144.4, rel=1e-5)
 
 
 def test_material_cost_per_kwh() -> None:
     # 0.1 kg Li/kWh at 15,000 $/t LCE = 0.1 x 5.323 x 15 $/kg = 7.98 $/kWh; yield 1.
-    per_gwh = np.zeros((1, len(minerals.MATERIALS), YEARS.size))
+    per_gwh = np.zeros((1, len(demand.MATERIALS), YEARS.size))
     per_gwh[0, 0] = 100.0  # t/GWh = 0.1 kg/kWh
     prices = np.zeros_like(per_gwh)
-    prices[0, 0] = 15_000 * minerals.LCE_PER_LI
-    cost = minerals.material_cost(per_gwh, np.ones((1, YEARS.size)), prices)
+    prices[0, 0] = 15_000 * demand.LCE_PER_LI
+    cost = demand.material_cost(per_gwh, np.ones((1, YEARS.size)), prices)
     assert cost[0, 0] == pytest.approx(7.9845, rel=1e-6)
 
 
@@ -96,12 +97,12 @@ def test_material_cost_is_that_of_the_domestic_mix() -> None:
     # cost 0.091 kg Li x 5.323 x 15 $/kg LCE + 0.985 kg graphite x 4 $/kg + 0.725 kg Al x
     # 2.419 $/kg + 0.551 kg Cu x 9.147 $/kg (2030 prices) = 7.2659 + 3.94 + 1.7538 + 5.0400
     # = 17.9997 $/kWh before scrap; / yield 0.92 = 19.565 $/kWh. The global mix does not move it.
-    lfp = {f"minerals.domestic_mix_{c}_share": float(c == "lfp") for c in minerals.CHEMISTRIES}
+    lfp = {f"minerals.domestic_mix_{c}_share": float(c == "lfp") for c in demand.CHEMISTRIES}
     out = run(params(**lfp))
     by_hand = (0.091 * 5.323 * 15 + 0.985 * 4 + 0.725 * 2.419 + 0.551 * 9.147) / 0.92
     got = out.indicators["minerals.material_cost_2030_usd_per_kwh"][0]
     assert got == pytest.approx(by_hand)
-    glob = {f"minerals.global_mix_{c}_share": float(c == "nmc811") for c in minerals.CHEMISTRIES}
+    glob = {f"minerals.global_mix_{c}_share": float(c == "nmc811") for c in demand.CHEMISTRIES}
     other = run(params(**lfp, **glob)).indicators["minerals.material_cost_2030_usd_per_kwh"][0]
     assert other == got
 
@@ -383,7 +384,7 @@ def test_stress_exposure_is_japans_import_share_where_it_exists() -> None:
     # actual-2025 (USGS MCS 2025 table, imports: graphite CN 0.9, lithium CN 0.681, ...)
     p = Params.from_scenarios([load_scenario("actual-2025")])
     out = run(p)
-    st = minerals.compute(
+    st = state.compute(
         p,
         out.series["capacity.domestic_production_gwh"],
         out.series["capacity.japan_global_production_gwh"],
@@ -420,7 +421,7 @@ def test_stress_exposure_is_japans_import_share_where_it_exists() -> None:
 
 
 def test_stress_api_says_which_share_it_used() -> None:
-    from chikuden.stress import stress_test
+    from chikuden.supply_disruption import stress_test
 
     res = stress_test(["actual-2025"], "lithium", "CN", 0.5, 6)
     assert res.exposure_basis(0) == "japan_imports" and res.exposure_share[0] == 0.681
@@ -448,7 +449,7 @@ def test_stress_api_says_which_share_it_used() -> None:
 
 
 def test_stress_api_and_bad_shocks() -> None:
-    from chikuden.stress import stress_test
+    from chikuden.supply_disruption import stress_test
 
     res = stress_test("proposal-2022", "graphite", "cn", 0.5, 6)
     assert res.country == "CN" and res.lost_gwh[0] > 0 and res.lost_jpy[0] > 0
@@ -580,7 +581,7 @@ def test_batch_sharing_the_minerals_parameters_equals_one_at_a_time_exactly(
 ) -> None:
     # Production differs by scenario, everything else is shared: each scenario must give the
     # very same numbers alone and in the batch, across several chunks of 2 scenarios.
-    monkeypatch.setattr(minerals, "CHUNK", 2)
+    monkeypatch.setattr(state, "CHUNK", 2)
     base = load_scenario("proposal-2022")
     samples = {
         "market.demand_2030_gwh": np.array([1500.0, 2500.0, 3000.0, 4200.0, 5000.0]),
@@ -600,7 +601,7 @@ def test_batch_of_different_scenarios_equals_each_alone_exactly(
 ) -> None:
     # Recovery paths, chemistry weights (stationary share) and tables differ by scenario while
     # the lifetimes are shared: each scenario must give the very same numbers as alone.
-    monkeypatch.setattr(minerals, "CHUNK", 2)
+    monkeypatch.setattr(state, "CHUNK", 2)
     scenarios = [load_scenario(name) for name in list_scenarios()]
     scenarios.append(load_scenario("proposal-2022", {"market.stationary_share": 0.3}))
     n = len(scenarios)
@@ -618,7 +619,7 @@ def test_batch_varying_lifetimes_and_minerals_scalars_across_chunks(
 ) -> None:
     # Lifetimes, growth, realisation, scrap share and stress year per scenario take the
     # chunked Toeplitz path; alone, each scenario takes the shared path. Same numbers to 1e-12.
-    monkeypatch.setattr(minerals, "CHUNK", 2)
+    monkeypatch.setattr(state, "CHUNK", 2)
     base = load_scenario("proposal-2022")
     samples = {
         "market.demand_2030_gwh": np.array([2000.0, 2600.0, 3100.0, 3900.0, 4500.0]),
@@ -711,7 +712,7 @@ def test_kept_preparation_follows_the_parameters_and_is_read_only() -> None:
     with pytest.raises(ValueError, match="read-only"):
         kept[0, 0] = 1.0
     p = params()  # a kept preparation holds copies, not views of the caller's parameters
-    assert not np.shares_memory(minerals.prepared(p).yield_share, p["minerals.cell_yield_share"])
+    assert not np.shares_memory(state.prepared(p).yield_share, p["minerals.cell_yield_share"])
 
 
 def test_kept_preparation_is_keyed_by_every_parameter_it_reads() -> None:
@@ -729,8 +730,8 @@ def test_kept_preparation_is_keyed_by_every_parameter_it_reads() -> None:
             read.add(name)
             return super().table(name)
 
-    minerals.prepare(Recording(p.n, p.arrays, p.tables, p.table_values, p.names))
-    arrays, tables = minerals._input_names()
+    state.prepare(Recording(p.n, p.arrays, p.tables, p.table_values, p.names))
+    arrays, tables = state._input_names()
     assert read and read <= set(arrays) | set(tables)
 
 
@@ -750,7 +751,7 @@ def test_deferred_series_give_the_numbers_of_the_direct_evaluation(
 ) -> None:
     # The same batch evaluated directly (series written by the step) and deferred (indicators
     # from the years they need, series computed when read): every output equal bit for bit.
-    monkeypatch.setattr(minerals, "CHUNK", 2)
+    monkeypatch.setattr(state, "CHUNK", 2)
     p = Params.from_samples(load_scenario("proposal-2022"), {k: VARIED[k] for k in varied})
     monkeypatch.setattr(minerals, "DEFER_SERIES_FROM", 10**9)
     direct = run(p)
@@ -769,7 +770,7 @@ def test_deferred_series_give_the_numbers_of_the_direct_evaluation(
 def test_state_on_some_years_is_those_years_of_the_whole_state(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(minerals, "CHUNK", 2)
+    monkeypatch.setattr(state, "CHUNK", 2)
     p = Params.from_samples(load_scenario("proposal-2022"), VARIED)
     out = Outputs()
     market.step(p, out)
@@ -779,7 +780,7 @@ def test_state_on_some_years_is_those_years_of_the_whole_state(
         out.series["capacity.japan_global_production_gwh"],
     )
     years = np.array([0, 9, 10, 15, 19])  # 2021, 2030, 2031, 2036, 2040
-    whole, some = minerals.compute(p, *prod), minerals.compute(p, *prod, years)
+    whole, some = state.compute(p, *prod), state.compute(p, *prod, years)
     np.testing.assert_array_equal(some.years, years)
     pairs = [(whole.demand_domestic, some.demand_domestic), (whole.eol_gwh, some.eol_gwh)]
     pairs += [(whole.demand_global, some.demand_global)]

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from chikuden.model import plant_economics as pe
+from chikuden.model.finance import plant_economics as pe
 
 # Cash-flow vectors with a known IRR from numpy-financial (np.roots, root nearest to zero).
 VECTORS = [

@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chikuden.errors import ChikudenError
-from chikuden.model import queueing as q
+from chikuden.model.charging import queueing as q
 
 
 # -- an independent M/M/c solve -----------------------------------------------------------------

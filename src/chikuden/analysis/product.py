@@ -49,7 +49,7 @@ from chikuden.analysis.fade import (
 from chikuden.errors import did_you_mean
 from chikuden.horizon import FIRST_YEAR, LAST_YEAR, year_index
 from chikuden.model import carbon
-from chikuden.model.power import GRID, PARK
+from chikuden.model.carbon.power import GRID, PARK
 from chikuden.parameters.declarations import Table, declarations
 from chikuden.parameters.params import Params
 from chikuden.parameters.scenario import Scenario

@@ -125,7 +125,7 @@ def _site(
     load ``arrivals x time`` must stay below ``queueing.MAX_SERVERS`` Erlang, the most chargers
     sizing explores at one site (a stable queue needs ``floor(load) + 1`` chargers).
     """
-    from chikuden.model.queueing import MAX_SERVERS
+    from chikuden.model.charging.queueing import MAX_SERVERS
 
     lam = ARRIVALS.parse(arrivals)
     e, p, f = ENERGY.parse(energy), POWER.parse(power), FACTOR.parse(factor)
@@ -156,7 +156,7 @@ def _site_doc(
     model: Model,
     result: Any,
 ) -> dict[str, Any]:
-    from chikuden.model import queueing
+    from chikuden.model.charging import queueing
 
     load = arrivals * service_h
     return {
@@ -238,7 +238,7 @@ def size(
         if p_max is None and w_max is None:
             p_max = DEFAULT_WAIT_PROBABILITY
 
-        from chikuden.model import queueing
+        from chikuden.model.charging import queueing
 
         result = queueing.size(
             lam,
@@ -272,7 +272,7 @@ def wait(
 ) -> None:
     """Utilisation, probability of waiting and mean wait with a given number of chargers."""
     with user_errors():
-        from chikuden.model import queueing
+        from chikuden.model.charging import queueing
 
         count = Number("--chargers", 1, queueing.MAX_SERVERS, whole=True, example="14").parse_int(
             chargers

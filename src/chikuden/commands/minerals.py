@@ -85,7 +85,7 @@ def stress(
     """
     with user_errors():
         share, length, when = _checked(mineral, country, cut, months, year, lang)
-        from chikuden.stress import stress_test
+        from chikuden.supply_disruption import stress_test
 
         shock = stress_test(
             scenario or ["proposal-2022"], mineral, country, share, length, when, list(set_ or ())
@@ -138,7 +138,7 @@ def _checked(
     ``minerals.supply`` table by the stress test.
     """
     from chikuden.errors import did_you_mean
-    from chikuden.model.stress import MAX_MONTHS, STRESS_MINERALS
+    from chikuden.model.minerals.disruption import MAX_MONTHS, STRESS_MINERALS
 
     name = mineral.strip().lower()
     if name not in (*STRESS_MINERALS, "lithium_lce"):

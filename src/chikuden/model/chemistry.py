@@ -3,8 +3,8 @@ global production, read by every domain that depends on what the cells are made 
 
 - :mod:`chikuden.model.minerals`: material in cells, demand (domestic and global), the material
   cost of cells made in Japan (which :mod:`chikuden.model.finance` reads), the stress test;
-- :mod:`chikuden.model.recycling` (through minerals): what Japanese firms' cells place on the
-  market and bring back at end of life (the global mix);
+- :mod:`chikuden.model.minerals.recycling` (through minerals): what Japanese firms' cells
+  place on the market and bring back at end of life (the global mix);
 - :mod:`chikuden.model.carbon`: the footprint of cells made in Japan (the domestic mix), each
   chemistry on its own row of ``carbon.chemistries``.
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from chikuden.model import (
-    audit,
     capacity,
     carbon,
     charging,
+    consistency,
     finance,
     freight,
     market,
@@ -40,7 +40,7 @@ STEPS: tuple[Step, ...] = (
     stationary.step,
     workforce.step,
     regulation.step,
-    audit.step,
+    consistency.step,
 )
 
 

@@ -253,7 +253,7 @@ def rows_figure(chart: Chart, results: Results, lang: str, source_note: str) -> 
     import numpy as np
 
     from chikuden.indicators import outputs
-    from chikuden.model.minerals_supply import OTHER
+    from chikuden.model.minerals.supply import OTHER
 
     decl = outputs()[chart.rows]
     assert decl.table is not None

@@ -1,11 +1,11 @@
 """Supply-disruption stress test through the API (P3, P11).
 
->>> from chikuden.stress import stress_test
+>>> from chikuden.supply_disruption import stress_test
 >>> res = stress_test("proposal-2022", mineral="graphite", country="CN", cut=0.5, months=6)
 >>> round(res.lost_gwh[0], 1) > 0
 True
 
-The equations are in :mod:`chikuden.model.stress`; this wrapper loads and evaluates the
+The equations are in :mod:`chikuden.model.minerals.disruption`; this wrapper loads and evaluates the
 scenarios (the domains up to and including minerals), applies one shock to every scenario and
 returns plain arrays, one value per scenario.
 """
@@ -100,9 +100,9 @@ def stress_test(
     Bad input raises :class:`chikuden.errors.ParameterError` (a ``ValueError``).
     """
     from chikuden.model import minerals, system
+    from chikuden.model.minerals.disruption import check_shock
+    from chikuden.model.minerals.disruption import stress_test as model_stress_test
     from chikuden.model.outputs import Outputs
-    from chikuden.model.stress import check_shock
-    from chikuden.model.stress import stress_test as model_stress_test
 
     p = _params(scenarios, overrides)
     allowed = p.table("minerals.supply").allowed

@@ -23,7 +23,7 @@ Equations (years y on the horizon; arrays carry a leading scenario axis):
       s      = energy_per_session / (power * power_factor)                       [h]
 
   each site gets the fewest chargers with P(wait) <= target and mean wait <= target
-  (:func:`chikuden.model.queueing.size`); the network needs ``H = scale * sum(sites)``;
+  (:func:`chikuden.model.charging.queueing.size`); the network needs ``H = scale * sum(sites)``;
 - capex to reach the need from the 2021 level, by type [JPY], never undone by a fall in need::
 
       capex_cum(y) = sum_type cost_type * (max_{t <= y} need_type(t) - need_type(2021))
@@ -37,7 +37,7 @@ from __future__ import annotations
 import numpy as np
 
 from chikuden.horizon import YEARS, year_index
-from chikuden.model import queueing
+from chikuden.model.charging import queueing
 from chikuden.model.outputs import Outputs
 from chikuden.parameters.params import Params
 

@@ -4,19 +4,19 @@
   (from the market step): ``need_s = ref_s * T / ref_gwh``; at 150 GWh this is exactly
   2.2 + 1.5 + 2.1 = 5.8 trillion yen. Fund size = sum of appropriations; coverage =
   ``min(1, fund / need_total)``.
-- **Subsidies** follow the rules of :mod:`chikuden.model.subsidy` for every project of the
+- **Subsidies** follow the rules of :mod:`chikuden.model.finance.subsidy` for every project of the
   pipeline, paid over the construction years; the still-missing capacity in 2030 adds
   ``gap_gwh * need per GWh * base rate``, paid in the construction years before 2030. Rows of
   the plants table marked ``imputed`` (residuals that close a published total, their actual
   subsidy unknown) count in the fund balance, which is also given without their demand.
-- **Plant economics** of a representative gigafactory (:mod:`chikuden.model.plant_economics`)
-  without support and with Japanese (capex grant from the rules), US (IRC 45X production
-  credit for what the plant makes, at the US plant's own capex and tax rate), EU (IPCEI grant
-  share of capex) and Chinese support (preferential income tax, below-market land and loans,
-  grants pro rata to revenue, the VAT super-deduction; :func:`china_support`). Each kind of
-  support is counted as the after-tax cash its jurisdiction's rules give
-  (:func:`chikuden.model.plant_economics.capex_grant`): a compressed grant (圧縮記帳) is untaxed
-  when received but reduces the depreciable base.
+- **Plant economics** of a representative gigafactory
+  (:mod:`chikuden.model.finance.plant_economics`) without support and with Japanese (capex
+  grant from the rules), US (IRC 45X production credit for what the plant makes, at the US
+  plant's own capex and tax rate), EU (IPCEI grant share of capex) and Chinese support
+  (preferential income tax, below-market land and loans, grants pro rata to revenue, the VAT
+  super-deduction; :func:`china_support`). Each kind of support is counted as the after-tax cash its jurisdiction's rules give
+  (:func:`chikuden.model.finance.plant_economics.capex_grant`): a compressed grant (圧縮記帳) is
+  untaxed when received but reduces the depreciable base.
 - **Cash flows** of every case are series over the plant's whole life, from the start of
   construction to its last production year, on the calendar years of
   :data:`chikuden.horizon.PLANT_YEARS` (NaN outside the life): the NPV (discounted to the start
@@ -38,8 +38,9 @@ from collections.abc import Callable
 import numpy as np
 
 from chikuden.horizon import PLANT_YEARS, YEARS, year_index
-from chikuden.model import capacity, subsidy
-from chikuden.model import plant_economics as pe
+from chikuden.model import capacity
+from chikuden.model.finance import plant_economics as pe
+from chikuden.model.finance import subsidy
 from chikuden.model.outputs import Outputs
 from chikuden.parameters.params import Params, TableArrays, sum_rows
 

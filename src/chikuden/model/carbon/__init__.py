@@ -1,7 +1,7 @@
 """Carbon footprint of cells made in Japan, by power option and year, against EU rules (P2, P9).
 
 All quantities are per kWh of cell capacity unless they say otherwise; arrays carry a leading
-scenario axis ``k`` (1 or n), then the power-option axis ``O`` of :mod:`chikuden.model.power`
+scenario axis ``k`` (1 or n), then the power-option axis ``O`` of :mod:`chikuden.model.carbon.power`
 where it applies, then years. The cell is the domestic chemistry mix of
 :mod:`chikuden.model.chemistry`, each of its chemistries on its own row ``c`` of the chemistry
 table: weights ``w_c(y)``, and every column below is the mix's mean ``X(y) = sum_c w_c(y) X_c``.
@@ -56,8 +56,7 @@ import numpy as np
 
 from chikuden.horizon import FIRST_YEAR, N_YEARS, YEARS, year_index
 from chikuden.model import chemistry
-from chikuden.model.outputs import Outputs
-from chikuden.model.power import (
+from chikuden.model.carbon.power import (
     GRID,
     OPTIONS,
     PARK,
@@ -68,6 +67,7 @@ from chikuden.model.power import (
     power_supply,
     yearly,
 )
+from chikuden.model.outputs import Outputs
 from chikuden.parameters.params import Params, TableArrays, sum_rows
 
 TARGET_YEAR = 2030

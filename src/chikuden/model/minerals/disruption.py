@@ -29,17 +29,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from chikuden.errors import ParameterError, did_you_mean
 from chikuden.horizon import FIRST_YEAR, LAST_YEAR
 from chikuden.model.finance import cell_price
+from chikuden.model.minerals.state import MineralsState, compute
 from chikuden.parameters.params import Params, TableArrays
-
-if TYPE_CHECKING:
-    from chikuden.model.minerals import MineralsState
 
 STRESS_MINERALS = ("lithium", "nickel", "cobalt", "manganese", "graphite")
 MAX_MONTHS = 36.0
@@ -301,8 +298,6 @@ def stress_test(
 
     Returns a :class:`StressResult` with arrays of shape ``(n, 1)``.
     """
-    from chikuden.model.minerals import compute
-
     allowed = p.table("minerals.supply").allowed
     assert allowed is not None
     m, c = check_shock(mineral, country, cut, months, allowed["country"])
