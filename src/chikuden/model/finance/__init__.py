@@ -14,9 +14,9 @@
   grant from the rules), US (IRC 45X production credit for what the plant makes, at the US
   plant's own capex and tax rate), EU (IPCEI grant share of capex) and Chinese support
   (preferential income tax, below-market land and loans, grants pro rata to revenue, the VAT
-  super-deduction; :func:`china_support`). Each kind of support is counted as the after-tax cash its jurisdiction's rules give
-  (:func:`chikuden.model.finance.plant_economics.capex_grant`): a compressed grant (圧縮記帳) is
-  untaxed when received but reduces the depreciable base.
+  super-deduction; :func:`china_support`). Each kind of support is counted as the after-tax
+  cash its jurisdiction's rules give (:func:`chikuden.model.finance.plant_economics.capex_grant`):
+  a compressed grant (圧縮記帳) is untaxed when received but reduces the depreciable base.
 - **Cash flows** of every case are series over the plant's whole life, from the start of
   construction to its last production year, on the calendar years of
   :data:`chikuden.horizon.PLANT_YEARS` (NaN outside the life): the NPV (discounted to the start
