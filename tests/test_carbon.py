@@ -565,19 +565,9 @@ def test_batch_equals_one_at_a_time(rows: list[tuple[float, ...]]) -> None:
                 assert np.isfinite(arr).all() and (arr > 0).all(), key
 
 
-@pytest.fixture
-def carbon_only(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Evaluate only the steps carbon depends on, so that these end-to-end tests (evaluate,
-    provenance, sources) do not depend on the state of later domains."""
-    from chikuden.model import system
-
-    monkeypatch.setattr(system, "STEPS", (market.step, capacity.step, carbon.step))
-
-
-@pytest.mark.usefixtures("carbon_only")
 def test_every_bundled_scenario_shows_footprints_per_option_with_sources() -> None:
     for name in list_scenarios():
-        r = chikuden.evaluate(load_scenario(name))
+        r = chikuden.evaluate(load_scenario(name), outputs=["carbon.*"])
         for option in power.OPTION_KEYS:
             key = f"carbon.footprint_2030_{option}"
             assert math.isfinite(r.value(key)) and r.value(key) > 0, (name, key)
@@ -591,9 +581,8 @@ def test_every_bundled_scenario_shows_footprints_per_option_with_sources() -> No
         assert "elcs-grid-intensity-2024" in park
 
 
-@pytest.mark.usefixtures("carbon_only")
 def test_provenance_finds_the_grid_factor_behind_the_grid_footprint() -> None:
-    from chikuden.analysis.provenance import output_dependencies
+    from tests.perturbation import output_dependencies
 
     deps = output_dependencies(load_scenario("proposal-2022"))
     assert "carbon.grid_kgco2e_per_kwh" in deps["carbon.footprint_2030_grid"]

@@ -8,14 +8,14 @@ import pytest
 
 import chikuden
 from chikuden.horizon import N_YEARS, year_index
-from chikuden.model import freight, system, vehicles
+from chikuden.model import freight, system
 from chikuden.model.outputs import Outputs
 from chikuden.parameters.params import Params
 
 
 def run_step(*scenarios: chikuden.parameters.scenario.Scenario) -> Outputs:
     """The vehicles step (the trucks and buses in use), then the freight step."""
-    return system.run(Params.from_scenarios(list(scenarios)), (vehicles.step, freight.step))
+    return system.run(Params.from_scenarios(list(scenarios)), ["freight.*"])
 
 
 def with_fleet(bev_share: float, fcv_share: float) -> Outputs:

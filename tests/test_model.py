@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests.perturbation import output_dependencies
 
 import chikuden
-from chikuden.analysis.provenance import output_dependencies
 from chikuden.indicators import outputs, sections
 from chikuden.parameters import declarations, list_scenarios
 from chikuden.parameters.params import Params

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 import chikuden
 from chikuden.errors import ParameterError
 from chikuden.horizon import N_YEARS, year_index
-from chikuden.model import capacity, market, regulation, system
+from chikuden.model import regulation, system
 from chikuden.model.outputs import Outputs
 from chikuden.parameters.params import Params
 from chikuden.parameters.scenario import Scenario
@@ -26,7 +26,7 @@ def base(**overrides: Any) -> Scenario:
 
 def run(scenarios: Scenario | list[Scenario]) -> Outputs:
     p = Params.from_scenarios(scenarios if isinstance(scenarios, list) else [scenarios])
-    return system.run(p, (market.step, capacity.step, regulation.step))
+    return system.run(p, ["regulation.*"])
 
 
 def test_warehouses_by_hand() -> None:

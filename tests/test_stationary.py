@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 import chikuden
 from chikuden.errors import ParameterError
 from chikuden.horizon import N_YEARS, YEARS, year_index
-from chikuden.model import capacity, market, stationary, system, vehicles
+from chikuden.model import stationary, system
 from chikuden.model.outputs import Outputs
 from chikuden.parameters.params import Params
 from chikuden.parameters.scenario import Scenario
@@ -28,7 +28,7 @@ def base(**overrides: Any) -> Scenario:
 
 def run(scenarios: Scenario | list[Scenario]) -> Outputs:
     p = Params.from_scenarios(scenarios if isinstance(scenarios, list) else [scenarios])
-    return system.run(p, (market.step, capacity.step, vehicles.step, stationary.step))
+    return system.run(p, ["stationary.*", "demand.*"])
 
 
 FLAT = {

@@ -18,7 +18,7 @@ import chikuden
 from chikuden.cli import app
 from chikuden.errors import ParameterError
 from chikuden.horizon import N_YEARS, year_index
-from chikuden.model import capacity, market, system, vehicles
+from chikuden.model import system, vehicles
 from chikuden.model.outputs import Outputs
 from chikuden.parameters.params import Params
 from chikuden.parameters.scenario import Scenario
@@ -29,7 +29,7 @@ I21, I30 = year_index(2021), year_index(2030)
 def run(scenarios: Scenario | list[Scenario]) -> Outputs:
     """The steps the vehicles step depends on, then the vehicles step."""
     p = Params.from_scenarios(scenarios if isinstance(scenarios, list) else [scenarios])
-    return system.run(p, (market.step, capacity.step, vehicles.step))
+    return system.run(p, ["vehicles.*"])
 
 
 def base(**overrides: Any) -> Scenario:

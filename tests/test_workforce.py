@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 import chikuden
 from chikuden.errors import ParameterError
 from chikuden.horizon import N_YEARS, year_index
-from chikuden.model import capacity, market, system, workforce
+from chikuden.model import system, workforce
 from chikuden.model.outputs import Outputs
 from chikuden.parameters import declarations
 from chikuden.parameters.params import Params
@@ -27,7 +27,7 @@ def base(**overrides: Any) -> Scenario:
 
 def run(scenarios: Scenario | list[Scenario]) -> Outputs:
     p = Params.from_scenarios(scenarios if isinstance(scenarios, list) else [scenarios])
-    return system.run(p, (market.step, capacity.step, workforce.step))
+    return system.run(p, ["workforce.*"])
 
 
 def test_people_are_capacity_times_people_per_gwh() -> None:

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from chikuden.horizon import YEARS, year_index
+from chikuden.model import dataflow
 from chikuden.model.outputs import Outputs
 from chikuden.parameters.params import Params, TableArrays
 
@@ -246,6 +247,14 @@ def region_capacity(
     return {r: sums.get(r) for r in REGIONS}
 
 
+@dataflow.step(
+    params=("capacity.*",),
+    reads=(
+        "targets.domestic_capacity_2030",
+        "targets.japan_global_capacity_2030",
+    ),
+    writes=("capacity.*",),
+)
 def step(p: Params, out: Outputs) -> None:
     plants = p.table("capacity.plants")
     lay = layout(plants)

@@ -8,10 +8,30 @@ from __future__ import annotations
 
 import numpy as np
 
+from chikuden.model import dataflow
 from chikuden.model.outputs import Outputs
 from chikuden.parameters.params import Params
 
 
+@dataflow.step(
+    params=("audit.*",),
+    reads=(
+        "capacity.domestic_production_2030",
+        "finance.capex_per_gwh_implied_cells",
+        "finance.capex_per_gwh_published_median",
+        "finance.capital_need_cells",
+        "finance.capital_need_materials",
+        "finance.capital_need_minerals",
+        "finance.capital_need_total",
+        "finance.fund_size",
+        "market.global_demand_2030",
+        "market.growth_2030_vs_2021",
+        "minerals.upstream_capex_domestic_jpy",
+        "targets.domestic_capacity_2030",
+        "targets.japan_share_2030",
+    ),
+    writes=("audit.*",),
+)
 def step(p: Params, out: Outputs) -> None:
     ind = out.indicators
     share_times_market = ind["targets.japan_share_2030"] * ind["market.global_demand_2030"]

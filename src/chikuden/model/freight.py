@@ -34,6 +34,7 @@ from __future__ import annotations
 import numpy as np
 
 from chikuden.horizon import year_index
+from chikuden.model import dataflow
 from chikuden.model.outputs import Outputs
 from chikuden.parameters.params import Params
 
@@ -100,6 +101,15 @@ def terminal_hydrogen_kg_per_day(
     return fcv_trucks_per_day * (hydrogen_kg_per_km * (1.0 - saving) * spacing_km)[:, None]
 
 
+@dataflow.step(
+    params=("freight.*",),
+    reads=(
+        "vehicles.trucks_buses_bev_stock",
+        "vehicles.trucks_buses_fcv_stock",
+        "vehicles.trucks_buses_fleet",
+    ),
+    writes=("freight.*",),
+)
 def step(p: Params, out: Outputs) -> None:
     i30, i40 = year_index(TARGET_YEAR), year_index(LATE_YEAR)
     trucks = p["freight.corridor_vehicles_per_day"] * p["freight.heavy_vehicle_share"]

@@ -26,6 +26,7 @@ from __future__ import annotations
 import numpy as np
 
 from chikuden.horizon import YEARS, year_index
+from chikuden.model import dataflow
 from chikuden.model.outputs import Outputs
 from chikuden.parameters.params import Params
 
@@ -108,6 +109,10 @@ def target_share(
     return np.where(global_gwh > 0, implied, share)
 
 
+@dataflow.step(
+    params=("market.*", "targets.*"),
+    writes=("market.*", "targets.*"),
+)
 def step(p: Params, out: Outputs) -> None:
     total = total_demand(
         p["market.demand_base_gwh"],

@@ -20,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from chikuden.horizon import year_index
+from chikuden.model import dataflow
 from chikuden.model.outputs import Outputs
 from chikuden.parameters.params import Params
 
@@ -39,6 +40,11 @@ def site_area(count: np.ndarray, limit_m2: np.ndarray, clearance_m: np.ndarray) 
     return count * (np.sqrt(limit_m2) + 2.0 * clearance_m) ** 2
 
 
+@dataflow.step(
+    params=("regulation.*",),
+    reads=("capacity.domestic_production_gwh",),
+    writes=("regulation.*",),
+)
 def step(p: Params, out: Outputs) -> None:
     production = out.series["capacity.domestic_production_gwh"]
     inventory = production * p["regulation.inventory_days"][:, None] / DAYS_PER_YEAR

@@ -33,6 +33,7 @@ from __future__ import annotations
 import numpy as np
 
 from chikuden.horizon import YEARS, year_index
+from chikuden.model import dataflow
 from chikuden.model.capacity import first_year_at_or_above
 from chikuden.model.outputs import Outputs
 from chikuden.parameters.params import Params
@@ -141,6 +142,15 @@ def first_year_at_or_below(series: np.ndarray, level: np.ndarray) -> np.ndarray:
     return first_year_at_or_above(-series, -level)
 
 
+@dataflow.step(
+    params=("stationary.*",),
+    reads=(
+        "capacity.domestic_production_gwh",
+        "market.demand_total_gwh",
+        "vehicles.battery_demand_made_gwh",
+    ),
+    writes=("stationary.*", "demand.*"),
+)
 def step(p: Params, out: Outputs) -> None:
     prices = system_prices(p, experience_gwh(p, out.series["market.demand_total_gwh"]))
     seg = segment_demand(p, prices)

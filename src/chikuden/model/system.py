@@ -1,57 +1,55 @@
-"""Wires the domain modules into one evaluation.
+"""Wires the domain steps into one evaluation, in the order their declarations give.
 
-Each domain module exposes ``step(p, out)``: it reads parameters (arrays) and what earlier
-steps wrote into ``out``, calls its own equation functions and writes its results. The order
-below is the order of dependence.
+Every module under ``chikuden.model`` may declare one step (:func:`chikuden.model.dataflow.step`);
+this module finds them, builds the :class:`~chikuden.model.dataflow.Graph` at import (an invalid
+declaration is an error here, naming the steps and keys) and runs the steps an evaluation needs.
+A new domain adds its module, its parameters and its indicator YAML: nothing here changes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import importlib
+import pkgutil
+from collections.abc import Iterable
+from functools import cache
 
-from chikuden.model import (
-    capacity,
-    carbon,
-    charging,
-    consistency,
-    finance,
-    freight,
-    market,
-    minerals,
-    regulation,
-    stationary,
-    vehicles,
-    workforce,
-)
+import chikuden.model
+from chikuden.indicators import outputs as declared_outputs
+from chikuden.model.dataflow import Graph, Step, build
 from chikuden.model.outputs import Outputs
+from chikuden.parameters.declarations import declarations
 from chikuden.parameters.params import Params
 
-Step = Callable[[Params, Outputs], None]
 
-STEPS: tuple[Step, ...] = (
-    market.step,
-    capacity.step,
-    minerals.step,
-    carbon.step,
-    finance.step,
-    vehicles.step,
-    charging.step,
-    freight.step,
-    stationary.step,
-    workforce.step,
-    regulation.step,
-    consistency.step,
-)
+def discover() -> tuple[Step, ...]:
+    """The steps declared in the modules of ``chikuden.model`` (each where it is defined)."""
+    found: list[Step] = []
+    for info in pkgutil.walk_packages(chikuden.model.__path__, "chikuden.model."):
+        module = importlib.import_module(info.name)
+        for value in vars(module).values():
+            if isinstance(value, Step) and value.func.__module__ == info.name:
+                found.append(value)
+    return tuple(found)
 
 
-def run(p: Params, steps: tuple[Step, ...] = STEPS, out: Outputs | None = None) -> Outputs:
-    """Evaluate the batch ``p`` through ``steps`` (every domain, in order, by default).
+@cache
+def graph() -> Graph:
+    """The model's dataflow graph (built once per process)."""
+    return build(discover(), list(declarations()), list(declared_outputs()))
 
-    A prefix of ``STEPS`` (or the steps without one domain, when nothing after it reads its
-    outputs) is what benchmarks and partial evaluations use; ``out`` may hold beforehand what
-    the steps read from domains left out.
+
+def run(p: Params, outputs: Iterable[str] | None = None) -> Outputs:
+    """Evaluate the batch ``p``: every step, or only those the output keys ``outputs`` need.
+
+    ``outputs`` are declared output keys or glob patterns (``capacity.*``); an unknown one
+    raises ``KeyError`` with it. The result holds what the steps run wrote: the asked outputs
+    and the others those steps give along the way.
     """
-    out = Outputs() if out is None else out
-    for step in steps:
-        step(p, out)
+    g = graph()
+    out = Outputs()
+    for node in g.plan(None if outputs is None else g.outputs(outputs)):
+        node.step(p, out)
     return out
+
+
+graph()  # a declaration that does not form a valid dataflow fails at import, with the names

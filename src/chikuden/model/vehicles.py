@@ -46,6 +46,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from chikuden.horizon import N_YEARS, YEARS, year_index
+from chikuden.model import dataflow
 from chikuden.model.outputs import Outputs
 from chikuden.parameters.params import Params, TableArrays
 
@@ -304,6 +305,10 @@ def _per_year(units: np.ndarray, change: np.ndarray, age: np.ndarray) -> np.ndar
     return units * (1.0 + change[:, None, None]) ** age
 
 
+@dataflow.step(
+    params=("vehicles.*",),
+    writes=("vehicles.*",),
+)
 def step(p: Params, out: Outputs) -> None:
     t = _segments(p, p.table("vehicles.segments"))
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from chikuden.horizon import FIRST_YEAR, YEARS, year_index
+from chikuden.model import dataflow
 from chikuden.model.outputs import Outputs
 from chikuden.parameters.params import Params
 
@@ -66,6 +67,11 @@ def training_need(people: np.ndarray, attrition: np.ndarray, start_year: np.ndar
     return np.cumsum(new * counted, axis=1)
 
 
+@dataflow.step(
+    params=("workforce.*",),
+    reads=("capacity.domestic_gwh",),
+    writes=("workforce.*",),
+)
 def step(p: Params, out: Outputs) -> None:
     capacity = out.series["capacity.domestic_gwh"]
     stages = people_by_stage(p, capacity)

@@ -55,7 +55,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from chikuden.horizon import FIRST_YEAR, N_YEARS, YEARS, year_index
-from chikuden.model import chemistry
+from chikuden.model import chemistry, dataflow
 from chikuden.model.carbon.power import (
     GRID,
     OPTIONS,
@@ -328,6 +328,11 @@ def hydrogen_per_kwh(f: Footprints, p: Params) -> np.ndarray:
 
 
 # -- step -----------------------------------------------------------------------------------
+@dataflow.step(
+    params=("carbon.*", "minerals.domestic_mix_*", "capacity.utilisation_share"),
+    reads=("capacity.domestic_production_gwh",),
+    writes=("carbon.*",),
+)
 def step(p: Params, out: Outputs) -> None:
     weights = chemistry_weights(
         p.table("carbon.chemistries"), chemistry.chemistry_mix(p, "domestic")

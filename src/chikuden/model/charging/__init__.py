@@ -37,6 +37,7 @@ from __future__ import annotations
 import numpy as np
 
 from chikuden.horizon import YEARS, year_index
+from chikuden.model import dataflow
 from chikuden.model.charging import queueing
 from chikuden.model.outputs import Outputs
 from chikuden.parameters.params import Params
@@ -209,6 +210,11 @@ def highway_sites(p: Params, bev_stock: np.ndarray) -> tuple[np.ndarray, queuein
     return arrivals, sized
 
 
+@dataflow.step(
+    params=("charging.*",),
+    reads=("vehicles.bev_stock", "vehicles.phev_stock"),
+    writes=("charging.*",),
+)
 def step(p: Params, out: Outputs) -> None:
     i30 = year_index(TARGET_YEAR)
     bev = out.series["vehicles.bev_stock"]

@@ -38,7 +38,7 @@ from collections.abc import Callable
 import numpy as np
 
 from chikuden.horizon import PLANT_YEARS, YEARS, year_index
-from chikuden.model import capacity
+from chikuden.model import capacity, dataflow
 from chikuden.model.finance import plant_economics as pe
 from chikuden.model.finance import subsidy
 from chikuden.model.outputs import Outputs
@@ -541,6 +541,16 @@ def _plant_chunk(inp: dict[str, np.ndarray], tau: np.ndarray) -> dict[str, np.nd
     return res
 
 
+@dataflow.step(
+    params=("finance.*", "capacity.*"),
+    reads=(
+        "capacity.domestic_gap_2030",
+        "minerals.material_cost_reference_usd_per_kwh",
+        "minerals.material_cost_usd_per_kwh",
+        "targets.domestic_capacity_2030",
+    ),
+    writes=("finance.*",),
+)
 def step(p: Params, out: Outputs) -> None:
     yen = in_yen(
         p,

@@ -35,6 +35,7 @@ import functools
 import numpy as np
 
 from chikuden.horizon import YEARS, year_index
+from chikuden.model import dataflow
 from chikuden.model.minerals import disruption, supply
 from chikuden.model.minerals.demand import (
     CORE,
@@ -116,6 +117,20 @@ def series(st: MineralsState, natural_graphite_share: np.ndarray) -> dict[str, n
     return result
 
 
+@dataflow.step(
+    params=(
+        "minerals.*",
+        "market.stationary_share",
+        "finance.cell_price_usd_per_kwh",
+        "finance.jpy_per_usd",
+        "carbon.eu_recycled_*",
+    ),
+    reads=(
+        "capacity.domestic_production_gwh",
+        "capacity.japan_global_production_gwh",
+    ),
+    writes=("minerals.*",),
+)
 def step(p: Params, out: Outputs) -> None:
     prod_dom = out.series["capacity.domestic_production_gwh"]
     prod_glob = out.series["capacity.japan_global_production_gwh"]

@@ -1,11 +1,14 @@
-"""Which parameters each output depends on, found by perturbing every parameter at once.
+"""An independent check of provenance: the parameters each output depends on, found by nudging.
+
+The model's provenance comes from its declared dataflow (:mod:`chikuden.model.dataflow`);
+this oracle finds, numerically, which parameters actually move each output, and the tests hold
+the declared graph to it (every parameter found here must be behind the output in the graph).
 
 Vectorised evaluations of the scenario itself and of batches in which row ``j`` nudges
 parameter ``j`` of a chunk (a relative step of 1e-4 for real numbers, one unit for years, counts
 and flags; tables nudge every numeric column). An output depends on a parameter when its value
 in that row differs from row 0. This is local: an output at a kink (``max(0, x)`` with ``x``
-well below zero) does not list ``x``. The report cites, for each figure, the sources of the
-parameters found here plus the clause the figure serves.
+well below zero) does not list ``x``.
 """
 
 from __future__ import annotations
