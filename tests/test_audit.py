@@ -85,7 +85,6 @@ def test_the_pipeline_finding_names_the_scenarios_pipeline_date() -> None:
         ("actual-2025", "2025-12-31", "2025年12月31日"),
     ):
         r = chikuden.evaluate(chikuden.load_scenario(name))
-        r._provenance = {0: {}}
         (f,) = [x for x in findings(r, 0) if x.id == "pipeline-reaches-target"]
         assert f"announced by {date}" in f.text_en and date_ja in f.text_ja
         if name == "proposal-2022":

@@ -124,14 +124,8 @@ def table_rows(name: str) -> st.SearchStrategy[list[dict[str, Any]]]:
 
 # -- checks ------------------------------------------------------------------------------------
 def evaluate_all_paths(scenario: chikuden.parameters.Scenario) -> None:
-    """What `run --json` and `run` compute before writing: none may raise but our error.
-
-    The findings cite the parameters behind each figure, found by perturbation (0.7 s a
-    scenario): here they cite the declared sources only; the CLI test below keeps the real
-    provenance in every report it writes.
-    """
+    """What `run --json` and `run` compute before writing: none may raise but our error."""
     results = chikuden.evaluate(scenario)
-    results._provenance = {0: {}}
     declared = outputs()
     for group in (results.indicators, results.series, results.rows):
         for key, arr in group.items():

@@ -138,14 +138,6 @@ def _bound_params() -> list[Any]:
 
 
 # -- checks ------------------------------------------------------------------------------------
-@pytest.fixture
-def no_provenance(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Findings cite the parameters behind each figure, found by perturbing every parameter
-    (about a second a scenario); thousands of bounds cite the declared sources only. The sample
-    of full reports below keeps the real provenance."""
-    monkeypatch.setattr(Results, "parameters_behind", lambda self, i=0: {})
-
-
 def _clear_refusal(exc: ChikudenError, bound: Bound) -> None:
     # a cross-field rule: one line naming the domain's parameters and what to do
     text = str(exc)
@@ -257,7 +249,7 @@ def test_every_parameter_and_numeric_column_declares_a_finite_range() -> None:
 
 @pytest.mark.parametrize("base", list_scenarios())
 def test_every_output_of_a_bundled_scenario_is_finite_or_declared_undefined(
-    base: str, no_provenance: None
+    base: str
 ) -> None:
     results = base_results(base)
     assert non_finite_problems(results) == []
@@ -287,7 +279,7 @@ def check_alone(bound: Bound, scenario: Scenario | None) -> Results | None:
 
 @pytest.mark.parametrize("bound", _bound_params())
 def test_the_model_lives_with_every_declared_bound_alone_and_compared(
-    bound: Bound, no_provenance: None
+    bound: Bound
 ) -> None:
     scenario = scenario_or_refuse(bound)
     if scenario is None:
@@ -379,7 +371,6 @@ def test_a_singular_bound_the_equation_handles_reads_as_not_defined(
 
 
 def test_fund_share_of_a_zero_need_is_not_defined_and_the_finding_says_why(
-    no_provenance: None,
 ) -> None:
     r = chikuden.evaluate(
         base_scenario("proposal-2022").with_overrides({"targets.japan_share_2030": 0})
@@ -395,7 +386,6 @@ def test_fund_share_of_a_zero_need_is_not_defined_and_the_finding_says_why(
 
 
 def test_a_zero_material_intensity_gives_no_upstream_capex_and_no_infinity(
-    no_provenance: None,
 ) -> None:
     bound = BY_ID["proposal-2022:minerals.intensity[kg_per_kwh]=min"]
     r = chikuden.evaluate(bound.scenario())
@@ -465,9 +455,7 @@ def test_any_values_inside_the_ranges_give_numbers_or_declared_undefined(
     assert non_finite_problems(results) == [], values
     problems = printing_problems(results, base_results(base))
     assert problems == [], values
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(Results, "parameters_behind", lambda self, i=0: {})
-        assert face_problems(results) == [], values
+    assert face_problems(results) == [], values
 
 
 UNITS = sorted({d.unit for d in outputs().values()})

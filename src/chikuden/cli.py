@@ -79,6 +79,18 @@ JsonOpt = Annotated[
     bool,
     typer.Option("--json", help="Print JSON to stdout and nothing else (writes no files)."),
 ]
+OnlyOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--only",
+        help=(
+            "Evaluate only these outputs and what they depend on: a key or a pattern such as "
+            "'capacity.*' (repeatable, or comma-separated). Prints them (indicators in the "
+            "table; series and per-row values too with --json) and writes no files."
+        ),
+        metavar="KEY",
+    ),
+]
 
 
 # -- helpers -----------------------------------------------------------------------------------
@@ -155,7 +167,7 @@ def _indicator_table(results: Results, lang: str) -> str:
 
     rows: list[list[str]] = []
     for key, decl in outputs().items():
-        if decl.kind != "indicator":
+        if decl.kind != "indicator" or key not in results.indicators:
             continue
         values = [format_output(results.value(key, i), decl, lang) for i in range(results.n)]
         rows.append([decl.label(lang), *values, display_unit(decl.unit, lang)])
@@ -181,6 +193,33 @@ def _report_files(results: Results, lang: str) -> dict[str, str]:
     return files
 
 
+def _only(only: list[str] | None) -> list[str] | None:
+    """The keys of ``--only`` (repeated or comma-separated), checked; None when not given."""
+    if only is None:
+        return None
+    from chikuden.results import output_keys
+
+    keys = [k.strip() for item in only for k in item.split(",") if k.strip()]
+    if not keys:
+        fail("--only: no output key given; give a key such as finance.fund_balance or 'capacity.*'")
+    try:
+        output_keys(keys)
+    except ValueError as exc:
+        fail(f"--only: {exc}")
+    return keys
+
+
+def _print_only(loaded: Scenario, results: Results, lang: str) -> None:
+    """The asked indicators as a table; the asked series and rows named (shown with --json)."""
+    title = loaded.title_ja if lang == "ja" else loaded.title_en
+    typer.echo(f"{loaded.name}: {title or loaded.name}")
+    if results.indicators:
+        typer.echo(_indicator_table(results, lang))
+    others = [*results.series, *results.rows]
+    if others:
+        typer.echo(f"series and per-row values (print them with --json): {', '.join(others)}")
+
+
 # -- commands ----------------------------------------------------------------------------------
 @app.command()
 def run(
@@ -189,18 +228,23 @@ def run(
     lang: LangOpt = Lang.en,
     out: OutOpt = Path("out"),
     json_: JsonOpt = False,
+    only: OnlyOpt = None,
 ) -> None:
     """Evaluate one scenario: write report.html, indicators.json and series.csv, print a summary.
 
-    Files go to OUT/<scenario-name>/.
+    Files go to OUT/<scenario-name>/. With --only, evaluate just the outputs asked for.
     """
     with user_errors():
         from chikuden.api import evaluate
 
+        asked = _only(only)
         (loaded,) = _load([scenario], set_)
-        results = evaluate(loaded)
+        results = evaluate(loaded, outputs=asked)
         if json_:
-            _print_json(results.to_json(0))
+            _print_json(results.to_json(0, with_series=asked is not None))
+            return
+        if asked is not None:
+            _print_only(loaded, results, lang.value)
             return
         files = _report_files(results, lang.value)
         target = out / loaded.name
@@ -302,6 +346,60 @@ def params(
         rng = f"   {labels[1]}: {e['range']}" if e["range"] else ""
         typer.echo(f"    {labels[0]}: {e['default']}{rng}")
         typer.echo(f"    {labels[2]}: {'; '.join(e['sources'])}")
+
+
+class GraphFormat(enum.StrEnum):
+    """Formats of ``chikuden graph``."""
+
+    mermaid = "mermaid"
+    dot = "dot"
+    svg = "svg"
+
+
+@app.command()
+def graph(
+    format_: Annotated[
+        GraphFormat, typer.Option("--format", "-f", help="mermaid, dot (Graphviz) or svg.")
+    ] = GraphFormat.mermaid,
+    detail: Annotated[
+        bool,
+        typer.Option(
+            "--detail", help="Every parameter and output as its own box (large; for dot)."
+        ),
+    ] = False,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output", "-o", help="Write to this file instead of stdout.", metavar="FILE"
+        ),
+    ] = None,
+) -> None:
+    """A picture of the model: steps, the parameters they read, the outputs they write."""
+    with user_errors():
+        from chikuden.model import system
+        from chikuden.report.graph import render
+
+        text = render(system.graph(), format_.value, detail)
+        if output is None:
+            typer.echo(text, nl=False)
+            return
+        _write_file(output, text)
+    typer.echo(f"wrote {output}")
+
+
+def _write_file(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` whole (a temporary file renamed into place) or not at all."""
+    import os
+    import secrets
+
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}-{secrets.token_hex(4)}")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        fail(f"--output {str(path)!r}: cannot write ({exc.strerror or exc}); choose another file")
 
 
 @app.command()

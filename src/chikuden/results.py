@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from chikuden.errors import ParameterError, did_you_mean
 from chikuden.indicators import outputs
 from chikuden.model import system
 from chikuden.model.outputs import Series
@@ -33,7 +34,6 @@ class Results:
     series: dict[str, np.ndarray]  # a Series: large batches may compute some on first read
     rows: dict[str, np.ndarray]
     scenarios: list[Scenario] = field(default_factory=list)
-    _provenance: dict[int, dict[str, tuple[str, ...]]] = field(default_factory=dict, repr=False)
 
     @property
     def n(self) -> int:
@@ -44,15 +44,13 @@ class Results:
         return float(self.indicators[key][i])
 
     # -- provenance ---------------------------------------------------------------------------
-    def parameters_behind(self, i: int = 0) -> dict[str, tuple[str, ...]]:
-        """For scenario ``i``: each output key -> the parameters it depends on."""
-        if i not in self._provenance:
-            from chikuden.analysis.provenance import output_dependencies
+    def parameters_behind(self, key: str) -> tuple[str, ...]:
+        """The parameters output ``key`` depends on, from the model's declared dataflow.
 
-            if not self.scenarios:
-                raise ValueError("provenance needs the scenarios; evaluate Scenario objects")
-            self._provenance[i] = output_dependencies(self.scenarios[i])
-        return self._provenance[i]
+        Those of the step that writes it and of every step whose outputs that step reads
+        (:mod:`chikuden.model.dataflow`): what the computation of the figure may read.
+        """
+        return system.graph().parameters[key]
 
     def sources(self, key: str, i: int = 0) -> list[str]:
         """Bibliography keys behind output ``key`` in scenario ``i`` (clause first)."""
@@ -62,7 +60,7 @@ class Results:
             out.append(f"proposal-2022:{decl.clause}")
         out.extend(decl.sources)
         scenario = self.scenarios[i]
-        for name in self.parameters_behind(i).get(key, ()):
+        for name in self.parameters_behind(key):
             table = self.params.table_values.get(name)
             if table is not None:
                 out.extend(sorted(table[min(i, len(table) - 1)].sources()))
@@ -70,11 +68,17 @@ class Results:
         return list(dict.fromkeys(out))
 
     # -- exports ------------------------------------------------------------------------------
-    def to_json(self, i: int = 0, with_sources: bool = True) -> dict[str, Any]:
-        """The public JSON shape for scenario ``i``."""
+    def to_json(
+        self, i: int = 0, with_sources: bool = True, with_series: bool = False
+    ) -> dict[str, Any]:
+        """The public JSON shape for scenario ``i``: every indicator evaluated, in order.
+
+        with_series : also the yearly series and per-row values evaluated (``series`` and
+            ``rows``), each with its unit, labels, years (or table) and sources.
+        """
         body: dict[str, Any] = {}
         for key, decl in outputs().items():
-            if decl.kind != "indicator":
+            if decl.kind != "indicator" or key not in self.indicators:
                 continue
             value = float(self.indicators[key][i])
             body[key] = {
@@ -85,7 +89,30 @@ class Results:
                 "label_ja": decl.label_ja,
                 "sources": self.sources(key, i) if with_sources else [],
             }
-        return {"scenario": self.names[i], "indicators": body}
+        doc: dict[str, Any] = {"scenario": self.names[i], "indicators": body}
+        if with_series:
+            decls = outputs()
+
+            def values(arr: np.ndarray) -> list[float | None]:
+                return [float(v) if math.isfinite(v) else None for v in arr.tolist()]
+
+            def common(key: str) -> dict[str, Any]:
+                d = decls[key]
+                sources = self.sources(key, i) if with_sources else []
+                return {"unit": d.unit, "label_en": d.label_en, "label_ja": d.label_ja} | {
+                    "sources": sources
+                }
+
+            doc["series"] = {
+                key: common(key)
+                | {"years": decls[key].years.tolist(), "values": values(self.series[key][i])}
+                for key in self.series
+            }
+            doc["rows"] = {
+                key: common(key) | {"table": decls[key].table, "values": values(self.rows[key][i])}
+                for key in self.rows
+            }
+        return doc
 
     def to_frame(self) -> pd.DataFrame:
         """Indicators as a DataFrame: one row per scenario, one column per key."""
@@ -122,23 +149,60 @@ class Results:
         return pd.concat(frames, ignore_index=True)
 
 
-def evaluate(scenarios: Scenario | Sequence[Scenario] | Params) -> Results:
-    """Evaluate one scenario, a list of scenarios, or a prepared :class:`Params` batch."""
+def evaluate(
+    scenarios: Scenario | Sequence[Scenario] | Params, outputs: Sequence[str] | None = None
+) -> Results:
+    """Evaluate one scenario, a list of scenarios, or a prepared :class:`Params` batch.
+
+    outputs : output keys or glob patterns (``finance.fund_balance``, ``capacity.*``); only the
+        steps they depend on run, and the results hold those outputs only. Default: everything.
+        An unknown key raises :class:`~chikuden.errors.ParameterError` naming it.
+    """
     if isinstance(scenarios, Params):
         params, given = scenarios, []
     else:
         given = [scenarios] if isinstance(scenarios, Scenario) else list(scenarios)
         params = Params.from_scenarios(given)
-    out = system.run(params)
+    keys = None if outputs is None else set(output_keys(outputs))
+    out = system.run(params, keys)
     n = params.n
+
+    def asked(group: Mapping[str, np.ndarray]) -> Mapping[str, np.ndarray]:
+        return group if keys is None else {k: v for k, v in group.items() if k in keys}
+
+    series = out.series
+    if keys is not None:
+        series = Series()
+        for k in out.series:
+            if k in keys:
+                series[k] = out.series[k]
     return Results(
         names=params.names,
         params=params,
-        indicators=_full(out.indicators, n),
-        series=_full_series(out.series, n),
-        rows=_full(out.rows, n),
+        indicators=_full(asked(out.indicators), n),
+        series=_full_series(series, n),
+        rows=_full(asked(out.rows), n),
         scenarios=given,
     )
+
+
+def output_keys(patterns: Sequence[str]) -> tuple[str, ...]:
+    """The declared output keys matched by ``patterns`` (keys or globs), in declaration order.
+
+    Raises :class:`~chikuden.errors.ParameterError` for a pattern that matches nothing, with
+    the closest keys and what to do.
+    """
+    if isinstance(patterns, str):
+        patterns = [patterns]
+    try:
+        return system.graph().outputs(patterns)
+    except KeyError as exc:
+        bad = str(exc.args[0])
+        known = list(outputs())
+        raise ParameterError(
+            f"output {bad!r} is not a declared output{did_you_mean(bad, known)}; give a key "
+            "from docs/indicators.md or a pattern such as 'capacity.*'"
+        ) from None
 
 
 def _broadcast(value: np.ndarray, n: int) -> np.ndarray:

@@ -5,8 +5,8 @@
 >>> round(res.lost_gwh[0], 1) > 0
 True
 
-The equations are in :mod:`chikuden.model.minerals.disruption`; this wrapper loads and evaluates the
-scenarios (the domains up to and including minerals), applies one shock to every scenario and
+The equations are in :mod:`chikuden.model.minerals.disruption`; this wrapper loads the
+scenarios, evaluates the steps production depends on, applies one shock to every scenario and
 returns plain arrays, one value per scenario.
 """
 
@@ -99,18 +99,16 @@ def stress_test(
 
     Bad input raises :class:`chikuden.errors.ParameterError` (a ``ValueError``).
     """
-    from chikuden.model import minerals, system
+    from chikuden.model import system
     from chikuden.model.minerals.disruption import check_shock
     from chikuden.model.minerals.disruption import stress_test as model_stress_test
-    from chikuden.model.outputs import Outputs
 
     p = _params(scenarios, overrides)
     allowed = p.table("minerals.supply").allowed
     assert allowed is not None
     check_shock(mineral, country, cut, months, allowed["country"])
-    out = Outputs()
-    for step in system.STEPS[: system.STEPS.index(minerals.step) + 1]:
-        step(p, out)
+    production = ("capacity.domestic_production_gwh", "capacity.japan_global_production_gwh")
+    out = system.run(p, production)
     res = model_stress_test(p, out.series, mineral, country, cut, months, year)
     n = p.n
     when = year if year is not None else int(np.broadcast_to(p["minerals.stress_year"], (n,))[0])

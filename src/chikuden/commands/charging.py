@@ -313,7 +313,7 @@ def areas(
 
         year, i = _year_index(year_)
         p = _params(scenario, set_)
-        fleet = system.run(p).series["vehicles.bev_stock"]
+        fleet = system.run(p, ["vehicles.bev_stock"]).series["vehicles.bev_stock"]
         arrivals, sized = charging.highway_sites(p, fleet)
         table = p.table_values[charging.SERVICE_AREAS][0]
         docs = []
@@ -391,7 +391,7 @@ def connectors(
 
         year, i = _year_index(year_)
         p = _params(scenario, set_)
-        out = system.run(p)
+        out = system.run(p, ["charging.*"])
         by_location = {
             name: float(out.series[f"charging.need_{name}"][0, i])
             for name in ("homes", *charging.PUBLIC_TYPES)
