@@ -55,6 +55,8 @@ def test_generator_check_mode_reports_stale_files(
     assert docs.main([]) == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "indicators.md",
+        "model.md",
+        "model.svg",
         "numbers-changed.md",
         "parameters.md",
     ]

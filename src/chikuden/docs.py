@@ -1,4 +1,4 @@
-"""Generate ``docs/indicators.md``, ``docs/parameters.md`` and ``docs/numbers-changed.md``.
+"""Generate ``docs/indicators.md``, ``parameters.md``, ``numbers-changed.md`` and ``model.md``.
 
     python -m chikuden.docs            # rewrite the files
     python -m chikuden.docs --check    # exit 1 if a committed file differs from the generator
@@ -243,12 +243,65 @@ def render_changes() -> str:
     return "\n".join(lines) + "\n"
 
 
+def render_model() -> str:
+    """``docs/model.md``: the model's dataflow, drawn and tabulated from the declarations."""
+    from chikuden.model import system
+    from chikuden.report.graph import to_mermaid
+
+    g = system.graph()
+    rows = []
+    for node in g.nodes:
+        before = sorted({g.writer[k].name for k in node.reads})
+        rows.append(
+            [
+                f"`{node.name}`",
+                len(node.params),
+                ", ".join(f"`{k}`" for k in node.reads) or "-",
+                ", ".join(before) or "-",
+                len(node.writes),
+            ]
+        )
+    lines = [
+        "# The model's dataflow",
+        "",
+        GENERATED,
+        "",
+        "Each domain step declares, next to its code, the parameters and the outputs of other "
+        "steps it reads and the outputs it writes (`@dataflow.step(params=..., reads=..., "
+        "writes=...)`, names or patterns such as `minerals.*`; see "
+        "`src/chikuden/model/dataflow.py`). The order of evaluation follows from the reads; a "
+        "cycle, or a read of an output no step writes, fails when the model is imported. "
+        "`tests/test_dataflow.py` runs every step under a recording `Params`/`Outputs` and "
+        "holds it to its declaration.",
+        "",
+        "What it gives: `chikuden.evaluate(scenario, outputs=[...])` and `chikuden run --only` "
+        "run only the steps the asked outputs depend on, and the sources behind each figure "
+        "are those of the parameters of its step and of every step before it that it reads "
+        "(checked against a numerical perturbation of every parameter). The picture is also "
+        "`chikuden graph` (`--format mermaid|dot|svg`); [model.svg](model.svg) is the SVG.",
+        "",
+        "```mermaid",
+        to_mermaid(g).rstrip(),
+        "```",
+        "",
+        "## Steps in order of evaluation",
+        "",
+        *_table(["step", "parameters read", "outputs read", "after", "outputs written"], rows),
+    ]
+    return "\n".join(lines) + "\n"
+
+
 def documents() -> dict[str, str]:
     """File name (in ``docs/``) -> generated text."""
+    from chikuden.model import system
+    from chikuden.report.graph import to_svg
+
     return {
         "indicators.md": render_indicators(),
         "parameters.md": render_parameters(),
         "numbers-changed.md": render_changes(),
+        "model.md": render_model(),
+        "model.svg": to_svg(system.graph()),
     }
 
 
