@@ -17,6 +17,7 @@ from chikuden.model import carbon, system
 from chikuden.model.outputs import Outputs
 from chikuden.parameters.params import Params
 from chikuden.parameters.scenario import load_scenario
+from steps import all_steps, run_steps
 from timing import best, per_call
 
 N_BATCH = 10_000
@@ -25,11 +26,11 @@ N_POINTS = 2_000
 
 def main() -> None:
     base = load_scenario("proposal-2022")
-    without = tuple(s for s in system.STEPS if s is not carbon.step)
+    without = tuple(s for s in all_steps() if s is not carbon.step)
     with_run = system.run
 
     def without_run(p: Params) -> Outputs:
-        return system.run(p, without)
+        return run_steps(p, without)
 
     one = Params.from_scenarios([base])
     for fn in (with_run, without_run):

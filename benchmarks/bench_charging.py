@@ -70,6 +70,7 @@ def main() -> None:
         workforce,
     )
     from chikuden.parameters.params import Params
+    from steps import all_steps, run_steps
 
     arrivals, service_h = sites(N_SITES)
 
@@ -94,9 +95,9 @@ def main() -> None:
     p = Params.from_scenarios([scenario])
     issue = {vehicles.step, charging.step, freight.step, stationary.step, workforce.step}
     issue.add(regulation.step)
-    without = tuple(step for step in system.STEPS if step not in issue)
+    without = tuple(step for step in all_steps() if step not in issue)
     with_s = statistics.median([best_of(lambda: system.run(p), 50) for _ in range(3)])
-    without_s = statistics.median([best_of(lambda: system.run(p, without), 50) for _ in range(3)])
+    without_s = statistics.median([best_of(lambda: run_steps(p, without), 50) for _ in range(3)])
     added = with_s - without_s
     print(f"{'one evaluation, every step':<34}{with_s * 1000:9.3f} ms")
     print(f"{'without the six steps':<34}{without_s * 1000:9.3f} ms")

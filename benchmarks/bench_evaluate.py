@@ -4,9 +4,9 @@
   lower bound of a numpy call that does nothing (``np.add`` on one-element arrays).
 - A batch of 100,000 scenarios built with ``Params.from_samples`` that varies every scalar
   parameter of the foundation domains (market, targets, capacity, finance) uniformly within
-  its declared range (seeded): the foundation steps (market, capacity, finance, audit) alone,
+  its declared range (seeded): the foundation steps (market, capacity, finance, consistency) alone,
   median time of 3 runs and peak memory (tracemalloc, numpy's buffers included), given the
-  other domains' indicators (audit reads one of the minerals step's); then the whole
+  other domains' indicators (consistency reads one of the minerals step's); then the whole
   model (``chikuden.evaluate``) once, with its peak memory, against 200 of the same scenarios
   evaluated one at a time (extrapolated).
 
@@ -31,12 +31,13 @@ from chikuden.model import system
 from chikuden.model.outputs import Outputs
 from chikuden.parameters import Params, Scenario, declarations
 from chikuden.parameters.rules import parameter_rules
+from steps import all_steps
 
 N_BATCH = 100_000
 N_ONE_BY_ONE = 200
 SEED = 20220601  # the day the proposal was handed over
 FOUNDATION = ("market", "targets", "capacity", "finance")
-FOUNDATION_STEPS = ("market", "capacity", "finance", "audit")
+FOUNDATION_STEPS = ("market", "capacity", "finance", "consistency")
 FOUNDATION_REPEAT = 3
 # what finance reads from the minerals step: the material cost of cells made in Japan and of the
 # global mix behind the average cell price
@@ -94,10 +95,8 @@ def bench_single(scenario: Scenario) -> None:
     print(f"one scenario, chikuden.evaluate (whole model): median {median * 1e3:.3f} ms")
     print(f"  lower bound, a no-op numpy call: {floor * 1e6:.2f} us -> ratio {median / floor:,.0f}")
     print(f"  model steps alone {sum(steps.values()) * 1e3:.3f} ms; {_top(steps, 1e3, 'ms')}")
-    found = sum(
-        t for name, t in steps.items() if name in ("market", "capacity", "finance", "audit")
-    )
-    print(f"  foundation steps (market, capacity, finance, audit): {found * 1e3:.3f} ms")
+    found = sum(t for name, t in steps.items() if name in FOUNDATION_STEPS)
+    print(f"  foundation steps (market, capacity, finance, consistency): {found * 1e3:.3f} ms")
     ok = found <= SINGLE_TARGET_S
     print(f"  target, foundation <= {SINGLE_TARGET_S * 1e3:.0f} ms: {_verdict(ok)}")
     # Each later issue (minerals, carbon, demand and infrastructure) may add at most 1 ms.
@@ -108,25 +107,19 @@ def bench_single(scenario: Scenario) -> None:
 
 def _step_times(params: Params, repeat: int) -> dict[str, float]:
     """Median time of each domain step on ``params`` (steps run in model order)."""
-    times: dict[str, list[float]] = {
-        step.__module__.rsplit(".", 1)[-1]: [] for step in system.STEPS
-    }
+    times: dict[str, list[float]] = {step.name: [] for step in all_steps()}
     for _ in range(repeat):
         out = Outputs()
-        for step in system.STEPS:
+        for step in all_steps():
             start = time.perf_counter()
             step(params, out)
-            times[step.__module__.rsplit(".", 1)[-1]].append(time.perf_counter() - start)
+            times[step.name].append(time.perf_counter() - start)
     return {k: statistics.median(v) for k, v in times.items()}
 
 
 def _top(times: dict[str, float], scale: float, unit: str, n: int = 5) -> str:
     ranked = sorted(times.items(), key=lambda kv: -kv[1])[:n]
     return ", ".join(f"{k} {v * scale:.3f} {unit}" for k, v in ranked)
-
-
-def _name(step: system.Step) -> str:
-    return step.__module__.rsplit(".", 1)[-1]
 
 
 def _foundation(params: Params, given: Outputs) -> dict[str, float]:
@@ -137,11 +130,11 @@ def _foundation(params: Params, given: Outputs) -> dict[str, float]:
     out = Outputs(dict(given.indicators), rows=dict(given.rows))
     out.series.update(given.series)
     times = {}
-    for step in system.STEPS:
-        if _name(step) in FOUNDATION_STEPS:
+    for step in all_steps():
+        if step.name in FOUNDATION_STEPS:
             start = time.perf_counter()
             step(params, out)
-            times[_name(step)] = time.perf_counter() - start
+            times[step.name] = time.perf_counter() - start
     return times
 
 
@@ -155,7 +148,7 @@ def bench_batch(scenario: Scenario) -> None:
 
     # the foundation steps alone, given what they read from the other domains: the minerals
     # step's indicators (audit) and its material cost of cells by year (finance's cell cost)
-    own = tuple(f"{name}." for name in (*FOUNDATION, "audit"))
+    own = tuple(f"{name}." for name in (*FOUNDATION, "audit"))  # consistency writes audit.*
     whole = system.run(params)
     given = Outputs({k: v for k, v in whole.indicators.items() if not k.startswith(own)})
     for material in MATERIAL_SERIES:

@@ -7,7 +7,7 @@ the 100k batch takes at most 1.5x its time before the issue.
   difference is what the step adds (median of repeats of 300 calls). One scenario writes
   every series directly.
 - The budget's batch: the foundation's own 100k batch (bench_evaluate: its 45 foundation
-  parameters varied) through the foundation steps (market, capacity, finance, audit) with
+  parameters varied) through the foundation steps (market, capacity, finance, consistency) with
   the minerals step, against the foundation steps alone as they ran before this issue (given
   the minerals material cost that finance now reads, computed beforehand). Interleaved runs,
   medians. From ``minerals.DEFER_SERIES_FROM`` scenarios on, the step computes its
@@ -31,10 +31,12 @@ import time
 import numpy as np
 
 from chikuden.model import minerals, system
+from chikuden.model.dataflow import Step
 from chikuden.model.outputs import Outputs
 from chikuden.parameters.declarations import declarations
 from chikuden.parameters.params import Params
 from chikuden.parameters.scenario import Scenario, load_scenario
+from steps import all_steps, run_steps, steps_for
 from timing import per_call
 
 N_BATCH = 100_000
@@ -59,12 +61,12 @@ def honest_batch(base: Scenario, n: int, rng: np.random.Generator) -> Params:
     return Params.from_samples(base, samples)
 
 
-def timed_run(p: Params, steps: tuple[system.Step, ...] = system.STEPS) -> tuple[float, float]:
+def timed_run(p: Params, steps: tuple[Step, ...] | None = None) -> tuple[float, float]:
     """Wall time of ``steps`` on ``p`` and of the minerals step within them [s]."""
     out = Outputs()
     minerals_s = 0.0
     start = time.perf_counter()
-    for step in steps:
+    for step in all_steps() if steps is None else steps:
         t = time.perf_counter()
         step(p, out)
         if step is minerals.step:
@@ -85,16 +87,16 @@ def report(label: str, with_s: float, without_s: float) -> None:
 def main() -> None:
     print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores", flush=True)
     base = load_scenario("proposal-2022")
-    upto = system.STEPS[: system.STEPS.index(minerals.step) + 1]
+    upto = steps_for("minerals.*")
     upto_without = tuple(s for s in upto if s is not minerals.step)
 
     one = Params.from_scenarios([base])
     for _ in range(50):
-        system.run(one, upto)
-        system.run(one, upto_without)
-    t_with = statistics.median(per_call(lambda: system.run(one, upto), 300) for _ in range(5))
+        run_steps(one, upto)
+        run_steps(one, upto_without)
+    t_with = statistics.median(per_call(lambda: run_steps(one, upto), 300) for _ in range(5))
     t_without = statistics.median(
-        per_call(lambda: system.run(one, upto_without), 300) for _ in range(5)
+        per_call(lambda: run_steps(one, upto_without), 300) for _ in range(5)
     )
     added = t_with - t_without
     print(f"one evaluation up to minerals: {1e3 * t_with:.3f} ms, without: {1e3 * t_without:.3f}")
@@ -110,19 +112,19 @@ def main() -> None:
     others = {k: v for k, v in whole.indicators.items() if not k.startswith(FOUNDATION_KEYS)}
     material = {k: whole.series[k] for k in bench_evaluate.MATERIAL_SERIES}
     del whole
-    before = tuple(s for s in system.STEPS if _name(s) in bench_evaluate.FOUNDATION_STEPS)
+    before = tuple(s for s in all_steps() if s.name in bench_evaluate.FOUNDATION_STEPS)
     after = tuple(
-        s for s in system.STEPS if _name(s) in (*bench_evaluate.FOUNDATION_STEPS, "minerals")
+        s for s in all_steps() if s.name in (*bench_evaluate.FOUNDATION_STEPS, "minerals")
     )
 
     def run_before() -> Outputs:
         out = Outputs(dict(others))
         for key, value in material.items():
             out.serie(key, value)
-        return system.run(foundation, before, out)
+        return run_steps(foundation, before, out)
 
     def run_after() -> Outputs:
-        return system.run(foundation, after, Outputs(dict(others)))
+        return run_steps(foundation, after, Outputs(dict(others)))
 
     times: dict[str, list[float]] = {"before": [], "after": []}
     fns = {"before": run_before, "after": run_after}
@@ -147,7 +149,7 @@ def main() -> None:
     varied_found = sum(1 for a in foundation.arrays.values() if a.shape[0] > 1)
     print(
         f"100k foundation batch (bench_evaluate, {varied_found} parameters varied), steps "
-        f"{', '.join(_name(s) for s in after)}; series "
+        f"{', '.join(s.name for s in after)}; series "
         f"{'deferred until read' if deferred else 'written directly'}:",
         flush=True,
     )
@@ -173,19 +175,15 @@ def main() -> None:
             totals.append(total)
             steps.append(step)
         total, step = statistics.median(totals), statistics.median(steps)
-        report("  every step (system.STEPS)", total, total - step)
+        report("  every step", total, total - step)
     except Exception as exc:  # another domain may be mid-change; report it and go on
         print(f"  every step: skipped, {type(exc).__name__}: {exc}", flush=True)
     print(f"load average {os.getloadavg()[0]:.2f}", flush=True)
 
 
-def _name(step: system.Step) -> str:
-    return step.__module__.rsplit(".", 1)[-1]
-
-
-# the foundation domains write these; the others (minerals among them, which the audit reads)
+# the foundation domains write these; the others (minerals among them, which the consistency reads)
 # are given to both runs
-FOUNDATION_KEYS = ("market.", "targets.", "capacity.", "finance.", "audit.")
+FOUNDATION_KEYS = ("market.", "targets.", "capacity.", "finance.", "consistency.")
 
 
 if __name__ == "__main__":
