@@ -35,7 +35,12 @@ def test_left_aligned_last_column_has_no_trailing_spaces() -> None:
     table = text_table(["名前", "題名"], [["a", "2022年提言"], ["long-name", "x"]])
     lines = table.splitlines()
     # column 0 is 9 wide ("long-name"), so column 1 starts at column 9 + 2 = 11 on every line
-    assert lines == ["名前       題名", "---------- ----------", "a          2022年提言", "long-name  x"]
+    assert lines == [
+        "名前       題名",
+        "---------- ----------",
+        "a          2022年提言",
+        "long-name  x",
+    ]
     assert all(line == line.rstrip() for line in lines)
 
 
