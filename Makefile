@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 OUT ?= out
 SCENARIO ?= proposal-2022
 
-.PHONY: run test lint typecheck pytest fuzz bench clean
+.PHONY: run test lint typecheck pytest fuzz bench translations clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,11 @@ fuzz: $(VENV)/.installed-test
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/run.py
+
+# Re-extract the messages of the code and templates into src/chikuden/locale/chikuden.pot, merge
+# them into each language's .po (new ones untranslated) and compile the .mo the CLI loads.
+translations: $(VENV)/.installed-test
+	$(BIN)/python -m chikuden.translations
 
 clean:
 	rm -rf $(VENV) $(OUT) .pytest_cache .mypy_cache .ruff_cache

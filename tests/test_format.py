@@ -20,8 +20,6 @@ from chikuden.report.format import (
     format_number,
     format_share,
     format_value,
-    text_table,
-    text_width,
 )
 
 
@@ -157,17 +155,3 @@ def test_missing_values_show_a_dash(unit: str) -> None:
     assert format_value(math.nan, unit, "en") == MISSING
     assert format_value(None, unit, "ja") == MISSING
     assert format_value(math.inf, unit, "en") == MISSING
-
-
-def test_text_table_aligns_wide_japanese_characters() -> None:
-    assert text_width("日本") == 4
-    assert text_width("ab") == 2
-    table = text_table(["指標", "value"], [["日本", "1"], ["abc", "12,000"]], right=[1])
-    lines = table.splitlines()
-    # widths: column 0 = max(4, 4, 3) = 4, column 1 = max(5, 1, 6) = 6, two spaces between,
-    # so every line is 4 + 2 + 6 = 12 columns and column 1 is right-aligned.
-    assert lines[0] == "指標   value"
-    assert lines[1] == "----  ------"
-    assert lines[2] == "日本" + " " * 7 + "1"
-    assert lines[3] == "abc   12,000"
-    assert {text_width(line) for line in lines} == {12}

@@ -162,8 +162,10 @@ def _load(names: list[str], overrides: list[str] | None) -> list[Scenario]:
 
 
 def _indicator_table(results: Results, lang: str) -> str:
+    from chikuden.commands.tables import text_table
+    from chikuden.i18n import translator
     from chikuden.indicators import outputs
-    from chikuden.report.format import display_unit, format_output, text_table
+    from chikuden.report.format import display_unit, format_output
 
     rows: list[list[str]] = []
     for key, decl in outputs().items():
@@ -171,11 +173,8 @@ def _indicator_table(results: Results, lang: str) -> str:
             continue
         values = [format_output(results.value(key, i), decl, lang) for i in range(results.n)]
         rows.append([decl.label(lang), *values, display_unit(decl.unit, lang)])
-    headers = [
-        "指標" if lang == "ja" else "indicator",
-        *results.names,
-        "単位" if lang == "ja" else "unit",
-    ]
+    _ = translator(lang).gettext
+    headers = [_("indicator"), *results.names, _("unit")]
     return text_table(headers, rows, right=range(1, 1 + results.n))
 
 
@@ -249,7 +248,9 @@ def run(
         files = _report_files(results, lang.value)
         target = out / loaded.name
         _write(out, target, files)
-    title = loaded.title_ja if lang is Lang.ja else loaded.title_en
+    from chikuden.i18n import pick
+
+    title = pick(lang, loaded.title_en, loaded.title_ja)
     typer.echo(f"{loaded.name}: {title or loaded.name}")
     typer.echo(_indicator_table(results, lang.value))
     typer.echo("")
@@ -323,7 +324,8 @@ def params(
                     f"domains: {', '.join(domains)}"
                 )
             decls = [d for d in decls if d.domain == domain]
-    ja = lang is Lang.ja
+    from chikuden.i18n import pick, translator
+
     entries = [
         {
             "name": d.name,
@@ -331,7 +333,7 @@ def params(
             "unit": d.unit,
             "default": d.default_text(),
             "range": "" if d.kind == "table" else d.range_text,
-            "description": d.description_ja if ja else d.description_en,
+            "description": pick(lang, d.description_en, d.description_ja),
             "sources": list(d.source),
         }
         for d in decls
@@ -339,7 +341,8 @@ def params(
     if json_:
         _print_json(entries)
         return
-    labels = ("既定値", "範囲", "出典") if ja else ("default", "range", "sources")
+    _ = translator(lang).gettext
+    labels = (_("default"), _("range"), _("sources"))
     for e in entries:
         typer.echo(f"{e['name']}  [{e['unit']}]  ({e['kind']})")
         typer.echo(f"    {e['description']}")
@@ -412,21 +415,24 @@ def scenarios(
         from chikuden.api import list_scenarios, load_scenario
 
         loaded = [load_scenario(name) for name in list_scenarios()]
-    ja = lang is Lang.ja
+    from chikuden.i18n import pick
+
     entries = [
         {
             "name": s.name,
-            "title": (s.title_ja if ja else s.title_en) or s.name,
-            "description": s.description_ja if ja else s.description_en,
+            "title": pick(lang, s.title_en, s.title_ja) or s.name,
+            "description": pick(lang, s.description_en, s.description_ja),
         }
         for s in loaded
     ]
     if json_:
         _print_json(entries)
         return
-    from chikuden.report.format import text_table
+    from chikuden.commands.tables import text_table
+    from chikuden.i18n import translator
 
-    headers = ["名前", "題名"] if ja else ["name", "title"]
+    _ = translator(lang).gettext
+    headers = [_("name"), _("title")]
     typer.echo(text_table(headers, [[e["name"], e["title"]] for e in entries]))
 
 

@@ -58,6 +58,7 @@ import numpy as np
 import yaml
 
 from chikuden.horizon import AXES
+from chikuden.i18n import pick
 
 
 @dataclass(frozen=True)
@@ -95,11 +96,11 @@ class Output:
         return bool(self.undefined_en)
 
     def label(self, lang: str) -> str:
-        return self.label_ja if lang == "ja" else self.label_en
+        return pick(lang, self.label_en, self.label_ja)
 
     def undefined(self, lang: str) -> str:
         """What a NaN value of this output means, in ``lang`` ("" when none is declared)."""
-        return self.undefined_ja if lang == "ja" else self.undefined_en
+        return pick(lang, self.undefined_en, self.undefined_ja)
 
 
 @dataclass(frozen=True)
@@ -118,7 +119,7 @@ class Chart:
     stack: str = ""
 
     def title(self, lang: str) -> str:
-        return self.title_ja if lang == "ja" else self.title_en
+        return pick(lang, self.title_en, self.title_ja)
 
 
 @dataclass(frozen=True)
@@ -133,10 +134,10 @@ class Section:
     outputs: tuple[str, ...] = field(default_factory=tuple)
 
     def title(self, lang: str) -> str:
-        return self.title_ja if lang == "ja" else self.title_en
+        return pick(lang, self.title_en, self.title_ja)
 
     def intro(self, lang: str) -> str:
-        return self.intro_ja if lang == "ja" else self.intro_en
+        return pick(lang, self.intro_en, self.intro_ja)
 
 
 def _output(key: str, kind: str, spec: dict[str, Any]) -> Output:

@@ -12,6 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from chikuden.i18n import pick, translator
+from chikuden.report.format import MYRIAD_LANGS
+
 if TYPE_CHECKING:
     from chikuden.results import Results
 
@@ -31,7 +34,14 @@ class Finding:
     sources: tuple[str, ...] = field(default_factory=tuple)
 
     def text(self, lang: str) -> str:
-        return self.text_ja if lang == "ja" else self.text_en
+        return pick(lang, self.text_en, self.text_ja)
+
+
+def _finding(
+    id: str, clause: str, status: str, say: Callable[[str], str], sources: tuple[str, ...]
+) -> Finding:
+    """A finding whose statement ``say(lang)`` writes in each language (message catalog)."""
+    return Finding(id, clause, status, say("en"), say("ja"), sources)
 
 
 def _gwh(x: float) -> str:
@@ -49,24 +59,39 @@ def _close(a: float, b: float) -> bool:
 Check = Callable[["Results", int], Finding]
 
 
+def _verdict(ok: bool, lang: str, *, differs: bool = True) -> str:
+    """``holds`` or ``differs in this scenario`` (``does not hold ...`` when not ``differs``)."""
+    _ = translator(lang).gettext
+    if ok:
+        return _("holds")
+    return _("differs in this scenario") if differs else _("does not hold in this scenario")
+
+
 def _share_times_market(r: Results, i: int) -> Finding:
     share = r.value("targets.japan_share_2030", i)
     market = r.value("market.global_demand_2030", i)
     product = r.value("audit.share_times_market_gwh", i)
     stated = r.scenarios[i].value("audit.stated_global_capacity_gwh")
     ok = _close(product, stated)
-    return Finding(
+
+    def say(lang: str) -> str:
+        _ = translator(lang).gettext
+        return _(
+            "Share x market: {share} of {market} = {product}; the proposal states {stated} "
+            "- {verdict}."
+        ).format(
+            share=_pct(share),
+            market=_gwh(market),
+            product=_gwh(product),
+            stated=_gwh(stated),
+            verdict=_verdict(ok, lang, differs=False),
+        )
+
+    return _finding(
         id="share-times-market",
         clause="P1",
         status="ok" if ok else "warn",
-        text_en=(
-            f"Share x market: {_pct(share)} of {_gwh(market)} = {_gwh(product)}; the proposal "
-            f"states {_gwh(stated)} - {'holds' if ok else 'does not hold in this scenario'}."
-        ),
-        text_ja=(
-            f"シェア×市場：{_gwh(market)}の{_pct(share)} = {_gwh(product)}。提言は{_gwh(stated)}と"
-            f"する — {'整合' if ok else 'このシナリオでは一致しない'}。"
-        ),
+        say=say,
         sources=tuple(r.sources("audit.share_times_market_gwh", i)),
     )
 
@@ -75,18 +100,19 @@ def _domestic_quarter(r: Results, i: int) -> Finding:
     dom = r.value("targets.domestic_capacity_2030", i)
     stated = r.scenarios[i].value("audit.stated_domestic_capacity_gwh")
     ok = _close(dom, stated)
-    return Finding(
+
+    def say(lang: str) -> str:
+        _ = translator(lang).gettext
+        return _(
+            "The domestic base the targets imply is {domestic} against the stated {stated} "
+            "- {verdict}."
+        ).format(domestic=_gwh(dom), stated=_gwh(stated), verdict=_verdict(ok, lang))
+
+    return _finding(
         id="domestic-target",
         clause="P1",
         status="ok" if ok else "warn",
-        text_en=(
-            f"The domestic base the targets imply is {_gwh(dom)} against the stated "
-            f"{_gwh(stated)} - {'holds' if ok else 'differs in this scenario'}."
-        ),
-        text_ja=(
-            f"目標から導かれる国内生産基盤は{_gwh(dom)}、提言は{_gwh(stated)} — "
-            f"{'整合' if ok else 'このシナリオでは異なる'}。"
-        ),
+        say=say,
         sources=tuple(r.sources("targets.domestic_capacity_2030", i)),
     )
 
@@ -95,19 +121,19 @@ def _growth(r: Results, i: int) -> Finding:
     growth = r.value("market.growth_2030_vs_2021", i)
     stated = r.scenarios[i].value("audit.stated_growth_ratio")
     ok = math.isfinite(growth) and abs(growth / stated - 1) <= 0.2
-    return Finding(
+
+    def say(lang: str) -> str:
+        _ = translator(lang).gettext
+        return _(
+            "World demand grows {growth}x from 2021 to 2030; the proposal says about {stated}x. "
+            "IEA counts ~330 GWh for vehicles alone in 2021, so 3,000 GWh is about 9x that."
+        ).format(growth=f"{growth:.1f}", stated=f"{stated:.0f}")
+
+    return _finding(
         id="market-growth",
         clause="P1",
         status="ok" if ok else "info",
-        text_en=(
-            f"World demand grows {growth:.1f}x from 2021 to 2030; the proposal says about "
-            f"{stated:.0f}x. IEA counts ~330 GWh for vehicles alone in 2021, so 3,000 GWh is "
-            "about 9x that."
-        ),
-        text_ja=(
-            f"世界需要は2021年から2030年に{growth:.1f}倍。提言は約{stated:.0f}倍とする。IEAによれば"
-            "2021年の車載用だけで約330GWhであり、3,000GWhはその約9倍にあたる。"
-        ),
+        say=say,
         sources=(*r.sources("market.growth_2030_vs_2021", i), "iea-gevo-2023"),
     )
 
@@ -116,22 +142,27 @@ def _utilisation(r: Results, i: int) -> Finding:
     util = r.scenarios[i].value("targets.capacity_utilisation_share")
     plant_util = r.scenarios[i].value("capacity.utilisation_share")
     product = r.value("audit.share_times_market_gwh", i)
-    return Finding(
+    share = r.value("targets.japan_share_2030", i)
+
+    def say(lang: str) -> str:
+        _ = translator(lang).gettext
+        return _(
+            "The proposal equates a {share} share of production with capacity (utilisation "
+            "{utilisation} in this scenario). Plants running at {plant_utilisation} would need "
+            "{capacity} of capacity to produce that share; worldwide, capacity was more than "
+            "2.5x demand in 2024."
+        ).format(
+            share=_pct(share),
+            utilisation=_pct(util),
+            plant_utilisation=_pct(plant_util),
+            capacity=_gwh(product / plant_util),
+        )
+
+    return _finding(
         id="capacity-vs-production",
         clause="P1",
         status="info",
-        text_en=(
-            f"The proposal equates a {_pct(r.value('targets.japan_share_2030', i))} share of "
-            f"production with capacity (utilisation {_pct(util)} in this scenario). Plants "
-            f"running at {_pct(plant_util)} would need {_gwh(product / plant_util)} of capacity "
-            "to produce that share; worldwide, capacity was more than 2.5x demand in 2024."
-        ),
-        text_ja=(
-            "提言は生産シェアと生産能力を同一視している（このシナリオの稼働率"
-            f"{_pct(util)}）。稼働率{_pct(plant_util)}の工場でそのシェアを生産するには"
-            f"{_gwh(product / plant_util)}の能力が必要。"
-            "2024年の世界の生産能力は需要の2.5倍を超えた。"
-        ),
+        say=say,
         sources=(
             *r.sources("targets.japan_global_capacity_2030", i),
             "bnef-capacity-2024",
@@ -147,38 +178,43 @@ def _pipeline_gap(r: Results, i: int) -> Finding:
     date = int(r.scenarios[i].value("capacity.pipeline_date"))
     y, m, d = date // 10000, date // 100 % 100, date % 100
     ok = gap <= 0
-    return Finding(
+
+    def say(lang: str) -> str:
+        _ = translator(lang).gettext
+        if ok:
+            outcome = _("the target is reached.")
+        else:
+            outcome = _("{gap} are still missing.").format(gap=_gwh(gap))
+        return _(
+            "The plants existing, certified or announced by {y}-{m:02d}-{d:02d} (the "
+            "scenario's pipeline date) give {capacity} in Japan in 2030 against {target}: "
+            "{outcome}"
+        ).format(y=y, m=m, d=d, capacity=_gwh(cap), target=_gwh(target), outcome=outcome)
+
+    return _finding(
         id="pipeline-reaches-target",
         clause="P1",
         status="ok" if ok else "warn",
-        text_en=(
-            f"The plants existing, certified or announced by {y}-{m:02d}-{d:02d} (the scenario's "
-            f"pipeline date) give {_gwh(cap)} in Japan in 2030 against {_gwh(target)}: "
-            + ("the target is reached." if ok else f"{_gwh(gap)} are still missing.")
-        ),
-        text_ja=(
-            f"{y}年{m}月{d}日（シナリオの計画時点）までに既存・認定・公表済みの工場による"
-            f"2030年の国内能力は{_gwh(cap)}、目標は{_gwh(target)}："
-            + ("目標に達する。" if ok else f"{_gwh(gap)}が不足する。")
-        ),
+        say=say,
         sources=tuple(r.sources("capacity.domestic_gap_2030", i)),
     )
 
 
-def _tn(x: float) -> str:
-    return "n/a" if not math.isfinite(x) else f"{x / 1e12:.2f} trillion yen"
+def _trillion_yen(x: float, lang: str) -> str:
+    """``5.80 trillion yen`` / ``5.80兆円``."""
+    if not math.isfinite(x):
+        return "n/a"
+    return translator(lang).gettext("{n} trillion yen").format(n=f"{x / 1e12:.2f}")
 
 
-def _cho(x: float) -> str:
-    return "n/a" if not math.isfinite(x) else f"{x / 1e12:.2f}兆円"
-
-
-def _bn_per_gwh(x: float) -> str:
-    return "n/a" if not math.isfinite(x) else f"{x / 1e9:.1f} bn yen per GWh"
-
-
-def _oku_per_gwh(x: float) -> str:
-    return "n/a" if not math.isfinite(x) else f"GWhあたり{x / 1e8:,.0f}億円"
+def _per_gwh(x: float, lang: str) -> str:
+    """Yen per GWh: ``12.3 bn yen per GWh`` / ``GWhあたり123億円`` (億 = 10^8)."""
+    if not math.isfinite(x):
+        return "n/a"
+    _ = translator(lang).gettext
+    if lang in MYRIAD_LANGS:
+        return _("{n} hundred million yen per GWh").format(n=f"{x / 1e8:,.0f}")
+    return _("{n} bn yen per GWh").format(n=f"{x / 1e9:.1f}")
 
 
 def _stages_add_up(r: Results, i: int) -> Finding:
@@ -187,18 +223,24 @@ def _stages_add_up(r: Results, i: int) -> Finding:
     stated = r.scenarios[i].value("audit.stated_capital_need_total_jpy")
     ok = _close(total, stated)
     listed = " + ".join(f"{x / 1e12:.2f}" for x in parts)
-    return Finding(
+
+    def say(lang: str) -> str:
+        _ = translator(lang).gettext
+        return _(
+            "Minerals + materials + cells = {listed} = {total}; the proposal states {stated} "
+            "- {verdict}."
+        ).format(
+            listed=listed,
+            total=_trillion_yen(total, lang),
+            stated=_trillion_yen(stated, lang),
+            verdict=_verdict(ok, lang),
+        )
+
+    return _finding(
         id="stages-add-up",
         clause="P1",
         status="ok" if ok else "warn",
-        text_en=(
-            f"Minerals + materials + cells = {listed} = {_tn(total)}; the proposal states "
-            f"{_tn(stated)} - {'holds' if ok else 'differs in this scenario'}."
-        ),
-        text_ja=(
-            f"鉱物＋材料＋セル = {listed} = {_cho(total)}。提言は{_cho(stated)}とする — "
-            f"{'整合' if ok else 'このシナリオでは異なる'}。"
-        ),
+        say=say,
         sources=tuple(r.sources("audit.stages_sum_jpy", i)),
     )
 
@@ -210,37 +252,42 @@ def _fund_covers(r: Results, i: int) -> Finding:
     demand = r.value("finance.subsidy_demand_total", i)
     balance = r.value("finance.fund_balance", i)
     imputed = r.value("finance.subsidy_demand_imputed", i)
-    balance_en = f" The fund balance after that demand is {_tn(balance)}"
-    balance_ja = f"その需要を充当した後の基金残高は{_cho(balance)}"
-    if imputed > 0:  # the balance rests in part on rows that are estimates, not projects
-        without = r.value("finance.fund_balance_without_imputed", i)
-        balance_en += (
-            f"; {_tn(without)} without the {_tn(imputed)} that imputed plant rows "
-            "(residuals whose actual subsidy is unknown) ask for."
-        )
-        balance_ja += f"（実際の補助額が不明な補完行の{_cho(imputed)}を除くと{_cho(without)}）。"
-    else:
-        balance_en += "."
-        balance_ja += "。"
-    if math.isfinite(share):
-        covers_en = f"covers {_pct(share)} of the {_tn(need)} capital need"
-        covers_ja = f"は必要資金{_cho(need)}の{_pct(share)}を賄う"
-    else:  # a domestic target of 0 GWh (or reference needs of 0) needs no capital
-        covers_en = "has no capital need to cover: the need at the domestic target is 0"
-        covers_ja = "が賄う必要資金はない（国内目標での必要資金が0）"
-    return Finding(
+    without = r.value("finance.fund_balance_without_imputed", i)
+
+    def say(lang: str) -> str:
+        _ = translator(lang).gettext
+
+        def yen(x: float) -> str:
+            return _trillion_yen(x, lang)
+
+        if imputed > 0:  # the balance rests in part on rows that are estimates, not projects
+            after = _(
+                "The fund balance after that demand is {balance}; {without} without the "
+                "{imputed} that imputed plant rows (residuals whose actual subsidy is unknown) "
+                "ask for."
+            ).format(balance=yen(balance), without=yen(without), imputed=yen(imputed))
+        else:
+            after = _("The fund balance after that demand is {balance}.").format(
+                balance=yen(balance)
+            )
+        if math.isfinite(share):
+            covers = _("covers {share} of the {need} capital need").format(
+                share=_pct(share), need=yen(need)
+            )
+        else:  # a domestic target of 0 GWh (or reference needs of 0) needs no capital
+            covers = _("has no capital need to cover: the need at the domestic target is 0")
+        # Translators: {covers} is "covers {share} of the {need} capital need" or "has no
+        # capital need to cover: ..."
+        return _(
+            "The fund of {fund} {covers}. The subsidy rules applied to every plant (and to the "
+            "capacity still missing) ask for {demand}. {after}"
+        ).format(fund=yen(fund), covers=covers, demand=yen(demand), after=after)
+
+    return _finding(
         id="fund-covers-need",
         clause="P1",
         status="info",
-        text_en=(
-            f"The fund of {_tn(fund)} {covers_en}. "
-            f"The subsidy rules applied to every plant (and to the capacity still missing) ask "
-            f"for {_tn(demand)}.{balance_en}"
-        ),
-        text_ja=(
-            f"基金{_cho(fund)}{covers_ja}。補助ルールを全工場"
-            f"（および不足する能力）に適用すると、必要な補助額は{_cho(demand)}。{balance_ja}"
-        ),
+        say=say,
         sources=tuple(
             dict.fromkeys(
                 (
@@ -257,39 +304,49 @@ def _cell_capex(r: Results, i: int) -> Finding:
     implied = r.value("finance.capex_per_gwh_implied_cells", i)
     published = r.value("finance.capex_per_gwh_published_median", i)
     ratio = r.value("audit.cell_capex_implied_vs_published", i)
+    sources = tuple(r.sources("audit.cell_capex_implied_vs_published", i))
     if not math.isfinite(ratio):  # no cell plant in the table has both capacity and capex
-        return Finding(
-            id="cell-capex-per-gwh",
-            clause="P1",
-            status="info",
-            text_en=(
-                f"The cell-manufacturing need implies {_bn_per_gwh(implied)}; no cell plant in "
-                "the plant table has both a capacity and a capex, so there is no published cost "
-                "to compare it with."
-            ),
-            text_ja=(
-                f"セル製造の必要資金は{_oku_per_gwh(implied)}を意味する。工場表に容量と投資額の"
-                "両方があるセル工場がなく、比較する公表値がない。"
-            ),
-            sources=tuple(r.sources("audit.cell_capex_implied_vs_published", i)),
+
+        def say_unknown(lang: str) -> str:
+            return (
+                translator(lang)
+                .gettext(
+                    "The cell-manufacturing need implies {implied}; no cell plant in the plant "
+                    "table has both a capacity and a capex, so there is no published cost to "
+                    "compare it with."
+                )
+                .format(implied=_per_gwh(implied, lang))
+            )
+
+        return _finding(
+            id="cell-capex-per-gwh", clause="P1", status="info", say=say_unknown, sources=sources
         )
     ok = ratio >= 0.8
-    return Finding(
+
+    def say(lang: str) -> str:
+        _ = translator(lang).gettext
+        if ok:
+            text = _(
+                "The cell-manufacturing need implies {implied}; the certified plants in the "
+                "bundled data cost a median {published} (the proposal's figure is {ratio} of "
+                "that)."
+            )
+        else:
+            text = _(
+                "The cell-manufacturing need implies {implied}; the certified plants in the "
+                "bundled data cost a median {published} (the proposal's figure is {ratio} of "
+                "that): the proposal's cell figure looks low for today's plant costs."
+            )
+        return text.format(
+            implied=_per_gwh(implied, lang), published=_per_gwh(published, lang), ratio=_pct(ratio)
+        )
+
+    return _finding(
         id="cell-capex-per-gwh",
         clause="P1",
         status="ok" if ok else "warn",
-        text_en=(
-            f"The cell-manufacturing need implies {_bn_per_gwh(implied)}; the certified plants "
-            f"in the bundled data cost a median {_bn_per_gwh(published)} "
-            f"(the proposal's figure is {_pct(ratio)} of that)"
-            + ("." if ok else ": the proposal's cell figure looks low for today's plant costs.")
-        ),
-        text_ja=(
-            f"セル製造の必要資金は{_oku_per_gwh(implied)}を意味する。認定工場の投資額の中央値は"
-            f"{_oku_per_gwh(published)}（提言の金額はその{_pct(ratio)}）"
-            + ("。" if ok else "：提言のセル製造の金額は現在の工場費用に比べ低いとみられる。")
-        ),
-        sources=tuple(r.sources("audit.cell_capex_implied_vs_published", i)),
+        say=say,
+        sources=sources,
     )
 
 
@@ -302,49 +359,51 @@ def _minerals_fit(r: Results, i: int) -> Finding:
     sources = tuple(r.sources("audit.minerals_need_fits_gwh", i))
     if not math.isfinite(per_gwh) or not math.isfinite(fits):
         # no domestic production in 2030, or no upstream capex per GWh of it
-        return Finding(
-            id="minerals-need-fits",
-            clause="P1",
-            status="info",
-            text_en=(
-                f"The {_tn(need)} for critical minerals cannot be set against the production it "
-                "would supply: the scenario has no domestic production in 2030, or no upstream "
-                "capex per GWh of it (material intensities of 0)."
-            ),
-            text_ja=(
-                f"重要鉱物向けの{_cho(need)}が賄う生産量は求められない：このシナリオには2030年の"
-                "国内生産がないか、GWhあたりの上流投資額が0（材料原単位が0）。"
-            ),
-            sources=sources,
+
+        def say_unknown(lang: str) -> str:
+            return (
+                translator(lang)
+                .gettext(
+                    "The {need} for critical minerals cannot be set against the production it "
+                    "would supply: the scenario has no domestic production in 2030, or no "
+                    "upstream capex per GWh of it (material intensities of 0)."
+                )
+                .format(need=_trillion_yen(need, lang))
+            )
+
+        return _finding(
+            id="minerals-need-fits", clause="P1", status="info", say=say_unknown, sources=sources
         )
-    # stated figures are at least 1 GWh (their declared minimum): both logarithms are defined
-    between_en = f" (on a log scale between {_gwh(domestic)} and {_gwh(world)})"
-    between_ja = f"{_gwh(domestic)}と{_gwh(world)}の間で"
-    if fits <= 0:  # no minerals need: nothing to place on the log scale
-        closer_en = f"below both the {_gwh(domestic)} domestic base and the {_gwh(world)} target"
-        closer_ja = f"国内基盤{_gwh(domestic)}と世界目標{_gwh(world)}のいずれも下回る"
-    elif abs(math.log(fits / domestic)) <= abs(math.log(fits / world)):
-        closer_en = f"closer to the {_gwh(domestic)} domestic base{between_en}"
-        closer_ja = f"{between_ja}国内基盤に近い（対数尺度）"
-    else:
-        closer_en = f"closer to the {_gwh(world)} global target{between_en}"
-        closer_ja = f"{between_ja}世界目標に近い（対数尺度）"
-    return Finding(
-        id="minerals-need-fits",
-        clause="P1",
-        status="info",
-        text_en=(
-            f"At a bottom-up upstream capex of {_bn_per_gwh(per_gwh)} of annual production "
-            f"(mining and refining for the scenario's chemistry mix), the {_tn(need)} for "
-            f"critical minerals would supply about {_gwh(fits)} a year: {closer_en}."
-        ),
-        text_ja=(
-            f"年間生産{_oku_per_gwh(per_gwh)}の上流投資（当該シナリオの電池化学構成に応じた"
-            f"採掘・精製）とすると、重要鉱物向けの{_cho(need)}は年約{_gwh(fits)}分を賄う："
-            f"{closer_ja}。"
-        ),
-        sources=sources,
-    )
+
+    def say(lang: str) -> str:
+        _ = translator(lang).gettext
+        bases = {"domestic": _gwh(domestic), "world": _gwh(world)}
+        # stated figures are at least 1 GWh (their declared minimum): both logarithms are
+        # defined
+        if fits <= 0:  # no minerals need: nothing to place on the log scale
+            closer = _("below both the {domestic} domestic base and the {world} target")
+        elif abs(math.log(fits / domestic)) <= abs(math.log(fits / world)):
+            closer = _(
+                "closer to the {domestic} domestic base (on a log scale between {domestic} and "
+                "{world})"
+            )
+        else:
+            closer = _(
+                "closer to the {world} global target (on a log scale between {domestic} and "
+                "{world})"
+            )
+        return _(
+            "At a bottom-up upstream capex of {per_gwh} of annual production (mining and "
+            "refining for the scenario's chemistry mix), the {need} for critical minerals would "
+            "supply about {fits} a year: {closer}."
+        ).format(
+            per_gwh=_per_gwh(per_gwh, lang),
+            need=_trillion_yen(need, lang),
+            fits=_gwh(fits),
+            closer=closer.format(**bases),
+        )
+
+    return _finding(id="minerals-need-fits", clause="P1", status="info", say=say, sources=sources)
 
 
 CHECKS: tuple[Check, ...] = (

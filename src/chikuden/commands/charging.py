@@ -109,7 +109,7 @@ def _echo_json(doc: Any) -> None:
 
 
 def _table(headers: list[str], rows: list[list[str]], right: range) -> str:
-    from chikuden.report.format import text_table
+    from chikuden.commands.tables import text_table
 
     return text_table(headers, rows, right=right)
 

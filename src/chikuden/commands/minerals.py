@@ -93,27 +93,31 @@ def stress(
     if json_:
         typer.echo(json.dumps(shock.to_json(), ensure_ascii=False, indent=2))
         return
-    from chikuden.report.format import format_value, text_table
+    from chikuden.commands.tables import text_table
+    from chikuden.i18n import translator
+    from chikuden.report.format import format_value
 
-    ja = lang == "ja"
-    head = (
-        f"{shock.country} の {shock.mineral} 輸出が {shock.cut:.0%} 減少、"
-        f"{shock.months:g} か月（{shock.year}年）"
-        if ja
-        else f"{shock.country} exports of {shock.mineral} cut by {shock.cut:.0%} for "
-        f"{shock.months:g} months in {shock.year}"
+    _ = translator(lang).gettext
+    head = _("{country} exports of {mineral} cut by {cut} for {months} months in {year}").format(
+        country=shock.country,
+        mineral=shock.mineral,
+        cut=f"{shock.cut:.0%}",
+        months=f"{shock.months:g}",
+        year=shock.year,
     )
     typer.echo(head)
-    headers = (
-        ["シナリオ", "依存度", "影響量 t/年", "不足 t", "失われる生産 GWh", "損失額"]
-        if ja
-        else ["scenario", "exposure", "exposed t/yr", "shortfall t", "lost GWh", "lost value"]
-    )
-    basis = (
-        {"japan_imports": "（日本の輸入）", "world_supply": "（世界供給）"}
-        if ja
-        else {"japan_imports": " (Japan's imports)", "world_supply": " (world supply)"}
-    )
+    headers = [
+        _("scenario"),
+        _("exposure"),
+        _("exposed t/yr"),
+        _("shortfall t"),
+        _("lost GWh"),
+        _("lost value"),
+    ]
+    basis = {  # Translators: appended to a percentage, hence the leading space in English
+        "japan_imports": _(" (Japan's imports)"),
+        "world_supply": _(" (world supply)"),
+    }
     rows = [
         [
             name,

@@ -149,83 +149,16 @@ def example(
     )
 
 
-# -- text -----------------------------------------------------------------------------------
-_RECYCLED = {
-    "en": {
-        1: "meets the EU 2036 minimums",
-        2: "meets the EU 2031 minimums",
-        3: "below the EU 2031 minimums",
-    },
-    "ja": {1: "EUの2036年下限を満たす", 2: "EUの2031年下限を満たす", 3: "EUの2031年下限に未達"},
-}
-_SAFETY = {
-    "en": {"pass": "all {n} tests passed", "fail": "failed", "incomplete": "incomplete"},
-    "ja": {"pass": "全{n}試験に合格", "fail": "不合格あり", "incomplete": "未報告の試験あり"},
-}
-_TEXT: dict[str, dict[str, str]] = {
-    "en": {
-        "fit": "Capacity-fade fit",
-        "points": "points",
-        "others": "other models (RMSE)",
-        "cycles": "Cycles to {soh} state of health",
-        "interval": "95% interval",
-        "within": "within the tested {n} cycles",
-        "beyond": "extrapolated beyond the tested {n} cycles",
-        "durability": "Durability class",
-        "bounds": "A >= {a}, B >= {b}, C >= {c} cycles; assumed boundaries",
-        "carbon": "Carbon footprint",
-        "declared": "declared",
-        "delivered": "per kWh delivered",
-        "eu": "EU class (assumed boundaries)",
-        "threshold": "assumed EU threshold {t} g",
-        "passes": "passes",
-        "fails": "exceeds it",
-        "modelled": "modelled, {chem} made in Japan in {year}: grid {g}, clean battery park {p}",
-        "recycled": "Recycled content",
-        "safety": "Safety (IEC 62660-3 tests)",
-        "topup": "Performance top-up",
-        "eligible": "eligible: +{t} of capex",
-        "rate": "subsidy rate {r}",
-        "not_eligible": "not eligible",
-        "undeclared": "top-up share not declared (finance.subsidy_performance_topup_share)",
-    },
-    "ja": {
-        "fit": "容量劣化の近似",
-        "points": "点",
-        "others": "他のモデル（RMSE）",
-        "cycles": "健全度{soh}までのサイクル数",
-        "interval": "95%区間",
-        "within": "試験済み{n}サイクルの範囲内",
-        "beyond": "試験済み{n}サイクルを超える外挿",
-        "durability": "耐久性クラス",
-        "bounds": "A ≥ {a}、B ≥ {b}、C ≥ {c}サイクル（仮定の境界）",
-        "carbon": "カーボンフットプリント",
-        "declared": "申告値",
-        "delivered": "供給電力量1kWhあたり",
-        "eu": "EUクラス（仮定の境界）",
-        "threshold": "仮定のEU上限 {t} g",
-        "passes": "満たす",
-        "fails": "超過",
-        "modelled": "推計：{year}年に国内で製造する{chem}　系統電力 {g}、"
-        "クリーン・バッテリー・パーク {p}",
-        "recycled": "再生材比率",
-        "safety": "安全性（IEC 62660-3の試験）",
-        "topup": "性能加算",
-        "eligible": "対象：設備投資の+{t}",
-        "rate": "補助率 {r}",
-        "not_eligible": "対象外",
-        "undeclared": "加算率が未定義（finance.subsidy_performance_topup_share）",
-    },
-}
+# -- text ----------------------------------------------------------------------------------
 
 
 def render(a: Assessment, lang: str = "en") -> str:
     """The assessment as text for a reader of ``lang``."""
     from chikuden.analysis.product import SAFETY_TESTS, class_letter
+    from chikuden.i18n import pick, translator
     from chikuden.report.format import format_number, format_share
 
-    key = "ja" if lang == "ja" else "en"
-    t = _TEXT[key]
+    _ = translator(lang).gettext
     f = a.fit
 
     def num(x: float) -> str:
@@ -238,41 +171,67 @@ def render(a: Assessment, lang: str = "en") -> str:
 
     unit = "kg CO2e/kWh"
     lines = [f"{a.product.name} — {a.product.chemistry} ({a.scenario})", ""]
+    fit = _("Capacity-fade fit: {model}, {equation} ({points} points, RMSE {rmse}, R² {r2})")
     lines.append(
-        f"{t['fit']}: {f.model}, {f.equation} ({f.points} {t['points']}, "
-        f"RMSE {f.rmse:.4f}, R² {f.r2:.4f})"
+        fit.format(
+            model=f.model,
+            equation=f.equation,
+            points=f.points,
+            rmse=f"{f.rmse:.4f}",
+            r2=f"{f.r2:.4f}",
+        )
     )
     for name, value in f.params.items():
         lines.append(f"  {name} = {sig(value)} ± {sig(f.std_errors[name])}")
     others = [f"{m} {r:.4f}" for m, r in a.candidates.items() if m != f.model]
     if others:
-        lines.append(f"  {t['others']}: {', '.join(others)}")
+        lines.append("  " + _("other models (RMSE): {models}").format(models=", ".join(others)))
     last = num(float(a.product.cycles[-1]))
-    where = (t["beyond"] if f.extrapolated else t["within"]).format(n=last)
+    if f.extrapolated:
+        where = _("extrapolated beyond the tested {n} cycles").format(n=last)
+    else:
+        where = _("within the tested {n} cycles").format(n=last)
+    cycles = _("Cycles to {soh} state of health: {cycles} (95% interval {low}–{high}), {where}")
     lines.append(
-        f"{t['cycles'].format(soh=format_share(f.eol_soh, lang))}: {num(f.cycles)} "
-        f"({t['interval']} {num(f.cycles_low)}–{num(f.cycles_high)}), {where}"
+        cycles.format(
+            soh=format_share(f.eol_soh, lang),
+            cycles=num(f.cycles),
+            low=num(f.cycles_low),
+            high=num(f.cycles_high),
+            where=where,
+        )
     )
     lines.append("")
     r = a.rules
-    bounds = t["bounds"].format(
+    bounds = _("A >= {a}, B >= {b}, C >= {c} cycles; assumed boundaries").format(
         a=num(r["carbon.durability_class_a_cycles"]),
         b=num(r["carbon.durability_class_b_cycles"]),
         c=num(r["carbon.durability_class_c_cycles"]),
     )
-    lines.append(f"{t['durability']}: {class_letter(a.durability_class)} ({bounds})")
-    verdict = t["passes"] if a.passes_threshold else t["fails"]
     lines.append(
-        f"{t['carbon']}: {num(a.product.footprint)} {unit} {t['declared']} -> "
-        f"{a.delivered:.1f} g CO2e {t['delivered']}"
+        _("Durability class: {cls} ({bounds})").format(
+            cls=class_letter(a.durability_class), bounds=bounds
+        )
     )
+    verdict = _("passes") if a.passes_threshold else _("exceeds it")
     lines.append(
-        f"  {t['eu']}: {class_letter(a.carbon_class)}; "
-        f"{t['threshold'].format(t=num(a.threshold))}: {verdict}"
+        _(
+            "Carbon footprint: {footprint} {unit} declared -> {delivered} g CO2e per kWh delivered"
+        ).format(footprint=num(a.product.footprint), unit=unit, delivered=f"{a.delivered:.1f}")
+    )
+    eu_class = _(
+        "EU class (assumed boundaries): {cls}; assumed EU threshold {threshold} g: {verdict}"
     )
     lines.append(
         "  "
-        + t["modelled"].format(
+        + eu_class.format(
+            cls=class_letter(a.carbon_class), threshold=num(a.threshold), verdict=verdict
+        )
+    )
+    modelled = _("modelled, {chem} made in Japan in {year}: grid {g}, clean battery park {p}")
+    lines.append(
+        "  "
+        + modelled.format(
             chem=a.product.chemistry, year=a.year, g=num(a.modelled_grid), p=num(a.modelled_park)
         )
         + f" {unit}"
@@ -280,20 +239,34 @@ def render(a: Assessment, lang: str = "en") -> str:
     shares = ", ".join(
         f"{m} {format_share(a.product.recycled[m], lang)}" for m in a.recycled_metals
     )
-    lines.append(f"{t['recycled']}: {_RECYCLED[key][a.recycled_class]} ({shares})")
-    status = _SAFETY[key][a.safety_status].format(n=len(SAFETY_TESTS))
+    recycled = {
+        1: _("meets the EU 2036 minimums"),
+        2: _("meets the EU 2031 minimums"),
+        3: _("below the EU 2031 minimums"),
+    }[a.recycled_class]
+    lines.append(
+        _("Recycled content: {verdict} ({shares})").format(verdict=recycled, shares=shares)
+    )
+    status = {
+        "pass": _("all {n} tests passed"),
+        "fail": _("failed"),
+        "incomplete": _("incomplete"),
+    }[a.safety_status].format(n=len(SAFETY_TESTS))
     detail = ", ".join((*a.safety_failed, *a.safety_missing))
-    lines.append(f"{t['safety']}: {status}" + (f" ({detail})" if detail else ""))
+    if detail:
+        status += f" ({detail})"
+    lines.append(_("Safety (IEC 62660-3 tests): {status}").format(status=status))
     lines.append("")
     if a.eligible and a.topup_share is not None:
-        head = t["eligible"].format(t=format_share(a.topup_share, lang))
+        head = _("eligible: +{t} of capex").format(t=format_share(a.topup_share, lang))
     elif a.eligible:
-        head = t["undeclared"]
+        head = _("top-up share not declared (finance.subsidy_performance_topup_share)")
     else:
-        head = t["not_eligible"]
+        head = _("not eligible")
     if a.subsidy_rate is not None:
-        head += f" ({t['rate'].format(r=format_share(a.subsidy_rate, lang))})"
-    lines.append(f"{t['topup']}: {head}")
+        rate = _("subsidy rate {r}").format(r=format_share(a.subsidy_rate, lang))
+        head += f" ({rate})"
+    lines.append(_("Performance top-up: {verdict}").format(verdict=head))
     for u in a.unmet:
-        lines.append(f"  - {u.ja if lang == 'ja' else u.en}")
+        lines.append(f"  - {pick(lang, u.en, u.ja)}")
     return "\n".join(lines)

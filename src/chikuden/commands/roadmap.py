@@ -168,7 +168,7 @@ def _session(ctx: typer.Context) -> Iterator[Session]:
 
 
 def _table(headers: list[str], rows: list[list[str]], right: tuple[int, ...] = ()) -> None:
-    from chikuden.report.format import text_table
+    from chikuden.commands.tables import text_table
 
     typer.echo(text_table(headers, rows, right=right))
 

@@ -21,7 +21,8 @@ from importlib.util import find_spec
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from chikuden.report.format import display_unit, short_label
+from chikuden.i18n import translator
+from chikuden.report.format import MYRIAD_LANGS, display_unit, short_label
 
 if TYPE_CHECKING:
     from chikuden.indicators import Chart
@@ -64,20 +65,27 @@ def axis_scale(unit: str, lang: str, peak: float) -> AxisScale:
     head, _, _ = unit.partition(" ")
     per = display_unit(unit, lang)  # "/口", "per connector" or "" for plain amounts
     if head == "JPY":
-        if lang == "ja":
-            steps = ((1e12, "兆円"), (1e8, "億円"), (1e4, "万円"), (1.0, "円"))
-            sep = ""
+        _ = translator(lang).gettext
+        if lang in MYRIAD_LANGS:  # 兆円, 億円, 万円
+            steps = (
+                (1e12, _("trillion JPY")),
+                (1e8, _("hundred million JPY")),
+                (1e4, _("ten thousand JPY")),
+                (1.0, _("JPY")),
+            )
         else:
             steps = (
-                (1e12, "trillion JPY"),
-                (1e9, "billion JPY"),
-                (1e6, "million JPY"),
-                (1.0, "JPY"),
+                (1e12, _("trillion JPY")),
+                (1e9, _("billion JPY")),
+                (1e6, _("million JPY")),
+                (1.0, _("JPY")),
             )
-            sep = " "
         size, label = next(((f, lab) for f, lab in steps if peak >= f), steps[-1])
         hover = ",.2f" if peak / size < 10 else ",.1f" if peak / size < 100 else ",.0f"
-        return AxisScale(1.0 / size, f"{label}{sep}{per}" if per else label, hover)
+        # Translators: an axis label: a money scale ("billion JPY") and the rest of the unit
+        # ("per connector")
+        scaled = _("{scale} {per}").format(scale=label, per=per) if per else label
+        return AxisScale(1.0 / size, scaled, hover)
     if head == "share":
         return AxisScale(100.0, f"% {per}".strip(), ",.1f")
     return AxisScale(1.0, per or unit, ",.4~r" if peak < 10 else ",.0f")
@@ -109,7 +117,7 @@ NOTE_LINES = 3  # source lines kept on a figure; the caption under it lists ever
 def _layout(chart: Chart, lang: str, source_note: str) -> dict[str, Any]:
     """What every figure's layout shares: title, source note (at most ``NOTE_LINES`` lines),
     fonts, legend and background."""
-    more = "（全出典は図の下）" if lang == "ja" else "(every source is listed under the chart)"
+    more = translator(lang).gettext("(every source is listed under the chart)")
     note = wrap_note(source_note, max_lines=NOTE_LINES, more=more)
     return {
         "title": {
@@ -302,7 +310,7 @@ def rows_figure(chart: Chart, results: Results, lang: str, source_note: str) -> 
         order = sorted(sums, key=lambda k: (k == OTHER, -sum(sums[k].values())))
         for j, part in enumerate(order):
             other = part == OTHER
-            name = ("その他の国" if lang == "ja" else "other countries") if other else part
+            name = translator(lang).gettext("other countries") if other else part
             data.append(
                 {
                     "type": "bar",

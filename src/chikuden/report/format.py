@@ -1,10 +1,12 @@
 """Numbers as readers expect them, in English and Japanese (babel does the locale work).
 
 - Money in yen reads ``3兆円`` / ``1,000億円`` in Japanese and ``¥3.0 trillion`` /
-  ``¥100 billion`` in English. Babel's compact formatter picks the magnitude (兆, 億, 万 /
-  trillion, billion, million) from the CLDR data; its Japanese output has no thousands
-  separator (``1000億``) and its English output drops a trailing ``.0`` (``3 trillion``), so the
-  number part is re-formatted with :func:`babel.numbers.format_decimal` to add both.
+  ``¥100 billion`` in English (where the currency goes is a message of the catalog,
+  ``¥{amount}`` / ``{amount}円``: :mod:`chikuden.i18n`). Babel's compact formatter picks the
+  magnitude (兆, 億, 万 / trillion, billion, million) from the CLDR data; its Japanese output
+  has no thousands separator (``1000億``) and its English output drops a trailing ``.0``
+  (``3 trillion``), so the number part is re-formatted with
+  :func:`babel.numbers.format_decimal` to add both.
 - Shares (``share``, 0..1) read as percentages (``20%``, ``9.2%``), ratios as ``10×``.
 - Physical quantities (GWh, t, ...) get thousands separators and a precision that suits their
   size (``7,260``, ``12.5``, ``0.125``).
@@ -17,15 +19,16 @@
   :func:`format_output`. Anything else that is not a finite number reads ``—``.
 
 Every function takes ``lang`` (``"en"`` or ``"ja"``); unknown languages fall back to English.
+Words (currency placement, the words of units) come from the message catalog; how numbers are
+grouped is locale data (:data:`LOCALES`, :data:`MYRIAD_LANGS`).
 """
 
 from __future__ import annotations
 
 import math
 import re
-import unicodedata
-from collections.abc import Sequence
 from decimal import Decimal
+from functools import cache
 from typing import TYPE_CHECKING
 
 from babel.numbers import (
@@ -36,6 +39,8 @@ from babel.numbers import (
     parse_decimal,
 )
 
+from chikuden.i18n import translator
+
 if TYPE_CHECKING:
     from chikuden.indicators import Output
 
@@ -43,34 +48,17 @@ LANGS = ("en", "ja")
 LOCALES = {"en": "en", "ja": "ja_JP"}
 MISSING = "—"
 
-# Currency units the model uses, with their English prefix and Japanese suffix.
-_CURRENCIES = {
-    "JPY": ("¥", "円"),
-    "USD": ("$", "ドル"),
-    "EUR": ("€", "ユーロ"),
-}
+MYRIAD_LANGS = frozenset({"ja"})
+"""Languages whose readers group large numbers by 10^4 (万, 億, 兆): money and counts from
+10,000 up read in babel's short compact form there (``3兆円``, ``3.3万``), money in words
+elsewhere (``¥3.0 trillion``)."""
+
+# Currency units the model uses (their signs and words: :func:`_with_currency`).
+_CURRENCIES = ("JPY", "USD", "EUR")
 _SHARE_UNITS = ("share",)
 # Units that count things: whole numbers; in Japanese large counts read 30万口, 216万台.
 _COUNT_UNITS = frozenset({"count", "connectors", "vehicles", "people", "trucks", "plants"})
 _WHOLE_UNITS = frozenset({"year", "flag"}) | _COUNT_UNITS
-# Japanese for the words of a unit ("trucks per day" -> "台/日"); other words stay as they are
-# (GWh, MW, kg, t, km).
-_WORDS_JA = {
-    "years": "年",
-    "year": "年",
-    "day": "日",
-    "hour": "時間",
-    "min": "分",
-    "people": "人",
-    "connectors": "口",  # 充電口: METI counts charging points as 口 (30万口)
-    "connector": "口",
-    "vehicles": "台",
-    "vehicle": "台",
-    "trucks": "台",
-    "truck": "台",
-    "plants": "工場",
-    "count": "",
-}
 _COMPACT_NUMBER = re.compile(r"^(?P<num>[0-9][0-9.,]*)(?P<rest>.*)$")
 
 
@@ -140,25 +128,36 @@ def format_money(value: float | None, currency: str = "JPY", lang: str = "en") -
     """
     if value is None or not _finite(value):
         return MISSING
-    prefix, suffix = _CURRENCIES.get(currency, ("", f" {currency}"))
     if abs(value) >= HUGE:
-        text = _scientific(value, lang)
-        return f"{text}{suffix}" if lang == "ja" or not prefix else f"{prefix}{text}"
+        return _with_currency(_scientific(value, lang), currency, lang)
     sign = "-" if value < 0 else ""
     amount = _significant(abs(value), 4)
     loc = locale_of(lang)
-    if lang == "ja":
+    if lang in MYRIAD_LANGS:
         compact = format_compact_decimal(amount, format_type="short", locale=loc, fraction_digits=1)
         number, rest = _split_compact(compact, loc)
-        return f"{sign}{format_decimal(number, format='#,##0.#', locale=loc)}{rest}{suffix}"
+        text = f"{format_decimal(number, format='#,##0.#', locale=loc)}{rest}"
+        return sign + _with_currency(text, currency, lang)
     if amount < 1e6:
         plain = format_decimal(abs(value), format="#,##0", locale=loc)
-        return f"{sign}{prefix}{plain}" if prefix else f"{sign}{plain}{suffix}"
+        return sign + _with_currency(plain, currency, lang)
     compact = format_compact_decimal(amount, format_type="long", locale=loc, fraction_digits=1)
     number, rest = _split_compact(compact, loc)
     pattern = "#,##0.0" if number < 100 else "#,##0"
     text = f"{format_decimal(number, format=pattern, locale=loc)}{rest}"
-    return f"{sign}{prefix}{text}" if prefix else f"{sign}{text}{suffix}"
+    return sign + _with_currency(text, currency, lang)
+
+
+def _with_currency(amount: str, currency: str, lang: str) -> str:
+    """``amount`` with its currency: ``¥3.0 trillion``, ``3兆円``; ``12 CHF`` for others."""
+    _ = translator(lang).gettext
+    if currency == "JPY":
+        return _("¥{amount}").format(amount=amount)
+    if currency == "USD":
+        return _("${amount}").format(amount=amount)
+    if currency == "EUR":
+        return _("€{amount}").format(amount=amount)
+    return f"{amount} {currency}"
 
 
 def _significant(x: float, digits: int) -> float:
@@ -188,7 +187,7 @@ def _format_count(value: float, lang: str) -> str:
     if abs(value) >= HUGE:
         return _scientific(value, lang)
     loc = locale_of(lang)
-    if lang == "ja" and abs(value) >= 1e4:
+    if lang in MYRIAD_LANGS and abs(value) >= 1e4:
         compact = format_compact_decimal(
             _significant(abs(value), 4), format_type="short", locale=loc, fraction_digits=1
         )
@@ -253,18 +252,47 @@ def display_unit(unit: str, lang: str = "en") -> str:
     return _translate(unit, lang)
 
 
+@cache
+def _unit_words(lang: str) -> tuple[dict[str, str], str]:
+    """The translated words of units and the template of ``per <unit>``, for ``lang``.
+
+    Other words (GWh, MW, kg, t, km) are symbols and stay as they are.
+    """
+    pgettext = translator(lang).pgettext
+    words = {
+        "years": pgettext("unit", "years"),
+        "year": pgettext("unit", "year"),
+        "day": pgettext("unit", "day"),
+        "hour": pgettext("unit", "hour"),
+        "min": pgettext("unit", "min"),
+        "people": pgettext("unit", "people"),
+        # Translators: METI counts charging points as 口 (30万口 充電口)
+        "connectors": pgettext("unit", "connectors"),
+        "connector": pgettext("unit", "connector"),
+        "vehicles": pgettext("unit", "vehicles"),
+        "vehicle": pgettext("unit", "vehicle"),
+        "trucks": pgettext("unit", "trucks"),
+        "truck": pgettext("unit", "truck"),
+        "plants": pgettext("unit", "plants"),
+    }
+    # Translators: "trucks per day" reads 台/日: "/" attaches to the word before it
+    return words, pgettext("unit", "per {unit}")
+
+
 def _translate(unit: str, lang: str) -> str:
-    if lang != "ja" or not unit:
+    """The words of ``unit`` in ``lang`` ("trucks per day" -> "台/日"); as it is in English."""
+    words, per = _unit_words(lang)
+    if not unit or (per == "per {unit}" and all(k == v for k, v in words.items())):
         return unit
-    words = unit.split(" ")
+    parts = unit.split(" ")
     out: list[str] = []
     i = 0
-    while i < len(words):
-        if words[i] == "per" and i + 1 < len(words):
-            out.append("/" + _WORDS_JA.get(words[i + 1], words[i + 1]))
+    while i < len(parts):
+        if parts[i] == "per" and i + 1 < len(parts):
+            out.append(per.format(unit=words.get(parts[i + 1], parts[i + 1])))
             i += 2
             continue
-        out.append(_WORDS_JA.get(words[i], words[i]))
+        out.append(words.get(parts[i], parts[i]))
         i += 1
     return _join(out)
 
@@ -278,31 +306,3 @@ def _join(parts: list[str]) -> str:
         else:
             text += " " + part
     return text
-
-
-# -- plain-text tables for the terminal ---------------------------------------------------------
-def text_width(text: str) -> int:
-    """Columns ``text`` takes in a terminal (East Asian wide characters take two)."""
-    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
-
-
-def _pad(text: str, width: int, right: bool) -> str:
-    gap = " " * max(0, width - text_width(text))
-    return gap + text if right else text + gap
-
-
-def text_table(
-    headers: Sequence[str], rows: Sequence[Sequence[str]], right: Sequence[int] = ()
-) -> str:
-    """An aligned plain-text table; columns whose index is in ``right`` align right."""
-    widths = [text_width(h) for h in headers]
-    for row in rows:
-        for j, cell in enumerate(row):
-            widths[j] = max(widths[j], text_width(cell))
-    lines = [
-        "  ".join(_pad(h, widths[j], j in right) for j, h in enumerate(headers)).rstrip(),
-        "  ".join("-" * w for w in widths),
-    ]
-    for row in rows:
-        lines.append("  ".join(_pad(c, widths[j], j in right) for j, c in enumerate(row)).rstrip())
-    return "\n".join(lines)

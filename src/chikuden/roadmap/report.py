@@ -21,6 +21,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from chikuden.i18n import pick, translator
 from chikuden.roadmap.errors import LedgerError
 from chikuden.roadmap.models import Pillar
 from chikuden.roadmap.review import Line, Point, ReviewResult
@@ -33,110 +34,20 @@ STATUS_COLOURS = {
     "no_data": "#8a939b",
     "no_target": "#8a939b",
 }
-TEXT: dict[str, dict[str, str]] = {
-    "en": {
-        "title": "Battery roadmap (工程表): annual verification",
-        "lead": "Where each target of the 2022 proposal and METI's battery strategy stands.",
-        "revision": "targets of revision",
-        "scenario": "model scenario",
-        "thresholds": "on track from a progress ratio of {on}, at risk from {risk}",
-        "as_of": "as of",
-        "made": "made",
-        "by": "by",
-        "other": "日本語版",
-        "summary": "Summary",
-        "kpis": "KPIs by pillar",
-        "milestones": "Overdue milestones",
-        "no_overdue": "No milestone is overdue.",
-        "sources": "Sources",
-        "method": "Method",
-        "method_text": (
-            "Each KPI's trajectory runs linearly from its baseline (the actual of its baseline "
-            "year) through the targets of the revision in force. The progress ratio is the "
-            "progress made in the good direction divided by the progress planned by the year "
-            "of the latest actual (1 = on the path). Lower-is-better KPIs count a fall as "
-            "progress. The projection is the 2030 value of the model indicator linked to the KPI."
-        ),
-        "on_track": "On track",
-        "at_risk": "At risk",
-        "off_track": "Off track",
-        "no_data": "No data",
-        "no_target": "No target",
-        "baseline": "Baseline",
-        "actual": "Latest actual",
-        "expected": "Expected on the path",
-        "ratio": "Progress ratio",
-        "target": "Target",
-        "projection": "Model projection 2030",
-        "history": "Actuals",
-        "note": "Note",
-        "code": "Code",
-        "pillar": "Pillar",
-        "milestone": "Milestone",
-        "due": "Due",
-        "days": "Days overdue",
-        "lower_better": "lower is better",
-        "s_status": "{actual} in {ay} against {expected} expected on the path from {base} ({by}) "
-        "to {target} ({ty}); progress ratio {ratio}.",
-        "s_no_base": "no actual for the baseline year {by}; enter one.",
-        "s_no_actual": "no actual after the baseline year {by} (baseline {base}); enter one.",
-        "s_no_target": "no target is set in this revision.",
-        "s_latest": " Latest actual: {actual} in {ay}.",
-        "s_projection": " Model 2030: {projection}.",
-        "s_no_projection": " No model projection.",
-    },
-    "ja": {
-        "title": "蓄電池 工程表：年次検証",
-        "lead": "2022年提言と経済産業省の蓄電池産業戦略の各目標の進捗。",
-        "revision": "目標の改訂版",
-        "scenario": "モデルのシナリオ",
-        "thresholds": "進捗率 {on} 以上で順調、{risk} 以上で要注意",
-        "as_of": "基準日",
-        "made": "作成",
-        "by": "作成者",
-        "other": "English",
-        "summary": "概要",
-        "kpis": "柱別のKPI",
-        "milestones": "期限を過ぎたマイルストーン",
-        "no_overdue": "期限を過ぎたマイルストーンはありません。",
-        "sources": "出典",
-        "method": "方法",
-        "method_text": (
-            "各KPIの軌道は、基準年の実績から現行改訂版の目標まで直線で結んだもの。進捗率は、"
-            "最新実績の年までに計画された進捗に対する、望ましい方向への実際の進捗の比"
-            "（1＝軌道どおり）。低いほど良いKPIは減少を進捗とみなす。見通しは、KPIに"
-            "対応するモデル指標の2030年の値。"
-        ),
-        "on_track": "順調",
-        "at_risk": "要注意",
-        "off_track": "遅れ",
-        "no_data": "データなし",
-        "no_target": "目標なし",
-        "baseline": "基準値",
-        "actual": "最新実績",
-        "expected": "軌道上の想定値",
-        "ratio": "進捗率",
-        "target": "目標",
-        "projection": "モデルの2030年見通し",
-        "history": "実績",
-        "note": "注記",
-        "code": "コード",
-        "pillar": "柱",
-        "milestone": "マイルストーン",
-        "due": "期限",
-        "days": "超過日数",
-        "lower_better": "低いほど良い",
-        "s_status": "{ay}年の実績 {actual}。基準値 {base}（{by}年）から目標 {target}（{ty}年）への"
-        "軌道上の想定値は {expected}。進捗率 {ratio}。",
-        "s_no_base": "基準年 {by} 年の実績がありません。入力してください。",
-        "s_no_actual": "基準年 {by} 年（基準値 {base}）より後の実績がありません。"
-        "入力してください。",
-        "s_no_target": "この改訂版には目標がありません。",
-        "s_latest": " 最新実績：{ay}年 {actual}。",
-        "s_projection": " モデルの2030年値：{projection}。",
-        "s_no_projection": " モデルの見通しなし。",
-    },
-}
+VERSION_NAMES = {"en": "English", "ja": "日本語版"}
+"""Each language's report as it names itself: the link from the other language's report."""
+
+
+def status_names(lang: str) -> dict[str, str]:
+    """The badge text of each KPI status."""
+    _ = translator(lang).gettext
+    return {
+        "on_track": _("On track"),
+        "at_risk": _("At risk"),
+        "off_track": _("Off track"),
+        "no_data": _("No data"),
+        "no_target": _("No target"),
+    }
 
 
 @lru_cache(maxsize=65536)
@@ -197,7 +108,8 @@ class Sources:
 def svg_chart(line: Line, lang: str, width: int = 360, height: int = 170) -> Markup:
     """A small chart: actuals (solid), the trajectory (dashed), targets (squares) and the
     model's 2030 projection (diamond)."""
-    t = TEXT[lang]
+    _ = translator(lang).gettext
+    target, actuals, projection = _("Target"), _("Actuals"), _("Model projection 2030")
     path: list[Point] = []
     if line.baseline is not None and line.targets:
         path = [line.baseline, *line.targets]
@@ -249,7 +161,7 @@ def svg_chart(line: Line, lang: str, width: int = 360, height: int = 170) -> Mar
         for p in line.targets:
             parts.append(
                 f'<rect x="{x(p.year) - 4:.1f}" y="{y(p.value) - 4:.1f}" width="8" height="8" '
-                f'fill="#1f5fa8"><title>{t["target"]} {p.year}: '
+                f'fill="#1f5fa8"><title>{target} {p.year}: '
                 f"{html.escape(fmt(p.value, line.unit, lang))}</title></rect>"
             )
     if line.history:
@@ -258,7 +170,7 @@ def svg_chart(line: Line, lang: str, width: int = 360, height: int = 170) -> Mar
         for p in line.history:
             parts.append(
                 f'<circle cx="{x(p.year):.1f}" cy="{y(p.value):.1f}" r="3.5" fill="{colour}">'
-                f"<title>{t['history']} {p.year}: {html.escape(fmt(p.value, line.unit, lang))}"
+                f"<title>{actuals} {p.year}: {html.escape(fmt(p.value, line.unit, lang))}"
                 "</title></circle>"
             )
     if line.projection is not None:
@@ -266,8 +178,8 @@ def svg_chart(line: Line, lang: str, width: int = 360, height: int = 170) -> Mar
         parts.append(
             f'<polygon points="{px:.1f},{py - 6:.1f} {px + 6:.1f},{py:.1f} {px:.1f},{py + 6:.1f} '
             f'{px - 6:.1f},{py:.1f}" fill="none" stroke="#7b5ea7" stroke-width="2">'
-            f"<title>{t['projection']}: {html.escape(fmt(line.projection, line.unit, lang))}"
-            "</title></polygon>"
+            f"<title>{projection}: "
+            f"{html.escape(fmt(line.projection, line.unit, lang))}</title></polygon>"
         )
     parts.append("</svg>")
     return Markup("".join(parts))
@@ -275,7 +187,7 @@ def svg_chart(line: Line, lang: str, width: int = 360, height: int = 170) -> Mar
 
 def sentence(line: Line, lang: str, sources: Sources) -> Markup:
     """The one line that says where the KPI stands, every number with its source."""
-    t = TEXT[lang]
+    _ = translator(lang).gettext
 
     def num(value: float | None, source: str) -> Markup:
         return Markup("{}{}").format(fmt(value, line.unit, lang), sources.ref(source))
@@ -283,7 +195,12 @@ def sentence(line: Line, lang: str, sources: Sources) -> Markup:
     base, actual, target = line.baseline, line.actual, line.final_target
     if line.status in ("on_track", "at_risk", "off_track"):
         assert base is not None and actual is not None and target is not None
-        body = Markup(t["s_status"]).format(
+        body = Markup(
+            _(
+                "{actual} in {ay} against {expected} expected on the path from {base} ({by}) "
+                "to {target} ({ty}); progress ratio {ratio}."
+            )
+        ).format(
             actual=num(actual.value, actual.source),
             ay=actual.year,
             expected=fmt(line.expected, line.unit, lang),
@@ -294,26 +211,32 @@ def sentence(line: Line, lang: str, sources: Sources) -> Markup:
             ratio=fmt_ratio(line.ratio, lang),
         )
     elif line.status == "no_target":
-        body = Markup(t["s_no_target"])
+        body = Markup(_("no target is set in this revision."))
         latest = line.history[-1] if line.history else None
         if latest is not None:
-            body += Markup(t["s_latest"]).format(
+            body += " " + Markup(_("Latest actual: {actual} in {ay}.")).format(
                 actual=num(latest.value, latest.source), ay=latest.year
             )
     elif base is None:
-        body = Markup(t["s_no_base"]).format(by=line.baseline_year)
+        body = Markup(_("no actual for the baseline year {by}; enter one.")).format(
+            by=line.baseline_year
+        )
     else:
-        body = Markup(t["s_no_actual"]).format(by=base.year, base=num(base.value, base.source))
+        body = Markup(
+            _("no actual after the baseline year {by} (baseline {base}); enter one.")
+        ).format(by=base.year, base=num(base.value, base.source))
     if line.projection is not None:
-        body += Markup(t["s_projection"]).format(projection=fmt(line.projection, line.unit, lang))
+        body += " " + Markup(_("Model 2030: {projection}.")).format(
+            projection=fmt(line.projection, line.unit, lang)
+        )
     else:
-        body += Markup(t["s_no_projection"])
+        body += " " + Markup(_("No model projection."))
     return body
 
 
 def render(session: Session, result: ReviewResult, lang: str) -> str:
     """The report of ``result`` in ``lang`` (``en`` or ``ja``) as one HTML document."""
-    t = TEXT[lang]
+    _ = translator(lang).gettext
     pillars = {p.code: p for p in session.scalars(select(Pillar).order_by(Pillar.id))}
     sources = Sources()
     summary = [(line, sentence(line, lang, sources)) for line in result.lines]
@@ -323,7 +246,7 @@ def render(session: Session, result: ReviewResult, lang: str) -> str:
     sections = []
     for code, lines in groups.items():
         p = pillars[code]
-        title = p.title_ja if lang == "ja" else p.title_en
+        title = pick(lang, p.title_en, p.title_ja)
         cards = []
         for line in lines:
             cards.append(
@@ -340,25 +263,32 @@ def render(session: Session, result: ReviewResult, lang: str) -> str:
         {
             "code": o.code,
             "pillar": o.pillar,
-            "title": o.title_ja if lang == "ja" else o.title_en,
+            "title": pick(lang, o.title_en, o.title_ja),
             "due": o.due.isoformat(),
             "days": o.days_overdue,
             "ref": sources.ref(o.source),
         }
         for o in result.overdue
     ]
-    env = Environment(autoescape=True, undefined=StrictUndefined, keep_trailing_newline=True)
+    env = Environment(
+        autoescape=True,
+        undefined=StrictUndefined,
+        keep_trailing_newline=True,
+        extensions=["jinja2.ext.i18n"],
+    )
+    env.install_gettext_translations(translator(lang))  # type: ignore[attr-defined]
     template = env.from_string(
         resources.files("chikuden.data").joinpath("roadmap", "review.html.j2").read_text("utf-8")
     )
     other = "ja" if lang == "en" else "en"
     return template.render(
         lang=lang,
-        t=t,
+        status_names=status_names(lang),
+        other_name=VERSION_NAMES[other],
         r=result,
         counts=result.counts(),
         colours=STATUS_COLOURS,
-        thresholds=Markup(t["thresholds"]).format(
+        thresholds=Markup(_("on track from a progress ratio of {on}, at risk from {risk}")).format(
             on=fmt_ratio(result.thresholds.on_track, lang),
             risk=fmt_ratio(result.thresholds.at_risk, lang),
         ),
@@ -372,7 +302,7 @@ def render(session: Session, result: ReviewResult, lang: str) -> str:
 
 
 def _rows(line: Line, lang: str, sources: Sources) -> list[tuple[str, Markup]]:
-    t = TEXT[lang]
+    _ = translator(lang).gettext
 
     def val(point: Point) -> Markup:
         text = html.escape(fmt(point.value, line.unit, lang))
@@ -380,18 +310,18 @@ def _rows(line: Line, lang: str, sources: Sources) -> list[tuple[str, Markup]]:
 
     rows: list[tuple[str, Markup]] = []
     if line.baseline is not None:
-        rows.append((t["baseline"], val(line.baseline)))
+        rows.append((_("Baseline"), val(line.baseline)))
     if line.actual is not None:
-        rows.append((t["actual"], val(line.actual)))
+        rows.append((_("Latest actual"), val(line.actual)))
     if line.expected is not None:
-        rows.append((t["expected"], Markup.escape(fmt(line.expected, line.unit, lang))))
+        rows.append((_("Expected on the path"), Markup.escape(fmt(line.expected, line.unit, lang))))
     if line.ratio is not None:
-        rows.append((t["ratio"], Markup.escape(fmt_ratio(line.ratio, lang))))
+        rows.append((_("Progress ratio"), Markup.escape(fmt_ratio(line.ratio, lang))))
     for target in line.targets:
-        rows.append((t["target"], val(target)))
+        rows.append((_("Target"), val(target)))
     rows.append(
         (
-            t["projection"],
+            _("Model projection 2030"),
             Markup.escape(
                 fmt(line.projection, line.unit, lang)
                 if line.projection is not None
@@ -402,13 +332,13 @@ def _rows(line: Line, lang: str, sources: Sources) -> list[tuple[str, Markup]]:
     history = [p for p in line.history if p is not line.baseline and p is not line.actual]
     if history:
         rows.append(
-            (t["history"], Markup("; ").join(val(p) for p in history)),
+            (_("Actuals"), Markup("; ").join(val(p) for p in history)),
         )
     notes = [p for p in line.history if p.note]
     if notes:
         rows.append(
             (
-                t["note"],
+                _("Note"),
                 Markup("<br>").join(Markup("{}: {}").format(p.year, p.note) for p in notes),
             )
         )

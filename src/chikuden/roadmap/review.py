@@ -20,6 +20,7 @@ import numpy as np
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from chikuden.i18n import pick
 from chikuden.roadmap import ledger
 from chikuden.roadmap.db import utcnow
 from chikuden.roadmap.models import (
@@ -75,7 +76,7 @@ class Line:
         return self.targets[-1] if self.targets else None
 
     def label(self, lang: str) -> str:
-        return self.label_ja if lang == "ja" else self.label_en
+        return pick(lang, self.label_en, self.label_ja)
 
 
 @dataclass(frozen=True)
