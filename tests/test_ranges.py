@@ -248,9 +248,7 @@ def test_every_parameter_and_numeric_column_declares_a_finite_range() -> None:
 
 
 @pytest.mark.parametrize("base", list_scenarios())
-def test_every_output_of_a_bundled_scenario_is_finite_or_declared_undefined(
-    base: str
-) -> None:
+def test_every_output_of_a_bundled_scenario_is_finite_or_declared_undefined(base: str) -> None:
     results = base_results(base)
     assert non_finite_problems(results) == []
     assert printing_problems(results) == []
@@ -278,9 +276,7 @@ def check_alone(bound: Bound, scenario: Scenario | None) -> Results | None:
 
 
 @pytest.mark.parametrize("bound", _bound_params())
-def test_the_model_lives_with_every_declared_bound_alone_and_compared(
-    bound: Bound
-) -> None:
+def test_the_model_lives_with_every_declared_bound_alone_and_compared(bound: Bound) -> None:
     scenario = scenario_or_refuse(bound)
     if scenario is None:
         return  # refused at the door by a cross-field rule: nothing to evaluate or compare
@@ -370,8 +366,7 @@ def test_a_singular_bound_the_equation_handles_reads_as_not_defined(
     assert results.to_json(0, with_sources=False)["indicators"][key]["value"] is None
 
 
-def test_fund_share_of_a_zero_need_is_not_defined_and_the_finding_says_why(
-) -> None:
+def test_fund_share_of_a_zero_need_is_not_defined_and_the_finding_says_why() -> None:
     r = chikuden.evaluate(
         base_scenario("proposal-2022").with_overrides({"targets.japan_share_2030": 0})
     )
@@ -385,8 +380,7 @@ def test_fund_share_of_a_zero_need_is_not_defined_and_the_finding_says_why(
     assert "below both the 150 GWh domestic base" in f["minerals-need-fits"].text_en
 
 
-def test_a_zero_material_intensity_gives_no_upstream_capex_and_no_infinity(
-) -> None:
+def test_a_zero_material_intensity_gives_no_upstream_capex_and_no_infinity() -> None:
     bound = BY_ID["proposal-2022:minerals.intensity[kg_per_kwh]=min"]
     r = chikuden.evaluate(bound.scenario())
     # no material per kWh -> no mining or refining capex -> 2.2 trillion yen / 0 per GWh

@@ -210,13 +210,17 @@ def _only(only: list[str] | None) -> list[str] | None:
 
 def _print_only(loaded: Scenario, results: Results, lang: str) -> None:
     """The asked indicators as a table; the asked series and rows named (shown with --json)."""
-    title = loaded.title_ja if lang == "ja" else loaded.title_en
+    from chikuden.i18n import pick, translator
+
+    _ = translator(lang).gettext
+    title = pick(lang, loaded.title_en, loaded.title_ja)
     typer.echo(f"{loaded.name}: {title or loaded.name}")
     if results.indicators:
         typer.echo(_indicator_table(results, lang))
     others = [*results.series, *results.rows]
     if others:
-        typer.echo(f"series and per-row values (print them with --json): {', '.join(others)}")
+        line = _("series and per-row values (print them with --json): {keys}")
+        typer.echo(line.format(keys=", ".join(others)))
 
 
 # -- commands ----------------------------------------------------------------------------------
