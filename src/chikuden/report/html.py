@@ -397,7 +397,7 @@ def _section(
 
 
 def _findings(results: Results, lang: str, cit: Citations) -> list[FindingView]:
-    from chikuden.analysis.audit import findings
+    from chikuden.analysis.findings import findings
 
     out: list[FindingView] = []
     for i in range(results.n):

@@ -21,7 +21,6 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from chikuden.roadmap import ledger
-from chikuden.roadmap.db import utcnow
 from chikuden.roadmap.models import (
     Actual,
     Kpi,
@@ -31,6 +30,7 @@ from chikuden.roadmap.models import (
     ReviewItem,
     ReviewMilestone,
     Target,
+    utcnow,
 )
 from chikuden.roadmap.status import Thresholds, classify, progress_ratio, trajectory
 from chikuden.roadmap.units import factor
