@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import jinja2
 
-from chikuden.report.charts import figure, plotly_js, to_script_json
+from chikuden.report.charts import figure, page_scripts, to_script_json
 from chikuden.report.format import display_unit, format_output, format_value, short_label
 
 if TYPE_CHECKING:
@@ -555,4 +555,4 @@ def render_report(results: Results, lang: str = "en") -> str:
 def render_view(view: ReportView) -> str:
     """The HTML document of a view from :func:`build_view`."""
     template = _environment().get_template("report.html.j2")
-    return template.render(view=view, plotly_js=plotly_js())
+    return template.render(view=view, scripts=page_scripts())
