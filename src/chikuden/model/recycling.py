@@ -27,11 +27,11 @@
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Sequence
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
-from scipy import special
 
 from chikuden.horizon import YEARS
 
@@ -78,6 +78,12 @@ def matmul_each(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.matmul(a[:, None, :], b if b.ndim == 3 else b[None])[:, 0, :]
 
 
+def _gamma(shape: np.ndarray) -> np.ndarray:
+    """``Gamma(1 + 1/b)`` for each shape ``b`` (``math.gamma``; numpy has no gamma function)."""
+    arg = (1.0 + 1.0 / shape).reshape(-1).tolist()
+    return np.fromiter(map(math.gamma, arg), float, count=len(arg)).reshape(shape.shape)
+
+
 def _pmf_into(out: np.ndarray, mean: np.ndarray, shape: np.ndarray, gamma: np.ndarray) -> None:
     """``out[k, a] = f(a)`` for ages ``0 .. out.shape[1] - 1``; mean, shape, gamma ``(k,)``."""
     scale = mean / gamma
@@ -96,7 +102,7 @@ def weibull_pmf(mean_years: np.ndarray, shape: np.ndarray) -> np.ndarray:
     """
     mean, b = np.broadcast_arrays(np.asarray(mean_years, float), np.asarray(shape, float))
     out = np.empty((mean.shape[0], MAX_AGE + 1))
-    _pmf_into(out, mean, b, special.gamma(1.0 + 1.0 / b))
+    _pmf_into(out, mean, b, _gamma(b))
     return out
 
 
@@ -238,7 +244,7 @@ class EndOfLife:
         self.n_materials = self.g.shape[1]
         self.means = [np.array(m, float).reshape(-1) for m in mean_years]  # own copies
         self.shape = np.array(shape, float).reshape(-1)
-        self.gamma = special.gamma(1.0 + 1.0 / self.shape)
+        self.gamma = _gamma(self.shape)
         self.growth = np.array(growth, float).reshape(-1)
         self.k = max(kg, self.shape.shape[0], self.growth.shape[0], *(m.size for m in self.means))
         self._back = (

@@ -40,10 +40,10 @@ horizon; arrays carry a leading scenario axis ``k`` (1 or n).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import special
 
 from chikuden.horizon import N_YEARS, YEARS, year_index
 from chikuden.model.outputs import Outputs
@@ -66,6 +66,14 @@ _AGES = np.arange(N_YEARS, dtype=float)
 _MID_AGES = _AGES + 0.5  # vintages are sold mid-year
 # Years since end-2020 of the initial stock: 0 (its age then), then 1..20 on the horizon.
 _SINCE_INITIAL = np.concatenate([[0], YEARS - INITIAL_STOCK_YEAR])
+_gamma = np.vectorize(math.gamma, otypes=[float])
+
+
+def _gamma_of(x: np.ndarray) -> np.ndarray:
+    """``math.gamma`` of every element (a plain loop for one value, else ``np.vectorize``)."""
+    if x.size == 1:
+        return np.full(x.shape, math.gamma(float(x.reshape(-1)[0])))
+    return _gamma(x)
 
 
 def logistic_share(
@@ -87,7 +95,7 @@ def weibull_hazard(age: np.ndarray, mean_life: np.ndarray, shape: np.ndarray) ->
 
     age : years since sale [years]; mean_life : mean lifetime [years]; shape : Weibull shape.
     """
-    scale = mean_life / special.gamma(1.0 + 1.0 / shape)
+    scale = mean_life / _gamma_of(1.0 + 1.0 / shape)
     # (age / scale) ** shape written as exp(shape * log(.)): numpy's power takes a faster
     # path for some broadcast exponents, which would make a batch differ from its scenarios
     # run one at a time in the last bit. The padding rows of a batch's tables have a mean life
