@@ -30,7 +30,7 @@ import chikuden
 from chikuden.model import system
 from chikuden.model.outputs import Outputs
 from chikuden.parameters import Params, Scenario, declarations
-from chikuden.parameters.rules import parameter_rules
+from chikuden.parameters.declarations import parameter_rules
 from steps import all_steps
 
 N_BATCH = 100_000

@@ -25,8 +25,8 @@ TARGET_SECONDS = 2.0
 def build(path: Path) -> str:
     from sqlalchemy import insert
 
-    from chikuden.roadmap.db import Ledger, utcnow
-    from chikuden.roadmap.models import Actual, Kpi, Pillar, Revision, Target
+    from chikuden.roadmap.db import Ledger
+    from chikuden.roadmap.models import Actual, Kpi, Pillar, Revision, Target, utcnow
 
     url = f"sqlite:///{path}"
     ledger = Ledger.open(url, user="bench", create=True)

@@ -51,8 +51,8 @@ from chikuden.horizon import FIRST_YEAR, LAST_YEAR, N_YEARS
 from chikuden.indicators import outputs
 from chikuden.model import minerals
 from chikuden.parameters import Scenario, declarations, list_scenarios
+from chikuden.parameters.declarations import parameter_rules
 from chikuden.parameters.params import Params, sum_rows
-from chikuden.parameters.rules import parameter_rules
 from chikuden.results import Results
 
 BASE = "proposal-2022"

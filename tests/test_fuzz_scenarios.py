@@ -26,7 +26,7 @@ from tests.fuzzing import budget
 from typer.testing import CliRunner
 
 import chikuden
-from chikuden.analysis.audit import findings
+from chikuden.analysis.findings import findings
 from chikuden.cli import app
 from chikuden.errors import ChikudenError
 from chikuden.indicators import outputs

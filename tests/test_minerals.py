@@ -322,6 +322,20 @@ def test_weibull_pmf_sums_to_one_and_has_the_mean() -> None:
     assert (pmf[0] * ages).sum() == pytest.approx(15.0, abs=0.05)
 
 
+def test_weibull_pmf_is_scipy_stats_cdf_between_half_years() -> None:
+    # f(a) = F(a + 1/2) - F(a - 1/2), F(-1/2) = 0, with F the cdf of scipy.stats.weibull_min at
+    # the scale that gives the mean life (an independent implementation of the distribution).
+    from scipy.stats import weibull_min
+
+    means, shapes = np.array([15.0, 8.0, 12.0]), np.array([3.5, 2.0, 1.2])
+    pmf = recycling.weibull_pmf(means, shapes)
+    edges = np.concatenate([[0.0], np.arange(recycling.MAX_AGE + 1) + 0.5])
+    for k in range(means.size):
+        dist = weibull_min(shapes[k], scale=means[k] / math.gamma(1.0 + 1.0 / shapes[k]))
+        assert dist.mean() == pytest.approx(means[k], rel=1e-12)
+        np.testing.assert_allclose(pmf[k], np.diff(dist.cdf(edges)), rtol=1e-9, atol=1e-15)
+
+
 def test_recovered_tonnes_by_hand() -> None:
     # EoL 100 t x collection 0.5 + scrap 20 t x 0.9 = 68 t, x recovery 0.8 = 54.4 t
     got = recycling.recovered(

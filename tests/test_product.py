@@ -7,6 +7,7 @@ import json
 import math
 from importlib import resources
 from pathlib import Path
+from statistics import NormalDist
 from typing import Any
 
 import numpy as np
@@ -70,16 +71,42 @@ def test_power_fit_matches_polyfit_on_logs() -> None:
 
 
 def test_student_t_quantiles_against_the_table() -> None:
-    # two-sided 95 % values from any t table
-    for dof, value, tol in [
-        (1, 12.7062, 1e-4),
-        (2, 4.3027, 1e-4),
-        (3, 3.1824, 5e-3),
-        (5, 2.5706, 5e-4),
-        (10, 2.2281, 1e-4),
-        (30, 2.0423, 1e-4),
+    # Critical values of Student's t from a published table (NIST/SEMATECH e-Handbook of
+    # Statistical Methods, 1.3.6.7.2, given to 3 decimals): t(0.975, 10) = 2.228 etc.
+    for p, dof, value in [
+        (0.975, 1, 12.706),
+        (0.975, 2, 4.303),
+        (0.975, 3, 3.182),
+        (0.975, 5, 2.571),
+        (0.975, 10, 2.228),
+        (0.975, 30, 2.042),
+        (0.975, 100, 1.984),
+        (0.95, 10, 1.812),
+        (0.995, 10, 3.169),
     ]:
-        assert fade.student_t_quantile(0.975, dof) == pytest.approx(value, abs=tol)
+        assert fade.student_t_quantile(p, dof) == pytest.approx(value, abs=5e-4)
+
+
+def test_student_t_quantile_matches_the_closed_forms_and_the_expansion() -> None:
+    # The quantile had closed forms for 1 and 2 degrees of freedom and the Cornish-Fisher
+    # expansion (Abramowitz & Stegun 26.7.5) above: within its stated error of the exact value.
+    for p in (0.6, 0.9, 0.975, 0.995):
+        assert fade.student_t_quantile(p, 1) == pytest.approx(math.tan(math.pi * (p - 0.5)))
+        two = (2.0 * p - 1.0) / math.sqrt(2.0 * p * (1.0 - p))
+        assert fade.student_t_quantile(p, 2) == pytest.approx(two)
+    z = NormalDist().inv_cdf(0.975)
+    for dof, err in [(3, 0.004), (5, 3e-4), (10, 1e-5), (30, 1e-5)]:
+        v = float(dof)
+        expansion = (
+            z
+            + (z**3 + z) / 4.0 / v
+            + (5 * z**5 + 16 * z**3 + 3 * z) / 96.0 / v**2
+            + (3 * z**7 + 19 * z**5 + 17 * z**3 - 15 * z) / 384.0 / v**3
+            + (79 * z**9 + 776 * z**7 + 1482 * z**5 - 1920 * z**3 - 945 * z) / 92160.0 / v**4
+        )
+        assert fade.student_t_quantile(0.975, dof) == pytest.approx(expansion, abs=err)
+    with pytest.raises(ValueError, match="degrees of freedom"):
+        fade.student_t_quantile(0.975, 0)
 
 
 # -- fade models on known curves --------------------------------------------------------------

@@ -38,7 +38,7 @@ from tests.fuzzing import budget
 from typer.testing import CliRunner
 
 import chikuden
-from chikuden.analysis.audit import findings
+from chikuden.analysis.findings import findings
 from chikuden.errors import ChikudenError
 from chikuden.indicators import Output, outputs
 from chikuden.parameters import declarations

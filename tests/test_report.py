@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 import chikuden
-from chikuden.analysis import audit
-from chikuden.analysis.audit import Finding
+from chikuden.analysis import findings as findings_module
+from chikuden.analysis.findings import Finding
 from chikuden.indicators import outputs, sections
 from chikuden.parameters import bibliography, declarations
 from chikuden.report import charts
@@ -225,7 +225,7 @@ def test_audit_findings_show_status_badges_text_and_sources(
             Finding("fund-gap", "P1", "warn", "The fund covers half", "基金は半分", ("basc-2022",)),
         ]
 
-    monkeypatch.setattr(audit, "findings", fake)
+    monkeypatch.setattr(findings_module, "findings", fake)
     page = text_of(render_report(results_of("proposal-2022"), lang="ja"))
     section = page.split('id="audit"', 1)[1].split("</section>", 1)[0]
     assert '<span class="badge ok">適合</span>' in section
@@ -239,7 +239,7 @@ def test_a_finding_citing_an_unknown_source_is_a_bug_not_a_user_error(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     bad = Finding("x", "P99", "info", "text", "テキスト", ())
-    monkeypatch.setattr(audit, "findings", lambda results, i=0: [bad])
+    monkeypatch.setattr(findings_module, "findings", lambda results, i=0: [bad])
     with pytest.raises(RuntimeError, match="cannot cite 'proposal-2022:P99'"):
         render_report(results_of("proposal-2022"), lang="en")
 
@@ -247,7 +247,7 @@ def test_a_finding_citing_an_unknown_source_is_a_bug_not_a_user_error(
 def test_audit_section_says_so_when_there_are_no_findings(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(audit, "findings", lambda results, i=0: [])
+    monkeypatch.setattr(findings_module, "findings", lambda results, i=0: [])
     page = text_of(render_report(results_of("proposal-2022"), lang="en"))
     assert "No findings for this scenario yet." in page
 

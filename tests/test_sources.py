@@ -113,7 +113,7 @@ def test_the_collector_finds_citations_of_every_kind() -> None:
         "nexco-yearend-2016": "data/indicators/62-charging.yaml",
         "meti-subsidy-round3-2024": "data/roadmap/kpis.yaml",
         "espa-designation-2022": "data/roadmap/milestones.yaml",
-        "bnef-capacity-2024": "audit.py",
+        "bnef-capacity-2024": "findings.py",
         "user-override": "scenario.py",
     }
     for key, where in expected.items():

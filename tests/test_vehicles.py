@@ -82,6 +82,22 @@ def test_weibull_survival_by_hand() -> None:
     assert total == pytest.approx(13.42, rel=1e-3)
 
 
+def test_weibull_survival_and_hazard_agree_with_scipy_stats() -> None:
+    # An independent implementation: scipy.stats.weibull_min with shape c and the scale that
+    # gives the mean life (its own .mean() is checked too), and the sf / cumulative hazard.
+    from scipy.stats import weibull_min
+
+    ages = np.array([0.5, 3.0, 10.0, 13.42, 25.7, 40.0])
+    for mean_life, shape in [(13.42, 3.0), (6.4, 5.16), (10.0, 1.0), (18.0, 2.0)]:
+        scale = mean_life / math.gamma(1.0 + 1.0 / shape)
+        dist = weibull_min(shape, scale=scale)
+        assert dist.mean() == pytest.approx(mean_life, rel=1e-12)
+        got = vehicles.weibull_survival(ages, np.array(mean_life), np.array(shape))
+        np.testing.assert_allclose(got, dist.sf(ages), rtol=1e-12, atol=1e-300)
+        hazard = vehicles.weibull_hazard(ages, np.array(mean_life), np.array(shape))
+        np.testing.assert_allclose(hazard, -dist.logsf(ages), rtol=1e-12)
+
+
 def test_stock_is_sales_convolved_with_survival() -> None:
     # Sales 100, 200, 300 in the first three years; survival 1, 0.5, 0.2, 0 by age:
     # year 0: 100; year 1: 200 + 100*0.5 = 250; year 2: 300 + 200*0.5 + 100*0.2 = 420;

@@ -151,8 +151,8 @@ def render_parameters() -> str:
 
 def _rules_section() -> list[str]:
     """The cross-field rules, between parameters and between the cells of each table."""
-    from chikuden.parameters.declarations import declarations, table_schemas
-    from chikuden.parameters.rules import Rule, parameter_rules
+    from chikuden.parameters.declarations import declarations, parameter_rules, table_schemas
+    from chikuden.parameters.rules import Rule
 
     def what(rule: Rule) -> str:
         if rule.kind == "sum":

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
 from chikuden.errors import ChikudenError
+from chikuden.report.charts import plotly_js
 from chikuden.roadmap import ledger as ops
 from chikuden.roadmap import report, review
 from chikuden.roadmap.db import Ledger
 from chikuden.roadmap.errors import LedgerError
-from chikuden.roadmap.models import ReviewItem, ReviewMilestone
+from chikuden.roadmap.models import Actual, Kpi, ReviewItem, ReviewMilestone, Revision, Target
 from chikuden.roadmap.status import Thresholds
 
 
@@ -201,15 +204,25 @@ def test_report_in_both_languages_offline_with_sources(ledger: Ledger, tmp_path:
     ]
     en, ja = (f.read_text("utf-8") for f in files)
     for doc in (en, ja):
-        # Self-contained: no script, stylesheet or image fetched from anywhere.
-        assert "<script" not in doc and "<link" not in doc and "<img" not in doc
+        # Self-contained: no script, stylesheet or image fetched from anywhere; plotly.js is
+        # inlined once, as in the model's report.
+        assert not re.search(r"<script[^>]*\ssrc\s*=", doc, re.I)
+        assert not re.search(r"<link[^>]*\shref\s*=", doc, re.I)
+        assert not re.search(r"@import|url\(\s*['\"]?https?:", doc, re.I)
+        assert "<img" not in doc and "<iframe" not in doc
+        assert doc.count("* plotly.js v") == 1 and plotly_js()[:200] in doc
+        page, _, _ = doc.partition("<script>/**\n* plotly.js")
         # One summary line per KPI, with its status.
-        assert len(re.findall(r'<li id="sum-', doc)) == 13
+        assert len(re.findall(r'<li id="sum-', page)) == 13
         # Every reference [n] points at an entry of the source list.
-        refs = {int(n) for n in re.findall(r'href="#src-(\d+)"', doc)}
-        entries = {int(n) for n in re.findall(r'<li id="src-(\d+)"', doc)}
+        refs = {int(n) for n in re.findall(r'href="#src-(\d+)"', page)}
+        entries = {int(n) for n in re.findall(r'<li id="src-(\d+)"', page)}
         assert refs and refs == entries
-        assert doc.count("<svg") == 13
+        # One plotly figure per KPI, into its own element; no hand-drawn SVG chart.
+        assert "<svg" not in page
+        targets = re.findall(r'class="fig-data" data-target="([^"]+)"', page)
+        assert targets == [f"plot-{line.key}" for line in result.lines]
+        assert all(f'<div class="plot" id="{t}"' in page for t in targets)
     line = re.search(r'<li id="sum-charging.connectors">(.*?)</li>', en, re.S)
     assert line is not None
     text = re.sub(r"<[^>]+>", "", line.group(1))
@@ -222,3 +235,72 @@ def test_report_in_both_languages_offline_with_sources(ledger: Ledger, tmp_path:
     assert "遅れ" in ja_line.group(1) and "30万" in ja_line.group(1)
     assert "3兆円" in ja  # the 3 trillion yen fund reads the way Japanese readers expect
     assert 'lang="ja"' in ja and "順調" in ja
+
+
+FIG_DATA = re.compile(
+    r'<script type="application/json" class="fig-data" data-target="plot-([^"]+)">(.*?)</script>',
+    re.S,
+)
+
+
+def _figures(doc: str) -> dict[str, dict[str, Any]]:
+    return {key: json.loads(text) for key, text in FIG_DATA.findall(doc)}
+
+
+def _traces(fig: dict[str, Any]) -> dict[str, tuple[list[Any], list[Any]]]:
+    return {t["name"]: (t["x"], t["y"]) for t in fig["data"]}
+
+
+def test_report_figures_show_the_ledgers_actuals_targets_and_projection(ledger: Ledger) -> None:
+    with ledger.transaction() as s:
+        result = review.compute(s, 2025)
+        en_doc, ja_doc = (report.render(s, result, lang) for lang in ("en", "ja"))
+        kpi = s.scalars(select(Kpi).where(Kpi.key == "charging.connectors")).one()
+        actuals = s.execute(
+            select(Actual.year, Actual.value)
+            .where(Actual.kpi_id == kpi.id, Actual.year <= 2025)
+            .order_by(Actual.year)
+        ).all()
+        revision = s.scalars(select(Revision).where(Revision.year == result.revision_year)).one()
+        targets = s.execute(
+            select(Target.year, Target.value)
+            .where(Target.kpi_id == kpi.id, Target.revision_id == revision.id)
+            .order_by(Target.year)
+        ).all()
+    en, ja = _figures(en_doc), _figures(ja_doc)
+    assert set(en) == set(ja) == {line.key for line in result.lines}
+    # charging.connectors (data/roadmap/actuals.csv, revisions.yaml): actuals 29,463 (2022),
+    # 30,000, 40,323, 68,000 (2025); baseline year 2022; targets of the revision in force.
+    assert [tuple(r) for r in actuals] == [
+        (2022, 29463.0),
+        (2023, 30000.0),
+        (2024, 40323.0),
+        (2025, 68000.0),
+    ]
+    line = next(x for x in result.lines if x.key == "charging.connectors")
+    traces = _traces(en["charging.connectors"])
+    assert traces["Actuals"] == ([y for y, _ in actuals], [v for _, v in actuals])
+    assert traces["Target"] == ([y for y, _ in targets], [v for _, v in targets])
+    assert traces["Path to the targets"] == (
+        [2022, *(y for y, _ in targets)],
+        [29463.0, *(v for _, v in targets)],
+    )
+    assert line.projection is not None
+    assert traces["Model projection 2030"] == ([2030], [line.projection])
+    # The same figure in Japanese: the same numbers, Japanese names.
+    ja_traces = _traces(ja["charging.connectors"])
+    assert ja_traces["実績"] == traces["Actuals"] and ja_traces["目標"] == traces["Target"]
+    assert ja_traces["目標への軌道"] == traces["Path to the targets"]
+    assert ja_traces["モデルの2030年見通し"] == traces["Model projection 2030"]
+    # Hover text reads like the tables: 68,000 connectors / 6.8万口.
+    actual_trace = next(t for t in en["charging.connectors"]["data"] if t["name"] == "Actuals")
+    assert actual_trace["text"][-1] == "68,000 connectors"
+    # Yen on the main report's axis scale: the 3 trillion yen fund target is 3 on an axis of
+    # trillion JPY (兆円); the 2022 actual of 4,316億円 = 0.4316 trillion.
+    fund_en = en["finance.battery_budget_cumulative"]
+    fund_ja = ja["finance.battery_budget_cumulative"]
+    assert fund_en["layout"]["yaxis"]["title"]["text"] == "trillion JPY"
+    assert fund_ja["layout"]["yaxis"]["title"]["text"] == "兆円"
+    assert _traces(fund_en)["Target"][1] == pytest.approx([3.0])
+    years, values = _traces(fund_en)["Actuals"]
+    assert values[years.index(2022)] == pytest.approx(0.4316)

@@ -26,9 +26,9 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from statistics import NormalDist
 
 import numpy as np
+from scipy import special
 
 from chikuden.errors import ChikudenError
 
@@ -86,22 +86,11 @@ def fit_line(x: np.ndarray, y: np.ndarray) -> LineFit:
 
 
 def student_t_quantile(p: float, dof: int) -> float:
-    """Quantile of Student's t distribution [1]; exact for 1 and 2 degrees of freedom, else the
-    Cornish-Fisher expansion (Abramowitz & Stegun 26.7.5): at p = 0.975 the error is
-    0.004 at 3 dof, 3e-4 at 5 and below 1e-5 from 10."""
+    """Quantile of Student's t distribution with ``dof`` degrees of freedom [1]
+    (``scipy.special.stdtrit``)."""
     if dof < 1:
         raise ValueError(f"degrees of freedom must be >= 1, got {dof}")
-    if dof == 1:
-        return math.tan(math.pi * (p - 0.5))
-    if dof == 2:
-        return (2.0 * p - 1.0) / math.sqrt(2.0 * p * (1.0 - p))
-    z = NormalDist().inv_cdf(p)
-    v = float(dof)
-    g1 = (z**3 + z) / 4.0
-    g2 = (5 * z**5 + 16 * z**3 + 3 * z) / 96.0
-    g3 = (3 * z**7 + 19 * z**5 + 17 * z**3 - 15 * z) / 384.0
-    g4 = (79 * z**9 + 776 * z**7 + 1482 * z**5 - 1920 * z**3 - 945 * z) / 92160.0
-    return z + g1 / v + g2 / v**2 + g3 / v**3 + g4 / v**4
+    return float(special.stdtrit(dof, p))
 
 
 @dataclass(frozen=True)

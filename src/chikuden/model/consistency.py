@@ -1,6 +1,6 @@
 """The consistency audit's numbers: the proposal's stated figures against the model's.
 
-Each check is a difference or ratio written as an indicator; ``chikuden.analysis.audit``
+Each check is a difference or ratio written as an indicator; ``chikuden.analysis.findings``
 turns them into findings with text and sources.
 """
 

@@ -29,7 +29,7 @@ import yaml
 
 from chikuden.errors import ParameterError, did_you_mean
 from chikuden.horizon import FIRST_YEAR, LAST_YEAR, N_YEARS, YEARS
-from chikuden.parameters.rules import Rule, check_table, table_rules
+from chikuden.parameters.rules import Rule, check_table, parameter_rules_of, table_rules
 from chikuden.parameters.sources import resolve_source, split_sources
 from chikuden.reading import (
     MAX_ROWS,
@@ -486,3 +486,16 @@ def declarations() -> dict[str, Declaration]:
             object.__setattr__(decl, "_points", points)
             out[name] = decl
     return out
+
+
+@cache
+def parameter_rules() -> tuple[Rule, ...]:
+    """The rules between parameters, from ``data/parameters/rules.yaml``."""
+    text = resources.files("chikuden.data").joinpath("parameters", "rules.yaml").read_text("utf-8")
+    return parameter_rules_of(yaml.safe_load(text) or [], list(declarations()))
+
+
+@cache
+def rule_fields() -> tuple[str, ...]:
+    """Every parameter some rule reads."""
+    return tuple(dict.fromkeys(n for r in parameter_rules() for n in r.fields))

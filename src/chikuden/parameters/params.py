@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from chikuden.errors import ParameterError, did_you_mean
-from chikuden.parameters.declarations import Declaration, Table, declarations
+from chikuden.parameters.declarations import Declaration, Table, declarations, parameter_rules
 from chikuden.parameters.rules import check_parameters
 from chikuden.parameters.scenario import Scenario
 
@@ -148,7 +148,9 @@ class Params:
                 f"from_samples: {len(names)} names for {n} samples; give one name per sample"
             )
         labels = names or [base.name] * n
-        check_parameters(arrays, "from_samples", [f"sample {i}" for i in range(n)])
+        check_parameters(
+            parameter_rules(), arrays, "from_samples", [f"sample {i}" for i in range(n)]
+        )
         return cls(n, arrays, one.tables, one.table_values, labels)
 
     def with_arrays(

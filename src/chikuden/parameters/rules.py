@@ -25,12 +25,9 @@ import itertools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
-from importlib import resources
 from typing import Any
 
 import numpy as np
-import yaml
 
 from chikuden.errors import ParameterError
 from chikuden.horizon import YEARS
@@ -99,21 +96,12 @@ def _rule(spec: Mapping[str, Any], where: str, names: Sequence[str]) -> Rule:
     )
 
 
-@cache
-def parameter_rules() -> tuple[Rule, ...]:
-    """The rules between parameters, from ``data/parameters/rules.yaml``."""
-    from chikuden.parameters.declarations import declarations
-
-    names = list(declarations())
-    text = resources.files("chikuden.data").joinpath("parameters", "rules.yaml").read_text("utf-8")
-    specs = yaml.safe_load(text) or []
+def parameter_rules_of(
+    specs: Sequence[Mapping[str, Any]], names: Sequence[str]
+) -> tuple[Rule, ...]:
+    """The rules of ``rules.yaml`` (``specs``), their patterns expanded over the declared
+    parameter ``names`` (read by :func:`chikuden.parameters.declarations.parameter_rules`)."""
     return tuple(_rule(s, f"rules.yaml: {s.get('id')}", names) for s in specs)
-
-
-@cache
-def rule_fields() -> tuple[str, ...]:
-    """Every parameter some rule reads."""
-    return tuple(dict.fromkeys(n for r in parameter_rules() for n in r.fields))
 
 
 def table_rules(
@@ -125,13 +113,17 @@ def table_rules(
 
 # -- parameters ------------------------------------------------------------------------------
 def check_parameters(
-    values: Mapping[str, np.ndarray], where: str, labels: Sequence[str] = ()
+    rules: Sequence[Rule],
+    values: Mapping[str, np.ndarray],
+    where: str,
+    labels: Sequence[str] = (),
 ) -> None:
-    """Check the parameter rules on arrays with a scenario axis first: ``(k,)`` or ``(k, years)``.
+    """Check ``rules`` (:func:`chikuden.parameters.declarations.parameter_rules`) on arrays
+    with a scenario axis first: ``(k,)`` or ``(k, years)``.
 
     ``labels`` name the scenarios of the batch for the message (``sample 3`` otherwise).
     """
-    for rule in parameter_rules():
+    for rule in rules:
         arrays = np.broadcast_arrays(*(np.asarray(values[n], dtype=float) for n in rule.fields))
         stack = np.stack(arrays)  # (fields, k[, years])
         if rule.kind == "sum":

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from chikuden.errors import ParameterError, ScenarioNotFoundError, did_you_mean
-from chikuden.parameters.declarations import declarations
+from chikuden.parameters.declarations import declarations, parameter_rules, rule_fields
 from chikuden.parameters.documents import (
     MAX_NAME,
     NAME_PATTERN,
@@ -36,7 +36,7 @@ from chikuden.parameters.documents import (
     ScenarioDocument,
     parse,
 )
-from chikuden.parameters.rules import check_parameters, rule_fields
+from chikuden.parameters.rules import check_parameters
 from chikuden.parameters.sources import resolve_source, split_sources
 from chikuden.reading import MAX_EXTENDS, load_yaml, read_text, show
 
@@ -97,7 +97,7 @@ class Scenario:
     def check_rules(self, where: str = "") -> None:
         """Raise :class:`ParameterError` if the values break a cross-field rule."""
         values = {r: np.asarray(self.value(r))[None, ...] for r in rule_fields()}
-        check_parameters(values, where or self.origin or f"scenario {self.name}")
+        check_parameters(parameter_rules(), values, where or self.origin or f"scenario {self.name}")
 
 
 def _declaration(key: str, where: str) -> Any:

@@ -1,4 +1,7 @@
-"""Plotly figures as plain JSON dicts, built from the declared charts (no plotly import).
+"""Plotly figures as plain JSON dicts, built from the declared charts (no plotly import), and
+the scripts that draw them offline: every report of chikuden (the model's and the roadmap's
+annual review) puts each figure's JSON in a ``<script type="application/json" class="fig-data"
+data-target="ID">`` block and ends with :func:`page_scripts`.
 
 A :class:`chikuden.indicators.Chart` names its kind (line, area, bar), the series it draws and
 optional target indicators drawn as markers at their year. With several scenarios (compare),
@@ -375,3 +378,21 @@ def plotly_js() -> str:
     if "</script" in text.lower():  # pragma: no cover - guards a future bundle
         raise RuntimeError(f"{path} contains '</script' and cannot be inlined")
     return text
+
+
+# Draws every figure of the page: each ``script.fig-data`` block into the element it names.
+RENDER_JS = """(function () {
+  var config = {
+    responsive: true, displaylogo: false, modeBarButtonsToRemove: ["lasso2d", "select2d"]
+  };
+  var blocks = document.querySelectorAll("script.fig-data");
+  for (var i = 0; i < blocks.length; i++) {
+    var fig = JSON.parse(blocks[i].textContent);
+    Plotly.newPlot(blocks[i].getAttribute("data-target"), fig.data, fig.layout, config);
+  }
+})();"""
+
+
+def page_scripts() -> str:
+    """The end of a page with figures: plotly.js inlined once (offline) and :data:`RENDER_JS`."""
+    return f"<script>{plotly_js()}</script>\n<script>\n{RENDER_JS}\n</script>"

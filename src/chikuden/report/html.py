@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import jinja2
 
 from chikuden.i18n import LANGS, pick, translator
-from chikuden.report.charts import figure, plotly_js, to_script_json
+from chikuden.report.charts import figure, page_scripts, to_script_json
 from chikuden.report.format import display_unit, format_output, format_value, short_label
 
 if TYPE_CHECKING:
@@ -305,7 +305,7 @@ def _section(results: Results, section: Section, lang: str, cit: Citations) -> S
 
 
 def _findings(results: Results, lang: str, cit: Citations) -> list[FindingView]:
-    from chikuden.analysis.audit import findings
+    from chikuden.analysis.findings import findings
 
     out: list[FindingView] = []
     for i in range(results.n):
@@ -465,4 +465,4 @@ def render_report(results: Results, lang: str = "en") -> str:
 def render_view(view: ReportView) -> str:
     """The HTML document of a view from :func:`build_view`."""
     template = _environment(view.lang).get_template("report.html.j2")
-    return template.render(view=view, plotly_js=plotly_js())
+    return template.render(view=view, scripts=page_scripts())

@@ -7,8 +7,9 @@ audit log of every change, stored with SQLAlchemy in SQLite (default) or Postgre
 Modules, from the bottom up:
 
 - ``models`` — tables; ``migrations/`` — the Alembic migrations that create them;
-- ``db`` — database URL, engine, migrations, :class:`~chikuden.roadmap.db.Ledger` (a
-  transaction per unit of work, conflicts and audit wired in); ``audit`` — the audit log;
+- ``changelog`` — the audit log of every change; ``versions`` — version numbers that never
+  repeat; ``db`` — database URL, engine, migrations, :class:`~chikuden.roadmap.db.Ledger` (a
+  transaction per unit of work, conflicts handled, the two session hooks above registered);
 - ``ledger`` — editing: KPIs, actuals, targets, milestones, settings; ``seed`` — ``init``;
 - ``revisions`` — open, publish and compare annual revisions;
 - ``status`` — the pure arithmetic of trajectories and statuses; ``review`` — the annual

@@ -13,7 +13,6 @@ becomes a :class:`~chikuden.roadmap.errors.ConflictError`.
 
 from __future__ import annotations
 
-import datetime as dt
 import getpass
 import os
 from collections.abc import Iterator
@@ -38,14 +37,21 @@ from sqlalchemy.exc import (
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
+from chikuden.roadmap.changelog import log_changes
 from chikuden.roadmap.errors import ConflictError, LedgerError, LedgerNotFoundError
+from chikuden.roadmap.versions import number_versions
 
 VERSION_TABLE = "roadmap_schema_version"
 ENV_DB = "CHIKUDEN_DB"
 
 
 class LedgerSession(Session):
-    """The session class the audit hooks listen to (``info["user"]`` names the writer)."""
+    """The session of every unit of work on the ledger (``info["user"]`` names the writer):
+    versions numbered before each flush, changes logged after it."""
+
+
+event.listen(LedgerSession, "before_flush", number_versions)
+event.listen(LedgerSession, "after_flush", log_changes)
 
 
 def default_url() -> str:
@@ -211,8 +217,6 @@ class Ledger:
         self.url = url
         self.user = user
         self._sessions = sessionmaker(engine, class_=LedgerSession, expire_on_commit=False)
-        import chikuden.roadmap.audit
-        import chikuden.roadmap.versions  # noqa: F401  (register the session hooks)
 
     @classmethod
     def open(cls, db: str | None = None, user: str | None = None, create: bool = False) -> Ledger:
@@ -328,8 +332,3 @@ def _is_unique_violation(exc: IntegrityError) -> bool:
     if code is not None:
         return bool(code == "23505")
     return "UNIQUE constraint failed" in str(exc.orig)
-
-
-def utcnow() -> dt.datetime:
-    """Now in UTC, without a time zone (the ledger stores UTC throughout)."""
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)

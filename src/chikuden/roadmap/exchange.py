@@ -28,9 +28,8 @@ from sqlalchemy.orm import Session
 
 from chikuden.errors import did_you_mean
 from chikuden.roadmap import ledger
-from chikuden.roadmap.db import utcnow
 from chikuden.roadmap.errors import ImportRejectedError, LedgerError, RowProblem
-from chikuden.roadmap.models import Actual
+from chikuden.roadmap.models import Actual, utcnow
 from chikuden.roadmap.revisions import TargetChange
 from chikuden.roadmap.testhooks import pause
 from chikuden.roadmap.units import accepted_units

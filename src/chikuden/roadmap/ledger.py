@@ -19,7 +19,6 @@ from sqlalchemy.orm import Session
 
 from chikuden.errors import did_you_mean
 from chikuden.reading import CONTROL_RE, show, to_number
-from chikuden.roadmap.db import utcnow
 from chikuden.roadmap.errors import ConflictError, LedgerError
 from chikuden.roadmap.models import (
     DIRECTIONS,
@@ -34,6 +33,7 @@ from chikuden.roadmap.models import (
     RevisionChange,
     Setting,
     Target,
+    utcnow,
 )
 from chikuden.roadmap.units import accepted_units, factor
 

@@ -9,8 +9,9 @@ Versions never repeat for a record's natural key (``__natural_key__``):
 version of a deleted record so that a record added again under the same key continues from
 there.
 Classes with ``__audited__ = True`` have every insert, update and delete written to
-:class:`AuditLog` (see :mod:`chikuden.roadmap.audit`). Times are UTC without a time zone, the
-same on SQLite and PostgreSQL, so that a backup restores to the microsecond.
+:class:`AuditLog` (see :mod:`chikuden.roadmap.changelog`). Times are UTC without a time zone
+(:func:`utcnow`), the same on SQLite and PostgreSQL, so that a backup restores to the
+microsecond.
 """
 
 from __future__ import annotations
@@ -46,6 +47,11 @@ MILESTONE_STATES = ("open", "done", "dropped")
 MEASURE_STATES = ("requested", "funded", "active", "done")
 REVISION_STATES = ("open", "closed")
 STATUSES = ("on_track", "at_risk", "off_track", "no_data", "no_target")
+
+
+def utcnow() -> dt.datetime:
+    """Now in UTC, without a time zone (the ledger stores UTC throughout)."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 class Base(DeclarativeBase):

@@ -1,6 +1,7 @@
 """The annual verification report: one self-contained HTML file per language (en, ja).
 
-No network: the charts are inline SVG drawn here, the style is inline. Every number carries a
+No network: the charts are plotly figures drawn by the plotly.js inlined in the page, as in the
+model's report (:mod:`chikuden.report.charts`); the style is inline. Every number carries a
 bracketed reference to the source list at the end (a bibliography entry, a proposal clause or
 the free text an imported actual gave). The summary has one line per KPI saying whether it is
 on track.
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache, partial
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from jinja2 import Environment, StrictUndefined
 from markupsafe import Markup
@@ -22,11 +24,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from chikuden.i18n import pick, translator
+from chikuden.report.charts import FONT, PALETTE, axis_scale, page_scripts, to_script_json
 from chikuden.roadmap.errors import LedgerError
 from chikuden.roadmap.models import Pillar
 from chikuden.roadmap.review import Line, Point, ReviewResult
 
 LANGS = ("en", "ja")
+PROJECTION_YEAR = 2030  # the year of the model projection a KPI shows
 STATUS_COLOURS = {
     "on_track": "#2a9d6f",
     "at_risk": "#e0a020",
@@ -105,84 +109,91 @@ class Sources:
         return out
 
 
-def svg_chart(line: Line, lang: str, width: int = 360, height: int = 170) -> Markup:
-    """A small chart: actuals (solid), the trajectory (dashed), targets (squares) and the
-    model's 2030 projection (diamond)."""
+def kpi_figure(line: Line, lang: str) -> dict[str, Any] | None:
+    """The plotly figure of a KPI (a plain dict, drawn like the model's report): its actuals
+    (solid, in the status colour), the path from the baseline through the targets (dashed),
+    the targets (squares) and the model's 2030 projection (diamond); None with no value.
+
+    Values are on the axis scale of the main report (yen in 兆円 / trillion JPY, shares in
+    percent); hovering shows each value as the tables print it."""
     _ = translator(lang).gettext
-    target, actuals, projection = _("Target"), _("Actuals"), _("Model projection 2030")
     path: list[Point] = []
     if line.baseline is not None and line.targets:
         path = [line.baseline, *line.targets]
-    years = [p.year for p in line.history] + [p.year for p in path] + [2030]
     values = [p.value for p in line.history] + [p.value for p in path]
     if line.projection is not None:
         values.append(line.projection)
     if not values:
-        return Markup("")
-    x0, x1 = min(years), max(years)
-    if x1 == x0:
-        x1 = x0 + 1
-    y_low = min(0.0, *values)
-    y_high = max(values)
-    if y_high <= y_low:
-        y_high = y_low + 1.0
-    y_high *= 1.08
-    left, right, top, bottom = 62, 12, 10, 24
+        return None
+    scale = axis_scale(line.unit, lang, max(abs(v) for v in values))
 
-    def x(year: float) -> float:
-        return left + (year - x0) / (x1 - x0) * (width - left - right)
-
-    def y(value: float) -> float:
-        return top + (y_high - value) / (y_high - y_low) * (height - top - bottom)
+    def trace(name: str, points: Sequence[tuple[int, float]], **style: Any) -> dict[str, Any]:
+        return {
+            "type": "scatter",
+            "name": name,
+            "x": [year for year, _ in points],
+            "y": [value * scale.factor for _, value in points],
+            "text": [fmt(value, line.unit, lang) for _, value in points],
+            "hovertemplate": f"%{{x}}: %{{text}}<extra>{name}</extra>",
+            **style,
+        }
 
     colour = STATUS_COLOURS[line.status]
-    parts = [
-        f'<svg class="chart" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
-        f'role="img" aria-label="{html.escape(line.label(lang))}">',
-        f'<line x1="{left}" y1="{y(y_low):.1f}" x2="{width - right}" y2="{y(y_low):.1f}" '
-        'stroke="#999"/>',
-        f'<line x1="{left}" y1="{top}" x2="{left}" y2="{y(y_low):.1f}" stroke="#999"/>',
-    ]
-    for value in (y_low, y_high / 1.08):
-        parts.append(
-            f'<text x="{left - 4}" y="{y(value) + 4:.1f}" text-anchor="end" class="tick">'
-            f"{html.escape(fmt(value, line.unit, lang))}</text>"
-        )
-    for year in sorted({x0, x1, 2030} & set(range(x0, x1 + 1))):
-        parts.append(
-            f'<text x="{x(year):.1f}" y="{height - 6}" text-anchor="middle" class="tick">'
-            f"{year}</text>"
-        )
+    data = []
     if path:
-        pts = " ".join(f"{x(p.year):.1f},{y(p.value):.1f}" for p in path)
-        parts.append(
-            f'<polyline points="{pts}" fill="none" stroke="#1f5fa8" stroke-dasharray="5 4"/>'
-        )
-        for p in line.targets:
-            parts.append(
-                f'<rect x="{x(p.year) - 4:.1f}" y="{y(p.value) - 4:.1f}" width="8" height="8" '
-                f'fill="#1f5fa8"><title>{target} {p.year}: '
-                f"{html.escape(fmt(p.value, line.unit, lang))}</title></rect>"
+        data.append(
+            trace(
+                _("Path to the targets"),
+                [(p.year, p.value) for p in path],
+                mode="lines",
+                line={"color": PALETTE[0], "dash": "dash", "width": 1.5},
             )
+        )
+        data.append(
+            trace(
+                _("Target"),
+                [(p.year, p.value) for p in line.targets],
+                mode="markers",
+                marker={"symbol": "square", "size": 8, "color": PALETTE[0]},
+            )
+        )
     if line.history:
-        pts = " ".join(f"{x(p.year):.1f},{y(p.value):.1f}" for p in line.history)
-        parts.append(f'<polyline points="{pts}" fill="none" stroke="{colour}" stroke-width="2"/>')
-        for p in line.history:
-            parts.append(
-                f'<circle cx="{x(p.year):.1f}" cy="{y(p.value):.1f}" r="3.5" fill="{colour}">'
-                f"<title>{actuals} {p.year}: {html.escape(fmt(p.value, line.unit, lang))}"
-                "</title></circle>"
+        data.append(
+            trace(
+                _("Actuals"),
+                [(p.year, p.value) for p in line.history],
+                mode="lines+markers",
+                line={"color": colour, "width": 2},
+                marker={"size": 7, "color": colour},
             )
-    if line.projection is not None:
-        px, py = x(2030), y(line.projection)
-        parts.append(
-            f'<polygon points="{px:.1f},{py - 6:.1f} {px + 6:.1f},{py:.1f} {px:.1f},{py + 6:.1f} '
-            f'{px - 6:.1f},{py:.1f}" fill="none" stroke="#7b5ea7" stroke-width="2">'
-            f"<title>{projection}: "
-            f"{html.escape(fmt(line.projection, line.unit, lang))}</title></polygon>"
         )
-    parts.append("</svg>")
-    return Markup("".join(parts))
+    if line.projection is not None:
+        data.append(
+            trace(
+                _("Model projection 2030"),
+                [(PROJECTION_YEAR, line.projection)],
+                mode="markers",
+                marker={"symbol": "diamond-open", "size": 11, "color": "#7b5ea7"},
+            )
+        )
+    layout = {
+        "font": {"family": FONT, "size": 11, "color": "#222"},
+        "margin": {"l": 56, "r": 12, "t": 10, "b": 30},
+        "height": 250,
+        "xaxis": {"tickformat": "d", "gridcolor": "#eee"},
+        "yaxis": {
+            "title": {"text": scale.label},
+            "rangemode": "tozero",
+            "gridcolor": "#eee",
+            "separatethousands": True,
+        },
+        "legend": {"orientation": "h", "x": 0, "y": -0.15, "yanchor": "top", "font": {"size": 10}},
+        "showlegend": True,
+        "hovermode": "closest",
+        "plot_bgcolor": "#fff",
+        "paper_bgcolor": "#fff",
+    }
+    return {"data": data, "layout": layout}
 
 
 def sentence(line: Line, lang: str, sources: Sources) -> Markup:
@@ -252,7 +263,7 @@ def render(session: Session, result: ReviewResult, lang: str) -> str:
             cards.append(
                 {
                     "line": line,
-                    "chart": svg_chart(line, lang),
+                    "figure": _figure_json(line, lang),
                     "rows": _rows(line, lang, sources),
                 }
             )
@@ -298,7 +309,13 @@ def render(session: Session, result: ReviewResult, lang: str) -> str:
         sections=sections,
         overdue=overdue,
         sources=sources.entries(),
+        scripts=Markup(page_scripts()),
     )
+
+
+def _figure_json(line: Line, lang: str) -> str | None:
+    fig = kpi_figure(line, lang)
+    return None if fig is None else to_script_json(fig)
 
 
 def _rows(line: Line, lang: str, sources: Sources) -> list[tuple[str, Markup]]:

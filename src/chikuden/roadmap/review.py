@@ -22,7 +22,6 @@ from sqlalchemy.orm import Session
 
 from chikuden.i18n import pick
 from chikuden.roadmap import ledger
-from chikuden.roadmap.db import utcnow
 from chikuden.roadmap.models import (
     Actual,
     Kpi,
@@ -32,6 +31,7 @@ from chikuden.roadmap.models import (
     ReviewItem,
     ReviewMilestone,
     Target,
+    utcnow,
 )
 from chikuden.roadmap.status import Thresholds, classify, progress_ratio, trajectory
 from chikuden.roadmap.units import factor

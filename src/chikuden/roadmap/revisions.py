@@ -16,9 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from chikuden.roadmap import ledger
-from chikuden.roadmap.db import utcnow
 from chikuden.roadmap.errors import LedgerError
-from chikuden.roadmap.models import Kpi, Revision, RevisionChange, Target
+from chikuden.roadmap.models import Kpi, Revision, RevisionChange, Target, utcnow
 from chikuden.roadmap.testhooks import pause
 
 

@@ -4,8 +4,9 @@ A user changes a record by naming the version they read (``--version N``); the c
 through only if the record is still at that version. That is safe only if a version, once
 read, can never come back: otherwise an editor who read version 1 of an actual that someone
 else has since removed and added again (starting afresh at 1) would overwrite the new record.
-So a ``before_flush`` hook of :class:`~chikuden.roadmap.db.LedgerSession` numbers every
-versioned record (:class:`~chikuden.roadmap.models.Versioned`) itself:
+So :func:`number_versions`, the ``before_flush`` hook that :mod:`chikuden.roadmap.db`
+registers on its :class:`~chikuden.roadmap.db.LedgerSession`, numbers every versioned record
+(:class:`~chikuden.roadmap.models.Versioned`) itself:
 
 - a new record gets one more than the highest version any record with the same natural key
   has had: the other rows with that key (a target in earlier revisions) and the
@@ -21,10 +22,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import event, func, inspect, select
+from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import Session
 
-from chikuden.roadmap.db import LedgerSession
 from chikuden.roadmap.models import Versioned, VersionMark
 
 
@@ -52,8 +52,8 @@ def last_version(session: Session, obj: Versioned) -> int:
     return max(rows or 0, mark.version if mark is not None else 0)
 
 
-@event.listens_for(LedgerSession, "before_flush")
-def _number_versions(session: Session, _context: Any, _instances: Any) -> None:
+def number_versions(session: Session, _context: Any, _instances: Any) -> None:
+    """Number the versions of the versioned records this flush inserts, updates and deletes."""
     given: dict[tuple[str, str], int] = {}  # versions given in this flush, by table and key
     for obj in list(session.deleted):
         if not isinstance(obj, Versioned) or not obj.__natural_key__:

@@ -1,7 +1,9 @@
-"""The audit log: every insert, update and delete of an audited record, with who and when.
+"""The change log (the ``audit_log`` table): every insert, update and delete of an audited
+record, with who and when.
 
-An ``after_flush`` hook of :class:`~chikuden.roadmap.db.LedgerSession` writes, in the same
-transaction as the change itself (so a rolled-back change leaves no audit row):
+:func:`log_changes`, which :mod:`chikuden.roadmap.db` registers as the ``after_flush`` hook of
+its :class:`~chikuden.roadmap.db.LedgerSession`, writes, in the same transaction as the change
+itself (so a rolled-back change leaves no audit row):
 
 - an insert as one row with the record's values as JSON in ``new``;
 - an update as one row per changed field with its ``old`` and ``new`` value (JSON);
@@ -16,11 +18,10 @@ import datetime as dt
 import json
 from typing import Any
 
-from sqlalchemy import event, insert, inspect
+from sqlalchemy import insert, inspect
 from sqlalchemy.orm import Session, UOWTransaction
 
-from chikuden.roadmap.db import LedgerSession, utcnow
-from chikuden.roadmap.models import AuditLog, Base
+from chikuden.roadmap.models import AuditLog, Base, utcnow
 
 _SKIP = frozenset({"version"})
 
@@ -46,8 +47,8 @@ def _record_id(obj: Base) -> str:
     return "/".join(str(part) for part in key)
 
 
-@event.listens_for(LedgerSession, "after_flush")
-def _after_flush(session: Session, _context: UOWTransaction) -> None:
+def log_changes(session: Session, _context: UOWTransaction) -> None:
+    """Write the audit rows of what this flush inserts, updates and deletes."""
     who = str(session.info.get("user", "unknown"))
     at = utcnow()
     rows: list[dict[str, Any]] = []

@@ -1,9 +1,9 @@
-"""The consistency audit states the proposal's arithmetic correctly."""
+"""The consistency findings state the proposal's arithmetic correctly."""
 
 from __future__ import annotations
 
 import chikuden
-from chikuden.analysis.audit import Finding, findings
+from chikuden.analysis.findings import Finding, findings
 
 
 def by_id(name: str, *sets: str) -> dict[str, Finding]:
@@ -78,7 +78,7 @@ def test_the_pipeline_finding_names_the_scenarios_pipeline_date() -> None:
     # proposal-2022 counts the plants known on 1 June 2022: 20 GWh existing, 150 - 20 = 130
     # missing; actual-2025 those known on 31 Dec 2025.
     import chikuden
-    from chikuden.analysis.audit import findings
+    from chikuden.analysis.findings import findings
 
     for name, date, date_ja in (
         ("proposal-2022", "2022-06-01", "2022年6月1日"),

@@ -1,4 +1,4 @@
-"""The consistency audit: the proposal's own arithmetic, checked, as findings with sources.
+"""Findings: the proposal's own arithmetic, checked, as one finding with sources per check.
 
 ``findings(results, i)`` returns one :class:`Finding` per check for scenario ``i``. The
 numbers come from the model's indicators (``audit.*``, ``targets.*``, ``capacity.*``,
