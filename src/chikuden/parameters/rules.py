@@ -26,12 +26,11 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from typing import Any
 
 import numpy as np
-import yaml
 
+from chikuden.data import read_yaml
 from chikuden.errors import ParameterError
 from chikuden.horizon import YEARS
 
@@ -105,8 +104,7 @@ def parameter_rules() -> tuple[Rule, ...]:
     from chikuden.parameters.declarations import declarations
 
     names = list(declarations())
-    text = resources.files("chikuden.data").joinpath("parameters", "rules.yaml").read_text("utf-8")
-    specs = yaml.safe_load(text) or []
+    specs = read_yaml("parameters", "rules.yaml") or []
     return tuple(_rule(s, f"rules.yaml: {s.get('id')}", names) for s in specs)
 
 
