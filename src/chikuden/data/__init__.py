@@ -1,11 +1,11 @@
 """The bundled data: parameter, table and indicator declarations, the bibliography, the
 scenarios and the roadmap seed, shipped with the package.
 
-These files are ours and trusted, so their YAML is read by :func:`read_yaml` with PyYAML's C
-loader (libyaml, about ten times faster than the pure-Python one; the pure-Python ``SafeLoader``
-where PyYAML was built without libyaml). Anything a user hands chikuden (a scenario file, a
-``--set`` value, a roadmap import) goes through the strict reader in :mod:`chikuden.reading`
-instead. ``tests/test_data_yaml.py`` checks that both loaders give the same values for every
+The declarations are ours and trusted, so their YAML is read by :func:`read_yaml` with PyYAML's
+C loader (libyaml, about ten times faster than the pure-Python one; the pure-Python
+``SafeLoader`` where PyYAML was built without libyaml). Anything a user hands chikuden (a
+scenario file, a ``--set`` value, a roadmap import) goes through the strict reader in
+:mod:`chikuden.reading` instead, and so do the bundled scenarios, read as a user's file is. ``tests/test_data_yaml.py`` checks that both loaders give the same values for every
 bundled file and that the strict reader refuses none of them (docs/developing.md, "Reading
 YAML").
 """
