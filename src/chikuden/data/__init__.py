@@ -5,8 +5,9 @@ The declarations are ours and trusted, so their YAML is read by :func:`read_yaml
 C loader (libyaml, about ten times faster than the pure-Python one; the pure-Python
 ``SafeLoader`` where PyYAML was built without libyaml). Anything a user hands chikuden (a
 scenario file, a ``--set`` value, a roadmap import) goes through the strict reader in
-:mod:`chikuden.reading` instead, and so do the bundled scenarios, read as a user's file is. ``tests/test_data_yaml.py`` checks that both loaders give the same values for every
-bundled file and that the strict reader refuses none of them (docs/developing.md, "Reading
+:mod:`chikuden.reading` instead, and so do the bundled scenarios, read as a user's file is.
+``tests/test_data_yaml.py`` checks that both loaders give the same values for every bundled
+file and that the strict reader refuses none of them (docs/developing.md, "Reading
 YAML").
 """
 
