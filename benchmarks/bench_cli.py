@@ -17,7 +17,8 @@ it from the declared dataflow instead).
 
 The children run without ``PYTHONDONTWRITEBYTECODE``: an installed package has its bytecode
 compiled (pip compiles it at install; an editable install writes ``__pycache__`` on first
-import, here the warm-up run), and a cold start means a fresh process, not a fresh compile.
+import), and a cold start means a fresh process, not a fresh compile. The warm-up run writes
+the bytecode into a temporary folder (``PYTHONPYCACHEPREFIX``), not into the source tree.
 Besides the median wall time each line shows the median CPU time of the child (user +
 system), which depends less on what else the machine runs.
 """
@@ -30,6 +31,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -38,6 +40,7 @@ HELP_TARGET_S = 0.5
 RUN_TARGET_S = 0.5
 API_TARGET_S = 0.1
 SCENARIO = "proposal-2022"
+_PYCACHE = tempfile.TemporaryDirectory(prefix="chikuden-bench-pycache-")
 
 NO_PROVENANCE = f"""
 import sys
@@ -70,6 +73,7 @@ def median_seconds(cmd: list[str], runs: int = RUNS) -> tuple[float, float]:
     """Median wall and CPU time of ``cmd`` over ``runs`` fresh processes [s], after one
     warm-up run (which also writes the bytecode of an editable install)."""
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPYCACHEPREFIX"] = _PYCACHE.name
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, env=env)
     walls, cpus = [], []
     for _ in range(runs):
