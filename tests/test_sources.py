@@ -86,12 +86,11 @@ def bundled_citations() -> dict[str, set[str]]:
         rel = path.relative_to(Path(str(data))).as_posix()
         if rel.startswith("sources/") or not path.is_file():
             continue
-        text = path.read_text("utf-8")
         if path.suffix == ".yaml":
-            keys: Iterator[str] = _yaml_citations(yaml.safe_load(text))
+            keys: Iterator[str] = _yaml_citations(yaml.safe_load(path.read_text("utf-8")))
         elif path.suffix == ".csv":
-            keys = _csv_citations(text)
-        else:
+            keys = _csv_citations(path.read_text("utf-8"))
+        else:  # templates, examples, __pycache__/*.pyc (not text) ...
             continue
         for key in keys:
             if key not in NOT_A_KEY:

@@ -17,10 +17,19 @@ if TYPE_CHECKING:
     from chikuden.api import Results, evaluate, list_scenarios, load_scenario
 
 
-def __getattr__(name: str) -> Any:
-    # Lazy: `import chikuden` (and `chikuden --help`) stays fast; numpy loads on first use.
-    if name in ("Results", "evaluate", "list_scenarios", "load_scenario"):
-        from chikuden import api
+# Lazy: `import chikuden` (and `chikuden --help`) stays fast; numpy loads on first use, and
+# loading a scenario does not import the model (tests/test_imports.py).
+_HOMES = {
+    "Results": "chikuden.results",
+    "evaluate": "chikuden.results",
+    "list_scenarios": "chikuden.parameters.scenario",
+    "load_scenario": "chikuden.parameters.scenario",
+}
 
-        return getattr(api, name)
+
+def __getattr__(name: str) -> Any:
+    if name in _HOMES:
+        import importlib
+
+        return getattr(importlib.import_module(_HOMES[name]), name)
     raise AttributeError(name)

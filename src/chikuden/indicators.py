@@ -55,8 +55,8 @@ from importlib import resources
 from typing import Any
 
 import numpy as np
-import yaml
 
+from chikuden.data import read_yaml
 from chikuden.horizon import AXES
 from chikuden.i18n import pick
 
@@ -182,7 +182,7 @@ def _load() -> tuple[dict[str, Output], tuple[Section, ...]]:
     for entry in sorted(folder.iterdir(), key=lambda p: p.name):
         if not entry.name.endswith(".yaml"):
             continue
-        doc: dict[str, Any] = yaml.safe_load(entry.read_text(encoding="utf-8")) or {}
+        doc: dict[str, Any] = read_yaml("indicators", entry.name) or {}
         keys: list[str] = []
         for kind, group in (("indicator", "indicators"), ("series", "series"), ("rows", "rows")):
             for key, spec in (doc.get(group) or {}).items():

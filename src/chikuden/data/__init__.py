@@ -1,0 +1,25 @@
+"""The bundled data: parameter, table and indicator declarations, the bibliography, the
+scenarios and the roadmap seed, shipped with the package.
+
+The declarations are ours and trusted, so their YAML is read by :func:`read_yaml` with PyYAML's
+C loader (libyaml, about ten times faster than the pure-Python one; the pure-Python
+``SafeLoader`` where PyYAML was built without libyaml). Anything a user hands chikuden (a
+scenario file, a ``--set`` value, a roadmap import) goes through the strict reader in
+:mod:`chikuden.reading` instead, and so do the bundled scenarios, read as a user's file is.
+``tests/test_data_yaml.py`` checks that both loaders give the same values for every bundled
+file and that the strict reader refuses none of them (docs/developing.md, "Reading
+YAML").
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from typing import Any
+
+
+def read_yaml(*parts: str) -> Any:
+    """The bundled YAML file ``data/<parts...>``, parsed (``None`` for an empty file)."""
+    import yaml  # here, not at module level: ``resources.files("chikuden.data")`` imports us
+
+    text = resources.files("chikuden.data").joinpath(*parts).read_text(encoding="utf-8")
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))

@@ -25,8 +25,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
 
+from chikuden.data import read_yaml
 from chikuden.errors import ParameterError, did_you_mean
 from chikuden.horizon import FIRST_YEAR, LAST_YEAR, N_YEARS, YEARS
 from chikuden.parameters.rules import Rule, check_table, parameter_rules_of, table_rules
@@ -398,7 +398,7 @@ def table_schemas() -> dict[str, TableSchema]:
     raw: dict[str, dict[str, Any]] = {}
     for entry in sorted(folder.iterdir(), key=lambda f: f.name):
         if entry.name.endswith(".yaml"):
-            raw.update(yaml.safe_load(entry.read_text("utf-8")) or {})
+            raw.update(read_yaml("tables", "schemas", entry.name) or {})
     out: dict[str, TableSchema] = {}
     for name, spec in raw.items():
         cols: dict[str, Column] = {}
@@ -491,8 +491,7 @@ def declarations() -> dict[str, Declaration]:
 @cache
 def parameter_rules() -> tuple[Rule, ...]:
     """The rules between parameters, from ``data/parameters/rules.yaml``."""
-    text = resources.files("chikuden.data").joinpath("parameters", "rules.yaml").read_text("utf-8")
-    return parameter_rules_of(yaml.safe_load(text) or [], list(declarations()))
+    return parameter_rules_of(read_yaml("parameters", "rules.yaml") or [], list(declarations()))
 
 
 @cache

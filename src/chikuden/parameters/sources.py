@@ -24,8 +24,7 @@ from importlib import resources
 from typing import Any
 from urllib.parse import urlsplit
 
-import yaml
-
+from chikuden.data import read_yaml
 from chikuden.errors import ParameterError, did_you_mean
 from chikuden.reading import show
 
@@ -93,8 +92,7 @@ def _on(host: str, listed: tuple[str, ...]) -> bool:
 @cache
 def grading_hosts() -> dict[str, tuple[str, ...]]:
     """The hosts the grading rule names: ``mirror`` (unclear provenance) and ``press``."""
-    text = resources.files("chikuden.data").joinpath("sources", "_grading.yaml").read_text("utf-8")
-    raw: dict[str, list[str]] = yaml.safe_load(text)
+    raw: dict[str, list[str]] = read_yaml("sources", "_grading.yaml")
     return {kind: tuple(str(h).lower() for h in raw[kind]) for kind in ("mirror", "press")}
 
 
@@ -152,7 +150,7 @@ def _entries() -> tuple[dict[str, Source], dict[str, str]]:
     for entry_file in sorted(folder.iterdir(), key=lambda f: f.name):
         if not entry_file.name.endswith(".yaml") or entry_file.name.startswith("_"):
             continue
-        part: dict[str, dict[str, Any]] = yaml.safe_load(entry_file.read_text("utf-8")) or {}
+        part: dict[str, dict[str, Any]] = read_yaml("sources", entry_file.name) or {}
         for key in part:
             if key in raw:
                 raise RuntimeError(f"sources/{entry_file.name}: key {key!r} defined twice")

@@ -16,9 +16,9 @@ from __future__ import annotations
 from importlib import resources
 from typing import Any
 
-import yaml
 from sqlalchemy.orm import Session
 
+from chikuden.data import read_yaml
 from chikuden.roadmap import exchange, ledger, revisions
 from chikuden.roadmap.backup import is_empty
 from chikuden.roadmap.errors import LedgerError
@@ -26,8 +26,7 @@ from chikuden.roadmap.models import Setting, Target
 
 
 def _yaml(name: str) -> Any:
-    text = resources.files("chikuden.data").joinpath("roadmap", name).read_text("utf-8")
-    return yaml.safe_load(text)
+    return read_yaml("roadmap", name)
 
 
 def seed_documents() -> dict[str, Any]:
