@@ -112,9 +112,9 @@ def main() -> None:
     others = {k: v for k, v in whole.indicators.items() if not k.startswith(FOUNDATION_KEYS)}
     material = {k: whole.series[k] for k in bench_evaluate.MATERIAL_SERIES}
     del whole
-    before = tuple(s for s in all_steps() if s.name in bench_evaluate.FOUNDATION_STEPS)
+    before = tuple(s for s in all_steps() if s.domain in bench_evaluate.FOUNDATION_STEPS)
     after = tuple(
-        s for s in all_steps() if s.name in (*bench_evaluate.FOUNDATION_STEPS, "minerals")
+        s for s in all_steps() if s.domain in (*bench_evaluate.FOUNDATION_STEPS, "minerals")
     )
 
     def run_before() -> Outputs:

@@ -80,6 +80,7 @@ def _step(name: str, params: tuple[str, ...], reads: tuple[str, ...], writes: tu
         return None
 
     func.__module__ = f"chikuden.model.{name}"
+    func.__name__ = "step"
     return dataflow.Step(func, params, reads, writes)
 
 
@@ -166,9 +167,10 @@ def test_only_the_steps_an_output_needs_run(monkeypatch: pytest.MonkeyPatch) -> 
 
     monkeypatch.setattr(dataflow.Step, "__call__", spy)
     chikuden.evaluate(chikuden.load_scenario("proposal-2022"), outputs=["finance.fund_balance"])
-    # finance reads capacity (gap), minerals (material cost) and market (targets); minerals
-    # reads capacity; nothing else is needed
-    assert ran == ["market", "capacity", "minerals", "finance"]
+    # the fund (finance.fund) reads the capacity gap (capacity, which reads market's targets)
+    # and the capital need (finance.capital); nothing else is needed: not minerals, whose
+    # material cost only the plant economics (finance.plant) read
+    assert ran == ["market", "capacity", "finance.capital", "finance.fund"]
 
 
 def test_an_unknown_output_is_refused_with_a_hint() -> None:

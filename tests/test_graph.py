@@ -21,11 +21,11 @@ def test_the_summary_draws_every_step_and_the_outputs_passed_between_steps() -> 
     steps = {label for label, kind in d.boxes.values() if kind == "step"}
     assert steps == {node.name for node in g.nodes}
     # an output another step reads has its own box, with an edge from its writer and one to
-    # each reader; e.g. finance reads minerals' material cost of cells
+    # each reader; e.g. the plant economics read minerals' material cost of cells
     key = "minerals.material_cost_usd_per_kwh"
     box = next(b for b, (label, _) in d.boxes.items() if label == key)
     assert ("step_minerals", box, "") in d.edges
-    assert (box, "step_finance", "") in d.edges
+    assert (box, "step_finance_plant", "") in d.edges
     # a step reading some of a domain's parameters says how many: carbon reads the 9 domestic
     # chemistry-mix shares of the minerals parameters
     n_minerals = sum(1 for n in g.node("minerals").params if n.startswith("minerals."))
@@ -55,8 +55,9 @@ def test_dot_mermaid_and_svg_name_every_step() -> None:
     root = ET.fromstring(to_svg(g))  # well-formed XML
     texts = {t.text for t in root.iter(f"{SVG}text")}
     for node in g.nodes:
-        assert f'step_{node.name} [label="{node.name}"' in dot
-        assert f'step_{node.name}["{node.name}"]' in mermaid
+        ident = "step_" + node.name.replace(".", "_")  # finance.fund -> step_finance_fund
+        assert f'{ident} [label="{node.name}"' in dot
+        assert f'{ident}["{node.name}"]' in mermaid
         assert node.name in texts
     assert "http" not in to_svg(g).replace("http://www.w3.org/2000/svg", "")  # offline
 

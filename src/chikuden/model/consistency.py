@@ -14,25 +14,16 @@ from chikuden.parameters.params import Params
 
 
 @dataflow.step(
-    params=("audit.*",),
+    params=("audit.stated_global_capacity_gwh", "audit.stated_domestic_capacity_gwh"),
     reads=(
-        "capacity.domestic_production_2030",
-        "finance.capex_per_gwh_implied_cells",
-        "finance.capex_per_gwh_published_median",
-        "finance.capital_need_cells",
-        "finance.capital_need_materials",
-        "finance.capital_need_minerals",
-        "finance.capital_need_total",
-        "finance.fund_size",
-        "market.global_demand_2030",
-        "market.growth_2030_vs_2021",
-        "minerals.upstream_capex_domestic_jpy",
-        "targets.domestic_capacity_2030",
         "targets.japan_share_2030",
+        "market.global_demand_2030",
+        "targets.domestic_capacity_2030",
     ),
-    writes=("audit.*",),
+    writes=("audit.share_times_market_*", "audit.domestic_target_minus_stated_gwh"),
 )
-def step(p: Params, out: Outputs) -> None:
+def targets(p: Params, out: Outputs) -> None:
+    """The stated capacity targets against share x market and the modelled domestic target."""
     ind = out.indicators
     share_times_market = ind["targets.japan_share_2030"] * ind["market.global_demand_2030"]
     out.indicator("audit.share_times_market_gwh", share_times_market)
@@ -44,6 +35,29 @@ def step(p: Params, out: Outputs) -> None:
         "audit.domestic_target_minus_stated_gwh",
         ind["targets.domestic_capacity_2030"] - p["audit.stated_domestic_capacity_gwh"],
     )
+
+
+@dataflow.step(
+    params=("audit.stated_capital_need_total_jpy", "audit.stated_fund_jpy"),
+    reads=(
+        "finance.capital_need_minerals",
+        "finance.capital_need_materials",
+        "finance.capital_need_cells",
+        "finance.capital_need_total",
+        "finance.fund_size",
+        "finance.capex_per_gwh_implied_cells",
+        "finance.capex_per_gwh_published_median",
+    ),
+    writes=(
+        "audit.stages_sum_*",
+        "audit.fund_share_of_need",
+        "audit.stated_fund_share_of_stated_need",
+        "audit.cell_capex_implied_vs_published",
+    ),
+)
+def capital(p: Params, out: Outputs) -> None:
+    """The stated capital need against its stages, the fund against the need, cell capex."""
+    ind = out.indicators
     stages = (
         ind["finance.capital_need_minerals"]
         + ind["finance.capital_need_materials"]
@@ -54,10 +68,6 @@ def step(p: Params, out: Outputs) -> None:
         "audit.stages_sum_minus_stated_jpy", stages - p["audit.stated_capital_need_total_jpy"]
     )
     with np.errstate(divide="ignore", invalid="ignore"):
-        out.indicator(
-            "audit.growth_ratio_vs_stated",
-            ind["market.growth_2030_vs_2021"] / p["audit.stated_growth_ratio"],
-        )
         need = ind["finance.capital_need_total"]
         # NaN ("no capital need") when a domestic target of 0 GWh needs no capital
         out.indicator(
@@ -72,8 +82,38 @@ def step(p: Params, out: Outputs) -> None:
             ind["finance.capex_per_gwh_implied_cells"]
             / ind["finance.capex_per_gwh_published_median"],
         )
-        # NaN ("no domestic production in 2030") without production to spread the capex over
-        production = ind["capacity.domestic_production_2030"]
+
+
+@dataflow.step(
+    params=("audit.stated_growth_ratio",),
+    reads=("market.growth_2030_vs_2021",),
+    writes=("audit.growth_ratio_vs_stated",),
+)
+def growth(p: Params, out: Outputs) -> None:
+    """The stated market growth against the modelled one."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out.indicator(
+            "audit.growth_ratio_vs_stated",
+            out.indicators["market.growth_2030_vs_2021"] / p["audit.stated_growth_ratio"],
+        )
+
+
+@dataflow.step(
+    params=(),
+    reads=(
+        "capacity.domestic_production_2030",
+        "minerals.upstream_capex_domestic_jpy",
+        "finance.capital_need_minerals",
+    ),
+    writes=("audit.upstream_capex_per_gwh", "audit.minerals_need_fits_gwh"),
+)
+def upstream(p: Params, out: Outputs) -> None:
+    """Mining and refining capex per GWh of domestic production in 2030, and the GWh the
+    stated minerals need would fund at that rate."""
+    ind = out.indicators
+    # NaN ("no domestic production in 2030") without production to spread the capex over
+    production = ind["capacity.domestic_production_2030"]
+    with np.errstate(divide="ignore", invalid="ignore"):
         upstream_per_gwh = np.where(
             production > 0, ind["minerals.upstream_capex_domestic_jpy"] / production, np.nan
         )

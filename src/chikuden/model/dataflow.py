@@ -47,10 +47,17 @@ class Step:
 
     @property
     def name(self) -> str:
-        """The domain: the module path below ``chikuden.model`` (``minerals``, ``finance``)."""
+        """The module path below ``chikuden.model`` (``minerals``), followed by the function's
+        name when it is not ``step`` (``finance.fund``: a domain with several steps)."""
         module = self.func.__module__
         prefix = "chikuden.model."
-        return module[len(prefix) :] if module.startswith(prefix) else module
+        name = module[len(prefix) :] if module.startswith(prefix) else module
+        return name if self.func.__name__ == "step" else f"{name}.{self.func.__name__}"
+
+    @property
+    def domain(self) -> str:
+        """The domain the step belongs to (``finance`` for ``finance.fund``)."""
+        return self.name.split(".", 1)[0]
 
     def __call__(self, p: Params, out: Outputs) -> None:
         self.func(p, out)
@@ -147,7 +154,7 @@ def build(steps: Iterable[Step], parameters: Sequence[str], outputs: Sequence[st
     nodes: dict[str, Node] = {}
     for s in steps:
         if s.name in nodes:
-            raise DataflowError(f"two steps named {s.name!r}; one step per module")
+            raise DataflowError(f"two steps named {s.name!r}; give each its own function")
         nodes[s.name] = Node(
             s,
             expand(s.params, parameters, "parameter", s.name),

@@ -198,9 +198,9 @@ def to_svg(graph: Graph, detail: bool = False) -> str:
             f'{xb:.1f},{yb:.1f}" fill="none" stroke="#9ca3af"/>'
         )
         if label:
-            parts.append(  # at the start of the edge: one parameter box, one row of labels
-                f'<text x="{xa + 4:.1f}" y="{ya - 4:.1f}" font-size="10" '
-                f'fill="#6b7280">{escape(label)}</text>'
+            parts.append(  # mid-edge, where edges from one box have parted
+                f'<text x="{mid:.1f}" y="{(ya + yb) / 2 - 3:.1f}" text-anchor="middle" '
+                f'font-size="10" fill="#6b7280">{escape(label)}</text>'
             )
     for box, (label, kind) in d.boxes.items():
         x, w = x0[col[box]], widths[col[box]]

@@ -79,12 +79,10 @@ def in_yen(
     The one place where the finance domain's dollars become yen (at ``finance.jpy_per_usd``,
     which every domain reads). ``material_cost_usd_per_kwh`` is the minerals domain's material
     cost of cells made in Japan by year [USD/kWh], ``(k, years)``, and
-    ``reference_cost_usd_per_kwh`` that of the global mix, the cells behind the average price;
-    ``plant_capex_jpy`` is each row of the plants table's capex,
-    ``capex_jpy + capex_usd * JPY/USD`` [JPY], ``(k, rows)``.
+    ``reference_cost_usd_per_kwh`` that of the global mix, the cells behind the average price.
+    The plants' capex is converted by :func:`plant_capex_jpy`.
     """
     usd = p["finance.jpy_per_usd"]
-    plants = p.table("capacity.plants")
     # 45X for what the plant makes: cells, and modules only if it assembles them
     credit_usd = (
         p["finance.us_45x_cell_usd_per_kwh"]
@@ -100,8 +98,14 @@ def in_yen(
         "material_cost_jpy_per_kwh": material_cost_usd_per_kwh * usd[:, None],
         "us_credit_jpy_per_kwh": (credit_usd * usd)[:, None] * p["finance.us_45x_phase_share"],
         "us_plant_capex_jpy_per_gwh": p["finance.us_plant_capex_usd_per_gwh"] * usd,
-        "plant_capex_jpy": plants["capex_jpy"] + plants["capex_usd"] * usd[:, None],
     }
+
+
+def plant_capex_jpy(p: Params) -> np.ndarray:
+    """Each row of the plants table's capex, ``capex_jpy + capex_usd * JPY/USD`` [JPY],
+    ``(k, rows)``: with :func:`in_yen`, where the finance domain's dollars become yen."""
+    plants = p.table("capacity.plants")
+    return plants["capex_jpy"] + plants["capex_usd"] * p["finance.jpy_per_usd"][:, None]
 
 
 def cell_price(
@@ -148,7 +152,17 @@ def median_capex_per_gwh(plants: TableArrays, capex: np.ndarray) -> np.ndarray:
     return np.where(count > 0, 0.5 * (lo + hi), np.nan)
 
 
-def _capital(p: Params, out: Outputs, yen: dict[str, np.ndarray]) -> None:
+@dataflow.step(
+    params=(
+        "finance.capital_need_*",
+        "finance.jpy_per_usd",
+        "capacity.plants",
+    ),
+    reads=("targets.domestic_capacity_2030",),
+    writes=("finance.capital_need_*", "finance.capex_per_gwh_*"),
+)
+def capital(p: Params, out: Outputs) -> None:
+    """The capital the domestic target needs, by stage, and the capex per GWh it implies."""
     target = out.indicators["targets.domestic_capacity_2030"]
     ref_gwh = p["finance.capital_need_ref_gwh"]
     need = {
@@ -169,7 +183,7 @@ def _capital(p: Params, out: Outputs, yen: dict[str, np.ndarray]) -> None:
     )
     out.indicator(
         "finance.capex_per_gwh_published_median",
-        median_capex_per_gwh(p.table("capacity.plants"), yen["plant_capex_jpy"]),
+        median_capex_per_gwh(p.table("capacity.plants"), plant_capex_jpy(p)),
     )
 
 
@@ -189,7 +203,33 @@ def rules(p: Params) -> subsidy.Rules:
     )
 
 
-def _fund(p: Params, out: Outputs, yen: dict[str, np.ndarray]) -> None:
+@dataflow.step(
+    params=(
+        "finance.budget_jpy",
+        "finance.subsidy_*",
+        "finance.construction_years",
+        "finance.jpy_per_usd",
+        "capacity.plants",
+        "capacity.pipeline_date",
+        "capacity.delay_years",
+        "capacity.realisation_share",
+        "capacity.announced_realisation_share",
+    ),
+    reads=(
+        "capacity.domestic_gap_2030",
+        "finance.capital_need_per_gwh",
+        "finance.capital_need_total",
+    ),
+    writes=(
+        "finance.budget_*",
+        "finance.drawdown_*",
+        "finance.fund_*",
+        "finance.project_*",
+        "finance.subsidy_*",
+    ),
+)
+def fund(p: Params, out: Outputs) -> None:
+    """The fund: size, coverage, the subsidy rules and every project's subsidy by year."""
     plants = p.table("capacity.plants")
     rule = rules(p)
     # every kind of project at once, one column each: (k, cases)
@@ -221,7 +261,7 @@ def _fund(p: Params, out: Outputs, yen: dict[str, np.ndarray]) -> None:
     )
 
     inputs = {
-        "capex": yen["plant_capex_jpy"],
+        "capex": plant_capex_jpy(p),
         "base": rule.base,
         **{f"uplift_{i}": u for i, u in enumerate(rule.uplifts)},
         "cap": rule.cap,
@@ -348,7 +388,32 @@ def cash_margin(
     return price_jpy_per_kwh * (1.0 - conversion_share) - material_jpy_per_kwh
 
 
-def _plant(p: Params, out: Outputs, yen: dict[str, np.ndarray]) -> None:
+@dataflow.step(
+    params=(
+        "finance.plant_*",
+        "finance.cell_*",
+        "finance.subsidy_*",
+        "finance.construction_years",
+        "finance.tax_rate_share",
+        "finance.discount_rate_share",
+        "finance.jpy_per_usd",
+        "finance.jp_*",
+        "finance.us_*",
+        "finance.eu_*",
+        "finance.china_*",
+        "capacity.ramp_years",
+        "capacity.utilisation_share",
+    ),
+    reads=("minerals.material_cost_reference_usd_per_kwh", "minerals.material_cost_usd_per_kwh"),
+    writes=("finance.plant_*", "finance.support_*", "finance.equal_footing_*"),
+)
+def plant(p: Params, out: Outputs) -> None:
+    """Economics of a representative gigafactory with and without each country's support."""
+    yen = in_yen(
+        p,
+        out.series["minerals.material_cost_usd_per_kwh"],
+        out.series["minerals.material_cost_reference_usd_per_kwh"],
+    )
     price = yen["cell_price_jpy_per_kwh"]
     materials = yen["material_cost_jpy_per_kwh"]
     jp_rate = rules(p).rate(
@@ -539,24 +604,3 @@ def _plant_chunk(inp: dict[str, np.ndarray], tau: np.ndarray) -> dict[str, np.nd
         s_star = np.where(pv_grant > 0, -npv_0 / pv_grant, np.nan)
     res["finance.equal_footing_subsidy_rate_unclipped"] = s_star
     return res
-
-
-@dataflow.step(
-    params=("finance.*", "capacity.*"),
-    reads=(
-        "capacity.domestic_gap_2030",
-        "minerals.material_cost_reference_usd_per_kwh",
-        "minerals.material_cost_usd_per_kwh",
-        "targets.domestic_capacity_2030",
-    ),
-    writes=("finance.*",),
-)
-def step(p: Params, out: Outputs) -> None:
-    yen = in_yen(
-        p,
-        out.series["minerals.material_cost_usd_per_kwh"],
-        out.series["minerals.material_cost_reference_usd_per_kwh"],
-    )
-    _capital(p, out, yen)
-    _fund(p, out, yen)
-    _plant(p, out, yen)
