@@ -111,7 +111,7 @@ def stress_test(
     out = Outputs()
     for step in system.STEPS[: system.STEPS.index(minerals.step) + 1]:
         step(p, out)
-    res = model_stress_test(p, out.series, mineral, country, cut, months, year)
+    res = model_stress_test(p, out.series, mineral, country, cut, months, year, out.cache)
     n = p.n
     when = year if year is not None else int(np.broadcast_to(p["minerals.stress_year"], (n,))[0])
     name = "lithium" if mineral.strip().lower() == "lithium_lce" else mineral.strip().lower()

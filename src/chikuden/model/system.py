@@ -23,6 +23,7 @@ from chikuden.model import (
     vehicles,
     workforce,
 )
+from chikuden.model.cache import Cache
 from chikuden.model.outputs import Outputs
 from chikuden.parameters.params import Params
 
@@ -44,14 +45,24 @@ STEPS: tuple[Step, ...] = (
 )
 
 
-def run(p: Params, steps: tuple[Step, ...] = STEPS, out: Outputs | None = None) -> Outputs:
+def run(
+    p: Params,
+    steps: tuple[Step, ...] = STEPS,
+    out: Outputs | None = None,
+    cache: Cache | None = None,
+) -> Outputs:
     """Evaluate the batch ``p`` through ``steps`` (every domain, in order, by default).
 
     A prefix of ``STEPS`` (or the steps without one domain, when nothing after it reads its
     outputs) is what benchmarks and partial evaluations use; ``out`` may hold beforehand what
-    the steps read from domains left out.
+    the steps read from domains left out. ``cache`` keeps what steps derive from parameters
+    alone for later evaluations that are given the same cache; without one, the evaluation
+    uses a cache of its own (``out.cache``, a new one unless ``out`` is given) and shares
+    nothing with any other.
     """
     out = Outputs() if out is None else out
+    if cache is not None:
+        out.cache = cache
     for step in steps:
         step(p, out)
     return out
