@@ -17,7 +17,7 @@
       EoL[m, y] = sum_t0 placed(t0) * content[m, t0] * M[t0, y]
 
   Everything placed is a share of production (``placed = P x w_segment``), so the end of life
-  of a batch is one matrix product per chunk of scenarios (:class:`EndOfLife`).
+  of a batch is one matrix product per scenario (:class:`EndOfLife`).
 - Recovered material [t/yr]::
 
       recovered = (EoL content x collection + production scrap x scrap share) x recovery
@@ -178,7 +178,7 @@ def _lags(f_t: np.ndarray) -> np.ndarray:
 
 
 class EndOfLife:
-    """End of life of a batch from production, a chunk of scenarios at a time.
+    """End of life of a batch from production (of all scenarios, or of ``start:stop``).
 
     ``EoL[k, m, y] = sum_s sum_t0 P[k, t0] g_s[k, m, t0] M_s[k, t0, y]``, with ``g_s`` the
     material that segment ``s`` places on the market per GWh produced [t/GWh] and ``M_s`` its
