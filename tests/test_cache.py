@@ -99,6 +99,16 @@ def test_evaluations_given_one_cache_prepare_the_minerals_state_once() -> None:
     assert other.indicators[key][0] < first.indicators[key][0]
 
 
+def test_the_api_passes_a_cache_to_the_evaluation() -> None:
+    cache = Cache()
+    scenario = chikuden.load_scenario("proposal-2022")
+    first = chikuden.evaluate(scenario, cache=cache)
+    second = chikuden.evaluate(scenario, cache=cache)
+    assert cache.stats().misses == 1 and cache.stats().hits >= 1
+    key = "finance.plant_irr_with_support"
+    assert second.value(key) == first.value(key)
+
+
 def test_evaluations_without_a_cache_share_nothing() -> None:
     a, b = system.run(_one()), system.run(_one())
     assert a.cache is not b.cache

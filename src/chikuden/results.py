@@ -15,6 +15,7 @@ import numpy as np
 
 from chikuden.indicators import outputs
 from chikuden.model import system
+from chikuden.model.cache import Cache
 from chikuden.model.outputs import Series
 from chikuden.parameters.params import Params
 from chikuden.parameters.scenario import Scenario
@@ -122,14 +123,20 @@ class Results:
         return pd.concat(frames, ignore_index=True)
 
 
-def evaluate(scenarios: Scenario | Sequence[Scenario] | Params) -> Results:
-    """Evaluate one scenario, a list of scenarios, or a prepared :class:`Params` batch."""
+def evaluate(
+    scenarios: Scenario | Sequence[Scenario] | Params, cache: Cache | None = None
+) -> Results:
+    """Evaluate one scenario, a list of scenarios, or a prepared :class:`Params` batch.
+
+    cache : kept between the evaluations given it (see :class:`chikuden.model.cache.Cache`);
+        by default the evaluation has its own and shares nothing
+    """
     if isinstance(scenarios, Params):
         params, given = scenarios, []
     else:
         given = [scenarios] if isinstance(scenarios, Scenario) else list(scenarios)
         params = Params.from_scenarios(given)
-    out = system.run(params)
+    out = system.run(params, cache=cache)
     n = params.n
     return Results(
         names=params.names,
