@@ -434,14 +434,13 @@ def test_from_samples_of_every_parameter_equals_the_scenarios(domain: str) -> No
 
 def test_a_large_batch_equals_its_scenarios_alone() -> None:
     # 1,100 scenarios cross the sizes at which steps change how they compute: the minerals
-    # step defers its series from 1,024 scenarios on and works in chunks of 512. Every scalar
+    # step defers its series from 1,024 scenarios on. Every scalar
     # parameter is drawn within +-20% of its value (kept in its range; jointly drawn extremes
     # may be refused, e.g. more than 100,000 chargers at a site, refusing the whole batch), the
     # shares that must add up excepted. Three of the scenarios, alone, give the same numbers.
     rng = np.random.default_rng(20220601)
     base = chikuden.load_scenario(BASE)
     n = minerals.DEFER_SERIES_FROM + 76
-    assert n > 2 * minerals.state.CHUNK
     samples: dict[str, np.ndarray] = {}
     for name in SCALARS_AND_PATHS:
         decl = declarations()[name]
@@ -450,7 +449,7 @@ def test_a_large_batch_equals_its_scenarios_alone() -> None:
         draw = np.clip(float(base.value(name)) * rng.uniform(0.8, 1.2, n), decl.min, decl.max)
         samples[name] = np.round(draw) if decl.integer else draw
     batch = chikuden.evaluate(Params.from_samples(base, samples))
-    for i in (0, minerals.state.CHUNK + 3, n - 1):
+    for i in (0, 515, n - 1):
         scenario = base.with_overrides({name: float(v[i]) for name, v in samples.items()})
         assert_same(batch, i, chikuden.evaluate(scenario), scenario, close_minerals=True)
 

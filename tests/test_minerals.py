@@ -19,6 +19,7 @@ from chikuden.errors import ParameterError
 from chikuden.horizon import YEARS, year_index
 from chikuden.indicators import outputs
 from chikuden.model import capacity, market, minerals
+from chikuden.model.cache import Cache
 from chikuden.model.minerals import demand, recycling, state, supply
 from chikuden.model.minerals import disruption as stress
 from chikuden.model.outputs import Outputs
@@ -590,12 +591,9 @@ def _minerals_outputs(out: Outputs, n: int) -> dict[str, np.ndarray]:
     }
 
 
-def test_batch_sharing_the_minerals_parameters_equals_one_at_a_time_exactly(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def test_batch_sharing_the_minerals_parameters_equals_one_at_a_time_exactly() -> None:
     # Production differs by scenario, everything else is shared: each scenario must give the
-    # very same numbers alone and in the batch, across several chunks of 2 scenarios.
-    monkeypatch.setattr(state, "CHUNK", 2)
+    # very same numbers alone and in the batch.
     base = load_scenario("proposal-2022")
     samples = {
         "market.demand_2030_gwh": np.array([1500.0, 2500.0, 3000.0, 4200.0, 5000.0]),
@@ -610,12 +608,9 @@ def test_batch_sharing_the_minerals_parameters_equals_one_at_a_time_exactly(
             np.testing.assert_array_equal(batch[key][i], arr[0], err_msg=key)
 
 
-def test_batch_of_different_scenarios_equals_each_alone_exactly(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def test_batch_of_different_scenarios_equals_each_alone_exactly() -> None:
     # Recovery paths, chemistry weights (stationary share) and tables differ by scenario while
     # the lifetimes are shared: each scenario must give the very same numbers as alone.
-    monkeypatch.setattr(state, "CHUNK", 2)
     scenarios = [load_scenario(name) for name in list_scenarios()]
     scenarios.append(load_scenario("proposal-2022", {"market.stationary_share": 0.3}))
     n = len(scenarios)
@@ -628,12 +623,10 @@ def test_batch_of_different_scenarios_equals_each_alone_exactly(
             np.testing.assert_array_equal(got, arr[0], err_msg=f"{s.name} {key}")
 
 
-def test_batch_varying_lifetimes_and_minerals_scalars_across_chunks(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def test_batch_varying_lifetimes_and_minerals_scalars() -> None:
     # Lifetimes, growth, realisation, scrap share and stress year per scenario take the
-    # chunked Toeplitz path; alone, each scenario takes the shared path. Same numbers to 1e-12.
-    monkeypatch.setattr(state, "CHUNK", 2)
+    # per-scenario Toeplitz path; alone, each scenario takes the shared path. Same numbers to
+    # 1e-12.
     base = load_scenario("proposal-2022")
     samples = {
         "market.demand_2030_gwh": np.array([2000.0, 2600.0, 3100.0, 3900.0, 4500.0]),
@@ -685,7 +678,6 @@ def test_matmul_each_gives_a_row_the_same_result_alone_and_in_a_batch() -> None:
     for i in (0, 17, 49):
         np.testing.assert_array_equal(whole[i], recycling.matmul_each(a[i : i + 1], b)[0])
     np.testing.assert_allclose(whole, a @ b, rtol=1e-13)
-    np.testing.assert_allclose(recycling.matmul_rows(a, b), a @ b, rtol=1e-13)
 
 
 def test_secured_supply_by_mineral_adds_the_running_rows() -> None:
@@ -726,7 +718,8 @@ def test_kept_preparation_follows_the_parameters_and_is_read_only() -> None:
     with pytest.raises(ValueError, match="read-only"):
         kept[0, 0] = 1.0
     p = params()  # a kept preparation holds copies, not views of the caller's parameters
-    assert not np.shares_memory(state.prepared(p).yield_share, p["minerals.cell_yield_share"])
+    kept_p = state.prepared(p, Cache()).yield_share
+    assert not np.shares_memory(kept_p, p["minerals.cell_yield_share"])
 
 
 def test_kept_preparation_is_keyed_by_every_parameter_it_reads() -> None:
@@ -765,7 +758,6 @@ def test_deferred_series_give_the_numbers_of_the_direct_evaluation(
 ) -> None:
     # The same batch evaluated directly (series written by the step) and deferred (indicators
     # from the years they need, series computed when read): every output equal bit for bit.
-    monkeypatch.setattr(state, "CHUNK", 2)
     p = Params.from_samples(load_scenario("proposal-2022"), {k: VARIED[k] for k in varied})
     monkeypatch.setattr(minerals, "DEFER_SERIES_FROM", 10**9)
     direct = run(p)
@@ -781,10 +773,7 @@ def test_deferred_series_give_the_numbers_of_the_direct_evaluation(
     assert not deferred.series.pending()
 
 
-def test_state_on_some_years_is_those_years_of_the_whole_state(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setattr(state, "CHUNK", 2)
+def test_state_on_some_years_is_those_years_of_the_whole_state() -> None:
     p = Params.from_samples(load_scenario("proposal-2022"), VARIED)
     out = Outputs()
     market.step(p, out)

@@ -228,3 +228,28 @@ def test_set_accepts_year_points_that_yaml_would_misread() -> None:
     assert path[0] == 0.1 and math.isclose(path[5], 0.15) and path[-1] == 0.2
     one = chikuden.load_scenario("proposal-2022", ["market.stationary_share=2021:0.3"])
     assert np.all(one.value("market.stationary_share") == 0.3)
+
+
+def test_equal_tables_hash_equally_whatever_their_label() -> None:
+    # Table.__eq__ compares rows; its hash must agree (it hashed the label and the row count, so
+    # equal tables with different labels hashed differently and a set kept both)
+    from dataclasses import replace
+
+    from chikuden.parameters.declarations import Table
+
+    table = declarations()["minerals.supply"].default
+    assert isinstance(table, Table)
+    relabelled = replace(table, label="another file")
+    rows_copied = replace(table, rows=tuple(dict(reversed(list(r.items()))) for r in table.rows))
+    for same in (relabelled, rows_copied):
+        assert same == table
+        assert hash(same) == hash(table)
+    assert len({table, relabelled, rows_copied}) == 1
+    # a changed cell makes another table; its hash differs here (not required, but a hash of
+    # the label and row count alone would not see the change)
+    first = dict(table.rows[0])
+    number = next(k for k, v in first.items() if isinstance(v, float))
+    first[number] = first[number] + 1.0
+    changed = replace(table, rows=(first, *table.rows[1:]))
+    assert changed != table
+    assert hash(changed) != hash(table)

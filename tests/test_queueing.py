@@ -249,14 +249,11 @@ def test_an_offered_load_that_overflows_is_refused_not_an_overflow_error() -> No
         q.size(100_000.0, 1.0, max_wait_probability=0.05)
 
 
-@pytest.mark.parametrize("one_step_at_a_time", [False, True])
 def test_sizing_answers_up_to_the_limit_and_refuses_past_it(
-    one_step_at_a_time: bool, monkeypatch: pytest.MonkeyPatch
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # a = 40 Erlang against P(wait) <= 5%: the count is found with the default limit; a limit
-    # equal to it still answers, one charger lower refuses (on both stepping paths).
-    if one_step_at_a_time:
-        monkeypatch.setattr(q, "BLOCK_CELLS", 0)
+    # equal to it still answers, one charger lower refuses.
     need = int(q.size(40.0, 1.0, max_wait_probability=0.05).servers)
     assert 41 < need < 60  # above the stability minimum 41
     monkeypatch.setattr(q, "MAX_SERVERS", need)

@@ -16,6 +16,7 @@ import numpy as np
 from chikuden.errors import ParameterError, did_you_mean
 from chikuden.indicators import outputs
 from chikuden.model import system
+from chikuden.model.cache import Cache
 from chikuden.model.outputs import Series
 from chikuden.parameters.params import Params
 from chikuden.parameters.scenario import Scenario
@@ -150,13 +151,17 @@ class Results:
 
 
 def evaluate(
-    scenarios: Scenario | Sequence[Scenario] | Params, outputs: Sequence[str] | None = None
+    scenarios: Scenario | Sequence[Scenario] | Params,
+    outputs: Sequence[str] | None = None,
+    cache: Cache | None = None,
 ) -> Results:
     """Evaluate one scenario, a list of scenarios, or a prepared :class:`Params` batch.
 
     outputs : output keys or glob patterns (``finance.fund_balance``, ``capacity.*``); only the
         steps they depend on run, and the results hold those outputs only. Default: everything.
         An unknown key raises :class:`~chikuden.errors.ParameterError` naming it.
+    cache : kept between the evaluations given it (see :class:`chikuden.model.cache.Cache`);
+        by default the evaluation has its own and shares nothing
     """
     if isinstance(scenarios, Params):
         params, given = scenarios, []
@@ -164,7 +169,7 @@ def evaluate(
         given = [scenarios] if isinstance(scenarios, Scenario) else list(scenarios)
         params = Params.from_scenarios(given)
     keys = None if outputs is None else set(output_keys(outputs))
-    out = system.run(params, keys)
+    out = system.run(params, keys, cache)
     n = params.n
 
     def asked(group: Mapping[str, np.ndarray]) -> Mapping[str, np.ndarray]:

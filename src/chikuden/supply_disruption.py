@@ -109,7 +109,7 @@ def stress_test(
     check_shock(mineral, country, cut, months, allowed["country"])
     production = ("capacity.domestic_production_gwh", "capacity.japan_global_production_gwh")
     out = system.run(p, production)
-    res = model_stress_test(p, out.series, mineral, country, cut, months, year)
+    res = model_stress_test(p, out.series, mineral, country, cut, months, year, out.cache)
     n = p.n
     when = year if year is not None else int(np.broadcast_to(p["minerals.stress_year"], (n,))[0])
     name = "lithium" if mineral.strip().lower() == "lithium_lce" else mineral.strip().lower()

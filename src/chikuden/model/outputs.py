@@ -9,6 +9,8 @@ from typing import Any
 
 import numpy as np
 
+from chikuden.model.cache import Cache
+
 
 class _Deferred:
     """A group of series computed together, on the first read of any of them."""
@@ -125,11 +127,14 @@ class Outputs:
     - ``rows[key]``: shape ``(k, rows)`` — one number per scenario and table row.
 
     ``k`` is 1 when the value is the same for every scenario of the batch, else n.
+    ``cache`` is the evaluation's :class:`~chikuden.model.cache.Cache` (steps keep what they
+    derive from parameters alone there; ``system.run`` sets the one it is given).
     """
 
     indicators: dict[str, np.ndarray] = field(default_factory=dict)
     series: Series = field(default_factory=Series)
     rows: dict[str, np.ndarray] = field(default_factory=dict)
+    cache: Cache = field(default_factory=Cache, repr=False, compare=False)
 
     def indicator(self, key: str, value: np.ndarray | float) -> None:
         arr = np.asarray(value, dtype=float)

@@ -15,6 +15,7 @@ from functools import cache
 
 import chikuden.model
 from chikuden.indicators import outputs as declared_outputs
+from chikuden.model.cache import Cache
 from chikuden.model.dataflow import Graph, Step, build
 from chikuden.model.outputs import Outputs
 from chikuden.parameters.declarations import declarations
@@ -38,15 +39,19 @@ def graph() -> Graph:
     return build(discover(), list(declarations()), list(declared_outputs()))
 
 
-def run(p: Params, outputs: Iterable[str] | None = None) -> Outputs:
+def run(p: Params, outputs: Iterable[str] | None = None, cache: Cache | None = None) -> Outputs:
     """Evaluate the batch ``p``: every step, or only those the output keys ``outputs`` need.
 
     ``outputs`` are declared output keys or glob patterns (``capacity.*``); an unknown one
     raises ``KeyError`` with it. The result holds what the steps run wrote: the asked outputs
-    and the others those steps give along the way.
+    and the others those steps give along the way. ``cache`` keeps what steps derive from
+    parameters alone for later evaluations given the same cache; without one, the evaluation
+    uses a cache of its own (``out.cache``) and shares nothing with any other.
     """
     g = graph()
     out = Outputs()
+    if cache is not None:
+        out.cache = cache
     for node in g.plan(None if outputs is None else g.outputs(outputs)):
         node.step(p, out)
     return out

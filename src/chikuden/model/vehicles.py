@@ -259,10 +259,7 @@ class _Segments:
 
 
 def _segments(p: Params, seg: TableArrays) -> _Segments:
-    """The segments table's :class:`_Segments`, checked and built on first use."""
-    cached = seg.__dict__.get("_vehicles_segments")
-    if cached is not None:
-        return cached
+    """The segments table's :class:`_Segments`, checked (about 40 us for one scenario)."""
     cols = powertrain_columns(seg)
     assert seg.codes is not None and seg.allowed is not None
     assert seg.allowed["class"] == CLASSES, "vehicle_segments schema: class order changed"
@@ -271,7 +268,7 @@ def _segments(p: Params, seg: TableArrays) -> _Segments:
     passenger, light_commercial, heavy, special, industrial = np.moveaxis(in_class, -1, 0)
     road = valid & ~industrial  # (k, s)
     pack = np.concatenate([cols["pack"], seg["pack_hev_kwh"][..., None]], axis=-1)
-    built = _Segments(
+    return _Segments(
         passenger=passenger,
         passenger_3d=passenger[:, :, None],
         in_class_4d=in_class[..., None],
@@ -293,11 +290,6 @@ def _segments(p: Params, seg: TableArrays) -> _Segments:
         subsidy_4d=cols["subsidy"][..., None],
         valid=seg.valid,
     )
-    for value in vars(built).values():
-        value.flags.writeable = False
-    # TableArrays is frozen and its arrays never change: keep the result with them.
-    seg.__dict__["_vehicles_segments"] = built
-    return built
 
 
 def _per_year(units: np.ndarray, change: np.ndarray, age: np.ndarray) -> np.ndarray:

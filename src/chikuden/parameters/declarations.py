@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 import sys
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -99,7 +100,19 @@ class Table:
         return isinstance(other, Table) and self.rows == other.rows
 
     def __hash__(self) -> int:
-        return hash((self.label, len(self.rows)))
+        # what __eq__ compares, the rows (not the label), in a hashable form: equal tables
+        # hash equally
+        return hash(tuple(_hashable(row) for row in self.rows))
+
+
+def _hashable(value: Any) -> Hashable:
+    """``value`` with dicts as tuples of items sorted by key and lists as tuples."""
+    if isinstance(value, dict):
+        return tuple(sorted((k, _hashable(v)) for k, v in value.items()))
+    if isinstance(value, list | tuple):
+        return tuple(_hashable(v) for v in value)
+    plain: Hashable = value
+    return plain
 
 
 @dataclass(frozen=True)

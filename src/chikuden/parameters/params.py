@@ -8,6 +8,7 @@ scenarios differ.
 
 from __future__ import annotations
 
+import functools
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -95,9 +96,8 @@ class Params:
             if decl.kind == "table":
                 shared = all(v is values[0] or v == values[0] for v in values[1:])
                 used: list[Table] = values[:1] if shared else values
-                tables[name] = (
-                    _shared_table_arrays(decl, used[0]) if shared else _table_arrays(decl, used)
-                )
+                default = shared and used[0] is decl.default
+                tables[name] = _default_table_arrays(name) if default else _table_arrays(decl, used)
                 table_values[name] = used
                 continue
             first = values[0]
@@ -224,19 +224,17 @@ def _check_array(decl: Declaration, arr: np.ndarray) -> None:
         )
 
 
-def _shared_table_arrays(decl: Declaration, table: Table) -> TableArrays:
-    """Arrays of one table shared by every scenario, built once per table object.
-
-    Tables are immutable, so the arrays are kept on the table itself; the model never writes
-    into parameter arrays.
-    """
-    cached = table.__dict__.get("_arrays")
-    if cached is None:
-        cached = _table_arrays(decl, [table])
-        for arr in (*cached.columns.values(), cached.valid, *(cached.codes or {}).values()):
-            arr.flags.writeable = False
-        object.__setattr__(table, "_arrays", cached)
-    return cached
+@functools.cache
+def _default_table_arrays(name: str) -> TableArrays:
+    """Arrays of a table parameter's bundled default: a constant of the bundled data, like
+    :func:`declarations` itself, built once (read-only; the model never writes into
+    parameter arrays)."""
+    decl = declarations()[name]
+    assert isinstance(decl.default, Table)
+    arrays = _table_arrays(decl, [decl.default])
+    for arr in (*arrays.columns.values(), arrays.valid, *(arrays.codes or {}).values()):
+        arr.flags.writeable = False
+    return arrays
 
 
 def _table_arrays(decl: Declaration, values: list[Table]) -> TableArrays:

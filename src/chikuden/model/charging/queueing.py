@@ -40,7 +40,6 @@ H. C. Tijms, "A First Course in Stochastic Models", Wiley 2003.
 
 from __future__ import annotations
 
-import itertools
 import math
 from dataclasses import dataclass
 
@@ -49,15 +48,11 @@ import numpy as np
 from chikuden.errors import ChikudenError
 
 #: Most chargers at one site that sizing explores and ``performance`` accepts [count]. Each
-#: charger count costs one step of the Erlang B recursion (about 4 us for one site, the same
-#: step for every site of an array), so a site needing this many takes about 0.4 s; sizing
+#: charger count costs one step of the Erlang B recursion (about 6 us for one site, the same
+#: step for every site of an array), so a site needing this many takes about 0.6 s; sizing
 #: stops with an error rather than go past it. The command line refuses an offered load of
 #: this many Erlang or more, and more chargers than this, before computing anything.
 MAX_SERVERS = 100_000
-#: Largest buffer of Erlang B values kept during sizing [cells]; beyond, a slower path.
-BUFFER_CELLS = 4_000_000
-#: Largest block of sizing steps kept at once [cells]; beyond, one step at a time.
-BLOCK_CELLS = 2_000_000
 
 
 class QueueInputError(ChikudenError):
@@ -217,19 +212,24 @@ def size(
     A site with no arrivals needs 0 chargers. Every array broadcasts against the others; the
     result has the broadcast shape.
 
-    The targets are met only by stable counts ``k >= c0 = floor(a) + 1``. A first loop runs the
-    Erlang B recursion ``1/B(k) = 1 + t``, ``t = k / (a B(k-1))``, up to the largest ``c0`` on
-    whole arrays and keeps each site's ``1/B(c0 - 1)``; a second loop then steps every site
-    upward from its own ``c0`` at once. With ``1/C(k) = rho + (1 - rho)/B(k) = 1 + t (k - a)/k
-    =: x`` the targets read ``x >= 1/p`` and ``Wq = s / ((k - a) x) <= w``, i.e.
-    ``(k - a) x >= s / w`` (times the Cosmetatos factor for M/D/c). Each site's answer is its
-    first ``k`` that meets every target. No Python loop runs over sites.
+    One loop over the charger count ``k = 1, 2, ...``, each step on every site at once (no
+    Python loop over sites): it carries the Erlang B recursion ``1/B(k) = 1 + t``,
+    ``t = k / (a B(k-1))``, and ``k - a`` forward. With ``1/C(k) = rho + (1 - rho)/B(k) =
+    1 + t (k - a)/k =: x`` the targets read ``x >= 1/p`` and ``Wq = s / ((k - a) x) <= w``,
+    i.e. ``(k - a) x >= s / w`` (times the Cosmetatos factor for M/D/c); only stable counts
+    ``k > a`` qualify. Each site keeps its first ``k`` that meets every target, and the loop
+    stops when every site has one. The targets are not checked while ``k`` is below every
+    site's stability minimum ``floor(a) + 1``, where none can be met. A site with load ``a``
+    costs about ``a + 3 sqrt(a)`` steps; every site of an array takes as many steps as the
+    busiest one.
     """
     lam, s = _checked_rates(arrivals_per_hour, service_h)
     if max_wait_probability is None and max_mean_wait_h is None:
         raise QueueInputError(
             "give a target: a maximum probability of waiting and/or a maximum mean wait"
         )
+    check_p = max_wait_probability is not None
+    check_w = max_mean_wait_h is not None
     p_max = _checked_target_probability(max_wait_probability)
     w_max = _checked_target_wait(max_mean_wait_h)
     lam, s, p_max, w_max, det = np.broadcast_arrays(
@@ -237,81 +237,56 @@ def size(
     )
     shape = lam.shape
     a = (lam * s).reshape(-1)
-    s = s.reshape(-1)
-    det = det.reshape(-1)
+    s, det = s.reshape(-1), det.reshape(-1)
     idle = a <= 0.0
-    if idle.all():
-        zeros = np.zeros(shape)
-        return QueueResult(zeros, zeros, zeros, zeros)
-    check_p = max_wait_probability is not None
-    check_w = max_mean_wait_h is not None
-    # Without idle sites the np.where(idle, ...) below are the identity and are skipped.
-    any_idle = bool(idle.any())
+    if not a.max(initial=0.0) < MAX_SERVERS:  # also an infinite load (lam * s overflowed)
+        raise _too_many(float(a.max()))
     with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
-        inv_p = 1.0 / p_max.reshape(-1) if check_p else p_max.reshape(-1)
-        # 1/a capped at 1e300 so that a vanishing load (a denormal) stays finite.
+        inv_p = 1.0 / p_max.reshape(-1)
+        s_over_w = s / w_max.reshape(-1)
+        # 1/a capped at 1e300 so that a vanishing load (a denormal) stays finite
         inv_a = 1.0 / np.maximum(a, 1e-300)
-        if any_idle:
-            inv_a = np.where(idle, np.inf, inv_a)
-        s_over_w = s / w_max.reshape(-1) if check_w else s
-        # Mean-wait target as (k - a) x >= A + B g(k) (k - a), with the Cosmetatos factor
-        # 1/2 [1 + g(k) (k - a) / a], g(k) = (k - 1)(sqrt(4 + 5k) - 2) / (16 k), for M/D/c.
-        any_det = bool(det.any())
-        if any_det and check_w:
-            coef_a = np.where(det, 0.5 * s_over_w, s_over_w)
-            coef_b = np.where(det, 0.5 * s_over_w * inv_a, 0.0)
-        else:  # not read
-            coef_a = coef_b = s_over_w
-        floor_a = np.floor(a)  # c0 - 1
-        if any_idle:
-            floor_a = np.where(idle, 0.0, floor_a)
-        top_load = floor_a.max()
-        if not top_load < MAX_SERVERS:  # also an infinite load (lam * s overflowed)
-            raise _too_many(float(a.max()))
-        top = int(top_load)
-        # 1/B(c0 - 1) of every site from one shared recursion (rows of a buffer when it fits).
-        if (top + 1) * a.size <= BUFFER_CELLS:
-            tmp = np.empty(a.shape)
-            rows = np.empty((top + 1, a.size))
-            rows[0] = 1.0
-            for k, (prev, row) in enumerate(itertools.pairwise(rows), start=1):
-                np.multiply(inv_a, k, out=tmp)  # a small buffer that stays in cache
-                np.multiply(prev, tmp, out=row)
-                row += 1.0
-            start = rows[floor_a.astype(np.intp), np.arange(a.size)]
-        else:
-            tmp = np.empty(a.shape)
-            inv_b = np.ones(a.shape)
-            start = np.ones(a.shape)
-            for k in range(1, top + 1):
-                np.multiply(inv_a, k, out=tmp)
-                np.multiply(inv_b, tmp, out=inv_b)
-                inv_b += 1.0
-                np.copyto(start, inv_b, where=floor_a == k)
-        # Every site steps up from its own c0.
-        args = (start, floor_a, a, inv_a, inv_p, coef_a, coef_b, s_over_w, idle)
-        checks = (check_p, check_w, any_det)
-        if a.size * (_block(top) + 1) <= BLOCK_CELLS:
-            step, x_at, explored = _step_up_blocks(*args, *checks, top, _block(top))
-        else:
-            step, x_at, explored = _step_up(*args, *checks, top)
-        if any_idle:
-            servers = np.where(idle, 0.0, floor_a + 1.0 + step)
-            d = servers - a
-            pw = np.where(idle, 0.0, 1.0 / x_at)
-            wq = np.where(idle, 0.0, s / (d * x_at))
-        else:
-            servers = floor_a + 1.0 + step
-            d = servers - a
-            pw = 1.0 / x_at
-            wq = s / (d * x_at)
-        if top + explored > MAX_SERVERS and servers.max() > MAX_SERVERS:  # the last block
-            raise _too_many(float(a[np.argmax(servers)]))
-        if any_det:
-            wq = np.where(det & (pw > 0), wq * cosmetatos_factor(servers, a / servers), wq)
-        util = a / np.where(idle, 1.0, servers) if any_idle else a / servers
-        if any_idle:
-            util = np.where(idle, 0.0, util)
+        # Cosmetatos: Wq(M/D/c) = Wq(M/M/c) / 2 [1 + g(k) (k - a) / a], so the mean-wait
+        # target reads (k - a) x >= A + B g(k) (k - a) with A = s/w / 2 and B = A / a
+        coef_a = np.where(det, 0.5 * s_over_w, s_over_w)
+        coef_b = np.where(det, 0.5 * s_over_w * inv_a, 0.0)
+        # the least loaded site's stability minimum (0 when no site has a load)
+        busy = a[~idle]
+        first_stable = float(np.floor(busy).min()) + 1.0 if busy.size else 0.0
+        inv_b = np.ones(a.shape)  # 1/B(0)
+        d = -a  # k - a
+        found = idle.copy()
+        servers = np.zeros(a.shape)
+        x_at = np.ones(a.shape)
+        t = np.empty(a.shape)
+        k = 0.0
+        while k + 1.0 < first_stable or not found.all():
+            k += 1.0
+            if k > MAX_SERVERS:
+                left = np.flatnonzero(~found)
+                raise _too_many(float(a[left[np.argmax(a[left])]]))
+            np.multiply(inv_b, k, out=t)
+            t *= inv_a
+            np.add(t, 1.0, out=inv_b)
+            d += 1.0
+            if k < first_stable:
+                continue
+            x = t * d
+            x /= k
+            x += 1.0
+            ok = d > 0.0
+            if check_p:
+                ok &= x >= inv_p
+            if check_w:
+                ok &= d * x >= coef_a + coef_b * (d * _g(k))
+            ok &= ~found
+            np.copyto(servers, k, where=ok)
+            np.copyto(x_at, x, where=ok)
+            found |= ok
+        pw = np.where(idle, 0.0, 1.0 / x_at)
+        wq = np.where(idle, 0.0, s / ((servers - a) * x_at))
+        wq = np.where(det & (pw > 0), wq * cosmetatos_factor(servers, a / servers), wq)
+        util = np.where(idle, 0.0, a / servers)
     return QueueResult(
         servers=servers.reshape(shape),
         utilisation=util.reshape(shape),
@@ -328,120 +303,9 @@ def _too_many(load: float) -> QueueInputError:
     )
 
 
-def _block(top: int) -> int:
-    """Steps above ``c0`` taken at once when sizing (about what the largest load needs)."""
-    return 9 + math.isqrt(top + 1)
-
-
-def _step_up(
-    inv_b: np.ndarray,
-    floor_a: np.ndarray,
-    a: np.ndarray,
-    inv_a: np.ndarray,
-    inv_p: np.ndarray,
-    coef_a: np.ndarray,
-    coef_b: np.ndarray,
-    s_over_w: np.ndarray,
-    idle: np.ndarray,
-    check_p: bool,
-    check_w: bool,
-    any_det: bool,
-    top: int,
-) -> tuple[np.ndarray, np.ndarray, int]:
-    """Each site's first step ``k - c0`` that meets its targets, ``x`` there and the steps
-    taken, one step at a time (for arrays too large to keep a block of steps). ``top`` is
-    the largest ``c0 - 1``; no site steps past MAX_SERVERS."""
-    k_arr = floor_a.copy()
-    d = floor_a - a  # k - a, raised by one before use
-    found = idle.copy()
-    xs: list[np.ndarray] = []
-    oks: list[np.ndarray] = []
-    while not found.all():
-        if top + len(xs) >= MAX_SERVERS and (k_arr[~found]).max() >= MAX_SERVERS:
-            raise _too_many(float(a[~found][np.argmax(k_arr[~found])]))
-        k_arr += 1.0
-        d += 1.0
-        t = inv_b * k_arr * inv_a
-        inv_b = 1.0 + t
-        x = 1.0 + t * d / k_arr
-        ok = x >= inv_p if check_p else np.ones(a.shape, dtype=bool)
-        if check_w:
-            rhs = coef_a + coef_b * (d * _g(k_arr)) if any_det else s_over_w
-            ok &= d * x >= rhs
-        found |= ok
-        xs.append(x)
-        oks.append(ok)
-    step = np.argmax(np.stack(oks), axis=0)
-    return step, np.take_along_axis(np.stack(xs), step[None, :], axis=0)[0], len(xs)
-
-
-def _step_up_blocks(
-    inv_b: np.ndarray,
-    floor_a: np.ndarray,
-    a: np.ndarray,
-    inv_a: np.ndarray,
-    inv_p: np.ndarray,
-    coef_a: np.ndarray,
-    coef_b: np.ndarray,
-    s_over_w: np.ndarray,
-    idle: np.ndarray,
-    check_p: bool,
-    check_w: bool,
-    any_det: bool,
-    top: int,
-    block: int,
-) -> tuple[np.ndarray, np.ndarray, int]:
-    """:func:`_step_up` with ``block`` steps at a time: only the Erlang B recursion runs step by
-    step; ``k``, ``k - a``, ``x`` and the targets are whole-block array operations. Every
-    number is formed by the same operations in the same order as in :func:`_step_up`, so the
-    results are the same bit for bit."""
-    n = a.size
-    flat = np.arange(n)
-    d_prev = floor_a - a  # k - a before the first step
-    done = 0
-    step = np.zeros(n, dtype=np.intp)
-    x_at = np.zeros(n)
-    todo = ~idle
-    while True:
-        k = floor_a + np.arange(done + 1.0, done + block + 1.0)[:, None]  # exact integers
-        d = np.empty((block, n))
-        t = np.empty((block, n))
-        for k_j, d_j, t_j in zip(k, d, t, strict=True):
-            np.add(d_prev, 1.0, out=d_j)
-            d_prev = d_j
-            np.multiply(inv_b, k_j, out=t_j)
-            t_j *= inv_a
-            inv_b = t_j + 1.0
-        x = t * d  # x = 1 + t d / k, in place
-        x /= k
-        x += 1.0
-        ok = x >= inv_p if check_p else np.ones(x.shape, dtype=bool)
-        if check_w:
-            rhs = coef_a + coef_b * (d * _g(k)) if any_det else s_over_w
-            ok &= d * x >= rhs
-        first = np.argmax(ok, axis=0)
-        at = first * n + flat  # each site's first hit in the flattened block
-        hit = np.take(ok, at)
-        if done == 0:
-            step, x_at = first, np.take(x, at)
-            todo &= ~hit
-        else:
-            new = todo & hit
-            step = np.where(new, done + first, step)
-            x_at = np.where(new, np.take(x, at), x_at)
-            todo &= ~new
-        if not todo.any():
-            break
-        # every count up to the limit tried (the scalar test first: the mask costs a few us)
-        if top + done + block >= MAX_SERVERS and k[-1][todo].max() >= MAX_SERVERS:
-            raise _too_many(float(a[todo][np.argmax(k[-1][todo])]))
-        done += block
-    return step, x_at, done + block
-
-
-def _g(k: np.ndarray) -> np.ndarray:
+def _g(k: float) -> float:
     """The charger-count part of the Cosmetatos correction [ratio]."""
-    return (k - 1.0) * (np.sqrt(4.0 + 5.0 * k) - 2.0) / (16.0 * k)
+    return (k - 1.0) * (math.sqrt(4.0 + 5.0 * k) - 2.0) / (16.0 * k)
 
 
 def _checked_rates(

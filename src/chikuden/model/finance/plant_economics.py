@@ -28,8 +28,8 @@ jurisdiction's rules treat it:
 
 NPV is discounted to the start of construction. The IRR is the root of
 ``P(x) = sum_t cf_t x^t`` (``x = 1 / (1 + r)``) nearest to ``r = 0``, as numpy-financial picks
-it: bracketed on a fixed grid of rates by one matrix product, then refined by Newton's method
-that falls back to bisection when a step leaves the bracket. NaN where no root lies in
+it: bracketed on a fixed grid of rates (Horner's scheme), then refined by Newton's method that
+falls back to bisection when a step leaves the bracket. NaN where no root lies in
 -90 %..1000 % per year. Payback is the time from the start of construction until cumulative
 cash flow stops being negative, interpolated within the year; NaN if it never does.
 """
@@ -49,16 +49,13 @@ KWH_PER_GWH = 1e6
 RATE_GRID = np.array(
     [-0.9, -0.6, -0.35, -0.18, -0.08, -0.02, 0.03, 0.07, 0.11, 0.16, 0.23, 0.35, 0.6, 1.2, 10.0]
 )
-_SMALL = 4096  # below this many values, pick brackets with one argmax
-_ONE_THREAD_MNK = 4 * 65536  # OpenBLAS's GEMM_MULTITHREAD_THRESHOLD x 65,536 (see _on_grid)
 _TINY = 128  # up to this many values a year, sum over years with one cumulative sum
-_LATTICE = 2.0**20  # first guesses are snapped to multiples of 2**-20 (see irr)
 _MAX_ITER = 60
 # Relative Newton step at which the IRR iteration stops; convergence is quadratic, so the error
-# left is of order 10 * TOL**2 = 1e-11, far below any meaningful difference in a rate.
-_TOL = 1e-6
+# left is of order 10 * TOL**2 = 1e-19: the rate is as exact as floats allow.
+_TOL = 1e-9
+# grid intervals, nearest to a zero rate first (numpy-financial picks the root nearest to 0)
 NEAREST_FIRST = np.argsort(np.minimum(np.abs(RATE_GRID[:-1]), np.abs(RATE_GRID[1:])), kind="stable")
-_AROUND = np.arange(-1, 3)[:, None]
 
 
 @dataclass(frozen=True)
@@ -234,24 +231,37 @@ def polynomial(
 ) -> tuple[np.ndarray, np.ndarray]:
     """``Q(x) = sum_t cf_t x^(t - lead)`` and ``Q'(x)`` for every column [JPY].
 
-    cash_flows : ``(T, m)``; lead : leading zero rows of each column (default none), which
+    cash_flows : ``(T, m)``; x : ``(m,)``, or ``(G, 1)`` for ``G`` points of every column (the
+    result is then ``(G, m)``); lead : leading zero rows of each column (default none), which
     are left out so that ``Q`` is the same polynomial however much a batch pads the axis.
-    Horner's scheme over the time axis: memory stays at ``(m,)`` and every column is computed
-    by the same elementwise steps whatever the batch size, so a batch equals its scenarios
-    one at a time exactly.
+    Horner's scheme over the time axis: memory stays at the size of the result and every column
+    is computed by the same elementwise steps whatever the batch size, so a batch equals its
+    scenarios one at a time exactly.
     """
-    value = np.array(cash_flows[-1], dtype=float)
-    slope = np.zeros(value.shape)
+    value, slope = _horner(cash_flows, x, lead, with_slope=True)
+    assert slope is not None
+    return value, slope
+
+
+def _horner(
+    cash_flows: np.ndarray, x: np.ndarray, lead: np.ndarray | None, with_slope: bool
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """:func:`polynomial`, with ``Q'`` only when asked (bracketing needs ``Q`` alone)."""
+    shape = np.broadcast_shapes(cash_flows.shape[1:], np.shape(x))
+    value = np.array(np.broadcast_to(cash_flows[-1], shape), dtype=float)
+    slope = np.zeros(shape) if with_slope else None
     top = 0 if lead is None or lead.size == 0 else int(lead.max())
     for t in range(cash_flows.shape[0] - 2, -1, -1):
         if t < top:
             assert lead is not None
             live = t >= lead
-            slope = np.where(live, slope * x + value, slope)
+            if slope is not None:
+                slope = np.where(live, slope * x + value, slope)
             value = np.where(live, value * x + cash_flows[t], value)
             continue
-        slope *= x
-        slope += value
+        if slope is not None:
+            slope *= x
+            slope += value
         value *= x
         value += cash_flows[t]
     return value, slope
@@ -272,49 +282,39 @@ def leading_zeros(cash_flows: np.ndarray) -> np.ndarray:
 def irr(cash_flows: np.ndarray) -> np.ndarray:
     """Internal rate of return of each column of ``cash_flows`` ``(T, m)`` [share per year].
 
-    The root nearest to 0 in -90 %..1000 %, NaN if there is none (numpy-financial's choice).
-    The first guess interpolates ``log(B / A)`` against ``log x`` on the grid, where ``A`` and
-    ``B`` are the present values of the outflows and inflows: that curve is nearly straight, so
-    two Newton steps usually reach the tolerance.
+    The root nearest to 0 in -90 %..1000 %, NaN if there is none (numpy-financial's choice):
+
+    1. bracket: ``Q(x)`` (Horner's scheme, :func:`polynomial`) at every rate of ``RATE_GRID``;
+       the grid interval with a sign change nearest to a zero rate holds the root;
+    2. Newton's method from the false-position point of that interval, safeguarded: the
+       bracket shrinks to the half where the sign changes, and a step that leaves it (or is
+       not finite) is replaced by bisection. A column stops when its step is below
+       ``_TOL`` relative, ``Q`` is exactly 0 or the bracket has closed.
+
+    Every operation is elementwise over columns (Horner's scheme, no matrix product), so a
+    column gets the same bits alone and in any batch.
     """
-    n_t, m = cash_flows.shape
     # Leading zeros multiply P(x) by a power of x, and Newton's steps on that product are not
     # the steps on P: the iteration leaves them out (a batch pads short construction periods).
     lead = leading_zeros(cash_flows)
     grid_x = 1.0 / (1.0 + RATE_GRID)
-    powers = grid_x[:, None] ** np.arange(n_t, dtype=float)[None, :]
-    at_grid, outflows = _on_grid(powers, cash_flows)
+    at_grid, _ = _horner(cash_flows, grid_x[:, None], lead, with_slope=False)
     positive = at_grid >= 0
     change = positive[:-1] != positive[1:]  # a root between grid points g and g + 1
-    j, found = _nearest_bracket(change)
+    ordered = change[NEAREST_FIRST]
+    j = NEAREST_FIRST[np.argmax(ordered, axis=0)]
+    found = np.any(ordered, axis=0)
+    columns = np.arange(cash_flows.shape[1])
     lo, hi = grid_x[j], grid_x[j + 1]
-    # first guesses only where there is a root (the others stay NaN whatever x is)
-    x, f_lo = 0.5 * (lo + hi), np.zeros(m)
-    has = np.flatnonzero(found)
-    if has.size:
-        x[has], f_lo[has] = _first_guess(at_grid, outflows, np.log(grid_x), j, lo, hi, has)
-    # BLAS may round the grid differently for different batch sizes; snapping the first guess
-    # to a lattice far coarser than that rounding makes Newton start, and so end, at the same
-    # numbers whatever the batch (ties are vanishingly rare).
-    x = np.minimum(
-        np.maximum(np.round(x * _LATTICE) / _LATTICE, np.minimum(lo, hi)), np.maximum(lo, hi)
-    )
-    x = np.where(f_lo == 0, lo, x)
-    active = found & (f_lo != 0)
-    # Work on all columns while most are live (cheaper than copying them), else on the live ones.
-    subset: np.ndarray | None = (
-        None if 5 * np.count_nonzero(active) > 4 * m else np.flatnonzero(active)
-    )
+    f_lo, f_hi = at_grid[j, columns], at_grid[j + 1, columns]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        x = np.where(f_lo == 0, lo, lo - f_lo * (hi - lo) / (f_hi - f_lo))
+    live = np.flatnonzero(found & (f_lo != 0))
     for _ in range(_MAX_ITER):
-        if subset is None:
-            value, slope = polynomial(cash_flows, x, lead)
-            xa, a, b, fa, live = x, lo, hi, f_lo, active
-        else:
-            if subset.size == 0:
-                break
-            xa, a, b, fa = x[subset], lo[subset], hi[subset], f_lo[subset]
-            value, slope = polynomial(cash_flows[:, subset], xa, lead[subset])
-            live = np.ones(subset.size, dtype=bool)
+        if live.size == 0:
+            break
+        xa, a, b, fa = x[live], lo[live], hi[live], f_lo[live]
+        value, slope = polynomial(cash_flows[:, live], xa, lead[live])
         same = (value >= 0) == (fa >= 0)
         a = np.where(same, xa, a)
         fa = np.where(same, value, fa)
@@ -324,83 +324,10 @@ def irr(cash_flows: np.ndarray) -> np.ndarray:
         outside = ~np.isfinite(new) | ((new - a) * (new - b) > 0)
         new = np.where(outside, 0.5 * (a + b), new)
         done = (~outside & (np.abs(new - xa) <= _TOL * xa)) | (value == 0) | (a == b)
-        if subset is None:
-            x, lo, hi, f_lo = (
-                np.where(live, v, old) for v, old in ((new, x), (a, lo), (b, hi), (fa, f_lo))
-            )
-            active = active & ~done
-            if 5 * np.count_nonzero(active) <= 4 * m:
-                subset = np.flatnonzero(active)
-        else:
-            x[subset], lo[subset], hi[subset], f_lo[subset] = new, a, b, fa
-            subset = subset[~done]
+        x[live], lo[live], hi[live], f_lo[live] = new, a, b, fa
+        live = live[~done]
     with np.errstate(divide="ignore"):
         return np.where(found, 1.0 / x - 1.0, np.nan)
-
-
-def _on_grid(powers: np.ndarray, cash_flows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``P`` at each grid rate and the present value ``A`` of the outflows, ``(G, m)`` each.
-
-    Matrix products of a few hundred columns at a time: OpenBLAS runs a product of up to
-    ``_ONE_THREAD_MNK`` multiply-adds on one thread, and a product that waits for a second
-    thread on a busy machine takes longer than the whole block.
-    """
-    n_g, m = powers.shape[0], cash_flows.shape[1]
-    step = max(64, _ONE_THREAD_MNK // powers.size)
-    at_grid = np.empty((n_g, m))
-    outflows = np.empty((n_g, m))
-    for lo in range(0, m, step):
-        block = cash_flows[:, lo : lo + step]
-        at_grid[:, lo : lo + step] = powers @ block
-        outflows[:, lo : lo + step] = powers @ np.minimum(block, 0.0)
-    return at_grid, np.negative(outflows, out=outflows)
-
-
-def _nearest_bracket(change: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per column, the grid interval with a sign change nearest to a zero rate, and whether
-    there is one. change : ``(G - 1, m)`` [bool]."""
-    if change.shape[1] * change.shape[0] <= _SMALL:
-        ordered = change[NEAREST_FIRST]
-        return NEAREST_FIRST[np.argmax(ordered, axis=0)], np.any(ordered, axis=0)
-    j = np.full(change.shape[1], -1)
-    for g in NEAREST_FIRST[::-1]:  # the nearest is written last and wins
-        j[change[g]] = g
-    return np.maximum(j, 0), j >= 0
-
-
-def _first_guess(
-    at_grid: np.ndarray,
-    outflows: np.ndarray,
-    log_x: np.ndarray,
-    j: np.ndarray,
-    lo: np.ndarray,
-    hi: np.ndarray,
-    columns: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray]:
-    """First guess of the root in the bracket ``[lo, hi]`` (grid interval ``j``), and ``P(lo)``,
-    for the given ``columns`` of ``at_grid`` and ``outflows`` ``(G, m)``.
-
-    Inverse cubic (Lagrange) interpolation of ``log x`` against ``log(B / A) = log1p(P / A)``
-    through the four grid points around the bracket; else the bracket's midpoint.
-    """
-    j, lo, hi = j[columns], lo[columns], hi[columns]
-    rows = np.minimum(np.maximum(j + _AROUND, 0), log_x.size - 1)  # (4, columns)
-    flat = rows * at_grid.shape[1] + columns
-    value = np.ravel(at_grid)[flat]
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        f0, f1, f2, f3 = np.log1p(value / np.ravel(outflows)[flat])
-        x0, x1, x2, x3 = log_x[rows]
-        d01, d02, d03, d12, d13, d23 = f1 - f0, f2 - f0, f3 - f0, f2 - f1, f3 - f1, f3 - f2
-        # Lagrange weights at f = 0: L_a = prod_{b != a} f_b / (f_b - f_a)
-        log_guess = (
-            x0 * (f1 * f2 * f3) / (d01 * d02 * d03)
-            - x1 * (f0 * f2 * f3) / (d01 * d12 * d13)
-            + x2 * (f0 * f1 * f3) / (d02 * d12 * d23)
-            - x3 * (f0 * f1 * f2) / (d03 * d13 * d23)
-        )
-        guess = np.exp(log_guess)
-        usable = np.isfinite(guess) & ((guess - lo) * (guess - hi) < 0)
-    return np.where(usable, guess, 0.5 * (lo + hi)), value[1]
 
 
 def payback_years(cash_flows: np.ndarray, axis_years: np.ndarray, start: np.ndarray) -> np.ndarray:

@@ -135,13 +135,16 @@ def step(p: Params, out: Outputs) -> None:
     prod_dom = out.series["capacity.domestic_production_gwh"]
     prod_glob = out.series["capacity.japan_global_production_gwh"]
     natural = p["minerals.graphite_natural_share"]
+    cache = out.cache
     if p.n < DEFER_SERIES_FROM:
-        st = compute(p, prod_dom, prod_glob)
+        st = compute(p, prod_dom, prod_glob, cache=cache)
         for key, value in series(st, natural).items():
             out.serie(key, value)
     else:
-        st = compute(p, prod_dom, prod_glob, indicator_years(p))
-        out.series.defer(series_keys(), lambda: series(compute(p, prod_dom, prod_glob), natural))
+        st = compute(p, prod_dom, prod_glob, indicator_years(p), cache)
+        out.series.defer(
+            series_keys(), lambda: series(compute(p, prod_dom, prod_glob, cache=cache), natural)
+        )
     i30 = int(st.position(np.array(year_index(TARGET_YEAR))))
 
     names = {m: i for i, m in enumerate(MATERIALS)}

@@ -34,6 +34,7 @@ import numpy as np
 
 from chikuden.errors import ParameterError, did_you_mean
 from chikuden.horizon import FIRST_YEAR, LAST_YEAR
+from chikuden.model.cache import Cache
 from chikuden.model.finance import cell_price
 from chikuden.model.minerals.state import MineralsState, compute
 from chikuden.parameters.params import Params, TableArrays
@@ -284,6 +285,7 @@ def stress_test(
     cut: float,
     months: float,
     year: int | None = None,
+    cache: Cache | None = None,
 ) -> StressResult:
     """Lost domestic cell production [GWh, JPY] from one shock, for every scenario of ``p``.
 
@@ -295,6 +297,8 @@ def stress_test(
     cut : share of the country's exports lost [share, 0..1]
     months : length of the shock [months, 0 < months <= 36]
     year : year of the shock (default: ``minerals.stress_year``)
+    cache : the evaluation's cache (``out.cache``), so that the minerals state it prepared is
+        reused (default: prepare it again)
 
     Returns a :class:`StressResult` with arrays of shape ``(n, 1)``.
     """
@@ -309,6 +313,7 @@ def stress_test(
         p,
         np.asarray(series["capacity.domestic_production_gwh"]),
         np.asarray(series["capacity.japan_global_production_gwh"]),
+        cache=cache,
     )
     one = np.ones((1, 1))
     return shocks(

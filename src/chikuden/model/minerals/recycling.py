@@ -17,7 +17,7 @@
       EoL[m, y] = sum_t0 placed(t0) * content[m, t0] * M[t0, y]
 
   Everything placed is a share of production (``placed = P x w_segment``), so the end of life
-  of a batch is one matrix product per chunk of scenarios (:class:`EndOfLife`).
+  of a batch is one matrix product per scenario (:class:`EndOfLife`).
 - Recovered material [t/yr]::
 
       recovered = (EoL content x collection + production scrap x scrap share) x recovery
@@ -26,7 +26,6 @@
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Sequence
 
@@ -44,28 +43,6 @@ _EDGES = np.arange(MAX_AGE + 2) - 0.5  # F is evaluated at a + 1/2; F(-1/2) = F(
 _EDGES[0] = 0.0
 _BACK = np.arange(1, BACK_YEARS + 1)
 _LAG = np.arange(N_YEARS)[None, :] - np.arange(N_YEARS)[:, None]  # y - t0
-
-
-# A product of at most this many multiply-adds runs on one thread in OpenBLAS (its threshold is
-# 4 x 65,536). Larger products of a thin matrix gain little from threads and, on a machine whose
-# cores are busy, wait for them: a 100k x 20 x 120 product took 0.5 s instead of 20 ms.
-_ONE_THREAD_MADDS = 131_072
-
-
-def matmul_rows(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """``a @ b`` for ``a`` ``(n, K)`` and ``b`` ``(K, N)``, as a stack of single-threaded products
-    of as many rows of ``a`` as fit in ``_ONE_THREAD_MADDS``."""
-    n, inner = a.shape
-    cols = b.shape[1]
-    rows = max(1, _ONE_THREAD_MADDS // max(1, inner * cols))
-    if n <= rows:
-        return a @ b
-    full = n - n % rows
-    out = np.empty((n, cols))
-    np.matmul(a[:full].reshape(-1, rows, inner), b, out=out[:full].reshape(-1, rows, cols))
-    if full < n:
-        np.matmul(a[full:], b, out=out[full:])
-    return out
 
 
 def matmul_each(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -113,13 +90,11 @@ def _pmf(mean: np.ndarray, shape: np.ndarray, gamma: np.ndarray) -> np.ndarray:
     return out
 
 
-@functools.lru_cache(maxsize=16)
 def _backcast_matrix(growth: float, ages: int, n_years: int = N_YEARS) -> np.ndarray:
-    """``G[a, t] = (1 + g)^-(a - t)`` for ``1 <= a - t <= BACK_YEARS``, else 0 (read-only)."""
+    """``G[a, t] = (1 + g)^-(a - t)`` for ``1 <= a - t <= BACK_YEARS``, else 0."""
     gap = np.arange(ages)[:, None] - np.arange(n_years)[None, :]
     inside = (gap >= 1) & (gap <= BACK_YEARS)
     out = np.where(inside, (1.0 + growth) ** -np.clip(gap, 1, None).astype(float), 0.0)
-    out.flags.writeable = False
     return out
 
 
@@ -143,7 +118,7 @@ def backcast_weights(
     """
     g = np.asarray(growth, float).reshape(-1)
     if g.shape[0] == 1:
-        return matmul_rows(pmf, _backcast_matrix(float(g[0]), pmf.shape[1], n_years))
+        return pmf @ _backcast_matrix(float(g[0]), pmf.shape[1], n_years)
     f = pmf
     if pmf.shape[1] < n_years + BACK_YEARS or not pmf.flags.c_contiguous:
         f = np.zeros((pmf.shape[0], max(pmf.shape[1], n_years + BACK_YEARS)))
@@ -153,7 +128,7 @@ def backcast_weights(
     if rates is None:
         rates = backcast_rates(g)
     if f.shape[0] == 1:
-        return matmul_rows(rates, ahead[0].T)
+        return rates @ ahead[0].T
     return np.einsum("ktb,kb->kt", ahead, rates)
 
 
@@ -202,21 +177,8 @@ def _lags(f_t: np.ndarray) -> np.ndarray:
     return as_strided(f_t[PAD:], (N_YEARS, N_YEARS, f_t.shape[1]), (s0, -s0, s1), writeable=False)
 
 
-def _matmul_left(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """``a @ b[y]`` for each y, ``a`` ``(m, K)`` and ``b`` ``(Y, K, n)``, in column blocks that
-    run single-threaded (see :func:`matmul_rows`)."""
-    cols = max(1, _ONE_THREAD_MADDS // max(1, a.size))
-    n = b.shape[2]
-    if n <= cols:
-        return np.matmul(a, b)
-    out = np.empty((b.shape[0], a.shape[0], n))
-    for start in range(0, n, cols):
-        np.matmul(a, b[:, :, start : start + cols], out=out[:, :, start : start + cols])
-    return out
-
-
 class EndOfLife:
-    """End of life of a batch from production, a chunk of scenarios at a time.
+    """End of life of a batch from production (of all scenarios, or of ``start:stop``).
 
     ``EoL[k, m, y] = sum_s sum_t0 P[k, t0] g_s[k, m, t0] M_s[k, t0, y]``, with ``g_s`` the
     material that segment ``s`` places on the market per GWh produced [t/GWh] and ``M_s`` its
@@ -225,8 +187,8 @@ class EndOfLife:
     row by row (:func:`matmul_each`: a scenario gives the same numbers alone and in any batch
     that shares its lifetimes). With lifetimes per scenario each chunk stacks
     ``Q[y, (s, t0), k] = P[k, t0] M_s[k, t0, y]`` (scenarios last, so that every operation runs
-    along the chunk) and multiplies it by ``g`` (single-threaded products); results then agree
-    with a scenario alone to rounding (~1e-15).
+    along the chunk) and multiplies it by ``g``; results then agree with a scenario alone to
+    rounding (~1e-15).
 
     per_gwh : per segment ``(k, m, years)`` [t/GWh produced]
     mean_years : per segment ``(k,)`` [years]; shape : ``(k,)``; growth : ``(k,)``
@@ -293,7 +255,7 @@ class EndOfLife:
         for s in range(segments):
             f = self._pmfs[s] if self._pmfs is not None else self._pmf(s, start, stop)
             if self._back is not None:
-                back = matmul_rows(f, self._back)
+                back = f @ self._back
             else:
                 back = backcast_weights(f, growth, rates=rates)
             f_t = np.zeros((PAD + N_YEARS, f.shape[0]))
@@ -304,7 +266,7 @@ class EndOfLife:
         g = _part(self.g, start, stop)
         if g.shape[0] == 1:
             # back to scenarios first, as the equations that follow expect
-            return np.ascontiguousarray(_matmul_left(g[0], q).transpose(2, 1, 0))
+            return np.ascontiguousarray(np.matmul(g[0], q).transpose(2, 1, 0))
         return np.einsum("kmj,yjk->kmy", g, q)
 
     def _pmf(self, segment: int, start: int, stop: int) -> np.ndarray:

@@ -8,13 +8,12 @@ security, for every year or the years an evaluation needs.
 from __future__ import annotations
 
 import functools
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
 
 from chikuden.horizon import YEARS
+from chikuden.model.cache import Cache
 from chikuden.model.minerals import recycling, supply
 from chikuden.model.minerals.demand import (
     CORE,
@@ -30,13 +29,6 @@ from chikuden.model.minerals.demand import (
 )
 from chikuden.parameters.declarations import declarations
 from chikuden.parameters.params import Params
-
-CHUNK = 512  # scenarios per pass of the recycling and security equations (cache-sized parts)
-
-
-def _part(a: np.ndarray, start: int, stop: int) -> np.ndarray:
-    """Scenarios ``start:stop`` of ``a`` (all of it when shared, leading axis 1)."""
-    return a if a.shape[0] == 1 else a[start:stop]
 
 
 @dataclass(frozen=True)
@@ -161,11 +153,9 @@ def prepare(p: Params) -> Materials:
 
 
 # prepare() of a single scenario, or of a batch whose minerals parameters are all shared, is
-# kept by value (the bytes of the parameters it may read): a sweep over production then does
-# the chemistry, supply structure and lifetime matrices once.
-_PREPARED: OrderedDict[tuple[object, ...], Materials] = OrderedDict()
-_PREPARED_SIZE = 8
-_PREPARED_LOCK = threading.Lock()
+# kept by value (the bytes of the parameters it may read) in the evaluation's cache: a sweep
+# over production that passes one cache to its evaluations does the chemistry, supply
+# structure and lifetime matrices once, and a step that defers its series prepares once.
 
 
 @functools.cache
@@ -207,22 +197,16 @@ def _frozen(m: Materials) -> Materials:
     return m
 
 
-def prepared(p: Params) -> Materials:
-    """:func:`prepare`, kept by value for shared parameters (read-only arrays)."""
-    key = _inputs_key(p)
-    if key is None:
+def prepared(p: Params, cache: Cache | None) -> Materials:
+    """:func:`prepare`, kept in ``cache`` by value for shared parameters (read-only arrays).
+
+    Without a cache, or with minerals parameters that differ between scenarios, it is
+    :func:`prepare`.
+    """
+    key = None if cache is None else _inputs_key(p)
+    if cache is None or key is None:
         return prepare(p)
-    with _PREPARED_LOCK:
-        hit = _PREPARED.get(key)
-        if hit is not None:
-            _PREPARED.move_to_end(key)
-            return hit
-    made = _frozen(prepare(p))
-    with _PREPARED_LOCK:
-        _PREPARED[key] = made
-        while len(_PREPARED) > _PREPARED_SIZE:
-            _PREPARED.popitem(last=False)
-    return made
+    return cache.get(("minerals.prepare", *key), lambda: _frozen(prepare(p)))
 
 
 def compute(
@@ -230,6 +214,7 @@ def compute(
     production_domestic: np.ndarray,
     production_global: np.ndarray,
     years: np.ndarray | None = None,
+    cache: Cache | None = None,
 ) -> MineralsState:
     """Every intermediate of the domain for the batch ``p`` and the given production [GWh/yr].
 
@@ -237,13 +222,13 @@ def compute(
         life is a sum over earlier years, so it is computed for every year; the equations
         after it are element by element and run on the given years only, with the same
         arithmetic (a year's values are the same bits either way).
+    cache : the evaluation's cache, which keeps :func:`prepare` (see :func:`prepared`)
 
-    Demand is one product per material. End of life, recycling and security run a chunk of
-    ``CHUNK`` scenarios at a time, so that their intermediates stay small (in cache) and each
-    result is written once into its batch-sized array.
+    Demand is one product per material; end of life, recycling and security run on the whole
+    batch at once.
     """
     n_core = len(CORE)
-    m = prepared(p)
+    m = prepared(p, cache)
 
     def pick(a: np.ndarray) -> np.ndarray:
         return a if years is None else a[..., years]
@@ -252,44 +237,20 @@ def compute(
     prod_dom, prod_glob = pick(production_domestic), pick(production_global)
     d_dom = demand(prod_dom, pick(m.per_gwh_domestic), yield_share)
     d_glob = demand(prod_glob, pick(m.per_gwh_global), yield_share)
-    quantity = m.project_quantity
-    rows = m.project_mineral, m.project_active
-    secured = pick(supply.by_mineral(quantity, *rows)) if quantity.shape[0] == 1 else None
     collection, recovery = pick(m.collection), pick(m.recovery)
     core_glob = d_glob[:, :n_core, :]
+    secured = pick(supply.by_mineral(m.project_quantity, m.project_mineral, m.project_active))
     parts = [production_global, d_glob, m.yield_share, m.recovery, m.collection, m.scrap_share]
-    parts += [quantity, m.top_refining]
+    parts += [m.project_quantity, m.top_refining]
     n = max(m.end_of_life.k, *(a.shape[0] for a in parts))
     n_years = YEARS.size if years is None else len(years)
+    eol = pick(m.end_of_life.chunk(production_global, 0, n))
+    scrap = recycling.production_scrap(core_glob, yield_share)
+    recycled = recycling.recovered(eol[:, :n_core, :], scrap, collection, m.scrap_share, recovery)
     sec = supply.Security(*(np.empty((n, n_core, n_years)) for _ in range(6)))
+    supply.security(core_glob, secured, recycled, m.top_refining, out=sec)
     eol_gwh = np.empty((n, n_years))
-    for start in range(0, n, CHUNK):
-        stop = min(start + CHUNK, n)
-        dem = _part(core_glob, start, stop)
-        eol = pick(m.end_of_life.chunk(production_global, start, stop))
-        scrap = recycling.production_scrap(dem, _part(yield_share, start, stop))
-        recycled = recycling.recovered(
-            eol[:, :n_core, :],
-            scrap,
-            _part(collection, start, stop),
-            _part(m.scrap_share, start, stop),
-            _part(recovery, start, stop),
-        )
-        from_projects = (
-            secured
-            if secured is not None
-            else pick(
-                supply.by_mineral(quantity[start:stop], *(_part(a, start, stop) for a in rows))
-            )
-        )
-        supply.security(
-            dem,
-            from_projects,
-            recycled,
-            _part(m.top_refining, start, stop),
-            out=supply.Security(*(a[start:stop] for a in vars(sec).values())),
-        )
-        eol_gwh[start:stop] = eol[:, n_core, :]
+    eol_gwh[:] = eol[:, n_core, :]
     return MineralsState(
         materials=m,
         demand_domestic=d_dom,
