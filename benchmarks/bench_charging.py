@@ -62,13 +62,13 @@ def main() -> None:
     from chikuden.model import (
         charging,
         freight,
-        queueing,
         regulation,
         stationary,
         system,
         vehicles,
         workforce,
     )
+    from chikuden.model.charging import queueing
     from chikuden.parameters.params import Params
     from steps import all_steps, run_steps
 
