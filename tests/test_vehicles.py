@@ -83,7 +83,7 @@ def test_weibull_survival_by_hand() -> None:
         pytest.approx(math.exp(-1.0))
     )
     # Survival summed at mid-year ages is the mean lifetime (midpoint rule): 13.42 years.
-    ages = np.arange(80) + 0.5
+    ages = np.arange(80.0) + 0.5
     total = vehicles.weibull_survival(ages, np.array(13.42), np.array(3.0)).sum()
     assert total == pytest.approx(13.42, rel=1e-3)
 
