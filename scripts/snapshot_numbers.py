@@ -35,5 +35,5 @@ def numbers() -> dict[str, np.ndarray]:
 
 if __name__ == "__main__":
     PATH.parent.mkdir(parents=True, exist_ok=True)
-    np.savez_compressed(PATH, **numbers())
+    np.savez_compressed(PATH, allow_pickle=False, **numbers())  # float arrays only
     print(f"wrote {PATH}", file=sys.stderr)

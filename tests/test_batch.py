@@ -204,7 +204,7 @@ def rebalanced(base: Scenario, overrides: dict[str, Any]) -> dict[str, Any]:
         bound = rule.equals if rule.equals is not None else rule.at_most
         assert bound is not None
         room = bound - sum(_as_path(n, overrides[n]) for n in given)
-        if (room < 0).any():
+        if np.any(room < 0):
             continue  # refused whatever the others are
         others = {n: _as_path(n, base.value(n)) for n in rest}
         total = sum(others.values())

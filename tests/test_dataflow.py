@@ -75,7 +75,9 @@ def test_the_order_puts_every_writer_before_its_readers() -> None:
             assert position[g.writer[key].name] < position[node.name], (node.name, key)
 
 
-def _step(name: str, params: tuple[str, ...], reads: tuple[str, ...], writes: tuple[str, ...]):
+def _step(
+    name: str, params: tuple[str, ...], reads: tuple[str, ...], writes: tuple[str, ...]
+) -> dataflow.Step:
     def func(p: Params, out: Outputs) -> None:
         return None
 

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from numpy.typing import NDArray
 
 import chikuden
 from chikuden.errors import ParameterError
@@ -294,8 +295,8 @@ YEARS_OF_PLANT = np.arange(2025, 2042)
 TAU = YEARS_OF_PLANT - 2027
 
 
-def _path(points: list[tuple[int, float]], years: np.ndarray) -> np.ndarray:
-    ys, vs = zip(*points, strict=True)
+def _path(points: list[tuple[int, float]], years: NDArray[np.int64]) -> NDArray[np.float64]:
+    ys, vs = [y for y, _ in points], [v for _, v in points]
     return np.interp(np.minimum(years, 2040), ys, vs)
 
 

@@ -62,13 +62,19 @@ def segment(**kw: Any) -> dict[str, Any]:
 
 
 # -- equations ---------------------------------------------------------------------------------
+def _share(year: float, ceiling: float, midpoint: float, steepness: float) -> float:
+    """``vehicles.logistic_share`` of one value each (0-d arrays, as the model's broadcast)."""
+    args = (np.array(year), np.array(ceiling), np.array(midpoint), np.array(steepness))
+    return float(vehicles.logistic_share(*args))
+
+
 def test_s_curve_is_half_its_ceiling_at_the_midpoint() -> None:
-    assert vehicles.logistic_share(2030.0, 0.6, 2030.0, 0.35) == pytest.approx(0.3)
+    assert _share(2030.0, 0.6, 2030.0, 0.35) == pytest.approx(0.3)
     # One year after the midpoint with r = ln 3: 0.6 / (1 + 1/3) = 0.45; one year before:
     # 0.6 / (1 + 3) = 0.15; the two add to the ceiling (the curve is symmetric).
     r = math.log(3.0)
-    assert vehicles.logistic_share(2031.0, 0.6, 2030.0, r) == pytest.approx(0.45)
-    assert vehicles.logistic_share(2029.0, 0.6, 2030.0, r) == pytest.approx(0.15)
+    assert _share(2031.0, 0.6, 2030.0, r) == pytest.approx(0.45)
+    assert _share(2029.0, 0.6, 2030.0, r) == pytest.approx(0.15)
 
 
 def test_weibull_survival_by_hand() -> None:
@@ -77,7 +83,7 @@ def test_weibull_survival_by_hand() -> None:
         pytest.approx(math.exp(-1.0))
     )
     # Survival summed at mid-year ages is the mean lifetime (midpoint rule): 13.42 years.
-    ages = np.arange(80) + 0.5
+    ages = np.arange(80.0) + 0.5
     total = vehicles.weibull_survival(ages, np.array(13.42), np.array(3.0)).sum()
     assert total == pytest.approx(13.42, rel=1e-3)
 

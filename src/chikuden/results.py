@@ -32,7 +32,7 @@ class Results:
     names: list[str]
     params: Params
     indicators: dict[str, np.ndarray]
-    series: dict[str, np.ndarray]  # a Series: large batches may compute some on first read
+    series: Series  # large batches may compute some series on first read
     rows: dict[str, np.ndarray]
     scenarios: list[Scenario] = field(default_factory=list)
 

@@ -132,7 +132,7 @@ def _texts() -> st.SearchStrategy[str]:
 
 
 @st.composite
-def _row(draw: Any) -> list[str]:
+def _row(draw: st.DrawFn) -> list[str]:
     row = [
         draw(st.one_of(st.sampled_from(KPIS), st.sampled_from(["charging.conectors", ""]))),
         draw(_years()),
@@ -146,7 +146,7 @@ def _row(draw: Any) -> list[str]:
 
 
 @st.composite
-def _table(draw: Any) -> list[list[str]]:
+def _table(draw: st.DrawFn) -> list[list[str]]:
     header = draw(
         st.one_of(
             st.just(HEADER),
@@ -164,7 +164,7 @@ def _table(draw: Any) -> list[list[str]]:
 
 # -- CSV ------------------------------------------------------------------------------------------
 @st.composite
-def _csv_bytes(draw: Any) -> bytes:
+def _csv_bytes(draw: st.DrawFn) -> bytes:
     table = draw(_table())
     if draw(st.booleans()):
         buffer = io.StringIO()
@@ -215,7 +215,7 @@ def _cell(value: str, kind: int) -> Any:
 
 
 @st.composite
-def _xlsx_bytes(draw: Any) -> bytes:
+def _xlsx_bytes(draw: st.DrawFn) -> bytes:
     table = draw(_table())
     book = Workbook()
     ws = book.active
@@ -284,14 +284,15 @@ def _paths(node: Any, prefix: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]
 
 
 @st.composite
-def _damaged_backup(draw: Any, original: str) -> bytes:
+def _damaged_backup(draw: st.DrawFn, original: str) -> bytes:
     kind = draw(st.sampled_from(["node", "node", "node", "remove", "text", "number", "bytes"]))
     if kind in ("node", "remove"):
         doc = json.loads(original)
         paths = [p for p in _paths(doc) if p]
         # Prefer the rows, where most of a backup is.
         rows = [p for p in paths if len(p) >= 4 and p[2] == "rows"]
-        path = draw(st.sampled_from(rows if rows and draw(st.booleans()) else paths))
+        use_rows = bool(rows) and draw(st.booleans())
+        path = draw(st.sampled_from(rows if use_rows else paths))
         parent = doc
         for step in path[:-1]:
             parent = parent[step]
@@ -412,7 +413,7 @@ def _values() -> st.SearchStrategy[str]:
 
 
 @st.composite
-def _command_line(draw: Any) -> tuple[list[str], str | None, str]:
+def _command_line(draw: st.DrawFn) -> tuple[list[str], str | None, str]:
     command = draw(st.sampled_from(sorted(COMMANDS)))
     options = COMMANDS[command] + ["--bogus", "--db", "--user", "--help"]
     tokens: list[str] = []

@@ -11,6 +11,7 @@ step that the ledger holds exactly the last accepted write and that no version c
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -203,7 +204,7 @@ class Editors(RuleBasedStateMachine):
     value and version. A write is expected to succeed exactly when the version the editor
     names is the current one."""
 
-    def __init__(self, make_db: Any, drop_db: Any) -> None:
+    def __init__(self, make_db: Callable[[], str], drop_db: Callable[[str], None]) -> None:
         super().__init__()
         self.url = make_db()
         self.drop_db = drop_db
@@ -381,7 +382,11 @@ def test_editors_with_stale_versions_never_lose_an_update(
         folder.mkdir()
         return copy_of(backend, True, folder, tmp_path_factory)
 
+    class EditorsOnFreshCopies(Editors):
+        def __init__(self) -> None:
+            super().__init__(make_db, drop_database)
+
     run_state_machine_as_test(
-        lambda: Editors(make_db, drop_database),
+        EditorsOnFreshCopies,  # hypothesis takes a class (a function works but is not typed so)
         settings=hypothesis_settings(budget(quick=10, long=150), stateful_step_count=30),
     )

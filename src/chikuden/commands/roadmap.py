@@ -903,8 +903,8 @@ def audit(
 def _short(text: Any, width: int = 60) -> str:
     if text is None:
         return ""
-    text = str(text)
-    return text if len(text) <= width else text[: width - 1] + "…"
+    shown = str(text)
+    return shown if len(shown) <= width else shown[: width - 1] + "…"
 
 
 for _group in (app, actual_app, target_app, milestone_app):

@@ -44,6 +44,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import NDArray
 
 from chikuden.horizon import N_YEARS, YEARS, year_index
 from chikuden.model import dataflow
@@ -74,7 +75,8 @@ def _gamma_of(x: np.ndarray) -> np.ndarray:
     """``math.gamma`` of every element (a plain loop for one value, else ``np.vectorize``)."""
     if x.size == 1:
         return np.full(x.shape, math.gamma(float(x.reshape(-1)[0])))
-    return _gamma(x)
+    gammas: NDArray[np.float64] = _gamma(x)  # np.vectorize is untyped; otypes=[float]
+    return gammas
 
 
 def logistic_share(
@@ -120,7 +122,8 @@ def stock_from_sales(sales: np.ndarray, survival: np.ndarray) -> np.ndarray:
     matrix = survival[..., _AGE] * _SOLD_BY  # (..., years, vintages)
     # An explicit product and sum rather than matmul: BLAS may sum in a different order for
     # a different batch size, and a batch must equal its scenarios one at a time exactly.
-    return (sales[..., None, :] * matrix[..., None, :, :]).sum(axis=-1)
+    stock: NDArray[np.float64] = (sales[..., None, :] * matrix[..., None, :, :]).sum(axis=-1)
+    return stock
 
 
 _PER_POWERTRAIN = ("{}_saturation_share", "{}_midpoint_year", "pack_{}_kwh", "subsidy_{}_jpy")

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from chikuden.data import read_yaml
 from chikuden.errors import ParameterError, did_you_mean
@@ -223,7 +224,8 @@ class Declaration:
             points.sort()
             xs = np.array([p[0] for p in points], dtype=float)
             ys = np.array([p[1] for p in points], dtype=float)
-            return np.interp(YEARS, xs, ys)
+            path: NDArray[np.float64] = np.interp(YEARS, xs, ys)
+            return path
         raise ParameterError(
             f"{_at(where)}{self.name} = {show(raw)}: expected a number, year: value points "
             f"or {N_YEARS} yearly values [{self.unit}]"

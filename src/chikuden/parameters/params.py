@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import NDArray
 
 from chikuden.errors import ParameterError, did_you_mean
 from chikuden.parameters.declarations import Declaration, Table, declarations, parameter_rules
@@ -52,7 +53,8 @@ class TableArrays:
         """Boolean mask ``(k, rows)``: rows whose categorical ``column`` equals ``value``."""
         assert self.codes is not None and self.allowed is not None
         code = self.allowed[column].index(value)
-        return (self.codes[column] == code) & (self.valid > 0)
+        mask: NDArray[np.bool_] = (self.codes[column] == code) & (self.valid > 0)
+        return mask
 
 
 class Params:

@@ -36,6 +36,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
+from numpy.typing import NDArray
 
 from chikuden.horizon import PLANT_YEARS, YEARS, year_index
 from chikuden.model import capacity, dataflow
@@ -499,11 +500,12 @@ def china_support(plant: pe.Plant, inp: dict[str, np.ndarray]) -> np.ndarray:
     loan_end = np.minimum(inp["cn_loan_years"], inp["life_years"])
     loan_years = np.minimum(np.maximum(loan_end - plant.tau, 0.0), 1.0) * (plant.tau >= 0)
     interest = inp["cn_loan_gap"] * inp["cn_loan_share"] * capex_total * loan_years
-    return (
+    support: NDArray[np.float64] = (
         (t - t_pref) * plant.taxable
         + inp["cn_land"] * pe.capex_grant(plant, t_pref, inp["cn_reduces_base"])
         + (1.0 - t_pref) * (credit + interest)
     )
+    return support
 
 
 def _plant_chunk(inp: dict[str, np.ndarray], tau: np.ndarray) -> dict[str, np.ndarray]:

@@ -41,6 +41,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import NDArray
 
 from chikuden.horizon import FIRST_YEAR, N_YEARS, YEARS
 from chikuden.model.capacity import ramp
@@ -198,10 +199,13 @@ def on_calendar(
 def _pick(v: np.ndarray, rows: np.ndarray) -> np.ndarray:
     """``v[rows[c, y], c]`` for plant-year values ``v`` ``(T, k)`` and rows ``(k', years)``."""
     if v.shape[1] == 1:
-        return v[rows, 0]
+        picked: NDArray[np.float64] = v[rows, 0]
+        return picked
     if rows.shape[0] == 1:
-        return v[rows[0]].T
-    return v.reshape(-1)[rows * v.shape[1] + np.arange(v.shape[1])[:, None]]  # read in place
+        picked = v[rows[0]].T
+        return picked
+    picked = v.reshape(-1)[rows * v.shape[1] + np.arange(v.shape[1])[:, None]]  # read in place
+    return picked
 
 
 def discount_factors(rate: np.ndarray, plant: Plant) -> np.ndarray:
@@ -219,8 +223,9 @@ def present_value(flows: np.ndarray, factors: np.ndarray) -> np.ndarray:
     """
     factors = factors.reshape(factors.shape[0], *([1] * (flows.ndim - 2)), factors.shape[1])
     if max(flows[0].size, factors[0].size) <= _TINY:
-        return np.cumsum(flows * factors, axis=0)[-1]
-    total = flows[0] * factors[0]
+        value: NDArray[np.float64] = np.cumsum(flows * factors, axis=0)[-1]
+        return value
+    total: NDArray[np.float64] = flows[0] * factors[0]
     for t in range(1, flows.shape[0]):
         total += flows[t] * factors[t]
     return total

@@ -18,6 +18,7 @@
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import NDArray
 
 from chikuden.model import carbon, chemistry
 from chikuden.parameters.params import Params, TableArrays
@@ -51,7 +52,10 @@ def intensity_matrix(table: TableArrays) -> np.ndarray:
     valid = table.valid > 0
     chem = chem & valid[:, :, None]
     weights = np.where(valid, table["kg_per_kwh"], 0.0)
-    return np.einsum("kr,krc,krm->kcm", weights, chem.astype(float), mat.astype(float))
+    per_cell: NDArray[np.float64] = np.einsum(
+        "kr,krc,krm->kcm", weights, chem.astype(float), mat.astype(float)
+    )
+    return per_cell
 
 
 chemistry_mix = chemistry.chemistry_mix
@@ -91,7 +95,8 @@ def material_cost(per_gwh: np.ndarray, yield_share: np.ndarray, prices: np.ndarr
     prices : ``(k, materials, years)`` [USD/t of the material; lithium already per t Li]
     """
     kg_per_kwh = per_gwh / yield_share[:, None, :] / T_PER_GWH_PER_KG_PER_KWH
-    return (kg_per_kwh * prices / 1000.0).sum(axis=1)
+    cost: NDArray[np.float64] = (kg_per_kwh * prices / 1000.0).sum(axis=1)
+    return cost
 
 
 def upstream_capex_jpy(
@@ -102,7 +107,8 @@ def upstream_capex_jpy(
     demand_t : ``(k, core minerals)`` [t/yr, lithium as LCE]
     capex_usd_per_tpa : ``(k, core minerals)`` [USD per t/yr of capacity]
     """
-    return (demand_t * capex_usd_per_tpa).sum(axis=1) * jpy_per_usd
+    capex_usd: NDArray[np.float64] = (demand_t * capex_usd_per_tpa).sum(axis=1)
+    return capex_usd * jpy_per_usd
 
 
 def prices_per_t(p: Params) -> np.ndarray:
@@ -112,7 +118,8 @@ def prices_per_t(p: Params) -> np.ndarray:
         *[f"minerals.price_{m}_usd_per_t" for m in MATERIALS[1:]],
     ]
     prices = stack(p, names)
-    return prices * np.array([LCE_PER_LI, *([1.0] * (len(MATERIALS) - 1))])[None, :, None]
+    per_material: NDArray[np.float64] = np.array([LCE_PER_LI, *([1.0] * (len(MATERIALS) - 1))])
+    return prices * per_material[None, :, None]
 
 
 def stack(p: Params, names: list[str]) -> np.ndarray:

@@ -31,6 +31,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import NDArray
 
 from chikuden.errors import ParameterError, did_you_mean
 from chikuden.horizon import FIRST_YEAR, LAST_YEAR
@@ -107,13 +108,15 @@ def _at(arr: np.ndarray, which: np.ndarray, yi: np.ndarray) -> np.ndarray:
     flat = which * years + yi[:, None]
     if k1 > 1:
         flat = flat + (np.arange(k1) * (m * years))[:, None]
-    return np.take(arr.reshape(-1), flat)
+    values: NDArray[np.float64] = np.take(arr.reshape(-1), flat)
+    return values
 
 
 def _pick(values: np.ndarray, which: np.ndarray) -> np.ndarray:
     """``values[k, which[k, j]]`` -> ``(k, j)``."""
     scenario = np.arange(values.shape[0])[:, None] if values.shape[0] > 1 else 0
-    return values[scenario, which]
+    picked: NDArray[np.float64] = values[scenario, which]
+    return picked
 
 
 def _codes(table: TableArrays, column: str) -> np.ndarray:

@@ -31,6 +31,7 @@ from collections.abc import Sequence
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
+from numpy.typing import NDArray
 
 from chikuden.horizon import YEARS
 
@@ -52,7 +53,8 @@ def matmul_each(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     the rest of the batch, nor on whether its ``b`` is shared (one matrix product over the
     batch may round a row differently from the product of that row alone).
     """
-    return np.matmul(a[:, None, :], b if b.ndim == 3 else b[None])[:, 0, :]
+    rows: NDArray[np.float64] = np.matmul(a[:, None, :], b if b.ndim == 3 else b[None])
+    return rows[:, 0, :]
 
 
 def _gamma(shape: np.ndarray) -> np.ndarray:
@@ -100,7 +102,10 @@ def _backcast_matrix(growth: float, ages: int, n_years: int = N_YEARS) -> np.nda
 
 def backcast_rates(growth: np.ndarray) -> np.ndarray:
     """``(1 + g)^-b`` for b = 1..BACK_YEARS, ``(k, BACK_YEARS)``."""
-    return (1.0 + np.asarray(growth, float).reshape(-1))[:, None] ** -_BACK.astype(float)
+    rates: NDArray[np.float64] = (1.0 + np.asarray(growth, float).reshape(-1))[
+        :, None
+    ] ** -_BACK.astype(float)
+    return rates
 
 
 def backcast_weights(
@@ -128,8 +133,10 @@ def backcast_weights(
     if rates is None:
         rates = backcast_rates(g)
     if f.shape[0] == 1:
-        return rates @ ahead[0].T
-    return np.einsum("ktb,kb->kt", ahead, rates)
+        weights: NDArray[np.float64] = rates @ ahead[0].T
+        return weights
+    eol: NDArray[np.float64] = np.einsum("ktb,kb->kt", ahead, rates)
+    return eol
 
 
 def eol_matrix(pmf: np.ndarray, growth: np.ndarray) -> np.ndarray:
@@ -267,7 +274,8 @@ class EndOfLife:
         if g.shape[0] == 1:
             # back to scenarios first, as the equations that follow expect
             return np.ascontiguousarray(np.matmul(g[0], q).transpose(2, 1, 0))
-        return np.einsum("kmj,yjk->kmy", g, q)
+        by_scenario: NDArray[np.float64] = np.einsum("kmj,yjk->kmy", g, q)
+        return by_scenario
 
     def _pmf(self, segment: int, start: int, stop: int) -> np.ndarray:
         return _pmf(

@@ -11,6 +11,7 @@ import functools
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import NDArray
 
 from chikuden.horizon import YEARS
 from chikuden.model.cache import Cache
@@ -58,10 +59,12 @@ class Materials:
         yi = np.asarray(year)
         active = self.project_active
         if yi.ndim == 0:
-            return self.project_quantity * active[:, :, int(yi)]
+            at_year: NDArray[np.float64] = active[:, :, int(yi)]
+            return self.project_quantity * at_year
         k = max(active.shape[0], yi.shape[0])
         scenario = np.arange(k) if active.shape[0] > 1 else 0
-        return self.project_quantity * active.transpose(0, 2, 1)[scenario, yi]
+        at_years: NDArray[np.float64] = active.transpose(0, 2, 1)[scenario, yi]
+        return self.project_quantity * at_years
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import NDArray
 
 from chikuden.horizon import YEARS
 from chikuden.parameters.params import TableArrays
@@ -71,7 +72,8 @@ def group_onehot(table: TableArrays) -> np.ndarray:
     """``(k, rows, minerals * stages)``: the mineral-stage group of each valid row."""
     group = codes(table, "mineral") * len(STAGES) + codes(table, "stage")
     onehot = group[:, :, None] == np.arange(N_MINERALS * len(STAGES))
-    return onehot & (table.valid > 0)[:, :, None]
+    mask: NDArray[np.bool_] = onehot & (table.valid > 0)[:, :, None]
+    return mask
 
 
 def group_shares(table: TableArrays) -> np.ndarray:
@@ -80,7 +82,8 @@ def group_shares(table: TableArrays) -> np.ndarray:
     q = np.where(table.valid > 0, table["tonnes"], 0.0)
     totals = np.einsum("kr,krg->kg", q, onehot)
     row_total = np.einsum("kg,krg->kr", totals, onehot)
-    return np.divide(q, row_total, out=np.zeros_like(q), where=row_total > 0)
+    shares: NDArray[np.float64] = np.divide(q, row_total, out=np.zeros_like(q), where=row_total > 0)
+    return shares
 
 
 def flag_rows(table: TableArrays, concern: TableArrays) -> np.ndarray:
@@ -88,7 +91,8 @@ def flag_rows(table: TableArrays, concern: TableArrays) -> np.ndarray:
     mine = codes(table, "country")
     flagged = codes(concern, "country")
     hit = (mine[:, :, None] == flagged[:, None, :]) & (concern.valid > 0)[:, None, :]
-    return hit.any(axis=2) & (table.valid > 0)
+    rows: NDArray[np.bool_] = hit.any(axis=2) & (table.valid > 0)
+    return rows
 
 
 def _top_and_flagged(
@@ -233,5 +237,5 @@ def open_flagged(open_t: np.ndarray, conc: Concentration) -> np.ndarray:
 
     open_t : ``(k, minerals)`` or ``(k, minerals, years)``
     """
-    flagged = conc.flagged_share.max(axis=2)
+    flagged: NDArray[np.float64] = conc.flagged_share.max(axis=2)
     return open_t * (flagged if open_t.ndim == 2 else flagged[:, :, None])
