@@ -125,10 +125,12 @@ class _Finder(ast.NodeVisitor):
         self.offsets = offsets  # offset of each line's start
         self.scope: list[str] = []
         self.spots: list[Spot] = []
+        self.seen: set[tuple[str, str, str]] = set()  # every annotated name, spelled or not
 
     def _add(self, annotation: ast.AST | None, name: str) -> None:
         if annotation is None:
             return
+        self.seen.add((self.module, ".".join(self.scope), name))
         found = [n for n in ast.walk(annotation) if isinstance(n, ast.Attribute) and _is_ndarray(n)]
         found.sort(key=lambda n: (n.lineno, n.col_offset))
         key = (self.module, ".".join(self.scope), name)
@@ -191,13 +193,13 @@ class _Finder(ast.NodeVisitor):
         self.generic_visit(node)
 
 
-def spots(text: str, module: str) -> list[Spot]:
+def find(text: str, module: str) -> _Finder:
     offsets = [0]
     for line in text.splitlines(keepends=True):
         offsets.append(offsets[-1] + len(line))
     finder = _Finder(module, offsets)
     finder.visit(ast.parse(text))
-    return finder.spots
+    return finder
 
 
 def dtype(spot: Spot) -> str:
@@ -213,15 +215,15 @@ def _add_import(text: str) -> str:
     return text.replace(anchor, anchor + IMPORT + "\n", 1)
 
 
-def spell(path: Path, root: Path, used: set[tuple[str, str, str]]) -> bool:
-    """Rewrite ``path``; True if it changed."""
+def spell(path: Path, root: Path, seen: set[tuple[str, str, str]]) -> bool:
+    """Rewrite ``path``; True if it changed. Adds the names annotated in it to ``seen``."""
     text = path.read_text(encoding="utf-8")
     module = path.resolve().relative_to(root).as_posix()
-    found = spots(text, module)
-    if not found:
+    finder = find(text, module)
+    seen |= finder.seen
+    if not finder.spots:
         return False
-    for spot in sorted(found, key=lambda s: s.start, reverse=True):
-        used.add(spot.key)
+    for spot in sorted(finder.spots, key=lambda s: s.start, reverse=True):
         spelled = dtype(spot)
         spelled = spelled if "NDArray" in spelled else f"NDArray[{spelled}]"
         text = text[: spot.start] + spelled + text[spot.end :]
@@ -238,11 +240,12 @@ def main(argv: list[str]) -> int:
     repo = Path(__file__).resolve().parents[1]
     root = repo / "src"
     paths = [Path(a) for a in argv] or [root / "chikuden"]
-    used: set[tuple[str, str, str]] = set()
-    changed = [f for f in _files(paths) if spell(f, root, used)]
-    for key in sorted(set(DTYPES) - used):
-        if any(Path(key[0]) == f.resolve().relative_to(root) for f in _files(paths)):
-            print(f"spell_arrays: not found (renamed?): {key}", file=sys.stderr)
+    seen: set[tuple[str, str, str]] = set()
+    files = list(_files(paths))
+    changed = [f for f in files if spell(f, root, seen)]
+    modules = {f.resolve().relative_to(root).as_posix() for f in files}
+    for key in sorted(k for k in set(DTYPES) - seen if k[0] in modules):
+        print(f"spell_arrays: not found (renamed?): {key}", file=sys.stderr)
     if changed:
         names = [str(f) for f in changed]
         ruff = [sys.executable, "-m", "ruff"]
