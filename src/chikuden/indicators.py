@@ -55,6 +55,7 @@ from importlib import resources
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from chikuden.data import read_yaml
 from chikuden.horizon import AXES
@@ -82,7 +83,7 @@ class Output:
     axis: str = "horizon"  # a series: the calendar years of its values (chikuden.horizon.AXES)
 
     @property
-    def years(self) -> np.ndarray:
+    def years(self) -> NDArray[np.intp]:
         """The calendar years of a series' values [year]."""
         return AXES[self.axis]
 

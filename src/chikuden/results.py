@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from chikuden.errors import ParameterError, did_you_mean
 from chikuden.indicators import outputs
@@ -31,9 +32,9 @@ class Results:
 
     names: list[str]
     params: Params
-    indicators: dict[str, np.ndarray]
+    indicators: dict[str, NDArray[np.float64]]
     series: Series  # large batches may compute some series on first read
-    rows: dict[str, np.ndarray]
+    rows: dict[str, NDArray[np.float64]]
     scenarios: list[Scenario] = field(default_factory=list)
 
     @property
@@ -94,7 +95,7 @@ class Results:
         if with_series:
             decls = outputs()
 
-            def values(arr: np.ndarray) -> list[float | None]:
+            def values(arr: NDArray[np.float64]) -> list[float | None]:
                 return [float(v) if math.isfinite(v) else None for v in arr.tolist()]
 
             def common(key: str) -> dict[str, Any]:
@@ -172,7 +173,7 @@ def evaluate(
     out = system.run(params, keys, cache)
     n = params.n
 
-    def asked(group: Mapping[str, np.ndarray]) -> Mapping[str, np.ndarray]:
+    def asked(group: Mapping[str, NDArray[np.float64]]) -> Mapping[str, NDArray[np.float64]]:
         return group if keys is None else {k: v for k, v in group.items() if k in keys}
 
     series = out.series
@@ -210,12 +211,12 @@ def output_keys(patterns: Sequence[str]) -> tuple[str, ...]:
         ) from None
 
 
-def _broadcast(value: np.ndarray, n: int) -> np.ndarray:
+def _broadcast(value: NDArray[np.float64], n: int) -> NDArray[np.float64]:
     """``value`` with its leading axis broadcast to ``n`` (a view; itself when already ``n``)."""
     return value if value.shape[0] == n else np.broadcast_to(value, (n, *value.shape[1:]))
 
 
-def _full(arrays: Mapping[str, np.ndarray], n: int) -> dict[str, np.ndarray]:
+def _full(arrays: Mapping[str, NDArray[np.float64]], n: int) -> dict[str, NDArray[np.float64]]:
     """Broadcast each array's leading axis to ``n``."""
     return {k: _broadcast(v, n) for k, v in arrays.items()}
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from chikuden.parameters.params import Params
 from chikuden.parameters.scenario import Scenario, load_scenario
@@ -32,12 +33,12 @@ class Shock:
     cut: float
     months: float
     year: int
-    exposed_t: np.ndarray  # domestic demand exposed to the country [t/yr]
-    shortfall_t: np.ndarray  # not covered by stockpiles or substitution [t]
-    lost_gwh: np.ndarray  # domestic cell production lost [GWh]
-    lost_jpy: np.ndarray  # value of the cells lost [JPY]
-    exposure_share: np.ndarray  # the country's share the exposure used [share]
-    at_import_share: np.ndarray  # True: Japan's import share; False: world supply
+    exposed_t: NDArray[np.float64]  # domestic demand exposed to the country [t/yr]
+    shortfall_t: NDArray[np.float64]  # not covered by stockpiles or substitution [t]
+    lost_gwh: NDArray[np.float64]  # domestic cell production lost [GWh]
+    lost_jpy: NDArray[np.float64]  # value of the cells lost [JPY]
+    exposure_share: NDArray[np.float64]  # the country's share the exposure used [share]
+    at_import_share: NDArray[np.bool_]  # True: Japan's import share; False: world supply
 
     def exposure_basis(self, i: int) -> str:
         """Which share scenario ``i`` used: ``japan_imports`` or ``world_supply``."""

@@ -28,6 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
+from numpy.typing import NDArray
 from scipy import special
 
 from chikuden.errors import ChikudenError
@@ -51,7 +52,7 @@ class LineFit:
 
     intercept: float
     slope: float
-    cov: np.ndarray  # 2 x 2 covariance of (intercept, slope)
+    cov: NDArray[np.float64]  # 2 x 2 covariance of (intercept, slope)
     rss: float
     n: int
 
@@ -60,7 +61,7 @@ class LineFit:
         return self.n - 2
 
 
-def fit_line(x: np.ndarray, y: np.ndarray) -> LineFit:
+def fit_line(x: NDArray[np.float64], y: NDArray[np.float64]) -> LineFit:
     """Least squares line through ``(x, y)`` with the covariance of its two parameters.
 
     slope = Sxy / Sxx, intercept = ybar - slope xbar, s^2 = RSS / (n - 2),
@@ -111,13 +112,13 @@ class FadeFit:
     extrapolated: bool  # end of life beyond the last tested cycle
     rss: float = field(repr=False, default=0.0)
 
-    def predict(self, cycles: np.ndarray) -> np.ndarray:
+    def predict(self, cycles: NDArray[np.float64]) -> NDArray[np.float64]:
         """Capacity share the model predicts at ``cycles`` [share]."""
         return PREDICT[self.model](self.params, cycles)
 
 
 def _interval(
-    log_n: float, grad: np.ndarray, cov: np.ndarray, dof: int
+    log_n: float, grad: NDArray[np.float64], cov: NDArray[np.float64], dof: int
 ) -> tuple[float, float, float]:
     se = math.sqrt(max(float(grad @ cov @ grad), 0.0))
     t = student_t_quantile(0.5 + CONFIDENCE / 2.0, dof)
@@ -141,8 +142,8 @@ def _finish(
     equation: str,
     params: dict[str, float],
     ses: dict[str, float],
-    n: np.ndarray,
-    q: np.ndarray,
+    n: NDArray[np.float64],
+    q: NDArray[np.float64],
     points: int,
     eol: float,
     interval: tuple[float, float, float],
@@ -189,7 +190,7 @@ def _finish(
     )
 
 
-def fit_sqrt(n: np.ndarray, q: np.ndarray, eol: float) -> FadeFit:
+def fit_sqrt(n: NDArray[np.float64], q: NDArray[np.float64], eol: float) -> FadeFit:
     """``Q = q0 - c sqrt(N)``; cycles to ``eol``: ``((q0 - eol) / c)^2``."""
     line = fit_line(np.sqrt(n), q)
     q0, c = line.intercept, -line.slope
@@ -210,7 +211,7 @@ def fit_sqrt(n: np.ndarray, q: np.ndarray, eol: float) -> FadeFit:
     )
 
 
-def fit_linear(n: np.ndarray, q: np.ndarray, eol: float) -> FadeFit:
+def fit_linear(n: NDArray[np.float64], q: NDArray[np.float64], eol: float) -> FadeFit:
     """``Q = q0 - c N``; cycles to ``eol``: ``(q0 - eol) / c``."""
     line = fit_line(n, q)
     q0, c = line.intercept, -line.slope
@@ -231,7 +232,7 @@ def fit_linear(n: np.ndarray, q: np.ndarray, eol: float) -> FadeFit:
     )
 
 
-def fit_power(n: np.ndarray, q: np.ndarray, eol: float) -> FadeFit:
+def fit_power(n: NDArray[np.float64], q: NDArray[np.float64], eol: float) -> FadeFit:
     """``Q = 1 - a N^b`` by regressing ``ln(1 - Q)`` on ``ln N``; cycles to ``eol``:
     ``exp((ln(1 - eol) - ln a) / b)``."""
     use = (n > 0) & (q < 1.0)
@@ -261,12 +262,12 @@ def fit_power(n: np.ndarray, q: np.ndarray, eol: float) -> FadeFit:
     )
 
 
-PREDICT: dict[str, Callable[[dict[str, float], np.ndarray], np.ndarray]] = {
+PREDICT: dict[str, Callable[[dict[str, float], NDArray[np.float64]], NDArray[np.float64]]] = {
     "sqrt": lambda k, n: k["q0"] - k["c"] * np.sqrt(n),
     "linear": lambda k, n: k["q0"] - k["c"] * n,
     "power": lambda k, n: 1.0 - k["a"] * np.power(n, k["b"]),
 }
-MODELS: dict[str, Callable[[np.ndarray, np.ndarray, float], FadeFit]] = {
+MODELS: dict[str, Callable[[NDArray[np.float64], NDArray[np.float64], float], FadeFit]] = {
     "sqrt": fit_sqrt,
     "power": fit_power,
     "linear": fit_linear,
@@ -274,7 +275,10 @@ MODELS: dict[str, Callable[[np.ndarray, np.ndarray, float], FadeFit]] = {
 
 
 def fit_fade(
-    cycles: np.ndarray, capacity: np.ndarray, eol: float = 0.8, model: str = "auto"
+    cycles: NDArray[np.float64],
+    capacity: NDArray[np.float64],
+    eol: float = 0.8,
+    model: str = "auto",
 ) -> tuple[FadeFit, dict[str, float]]:
     """Fit ``model`` (or every model for ``auto`` and keep the best) to the cycle data.
 

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, get_args
 
 import numpy as np
+from numpy.typing import NDArray
 from pydantic import (
     BaseModel,
     BeforeValidator,
@@ -93,8 +94,8 @@ class Product:
     footprint: float  # declared cradle-to-gate [kg CO2e/kWh]
     recycled: dict[str, float]  # metal -> share (0 where not declared)
     safety: dict[str, str]  # test -> "pass" / "fail"
-    cycles: np.ndarray  # equivalent full cycles [cycles]
-    capacity: np.ndarray  # remaining capacity [share of rated]
+    cycles: NDArray[np.float64]  # equivalent full cycles [cycles]
+    capacity: NDArray[np.float64]  # remaining capacity [share of rated]
     origin: str = ""
 
 
@@ -470,7 +471,9 @@ def parse_product(doc: Any, where: str, tolerance: float) -> Product:
     )
 
 
-def _cycle_data(raw: _CycleTest, where: str, tolerance: float) -> tuple[np.ndarray, np.ndarray]:
+def _cycle_data(
+    raw: _CycleTest, where: str, tolerance: float
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     cycles = np.array(raw.efc, dtype=float)
     capacity = np.array(raw.capacity_share, dtype=float)
     if cycles.size != capacity.size:

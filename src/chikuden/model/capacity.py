@@ -27,6 +27,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import NDArray
 
 from chikuden.horizon import YEARS, year_index
 from chikuden.model import dataflow
@@ -41,8 +42,10 @@ CHUNK = 4096
 
 
 def ramp(
-    years_since_start: np.ndarray, ramp_years: np.ndarray, out: np.ndarray | None = None
-) -> np.ndarray:
+    years_since_start: NDArray[np.float64],
+    ramp_years: NDArray[np.float64],
+    out: NDArray[np.float64] | None = None,
+) -> NDArray[np.float64]:
     """Share of nameplate available [share] ``k`` years after the start (k=0: first year).
 
     out : where to write the result (may be ``years_since_start`` itself)
@@ -52,7 +55,7 @@ def ramp(
     return np.minimum(np.maximum(share, 0.0, out=share), 1.0, out=share)
 
 
-def in_pipeline(plants: TableArrays, pipeline_date: np.ndarray) -> np.ndarray:
+def in_pipeline(plants: TableArrays, pipeline_date: NDArray[np.float64]) -> NDArray[np.bool_]:
     """Rows in the scenario's pipeline [bool], ``(k, rows)``: announced on or before the
     pipeline date and not withdrawn by it (dates as YYYYMMDD numbers, which sort as dates).
 
@@ -65,10 +68,10 @@ def in_pipeline(plants: TableArrays, pipeline_date: np.ndarray) -> np.ndarray:
 
 def expected_share(
     plants: TableArrays,
-    pipeline_date: np.ndarray,
-    certified_share: np.ndarray,
-    announced_share: np.ndarray,
-) -> np.ndarray:
+    pipeline_date: NDArray[np.float64],
+    certified_share: NDArray[np.float64],
+    announced_share: NDArray[np.float64],
+) -> NDArray[np.float64]:
     """Expected share of each row's capacity (and subsidy) that is built [share], ``(k, rows)``.
 
     0 outside the pipeline (:func:`in_pipeline`); in it, 1 for existing plants,
@@ -86,7 +89,7 @@ def expected_share(
     return np.where(in_pipeline(plants, pipeline_date), status, 0.0)
 
 
-def scenario_share(p: Params, plants: TableArrays | None = None) -> np.ndarray:
+def scenario_share(p: Params, plants: TableArrays | None = None) -> NDArray[np.float64]:
     """:func:`expected_share` of the batch's plants with its parameters, ``(k, rows)``."""
     return expected_share(
         p.table("capacity.plants") if plants is None else plants,
@@ -97,8 +100,11 @@ def scenario_share(p: Params, plants: TableArrays | None = None) -> np.ndarray:
 
 
 def plant_capacity(
-    plants: TableArrays, ramp_years: np.ndarray, delay_years: np.ndarray, share: np.ndarray
-) -> np.ndarray:
+    plants: TableArrays,
+    ramp_years: NDArray[np.float64],
+    delay_years: NDArray[np.float64],
+    share: NDArray[np.float64],
+) -> NDArray[np.float64]:
     """Capacity of each plant by year [GWh per year], shape ``(k, rows, years)``.
 
     plants : the plants table (columns ``gwh``, ``start_year``; categorical ``status``, ``stage``)
@@ -111,8 +117,8 @@ def plant_capacity(
 
 
 def effective_plants(
-    plants: TableArrays, delay_years: np.ndarray, share: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
+    plants: TableArrays, delay_years: NDArray[np.float64], share: NDArray[np.float64]
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Expected cell capacity [GWh per year] and first production year [year] of each plant.
 
     Both ``(k, rows)``: ``gwh_j * f_j`` (0 for other stages and padding) and ``start_j + d_j``,
@@ -122,8 +128,8 @@ def effective_plants(
 
 
 def _effective(
-    lay: Layout, plants: TableArrays, delay_years: np.ndarray, share: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
+    lay: Layout, plants: TableArrays, delay_years: NDArray[np.float64], share: NDArray[np.float64]
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     delay = np.where(lay.planned, delay_years[:, None], 0.0)
     gwh = plants["gwh"] * share * lay.cells * plants.valid
     return gwh, plants["start_year"] + delay
@@ -142,12 +148,12 @@ class Layout:
     curve_of : region -> the curve of each member row
     """
 
-    planned: np.ndarray
-    cells: np.ndarray
-    members: dict[str, np.ndarray]
-    masks: dict[str, np.ndarray] | None
-    curve_rows: np.ndarray
-    curve_of: dict[str, np.ndarray]
+    planned: NDArray[np.bool_]
+    cells: NDArray[np.bool_]
+    members: dict[str, NDArray[np.intp]]
+    masks: dict[str, NDArray[np.bool_]] | None
+    curve_rows: NDArray[np.intp]
+    curve_of: dict[str, NDArray[np.intp]]
 
 
 def layout(plants: TableArrays) -> Layout:
@@ -182,22 +188,27 @@ def layout(plants: TableArrays) -> Layout:
     return Layout(planned, cells, members, None, np.array(curve_rows, dtype=np.intp), curve_of)
 
 
-def first_year_at_or_above(series: np.ndarray, level: np.ndarray) -> np.ndarray:
+def first_year_at_or_above(
+    series: NDArray[np.float64], level: NDArray[np.float64]
+) -> NDArray[np.float64]:
     """First calendar year in which ``series >= level`` [year]; NaN if never on the horizon."""
     hit = series >= level[:, None] - 1e-9
     first = np.argmax(hit, axis=1)
     return np.where(hit.any(axis=1), YEARS[first], np.nan)
 
 
-def _part(values: np.ndarray, start: int, stop: int) -> np.ndarray:
+def _part(values: NDArray[np.float64], start: int, stop: int) -> NDArray[np.float64]:
     """Scenarios ``start:stop`` of an array with the scenarios on its last axis; an array
     shared by the batch (one scenario) as is."""
     return values if values.shape[-1] == 1 else values[..., start:stop]
 
 
 def region_capacity(
-    lay: Layout, gwh: np.ndarray, start: np.ndarray, ramp_years: np.ndarray
-) -> dict[str, np.ndarray | None]:
+    lay: Layout,
+    gwh: NDArray[np.float64],
+    start: NDArray[np.float64],
+    ramp_years: NDArray[np.float64],
+) -> dict[str, NDArray[np.float64] | None]:
     """Capacity of each region by year [GWh per year], ``(k, years)``; None for a region
     without cell plants.
 

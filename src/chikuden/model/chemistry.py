@@ -18,6 +18,7 @@ that add up to 1 in every year (the rules ``domestic-chemistry-mix`` and
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import NDArray
 
 from chikuden.parameters.params import Params
 
@@ -45,7 +46,7 @@ def parameter_names(scope: str) -> list[str]:
     return [f"minerals.{scope}_mix_{c}_share" for c in CHEMISTRIES]
 
 
-def chemistry_mix(p: Params, scope: str) -> np.ndarray:
+def chemistry_mix(p: Params, scope: str) -> NDArray[np.float64]:
     """The chemistry mix of ``scope``, shape ``(k, chemistries, years)`` [share].
 
     The shares add up to 1 within 0.001 (checked when the scenario is loaded); here they are

@@ -32,6 +32,7 @@ terminal serves both directions):
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import NDArray
 
 from chikuden.horizon import year_index
 from chikuden.model import dataflow
@@ -44,8 +45,8 @@ HOURS_PER_DAY = 24.0
 
 
 def fleet_shares(
-    bev_stock: np.ndarray, fcv_stock: np.ndarray, fleet: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
+    bev_stock: NDArray[np.float64], fcv_stock: NDArray[np.float64], fleet: NDArray[np.float64]
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Battery-electric and fuel-cell shares of a fleet [share], each ``(k, years)``.
 
     bev_stock, fcv_stock, fleet : vehicles in use [vehicles], ``(k, years)``. A share is 0
@@ -59,8 +60,10 @@ def fleet_shares(
 
 
 def platoon_saving(
-    size: np.ndarray, follower_saving: np.ndarray, participation: np.ndarray
-) -> np.ndarray:
+    size: NDArray[np.float64],
+    follower_saving: NDArray[np.float64],
+    participation: NDArray[np.float64],
+) -> NDArray[np.float64]:
     """Mean energy saving of platooning over all truck-km [share].
 
     size : trucks per platoon [count]; follower_saving : saving of each follower [share];
@@ -70,12 +73,12 @@ def platoon_saving(
 
 
 def terminal_energy_mwh_per_day(
-    ev_trucks_per_day: np.ndarray,
-    energy_kwh_per_km: np.ndarray,
-    saving: np.ndarray,
-    spacing_km: np.ndarray,
-    efficiency: np.ndarray,
-) -> np.ndarray:
+    ev_trucks_per_day: NDArray[np.float64],
+    energy_kwh_per_km: NDArray[np.float64],
+    saving: NDArray[np.float64],
+    spacing_km: NDArray[np.float64],
+    efficiency: NDArray[np.float64],
+) -> NDArray[np.float64]:
     """Electricity one terminal delivers per day [MWh/day], ``(k, years)``.
 
     ev_trucks_per_day : battery-electric trucks passing per day [trucks/day], ``(k, years)``
@@ -86,17 +89,19 @@ def terminal_energy_mwh_per_day(
     return ev_trucks_per_day * per_truck[:, None]
 
 
-def terminal_power_mw(energy_mwh_per_day: np.ndarray, peak_factor: np.ndarray) -> np.ndarray:
+def terminal_power_mw(
+    energy_mwh_per_day: NDArray[np.float64], peak_factor: NDArray[np.float64]
+) -> NDArray[np.float64]:
     """Peak power of a terminal operating 24 hours [MW], ``(k, years)``."""
     return energy_mwh_per_day / HOURS_PER_DAY * peak_factor[:, None]
 
 
 def terminal_hydrogen_kg_per_day(
-    fcv_trucks_per_day: np.ndarray,
-    hydrogen_kg_per_km: np.ndarray,
-    saving: np.ndarray,
-    spacing_km: np.ndarray,
-) -> np.ndarray:
+    fcv_trucks_per_day: NDArray[np.float64],
+    hydrogen_kg_per_km: NDArray[np.float64],
+    saving: NDArray[np.float64],
+    spacing_km: NDArray[np.float64],
+) -> NDArray[np.float64]:
     """Hydrogen one terminal dispenses per day [kg/day], ``(k, years)``."""
     return fcv_trucks_per_day * (hydrogen_kg_per_km * (1.0 - saving) * spacing_km)[:, None]
 

@@ -24,6 +24,7 @@ Equations (years y on the horizon, arrays with a leading scenario axis):
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import NDArray
 
 from chikuden.horizon import YEARS, year_index
 from chikuden.model import dataflow
@@ -35,8 +36,8 @@ TARGET_YEAR = 2030
 
 
 def total_demand(
-    base_gwh: np.ndarray, d2030_gwh: np.ndarray, growth_after: np.ndarray
-) -> np.ndarray:
+    base_gwh: NDArray[np.float64], d2030_gwh: NDArray[np.float64], growth_after: NDArray[np.float64]
+) -> NDArray[np.float64]:
     """Global demand per year [GWh], shape ``(k, years)``.
 
     base_gwh : demand in 2021 [GWh], shape ``(k,)``
@@ -59,8 +60,10 @@ def total_demand(
 
 
 def segment_demand(
-    total: np.ndarray, stationary_share: np.ndarray, other_share: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    total: NDArray[np.float64],
+    stationary_share: NDArray[np.float64],
+    other_share: NDArray[np.float64],
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
     """Split total demand [GWh] into EV, stationary and other [GWh].
 
     The EV segment is the remainder; shares that add to more than 1 leave it at 0 and scale
@@ -74,13 +77,13 @@ def segment_demand(
 
 
 def required_capacity(
-    demand: np.ndarray,
-    share: np.ndarray,
-    utilisation: np.ndarray,
-    domestic_fraction: np.ndarray,
-    global_gwh: np.ndarray | float = 0.0,
-    domestic_gwh: np.ndarray | float = 0.0,
-) -> tuple[np.ndarray, np.ndarray]:
+    demand: NDArray[np.float64],
+    share: NDArray[np.float64],
+    utilisation: NDArray[np.float64],
+    domestic_fraction: NDArray[np.float64],
+    global_gwh: NDArray[np.float64] | float = 0.0,
+    domestic_gwh: NDArray[np.float64] | float = 0.0,
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Capacity targets of Japanese firms worldwide and in Japan [GWh], ``(k, years)``.
 
     demand : world demand [GWh], ``(k, years)``
@@ -93,8 +96,11 @@ def required_capacity(
 
 
 def target_share(
-    share: np.ndarray, global_gwh: np.ndarray, demand_2030: np.ndarray, utilisation: np.ndarray
-) -> np.ndarray:
+    share: NDArray[np.float64],
+    global_gwh: NDArray[np.float64],
+    demand_2030: NDArray[np.float64],
+    utilisation: NDArray[np.float64],
+) -> NDArray[np.float64]:
     """The global target as a share of the 2030 market [share], ``(k,)``.
 
     The share itself; for a target in GWh, ``global_gwh * utilisation / demand_2030`` (the

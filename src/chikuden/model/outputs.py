@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from chikuden.model.cache import Cache
 
@@ -16,14 +17,17 @@ class _Deferred:
     """A group of series computed together, on the first read of any of them."""
 
     def __init__(
-        self, keys: tuple[str, ...], make: Callable[[], Mapping[str, np.ndarray]], after: str | None
+        self,
+        keys: tuple[str, ...],
+        make: Callable[[], Mapping[str, NDArray[np.float64]]],
+        after: str | None,
     ):
         self.keys = keys
         self.make = make
         self.after = after  # the key the group's keys follow (None: they come first)
 
 
-class Series(dict[str, np.ndarray]):
+class Series(dict[str, NDArray[np.float64]]):
     """Yearly series by key; a group of series may be deferred until one of them is read.
 
     A step that can give its indicators without its full yearly series (a 100,000-scenario
@@ -39,7 +43,9 @@ class Series(dict[str, np.ndarray]):
         self._pending: dict[str, _Deferred] = {}
         self._lock = threading.RLock()  # a group's function may read other series
 
-    def defer(self, keys: Iterable[str], make: Callable[[], Mapping[str, np.ndarray]]) -> None:
+    def defer(
+        self, keys: Iterable[str], make: Callable[[], Mapping[str, NDArray[np.float64]]]
+    ) -> None:
         """Register ``keys``, whose values ``make()`` returns (all of them, by key) when read."""
         keys = tuple(keys)
         taken = [k for k in keys if k in self]
@@ -54,7 +60,7 @@ class Series(dict[str, np.ndarray]):
         """The keys not computed yet."""
         return tuple(k for k in self._pending if not dict.__contains__(self, k))
 
-    def __missing__(self, key: str) -> np.ndarray:
+    def __missing__(self, key: str) -> NDArray[np.float64]:
         with self._lock:
             group = self._pending.get(key)
             if group is None:
@@ -112,7 +118,7 @@ class Series(dict[str, np.ndarray]):
         return self[key] if key in self else default  # noqa: SIM401 (computes a deferred key)
 
 
-def _as_series(value: np.ndarray) -> np.ndarray:
+def _as_series(value: NDArray[np.floating[Any]]) -> NDArray[np.float64]:
     arr = np.asarray(value, dtype=float)
     return arr if arr.ndim == 2 else arr[None, :]
 
@@ -131,14 +137,14 @@ class Outputs:
     derive from parameters alone there; ``system.run`` sets the one it is given).
     """
 
-    indicators: dict[str, np.ndarray] = field(default_factory=dict)
+    indicators: dict[str, NDArray[np.float64]] = field(default_factory=dict)
     series: Series = field(default_factory=Series)
-    rows: dict[str, np.ndarray] = field(default_factory=dict)
+    rows: dict[str, NDArray[np.float64]] = field(default_factory=dict)
     cache: Cache = field(default_factory=Cache, repr=False, compare=False)
 
-    def indicator(self, key: str, value: np.ndarray | float) -> None:
+    def indicator(self, key: str, value: NDArray[np.float64] | NDArray[np.bool_] | float) -> None:
         arr = np.asarray(value, dtype=float)
         self.indicators[key] = arr.reshape(-1) if arr.ndim else arr[None]
 
-    def serie(self, key: str, value: np.ndarray) -> None:
+    def serie(self, key: str, value: NDArray[np.floating[Any]]) -> None:
         self.series[key] = _as_series(value)

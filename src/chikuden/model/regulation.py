@@ -18,6 +18,7 @@ the designated quantity is ``Q / electrolyte_l_per_kwh`` [kWh].
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import NDArray
 
 from chikuden.horizon import year_index
 from chikuden.model import dataflow
@@ -29,13 +30,15 @@ DAYS_PER_YEAR = 365.0
 KWH_PER_GWH = 1e6
 
 
-def warehouses(floor_m2: np.ndarray, limit_m2: np.ndarray) -> np.ndarray:
+def warehouses(floor_m2: NDArray[np.float64], limit_m2: NDArray[np.float64]) -> NDArray[np.float64]:
     """Warehouses of at most ``limit_m2`` needed for ``floor_m2`` of floor [warehouses]."""
     # A relative tolerance keeps an exact multiple (4,000 m² in 1,000 m² stores) at 4.
     return np.ceil(floor_m2 / limit_m2 * (1.0 - 1e-12))
 
 
-def site_area(count: np.ndarray, limit_m2: np.ndarray, clearance_m: np.ndarray) -> np.ndarray:
+def site_area(
+    count: NDArray[np.float64], limit_m2: NDArray[np.float64], clearance_m: NDArray[np.float64]
+) -> NDArray[np.float64]:
     """Land for ``count`` square stores of ``limit_m2`` with ``clearance_m`` all round [m²]."""
     return count * (np.sqrt(limit_m2) + 2.0 * clearance_m) ** 2
 

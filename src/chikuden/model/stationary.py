@@ -30,7 +30,10 @@ exported as cells or packs; a shortfall is imported.
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 import numpy as np
+from numpy.typing import NDArray
 
 from chikuden.horizon import YEARS, year_index
 from chikuden.model import dataflow
@@ -38,11 +41,15 @@ from chikuden.model.capacity import first_year_at_or_above
 from chikuden.model.outputs import Outputs
 from chikuden.parameters.params import Params
 
+_Scalar = TypeVar("_Scalar", bound=np.generic)
+
 TARGET_YEAR = 2030
 KWH_PER_GWH = 1e6
 
 
-def price_factor(price: np.ndarray, elasticity: np.ndarray) -> np.ndarray:
+def price_factor(
+    price: NDArray[np.float64], elasticity: NDArray[np.float64]
+) -> NDArray[np.float64]:
     """Demand multiplier ``(price / price[2021]) ** -elasticity`` [ratio].
 
     price : system price by year [JPY per kWh], shape ``(k, years)``
@@ -54,11 +61,11 @@ def price_factor(price: np.ndarray, elasticity: np.ndarray) -> np.ndarray:
 
 
 def learning_prices(
-    observed: np.ndarray,
-    last_observed_year: np.ndarray,
-    learning_rate: np.ndarray,
-    experience: np.ndarray,
-) -> np.ndarray:
+    observed: NDArray[np.float64],
+    last_observed_year: NDArray[np.float64],
+    learning_rate: NDArray[np.float64],
+    experience: NDArray[np.float64],
+) -> NDArray[np.float64]:
     """System prices by year [JPY per kWh], the shape of ``observed``: observed up to
     ``last_observed_year`` and ``P(h) * (X(y) / X(h)) ** log2(1 - learning_rate)`` after it.
 
@@ -69,7 +76,7 @@ def learning_prices(
     """
     middle = (1,) * (observed.ndim - 2)  # the segment axis, if any
 
-    def lift(a: np.ndarray) -> np.ndarray:
+    def lift(a: NDArray[_Scalar]) -> NDArray[_Scalar]:  # prices, and masks of years
         return a.reshape(a.shape[0], *middle, a.shape[-1])
 
     at_h = lift(YEARS[None, :] == last_observed_year[:, None])  # (k, [1,] years)
@@ -87,7 +94,7 @@ def learning_prices(
 PRICED = ("household", "ci", "grid")
 
 
-def system_prices(p: Params, experience: np.ndarray) -> dict[str, np.ndarray]:
+def system_prices(p: Params, experience: NDArray[np.float64]) -> dict[str, NDArray[np.float64]]:
     """Household, C&I and grid-scale system prices [JPY per kWh], each ``(k, years)``.
 
     experience : cumulative global Li-ion demand [GWh], ``(k, years)``
@@ -103,7 +110,7 @@ def system_prices(p: Params, experience: np.ndarray) -> dict[str, np.ndarray]:
     return {x: prices[:, j] for j, x in enumerate(PRICED)}
 
 
-def experience_gwh(p: Params, global_demand: np.ndarray) -> np.ndarray:
+def experience_gwh(p: Params, global_demand: NDArray[np.float64]) -> NDArray[np.float64]:
     """Cumulative global Li-ion demand at the end of each year [GWh], ``(k, years)``.
 
     global_demand : the market domain's global demand [GWh per year], ``(k, years)``
@@ -111,7 +118,9 @@ def experience_gwh(p: Params, global_demand: np.ndarray) -> np.ndarray:
     return p["stationary.experience_2020_gwh"][:, None] + np.cumsum(global_demand, axis=1)
 
 
-def segment_demand(p: Params, prices: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+def segment_demand(
+    p: Params, prices: dict[str, NDArray[np.float64]]
+) -> dict[str, NDArray[np.float64]]:
     """Installations by segment [GWh per year], each shape ``(k, years)``.
 
     prices : system prices by segment [JPY per kWh] (:func:`system_prices`)
@@ -137,7 +146,9 @@ def segment_demand(p: Params, prices: dict[str, np.ndarray]) -> dict[str, np.nda
     }
 
 
-def first_year_at_or_below(series: np.ndarray, level: np.ndarray) -> np.ndarray:
+def first_year_at_or_below(
+    series: NDArray[np.float64], level: NDArray[np.float64]
+) -> NDArray[np.float64]:
     """First calendar year in which ``series <= level`` [year]; NaN if never on the horizon."""
     return first_year_at_or_above(-series, -level)
 

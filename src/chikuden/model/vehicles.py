@@ -71,7 +71,7 @@ _SINCE_INITIAL = np.concatenate([[0], YEARS - INITIAL_STOCK_YEAR])
 _gamma = np.vectorize(math.gamma, otypes=[float])
 
 
-def _gamma_of(x: np.ndarray) -> np.ndarray:
+def _gamma_of(x: NDArray[np.float64]) -> NDArray[np.float64]:
     """``math.gamma`` of every element (a plain loop for one value, else ``np.vectorize``)."""
     if x.size == 1:
         return np.full(x.shape, math.gamma(float(x.reshape(-1)[0])))
@@ -80,8 +80,11 @@ def _gamma_of(x: np.ndarray) -> np.ndarray:
 
 
 def logistic_share(
-    years: np.ndarray, ceiling: np.ndarray, midpoint: np.ndarray, steepness: np.ndarray
-) -> np.ndarray:
+    years: NDArray[np.intp],
+    ceiling: NDArray[np.float64],
+    midpoint: NDArray[np.float64],
+    steepness: NDArray[np.float64],
+) -> NDArray[np.float64]:
     """S-curve share of sales [share]: ``ceiling / (1 + exp(-steepness (year - midpoint)))``.
 
     years : [year], broadcast against the others
@@ -92,7 +95,9 @@ def logistic_share(
     return ceiling / (1.0 + np.exp(-steepness * (years - midpoint)))
 
 
-def weibull_hazard(age: np.ndarray, mean_life: np.ndarray, shape: np.ndarray) -> np.ndarray:
+def weibull_hazard(
+    age: NDArray[np.float64], mean_life: NDArray[np.float64], shape: NDArray[np.float64]
+) -> NDArray[np.float64]:
     """Cumulative hazard ``(age / scale) ** shape`` of a Weibull lifetime [1]; the share still
     in use is ``exp(-hazard)``.
 
@@ -107,12 +112,16 @@ def weibull_hazard(age: np.ndarray, mean_life: np.ndarray, shape: np.ndarray) ->
         return np.exp(shape * np.log(np.maximum(age, 1e-300) / scale))
 
 
-def weibull_survival(age: np.ndarray, mean_life: np.ndarray, shape: np.ndarray) -> np.ndarray:
+def weibull_survival(
+    age: NDArray[np.float64], mean_life: NDArray[np.float64], shape: NDArray[np.float64]
+) -> NDArray[np.float64]:
     """Share of a vintage still in use at ``age`` [share] for a Weibull lifetime."""
     return np.exp(-weibull_hazard(age, mean_life, shape))
 
 
-def stock_from_sales(sales: np.ndarray, survival: np.ndarray) -> np.ndarray:
+def stock_from_sales(
+    sales: NDArray[np.float64], survival: NDArray[np.float64]
+) -> NDArray[np.float64]:
     """Vehicles in use at the end of each year [vehicles] from sales by vintage.
 
     sales : vehicles sold per year [vehicles], shape ``(..., p, years)``
@@ -130,7 +139,7 @@ _PER_POWERTRAIN = ("{}_saturation_share", "{}_midpoint_year", "pack_{}_kwh", "su
 CLASSES = ("passenger", "light_commercial", "heavy", "special", "industrial")
 
 
-def powertrain_columns(seg: TableArrays) -> dict[str, np.ndarray]:
+def powertrain_columns(seg: TableArrays) -> dict[str, NDArray[np.float64]]:
     """The table's per-powertrain columns, each shape ``(k, s, 3)`` (BEV, PHEV, FCV)."""
     names = [pattern.format(pt) for pattern in _PER_POWERTRAIN for pt in POWERTRAINS]
     both = np.stack([seg[n] for n in names], axis=-1)
@@ -145,7 +154,7 @@ def powertrain_columns(seg: TableArrays) -> dict[str, np.ndarray]:
 
 def _by_powertrain(
     p: Params, pattern: str, powertrains: tuple[str, ...] = POWERTRAINS
-) -> np.ndarray:
+) -> NDArray[np.float64]:
     """Parameters ``pattern.format(pt)`` of the powertrains stacked on axis 1, ``(k, p, ...)``.
 
     Each may be shared (leading axis 1) or per scenario (n): they are broadcast to a common
@@ -157,12 +166,12 @@ def _by_powertrain(
 
 def adoption_shares(
     p: Params,
-    ceiling: np.ndarray,
-    midpoint: np.ndarray,
-    passenger: np.ndarray,
-    hev_ceiling: np.ndarray,
-    hev_midpoint: np.ndarray,
-) -> np.ndarray:
+    ceiling: NDArray[np.float64],
+    midpoint: NDArray[np.float64],
+    passenger: NDArray[np.bool_],
+    hev_ceiling: NDArray[np.float64],
+    hev_midpoint: NDArray[np.float64],
+) -> NDArray[np.float64]:
     """BEV, PHEV, FCV and HEV shares of each segment's sales [share], ``(k, s, 4, years)``.
 
     ceiling, midpoint : BEV/PHEV/FCV S-curve ceilings [share] and midpoints [year],
@@ -192,7 +201,7 @@ def adoption_shares(
     return np.where(use_path, paths[:, None, :, :], curves)
 
 
-def import_shares(p: Params, passenger: np.ndarray) -> np.ndarray:
+def import_shares(p: Params, passenger: NDArray[np.bool_]) -> NDArray[np.float64]:
     """Share of each powertrain's domestic sales that is imported [share], ``(k, s, 4, years)``.
 
     Imports are passenger cars: BEVs at ``vehicles.imported_bev_share``, PHEVs, FCVs and
@@ -205,7 +214,9 @@ def import_shares(p: Params, passenger: np.ndarray) -> np.ndarray:
     return by_powertrain[:, None, :, :] * passenger[:, :, None, None]
 
 
-def export_shares(p: Params, shares: np.ndarray, road: np.ndarray) -> np.ndarray:
+def export_shares(
+    p: Params, shares: NDArray[np.float64], road: NDArray[np.bool_]
+) -> NDArray[np.float64]:
     """Powertrain mix of each segment's exports [share], ``(k, s, 4, years)``.
 
     Exported road vehicles follow the export mix (``vehicles.export_*_share``: the
@@ -218,8 +229,8 @@ def export_shares(p: Params, shares: np.ndarray, road: np.ndarray) -> np.ndarray
 
 
 def electrified_share(
-    sales: np.ndarray, electrified: np.ndarray, passenger: np.ndarray
-) -> np.ndarray:
+    sales: NDArray[np.float64], electrified: NDArray[np.float64], passenger: NDArray[np.bool_]
+) -> NDArray[np.float64]:
     """Electrified (BEV, PHEV, FCV, HEV) share of passenger-car sales [share], ``(k, years)``.
 
     sales : ``(k, s, years)`` [vehicles]; electrified : ``(k, s, 4, years)`` [vehicles];
@@ -239,26 +250,26 @@ class _Segments:
     Built once per table (tables are immutable) and kept on the table's arrays.
     """
 
-    passenger: np.ndarray  # (k, s) bool
-    passenger_3d: np.ndarray  # (k, s, 1) bool
-    in_class_4d: np.ndarray  # (k, s, 5, 1) bool
-    road: np.ndarray  # (k, s) bool: valid rows that are road vehicles
-    road_3d: np.ndarray  # (k, s, 1) float
-    road_4d: np.ndarray  # (k, s, 1, 1) float
-    light_4d: np.ndarray  # (k, s, 1, 1) bool
-    heavy_4d: np.ndarray  # (k, s, 1, 1) bool: heavy or special
-    trucks_buses_3d: np.ndarray  # (k, s, 1) float: the heavy class alone
-    units_3d: np.ndarray  # (k, s, 1) sales of valid rows [vehicles per year]
-    exports_3d: np.ndarray  # (k, s, 1) exports of valid rows [vehicles per year]
-    sales_age: np.ndarray  # (k, s, years) years since the sales base year
-    lifetime_3d: np.ndarray  # (k, s, 1) [years]
-    ceiling: np.ndarray  # (k, s, 3)
-    midpoint: np.ndarray  # (k, s, 3)
-    hev_ceiling: np.ndarray  # (k, s)
-    hev_midpoint: np.ndarray  # (k, s)
-    pack: np.ndarray  # (k, s, 4) [kWh]: BEV, PHEV, FCV, HEV
-    subsidy_4d: np.ndarray  # (k, s, 3, 1) [JPY]
-    valid: np.ndarray  # (k, s) 1.0 for a real row
+    passenger: NDArray[np.bool_]  # (k, s) bool
+    passenger_3d: NDArray[np.bool_]  # (k, s, 1) bool
+    in_class_4d: NDArray[np.bool_]  # (k, s, 5, 1) bool
+    road: NDArray[np.bool_]  # (k, s) bool: valid rows that are road vehicles
+    road_3d: NDArray[np.float64]  # (k, s, 1) float
+    road_4d: NDArray[np.float64]  # (k, s, 1, 1) float
+    light_4d: NDArray[np.bool_]  # (k, s, 1, 1) bool
+    heavy_4d: NDArray[np.bool_]  # (k, s, 1, 1) bool: heavy or special
+    trucks_buses_3d: NDArray[np.float64]  # (k, s, 1) float: the heavy class alone
+    units_3d: NDArray[np.float64]  # (k, s, 1) sales of valid rows [vehicles per year]
+    exports_3d: NDArray[np.float64]  # (k, s, 1) exports of valid rows [vehicles per year]
+    sales_age: NDArray[np.float64]  # (k, s, years) years since the sales base year
+    lifetime_3d: NDArray[np.float64]  # (k, s, 1) [years]
+    ceiling: NDArray[np.float64]  # (k, s, 3)
+    midpoint: NDArray[np.float64]  # (k, s, 3)
+    hev_ceiling: NDArray[np.float64]  # (k, s)
+    hev_midpoint: NDArray[np.float64]  # (k, s)
+    pack: NDArray[np.float64]  # (k, s, 4) [kWh]: BEV, PHEV, FCV, HEV
+    subsidy_4d: NDArray[np.float64]  # (k, s, 3, 1) [JPY]
+    valid: NDArray[np.float64]  # (k, s) 1.0 for a real row
 
 
 def _segments(p: Params, seg: TableArrays) -> _Segments:
@@ -295,7 +306,9 @@ def _segments(p: Params, seg: TableArrays) -> _Segments:
     )
 
 
-def _per_year(units: np.ndarray, change: np.ndarray, age: np.ndarray) -> np.ndarray:
+def _per_year(
+    units: NDArray[np.float64], change: NDArray[np.float64], age: NDArray[np.float64]
+) -> NDArray[np.float64]:
     """``units * (1 + change) ** age`` [vehicles per year], ``(k, s, years)``."""
     return units * (1.0 + change[:, None, None]) ** age
 

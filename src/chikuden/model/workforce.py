@@ -20,6 +20,7 @@ cover growth and those who leave (attrition ``a``)::
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import NDArray
 
 from chikuden.horizon import FIRST_YEAR, YEARS, year_index
 from chikuden.model import dataflow
@@ -33,7 +34,7 @@ TARGET_YEAR = 2030
 CALIBRATION_YEAR = 2030
 
 
-def people_by_stage(p: Params, capacity_gwh: np.ndarray) -> dict[str, np.ndarray]:
+def people_by_stage(p: Params, capacity_gwh: NDArray[np.float64]) -> dict[str, NDArray[np.float64]]:
     """People needed per stage [people], each shape ``(k, years)``.
 
     capacity_gwh : domestic cell capacity [GWh], shape ``(k, years)``; its 2021 value is the
@@ -54,7 +55,9 @@ def people_by_stage(p: Params, capacity_gwh: np.ndarray) -> dict[str, np.ndarray
     return {s: staffed[s] * p[f"workforce.{s}_people_per_gwh"][:, None] * gain for s in STAGES}
 
 
-def training_need(people: np.ndarray, attrition: np.ndarray, start_year: np.ndarray) -> np.ndarray:
+def training_need(
+    people: NDArray[np.float64], attrition: NDArray[np.float64], start_year: NDArray[np.float64]
+) -> NDArray[np.float64]:
     """Cumulative people to train from ``start_year`` on [people], shape ``(k, years)``.
 
     people : people needed [people], shape ``(k, years)``

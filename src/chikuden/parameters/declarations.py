@@ -84,7 +84,7 @@ class Table:
     label: str
     rows: tuple[dict[str, Any], ...]
 
-    def column(self, name: str) -> np.ndarray:
+    def column(self, name: str) -> NDArray[np.float64]:
         """One numeric column as a float array [column unit]."""
         return np.array([float(r[name]) for r in self.rows], dtype=float)
 
@@ -195,7 +195,7 @@ class Declaration:
             )
 
     # -- path -------------------------------------------------------------------------------
-    def _path(self, raw: Any, where: str) -> np.ndarray:
+    def _path(self, raw: Any, where: str) -> NDArray[np.float64]:
         if isinstance(raw, str):
             raw = parse_points(raw, self.name, where)
         if isinstance(raw, int | float) and not isinstance(raw, bool):

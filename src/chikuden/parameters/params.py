@@ -22,7 +22,7 @@ from chikuden.parameters.rules import check_parameters
 from chikuden.parameters.scenario import Scenario
 
 
-def sum_rows(values: np.ndarray, keepdims: bool = False) -> np.ndarray:
+def sum_rows(values: NDArray[np.float64], keepdims: bool = False) -> NDArray[np.float64]:
     """Sum over the last axis, a table's rows, adding them in row order [unit of values].
 
     A batch pads each scenario's rows with zeros up to its longest table. ``np.sum`` adds a
@@ -41,15 +41,15 @@ def sum_rows(values: np.ndarray, keepdims: bool = False) -> np.ndarray:
 class TableArrays:
     """Numeric columns of a table parameter, shape ``(k, rows)`` with ``k`` 1 or n."""
 
-    columns: dict[str, np.ndarray]
-    valid: np.ndarray  # 1.0 for a real row, 0.0 for padding
-    codes: dict[str, np.ndarray] | None = None  # categorical column -> index into allowed
+    columns: dict[str, NDArray[np.float64]]
+    valid: NDArray[np.float64]  # 1.0 for a real row, 0.0 for padding
+    codes: dict[str, NDArray[np.float64]] | None = None  # categorical column -> index into allowed
     allowed: dict[str, tuple[str, ...]] | None = None
 
-    def __getitem__(self, column: str) -> np.ndarray:
+    def __getitem__(self, column: str) -> NDArray[np.float64]:
         return self.columns[column]
 
-    def is_(self, column: str, value: str) -> np.ndarray:
+    def is_(self, column: str, value: str) -> NDArray[np.bool_]:
         """Boolean mask ``(k, rows)``: rows whose categorical ``column`` equals ``value``."""
         assert self.codes is not None and self.allowed is not None
         code = self.allowed[column].index(value)
@@ -63,7 +63,7 @@ class Params:
     def __init__(
         self,
         n: int,
-        arrays: dict[str, np.ndarray],
+        arrays: dict[str, NDArray[np.float64]],
         tables: dict[str, TableArrays],
         table_values: dict[str, list[Table]],
         names: list[str],
@@ -74,7 +74,7 @@ class Params:
         self.table_values = table_values
         self.names = names
 
-    def __getitem__(self, name: str) -> np.ndarray:
+    def __getitem__(self, name: str) -> NDArray[np.float64]:
         return self.arrays[name]
 
     def table(self, name: str) -> TableArrays:
@@ -90,7 +90,7 @@ class Params:
         if not scenarios:
             raise ParameterError("evaluate: no scenarios given; pass at least one")
         n = len(scenarios)
-        arrays: dict[str, np.ndarray] = {}
+        arrays: dict[str, NDArray[np.float64]] = {}
         tables: dict[str, TableArrays] = {}
         table_values: dict[str, list[Table]] = {}
         for name, decl in declarations().items():
@@ -114,7 +114,10 @@ class Params:
 
     @classmethod
     def from_samples(
-        cls, base: Scenario, samples: Mapping[str, np.ndarray], names: list[str] | None = None
+        cls,
+        base: Scenario,
+        samples: Mapping[str, NDArray[np.float64]],
+        names: list[str] | None = None,
     ) -> Params:
         """A batch that takes ``base`` and sets scalar or path parameters from arrays.
 
@@ -156,7 +159,7 @@ class Params:
         return cls(n, arrays, one.tables, one.table_values, labels)
 
     def with_arrays(
-        self, arrays: Mapping[str, np.ndarray], tables: Mapping[str, TableArrays]
+        self, arrays: Mapping[str, NDArray[np.float64]], tables: Mapping[str, TableArrays]
     ) -> Params:
         """A copy with some arrays replaced (used for perturbation batches).
 
@@ -181,7 +184,9 @@ class Params:
         )
 
 
-def _sample_array(decl: Declaration, values: object, current: np.ndarray | None) -> np.ndarray:
+def _sample_array(
+    decl: Declaration, values: object, current: NDArray[np.float64] | None
+) -> NDArray[np.float64]:
     """``values`` as a ``(n,)`` scalar or ``(n, years)`` path array for ``decl``."""
     if decl.kind == "table":
         raise ParameterError(
@@ -213,7 +218,7 @@ def _same(a: object, b: object) -> bool:
     return bool(np.array_equal(np.asarray(a), np.asarray(b)))
 
 
-def _check_array(decl: Declaration, arr: np.ndarray) -> None:
+def _check_array(decl: Declaration, arr: NDArray[np.float64]) -> None:
     bad = ~np.isfinite(arr) | (arr < decl.min) | (arr > decl.max)
     bad |= (arr != 0) & (np.abs(arr) < sys.float_info.min)  # subnormal: see reading.is_subnormal
     if decl.integer:
@@ -242,7 +247,7 @@ def _default_table_arrays(name: str) -> TableArrays:
 def _table_arrays(decl: Declaration, values: list[Table]) -> TableArrays:
     assert decl.schema is not None
     width = max((len(t.rows) for t in values), default=0)
-    cols: dict[str, np.ndarray] = {}
+    cols: dict[str, NDArray[np.float64]] = {}
     for cname in decl.schema.numeric:
         arr = np.zeros((len(values), width))
         for i, t in enumerate(values):
@@ -251,7 +256,7 @@ def _table_arrays(decl: Declaration, values: list[Table]) -> TableArrays:
     valid = np.zeros((len(values), width))
     for i, t in enumerate(values):
         valid[i, : len(t.rows)] = 1.0
-    codes: dict[str, np.ndarray] = {}
+    codes: dict[str, NDArray[np.float64]] = {}
     allowed: dict[str, tuple[str, ...]] = {}
     for col in decl.schema.columns.values():
         if col.allowed:

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from chikuden.errors import ParameterError
 from chikuden.horizon import YEARS
@@ -114,7 +115,7 @@ def table_rules(
 # -- parameters ------------------------------------------------------------------------------
 def check_parameters(
     rules: Sequence[Rule],
-    values: Mapping[str, np.ndarray],
+    values: Mapping[str, NDArray[np.float64]],
     where: str,
     labels: Sequence[str] = (),
 ) -> None:
@@ -156,7 +157,7 @@ def check_parameters(
         )
 
 
-def _sum_bad(rule: Rule, total: np.ndarray) -> np.ndarray:
+def _sum_bad(rule: Rule, total: NDArray[np.float64]) -> NDArray[np.float64]:
     if rule.equals is not None:
         return np.asarray(~(np.abs(total - rule.equals) <= rule.tolerance))
     assert rule.at_most is not None

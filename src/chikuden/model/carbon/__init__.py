@@ -53,6 +53,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import NDArray
 
 from chikuden.horizon import FIRST_YEAR, N_YEARS, YEARS, year_index
 from chikuden.model import chemistry, dataflow
@@ -90,7 +91,7 @@ METALS = ("cobalt", "lithium", "nickel")
 
 
 # -- equations ------------------------------------------------------------------------------
-def energy_at_utilisation(kwh: Num, fixed_share: Num, utilisation: Num) -> np.ndarray:
+def energy_at_utilisation(kwh: Num, fixed_share: Num, utilisation: Num) -> NDArray[np.float64]:
     """Energy per kWh of cell at utilisation ``u`` [kWh/kWh] = E (1 - f) + E f / u.
 
     kwh : energy at full utilisation [kWh/kWh]
@@ -100,7 +101,9 @@ def energy_at_utilisation(kwh: Num, fixed_share: Num, utilisation: Num) -> np.nd
     return np.asarray(kwh * (1.0 - fixed_share) + kwh * fixed_share / utilisation)
 
 
-def process_energy(steps: TableArrays, utilisation: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def process_energy(
+    steps: TableArrays, utilisation: NDArray[np.float64]
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Electricity and heat of each process step at utilisation [kWh/kWh], each ``(k, steps)``."""
     energy = energy_at_utilisation(
         steps["kwh_per_kwh"] * steps.valid, steps["fixed_share"], utilisation[:, None]
@@ -109,7 +112,7 @@ def process_energy(steps: TableArrays, utilisation: np.ndarray) -> tuple[np.ndar
     return energy - heat, heat
 
 
-def chemistry_weights(chemistries: TableArrays, shares: np.ndarray) -> np.ndarray:
+def chemistry_weights(chemistries: TableArrays, shares: NDArray[np.float64]) -> NDArray[np.float64]:
     """Weight of each chemistry row in the cell mix [share], ``(k, rows, years)``.
 
     shares : the mix, ``(k, chemistries, years)`` over :data:`chemistry.CHEMISTRIES`
@@ -121,7 +124,7 @@ def chemistry_weights(chemistries: TableArrays, shares: np.ndarray) -> np.ndarra
     return _weights(masks, shares)
 
 
-def _weights(masks: np.ndarray, shares: np.ndarray) -> np.ndarray:
+def _weights(masks: NDArray[np.float64], shares: NDArray[np.float64]) -> NDArray[np.float64]:
     """``w[k, r, y] = sum_c masks[k, c, r] shares[k, c, y]``: at most one chemistry per row."""
     k = max(masks.shape[0], shares.shape[0])
     masks = np.broadcast_to(masks, (k, *masks.shape[1:]))
@@ -129,31 +132,33 @@ def _weights(masks: np.ndarray, shares: np.ndarray) -> np.ndarray:
     return np.asarray(np.matmul(np.swapaxes(masks, 1, 2), shares))
 
 
-def one_chemistry_weights(chemistries: TableArrays, chemistry: str) -> np.ndarray:
+def one_chemistry_weights(chemistries: TableArrays, chemistry: str) -> NDArray[np.float64]:
     """Weights that pick one chemistry row [share], ``(k, rows, 1)`` (the product assessment)."""
     mask = chemistries.is_("chemistry", chemistry)
     return np.asarray(mask & (np.cumsum(mask, axis=1) == 1), dtype=float)[:, :, None]
 
 
-def mix(chemistries: TableArrays, weights: np.ndarray, column: str) -> np.ndarray:
+def mix(chemistries: TableArrays, weights: NDArray[np.float64], column: str) -> NDArray[np.float64]:
     """Weighted mean of a chemistry column over the mix [column unit], ``(k, years)`` (or
     ``(k, 1)`` for weights that do not change by year). Rows are added in order."""
     return np.asarray((chemistries[column][:, :, None] * weights).sum(axis=1))
 
 
-def component_footprint(footprint: Num, electricity: Num, reference_ef: Num, ef: Num) -> np.ndarray:
+def component_footprint(
+    footprint: Num, electricity: Num, reference_ef: Num, ef: Num
+) -> NDArray[np.float64]:
     """Footprint of a material made with power of factor ``ef`` [kg CO2e/kWh]
     = F + K (EF - g_ref)."""
     return np.asarray(footprint + electricity * (ef - reference_ef))
 
 
-def delivered_energy_per_kwh(cycles: Num, end_of_life_soh: Num) -> np.ndarray:
+def delivered_energy_per_kwh(cycles: Num, end_of_life_soh: Num) -> NDArray[np.float64]:
     """Energy delivered over the service life per kWh of capacity [kWh/kWh]
     = N (1 + SoH_end) / 2 (capacity fading linearly to SoH_end)."""
     return np.asarray(cycles * (1.0 + end_of_life_soh) / 2.0)
 
 
-def eu_class(footprint: Num, a_max: Num, b_max: Num, c_max: Num) -> np.ndarray:
+def eu_class(footprint: Num, a_max: Num, b_max: Num, c_max: Num) -> NDArray[np.float64]:
     """Carbon class 1 (A) .. 4 (D) of a footprint per kWh delivered [count]."""
     return (
         1.0
@@ -163,17 +168,19 @@ def eu_class(footprint: Num, a_max: Num, b_max: Num, c_max: Num) -> np.ndarray:
     )
 
 
-def durability_class(cycles: Num, a_min: Num, b_min: Num, c_min: Num) -> np.ndarray:
+def durability_class(cycles: Num, a_min: Num, b_min: Num, c_min: Num) -> NDArray[np.float64]:
     """Durability class 1 (A) .. 4 (D) from cycles to end of life [count]."""
     return 1.0 + np.less(cycles, a_min) + np.less(cycles, b_min) + np.less(cycles, c_min)
 
 
-def in_force(year: np.ndarray) -> np.ndarray:
+def in_force(year: NDArray[np.float64]) -> NDArray[np.bool_]:
     """``(k, years)`` mask of the years on or after ``year`` [flag]."""
     return YEARS[None, :] >= year[:, None]
 
 
-def eu_recycled_minimum(min_2031: np.ndarray, min_2036: np.ndarray) -> np.ndarray:
+def eu_recycled_minimum(
+    min_2031: NDArray[np.float64], min_2036: NDArray[np.float64]
+) -> NDArray[np.float64]:
     """EU minimum recycled content in force each year [share], ``(k, years)``."""
     first, second = RECYCLED_YEARS
     return np.where(
@@ -183,7 +190,7 @@ def eu_recycled_minimum(min_2031: np.ndarray, min_2036: np.ndarray) -> np.ndarra
     )
 
 
-def at_year(values: np.ndarray, year: np.ndarray) -> np.ndarray:
+def at_year(values: NDArray[np.float64], year: NDArray[np.float64]) -> NDArray[np.float64]:
     """``values[..., year]`` for a per-scenario year: ``(k, ..., years)`` -> ``(k, ...)``."""
     idx = np.clip(year - FIRST_YEAR, 0, N_YEARS - 1).astype(int)
     n = max(values.shape[0], idx.shape[0])
@@ -192,7 +199,9 @@ def at_year(values: np.ndarray, year: np.ndarray) -> np.ndarray:
     return np.take_along_axis(full, np.broadcast_to(idx.reshape(-1, *shape[1:]), shape), -1)[..., 0]
 
 
-def first_year_at_or_below(series: np.ndarray, level: np.ndarray) -> np.ndarray:
+def first_year_at_or_below(
+    series: NDArray[np.float64], level: NDArray[np.float64]
+) -> NDArray[np.float64]:
     """First year with ``series <= level`` [year]; NaN if none on the horizon."""
     hit = series <= level + 1e-12
     first = np.argmax(hit, axis=-1)
@@ -204,27 +213,31 @@ def first_year_at_or_below(series: np.ndarray, level: np.ndarray) -> np.ndarray:
 class Footprints:
     """Footprints and energy per kWh of cell capacity; ``(k, O, years)`` unless noted."""
 
-    stages: dict[str, np.ndarray]  # STAGES -> kg CO2e/kWh
-    primary_cathode: np.ndarray  # cathode and refining without recycled content [kg CO2e/kWh]
-    total: np.ndarray  # cradle-to-gate [kg CO2e/kWh]
-    total_eu: np.ndarray  # cradle-to-gate as EU rules count power [kg CO2e/kWh]
-    delivered_eu: np.ndarray  # life cycle per kWh delivered, EU rules [g CO2e/kWh]
-    cost: np.ndarray  # energy cost [JPY per kWh of cells]
-    electricity: np.ndarray  # electricity incl. electrified heat [kWh/kWh]
-    heat: np.ndarray  # heat from gas [kWh/kWh]
-    colocated: np.ndarray  # materials electricity moved into the park [kWh/kWh], (k or 1, O, Y)
-    energy: np.ndarray  # manufacturing energy before electrification [kWh/kWh], (k, years)
-    step_energy: np.ndarray  # energy by process step at full index [kWh/kWh], (k, steps)
-    life_kwh: np.ndarray  # energy delivered over the service life [kWh/kWh], (k,)
+    stages: dict[str, NDArray[np.float64]]  # STAGES -> kg CO2e/kWh
+    primary_cathode: NDArray[
+        np.float64
+    ]  # cathode and refining without recycled content [kg CO2e/kWh]
+    total: NDArray[np.float64]  # cradle-to-gate [kg CO2e/kWh]
+    total_eu: NDArray[np.float64]  # cradle-to-gate as EU rules count power [kg CO2e/kWh]
+    delivered_eu: NDArray[np.float64]  # life cycle per kWh delivered, EU rules [g CO2e/kWh]
+    cost: NDArray[np.float64]  # energy cost [JPY per kWh of cells]
+    electricity: NDArray[np.float64]  # electricity incl. electrified heat [kWh/kWh]
+    heat: NDArray[np.float64]  # heat from gas [kWh/kWh]
+    colocated: NDArray[
+        np.float64
+    ]  # materials electricity moved into the park [kWh/kWh], (k or 1, O, Y)
+    energy: NDArray[np.float64]  # manufacturing energy before electrification [kWh/kWh], (k, years)
+    step_energy: NDArray[np.float64]  # energy by process step at full index [kWh/kWh], (k, steps)
+    life_kwh: NDArray[np.float64]  # energy delivered over the service life [kWh/kWh], (k,)
     supply: PowerSupply
 
 
-def _full(x: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+def _full(x: NDArray[np.float64], shape: tuple[int, ...]) -> NDArray[np.float64]:
     """``x`` broadcast to ``shape`` as a real array (a no-op when it already has it)."""
     return x if x.shape == shape else x + np.zeros(shape)
 
 
-def footprints(p: Params, weights: np.ndarray) -> Footprints:
+def footprints(p: Params, weights: NDArray[np.float64]) -> Footprints:
     """Footprints of the cell mix ``weights`` (``(k, chemistry rows, years or 1)``, from
     :func:`chemistry_weights` or :func:`one_chemistry_weights`) under every option."""
     chem = p.table("carbon.chemistries")
@@ -236,7 +249,7 @@ def footprints(p: Params, weights: np.ndarray) -> Footprints:
     heat = sum_rows(step_heat, keepdims=True) * scale
     supply = power_supply(p)
 
-    def per_option(x: np.ndarray) -> np.ndarray:
+    def per_option(x: NDArray[np.float64]) -> NDArray[np.float64]:
         """``(k,)`` or ``(k, years)`` as ``(k, 1, 1)`` or ``(k, 1, years)``."""
         return x[:, None, None] if x.ndim == 1 else x[:, None, :]
 
@@ -258,7 +271,7 @@ def footprints(p: Params, weights: np.ndarray) -> Footprints:
         p["carbon.recycled_reduction_share"]
     )
 
-    materials: dict[str, np.ndarray] = {}
+    materials: dict[str, NDArray[np.float64]] = {}
     primary = np.zeros(1)
     colocated = np.zeros(1)
     colocated_cost = np.zeros(1)
@@ -319,7 +332,7 @@ def footprints(p: Params, weights: np.ndarray) -> Footprints:
     )
 
 
-def hydrogen_per_kwh(f: Footprints, p: Params) -> np.ndarray:
+def hydrogen_per_kwh(f: Footprints, p: Params) -> NDArray[np.float64]:
     """Hydrogen a clean park burns per kWh of cells [kg/kWh], ``(k, years)``."""
     return 1000.0 * hydrogen_tonnes(
         f.electricity[:, PARK, :] + f.colocated[:, PARK, :],

@@ -33,13 +33,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import NDArray
 
 from chikuden.horizon import N_YEARS
 from chikuden.parameters.params import Params
 
 LHV_H2_KWH_PER_KG = 120.0 / 3.6  # lower heating value of hydrogen: 120 MJ/kg = 33.33 kWh/kg
 _ONES = np.ones(N_YEARS)
-Num = np.ndarray | float  # an array, or a plain number (tests, the product assessment)
+Num = NDArray[np.float64] | float  # an array, or a plain number (tests, the product assessment)
 
 
 @dataclass(frozen=True)
@@ -77,7 +78,7 @@ PARK_MASK = np.array([o.park for o in OPTIONS], dtype=float)  # (O,)
 CONTRACT_MASK = np.array([o.contract for o in OPTIONS], dtype=float)  # (O,)
 
 
-def hydrogen_power_ef(intensity: Num, efficiency: Num) -> np.ndarray:
+def hydrogen_power_ef(intensity: Num, efficiency: Num) -> NDArray[np.float64]:
     """Emission factor of hydrogen-fired power [kg CO2e/kWh] = I / (LHV eta).
 
     intensity : hydrogen emissions [kg CO2e/kg H2]
@@ -86,7 +87,7 @@ def hydrogen_power_ef(intensity: Num, efficiency: Num) -> np.ndarray:
     return np.asarray(intensity / (LHV_H2_KWH_PER_KG * efficiency))
 
 
-def hydrogen_power_price(price_per_kg: Num, efficiency: Num, nonfuel: Num) -> np.ndarray:
+def hydrogen_power_price(price_per_kg: Num, efficiency: Num, nonfuel: Num) -> NDArray[np.float64]:
     """Cost of hydrogen-fired power [JPY/kWh] = P_H2 / (LHV eta) + P_nonfuel.
 
     price_per_kg : delivered hydrogen price [JPY/kg]
@@ -96,17 +97,19 @@ def hydrogen_power_price(price_per_kg: Num, efficiency: Num, nonfuel: Num) -> np
     return np.asarray(price_per_kg / (LHV_H2_KWH_PER_KG * efficiency) + nonfuel)
 
 
-def hydrogen_tonnes(electricity_kwh: Num, efficiency: Num) -> np.ndarray:
+def hydrogen_tonnes(electricity_kwh: Num, efficiency: Num) -> NDArray[np.float64]:
     """Hydrogen burnt to generate ``electricity_kwh`` [t] = E / (LHV eta) / 1000."""
     return np.asarray(electricity_kwh / (LHV_H2_KWH_PER_KG * efficiency) / 1000.0)
 
 
-def blend(share: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+def blend(
+    share: NDArray[np.float64], a: NDArray[np.float64], b: NDArray[np.float64]
+) -> NDArray[np.float64]:
     """``share * a + (1 - share) * b`` [unit of a and b]."""
     return np.asarray(share * a + (1.0 - share) * b)
 
 
-def yearly(x: np.ndarray) -> np.ndarray:
+def yearly(x: NDArray[np.float64]) -> NDArray[np.float64]:
     """A scalar ``(k,)`` or path ``(k, years)`` parameter as ``(k, years)``."""
     return x if x.ndim == 2 else x[:, None] * _ONES
 
@@ -115,12 +118,12 @@ def yearly(x: np.ndarray) -> np.ndarray:
 class PowerSupply:
     """Every option's factors and prices, shape ``(k, O, years)``."""
 
-    ef: np.ndarray  # life-cycle emission factor [kg CO2e/kWh]
-    ef_eu: np.ndarray  # factor EU carbon-footprint rules count [kg CO2e/kWh]
-    price: np.ndarray  # delivered price [JPY/kWh]
+    ef: NDArray[np.float64]  # life-cycle emission factor [kg CO2e/kWh]
+    ef_eu: NDArray[np.float64]  # factor EU carbon-footprint rules count [kg CO2e/kWh]
+    price: NDArray[np.float64]  # delivered price [JPY/kWh]
 
 
-def _stack(rows: list[np.ndarray]) -> np.ndarray:
+def _stack(rows: list[NDArray[np.float64]]) -> NDArray[np.float64]:
     """Stack ``(k_i, years)`` arrays with k_i in {1, n} into ``(n, O, years)``."""
     return np.stack(np.broadcast_arrays(*rows), axis=1)
 
@@ -136,7 +139,7 @@ def power_supply(p: Params) -> PowerSupply:
     solar_share = p["carbon.onsite_solar_share"][:, None]
     flag = p["carbon.eu_counts_contracts_flag"][:, None]
 
-    def h2_ef(name: str) -> np.ndarray:
+    def h2_ef(name: str) -> NDArray[np.float64]:
         return yearly(hydrogen_power_ef(p[name], eta[:, 0]))
 
     clean_h2_price = hydrogen_power_price(h2_price, eta, nonfuel)

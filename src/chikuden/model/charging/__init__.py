@@ -35,6 +35,7 @@ Equations (years y on the horizon; arrays carry a leading scenario axis):
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import NDArray
 
 from chikuden.horizon import YEARS, year_index
 from chikuden.model import dataflow
@@ -51,8 +52,8 @@ _ZEROS.flags.writeable = False
 
 
 def home_connectors(
-    plugins: np.ndarray, detached_share: np.ndarray, uptake: np.ndarray
-) -> np.ndarray:
+    plugins: NDArray[np.float64], detached_share: NDArray[np.float64], uptake: NDArray[np.float64]
+) -> NDArray[np.float64]:
     """Connectors at detached houses [connectors], shape ``(k, years)``.
 
     plugins : plug-in cars in use [vehicles], ``(k, years)``
@@ -63,27 +64,27 @@ def home_connectors(
 
 
 def semi_public_connectors(
-    plugins: np.ndarray,
-    detached_share: np.ndarray,
-    apartment_share: np.ndarray,
-    workplace_share: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray]:
+    plugins: NDArray[np.float64],
+    detached_share: NDArray[np.float64],
+    apartment_share: NDArray[np.float64],
+    workplace_share: NDArray[np.float64],
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Connectors at apartment buildings and at workplaces [connectors], ``(k, years)`` each."""
     apartments = plugins * ((1.0 - detached_share) * apartment_share)[:, None]
     return apartments, plugins * workplace_share[:, None]
 
 
 def public_connectors(
-    bev: np.ndarray,
-    phev: np.ndarray,
-    kw_per_bev: np.ndarray,
-    kw_per_phev: np.ndarray,
-    fast_share: np.ndarray,
-    fast_kw: np.ndarray,
-    normal_kw: np.ndarray,
-    highway_connectors: np.ndarray,
-    highway_kw: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray]:
+    bev: NDArray[np.float64],
+    phev: NDArray[np.float64],
+    kw_per_bev: NDArray[np.float64],
+    kw_per_phev: NDArray[np.float64],
+    fast_share: NDArray[np.float64],
+    fast_kw: NDArray[np.float64],
+    normal_kw: NDArray[np.float64],
+    highway_connectors: NDArray[np.float64],
+    highway_kw: NDArray[np.float64],
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Public normal and roadside fast connectors [connectors] from AFIR power ratios.
 
     bev, phev : cars in use [vehicles], ``(k, years)``
@@ -102,12 +103,12 @@ def public_connectors(
 
 
 def site_arrivals_per_hour(
-    traffic_per_day: np.ndarray,
-    peak_hour_share: np.ndarray,
-    direction_share: np.ndarray,
-    ev_traffic_share: np.ndarray,
-    charge_share: np.ndarray,
-) -> np.ndarray:
+    traffic_per_day: NDArray[np.float64],
+    peak_hour_share: NDArray[np.float64],
+    direction_share: NDArray[np.float64],
+    ev_traffic_share: NDArray[np.float64],
+    charge_share: NDArray[np.float64],
+) -> NDArray[np.float64]:
     """Cars arriving to charge at each site in the design peak hour [1/h], ``(k, years, rows)``.
 
     traffic_per_day : two-way daily traffic of the site's section [vehicles/day], ``(k, rows)``
@@ -121,11 +122,11 @@ def site_arrivals_per_hour(
 
 
 def size_sites(
-    arrivals_per_hour: np.ndarray,
-    service_h: np.ndarray,
-    max_wait_probability: np.ndarray,
-    max_mean_wait_h: np.ndarray,
-    deterministic: np.ndarray,
+    arrivals_per_hour: NDArray[np.float64],
+    service_h: NDArray[np.float64],
+    max_wait_probability: NDArray[np.float64],
+    max_mean_wait_h: NDArray[np.float64],
+    deterministic: NDArray[np.float64],
 ) -> queueing.QueueResult:
     """Chargers per site meeting both targets, for every scenario, year and site at once.
 
@@ -141,8 +142,8 @@ def size_sites(
 
 
 def cumulative_capex(
-    needs: dict[str, np.ndarray], costs: dict[str, np.ndarray]
-) -> tuple[np.ndarray, np.ndarray]:
+    needs: dict[str, NDArray[np.float64]], costs: dict[str, NDArray[np.float64]]
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Cumulative and yearly capex to build up to the need from the 2021 level [JPY].
 
     needs[type] : connectors needed [connectors], ``(k, years)``
@@ -155,9 +156,11 @@ def cumulative_capex(
     return total, yearly
 
 
-def _built_cost(needs: dict[str, np.ndarray], costs: dict[str, np.ndarray]) -> np.ndarray:
+def _built_cost(
+    needs: dict[str, NDArray[np.float64]], costs: dict[str, NDArray[np.float64]]
+) -> NDArray[np.float64]:
     """Cumulative capex alone [JPY], ``(k, years)`` (see :func:`cumulative_capex`)."""
-    total: np.ndarray = _ZEROS
+    total: NDArray[np.float64] = _ZEROS
     for name, need in needs.items():
         built = np.maximum.accumulate(need, axis=1)
         built -= need[:, :1]
@@ -165,21 +168,25 @@ def _built_cost(needs: dict[str, np.ndarray], costs: dict[str, np.ndarray]) -> n
     return total
 
 
-def fund_path(total: np.ndarray, first: np.ndarray, last: np.ndarray) -> np.ndarray:
+def fund_path(
+    total: NDArray[np.float64], first: NDArray[np.float64], last: NDArray[np.float64]
+) -> NDArray[np.float64]:
     """Fund paid out per year [JPY], the same amount every year from ``first`` to ``last``."""
     active = (YEARS[None, :] >= first[:, None]) & (YEARS[None, :] <= last[:, None])
     years = np.maximum(last - first + 1.0, 1.0)
     return np.where(active, (total / years)[:, None], 0.0)
 
 
-def coverage(fund_cum: np.ndarray, capex_cum: np.ndarray) -> np.ndarray:
+def coverage(fund_cum: NDArray[np.float64], capex_cum: NDArray[np.float64]) -> NDArray[np.float64]:
     """Share of the cumulative capex the cumulative fund pays [share], 1 where nothing is due."""
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = fund_cum / capex_cum
     return np.where(capex_cum > 0, np.minimum(ratio, 1.0), 1.0)
 
 
-def highway_sites(p: Params, bev_stock: np.ndarray) -> tuple[np.ndarray, queueing.QueueResult]:
+def highway_sites(
+    p: Params, bev_stock: NDArray[np.float64]
+) -> tuple[NDArray[np.float64], queueing.QueueResult]:
     """Arrivals [1/h] and sizing of every bundled site, shape ``(k, years, rows)``.
 
     bev_stock : battery-electric light vehicles in use [vehicles], shape ``(k, years)``

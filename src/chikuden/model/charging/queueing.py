@@ -44,6 +44,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import NDArray
 
 from chikuden.errors import ChikudenError
 
@@ -73,21 +74,21 @@ class QueueResult:
     mean_wait_h : mean wait in the queue over all arrivals [h]
     """
 
-    servers: np.ndarray
-    utilisation: np.ndarray
-    wait_probability: np.ndarray
-    mean_wait_h: np.ndarray
+    servers: NDArray[np.float64]
+    utilisation: NDArray[np.float64]
+    wait_probability: NDArray[np.float64]
+    mean_wait_h: NDArray[np.float64]
 
 
-def _arr(x: np.ndarray | float) -> np.ndarray:
+def _arr(x: NDArray[np.float64] | float) -> NDArray[np.float64]:
     return np.asarray(x, dtype=float)
 
 
 def service_time_h(
-    energy_kwh: np.ndarray | float,
-    power_kw: np.ndarray | float,
-    power_factor: np.ndarray | float = 1.0,
-) -> np.ndarray:
+    energy_kwh: NDArray[np.float64] | float,
+    power_kw: NDArray[np.float64] | float,
+    power_factor: NDArray[np.float64] | float = 1.0,
+) -> NDArray[np.float64]:
     """Mean charging time of a session [h].
 
     energy_kwh : energy delivered per session [kWh]
@@ -97,12 +98,14 @@ def service_time_h(
     return _arr(energy_kwh) / (_arr(power_kw) * _arr(power_factor))
 
 
-def stability_minimum(load: np.ndarray | float) -> np.ndarray:
+def stability_minimum(load: NDArray[np.float64] | float) -> NDArray[np.float64]:
     """Fewest chargers for a stable queue, ``floor(a) + 1`` [count]."""
     return np.floor(_arr(load)) + 1.0
 
 
-def erlang_b(servers: np.ndarray | float, load: np.ndarray | float) -> np.ndarray:
+def erlang_b(
+    servers: NDArray[np.float64] | float, load: NDArray[np.float64] | float
+) -> NDArray[np.float64]:
     """Erlang B blocking probability for ``servers`` chargers and ``load`` Erlang [share]."""
     c, a = np.broadcast_arrays(_arr(servers), _arr(load))
     cmax = c.max(initial=0.0)
@@ -123,7 +126,9 @@ def erlang_b(servers: np.ndarray | float, load: np.ndarray | float) -> np.ndarra
     return np.where(a > 0, out, np.where(c <= 0, 1.0, 0.0))
 
 
-def erlang_c(servers: np.ndarray | float, load: np.ndarray | float) -> np.ndarray:
+def erlang_c(
+    servers: NDArray[np.float64] | float, load: NDArray[np.float64] | float
+) -> NDArray[np.float64]:
     """Probability of waiting in M/M/c [share]; 1 where the queue is unstable (``a >= c``)."""
     c, a = np.broadcast_arrays(_arr(servers), _arr(load))
     b = erlang_b(c, a)
@@ -133,7 +138,9 @@ def erlang_c(servers: np.ndarray | float, load: np.ndarray | float) -> np.ndarra
     return np.where(a <= 0, 0.0, np.where(rho < 1.0, pw, 1.0))
 
 
-def cosmetatos_factor(servers: np.ndarray | float, utilisation: np.ndarray | float) -> np.ndarray:
+def cosmetatos_factor(
+    servers: NDArray[np.float64] | float, utilisation: NDArray[np.float64] | float
+) -> NDArray[np.float64]:
     """Ratio of the M/D/c to the M/M/c mean wait by Cosmetatos (1976) [ratio]."""
     c = _arr(servers)
     rho = _arr(utilisation)
@@ -143,8 +150,12 @@ def cosmetatos_factor(servers: np.ndarray | float, utilisation: np.ndarray | flo
 
 
 def _mean_wait(
-    pw: np.ndarray, c: np.ndarray, a: np.ndarray, s: np.ndarray, deterministic: np.ndarray
-) -> np.ndarray:
+    pw: NDArray[np.float64],
+    c: NDArray[np.float64],
+    a: NDArray[np.float64],
+    s: NDArray[np.float64],
+    deterministic: NDArray[np.bool_],
+) -> NDArray[np.float64]:
     with np.errstate(divide="ignore", invalid="ignore"):
         wq = pw * s / (c - a)
         factor = np.where(deterministic & (pw > 0), cosmetatos_factor(c, a / c), 1.0)
@@ -152,10 +163,10 @@ def _mean_wait(
 
 
 def performance(
-    servers: np.ndarray | float,
-    arrivals_per_hour: np.ndarray | float,
-    service_h: np.ndarray | float,
-    deterministic: np.ndarray | bool = False,
+    servers: NDArray[np.float64] | float,
+    arrivals_per_hour: NDArray[np.float64] | float,
+    service_h: NDArray[np.float64] | float,
+    deterministic: NDArray[np.bool_] | bool = False,
 ) -> QueueResult:
     """Utilisation, probability of waiting and mean wait of sites with ``servers`` chargers.
 
@@ -195,11 +206,11 @@ def performance(
 
 
 def size(
-    arrivals_per_hour: np.ndarray | float,
-    service_h: np.ndarray | float,
-    max_wait_probability: np.ndarray | float | None = None,
-    max_mean_wait_h: np.ndarray | float | None = None,
-    deterministic: np.ndarray | bool = False,
+    arrivals_per_hour: NDArray[np.float64] | float,
+    service_h: NDArray[np.float64] | float,
+    max_wait_probability: NDArray[np.float64] | float | None = None,
+    max_mean_wait_h: NDArray[np.float64] | float | None = None,
+    deterministic: NDArray[np.bool_] | bool = False,
 ) -> QueueResult:
     """Smallest number of chargers per site that meets every given target.
 
@@ -309,8 +320,8 @@ def _g(k: float) -> float:
 
 
 def _checked_rates(
-    arrivals_per_hour: np.ndarray | float, service_h: np.ndarray | float
-) -> tuple[np.ndarray, np.ndarray]:
+    arrivals_per_hour: NDArray[np.float64] | float, service_h: NDArray[np.float64] | float
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     lam = _arr(arrivals_per_hour)
     s = _arr(service_h)
     # Quick checks first (NaN fails them too); the masks only to name a bad value.
@@ -332,7 +343,7 @@ def _checked_rates(
     return lam, s
 
 
-def _checked_target_probability(p: np.ndarray | float | None) -> np.ndarray:
+def _checked_target_probability(p: NDArray[np.float64] | float | None) -> NDArray[np.float64]:
     if p is None:
         return np.asarray(np.inf)
     arr = _arr(p)
@@ -347,7 +358,7 @@ def _checked_target_probability(p: np.ndarray | float | None) -> np.ndarray:
     return arr
 
 
-def _checked_target_wait(w: np.ndarray | float | None) -> np.ndarray:
+def _checked_target_wait(w: NDArray[np.float64] | float | None) -> NDArray[np.float64]:
     if w is None:
         return np.asarray(np.inf)
     arr = _arr(w)

@@ -73,8 +73,10 @@ FUND_CHUNK = 4096
 
 
 def in_yen(
-    p: Params, material_cost_usd_per_kwh: np.ndarray, reference_cost_usd_per_kwh: np.ndarray
-) -> dict[str, np.ndarray]:
+    p: Params,
+    material_cost_usd_per_kwh: NDArray[np.float64],
+    reference_cost_usd_per_kwh: NDArray[np.float64],
+) -> dict[str, NDArray[np.float64]]:
     """Every input given in a foreign currency, converted at the explicit exchange rates.
 
     The one place where the finance domain's dollars become yen (at ``finance.jpy_per_usd``,
@@ -102,7 +104,7 @@ def in_yen(
     }
 
 
-def plant_capex_jpy(p: Params) -> np.ndarray:
+def plant_capex_jpy(p: Params) -> NDArray[np.float64]:
     """Each row of the plants table's capex, ``capex_jpy + capex_usd * JPY/USD`` [JPY],
     ``(k, rows)``: with :func:`in_yen`, where the finance domain's dollars become yen."""
     plants = p.table("capacity.plants")
@@ -110,10 +112,10 @@ def plant_capex_jpy(p: Params) -> np.ndarray:
 
 
 def cell_price(
-    average_usd_per_kwh: np.ndarray,
-    material_usd_per_kwh: np.ndarray,
-    reference_usd_per_kwh: np.ndarray,
-) -> np.ndarray:
+    average_usd_per_kwh: NDArray[np.float64],
+    material_usd_per_kwh: NDArray[np.float64],
+    reference_usd_per_kwh: NDArray[np.float64],
+) -> NDArray[np.float64]:
     """Price of the cells made in Japan [USD/kWh], ``(k, years)``: the average price plus the
     difference between their material cost and that of the mix behind the average.
 
@@ -129,12 +131,14 @@ def cell_price(
 
 
 # -- capital need --------------------------------------------------------------------------------
-def capital_need(ref_jpy: np.ndarray, target_gwh: np.ndarray, ref_gwh: np.ndarray) -> np.ndarray:
+def capital_need(
+    ref_jpy: NDArray[np.float64], target_gwh: NDArray[np.float64], ref_gwh: NDArray[np.float64]
+) -> NDArray[np.float64]:
     """Funding need of a stage at the domestic target [JPY]: ``ref * target / ref_gwh``."""
     return ref_jpy * target_gwh / ref_gwh
 
 
-def median_capex_per_gwh(plants: TableArrays, capex: np.ndarray) -> np.ndarray:
+def median_capex_per_gwh(plants: TableArrays, capex: NDArray[np.float64]) -> NDArray[np.float64]:
     """Median capex per GWh over the cell plants with capex and capacity [JPY per GWh], ``(k,)``.
 
     capex : each row's capex in yen [JPY], ``(k, rows)`` (:func:`in_yen`)
@@ -277,7 +281,7 @@ def fund(p: Params, out: Outputs) -> None:
     }
     n = max(plants.valid.shape[0], *(v.shape[0] for v in inputs.values()))
 
-    def part(lo: int, hi: int) -> dict[str, np.ndarray]:
+    def part(lo: int, hi: int) -> dict[str, NDArray[np.float64]]:
         return _fund_chunk(
             {k: _rows(v, lo, hi) for k, v in inputs.items()}, _table_rows(plants, lo, hi)
         )
@@ -291,7 +295,9 @@ def fund(p: Params, out: Outputs) -> None:
             out.serie(key, value)
 
 
-def _fund_chunk(inp: dict[str, np.ndarray], plants: TableArrays) -> dict[str, np.ndarray]:
+def _fund_chunk(
+    inp: dict[str, NDArray[np.float64]], plants: TableArrays
+) -> dict[str, NDArray[np.float64]]:
     """Project subsidies and the fund's drawdown for a chunk of scenarios."""
     rule = subsidy.Rules(
         base=inp["base"],
@@ -332,7 +338,7 @@ def _fund_chunk(inp: dict[str, np.ndarray], plants: TableArrays) -> dict[str, np
 
 
 # -- a batch a chunk of scenarios at a time ------------------------------------------------------
-def _rows(values: np.ndarray, lo: int, hi: int) -> np.ndarray:
+def _rows(values: NDArray[np.float64], lo: int, hi: int) -> NDArray[np.float64]:
     """Scenarios ``lo:hi`` of a batch array; an array shared by the batch (one row) as is."""
     return values if values.shape[0] == 1 else values[lo:hi]
 
@@ -350,14 +356,14 @@ def _table_rows(table: TableArrays, lo: int, hi: int) -> TableArrays:
 
 
 def _in_chunks(
-    n: int, size: int, part: Callable[[int, int], dict[str, np.ndarray]]
-) -> dict[str, np.ndarray]:
+    n: int, size: int, part: Callable[[int, int], dict[str, NDArray[np.float64]]]
+) -> dict[str, NDArray[np.float64]]:
     """``part(lo, hi)`` (arrays with scenarios ``lo:hi`` first) for a batch of ``n``, ``size``
     scenarios at a time, each result written once into its batch-sized array; a batch of one
     chunk keeps ``part``'s arrays (an array shared by the batch keeps its single row)."""
     if n <= size:
         return part(0, n)
-    results: dict[str, np.ndarray] = {}
+    results: dict[str, NDArray[np.float64]] = {}
     for lo in range(0, n, size):
         hi = min(lo + size, n)
         for key, value in part(lo, hi).items():
@@ -367,7 +373,7 @@ def _in_chunks(
     return results
 
 
-def _yearly(cumulative: np.ndarray) -> np.ndarray:
+def _yearly(cumulative: NDArray[np.float64]) -> NDArray[np.float64]:
     """Amounts per year from cumulative amounts ``(k, years)``; the first year keeps all
     earlier payments."""
     out = np.empty(cumulative.shape)
@@ -378,8 +384,10 @@ def _yearly(cumulative: np.ndarray) -> np.ndarray:
 
 # -- plant economics and equal footing -----------------------------------------------------------
 def cash_margin(
-    price_jpy_per_kwh: np.ndarray, material_jpy_per_kwh: np.ndarray, conversion_share: np.ndarray
-) -> np.ndarray:
+    price_jpy_per_kwh: NDArray[np.float64],
+    material_jpy_per_kwh: NDArray[np.float64],
+    conversion_share: NDArray[np.float64],
+) -> NDArray[np.float64]:
     """Cash margin of a kWh of cells by year [JPY/kWh]: price - materials - conversion.
 
     price_jpy_per_kwh : cell price, ``(k, years)``
@@ -463,7 +471,7 @@ def plant(p: Params, out: Outputs) -> None:
     tau = pe.plant_axis(inputs["construction_years"], inputs["life_years"])
     n = max(v.shape[0] for v in inputs.values())
 
-    def part(lo: int, hi: int) -> dict[str, np.ndarray]:
+    def part(lo: int, hi: int) -> dict[str, NDArray[np.float64]]:
         return _plant_chunk({k: _rows(v, lo, hi) for k, v in inputs.items()}, tau)
 
     for key, value in _in_chunks(n, PLANT_CHUNK, part).items():
@@ -484,7 +492,7 @@ def plant(p: Params, out: Outputs) -> None:
     )
 
 
-def china_support(plant: pe.Plant, inp: dict[str, np.ndarray]) -> np.ndarray:
+def china_support(plant: pe.Plant, inp: dict[str, NDArray[np.float64]]) -> NDArray[np.float64]:
     """After-tax cash China's support brings a plant built like ``plant`` [JPY], ``(T, k)``.
 
     Against the same plant at the statutory rate ``t`` without support, at the preferential
@@ -508,7 +516,9 @@ def china_support(plant: pe.Plant, inp: dict[str, np.ndarray]) -> np.ndarray:
     return support
 
 
-def _plant_chunk(inp: dict[str, np.ndarray], tau: np.ndarray) -> dict[str, np.ndarray]:
+def _plant_chunk(
+    inp: dict[str, NDArray[np.float64]], tau: NDArray[np.float64]
+) -> dict[str, NDArray[np.float64]]:
     """Plant economics outputs of a chunk of scenarios, ``(c,)`` or ``(c, years)`` each.
 
     The Japanese plant (the EU and Chinese cases build the same plant) and the US plant, each
@@ -566,7 +576,7 @@ def _plant_chunk(inp: dict[str, np.ndarray], tau: np.ndarray) -> dict[str, np.nd
         else:
             np.add(base, extra, out=flows[:, c])
 
-    res: dict[str, np.ndarray] = {}
+    res: dict[str, NDArray[np.float64]] = {}
     factors = pe.discount_factors(inp["discount_rate"], plant)
     npv = pe.present_value(flows, factors)  # (cases, k)
     rates = pe.irr(flows.reshape(n_t, -1)).reshape(len(CASES), k)

@@ -39,6 +39,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -46,6 +47,7 @@ from numpy.typing import NDArray
 from chikuden.horizon import FIRST_YEAR, N_YEARS, YEARS
 from chikuden.model.capacity import ramp
 
+_Scalar = TypeVar("_Scalar", bound=np.generic)  # _pick reads values and masks alike
 KWH_PER_GWH = 1e6
 RATE_GRID = np.array(
     [-0.9, -0.6, -0.35, -0.18, -0.08, -0.02, 0.03, 0.07, 0.11, 0.16, 0.23, 0.35, 0.6, 1.2, 10.0]
@@ -63,26 +65,30 @@ NEAREST_FIRST = np.argsort(np.minimum(np.abs(RATE_GRID[:-1]), np.abs(RATE_GRID[1
 class Plant:
     """Cash-flow building blocks of the plant on its own time axis (time first)."""
 
-    tau: np.ndarray  # (T, 1) years since the first production year
-    construction_years: np.ndarray  # (k,) construction starts at tau = -construction_years
-    capex: np.ndarray  # (T, k) capex spent [JPY]
-    output_kwh: np.ndarray  # (T, k) cells produced [kWh]
-    calendar: np.ndarray  # (T, k) index of the calendar year on the horizon, clipped [index]
-    cash_flow: np.ndarray  # (T, k) after-tax cash flow without support [JPY]
-    capacity_kwh: np.ndarray  # (k,) nameplate capacity [kWh per year]
-    depreciation: np.ndarray  # (T, k) tax depreciation of the whole capex [JPY]
-    taxable: np.ndarray  # (T, k) taxable profit, ebitda - depreciation [JPY]
-    credits: tuple[np.ndarray, ...] = ()  # (T, k) each: payments per kWh produced [JPY]
+    tau: NDArray[np.float64]  # (T, 1) years since the first production year
+    construction_years: NDArray[np.float64]  # (k,) construction starts at tau = -construction_years
+    capex: NDArray[np.float64]  # (T, k) capex spent [JPY]
+    output_kwh: NDArray[np.float64]  # (T, k) cells produced [kWh]
+    calendar: NDArray[np.intp]  # (T, k) index of the calendar year on the horizon, clipped [index]
+    cash_flow: NDArray[np.float64]  # (T, k) after-tax cash flow without support [JPY]
+    capacity_kwh: NDArray[np.float64]  # (k,) nameplate capacity [kWh per year]
+    depreciation: NDArray[np.float64]  # (T, k) tax depreciation of the whole capex [JPY]
+    taxable: NDArray[np.float64]  # (T, k) taxable profit, ebitda - depreciation [JPY]
+    credits: tuple[NDArray[np.float64], ...] = ()  # (T, k) each: payments per kWh produced [JPY]
 
 
-def plant_axis(construction_years: np.ndarray, life_years: np.ndarray) -> np.ndarray:
+def plant_axis(
+    construction_years: NDArray[np.float64], life_years: NDArray[np.float64]
+) -> NDArray[np.float64]:
     """Years since the first production year covering the batch [years], shape ``(T, 1)``."""
     before = math.ceil(float(np.max(construction_years)))
     after = math.ceil(float(np.max(life_years)))
     return np.arange(-before, after, dtype=float)[:, None]
 
 
-def read_paths(paths: Sequence[np.ndarray], calendar: np.ndarray) -> list[np.ndarray]:
+def read_paths(
+    paths: Sequence[NDArray[np.float64]], calendar: NDArray[np.intp]
+) -> list[NDArray[np.float64]]:
     """Yearly paths ``(k, years)`` read at the plant's calendar years ``(T, k)`` -> ``(T, k)``."""
     n_k = calendar.shape[1]
     if n_k == 1:
@@ -93,19 +99,19 @@ def read_paths(paths: Sequence[np.ndarray], calendar: np.ndarray) -> list[np.nda
 
 def plant_cash_flows(
     *,
-    capacity_gwh: np.ndarray,
-    capex_jpy_per_gwh: np.ndarray,
-    start_year: np.ndarray,
-    construction_years: np.ndarray,
-    life_years: np.ndarray,
-    depreciation_years: np.ndarray,
-    ramp_years: np.ndarray,
-    utilisation: np.ndarray,
-    margin_jpy_per_kwh: np.ndarray,
-    fixed_opex_share: np.ndarray,
-    tax_rate: np.ndarray,
-    credits_jpy_per_kwh: Sequence[np.ndarray] = (),
-    tau: np.ndarray | None = None,
+    capacity_gwh: NDArray[np.float64],
+    capex_jpy_per_gwh: NDArray[np.float64],
+    start_year: NDArray[np.float64],
+    construction_years: NDArray[np.float64],
+    life_years: NDArray[np.float64],
+    depreciation_years: NDArray[np.float64],
+    ramp_years: NDArray[np.float64],
+    utilisation: NDArray[np.float64],
+    margin_jpy_per_kwh: NDArray[np.float64],
+    fixed_opex_share: NDArray[np.float64],
+    tax_rate: NDArray[np.float64],
+    credits_jpy_per_kwh: Sequence[NDArray[np.float64]] = (),
+    tau: NDArray[np.float64] | None = None,
 ) -> Plant:
     """The plant's capex, output and after-tax cash flow without support.
 
@@ -154,7 +160,9 @@ def plant_cash_flows(
     )
 
 
-def capex_grant(plant: Plant, tax_rate: np.ndarray, reduces_base: np.ndarray) -> np.ndarray:
+def capex_grant(
+    plant: Plant, tax_rate: NDArray[np.float64], reduces_base: NDArray[np.float64]
+) -> NDArray[np.float64]:
     """After-tax cash a grant of the whole capex brings, paid as capex is spent [JPY], ``(T, k)``.
 
     A grant of share ``s`` brings ``s`` times this (linear in ``s``).
@@ -167,20 +175,20 @@ def capex_grant(plant: Plant, tax_rate: np.ndarray, reduces_base: np.ndarray) ->
     return plant.capex - tax_rate * taxed
 
 
-def in_life(plant: Plant, life_years: np.ndarray) -> np.ndarray:
+def in_life(plant: Plant, life_years: NDArray[np.float64]) -> NDArray[np.bool_]:
     """Plant years from the start of construction to the last (part) year of production [bool],
     ``(T, k)``: ``-C - 1 < tau < L``."""
     return (plant.tau > -plant.construction_years - 1.0) & (plant.tau < life_years)
 
 
 def on_calendar(
-    values: Sequence[np.ndarray],
+    values: Sequence[NDArray[np.float64]],
     plant: Plant,
-    start_year: np.ndarray,
-    years: np.ndarray = YEARS,
+    start_year: NDArray[np.float64],
+    years: NDArray[np.intp] = YEARS,
     outside: float = 0.0,
-    mask: np.ndarray | None = None,
-) -> list[np.ndarray]:
+    mask: NDArray[np.bool_] | None = None,
+) -> list[NDArray[np.float64]]:
     """Plant-year values ``(T, k)`` placed on calendar ``years`` -> ``(k, years)``.
 
     start_year : first production year [year], ``(k,)``
@@ -196,10 +204,10 @@ def on_calendar(
     return [np.where(inside, _pick(v, rows), outside) for v in values]
 
 
-def _pick(v: np.ndarray, rows: np.ndarray) -> np.ndarray:
+def _pick(v: NDArray[_Scalar], rows: NDArray[np.intp]) -> NDArray[_Scalar]:
     """``v[rows[c, y], c]`` for plant-year values ``v`` ``(T, k)`` and rows ``(k', years)``."""
     if v.shape[1] == 1:
-        picked: NDArray[np.float64] = v[rows, 0]
+        picked: NDArray[_Scalar] = v[rows, 0]
         return picked
     if rows.shape[0] == 1:
         picked = v[rows[0]].T
@@ -208,13 +216,13 @@ def _pick(v: np.ndarray, rows: np.ndarray) -> np.ndarray:
     return picked
 
 
-def discount_factors(rate: np.ndarray, plant: Plant) -> np.ndarray:
+def discount_factors(rate: NDArray[np.float64], plant: Plant) -> NDArray[np.float64]:
     """``(1 + r) ** -(years since the start of construction)`` for each plant year, ``(T, k)``."""
     # tau + C, not (row - first row): the same numbers however long the batch's axis is
     return np.exp(-(plant.tau + plant.construction_years) * np.log1p(rate))
 
 
-def present_value(flows: np.ndarray, factors: np.ndarray) -> np.ndarray:
+def present_value(flows: NDArray[np.float64], factors: NDArray[np.float64]) -> NDArray[np.float64]:
     """Sum over plant years of ``flows * factors`` [JPY].
 
     flows : ``(T, ..., k)``; factors : ``(T, k)``. Summed in year order, one year after the
@@ -232,8 +240,8 @@ def present_value(flows: np.ndarray, factors: np.ndarray) -> np.ndarray:
 
 
 def polynomial(
-    cash_flows: np.ndarray, x: np.ndarray, lead: np.ndarray | None = None
-) -> tuple[np.ndarray, np.ndarray]:
+    cash_flows: NDArray[np.float64], x: NDArray[np.float64], lead: NDArray[np.intp] | None = None
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """``Q(x) = sum_t cf_t x^(t - lead)`` and ``Q'(x)`` for every column [JPY].
 
     cash_flows : ``(T, m)``; x : ``(m,)``, or ``(G, 1)`` for ``G`` points of every column (the
@@ -249,8 +257,11 @@ def polynomial(
 
 
 def _horner(
-    cash_flows: np.ndarray, x: np.ndarray, lead: np.ndarray | None, with_slope: bool
-) -> tuple[np.ndarray, np.ndarray | None]:
+    cash_flows: NDArray[np.float64],
+    x: NDArray[np.float64],
+    lead: NDArray[np.intp] | None,
+    with_slope: bool,
+) -> tuple[NDArray[np.float64], NDArray[np.float64] | None]:
     """:func:`polynomial`, with ``Q'`` only when asked (bracketing needs ``Q`` alone)."""
     shape = np.broadcast_shapes(cash_flows.shape[1:], np.shape(x))
     value = np.array(np.broadcast_to(cash_flows[-1], shape), dtype=float)
@@ -272,7 +283,7 @@ def _horner(
     return value, slope
 
 
-def leading_zeros(cash_flows: np.ndarray) -> np.ndarray:
+def leading_zeros(cash_flows: NDArray[np.float64]) -> NDArray[np.intp]:
     """Number of zero rows before the first non-zero value of each column of ``(T, m)``."""
     lead = np.zeros(cash_flows.shape[1], dtype=np.intp)
     still = np.ones(cash_flows.shape[1], dtype=bool)
@@ -284,7 +295,7 @@ def leading_zeros(cash_flows: np.ndarray) -> np.ndarray:
     return lead
 
 
-def irr(cash_flows: np.ndarray) -> np.ndarray:
+def irr(cash_flows: NDArray[np.float64]) -> NDArray[np.float64]:
     """Internal rate of return of each column of ``cash_flows`` ``(T, m)`` [share per year].
 
     The root nearest to 0 in -90 %..1000 %, NaN if there is none (numpy-financial's choice):
@@ -335,7 +346,9 @@ def irr(cash_flows: np.ndarray) -> np.ndarray:
         return np.where(found, 1.0 / x - 1.0, np.nan)
 
 
-def payback_years(cash_flows: np.ndarray, axis_years: np.ndarray, start: np.ndarray) -> np.ndarray:
+def payback_years(
+    cash_flows: NDArray[np.float64], axis_years: NDArray[np.float64], start: NDArray[np.float64]
+) -> NDArray[np.float64]:
     """Years from ``start`` until cumulative cash flow stops being negative [years].
 
     cash_flows : ``(T, ..., k)`` [JPY], the flow of row ``t`` during year ``axis_years[t]``
@@ -365,7 +378,7 @@ def payback_years(cash_flows: np.ndarray, axis_years: np.ndarray, start: np.ndar
     return np.where(last >= 0, years, 0.0)
 
 
-def _at_rows(values: np.ndarray, rows: np.ndarray) -> np.ndarray:
+def _at_rows(values: NDArray[np.float64], rows: NDArray[np.intp]) -> NDArray[np.float64]:
     """``values[rows[i], i]`` for every position ``i`` of ``values[0]`` (a leading-axis pick,
     like ``np.take_along_axis`` with less overhead)."""
     flat = values.reshape(values.shape[0], -1)

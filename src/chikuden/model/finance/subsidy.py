@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from typing import NamedTuple
 
 import numpy as np
+from numpy.typing import NDArray
 
 from chikuden.horizon import YEARS
 from chikuden.parameters.params import TableArrays, sum_rows
@@ -33,13 +34,13 @@ FLAGS = ("mother_factory", "tech_dev", "clean_park", "performance_certified")
 
 
 def subsidy_rate(
-    base: np.ndarray,
-    uplifts: Sequence[np.ndarray],
-    flags: Sequence[np.ndarray],
-    cap: np.ndarray,
-    rd_rate: np.ndarray,
-    rd_share: np.ndarray,
-) -> np.ndarray:
+    base: NDArray[np.float64],
+    uplifts: Sequence[NDArray[np.float64]],
+    flags: Sequence[NDArray[np.float64]],
+    cap: NDArray[np.float64],
+    rd_rate: NDArray[np.float64],
+    rd_share: NDArray[np.float64],
+) -> NDArray[np.float64]:
     """Subsidy as a share of capex [share] under the rules; arrays broadcast.
 
     base, cap, rd_rate : base rate, cap on base plus uplifts, R&D rate [share]
@@ -56,16 +57,18 @@ def subsidy_rate(
 class Rules(NamedTuple):
     """The subsidy rules of one batch, each ``(k,)`` [share]."""
 
-    base: np.ndarray
-    uplifts: tuple[np.ndarray, ...]  # in FLAGS order
-    cap: np.ndarray
-    rd_rate: np.ndarray
+    base: NDArray[np.float64]
+    uplifts: tuple[NDArray[np.float64], ...]  # in FLAGS order
+    cap: NDArray[np.float64]
+    rd_rate: NDArray[np.float64]
 
-    def rate(self, flags: Sequence[np.ndarray], rd_share: np.ndarray) -> np.ndarray:
+    def rate(
+        self, flags: Sequence[NDArray[np.float64]], rd_share: NDArray[np.float64]
+    ) -> NDArray[np.float64]:
         """Rate for projects with ``flags`` and ``rd_share`` of shape ``(k,)``."""
         return subsidy_rate(self.base, self.uplifts, flags, self.cap, self.rd_rate, rd_share)
 
-    def row_rates(self, plants: TableArrays) -> np.ndarray:
+    def row_rates(self, plants: TableArrays) -> NDArray[np.float64]:
         """Rate of every row of a plants table [share], ``(k, rows)``."""
         col = [a[:, None] for a in (self.base, self.cap, self.rd_rate)]
         return subsidy_rate(
@@ -78,18 +81,18 @@ class Rules(NamedTuple):
         )
 
 
-def eligible(plants: TableArrays) -> np.ndarray:
+def eligible(plants: TableArrays) -> NDArray[np.bool_]:
     """Rows that can get a Japanese subsidy [bool] ``(k, rows)``: in Japan, not yet producing."""
     return plants.is_("region", "JP") & ~plants.is_("status", "existing")
 
 
 def expected_drawdown(
     plants: TableArrays,
-    amounts: np.ndarray,
-    delay_years: np.ndarray,
-    share: np.ndarray,
-    construction_years: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray]:
+    amounts: NDArray[np.float64],
+    delay_years: NDArray[np.float64],
+    share: NDArray[np.float64],
+    construction_years: NDArray[np.float64],
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Expected subsidy per row [JPY] ``(k, rows)`` and cumulative payments ``(k, years)``.
 
     share : expected share of each row [share], ``(k, rows)``
@@ -110,7 +113,9 @@ def expected_drawdown(
     return expected, cumulative
 
 
-def paid_share(start_year: np.ndarray | float, construction_years: np.ndarray) -> np.ndarray:
+def paid_share(
+    start_year: NDArray[np.float64] | float, construction_years: NDArray[np.float64]
+) -> NDArray[np.float64]:
     """Share of a subsidy paid by the end of each calendar year [share], shape ``(..., years)``.
 
     start_year : first production year [year], any shape ``(...)``
@@ -122,11 +127,11 @@ def paid_share(start_year: np.ndarray | float, construction_years: np.ndarray) -
 
 
 def cumulative_drawdown(
-    amounts: np.ndarray,
-    start_year: np.ndarray,
-    shift_years: np.ndarray,
-    construction_years: np.ndarray,
-) -> np.ndarray:
+    amounts: NDArray[np.float64],
+    start_year: NDArray[np.float64],
+    shift_years: NDArray[np.float64],
+    construction_years: NDArray[np.float64],
+) -> NDArray[np.float64]:
     """Cumulative payments of all projects by the end of each year [JPY], shape ``(k, years)``.
 
     amounts : each project's subsidy [JPY], shape ``(k, rows)``
@@ -161,7 +166,9 @@ def cumulative_drawdown(
     return total
 
 
-def first_year_above(series: np.ndarray, level: np.ndarray) -> np.ndarray:
+def first_year_above(
+    series: NDArray[np.float64], level: NDArray[np.float64]
+) -> NDArray[np.float64]:
     """First calendar year in which ``series > level`` beyond rounding [year]; NaN if never.
 
     series, level : [JPY], shapes broadcasting to ``(k, years)``

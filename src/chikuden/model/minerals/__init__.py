@@ -33,6 +33,7 @@ from __future__ import annotations
 import functools
 
 import numpy as np
+from numpy.typing import NDArray
 
 from chikuden.horizon import YEARS, year_index
 from chikuden.model import dataflow
@@ -58,7 +59,7 @@ from chikuden.parameters.params import Params
 DEFER_SERIES_FROM = 1024
 
 
-def indicator_years(p: Params) -> np.ndarray:
+def indicator_years(p: Params) -> NDArray[np.float64]:
     """The year indices the indicators read: 2030, the EU recycled-content years, stress years."""
     stress_years = np.unique(p["minerals.stress_year"]).astype(int) - int(YEARS[0])
     fixed = [year_index(TARGET_YEAR), *(year_index(y) for y in EU_RECYCLED_YEARS)]
@@ -92,9 +93,11 @@ def series_keys() -> tuple[str, ...]:
     return (*keys, "minerals.end_of_life_gwh")
 
 
-def series(st: MineralsState, natural_graphite_share: np.ndarray) -> dict[str, np.ndarray]:
+def series(
+    st: MineralsState, natural_graphite_share: NDArray[np.float64]
+) -> dict[str, NDArray[np.float64]]:
     """The yearly series of the domain (demand, security, recycling, end of life) from ``st``."""
-    result: dict[str, np.ndarray] = {}
+    result: dict[str, NDArray[np.float64]] = {}
     for scope, dem in (("domestic", st.demand_domestic), ("global", st.demand_global)):
         for i, m in enumerate(MATERIALS):
             result[f"minerals.demand_{scope}_t.{m}"] = dem[:, i, :]
@@ -215,5 +218,5 @@ def step(p: Params, out: Outputs) -> None:
     out.indicator("minerals.stress_worst_lost_jpy", _max_or_zero(shocks.lost_jpy))
 
 
-def _max_or_zero(rows: np.ndarray) -> np.ndarray:
+def _max_or_zero(rows: NDArray[np.float64]) -> NDArray[np.float64]:
     return rows.max(axis=1) if rows.shape[1] else np.zeros(rows.shape[0])

@@ -40,7 +40,7 @@ EU_RECOVERY_YEARS = (2027, 2031)
 
 
 # -- chemistry mix and intensity ---------------------------------------------------------------
-def intensity_matrix(table: TableArrays) -> np.ndarray:
+def intensity_matrix(table: TableArrays) -> NDArray[np.float64]:
     """Intensity ``I[k, chemistry, material]`` [kg/kWh] from the intensity table.
 
     A (chemistry, material) pair missing from the table counts as 0; each pair appears at most
@@ -61,7 +61,9 @@ def intensity_matrix(table: TableArrays) -> np.ndarray:
 chemistry_mix = chemistry.chemistry_mix
 
 
-def content_per_gwh(mix: np.ndarray, intensity: np.ndarray) -> np.ndarray:
+def content_per_gwh(
+    mix: NDArray[np.float64], intensity: NDArray[np.float64]
+) -> NDArray[np.float64]:
     """Material in cells per GWh [t/GWh], shape ``(k, materials, years)``.
 
     mix : ``(k, chemistries, years)`` [share]; intensity : ``(k, chemistries, materials)`` [kg/kWh]
@@ -70,13 +72,17 @@ def content_per_gwh(mix: np.ndarray, intensity: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(np.swapaxes(per_year, 1, 2)) * T_PER_GWH_PER_KG_PER_KWH
 
 
-def uses_material(mix: np.ndarray, intensity: np.ndarray) -> np.ndarray:
+def uses_material(mix: NDArray[np.float64], intensity: NDArray[np.float64]) -> NDArray[np.float64]:
     """Share of cells whose chemistry contains each material [share], ``(k, materials, years)``."""
     shares = np.matmul(np.swapaxes(mix, 1, 2), (intensity > 0).astype(float))
     return np.ascontiguousarray(np.swapaxes(shares, 1, 2))
 
 
-def demand(production_gwh: np.ndarray, per_gwh: np.ndarray, yield_share: np.ndarray) -> np.ndarray:
+def demand(
+    production_gwh: NDArray[np.float64],
+    per_gwh: NDArray[np.float64],
+    yield_share: NDArray[np.float64],
+) -> NDArray[np.float64]:
     """Material demand [t/yr], shape ``(k, materials, years)``.
 
     production_gwh : cell production [GWh/yr], ``(k, years)``
@@ -89,7 +95,9 @@ def demand(production_gwh: np.ndarray, per_gwh: np.ndarray, yield_share: np.ndar
     return np.multiply(production_gwh[:, None, :], per_cell, out=out)
 
 
-def material_cost(per_gwh: np.ndarray, yield_share: np.ndarray, prices: np.ndarray) -> np.ndarray:
+def material_cost(
+    per_gwh: NDArray[np.float64], yield_share: NDArray[np.float64], prices: NDArray[np.float64]
+) -> NDArray[np.float64]:
     """Material cost of cells [USD/kWh], shape ``(k, years)``.
 
     prices : ``(k, materials, years)`` [USD/t of the material; lithium already per t Li]
@@ -100,8 +108,10 @@ def material_cost(per_gwh: np.ndarray, yield_share: np.ndarray, prices: np.ndarr
 
 
 def upstream_capex_jpy(
-    demand_t: np.ndarray, capex_usd_per_tpa: np.ndarray, jpy_per_usd: np.ndarray
-) -> np.ndarray:
+    demand_t: NDArray[np.float64],
+    capex_usd_per_tpa: NDArray[np.float64],
+    jpy_per_usd: NDArray[np.float64],
+) -> NDArray[np.float64]:
     """Capital for mining and refining capacity equal to a year's demand [JPY], shape ``(k,)``.
 
     demand_t : ``(k, core minerals)`` [t/yr, lithium as LCE]
@@ -111,7 +121,7 @@ def upstream_capex_jpy(
     return capex_usd * jpy_per_usd
 
 
-def prices_per_t(p: Params) -> np.ndarray:
+def prices_per_t(p: Params) -> NDArray[np.float64]:
     """Prices per tonne of each material [USD/t], ``(k, materials, years)``; lithium per t Li."""
     names = [
         "minerals.price_lithium_lce_usd_per_t",
@@ -122,7 +132,7 @@ def prices_per_t(p: Params) -> np.ndarray:
     return prices * per_material[None, :, None]
 
 
-def stack(p: Params, names: list[str]) -> np.ndarray:
+def stack(p: Params, names: list[str]) -> NDArray[np.float64]:
     """The parameters ``names`` stacked on axis 1, ``(k, len(names), ...)``."""
     arrays = [p[n] for n in names]
     first = arrays[0]

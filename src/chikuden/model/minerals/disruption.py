@@ -48,28 +48,30 @@ MAX_MONTHS = 36.0
 class StressResult:
     """Outcome of supply shocks, arrays ``(k, shocks)``."""
 
-    exposed_t: np.ndarray  # [t/yr] of domestic demand exposed to the country
-    shortfall_t: np.ndarray  # [t] not covered by stockpiles or substitution
-    lost_gwh: np.ndarray  # [GWh] of cells not produced
-    lost_jpy: np.ndarray  # [JPY] value of those cells
-    exposure_share: np.ndarray  # [share] the country's share e the exposure used
-    at_import_share: np.ndarray  # 1.0 where e is Japan's import share, 0.0 where world supply
+    exposed_t: NDArray[np.float64]  # [t/yr] of domestic demand exposed to the country
+    shortfall_t: NDArray[np.float64]  # [t] not covered by stockpiles or substitution
+    lost_gwh: NDArray[np.float64]  # [GWh] of cells not produced
+    lost_jpy: NDArray[np.float64]  # [JPY] value of those cells
+    exposure_share: NDArray[np.float64]  # [share] the country's share e the exposure used
+    at_import_share: NDArray[
+        np.float64
+    ]  # 1.0 where e is Japan's import share, 0.0 where world supply
 
 
 def stress_loss(
-    demand_t: np.ndarray,
-    production_gwh: np.ndarray,
-    uses_share: np.ndarray,
-    open_share: np.ndarray,
-    project_share: np.ndarray,
-    exposure_share: np.ndarray,
-    project_exposure_share: np.ndarray,
-    cut: np.ndarray,
-    months: np.ndarray,
-    stockpile_days: np.ndarray,
-    substitution_share: np.ndarray,
-    cell_value_jpy_per_kwh: np.ndarray,
-    at_import_share: np.ndarray | float = 0.0,
+    demand_t: NDArray[np.float64],
+    production_gwh: NDArray[np.float64],
+    uses_share: NDArray[np.float64],
+    open_share: NDArray[np.float64],
+    project_share: NDArray[np.float64],
+    exposure_share: NDArray[np.float64],
+    project_exposure_share: NDArray[np.float64],
+    cut: NDArray[np.float64],
+    months: NDArray[np.float64],
+    stockpile_days: NDArray[np.float64],
+    substitution_share: NDArray[np.float64],
+    cell_value_jpy_per_kwh: NDArray[np.float64],
+    at_import_share: NDArray[np.float64] | float = 0.0,
 ) -> StressResult:
     """The stress-test equations above; all arguments broadcast against each other.
 
@@ -98,7 +100,9 @@ def stress_loss(
     )
 
 
-def _at(arr: np.ndarray, which: np.ndarray, yi: np.ndarray) -> np.ndarray:
+def _at(
+    arr: NDArray[np.float64], which: NDArray[np.intp], yi: NDArray[np.intp]
+) -> NDArray[np.float64]:
     """``arr[k, which[k, j], yi[k]]`` -> ``(k, j)`` for ``arr`` ``(k1, m, years)``.
 
     which : ``(k2, j)`` index along the second axis; yi : ``(k3,)`` year index; each k is 1 or n.
@@ -112,19 +116,19 @@ def _at(arr: np.ndarray, which: np.ndarray, yi: np.ndarray) -> np.ndarray:
     return values
 
 
-def _pick(values: np.ndarray, which: np.ndarray) -> np.ndarray:
+def _pick(values: NDArray[np.float64], which: NDArray[np.intp]) -> NDArray[np.float64]:
     """``values[k, which[k, j]]`` -> ``(k, j)``."""
     scenario = np.arange(values.shape[0])[:, None] if values.shape[0] > 1 else 0
     picked: NDArray[np.float64] = values[scenario, which]
     return picked
 
 
-def _codes(table: TableArrays, column: str) -> np.ndarray:
+def _codes(table: TableArrays, column: str) -> NDArray[np.float64]:
     assert table.codes is not None
     return table.codes[column]
 
 
-def _rows_to_shocks(rows: np.ndarray, match: np.ndarray) -> np.ndarray:
+def _rows_to_shocks(rows: NDArray[np.float64], match: NDArray[np.float64]) -> NDArray[np.float64]:
     """``sum_r rows[k, r] match[k, j, r]`` -> ``(k, j)``, adding the rows in table order."""
     out = np.zeros((max(rows.shape[0], match.shape[0]), match.shape[1]))
     for r in range(match.shape[2]):
@@ -135,11 +139,11 @@ def _rows_to_shocks(rows: np.ndarray, match: np.ndarray) -> np.ndarray:
 def shocks(
     p: Params,
     st: MineralsState,
-    mineral: np.ndarray,
-    country: np.ndarray,
-    cut: np.ndarray,
-    months: np.ndarray,
-    year: np.ndarray | None = None,
+    mineral: NDArray[np.float64],
+    country: NDArray[np.float64],
+    cut: NDArray[np.float64],
+    months: NDArray[np.float64],
+    year: NDArray[np.float64] | None = None,
 ) -> StressResult:
     """Apply shocks ``(k, j)`` (mineral index into STRESS_MINERALS, country code into the
     tables' country list, cut [share], months) to the domestic production of ``st``."""
@@ -207,8 +211,8 @@ def shocks(
 
 
 def import_exposure(
-    imports: TableArrays, mineral: np.ndarray, country: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
+    imports: TableArrays, mineral: NDArray[np.float64], country: NDArray[np.float64]
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Japan's import share of each shock's country and mineral, where the imports table has a
     row for them: (has a row [bool], share [share]), both ``(k, j)``.
 
@@ -225,7 +229,7 @@ def import_exposure(
     return match.any(axis=2), share
 
 
-def _stack_days(p: Params) -> np.ndarray:
+def _stack_days(p: Params) -> NDArray[np.float64]:
     """Stockpiles [days of demand], ``(k, minerals)``."""
     days = [p[f"minerals.stockpile_days_{m}"] for m in STRESS_MINERALS]
     out = np.empty((max(d.shape[0] for d in days), len(days)))
@@ -282,7 +286,7 @@ def check_shock(
 
 def stress_test(
     p: Params,
-    series: Mapping[str, np.ndarray],
+    series: Mapping[str, NDArray[np.float64]],
     mineral: str,
     country: str,
     cut: float,

@@ -46,7 +46,7 @@ _BACK = np.arange(1, BACK_YEARS + 1)
 _LAG = np.arange(N_YEARS)[None, :] - np.arange(N_YEARS)[:, None]  # y - t0
 
 
-def matmul_each(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+def matmul_each(a: NDArray[np.float64], b: NDArray[np.float64]) -> NDArray[np.float64]:
     """``a[k] @ b[k]`` for ``a`` ``(k, K)`` and ``b`` ``(k, K, N)`` (or ``(K, N)``, shared).
 
     Every row goes through the same small product, so a scenario's result does not depend on
@@ -57,13 +57,18 @@ def matmul_each(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return rows[:, 0, :]
 
 
-def _gamma(shape: np.ndarray) -> np.ndarray:
+def _gamma(shape: NDArray[np.float64]) -> NDArray[np.float64]:
     """``Gamma(1 + 1/b)`` for each shape ``b`` (``math.gamma``; numpy has no gamma function)."""
     arg = (1.0 + 1.0 / shape).reshape(-1).tolist()
     return np.fromiter(map(math.gamma, arg), float, count=len(arg)).reshape(shape.shape)
 
 
-def _pmf_into(out: np.ndarray, mean: np.ndarray, shape: np.ndarray, gamma: np.ndarray) -> None:
+def _pmf_into(
+    out: NDArray[np.float64],
+    mean: NDArray[np.float64],
+    shape: NDArray[np.float64],
+    gamma: NDArray[np.float64],
+) -> None:
     """``out[k, a] = f(a)`` for ages ``0 .. out.shape[1] - 1``; mean, shape, gamma ``(k,)``."""
     scale = mean / gamma
     z = np.divide(_EDGES[None, : out.shape[1] + 1], scale[:, None])
@@ -74,7 +79,7 @@ def _pmf_into(out: np.ndarray, mean: np.ndarray, shape: np.ndarray, gamma: np.nd
     np.subtract(z[:, 1:], z[:, :-1], out=out)
 
 
-def weibull_pmf(mean_years: np.ndarray, shape: np.ndarray) -> np.ndarray:
+def weibull_pmf(mean_years: NDArray[np.float64], shape: NDArray[np.float64]) -> NDArray[np.float64]:
     """End-of-life probability by age 0..MAX_AGE [share], ``(k, MAX_AGE + 1)``.
 
     mean_years : mean life [years], ``(k,)``; shape : Weibull shape [-], ``(k,)``
@@ -85,14 +90,16 @@ def weibull_pmf(mean_years: np.ndarray, shape: np.ndarray) -> np.ndarray:
     return out
 
 
-def _pmf(mean: np.ndarray, shape: np.ndarray, gamma: np.ndarray) -> np.ndarray:
+def _pmf(
+    mean: NDArray[np.float64], shape: NDArray[np.float64], gamma: NDArray[np.float64]
+) -> NDArray[np.float64]:
     """``f(0 .. N_AGES - 1)`` per scenario, ``(k, N_AGES)`` [share]."""
     out = np.empty((max(mean.shape[0], shape.shape[0]), N_AGES))
     _pmf_into(out, mean, shape, gamma)
     return out
 
 
-def _backcast_matrix(growth: float, ages: int, n_years: int = N_YEARS) -> np.ndarray:
+def _backcast_matrix(growth: float, ages: int, n_years: int = N_YEARS) -> NDArray[np.float64]:
     """``G[a, t] = (1 + g)^-(a - t)`` for ``1 <= a - t <= BACK_YEARS``, else 0."""
     gap = np.arange(ages)[:, None] - np.arange(n_years)[None, :]
     inside = (gap >= 1) & (gap <= BACK_YEARS)
@@ -100,7 +107,7 @@ def _backcast_matrix(growth: float, ages: int, n_years: int = N_YEARS) -> np.nda
     return out
 
 
-def backcast_rates(growth: np.ndarray) -> np.ndarray:
+def backcast_rates(growth: NDArray[np.float64]) -> NDArray[np.float64]:
     """``(1 + g)^-b`` for b = 1..BACK_YEARS, ``(k, BACK_YEARS)``."""
     rates: NDArray[np.float64] = (1.0 + np.asarray(growth, float).reshape(-1))[
         :, None
@@ -109,11 +116,11 @@ def backcast_rates(growth: np.ndarray) -> np.ndarray:
 
 
 def backcast_weights(
-    pmf: np.ndarray,
-    growth: np.ndarray,
+    pmf: NDArray[np.float64],
+    growth: NDArray[np.float64],
     n_years: int = N_YEARS,
-    rates: np.ndarray | None = None,
-) -> np.ndarray:
+    rates: NDArray[np.float64] | None = None,
+) -> NDArray[np.float64]:
     """``W[k, t] = sum_{b=1..B} (1 + g)^-b f(t + b)``: EoL in year t per unit placed in 2021.
 
     pmf : ``(k, ages)`` [share]; growth : ``(k,)`` [share per year]; rates : its
@@ -139,7 +146,7 @@ def backcast_weights(
     return eol
 
 
-def eol_matrix(pmf: np.ndarray, growth: np.ndarray) -> np.ndarray:
+def eol_matrix(pmf: NDArray[np.float64], growth: NDArray[np.float64]) -> NDArray[np.float64]:
     """``M[k, t0, y]``: end of life in year y per unit placed in year t0, back-cast included."""
     if pmf.shape[1] < N_YEARS:
         pmf = np.concatenate([pmf, np.zeros((pmf.shape[0], N_YEARS - pmf.shape[1]))], axis=1)
@@ -151,11 +158,11 @@ def eol_matrix(pmf: np.ndarray, growth: np.ndarray) -> np.ndarray:
 
 
 def end_of_life(
-    placed: Sequence[np.ndarray],
-    content: Sequence[np.ndarray],
-    pmfs: Sequence[np.ndarray],
-    growth: np.ndarray,
-) -> np.ndarray:
+    placed: Sequence[NDArray[np.float64]],
+    content: Sequence[NDArray[np.float64]],
+    pmfs: Sequence[NDArray[np.float64]],
+    growth: NDArray[np.float64],
+) -> NDArray[np.float64]:
     """Material reaching end of life [t/yr], ``(k, materials, years)``.
 
     placed : per segment, batteries placed on the market [GWh/yr], ``(k, years)``
@@ -165,19 +172,19 @@ def end_of_life(
 
     The direct form of the equations; :class:`EndOfLife` computes the same for a batch.
     """
-    total: np.ndarray | float = 0.0
+    total: NDArray[np.float64] | float = 0.0
     for put, per_gwh, pmf in zip(placed, content, pmfs, strict=True):
         x = put[:, None, :] * per_gwh
         total = total + np.matmul(x, eol_matrix(pmf, growth))
     return np.asarray(total)
 
 
-def _part(a: np.ndarray, start: int, stop: int) -> np.ndarray:
+def _part(a: NDArray[np.float64], start: int, stop: int) -> NDArray[np.float64]:
     """Scenarios ``start:stop`` of ``a`` (all of it when shared, leading axis 1)."""
     return a if a.shape[0] == 1 else a[start:stop]
 
 
-def _lags(f_t: np.ndarray) -> np.ndarray:
+def _lags(f_t: NDArray[np.float64]) -> NDArray[np.float64]:
     """Read-only view ``L[y, t0, k] = f_k(y - t0)`` (0 for ``y < t0``) of ``f_t``, which holds
     ``PAD`` rows of zeros and then ``f_k(0 .. N_YEARS - 1)`` in column k."""
     s0, s1 = f_t.strides
@@ -203,10 +210,10 @@ class EndOfLife:
 
     def __init__(
         self,
-        per_gwh: Sequence[np.ndarray],
-        mean_years: Sequence[np.ndarray],
-        shape: np.ndarray,
-        growth: np.ndarray,
+        per_gwh: Sequence[NDArray[np.float64]],
+        mean_years: Sequence[NDArray[np.float64]],
+        shape: NDArray[np.float64],
+        growth: NDArray[np.float64],
     ) -> None:
         kg = max(g.shape[0] for g in per_gwh)
         self.g = np.concatenate([np.broadcast_to(g, (kg, *g.shape[1:])) for g in per_gwh], axis=2)
@@ -222,20 +229,20 @@ class EndOfLife:
         shared = self.shape.shape[0] == 1 and all(m.shape[0] == 1 for m in self.means)
         self._pmfs = [_pmf(m, self.shape, self.gamma) for m in self.means] if shared else None
         # shared lifetimes: one end-of-life matrix per segment, M_s[t0, y]
-        self._lags: np.ndarray | None = None
-        self._a: np.ndarray | None = None
+        self._lags: NDArray[np.float64] | None = None
+        self._a: NDArray[np.float64] | None = None
         if self._pmfs is not None and self._back is not None:
             self._lags = np.stack([eol_matrix(f, self.growth)[0] for f in self._pmfs])
             if kg == 1:
                 self._a = self._fold(self.g)
 
-    def _fold(self, g: np.ndarray) -> np.ndarray:
+    def _fold(self, g: NDArray[np.float64]) -> NDArray[np.float64]:
         """``A[k, t0, (m, y)] = sum_s g_s[k, m, t0] M_s[t0, y]``, term by term (the same
         arithmetic for a scenario whether its ``g`` is shared or not)."""
         assert self._lags is not None
         k, segments = g.shape[0], self._lags.shape[0]
         per_segment = g.reshape(k, self.n_materials, segments, N_YEARS)
-        a: np.ndarray | None = None
+        a: NDArray[np.float64] | None = None
         for s in range(segments):
             g_s = per_segment[:, :, s, :].transpose(0, 2, 1)[:, :, :, None]  # (k, t0, m, 1)
             term = g_s * self._lags[s][None, :, None, :]
@@ -243,7 +250,7 @@ class EndOfLife:
         assert a is not None
         return a.reshape(k, N_YEARS, self.n_materials * N_YEARS)
 
-    def chunk(self, production: np.ndarray, start: int, stop: int) -> np.ndarray:
+    def chunk(self, production: NDArray[np.float64], start: int, stop: int) -> NDArray[np.float64]:
         """End of life [t/yr] of scenarios ``start:stop``, ``(c, m, years)`` (c may be 1).
 
         production : ``(k, years)`` [GWh/yr] placed on the market, the whole batch
@@ -277,7 +284,7 @@ class EndOfLife:
         by_scenario: NDArray[np.float64] = np.einsum("kmj,yjk->kmy", g, q)
         return by_scenario
 
-    def _pmf(self, segment: int, start: int, stop: int) -> np.ndarray:
+    def _pmf(self, segment: int, start: int, stop: int) -> NDArray[np.float64]:
         return _pmf(
             _part(self.means[segment], start, stop),
             _part(self.shape, start, stop),
@@ -285,18 +292,20 @@ class EndOfLife:
         )
 
 
-def production_scrap(demand_t: np.ndarray, yield_share: np.ndarray) -> np.ndarray:
+def production_scrap(
+    demand_t: NDArray[np.float64], yield_share: NDArray[np.float64]
+) -> NDArray[np.float64]:
     """Material lost as production scrap [t/yr] = demand x (1 - yield)."""
     return demand_t * (1.0 - yield_share[:, None, :])
 
 
 def recovered(
-    eol_t: np.ndarray,
-    scrap_t: np.ndarray,
-    collection: np.ndarray,
-    scrap_share: np.ndarray,
-    recovery: np.ndarray,
-) -> np.ndarray:
+    eol_t: NDArray[np.float64],
+    scrap_t: NDArray[np.float64],
+    collection: NDArray[np.float64],
+    scrap_share: NDArray[np.float64],
+    recovery: NDArray[np.float64],
+) -> NDArray[np.float64]:
     """Recovered battery-grade material [t/yr], ``(k, materials, years)``.
 
     collection : ``(k, years)``; scrap_share : ``(k,)``; recovery : ``(k, materials, years)``

@@ -36,25 +36,29 @@ from chikuden.parameters.params import Params
 class Materials:
     """What the parameters alone give, before production (arrays over scenarios, axis k)."""
 
-    per_gwh_domestic: np.ndarray  # (k, materials, years) material in cells made in Japan [t/GWh]
-    per_gwh_global: np.ndarray  # (k, materials, years) in Japanese firms' cells [t/GWh]
-    uses: np.ndarray  # (k, materials, years) share of cells made in Japan containing it
-    yield_share: np.ndarray  # (k, years)
-    shares: np.ndarray  # (k, supply rows) share of the row in its mineral and stage
+    per_gwh_domestic: NDArray[
+        np.float64
+    ]  # (k, materials, years) material in cells made in Japan [t/GWh]
+    per_gwh_global: NDArray[np.float64]  # (k, materials, years) in Japanese firms' cells [t/GWh]
+    uses: NDArray[np.float64]  # (k, materials, years) share of cells made in Japan containing it
+    yield_share: NDArray[np.float64]  # (k, years)
+    shares: NDArray[np.float64]  # (k, supply rows) share of the row in its mineral and stage
     concentration: supply.Concentration
     imports: supply.Imports  # Japan's import mix where data exists
-    top_refining: np.ndarray  # (k, core, 1) share of the largest refining country (0 if none)
-    project_quantity: np.ndarray  # (k, project rows) [t/yr] while a row runs
-    project_mineral: np.ndarray  # (k, project rows) mineral code of each row
-    project_active: np.ndarray  # (k, project rows, years) 1.0 while a row runs
+    top_refining: NDArray[
+        np.float64
+    ]  # (k, core, 1) share of the largest refining country (0 if none)
+    project_quantity: NDArray[np.float64]  # (k, project rows) [t/yr] while a row runs
+    project_mineral: NDArray[np.float64]  # (k, project rows) mineral code of each row
+    project_active: NDArray[np.float64]  # (k, project rows, years) 1.0 while a row runs
     end_of_life: recycling.EndOfLife
-    recovery: np.ndarray  # (k, core, years) [share]
-    collection: np.ndarray  # (k, years) [share]
-    scrap_share: np.ndarray  # (k,) [share]
-    material_cost: np.ndarray  # (k, years) of cells made in Japan [USD/kWh]
-    material_cost_reference: np.ndarray  # (k, years) of the global mix [USD/kWh]
+    recovery: NDArray[np.float64]  # (k, core, years) [share]
+    collection: NDArray[np.float64]  # (k, years) [share]
+    scrap_share: NDArray[np.float64]  # (k,) [share]
+    material_cost: NDArray[np.float64]  # (k, years) of cells made in Japan [USD/kWh]
+    material_cost_reference: NDArray[np.float64]  # (k, years) of the global mix [USD/kWh]
 
-    def secured_rows(self, year: np.ndarray | int) -> np.ndarray:
+    def secured_rows(self, year: NDArray[np.float64] | int) -> NDArray[np.float64]:
         """Supply secured by each project row in ``year`` (index, ``(k,)`` or scalar) [t/yr]."""
         yi = np.asarray(year)
         active = self.project_active
@@ -76,14 +80,14 @@ class MineralsState:
     """
 
     materials: Materials  # what the parameters alone give
-    demand_domestic: np.ndarray  # (k, materials, years) [t/yr]
-    demand_global: np.ndarray  # (k, materials, years) [t/yr]
-    production_domestic: np.ndarray  # (k, years) [GWh]
+    demand_domestic: NDArray[np.float64]  # (k, materials, years) [t/yr]
+    demand_global: NDArray[np.float64]  # (k, materials, years) [t/yr]
+    production_domestic: NDArray[np.float64]  # (k, years) [GWh]
     security: supply.Security  # (k, core, years)
-    eol_gwh: np.ndarray  # (k, years) [GWh/yr] reaching end of life
-    years: np.ndarray  # indices into YEARS of the last axis above
+    eol_gwh: NDArray[np.float64]  # (k, years) [GWh/yr] reaching end of life
+    years: NDArray[np.intp]  # indices into YEARS of the last axis above
 
-    def position(self, year_index: np.ndarray) -> np.ndarray:
+    def position(self, year_index: NDArray[np.intp]) -> NDArray[np.intp]:
         """Where the years ``YEARS[year_index]`` are on the last axis of the arrays above."""
         yi = np.asarray(year_index).astype(int)
         if self.years.size == YEARS.size:  # every year: the positions are the indices
@@ -214,9 +218,9 @@ def prepared(p: Params, cache: Cache | None) -> Materials:
 
 def compute(
     p: Params,
-    production_domestic: np.ndarray,
-    production_global: np.ndarray,
-    years: np.ndarray | None = None,
+    production_domestic: NDArray[np.float64],
+    production_global: NDArray[np.float64],
+    years: NDArray[np.float64] | None = None,
     cache: Cache | None = None,
 ) -> MineralsState:
     """Every intermediate of the domain for the batch ``p`` and the given production [GWh/yr].
@@ -233,7 +237,7 @@ def compute(
     n_core = len(CORE)
     m = prepared(p, cache)
 
-    def pick(a: np.ndarray) -> np.ndarray:
+    def pick(a: NDArray[np.float64]) -> NDArray[np.float64]:
         return a if years is None else a[..., years]
 
     yield_share = pick(m.yield_share)

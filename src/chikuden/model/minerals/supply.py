@@ -45,30 +45,30 @@ OTHER = "ZZ"
 class Concentration:
     """Concentration per mineral and stage, arrays ``(k, minerals, stages)``."""
 
-    hhi: np.ndarray  # 0..10,000 (NaN where no row)
-    top_share: np.ndarray  # share of the largest named country
-    flagged_share: np.ndarray  # share of the flagged countries
+    hhi: NDArray[np.float64]  # 0..10,000 (NaN where no row)
+    top_share: NDArray[np.float64]  # share of the largest named country
+    flagged_share: NDArray[np.float64]  # share of the flagged countries
 
 
 @dataclass(frozen=True)
 class Security:
     """Secured and open demand, arrays ``(k, minerals, years)`` [t/yr] or [share]."""
 
-    projects: np.ndarray
-    recycled: np.ndarray
-    open: np.ndarray
-    open_top: np.ndarray
-    secured_share: np.ndarray
-    recycled_share: np.ndarray
+    projects: NDArray[np.float64]
+    recycled: NDArray[np.float64]
+    open: NDArray[np.float64]
+    open_top: NDArray[np.float64]
+    secured_share: NDArray[np.float64]
+    recycled_share: NDArray[np.float64]
 
 
-def codes(table: TableArrays, column: str) -> np.ndarray:
+def codes(table: TableArrays, column: str) -> NDArray[np.float64]:
     """Codes of a categorical ``column`` (index into its allowed values), ``(k, rows)``."""
     assert table.codes is not None
     return table.codes[column]
 
 
-def group_onehot(table: TableArrays) -> np.ndarray:
+def group_onehot(table: TableArrays) -> NDArray[np.bool_]:
     """``(k, rows, minerals * stages)``: the mineral-stage group of each valid row."""
     group = codes(table, "mineral") * len(STAGES) + codes(table, "stage")
     onehot = group[:, :, None] == np.arange(N_MINERALS * len(STAGES))
@@ -76,7 +76,7 @@ def group_onehot(table: TableArrays) -> np.ndarray:
     return mask
 
 
-def group_shares(table: TableArrays) -> np.ndarray:
+def group_shares(table: TableArrays) -> NDArray[np.float64]:
     """Share of each row within its mineral and stage [share], ``(k, rows)``."""
     onehot = group_onehot(table).astype(float)
     q = np.where(table.valid > 0, table["tonnes"], 0.0)
@@ -86,7 +86,7 @@ def group_shares(table: TableArrays) -> np.ndarray:
     return shares
 
 
-def flag_rows(table: TableArrays, concern: TableArrays) -> np.ndarray:
+def flag_rows(table: TableArrays, concern: TableArrays) -> NDArray[np.bool_]:
     """``(k, rows)`` True where the row's country is among the flagged countries."""
     mine = codes(table, "country")
     flagged = codes(concern, "country")
@@ -96,8 +96,11 @@ def flag_rows(table: TableArrays, concern: TableArrays) -> np.ndarray:
 
 
 def _top_and_flagged(
-    shares: np.ndarray, onehot: np.ndarray, named: np.ndarray, flagged: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
+    shares: NDArray[np.float64],
+    onehot: NDArray[np.bool_],
+    named: NDArray[np.bool_],
+    flagged: NDArray[np.bool_],
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Per group ``g``: the largest named country's share and the flagged countries' share.
 
     shares, named, flagged : ``(k, rows)``; onehot : ``(k, rows, groups)`` the group of each
@@ -108,7 +111,9 @@ def _top_and_flagged(
     return top, flag
 
 
-def concentration(table: TableArrays, shares: np.ndarray, flagged: np.ndarray) -> Concentration:
+def concentration(
+    table: TableArrays, shares: NDArray[np.float64], flagged: NDArray[np.bool_]
+) -> Concentration:
     """HHI, top-country share and flagged share per mineral and stage."""
     assert table.allowed is not None
     onehot = group_onehot(table)
@@ -133,8 +138,8 @@ def concentration(table: TableArrays, shares: np.ndarray, flagged: np.ndarray) -
 class Imports:
     """Japan's import mix per mineral, arrays ``(k, minerals)`` [share]; NaN without data."""
 
-    top_share: np.ndarray  # share of the largest named country of origin
-    flagged_share: np.ndarray  # share of the flagged countries of origin
+    top_share: NDArray[np.float64]  # share of the largest named country of origin
+    flagged_share: NDArray[np.float64]  # share of the flagged countries of origin
 
 
 def imports(table: TableArrays, concern: TableArrays) -> Imports:
@@ -157,7 +162,9 @@ def imports(table: TableArrays, concern: TableArrays) -> Imports:
     )
 
 
-def project_quantity(projects: TableArrays, realisation: np.ndarray) -> np.ndarray:
+def project_quantity(
+    projects: TableArrays, realisation: NDArray[np.float64]
+) -> NDArray[np.float64]:
     """Supply each project row secures while it runs [t/yr], ``(k, rows)``.
 
     realisation : share of not-yet-operating output that materialises [share], ``(k,)``
@@ -167,7 +174,7 @@ def project_quantity(projects: TableArrays, realisation: np.ndarray) -> np.ndarr
     return projects["tonnes_per_year"] * projects["japan_share"] * factor * projects.valid
 
 
-def project_active(projects: TableArrays) -> np.ndarray:
+def project_active(projects: TableArrays) -> NDArray[np.float64]:
     """``(k, rows, years)``: 1.0 in the years from each row's start year to its end year."""
     years = YEARS[None, None, :]
     return (
@@ -175,7 +182,9 @@ def project_active(projects: TableArrays) -> np.ndarray:
     ).astype(float)
 
 
-def by_mineral(quantity: np.ndarray, mineral: np.ndarray, active: np.ndarray) -> np.ndarray:
+def by_mineral(
+    quantity: NDArray[np.float64], mineral: NDArray[np.float64], active: NDArray[np.float64]
+) -> NDArray[np.float64]:
     """Secured supply by mineral [t/yr], ``(k, minerals, years)``: the running rows summed.
 
     quantity : ``(k, rows)`` from :func:`project_quantity`; mineral : ``(k, rows)`` the rows'
@@ -195,16 +204,16 @@ def by_mineral(quantity: np.ndarray, mineral: np.ndarray, active: np.ndarray) ->
     return out
 
 
-def top_refining_share(conc: Concentration) -> np.ndarray:
+def top_refining_share(conc: Concentration) -> NDArray[np.float64]:
     """Share of the largest refining country, ``(k, minerals, 1)``; 0 where no row."""
     return np.nan_to_num(conc.top_share[:, :, 1])[:, :, None]
 
 
 def security(
-    demand_t: np.ndarray,
-    projects_t: np.ndarray,
-    recycled_t: np.ndarray,
-    conc: Concentration | np.ndarray,
+    demand_t: NDArray[np.float64],
+    projects_t: NDArray[np.float64],
+    recycled_t: NDArray[np.float64],
+    conc: Concentration | NDArray[np.float64],
     out: Security | None = None,
 ) -> Security:
     """Secured, recycled and open demand and the part of the open demand from the top country.
@@ -232,7 +241,7 @@ def security(
     return out
 
 
-def open_flagged(open_t: np.ndarray, conc: Concentration) -> np.ndarray:
+def open_flagged(open_t: NDArray[np.float64], conc: Concentration) -> NDArray[np.float64]:
     """Open demand bought from flagged countries [t/yr] = open x max(flagged share by stage).
 
     open_t : ``(k, minerals)`` or ``(k, minerals, years)``
