@@ -15,9 +15,7 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "chikuden"
 def _annotations(tree: ast.AST) -> list[ast.expr]:
     found: list[ast.expr] = []
     for node in ast.walk(tree):
-        if isinstance(node, ast.AnnAssign) or (
-            isinstance(node, ast.arg) and node.annotation is not None
-        ):
+        if isinstance(node, (ast.AnnAssign, ast.arg)) and node.annotation is not None:
             found.append(node.annotation)
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.returns:
             found.append(node.returns)
