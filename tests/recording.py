@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from chikuden.model.outputs import Outputs, Series
 from chikuden.parameters.params import Params, TableArrays
@@ -35,32 +36,31 @@ class _Log:
         self.written: set[str] = set()
 
 
-class _RecordingDict(dict[str, np.ndarray]):
+class _Recording:
+    """Records the keys read and written through ``[]`` (a mixin before the dict class)."""
+
+    log: _Log
+
+    def __getitem__(self, key: str) -> NDArray[np.float64]:
+        self.log.read.add(key)
+        value: NDArray[np.float64] = super().__getitem__(key)  # type: ignore[misc]
+        return value
+
+    def __setitem__(self, key: str, value: NDArray[np.float64]) -> None:
+        self.log.written.add(key)
+        super().__setitem__(key, value)  # type: ignore[misc]
+
+
+class _RecordingDict(_Recording, dict[str, NDArray[np.float64]]):
     def __init__(self, log: _Log, *args: Any) -> None:
         super().__init__(*args)
         self.log = log
 
-    def __getitem__(self, key: str) -> np.ndarray:
-        self.log.read.add(key)
-        return super().__getitem__(key)
 
-    def __setitem__(self, key: str, value: np.ndarray) -> None:
-        self.log.written.add(key)
-        super().__setitem__(key, value)
-
-
-class _RecordingSeries(Series):
+class _RecordingSeries(_Recording, Series):
     def __init__(self, log: _Log, *args: Any) -> None:
         super().__init__(*args)
         self.log = log
-
-    def __getitem__(self, key: str) -> np.ndarray:
-        self.log.read.add(key)
-        return super().__getitem__(key)
-
-    def __setitem__(self, key: str, value: np.ndarray) -> None:
-        self.log.written.add(key)
-        super().__setitem__(key, value)
 
     def defer(self, keys: Any, make: Any) -> None:
         keys = tuple(keys)
