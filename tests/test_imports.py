@@ -3,7 +3,8 @@
 Start-up time is measured by ``benchmarks/bench_cli.py``; these tests check the behaviour
 behind it, in fresh interpreters (a module imported by an earlier test would hide an import):
 ``import chikuden`` loads no numpy, loading a scenario loads no model and none of the
-libraries of the faces (HTML report, tables, roadmap ledger), and ``chikuden run --json``
+libraries of the faces (HTML report, tables, roadmap ledger) and no pydantic (a scenario's
+shapes are checked by hand, :mod:`chikuden.parameters.documents`), and ``chikuden run --json``
 loads none of those either.
 """
 
@@ -42,7 +43,7 @@ def test_loading_a_scenario_loads_no_model_and_no_face() -> None:
     modules = imported_after("import chikuden\nchikuden.load_scenario('proposal-2022')")
     assert "chikuden.parameters.scenario" in modules  # the probe did load the scenario
     assert not {m for m in modules if m.startswith(("chikuden.model", "chikuden.results"))}
-    assert not top_level(modules) & {"typer", *FACES}
+    assert not top_level(modules) & {"typer", "pydantic", *FACES}
 
 
 def test_run_json_loads_no_face_library() -> None:

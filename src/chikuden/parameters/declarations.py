@@ -29,6 +29,7 @@ import numpy as np
 from chikuden.data import read_yaml
 from chikuden.errors import ParameterError, did_you_mean
 from chikuden.horizon import FIRST_YEAR, LAST_YEAR, N_YEARS, YEARS
+from chikuden.parameters.documents import TableOverride
 from chikuden.parameters.rules import Rule, check_table, parameter_rules_of, table_rules
 from chikuden.parameters.sources import resolve_source, split_sources
 from chikuden.reading import (
@@ -218,15 +219,13 @@ class Declaration:
 
     # -- table ------------------------------------------------------------------------------
     def _table(self, raw: Any, where: str, base_dir: Path | None) -> Table:
-        from chikuden.parameters.documents import TableOverride, parse
-
         assert self.schema is not None
         if isinstance(raw, Table):
             return raw
         if isinstance(raw, str):
             raw = {"table": raw}
         here = f"{_at(where)}{self.name}"
-        spec = parse(TableOverride, raw, here)
+        spec = TableOverride.read(raw, here)
         given = [k for k in ("table", "csv", "rows") if getattr(spec, k) is not None]
         if len(given) != 1:
             raise ParameterError(

@@ -29,13 +29,7 @@ import numpy as np
 
 from chikuden.errors import ParameterError, ScenarioNotFoundError, did_you_mean
 from chikuden.parameters.declarations import declarations, parameter_rules, rule_fields
-from chikuden.parameters.documents import (
-    MAX_NAME,
-    NAME_PATTERN,
-    CitedValue,
-    ScenarioDocument,
-    parse,
-)
+from chikuden.parameters.documents import MAX_NAME, NAME_PATTERN, CitedValue, ScenarioDocument
 from chikuden.parameters.rules import check_parameters
 from chikuden.parameters.sources import resolve_source, split_sources
 from chikuden.reading import MAX_EXTENDS, load_yaml, read_text, show
@@ -198,7 +192,7 @@ def _load(name_or_path: str, chain: tuple[str, ...], base_dir: Path | None = Non
             "extend a file nearer to a bundled scenario"
         )
     bundled = folder is None
-    doc = parse(ScenarioDocument, load_yaml(text, where), where)
+    doc = ScenarioDocument.read(load_yaml(text, where), where)
     default_name = name_or_path if bundled else Path(name_or_path).stem
     name = doc.name or default_name
     if not _NAME_RE.match(name) or len(name) > MAX_NAME:
@@ -213,7 +207,7 @@ def _load(name_or_path: str, chain: tuple[str, ...], base_dir: Path | None = Non
     for key, entry in (doc.parameters or {}).items():
         decl = _declaration(key, where)
         if isinstance(entry, dict) and _CITED_KEYS & set(entry):
-            cited = parse(CitedValue, entry, f"{where}: {key}")
+            cited = CitedValue.read(entry, f"{where}: {key}")
             raw = cited.value
             if isinstance(cited.source, list):
                 keys = tuple(k.strip() for k in cited.source if k.strip())
