@@ -237,3 +237,24 @@ def test_set_accepts_year_points_that_yaml_would_misread() -> None:
     assert path[0] == 0.1 and math.isclose(path[5], 0.15) and path[-1] == 0.2
     one = chikuden.load_scenario("proposal-2022", ["market.stationary_share=2021:0.3"])
     assert np.all(one.value("market.stationary_share") == 0.3)
+
+
+def test_a_users_file_citing_an_unknown_source_is_refused(tmp_path: Path) -> None:
+    # A bundled scenario's keys are resolved by tests/test_sources.py, not at every load; a
+    # user's are resolved when the file loads, in a value's source and in a table row's.
+    cases = {
+        "{value: 0.25, source: no-such-report-2024}": "unknown source 'no-such-report-2024'",
+        "{value: 0.25, source: 'proposal-2022:P99'}": "source 'proposal-2022' has no clause 'P99'",
+    }
+    for cited, expected in cases.items():
+        f = tmp_path / "mine.yaml"
+        f.write_text(
+            f"extends: proposal-2022\nparameters:\n  targets.japan_share_2030: {cited}\n", "utf-8"
+        )
+        with pytest.raises(ParameterError, match=re.escape(expected)) as err:
+            chikuden.load_scenario(f)
+        assert "targets.japan_share_2030" in str(err.value)
+    plants = declarations()["capacity.plants"].default
+    row = {**plants.rows[0], "source": "no-such-report-2024"}
+    with pytest.raises(ParameterError, match="column source: unknown source 'no-such-report"):
+        chikuden.load_scenario("proposal-2022", {"capacity.plants": {"rows": [row]}})

@@ -221,8 +221,9 @@ def _load(name_or_path: str, chain: tuple[str, ...], base_dir: Path | None = Non
                 raise ParameterError(f"{where}: {key} has no source; every bundled value is cited")
             keys = ("user-scenario-file",)
             note = note or f"from {where}"
-        for k in keys:
-            resolve_source(k, f"{where}: {key}")
+        if not bundled:  # a bundled scenario's keys are resolved by tests/test_sources.py
+            for k in keys:
+                resolve_source(k, f"{where}: {key}")
         values[key] = decl.validate(raw, where, folder)
         sources[key] = keys
         notes[key] = note
