@@ -20,13 +20,12 @@ import math
 import sys
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from chikuden.data import read_yaml
+from chikuden.data import DATA, read_yaml
 from chikuden.errors import ParameterError, did_you_mean
 from chikuden.horizon import FIRST_YEAR, LAST_YEAR, N_YEARS, YEARS
 from chikuden.parameters.documents import TableOverride
@@ -338,7 +337,7 @@ def _read_csv_rows(text: str, where: str = "") -> list[dict[str, Any]]:
 
 @cache
 def bundled_table_names() -> tuple[str, ...]:
-    folder = resources.files("chikuden.data").joinpath("tables")
+    folder = DATA.joinpath("tables")
     return tuple(sorted(p.name[:-4] for p in folder.iterdir() if p.name.endswith(".csv")))
 
 
@@ -349,7 +348,7 @@ def bundled_table_rows(name: str, param: str, where: str = "") -> list[dict[str,
             f"{_at(where)}{param}: unknown bundled table {name!r}{did_you_mean(name, names)}; "
             f"bundled: {', '.join(names)}"
         )
-    text = resources.files("chikuden.data").joinpath("tables", f"{name}.csv").read_text("utf-8")
+    text = DATA.joinpath("tables", f"{name}.csv").read_text("utf-8")
     return _read_csv_rows(text)
 
 
@@ -414,7 +413,7 @@ def validate_rows(schema: TableSchema, rows: list[dict[str, Any]], label: str, w
 @cache
 def table_schemas() -> dict[str, TableSchema]:
     """Schemas of table parameters, from ``data/tables/schemas/*.yaml`` (one file per domain)."""
-    folder = resources.files("chikuden.data").joinpath("tables", "schemas")
+    folder = DATA.joinpath("tables", "schemas")
     raw: dict[str, dict[str, Any]] = {}
     for entry in sorted(folder.iterdir(), key=lambda f: f.name):
         if entry.name.endswith(".yaml"):
@@ -463,7 +462,7 @@ def declarations() -> dict[str, Declaration]:
     checks and their schemas exist is tested (tests/test_parameters.py), not checked again in
     every process; a default is read when first used (:attr:`Declaration.default`).
     """
-    folder = resources.files("chikuden.data").joinpath("parameters")
+    folder = DATA.joinpath("parameters")
     out: dict[str, Declaration] = {}
     for entry in sorted(folder.iterdir(), key=lambda p: p.name):
         if not entry.name.endswith(".csv"):

@@ -21,12 +21,12 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from chikuden.data import DATA
 from chikuden.errors import ParameterError, ScenarioNotFoundError, did_you_mean
 from chikuden.parameters.declarations import declarations, parameter_rules, rule_fields
 from chikuden.parameters.documents import MAX_NAME, NAME_PATTERN, CitedValue, ScenarioDocument
@@ -127,8 +127,8 @@ def _parse_overrides(overrides: Mapping[str, Any] | Iterable[str]) -> dict[str, 
     return out
 
 
-def _bundled_dir() -> Any:
-    return resources.files("chikuden.data").joinpath("scenarios")
+def _bundled_dir() -> Path:
+    return DATA.joinpath("scenarios")
 
 
 @cache
