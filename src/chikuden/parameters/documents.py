@@ -21,8 +21,9 @@ numbers, booleans and ``None``; the Python API may also pass tuples and numpy nu
 shape below is a table of its keys, each key with the check of its value. A document is read
 whole: the problem reported is the first unknown key anywhere in it (a misspelt key explains a
 missing one: ``{valeu: 1}`` lacks ``value``), else the first problem in the order of the keys
-below. (These checks were pydantic models until issue 12; the messages are the same. Importing
-pydantic and building the models took about 55 ms of every process that loads a scenario.)
+below. (These checks were pydantic models until issue 12, with the same messages but for three
+fixes that tests/test_documents.py names. Importing pydantic and building the models took about
+55 ms of every process that loads a scenario.)
 """
 
 from __future__ import annotations
@@ -125,12 +126,18 @@ def _parameters(value: Any, at: str, problems: _Problems) -> Any:
     elif len(value) > MAX_PARAMETERS:
         _too_many(at, MAX_PARAMETERS, problems)
     else:
-        for key in value:
+        for key in value:  # the first bad name is reported (a later one could not win)
             if not isinstance(key, str):
                 _not_text(key, f"{at}.{key}", problems)
-            elif len(key) > MAX_KEY:
+                break
+            if len(key) > MAX_KEY:
                 problems.add(f"{at}.{show(key)} is longer than the limit of {MAX_KEY:,} characters")
+                break
     return value
+
+
+def _is_column(name: Any) -> bool:
+    return isinstance(name, str) and len(name) <= MAX_KEY
 
 
 def _is_cell(value: Any) -> bool:
@@ -152,21 +159,23 @@ def _rows(value: Any, at: str, problems: _Problems) -> Any:
     elif len(value) > MAX_ROWS:
         _too_many(at, MAX_ROWS, problems)
     else:
-        for number, row in enumerate(value, start=1):
+        for number, row in enumerate(value, start=1):  # the first bad row or cell is reported
             if not isinstance(row, dict):
                 problems.add(
                     f"row {number} = {show(row)} is not a mapping of column: value; {problems.hint}"
                 )
-                continue
-            for column, cell in row.items():
-                if not isinstance(column, str) or len(column) > MAX_KEY:
-                    cell = column  # a column name that is no text names itself
-                elif _is_cell(cell):
-                    continue
+                break
+            bad = next(
+                ((c, v) for c, v in row.items() if not (_is_column(c) and _is_cell(v))), None
+            )
+            if bad is not None:
+                column, cell = bad
+                shown = cell if _is_column(column) else column  # a bad name is shown as the value
                 problems.add(
-                    f"row {number} column {show(column)} = {show(cell)} is not one number or "
+                    f"row {number} column {show(column)} = {show(shown)} is not one number or "
                     "text; a table cell holds one value"
                 )
+                break
     return value
 
 
