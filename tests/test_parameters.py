@@ -60,6 +60,22 @@ def test_bundled_scenarios_cite_every_value() -> None:
                 assert src.split(":")[0] in bibliography()
 
 
+def test_bundled_scenarios_keep_the_rules_between_parameters(tmp_path: Path) -> None:
+    # Loading a bundled scenario does not check its values against data/parameters/rules.yaml
+    # again in every process (issue 12); this does, for each of them. A user's file is checked
+    # when it loads (here), a bundled scenario with overrides too (test_door.py).
+    for name in list_scenarios():
+        chikuden.load_scenario(name).check_rules()
+    f = tmp_path / "mine.yaml"
+    f.write_text(
+        "extends: proposal-2022\nparameters:\n"
+        "  vehicles.passenger_bev_share: 0.6\n  vehicles.passenger_hev_share: 0.6\n",
+        "utf-8",
+    )
+    with pytest.raises(ParameterError, match=re.escape("vehicles.passenger_bev_share = 0.6")):
+        chikuden.load_scenario(f)
+
+
 def test_unknown_scenario_suggests_the_closest() -> None:
     with pytest.raises(ScenarioNotFoundError, match="did you mean 'proposal-2022'"):
         chikuden.load_scenario("proposal-2020")
