@@ -28,7 +28,6 @@ fixes that tests/test_documents.py names. Importing pydantic and building the mo
 
 from __future__ import annotations
 
-import difflib
 import numbers
 import re
 from collections.abc import Callable, Mapping
@@ -225,6 +224,8 @@ class _Shape:
         this shape's (a key of another shape, say ``table`` in a cited value, gets no hint)."""
         if not isinstance(key, str) or len(key) > MAX_KEY:
             return ""
+        import difflib  # here: only a message needs it
+
         close = difflib.get_close_matches(key, _ALL_KEYS, n=1, cutoff=0.6)
         return f" (did you mean {close[0]!r}?)" if close and close[0] in cls.KEYS else ""
 
