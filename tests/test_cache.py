@@ -134,6 +134,7 @@ CONSTANTS = {
     "parameters/declarations.py": {
         *("bundled_table_names", "table_schemas", "declarations"),
         *("parameter_rules", "rule_fields"),  # the rules of rules.yaml over the declarations
+        "_default",  # a declaration's default, read from its CSV text when first used
     },
     "parameters/params.py": {"_default_table_arrays"},  # arrays of a bundled default table
     "parameters/scenario.py": {"list_scenarios"},

@@ -7,7 +7,6 @@ do. The CLI prints it and exits with code 2; the API answers 4xx.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 
 
@@ -25,5 +24,7 @@ class ScenarioNotFoundError(ChikudenError):
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """Return ``' (did you mean X?)'`` for the closest choice, or an empty string."""
+    import difflib  # here: only a message needs it, and every start imports this module
+
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""

@@ -19,18 +19,18 @@ from __future__ import annotations
 import math
 import sys
 from collections.abc import Hashable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from chikuden.data import read_yaml
+from chikuden.data import DATA, read_yaml
 from chikuden.errors import ParameterError, did_you_mean
 from chikuden.horizon import FIRST_YEAR, LAST_YEAR, N_YEARS, YEARS
+from chikuden.parameters.documents import TableOverride
 from chikuden.parameters.rules import Rule, check_table, parameter_rules_of, table_rules
 from chikuden.parameters.sources import resolve_source, split_sources
 from chikuden.reading import (
@@ -118,19 +118,38 @@ def _hashable(value: Any) -> Hashable:
 
 @dataclass(frozen=True)
 class Declaration:
-    """One declared parameter."""
+    """One declared parameter: a row of a declaration table.
+
+    Its default is read from the table's text (``default_raw``) by :meth:`validate`, the check
+    every value passes, when first asked for: loading a scenario reads only the defaults it
+    needs. ``tests/test_parameters.py`` reads every default of the bundled tables.
+    """
 
     name: str
     kind: str
     unit: str
-    default: Any
     min: float
     max: float
     description_en: str
     description_ja: str
     source: tuple[str, ...]
     note: str = ""
-    schema: TableSchema | None = field(default=None, compare=False)
+    default_raw: str = ""
+    """The ``default`` cell: a number, ``year:value`` points or a bundled table's name."""
+    schema_name: str = ""
+    """The table schema of a ``table:<schema>`` parameter (``data/tables/schemas/``)."""
+    origin: str = ""
+    """Where it is declared, for messages: ``capacity.csv: capacity.delay_years``."""
+
+    @property
+    def default(self) -> Any:
+        """The default value, normalised like any value (float, year array or :class:`Table`)."""
+        return _default(self)
+
+    @property
+    def schema(self) -> TableSchema | None:
+        """The columns of a table parameter (None for a number or a path)."""
+        return table_schemas()[self.schema_name] if self.schema_name else None
 
     @property
     def domain(self) -> str:
@@ -155,9 +174,11 @@ class Declaration:
 
     @property
     def default_points(self) -> list[tuple[int, float]]:
-        return list(self._points)
-
-    _points: tuple[tuple[int, float], ...] = ()
+        """The ``year: value`` points of a path's default (one point for a constant)."""
+        parsed = parse_points(self.default_raw, self.name, self.origin)
+        if isinstance(parsed, dict):
+            return sorted(parsed.items())
+        return [(FIRST_YEAR, parsed)]
 
     def validate(self, raw: Any, where: str = "", base_dir: Path | None = None) -> Any:
         """Check ``raw`` and return it normalised (float, year array, or :class:`Table`)."""
@@ -233,15 +254,13 @@ class Declaration:
 
     # -- table ------------------------------------------------------------------------------
     def _table(self, raw: Any, where: str, base_dir: Path | None) -> Table:
-        from chikuden.parameters.documents import TableOverride, parse
-
         assert self.schema is not None
         if isinstance(raw, Table):
             return raw
         if isinstance(raw, str):
             raw = {"table": raw}
         here = f"{_at(where)}{self.name}"
-        spec = parse(TableOverride, raw, here)
+        spec = TableOverride.read(raw, here)
         given = [k for k in ("table", "csv", "rows") if getattr(spec, k) is not None]
         if len(given) != 1:
             raise ParameterError(
@@ -333,7 +352,7 @@ def _read_csv_rows(text: str, where: str = "") -> list[dict[str, Any]]:
 
 @cache
 def bundled_table_names() -> tuple[str, ...]:
-    folder = resources.files("chikuden.data").joinpath("tables")
+    folder = DATA.joinpath("tables")
     return tuple(sorted(p.name[:-4] for p in folder.iterdir() if p.name.endswith(".csv")))
 
 
@@ -344,7 +363,7 @@ def bundled_table_rows(name: str, param: str, where: str = "") -> list[dict[str,
             f"{_at(where)}{param}: unknown bundled table {name!r}{did_you_mean(name, names)}; "
             f"bundled: {', '.join(names)}"
         )
-    text = resources.files("chikuden.data").joinpath("tables", f"{name}.csv").read_text("utf-8")
+    text = DATA.joinpath("tables", f"{name}.csv").read_text("utf-8")
     return _read_csv_rows(text)
 
 
@@ -409,7 +428,7 @@ def validate_rows(schema: TableSchema, rows: list[dict[str, Any]], label: str, w
 @cache
 def table_schemas() -> dict[str, TableSchema]:
     """Schemas of table parameters, from ``data/tables/schemas/*.yaml`` (one file per domain)."""
-    folder = resources.files("chikuden.data").joinpath("tables", "schemas")
+    folder = DATA.joinpath("tables", "schemas")
     raw: dict[str, dict[str, Any]] = {}
     for entry in sorted(folder.iterdir(), key=lambda f: f.name):
         if entry.name.endswith(".yaml"):
@@ -446,11 +465,20 @@ def _float_or(text: str, fallback: float) -> float:
 
 
 @cache
+def _default(decl: Declaration) -> Any:
+    return decl.validate(decl.default_raw, decl.origin)
+
+
+@cache
 def declarations() -> dict[str, Declaration]:
-    """Every declared parameter, keyed by its dotted name, in file order."""
-    folder = resources.files("chikuden.data").joinpath("parameters")
+    """Every declared parameter, keyed by its dotted name, in file order.
+
+    The bundled tables are ours: that their source keys resolve, their defaults pass their own
+    checks and their schemas exist is tested (tests/test_parameters.py), not checked again in
+    every process; a default is read when first used (:attr:`Declaration.default`).
+    """
+    folder = DATA.joinpath("parameters")
     out: dict[str, Declaration] = {}
-    schemas = table_schemas()
     for entry in sorted(folder.iterdir(), key=lambda p: p.name):
         if not entry.name.endswith(".csv"):
             continue
@@ -466,40 +494,25 @@ def declarations() -> dict[str, Declaration]:
             if unit == "share":
                 lo, hi = max(lo, 0.0), min(hi, 1.0)
             sources = split_sources(row["source"])
-            for key in sources:
-                resolve_source(key, where)
             if not sources:
                 raise RuntimeError(f"{where}: a default needs a source")
-            schema = None
-            points: tuple[tuple[int, float], ...] = ()
-            if kind.startswith("table:"):
-                schema = schemas[kind.split(":", 1)[1]]
-            elif kind not in ("scalar", "path"):
+            schema_name = kind.removeprefix("table:") if kind.startswith("table:") else ""
+            if not schema_name and kind not in ("scalar", "path"):
                 raise RuntimeError(f"{where}: unknown kind {kind!r}")
-            decl = Declaration(
+            out[name] = Declaration(
                 name=name,
-                kind="table" if schema else kind,
+                kind="table" if schema_name else kind,
                 unit=unit,
-                default=None,
                 min=lo,
                 max=hi,
                 description_en=row["description_en"].strip(),
                 description_ja=row["description_ja"].strip(),
                 source=sources,
                 note=row.get("note", "").strip(),
-                schema=schema,
+                default_raw=row["default"].strip(),
+                schema_name=schema_name,
+                origin=where,
             )
-            raw_default: Any = row["default"].strip()
-            if kind == "path":
-                parsed = parse_points(raw_default, name, where)
-                if isinstance(parsed, dict):
-                    points = tuple(sorted(parsed.items()))
-                else:
-                    points = ((FIRST_YEAR, parsed),)
-            default = decl.validate(raw_default, where)
-            object.__setattr__(decl, "default", default)
-            object.__setattr__(decl, "_points", points)
-            out[name] = decl
     return out
 
 

@@ -1,4 +1,4 @@
-"""The shapes of a scenario file, declared with pydantic: which keys, which types, how many.
+"""The shapes of a scenario file, checked by hand: which keys, which types, how many.
 
 This is the structural part of the check at the door. The values themselves (numbers in their
 declared ranges, years in the horizon, table cells against their column schema) are checked by
@@ -15,15 +15,26 @@ A scenario file::
       capacity.delay_years: 0                                        # a bare value
       targets.japan_share_2030: {value: 0.25, source: my-source, note: "..."}
       capacity.plants: {rows: [{id: a, ...}, ...]}                   # or {table: NAME}, {csv: PATH}
+
+The strict reader (:func:`chikuden.reading.load_yaml`) hands over plain dicts, lists, texts,
+numbers, booleans and ``None``; the Python API may also pass tuples and numpy numbers. Each
+shape below is a table of its keys, each key with the check of its value. A document is read
+whole: the problem reported is the first unknown key anywhere in it (a misspelt key explains a
+missing one: ``{valeu: 1}`` lacks ``value``), else the first problem in the order of the keys
+below. (These checks were pydantic models until issue 12, with the same messages but for three
+fixes that tests/test_documents.py names. Importing pydantic and building the models took about
+55 ms of every process that loads a scenario.)
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any, TypeVar
+import numbers
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
-
-from chikuden.errors import ParameterError, did_you_mean
+from chikuden.errors import ParameterError
 from chikuden.reading import MAX_ROWS, MAX_STRING, show
 
 NAME_PATTERN = r"^[a-z0-9][a-z0-9._-]*$"
@@ -31,132 +42,269 @@ MAX_NAME = 64
 """Longest scenario name [characters]: it names the output folder."""
 MAX_PARAMETERS = 5_000
 """Most parameters one scenario file may set (about 500 are declared)."""
+MAX_KEY = 200
+"""Longest parameter name or table column name [characters]."""
+MAX_PATH = 1_000
+"""Longest ``extends:`` or ``csv:`` path [characters]."""
 
-Text = Annotated[str, StringConstraints(max_length=MAX_STRING)]
-# One table cell: a number or a text; a list of texts only for a sources column (the Python API
-# passes the rows of another table, whose sources are tuples).
-Cell = Annotated[
-    str | int | float | bool | list[Text] | tuple[Text, ...] | None,
-    Field(union_mode="left_to_right"),
-]
+_NAME_RE = re.compile(NAME_PATTERN.removesuffix("$") + r"\Z")
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+class _Problems:
+    """What is wrong with one document: the first unknown key and the first other problem."""
+
+    def __init__(self, hint: str) -> None:
+        self.hint = hint
+        self.unknown: str | None = None
+        self.other: str | None = None
+
+    def add(self, message: str, unknown: bool = False) -> None:
+        if unknown and self.unknown is None:
+            self.unknown = message
+        elif not unknown and self.other is None:
+            self.other = message
+
+    def first(self) -> str | None:
+        return self.unknown or self.other
 
 
-class Bilingual(_Strict):
+# A check reads one value at a place (the dotted path of keys) and returns it, noting problems.
+_Check = Callable[[Any, str, _Problems], Any]
+
+
+def _not_text(value: Any, at: str, problems: _Problems) -> None:
+    problems.add(f"{at} = {show(value)}: input should be a valid string; {problems.hint}")
+
+
+def _text(max_length: int = MAX_STRING, min_length: int = 0, name: bool = False) -> _Check:
+    """A text of ``min_length..max_length`` characters (``name``: a scenario name), or None."""
+
+    def check(value: Any, at: str, problems: _Problems) -> Any:
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            _not_text(value, at, problems)
+        elif len(value) > max_length:
+            problems.add(f"{at} is longer than the limit of {max_length:,} characters")
+        elif len(value) < min_length:
+            problems.add(
+                f"{at} = {show(value)}: string should have at least {min_length} character"
+                f"{'s' if min_length > 1 else ''}; {problems.hint}"
+            )
+        elif name and not _NAME_RE.match(value):
+            problems.add(
+                f"{at} = {show(value)} must be lower-case letters, digits, '.', '-' or '_'"
+                " (starting with a letter or digit)"
+            )
+        return value
+
+    return check
+
+
+def _any(value: Any, at: str, problems: _Problems) -> Any:
+    return value
+
+
+def _sources(value: Any, at: str, problems: _Problems) -> Any:
+    """One source key text, or a list of them (``None`` for none)."""
+    if isinstance(value, list) and all(isinstance(v, str) and len(v) <= MAX_STRING for v in value):
+        return value
+    return _text()(value, at, problems)
+
+
+def _too_many(at: str, limit: int, problems: _Problems) -> None:
+    problems.add(f"{at} has more than the limit of {limit:,} entries")
+
+
+def _parameters(value: Any, at: str, problems: _Problems) -> Any:
+    """The ``parameters:`` mapping: parameter name to any value (the declarations check it)."""
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        problems.add(f"{at} = {show(value)} is not a mapping; {problems.hint}")
+    elif len(value) > MAX_PARAMETERS:
+        _too_many(at, MAX_PARAMETERS, problems)
+    else:
+        for key in value:  # the first bad name is reported (a later one could not win)
+            if not isinstance(key, str):
+                _not_text(key, f"{at}.{key}", problems)
+                break
+            if len(key) > MAX_KEY:
+                problems.add(f"{at}.{show(key)} is longer than the limit of {MAX_KEY:,} characters")
+                break
+    return value
+
+
+def _is_column(name: Any) -> bool:
+    return isinstance(name, str) and len(name) <= MAX_KEY
+
+
+def _is_cell(value: Any) -> bool:
+    """One number or text (or nothing); a list of texts only for a sources column (the Python
+    API passes the rows of another table, whose sources are tuples)."""
+    if value is None or isinstance(value, str | numbers.Real):  # numbers.Real: bools too
+        return True
+    return isinstance(value, list | tuple) and all(
+        isinstance(v, str) and len(v) <= MAX_STRING for v in value
+    )
+
+
+def _rows(value: Any, at: str, problems: _Problems) -> Any:
+    """``rows: [{column: value, ...}, ...]``: at most MAX_ROWS mappings of one value each."""
+    if value is None:
+        return None
+    if not isinstance(value, list):
+        problems.add(f"{at} = {show(value)}: input should be a valid list; {problems.hint}")
+    elif len(value) > MAX_ROWS:
+        _too_many(at, MAX_ROWS, problems)
+    else:
+        for number, row in enumerate(value, start=1):  # the first bad row or cell is reported
+            if not isinstance(row, dict):
+                problems.add(
+                    f"row {number} = {show(row)} is not a mapping of column: value; {problems.hint}"
+                )
+                break
+            bad = next(
+                ((c, v) for c, v in row.items() if not (_is_column(c) and _is_cell(v))), None
+            )
+            if bad is not None:
+                column, cell = bad
+                shown = cell if _is_column(column) else column  # a bad name is shown as the value
+                problems.add(
+                    f"row {number} column {show(column)} = {show(shown)} is not one number or "
+                    "text; a table cell holds one value"
+                )
+                break
+    return value
+
+
+class _Shape:
+    """A mapping with declared keys, read by :meth:`read` (subclasses are dataclasses)."""
+
+    KEYS: ClassVar[dict[str, _Check]]
+    REQUIRED: ClassVar[tuple[str, ...]] = ()
+    HINT: ClassVar[str]
+
+    if TYPE_CHECKING:
+
+        def __init__(self, **values: Any) -> None: ...
+
+    @classmethod
+    def read(cls, data: Any, where: str) -> Self:
+        """``data`` as this shape, or one line naming the field, the value, the rule and the
+        fix (:class:`ParameterError`)."""
+        if not isinstance(data, dict):
+            raise ParameterError(
+                f"{where}: the file holds {show(data)}, not a mapping of keys; {cls.HINT}"
+            )
+        problems = _Problems(cls.HINT)
+        out = cls._fields(data, "", problems)
+        message = problems.first()
+        if message is not None:
+            raise ParameterError(f"{where}: {message}")
+        return out
+
+    @classmethod
+    def _fields(cls, data: Mapping[Any, Any], prefix: str, problems: _Problems) -> Self:
+        values: dict[str, Any] = {}
+        for key, check in cls.KEYS.items():
+            at = f"{prefix}{key}"
+            if key in data:
+                values[key] = check(data[key], at, problems)
+            elif key in cls.REQUIRED:
+                problems.add(f"{at} is missing; {problems.hint}")
+        for key in data:
+            if key not in cls.KEYS:
+                problems.add(f"unknown key {show(key)}{cls._close(key)}; {problems.hint}", True)
+        return cls(**values)
+
+    @classmethod
+    def _close(cls, key: Any) -> str:
+        """``" (did you mean 'value'?)"`` when the key of any shape closest to ``key`` is one of
+        this shape's (a key of another shape, say ``table`` in a cited value, gets no hint)."""
+        if not isinstance(key, str) or len(key) > MAX_KEY:
+            return ""
+        import difflib  # here: only a message needs it
+
+        close = difflib.get_close_matches(key, _ALL_KEYS, n=1, cutoff=0.6)
+        return f" (did you mean {close[0]!r}?)" if close and close[0] in cls.KEYS else ""
+
+    @classmethod
+    def nested(cls, value: Any, at: str, problems: _Problems) -> Self | None:
+        """The check of this shape as the value of a key of another shape (None for none)."""
+        if value is None:
+            return None
+        if not isinstance(value, dict):
+            problems.add(f"{at} = {show(value)} is not a mapping; {problems.hint}")
+            return None
+        return cls._fields(value, f"{at}.", problems)
+
+
+@dataclass(frozen=True)
+class Bilingual(_Shape):
     """A title or description in English and Japanese."""
 
-    en: Text | None = None
-    ja: Text | None = None
+    en: str | None = None
+    ja: str | None = None
+
+    KEYS: ClassVar[dict[str, _Check]] = {"en": _text(), "ja": _text()}
+    HINT: ClassVar[str] = "title and description are mappings with en and ja texts"
 
 
-class ScenarioDocument(_Strict):
+@dataclass(frozen=True)
+class ScenarioDocument(_Shape):
     """The top level of a scenario file."""
 
-    name: Annotated[str, StringConstraints(pattern=NAME_PATTERN, max_length=MAX_NAME)] | None = None
-    extends: Annotated[str, StringConstraints(min_length=1, max_length=1_000)] | None = None
+    name: str | None = None
+    extends: str | None = None
     title: Bilingual | None = None
     description: Bilingual | None = None
-    parameters: dict[Annotated[str, StringConstraints(max_length=200)], Any] | None = Field(
-        default=None, max_length=MAX_PARAMETERS
+    parameters: dict[str, Any] | None = None
+
+    KEYS: ClassVar[dict[str, _Check]] = {
+        "name": _text(MAX_NAME, name=True),
+        "extends": _text(MAX_PATH, min_length=1),
+        "title": Bilingual.nested,
+        "description": Bilingual.nested,
+        "parameters": _parameters,
+    }
+    HINT: ClassVar[str] = (
+        "a scenario file has the keys name, extends, title, description and parameters"
     )
 
 
-class CitedValue(_Strict):
+@dataclass(frozen=True)
+class CitedValue(_Shape):
     """``{value: ..., source: ..., note: ...}``: a parameter value with its citation."""
 
-    value: Any
-    source: Text | list[Text] | None = None
-    note: Text | None = None
+    value: Any = None  # required: REQUIRED below
+    source: str | list[str] | None = None
+    note: str | None = None
+
+    KEYS: ClassVar[dict[str, _Check]] = {"value": _any, "source": _sources, "note": _text()}
+    REQUIRED: ClassVar[tuple[str, ...]] = ("value",)
+    HINT: ClassVar[str] = "a cited value is {value: ..., source: ..., note: ...}"
 
 
-class TableOverride(_Strict):
+@dataclass(frozen=True)
+class TableOverride(_Shape):
     """``{table: NAME}``, ``{csv: PATH}`` or ``{rows: [...]}``: one of the three."""
 
-    table: Annotated[str, StringConstraints(max_length=200)] | None = None
-    csv: Annotated[str, StringConstraints(max_length=1_000)] | None = None
-    rows: list[dict[Annotated[str, StringConstraints(max_length=200)], Cell]] | None = Field(
-        default=None, max_length=MAX_ROWS
+    table: str | None = None
+    csv: str | None = None
+    rows: list[dict[str, Any]] | None = None
+
+    KEYS: ClassVar[dict[str, _Check]] = {
+        "table": _text(MAX_KEY),
+        "csv": _text(MAX_PATH),
+        "rows": _rows,
+    }
+    HINT: ClassVar[str] = (
+        "a table is given as a bundled table name, {table: NAME}, {csv: PATH} or "
+        "{rows: [{column: value, ...}, ...]}"
     )
 
 
-_HINTS = {
-    "ScenarioDocument": (
-        "a scenario file has the keys name, extends, title, description and parameters"
-    ),
-    "Bilingual": "title and description are mappings with en and ja texts",
-    "CitedValue": "a cited value is {value: ..., source: ..., note: ...}",
-    "TableOverride": "a table is given as a bundled table name, {table: NAME}, {csv: PATH} or "
-    "{rows: [{column: value, ...}, ...]}",
-}
-
-M = TypeVar("M", bound=_Strict)
-_KEYS = sorted(
-    {f for m in (ScenarioDocument, Bilingual, CitedValue, TableOverride) for f in m.model_fields}
-)
-
-
-def parse(model: type[M], data: Any, where: str) -> M:
-    """``data`` as ``model``, or one line naming the field, the value, the rule and the fix."""
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        raise ParameterError(f"{where}: {_describe(exc, model.__name__)}") from None
-
-
-def _describe(exc: ValidationError, model: str) -> str:
-    errors = exc.errors(include_url=False)
-    # An unknown key explains a missing one ({valeu: 1} lacks value): name it first.
-    err = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
-    loc = [p for p in err["loc"] if not _is_type_name(p)]
-    field = _field_text(loc, model)
-    kind = err["type"]
-    value = err.get("input")
-    hint = _HINTS.get(model, "")
-    if kind == "extra_forbidden":
-        key = str(loc[-1]) if loc else ""
-        close = did_you_mean(key, _KEYS) if len(key) <= 200 else ""
-        return f"unknown key {show(key)}{close}; {hint}"
-    if model == "TableOverride" and len(loc) >= 2 and loc[0] == "rows":
-        row = int(loc[1]) + 1
-        if len(loc) == 2:
-            return f"row {row} = {show(value)} is not a mapping of column: value; {hint}"
-        return (
-            f"row {row} column {show(loc[2])} = {show(value)} is not one number or text; "
-            "a table cell holds one value"
-        )
-    if kind in ("model_type", "dict_type", "model_attributes_type"):
-        if not loc:
-            return f"the file holds {show(value)}, not a mapping of keys; {hint}"
-        return f"{field} = {show(value)} is not a mapping; {hint}"
-    if kind == "missing":
-        return f"{field} is missing; {hint}"
-    if kind == "string_pattern_mismatch":
-        return (
-            f"{field} = {show(value)} must be lower-case letters, digits, '.', '-' or '_'"
-            " (starting with a letter or digit)"
-        )
-    if kind == "string_too_long":
-        limit = (err.get("ctx") or {}).get("max_length")
-        return f"{field} is longer than the limit of {limit:,} characters"
-    if kind == "too_long":
-        limit = (err.get("ctx") or {}).get("max_length")
-        return f"{field} has more than the limit of {limit:,} entries"
-    return f"{field} = {show(value)}: {err['msg'].lower()}; {hint}"
-
-
-def _is_type_name(part: Any) -> bool:
-    return isinstance(part, str) and (
-        part in {"str", "int", "float", "bool", "none", "list", "dict"}
-        or "[" in part
-        or part.startswith(("constrained-str", "function-"))
-        or part in _HINTS
-    )
-
-
-def _field_text(loc: list[Any], model: str) -> str:
-    if not loc:
-        return {"ScenarioDocument": "the file", "TableOverride": "the table"}.get(model, "value")
-    return ".".join(str(p) for p in loc)
+_SHAPES = (ScenarioDocument, Bilingual, CitedValue, TableOverride)
+_ALL_KEYS = sorted({key for shape in _SHAPES for key in shape.KEYS})
+"""The keys of every shape: a key of one shape in another gets no "did you mean"."""

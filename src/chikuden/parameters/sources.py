@@ -20,11 +20,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 from typing import Any
 from urllib.parse import urlsplit
 
-from chikuden.data import read_yaml
+from chikuden.data import DATA, read_yaml
 from chikuden.errors import ParameterError, did_you_mean
 from chikuden.reading import show
 
@@ -145,7 +144,7 @@ def grade_problems(src: Source) -> list[str]:
 
 @cache
 def _entries() -> tuple[dict[str, Source], dict[str, str]]:
-    folder = resources.files("chikuden.data").joinpath("sources")
+    folder = DATA.joinpath("sources")
     raw: dict[str, dict[str, Any]] = {}
     for entry_file in sorted(folder.iterdir(), key=lambda f: f.name):
         if not entry_file.name.endswith(".yaml") or entry_file.name.startswith("_"):
