@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 
 from chikuden.cli import app
 from chikuden.model import system
+from chikuden.parameters.declarations import declarations
 from chikuden.report.graph import drawing, to_dot, to_mermaid, to_svg
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -24,11 +25,11 @@ def test_the_summary_draws_every_step_and_the_outputs_passed_between_steps() -> 
     # each reader; e.g. the plant economics read minerals' material cost of cells
     key = "minerals.material_cost_usd_per_kwh"
     box = next(b for b, (label, _) in d.boxes.items() if label == key)
-    assert ("step_minerals", box, "") in d.edges
+    assert ("step_minerals_cost", box, "") in d.edges
     assert (box, "step_finance_plant", "") in d.edges
     # a step reading some of a domain's parameters says how many: carbon reads the 9 domestic
     # chemistry-mix shares of the minerals parameters
-    n_minerals = sum(1 for n in g.node("minerals").params if n.startswith("minerals."))
+    n_minerals = sum(1 for n in declarations() if n.startswith("minerals."))
     assert ("params_minerals", "step_carbon", f"9 of {n_minerals}") in d.edges
     # every output is drawn once: on its own or counted in its step's group
     counted = 0

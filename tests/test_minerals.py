@@ -18,7 +18,7 @@ from chikuden.commands.minerals import app
 from chikuden.errors import ParameterError
 from chikuden.horizon import YEARS, year_index
 from chikuden.indicators import outputs
-from chikuden.model import capacity, market, minerals
+from chikuden.model import capacity, market, minerals, system
 from chikuden.model.cache import Cache
 from chikuden.model.minerals import demand, recycling, state, supply
 from chikuden.model.minerals import disruption as stress
@@ -27,14 +27,10 @@ from chikuden.parameters.declarations import declarations, validate_rows
 from chikuden.parameters.params import Params, TableArrays
 from chikuden.parameters.scenario import list_scenarios, load_scenario
 
-STEPS = (market.step, capacity.step, minerals.step)
-
 
 def run(p: Params) -> Outputs:
-    out = Outputs()
-    for s in STEPS:
-        s(p, out)
-    return out
+    """The minerals outputs and the steps they depend on (market, capacity)."""
+    return system.run(p, ["minerals.*"])
 
 
 def params(**overrides: object) -> Params:
@@ -410,7 +406,11 @@ def test_stress_exposure_is_japans_import_share_where_it_exists() -> None:
     li, gr = stress.STRESS_MINERALS.index("lithium"), stress.STRESS_MINERALS.index("graphite")
     shocks = np.array([[li, li, gr]], dtype=float)
     where = np.array([[countries.index(c) for c in ("CN", "AU", "CN")]], dtype=float)
-    res = stress.shocks(p, st, shocks, where, np.full((1, 3), 0.5), np.full((1, 3), 6.0))
+    cost = (
+        out.series["minerals.material_cost_usd_per_kwh"],
+        out.series["minerals.material_cost_reference_usd_per_kwh"],
+    )
+    res = stress.shocks(p, st, cost, shocks, where, np.full((1, 3), 0.5), np.full((1, 3), 6.0))
     # China's lithium: its share of Japan's imports (0.681), not the larger of its world mining
     # (41,000 / 235,380 = 17.4%) and refining (65%) shares; Australia has no import row: world
     # mining 88,000 / 235,380 = 37.4%; China's graphite: imports 0.9
@@ -426,7 +426,7 @@ def test_stress_exposure_is_japans_import_share_where_it_exists() -> None:
         [load_scenario("actual-2025", {"minerals.imports": {"rows": graphite_only}})]
     )
     res2 = stress.shocks(
-        p2, st, shocks[:, :1], where[:, :1], np.full((1, 1), 0.5), np.full((1, 1), 6.0)
+        p2, st, cost, shocks[:, :1], where[:, :1], np.full((1, 1), 0.5), np.full((1, 1), 6.0)
     )
     assert res2.at_import_share[0, 0] == 0.0 and res2.exposure_share[0, 0] == pytest.approx(0.65)
     assert res.exposed_t[0, 0] / res2.exposed_t[0, 0] == pytest.approx(0.681 / 0.65)

@@ -108,8 +108,12 @@ def stress_test(
     allowed = p.table("minerals.supply").allowed
     assert allowed is not None
     check_shock(mineral, country, cut, months, allowed["country"])
-    production = ("capacity.domestic_production_gwh", "capacity.japan_global_production_gwh")
-    out = system.run(p, production)
+    reads = (
+        "capacity.domestic_production_gwh",
+        "capacity.japan_global_production_gwh",
+        "minerals.material_cost_*",
+    )
+    out = system.run(p, reads)
     res = model_stress_test(p, out.series, mineral, country, cut, months, year, out.cache)
     n = p.n
     when = year if year is not None else int(np.broadcast_to(p["minerals.stress_year"], (n,))[0])

@@ -9,9 +9,10 @@ Each domain module declares its step next to it::
     )
     def step(p: Params, out: Outputs) -> None: ...
 
-Names may be glob patterns (``fnmatch``): a parameter pattern stands for every declared
-parameter it matches (``chikuden.parameters.declarations``), an output pattern for every
-declared output (``chikuden.indicators``, the indicator YAML files). A declaration is exact:
+Names may be glob patterns (``fnmatch``), and ``!pattern`` removes names a pattern before it
+chose: a parameter pattern stands for every declared parameter it matches
+(``chikuden.parameters.declarations``), an output pattern for every declared output
+(``chikuden.indicators``, the indicator YAML files). A declaration is exact:
 ``tests/test_dataflow.py`` runs every step under a recording ``Params``/``Outputs`` and checks
 that it reads exactly the parameters and outputs it declares and writes exactly its outputs.
 
@@ -75,14 +76,23 @@ def step(
 
 
 def expand(patterns: Iterable[str], names: Sequence[str], what: str, owner: str) -> tuple[str, ...]:
-    """The ``names`` matched by ``patterns``, in the order of ``names``; a pattern matching
-    nothing is an error naming it."""
+    """The ``names`` matched by ``patterns``, in the order of ``names``.
+
+    A pattern starting with ``!`` removes what it matches from what the patterns before it
+    chose (``("minerals.*", "!minerals.price_*")``). A pattern matching nothing is an error
+    naming it.
+    """
     chosen: set[str] = set()
     for pattern in patterns:
-        found = fnmatch.filter(names, pattern) if _is_glob(pattern) else [pattern]
+        drop = pattern.startswith("!")
+        bare = pattern[1:] if drop else pattern
+        found = fnmatch.filter(names, bare) if _is_glob(bare) else [bare]
         if not found or found[0] not in names:
             raise DataflowError(f"step {owner!r}: {what} {pattern!r} matches no declared {what}")
-        chosen.update(found)
+        if drop:
+            chosen.difference_update(found)
+        else:
+            chosen.update(found)
     return tuple(n for n in names if n in chosen)
 
 

@@ -46,6 +46,7 @@ from chikuden.model.minerals.demand import (
     LCE_PER_LI,
     MATERIALS,
     TARGET_YEAR,
+    material_costs,
     stack,
     upstream_capex_jpy,
 )
@@ -122,7 +123,27 @@ def series(
 
 @dataflow.step(
     params=(
+        "minerals.intensity",
+        "minerals.domestic_mix_*",
+        "minerals.global_mix_*",
+        "minerals.cell_yield_share",
+        "minerals.price_*",
+    ),
+    writes=("minerals.material_cost_*",),
+)
+def cost(p: Params, out: Outputs) -> None:
+    """The material cost of cells made in Japan and of the global mix (what the plant
+    economics and the stress test read), apart from what depends on production."""
+    domestic, reference = material_costs(p)
+    out.serie("minerals.material_cost_usd_per_kwh", domestic)
+    out.serie("minerals.material_cost_reference_usd_per_kwh", reference)
+    out.indicator("minerals.material_cost_2030_usd_per_kwh", domestic[:, year_index(TARGET_YEAR)])
+
+
+@dataflow.step(
+    params=(
         "minerals.*",
+        "!minerals.price_*",
         "market.stationary_share",
         "finance.cell_price_usd_per_kwh",
         "finance.jpy_per_usd",
@@ -131,8 +152,10 @@ def series(
     reads=(
         "capacity.domestic_production_gwh",
         "capacity.japan_global_production_gwh",
+        "minerals.material_cost_usd_per_kwh",
+        "minerals.material_cost_reference_usd_per_kwh",
     ),
-    writes=("minerals.*",),
+    writes=("minerals.*", "!minerals.material_cost_*"),
 )
 def step(p: Params, out: Outputs) -> None:
     prod_dom = out.series["capacity.domestic_production_gwh"]
@@ -196,11 +219,6 @@ def step(p: Params, out: Outputs) -> None:
                 p[f"minerals.eu_recovery_{year}_{m}_share"],
             )
 
-    cost = st.materials.material_cost
-    out.serie("minerals.material_cost_usd_per_kwh", cost)
-    out.serie("minerals.material_cost_reference_usd_per_kwh", st.materials.material_cost_reference)
-    out.indicator("minerals.material_cost_2030_usd_per_kwh", cost[:, year_index(TARGET_YEAR)])
-
     capex = stack(p, [f"minerals.capex_{m}_usd_per_tpa" for m in CORE])
     lce = np.array([LCE_PER_LI, 1.0, 1.0, 1.0, 1.0])
     fx = p["finance.jpy_per_usd"]
@@ -208,7 +226,11 @@ def step(p: Params, out: Outputs) -> None:
         need = dem[:, : len(CORE), i30] * lce
         out.indicator(f"minerals.upstream_capex_{scope}_jpy", upstream_capex_jpy(need, capex, fx))
 
-    shocks = disruption.table_shocks(p, st)
+    cost = (
+        out.series["minerals.material_cost_usd_per_kwh"],
+        out.series["minerals.material_cost_reference_usd_per_kwh"],
+    )
+    shocks = disruption.table_shocks(p, st, cost)
     out.rows["minerals.stress_shortfall_t"] = shocks.shortfall_t
     out.rows["minerals.stress_lost_gwh"] = shocks.lost_gwh
     out.rows["minerals.stress_lost_jpy"] = shocks.lost_jpy

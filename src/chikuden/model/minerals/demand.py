@@ -142,3 +142,17 @@ def stack(p: Params, names: list[str]) -> NDArray[np.float64]:
     for i, a in enumerate(arrays):
         out[:, i] = a
     return out
+
+
+def material_costs(p: Params) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Material cost of cells made in Japan (domestic mix) and of the global mix by year
+    [USD/kWh], ``(k, years)`` each: :func:`material_cost` of the chemistry mixes' content."""
+    intensity = intensity_matrix(p.table("minerals.intensity"))
+    yield_share = p["minerals.cell_yield_share"]
+    prices = prices_per_t(p)
+    return (
+        material_cost(
+            content_per_gwh(chemistry_mix(p, "domestic"), intensity), yield_share, prices
+        ),
+        material_cost(content_per_gwh(chemistry_mix(p, "global"), intensity), yield_share, prices),
+    )

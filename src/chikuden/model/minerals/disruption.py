@@ -139,6 +139,7 @@ def _rows_to_shocks(rows: NDArray[np.float64], match: NDArray[np.float64]) -> ND
 def shocks(
     p: Params,
     st: MineralsState,
+    cost: tuple[NDArray[np.float64], NDArray[np.float64]],
     mineral: NDArray[np.float64],
     country: NDArray[np.float64],
     cut: NDArray[np.float64],
@@ -146,7 +147,11 @@ def shocks(
     year: NDArray[np.float64] | None = None,
 ) -> StressResult:
     """Apply shocks ``(k, j)`` (mineral index into STRESS_MINERALS, country code into the
-    tables' country list, cut [share], months) to the domestic production of ``st``."""
+    tables' country list, cut [share], months) to the domestic production of ``st``.
+
+    cost : the material cost of cells made in Japan and of the global mix by year [USD/kWh]
+    (``minerals.material_cost_usd_per_kwh`` and ``..._reference_...``), for the price of a
+    lost kWh."""
     yi = (p["minerals.stress_year"] if year is None else year).astype(int) - FIRST_YEAR
     m = mineral.astype(int)
     pos = st.position(yi)  # where the year is in the production-dependent arrays of st
@@ -187,11 +192,7 @@ def shocks(
     days = _stack_days(p)
     # a kWh not produced is worth what cells made in Japan sell for in the shock's year (the
     # finance domain's price: the average plus their extra material cost), in yen
-    price = cell_price(
-        p["finance.cell_price_usd_per_kwh"],
-        st.materials.material_cost,
-        st.materials.material_cost_reference,
-    )
+    price = cell_price(p["finance.cell_price_usd_per_kwh"], *cost)
     value = _at(price[:, None, :], np.zeros((1, 1), int), yi)[:, 0] * p["finance.jpy_per_usd"]
     return stress_loss(
         demand_t=_at(st.demand_domestic, m, pos),
@@ -238,13 +239,17 @@ def _stack_days(p: Params) -> NDArray[np.float64]:
     return out
 
 
-def table_shocks(p: Params, st: MineralsState) -> StressResult:
-    """The shocks of the ``minerals.stress_tests`` table (one column per row)."""
+def table_shocks(
+    p: Params, st: MineralsState, cost: tuple[NDArray[np.float64], NDArray[np.float64]]
+) -> StressResult:
+    """The shocks of the ``minerals.stress_tests`` table (one column per row); ``cost`` as in
+    :func:`shocks`."""
     t = p.table("minerals.stress_tests")
     valid = t.valid > 0
     return shocks(
         p,
         st,
+        cost,
         np.where(valid, _codes(t, "mineral"), 0.0),
         _codes(t, "country"),
         np.where(valid, t["cut"], 0.0),
@@ -298,7 +303,9 @@ def stress_test(
 
     p : the parameters of an evaluation (``results.params``)
     series : its yearly series (``results.series``); production is read from
-        ``capacity.domestic_production_gwh`` and ``capacity.japan_global_production_gwh``
+        ``capacity.domestic_production_gwh`` and ``capacity.japan_global_production_gwh``, the
+        material costs of cells from ``minerals.material_cost_usd_per_kwh`` and
+        ``minerals.material_cost_reference_usd_per_kwh``
     mineral : lithium, nickel, cobalt, manganese or graphite
     country : ISO 3166-1 alpha-2 code (``ZZ``: other countries together)
     cut : share of the country's exports lost [share, 0..1]
@@ -323,9 +330,14 @@ def stress_test(
         cache=cache,
     )
     one = np.ones((1, 1))
+    cost = (
+        np.asarray(series["minerals.material_cost_usd_per_kwh"]),
+        np.asarray(series["minerals.material_cost_reference_usd_per_kwh"]),
+    )
     return shocks(
         p,
         st,
+        cost,
         one * m,
         one * c,
         one * float(cut),

@@ -23,8 +23,6 @@ from chikuden.model.minerals.demand import (
     content_per_gwh,
     demand,
     intensity_matrix,
-    material_cost,
-    prices_per_t,
     stack,
     uses_material,
 )
@@ -55,8 +53,6 @@ class Materials:
     recovery: NDArray[np.float64]  # (k, core, years) [share]
     collection: NDArray[np.float64]  # (k, years) [share]
     scrap_share: NDArray[np.float64]  # (k,) [share]
-    material_cost: NDArray[np.float64]  # (k, years) of cells made in Japan [USD/kWh]
-    material_cost_reference: NDArray[np.float64]  # (k, years) of the global mix [USD/kWh]
 
     def secured_rows(self, year: NDArray[np.float64] | int) -> NDArray[np.float64]:
         """Supply secured by each project row in ``year`` (index, ``(k,)`` or scalar) [t/yr]."""
@@ -137,7 +133,6 @@ def prepare(p: Params) -> Materials:
     recovery = stack(p, [f"minerals.recovery_{m}_share" for m in CORE])
     collection = p["minerals.collection_share"].copy()
     scrap_share = p["minerals.scrap_recycled_share"].copy()
-    prices = prices_per_t(p)
     return Materials(
         per_gwh_domestic=per_gwh_domestic,
         per_gwh_global=per_gwh_global,
@@ -154,8 +149,6 @@ def prepare(p: Params) -> Materials:
         recovery=recovery,
         collection=collection,
         scrap_share=scrap_share,
-        material_cost=material_cost(per_gwh_domestic, yield_share, prices),
-        material_cost_reference=material_cost(per_gwh_global, yield_share, prices),
     )
 
 
@@ -167,8 +160,13 @@ def prepare(p: Params) -> Materials:
 
 @functools.cache
 def _input_names() -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """The parameters :func:`prepare` may read: (arrays, tables)."""
-    names = [n for n in declarations() if n.startswith("minerals.")]
+    """The parameters :func:`prepare` may read: (arrays, tables). Not the material prices: the
+    material cost is the ``minerals.cost`` step's, and the cache key reads nothing more."""
+    names = [
+        n
+        for n in declarations()
+        if n.startswith("minerals.") and not n.startswith("minerals.price_")
+    ]
     tables = tuple(n for n in names if declarations()[n].kind == "table")
     arrays = tuple(n for n in names if n not in tables)
     return (*arrays, "market.stationary_share"), tables
