@@ -31,7 +31,7 @@ import chikuden
 from chikuden.errors import ParameterError
 from chikuden.horizon import YEARS, year_index
 from chikuden.indicators import outputs
-from chikuden.model import capacity, carbon, chemistry, market
+from chikuden.model import carbon, chemistry, system
 from chikuden.model.carbon import power
 from chikuden.model.outputs import Outputs
 from chikuden.parameters import declarations, list_scenarios, load_scenario
@@ -58,11 +58,8 @@ NMC = {**only("nmc811"), **ABROAD}
 
 
 def run(p: Params) -> Outputs:
-    """The steps the carbon domain depends on, then carbon (independent of later domains)."""
-    out = Outputs()
-    for step in (market.step, capacity.step, carbon.step):
-        step(p, out)
-    return out
+    """The carbon outputs and the steps they depend on (independent of later domains)."""
+    return system.run(p, ["carbon.*"])
 
 
 def params(**overrides: float) -> Params:

@@ -341,10 +341,86 @@ def hydrogen_per_kwh(f: Footprints, p: Params) -> NDArray[np.float64]:
 
 
 # -- step -----------------------------------------------------------------------------------
+RULES = (
+    "carbon.eu_threshold_gco2e_per_kwh",
+    "carbon.eu_class_*_max_gco2e_per_kwh",
+    "carbon.eu_rule_stage",
+    "carbon.performance_footprint_cap",
+    "carbon.grid_intensity_2030",
+    "carbon.recycled_content_share",
+    "carbon.eu_recycled_min_*_share",
+)
+"""Outputs that restate the rules and paths the footprints are judged by (parameters only)."""
+
+
 @dataflow.step(
-    params=("carbon.*", "minerals.domestic_mix_*", "capacity.utilisation_share"),
+    params=(
+        "carbon.eu_threshold_*",
+        "carbon.eu_class_*_max",
+        "carbon.eu_classes_year",
+        "carbon.eu_declaration_year",
+        "carbon.performance_*",
+        "carbon.distribution_kgco2e_per_kwh",
+        "carbon.end_of_life_soh_share",
+        "carbon.grid_kgco2e_per_kwh",
+        "carbon.recycled_content_share",
+        "carbon.eu_recycled_*",
+    ),
+    writes=RULES,
+)
+def rules(p: Params, out: Outputs) -> None:
+    """The EU rules (threshold, classes, their stages, recycled-content minima), the
+    performance cap, and the grid and recycled-content paths, as the report draws them."""
+    threshold = p["carbon.eu_threshold_gco2e_per_kwh_delivered"]
+    threshold_year = p["carbon.eu_threshold_year"]
+    classes_on = in_force(p["carbon.eu_classes_year"])
+    out.serie(
+        "carbon.eu_threshold_gco2e_per_kwh",
+        np.where(in_force(threshold_year), threshold[:, None], np.nan),
+    )
+    for c in "abc":
+        bound = p[f"carbon.eu_class_{c}_max"]
+        out.serie(
+            f"carbon.eu_class_{c}_max_gco2e_per_kwh", np.where(classes_on, bound[:, None], np.nan)
+        )
+    out.serie(
+        "carbon.eu_rule_stage",
+        in_force(p["carbon.eu_declaration_year"]) * 1.0 + classes_on + in_force(threshold_year),
+    )
+    out.indicator(
+        "carbon.performance_footprint_cap",
+        p["carbon.performance_max_gco2e_per_kwh_delivered"]
+        / G_PER_KG
+        * delivered_energy_per_kwh(
+            p["carbon.performance_min_cycles"], p["carbon.end_of_life_soh_share"]
+        )
+        - p["carbon.distribution_kgco2e_per_kwh"],
+    )
+    i30 = year_index(TARGET_YEAR)
+    out.indicator("carbon.grid_intensity_2030", yearly(p["carbon.grid_kgco2e_per_kwh"])[:, i30])
+    out.serie("carbon.recycled_content_share", yearly(p["carbon.recycled_content_share"]))
+    for metal in METALS:
+        out.serie(
+            f"carbon.eu_recycled_min_{metal}_share",
+            eu_recycled_minimum(
+                p[f"carbon.eu_recycled_2031_{metal}_share"],
+                p[f"carbon.eu_recycled_2036_{metal}_share"],
+            ),
+        )
+
+
+@dataflow.step(
+    params=(
+        "carbon.*",
+        "!carbon.eu_recycled_*",
+        "!carbon.eu_classes_year",
+        "!carbon.eu_declaration_year",
+        "!carbon.performance_*",
+        "minerals.domestic_mix_*",
+        "capacity.utilisation_share",
+    ),
     reads=("capacity.domestic_production_gwh",),
-    writes=("carbon.*",),
+    writes=("carbon.*", *(f"!{key}" for key in RULES)),
 )
 def step(p: Params, out: Outputs) -> None:
     weights = chemistry_weights(
@@ -383,19 +459,6 @@ def step(p: Params, out: Outputs) -> None:
     # EU rules: footprint per kWh delivered against the threshold and class boundaries
     out.serie("carbon.footprint_delivered_grid_gco2e_per_kwh", f.delivered_eu[:, GRID])
     out.serie("carbon.footprint_delivered_park_gco2e_per_kwh", f.delivered_eu[:, PARK])
-    classes_on = in_force(p["carbon.eu_classes_year"])
-    out.serie(
-        "carbon.eu_threshold_gco2e_per_kwh",
-        np.where(in_force(threshold_year), threshold[:, None], np.nan),
-    )
-    for c, bound in zip("abc", bounds, strict=True):
-        out.serie(
-            f"carbon.eu_class_{c}_max_gco2e_per_kwh", np.where(classes_on, bound[:, None], np.nan)
-        )
-    out.serie(
-        "carbon.eu_rule_stage",
-        in_force(p["carbon.eu_declaration_year"]) * 1.0 + classes_on + in_force(threshold_year),
-    )
     for where, j in (("grid", GRID), ("clean_park", PARK)):
         out.indicator(f"carbon.footprint_delivered_2030_{where}", f.delivered_eu[:, j, i30])
         out.indicator(f"carbon.eu_class_2030_{where}", eu_class(f.delivered_eu[:, j, i30], *bounds))
@@ -416,13 +479,6 @@ def step(p: Params, out: Outputs) -> None:
         out.indicator(
             f"carbon.footprint_delivered_2030_grid_durability_{c}", G_PER_KG * grid_eu_2030 / life
         )
-    out.indicator(
-        "carbon.performance_footprint_cap",
-        p["carbon.performance_max_gco2e_per_kwh_delivered"]
-        / G_PER_KG
-        * delivered_energy_per_kwh(p["carbon.performance_min_cycles"], soh)
-        - dist,
-    )
 
     # energy, materials, hydrogen
     out.serie("carbon.manufacturing_electricity_kwh_per_kwh", f.electricity[:, GRID])
@@ -432,7 +488,6 @@ def step(p: Params, out: Outputs) -> None:
     out.rows["carbon.step_energy_kwh_per_kwh"] = f.step_energy
     materials = sum((f.stages[s][:, GRID, i30] for s in MATERIAL_STAGES), start=np.zeros(1))
     out.indicator("carbon.materials_footprint_2030", materials)
-    out.indicator("carbon.grid_intensity_2030", yearly(p["carbon.grid_kgco2e_per_kwh"])[:, i30])
     h2 = hydrogen_per_kwh(f, p)  # kg per kWh of cells
     park_t = h2 * p["carbon.park_production_gwh"][:, None] * 1e6 / 1000.0
     domestic_t = h2 * out.series["capacity.domestic_production_gwh"] * 1e6 / 1000.0
@@ -446,12 +501,3 @@ def step(p: Params, out: Outputs) -> None:
         "carbon.recycled_saving_per_10pct",
         0.1 * p["carbon.recycled_reduction_share"] * f.primary_cathode[:, GRID, i30],
     )
-    out.serie("carbon.recycled_content_share", yearly(p["carbon.recycled_content_share"]))
-    for metal in METALS:
-        out.serie(
-            f"carbon.eu_recycled_min_{metal}_share",
-            eu_recycled_minimum(
-                p[f"carbon.eu_recycled_2031_{metal}_share"],
-                p[f"carbon.eu_recycled_2036_{metal}_share"],
-            ),
-        )
