@@ -140,14 +140,49 @@ def cost(p: Params, out: Outputs) -> None:
     out.indicator("minerals.material_cost_2030_usd_per_kwh", domestic[:, year_index(TARGET_YEAR)])
 
 
+TARGETS = (
+    "minerals.eu_recycled_min_*",
+    "minerals.recovery_share.*",
+    "minerals.recovery_20*",
+    "minerals.eu_recovery_target_*",
+)
+"""The EU's recycled-content minima and recovery targets, and the recovery rates set against
+them: parameters only."""
+
+
+@dataflow.step(
+    params=("carbon.eu_recycled_*", "minerals.recovery_*", "minerals.eu_recovery_*"),
+    writes=TARGETS,
+)
+def targets(p: Params, out: Outputs) -> None:
+    """The EU's recycled-content minima (Reg. 2023/1542 Art. 8) and material recovery targets
+    (Annex XII Part C) beside the scenario's recovery rates."""
+    for year in EU_RECYCLED_YEARS:
+        for m in EU_METALS:
+            out.indicator(
+                f"minerals.eu_recycled_min_{year}.{m}", p[f"carbon.eu_recycled_{year}_{m}_share"]
+            )
+    recovery = stack(p, [f"minerals.recovery_{m}_share" for m in CORE])
+    for m in EU_METALS:
+        out.serie(f"minerals.recovery_share.{m}", recovery[:, CORE.index(m), :])
+    for year in EU_RECOVERY_YEARS:
+        for m in EU_METALS:
+            at = recovery[:, CORE.index(m), year_index(year)]
+            out.indicator(f"minerals.recovery_{year}.{m}", at)
+            out.indicator(
+                f"minerals.eu_recovery_target_{year}.{m}",
+                p[f"minerals.eu_recovery_{year}_{m}_share"],
+            )
+
+
 @dataflow.step(
     params=(
         "minerals.*",
         "!minerals.price_*",
+        "!minerals.eu_recovery_*",
         "market.stationary_share",
         "finance.cell_price_usd_per_kwh",
         "finance.jpy_per_usd",
-        "carbon.eu_recycled_*",
     ),
     reads=(
         "capacity.domestic_production_gwh",
@@ -155,7 +190,7 @@ def cost(p: Params, out: Outputs) -> None:
         "minerals.material_cost_usd_per_kwh",
         "minerals.material_cost_reference_usd_per_kwh",
     ),
-    writes=("minerals.*", "!minerals.material_cost_*"),
+    writes=("minerals.*", "!minerals.material_cost_*", *(f"!{key}" for key in TARGETS)),
 )
 def step(p: Params, out: Outputs) -> None:
     prod_dom = out.series["capacity.domestic_production_gwh"]
@@ -203,21 +238,7 @@ def step(p: Params, out: Outputs) -> None:
             out.indicator(
                 f"minerals.recycled_share_{year}.{m}", sec.recycled_share[:, CORE.index(m), iy]
             )
-            out.indicator(
-                f"minerals.eu_recycled_min_{year}.{m}", p[f"carbon.eu_recycled_{year}_{m}_share"]
-            )
     out.rows["minerals.project_secured_t_2030"] = st.materials.secured_rows(year_index(TARGET_YEAR))
-    recovery = st.materials.recovery
-    for m in EU_METALS:
-        out.serie(f"minerals.recovery_share.{m}", recovery[:, CORE.index(m), :])
-    for year in EU_RECOVERY_YEARS:
-        for m in EU_METALS:
-            at = recovery[:, CORE.index(m), year_index(year)]
-            out.indicator(f"minerals.recovery_{year}.{m}", at)
-            out.indicator(
-                f"minerals.eu_recovery_target_{year}.{m}",
-                p[f"minerals.eu_recovery_{year}_{m}_share"],
-            )
 
     capex = stack(p, [f"minerals.capex_{m}_usd_per_tpa" for m in CORE])
     lce = np.array([LCE_PER_LI, 1.0, 1.0, 1.0, 1.0])

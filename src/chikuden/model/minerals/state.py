@@ -160,13 +160,11 @@ def prepare(p: Params) -> Materials:
 
 @functools.cache
 def _input_names() -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """The parameters :func:`prepare` may read: (arrays, tables). Not the material prices: the
-    material cost is the ``minerals.cost`` step's, and the cache key reads nothing more."""
-    names = [
-        n
-        for n in declarations()
-        if n.startswith("minerals.") and not n.startswith("minerals.price_")
-    ]
+    """The parameters :func:`prepare` may read: (arrays, tables). Not those of the domain's
+    other steps (the material prices: ``minerals.cost``; the EU recovery targets:
+    ``minerals.targets``): the cache key reads nothing the step does not declare."""
+    others = ("minerals.price_", "minerals.eu_recovery_")
+    names = [n for n in declarations() if n.startswith("minerals.") and not n.startswith(others)]
     tables = tuple(n for n in names if declarations()[n].kind == "table")
     arrays = tuple(n for n in names if n not in tables)
     return (*arrays, "market.stationary_share"), tables
