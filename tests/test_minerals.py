@@ -714,12 +714,11 @@ def test_kept_preparation_follows_the_parameters_and_is_read_only() -> None:
     assert longer.indicators["minerals.recycled_share_2030.cobalt"][0] < first
     again = run(params())
     assert again.indicators["minerals.recycled_share_2030.cobalt"][0] == first
-    kept = again.rows["minerals.supply_share"]
-    with pytest.raises(ValueError, match="read-only"):
-        kept[0, 0] = 1.0
     p = params()  # a kept preparation holds copies, not views of the caller's parameters
-    kept_p = state.prepared(p, Cache()).yield_share
-    assert not np.shares_memory(kept_p, p["minerals.cell_yield_share"])
+    kept = state.prepared(p, Cache())
+    with pytest.raises(ValueError, match="read-only"):
+        kept.shares[0, 0] = 1.0
+    assert not np.shares_memory(kept.yield_share, p["minerals.cell_yield_share"])
 
 
 def test_kept_preparation_is_keyed_by_every_parameter_it_reads() -> None:

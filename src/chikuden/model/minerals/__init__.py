@@ -140,6 +140,39 @@ def cost(p: Params, out: Outputs) -> None:
     out.indicator("minerals.material_cost_2030_usd_per_kwh", domestic[:, year_index(TARGET_YEAR)])
 
 
+CONCENTRATION = (
+    "minerals.hhi_*",
+    "minerals.top_share_*",
+    "minerals.flagged_share_*",
+    "minerals.supply_share",
+    "minerals.import_*",
+)
+"""Who supplies each mineral, and Japan's imports: the supply tables alone."""
+
+
+@dataflow.step(
+    params=("minerals.supply", "minerals.countries_of_concern", "minerals.imports"),
+    writes=CONCENTRATION,
+)
+def concentration(p: Params, out: Outputs) -> None:
+    """Concentration of world mining and refining (HHI, largest country, countries of concern)
+    and of Japan's imports, by mineral (:mod:`chikuden.model.minerals.supply`)."""
+    sup = p.table("minerals.supply")
+    concern = p.table("minerals.countries_of_concern")
+    shares = supply.group_shares(sup)
+    conc = supply.concentration(sup, shares, supply.flag_rows(sup, concern))
+    for j, m in enumerate(CORE):
+        for stage, s in (("mining", 0), ("refining", 1)):
+            out.indicator(f"minerals.hhi_{stage}.{m}", conc.hhi[:, j, s])
+            out.indicator(f"minerals.top_share_{stage}.{m}", conc.top_share[:, j, s])
+            out.indicator(f"minerals.flagged_share_{stage}.{m}", conc.flagged_share[:, j, s])
+    out.rows["minerals.supply_share"] = shares
+    imports = supply.imports(p.table("minerals.imports"), concern)
+    for j, m in enumerate(CORE):
+        out.indicator(f"minerals.import_top_share.{m}", imports.top_share[:, j])
+        out.indicator(f"minerals.import_flagged_share.{m}", imports.flagged_share[:, j])
+
+
 TARGETS = (
     "minerals.eu_recycled_min_*",
     "minerals.recovery_share.*",
@@ -190,7 +223,11 @@ def targets(p: Params, out: Outputs) -> None:
         "minerals.material_cost_usd_per_kwh",
         "minerals.material_cost_reference_usd_per_kwh",
     ),
-    writes=("minerals.*", "!minerals.material_cost_*", *(f"!{key}" for key in TARGETS)),
+    writes=(
+        "minerals.*",
+        "!minerals.material_cost_*",
+        *(f"!{key}" for key in (*CONCENTRATION, *TARGETS)),
+    ),
 )
 def step(p: Params, out: Outputs) -> None:
     prod_dom = out.series["capacity.domestic_production_gwh"]
@@ -215,17 +252,6 @@ def step(p: Params, out: Outputs) -> None:
         out.indicator(f"minerals.demand_{scope}_2030.lithium_lce", dem[:, 0, i30] * LCE_PER_LI)
 
     conc = st.materials.concentration
-    for j, m in enumerate(CORE):
-        for stage, s in (("mining", 0), ("refining", 1)):
-            out.indicator(f"minerals.hhi_{stage}.{m}", conc.hhi[:, j, s])
-            out.indicator(f"minerals.top_share_{stage}.{m}", conc.top_share[:, j, s])
-            out.indicator(f"minerals.flagged_share_{stage}.{m}", conc.flagged_share[:, j, s])
-    out.rows["minerals.supply_share"] = st.materials.shares
-    imports = st.materials.imports
-    for j, m in enumerate(CORE):
-        out.indicator(f"minerals.import_top_share.{m}", imports.top_share[:, j])
-        out.indicator(f"minerals.import_flagged_share.{m}", imports.flagged_share[:, j])
-
     sec = st.security
     flagged_2030 = supply.open_flagged(sec.open[:, :, i30], conc)
     for j, m in enumerate(CORE):
