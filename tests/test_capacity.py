@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
+from typer.testing import CliRunner
 
 import chikuden
+from chikuden.cli import app
 from chikuden.errors import ChikudenError
 from chikuden.horizon import YEARS
 from chikuden.model import capacity
@@ -109,7 +112,8 @@ def test_each_scenario_counts_the_plants_announced_by_its_date() -> None:
     # proposal-2022 (1 Jun 2022): in Japan only the ~20 GWh existing; abroad Nevada 35, other
     #   10 and Toyota North Carolina's hybrid lines 0.8 (Dec 2021) -> 65.8 GWh worldwide.
     # meti-strategy-2022 (31 Aug 2022): + Kansas 30 (13 Jul 2022), Honda-LGES Ohio 19.6
-    #   (29 Aug 2022), Toyota NC BEV lines 6 (31 Aug 2022) -> 121.4; Japan still 20.
+    #   (40 GWh at Honda's 49%, 29 Aug 2022), Toyota NC BEV lines 6 (31 Aug 2022) -> 121.4;
+    #   Japan still 20.
     # actual-2025 (31 Dec 2025): Japan 121.5 - 5 (Nissan, withdrawn 9 May 2025) = 116.5;
     #   abroad 35 + 30 + 10 + 0.8 + 6 + 24 (Toyota NC, Oct 2023, from 2027) + 19.6 + Honda
     #   Ontario 36 x 1/3 (first ramp year 2030) x 0.5 (announced) = 131.4; Panasonic's
@@ -218,3 +222,116 @@ def test_scenarios_with_their_own_plants_in_one_batch(monkeypatch: pytest.Monkey
     # 0.5 years: ramp (0.5 + 1) / 3 = 0.5 -> 20 + 30 x 0.5 = 35 GWh
     assert at(batch, "capacity.domestic_gwh", 2029) == 35.0
     assert batch.series["capacity.region_eu_gwh"][1][-1] == 3.0
+
+
+def owned(pid: str, gwh: float, region: str, japan_share: float) -> dict[str, Any]:
+    return plant(pid, gwh, 2015, region=region, status="existing") | {"japan_share": japan_share}
+
+
+def test_a_joint_venture_counts_at_equity_or_in_full() -> None:
+    # Two plants producing since 2015 (full in 2030): 100 GWh of a Japanese firm in Japan and a
+    # 40 GWh joint venture in the US, 49% Japanese (as Honda-LGES Ohio). Target 600 GWh.
+    rows = [owned("jp", 100, "JP", 1.0), owned("jv", 40, "US", 0.49)]
+    eq = run(rows)
+    # at equity (default): 100 + 40 x 0.49 = 100 + 19.6 = 119.6; gap 600 - 119.6 = 480.4
+    # in full: 100 + 40 = 140; gap 600 - 140 = 460; the partner's part 140 - 119.6 = 20.4
+    assert eq.value("capacity.japan_global_2030") == pytest.approx(119.6)
+    assert eq.value("capacity.japan_global_equity_2030") == pytest.approx(119.6)
+    assert eq.value("capacity.japan_global_full_2030") == pytest.approx(140.0)
+    assert eq.value("capacity.japan_global_jv_partners_2030") == pytest.approx(20.4)
+    assert eq.value("capacity.japan_global_gap_equity_2030") == pytest.approx(480.4)
+    assert eq.value("capacity.japan_global_gap_full_2030") == pytest.approx(460.0)
+    assert eq.value("capacity.japan_global_gap_2030") == pytest.approx(480.4)
+    assert at(eq, "capacity.region_us_gwh", 2030) == pytest.approx(19.6)
+    assert eq.value("capacity.overseas_2030") == pytest.approx(19.6)
+    assert list(eq.rows["capacity.plant_japan_counted_share"][0]) == [1.0, 0.49]
+    assert eq.rows["capacity.plant_gwh_2030"][0] == pytest.approx([100.0, 19.6])
+    # in full: the scenario's own figure is 140 (gap 460); the two answers are the same
+    full = run(rows, "capacity.jv_in_full_flag=1")
+    assert full.value("capacity.japan_global_2030") == pytest.approx(140.0)
+    assert full.value("capacity.japan_global_gap_2030") == pytest.approx(460.0)
+    assert full.value("capacity.overseas_2030") == pytest.approx(40.0)
+    assert at(full, "capacity.japan_global_production_gwh", 2030) == pytest.approx(140.0 * 0.8)
+    for key in (
+        "capacity.japan_global_equity_2030",
+        "capacity.japan_global_full_2030",
+        "capacity.japan_global_jv_partners_2030",
+        "capacity.japan_global_gap_equity_2030",
+        "capacity.japan_global_gap_full_2030",
+    ):
+        assert full.value(key) == pytest.approx(eq.value(key)), key
+    # capacity in Japan is 100 either way
+    assert eq.value("capacity.domestic_2030") == full.value("capacity.domestic_2030") == 100.0
+
+
+def test_a_plant_in_japan_without_a_japanese_owner_counts_in_japan_only() -> None:
+    # A foreign firm's 30 GWh plant in Japan (japan_share 0) beside a Japanese firm's 50 GWh
+    # plant in the US: capacity in Japan 30 (in full, whoever owns it); Japanese firms'
+    # capacity 50 at equity and in full (a plant with no Japanese owner counts 0 either way);
+    # overseas 50 - 0 (Japanese firms' part in Japan) = 50.
+    rows = [owned("foreign", 30, "JP", 0.0), owned("us", 50, "US", 1.0)]
+    for flag in ("0", "1"):
+        r = run(rows, f"capacity.jv_in_full_flag={flag}")
+        assert r.value("capacity.domestic_2030") == 30.0
+        assert r.value("capacity.domestic_production_2030") == pytest.approx(30.0 * 0.8)
+        assert r.value("capacity.japan_global_2030") == 50.0
+        assert r.value("capacity.japan_global_full_2030") == 50.0
+        assert r.value("capacity.japan_global_jv_partners_2030") == 0.0
+        assert r.value("capacity.overseas_2030") == 50.0
+        assert at(r, "capacity.region_jp_gwh", 2030) == 0.0
+
+
+def test_two_countings_in_one_batch_equal_each_alone() -> None:
+    rows = [owned("jp", 100, "JP", 1.0), owned("jv", 40, "US", 0.49)]
+    scenarios = [
+        chikuden.load_scenario("proposal-2022", {"capacity.plants": {"rows": rows}}),
+        chikuden.load_scenario("proposal-2022", {"capacity.plants": {"rows": rows}}),
+    ]
+    scenarios[1] = scenarios[1].with_overrides(["capacity.jv_in_full_flag=1"])
+    batch = chikuden.evaluate(scenarios)
+    for i, s in enumerate(scenarios):
+        one = chikuden.evaluate(s)
+        for key, arr in one.indicators.items():
+            if key.startswith("capacity."):
+                np.testing.assert_array_equal(batch.indicators[key][i], arr[0], key)
+    assert batch.value("capacity.japan_global_2030", 1) == pytest.approx(140.0)
+
+
+def test_the_bundled_joint_venture_at_equity_and_in_full() -> None:
+    # data/tables: Honda-LGES Ohio, 40 GWh from 2026 (full by 2028), Honda 49%. At equity it
+    # adds 19.6 GWh (meti-strategy-2022: 121.4, as before the choice existed), in full 40:
+    # 121.4 + 40 - 19.6 = 141.8; gap to 600: 478.6 at equity, 458.2 in full.
+    r = chikuden.evaluate(chikuden.load_scenario("meti-strategy-2022"))
+    assert r.value("capacity.japan_global_2030") == pytest.approx(121.4)
+    assert r.value("capacity.japan_global_full_2030") == pytest.approx(141.8)
+    assert r.value("capacity.japan_global_jv_partners_2030") == pytest.approx(20.4)
+    assert r.value("capacity.japan_global_gap_equity_2030") == pytest.approx(478.6)
+    assert r.value("capacity.japan_global_gap_full_2030") == pytest.approx(458.2)
+
+
+@pytest.mark.parametrize("bad", ["1.5", "-0.1"])
+def test_an_ownership_share_outside_0_1_is_refused_in_one_line(bad: str) -> None:
+    rows = [owned("jv", 40, "US", float(bad))]
+    with pytest.raises(ChikudenError, match="japan_share") as err:
+        run(rows)
+    assert "\n" not in str(err.value)
+
+
+def test_bad_ownership_input_exits_2_with_one_line_and_writes_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "jv.yaml"
+    path.write_text(
+        "name: jv\nextends: proposal-2022\nparameters:\n  capacity.plants:\n    rows:\n"
+        "    - {id: jv, company: c, site: s, region: US, stage: cells, status: existing,"
+        " gwh: 40, start_year: 2015, source: assumption, japan_share: 1.5}\n",
+        encoding="utf-8",
+    )
+    for args, named in (
+        (["-s", str(path)], "column japan_share = 1.5 is outside 0..1"),
+        (["-s", "proposal-2022", "--set", "capacity.jv_in_full_flag=2"], "outside the allowed"),
+    ):
+        out = tmp_path / "out"
+        result = CliRunner().invoke(app, ["run", *args, "-o", str(out)])
+        assert result.exit_code == 2, result.output
+        assert named in result.stderr
+        assert len(result.stderr.splitlines()) == 1
+        assert not out.exists()

@@ -13,8 +13,16 @@ the row's expected share (:func:`expected_share`)::
 
 ``D`` is the scenario's pipeline date (``capacity.pipeline_date``, YYYYMMDD): a scenario sees
 the plants announced by its date and not withdrawn by then, so the 2022 scenarios do not count
-plants certified in 2023-2024. Domestic capacity is the sum over cell plants in region JP;
-Japanese firms' global capacity is the sum over all regions. The gap is the target (from the
+plants certified in 2023-2024. Domestic capacity is the sum over cell plants in region JP,
+each in full: the 150 GWh are capacity in Japan, whoever owns it. Japanese firms' global
+capacity is the sum over all regions of each plant counted for its Japanese owners
+(:func:`japan_weight`)::
+
+    w_j = s_j                   at equity (capacity.jv_in_full_flag = 0)
+    w_j = 1 if s_j > 0 else 0   in full   (capacity.jv_in_full_flag = 1)
+
+with ``s_j`` the Japanese firms' equity share of the plant (column ``japan_share``); the
+region series count the same way, so that they add up to it. The gap is the target (from the
 market step) less the capacity, floored at zero. The finance domain reads the same
 :func:`in_pipeline` and :func:`expected_share` for the subsidies of the plants.
 
@@ -99,6 +107,17 @@ def scenario_share(p: Params, plants: TableArrays | None = None) -> NDArray[np.f
     )
 
 
+def japan_weight(plants: TableArrays, in_full: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Share of each row counted as Japanese firms' capacity [share], ``(k, rows)``.
+
+    plants : the plants table (column ``japan_share``, the Japanese firms' equity share)
+    in_full : [flag], ``(k,)``: 0 counts a row at its equity share, 1 counts a row with any
+    Japanese owner (share above 0) in full
+    """
+    share = plants["japan_share"]
+    return np.where(in_full[:, None] > 0.5, (share > 0).astype(np.float64), share)
+
+
 def plant_capacity(
     plants: TableArrays,
     ramp_years: NDArray[np.float64],
@@ -128,10 +147,16 @@ def effective_plants(
 
 
 def _effective(
-    lay: Layout, plants: TableArrays, delay_years: NDArray[np.float64], share: NDArray[np.float64]
+    lay: Layout,
+    plants: TableArrays,
+    delay_years: NDArray[np.float64],
+    share: NDArray[np.float64],
+    weight: NDArray[np.float64] | None = None,
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """weight : the rows' :func:`japan_weight`, or None for the capacity in full."""
     delay = np.where(lay.planned, delay_years[:, None], 0.0)
-    gwh = plants["gwh"] * share * lay.cells * plants.valid
+    nameplate = plants["gwh"] if weight is None else plants["gwh"] * weight
+    gwh = nameplate * share * lay.cells * plants.valid
     return gwh, plants["start_year"] + delay
 
 
@@ -255,10 +280,23 @@ def step(p: Params, out: Outputs) -> None:
     lay = layout(plants)
     ramp_years = p["capacity.ramp_years"]
     share = scenario_share(p, plants)
-    gwh, start = _effective(lay, plants, p["capacity.delay_years"], share)
+    in_full = p["capacity.jv_in_full_flag"]
+    weight = japan_weight(plants, in_full)
+    delay = p["capacity.delay_years"]
+    # Japanese firms' part of each plant: the region sums and the global capacity
+    gwh, start = _effective(lay, plants, delay, share, weight)
     region_caps = region_capacity(lay, gwh, start, ramp_years)
     none = np.zeros((1, YEARS.size))
-    domestic = region_caps["JP"] if region_caps["JP"] is not None else none
+    japanese_in_jp = region_caps["JP"] if region_caps["JP"] is not None else none
+    # capacity in Japan counts every plant in full: summed apart only when a cell plant in
+    # Japan is not wholly counted for Japanese firms
+    partly = (weight != 1.0) & plants.is_("region", "JP") & lay.cells & (plants.valid > 0)
+    if partly.any():
+        gwh_in_full = _effective(lay, plants, delay, share)[0]
+        in_full_jp = region_capacity(lay, gwh_in_full, start, ramp_years)
+        domestic = in_full_jp["JP"] if in_full_jp["JP"] is not None else none
+    else:
+        domestic = japanese_in_jp
     # zeros + JP + US + ...: a region without plants adds exact zeros and is left out
     world = none
     for r in REGIONS:
@@ -279,16 +317,50 @@ def step(p: Params, out: Outputs) -> None:
     out.serie("capacity.japan_global_production_gwh", world * util)
     out.serie("capacity.domestic_gap_gwh", np.maximum(dom_target[:, None] - domestic, 0.0))
     # the 2030 column of plant_capacity, without the other years
-    out.rows["capacity.plant_gwh_2030"] = gwh * ramp(YEARS[i30] - start, ramp_years[:, None])
+    ramp_2030 = ramp(YEARS[i30] - start, ramp_years[:, None])
+    out.rows["capacity.plant_gwh_2030"] = gwh * ramp_2030
     out.rows["capacity.plant_expected_share"] = share
+    out.rows["capacity.plant_japan_counted_share"] = weight * np.ones_like(share)
 
     out.indicator("capacity.domestic_2025", domestic[:, year_index(2025)])
     out.indicator("capacity.domestic_2030", domestic[:, i30])
     out.indicator("capacity.domestic_gap_2030", np.maximum(dom_target - domestic[:, i30], 0.0))
     out.indicator("capacity.japan_global_2030", world[:, i30])
     out.indicator("capacity.japan_global_gap_2030", np.maximum(jp_target - world[:, i30], 0.0))
-    out.indicator("capacity.overseas_2030", world[:, i30] - domestic[:, i30])
+    out.indicator("capacity.overseas_2030", world[:, i30] - japanese_in_jp[:, i30])
     out.indicator(
         "capacity.domestic_year_target_reached", first_year_at_or_above(domestic, dom_target)
     )
     out.indicator("capacity.domestic_production_2030", domestic[:, i30] * util[:, 0])
+    _both_countings(out, plants, share, lay, delay, ramp_2030, world[:, i30], in_full, jp_target)
+
+
+def _both_countings(
+    out: Outputs,
+    plants: TableArrays,
+    share: NDArray[np.float64],
+    lay: Layout,
+    delay_years: NDArray[np.float64],
+    ramp_2030: NDArray[np.float64],
+    chosen_2030: NDArray[np.float64],
+    in_full: NDArray[np.float64],
+    target: NDArray[np.float64],
+) -> None:
+    """Japanese firms' global capacity in 2030 at equity and in full, and the gap each way.
+
+    The two differ by the foreign partners' part of the joint ventures,
+    ``sum_j cap_j(2030) * ((1 if s_j > 0 else 0) - s_j)``; the scenario's own counting is
+    ``chosen_2030`` (``capacity.japan_global_2030``), the other one is it plus or minus that
+    part, so that the counting the scenario chose gives exactly its own figure.
+    """
+    gwh_in_full, _ = _effective(lay, plants, delay_years, share)
+    s = plants["japan_share"]
+    partners = np.sum(gwh_in_full * ramp_2030 * ((s > 0).astype(np.float64) - s), axis=1)
+    full = in_full > 0.5
+    equity_2030 = np.where(full, chosen_2030 - partners, chosen_2030)
+    full_2030 = np.where(full, chosen_2030, chosen_2030 + partners)
+    out.indicator("capacity.japan_global_equity_2030", equity_2030)
+    out.indicator("capacity.japan_global_full_2030", full_2030)
+    out.indicator("capacity.japan_global_jv_partners_2030", partners)
+    out.indicator("capacity.japan_global_gap_equity_2030", np.maximum(target - equity_2030, 0.0))
+    out.indicator("capacity.japan_global_gap_full_2030", np.maximum(target - full_2030, 0.0))
