@@ -416,11 +416,12 @@ def rules(p: Params, out: Outputs) -> None:
         "!carbon.eu_classes_year",
         "!carbon.eu_declaration_year",
         "!carbon.performance_*",
+        "!carbon.certificate_*",
         "minerals.domestic_mix_*",
         "capacity.utilisation_share",
     ),
     reads=("capacity.domestic_production_gwh",),
-    writes=("carbon.*", *(f"!{key}" for key in RULES)),
+    writes=("carbon.*", *(f"!{key}" for key in RULES), "!carbon.abatement_*"),
 )
 def step(p: Params, out: Outputs) -> None:
     weights = chemistry_weights(
