@@ -263,6 +263,7 @@ def _unit_words(lang: str) -> tuple[dict[str, str], str]:
         "years": pgettext("unit", "years"),
         "year": pgettext("unit", "year"),
         "day": pgettext("unit", "day"),
+        "days": pgettext("unit", "days"),
         "hour": pgettext("unit", "hour"),
         "min": pgettext("unit", "min"),
         "people": pgettext("unit", "people"),
