@@ -34,6 +34,10 @@ def test_charts_reference_declared_outputs() -> None:
                 assert decl[key].kind == "series", (chart.id, key)
             for key in chart.targets:
                 assert decl[key].kind == "indicator", (chart.id, key)
+            for part in chart.parts:  # a stack chart: one indicator per bar in each part
+                assert chart.kind == "stack" and len(part.keys) == len(chart.bars), chart.id
+                for key in part.keys:
+                    assert decl[key].kind == "indicator", (chart.id, key)
             if chart.kind == "rows":
                 rows = decl[chart.rows]
                 assert rows.kind == "rows" and chart.category, chart.id

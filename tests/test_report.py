@@ -133,7 +133,7 @@ def test_compare_overlays_every_series_once_per_scenario() -> None:
     figs = figures(report("en", *names))
     declared = [c for s in sections() for c in s.charts]
     for chart, fig in zip(declared, figs, strict=True):
-        if chart.kind == "rows":  # bars of table rows: see the tests of rows charts
+        if chart.kind in ("rows", "stack"):  # bars of rows or of indicators: tested apart
             continue
         lines = [t for t in fig["data"] if t.get("mode") != "markers"]
         assert len(lines) == len(chart.series) * len(names)
@@ -339,3 +339,24 @@ def test_long_source_notes_are_cut_to_three_lines() -> None:
     assert len(lines) == 3 and lines[-1].endswith("… " + more)
     assert all(len(line) <= 110 for line in lines)
     assert charts.wrap_note("short", max_lines=3, more=more) == ["short"]
+
+
+def test_stack_chart_stacks_each_part_with_support_below_zero() -> None:
+    # finance-cost-gap: one bar per country (and scenario), one trace per component; the
+    # support is drawn below zero, so a bar's parts add up to its cost net of support.
+    chart = next(c for s in sections() for c in s.charts if c.id == "finance-cost-gap")
+    res = results_of("proposal-2022", "actual-2025")
+    fig = charts.figure(chart, res, "en", "")
+    assert fig["layout"]["barmode"] == "relative"
+    assert [t["name"] for t in fig["data"]] == [p.en for p in chart.parts]
+    assert fig["data"][0]["x"][:2] == ["Japan — proposal-2022", "Japan — actual-2025"]
+    peak = max(abs(res.value(k, i)) for k in chart.part_keys for i in range(res.n))
+    factor = axis_scale(chart.unit, "en", peak).factor
+    for i, name in enumerate(res.names):
+        net = sum(t["y"][i] for t in fig["data"])  # bar "Japan" of scenario i
+        expected = res.value("finance.cost_gap_net_japan", i) * factor
+        assert net == pytest.approx(expected, rel=1e-5), name
+    support = fig["data"][-1]["y"][0]
+    assert support < 0 and chart.parts[-1].sign == -1
+    ja = charts.figure(chart, results_of("proposal-2022"), "ja", "")
+    assert ja["data"][0]["x"] == ["日本", "中国", "韓国", "米国", "EU"]

@@ -34,6 +34,11 @@ One YAML file per domain in ``chikuden/data/indicators/``::
         rows: minerals.supply_share
         category: [mineral, stage]   # table columns naming a bar
         stack: country                # optional: table column splitting a bar
+      - id: finance-cost-gap
+        kind: stack           # vertical bars of indicators stacked part on part
+        bars: [{en: Japan, ja: 日本}, ...]          # one bar each
+        parts:                                     # one key per bar; sign -1 draws below 0
+          - {en: Capex, ja: 設備投資, keys: [finance.cost_gap_capex_japan, ...]}
     section:
       title_en: Market
       title_ja: 市場
@@ -105,6 +110,19 @@ class Output:
 
 
 @dataclass(frozen=True)
+class StackPart:
+    """One part of a ``stack`` chart: its name and its indicator in each bar."""
+
+    en: str
+    ja: str
+    keys: tuple[str, ...]
+    sign: float = 1.0
+
+    def name(self, lang: str) -> str:
+        return pick(lang, self.en, self.ja)
+
+
+@dataclass(frozen=True)
 class Chart:
     id: str
     kind: str
@@ -118,9 +136,21 @@ class Chart:
     rows: str = ""
     category: tuple[str, ...] = ()
     stack: str = ""
+    # kind "stack": vertical bars named ``bars`` ((en, ja) each), each the sum of its ``parts``
+    bars: tuple[tuple[str, str], ...] = ()
+    parts: tuple[StackPart, ...] = ()
 
     def title(self, lang: str) -> str:
         return pick(lang, self.title_en, self.title_ja)
+
+    def bar(self, b: int, lang: str) -> str:
+        """The name of bar ``b`` of a ``stack`` chart in ``lang``."""
+        return pick(lang, *self.bars[b])
+
+    @property
+    def part_keys(self) -> tuple[str, ...]:
+        """Every indicator a ``stack`` chart draws."""
+        return tuple(k for part in self.parts for k in part.keys)
 
 
 @dataclass(frozen=True)
@@ -204,6 +234,11 @@ def _load() -> tuple[dict[str, Output], tuple[Section, ...]]:
                 rows=str(c.get("rows", "")),
                 category=tuple(c.get("category", ())),
                 stack=str(c.get("stack", "")),
+                bars=tuple((str(b["en"]), str(b["ja"])) for b in c.get("bars", ())),
+                parts=tuple(
+                    StackPart(str(q["en"]), str(q["ja"]), tuple(q["keys"]), float(q.get("sign", 1)))
+                    for q in c.get("parts", ())
+                ),
             )
             for c in doc.get("charts") or ()
         )

@@ -152,6 +152,8 @@ def figure(
 
     if chart.kind == "rows":
         return rows_figure(chart, results, lang, source_note)
+    if chart.kind == "stack":
+        return stack_figure(chart, results, lang, source_note)
     decls = outputs()
     n = results.n
     unit = chart.unit or (decls[chart.series[0]].unit if chart.series else "")
@@ -252,6 +254,49 @@ def _defined(years: list[int], values: list[float | None]) -> tuple[list[int], l
     """The points with a value (a plant's years: one unbroken run, outside it none)."""
     kept = [(y, v) for y, v in zip(years, values, strict=True) if v is not None]
     return [y for y, _ in kept], [v for _, v in kept]
+
+
+def stack_figure(chart: Chart, results: Results, lang: str, source_note: str) -> dict[str, Any]:
+    """Vertical bars of indicators, one per name in ``bars`` (and scenario), each stacking its
+    ``parts``: a part of sign -1 (e.g. support deducted from a cost) is drawn below zero."""
+    from chikuden.indicators import outputs
+
+    n = results.n
+    unit = chart.unit or outputs()[chart.parts[0].keys[0]].unit
+    peak = 0.0
+    for part in chart.parts:
+        for key in part.keys:
+            for i in range(n):
+                value = results.value(key, i)
+                if math.isfinite(value):
+                    peak = max(peak, abs(value))
+    scale = axis_scale(unit, lang, peak)
+    names = [
+        chart.bar(b, lang) if n == 1 else f"{chart.bar(b, lang)} — {results.names[i]}"
+        for b in range(len(chart.bars))
+        for i in range(n)
+    ]
+    data: list[dict[str, Any]] = []
+    for j, part in enumerate(chart.parts):
+        values = [part.sign * results.value(key, i) for key in part.keys for i in range(n)]
+        name = part.name(lang)
+        data.append(
+            {
+                "type": "bar",
+                "x": names,
+                "y": _finite_list(values, scale.factor),
+                "name": name,
+                "marker": {"color": PALETTE[j % len(PALETTE)]},
+                "hovertemplate": f"%{{x}}: %{{y:{scale.hover}}} {scale.label}<extra>{name}</extra>",
+            }
+        )
+    layout = _layout(chart, lang, source_note)
+    layout.update(
+        xaxis={"gridcolor": "#eee"},
+        yaxis={"title": {"text": scale.label}, "gridcolor": "#eee", "separatethousands": True},
+        barmode="relative",
+    )
+    return {"data": data, "layout": layout}
 
 
 OTHER_COLOUR = "#c8c8c8"  # for "other countries together" (the tables' code ZZ)

@@ -288,7 +288,12 @@ def _section(results: Results, section: Section, lang: str, cit: Citations) -> S
     indicators = [_indicator_row(results, d, lang, cit) for d in own if d.kind == "indicator"]
     charts: list[ChartView] = []
     for chart in section.charts:
-        drawn = (*chart.series, *chart.targets, *((chart.rows,) if chart.rows else ()))
+        drawn = (
+            *chart.series,
+            *chart.targets,
+            *((chart.rows,) if chart.rows else ()),
+            *chart.part_keys,
+        )
         keys = [k for key in drawn for k in _union_sources(results, key)]
         cites = cit.cite_all(keys)
         fig = figure(chart, results, lang, _source_note(cites, lang))
