@@ -88,7 +88,6 @@ def test_cost_per_outcome_by_hand() -> None:
     # One GWh at kg CO2e/kWh over the life: 0.8 x 10 years x 1e6 kWh / 1000 = 8,000 t.
     # Scenario: the eligible cells a, b, r at half their 10 + 20 + 40 GWh = 35, plus the
     # 30 GWh gap: 65 GWh, 5 of them (a) in a clean park; the demand is 300 bn.
-    assert value(out, "subsidy_scenario") == 300e9
     assert value(out, "gwh_scenario") == pytest.approx(65.0)
     assert value(out, "jpy_per_gwh_scenario") == pytest.approx(300e9 / 65)  # 4.615 bn
     assert value(out, "jobs_scenario") == pytest.approx(13_000)  # 200 x 65
@@ -162,7 +161,7 @@ def test_bundled_certified_projects() -> None:
     # cells and 25.9 + 9.5 + 21.9 on materials = 604.1 bn yen -> 7.897 bn yen per GWh.
     r = chikuden.evaluate(chikuden.load_scenario("actual-2025"))
     assert r.value("finance.outcome_gwh_certified") == pytest.approx(76.5)
-    assert r.value("finance.outcome_subsidy_certified") == pytest.approx(604.1e9)
+    assert r.value("finance.subsidy_certified_total") == pytest.approx(604.1e9)
     assert r.value("finance.outcome_jpy_per_gwh_certified") == pytest.approx(604.1e9 / 76.5)
     # no bundled plant is in a clean park and none is a minerals project
     assert np.isnan(r.value("finance.outcome_jpy_per_t_co2_grid_certified"))

@@ -136,7 +136,6 @@ def step(p: Params, out: Outputs) -> None:
         park_saving = clean_gwh * (f_grid - f_park)
         avoided_grid = t_per * park_saving
         avoided_china = t_per * (gwh * (f_china - f_grid) + park_saving)
-        out.indicator(f"finance.outcome_subsidy_{case}", cost)
         out.indicator(f"finance.outcome_gwh_{case}", gwh)
         out.indicator(f"finance.outcome_jobs_{case}", jobs)
         out.indicator(f"finance.outcome_co2_avoided_grid_{case}", avoided_grid)
