@@ -267,6 +267,7 @@ def _unit_words(lang: str) -> tuple[dict[str, str], str]:
         "hour": pgettext("unit", "hour"),
         "min": pgettext("unit", "min"),
         "people": pgettext("unit", "people"),
+        "person": pgettext("unit", "person"),
         # Translators: METI counts charging points as 口 (30万口 充電口)
         "connectors": pgettext("unit", "connectors"),
         "connector": pgettext("unit", "connector"),
