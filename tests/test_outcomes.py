@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from tests.test_finance import plant_row as row
 
 import chikuden
 from chikuden.model.finance import outcomes
@@ -13,22 +14,6 @@ from chikuden.model.outputs import Outputs
 from chikuden.parameters.params import Params
 
 PROPOSAL = chikuden.load_scenario("proposal-2022")
-
-
-def row(id: str, **cols: Any) -> dict[str, Any]:
-    base = {
-        "id": id,
-        "company": id,
-        "site": "Japan",
-        "region": "JP",
-        "stage": "cells",
-        "status": "certified",
-        "gwh": 10,
-        "start_year": 2027,
-        "source": "assumption",
-    }
-    base.update(cols)
-    return base
 
 
 # a: 10 GWh in a clean park, 50 bn certified; b: 20 GWh on the grid, 100 bn certified;
