@@ -174,7 +174,9 @@ def trade(p: Params, out: Outputs) -> None:
     )
     production = out.series["capacity.domestic_production_gwh"]
     # exports - imports = production - demand (stationary domain's split of the gap)
-    demand = production - out.series["demand.export_need_gwh"] + out.series["demand.import_need_gwh"]
+    demand = (
+        production - out.series["demand.export_need_gwh"] + out.series["demand.import_need_gwh"]
+    )
     share = materials_domestic_share(p)
     with_target = trade_balance(production, demand, price, material, share)
     held = np.broadcast_to(production[:, year_index(BASE_YEAR)][:, None], production.shape)
