@@ -235,7 +235,8 @@ def tax(p: Params, out: Outputs) -> None:
         tax_rate=p["finance.tax_rate_share"],
     )
     rate = p["finance.tax_rate_share"]
-    per_gwh = rate * np.sum(plant.taxable, axis=0) / p["finance.plant_gwh"]
+    # summed in year order (cumsum), so the batch's longer plant axis only adds zeros
+    per_gwh = rate * np.cumsum(plant.taxable, axis=0)[-1] / p["finance.plant_gwh"]
     capacity = out.series["capacity.domestic_gwh"]
     added = np.maximum(capacity[:, year_index(TARGET_YEAR)] - capacity[:, year_index(BASE_YEAR)], 0)
     total = per_gwh * added
