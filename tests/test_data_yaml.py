@@ -30,7 +30,6 @@ from chikuden.errors import ChikudenError
 
 DATA = Path(chikuden.data.__file__).parent
 BUNDLED = sorted(DATA.rglob("*.yaml"))
-HAS_LIBYAML = hasattr(yaml, "CSafeLoader")
 
 
 def typed(value: Any) -> Any:
@@ -88,7 +87,6 @@ def test_every_folder_of_bundled_yaml_is_covered() -> None:
     assert {"indicators", "parameters", "roadmap", "scenarios", "sources", "tables"} <= folders
 
 
-@pytest.mark.skipif(not HAS_LIBYAML, reason="PyYAML built without libyaml: no C loader to check")
 def test_read_yaml_uses_the_c_loader(monkeypatch: pytest.MonkeyPatch) -> None:
     used: list[type] = []
     real = yaml.load
@@ -102,7 +100,6 @@ def test_read_yaml_uses_the_c_loader(monkeypatch: pytest.MonkeyPatch) -> None:
     assert used == [yaml.CSafeLoader]
 
 
-@pytest.mark.skipif(not HAS_LIBYAML, reason="PyYAML built without libyaml: no C loader to check")
 @pytest.mark.parametrize("path", BUNDLED, ids=lambda p: str(p.relative_to(DATA)))
 def test_c_loader_reads_each_bundled_file_as_the_python_loader_does(path: Path) -> None:
     text = path.read_text(encoding="utf-8")

@@ -2,8 +2,8 @@
 scenarios and the roadmap seed, shipped with the package.
 
 The declarations are ours and trusted, so their YAML is read by :func:`read_yaml` with PyYAML's
-C loader (libyaml, about ten times faster than the pure-Python one; the pure-Python
-``SafeLoader`` where PyYAML was built without libyaml). Anything a user hands chikuden (a
+C loader (libyaml, about ten times faster than the pure-Python one; PyYAML's wheels for
+Linux, macOS and Windows include it). Anything a user hands chikuden (a
 scenario file, a ``--set`` value, a roadmap import) goes through the strict reader in
 :mod:`chikuden.reading` instead, and so do the bundled scenarios, read as a user's file is.
 ``tests/test_data_yaml.py`` checks that both loaders give the same values for every bundled
@@ -27,4 +27,4 @@ def read_yaml(*parts: str) -> Any:
     import yaml  # here, not at module level: not every reader of bundled data needs it
 
     text = DATA.joinpath(*parts).read_text(encoding="utf-8")
-    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    return yaml.load(text, Loader=yaml.CSafeLoader)
