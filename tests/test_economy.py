@@ -123,12 +123,8 @@ def test_no_fund_leaves_the_ratio_undefined() -> None:
     out = Outputs()
     out.indicators["finance.fund_size"] = np.zeros(1)
     full = system.run(p, ["economy.*", "finance.fund_size"])
-    for key in (
-        "capacity.domestic_gwh",
-        "minerals.material_cost_usd_per_kwh",
-        "minerals.material_cost_reference_usd_per_kwh",
-    ):
-        out.series[key] = full.series[key]
+    out.series["capacity.domestic_gwh"] = full.series["capacity.domestic_gwh"]
+    out.indicators["finance.plant_tax_per_gwh"] = full.indicators["finance.plant_tax_per_gwh"]
     economy.tax(p, out)
     assert np.isnan(out.indicators["economy.tax_vs_fund"][0])
 

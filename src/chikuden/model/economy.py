@@ -19,9 +19,9 @@ Trade in cells and materials [JPY]: cell exports less cell imports is ``(P - D) 
 demand on domestic production, stationary domain), less the materials the cells import
 ``P * m * (1 - (1 - s) d_mat - s d_min)``; "without the target" holds ``P`` at its 2021 level.
 
-Tax: the representative gigafactory of the finance domain (no tax output there) pays
-``t * taxable(tau)`` each year of its life (undiscounted, losses offsetting other profits);
-per GWh of capacity, times the capacity added 2021-2030, against the fund.
+Tax: the representative gigafactory of the finance domain pays ``t * taxable(tau)`` each
+year of its life (``finance.plant_tax_per_gwh``: undiscounted, losses offsetting other
+profits, per GWh of capacity), times the capacity added 2021-2030, against the fund.
 """
 
 from __future__ import annotations
@@ -31,8 +31,7 @@ from numpy.typing import NDArray
 
 from chikuden.horizon import year_index
 from chikuden.model import dataflow
-from chikuden.model.finance import cash_margin, cell_price
-from chikuden.model.finance.plant_economics import plant_cash_flows
+from chikuden.model.finance import prices_in_yen
 from chikuden.model.outputs import Outputs
 from chikuden.parameters.params import Params
 
@@ -40,15 +39,6 @@ KWH_PER_GWH = 1e6
 TARGET_YEAR = 2030
 BASE_YEAR = 2021
 STAGES = ("cells", "materials", "minerals", "vehicles")
-
-
-def cell_prices(
-    p: Params, material_usd: NDArray[np.float64], reference_usd: NDArray[np.float64]
-) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """Price and material cost of the cells made in Japan [JPY/kWh], each ``(k, years)``."""
-    usd = p["finance.jpy_per_usd"][:, None]
-    price = cell_price(p["finance.cell_price_usd_per_kwh"], material_usd, reference_usd)
-    return price * usd, material_usd * usd
 
 
 def materials_domestic_share(p: Params) -> NDArray[np.float64]:
@@ -102,7 +92,7 @@ def stage_output(
 )
 def value_added(p: Params, out: Outputs) -> None:
     """Direct value added of each stage, and with the indirect effect."""
-    price, material = cell_prices(
+    price, material = prices_in_yen(
         p,
         out.series["minerals.material_cost_usd_per_kwh"],
         out.series["minerals.material_cost_reference_usd_per_kwh"],
@@ -167,7 +157,7 @@ def trade_balance(
 )
 def trade(p: Params, out: Outputs) -> None:
     """Trade balance in cells and materials with the scenario's production and at 2021's."""
-    price, material = cell_prices(
+    price, material = prices_in_yen(
         p,
         out.series["minerals.material_cost_usd_per_kwh"],
         out.series["minerals.material_cost_reference_usd_per_kwh"],
@@ -191,52 +181,14 @@ def trade(p: Params, out: Outputs) -> None:
 
 
 @dataflow.step(
-    params=(
-        "finance.plant_gwh",
-        "finance.plant_capex_jpy_per_gwh",
-        "finance.plant_start_year",
-        "finance.construction_years",
-        "finance.plant_life_years",
-        "finance.plant_depreciation_years",
-        "finance.plant_fixed_opex_share",
-        "finance.cell_conversion_cost_share",
-        "finance.cell_price_usd_per_kwh",
-        "finance.jpy_per_usd",
-        "finance.tax_rate_share",
-        "capacity.ramp_years",
-        "capacity.utilisation_share",
-    ),
-    reads=(
-        "capacity.domestic_gwh",
-        "finance.fund_size",
-        "minerals.material_cost_usd_per_kwh",
-        "minerals.material_cost_reference_usd_per_kwh",
-    ),
+    params=(),
+    reads=("capacity.domestic_gwh", "finance.fund_size", "finance.plant_tax_per_gwh"),
     writes=("economy.tax_*",),
 )
 def tax(p: Params, out: Outputs) -> None:
-    """Corporate tax of the capacity added by 2030 over its plants' life, against the fund."""
-    price, material = cell_prices(
-        p,
-        out.series["minerals.material_cost_usd_per_kwh"],
-        out.series["minerals.material_cost_reference_usd_per_kwh"],
-    )
-    plant = plant_cash_flows(
-        capacity_gwh=p["finance.plant_gwh"],
-        capex_jpy_per_gwh=p["finance.plant_capex_jpy_per_gwh"],
-        start_year=p["finance.plant_start_year"],
-        construction_years=p["finance.construction_years"],
-        life_years=p["finance.plant_life_years"],
-        depreciation_years=p["finance.plant_depreciation_years"],
-        ramp_years=p["capacity.ramp_years"],
-        utilisation=p["capacity.utilisation_share"],
-        margin_jpy_per_kwh=cash_margin(price, material, p["finance.cell_conversion_cost_share"]),
-        fixed_opex_share=p["finance.plant_fixed_opex_share"],
-        tax_rate=p["finance.tax_rate_share"],
-    )
-    rate = p["finance.tax_rate_share"]
-    # summed in year order (cumsum), so the batch's longer plant axis only adds zeros
-    per_gwh = rate * np.cumsum(plant.taxable, axis=0)[-1] / p["finance.plant_gwh"]
+    """Corporate tax of the capacity added by 2030 over its plants' life, against the fund: the
+    finance domain's representative plant's tax per GWh times the GWh added."""
+    per_gwh = out.indicators["finance.plant_tax_per_gwh"]
     capacity = out.series["capacity.domestic_gwh"]
     added = np.maximum(capacity[:, year_index(TARGET_YEAR)] - capacity[:, year_index(BASE_YEAR)], 0)
     total = per_gwh * added

@@ -91,17 +91,23 @@ def in_yen(
         p["finance.us_45x_cell_usd_per_kwh"]
         + p["finance.us_45x_module_usd_per_kwh"] * p["finance.plant_makes_modules_flag"]
     )
+    price, material = prices_in_yen(p, material_cost_usd_per_kwh, reference_cost_usd_per_kwh)
     return {
-        "cell_price_jpy_per_kwh": cell_price(
-            p["finance.cell_price_usd_per_kwh"],
-            material_cost_usd_per_kwh,
-            reference_cost_usd_per_kwh,
-        )
-        * usd[:, None],
-        "material_cost_jpy_per_kwh": material_cost_usd_per_kwh * usd[:, None],
+        "cell_price_jpy_per_kwh": price,
+        "material_cost_jpy_per_kwh": material,
         "us_credit_jpy_per_kwh": (credit_usd * usd)[:, None] * p["finance.us_45x_phase_share"],
         "us_plant_capex_jpy_per_gwh": p["finance.us_plant_capex_usd_per_gwh"] * usd,
     }
+
+
+def prices_in_yen(
+    p: Params, material_usd: NDArray[np.float64], reference_usd: NDArray[np.float64]
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Price and material cost of the cells made in Japan [JPY/kWh], each ``(k, years)``: the
+    :func:`cell_price` and the minerals domain's material cost at ``finance.jpy_per_usd``."""
+    usd = p["finance.jpy_per_usd"][:, None]
+    price = cell_price(p["finance.cell_price_usd_per_kwh"], material_usd, reference_usd)
+    return price * usd, material_usd * usd
 
 
 def plant_capex_jpy(p: Params) -> NDArray[np.float64]:
@@ -615,4 +621,9 @@ def _plant_chunk(
     with np.errstate(divide="ignore", invalid="ignore"):
         s_star = np.where(pv_grant > 0, -npv_0 / pv_grant, np.nan)
     res["finance.equal_footing_subsidy_rate_unclipped"] = s_star
+    # corporate tax over the plant's life, undiscounted, per GWh of capacity: summed in year
+    # order (the batch's longer plant axis only adds exact zeros)
+    res["finance.plant_tax_per_gwh"] = (
+        inp["tax_rate"] * np.cumsum(plant.taxable, axis=0)[-1] / inp["capacity_gwh"]
+    )
     return res
