@@ -74,8 +74,9 @@ def test_materials_domestic_share_by_hand() -> None:
 def test_indicators_follow_their_inputs() -> None:
     # actual-2025, 2030: production 93.2 GWh; cell price 62 USD/kWh + (34.181 - 28.975)
     # material cost difference = 67.206 USD/kWh x 150 = 10,080.9 JPY/kWh; cells output
-    # 93.2e6 x 10,080.9 = 9.395e11 JPY; direct value added x 0.3 = 2.819e11, with the
-    # indirect effect x 2.0 = 5.637e11.
+    # 93.2e6 x 10,080.9 = 9.395e11 JPY; direct value added x 0.363 (the 2015 table's
+    # 粗付加価値率 of 3399 その他の電気機械, 1,097.974 / 3,026.647) = 3.411e11, with the indirect
+    # effect x 2.0 = 6.821e11.
     out = run(base())
     s, ind = out.series, out.indicators
     usd = 150.0
@@ -86,10 +87,19 @@ def test_indicators_follow_their_inputs() -> None:
     ) * usd
     production = s["capacity.domestic_production_gwh"][0, I30]
     assert production == pytest.approx(93.2)
-    cells = production * 1e6 * price * 0.3
+    cells = production * 1e6 * price * 0.363
     assert ind["economy.value_added_cells_2030"][0] == pytest.approx(cells)
     assert ind["economy.value_added_cells_with_indirect_2030"][0] == pytest.approx(2 * cells)
-    assert ind["economy.value_added_cells_2030"][0] == pytest.approx(2.819e11, rel=1e-3)
+    assert ind["economy.value_added_cells_2030"][0] == pytest.approx(3.411e11, rel=1e-3)
+    # materials: 93.2e6 kWh x 5,127.2 JPY/kWh x 0.5 (not minerals) x 0.6 (made in Japan)
+    # = 1.4336e11 of output x 0.389 (2029 その他の無機化学工業製品, 607.819 / 1,562.385)
+    # = 5.577e10; minerals: 93.2e6 x 5,127.2 x 0.5 x 0.2 = 4.7785e10 x 0.269 (2711
+    # 非鉄金属製錬・精製, 935.205 / 3,481.882) = 1.285e10; vehicles: 93.2 GWh covers the 49.85
+    # the 8,716,372 vehicles made in Japan need, all count: x 2.5e6 JPY = 2.1791e13 x 0.171
+    # (3511 乗用車, 2,729.768 / 15,988.340) = 3.726e12.
+    assert ind["economy.value_added_materials_2030"][0] == pytest.approx(5.577e10, rel=1e-3)
+    assert ind["economy.value_added_minerals_2030"][0] == pytest.approx(1.285e10, rel=1e-3)
+    assert ind["economy.value_added_vehicles_2030"][0] == pytest.approx(3.726e12, rel=1e-3)
     chain = sum(ind[f"economy.value_added_{k}_2030"][0] for k in ("cells", "materials", "minerals"))
     assert ind["economy.value_added_chain_2030"][0] == pytest.approx(chain)
     # trade: the gain over 2021's production is the extra cells sold less the extra
