@@ -300,7 +300,8 @@ def test_rows_tables_split_per_scenario_when_the_rows_differ() -> None:
     fewer = base.with_overrides({decl.table: {"rows": first_row}})
     fewer = dataclasses.replace(fewer, name="one-row")
     page = text_of(render_report(chikuden.evaluate([base, fewer]), lang="en"))
-    titles = re.findall(rf"<h3>[^<]*{re.escape(decl.table)} \(([^)]*)\)[^<]*</h3>", page)
+    what = declarations()[decl.table].description_en  # the table in words, not its key
+    titles = re.findall(rf"<h3>Per row: {re.escape(what)} \(([^)]*)\)[^<]*</h3>", page)
     # one table per scenario: all bundled rows, then the single inline row
     assert f"{table.label}, {len(table.rows)} rows" in titles
     assert "inline rows, 1 row" in titles

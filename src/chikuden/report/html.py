@@ -227,6 +227,15 @@ def _indicator_row(results: Results, decl: Output, lang: str, cit: Citations) ->
     )
 
 
+def _table_words(name: str, lang: str) -> str:
+    """What a table parameter holds, in words (its declared description; its name if none)."""
+    from chikuden.parameters.declarations import declarations
+
+    decl = declarations().get(name)
+    text = pick(lang, decl.description_en, decl.description_ja) if decl else ""
+    return text or name
+
+
 def _rows_tables(
     results: Results, decls: list[Output], lang: str, cit: Citations
 ) -> list[RowsTable]:
@@ -272,8 +281,10 @@ def _rows_tables(
                 ids.append(short_label(str(row.get("id", ""))))
             n = len(table.rows)
             count = translator(lang).ngettext("{n} row", "{n} rows", n).format(n=n)
-            title = _("Per row of {table} ({label}, {count})").format(
-                table=table_name, label=table.label, count=count
+            # the table in words (its declaration's description); its data set and row count
+            what = _table_words(table_name, lang)
+            title = _("Per row: {what} ({label}, {count})").format(
+                what=what, label=table.label, count=count
             )
             if len(blocks) > 1:
                 title += f" — {results.names[block[0]]}"
