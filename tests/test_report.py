@@ -110,6 +110,19 @@ def test_every_declared_chart_is_drawn_with_its_source() -> None:
         assert "<figcaption>" in block and 'class="cite"' in block
 
 
+def test_chart_source_notes_link_their_marks_to_the_bibliography() -> None:
+    page = report("ja", "proposal-2022")
+    ids = set(re.findall(r'\bid="([^"]+)"', page))
+    for fig in figures(page):
+        note = fig["layout"]["title"]["subtitle"]["text"]
+        assert note.startswith("出典：chikuden モデル；")  # one punctuation style
+        anchors = re.findall(r'<a href="#([^"]+)" target="_self">\[\d+', note)
+        assert anchors and set(anchors) <= ids
+        assert "proposal-2022:" not in note  # numbers, not source keys
+    # opened from a file, plotly drops the links: the page script follows the mark instead
+    assert 'closest(".plot a")' in page
+
+
 def test_targets_are_markers_at_their_year() -> None:
     res = results_of("proposal-2022")
     figs = figures(report("en", "proposal-2022"))

@@ -484,7 +484,7 @@ def plotly_js() -> str:
 
 
 # Draws every figure of the page: each ``script.fig-data`` block into the element it names.
-RENDER_JS = """(function () {
+RENDER_JS = r"""(function () {
   var config = {
     responsive: true, displaylogo: false, modeBarButtonsToRemove: ["lasso2d", "select2d"]
   };
@@ -493,6 +493,22 @@ RENDER_JS = """(function () {
     var fig = JSON.parse(blocks[i].textContent);
     Plotly.newPlot(blocks[i].getAttribute("data-target"), fig.data, fig.layout, config);
   }
+  // A citation mark [n] in a figure's source note opens bibliography entry n. Plotly keeps
+  // the mark's link only on http(s) pages; opened from a file, this does the same.
+  document.addEventListener("click", function (e) {
+    var a = e.target.closest ? e.target.closest(".plot a") : null;
+    var m = a ? /^\[(\d+)/.exec(a.textContent) : null;
+    if (!m) return;
+    var items = document.querySelectorAll("ol.bib > li");
+    for (var j = 0; j < items.length; j++) {
+      var n = items[j].querySelector(".n");
+      if (n && n.textContent === "[" + m[1] + "]") {
+        e.preventDefault();
+        location.hash = items[j].id;
+        return;
+      }
+    }
+  });
 })();"""
 
 

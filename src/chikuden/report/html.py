@@ -181,6 +181,7 @@ class ParameterRow:
 class ParameterGroup:
     domain: str
     rows: list[ParameterRow]
+    title: str = ""
 
 
 @dataclass
@@ -404,7 +405,12 @@ def _parameters(results: Results, lang: str, cit: Citations) -> list[ParameterGr
                 cites=cit.cite_all(keys),
             )
         )
-    return [ParameterGroup(domain, rows) for domain, rows in groups.items()]
+    from chikuden.indicators import sections
+
+    # each domain's heading in words: its report section's title
+    titles = {"targets": _("Targets of the proposal")}
+    titles.update({s.domain: s.title(lang) for s in sections()})
+    return [ParameterGroup(d, rows, titles.get(d, d)) for d, rows in groups.items()]
 
 
 def _key_figures(sections: list[SectionView]) -> list[KeyFigure]:

@@ -68,6 +68,8 @@ def word(value: Any, lang: str) -> str:
         return words[text]
     if len(text) == 2 and text.isupper():
         name = Locale.parse(locale_of(lang)).territories.get(text)
+        if name and not str(name).isascii():  # CLDR writes コンゴ民主共和国(キンシャサ)
+            return str(name).replace("(", "（").replace(")", "）")
         if name:
             return str(name)
     return text
