@@ -28,7 +28,7 @@ DOCS = Path(__file__).resolve().parents[1] / "docs"
 REGENERATE = "docs are out of date: run `python -m chikuden.docs` and commit the result"
 
 
-@pytest.mark.parametrize("name", ["indicators.md", "parameters.md"])
+@pytest.mark.parametrize("name", ["indicators.md", "parameters.md", "translations-ja.md"])
 def test_committed_docs_equal_the_generator_output(name: str) -> None:
     committed = (DOCS / name).read_text(encoding="utf-8")
     assert committed == docs.documents()[name], f"docs/{name}: {REGENERATE}"
@@ -59,6 +59,7 @@ def test_generator_check_mode_reports_stale_files(
         "model.svg",
         "numbers-changed.md",
         "parameters.md",
+        "translations-ja.md",
     ]
     assert docs.main(["--check"]) == 0
 

@@ -9,6 +9,7 @@ fraction_digits=1) == "3 trillion"`` (no ``.0``); the formatter adds both.
 from __future__ import annotations
 
 import math
+import re
 
 import pytest
 from babel.numbers import format_compact_decimal
@@ -20,6 +21,8 @@ from chikuden.report.format import (
     format_number,
     format_share,
     format_value,
+    scale_of,
+    unit_text,
 )
 
 
@@ -46,7 +49,8 @@ def test_babel_compact_output_is_what_the_formatter_builds_on() -> None:
         (5e7, "5,000万円", "¥50.0 million"),
         (3000.0, "3,000円", "¥3,000"),  # below a million English writes the number out
         (0.0, "0円", "¥0"),
-        (-3e12, "-3兆円", "-¥3.0 trillion"),
+        (-3e12, "▲3兆円", "-¥3.0 trillion"),  # Japanese tables mark negatives with ▲
+        (-5.197e10, "▲519.7億円", "-¥52.0 billion"),  # 5.197e10 / 1e8 = 519.7億
         # 9,999.6億 is shown as 1兆: rounded to 4 significant digits (9.99960e11 -> 1.000e12)
         # before babel picks the magnitude.
         (9.9996e11, "1兆円", "¥1.0 trillion"),
@@ -72,7 +76,8 @@ def test_other_currencies_use_their_symbol_or_name() -> None:
 )
 def test_shares_read_as_percentages(value: float, text: str) -> None:
     assert format_share(value, "en") == text
-    assert format_value(value, "share", "ja") == text
+    # Japanese writes the full-width percent sign: 20％
+    assert format_value(value, "share", "ja") == text.replace("%", "％")
 
 
 def test_share_per_year_keeps_the_rest_of_the_unit() -> None:
@@ -101,7 +106,8 @@ def test_gwh_have_thousands_separators_and_sized_precision(value: float, text: s
 
 def test_ratios_years_and_counts() -> None:
     assert format_value(10.0, "ratio", "en") == "10×"
-    assert format_value(8.6763, "ratio", "ja") == "8.68×"
+    assert format_value(8.6763, "ratio", "ja") == "8.68倍"  # Japanese: 倍
+    assert format_value(3.0794, "ratio", "ja") == "3.08倍"  # the progress ratio of the issue
     assert format_value(2030.0, "year", "en") == "2030"  # no thousands separator in a year
     assert format_value(30000.0, "count", "en") == "30,000"
     assert display_unit("years", "ja") == "年"
@@ -155,3 +161,104 @@ def test_missing_values_show_a_dash(unit: str) -> None:
     assert format_value(math.nan, unit, "en") == MISSING
     assert format_value(None, unit, "ja") == MISSING
     assert format_value(math.inf, unit, "en") == MISSING
+
+
+# -- issue 14: signs, noise, flags and the vocabulary of units ---------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "unit", "ja", "en"),
+    [
+        (-28.49, "GWh", "▲28.5", "-28.5"),  # 10..100: one decimal
+        (-0.005, "share", "▲0.5％", "-0.5%"),  # -0.005 x 100 = -0.5
+        (-57416.0, "t", "▲57,416", "-57,416"),
+        (-2.5, "ratio", "▲2.5倍", "-2.5×"),
+        (-32943.8, "connectors", "▲3.3万", "-32,944"),
+    ],
+)
+def test_negatives_read_with_a_triangle_in_japanese(
+    value: float, unit: str, ja: str, en: str
+) -> None:
+    assert format_value(value, unit, "ja") == ja
+    assert format_value(value, unit, "en") == en
+
+
+@pytest.mark.parametrize(
+    ("value", "unit"),
+    [(-0.0001, "GWh"), (-0.00001, "share"), (-0.001, "ratio"), (-0.0, "t"), (-0.4, "count")],
+)
+def test_a_value_that_rounds_to_zero_never_reads_minus_zero(value: float, unit: str) -> None:
+    # -0.0001 GWh at three decimals is 0.000 -> "0"; -0.00001 = -0.001% at one decimal -> "0%";
+    # -0.001 at two decimals -> "0×"; -0.4 things round to 0.
+    for lang in ("en", "ja"):
+        text = format_value(value, unit, lang)
+        assert not text.startswith(("-", "▲")), text
+        assert "1" not in text, text
+
+
+def test_rounding_noise_against_the_scale_of_the_column_reads_zero() -> None:
+    # -531,667 yen in a column whose largest value is 3e12 yen: 531,667 / 3e12 = 1.8e-7 < 1e-6
+    assert format_value(-531667.0, "JPY", "en", scale=3e12) == "¥0"
+    assert format_value(-531667.0, "JPY", "ja", scale=3e12) == "0円"
+    # alone it is a figure: -¥531,667 (written out below a million)
+    assert format_value(-531667.0, "JPY", "en") == "-¥531,667"
+    # 4e6 / 3e12 = 1.3e-6 >= 1e-6: kept (4,000,000 -> 400万円)
+    assert format_value(4e6, "JPY", "ja", scale=3e12) == "400万円"
+    assert scale_of([1.0, -3e12, math.nan, None]) == 3e12
+
+
+def test_flags_read_as_words() -> None:
+    assert format_value(1.0, "flag", "en") == "Yes"
+    assert format_value(0.0, "flag", "en") == "No"
+    assert format_value(1.0, "flag", "ja") == "はい"
+    assert format_value(0.0, "flag", "ja") == "いいえ"
+
+
+@pytest.mark.parametrize(
+    ("unit", "ja", "en"),
+    [
+        ("JPY/kWh", "円/kWh", "JPY/kWh"),
+        ("JPY per kWh", "円/kWh", "JPY per kWh"),
+        ("USD per t per year", "ドル/t/年", "USD per t per year"),
+        ("warehouses", "棟", "warehouses"),
+        ("m2", "m²", "m²"),
+        ("kWh per m2", "kWh/m²", "kWh per m²"),
+        ("kg CO2e/kWh", "kg-CO2e/kWh", "kg CO2e/kWh"),
+        ("JPY/t CO2e", "円/t-CO2e", "JPY/t CO2e"),
+        ("USD per person-year", "ドル/人年", "USD per person-year"),
+        ("household-days", "世帯・日", "household-days"),
+    ],
+)
+def test_whole_units_read_in_japanese(unit: str, ja: str, en: str) -> None:
+    assert unit_text(unit, "ja") == ja
+    assert unit_text(unit, "en") == en
+
+
+ALLOWED_SYMBOLS = re.compile(r"GWh|TWh|MWh|kWh|MW|GW|kW|CO2e?|LCE|HHI|EV|km|kg|ha|H2")
+
+
+def _declared_units() -> set[str]:
+    from chikuden.indicators import outputs, sections
+    from chikuden.parameters.declarations import declarations
+
+    units = {d.unit for d in outputs().values()}
+    units |= {d.unit for d in declarations().values() if d.kind != "table"}
+    units |= {c.unit for s in sections() for c in s.charts if c.unit}
+    return units
+
+
+def test_every_declared_unit_reads_in_japanese_without_english_words() -> None:
+    # Every unit of an indicator, a parameter or a chart axis: its Japanese (the unit column,
+    # the whole unit, the chart axis) keeps no English word of three letters or more once
+    # the international symbols are taken out.
+    from chikuden.report.charts import axis_scale
+
+    left: dict[str, str] = {}
+    for unit in sorted(_declared_units()):
+        for text in (display_unit(unit, "ja"), unit_text(unit, "ja")):
+            for peak in (1.0, 1e13):
+                text += " " + axis_scale(unit, "ja", peak).label
+            rest = ALLOWED_SYMBOLS.sub("", text)
+            if re.search(r"[A-Za-z]{3,}", rest):
+                left[unit] = text
+    assert left == {}

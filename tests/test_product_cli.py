@@ -32,8 +32,8 @@ def test_assess_in_japanese_and_as_json() -> None:
     ja = runner.invoke(app, ["assess", str(EXAMPLE), "--lang", "ja"])
     assert (
         ja.exit_code == 0
-        and "健全度80%までのサイクル数" in ja.stdout
-        and "性能加算: 対象" in ja.stdout
+        and "健全度80％までのサイクル数" in ja.stdout  # full-width ％ in Japanese
+        and "性能加算：対象" in ja.stdout
     )
     js = runner.invoke(app, ["assess", str(EXAMPLE), "--json", "--model", "sqrt"])
     doc = json.loads(js.stdout)

@@ -19,7 +19,9 @@ from chikuden.indicators import outputs, sections
 from chikuden.parameters import bibliography, declarations
 from chikuden.report import charts
 from chikuden.report.charts import axis_scale, to_script_json
+from chikuden.report.format import short_label
 from chikuden.report.html import build_view, parameter_value_text, render_report
+from chikuden.report.labels import row_label
 from chikuden.results import Results
 
 FIG_DATA = re.compile(r'<script type="application/json" class="fig-data"[^>]*>(.*?)</script>', re.S)
@@ -108,6 +110,19 @@ def test_every_declared_chart_is_drawn_with_its_source() -> None:
         assert "<figcaption>" in block and 'class="cite"' in block
 
 
+def test_chart_source_notes_link_their_marks_to_the_bibliography() -> None:
+    page = report("ja", "proposal-2022")
+    ids = set(re.findall(r'\bid="([^"]+)"', page))
+    for fig in figures(page):
+        note = fig["layout"]["title"]["subtitle"]["text"]
+        assert note.startswith("出典：chikuden モデル；")  # one punctuation style
+        anchors = re.findall(r'<a href="#([^"]+)" target="_self">\[\d+', note)
+        assert anchors and set(anchors) <= ids
+        assert "proposal-2022:" not in note  # numbers, not source keys
+    # opened from a file, plotly drops the links: the page script follows the mark instead
+    assert 'closest(".plot a")' in page
+
+
 def test_targets_are_markers_at_their_year() -> None:
     res = results_of("proposal-2022")
     figs = figures(report("en", "proposal-2022"))
@@ -176,9 +191,15 @@ def test_rows_outputs_get_one_table_row_per_table_row() -> None:
         table = res.params.table_values[decl.table][0]
         assert decl.label_en in page
         for row in table.rows:
-            # Rows are labelled by their id, or by the table's first column when it has none.
-            label = row["id"] if "id" in row else next(iter(row.values()))
-            assert f"<td>{label}</td>" in page
+            # Rows are labelled by their name (words, not the id), the id in the tooltip.
+            label = short_label(row_label(row, "en"))
+            if row.get("imputed"):
+                label += " (imputed: estimated, not a reported project)"
+            if "id" in row:
+                assert f'<td title="{row["id"]}">{label}</td>' in page
+                assert f"<td>{row['id']}</td>" not in page
+            else:
+                assert f"<td>{label}</td>" in page
 
 
 def test_parameter_section_lists_every_parameter_and_marks_overrides() -> None:
@@ -267,6 +288,10 @@ def test_axis_scale_reads_like_the_tables() -> None:
     assert axis_scale("JPY per connector", "ja", 2e6).label == "万円/口"
     assert axis_scale("JPY per connector", "en", 2e6).label == "million JPY per connector"
     assert axis_scale("connectors", "ja", 3e5).label == "口"
+    assert axis_scale("USD per kWh", "ja", 120).label == "ドル/kWh"  # the currency stays
+    assert axis_scale("USD per kWh", "en", 120).label == "USD per kWh"
+    assert axis_scale("share", "ja", 0.2).label == "％"
+    assert axis_scale("share per year", "ja", 0.2).label == "％/年"
     assert axis_scale("share", "en", 0.2).factor == 100.0
     assert axis_scale("GWh", "en", 3000).label == "GWh"
 
@@ -288,7 +313,8 @@ def test_rows_tables_split_per_scenario_when_the_rows_differ() -> None:
     fewer = base.with_overrides({decl.table: {"rows": first_row}})
     fewer = dataclasses.replace(fewer, name="one-row")
     page = text_of(render_report(chikuden.evaluate([base, fewer]), lang="en"))
-    titles = re.findall(rf"<h3>[^<]*{re.escape(decl.table)} \(([^)]*)\)[^<]*</h3>", page)
+    what = declarations()[decl.table].description_en  # the table in words, not its key
+    titles = re.findall(rf"<h3>Per row: {re.escape(what)} \(([^)]*)\)[^<]*</h3>", page)
     # one table per scenario: all bundled rows, then the single inline row
     assert f"{table.label}, {len(table.rows)} rows" in titles
     assert "inline rows, 1 row" in titles
@@ -306,8 +332,9 @@ def test_concentration_bars_split_each_mineral_and_stage_by_country() -> None:
     by_country = {t["name"]: dict(zip(t["y"], t["x"], strict=True)) for t in fig["data"]}
     # bundled USGS/IEA table: graphite refining CN 4,168,800 t of 4,632,000 t = 90.0%;
     # lithium mining AU 86,000 of 184,680 t = 46.57%
-    assert by_country["CN"]["graphite · refining"] == pytest.approx(90.0, abs=0.01)
-    assert by_country["AU"]["lithium · mining"] == pytest.approx(46.567, abs=0.01)
+    # bars and parts read in words: "Graphite refining", "China" (not graphite · refining, CN)
+    assert by_country["China"]["Graphite refining"] == pytest.approx(90.0, abs=0.01)
+    assert by_country["Australia"]["Lithium mining"] == pytest.approx(46.567, abs=0.01)
     # every bar adds up to 100% (the ZZ rows are "other countries")
     cats = fig["data"][0]["y"]
     assert len(cats) == 10  # 5 minerals x mining, refining
@@ -322,7 +349,10 @@ def test_stress_bars_are_the_lost_production_of_each_shock() -> None:
     fig = _chart_figure(report("en", "proposal-2022"), "minerals-stress")
     (trace,) = fig["data"]
     rows = res.params.table_values["minerals.stress_tests"][0].rows
-    assert trace["y"][0] == "graphite · CN · 0.5 · 6"  # the first row of the bundled table
+    # the first row of the bundled table (graphite, CN, cut 0.5, 6 months) in words
+    assert trace["y"][0] == "Graphite from China: 50% cut for 6 months"
+    ja = _chart_figure(report("ja", "proposal-2022"), "minerals-stress")
+    assert ja["data"][0]["y"][0] == "中国産黒鉛：50％減（6か月）"
     assert len(trace["y"]) == len(rows)
     lost = res.rows["minerals.stress_lost_gwh"][0]
     assert trace["x"] == pytest.approx([float(f"{v:.6g}") for v in lost])

@@ -295,6 +295,7 @@ def documents() -> dict[str, str]:
     """File name (in ``docs/``) -> generated text."""
     from chikuden.model import system
     from chikuden.report.graph import to_svg
+    from chikuden.translations import REVIEW_FILE, review_document
 
     return {
         "indicators.md": render_indicators(),
@@ -302,6 +303,7 @@ def documents() -> dict[str, str]:
         "numbers-changed.md": render_changes(),
         "model.md": render_model(),
         "model.svg": to_svg(system.graph()),
+        REVIEW_FILE: review_document(),
     }
 
 

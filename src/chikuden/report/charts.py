@@ -25,7 +25,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from chikuden.i18n import translator
-from chikuden.report.format import MYRIAD_LANGS, display_unit, short_label
+from chikuden.report.format import MYRIAD_LANGS, NOISE, display_unit, unit_text
+from chikuden.report.labels import row_words, word
 
 if TYPE_CHECKING:
     from chikuden.indicators import Chart
@@ -90,13 +91,54 @@ def axis_scale(unit: str, lang: str, peak: float) -> AxisScale:
         scaled = _("{scale} {per}").format(scale=label, per=per) if per else label
         return AxisScale(1.0 / size, scaled, hover)
     if head == "share":
-        return AxisScale(100.0, f"% {per}".strip(), ",.1f")
-    return AxisScale(1.0, per or unit, ",.4~r" if peak < 10 else ",.0f")
+        pct = translator(lang).pgettext("unit", "%")
+        label = translator(lang).gettext("{scale} {per}").format(scale=pct, per=per)
+        return AxisScale(100.0, label if per else pct, ",.1f")
+    if head in ("USD", "EUR"):  # other money as it is: "ドル/kWh", "USD per kWh"
+        return AxisScale(1.0, unit_text(unit, lang), ",.4~r" if peak < 10 else ",.0f")
+    return AxisScale(1.0, per or unit_text(unit, lang), ",.4~r" if peak < 10 else ",.0f")
 
 
-def _finite_list(values: Sequence[float], factor: float) -> list[float | None]:
-    """Scaled values rounded to 6 significant digits; NaN and inf become gaps (None)."""
-    return [float(f"{v * factor:.6g}") if math.isfinite(v) else None for v in values]
+def _finite_list(
+    values: Sequence[float], factor: float, peak: float | None = None
+) -> list[float | None]:
+    """Scaled values rounded to 6 significant digits; NaN and inf become gaps (None). With the
+    axis' ``peak`` (unscaled), a value below :data:`chikuden.report.format.NOISE` of it is
+    rounding noise and drawn as 0."""
+    noise = NOISE * peak if peak else 0.0
+    return [
+        (0.0 if abs(v) < noise else float(f"{v * factor:.6g}")) if math.isfinite(v) else None
+        for v in values
+    ]
+
+
+def value_axis(label: str, lang: str, **axis: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """A value axis titled ``label`` and the annotations it needs: Japanese writes the unit
+    horizontally above the top of the axis (as ministries' charts do), English along the axis.
+    """
+    if lang not in MYRIAD_LANGS:
+        return {"title": {"text": label}, **axis}, []
+    note = {
+        "text": label,
+        "xref": "paper",
+        "yref": "paper",
+        "x": 0,
+        "y": 1,
+        "xanchor": "right",
+        "yanchor": "bottom",
+        "showarrow": False,
+        "textangle": 0,
+        "font": {"size": 12},
+    }
+    return dict(axis), [note]
+
+
+def source_marks(note: str, links: dict[str, str]) -> str:
+    """``note`` with each citation mark of ``links`` (``[3]``) made a link to its bibliography
+    anchor (``#src-KEY``, opened in the same page)."""
+    for mark, anchor in links.items():
+        note = note.replace(mark, f'<a href="#{anchor}" target="_self">{mark}</a>')
+    return note
 
 
 def wrap_note(text: str, width: int = 110, max_lines: int = 0, more: str = "") -> list[str]:
@@ -117,21 +159,25 @@ def wrap_note(text: str, width: int = 110, max_lines: int = 0, more: str = "") -
 NOTE_LINES = 3  # source lines kept on a figure; the caption under it lists every source
 
 
-def _layout(chart: Chart, lang: str, source_note: str) -> dict[str, Any]:
-    """What every figure's layout shares: title, source note (at most ``NOTE_LINES`` lines),
-    fonts, legend and background."""
+def _layout(
+    chart: Chart, lang: str, source_note: str, links: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """What every figure's layout shares: title, source note (at most ``NOTE_LINES`` lines,
+    its citation marks ``links`` to the bibliography), fonts, legend and background."""
     more = translator(lang).gettext("(every source is listed under the chart)")
     note = wrap_note(source_note, max_lines=NOTE_LINES, more=more)
+    text = source_marks("<br>".join(note), links or {})
+    top = 18 if lang in MYRIAD_LANGS else 0  # room for the horizontal unit above the axis
     return {
         "title": {
             "text": chart.title(lang),
             "x": 0.0,
             "xanchor": "left",
             "font": {"size": 16},
-            "subtitle": {"text": "<br>".join(note), "font": {"size": 10, "color": "#666"}},
+            "subtitle": {"text": text, "font": {"size": 10, "color": "#666"}},
         },
         "font": {"family": FONT, "size": 12, "color": "#222"},
-        "margin": {"l": 64, "r": 16, "t": 64 + 13 * len(note), "b": 40},
+        "margin": {"l": 64, "r": 16, "t": 64 + 13 * len(note) + top, "b": 40},
         "legend": {"orientation": "h", "x": 0, "y": -0.12, "yanchor": "top"},
         "hovermode": "closest",
         "plot_bgcolor": "#fff",
@@ -144,16 +190,18 @@ def figure(
     results: Results,
     lang: str,
     source_note: str,
+    links: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    """The plotly figure (``data``, ``layout``) of ``chart`` for every scenario of ``results``."""
+    """The plotly figure (``data``, ``layout``) of ``chart`` for every scenario of ``results``;
+    the citation marks ``links`` of ``source_note`` (``[3]``) link to their anchors."""
     import numpy as np
 
     from chikuden.indicators import outputs
 
     if chart.kind == "rows":
-        return rows_figure(chart, results, lang, source_note)
+        return rows_figure(chart, results, lang, source_note, links)
     if chart.kind == "stack":
-        return stack_figure(chart, results, lang, source_note)
+        return stack_figure(chart, results, lang, source_note, links)
     decls = outputs()
     n = results.n
     unit = chart.unit or (decls[chart.series[0]].unit if chart.series else "")
@@ -171,7 +219,7 @@ def figure(
             label = decls[key].label(lang)
             name = label if n == 1 else f"{label} — {results.names[i]}"
             years = [int(y) for y in decls[key].years]
-            values = _finite_list(results.series[key][i].tolist(), scale.factor)
+            values = _finite_list(results.series[key][i].tolist(), scale.factor, peak)
             if decls[key].axis != "horizon":  # a plant's life: only its own years
                 years, values = _defined(years, values)
             trace: dict[str, Any] = {
@@ -234,16 +282,15 @@ def figure(
                     ),
                 }
             )
-    layout = _layout(chart, lang, source_note)
+    layout = _layout(chart, lang, source_note, links)
+    yaxis, notes = value_axis(
+        scale.label, lang, rangemode="tozero", gridcolor="#eee", separatethousands=True
+    )
     layout.update(
         # the ticks are years: no axis title, which the legend below would cover
         xaxis={"dtick": 2, "gridcolor": "#eee"},
-        yaxis={
-            "title": {"text": scale.label},
-            "rangemode": "tozero",
-            "gridcolor": "#eee",
-            "separatethousands": True,
-        },
+        yaxis=yaxis,
+        annotations=notes,
         barmode="stack" if n == 1 else "group",
         shapes=shapes,
     )
@@ -256,7 +303,13 @@ def _defined(years: list[int], values: list[float | None]) -> tuple[list[int], l
     return [y for y, _ in kept], [v for _, v in kept]
 
 
-def stack_figure(chart: Chart, results: Results, lang: str, source_note: str) -> dict[str, Any]:
+def stack_figure(
+    chart: Chart,
+    results: Results,
+    lang: str,
+    source_note: str,
+    links: dict[str, str] | None = None,
+) -> dict[str, Any]:
     """Vertical bars of indicators, one per name in ``bars`` (and scenario), each stacking its
     ``parts``: a part of sign -1 (e.g. support deducted from a cost) is drawn below zero."""
     from chikuden.indicators import outputs
@@ -284,25 +337,28 @@ def stack_figure(chart: Chart, results: Results, lang: str, source_note: str) ->
             {
                 "type": "bar",
                 "x": names,
-                "y": _finite_list(values, scale.factor),
+                "y": _finite_list(values, scale.factor, peak),
                 "name": name,
                 "marker": {"color": PALETTE[j % len(PALETTE)]},
                 "hovertemplate": f"%{{x}}: %{{y:{scale.hover}}} {scale.label}<extra>{name}</extra>",
             }
         )
-    layout = _layout(chart, lang, source_note)
-    layout.update(
-        xaxis={"gridcolor": "#eee"},
-        yaxis={"title": {"text": scale.label}, "gridcolor": "#eee", "separatethousands": True},
-        barmode="relative",
-    )
+    layout = _layout(chart, lang, source_note, links)
+    yaxis, notes = value_axis(scale.label, lang, gridcolor="#eee", separatethousands=True)
+    layout.update(xaxis={"gridcolor": "#eee"}, yaxis=yaxis, annotations=notes, barmode="relative")
     return {"data": data, "layout": layout}
 
 
 OTHER_COLOUR = "#c8c8c8"  # for "other countries together" (the tables' code ZZ)
 
 
-def rows_figure(chart: Chart, results: Results, lang: str, source_note: str) -> dict[str, Any]:
+def rows_figure(
+    chart: Chart,
+    results: Results,
+    lang: str,
+    source_note: str,
+    links: dict[str, str] | None = None,
+) -> dict[str, Any]:
     """Horizontal bars of a per-row output: one bar per distinct value of the chart's
     ``category`` columns, split by its ``stack`` column when given (e.g. world production of
     each mineral and stage split by country), else one bar per row and scenario."""
@@ -318,13 +374,13 @@ def rows_figure(chart: Chart, results: Results, lang: str, source_note: str) -> 
     n = results.n
     unit = chart.unit or decl.unit
     finite = [abs(v) for v in values.reshape(-1).tolist() if math.isfinite(v)]
-    scale = axis_scale(unit, lang, max(finite, default=0.0))
+    peak = max(finite, default=0.0)
+    scale = axis_scale(unit, lang, peak)
 
     hover = f"%{{y}}: %{{x:{scale.hover}}} {scale.label}"
 
     def category(row: dict[str, Any]) -> str:
-        parts = (row.get(c, "") for c in chart.category)
-        return short_label(" · ".join(f"{v:g}" if isinstance(v, float) else str(v) for v in parts))
+        return row_words(decl.table or "", row, lang, chart.category)
 
     data: list[dict[str, Any]] = []
     if chart.stack:
@@ -358,13 +414,15 @@ def rows_figure(chart: Chart, results: Results, lang: str, source_note: str) -> 
         order = sorted(sums, key=lambda k: (k == OTHER, -sum(sums[k].values())))
         for j, part in enumerate(order):
             other = part == OTHER
-            name = translator(lang).gettext("other countries") if other else part
+            name = translator(lang).gettext("other countries") if other else word(part, lang)
             data.append(
                 {
                     "type": "bar",
                     "orientation": "h",
                     "y": cats,
-                    "x": _finite_list([sums[part].get(c, math.nan) for c in cats], scale.factor),
+                    "x": _finite_list(
+                        [sums[part].get(c, math.nan) for c in cats], scale.factor, peak
+                    ),
                     "name": name,
                     "text": [name if c in sums[part] and not other else "" for c in cats],
                     "textposition": "inside",
@@ -382,13 +440,13 @@ def rows_figure(chart: Chart, results: Results, lang: str, source_note: str) -> 
                     "type": "bar",
                     "orientation": "h",
                     "y": [category(row) for row in rows],
-                    "x": _finite_list(values[i][: len(rows)].tolist(), scale.factor),
+                    "x": _finite_list(values[i][: len(rows)].tolist(), scale.factor, peak),
                     "name": name,
                     "marker": {"color": PALETTE[i % len(PALETTE)]},
                     "hovertemplate": hover + f"<extra>{name}</extra>",
                 }
             )
-    layout = _layout(chart, lang, source_note)
+    layout = _layout(chart, lang, source_note, links)
     layout["margin"]["l"] = 150
     layout.update(
         xaxis={
@@ -426,7 +484,7 @@ def plotly_js() -> str:
 
 
 # Draws every figure of the page: each ``script.fig-data`` block into the element it names.
-RENDER_JS = """(function () {
+RENDER_JS = r"""(function () {
   var config = {
     responsive: true, displaylogo: false, modeBarButtonsToRemove: ["lasso2d", "select2d"]
   };
@@ -435,6 +493,22 @@ RENDER_JS = """(function () {
     var fig = JSON.parse(blocks[i].textContent);
     Plotly.newPlot(blocks[i].getAttribute("data-target"), fig.data, fig.layout, config);
   }
+  // A citation mark [n] in a figure's source note opens bibliography entry n. Plotly keeps
+  // the mark's link only on http(s) pages; opened from a file, this does the same.
+  document.addEventListener("click", function (e) {
+    var a = e.target.closest ? e.target.closest(".plot a") : null;
+    var m = a ? /^\[(\d+)/.exec(a.textContent) : null;
+    if (!m) return;
+    var items = document.querySelectorAll("ol.bib > li");
+    for (var j = 0; j < items.length; j++) {
+      var n = items[j].querySelector(".n");
+      if (n && n.textContent === "[" + m[1] + "]") {
+        e.preventDefault();
+        location.hash = items[j].id;
+        return;
+      }
+    }
+  });
 })();"""
 
 

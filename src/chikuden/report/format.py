@@ -7,7 +7,15 @@
   has no thousands separator (``1000億``) and its English output drops a trailing ``.0``
   (``3 trillion``), so the number part is re-formatted with
   :func:`babel.numbers.format_decimal` to add both.
-- Shares (``share``, 0..1) read as percentages (``20%``, ``9.2%``), ratios as ``10×``.
+- Shares (``share``, 0..1) read as percentages (``20%``, ``9.2%``; Japanese ``20％`` with the
+  full-width sign), ratios as ``10×`` (Japanese ``10倍``).
+- Negative numbers read ``-519.7`` in English and ``▲519.7`` in Japanese (the sign of
+  Japanese government tables).
+- Rounding noise is not a number: given the scale of the quantity it stands among (a table
+  column, the values of one indicator across scenarios: :func:`scale_of`), a value below
+  :data:`NOISE` of that scale reads ``0`` (``-¥531,667`` among trillions of yen), and a value
+  that rounds to zero never reads ``-0``.
+- Flags (``flag``, 0 or 1) read ``Yes`` / ``No`` (``はい`` / ``いいえ``).
 - Physical quantities (GWh, t, ...) get thousands separators and a precision that suits their
   size (``7,260``, ``12.5``, ``0.125``).
 - Years, counts and flags are whole numbers; years have no separator (``2030``).
@@ -20,13 +28,16 @@
 
 Every function takes ``lang`` (``"en"`` or ``"ja"``); unknown languages fall back to English.
 Words (currency placement, the words of units) come from the message catalog; how numbers are
-grouped is locale data (:data:`LOCALES`, :data:`MYRIAD_LANGS`).
+grouped is locale data (:data:`LOCALES`, :data:`MYRIAD_LANGS`). Every unit string of the
+model (indicators, parameters, charts) reads in Japanese through one vocabulary,
+:func:`unit_text` (``JPY/kWh`` -> ``円/kWh``, ``warehouses`` -> ``棟``, ``m2`` -> ``m²``).
 """
 
 from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from functools import cache
 from typing import TYPE_CHECKING
@@ -34,7 +45,6 @@ from typing import TYPE_CHECKING
 from babel.numbers import (
     format_compact_decimal,
     format_decimal,
-    format_percent,
     format_scientific,
     parse_decimal,
 )
@@ -92,32 +102,78 @@ def _scientific(value: float | Decimal, lang: str) -> str:
     return format_scientific(value, format="0.##E0", locale=locale_of(lang))
 
 
+NEGATIVE = {"ja": "▲"}
+"""The sign of a negative number by language (``-`` for any other): Japanese government
+tables write ``▲519.7億円``."""
+
+NOISE = 1e-6
+"""A value below this fraction of the scale of the quantity it stands among reads ``0``: it is
+rounding noise of the arithmetic (``-¥531,667`` among trillions of yen), not a figure."""
+
+
+def _signed(value: float, lang: str, text_of: Callable[[float], str]) -> str:
+    """``text_of(|value|)`` with the sign of ``lang`` when ``value`` is negative and the text
+    shows a digit other than 0 (a value that rounds to zero never reads ``-0``)."""
+    text = text_of(abs(value))
+    if value < 0 and _NONZERO.search(text):
+        return NEGATIVE.get(lang, "-") + text
+    return text
+
+
+_NONZERO = re.compile(r"[1-9]")
+
+
+def scale_of(values: Iterable[float | None]) -> float:
+    """The largest finite magnitude among ``values`` (0 if none): the scale against which
+    :func:`format_value` drops rounding noise."""
+    finite = [abs(v) for v in values if v is not None and math.isfinite(v)]
+    return max(finite, default=0.0)
+
+
 def format_number(value: float | None, lang: str = "en") -> str:
     """A plain quantity with thousands separators: ``7260.03`` -> ``7,260``."""
     if value is None or not _finite(value):
         return MISSING
-    if abs(value) >= HUGE:
-        return _scientific(value, lang)
-    return format_decimal(value, format=_magnitude_pattern(value), locale=locale_of(lang))
+
+    def text(x: float) -> str:
+        if x >= HUGE:
+            return _scientific(x, lang)
+        return format_decimal(x, format=_magnitude_pattern(x), locale=locale_of(lang))
+
+    return _signed(value, lang, text)
 
 
 def format_share(value: float | None, lang: str = "en") -> str:
-    """A fraction 0..1 as a percentage: ``0.2`` -> ``20%``, ``0.0924`` -> ``9.2%``."""
+    """A fraction 0..1 as a percentage: ``0.2`` -> ``20%`` (Japanese ``20％``),
+    ``0.0924`` -> ``9.2%``."""
     if value is None or not _finite(value):
         return MISSING
-    if abs(value) >= HUGE:
-        return _scientific(Decimal(value) * 100, lang) + "%"  # 100 x 1.8e308 is no float
-    pattern = "#,##0%" if abs(value) >= 1 else "#,##0.#%"
-    return format_percent(value, format=pattern, locale=locale_of(lang))
+    # Translators: the percent sign after a number; Japanese writes the full-width ％
+    sign = translator(lang).pgettext("unit", "%")
+
+    def text(x: float) -> str:
+        if x >= HUGE:
+            return _scientific(Decimal(x) * 100, lang) + sign  # 100 x 1.8e308 is no float
+        pattern = "#,##0" if x >= 1 else "#,##0.#"
+        return format_decimal(x * 100, format=pattern, locale=locale_of(lang)) + sign
+
+    return _signed(value, lang, text)
 
 
 def format_ratio(value: float | None, lang: str = "en") -> str:
-    """A ratio of two like quantities: ``10.0`` -> ``10×``, ``2.4231`` -> ``2.42×``."""
+    """A ratio of two like quantities: ``10.0`` -> ``10×``, ``2.4231`` -> ``2.42×``
+    (Japanese ``2.42倍``)."""
     if value is None or not _finite(value):
         return MISSING
-    if abs(value) >= HUGE:
-        return _scientific(value, lang) + "×"
-    return format_decimal(value, format="#,##0.##", locale=locale_of(lang)) + "×"
+    # Translators: a ratio after its number, "3.08×"; Japanese writes 3.08倍
+    times = translator(lang).pgettext("unit", "×")
+
+    def text(x: float) -> str:
+        if x >= HUGE:
+            return _scientific(x, lang) + times
+        return format_decimal(x, format="#,##0.##", locale=locale_of(lang)) + times
+
+    return _signed(value, lang, text)
 
 
 def format_money(value: float | None, currency: str = "JPY", lang: str = "en") -> str:
@@ -128,24 +184,28 @@ def format_money(value: float | None, currency: str = "JPY", lang: str = "en") -
     """
     if value is None or not _finite(value):
         return MISSING
-    if abs(value) >= HUGE:
+    return _signed(value, lang, lambda x: _money(x, currency, lang))
+
+
+def _money(value: float, currency: str, lang: str) -> str:
+    """:func:`format_money` of a non-negative ``value``."""
+    if value >= HUGE:
         return _with_currency(_scientific(value, lang), currency, lang)
-    sign = "-" if value < 0 else ""
-    amount = _significant(abs(value), 4)
+    amount = _significant(value, 4)
     loc = locale_of(lang)
     if lang in MYRIAD_LANGS:
         compact = format_compact_decimal(amount, format_type="short", locale=loc, fraction_digits=1)
         number, rest = _split_compact(compact, loc)
         text = f"{format_decimal(number, format='#,##0.#', locale=loc)}{rest}"
-        return sign + _with_currency(text, currency, lang)
+        return _with_currency(text, currency, lang)
     if amount < 1e6:
-        plain = format_decimal(abs(value), format="#,##0", locale=loc)
-        return sign + _with_currency(plain, currency, lang)
+        plain = format_decimal(value, format="#,##0", locale=loc)
+        return _with_currency(plain, currency, lang)
     compact = format_compact_decimal(amount, format_type="long", locale=loc, fraction_digits=1)
     number, rest = _split_compact(compact, loc)
     pattern = "#,##0.0" if number < 100 else "#,##0"
     text = f"{format_decimal(number, format=pattern, locale=loc)}{rest}"
-    return sign + _with_currency(text, currency, lang)
+    return _with_currency(text, currency, lang)
 
 
 def _with_currency(amount: str, currency: str, lang: str) -> str:
@@ -184,23 +244,45 @@ def _currency_of(unit: str) -> str | None:
 
 def _format_count(value: float, lang: str) -> str:
     """Whole things: ``32,944``; in Japanese from 10,000 up in 万 / 億 (``3.3万``)."""
-    if abs(value) >= HUGE:
-        return _scientific(value, lang)
-    loc = locale_of(lang)
-    if lang in MYRIAD_LANGS and abs(value) >= 1e4:
-        compact = format_compact_decimal(
-            _significant(abs(value), 4), format_type="short", locale=loc, fraction_digits=1
-        )
-        number, rest = _split_compact(compact, loc)
-        sign = "-" if value < 0 else ""
-        return f"{sign}{format_decimal(number, format='#,##0.#', locale=loc)}{rest}"
-    return format_decimal(round(value), format="#,##0", locale=loc)
+
+    def text(x: float) -> str:
+        if x >= HUGE:
+            return _scientific(x, lang)
+        loc = locale_of(lang)
+        if lang in MYRIAD_LANGS and x >= 1e4:
+            compact = format_compact_decimal(
+                _significant(x, 4), format_type="short", locale=loc, fraction_digits=1
+            )
+            number, rest = _split_compact(compact, loc)
+            return f"{format_decimal(number, format='#,##0.#', locale=loc)}{rest}"
+        return format_decimal(round(x), format="#,##0", locale=loc)
+
+    return _signed(value, lang, text)
 
 
-def format_value(value: float | None, unit: str, lang: str = "en") -> str:
-    """Format ``value`` [unit] for a reader of ``lang`` (the unit decides how)."""
+def format_flag(value: float, lang: str = "en") -> str:
+    """A flag (1 or 0) as a word: ``Yes`` / ``No`` (``はい`` / ``いいえ``); any other number as
+    it is (a flag is declared 0..1, but a path may pass through values in between)."""
+    _ = translator(lang).gettext
+    if value == 1:
+        return _("Yes")
+    if value == 0:
+        return _("No")
+    return format_number(value, lang)
+
+
+def format_value(
+    value: float | None, unit: str, lang: str = "en", scale: float | None = None
+) -> str:
+    """Format ``value`` [unit] for a reader of ``lang`` (the unit decides how).
+
+    ``scale`` is the largest magnitude of the quantity ``value`` stands among (a table column:
+    :func:`scale_of`): a value below :data:`NOISE` of it reads ``0``.
+    """
     if value is None or not _finite(value):
         return MISSING
+    if scale is not None and abs(value) < NOISE * scale:
+        value = 0.0
     currency = _currency_of(unit)
     if currency:
         return format_money(value, currency, lang)
@@ -208,14 +290,18 @@ def format_value(value: float | None, unit: str, lang: str = "en") -> str:
         return format_share(value, lang)
     if unit == "ratio":
         return format_ratio(value, lang)
-    if unit in ("year", "flag"):
-        return str(round(value)) if abs(value) < HUGE else _scientific(value, lang)
+    if unit == "flag":
+        return format_flag(value, lang)
+    if unit == "year":
+        return _signed(value, lang, lambda x: str(round(x)) if x < HUGE else _scientific(x, lang))
     if unit in _COUNT_UNITS:
         return _format_count(value, lang)
     return format_number(value, lang)
 
 
-def format_output(value: float | None, output: Output, lang: str = "en") -> str:
+def format_output(
+    value: float | None, output: Output, lang: str = "en", scale: float | None = None
+) -> str:
     """The value of model output ``output`` for a reader of ``lang``.
 
     A NaN of an output that declares ``undefined`` is its declared text in ``lang`` ("not by
@@ -224,7 +310,7 @@ def format_output(value: float | None, output: Output, lang: str = "en") -> str:
     """
     if value is not None and math.isnan(value) and output.may_be_undefined:
         return output.undefined(lang)
-    return format_value(value, output.unit, lang)
+    return format_value(value, output.unit, lang, scale)
 
 
 LABEL_CHARS = 60
@@ -240,23 +326,52 @@ def short_label(text: str) -> str:
 def display_unit(unit: str, lang: str = "en") -> str:
     """The unit to print beside a value from :func:`format_value`.
 
-    Empty when the value already says it (money, shares, ratios, years, plain counts); the
-    rest of a compound unit otherwise (``"JPY per connector"`` -> ``"per connector"``).
-    Japanese replaces the words it knows: ``"trucks per day"`` -> ``"台/日"``.
+    Empty when the value already says it (money, shares, ratios, years, flags, plain counts);
+    the rest of a compound unit otherwise (``"JPY per connector"`` -> ``"per connector"``).
+    Japanese reads every word in Japanese (:func:`unit_text`): ``"trucks per day"`` ->
+    ``"台/日"``, ``"JPY/kWh"`` -> ``"円/kWh"``.
     """
     if unit in ("ratio", "year", "flag", "count"):
         return ""
     head, _, rest = unit.partition(" ")
     if head in _SHARE_UNITS or _currency_of(unit):
-        return _translate(rest, lang)
-    return _translate(unit, lang)
+        return unit_text(rest, lang)
+    return unit_text(unit, lang)
+
+
+def unit_text(unit: str, lang: str = "en") -> str:
+    """The whole of ``unit`` as a reader of ``lang`` reads it (for a table's unit column and a
+    chart's axis): ``"JPY/kWh"`` -> ``"円/kWh"``, ``"USD per t per year"`` -> ``"ドル/t/年"``,
+    ``"kg CO2e/kWh"`` -> ``"kg-CO2e/kWh"``, ``"m2"`` -> ``"m²"``. English keeps the words
+    (``per``) and writes only the powers as superscripts."""
+    if not unit:
+        return unit
+    words, per = _unit_words(lang)
+    tokens = [t for t in _UNIT_TOKENS.split(unit) if t and not t.isspace()]
+    out: list[str] = []
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        if token == "per" and i + 1 < len(tokens):
+            out.append(per.format(unit=words.get(tokens[i + 1], tokens[i + 1])))
+            i += 2
+            continue
+        out.append(words.get(token, token))
+        i += 1
+    return _join(out, joined=lang in MYRIAD_LANGS)
+
+
+_UNIT_TOKENS = re.compile(r"(\s+|/)")
+
+_SUPERSCRIPTS = {"m2": "m²", "m3": "m³", "km2": "km²"}
+"""Powers of length written as symbols in every language."""
 
 
 @cache
 def _unit_words(lang: str) -> tuple[dict[str, str], str]:
-    """The translated words of units and the template of ``per <unit>``, for ``lang``.
-
-    Other words (GWh, MW, kg, t, km) are symbols and stay as they are.
+    """The vocabulary of units in ``lang`` and the template of ``per <unit>``: every word a
+    declared unit uses that is not an international symbol (GWh, MW, kg, t, km, L, ha, HHI,
+    CO2e stay as they are; ``tests/test_format.py`` walks every declared unit).
     """
     pgettext = translator(lang).pgettext
     words = {
@@ -268,6 +383,8 @@ def _unit_words(lang: str) -> tuple[dict[str, str], str]:
         "min": pgettext("unit", "min"),
         "people": pgettext("unit", "people"),
         "person": pgettext("unit", "person"),
+        # Translators: a person working a year (人年)
+        "person-year": pgettext("unit", "person-year"),
         # Translators: METI counts charging points as 口 (30万口 充電口)
         "connectors": pgettext("unit", "connectors"),
         "connector": pgettext("unit", "connector"),
@@ -276,35 +393,46 @@ def _unit_words(lang: str) -> tuple[dict[str, str], str]:
         "trucks": pgettext("unit", "trucks"),
         "truck": pgettext("unit", "truck"),
         "plants": pgettext("unit", "plants"),
+        # Translators: buildings are counted with 棟
+        "warehouses": pgettext("unit", "warehouses"),
+        # Translators: households times days without power (世帯・日)
+        "household-days": pgettext("unit", "household-days"),
+        # Translators: "share per doubling" of a learning rate (倍増当たり)
+        "doubling": pgettext("unit", "doubling"),
+        "elasticity": pgettext("unit", "elasticity"),
+        "shape": pgettext("unit", "shape"),
+        "date": pgettext("unit", "date"),
+        "share": pgettext("unit", "share"),
+        "ratio": pgettext("unit", "ratio"),
+        "flag": pgettext("unit", "flag"),
+        "count": pgettext("unit", "count"),
+        "table": pgettext("unit", "table"),
+        # Translators: the currency in a compound unit ("JPY/kWh" reads 円/kWh)
+        "JPY": pgettext("unit", "JPY"),
+        "USD": pgettext("unit", "USD"),
+        "EUR": pgettext("unit", "EUR"),
+        **_SUPERSCRIPTS,
     }
     # Translators: "trucks per day" reads 台/日: "/" attaches to the word before it
     return words, pgettext("unit", "per {unit}")
 
 
-def _translate(unit: str, lang: str) -> str:
-    """The words of ``unit`` in ``lang`` ("trucks per day" -> "台/日"); as it is in English."""
-    words, per = _unit_words(lang)
-    if not unit or (per == "per {unit}" and all(k == v for k, v in words.items())):
-        return unit
-    parts = unit.split(" ")
-    out: list[str] = []
-    i = 0
-    while i < len(parts):
-        if parts[i] == "per" and i + 1 < len(parts):
-            out.append(per.format(unit=words.get(parts[i + 1], parts[i + 1])))
-            i += 2
-            continue
-        out.append(words.get(parts[i], parts[i]))
-        i += 1
-    return _join(out)
-
-
-def _join(parts: list[str]) -> str:
-    """Join translated unit words: Latin symbols keep their spaces, ``/x`` attaches."""
+def _join(parts: list[str], joined: bool) -> str:
+    """Join translated unit words: ``/x`` attaches; in Japanese (``joined``) words attach too,
+    and a symbol followed by CO2e or H2 takes a hyphen (``kg-CO2e``, as ministries write it);
+    in English words keep their spaces."""
     text = ""
     for part in parts:
-        if not text or part.startswith("/"):
+        if not text or part.startswith("/") or text.endswith("/"):
+            text += part
+        elif joined and part in ("CO2e", "CO2", "H2"):
+            text += "-" + part
+        elif joined and not (_LATIN_END.search(text) and _LATIN_START.match(part)):
             text += part
         else:
             text += " " + part
     return text
+
+
+_LATIN_END = re.compile(r"[A-Za-z0-9²³]$")
+_LATIN_START = re.compile(r"[A-Za-z0-9]")

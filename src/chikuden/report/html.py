@@ -13,15 +13,22 @@ figures are JSON built by :mod:`chikuden.report.charts`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import jinja2
 
 from chikuden.i18n import LANGS, pick, translator
 from chikuden.report.charts import figure, page_scripts, to_script_json
-from chikuden.report.format import display_unit, format_output, format_value, short_label
+from chikuden.report.format import (
+    display_unit,
+    format_output,
+    format_value,
+    scale_of,
+    short_label,
+)
+from chikuden.report.labels import row_label
 
 if TYPE_CHECKING:
     from chikuden.indicators import Output, Section
@@ -136,6 +143,7 @@ class RowsTable:
     rows: list[list[str]]
     cites: list[Cite]
     label_columns: int
+    ids: list[str] = field(default_factory=list)  # each row's id, for its tooltip
 
 
 @dataclass
@@ -173,6 +181,7 @@ class ParameterRow:
 class ParameterGroup:
     domain: str
     rows: list[ParameterRow]
+    title: str = ""
 
 
 @dataclass
@@ -205,10 +214,12 @@ def _clause_cite(cit: Citations, clause: str | None) -> Cite | None:
 
 
 def _indicator_row(results: Results, decl: Output, lang: str, cit: Citations) -> IndicatorRow:
+    raw = [results.value(decl.key, i) for i in range(results.n)]
+    scale = scale_of(raw)  # one quantity across the scenarios: its noise reads 0
     return IndicatorRow(
         key=decl.key,
         label=decl.label(lang),
-        values=[format_output(results.value(decl.key, i), decl, lang) for i in range(results.n)],
+        values=[format_output(v, decl, lang, scale) for v in raw],
         unit=display_unit(decl.unit, lang),
         year=str(decl.year) if decl.year is not None else "",
         clause=_clause_cite(cit, decl.clause),
@@ -217,19 +228,19 @@ def _indicator_row(results: Results, decl: Output, lang: str, cit: Citations) ->
     )
 
 
-def _row_label_columns(rows: Sequence[dict[str, Any]]) -> list[str]:
-    """Columns that name a table row: ``id`` and ``company`` where the table has them."""
-    if not rows:
-        return ["id"]
-    cols: list[str] = [c for c in ("id", "company") if c in rows[0]]
-    return cols or [next(iter(rows[0]))]
+def _table_words(name: str, lang: str) -> str:
+    """What a table parameter holds, in words (its declared description; its name if none)."""
+    from chikuden.parameters.declarations import declarations
+
+    decl = declarations().get(name)
+    text = pick(lang, decl.description_en, decl.description_ja) if decl else ""
+    return text or name
 
 
 def _rows_tables(
     results: Results, decls: list[Output], lang: str, cit: Citations
 ) -> list[RowsTable]:
     _ = translator(lang).gettext
-    label_names = {"id": _("Row"), "company": _("Company")}
     imputed = _("(imputed: estimated, not a reported project)")
     by_table: dict[str, list[Output]] = {}
     for d in decls:
@@ -242,8 +253,7 @@ def _rows_tables(
         blocks = [list(range(results.n))] if len(values) == 1 else [[i] for i in range(results.n)]
         for block in blocks:
             table = values[min(block[0], len(values) - 1)]
-            label_cols = _row_label_columns(table.rows)
-            headers = [label_names.get(c, c) for c in label_cols]
+            headers = [_("Row")]
             for d in group:
                 unit = display_unit(d.unit, lang)
                 head = f"{d.label(lang)} [{unit}]" if unit else d.label(lang)
@@ -251,33 +261,49 @@ def _rows_tables(
                     headers.extend(f"{head} — {results.names[i]}" for i in block)
                 else:
                     headers.append(head)
+            # the scale of each column: its rounding noise reads 0
+            scales = {
+                (d.key, i): scale_of(results.rows[d.key][i][: len(table.rows)].tolist())
+                for d in group
+                for i in block
+            }
             body: list[list[str]] = []
+            ids: list[str] = []
             for r, row in enumerate(table.rows):
-                cells = [short_label(str(row.get(c, ""))) for c in label_cols]
+                cells = [short_label(row_label(row, lang))]
                 if row.get("imputed"):  # a table that marks imputed rows (plants)
                     cells[-1] = f"{cells[-1]} {imputed}"
                 for d in group:
                     cells.extend(
-                        format_output(float(results.rows[d.key][i][r]), d, lang) for i in block
+                        format_output(float(results.rows[d.key][i][r]), d, lang, scales[d.key, i])
+                        for i in block
                     )
                 body.append(cells)
+                ids.append(short_label(str(row.get("id", ""))))
             n = len(table.rows)
             count = translator(lang).ngettext("{n} row", "{n} rows", n).format(n=n)
-            title = _("Per row of {table} ({label}, {count})").format(
-                table=table_name, label=table.label, count=count
+            # the table in words (its declaration's description); its data set and row count
+            what = _table_words(table_name, lang)
+            title = _("Per row: {what} ({label}, {count})").format(
+                what=what, label=table.label, count=count
             )
             if len(blocks) > 1:
                 title += f" — {results.names[block[0]]}"
             keys = [k for d in group for i in block for k in results.sources(d.key, i)]
-            tables.append(RowsTable(title, headers, body, cit.cite_all(keys), len(label_cols)))
+            tables.append(RowsTable(title, headers, body, cit.cite_all(keys), 1, ids))
     return tables
 
 
-def _source_note(cites: list[Cite], lang: str) -> str:
+def _source_note(cites: list[Cite], lang: str) -> tuple[str, dict[str, str]]:
+    """A chart's source note (the model and the citation marks ``[3]``) and the bibliography
+    anchor of each mark."""
     _ = translator(lang).gettext
-    keys = ", ".join(dict.fromkeys(f"{c.key}:{c.clause}" if c.clause else c.key for c in cites))
+    # a mark is one word (no-break space), so that wrapping the note keeps it whole
+    marks = {f"[{c.text}]".replace(" ", "\u00a0"): c.anchor for c in cites}
     model = _("chikuden model")
-    return _("Source: {sources}").format(sources=f"{model}; {keys}" if keys else model)
+    # Translators: between the model and the citation marks of a chart's source note
+    sources = _("{model}; {marks}").format(model=model, marks=" ".join(marks)) if marks else model
+    return _("Source: {sources}").format(sources=sources), marks
 
 
 def _section(results: Results, section: Section, lang: str, cit: Citations) -> SectionView:
@@ -296,7 +322,8 @@ def _section(results: Results, section: Section, lang: str, cit: Citations) -> S
         )
         keys = [k for key in drawn for k in _union_sources(results, key)]
         cites = cit.cite_all(keys)
-        fig = figure(chart, results, lang, _source_note(cites, lang))
+        note, links = _source_note(cites, lang)
+        fig = figure(chart, results, lang, note, links)
         charts.append(ChartView(chart.id, chart.title(lang), to_script_json(fig), cites))
     tables = _rows_tables(results, [d for d in own if d.kind == "rows"], lang, cit)
     return SectionView(
@@ -372,13 +399,18 @@ def _parameters(results: Results, lang: str, cit: Citations) -> list[ParameterGr
             ParameterRow(
                 name=decl.name,
                 description=pick(lang, decl.description_en, decl.description_ja),
-                unit="" if decl.kind == "table" else decl.unit,
+                unit="" if decl.kind == "table" else display_unit(decl.unit, lang),
                 values=values,
                 marks=marks,
                 cites=cit.cite_all(keys),
             )
         )
-    return [ParameterGroup(domain, rows) for domain, rows in groups.items()]
+    from chikuden.indicators import sections
+
+    # each domain's heading in words: its report section's title
+    titles = {"targets": _("Targets of the proposal")}
+    titles.update({s.domain: s.title(lang) for s in sections()})
+    return [ParameterGroup(d, rows, titles.get(d, d)) for d, rows in groups.items()]
 
 
 def _key_figures(sections: list[SectionView]) -> list[KeyFigure]:
