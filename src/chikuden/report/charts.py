@@ -164,12 +164,16 @@ def figure(
             peak = max(peak, float(finite.max()))
     scale = axis_scale(unit, lang, peak)
     stacked = chart.kind == "area" and n == 1
+    # compared: one small panel per series (shared axes), one colour per scenario
+    panels = len(chart.series) if n > 1 and len(chart.series) > 1 else 0
     data: list[dict[str, Any]] = []
     for j, key in enumerate(chart.series):
         colour = PALETTE[j % len(PALETTE)]
         for i in range(n):
             label = decls[key].label(lang)
             name = label if n == 1 else f"{label} — {results.names[i]}"
+            if panels:
+                colour = PALETTE[i % len(PALETTE)]
             years = [int(y) for y in decls[key].years]
             values = _finite_list(results.series[key][i].tolist(), scale.factor)
             if decls[key].axis != "horizon":  # a plant's life: only its own years
@@ -181,13 +185,24 @@ def figure(
                 "legendgroup": key,
                 "hovertemplate": f"%{{x}}: %{{y:{scale.hover}}} {scale.label}<extra>{name}</extra>",
             }
+            if panels:  # the panel's title names the series, the legend the scenario
+                axis = "" if j == 0 else str(j + 1)
+                trace.update(
+                    name=results.names[i],
+                    xaxis=f"x{axis}",
+                    yaxis=f"y{axis}",
+                    legendgroup=results.names[i],
+                    showlegend=j == 0,
+                )
             if chart.kind == "bar":
-                trace.update(type="bar", marker={"color": colour}, opacity=1.0 if i == 0 else 0.55)
+                opacity = 1.0 if i == 0 or panels else 0.55
+                trace.update(type="bar", marker={"color": colour}, opacity=opacity)
             else:
+                dash = "solid" if panels else DASHES[i % len(DASHES)]
                 trace.update(
                     type="scatter",
                     mode="lines",
-                    line={"color": colour, "width": 2.2, "dash": DASHES[i % len(DASHES)]},
+                    line={"color": colour, "width": 2.2, "dash": dash},
                 )
                 if stacked:
                     trace.update(stackgroup="one", line={"color": colour, "width": 0.8})
@@ -247,7 +262,69 @@ def figure(
         barmode="stack" if n == 1 else "group",
         shapes=shapes,
     )
+    if panels:
+        _small_multiples(layout, [decls[k].label(lang) for k in chart.series])
     return {"data": data, "layout": layout}
+
+
+PANEL_HEIGHT = 200  # px of one small panel of a compared chart
+PANEL_COLUMNS = 3
+PANEL_GAP = 48  # px between rows of panels, room for a panel's title
+
+
+def _small_multiples(layout: dict[str, Any], titles: list[str]) -> None:
+    """Lay ``layout`` out as a grid of small panels, one per series (titled), every panel
+    on the axes of the first (shared scales); the legend names the scenarios."""
+    count = len(titles)
+    cols = min(PANEL_COLUMNS, count)
+    rows = -(-count // cols)
+    area = rows * PANEL_HEIGHT + (rows - 1) * PANEL_GAP
+    gap_x, gap_y = 0.06, PANEL_GAP / area
+    width = (1 - gap_x * (cols - 1)) / cols
+    height = (1 - gap_y * (rows - 1)) / rows
+    xaxis, yaxis = layout.pop("xaxis"), layout.pop("yaxis")
+    notes: list[dict[str, Any]] = []
+    for p in range(count):
+        r, c = divmod(p, cols)
+        x0 = c * (width + gap_x)
+        y1 = 1 - r * (height + gap_y)
+        suffix = "" if p == 0 else str(p + 1)
+        x = {**xaxis, "domain": [x0, x0 + width], "anchor": f"y{suffix}", "dtick": 4}
+        y = {**yaxis, "domain": [y1 - height, y1], "anchor": f"x{suffix}"}
+        if p:
+            x["matches"], y["matches"] = "x", "y"
+        if c:
+            y["title"] = {"text": ""}
+            y["showticklabels"] = False
+        layout[f"xaxis{suffix}"], layout[f"yaxis{suffix}"] = x, y
+        title = "<br>".join(wrap_note(titles[p], width=int(90 / cols), max_lines=2, more="…"))
+        notes.append(
+            {
+                "text": title,
+                "xref": "paper",
+                "yref": "paper",
+                "x": x0,
+                "y": y1,
+                "xanchor": "left",
+                "yanchor": "bottom",
+                "showarrow": False,
+                "align": "left",
+                "font": {"size": 11},
+            }
+        )
+    layout["annotations"] = [*layout.get("annotations", []), *notes]
+    for shape in layout.get("shapes", []):
+        shape["xref"] = "x domain"  # a target line belongs to the first panel
+    top = layout["margin"]["t"] + 30
+    layout["margin"] = {**layout["margin"], "t": top, "b": 70}
+    layout["height"] = top + 70 + area
+    layout["legend"] = {
+        "orientation": "h",
+        "x": 0,
+        "y": 0,
+        "yanchor": "bottom",
+        "yref": "container",
+    }
 
 
 def _defined(years: list[int], values: list[float | None]) -> tuple[list[int], list[float | None]]:
@@ -435,9 +512,116 @@ RENDER_JS = """(function () {
     var fig = JSON.parse(blocks[i].textContent);
     Plotly.newPlot(blocks[i].getAttribute("data-target"), fig.data, fig.layout, config);
   }
+  // a figure drawn inside a closed <details> takes its width when the details open
+  document.addEventListener("toggle", function (event) {
+    if (!event.target.open) { return; }
+    var plots = event.target.querySelectorAll(".js-plotly-plot");
+    for (var j = 0; j < plots.length; j++) { Plotly.Plots.resize(plots[j]); }
+  }, true);
 })();"""
 
 
 def page_scripts() -> str:
     """The end of a page with figures: plotly.js inlined once (offline) and :data:`RENDER_JS`."""
     return f"<script>{plotly_js()}</script>\n<script>\n{RENDER_JS}\n</script>"
+
+
+# -- accessibility: a sentence and a table of every figure's data -------------------------------
+def _drawn(fig: dict[str, Any]) -> list[dict[str, Any]]:
+    """The traces that carry data (not target markers)."""
+    return [t for t in fig.get("data", []) if t.get("mode") != "markers"]
+
+
+def _points(trace: dict[str, Any]) -> list[tuple[Any, float]]:
+    """(category or year, value) of a trace; horizontal bars have their categories on y."""
+    cats, values = ("y", "x") if trace.get("orientation") == "h" else ("x", "y")
+    return [
+        (c, float(v))
+        for c, v in zip(trace.get(cats, []), trace.get(values, []), strict=True)
+        if v is not None
+    ]
+
+
+def _value_axis(fig: dict[str, Any]) -> str:
+    """The unit shown on the value axis (the axis title)."""
+    data = fig.get("data", [])
+    horizontal = bool(data) and data[0].get("orientation") == "h"
+    axis = fig.get("layout", {}).get("xaxis" if horizontal else "yaxis", {})
+    return str(axis.get("title", {}).get("text", ""))
+
+
+def chart_summary(fig: dict[str, Any], lang: str) -> str:
+    """One sentence that says what a figure shows, from its own data (values as drawn, in the
+    axis unit): for years, the first series from its first to its last year and its peak;
+    for categories, the largest bar."""
+    from chikuden.report.format import format_number
+
+    _ = translator(lang).gettext
+    unit = _value_axis(fig)
+    traces = [(str(t.get("name", "")), _points(t)) for t in _drawn(fig)]
+    traces = [(name, pts) for name, pts in traces if pts]
+    if not traces:
+        return _("The chart has no data.")
+
+    def num(v: float) -> str:
+        return f"{format_number(v, lang)} {unit}".strip()
+
+    name, pts = traces[0]
+    if len(traces) > 1:
+        name = _("{name} (first of {n} series)").format(name=name, n=len(traces))
+    if all(isinstance(c, int) for _n, p in traces for c, _v in p):  # years
+        (y0, v0), (y1, v1) = pts[0], pts[-1]
+        yp, vp = max(pts, key=lambda p: p[1])
+        values = {"name": name, "first": num(v0), "year0": y0, "last": num(v1), "year1": y1}
+        if vp > max(v0, v1):
+            return _(
+                "{name}: {first} in {year0}, {last} in {year1}; peak {peak} in {year}."
+            ).format(peak=num(vp), year=yp, **values)
+        return _("{name}: {first} in {year0}, {last} in {year1}.").format(**values)
+    best = max(((n, c, v) for n, p in traces for c, v in p), key=lambda x: x[2])
+    where = f"{best[1]} ({best[0]})" if len(traces) > 1 else str(best[1])
+    return _("Largest: {where}, {value}.").format(where=where, value=num(best[2]))
+
+
+@dataclass(frozen=True)
+class DataTable:
+    """A figure's data as rows: ``headers`` then one row per year or category."""
+
+    headers: list[str]
+    rows: list[list[str]]
+    csv: str
+    json: str
+
+
+def figure_table(fig: dict[str, Any], lang: str) -> DataTable:
+    """The data of ``fig`` as a table (one column per trace, values as drawn, in the axis
+    unit), with the same data as CSV and JSON text for download."""
+    import csv
+    import io
+
+    from chikuden.report.format import format_number
+
+    _ = translator(lang).gettext
+    unit = _value_axis(fig)
+    traces = _drawn(fig)
+    columns = [str(t.get("name", "")) for t in traces]
+    series = [dict(_points(t)) for t in traces]
+    cats: list[Any] = list(dict.fromkeys(c for s in series for c in s))
+    if all(isinstance(c, int) for c in cats):
+        cats.sort()
+    data = fig.get("data", [])
+    horizontal = bool(data) and data[0].get("orientation") == "h"
+    first = _("Category") if horizontal or not all(isinstance(c, int) for c in cats) else _("Year")
+    raw = [[c, *(s.get(c) for s in series)] for c in cats]
+    shown = [
+        [str(r[0]), *("" if v is None else format_number(v, lang) for v in r[1:])] for r in raw
+    ]
+    headers = [first, *(f"{c} [{unit}]" if unit else c for c in columns)]
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(headers)
+    writer.writerows(["" if v is None else v for v in r] for r in raw)
+    as_json = json.dumps(
+        {"unit": unit, "columns": headers, "rows": raw}, ensure_ascii=False, allow_nan=False
+    )
+    return DataTable(headers, shown, out.getvalue(), as_json)
