@@ -188,3 +188,26 @@ def test_compare_draws_one_small_panel_per_series_with_shared_axes() -> None:
     # a single scenario keeps one chart with a legend entry per series
     one = figure(chart, results_of("proposal-2022"), "en", "")
     assert "xaxis2" not in one["layout"]
+
+
+def test_compare_draws_an_area_as_one_stacked_panel_per_scenario() -> None:
+    res = results_of("proposal-2022", "actual-2025")
+    chart = next(c for s in sections() for c in s.charts if c.id == "market-demand")
+    assert chart.kind == "area" and len(chart.series) > 1
+    fig = figure(chart, res, "en", "")
+    lines = [t for t in fig["data"] if t.get("mode") != "markers"]
+    # scenario i: its own panel and its own stack, parts as the single report stacks them
+    for i, name in enumerate(res.names):
+        own = [t for t in lines if t["meta"].endswith(f" — {name}")]
+        assert len(own) == len(chart.series)
+        assert {t["stackgroup"] for t in own} == {f"s{i}"}
+        assert {t["xaxis"] for t in own} == {"x" if i == 0 else f"x{i + 1}"}
+        for t, key in zip(own, chart.series, strict=True):
+            assert t["y"][-1] == float(f"{res.series[key][i][-1]:.6g}")  # GWh as they are
+    legend = [t["name"] for t in lines if t["showlegend"]]
+    assert legend == [outputs()[k].label_en for k in chart.series]
+    titles = [a["text"] for a in fig["layout"]["annotations"]]
+    assert titles == list(res.names)
+    # each scenario's 2030 target marker sits in that scenario's panel
+    markers = [t for t in fig["data"] if t.get("mode") == "markers"]
+    assert [m["xaxis"] for m in markers] == ["x", "x2"][: len(markers)]

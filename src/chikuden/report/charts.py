@@ -163,17 +163,24 @@ def figure(
         if finite.size:
             peak = max(peak, float(finite.max()))
     scale = axis_scale(unit, lang, peak)
-    stacked = chart.kind == "area" and n == 1
-    # compared: one small panel per series (shared axes), one colour per scenario
-    panels = len(chart.series) if n > 1 and len(chart.series) > 1 else 0
+    # Compared (several scenarios, several series): small multiples on shared axes. An area
+    # (parts of a whole) gets one panel per scenario, its parts stacked as alone; lines and
+    # bars one panel per series, one colour per scenario.
+    by_scenario = n > 1 and len(chart.series) > 1 and chart.kind == "area"
+    by_series = n > 1 and len(chart.series) > 1 and not by_scenario
+    stacked = chart.kind == "area" and (n == 1 or by_scenario)
+
+    def axes(j: int, i: int) -> tuple[str, str]:
+        """The x and y axis of series ``j`` of scenario ``i`` ("x", "y" for the first)."""
+        panel = i if by_scenario else j if by_series else 0
+        return ("x", "y") if panel == 0 else (f"x{panel + 1}", f"y{panel + 1}")
+
     data: list[dict[str, Any]] = []
     for j, key in enumerate(chart.series):
         colour = PALETTE[j % len(PALETTE)]
         for i in range(n):
             label = decls[key].label(lang)
             name = label if n == 1 else f"{label} — {results.names[i]}"
-            if panels:
-                colour = PALETTE[i % len(PALETTE)]
             years = [int(y) for y in decls[key].years]
             values = _finite_list(results.series[key][i].tolist(), scale.factor)
             if decls[key].axis != "horizon":  # a plant's life: only its own years
@@ -185,27 +192,28 @@ def figure(
                 "legendgroup": key,
                 "hovertemplate": f"%{{x}}: %{{y:{scale.hover}}} {scale.label}<extra>{name}</extra>",
             }
-            if panels:  # the panel's title names the series, the legend the scenario
-                axis = "" if j == 0 else str(j + 1)
-                trace.update(
-                    name=results.names[i],
-                    xaxis=f"x{axis}",
-                    yaxis=f"y{axis}",
-                    legendgroup=results.names[i],
-                    showlegend=j == 0,
-                )
+            dash = DASHES[i % len(DASHES)]
+            if by_series:  # the panel's title names the series, the legend the scenario
+                colour = PALETTE[i % len(PALETTE)]
+                trace.update(name=results.names[i], legendgroup=results.names[i])
+            if by_scenario:  # the panel's title names the scenario, the legend the series
+                dash = "solid"
+                trace.update(name=label)
+            if by_series or by_scenario:
+                x, y = axes(j, i)
+                # meta: the series and scenario, for the chart's data table
+                trace.update(meta=name, xaxis=x, yaxis=y, showlegend=(i if by_scenario else j) == 0)
             if chart.kind == "bar":
-                opacity = 1.0 if i == 0 or panels else 0.55
+                opacity = 1.0 if i == 0 or by_series else 0.55
                 trace.update(type="bar", marker={"color": colour}, opacity=opacity)
             else:
-                dash = "solid" if panels else DASHES[i % len(DASHES)]
                 trace.update(
                     type="scatter",
                     mode="lines",
                     line={"color": colour, "width": 2.2, "dash": dash},
                 )
-                if stacked:
-                    trace.update(stackgroup="one", line={"color": colour, "width": 0.8})
+                if stacked:  # one stack per scenario
+                    trace.update(stackgroup=f"s{i}", line={"color": colour, "width": 0.8})
             data.append(trace)
     shapes: list[dict[str, Any]] = []
     for t, key in enumerate(chart.targets):
@@ -217,11 +225,13 @@ def figure(
             shown = value * scale.factor
             label = decl.label(lang)
             name = label if n == 1 else f"{label} — {results.names[i]}"
+            x, y = axes(0, i)
             if decl.year is None:
                 shapes.append(
                     {
                         "type": "line",
-                        "xref": "paper",
+                        "xref": f"{x} domain" if by_scenario or by_series else "paper",
+                        "yref": y,
                         "x0": 0,
                         "x1": 1,
                         "y0": shown,
@@ -237,6 +247,9 @@ def figure(
                     "x": [decl.year],
                     "y": [shown],
                     "name": name,
+                    **({"xaxis": x, "yaxis": y} if by_scenario or by_series else {}),
+                    # a panel per scenario: the panel says whose target it is
+                    **({"name": label, "showlegend": i == 0} if by_scenario else {}),
                     "marker": {
                         "symbol": ("diamond", "star", "square", "triangle-up")[t % 4],
                         "size": 13,
@@ -262,8 +275,14 @@ def figure(
         barmode="stack" if n == 1 else "group",
         shapes=shapes,
     )
-    if panels:
-        _small_multiples(layout, [decls[k].label(lang) for k in chart.series])
+    if by_scenario:
+        _small_multiples(layout, list(results.names), legend=len(chart.series) + len(chart.targets))
+    if by_series:
+        _small_multiples(
+            layout,
+            [decls[k].label(lang) for k in chart.series],
+            legend=n * (1 + len(chart.targets)),
+        )
     return {"data": data, "layout": layout}
 
 
@@ -272,9 +291,9 @@ PANEL_COLUMNS = 3
 PANEL_GAP = 48  # px between rows of panels, room for a panel's title
 
 
-def _small_multiples(layout: dict[str, Any], titles: list[str]) -> None:
+def _small_multiples(layout: dict[str, Any], titles: list[str], legend: int) -> None:
     """Lay ``layout`` out as a grid of small panels, one per series (titled), every panel
-    on the axes of the first (shared scales); the legend names the scenarios."""
+    on the axes of the first (shared scales), and room below for ``legend`` entries."""
     count = len(titles)
     cols = min(PANEL_COLUMNS, count)
     rows = -(-count // cols)
@@ -313,11 +332,10 @@ def _small_multiples(layout: dict[str, Any], titles: list[str]) -> None:
             }
         )
     layout["annotations"] = [*layout.get("annotations", []), *notes]
-    for shape in layout.get("shapes", []):
-        shape["xref"] = "x domain"  # a target line belongs to the first panel
-    top = layout["margin"]["t"] + 30
-    layout["margin"] = {**layout["margin"], "t": top, "b": 70}
-    layout["height"] = top + 70 + area
+    top = layout["margin"]["t"] + 56  # room for the first row's panel titles
+    bottom = 40 + 24 * -(-legend // 3)  # about three legend entries a line
+    layout["margin"] = {**layout["margin"], "t": top, "b": bottom}
+    layout["height"] = top + bottom + area
     layout["legend"] = {
         "orientation": "h",
         "x": 0,
@@ -542,6 +560,11 @@ def _points(trace: dict[str, Any]) -> list[tuple[Any, float]]:
     ]
 
 
+def _trace_name(trace: dict[str, Any]) -> str:
+    """What a trace shows: its ``meta`` in a panel (series and scenario), else its name."""
+    return str(trace.get("meta") or trace.get("name", ""))
+
+
 def _value_axis(fig: dict[str, Any]) -> str:
     """The unit shown on the value axis (the axis title)."""
     data = fig.get("data", [])
@@ -558,7 +581,7 @@ def chart_summary(fig: dict[str, Any], lang: str) -> str:
 
     _ = translator(lang).gettext
     unit = _value_axis(fig)
-    traces = [(str(t.get("name", "")), _points(t)) for t in _drawn(fig)]
+    traces = [(_trace_name(t), _points(t)) for t in _drawn(fig)]
     traces = [(name, pts) for name, pts in traces if pts]
     if not traces:
         return _("The chart has no data.")
@@ -604,7 +627,7 @@ def figure_table(fig: dict[str, Any], lang: str) -> DataTable:
     _ = translator(lang).gettext
     unit = _value_axis(fig)
     traces = _drawn(fig)
-    columns = [str(t.get("name", "")) for t in traces]
+    columns = [_trace_name(t) for t in traces]
     series = [dict(_points(t)) for t in traces]
     cats: list[Any] = list(dict.fromkeys(c for s in series for c in s))
     if all(isinstance(c, int) for c in cats):

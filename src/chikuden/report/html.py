@@ -353,12 +353,21 @@ def _common_ends(texts: Sequence[str]) -> tuple[str, str]:
     if all(" " in t for t in texts):
         prefix = prefix[: prefix.rfind(" ") + 1] if " " in prefix else ""
         suffix = suffix[suffix.find(" ") :] if " " in suffix else ""
+    # a bracket opened in the prefix or closed in the suffix goes with the middle, whole
+    for opening, closing in ("()", "（）"):
+        if prefix.count(opening) > prefix.count(closing):
+            prefix = prefix[: prefix.rfind(opening)]
+        if suffix.count(closing) > suffix.count(opening):
+            suffix = suffix[suffix.find(closing) + 1 :]
     return prefix, suffix
 
 
 def _middle(text: str, ends: tuple[str, str]) -> str:
     prefix, suffix = ends
-    return text[len(prefix) : len(text) - len(suffix)].strip(" ,:：、")
+    middle = text[len(prefix) : len(text) - len(suffix)].strip(" ,:：、")
+    if middle[:1] in "(（" and middle[-1:] in ")）":  # a whole bracket: its content
+        middle = middle[1:-1].strip(" ,:：、")
+    return middle
 
 
 def _matrix(results: Results, family: Family, lang: str, cit: Citations, many: bool) -> MatrixView:
@@ -373,10 +382,10 @@ def _matrix(results: Results, family: Family, lang: str, cit: Citations, many: b
     for metric in family.metrics:
         keys = [family.cells[(metric, i)] for i in family.items if (metric, i) in family.cells]
         ends = _common_ends([labels[k] for k in keys])
-        text = " … ".join(e.strip(" ,:：、") for e in ends if e.strip(" ,:：、"))
+        text = f"{ends[0]}…{ends[1]}".strip(" ,:：、") if any(e.strip() for e in ends) else ""
         units = {display_unit(decls[k].unit, lang) for k in keys}
         unit = f" [{units.pop()}]" if len(units) == 1 and "" not in units else ""
-        metric_label[metric] = (text or metric.partition(".")[2]) + unit
+        metric_label[metric] = (text or labels[keys[0]]) + unit
         for item in family.items:
             key = family.cells.get((metric, item))
             middle = _middle(labels[key], ends) if key else ""
@@ -406,8 +415,9 @@ def _matrix(results: Results, family: Family, lang: str, cit: Citations, many: b
     clauses = [c for c in dict.fromkeys(decls[k].clause for k in keys) if c]
     heads = [names[a] for a in across]
     size = {"n": len(keys), "rows": len(down), "columns": len(across)}
-    if all(len(h) <= 24 for h in heads):
-        shown = ", ".join(heads[:5]) + ("…" if len(heads) > 5 else "")
+    if all(len(h) <= 16 for h in heads):  # short names (minerals) are listed
+        # Translators: between the names of a list ("lithium, nickel, cobalt")
+        shown = _(", ").join(heads[:5]) + ("…" if len(heads) > 5 else "")
         summary = _("{n} more indicators, by {names} ({rows} rows × {columns} columns)").format(
             names=shown, **size
         )
