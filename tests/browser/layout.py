@@ -53,8 +53,9 @@ def available() -> bool:
     return Path(CHROMIUM).exists()
 
 
-def measure(page_file: Path, width: int, height: int = SCREEN) -> Measure:
-    """Open ``page_file`` at ``width`` x ``height`` px (after its figures are drawn)."""
+def measure(page_file: Path, width: int, height: int = SCREEN, open_all: bool = False) -> Measure:
+    """Open ``page_file`` at ``width`` x ``height`` px (after its figures are drawn); with
+    ``open_all``, every ``<details>`` opened first."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
@@ -66,6 +67,10 @@ def measure(page_file: Path, width: int, height: int = SCREEN) -> Measure:
         try:
             page = browser.new_page(viewport={"width": width, "height": height})
             page.goto(page_file.resolve().as_uri(), wait_until="load", timeout=180_000)
+            if open_all:
+                page.evaluate(
+                    "() => document.querySelectorAll('details').forEach(d => { d.open = true; })"
+                )
             page.wait_for_timeout(500)  # plotly's responsive resize settles
             got = page.evaluate(MEASURE_JS)
         finally:

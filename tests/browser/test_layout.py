@@ -33,3 +33,6 @@ def test_main_body_is_under_fifteen_screens_at_1400_px(proposal: Path) -> None:
 def test_page_fits_390_px_without_sideways_scrolling(proposal: Path) -> None:
     got = measure(proposal, 390, 844)
     assert got.scroll_width <= 390, got
+    # opened, the wide tables scroll inside their own box, not the page
+    opened = measure(proposal, 390, 844, open_all=True)
+    assert opened.open_details > 0 and opened.scroll_width <= 390, opened
