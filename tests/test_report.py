@@ -152,7 +152,12 @@ def test_compare_overlays_every_series_once_per_scenario() -> None:
             continue
         lines = [t for t in fig["data"] if t.get("mode") != "markers"]
         assert len(lines) == len(chart.series) * len(names)
-        assert not any("stackgroup" in t for t in lines)  # areas are not stacked across scenarios
+        # areas are not stacked across scenarios: a stack (one small panel) is one scenario's
+        stacks: dict[str, set[str]] = {}
+        for t in lines:
+            if "stackgroup" in t:
+                stacks.setdefault(t["stackgroup"], set()).add(t["meta"].rsplit(" — ", 1)[1])
+        assert all(len(owners) == 1 for owners in stacks.values()), stacks
     page = text_of(report("en", *names))
     assert "Scenario comparison" in page
     head = page.split('<table class="indicators">', 1)[1].split("</thead>", 1)[0]

@@ -211,7 +211,18 @@ def figure(
         if finite.size:
             peak = max(peak, float(finite.max()))
     scale = axis_scale(unit, lang, peak)
-    stacked = chart.kind == "area" and n == 1
+    # Compared (several scenarios, several series): small multiples on shared axes. An area
+    # (parts of a whole) gets one panel per scenario, its parts stacked as alone; lines and
+    # bars one panel per series, one colour per scenario.
+    by_scenario = n > 1 and len(chart.series) > 1 and chart.kind == "area"
+    by_series = n > 1 and len(chart.series) > 1 and not by_scenario
+    stacked = chart.kind == "area" and (n == 1 or by_scenario)
+
+    def axes(j: int, i: int) -> tuple[str, str]:
+        """The x and y axis of series ``j`` of scenario ``i`` ("x", "y" for the first)."""
+        panel = i if by_scenario else j if by_series else 0
+        return ("x", "y") if panel == 0 else (f"x{panel + 1}", f"y{panel + 1}")
+
     data: list[dict[str, Any]] = []
     for j, key in enumerate(chart.series):
         colour = PALETTE[j % len(PALETTE)]
@@ -229,16 +240,28 @@ def figure(
                 "legendgroup": key,
                 "hovertemplate": f"%{{x}}: %{{y:{scale.hover}}} {scale.label}<extra>{name}</extra>",
             }
+            dash = DASHES[i % len(DASHES)]
+            if by_series:  # the panel's title names the series, the legend the scenario
+                colour = PALETTE[i % len(PALETTE)]
+                trace.update(name=results.names[i], legendgroup=results.names[i])
+            if by_scenario:  # the panel's title names the scenario, the legend the series
+                dash = "solid"
+                trace.update(name=label)
+            if by_series or by_scenario:
+                x, y = axes(j, i)
+                # meta: the series and scenario, for the chart's data table
+                trace.update(meta=name, xaxis=x, yaxis=y, showlegend=(i if by_scenario else j) == 0)
             if chart.kind == "bar":
-                trace.update(type="bar", marker={"color": colour}, opacity=1.0 if i == 0 else 0.55)
+                opacity = 1.0 if i == 0 or by_series else 0.55
+                trace.update(type="bar", marker={"color": colour}, opacity=opacity)
             else:
                 trace.update(
                     type="scatter",
                     mode="lines",
-                    line={"color": colour, "width": 2.2, "dash": DASHES[i % len(DASHES)]},
+                    line={"color": colour, "width": 2.2, "dash": dash},
                 )
-                if stacked:
-                    trace.update(stackgroup="one", line={"color": colour, "width": 0.8})
+                if stacked:  # one stack per scenario
+                    trace.update(stackgroup=f"s{i}", line={"color": colour, "width": 0.8})
             data.append(trace)
     shapes: list[dict[str, Any]] = []
     for t, key in enumerate(chart.targets):
@@ -250,11 +273,13 @@ def figure(
             shown = value * scale.factor
             label = decl.label(lang)
             name = label if n == 1 else f"{label} — {results.names[i]}"
+            x, y = axes(0, i)
             if decl.year is None:
                 shapes.append(
                     {
                         "type": "line",
-                        "xref": "paper",
+                        "xref": f"{x} domain" if by_scenario or by_series else "paper",
+                        "yref": y,
                         "x0": 0,
                         "x1": 1,
                         "y0": shown,
@@ -270,6 +295,9 @@ def figure(
                     "x": [decl.year],
                     "y": [shown],
                     "name": name,
+                    **({"xaxis": x, "yaxis": y} if by_scenario or by_series else {}),
+                    # a panel per scenario: the panel says whose target it is
+                    **({"name": label, "showlegend": i == 0} if by_scenario else {}),
                     "marker": {
                         "symbol": ("diamond", "star", "square", "triangle-up")[t % 4],
                         "size": 13,
@@ -294,7 +322,74 @@ def figure(
         barmode="stack" if n == 1 else "group",
         shapes=shapes,
     )
+    if by_scenario:
+        _small_multiples(layout, list(results.names), legend=len(chart.series) + len(chart.targets))
+    if by_series:
+        _small_multiples(
+            layout,
+            [decls[k].label(lang) for k in chart.series],
+            legend=n * (1 + len(chart.targets)),
+        )
     return {"data": data, "layout": layout}
+
+
+PANEL_HEIGHT = 200  # px of one small panel of a compared chart
+PANEL_COLUMNS = 3
+PANEL_GAP = 48  # px between rows of panels, room for a panel's title
+
+
+def _small_multiples(layout: dict[str, Any], titles: list[str], legend: int) -> None:
+    """Lay ``layout`` out as a grid of small panels, one per series (titled), every panel
+    on the axes of the first (shared scales), and room below for ``legend`` entries."""
+    count = len(titles)
+    cols = min(PANEL_COLUMNS, count)
+    rows = -(-count // cols)
+    area = rows * PANEL_HEIGHT + (rows - 1) * PANEL_GAP
+    gap_x, gap_y = 0.06, PANEL_GAP / area
+    width = (1 - gap_x * (cols - 1)) / cols
+    height = (1 - gap_y * (rows - 1)) / rows
+    xaxis, yaxis = layout.pop("xaxis"), layout.pop("yaxis")
+    notes: list[dict[str, Any]] = []
+    for p in range(count):
+        r, c = divmod(p, cols)
+        x0 = c * (width + gap_x)
+        y1 = 1 - r * (height + gap_y)
+        suffix = "" if p == 0 else str(p + 1)
+        x = {**xaxis, "domain": [x0, x0 + width], "anchor": f"y{suffix}", "dtick": 4}
+        y = {**yaxis, "domain": [y1 - height, y1], "anchor": f"x{suffix}"}
+        if p:
+            x["matches"], y["matches"] = "x", "y"
+        if c:
+            y["title"] = {"text": ""}
+            y["showticklabels"] = False
+        layout[f"xaxis{suffix}"], layout[f"yaxis{suffix}"] = x, y
+        title = "<br>".join(wrap_note(titles[p], width=int(90 / cols), max_lines=2, more="…"))
+        notes.append(
+            {
+                "text": title,
+                "xref": "paper",
+                "yref": "paper",
+                "x": x0,
+                "y": y1,
+                "xanchor": "left",
+                "yanchor": "bottom",
+                "showarrow": False,
+                "align": "left",
+                "font": {"size": 11},
+            }
+        )
+    layout["annotations"] = [*layout.get("annotations", []), *notes]
+    top = layout["margin"]["t"] + 56  # room for the first row's panel titles
+    bottom = 40 + 24 * -(-legend // 3)  # about three legend entries a line
+    layout["margin"] = {**layout["margin"], "t": top, "b": bottom}
+    layout["height"] = top + bottom + area
+    layout["legend"] = {
+        "orientation": "h",
+        "x": 0,
+        "y": 0,
+        "yanchor": "bottom",
+        "yref": "container",
+    }
 
 
 def _defined(years: list[int], values: list[float | None]) -> tuple[list[int], list[float | None]]:
@@ -509,9 +604,121 @@ RENDER_JS = r"""(function () {
       }
     }
   });
+  // a figure drawn inside a closed <details> takes its width when the details open
+  document.addEventListener("toggle", function (event) {
+    if (!event.target.open) { return; }
+    var plots = event.target.querySelectorAll(".js-plotly-plot");
+    for (var j = 0; j < plots.length; j++) { Plotly.Plots.resize(plots[j]); }
+  }, true);
 })();"""
 
 
 def page_scripts() -> str:
     """The end of a page with figures: plotly.js inlined once (offline) and :data:`RENDER_JS`."""
     return f"<script>{plotly_js()}</script>\n<script>\n{RENDER_JS}\n</script>"
+
+
+# -- accessibility: a sentence and a table of every figure's data -------------------------------
+def _drawn(fig: dict[str, Any]) -> list[dict[str, Any]]:
+    """The traces that carry data (not target markers)."""
+    return [t for t in fig.get("data", []) if t.get("mode") != "markers"]
+
+
+def _points(trace: dict[str, Any]) -> list[tuple[Any, float]]:
+    """(category or year, value) of a trace; horizontal bars have their categories on y."""
+    cats, values = ("y", "x") if trace.get("orientation") == "h" else ("x", "y")
+    return [
+        (c, float(v))
+        for c, v in zip(trace.get(cats, []), trace.get(values, []), strict=True)
+        if v is not None
+    ]
+
+
+def _trace_name(trace: dict[str, Any]) -> str:
+    """What a trace shows: its ``meta`` in a panel (series and scenario), else its name."""
+    return str(trace.get("meta") or trace.get("name", ""))
+
+
+def _value_axis(fig: dict[str, Any]) -> str:
+    """The unit shown on the value axis (the axis title)."""
+    data = fig.get("data", [])
+    horizontal = bool(data) and data[0].get("orientation") == "h"
+    axis = fig.get("layout", {}).get("xaxis" if horizontal else "yaxis", {})
+    return str(axis.get("title", {}).get("text", ""))
+
+
+def chart_summary(fig: dict[str, Any], lang: str) -> str:
+    """One sentence that says what a figure shows, from its own data (values as drawn, in the
+    axis unit): for years, the first series from its first to its last year and its peak;
+    for categories, the largest bar."""
+    from chikuden.report.format import format_number
+
+    _ = translator(lang).gettext
+    unit = _value_axis(fig)
+    traces = [(_trace_name(t), _points(t)) for t in _drawn(fig)]
+    traces = [(name, pts) for name, pts in traces if pts]
+    if not traces:
+        return _("The chart has no data.")
+
+    def num(v: float) -> str:
+        return f"{format_number(v, lang)} {unit}".strip()
+
+    name, pts = traces[0]
+    if len(traces) > 1:
+        name = _("{name} (first of {n} series)").format(name=name, n=len(traces))
+    if all(isinstance(c, int) for _n, p in traces for c, _v in p):  # years
+        (y0, v0), (y1, v1) = pts[0], pts[-1]
+        yp, vp = max(pts, key=lambda p: p[1])
+        values = {"name": name, "first": num(v0), "year0": y0, "last": num(v1), "year1": y1}
+        if vp > max(v0, v1):
+            return _(
+                "{name}: {first} in {year0}, {last} in {year1}; peak {peak} in {year}."
+            ).format(peak=num(vp), year=yp, **values)
+        return _("{name}: {first} in {year0}, {last} in {year1}.").format(**values)
+    best = max(((n, c, v) for n, p in traces for c, v in p), key=lambda x: x[2])
+    where = f"{best[1]} ({best[0]})" if len(traces) > 1 else str(best[1])
+    return _("Largest: {where}, {value}.").format(where=where, value=num(best[2]))
+
+
+@dataclass(frozen=True)
+class DataTable:
+    """A figure's data as rows: ``headers`` then one row per year or category."""
+
+    headers: list[str]
+    rows: list[list[str]]
+    csv: str
+    json: str
+
+
+def figure_table(fig: dict[str, Any], lang: str) -> DataTable:
+    """The data of ``fig`` as a table (one column per trace, values as drawn, in the axis
+    unit), with the same data as CSV and JSON text for download."""
+    import csv
+    import io
+
+    from chikuden.report.format import format_number
+
+    _ = translator(lang).gettext
+    unit = _value_axis(fig)
+    traces = _drawn(fig)
+    columns = [_trace_name(t) for t in traces]
+    series = [dict(_points(t)) for t in traces]
+    cats: list[Any] = list(dict.fromkeys(c for s in series for c in s))
+    if all(isinstance(c, int) for c in cats):
+        cats.sort()
+    data = fig.get("data", [])
+    horizontal = bool(data) and data[0].get("orientation") == "h"
+    first = _("Category") if horizontal or not all(isinstance(c, int) for c in cats) else _("Year")
+    raw = [[c, *(s.get(c) for s in series)] for c in cats]
+    shown = [
+        [str(r[0]), *("" if v is None else format_number(v, lang) for v in r[1:])] for r in raw
+    ]
+    headers = [first, *(f"{c} [{unit}]" if unit else c for c in columns)]
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(headers)
+    writer.writerows(["" if v is None else v for v in r] for r in raw)
+    as_json = json.dumps(
+        {"unit": unit, "columns": headers, "rows": raw}, ensure_ascii=False, allow_nan=False
+    )
+    return DataTable(headers, shown, out.getvalue(), as_json)

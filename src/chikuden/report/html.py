@@ -20,7 +20,14 @@ from typing import TYPE_CHECKING
 import jinja2
 
 from chikuden.i18n import LANGS, pick, translator
-from chikuden.report.charts import figure, page_scripts, to_script_json
+from chikuden.report.charts import (
+    DataTable,
+    chart_summary,
+    figure,
+    figure_table,
+    page_scripts,
+    to_script_json,
+)
 from chikuden.report.format import (
     display_unit,
     format_output,
@@ -134,6 +141,49 @@ class ChartView:
     title: str
     figure_json: str
     cites: list[Cite]
+    summary: str = ""
+    data: DataTable | None = None
+    height: int = 0  # px, when the figure sets its own (small multiples)
+
+    @property
+    def csv_uri(self) -> str:
+        return _data_uri(self.data.csv if self.data else "", "text/csv")
+
+    @property
+    def json_uri(self) -> str:
+        return _data_uri(self.data.json if self.data else "", "application/json")
+
+
+def _data_uri(text: str, mime: str) -> str:
+    """``text`` as a ``data:`` URI for a download link (no network, no script)."""
+    from urllib.parse import quote
+
+    return f"data:{mime};charset=utf-8,{quote(text, safe='')}"
+
+
+@dataclass
+class MatrixCell:
+    key: str
+    label: str
+    values: list[str]
+
+
+@dataclass
+class MatrixRow:
+    label: str
+    cells: list[MatrixCell | None]
+
+
+@dataclass
+class MatrixView:
+    """Indicators of one family as a compact table (e.g. mineral x metric)."""
+
+    corner: str
+    columns: list[str]
+    rows: list[MatrixRow]
+    cites: list[Cite]
+    clauses: list[Cite]
+    summary: str = ""  # what the folded matrix holds
 
 
 @dataclass
@@ -154,6 +204,10 @@ class SectionView:
     indicators: list[IndicatorRow]
     charts: list[ChartView]
     tables: list[RowsTable]
+    plain: list[IndicatorRow] = field(default_factory=list)  # indicators not in a matrix
+    matrices: list[MatrixView] = field(default_factory=list)
+    main_charts: int = 1  # the first charts stay in view; the others fold
+    lead_rows: int = 5  # the first indicators stay in view; the others fold
 
 
 @dataclass
@@ -235,6 +289,170 @@ def _table_words(name: str, lang: str) -> str:
     decl = declarations().get(name)
     text = pick(lang, decl.description_en, decl.description_ja) if decl else ""
     return text or name
+
+
+# -- compact matrices --------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Family:
+    """Indicators that form a matrix: ``cells[(metric, item)]`` is an indicator key."""
+
+    metrics: list[str]
+    items: list[str]
+    cells: dict[tuple[str, str], str]
+
+
+def _split(rest: str, counts: dict[str, int]) -> tuple[str, str] | None:
+    """``rest`` (a key without its domain) as (metric, item): ``hhi_mining.lithium`` at its
+    last dot; ``footprint_2030_onsite_solar`` at the underscore whose item ends the most keys
+    (ties: the longer item), when at least two keys end with it."""
+    if "." in rest:
+        metric, _, item = rest.rpartition(".")
+        return metric, item
+    tokens = rest.split("_")
+    splits = [("_".join(tokens[:k]), "_".join(tokens[k:])) for k in range(1, len(tokens))]
+    if not splits:
+        return None
+    metric, item = max(splits, key=lambda s: (counts.get(s[1], 0), len(s[1])))
+    return (metric, item) if counts.get(item, 0) >= 2 else None
+
+
+MATRIX_MIN = 6  # indicators, for a family to become a matrix (fewer read well as rows)
+
+
+def matrix_families(keys: Sequence[str]) -> list[Family]:
+    """Groups of indicator keys that read better as one matrix (metric x item) than as rows:
+    a metric with at least two items, metrics joined when they share an item, and a family
+    of at least two metrics and :data:`MATRIX_MIN` keys. Keys not in a family stay rows."""
+    counts: dict[str, set[str]] = {}
+    for key in keys:
+        rest = key.partition(".")[2]
+        if "." in rest:
+            continue
+        tokens = rest.split("_")
+        for k in range(1, len(tokens)):
+            counts.setdefault("_".join(tokens[k:]), set()).add("_".join(tokens[:k]))
+    sizes = {item: len(prefixes) for item, prefixes in counts.items()}
+    by_metric: dict[str, dict[str, str]] = {}
+    for key in keys:
+        domain, _, rest = key.partition(".")
+        split = _split(rest, sizes)
+        if split is not None:
+            by_metric.setdefault(f"{domain}.{split[0]}", {}).setdefault(split[1], key)
+    metrics = [m for m, items in by_metric.items() if len(items) >= 2]
+    # metrics that share an item belong to one matrix (in the order of the keys)
+    groups: list[list[str]] = []
+    for metric in metrics:
+        joined = [g for g in groups if any(set(by_metric[m]) & set(by_metric[metric]) for m in g)]
+        merged = [m for g in joined for m in g] + [metric]
+        groups = [g for g in groups if g not in joined] + [merged]
+    families: list[Family] = []
+    for group in groups:
+        if len(group) < 2 or sum(len(by_metric[m]) for m in group) < MATRIX_MIN:
+            continue
+        group.sort(key=metrics.index)
+        items = list(dict.fromkeys(i for m in group for i in by_metric[m]))
+        cells = {(m, i): k for m in group for i, k in by_metric[m].items()}
+        families.append(Family(group, items, cells))
+    families.sort(key=lambda f: min(keys.index(k) for k in f.cells.values()))
+    return families
+
+
+def _common_ends(texts: Sequence[str]) -> tuple[str, str]:
+    """The longest prefix and suffix all ``texts`` share, cut at word ends where the texts
+    are written in words (English; Japanese is not)."""
+    prefix = texts[0]
+    suffix = texts[0]
+    for t in texts[1:]:
+        while not t.startswith(prefix):
+            prefix = prefix[:-1]
+        while not t.endswith(suffix):
+            suffix = suffix[1:]
+    shortest = min(len(t) for t in texts)
+    if len(prefix) + len(suffix) > shortest:  # one text is the other's start or end
+        suffix = suffix[len(prefix) + len(suffix) - shortest :]
+    if all(" " in t for t in texts):
+        prefix = prefix[: prefix.rfind(" ") + 1] if " " in prefix else ""
+        suffix = suffix[suffix.find(" ") :] if " " in suffix else ""
+    # a bracket opened in the prefix or closed in the suffix goes with the middle, whole
+    for opening, closing in ("()", "（）"):
+        if prefix.count(opening) > prefix.count(closing):
+            prefix = prefix[: prefix.rfind(opening)]
+        if suffix.count(closing) > suffix.count(opening):
+            suffix = suffix[suffix.find(closing) + 1 :]
+    return prefix, suffix
+
+
+def _middle(text: str, ends: tuple[str, str]) -> str:
+    prefix, suffix = ends
+    middle = text[len(prefix) : len(text) - len(suffix)].strip(" ,:：、")
+    if middle[:1] in "(（" and middle[-1:] in ")）":  # a whole bracket: its content
+        middle = middle[1:-1].strip(" ,:：、")
+    return middle
+
+
+def _matrix(results: Results, family: Family, lang: str, cit: Citations, many: bool) -> MatrixView:
+    """The view of one family: the smaller side (metrics or items) across."""
+    from chikuden.indicators import outputs
+
+    _ = translator(lang).gettext
+    decls = outputs()
+    labels = {k: decls[k].label(lang) for k in family.cells.values()}
+    metric_label: dict[str, str] = {}
+    item_label: dict[str, str] = {}
+    for metric in family.metrics:
+        keys = [family.cells[(metric, i)] for i in family.items if (metric, i) in family.cells]
+        ends = _common_ends([labels[k] for k in keys])
+        text = f"{ends[0]}…{ends[1]}".strip(" ,:：、") if any(e.strip() for e in ends) else ""
+        units = {display_unit(decls[k].unit, lang) for k in keys}
+        unit = f" [{units.pop()}]" if len(units) == 1 and "" not in units else ""
+        metric_label[metric] = (text or labels[keys[0]]) + unit
+        for item in family.items:
+            key = family.cells.get((metric, item))
+            middle = _middle(labels[key], ends) if key else ""
+            if middle and len(middle) <= 40 and item not in item_label:
+                item_label[item] = middle
+    across_items = len(family.items) <= len(family.metrics)
+    down, across = (
+        (family.metrics, family.items) if across_items else (family.items, family.metrics)
+    )
+    names = {**metric_label, **{i: item_label.get(i, i) for i in family.items}}
+    rows: list[MatrixRow] = []
+    for d in down:
+        cells: list[MatrixCell | None] = []
+        for a in across:
+            key = family.cells.get((d, a) if across_items else (a, d))
+            if key is None:
+                cells.append(None)
+                continue
+            values = [
+                format_output(results.value(key, i), decls[key], lang) for i in range(results.n)
+            ]
+            if many:
+                values = [f"{results.names[i]}: {v}" for i, v in enumerate(values)]
+            cells.append(MatrixCell(key, labels[key], values))
+        rows.append(MatrixRow(names[d], cells))
+    keys = list(family.cells.values())
+    clauses = [c for c in dict.fromkeys(decls[k].clause for k in keys) if c]
+    heads = [names[a] for a in across]
+    size = {"n": len(keys), "rows": len(down), "columns": len(across)}
+    if all(len(h) <= 16 for h in heads):  # short names (minerals) are listed
+        # Translators: between the names of a list ("lithium, nickel, cobalt")
+        shown = _(", ").join(heads[:5]) + ("…" if len(heads) > 5 else "")
+        summary = _("{n} more indicators, by {names} ({rows} rows × {columns} columns)").format(
+            names=shown, **size
+        )
+    else:
+        summary = _("{n} more indicators as a table ({rows} rows × {columns} columns)").format(
+            **size
+        )
+    return MatrixView(
+        summary=summary,
+        corner=_("Indicator") if across_items else "",
+        columns=[names[a] for a in across],
+        rows=rows,
+        cites=cit.cite_all(k for key in keys for k in _union_sources(results, key)),
+        clauses=[c for c in (_clause_cite(cit, c) for c in clauses) if c],
+    )
 
 
 def _rows_tables(
@@ -324,8 +542,20 @@ def _section(results: Results, section: Section, lang: str, cit: Citations) -> S
         cites = cit.cite_all(keys)
         note, links = _source_note(cites, lang)
         fig = figure(chart, results, lang, note, links)
-        charts.append(ChartView(chart.id, chart.title(lang), to_script_json(fig), cites))
+        charts.append(
+            ChartView(
+                chart.id,
+                chart.title(lang),
+                to_script_json(fig),
+                cites,
+                summary=chart_summary(fig, lang),
+                data=figure_table(fig, lang),
+                height=int(fig["layout"].get("height", 0)),
+            )
+        )
     tables = _rows_tables(results, [d for d in own if d.kind == "rows"], lang, cit)
+    families = matrix_families([row.key for row in indicators])
+    in_matrix = {k for f in families for k in f.cells.values()}
     return SectionView(
         id=f"sec-{section.domain}",
         title=section.title(lang),
@@ -333,6 +563,8 @@ def _section(results: Results, section: Section, lang: str, cit: Citations) -> S
         indicators=indicators,
         charts=charts,
         tables=tables,
+        plain=[row for row in indicators if row.key not in in_matrix],
+        matrices=[_matrix(results, f, lang, cit, results.n > 1) for f in families],
     )
 
 

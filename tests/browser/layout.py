@@ -1,0 +1,84 @@
+"""How long and how wide a rendered report is in a real browser (headless chromium).
+
+:func:`measure` opens a report file at a given window width and reads from the page: how
+far down the appendix starts (the main body is everything before it, every ``<details>``
+closed as the page loads) and the document's scroll width (more than the window means the
+reader must scroll sideways). Uses the python ``playwright`` package with the system's
+chromium (``CHIKUDEN_CHROMIUM``, default ``/usr/bin/chromium``); no download.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+CHROMIUM = os.environ.get("CHIKUDEN_CHROMIUM", "/usr/bin/chromium")
+SCREEN = 900  # px, the height of one screen of a 1400 x 900 window
+
+MEASURE_JS = """() => {
+  const appendix = document.getElementById("appendix");
+  const top = appendix ? appendix.getBoundingClientRect().top + window.scrollY
+                       : document.documentElement.scrollHeight;
+  const open = document.querySelectorAll("details[open]").length;
+  return {
+    body: top,
+    height: document.documentElement.scrollHeight,
+    scrollWidth: document.documentElement.scrollWidth,
+    open: open,
+  };
+}"""
+
+
+@dataclass(frozen=True)
+class Measure:
+    width: int  # px, the window
+    body: float  # px from the top of the page to the appendix
+    height: int  # px, the whole page
+    scroll_width: int  # px, document.documentElement.scrollWidth
+    open_details: int
+
+    @property
+    def screens(self) -> float:
+        """The main body in screens of :data:`SCREEN` px."""
+        return self.body / SCREEN
+
+
+def available() -> bool:
+    """Whether the browser and the playwright package are there."""
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return False
+    return Path(CHROMIUM).exists()
+
+
+def measure(page_file: Path, width: int, height: int = SCREEN, open_all: bool = False) -> Measure:
+    """Open ``page_file`` at ``width`` x ``height`` px (after its figures are drawn); with
+    ``open_all``, every ``<details>`` opened first."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        try:
+            page = browser.new_page(viewport={"width": width, "height": height})
+            page.goto(page_file.resolve().as_uri(), wait_until="load", timeout=180_000)
+            if open_all:
+                page.evaluate(
+                    "() => document.querySelectorAll('details').forEach(d => { d.open = true; })"
+                )
+            page.wait_for_timeout(500)  # plotly's responsive resize settles
+            got = page.evaluate(MEASURE_JS)
+        finally:
+            browser.close()
+    return Measure(
+        width=width,
+        body=float(got["body"]),
+        height=int(got["height"]),
+        scroll_width=int(got["scrollWidth"]),
+        open_details=int(got["open"]),
+    )
