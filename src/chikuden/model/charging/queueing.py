@@ -302,8 +302,8 @@ def _first_servers(
     a : offered load [Erlang], ``(n,)``; a site with ``a <= 0`` gets 0 chargers and ``x = 1``
     inv_a : ``1 / a`` [1/Erlang], ``(n,)``
 
-    The busy sites are sorted by load once. Step ``k`` carries the recursion forward for
-    (1) the sites below their stability minimum ``m = floor(a) + 1``, the tail of that order
+    The busy sites are sorted once by their stability minimum ``m = floor(a) + 1``. Step ``k``
+    carries the recursion forward for (1) the sites below their minimum, the tail of that order
     from the first site with ``m > k`` (a view, nothing copied), and (2) the sites from their
     minimum until they meet their targets, kept in a compact table (one column per site) that
     a site joins at ``k = m`` and leaves at its answer. So a site costs ``m`` recursion steps
@@ -314,8 +314,10 @@ def _first_servers(
     servers = np.zeros(a.shape)
     x_at = np.ones(a.shape)
     busy = np.flatnonzero(a > 0.0)
-    order = busy[np.argsort(a[busy], kind="stable")]
-    minimum = np.floor(a[order]) + 1.0  # stability minimum, ascending
+    floor = np.floor(a[busy])
+    rank = np.argsort(floor)  # any order among equal minima: each site is computed on its own
+    order = busy[rank]
+    minimum = floor[rank] + 1.0  # stability minimum, ascending
     inv_a_w = inv_a[order]
     inv_b_w = np.ones(order.size)  # 1/B(0)
     t_w = np.empty(order.size)
