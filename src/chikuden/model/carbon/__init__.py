@@ -50,7 +50,6 @@ cycles ``N``: ``1 + [N < A] + [N < B] + [N < C]``.
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -496,7 +495,6 @@ def indicator_years(p: Params) -> NDArray[np.intp]:
     return np.union1d(np.array([year_index(TARGET_YEAR)]), threshold)
 
 
-@functools.cache
 def series_keys() -> tuple[str, ...]:
     """The keys :func:`series` gives, in its order."""
     keys = []
