@@ -4,24 +4,60 @@ Budgets (issue 4): one full evaluation within the foundation's budget plus at mo
 (measured as ``chikuden.model.system.run`` with and without the carbon step), and fitting one
 product's cycle data of 2,000 points in at most 50 ms (against a lower bound: a bare
 ``numpy.linalg.lstsq`` on the same data). Also a 10,000-scenario batch that varies the grid
-path, utilisation and hydrogen efficiency, with and without the step, for information.
+path, utilisation and hydrogen efficiency, with and without the step, for information, and the CPU
+time and peak memory of the carbon steps in a 100,000-scenario batch of the same kind.
 Prints the times and the ratios.
 """
 
 from __future__ import annotations
 
+import time
+import tracemalloc
+
 import numpy as np
 
 from chikuden.analysis.fade import fit_fade
 from chikuden.model import carbon, system
+from chikuden.model.carbon import abatement
 from chikuden.model.outputs import Outputs
 from chikuden.parameters.params import Params
-from chikuden.parameters.scenario import load_scenario
+from chikuden.parameters.scenario import Scenario, load_scenario
 from steps import all_steps, run_steps
 from timing import best, per_call
 
 N_BATCH = 10_000
+N_LARGE = 100_000
 N_POINTS = 2_000
+
+
+def bench_large(base: Scenario, rng: np.random.Generator) -> None:
+    """CPU time and peak memory of the carbon steps in a 100,000-scenario batch, the steps
+    before them run first (the indicators only: the yearly series wait to be read)."""
+    one = Params.from_scenarios([base])
+    batch = Params.from_samples(
+        base,
+        {
+            "carbon.grid_kgco2e_per_kwh": one["carbon.grid_kgco2e_per_kwh"]
+            * rng.uniform(0.6, 1.2, (N_LARGE, 1)),
+            "capacity.utilisation_share": rng.uniform(0.5, 1.0, N_LARGE),
+            "carbon.h2_plant_efficiency_share": rng.uniform(0.45, 0.6, N_LARGE),
+        },
+    )
+    out = Outputs()
+    for step in all_steps():
+        if step in (carbon.step, abatement.step):
+            tracemalloc.start()
+            start = time.process_time()
+            step(batch, out)
+            cpu = time.process_time() - start
+            _, peak = tracemalloc.get_traced_memory()
+            tracemalloc.stop()
+            print(
+                f"{N_LARGE:,} batch, step {step.name}: {cpu:.3f} s of CPU, peak memory "
+                f"{peak / 1024**2:,.0f} MiB"
+            )
+        else:
+            step(batch, out)
 
 
 def main() -> None:
@@ -56,6 +92,8 @@ def main() -> None:
     print(f"{N_BATCH:,} batch with carbon:    {b_with:.3f} s")
     print(f"{N_BATCH:,} batch without carbon: {b_without:.3f} s")
     print(f"ratio with/without: {b_with / b_without:.2f}x")
+
+    bench_large(base, rng)
 
     n = np.linspace(0.0, 3000.0, N_POINTS)
     q = 1.0 - 0.003 * n**0.53 + rng.normal(0.0, 0.0015, N_POINTS)

@@ -32,7 +32,7 @@ from chikuden.errors import ParameterError
 from chikuden.horizon import YEARS, year_index
 from chikuden.indicators import outputs
 from chikuden.model import carbon, chemistry, system
-from chikuden.model.carbon import power
+from chikuden.model.carbon import abatement, power
 from chikuden.model.outputs import Outputs
 from chikuden.parameters import declarations, list_scenarios, load_scenario
 from chikuden.parameters.params import Params
@@ -587,3 +587,69 @@ def test_provenance_finds_the_grid_factor_behind_the_grid_footprint() -> None:
     assert "minerals.domestic_mix_lfp_share" in deps["carbon.footprint_2030_grid"]
     assert "carbon.h2_price_jpy_per_kg" not in deps["carbon.footprint_2030_grid"]
     assert "capacity.utilisation_share" in deps["carbon.manufacturing_energy_per_kwh"]
+
+
+def _carbon_outputs(out: Outputs) -> dict[str, np.ndarray]:
+    """Every carbon output of ``out`` by kind and key (deferred series computed)."""
+    got = {f"i:{k}": np.asarray(v) for k, v in out.indicators.items() if k.startswith("carbon.")}
+    got |= {f"s:{k}": v for k, v in out.series.items() if k.startswith("carbon.")}
+    got |= {f"r:{k}": v for k, v in out.rows.items() if k.startswith("carbon.")}
+    return got
+
+
+def test_a_large_batch_reads_its_indicators_from_the_years_and_options_they_need(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The same batch with the series written by the steps (every year and option computed) and
+    # deferred (the carbon indicators from 2030 and the threshold years and the grid option over
+    # every year, the abatement indicators from the carbon step's 2030 indicators, the series
+    # computed when read): every carbon output equal bit for bit. Threshold years 2021 (the
+    # horizon's first), 2028, 2035 and 2040 (its last).
+    rng = np.random.default_rng(4)
+    base = load_scenario("proposal-2022")
+    grid = Params.from_scenarios([base])["carbon.grid_kgco2e_per_kwh"]
+    p = Params.from_samples(
+        base,
+        {
+            "carbon.eu_threshold_year": np.array([2021.0, 2028.0, 2035.0, 2040.0, 2028.0]),
+            "carbon.grid_kgco2e_per_kwh": grid * rng.uniform(0.3, 1.2, (5, 1)),
+            "carbon.h2_plant_efficiency_share": rng.uniform(0.45, 0.6, 5),
+        },
+    )
+    for module in (carbon, abatement):
+        monkeypatch.setattr(module, "DEFER_SERIES_FROM", 10**9)
+    direct = run(p)
+    assert not direct.series.pending()
+    for module in (carbon, abatement):
+        monkeypatch.setattr(module, "DEFER_SERIES_FROM", 2)
+    deferred = run(p)
+    abatement_keys = {k for k in direct.series if k.startswith("carbon.abatement_")}
+    assert set(deferred.series.pending()) == set(carbon.series_keys()) | abatement_keys
+    assert list(deferred.series) == list(direct.series)  # same keys in the same order
+    got, want = _carbon_outputs(deferred), _carbon_outputs(direct)
+    assert list(got) == list(want)
+    for key, arr in want.items():
+        np.testing.assert_array_equal(got[key], arr, err_msg=key)
+    assert not deferred.series.pending()
+
+
+def test_footprints_on_some_years_and_options_are_those_of_the_whole() -> None:
+    p = params()
+    w = carbon.chemistry_weights(
+        p.table("carbon.chemistries"), chemistry.chemistry_mix(p, "domestic")
+    )
+    whole = carbon.footprints(p, w)
+    years = np.array([0, 7, 9, 19])  # 2021, 2028, 2030, 2040
+    options = (power.PARK, power.GRID)
+    some = carbon.footprints(p, w, years, options)
+    for name in ("total", "total_eu", "delivered_eu", "cost", "electricity", "heat"):
+        np.testing.assert_array_equal(
+            getattr(some, name), getattr(whole, name)[:, options][:, :, years], err_msg=name
+        )
+    for stage in carbon.STAGES:
+        np.testing.assert_array_equal(
+            some.stages[stage], whole.stages[stage][:, options][:, :, years], err_msg=stage
+        )
+    np.testing.assert_array_equal(some.energy, whole.energy[:, years])
+    np.testing.assert_array_equal(some.step_energy, whole.step_energy)
+    np.testing.assert_array_equal(some.supply.price, whole.supply.price[:, options][:, :, years])

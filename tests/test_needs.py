@@ -60,8 +60,8 @@ def hand_outputs() -> Outputs:
     out.series["capacity.japan_global_gwh"] = flat(200.0)
     out.series["capacity.domestic_production_gwh"] = flat(40.0)
     out.series["capacity.japan_global_production_gwh"] = flat(160.0)
-    out.series["carbon.manufacturing_electricity_kwh_per_kwh"] = flat(20.0)
-    out.series["carbon.hydrogen_demand_park_t"] = flat(30_000.0)
+    out.indicators["carbon.manufacturing_electricity_per_kwh"] = np.array([20.0])
+    out.indicators["carbon.hydrogen_demand_2030"] = np.array([30_000.0])
     out.indicators["finance.capital_need_per_gwh"] = np.array([4e10])
     return out
 

@@ -180,6 +180,55 @@ def test_a_batch_gives_the_same_as_one_site_at_a_time(
                 assert r.wait_probability > pi or r.mean_wait_h > wi
 
 
+def test_sizing_follows_the_erlang_b_recursion_worked_by_hand() -> None:
+    # 1/B(0) = 1, 1/B(k) = 1 + (k/a) / B(k-1); C(k) = 1 / (rho + (1 - rho) / B(k)), rho = a/k.
+    # a = 0.5: 1/B(1) = 1 + 2 * 1 = 3, 1/B(2) = 1 + 4 * 3 = 13; C(1) = rho = 0.5,
+    #   C(2) = 1 / (0.25 + 0.75 * 13) = 1 / 10. A target of 0.3 needs 2 chargers, P(wait) 0.1.
+    # a = 2: 1/B = 1.5, 2.5, 4.75, 10.5 for k = 1..4 (B(3) = 4/19, B(4) = 2/21);
+    #   C(3) = 1 / (2/3 + 4.75/3) = 4/9, C(4) = 1 / (0.5 + 10.5/2) = 4/23.
+    #   A target of 0.5 needs 3 chargers (4/9), one of 0.2 needs 4 (4/23).
+    assert float(q.erlang_b(2, 0.5)) == pytest.approx(1 / 13, rel=1e-15)
+    assert q.erlang_b(np.array([3, 4]), 2.0).tolist() == pytest.approx([4 / 19, 2 / 21], rel=1e-15)
+    loads = np.array([0.5, 2.0, 2.0])
+    r = q.size(loads, 1.0, max_wait_probability=np.array([0.3, 0.5, 0.2]))
+    assert r.servers.tolist() == [2, 3, 4]
+    assert r.wait_probability.tolist() == pytest.approx([0.1, 4 / 9, 4 / 23], rel=1e-15)
+    # Wq = C s / (k - a): 0.1 / 1.5, (4/9) / 1, (4/23) / 2 hours.
+    assert r.mean_wait_h.tolist() == pytest.approx([0.1 / 1.5, 4 / 9, 2 / 23], rel=1e-15)
+
+
+def test_heterogeneous_loads_in_one_batch_give_what_each_gives_alone() -> None:
+    # Loads from nothing (and a subnormal) to thousands of Erlang, in the order given and
+    # reversed, with every target kind: each site gets the same four numbers in the batch as
+    # alone; the busy site does not change the small ones (nor the order the sites come in).
+    loads = np.array([0.0, 5e-324, 0.3, 0.5, 2.0, 4.0, 4.0, 37.5, 621.0, 2500.25, 7.0, 0.0])
+    p = np.linspace(0.01, 0.6, loads.size)
+    w = np.linspace(0.02, 1.5, loads.size)
+    det = np.arange(loads.size) % 2 == 1
+
+    def sized(i: slice | int, kind: str) -> q.QueueResult:
+        return q.size(
+            loads[i],
+            1.0,
+            max_wait_probability=p[i] if "p" in kind else None,
+            max_mean_wait_h=w[i] if "w" in kind else None,
+            deterministic=det[i],
+        )
+
+    fields = ("servers", "utilisation", "wait_probability", "mean_wait_h")
+    for kind in ("p", "w", "pw"):
+        batch = sized(slice(None), kind)
+        back = sized(slice(None, None, -1), kind)
+        for i, load in enumerate(loads):
+            alone = sized(i, kind)
+            for field in fields:
+                assert getattr(batch, field)[i] == getattr(alone, field), (field, load, kind)
+                assert getattr(back, field)[-1 - i] == getattr(alone, field), (field, load)
+        busy = loads > 0
+        assert (batch.servers[busy] >= np.floor(loads[busy]) + 1).all()
+        assert (batch.servers[~busy] == 0).all()
+
+
 # -- bad input -----------------------------------------------------------------------------------
 def test_an_unstable_site_says_the_queue_grows_and_the_minimum_for_stability() -> None:
     with pytest.raises(q.UnstableQueueError, match=r"grow without bound.*at least 9 chargers"):

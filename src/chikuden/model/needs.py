@@ -153,20 +153,20 @@ def people(
         "capacity.japan_global_gwh",
         "capacity.domestic_production_gwh",
         "capacity.japan_global_production_gwh",
-        "carbon.manufacturing_electricity_kwh_per_kwh",
-        "carbon.hydrogen_demand_park_t",
+        "carbon.manufacturing_electricity_per_kwh",
+        "carbon.hydrogen_demand_2030",
         "finance.capital_need_per_gwh",
     ),
     writes=("needs.*",),
 )
 def step(p: Params, out: Outputs) -> None:
     i30 = year_index(TARGET_YEAR)
-    electricity = out.series["carbon.manufacturing_electricity_kwh_per_kwh"][:, i30]
+    electricity = out.indicators["carbon.manufacturing_electricity_per_kwh"]  # 2030
     park_gwh = p["carbon.park_production_gwh"]
     with np.errstate(divide="ignore", invalid="ignore"):
         # t per year / GWh per year; no park production leaves the rate undefined
         hydrogen = np.where(
-            park_gwh > 0, out.series["carbon.hydrogen_demand_park_t"][:, i30] / park_gwh, np.nan
+            park_gwh > 0, out.indicators["carbon.hydrogen_demand_2030"] / park_gwh, np.nan
         )
     water = p["needs.water_m3_per_gwh"]
     land = p["needs.land_ha_per_gwh"]

@@ -58,12 +58,14 @@ from numpy.typing import NDArray
 from chikuden.horizon import FIRST_YEAR, N_YEARS, YEARS, year_index
 from chikuden.model import chemistry, dataflow
 from chikuden.model.carbon.power import (
+    ALL_OPTIONS,
     GRID,
     OPTIONS,
     PARK,
     PARK_MASK,
     Num,
     PowerSupply,
+    at_years,
     hydrogen_tonnes,
     power_supply,
     yearly,
@@ -73,6 +75,9 @@ from chikuden.parameters.params import Params, TableArrays, sum_rows
 
 TARGET_YEAR = 2030
 G_PER_KG = 1000.0
+#: Batches of at least this many scenarios compute the indicators on the years and options
+#: they read and the yearly series only when one is read (as the minerals step does).
+DEFER_SERIES_FROM = 1024
 STAGES = (
     "cathode",
     "refining",
@@ -140,8 +145,11 @@ def one_chemistry_weights(chemistries: TableArrays, chemistry: str) -> NDArray[n
 
 def mix(chemistries: TableArrays, weights: NDArray[np.float64], column: str) -> NDArray[np.float64]:
     """Weighted mean of a chemistry column over the mix [column unit], ``(k, years)`` (or
-    ``(k, 1)`` for weights that do not change by year). Rows are added in order."""
-    return np.asarray((chemistries[column][:, :, None] * weights).sum(axis=1))
+    ``(k, 1)`` for weights that do not change by year). Rows are added in order, whatever the
+    memory layout of ``weights`` (``np.sum`` may add them pairwise when they are contiguous,
+    e.g. for one year, or for some years picked out of every year)."""
+    terms = chemistries[column][:, :, None] * weights
+    return np.asarray(np.add.accumulate(terms, axis=1)[:, -1])
 
 
 def component_footprint(
@@ -190,9 +198,28 @@ def eu_recycled_minimum(
     )
 
 
-def at_year(values: NDArray[np.float64], year: NDArray[np.float64]) -> NDArray[np.float64]:
-    """``values[..., year]`` for a per-scenario year: ``(k, ..., years)`` -> ``(k, ...)``."""
-    idx = np.clip(year - FIRST_YEAR, 0, N_YEARS - 1).astype(int)
+def _horizon_index(year: NDArray[np.float64]) -> NDArray[np.intp]:
+    """Index of ``year`` on the horizon, a year outside it counted as the nearest end."""
+    return np.clip(year - FIRST_YEAR, 0, N_YEARS - 1).astype(int)
+
+
+def _position(years: NDArray[np.intp] | None, year: int) -> int:
+    """Where ``year`` is among the year columns ``years`` (None: every year)."""
+    i = year_index(year)
+    return i if years is None else int(np.searchsorted(years, i))
+
+
+def at_year(
+    values: NDArray[np.float64], year: NDArray[np.float64], years: NDArray[np.intp] | None = None
+) -> NDArray[np.float64]:
+    """``values[..., year]`` for a per-scenario year: ``(k, ..., years)`` -> ``(k, ...)``.
+
+    years : the horizon indices of the columns of ``values`` (default: every year); a year
+        outside the horizon counts as its nearest end, which must be among them
+    """
+    idx = _horizon_index(year)
+    if years is not None:
+        idx = np.searchsorted(years, idx)
     n = max(values.shape[0], idx.shape[0])
     full = np.broadcast_to(values, (n, *values.shape[1:]))
     shape = (n,) + (1,) * (values.ndim - 1)
@@ -237,24 +264,44 @@ def _full(x: NDArray[np.float64], shape: tuple[int, ...]) -> NDArray[np.float64]
     return x if x.shape == shape else x + np.zeros(shape)
 
 
-def footprints(p: Params, weights: NDArray[np.float64]) -> Footprints:
+def footprints(
+    p: Params,
+    weights: NDArray[np.float64],
+    years: NDArray[np.intp] | None = None,
+    options: tuple[int, ...] = ALL_OPTIONS,
+) -> Footprints:
     """Footprints of the cell mix ``weights`` (``(k, chemistry rows, years or 1)``, from
-    :func:`chemistry_weights` or :func:`one_chemistry_weights`) under every option."""
+    :func:`chemistry_weights` or :func:`one_chemistry_weights`) under every option.
+
+    years : sorted indices into the horizon of the year columns to give (default: every
+        year); ``step_energy`` needs 2030 among them
+    options : positions in :data:`OPTIONS` of the options to give, in order (default: all)
+
+    Every equation is element by element in the option and the year, so a value is the same
+    bits whichever years and options are given: a batch that needs a few of them (the
+    indicators) computes only those.
+    """
     chem = p.table("carbon.chemistries")
+    weights = at_years(weights, years)
     step_el, step_heat = process_energy(
         p.table("carbon.process_steps"), p["capacity.utilisation_share"]
     )
-    scale = mix(chem, weights, "energy_factor") * yearly(p["carbon.energy_intensity_index"])
+
+    def path(x: NDArray[np.float64]) -> NDArray[np.float64]:
+        return at_years(yearly(x), years)
+
+    scale = mix(chem, weights, "energy_factor") * path(p["carbon.energy_intensity_index"])
     electricity = sum_rows(step_el, keepdims=True) * scale  # (k, Y)
     heat = sum_rows(step_heat, keepdims=True) * scale
-    supply = power_supply(p)
+    supply = power_supply(p, years, options)
+    park_mask = PARK_MASK[list(options)][None, :, None]
 
     def per_option(x: NDArray[np.float64]) -> NDArray[np.float64]:
         """``(k,)`` or ``(k, years)`` as ``(k, 1, 1)`` or ``(k, 1, years)``."""
         return x[:, None, None] if x.ndim == 1 else x[:, None, :]
 
-    electrified = PARK_MASK[None, :, None] * per_option(p["carbon.park_heat_electrified_share"]) + (
-        1.0 - PARK_MASK[None, :, None]
+    electrified = park_mask * per_option(p["carbon.park_heat_electrified_share"]) + (
+        1.0 - park_mask
     ) * per_option(p["carbon.heat_electrified_share"])
     el_o = electricity[:, None, :] + electrified * heat[:, None, :] / per_option(
         p["carbon.electric_heat_cop"]
@@ -262,12 +309,12 @@ def footprints(p: Params, weights: NDArray[np.float64]) -> Footprints:
     heat_o = (1.0 - electrified) * heat[:, None, :]
 
     ref = per_option(mix(chem, weights, "reference_grid_kgco2e_per_kwh"))
-    ef_mat = per_option(yearly(p["carbon.materials_grid_kgco2e_per_kwh"]))
-    ef_grid = per_option(yearly(p["carbon.grid_kgco2e_per_kwh"]))
+    ef_mat = per_option(path(p["carbon.materials_grid_kgco2e_per_kwh"]))
+    ef_grid = per_option(path(p["carbon.grid_kgco2e_per_kwh"]))
     price_mat = per_option(p["carbon.materials_power_price_jpy_per_kwh"])
-    price_grid = per_option(yearly(p["carbon.grid_price_jpy_per_kwh"]))
-    park_share = PARK_MASK[None, :, None] * per_option(p["carbon.park_materials_share"])
-    recycled = per_option(yearly(p["carbon.recycled_content_share"])) * per_option(
+    price_grid = per_option(path(p["carbon.grid_price_jpy_per_kwh"]))
+    park_share = park_mask * per_option(p["carbon.park_materials_share"])
+    recycled = per_option(path(p["carbon.recycled_content_share"])) * per_option(
         p["carbon.recycled_reduction_share"]
     )
 
@@ -312,7 +359,7 @@ def footprints(p: Params, weights: NDArray[np.float64]) -> Footprints:
     )
     cost = (
         el_o * supply.price
-        + heat_o * yearly(p["carbon.heat_price_jpy_per_kwh"])[:, None, :]
+        + heat_o * path(p["carbon.heat_price_jpy_per_kwh"])[:, None, :]
         + colocated_cost
     )
     return Footprints(
@@ -324,9 +371,9 @@ def footprints(p: Params, weights: NDArray[np.float64]) -> Footprints:
         cost=_full(cost, total.shape),
         electricity=_full(el_o, total.shape),
         heat=_full(heat_o, total.shape),
-        colocated=colocated + np.zeros((1, len(OPTIONS), 1)),
+        colocated=colocated + np.zeros((1, len(options), 1)),
         energy=electricity + heat,
-        step_energy=(step_el + step_heat) * scale[:, year_index(TARGET_YEAR), None],
+        step_energy=(step_el + step_heat) * scale[:, _position(years, TARGET_YEAR), None],
         life_kwh=life,
         supply=supply,
     )
@@ -427,14 +474,114 @@ def step(p: Params, out: Outputs) -> None:
     weights = chemistry_weights(
         p.table("carbon.chemistries"), chemistry.chemistry_mix(p, "domestic")
     )
-    f = footprints(p, weights)
-    i30 = year_index(TARGET_YEAR)
+    domestic = out.series["capacity.domestic_production_gwh"]
+    if p.n < DEFER_SERIES_FROM:
+        f = footprints(p, weights)
+        grid_eu = f.delivered_eu[:, GRID]
+        for key, value in series(p, f, domestic).items():
+            out.serie(key, value)
+        indicators(p, f, None, grid_eu, domestic, out)
+        return
+    years = indicator_years(p)
+    f = footprints(p, weights, years)
+    grid_eu = footprints(p, weights, options=(GRID,)).delivered_eu[:, 0]
+    out.series.defer(series_keys(), lambda: series(p, footprints(p, weights), domestic))
+    indicators(p, f, years, grid_eu, domestic, out)
+
+
+def indicator_years(p: Params) -> NDArray[np.intp]:
+    """The horizon indices the indicators read: 2030 and the EU threshold years."""
+    threshold = np.unique(_horizon_index(p["carbon.eu_threshold_year"]))
+    return np.union1d(np.array([year_index(TARGET_YEAR)]), threshold)
+
+
+def series_keys() -> tuple[str, ...]:
+    """The keys :func:`series` gives, in its order."""
+    keys = []
+    for j, option in enumerate(OPTIONS):
+        keys += [
+            f"carbon.footprint_{option.key}_kgco2e_per_kwh",
+            f"carbon.power_price_{option.key}_jpy_per_kwh",
+        ]
+        if j == PARK:
+            keys.append("carbon.premium_clean_park_jpy_per_kwh")
+        elif j != GRID:
+            keys.append(f"carbon.premium_{option.key}_jpy_per_kwh")
+    for stage in STAGES:
+        keys += [
+            f"carbon.stage_{stage}_grid_kgco2e_per_kwh",
+            f"carbon.stage_{stage}_park_kgco2e_per_kwh",
+        ]
+    return (
+        *keys,
+        "carbon.footprint_delivered_grid_gco2e_per_kwh",
+        "carbon.footprint_delivered_park_gco2e_per_kwh",
+        "carbon.manufacturing_electricity_kwh_per_kwh",
+        "carbon.manufacturing_heat_kwh_per_kwh",
+        "carbon.hydrogen_demand_park_t",
+        "carbon.hydrogen_demand_domestic_t",
+    )
+
+
+def hydrogen_t(
+    p: Params, f: Footprints, domestic: NDArray[np.float64]
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Hydrogen burnt by one clean park and by the domestic production made in parks [t/yr],
+    ``(k, years of f)``; ``domestic`` production [GWh/yr] on the years of ``f``."""
+    h2 = hydrogen_per_kwh(f, p)  # kg per kWh of cells
+    park_t = h2 * p["carbon.park_production_gwh"][:, None] * 1e6 / 1000.0
+    return park_t, h2 * domestic * 1e6 / 1000.0
+
+
+def series(
+    p: Params, f: Footprints, domestic: NDArray[np.float64]
+) -> dict[str, NDArray[np.float64]]:
+    """The yearly series of the step from footprints over every year and option, by key.
+
+    domestic : cell production in Japan [GWh/yr], ``(k, years)``
+    """
+    premium = f.cost - f.cost[:, GRID : GRID + 1, :]
+    values = []
+    for j in range(len(OPTIONS)):
+        values += [f.total[:, j], f.supply.price[:, j]]
+        if j != GRID:
+            values.append(premium[:, j])
+    for stage in STAGES:
+        values += [f.stages[stage][:, GRID], f.stages[stage][:, PARK]]
+    park_t, domestic_t = hydrogen_t(p, f, domestic)
+    values += [
+        f.delivered_eu[:, GRID],
+        f.delivered_eu[:, PARK],
+        f.electricity[:, GRID],
+        f.heat[:, GRID],
+        park_t,
+        domestic_t,
+    ]
+    return dict(zip(series_keys(), values, strict=True))
+
+
+def indicators(
+    p: Params,
+    f: Footprints,
+    years: NDArray[np.intp] | None,
+    grid_eu: NDArray[np.float64],
+    domestic: NDArray[np.float64],
+    out: Outputs,
+) -> None:
+    """The step's indicators and per-row values.
+
+    f : footprints on the year columns ``years`` (None: every year), every option; they
+        include 2030 and the EU threshold year (:func:`indicator_years`)
+    grid_eu : the grid option's footprint per kWh delivered, EU rules [g CO2e/kWh], every year
+    domestic : cell production in Japan [GWh/yr], ``(k, years)``
+    """
+    i30 = _position(years, TARGET_YEAR)
     premium = f.cost - f.cost[:, GRID : GRID + 1, :]
     threshold = p["carbon.eu_threshold_gco2e_per_kwh_delivered"]
     threshold_year = p["carbon.eu_threshold_year"]
-    eu_at_threshold = at_year(f.delivered_eu, threshold_year)  # (k, O)
+    eu_at_threshold = at_year(f.delivered_eu, threshold_year, years)  # (k, O)
     passes = eu_at_threshold <= threshold[:, None]
-    premium_at_threshold = at_year(premium, threshold_year)
+    premium_at_threshold = at_year(premium, threshold_year, years)
     cheapest = np.where(passes, premium_at_threshold, np.inf).min(axis=1)
     bounds = [p[f"carbon.eu_class_{c}_max"] for c in "abc"]
     dist = p["carbon.distribution_kgco2e_per_kwh"]
@@ -442,30 +589,20 @@ def step(p: Params, out: Outputs) -> None:
 
     for j, option in enumerate(OPTIONS):
         key = option.key
-        out.serie(f"carbon.footprint_{key}_kgco2e_per_kwh", f.total[:, j])
-        out.serie(f"carbon.power_price_{key}_jpy_per_kwh", f.supply.price[:, j])
         out.indicator(f"carbon.footprint_2030_{key}", f.total[:, j, i30])
         out.indicator(f"carbon.eu_footprint_{key}", eu_at_threshold[:, j])
         out.indicator(f"carbon.passes_threshold_{key}", passes[:, j])
         if j == PARK:
-            out.serie("carbon.premium_clean_park_jpy_per_kwh", premium[:, j])
             out.indicator("carbon.clean_power_premium_per_kwh", premium[:, j, i30])
         elif j != GRID:
-            out.serie(f"carbon.premium_{key}_jpy_per_kwh", premium[:, j])
             out.indicator(f"carbon.premium_2030_{key}", premium[:, j, i30])
-    for stage in STAGES:
-        out.serie(f"carbon.stage_{stage}_grid_kgco2e_per_kwh", f.stages[stage][:, GRID])
-        out.serie(f"carbon.stage_{stage}_park_kgco2e_per_kwh", f.stages[stage][:, PARK])
 
     # EU rules: footprint per kWh delivered against the threshold and class boundaries
-    out.serie("carbon.footprint_delivered_grid_gco2e_per_kwh", f.delivered_eu[:, GRID])
-    out.serie("carbon.footprint_delivered_park_gco2e_per_kwh", f.delivered_eu[:, PARK])
     for where, j in (("grid", GRID), ("clean_park", PARK)):
         out.indicator(f"carbon.footprint_delivered_2030_{where}", f.delivered_eu[:, j, i30])
         out.indicator(f"carbon.eu_class_2030_{where}", eu_class(f.delivered_eu[:, j, i30], *bounds))
     out.indicator(
-        "carbon.year_grid_meets_threshold",
-        first_year_at_or_below(f.delivered_eu[:, GRID], threshold[:, None]),
+        "carbon.year_grid_meets_threshold", first_year_at_or_below(grid_eu, threshold[:, None])
     )
     grid_eu_2030 = f.total_eu[:, GRID, i30] + dist
     out.indicator(
@@ -482,18 +619,12 @@ def step(p: Params, out: Outputs) -> None:
         )
 
     # energy, materials, hydrogen
-    out.serie("carbon.manufacturing_electricity_kwh_per_kwh", f.electricity[:, GRID])
-    out.serie("carbon.manufacturing_heat_kwh_per_kwh", f.heat[:, GRID])
     out.indicator("carbon.manufacturing_energy_per_kwh", f.energy[:, i30])
     out.indicator("carbon.manufacturing_electricity_per_kwh", f.electricity[:, GRID, i30])
     out.rows["carbon.step_energy_kwh_per_kwh"] = f.step_energy
     materials = sum((f.stages[s][:, GRID, i30] for s in MATERIAL_STAGES), start=np.zeros(1))
     out.indicator("carbon.materials_footprint_2030", materials)
-    h2 = hydrogen_per_kwh(f, p)  # kg per kWh of cells
-    park_t = h2 * p["carbon.park_production_gwh"][:, None] * 1e6 / 1000.0
-    domestic_t = h2 * out.series["capacity.domestic_production_gwh"] * 1e6 / 1000.0
-    out.serie("carbon.hydrogen_demand_park_t", park_t)
-    out.serie("carbon.hydrogen_demand_domestic_t", domestic_t)
+    park_t, domestic_t = hydrogen_t(p, f, at_years(domestic, years))
     out.indicator("carbon.hydrogen_demand_2030", park_t[:, i30])
     out.indicator("carbon.hydrogen_demand_domestic_2030", domestic_t[:, i30])
 

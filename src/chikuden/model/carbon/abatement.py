@@ -30,7 +30,7 @@ from numpy.typing import NDArray
 
 from chikuden.horizon import year_index
 from chikuden.model import dataflow
-from chikuden.model.carbon.power import OPTION_KEYS, yearly
+from chikuden.model.carbon.power import OPTION_KEYS, at_years, yearly
 from chikuden.model.outputs import Outputs
 from chikuden.parameters.params import Params
 
@@ -104,37 +104,97 @@ def nan_min(values: NDArray[np.float64]) -> NDArray[np.float64]:
 
 
 # -- step -----------------------------------------------------------------------------------
+#: Batches of at least this many scenarios compute the 2030 indicators from the carbon step's
+#: 2030 indicators and the yearly series only when one is read (as the carbon step does).
+DEFER_SERIES_FROM = 1024
+
+
+def _premium_2030_key(option: str) -> str:
+    """The carbon step's indicator of an option's premium in 2030 [JPY per kWh of cells]."""
+    if option == PARK:
+        return "carbon.clean_power_premium_per_kwh"
+    return f"carbon.premium_2030_{option}"
+
+
+AT_2030 = (
+    *(f"carbon.footprint_2030_{k}" for k in OPTION_KEYS),
+    *(_premium_2030_key(k) for k in OPTION_KEYS if k != "grid"),
+    "carbon.manufacturing_electricity_per_kwh",
+)
+"""The carbon step's 2030 indicators: its series in 2030."""
+
+
+def costs(
+    p: Params,
+    footprint: dict[str, NDArray[np.float64]],
+    premium: dict[str, NDArray[np.float64]],
+    electricity: NDArray[np.float64],
+    years: NDArray[np.intp] | None,
+) -> dict[str, NDArray[np.float64]]:
+    """The certificates' footprint and premium and every clean option's abatement cost, by
+    series key, on the year columns ``years`` of the horizon (None: every year).
+
+    footprint : cradle-to-gate footprint of every option [kg CO2e/kWh], ``(k, years)``
+    premium : premium over the grid of every option but the grid [JPY/kWh], ``(k, years)``
+    electricity : the plant's electricity [kWh per kWh of cells], ``(k, years)``
+    """
+    grid_footprint = footprint["grid"]
+    cert_reduction = certificate_reduction(
+        electricity,
+        at_years(yearly(p["carbon.grid_kgco2e_per_kwh"]), years),
+        p["carbon.certificate_reported_kgco2e_per_kwh"][:, None],
+    )
+    cert_premium = electricity * at_years(yearly(p["carbon.certificate_price_jpy_per_kwh"]), years)
+    out = {
+        "carbon.abatement_certificates_footprint_kgco2e_per_kwh": grid_footprint - cert_reduction,
+        "carbon.abatement_certificates_premium_jpy_per_kwh": cert_premium,
+    }
+    for key in CLEAN:
+        if key == CERTIFICATES:
+            cost = abatement_cost(cert_premium, cert_reduction)
+        else:
+            cost = abatement_cost(premium[key], grid_footprint - footprint[key])
+        out[f"carbon.abatement_{key}_jpy_per_t"] = cost
+    return out
+
+
+def _from_series(p: Params, out: Outputs) -> dict[str, NDArray[np.float64]]:
+    """:func:`costs` on every year, from the carbon step's series."""
+    return costs(
+        p,
+        {k: out.series[f"carbon.footprint_{k}_kgco2e_per_kwh"] for k in OPTION_KEYS},
+        {k: out.series[_premium_key(k)] for k in OPTION_KEYS if k != "grid"},
+        out.series["carbon.manufacturing_electricity_kwh_per_kwh"],
+        None,
+    )
+
+
 @dataflow.step(
     params=("carbon.certificate_*", "carbon.grid_kgco2e_per_kwh"),
-    reads=READS,
+    reads=(*READS, *AT_2030),
     writes=("carbon.abatement_*",),
 )
 def step(p: Params, out: Outputs) -> None:
     """Abatement cost of each clean option by year and in 2030, and the park against the
     alternatives (certificates, PPA, nuclear)."""
-    grid_footprint = out.series["carbon.footprint_grid_kgco2e_per_kwh"]
-    electricity = out.series["carbon.manufacturing_electricity_kwh_per_kwh"]
-    cert_reduction = certificate_reduction(
-        electricity,
-        yearly(p["carbon.grid_kgco2e_per_kwh"]),
-        p["carbon.certificate_reported_kgco2e_per_kwh"][:, None],
-    )
-    cert_premium = electricity * yearly(p["carbon.certificate_price_jpy_per_kwh"])
-    out.serie(
-        "carbon.abatement_certificates_footprint_kgco2e_per_kwh", grid_footprint - cert_reduction
-    )
-    out.serie("carbon.abatement_certificates_premium_jpy_per_kwh", cert_premium)
-
     i30 = year_index(TARGET_YEAR)
+    ind = out.indicators
+    in_2030 = costs(
+        p,
+        {k: ind[f"carbon.footprint_2030_{k}"][:, None] for k in OPTION_KEYS},
+        {k: ind[_premium_2030_key(k)][:, None] for k in OPTION_KEYS if k != "grid"},
+        ind["carbon.manufacturing_electricity_per_kwh"][:, None],
+        np.array([i30]),
+    )
+    if p.n < DEFER_SERIES_FROM:
+        for key, value in _from_series(p, out).items():
+            out.serie(key, value)
+    else:
+        out.series.defer(tuple(in_2030), lambda: _from_series(p, out))
+
     at_2030: dict[str, NDArray[np.float64]] = {}
     for key in CLEAN:
-        if key == CERTIFICATES:
-            cost = abatement_cost(cert_premium, cert_reduction)
-        else:
-            reduction = grid_footprint - out.series[f"carbon.footprint_{key}_kgco2e_per_kwh"]
-            cost = abatement_cost(out.series[_premium_key(key)], reduction)
-        out.serie(f"carbon.abatement_{key}_jpy_per_t", cost)
-        at_2030[key] = cost[:, i30]
+        at_2030[key] = in_2030[f"carbon.abatement_{key}_jpy_per_t"][:, 0]
         out.indicator(f"carbon.abatement_2030_{key}", at_2030[key])
 
     compared = np.stack(np.broadcast_arrays(*(at_2030[k] for k in COMPARED)), axis=1)

@@ -114,6 +114,12 @@ def yearly(x: NDArray[np.float64]) -> NDArray[np.float64]:
     return x if x.ndim == 2 else x[:, None] * _ONES
 
 
+def at_years(x: NDArray[np.float64], years: NDArray[np.intp] | None) -> NDArray[np.float64]:
+    """The columns ``years`` (indices into the horizon) of a yearly array ``(..., years)``;
+    ``x`` itself when ``years`` is None or ``x`` has one column for every year."""
+    return x if years is None or x.shape[-1] == 1 else x[..., years]
+
+
 @dataclass(frozen=True)
 class PowerSupply:
     """Every option's factors and prices, shape ``(k, O, years)``."""
@@ -123,53 +129,70 @@ class PowerSupply:
     price: NDArray[np.float64]  # delivered price [JPY/kWh]
 
 
-def _stack(rows: list[NDArray[np.float64]]) -> NDArray[np.float64]:
-    """Stack ``(k_i, years)`` arrays with k_i in {1, n} into ``(n, O, years)``."""
-    return np.stack(np.broadcast_arrays(*rows), axis=1)
+def _stack(rows: list[NDArray[np.float64]], options: tuple[int, ...]) -> NDArray[np.float64]:
+    """Stack the ``(k_i, years)`` arrays ``rows[o]`` for ``o`` in ``options``, with k_i in
+    {1, n}, into ``(n, len(options), years)``."""
+    return np.stack(np.broadcast_arrays(*(rows[o] for o in options)), axis=1)
 
 
-def power_supply(p: Params) -> PowerSupply:
-    """Emission factors and prices of :data:`OPTIONS` for the batch ``p``."""
-    grid_ef = yearly(p["carbon.grid_kgco2e_per_kwh"])
-    grid_price = yearly(p["carbon.grid_price_jpy_per_kwh"])
+ALL_OPTIONS = tuple(range(len(OPTIONS)))
+
+
+def power_supply(
+    p: Params, years: NDArray[np.intp] | None = None, options: tuple[int, ...] = ALL_OPTIONS
+) -> PowerSupply:
+    """Emission factors and prices of :data:`OPTIONS` for the batch ``p``.
+
+    years : indices into the horizon of the year columns to give (default: every year)
+    options : positions in :data:`OPTIONS` of the options to give, in this order (default:
+        every option); each value is the same whichever years and options are given
+    """
+
+    def path(x: NDArray[np.float64]) -> NDArray[np.float64]:
+        return at_years(yearly(x), years)
+
+    grid_ef = path(p["carbon.grid_kgco2e_per_kwh"])
+    grid_price = path(p["carbon.grid_price_jpy_per_kwh"])
     eta = p["carbon.h2_plant_efficiency_share"][:, None]
     nonfuel = p["carbon.h2_plant_nonfuel_jpy_per_kwh"][:, None]
-    h2_price = yearly(p["carbon.h2_price_jpy_per_kg"])
-    grey_price = yearly(p["carbon.h2_grey_price_jpy_per_kg"])
+    h2_price = path(p["carbon.h2_price_jpy_per_kg"])
+    grey_price = path(p["carbon.h2_grey_price_jpy_per_kg"])
     solar_share = p["carbon.onsite_solar_share"][:, None]
     flag = p["carbon.eu_counts_contracts_flag"][:, None]
 
     def h2_ef(name: str) -> NDArray[np.float64]:
-        return yearly(hydrogen_power_ef(p[name], eta[:, 0]))
+        return path(hydrogen_power_ef(p[name], eta[:, 0]))
 
     clean_h2_price = hydrogen_power_price(h2_price, eta, nonfuel)
-    ppa_ef = yearly(p["carbon.ppa_kgco2e_per_kwh"])
-    nuclear_ef = yearly(p["carbon.nuclear_kgco2e_per_kwh"])
+    ppa_ef = path(p["carbon.ppa_kgco2e_per_kwh"])
+    nuclear_ef = path(p["carbon.nuclear_kgco2e_per_kwh"])
     ef = _stack(
         [
             grid_ef,
-            blend(solar_share, yearly(p["carbon.solar_kgco2e_per_kwh"]), grid_ef),
+            blend(solar_share, path(p["carbon.solar_kgco2e_per_kwh"]), grid_ef),
             ppa_ef,
             nuclear_ef,
             h2_ef("carbon.h2_grey_kgco2e_per_kg"),
             h2_ef("carbon.h2_blue_kgco2e_per_kg"),
             h2_ef("carbon.h2_green_kgco2e_per_kg"),
             h2_ef("carbon.park_h2_kgco2e_per_kg"),
-        ]
+        ],
+        options,
     )
     # Contracted options count at the grid factor unless EU rules recognise contracts.
-    uncounted = CONTRACT_MASK[None, :, None] * (1.0 - flag[:, :, None])
+    uncounted = CONTRACT_MASK[list(options)][None, :, None] * (1.0 - flag[:, :, None])
     ef_eu = ef + uncounted * (grid_ef[:, None, :] - ef)
     price = _stack(
         [
             grid_price,
-            blend(solar_share, yearly(p["carbon.solar_price_jpy_per_kwh"]), grid_price),
-            yearly(p["carbon.ppa_price_jpy_per_kwh"]),
-            yearly(p["carbon.nuclear_price_jpy_per_kwh"]),
+            blend(solar_share, path(p["carbon.solar_price_jpy_per_kwh"]), grid_price),
+            path(p["carbon.ppa_price_jpy_per_kwh"]),
+            path(p["carbon.nuclear_price_jpy_per_kwh"]),
             hydrogen_power_price(grey_price, eta, nonfuel),
             clean_h2_price,
             clean_h2_price,
             clean_h2_price,
-        ]
+        ],
+        options,
     )
     return PowerSupply(ef=ef, ef_eu=ef_eu, price=price)

@@ -30,8 +30,8 @@ Equations (every function is vectorised: arrays broadcast against each other):
 
 :func:`size` finds, for every element at once, the smallest ``c`` that meets a target on the
 probability of waiting and/or the mean wait: it walks ``c = 1, 2, ...`` with the Erlang B
-recursion on whole float arrays (never a Python loop over sites), and records each element's
-first ``c`` that meets its target.
+recursion on whole float arrays (never a Python loop over sites), each element only as far as
+its own answer, and records each element's first ``c`` that meets its target.
 
 References: A. K. Erlang (1917); G. P. Cosmetatos, "Some approximate equilibrium results for
 the multi-server queue (M/G/r)", Operational Research Quarterly 27 (1976) 615-620;
@@ -49,10 +49,11 @@ from numpy.typing import NDArray
 from chikuden.errors import ChikudenError
 
 #: Most chargers at one site that sizing explores and ``performance`` accepts [count]. Each
-#: charger count costs one step of the Erlang B recursion (about 6 us for one site, the same
-#: step for every site of an array), so a site needing this many takes about 0.6 s; sizing
-#: stops with an error rather than go past it. The command line refuses an offered load of
-#: this many Erlang or more, and more chargers than this, before computing anything.
+#: charger count costs one step of the Erlang B recursion (about 6 us for one site; a step
+#: serves every site of an array that still needs it), so a site needing this many takes
+#: about 0.6 s; sizing stops with an error rather than go past it. The command line refuses an
+#: offered load of this many Erlang or more, and more chargers than this, before computing
+#: anything.
 MAX_SERVERS = 100_000
 
 
@@ -223,16 +224,15 @@ def size(
     A site with no arrivals needs 0 chargers. Every array broadcasts against the others; the
     result has the broadcast shape.
 
-    One loop over the charger count ``k = 1, 2, ...``, each step on every site at once (no
+    One loop over the charger count ``k = 1, 2, ...``, each step on whole arrays of sites (no
     Python loop over sites): it carries the Erlang B recursion ``1/B(k) = 1 + t``,
-    ``t = k / (a B(k-1))``, and ``k - a`` forward. With ``1/C(k) = rho + (1 - rho)/B(k) =
-    1 + t (k - a)/k =: x`` the targets read ``x >= 1/p`` and ``Wq = s / ((k - a) x) <= w``,
-    i.e. ``(k - a) x >= s / w`` (times the Cosmetatos factor for M/D/c); only stable counts
-    ``k > a`` qualify. Each site keeps its first ``k`` that meets every target, and the loop
-    stops when every site has one. The targets are not checked while ``k`` is below every
-    site's stability minimum ``floor(a) + 1``, where none can be met. A site with load ``a``
-    costs about ``a + 3 sqrt(a)`` steps; every site of an array takes as many steps as the
-    busiest one.
+    ``t = k / (a B(k-1))``, forward. With ``1/C(k) = rho + (1 - rho)/B(k) = 1 + t (k - a)/k =:
+    x`` the targets read ``x >= 1/p`` and ``Wq = s / ((k - a) x) <= w``, i.e. ``(k - a) x >=
+    s / w`` (times the Cosmetatos factor for M/D/c); only stable counts ``k > a`` qualify. Each
+    site keeps its first ``k`` that meets every target (:func:`_first_servers`). A site takes
+    part in a step only until it has its count, and its targets are checked only from its own
+    stability minimum ``floor(a) + 1``: a site with load ``a`` costs about ``a + 3 sqrt(a)``
+    steps of its own, whatever the other sites of the array carry.
     """
     lam, s = _checked_rates(arrivals_per_hour, service_h)
     if max_wait_probability is None and max_mean_wait_h is None:
@@ -253,47 +253,17 @@ def size(
     if not a.max(initial=0.0) < MAX_SERVERS:  # also an infinite load (lam * s overflowed)
         raise _too_many(float(a.max()))
     with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
-        inv_p = 1.0 / p_max.reshape(-1)
         s_over_w = s / w_max.reshape(-1)
         # 1/a capped at 1e300 so that a vanishing load (a denormal) stays finite
         inv_a = 1.0 / np.maximum(a, 1e-300)
         # Cosmetatos: Wq(M/D/c) = Wq(M/M/c) / 2 [1 + g(k) (k - a) / a], so the mean-wait
         # target reads (k - a) x >= A + B g(k) (k - a) with A = s/w / 2 and B = A / a
-        coef_a = np.where(det, 0.5 * s_over_w, s_over_w)
-        coef_b = np.where(det, 0.5 * s_over_w * inv_a, 0.0)
-        # the least loaded site's stability minimum (0 when no site has a load)
-        busy = a[~idle]
-        first_stable = float(np.floor(busy).min()) + 1.0 if busy.size else 0.0
-        inv_b = np.ones(a.shape)  # 1/B(0)
-        d = -a  # k - a
-        found = idle.copy()
-        servers = np.zeros(a.shape)
-        x_at = np.ones(a.shape)
-        t = np.empty(a.shape)
-        k = 0.0
-        while k + 1.0 < first_stable or not found.all():
-            k += 1.0
-            if k > MAX_SERVERS:
-                left = np.flatnonzero(~found)
-                raise _too_many(float(a[left[np.argmax(a[left])]]))
-            np.multiply(inv_b, k, out=t)
-            t *= inv_a
-            np.add(t, 1.0, out=inv_b)
-            d += 1.0
-            if k < first_stable:
-                continue
-            x = t * d
-            x /= k
-            x += 1.0
-            ok = d > 0.0
-            if check_p:
-                ok &= x >= inv_p
-            if check_w:
-                ok &= d * x >= coef_a + coef_b * (d * _g(k))
-            ok &= ~found
-            np.copyto(servers, k, where=ok)
-            np.copyto(x_at, x, where=ok)
-            found |= ok
+        targets = _Targets(
+            inv_p=1.0 / p_max.reshape(-1) if check_p else None,
+            coef_a=np.where(det, 0.5 * s_over_w, s_over_w) if check_w else None,
+            coef_b=np.where(det, 0.5 * s_over_w * inv_a, 0.0) if check_w else None,
+        )
+        servers, x_at = _first_servers(a, inv_a, targets)
         pw = np.where(idle, 0.0, 1.0 / x_at)
         wq = np.where(idle, 0.0, s / ((servers - a) * x_at))
         wq = np.where(det & (pw > 0), wq * cosmetatos_factor(servers, a / servers), wq)
@@ -304,6 +274,102 @@ def size(
         wait_probability=pw.reshape(shape),
         mean_wait_h=wq.reshape(shape),
     )
+
+
+@dataclass(frozen=True)
+class _Targets:
+    """The targets of :func:`size` per site, ``(n,)`` each; None when not given.
+
+    inv_p : ``1 / p``, the least ``1/C`` allowed [ratio]
+    coef_a, coef_b : the mean-wait target ``(k - a) x >= coef_a + coef_b g(k) (k - a)``
+    """
+
+    inv_p: NDArray[np.float64] | None
+    coef_a: NDArray[np.float64] | None
+    coef_b: NDArray[np.float64] | None
+
+
+# Rows of the state of the sites being checked in _first_servers (one column per site).
+_SITE, _LOAD, _INV_A, _INV_B, _T, _INV_P, _COEF_A, _COEF_B = range(8)
+_ROWS = 8
+
+
+def _first_servers(
+    a: NDArray[np.float64], inv_a: NDArray[np.float64], targets: _Targets
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Each site's first charger count ``k`` meeting its targets, and ``x = 1/C(k)`` there.
+
+    a : offered load [Erlang], ``(n,)``; a site with ``a <= 0`` gets 0 chargers and ``x = 1``
+    inv_a : ``1 / a`` [1/Erlang], ``(n,)``
+
+    The busy sites are sorted once by their stability minimum ``m = floor(a) + 1``. Step ``k``
+    carries the recursion forward for (1) the sites below their minimum, the tail of that order
+    from the first site with ``m > k`` (a view, nothing copied), and (2) the sites from their
+    minimum until they meet their targets, kept in a compact table (one column per site) that
+    a site joins at ``k = m`` and leaves at its answer. So a site costs ``m`` recursion steps
+    plus the few steps it is checked, and the loop ends with the last site's answer. Every
+    site goes through the same operations whatever the others are: a batch gives each site
+    what it gives alone.
+    """
+    servers = np.zeros(a.shape)
+    x_at = np.ones(a.shape)
+    busy = np.flatnonzero(a > 0.0)
+    floor = np.floor(a[busy])
+    rank = np.argsort(floor)  # any order among equal minima: each site is computed on its own
+    order = busy[rank]
+    minimum = floor[rank] + 1.0  # stability minimum, ascending
+    inv_a_w = inv_a[order]
+    inv_b_w = np.ones(order.size)  # 1/B(0)
+    t_w = np.empty(order.size)
+    joining = {  # what a site brings to the table when it joins, by row (site-indexed)
+        _LOAD: a,
+        _INV_A: inv_a,
+        _INV_P: targets.inv_p,
+        _COEF_A: targets.coef_a,
+        _COEF_B: targets.coef_b,
+    }
+    checked = np.zeros((_ROWS, 0))
+    j = 0  # order[j:] are below their stability minimum
+    k = 0.0
+    while j < order.size or checked.shape[1]:
+        k += 1.0
+        if k > MAX_SERVERS:
+            left = np.concatenate([a[order[j:]], checked[_LOAD]])
+            raise _too_many(float(left.max()))
+        np.multiply(inv_b_w[j:], k, out=t_w[j:])
+        t_w[j:] *= inv_a_w[j:]
+        np.add(t_w[j:], 1.0, out=inv_b_w[j:])
+        inv_b, t = checked[_INV_B], checked[_T]
+        np.multiply(inv_b, k, out=t)
+        t *= checked[_INV_A]
+        np.add(t, 1.0, out=inv_b)
+        if j < order.size and minimum[j] <= k:  # sites reaching their minimum join
+            end = int(np.searchsorted(minimum, k, side="right"))
+            sites = order[j:end]
+            new = np.zeros((_ROWS, sites.size))
+            new[_SITE] = sites
+            for row, values in joining.items():
+                if values is not None:
+                    new[row] = values[sites]
+            new[_INV_B] = inv_b_w[j:end]
+            new[_T] = t_w[j:end]
+            checked = np.concatenate([checked, new], axis=1)
+            j = end
+        d = k - checked[_LOAD]
+        x = checked[_T] * d
+        x /= k
+        x += 1.0
+        ok = np.ones(x.shape, dtype=bool)
+        if targets.inv_p is not None:
+            ok &= x >= checked[_INV_P]
+        if targets.coef_a is not None:
+            ok &= d * x >= checked[_COEF_A] + checked[_COEF_B] * (d * _g(k))
+        if ok.any():
+            hit = checked[_SITE, ok].astype(np.intp)
+            servers[hit] = k
+            x_at[hit] = x[ok]
+            checked = checked[:, ~ok]
+    return servers, x_at
 
 
 def _too_many(load: float) -> QueueInputError:
