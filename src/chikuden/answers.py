@@ -145,9 +145,7 @@ def _known(key: Any, where: str, *, parameter_ok: bool = True, kind: str = "indi
     if parameter_ok:
         known += list(declarations())
     what = f"an {kind}" + (" or a parameter" if parameter_ok else "")
-    raise AnswersDeclarationError(
-        f"{where}: {key!r} is not {what}{did_you_mean(key, known)}"
-    )
+    raise AnswersDeclarationError(f"{where}: {key!r} is not {what}{did_you_mean(key, known)}")
 
 
 def _placeholders(template: str) -> set[str]:
@@ -339,9 +337,7 @@ def format_key(results: Results, key: str, value: float, lang: str) -> str:
     else:
         text = format_value(value, unit, lang)
     head = unit.split(" ", 1)[0]
-    if head in ("JPY", "USD", "EUR", "share", "ratio", "year", "flag") or not math.isfinite(
-        value
-    ):
+    if head in ("JPY", "USD", "EUR", "share", "ratio", "year", "flag") or not math.isfinite(value):
         return text
     word = display_unit(unit, lang)
     if not word:
