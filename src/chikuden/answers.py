@@ -129,13 +129,13 @@ def _bilingual(spec: Any, where: str) -> tuple[str, str]:
     return texts
 
 
-def _known(key: Any, where: str, *, parameter_ok: bool = True, kind: str = "indicator") -> str:
+def _known(raw: Any, where: str, *, parameter_ok: bool = True, kind: str = "indicator") -> str:
     """``key`` if it names a declared output of ``kind`` (or a parameter when allowed)."""
     from chikuden.errors import did_you_mean
     from chikuden.indicators import outputs
     from chikuden.parameters.declarations import declarations
 
-    key = str(key)
+    key: str = str(raw)
     decl = outputs().get(key)
     if decl is not None and decl.kind == kind:
         return key
@@ -343,6 +343,27 @@ def format_key(results: Results, key: str, value: float, lang: str) -> str:
     if not word:
         return text
     return f"{text}{word}" if lang == "ja" and not word[0].isascii() else f"{text} {word}"
+
+
+def delta_text(
+    results: Results, key: str, first: float | None, other: float | None, lang: str
+) -> str:
+    """``other - first`` of indicator ``key``, signed, with its unit (``—`` if either is not a
+    number)."""
+    from chikuden.i18n import translator
+    from chikuden.indicators import outputs
+    from chikuden.report.format import MISSING
+
+    if first is None or other is None:
+        return MISSING
+    delta = other - first
+    if outputs()[key].unit.split(" ", 1)[0] == "share":  # a difference of shares: points
+        _ = translator(lang).gettext
+        return _("{delta} pt").format(delta=f"{100 * delta:+.1f}")
+    text = format_key(results, key, abs(delta), lang)
+    if delta == 0 or not math.isfinite(delta):
+        return text
+    return ("+" if delta > 0 else "-") + text
 
 
 def answers(results: Results, lang: str = "en", i: int = 0) -> list[Answer]:

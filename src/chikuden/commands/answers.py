@@ -22,28 +22,6 @@ def by_scenario(results: Results, lang: str) -> list[list[Answer]]:
     return [answers(results, lang, i) for i in range(results.n)]
 
 
-def delta_text(
-    results: Results, key: str, first: float | None, other: float | None, lang: str
-) -> str:
-    """``other - first`` of indicator ``key``, signed, with its unit (``—`` if either is not a
-    number)."""
-    from chikuden.answers import format_key
-    from chikuden.i18n import translator
-    from chikuden.indicators import outputs
-    from chikuden.report.format import MISSING
-
-    if first is None or other is None:
-        return MISSING
-    delta = other - first
-    if outputs()[key].unit.split(" ", 1)[0] == "share":  # a difference of shares: points
-        _ = translator(lang).gettext
-        return _("{delta} pt").format(delta=f"{100 * delta:+.1f}")
-    text = format_key(results, key, abs(delta), lang)
-    if delta == 0 or not math.isfinite(delta):
-        return text
-    return ("+" if delta > 0 else "-") + text
-
-
 def json_doc(results: Results, lang: str) -> list[dict[str, Any]]:
     """One document per scenario: its name and its answers."""
     return [
@@ -55,7 +33,7 @@ def json_doc(results: Results, lang: str) -> list[dict[str, Any]]:
 def table(results: Results, lang: str) -> str:
     """One scenario: question, status, answer. Several: the status and headline number of
     each side by side, the delta of each against the first, and ``≠`` where statuses differ."""
-    from chikuden.answers import format_key, status_word
+    from chikuden.answers import delta_text, format_key, status_word
     from chikuden.commands.tables import text_table
     from chikuden.i18n import translator
 

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from chikuden.parameters.declarations import Declaration
     from chikuden.parameters.scenario import Scenario
     from chikuden.parameters.sources import Source
+    from chikuden.report.answers import AnswerView
     from chikuden.results import Results
 
 PARAMETER_YEARS = (2021, 2025, 2030, 2035, 2040)
@@ -182,14 +183,6 @@ class ScenarioView:
     description: str
     origin: str
     overrides: int
-
-
-@dataclass
-class KeyFigure:
-    label: str
-    value: str
-    unit: str
-    anchor: str
 
 
 # -- building ----------------------------------------------------------------------------------
@@ -381,22 +374,13 @@ def _parameters(results: Results, lang: str, cit: Citations) -> list[ParameterGr
     return [ParameterGroup(domain, rows) for domain, rows in groups.items()]
 
 
-def _key_figures(sections: list[SectionView]) -> list[KeyFigure]:
-    """The first two indicators of every section, for the cards at the top of the page."""
-    out: list[KeyFigure] = []
-    for sec in sections:
-        for row in sec.indicators[:2]:
-            out.append(KeyFigure(row.label, row.values[0], row.unit, sec.id))
-    return out
-
-
 @dataclass
 class ReportView:
     lang: str
     title: str
     scenarios: list[ScenarioView]
     names: list[str]
-    key_figures: list[KeyFigure]
+    answers: list[AnswerView]  # the verdicts first (chikuden.answers), one section each
     sections: list[SectionView]
     findings: list[FindingView]
     parameters: list[ParameterGroup]
@@ -409,6 +393,7 @@ def build_view(results: Results, lang: str = "en") -> ReportView:
     """Everything the template shows, computed from ``results`` (no HTML yet)."""
     import chikuden
     from chikuden.indicators import sections
+    from chikuden.report.answers import views as answer_sections
 
     if not results.scenarios:
         raise ValueError("the report needs the scenarios; evaluate Scenario objects, not Params")
@@ -425,6 +410,7 @@ def build_view(results: Results, lang: str = "en") -> ReportView:
         )
         for s in results.scenarios
     ]
+    answer_views = answer_sections(results, lang, cit)
     section_views = [_section(results, s, lang, cit) for s in sections()]
     found = _findings(results, lang, cit)
     groups = _parameters(results, lang, cit)
@@ -438,7 +424,7 @@ def build_view(results: Results, lang: str = "en") -> ReportView:
         title=title,
         scenarios=scenario_views,
         names=list(results.names),
-        key_figures=_key_figures(section_views) if results.n == 1 else [],
+        answers=answer_views,
         sections=section_views,
         findings=found,
         parameters=groups,
