@@ -324,6 +324,7 @@ def worst(statuses: list[str]) -> str:
 def format_key(results: Results, key: str, value: float, lang: str) -> str:
     """``value`` of indicator or parameter ``key`` with its unit, as a reader of ``lang``
     reads it (an undefined indicator: its declared text)."""
+    from chikuden.i18n import translator
     from chikuden.indicators import outputs
     from chikuden.parameters.declarations import declarations
     from chikuden.report.format import display_unit, format_output, format_value
@@ -342,7 +343,10 @@ def format_key(results: Results, key: str, value: float, lang: str) -> str:
     word = display_unit(unit, lang)
     if not word:
         return text
-    return f"{text}{word}" if lang == "ja" and not word[0].isascii() else f"{text} {word}"
+    if word[0].isascii():  # "150 GWh", in every language
+        return f"{text} {word}"
+    # Translators: a number and its unit's word ("30,000 people" / "3万人")
+    return translator(lang).gettext("{number} {unit}").format(number=text, unit=word)
 
 
 def delta_text(
