@@ -399,3 +399,23 @@ def test_bad_declarations_name_the_file_and_field() -> None:
         parse({"answers": [GOOD, GOOD]})
     with pytest.raises(AnswersDeclarationError, match="needs a list 'answers'"):
         parse({"questions": []})
+
+
+def test_answer_charts_show_targets_gaps_and_the_fund_as_bars() -> None:
+    from chikuden.report.answers import figure
+
+    r = chikuden.evaluate(chikuden.load_scenario("proposal-2022"))
+    by_id = {q.id: q for q in questions()}
+    fund = figure(by_id["fund-vs-subsidy-demand"], r, "en", "Source: chikuden model")
+    (bars,) = fund["data"]
+    # fund 3.0, subsidy demand 1.68, capital need 5.8 trillion yen, on an axis in trillions
+    assert bars["type"] == "bar" and len(bars["x"]) == 3
+    assert bars["y"] == pytest.approx([3.0, 1.67556, 5.8], rel=1e-5)
+    assert fund["layout"]["yaxis"]["title"]["text"] == "trillion JPY"
+    cap = figure(by_id["domestic-capacity"], r, "en", "Source: chikuden model")
+    target, gap = cap["layout"]["shapes"][:2]
+    assert target["y0"] == target["y1"] == 150.0  # the target as a horizontal line
+    assert (gap["x0"], gap["y0"], gap["y1"]) == (2030, 20.0, 150.0)  # the gap at 2030
+    notes = [n["text"] for n in cap["layout"]["annotations"]]
+    assert any("150 GWh" in t for t in notes)  # the line is labelled
+    assert any("gap 130 GWh" in t for t in notes)  # 150 - 20 = 130
