@@ -8,6 +8,7 @@ The verdicts come from :func:`chikuden.answers.answers`, the same the CLI prints
 from __future__ import annotations
 
 import math
+import textwrap
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -154,7 +155,11 @@ def figure(q: Question, results: Results, lang: str, source_note: str) -> dict[s
                     }
                 )
     else:
-        labels = [short_label(_label(k, lang)) for k in spec.bars]
+        # wrapped under the bar; a label in wide (CJK) characters wraps at fewer of them
+        labels = [
+            "<br>".join(textwrap.wrap(label, 18 if label.isascii() else 10))
+            for label in (short_label(_label(k, lang)) for k in spec.bars)
+        ]
         for i in range(n):
             values = [read(results, k, i) for k in spec.bars]
             name = results.names[i]
@@ -211,6 +216,7 @@ def figure(q: Question, results: Results, lang: str, source_note: str) -> dict[s
                     "showarrow": False,
                     "text": text,
                     "font": {"size": 11, "color": "#8c1d18"},
+                    "bgcolor": "rgba(255,255,255,.85)",
                 }
             )
     # the gap at the target year: from the first series to the first target line
@@ -296,6 +302,8 @@ def figure(q: Question, results: Results, lang: str, source_note: str) -> dict[s
     )
     if spec.kind == "line":
         layout["xaxis"] = {"dtick": 2, "gridcolor": "#eee"}
+    else:
+        layout["xaxis"] = {"tickangle": 0, "automargin": True}
     return {"data": data, "layout": layout}
 
 
