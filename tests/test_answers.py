@@ -419,3 +419,25 @@ def test_answer_charts_show_targets_gaps_and_the_fund_as_bars() -> None:
     notes = [n["text"] for n in cap["layout"]["annotations"]]
     assert any("150 GWh" in t for t in notes)  # the line is labelled
     assert any("gap 130 GWh" in t for t in notes)  # 150 - 20 = 130
+
+
+@pytest.mark.parametrize("name", ["answers.at_risk_margin_share", "answers.fund_deadline_year"])
+def test_every_threshold_moves_a_verdict_at_an_end_of_its_range(name: str) -> None:
+    from chikuden.answers import parameters
+    from chikuden.parameters.declarations import declarations
+
+    assert parameters() == [
+        "answers.at_risk_margin_share",
+        "answers.fund_deadline_year",
+        "answers.minerals_secured_target_share",
+    ]
+    base = _statuses(_answers_of("actual-2025"))
+    decl = declarations()[name]
+    ends = [_statuses(_answers_of("actual-2025", f"{name}={v:g}")) for v in (decl.min, decl.max)]
+    assert any(e != base for e in ends)
+
+
+def test_the_minerals_target_moves_its_verdict() -> None:
+    # at 0 every secured share (>= 0) meets it; at 1 (the default) proposal-2022 does not
+    r = _answers_of("proposal-2022", "answers.minerals_secured_target_share=0")
+    assert _statuses(r)["minerals-secured"] == "met"

@@ -255,6 +255,14 @@ def questions() -> tuple[Question, ...]:
     return parse(read_yaml("answers.yaml"))
 
 
+def parameters() -> list[str]:
+    """The thresholds of the rules (``data/parameters/answers.csv``): parameters that no model
+    step reads, only :func:`answers` (``tests/test_answers.py`` checks each moves a verdict)."""
+    from chikuden.parameters.declarations import declarations
+
+    return [name for name in declarations() if name.startswith("answers.")]
+
+
 def outputs_needed() -> list[str]:
     """The indicators :func:`answers` reads: ``evaluate(outputs=outputs_needed())`` runs only
     the steps they depend on."""

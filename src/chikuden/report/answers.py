@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import textwrap
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -307,10 +308,14 @@ def figure(q: Question, results: Results, lang: str, source_note: str) -> dict[s
     return {"data": data, "layout": layout}
 
 
-def views(results: Results, lang: str, cit: Citations) -> list[AnswerView]:
-    """Every question with each scenario's verdict, the deltas and its chart."""
-    from chikuden.report.html import _clause_cite, _source_note
-
+def views(
+    results: Results,
+    lang: str,
+    cit: Citations,
+    source_note: Callable[[list[Cite], str], str],
+) -> list[AnswerView]:
+    """Every question with each scenario's verdict, the deltas and its chart; ``cit`` numbers
+    the citations and ``source_note`` writes a figure's source line (both the report's)."""
     found = [answers(results, lang, i) for i in range(results.n)]
     out: list[AnswerView] = []
     for k, q in enumerate(questions()):
@@ -336,13 +341,13 @@ def views(results: Results, lang: str, cit: Citations) -> list[AnswerView]:
         spec = q.chart
         drawn = (*spec.series, *spec.bars, *spec.lines, *(c.target for c in q.checks))
         cites = cit.cite_all(k2 for key in drawn for k2 in key_sources(results, key))
-        fig = figure(q, results, lang, _source_note(cites, lang))
+        fig = figure(q, results, lang, source_note(cites, lang))
         out.append(
             AnswerView(
                 id=q.id,
                 anchor=f"ans-{q.id}",
                 question=q.question(lang),
-                clause=_clause_cite(cit, q.clause),
+                clause=cit.cite(f"proposal-2022:{q.clause}"),
                 verdicts=verdicts,
                 deltas=deltas,
                 differs=len({v.status for v in verdicts}) > 1,

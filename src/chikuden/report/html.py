@@ -410,7 +410,7 @@ def build_view(results: Results, lang: str = "en") -> ReportView:
         )
         for s in results.scenarios
     ]
-    answer_views = answer_sections(results, lang, cit)
+    answer_views = answer_sections(results, lang, cit, _source_note)
     section_views = [_section(results, s, lang, cit) for s in sections()]
     found = _findings(results, lang, cit)
     groups = _parameters(results, lang, cit)
