@@ -39,6 +39,7 @@ from typer.testing import CliRunner
 
 import chikuden
 from chikuden.analysis.findings import findings
+from chikuden.answers import answers
 from chikuden.errors import ChikudenError
 from chikuden.indicators import Output, outputs
 from chikuden.parameters import declarations
@@ -225,6 +226,10 @@ def face_problems(results: Results) -> list[str]:
             text = f.text(lang)
             if not text or BAD_TEXT.search(text):
                 problems.append(f"finding {f.id} ({lang}): {text!r}")
+    for lang in LANGS:  # the answers' sentences (chikuden.answers)
+        for a in answers(results, lang, 0):
+            if BAD_TEXT.search(a.sentence):
+                problems.append(f"answer {a.id} ({lang}): {a.sentence!r}")
     return problems
 
 

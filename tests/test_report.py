@@ -24,7 +24,12 @@ from chikuden.report.html import build_view, parameter_value_text, render_report
 from chikuden.report.labels import row_label
 from chikuden.results import Results
 
-FIG_DATA = re.compile(r'<script type="application/json" class="fig-data"[^>]*>(.*?)</script>', re.S)
+# the domain sections' figures; the answers' own (plot-ans-*) are tested in test_answers.py
+FIG_DATA = re.compile(
+    r'<script type="application/json" class="fig-data" data-target="(?!plot-ans-)[^"]*">'
+    r"(.*?)</script>",
+    re.S,
+)
 
 
 @cache

@@ -13,12 +13,19 @@ from typing import Any
 from urllib.parse import unquote
 
 import chikuden
+from chikuden.answers import questions
 from chikuden.indicators import outputs, sections
 from chikuden.report.charts import chart_summary, figure, figure_table
 from chikuden.report.html import _common_ends, matrix_families, render_report
 from chikuden.results import Results
 
-FIG_DATA = re.compile(r'<script type="application/json" class="fig-data"[^>]*>(.*?)</script>', re.S)
+# the domain sections' figures (the answers' own, plot-ans-*, come first and are checked apart)
+FIG_DATA = re.compile(
+    r'<script type="application/json" class="fig-data" data-target="(?!plot-ans-)[^"]*">'
+    r"(.*?)</script>",
+    re.S,
+)
+ANSWER_FIGS = re.compile(r'<figure id="fig-(ans-[^"]+)">(.*?)</figure>', re.S)
 
 
 @cache
@@ -168,6 +175,13 @@ def test_every_chart_has_a_sentence_and_its_data_one_click_away() -> None:
         assert csv_uri and json_uri, chart.id
         # the download is the figure's own data: same table as figure_table builds
         assert unquote(csv_uri[1]) == figure_table(fig, "ja").csv
+    # the answers' charts too: a sentence, the data and its downloads under each
+    answer_figs = ANSWER_FIGS.findall(text)
+    assert len(answer_figs) == len(questions())
+    for fig_id, block in answer_figs:
+        sentence = re.search(r'<p class="summary">(.*?)</p>', block)
+        assert sentence and sentence[1].endswith("。"), fig_id
+        assert '<table class="chart-data">' in block and "data:text/csv" in block, fig_id
 
 
 # -- comparison: small multiples ---------------------------------------------------------------

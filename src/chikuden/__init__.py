@@ -11,15 +11,26 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
-__all__ = ["Results", "__version__", "evaluate", "list_scenarios", "load_scenario"]
+__all__ = [
+    "Answer",
+    "Results",
+    "__version__",
+    "answers",
+    "evaluate",
+    "list_scenarios",
+    "load_scenario",
+]
 
 if TYPE_CHECKING:
+    from chikuden import answers
+    from chikuden.answers import Answer
     from chikuden.api import Results, evaluate, list_scenarios, load_scenario
 
 
 # Lazy: `import chikuden` (and `chikuden --help`) stays fast; numpy loads on first use, and
 # loading a scenario does not import the model (tests/test_imports.py).
 _HOMES = {
+    "Answer": "chikuden.answers",
     "Results": "chikuden.results",
     "evaluate": "chikuden.results",
     "list_scenarios": "chikuden.parameters.scenario",
@@ -28,6 +39,10 @@ _HOMES = {
 
 
 def __getattr__(name: str) -> Any:
+    if name == "answers":  # the module: chikuden.answers.answers(results, lang)
+        import importlib
+
+        return importlib.import_module("chikuden.answers")
     if name in _HOMES:
         import importlib
 

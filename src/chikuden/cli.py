@@ -294,10 +294,54 @@ def compare(
         files = _report_files(results, lang.value)
         target = out / ("compare-" + "-".join(s.name for s in loaded))
         _write(out, target, files)
+    from chikuden.commands import answers as faces
+
+    typer.echo(faces.table(results, lang.value))
+    typer.echo("")
     typer.echo(_indicator_table(results, lang.value))
     typer.echo("")
     for name in files:
         typer.echo(f"wrote {target / name}")
+
+
+@app.command()
+def answers(
+    scenario: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--scenario",
+            "-s",
+            help=(
+                "A bundled scenario name (see `chikuden scenarios`) or a path to a YAML file; "
+                "repeat it to set scenarios side by side."
+            ),
+            metavar="NAME|PATH",
+        ),
+    ] = None,
+    set_: SetOpt = None,
+    lang: LangOpt = Lang.en,
+    json_: JsonOpt = False,
+) -> None:
+    """The questions the proposal raises, answered: status (met, at risk, not met) and one
+    sentence with the numbers. Several --scenario: side by side, with the delta to the first.
+    """
+    with user_errors():
+        from chikuden.answers import outputs_needed
+        from chikuden.api import evaluate
+        from chikuden.commands import answers as faces
+
+        loaded = _load(scenario or [DEFAULT_SCENARIO], set_)
+        results = evaluate(loaded, outputs=outputs_needed())
+        if json_:
+            doc = faces.json_doc(results, lang.value)
+            _print_json(doc[0] if len(doc) == 1 else doc)
+            return
+        if results.n == 1:
+            from chikuden.i18n import pick
+
+            title = pick(lang, loaded[0].title_en, loaded[0].title_ja)
+            typer.echo(f"{loaded[0].name}: {title or loaded[0].name}")
+        typer.echo(faces.table(results, lang.value))
 
 
 @app.command()

@@ -283,10 +283,13 @@ def _fund_covers(r: Results, i: int) -> Finding:
             "capacity still missing) ask for {demand}. {after}"
         ).format(fund=yen(fund), covers=covers, demand=yen(demand), after=after)
 
+    # a shortfall is a warning, never "info": subsidy demand beyond the fund (a negative
+    # balance) or a fund smaller than the capital need it is set against
+    shortfall = balance < 0 or (math.isfinite(share) and share < 1)
     return _finding(
         id="fund-covers-need",
         clause="P1",
-        status="info",
+        status="warn" if shortfall else "ok",
         say=say,
         sources=tuple(
             dict.fromkeys(

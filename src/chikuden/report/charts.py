@@ -30,6 +30,7 @@ from chikuden.report.labels import row_words, word
 
 if TYPE_CHECKING:
     from chikuden.indicators import Chart
+    from chikuden.report.html import Cite
     from chikuden.results import Results
 
 PALETTE = (
@@ -688,6 +689,35 @@ class DataTable:
     rows: list[list[str]]
     csv: str
     json: str
+
+
+@dataclass
+class ChartView:
+    """What the report shows of one figure: its plotly JSON, citations, the sentence that sums
+    it up (:func:`chart_summary`) and its data (:func:`figure_table`)."""
+
+    id: str
+    title: str
+    figure_json: str
+    cites: list[Cite]
+    summary: str = ""
+    data: DataTable | None = None
+    height: int = 0  # px, when the figure sets its own (small multiples)
+
+    @property
+    def csv_uri(self) -> str:
+        return _data_uri(self.data.csv if self.data else "", "text/csv")
+
+    @property
+    def json_uri(self) -> str:
+        return _data_uri(self.data.json if self.data else "", "application/json")
+
+
+def _data_uri(text: str, mime: str) -> str:
+    """``text`` as a ``data:`` URI for a download link (no network, no script)."""
+    from urllib.parse import quote
+
+    return f"data:{mime};charset=utf-8,{quote(text, safe='')}"
 
 
 def figure_table(fig: dict[str, Any], lang: str) -> DataTable:

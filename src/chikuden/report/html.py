@@ -13,7 +13,7 @@ figures are JSON built by :mod:`chikuden.report.charts`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -21,7 +21,7 @@ import jinja2
 
 from chikuden.i18n import LANGS, pick, translator
 from chikuden.report.charts import (
-    DataTable,
+    ChartView,
     chart_summary,
     figure,
     figure_table,
@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from chikuden.parameters.declarations import Declaration
     from chikuden.parameters.scenario import Scenario
     from chikuden.parameters.sources import Source
+    from chikuden.report.answers import AnswerView
     from chikuden.results import Results
 
 PARAMETER_YEARS = (2021, 2025, 2030, 2035, 2040)
@@ -136,32 +137,6 @@ class IndicatorRow:
 
 
 @dataclass
-class ChartView:
-    id: str
-    title: str
-    figure_json: str
-    cites: list[Cite]
-    summary: str = ""
-    data: DataTable | None = None
-    height: int = 0  # px, when the figure sets its own (small multiples)
-
-    @property
-    def csv_uri(self) -> str:
-        return _data_uri(self.data.csv if self.data else "", "text/csv")
-
-    @property
-    def json_uri(self) -> str:
-        return _data_uri(self.data.json if self.data else "", "application/json")
-
-
-def _data_uri(text: str, mime: str) -> str:
-    """``text`` as a ``data:`` URI for a download link (no network, no script)."""
-    from urllib.parse import quote
-
-    return f"data:{mime};charset=utf-8,{quote(text, safe='')}"
-
-
-@dataclass
 class MatrixCell:
     key: str
     label: str
@@ -245,14 +220,6 @@ class ScenarioView:
     description: str
     origin: str
     overrides: int
-
-
-@dataclass
-class KeyFigure:
-    label: str
-    value: str
-    unit: str
-    anchor: str
 
 
 # -- building ----------------------------------------------------------------------------------
@@ -645,22 +612,13 @@ def _parameters(results: Results, lang: str, cit: Citations) -> list[ParameterGr
     return [ParameterGroup(d, rows, titles.get(d, d)) for d, rows in groups.items()]
 
 
-def _key_figures(sections: list[SectionView]) -> list[KeyFigure]:
-    """The first two indicators of every section, for the cards at the top of the page."""
-    out: list[KeyFigure] = []
-    for sec in sections:
-        for row in sec.indicators[:2]:
-            out.append(KeyFigure(row.label, row.values[0], row.unit, sec.id))
-    return out
-
-
 @dataclass
 class ReportView:
     lang: str
     title: str
     scenarios: list[ScenarioView]
     names: list[str]
-    key_figures: list[KeyFigure]
+    answers: list[AnswerView]  # the verdicts first (chikuden.answers), one section each
     sections: list[SectionView]
     findings: list[FindingView]
     parameters: list[ParameterGroup]
@@ -673,6 +631,7 @@ def build_view(results: Results, lang: str = "en") -> ReportView:
     """Everything the template shows, computed from ``results`` (no HTML yet)."""
     import chikuden
     from chikuden.indicators import sections
+    from chikuden.report.answers import views as answer_sections
 
     if not results.scenarios:
         raise ValueError("the report needs the scenarios; evaluate Scenario objects, not Params")
@@ -689,6 +648,7 @@ def build_view(results: Results, lang: str = "en") -> ReportView:
         )
         for s in results.scenarios
     ]
+    answer_views = answer_sections(results, lang, cit, _source_note)
     section_views = [_section(results, s, lang, cit) for s in sections()]
     found = _findings(results, lang, cit)
     groups = _parameters(results, lang, cit)
@@ -702,7 +662,7 @@ def build_view(results: Results, lang: str = "en") -> ReportView:
         title=title,
         scenarios=scenario_views,
         names=list(results.names),
-        key_figures=_key_figures(section_views) if results.n == 1 else [],
+        answers=answer_views,
         sections=section_views,
         findings=found,
         parameters=groups,
