@@ -105,6 +105,19 @@ def nearest_correlation(r: NDArray[np.float64], iterations: int = 200) -> NDArra
     return out
 
 
+def _offer(nearest: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Rank correlations of ``nearest`` to three decimals that are still valid: the nearest
+    matrix lies on the edge of the valid set, so it is moved towards the identity (by 0.1%
+    steps) until its rounded rank correlations pass the check."""
+    eye = np.eye(len(nearest))
+    for step in range(1, 1001):
+        t = step / 1000
+        rank = np.round(rank_of_pearson((1 - t) * nearest + t * eye), 3)
+        if np.linalg.eigvalsh(pearson_of_rank(rank)).min() >= -PSD_TOLERANCE:
+            return rank
+    return eye  # pragma: no cover - the identity is always valid
+
+
 def copula_root(spec: Spec) -> NDArray[np.float64] | None:
     """``L`` with ``L L^T`` the normal-score correlation of ``spec`` (None: independent).
 
@@ -116,7 +129,7 @@ def copula_root(spec: Spec) -> NDArray[np.float64] | None:
     r = pearson_of_rank(rank_matrix(spec))
     w, v = np.linalg.eigh(r)
     if w.min() < -PSD_TOLERANCE:
-        near = rank_of_pearson(nearest_correlation(r))
+        near = _offer(nearest_correlation(r))
         names = spec.names
         index = {n: i for i, n in enumerate(names)}
         offer = "; ".join(
@@ -211,7 +224,12 @@ class Sampler:
         tiny = math.ulp(1.0)  # keep u inside (0, 1): Phi^-1 of 0 is -inf
         u = np.clip(u, tiny, 1 - tiny)
         if self._root is not None:
-            z = np.asarray(ndtri(u), dtype=np.float64) @ self._root.T
+            # z @ root.T, summed term by term in a fixed order: a BLAS product may round
+            # differently for different numbers of rows, and then the chunking would show
+            scores = np.asarray(ndtri(u), dtype=np.float64)
+            z = np.zeros_like(scores)
+            for j in range(scores.shape[1]):
+                z += scores[:, j : j + 1] * self._root[:, j]
             u = np.clip(np.asarray(ndtr(z), dtype=np.float64), tiny, 1 - tiny)
         return {
             name: dist.ppf(u[:, j])

@@ -14,8 +14,8 @@ from 0; numpy's ``quantile(..., method="lower")``), provided ``|x|`` lies in
 absolute error below 1e-9); magnitudes above :data:`MAX_MAGNITUDE` go to the last bin and are
 counted in :attr:`Sketch.clamped` (then the bound does not hold, and the report says so).
 NaN (an indicator undefined for a sample) is counted apart and left out of the quantiles.
-The exact smallest and largest values are kept too, and a quantile is clipped to them (which
-only brings it nearer: a column of one repeated value gives that value).
+The exact smallest and largest values are kept too: the 0 and 1 quantiles are exact, and every
+other is clipped to them (which only brings it nearer: one repeated value gives that value).
 
 With the default ``alpha = 0.005`` there are 6,218 bins per sign and column: 100 kB per column
 whatever the number of samples. Two sketches of the same shape merge by adding counts, so the
@@ -111,6 +111,7 @@ class Sketch:
             [np.searchsorted(cum[i], rank[i], side="right") for i in range(self.columns)]
         )
         out = np.clip(value[np.minimum(pos, 2 * bins)], self.low, self.high)
+        out = np.where(rank <= 0, self.low, np.where(rank >= n - 1, self.high, out))
         result: NDArray[np.float64] = np.where(n > 0, out, np.nan)
         return result
 
