@@ -45,6 +45,7 @@ def mc(
     json_: Annotated[
         bool, typer.Option("--json", help="Print the JSON summary and write no report.")
     ] = False,
+    lang: Annotated[str, typer.Option("--lang", help="Language of the report: en or ja.")] = "en",
 ) -> None:
     """Sample the uncertain parameters and report quantiles, target probabilities and fan charts.
 
@@ -57,6 +58,8 @@ def mc(
         from chikuden.uncertainty import montecarlo
         from chikuden.uncertainty.sampling import check_samples
 
+        if lang not in ("en", "ja"):
+            fail(f"--lang {lang!r}: give en or ja")
         check_samples(method, samples)
         if chunk < 1:
             fail(f"--chunk {chunk}: give a whole number of 1 or more")
@@ -87,15 +90,24 @@ def mc(
         (target / "mc.json").write_text(
             json.dumps(doc, ensure_ascii=False, indent=2), encoding="utf-8"
         )
-        (target / "mc.html").write_text(montecarlo.report_html(doc), encoding="utf-8")
-    typer.echo(f"{loaded.name}: {samples:,} samples ({method}, seed {seed})")
+        (target / "mc.html").write_text(montecarlo.report_html(doc, lang), encoding="utf-8")
+    from chikuden.i18n import translator
+
+    _ = translator(lang).gettext
+    typer.echo(
+        _("{scenario}: {samples} samples ({method}, seed {seed})").format(
+            scenario=loaded.name, samples=f"{samples:,}", method=method, seed=seed
+        )
+    )
     for key, v in doc["indicators"].items():
         q = " / ".join("-" if v[k] is None else f"{v[k]:,.4g}" for k in ("q05", "q50", "q95"))
         typer.echo(f"  {key}: 5% / 50% / 95% = {q} {v['unit']}")
     for name, t in doc["targets"].items():
         p = "-" if t["probability"] is None else f"{t['probability']:.1%}"
-        typer.echo(f"  P({name}) = {p}")
+        shown = t["label_ja"] if lang == "ja" else name
+        typer.echo(_("  probability of {target}: {p}").format(target=shown, p=p))
     for name in ("mc.json", "mc.html"):
-        typer.echo(f"wrote {target / name}")
+        typer.echo(_("wrote {path}").format(path=target / name))
     if parquet is not None:
-        typer.echo(f"wrote {parquet / 'samples.parquet'} and {parquet / 'results.parquet'}")
+        for name in ("samples.parquet", "results.parquet"):
+            typer.echo(_("wrote {path}").format(path=parquet / name))

@@ -271,8 +271,7 @@ class ScenarioDocument(_Shape):
         "uncertainty": _any,  # checked by chikuden.uncertainty.distributions.read_spec
     }
     HINT: ClassVar[str] = (
-        "a scenario file has the keys name, extends, title, description, parameters and "
-        "uncertainty"
+        "a scenario file has the keys name, extends, title, description, parameters and uncertainty"
     )
 
 

@@ -57,6 +57,7 @@ class Target:
     output: str
     against: str | float
     at_least: bool = True
+    name_ja: str = ""
 
 
 TARGETS: list[Target] = [
@@ -64,11 +65,13 @@ TARGETS: list[Target] = [
         "domestic capacity 150 GWh by 2030 (P1)",
         "capacity.domestic_2030",
         "targets.domestic_capacity_2030",
+        name_ja="2030年までに国内生産能力150GWh（P1）",
     ),
     Target(
         "Japanese firms' global capacity 600 GWh by 2030 (P1)",
         "capacity.japan_global_2030",
         "targets.japan_global_capacity_2030",
+        name_ja="2030年までに日本企業の世界生産能力600GWh（P1）",
     ),
 ]
 """The targets whose probability is reported (the hook for issue 14's verdicts)."""
@@ -89,6 +92,7 @@ class MonteCarlo:
     indicator_sketch: Sketch
     series_sketches: dict[str, Sketch]
     targets: dict[str, TargetCount] = field(default_factory=dict)
+    target_names_ja: dict[str, str] = field(default_factory=dict)
 
     def quantiles(self, key: str) -> dict[float, float]:
         """The :data:`QUANTILES` of indicator ``key`` (each within ``ALPHA`` relative)."""
@@ -108,6 +112,7 @@ class MonteCarlo:
         for j, key in enumerate(self.indicators):
             indicators[key] = {
                 "label": decl[key].label_en,
+                "label_ja": decl[key].label_ja,
                 "unit": decl[key].unit,
                 "mean": _num(mean[j]),
                 **{f"q{round(q * 100):02d}": _num(qs[q][j]) for q in QUANTILES},
@@ -117,6 +122,7 @@ class MonteCarlo:
         for key, sketch in self.series_sketches.items():
             series[key] = {
                 "label": decl[key].label_en,
+                "label_ja": decl[key].label_ja,
                 "unit": decl[key].unit,
                 "years": [int(y) for y in AXES[decl[key].axis]],
                 "mean": [_num(x) for x in sketch.mean()],
@@ -146,6 +152,7 @@ class MonteCarlo:
             "indicators": indicators,
             "targets": {
                 name: {
+                    "label_ja": self.target_names_ja.get(name, name),
                     "probability": _num(t.probability),
                     "met": t.met,
                     "defined": t.defined,
@@ -256,6 +263,7 @@ def run(
         indicator_sketch=ind_sketch,
         series_sketches=series_sketches,
         targets=counts,
+        target_names_ja={t.name: t.name_ja or t.name for t in rules},
     )
 
 
@@ -308,93 +316,103 @@ class _ParquetWriter:
 
 
 # -- the report --------------------------------------------------------------------------------
-def report_html(doc: dict[str, Any]) -> str:
+def report_html(doc: dict[str, Any], lang: str = "en") -> str:
     """A small page: the quantile table, the target probabilities and a fan chart per series."""
     from html import escape
 
+    from chikuden.i18n import translator
     from chikuden.report.charts import page_scripts, to_script_json
+
+    _ = translator(lang).gettext
 
     def fmt(x: float | None) -> str:
         return "–" if x is None else f"{x:,.4g}"
 
+    def label(v: dict[str, Any]) -> str:
+        return str(v["label_ja"] if lang == "ja" else v["label"])
+
     rows = "".join(
-        f"<tr><td>{escape(k)}<br><small>{escape(v['label'])}</small></td><td>{escape(v['unit'])}"
+        f"<tr><td>{escape(k)}<br><small>{escape(label(v))}</small></td><td>{escape(v['unit'])}"
         f"</td><td>{fmt(v['mean'])}</td>"
         + "".join(f"<td>{fmt(v[f'q{round(q * 100):02d}'])}</td>" for q in QUANTILES)
         + f"<td>{fmt(v['undefined_share'])}</td></tr>"
         for k, v in doc["indicators"].items()
     )
     targets = "".join(
-        f"<tr><td>{escape(k)}</td><td>{fmt(v['probability'])}</td><td>{v['met']:,} / "
-        f"{v['defined']:,}</td></tr>"
+        f"<tr><td>{escape(v['label_ja'] if lang == 'ja' else k)}</td>"
+        f"<td>{fmt(v['probability'])}</td><td>{v['met']:,} / {v['defined']:,}</td></tr>"
         for k, v in doc["targets"].items()
     )
     figures = []
     for i, s in enumerate(doc["series"].values()):
         years = s["years"]
+        line: dict[str, Any] = {"mode": "lines", "line": {"width": 0}, "x": years}
         band = [
+            {**line, "y": s["q05"], "name": "5%", "showlegend": False},
             {
-                "x": years,
-                "y": s["q05"],
-                "mode": "lines",
-                "line": {"width": 0},
-                "name": "5%",
-                "showlegend": False,
-            },
-            {
-                "x": years,
+                **line,
                 "y": s["q95"],
-                "mode": "lines",
-                "line": {"width": 0},
                 "fill": "tonexty",
                 "fillcolor": "rgba(31,119,180,0.2)",
-                "name": "5-95%",
+                "name": "5–95%",
             },
+            {**line, "y": s["q25"], "name": "25%", "showlegend": False},
             {
-                "x": years,
-                "y": s["q25"],
-                "mode": "lines",
-                "line": {"width": 0},
-                "name": "25%",
-                "showlegend": False,
-            },
-            {
-                "x": years,
+                **line,
                 "y": s["q75"],
-                "mode": "lines",
-                "line": {"width": 0},
                 "fill": "tonexty",
                 "fillcolor": "rgba(31,119,180,0.4)",
-                "name": "25-75%",
+                "name": "25–75%",
             },
             {
                 "x": years,
                 "y": s["q50"],
                 "mode": "lines",
                 "line": {"color": "#1f77b4"},
-                "name": "median",
+                "name": _("median"),
             },
         ]
-        fig = {
-            "data": band,
-            "layout": {"title": {"text": s["label"]}, "yaxis": {"title": {"text": s["unit"]}}},
-        }
+        layout = {"title": {"text": label(s)}, "yaxis": {"title": {"text": s["unit"]}}}
         figures.append(
             f'<div id="fan-{i}" style="height:420px"></div><script type="application/json" '
-            f'class="fig-data" data-target="fan-{i}">{to_script_json(fig)}</script>'
+            f'class="fig-data" data-target="fan-{i}">'
+            f"{to_script_json({'data': band, 'layout': layout})}</script>"
         )
     head = "".join(f"<th>{round(q * 100)}%</th>" for q in QUANTILES)
+    title = _("Monte Carlo: {scenario}").format(scenario=doc["scenario"])
+    intro = _(
+        "{samples} samples ({method}, seed {seed}). Each quantile is within {error} (relative) "
+        "of the sample quantile."
+    ).format(
+        samples=f"{doc['samples']:,}",
+        method=doc["method"],
+        seed=doc["seed"],
+        error=f"{doc['quantile_relative_error']:.1%}",
+    )
+    words = {
+        "indicators": _("Indicators"),
+        "indicator": _("indicator"),
+        "unit": _("unit"),
+        "mean": _("mean"),
+        "undefined": _("undefined"),
+        "targets": _("Probability of meeting each target"),
+        "target": _("target"),
+        "probability": _("probability"),
+        "met": _("samples meeting it"),
+        "fans": _("Fan charts: 5–95% and 25–75% of the samples, and the median"),
+    }
+    w = {k: escape(v) for k, v in words.items()}
     return (
-        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
-        f"<title>Monte Carlo: {escape(doc['scenario'])}</title></head><body>"
-        f"<h1>Monte Carlo: {escape(doc['scenario'])}</h1>"
-        f"<p>{doc['samples']:,} samples ({escape(doc['method'])}, seed {doc['seed']}). Quantiles "
-        f"within {doc['quantile_relative_error']:.1%} of the sample quantile (relative).</p>"
-        f"<h2>Indicators</h2><table><tr><th>indicator</th><th>unit</th><th>mean</th>{head}"
-        f"<th>undefined</th></tr>{rows}</table>"
-        "<h2>Probability of meeting each target</h2><table><tr><th>target</th>"
-        f"<th>probability</th><th>samples</th></tr>{targets}</table>"
-        f"<h2>Fan charts</h2>{''.join(figures)}{page_scripts()}</body></html>"
+        f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8">'
+        f"<title>{escape(title)}</title></head><body><h1>{escape(title)}</h1>"
+        f"<p>{escape(intro)}</p><h2>{w['indicators']}</h2><table><tr>"
+        f"<th>{w['indicator']}</th><th>{w['unit']}</th><th>{w['mean']}</th>{head}"
+        f"<th>{w['undefined']}</th></tr>{rows}</table>"
+        f"<h2>{w['targets']}</h2><table><tr>"
+        f"<th>{w['target']}</th><th>{w['probability']}</th><th>{w['met']}</th>"
+        f"</tr>{targets}</table>"
+        f"<h2>{w['fans']}</h2>"
+        f"{''.join(figures)}{page_scripts()}</body></html>"
     )
 
 
