@@ -160,6 +160,12 @@ def test_the_cli_refuses_too_few_samples_with_the_minimum() -> None:
     result = CliRunner().invoke(app, ["mc", "--samples", "100", "--method", "sobol"])
     assert result.exit_code == 2
     assert "--samples 128" in result.output
+    result = CliRunner().invoke(app, ["mc", "--samples", "20000000"])
+    assert result.exit_code == 2
+    assert "at most 10,000,000" in result.output
+    result = CliRunner().invoke(app, ["mc", "--samples", "100", "--chunk", "0"])
+    assert result.exit_code == 2
+    assert "--chunk 0" in result.output
 
 
 def test_a_scenario_overrides_distributions_and_a_bad_one_is_refused(tmp_path: Path) -> None:

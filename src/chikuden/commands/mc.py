@@ -61,13 +61,13 @@ def mc(
         if lang not in ("en", "ja"):
             fail(f"--lang {lang!r}: give en or ja")
         check_samples(method, samples)
-        if chunk < 1:
-            fail(f"--chunk {chunk}: give a whole number of 1 or more")
         keys = None
         if outputs is not None:
             keys = [k.strip() for item in outputs for k in item.split(",") if k.strip()]
             if not keys:
                 fail("--outputs: no output key given; give a key such as capacity.domestic_2030")
+        if not 1 <= chunk <= montecarlo.MAX_CHUNK:
+            fail(f"--chunk {chunk}: give a whole number from 1 to {montecarlo.MAX_CHUNK:,}")
         loaded = load_scenario(scenario)
         with Progress(disable=json_ or not sys.stderr.isatty(), transient=True) as bar:
             task = bar.add_task("samples", total=samples)
@@ -91,7 +91,7 @@ def mc(
             json.dumps(doc, ensure_ascii=False, indent=2), encoding="utf-8"
         )
         (target / "mc.html").write_text(montecarlo.report_html(doc, lang), encoding="utf-8")
-    from chikuden.i18n import translator
+    from chikuden.i18n import pick, translator
 
     _ = translator(lang).gettext
     typer.echo(
@@ -104,7 +104,7 @@ def mc(
         typer.echo(f"  {key}: 5% / 50% / 95% = {q} {v['unit']}")
     for name, t in doc["targets"].items():
         p = "-" if t["probability"] is None else f"{t['probability']:.1%}"
-        shown = t["label_ja"] if lang == "ja" else name
+        shown = pick(lang, name, t["label_ja"])
         typer.echo(_("  probability of {target}: {p}").format(target=shown, p=p))
     for name in ("mc.json", "mc.html"):
         typer.echo(_("wrote {path}").format(path=target / name))

@@ -47,6 +47,8 @@ DEFAULT_OUTPUTS = (
 series drawn as fan charts."""
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 CHUNK = 10_000
+MAX_CHUNK = 100_000
+"""Largest chunk: one chunk of the full model takes about 6 kB a sample (58 MB for 10,000)."""
 
 
 @dataclass(frozen=True)
@@ -199,8 +201,8 @@ def run(
     from chikuden.parameters.params import Params
     from chikuden.results import evaluate, output_keys
 
-    if chunk < 1:
-        raise ParameterError(f"--chunk {chunk}: give a whole number of 1 or more")
+    if not 1 <= chunk <= MAX_CHUNK:
+        raise ParameterError(f"--chunk {chunk}: give a whole number from 1 to {MAX_CHUNK:,}")
     held: list[str] = []
     if spec is None:
         spec, held = _spec_for(scenario)
@@ -320,7 +322,7 @@ def report_html(doc: dict[str, Any], lang: str = "en") -> str:
     """A small page: the quantile table, the target probabilities and a fan chart per series."""
     from html import escape
 
-    from chikuden.i18n import translator
+    from chikuden.i18n import pick, translator
     from chikuden.report.charts import page_scripts, to_script_json
 
     _ = translator(lang).gettext
@@ -328,8 +330,11 @@ def report_html(doc: dict[str, Any], lang: str = "en") -> str:
     def fmt(x: float | None) -> str:
         return "–" if x is None else f"{x:,.4g}"
 
+    def pct(x: float | None) -> str:
+        return "–" if x is None else f"{x:.1%}"
+
     def label(v: dict[str, Any]) -> str:
-        return str(v["label_ja"] if lang == "ja" else v["label"])
+        return pick(lang, str(v["label"]), str(v["label_ja"]))
 
     rows = "".join(
         f"<tr><td>{escape(k)}<br><small>{escape(label(v))}</small></td><td>{escape(v['unit'])}"
@@ -339,8 +344,8 @@ def report_html(doc: dict[str, Any], lang: str = "en") -> str:
         for k, v in doc["indicators"].items()
     )
     targets = "".join(
-        f"<tr><td>{escape(v['label_ja'] if lang == 'ja' else k)}</td>"
-        f"<td>{fmt(v['probability'])}</td><td>{v['met']:,} / {v['defined']:,}</td></tr>"
+        f"<tr><td>{escape(pick(lang, k, v['label_ja']))}</td>"
+        f"<td>{pct(v['probability'])}</td><td>{v['met']:,} / {v['defined']:,}</td></tr>"
         for k, v in doc["targets"].items()
     )
     figures = []

@@ -40,6 +40,9 @@ MIN_SAMPLES = 20
 fewer than 1 / 0.05 = 20 samples the 5% quantile is just the smallest sample."""
 MIN_SOBOL = 32
 """Fewest Sobol points: the smallest power of two at or above :data:`MIN_SAMPLES`."""
+MAX_SAMPLES = 10_000_000
+"""Most samples of one run: ten times the million the issue asks for (a Latin hypercube keeps
+``4 n d`` bytes of permutations: 680 MB at this size for 17 parameters)."""
 PSD_TOLERANCE = 1e-10
 """A correlation matrix whose smallest eigenvalue is below ``-PSD_TOLERANCE`` is refused."""
 
@@ -52,6 +55,11 @@ def check_samples(method: str, n: int) -> None:
         raise ParameterError(
             f"--samples {n}: {method} needs at least {MIN_SAMPLES} samples (the 5% quantile "
             f"needs 1 / 0.05 = {MIN_SAMPLES}); give --samples {MIN_SAMPLES} or more"
+        )
+    if n > MAX_SAMPLES:
+        raise ParameterError(
+            f"--samples {n:,}: at most {MAX_SAMPLES:,} samples in one run; split it into runs "
+            "with different seeds"
         )
     if method == "sobol" and (n < MIN_SOBOL or n & (n - 1)):
         up = max(MIN_SOBOL, 1 << (n - 1).bit_length())
