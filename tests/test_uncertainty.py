@@ -318,3 +318,27 @@ def test_mc_writes_json_html_and_parquet(tmp_path: Path) -> None:
     assert "capacity.domestic_gwh" in doc["series"]
     assert "fig-data" in (folder / "mc.html").read_text(encoding="utf-8")
     assert (tmp_path / "pq" / "results.parquet").exists()
+
+
+def test_a_pair_given_again_in_an_extending_file_replaces_the_one_it_extends(
+    tmp_path: Path,
+) -> None:
+    a, b = "capacity.announced_realisation_share", "capacity.utilisation_share"
+    (tmp_path / "base.yaml").write_text(
+        f"extends: proposal-2022\nuncertainty:\n  correlations:\n    - [{a}, {b}, 0.2]\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "child.yaml").write_text(
+        f"extends: base.yaml\nuncertainty:\n  correlations:\n    - [{b}, {a}, 0.7]\n",
+        encoding="utf-8",
+    )
+    spec, _ = montecarlo._spec_for(chikuden.load_scenario(str(tmp_path / "child.yaml")))
+    assert spec.correlations[(a, b)] == 0.7
+    assert default_spec().correlations[(a, b)] == 0.5  # the bundled value, now replaced
+
+
+def test_a_generator_seed_is_drawn_once() -> None:
+    spec = Spec({"x": CASES[0][0]})
+    one = Sampler(spec, 100, seed=np.random.default_rng(9)).sample(0, 100)["x"]
+    two = Sampler(spec, 100, seed=np.random.default_rng(9)).sample(0, 100)["x"]
+    assert np.array_equal(one, two)
