@@ -23,7 +23,7 @@ from chikuden.parameters.documents import (
 )
 from chikuden.reading import MAX_ROWS
 
-FILE = "a scenario file has the keys name, extends, title, description and parameters"
+FILE = "a scenario file has the keys name, extends, title, description, parameters and uncertainty"
 CITED = "a cited value is {value: ..., source: ..., note: ...}"
 TABLE = (
     "a table is given as a bundled table name, {table: NAME}, {csv: PATH} or "

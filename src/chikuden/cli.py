@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from chikuden.commands import charging, minerals, product, roadmap
+from chikuden.commands import charging, mc, minerals, product, roadmap
 from chikuden.commands.common import OneLineGroup, fail, user_errors
 
 if TYPE_CHECKING:
@@ -48,6 +48,7 @@ app.add_typer(roadmap.app, name="roadmap")
 app.add_typer(charging.app, name="charging")
 app.add_typer(minerals.app, name="minerals")
 app.add_typer(product.app, name="product")
+app.command(name="mc")(mc.mc)
 
 DEFAULT_SCENARIO = "proposal-2022"
 

@@ -260,6 +260,7 @@ class ScenarioDocument(_Shape):
     title: Bilingual | None = None
     description: Bilingual | None = None
     parameters: dict[str, Any] | None = None
+    uncertainty: dict[str, Any] | None = None
 
     KEYS: ClassVar[dict[str, _Check]] = {
         "name": _text(MAX_NAME, name=True),
@@ -267,9 +268,10 @@ class ScenarioDocument(_Shape):
         "title": Bilingual.nested,
         "description": Bilingual.nested,
         "parameters": _parameters,
+        "uncertainty": _any,  # checked by chikuden.uncertainty.distributions.read_spec
     }
     HINT: ClassVar[str] = (
-        "a scenario file has the keys name, extends, title, description and parameters"
+        "a scenario file has the keys name, extends, title, description, parameters and uncertainty"
     )
 
 

@@ -55,6 +55,8 @@ class Scenario:
     override_sources: dict[str, tuple[str, ...]] = field(default_factory=dict)
     override_notes: dict[str, str] = field(default_factory=dict)
     origin: str = ""
+    uncertainty: dict[str, Any] = field(default_factory=dict)
+    """The file's ``uncertainty:`` key merged over those it extends (docs/uncertainty.md)."""
 
     def value(self, name: str) -> Any:
         """The value of parameter ``name`` in this scenario (override or default)."""
@@ -228,6 +230,7 @@ def _load(name_or_path: str, chain: tuple[str, ...], base_dir: Path | None = Non
         values[key] = decl.validate(raw, where, folder)
         sources[key] = keys
         notes[key] = note
+    uncertainty = _uncertainty(base.uncertainty, doc.uncertainty, where)
     title = doc.title
     desc = doc.description
     return Scenario(
@@ -240,4 +243,20 @@ def _load(name_or_path: str, chain: tuple[str, ...], base_dir: Path | None = Non
         override_sources=sources,
         override_notes=notes,
         origin=where,
+        uncertainty=uncertainty,
     )
+
+
+def _uncertainty(base: dict[str, Any], raw: Any, where: str) -> dict[str, Any]:
+    """The ``uncertainty:`` key of a file over that of the file it extends, checked."""
+    if raw is None:
+        return base
+    from chikuden.uncertainty.distributions import read_spec
+
+    read_spec(raw, where)  # one line naming the field if anything is wrong
+    params = {**(base.get("parameters") or {}), **(raw.get("parameters") or {})}
+    pairs = {
+        tuple(sorted(p[:2])): p
+        for p in [*(base.get("correlations") or []), *(raw.get("correlations") or [])]
+    }  # a pair given again replaces the one it extends
+    return {"parameters": params, "correlations": list(pairs.values())}

@@ -1,0 +1,424 @@
+"""``chikuden mc``: sample the uncertain parameters, evaluate the model in chunks, keep streaming
+statistics, and write a small report (and, on request, every sample and result to Parquet).
+
+Each chunk of samples becomes one batch (:meth:`Params.from_samples`: the scenario with the
+sampled scalars along the leading scenario axis) evaluated with ``outputs=`` so that only the
+steps behind the asked outputs run. Memory is that of one chunk plus the sketches (about 100 kB
+per indicator and per year of each series, :mod:`chikuden.uncertainty.statistics`), whatever
+the number of samples; the Latin hypercube keeps its permutations too (``4 n d`` bytes).
+
+A parameter with a distribution is sampled even where the scenario sets its value (the report
+lists those); the scenario holds it at its value with ``{kind: fixed}`` under ``uncertainty:``.
+
+Targets: :data:`TARGETS` compares outputs with the targets they answer (the capacity targets of
+P1 for now). Issue 14's answers module will hold the verdicts; it can hand its own
+:class:`Target` list to :func:`run` (``targets=``) or extend :data:`TARGETS`: a target is a
+name, the output, the comparison and the output (or number) it is compared with.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from chikuden.errors import ParameterError
+from chikuden.parameters.scenario import Scenario
+from chikuden.uncertainty.distributions import Spec, scenario_spec
+from chikuden.uncertainty.sampling import Sampler
+from chikuden.uncertainty.statistics import ALPHA, Sketch, TargetCount
+
+DEFAULT_OUTPUTS = (
+    "capacity.domestic_2030",
+    "capacity.japan_global_2030",
+    "market.global_demand_2030",
+    "finance.capital_need_total",
+    "finance.fund_coverage",
+    "workforce.people_needed_2030",
+    "capacity.domestic_gwh",
+    "capacity.japan_global_gwh",
+)
+"""What ``chikuden mc`` reports without ``--outputs``: the main indicators and the two capacity
+series drawn as fan charts."""
+QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
+CHUNK = 10_000
+MAX_CHUNK = 100_000
+"""Largest chunk: one chunk of the full model takes about 6 kB a sample (58 MB for 10,000)."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """``output`` compared with ``against`` (an output key or a number): met when true."""
+
+    name: str
+    output: str
+    against: str | float
+    at_least: bool = True
+    name_ja: str = ""
+
+
+TARGETS: list[Target] = [
+    Target(
+        "domestic capacity 150 GWh by 2030 (P1)",
+        "capacity.domestic_2030",
+        "targets.domestic_capacity_2030",
+        name_ja="2030年までに国内生産能力150GWh（P1）",
+    ),
+    Target(
+        "Japanese firms' global capacity 600 GWh by 2030 (P1)",
+        "capacity.japan_global_2030",
+        "targets.japan_global_capacity_2030",
+        name_ja="2030年までに日本企業の世界生産能力600GWh（P1）",
+    ),
+]
+"""The targets whose probability is reported (the hook for issue 14's verdicts)."""
+
+
+@dataclass
+class MonteCarlo:
+    """The streaming statistics of a run (:func:`run`)."""
+
+    scenario: str
+    samples: int
+    method: str
+    seed: int | None
+    spec: Spec
+    held: list[str]
+    indicators: list[str]
+    series: dict[str, int]
+    indicator_sketch: Sketch
+    series_sketches: dict[str, Sketch]
+    targets: dict[str, TargetCount] = field(default_factory=dict)
+    target_names_ja: dict[str, str] = field(default_factory=dict)
+
+    def quantiles(self, key: str) -> dict[float, float]:
+        """The :data:`QUANTILES` of indicator ``key`` (each within ``ALPHA`` relative)."""
+        j = self.indicators.index(key)
+        return {q: float(self.indicator_sketch.quantile(q)[j]) for q in QUANTILES}
+
+    def to_json(self) -> dict[str, Any]:
+        """The report as plain JSON (NaN written as null)."""
+        from chikuden.horizon import AXES
+        from chikuden.indicators import outputs
+
+        decl = outputs()
+        sk = self.indicator_sketch
+        qs = {q: sk.quantile(q) for q in QUANTILES}
+        mean = sk.mean()
+        indicators = {}
+        for j, key in enumerate(self.indicators):
+            indicators[key] = {
+                "label": decl[key].label_en,
+                "label_ja": decl[key].label_ja,
+                "unit": decl[key].unit,
+                "mean": _num(mean[j]),
+                **{f"q{round(q * 100):02d}": _num(qs[q][j]) for q in QUANTILES},
+                "undefined_share": _num(sk.nan[j] / self.samples),
+            }
+        series = {}
+        for key, sketch in self.series_sketches.items():
+            series[key] = {
+                "label": decl[key].label_en,
+                "label_ja": decl[key].label_ja,
+                "unit": decl[key].unit,
+                "years": [int(y) for y in AXES[decl[key].axis]],
+                "mean": [_num(x) for x in sketch.mean()],
+                **{
+                    f"q{round(q * 100):02d}": [_num(x) for x in sketch.quantile(q)]
+                    for q in QUANTILES
+                },
+            }
+        return {
+            "scenario": self.scenario,
+            "samples": self.samples,
+            "method": self.method,
+            "seed": self.seed,
+            "quantile_relative_error": self.indicator_sketch.alpha,
+            "parameters": {
+                n: {
+                    "kind": d.kind,
+                    **d.args,
+                    **({"values": list(d.values)} if d.values else {}),
+                    **({"truncate": list(d.truncate)} if d.truncate else {}),
+                    "source": list(d.source),
+                }
+                for n, d in self.spec.distributions.items()
+            },
+            "rank_correlations": [[a, b, r] for (a, b), r in self.spec.correlations.items()],
+            "sampled_though_the_scenario_sets_them": self.held,
+            "indicators": indicators,
+            "targets": {
+                name: {
+                    "label_ja": self.target_names_ja.get(name, name),
+                    "probability": _num(t.probability),
+                    "met": t.met,
+                    "defined": t.defined,
+                    "standard_error": _num(t.standard_error()),
+                }
+                for name, t in self.targets.items()
+            },
+            "series": series,
+        }
+
+
+def _num(x: float) -> float | None:
+    return float(x) if math.isfinite(float(x)) else None
+
+
+def _spec_for(scenario: Scenario) -> tuple[Spec, list[str]]:
+    """The scenario's spec, and the sampled parameters whose value the scenario sets itself
+    (sampling replaces that value; ``{kind: fixed}`` under ``uncertainty:`` holds it)."""
+    spec = scenario_spec(scenario.uncertainty, scenario.origin or f"scenario {scenario.name}")
+    replaced = [n for n in spec.distributions if n in scenario.overrides]
+    return spec, replaced
+
+
+def run(
+    scenario: Scenario,
+    samples: int,
+    seed: int | np.random.Generator = 0,
+    method: str = "mc",
+    outputs: Sequence[str] | None = None,
+    chunk: int = CHUNK,
+    spec: Spec | None = None,
+    targets: Sequence[Target] | None = None,
+    progress: Callable[[int], None] | None = None,
+    parquet: Path | None = None,
+) -> MonteCarlo:
+    """Sample ``samples`` parameter sets of ``scenario`` and summarise the asked outputs.
+
+    outputs : indicator and series keys or patterns (default :data:`DEFAULT_OUTPUTS`); per-row
+        outputs are not summarised. chunk : samples per evaluated batch (results do not
+        depend on it). progress : called with the number of samples done after each chunk.
+    parquet : a folder to write samples.parquet and results.parquet into.
+    """
+    from chikuden.indicators import outputs as declared
+    from chikuden.parameters.params import Params
+    from chikuden.results import evaluate, output_keys
+
+    if not 1 <= chunk <= MAX_CHUNK:
+        raise ParameterError(f"--chunk {chunk}: give a whole number from 1 to {MAX_CHUNK:,}")
+    held: list[str] = []
+    if spec is None:
+        spec, held = _spec_for(scenario)
+    if not spec.distributions:
+        raise ParameterError(
+            f"scenario {scenario.name}: no parameter has a distribution; add some under "
+            "uncertainty.parameters"
+        )
+    sampler = Sampler(spec, samples, seed, method)
+    keys = output_keys(list(outputs or DEFAULT_OUTPUTS))
+    decl = declared()
+    indicators = [k for k in keys if decl[k].kind == "indicator"]
+    series_keys = [k for k in keys if decl[k].kind == "series"]
+    if not indicators and not series_keys:
+        raise ParameterError(
+            f"--outputs {', '.join(outputs or [])}: matches only per-row outputs; give "
+            "indicators or series (docs/indicators.md)"
+        )
+    rules = [t for t in (TARGETS if targets is None else targets) if t.output in indicators]
+    wanted = set(indicators) | set(series_keys)
+    wanted |= {t.against for t in rules if isinstance(t.against, str)}
+    counts = {t.name: TargetCount() for t in rules}
+    ind_sketch = Sketch(len(indicators))
+    series_sketches: dict[str, Sketch] = {}
+    writer = _ParquetWriter(parquet, spec.names, indicators, series_keys) if parquet else None
+    try:
+        for start in range(0, samples, chunk):
+            stop = min(samples, start + chunk)
+            values = sampler.sample(start, stop)
+            res = evaluate(Params.from_samples(scenario, values), outputs=sorted(wanted))
+            if indicators:
+                ind_sketch.add(np.stack([res.indicators[k] for k in indicators], axis=1))
+            for key in series_keys:
+                arr = np.asarray(res.series[key], dtype=np.float64)
+                if key not in series_sketches:
+                    series_sketches[key] = Sketch(arr.shape[1])
+                series_sketches[key].add(arr)
+            for t in rules:
+                got = res.indicators[t.output]
+                against = res.indicators[t.against] if isinstance(t.against, str) else t.against
+                ok = np.isfinite(got) & np.isfinite(against)
+                met = got >= against if t.at_least else got <= against
+                counts[t.name].add(met, ok)
+            if writer is not None:
+                writer.write(start, values, res.indicators, res.series)
+            if progress is not None:
+                progress(stop - start)
+    finally:
+        if writer is not None:
+            writer.close()
+    return MonteCarlo(
+        scenario=scenario.name,
+        samples=samples,
+        method=method,
+        seed=seed if isinstance(seed, int) else None,
+        spec=spec,
+        held=held,
+        indicators=indicators,
+        series={k: s.columns for k, s in series_sketches.items()},
+        indicator_sketch=ind_sketch,
+        series_sketches=series_sketches,
+        targets=counts,
+        target_names_ja={t.name: t.name_ja or t.name for t in rules},
+    )
+
+
+class _ParquetWriter:
+    """samples.parquet (sample, one column per parameter) and results.parquet (sample, one
+    column per indicator, and one per year of each series as ``KEY[YEAR]``), chunk by chunk."""
+
+    def __init__(self, folder: Path, names: list[str], indicators: list[str], series: list[str]):
+        import pyarrow.parquet as pq  # noqa: F401  (fail early if pyarrow is missing)
+
+        folder.mkdir(parents=True, exist_ok=True)
+        self.folder = folder
+        self.names, self.indicators, self.series = names, indicators, series
+        self._samples: Any = None
+        self._results: Any = None
+
+    def write(
+        self,
+        start: int,
+        values: dict[str, NDArray[np.float64]],
+        indicators: dict[str, NDArray[np.float64]],
+        series: Any,
+    ) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        from chikuden.horizon import AXES
+        from chikuden.indicators import outputs
+
+        n = len(next(iter(values.values())))
+        index = pa.array(np.arange(start, start + n, dtype=np.int64))
+        samples = pa.table({"sample": index, **{k: pa.array(values[k]) for k in self.names}})
+        cols: dict[str, Any] = {"sample": index}
+        cols |= {k: pa.array(indicators[k]) for k in self.indicators}
+        for key in self.series:
+            arr = np.asarray(series[key], dtype=np.float64)
+            for j, year in enumerate(AXES[outputs()[key].axis]):
+                cols[f"{key}[{int(year)}]"] = pa.array(arr[:, j])
+        results = pa.table(cols)
+        if self._samples is None:
+            self._samples = pq.ParquetWriter(self.folder / "samples.parquet", samples.schema)
+            self._results = pq.ParquetWriter(self.folder / "results.parquet", results.schema)
+        self._samples.write_table(samples)
+        self._results.write_table(results)
+
+    def close(self) -> None:
+        for w in (self._samples, self._results):
+            if w is not None:
+                w.close()
+
+
+# -- the report --------------------------------------------------------------------------------
+def report_html(doc: dict[str, Any], lang: str = "en") -> str:
+    """A small page: the quantile table, the target probabilities and a fan chart per series."""
+    from html import escape
+
+    from chikuden.i18n import pick, translator
+    from chikuden.report.charts import page_scripts, to_script_json
+
+    _ = translator(lang).gettext
+
+    def fmt(x: float | None) -> str:
+        return "–" if x is None else f"{x:,.4g}"
+
+    def pct(x: float | None) -> str:
+        return "–" if x is None else f"{x:.1%}"
+
+    def label(v: dict[str, Any]) -> str:
+        return pick(lang, str(v["label"]), str(v["label_ja"]))
+
+    rows = "".join(
+        f"<tr><td>{escape(k)}<br><small>{escape(label(v))}</small></td><td>{escape(v['unit'])}"
+        f"</td><td>{fmt(v['mean'])}</td>"
+        + "".join(f"<td>{fmt(v[f'q{round(q * 100):02d}'])}</td>" for q in QUANTILES)
+        + f"<td>{fmt(v['undefined_share'])}</td></tr>"
+        for k, v in doc["indicators"].items()
+    )
+    targets = "".join(
+        f"<tr><td>{escape(pick(lang, k, v['label_ja']))}</td>"
+        f"<td>{pct(v['probability'])}</td><td>{v['met']:,} / {v['defined']:,}</td></tr>"
+        for k, v in doc["targets"].items()
+    )
+    figures = []
+    for i, s in enumerate(doc["series"].values()):
+        years = s["years"]
+        line: dict[str, Any] = {"mode": "lines", "line": {"width": 0}, "x": years}
+        band = [
+            {**line, "y": s["q05"], "name": "5%", "showlegend": False},
+            {
+                **line,
+                "y": s["q95"],
+                "fill": "tonexty",
+                "fillcolor": "rgba(31,119,180,0.2)",
+                "name": "5–95%",
+            },
+            {**line, "y": s["q25"], "name": "25%", "showlegend": False},
+            {
+                **line,
+                "y": s["q75"],
+                "fill": "tonexty",
+                "fillcolor": "rgba(31,119,180,0.4)",
+                "name": "25–75%",
+            },
+            {
+                "x": years,
+                "y": s["q50"],
+                "mode": "lines",
+                "line": {"color": "#1f77b4"},
+                "name": _("median"),
+            },
+        ]
+        layout = {"title": {"text": label(s)}, "yaxis": {"title": {"text": s["unit"]}}}
+        figures.append(
+            f'<div id="fan-{i}" style="height:420px"></div><script type="application/json" '
+            f'class="fig-data" data-target="fan-{i}">'
+            f"{to_script_json({'data': band, 'layout': layout})}</script>"
+        )
+    head = "".join(f"<th>{round(q * 100)}%</th>" for q in QUANTILES)
+    title = _("Monte Carlo: {scenario}").format(scenario=doc["scenario"])
+    intro = _(
+        "{samples} samples ({method}, seed {seed}). Each quantile is within {error} (relative) "
+        "of the sample quantile."
+    ).format(
+        samples=f"{doc['samples']:,}",
+        method=doc["method"],
+        seed=doc["seed"],
+        error=f"{doc['quantile_relative_error']:.1%}",
+    )
+    words = {
+        "indicators": _("Indicators"),
+        "indicator": _("indicator"),
+        "unit": _("unit"),
+        "mean": _("mean"),
+        "undefined": _("undefined"),
+        "targets": _("Probability of meeting each target"),
+        "target": _("target"),
+        "probability": _("probability"),
+        "met": _("samples meeting it"),
+        "fans": _("Fan charts: 5–95% and 25–75% of the samples, and the median"),
+    }
+    w = {k: escape(v) for k, v in words.items()}
+    return (
+        f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8">'
+        f"<title>{escape(title)}</title></head><body><h1>{escape(title)}</h1>"
+        f"<p>{escape(intro)}</p><h2>{w['indicators']}</h2><table><tr>"
+        f"<th>{w['indicator']}</th><th>{w['unit']}</th><th>{w['mean']}</th>{head}"
+        f"<th>{w['undefined']}</th></tr>{rows}</table>"
+        f"<h2>{w['targets']}</h2><table><tr>"
+        f"<th>{w['target']}</th><th>{w['probability']}</th><th>{w['met']}</th>"
+        f"</tr>{targets}</table>"
+        f"<h2>{w['fans']}</h2>"
+        f"{''.join(figures)}{page_scripts()}</body></html>"
+    )
+
+
+__all__ = ["ALPHA", "DEFAULT_OUTPUTS", "TARGETS", "MonteCarlo", "Target", "report_html", "run"]
