@@ -28,10 +28,11 @@ def _balance(rate: float) -> float:
 
 
 def test_a_linear_indicator_gives_the_root_derived_by_hand() -> None:
-    # The fund balance is the fund less the subsidy demand, and the demand is the base rate
-    # times the eligible capex (plus uplifts that do not depend on it): linear in the rate.
-    # Two evaluations: f(0) = 3.0e12 JPY (the whole fund), f(1) = -2.0267e12 JPY; the line
-    # through them is 0 at r = f(0) / (f(0) - f(1)) = 3.0e12 / 5.0267e12 = 0.59682.
+    # In proposal-2022 the subsidy demand is that of the capacity gap: (150 - 20) GWh x the
+    # need per GWh (5.8e12 / 150 JPY) x the base rate r, and the fund 5 x 600 bn = 3.0e12 JPY,
+    # so the balance 3.0e12 - 5.0267e12 r is linear in r. Two evaluations: f(0) = 3.0e12 JPY,
+    # f(1) = -2.0267e12 JPY; the line through them is 0 at
+    # r = f(0) / (f(0) - f(1)) = 3.0e12 / 5.0267e12 = 0.59682.
     f0, f1 = _balance(0.0), _balance(1.0)
     assert f0 == pytest.approx(3e12)
     assert _balance(0.5) == pytest.approx((f0 + f1) / 2, rel=1e-12)  # linear, as said
@@ -73,6 +74,7 @@ def test_an_unreachable_target_is_an_answer_that_says_so() -> None:
         (["--target", f"{BALANCE}=0", "--vary", "finance.budget_jpy"], ["path parameter"]),
         (["--target", "capacity.domestic_gwh=0", "--vary", RATE], ["series output"]),
         (["--target", f"{BALANCE}=0", "--vary", "finance.plant_start_year"], ["whole-number"]),
+        (["--target", f"{BALANCE}=0", "--vary", RATE, "--mc", "5"], ["--mc 5"]),
     ],
 )
 def test_bad_keys_are_one_line_and_exit_2(args: list[str], names: list[str]) -> None:
@@ -110,6 +112,31 @@ def test_several_parameters_move_together_by_the_same_share() -> None:
     assert sol.values[RATE][0] == pytest.approx(one.values[RATE][0], rel=1e-9)
     assert sol.values[capex][0] == sol.current[capex][0]
     assert abs(sol.s[0]) == pytest.approx(abs(one.s[0]), rel=1e-9)
+
+
+def test_two_parameters_by_hand() -> None:
+    # the base rate r (1/3 in 0..1) and finance.capital_need_ref_gwh G (150 in 10..1000; the
+    # 5.8e12 JPY need is for G GWh, so the need per GWh is 5.8e12 / G). The balance
+    # 3e12 - 130 x 5.8e12 / G x r falls with r and rises with G: toward a balance of 0, r moves
+    # to its maximum and G to its minimum, the same share t of the way:
+    # r = 1/3 + t (1 - 1/3), G = 150 - t (150 - 10). The balance is 0 where
+    # 3e12 (150 - 140 t) = 7.54e14 (1/3 + 2t/3), i.e. 450 - 420 t = 251.333 + 502.667 t,
+    # t = 198.667 / 922.667 = 0.21532: r = 0.47688, G = 119.855.
+    ref = "finance.capital_need_ref_gwh"
+    sol = goalseek.solve(load_scenario("proposal-2022"), BALANCE, 0.0, [RATE, ref])
+    t = (450 - 754 / 3) / (420 + 754 * 2 / 3)
+    assert t == pytest.approx(0.21532, abs=1e-5)
+    assert sol.s[0] == pytest.approx(-t, rel=1e-9)  # negative: toward the bounds that lower it
+    assert sol.values[RATE][0] == pytest.approx(1 / 3 + t * 2 / 3, rel=1e-9)
+    assert sol.values[ref][0] == pytest.approx(150 - 140 * t, rel=1e-9)
+
+
+def test_solve_mc_does_not_depend_on_the_chunk() -> None:
+    scenario = load_scenario("proposal-2022")
+    a = goalseek.solve_mc(scenario, BALANCE, 0.0, [RATE], 30, seed=2)
+    b = goalseek.solve_mc(scenario, BALANCE, 0.0, [RATE], 30, seed=2, chunk=7)
+    assert np.array_equal(a.values[RATE], b.values[RATE])
+    assert a.evaluations < b.evaluations
 
 
 def test_the_nearest_crossing_and_an_exact_current_value() -> None:

@@ -30,8 +30,9 @@ Where no grid neighbours bracket the target, the answer says so: ``found`` is fa
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -292,6 +293,13 @@ def _quantiles(x: NDArray[np.float64]) -> dict[str, float | None]:
     }
 
 
+MAX_MC = 1_000_000
+"""Most samples of one ``solve --mc``: the answers (a few arrays of ``n``) stay in memory."""
+CHUNK = 10_000
+"""Samples solved per batch (results do not depend on it: a batch gives each sample what it
+gives alone)."""
+
+
 def solve_mc(
     scenario: Scenario,
     target: str,
@@ -300,14 +308,20 @@ def solve_mc(
     samples: int,
     seed: int = 0,
     method: str = "mc",
+    chunk: int = CHUNK,
 ) -> Solution:
     """One solve per sample of the scenario's uncertain parameters (``chikuden mc``'s
-    distributions): the distribution of what it takes. A varied parameter that has a
-    distribution starts each solve from its sampled value."""
+    distributions), ``chunk`` samples per batch: the distribution of what it takes. A varied
+    parameter that has a distribution starts each solve from its sampled value."""
     from chikuden.uncertainty.distributions import scenario_spec
-    from chikuden.uncertainty.sampling import Sampler, check_samples
+    from chikuden.uncertainty.sampling import MIN_SAMPLES, Sampler, check_samples
 
     check_keys(target, vary)
+    if not MIN_SAMPLES <= samples <= MAX_MC:
+        raise ParameterError(
+            f"--mc {samples:,}: give {MIN_SAMPLES} to {MAX_MC:,} samples (at least "
+            f"{MIN_SAMPLES} for the 5% quantile)"
+        )
     check_samples(method, samples)
     spec = scenario_spec(scenario.uncertainty, scenario.origin or f"scenario {scenario.name}")
     if not spec.distributions:
@@ -315,8 +329,46 @@ def solve_mc(
             f"scenario {scenario.name}: no parameter has a distribution; add some under "
             "uncertainty.parameters or solve without --mc"
         )
-    drawn = Sampler(spec, samples, seed, method).sample(0, samples)
-    return solve(scenario, target, value, vary, samples=drawn)
+    sampler = Sampler(spec, samples, seed, method)
+    parts = [
+        solve(
+            scenario,
+            target,
+            value,
+            vary,
+            samples=sampler.sample(start, min(samples, start + chunk)),
+        )
+        for start in range(0, samples, chunk)
+    ]
+    return _concat(parts)
+
+
+def _concat(parts: Sequence[Solution]) -> Solution:
+    first = parts[0]
+
+    def cat(get: Callable[[Solution], NDArray[Any]]) -> NDArray[Any]:
+        return np.concatenate([get(p) for p in parts])
+
+    def cat_dict(
+        get: Callable[[Solution], dict[str, NDArray[np.float64]]],
+    ) -> dict[str, NDArray[np.float64]]:
+        return {k: np.concatenate([get(p)[k] for p in parts]) for k in first.vary}
+
+    return Solution(
+        target=first.target,
+        value=first.value,
+        vary=first.vary,
+        current=cat_dict(lambda p: p.current),
+        now=cat(lambda p: p.now),
+        found=cat(lambda p: p.found),
+        s=cat(lambda p: p.s),
+        values=cat_dict(lambda p: p.values),
+        achieved=cat(lambda p: p.achieved),
+        best_s=cat(lambda p: p.best_s),
+        best_values=cat_dict(lambda p: p.best_values),
+        best_value=cat(lambda p: p.best_value),
+        evaluations=sum(p.evaluations for p in parts),
+    )
 
 
 def to_json(sol: Solution, scenario: str, mc: dict[str, object] | None = None) -> dict[str, object]:
