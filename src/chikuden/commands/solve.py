@@ -112,6 +112,19 @@ def _print(doc: dict[str, Any], lang: str) -> None:
                     name=name, q05=_fmt(q["q05"]), q50=_fmt(q["q50"]), q95=_fmt(q["q95"])
                 )
             )
+        q = doc["closest_where_none"]
+        if q["q50"] is not None:
+            typer.echo(
+                _(
+                    "  where none: the closest {key}, 5% / 50% / 95% = {q05} / {q50} / {q95} {unit}"
+                ).format(
+                    key=t["key"],
+                    q05=_fmt(q["q05"]),
+                    q50=_fmt(q["q50"]),
+                    q95=_fmt(q["q95"]),
+                    unit=unit,
+                )
+            )
         return
     now = ", ".join(f"{p} = {_fmt(v)}" for p, v in doc["current"].items())
     typer.echo(

@@ -253,7 +253,10 @@ def solve(
         raise RuntimeError("goal seek: no convergence")
 
     x_root = at(np.nan_to_num(root), everyone, d)
-    best = np.argmin(np.where(np.isfinite(g), np.abs(g), np.inf), axis=0)
+    # the grid point closest to the target, and of those the nearest to the current value
+    miss = np.where(np.isfinite(g), np.abs(g), np.inf)
+    nearest = np.where(miss == miss.min(axis=0), np.abs(s_grid)[:, None], np.inf)
+    best = np.argmin(nearest, axis=0)
     best_defined = np.isfinite(g[best, everyone])
     best_s = np.where(found | ~best_defined, np.nan, s_grid[best])
     x_best = at(np.nan_to_num(best_s), everyone, d)
@@ -415,6 +418,7 @@ def to_json(sol: Solution, scenario: str, mc: dict[str, object] | None = None) -
             "none_share": float(1 - sol.found.mean()),
             "required": {p: _quantiles(v) for p, v in sol.values.items()},
             "change_share": _quantiles(np.abs(sol.s)),
+            "closest_where_none": _quantiles(sol.best_value[~sol.found]),
         }
     )
 
