@@ -47,7 +47,7 @@ fuzz: $(VENV)/.installed-test
 		$(BIN)/python -m pytest -q -n 2 -m fuzz --hypothesis-show-statistics
 
 bench: $(VENV)/.installed-test
-	$(BIN)/python benchmarks/run.py
+	chromium=$$(scripts/chromium.sh) && CHIKUDEN_CHROMIUM="$$chromium" $(BIN)/python benchmarks/run.py
 
 # Re-extract the messages of the code and templates into src/chikuden/locale/chikuden.pot, merge
 # them into each language's .po (new ones untranslated) and compile the .mo the CLI loads.
