@@ -5,7 +5,15 @@ out/test-artifacts/."""
 from __future__ import annotations
 
 import pytest
-from tests.browser.pages import LANGS, SCENARIOS, OpenReport, contrast_ratio, is_local, parse_rgb
+from tests.browser.pages import (
+    LANGS,
+    SCENARIOS,
+    OpenReport,
+    chromium_path,
+    contrast_ratio,
+    is_local,
+    parse_rgb,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -71,3 +79,9 @@ def test_contrast_ratio_by_hand() -> None:
     # channel, so L = 0.1845 and (1.05) / (0.1845 + 0.05) = 4.48 (just under AA's 4.5).
     assert contrast_ratio((119, 119, 119), (255, 255, 255)) == pytest.approx(4.478, abs=0.002)
     assert parse_rgb("rgba(12, 34, 56, 0.5)") == (12.0, 34.0, 56.0)
+
+
+def test_a_missing_chromium_fails_saying_how_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CHIKUDEN_CHROMIUM", "/nonexistent/chromium")
+    with pytest.raises(pytest.fail.Exception, match=r"scripts/chromium\.sh"):
+        chromium_path()
