@@ -4,16 +4,27 @@ out/test-artifacts/."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+from playwright.sync_api import Browser
 from tests.browser.pages import (
+    HEIGHT,
     LANGS,
     SCENARIOS,
+    WIDTH,
     OpenReport,
+    ReportView,
     chromium_path,
     contrast_ratio,
     is_local,
     parse_rgb,
+    watch,
 )
+
+from chikuden.roadmap import report, review
+from chikuden.roadmap.db import Ledger
+from chikuden.roadmap.seed import seed
 
 pytestmark = pytest.mark.browser
 
@@ -85,3 +96,26 @@ def test_a_missing_chromium_fails_saying_how_to_install(monkeypatch: pytest.Monk
     monkeypatch.setenv("CHIKUDEN_CHROMIUM", "/nonexistent/chromium")
     with pytest.raises(pytest.fail.Exception, match=r"scripts/chromium\.sh"):
         chromium_path()
+
+
+def test_roadmap_review_draws_its_charts_offline(browser: Browser, tmp_path: Path) -> None:
+    """The annual review of the seeded ledger uses the same bundle and drawing script."""
+    ledger = Ledger.open(f"sqlite:///{tmp_path / 'ledger.sqlite'}", user="tester", create=True)
+    with ledger.transaction() as s:
+        seed(s)
+    with ledger.transaction() as s:
+        files = report.write(s, review.compute(s, 2025), tmp_path)
+    ledger.close()
+    for file in files:
+        context = browser.new_context(viewport={"width": WIDTH, "height": HEIGHT})
+        page = context.new_page()
+        view = ReportView(page, file.stem)
+        watch(page, view)
+        page.goto(file.as_uri(), wait_until="load")
+        total = view.chart_count()
+        assert total > 5
+        view.scroll_through()
+        assert view.drawn_count() == total
+        view.screenshot("top")
+        view.check_clean()
+        context.close()
