@@ -42,7 +42,7 @@ def test_report_draws_every_chart_offline_without_errors(
     view.screenshot("top")
     view.scroll_through()
     assert view.drawn_count() == total
-    view.screenshot("chart-1", "figure")
+    view.screenshot("chart-1", ".plot")
     view.check_clean()
 
 

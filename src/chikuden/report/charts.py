@@ -581,6 +581,27 @@ def plotly_js() -> str:
     return text
 
 
+#: The ``type`` of a script block whose text is gzip-compressed and base64-encoded; the page
+#: inflates it with the browser's DecompressionStream (:data:`RENDER_JS`).
+PACKED = "application/x-gzip-base64"
+
+
+def pack(text: str) -> str:
+    """``text`` gzip-compressed (level 9, no timestamp, so a report is the same bytes each time)
+    and base64-encoded, for a ``PACKED`` block or a ``data-packed`` attribute. Plotly's bundle
+    shrinks from 1.1 MB to 0.5 MB this way, a figure's JSON about five-fold."""
+    import base64
+    import gzip
+
+    return base64.b64encode(gzip.compress(text.encode("utf-8"), 9, mtime=0)).decode("ascii")
+
+
+@cache
+def packed_plotly_js() -> str:
+    """:func:`plotly_js`, packed (:func:`pack`) once per process."""
+    return pack(plotly_js())
+
+
 def bundle_traces() -> frozenset[str]:
     """The trace types registered in the shipped bundle (each trace module of plotly.js
     declares ``moduleType:"trace",name:"..."``)."""
@@ -603,6 +624,30 @@ RENDER_JS = r"""(function () {
   var config = {
     responsive: true, displaylogo: false, modeBarButtonsToRemove: ["lasso2d", "select2d"]
   };
+  // a packed text (gzip, base64) as a Promise of the text
+  function inflate(text) {
+    var bytes = Uint8Array.from(atob(text), function (c) { return c.charCodeAt(0); });
+    var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
+    return new Response(stream).text();
+  }
+  function content(block) {
+    return block.type === "application/x-gzip-base64"
+      ? inflate(block.textContent) : Promise.resolve(block.textContent);
+  }
+  // plotly.js, packed in the page, runs once inflated
+  var ready = content(document.getElementById("plotly-js")).then(function (code) {
+    var s = document.createElement("script");
+    s.textContent = code;
+    document.head.appendChild(s);
+  });
+  // a folded part written packed (data-packed) is inflated into place when first opened
+  document.addEventListener("toggle", function (event) {
+    var d = event.target;
+    if (!d.open || !d.hasAttribute("data-packed")) { return; }
+    var text = d.getAttribute("data-packed");
+    d.removeAttribute("data-packed");
+    inflate(text).then(function (html) { d.insertAdjacentHTML("beforeend", html); });
+  }, true);
   var figures = [];
   var blocks = document.querySelectorAll("script.fig-data");
   for (var i = 0; i < blocks.length; i++) {
@@ -612,8 +657,10 @@ RENDER_JS = r"""(function () {
   function draw(f) {
     if (f.drawn) return;
     f.drawn = true;
-    var fig = JSON.parse(f.block.textContent);
-    Plotly.newPlot(f.target, fig.data, fig.layout, config).then(function () {
+    Promise.all([ready, content(f.block)]).then(function (got) {
+      var fig = JSON.parse(got[1]);
+      return Plotly.newPlot(f.target, fig.data, fig.layout, config);
+    }).then(function () {
       f.target.setAttribute("data-drawn", "1");
     });
   }
@@ -636,7 +683,7 @@ RENDER_JS = r"""(function () {
   });
   // a figure drawn inside a closed <details> takes its width when the details open
   document.addEventListener("toggle", function (event) {
-    if (!event.target.open) { return; }
+    if (!event.target.open || !window.Plotly) { return; }
     var plots = event.target.querySelectorAll(".js-plotly-plot");
     for (var j = 0; j < plots.length; j++) { Plotly.Plots.resize(plots[j]); }
   }, true);
@@ -658,9 +705,14 @@ RENDER_JS = r"""(function () {
 
 
 def page_scripts() -> str:
-    """The end of a page with figures: the plotly.js bundle inlined once (offline) and
-    :data:`RENDER_JS`."""
-    return f"<script>{plotly_js()}</script>\n<script>\n{RENDER_JS}\n</script>"
+    """The end of a page with figures: the plotly.js bundle inlined once (offline), packed
+    (:func:`pack`), and :data:`RENDER_JS`, which inflates it with the browser's
+    DecompressionStream (Chromium 80, Firefox 113, Safari 16.4 and later) and draws the
+    figures."""
+    return (
+        f'<script type="{PACKED}" id="plotly-js">{packed_plotly_js()}</script>\n'
+        f"<script>\n{RENDER_JS}\n</script>"
+    )
 
 
 # -- accessibility: a sentence and a table of every figure's data -------------------------------

@@ -26,6 +26,7 @@ from chikuden.report.charts import (
     chart_summary,
     figure,
     figure_table,
+    pack,
     page_scripts,
     to_script_json,
 )
@@ -684,6 +685,7 @@ def _environment(lang: str = "en") -> jinja2.Environment:
         extensions=["jinja2.ext.i18n"],
     )
     env.install_gettext_translations(translator(lang))  # type: ignore[attr-defined]
+    env.filters["pack"] = lambda text: pack(str(text))  # what the page inflates when needed
     return env
 
 
