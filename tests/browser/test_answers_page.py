@@ -55,7 +55,8 @@ def test_packed_folds_open_with_their_content(open_report: OpenReport) -> None:
     page.wait_for_function("document.querySelector('details.data table.chart-data') !== null")
     links = data.locator("p.downloads a")
     assert links.count() == 2
-    assert links.first.get_attribute("href", timeout=1000).startswith("data:text/csv")
+    href = links.first.get_attribute("href", timeout=1000)
+    assert href is not None and href.startswith("data:text/csv")
     # a collapsed source list: its marks become links to the bibliography when opened
     cites = page.locator("details.cites").first
     marks = cites.get_attribute("data-cites")
