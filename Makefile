@@ -31,9 +31,12 @@ typecheck: $(VENV)/.installed-test
 	$(BIN)/mypy
 
 # The roadmap ledger's tests also run on PostgreSQL: scripts/postgres.sh installs Debian's
-# postgresql if missing, starts a throwaway server and prints its URL.
+# postgresql if missing, starts a throwaway server and prints its URL. The browser tests
+# (tests/browser) drive Debian's chromium: scripts/chromium.sh installs it and fonts-noto-cjk
+# if missing and prints its path.
 pytest: $(VENV)/.installed-test
-	url=$$(scripts/postgres.sh) && CHIKUDEN_TEST_PG_URL="$$url" $(BIN)/python -m pytest -q -n 2
+	url=$$(scripts/postgres.sh) && chromium=$$(scripts/chromium.sh) && \
+		CHIKUDEN_TEST_PG_URL="$$url" CHIKUDEN_CHROMIUM="$$chromium" $(BIN)/python -m pytest -q -n 2
 
 test: lint typecheck pytest
 
@@ -44,7 +47,7 @@ fuzz: $(VENV)/.installed-test
 		$(BIN)/python -m pytest -q -n 2 -m fuzz --hypothesis-show-statistics
 
 bench: $(VENV)/.installed-test
-	$(BIN)/python benchmarks/run.py
+	chromium=$$(scripts/chromium.sh) && CHIKUDEN_CHROMIUM="$$chromium" $(BIN)/python benchmarks/run.py
 
 # Re-extract the messages of the code and templates into src/chikuden/locale/chikuden.pot, merge
 # them into each language's .po (new ones untranslated) and compile the .mo the CLI loads.

@@ -11,6 +11,8 @@ from functools import cache
 from typing import Any
 
 import pytest
+from tests.report_pages import figures as page_figures
+from tests.report_pages import inflate, unpack
 
 import chikuden
 from chikuden.analysis import findings as findings_module
@@ -24,13 +26,6 @@ from chikuden.report.html import build_view, parameter_value_text, render_report
 from chikuden.report.labels import row_label
 from chikuden.results import Results
 
-# the domain sections' figures; the answers' own (plot-ans-*) are tested in test_answers.py
-FIG_DATA = re.compile(
-    r'<script type="application/json" class="fig-data" data-target="(?!plot-ans-)[^"]*">'
-    r"(.*?)</script>",
-    re.S,
-)
-
 
 @cache
 def results_of(*names: str) -> Results:
@@ -43,8 +38,9 @@ def report(lang: str, *names: str) -> str:
 
 
 def text_of(page: str) -> str:
-    """The page without plotly.js, with entities decoded."""
-    head, _, _ = page.partition("<script>/**\n* plotly.js")
+    """The page with every fold open (:func:`tests.report_pages.unpack`), without plotly.js,
+    with entities decoded."""
+    head, _, _ = unpack(page).partition('<script type="application/x-gzip-base64" id="plotly-js">')
     return html.unescape(head)
 
 
@@ -60,7 +56,9 @@ def cited_keys(fragment: str, page: str) -> set[str]:
 
 
 def figures(page: str) -> list[dict[str, Any]]:
-    return [json.loads(m) for m in FIG_DATA.findall(page)]
+    """The domain sections' figures; the answers' own (plot-ans-*) are tested in
+    test_answers.py."""
+    return [fig for target, fig in page_figures(page) if not target.startswith("plot-ans-")]
 
 
 @pytest.mark.parametrize("lang", ["en", "ja"])
@@ -70,9 +68,12 @@ def test_report_is_offline(lang: str) -> None:
     assert not re.search(r"<link[^>]*\shref\s*=", page, re.I)
     assert not re.search(r"@import|url\(\s*['\"]?https?:", page, re.I)
     assert not re.search(r"<(img|iframe)[^>]*\ssrc\s*=\s*['\"]?https?:", page, re.I)
-    # plotly.js is inlined exactly once
-    assert page.count("* plotly.js v") == 1
-    assert charts.plotly_js()[:200] in page
+    # plotly.js is inlined exactly once, packed, and is the shipped bundle
+    bundles = re.findall(
+        r'<script type="application/x-gzip-base64" id="plotly-js">(.*?)</script>', page
+    )
+    assert len(bundles) == 1
+    assert inflate(bundles[0]) == charts.plotly_js()
 
 
 def test_english_report_shows_every_indicator_label_and_section_title() -> None:

@@ -12,6 +12,8 @@ from functools import cache
 from typing import Any
 from urllib.parse import unquote
 
+from tests.report_pages import figures, unpack
+
 import chikuden
 from chikuden.answers import questions
 from chikuden.indicators import outputs, sections
@@ -19,12 +21,6 @@ from chikuden.report.charts import chart_summary, figure, figure_table
 from chikuden.report.html import _common_ends, matrix_families, render_report
 from chikuden.results import Results
 
-# the domain sections' figures (the answers' own, plot-ans-*, come first and are checked apart)
-FIG_DATA = re.compile(
-    r'<script type="application/json" class="fig-data" data-target="(?!plot-ans-)[^"]*">'
-    r"(.*?)</script>",
-    re.S,
-)
 ANSWER_FIGS = re.compile(r'<figure id="fig-(ans-[^"]+)">(.*?)</figure>', re.S)
 
 
@@ -35,8 +31,8 @@ def results_of(*names: str) -> Results:
 
 @cache
 def page(lang: str, *names: str) -> str:
-    text = render_report(results_of(*names), lang=lang)
-    return text.partition("<script>/**\n* plotly.js")[0]  # without plotly.js
+    text = unpack(render_report(results_of(*names), lang=lang))  # every fold open
+    return text.partition('<script type="application/x-gzip-base64" id="plotly-js">')[0]
 
 
 def line_figure(*traces: tuple[str, list[int], list[float | None]]) -> dict[str, Any]:
@@ -160,7 +156,7 @@ def test_detail_folds_and_the_appendix_follows_the_body() -> None:
 
 def test_every_chart_has_a_sentence_and_its_data_one_click_away() -> None:
     text = page("ja", "proposal-2022")
-    figs = [json.loads(m) for m in FIG_DATA.findall(text)]
+    figs = [f for target, f in figures(text) if not target.startswith("plot-ans-")]
     declared = [c for s in sections() for c in s.charts]
     assert len(figs) == len(declared)
     for chart, fig in zip(declared, figs, strict=True):

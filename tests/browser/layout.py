@@ -1,10 +1,10 @@
 """How long and how wide a rendered report is in a real browser (headless chromium).
 
 :func:`measure` opens a report file at a given window width and reads from the page: how
-far down the appendix starts (the main body is everything before it, every ``<details>``
-closed as the page loads) and the document's scroll width (more than the window means the
-reader must scroll sideways). Uses the python ``playwright`` package with the system's
-chromium (``CHIKUDEN_CHROMIUM``, default ``/usr/bin/chromium``); no download.
+far down the detail by domain starts (the main body, answers first, is everything before
+it, every ``<details>`` closed as the page loads) and the document's scroll width (more than
+the window means the reader must scroll sideways). Uses the python ``playwright`` package
+with the system's chromium (``CHIKUDEN_CHROMIUM``, default ``/usr/bin/chromium``); no download.
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ CHROMIUM = os.environ.get("CHIKUDEN_CHROMIUM", "/usr/bin/chromium")
 SCREEN = 900  # px, the height of one screen of a 1400 x 900 window
 
 MEASURE_JS = """() => {
-  const appendix = document.getElementById("appendix");
+  // the main body ends where the detail by domain (or, without it, the appendix) starts
+  const appendix = document.getElementById("detail") || document.getElementById("appendix");
   const top = appendix ? appendix.getBoundingClientRect().top + window.scrollY
                        : document.documentElement.scrollHeight;
   const open = document.querySelectorAll("details[open]").length;

@@ -7,8 +7,9 @@ findings, every parameter value the scenario used (overrides marked) and the bib
 every source cited anywhere in the report. Citations are numbered in order of first use and
 link to the bibliography.
 
-The page is offline: plotly.js is inlined once from the installed ``plotly`` package and the
-figures are JSON built by :mod:`chikuden.report.charts`.
+The page is offline: a partial plotly.js bundle shipped with chikuden (report/assets) is inlined
+once and the figures are JSON built by :mod:`chikuden.report.charts`, drawn when scrolled into
+view.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from chikuden.report.charts import (
     chart_summary,
     figure,
     figure_table,
+    pack,
     page_scripts,
     to_script_json,
 )
@@ -683,6 +685,7 @@ def _environment(lang: str = "en") -> jinja2.Environment:
         extensions=["jinja2.ext.i18n"],
     )
     env.install_gettext_translations(translator(lang))  # type: ignore[attr-defined]
+    env.filters["pack"] = lambda text: pack(str(text))  # what the page inflates when needed
     return env
 
 
