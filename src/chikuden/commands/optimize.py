@@ -90,7 +90,7 @@ def _print(doc: dict[str, object], lang: str, target: Path) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from chikuden.i18n import pick, translator
+    from chikuden.i18n import translator
 
     _ = translator(lang).gettext
     d: dict[str, Any] = dict(doc)
@@ -106,7 +106,7 @@ def _print(doc: dict[str, object], lang: str, target: Path) -> None:
         table.add_column(name)
     for c in d["portfolio"]:
         table.add_row(
-            f"{c['id']} ({pick(lang, c['label'], c['label_ja'])})",
+            c["id"],
             c["stage"],
             f"{c['units']}{' *' if c['committed'] else ''}",
             f"{c['gwh_eq']:,.1f}",

@@ -44,6 +44,7 @@ OBJECTIVE_UNITS = {"gwh": "GWh per year", "minerals": "GWh-equivalent"}
 COLUMNS = ("gwh", "gwh_target", "gwh_eq", "gwh_eq_target", "subsidy_jpy", "capex_jpy")
 STAGES = ("cells", "materials", "minerals")
 KINDS = ("min", "max", "ratio")
+MIP_REL_GAP = 1e-4  # HiGHS's default relative gap of a proven MIP optimum
 
 
 class InfeasibleError(ChikudenError):
@@ -253,8 +254,9 @@ def solve(problem: Problem) -> Solution:
     if res.status != 0:
         raise ChikudenError(f"optimize: the solver stopped without an optimum: {res.message}")
     best = -float(res.fun)
-    # second pass: keep the optimum (within the solver's tolerance), spend the least
-    tol = 1e-6 * max(1.0, abs(best))
+    # second pass: keep the optimum, spend the least. HiGHS proves an optimum to a relative gap
+    # of 1e-4 (its mip_rel_gap), so "as good" means within that gap of the first pass
+    tol = MIP_REL_GAP * max(1.0, abs(best))
     cost = problem.column("subsidy_jpy") / BN
     res2 = _milp(cost, np.vstack([a, -v[None, :]]), np.append(b, -(best - tol)), lo, hi)
     x = res2.x if res2.status == 0 else res.x
