@@ -307,7 +307,7 @@ def step_curve(problem: Problem, funds: Iterable[float]) -> list[float | None]:
         scaled = problem.with_fund(float(fund))
         a, b, _, _ = scaled.rows()
         res = _milp(-v, a, b, lo, hi)
-        out.append(-float(res.fun) if res.status == 0 else None)
+        out.append(0.0 - float(res.fun) if res.status == 0 else None)
     return out
 
 
