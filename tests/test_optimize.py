@@ -164,3 +164,22 @@ def test_cli_json_and_infeasible(tmp_path: object) -> None:
     assert "infeasible" in bad.stderr and "min-gwh" in bad.stderr
     carbon = runner.invoke(app, ["optimize", "--objective", "carbon"])
     assert carbon.exit_code == 2
+
+
+def test_candidates_yaml_cites_known_sources_and_parameters() -> None:
+    from chikuden.data import read_yaml
+    from chikuden.parameters.declarations import declarations
+    from chikuden.parameters.sources import resolve_source
+
+    data = read_yaml("candidates.yaml")
+    entries = [*data["generic"], *data["constraints"]]
+    for entry in entries:
+        for key in entry["source"]:
+            if key not in ("assumption", "derived"):
+                resolve_source(key, entry["id"])
+    named = [str(v) for g in data["generic"] for v in g.values() if "." in str(v)]
+    named += [*data["stage_capex_jpy_per_gwh"].values(), data["pipeline_subsidy_rate"]]
+    for spec in named:
+        for name in spec.split("/"):
+            if name.strip().startswith("finance."):
+                assert name.strip() in declarations()

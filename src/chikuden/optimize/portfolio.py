@@ -382,6 +382,19 @@ def _number(spec: Any, value: Any, where: str) -> float:
     raise ChikudenError(f"{where}: {spec!r}: give a number, a parameter, or A / B")
 
 
+def _check_constraint(c: dict[str, Any]) -> None:
+    """A constraint of candidates.yaml names a known kind, stages and figures."""
+    where = f"candidates.yaml constraint {c.get('id')!r}"
+    if c.get("kind") not in KINDS:
+        raise ChikudenError(f"{where}: kind {c.get('kind')!r}: give one of {', '.join(KINDS)}")
+    sides = [("stage", "of")] + ([("rhs_stage", "rhs_of")] if c["kind"] == "ratio" else [])
+    for stage, of in sides:
+        if c.get(stage) not in STAGES:
+            raise ChikudenError(f"{where}: {stage} {c.get(stage)!r}: give one of {STAGES}")
+        if c.get(of) not in COLUMNS:
+            raise ChikudenError(f"{where}: {of} {c.get(of)!r}: give one of {COLUMNS}")
+
+
 def build(
     scenario: Scenario,
     objective: str = "gwh",
@@ -464,6 +477,8 @@ def build(
                 source=tuple(g.get("source", ())),
             )
         )
+    for c in data.get("constraints", []):
+        _check_constraint(c)
     constraints = [
         Constraint(
             id=str(c["id"]),
