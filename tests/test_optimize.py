@@ -9,6 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from chikuden.cli import app
+from chikuden.errors import ChikudenError
 from chikuden.optimize.portfolio import (
     Candidate,
     Constraint,
@@ -183,3 +184,40 @@ def test_candidates_yaml_cites_known_sources_and_parameters() -> None:
         for name in spec.split("/"):
             if name.strip().startswith("finance."):
                 assert name.strip() in declarations()
+
+
+def test_risk_by_hand() -> None:
+    # Two cell plants, the fund pays for one (50 bn). a gives 5 GWh in every sample; b gives
+    # 10 GWh in 3 of 5 samples (on time) and 0 in 2 (late). Mean: a 5, b 6 -> b is best in
+    # expectation (alpha 1). The worst 40% (2 samples): a 5, b 0 -> a is best at alpha 0.4.
+    # CVaR at 0.3 of b's samples (0, 0, 10, 10, 10): the worst 1.5 samples, (0 + 0.5 x 0) / 1.5
+    # = 0; at 0.5: (0 + 0 + 0.5 x 10) / 2.5 = 2.
+    from chikuden.optimize.portfolio import cvar, solve_risk
+
+    cands = (
+        Candidate("a", "cells", 5.0, 5.0, 150 * BN, 50 * BN, 2026),
+        Candidate("b", "cells", 10.0, 10.0, 150 * BN, 50 * BN, 2026),
+    )
+    problem = Problem(cands, 2025, np.array([50 * BN]), construction_years=1)
+    sampled = np.array([[5.0, 10.0], [5.0, 10.0], [5.0, 0.0], [5.0, 10.0], [5.0, 0.0]])
+    mean = solve_risk(problem, sampled, 1.0)
+    assert mean.solution.units.tolist() == [0.0, 1.0]
+    assert mean.cvar == pytest.approx(6.0)
+    safe = solve_risk(problem, sampled, 0.4)
+    assert safe.solution.units.tolist() == [1.0, 0.0]
+    assert safe.cvar == pytest.approx(5.0)
+    b = np.array([0.0, 0.0, 10.0, 10.0, 10.0])
+    assert cvar(b, 0.3) == pytest.approx(0.0)
+    assert cvar(b, 0.5) == pytest.approx(2.0)
+    with pytest.raises(ChikudenError, match="--risk"):
+        solve_risk(problem, sampled, 0.0)
+
+
+def test_cli_risk() -> None:
+    res = runner.invoke(app, ["optimize", "--json", "--points", "2", "--risk", "0.1", "-n", "50"])
+    assert res.exit_code == 0, res.output
+    risk = json.loads(res.stdout)["risk"]
+    # the best CVaR is at least the deterministic plan's (the same samples)
+    assert risk["cvar"] >= risk["deterministic_cvar"] - 1e-6
+    bad = runner.invoke(app, ["optimize", "--risk", "1.5"])
+    assert bad.exit_code == 2

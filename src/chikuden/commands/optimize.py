@@ -43,6 +43,19 @@ def optimize(
     points: Annotated[
         int, typer.Option("--points", help="Fund sizes on the step curve (0 to twice the fund).")
     ] = 41,
+    risk: Annotated[
+        float | None,
+        typer.Option(
+            "--risk",
+            help="Monte Carlo: also find the portfolio with the best mean of the worst ALPHA "
+            "share of the samples (CVaR; 1: best in expectation).",
+            metavar="ALPHA",
+        ),
+    ] = None,
+    samples: Annotated[
+        int, typer.Option("--samples", "-n", help="Monte Carlo samples for --risk.")
+    ] = 1000,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the --risk samples.")] = 0,
     out: Annotated[
         Path, typer.Option("--out", "-o", help="Folder for optimize.json and .html.", metavar="DIR")
     ] = Path("out"),
@@ -72,6 +85,26 @@ def optimize(
         funds = portfolio.fund_grid(problem.fund_jpy, points)
         curve = portfolio.step_curve(problem, funds)
         doc = portfolio.to_json(solution, relaxation, list(funds), curve)
+        if risk is not None:
+            if not 10 <= samples <= 100_000:
+                fail(f"--samples {samples}: give a whole number from 10 to 100,000")
+            sampled = portfolio.outcomes(problem, loaded, samples, seed)
+            best = portfolio.solve_risk(problem, sampled, risk)
+            plain = sampled @ solution.units
+            doc["risk"] = {
+                "alpha": risk,
+                "samples": samples,
+                "seed": seed,
+                "cvar": best.cvar,
+                "mean": best.mean,
+                "units": {
+                    c.id: int(u)
+                    for c, u in zip(problem.candidates, best.solution.units, strict=True)
+                    if u > 0
+                },
+                "deterministic_cvar": portfolio.cvar(plain, risk),
+                "deterministic_mean": float(plain.mean()),
+            }
         if json_:
             typer.echo(json.dumps(doc, ensure_ascii=False, indent=2))
             return
@@ -141,5 +174,23 @@ def _print(doc: dict[str, object], lang: str, target: Path) -> None:
         if v:
             shown = f"{v * 1e9:,.4g} per bn yen" if key.startswith("budget-") else f"{v:,.4g}"
             console.print(f"  {key}: {shown}", highlight=False)
+    if "risk" in d:
+        r = d["risk"]
+        console.print(
+            _(
+                "Monte Carlo ({samples} samples): best mean of the worst {alpha} share: {cvar} "
+                "(the plan above: {plain}); its mean {mean} (the plan above: {plain_mean}); "
+                "units: {units}"
+            ).format(
+                samples=f"{r['samples']:,}",
+                alpha=f"{r['alpha']:g}",
+                cvar=f"{r['cvar']:,.1f}",
+                plain=f"{r['deterministic_cvar']:,.1f}",
+                mean=f"{r['mean']:,.1f}",
+                plain_mean=f"{r['deterministic_mean']:,.1f}",
+                units=", ".join(f"{k} x{v}" for k, v in r["units"].items()),
+            ),
+            highlight=False,
+        )
     for name in ("optimize.json", "optimize.html"):
         typer.echo(_("wrote {path}").format(path=target / name))

@@ -65,6 +65,7 @@ class Candidate:
     max_units: int = 1
     min_units: int = 0
     kind: str = "generic"  # pipeline or generic
+    announced: bool = False  # a plan without a construction start (announced realisation share)
     label_en: str = ""
     label_ja: str = ""
     source: tuple[str, ...] = ()
@@ -453,6 +454,7 @@ def build(
                 start_year=int(row["start_year"]),
                 min_units=1 if committed else 0,
                 kind="pipeline",
+                announced=row["status"] != "certified",
                 label_en=str(row["company"]),
                 label_ja=str(row["company"]),
                 source=tuple(row.get("source", ())),
@@ -585,6 +587,122 @@ def to_json(
     }
 
 
+# -- Monte Carlo: the best portfolio in expectation or at a risk level ------------------------
+@dataclass(frozen=True)
+class RiskSolution:
+    """The portfolio that maximises the mean of the worst ``alpha`` share of the samples."""
+
+    solution: Solution
+    alpha: float
+    cvar: float  # mean of the worst alpha share of the sampled objective [OBJECTIVE_UNITS]
+    mean: float  # mean over the samples
+
+
+def outcomes(
+    problem: Problem, scenario: Scenario, samples: int, seed: int = 0
+) -> NDArray[np.float64]:
+    """``(samples, candidates)``: the objective per unit of each candidate in each sample.
+
+    The samples draw the scenario's distributions (data/uncertainty.yaml and its
+    ``uncertainty:`` key, docs/uncertainty.md): ``capacity.delay_years`` moves every start year
+    (a unit counts only if it still produces by the target year) and a candidate counts at
+    ``capacity.realisation_share``, or ``capacity.announced_realisation_share`` if announced,
+    as the capacity domain counts plants. Costs stay as planned: the fund is committed now.
+    """
+    from chikuden.parameters.params import Params
+    from chikuden.uncertainty.distributions import scenario_spec
+    from chikuden.uncertainty.sampling import Sampler
+
+    spec = scenario_spec(scenario.uncertainty, f"scenario {scenario.name}")
+    drawn = Sampler(spec, samples, seed).sample(0, samples)
+    params = Params.from_scenarios([scenario])
+
+    def draw(name: str) -> NDArray[np.float64]:
+        if name in drawn:
+            return np.asarray(drawn[name], dtype=float)
+        return np.full(samples, float(np.asarray(params[name])[0]))
+
+    delay = draw("capacity.delay_years")[:, None]
+    certified = draw("capacity.realisation_share")[:, None]
+    announced = draw("capacity.announced_realisation_share")[:, None]
+    start = np.array([c.start_year for c in problem.candidates], dtype=float)[None, :]
+    is_announced = np.array([c.announced for c in problem.candidates], dtype=bool)[None, :]
+    share = np.where(is_announced, announced, certified)
+    on_time = start + delay <= problem.target_year
+    base = (
+        (problem.column("gwh") * problem.stage_mask("cells"))
+        if problem.objective == "gwh"
+        else (problem.column("gwh_eq") * problem.stage_mask("minerals"))
+    )
+    out: NDArray[np.float64] = np.where(on_time, share * base[None, :], 0.0)
+    return out
+
+
+def cvar(values: NDArray[np.float64], alpha: float) -> float:
+    """Mean of the worst ``alpha`` share of ``values`` (fractional weight on the boundary)."""
+    v = np.sort(np.asarray(values, dtype=float))
+    k = alpha * v.size
+    whole = math.floor(k)
+    total = float(v[:whole].sum()) + (k - whole) * (float(v[whole]) if whole < v.size else 0.0)
+    return total / k
+
+
+def solve_risk(problem: Problem, sampled: NDArray[np.float64], alpha: float) -> RiskSolution:
+    """The portfolio with the highest CVaR at ``alpha`` (1: the highest mean) over the samples.
+
+    Rockafellar and Uryasev's form: maximise ``eta - sum_s u_s / (alpha S)`` with
+    ``u_s >= eta - o_s . x`` and ``u_s >= 0``; at the optimum ``eta`` is the alpha-quantile and
+    the objective the mean of the samples below it.
+    """
+    if not (0 < alpha <= 1 and math.isfinite(alpha)):
+        raise ChikudenError(f"--risk {alpha:g}: give a share above 0 and at most 1 (1: the mean)")
+    a, b, _, _ = problem.rows()
+    lo, hi = problem.bounds()
+    s, n = sampled.shape
+    c = np.concatenate([np.zeros(n), [-1.0], np.full(s, 1.0 / (alpha * s))])
+    top = np.hstack([a, np.zeros((a.shape[0], 1 + s))])
+    tail = np.hstack([-sampled, np.ones((s, 1)), -np.eye(s)])
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    matrix = np.vstack([top, tail])
+    rhs = np.append(b, np.zeros(s))
+    integrality = np.concatenate([np.ones(n, dtype=np.int64), np.zeros(1 + s, dtype=np.int64)])
+    bounds = Bounds(
+        np.concatenate([lo, [-np.inf], np.zeros(s)]),
+        np.concatenate([hi, [np.inf], np.full(s, np.inf)]),
+    )
+    res = milp(
+        c,
+        constraints=[LinearConstraint(matrix, -np.inf, rhs)],
+        integrality=integrality,
+        bounds=bounds,
+    )
+    if res.status == 2:
+        raise InfeasibleError(infeasible_message(problem))
+    if res.status != 0:
+        raise ChikudenError(f"optimize: the solver stopped without an optimum: {res.message}")
+    # second pass: keep that CVaR (within HiGHS's gap) and take the best mean
+    best = -float(res.fun)
+    keep = np.vstack([matrix, c[None, :]])
+    mean = np.concatenate([-sampled.mean(axis=0), np.zeros(1 + s)])
+    res2 = milp(
+        mean,
+        constraints=[
+            LinearConstraint(
+                keep, -np.inf, np.append(rhs, -best + MIP_REL_GAP * max(1.0, abs(best)))
+            )
+        ],
+        integrality=integrality,
+        bounds=bounds,
+    )
+    if res2.status == 0:
+        res = res2
+    units = np.round(np.asarray(res.x[:n], dtype=float))
+    per_sample = sampled @ units
+    sol = Solution(problem, units, float(problem.values() @ units))
+    return RiskSolution(sol, alpha, cvar(per_sample, alpha), float(per_sample.mean()))
+
+
 __all__ = [
     "OBJECTIVES",
     "Candidate",
@@ -592,12 +710,16 @@ __all__ = [
     "InfeasibleError",
     "Problem",
     "Relaxation",
+    "RiskSolution",
     "Solution",
     "binding_constraints",
     "build",
+    "cvar",
     "fund_grid",
+    "outcomes",
     "relax",
     "solve",
+    "solve_risk",
     "step_curve",
     "to_json",
 ]
