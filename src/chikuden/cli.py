@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from chikuden.commands import charging, mc, minerals, product, roadmap
+from chikuden.commands import charging, mc, minerals, product, roadmap, sensitivity
 from chikuden.commands.common import OneLineGroup, fail, user_errors
 
 if TYPE_CHECKING:
@@ -49,6 +49,7 @@ app.add_typer(charging.app, name="charging")
 app.add_typer(minerals.app, name="minerals")
 app.add_typer(product.app, name="product")
 app.command(name="mc")(mc.mc)
+app.command(name="sensitivity")(sensitivity.sensitivity)
 
 DEFAULT_SCENARIO = "proposal-2022"
 
