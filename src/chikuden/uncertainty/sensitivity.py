@@ -240,11 +240,11 @@ def _indices(
         from SALib.analyze import delta
 
         # SALib's delta seeds numpy's global generator (and only when the seed is not 0) and
-        # sets the warnings filter: both are put back
+        # sets the warnings filter to show its notices: the generator is put back, the notices
+        # are recorded and dropped (record=True catches them whatever the filter says)
         state = np.random.get_state()
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
+            with warnings.catch_warnings(record=True):
                 res = delta.analyze(
                     problem,
                     x,
