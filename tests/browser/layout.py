@@ -3,17 +3,17 @@
 :func:`measure` opens a report file at a given window width and reads from the page: how
 far down the detail by domain starts (the main body, answers first, is everything before
 it, every ``<details>`` closed as the page loads) and the document's scroll width (more than
-the window means the reader must scroll sideways). Uses the python ``playwright`` package
-with the system's chromium (``CHIKUDEN_CHROMIUM``, default ``/usr/bin/chromium``); no download.
+the window means the reader must scroll sideways). Uses the browser of the tests' fixture
+(the system's chromium driven by the python ``playwright`` package; no download).
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
-CHROMIUM = os.environ.get("CHIKUDEN_CHROMIUM", "/usr/bin/chromium")
+from playwright.sync_api import Browser
+
 SCREEN = 900  # px, the height of one screen of a 1400 x 900 window
 
 MEASURE_JS = """() => {
@@ -45,37 +45,23 @@ class Measure:
         return self.body / SCREEN
 
 
-def available() -> bool:
-    """Whether the browser and the playwright package are there."""
+def measure(
+    browser: Browser, page_file: Path, width: int, height: int = SCREEN, open_all: bool = False
+) -> Measure:
+    """Open ``page_file`` in ``browser`` at ``width`` x ``height`` px; with ``open_all``, every
+    ``<details>`` opened first."""
+    context = browser.new_context(viewport={"width": width, "height": height})
     try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return False
-    return Path(CHROMIUM).exists()
-
-
-def measure(page_file: Path, width: int, height: int = SCREEN, open_all: bool = False) -> Measure:
-    """Open ``page_file`` at ``width`` x ``height`` px (after its figures are drawn); with
-    ``open_all``, every ``<details>`` opened first."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        try:
-            page = browser.new_page(viewport={"width": width, "height": height})
-            page.goto(page_file.resolve().as_uri(), wait_until="load", timeout=180_000)
-            if open_all:
-                page.evaluate(
-                    "() => document.querySelectorAll('details').forEach(d => { d.open = true; })"
-                )
-            page.wait_for_timeout(500)  # plotly's responsive resize settles
-            got = page.evaluate(MEASURE_JS)
-        finally:
-            browser.close()
+        page = context.new_page()
+        page.goto(page_file.resolve().as_uri(), wait_until="load", timeout=180_000)
+        if open_all:
+            page.evaluate(
+                "() => document.querySelectorAll('details').forEach(d => { d.open = true; })"
+            )
+        page.wait_for_timeout(500)  # plotly's responsive resize and packed folds settle
+        got = page.evaluate(MEASURE_JS)
+    finally:
+        context.close()
     return Measure(
         width=width,
         body=float(got["body"]),

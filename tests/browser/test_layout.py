@@ -5,14 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tests.browser.layout import SCREEN, available, measure
+from playwright.sync_api import Browser
+from tests.browser.layout import SCREEN, measure
 
 import chikuden
 from chikuden.report.html import render_report
 
-pytestmark = pytest.mark.skipif(
-    not available(), reason="needs /usr/bin/chromium and the playwright package"
-)
+pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
@@ -23,16 +22,16 @@ def proposal(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def test_main_body_is_under_fifteen_screens_at_1400_px(proposal: Path) -> None:
-    got = measure(proposal, 1400)
+def test_main_body_is_under_fifteen_screens_at_1400_px(browser: Browser, proposal: Path) -> None:
+    got = measure(browser, proposal, 1400)
     assert got.open_details == 0  # detail starts folded
-    # 15 screens of a 1400 x 900 window: 15 x 900 = 13,500 px before the appendix
+    # 15 screens of a 1400 x 900 window: 15 x 900 = 13,500 px before the detail by domain
     assert got.body < 15 * SCREEN, f"main body {got.body:.0f} px = {got.screens:.1f} screens"
 
 
-def test_page_fits_390_px_without_sideways_scrolling(proposal: Path) -> None:
-    got = measure(proposal, 390, 844)
+def test_page_fits_390_px_without_sideways_scrolling(browser: Browser, proposal: Path) -> None:
+    got = measure(browser, proposal, 390, 844)
     assert got.scroll_width <= 390, got
     # opened, the wide tables scroll inside their own box, not the page
-    opened = measure(proposal, 390, 844, open_all=True)
+    opened = measure(browser, proposal, 390, 844, open_all=True)
     assert opened.open_details > 0 and opened.scroll_width <= 390, opened
