@@ -19,7 +19,7 @@ from chikuden.uncertainty.sampling import Sampler
 N = 10_000
 CASES = [
     ("proposal-2022", "finance.fund_balance", 0.0, "finance.subsidy_base_rate_share"),
-    ("actual-2025", "capacity.domestic_2030", 150.0, "capacity.announced_realisation_share"),
+    ("actual-2025", "capacity.domestic_2030", 100.0, "capacity.ramp_years"),
 ]
 
 
