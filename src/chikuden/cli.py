@@ -20,7 +20,16 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from chikuden.commands import charging, mc, minerals, optimize, product, roadmap, sensitivity
+from chikuden.commands import (
+    charging,
+    mc,
+    minerals,
+    optimize,
+    product,
+    roadmap,
+    sensitivity,
+    solve,
+)
 from chikuden.commands.common import OneLineGroup, fail, user_errors
 
 if TYPE_CHECKING:
@@ -51,6 +60,7 @@ app.add_typer(product.app, name="product")
 app.command(name="mc")(mc.mc)
 app.command(name="optimize")(optimize.optimize)
 app.command(name="sensitivity")(sensitivity.sensitivity)
+app.command(name="solve")(solve.solve)
 
 DEFAULT_SCENARIO = "proposal-2022"
 

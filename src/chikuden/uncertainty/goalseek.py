@@ -1,0 +1,426 @@
+"""What it takes: the value of a parameter (or the smallest joint change of several) at which an
+indicator reaches a target, for every scenario of a batch at once (``chikuden solve``).
+
+The path searched. One parameter ``x`` with current value ``c`` in its declared range
+``[lo, hi]`` is searched over the whole range through a scalar ``s`` in ``[-1, 1]``:
+``x(s) = c + s (hi - c)`` for ``s >= 0`` and ``x(s) = c + |s| (lo - c)`` for ``s < 0``, so
+``s = 0`` is the current value and ``s = ±1`` the bounds. Several parameters move together
+along the same ``s``: each has a direction ``d_i``, the sign of (indicator with ``x_i`` at its
+maximum) minus (indicator with ``x_i`` at its minimum), the others at their current values;
+``s > 0`` moves every parameter from its current value toward the bound that raises the
+indicator (its maximum when ``d_i > 0``, its minimum when ``d_i < 0``) and ``s < 0`` toward the
+bound that lowers it, each by the share ``|s|`` of the way to that bound (a parameter with no
+effect, ``d_i = 0``, stays). The answer is the smallest ``|s|`` that meets the target: the
+smallest change, as a share of the way from where each parameter is to the bound that helps.
+With one parameter ``|s|`` is the same share and the answer is simply its value.
+
+The search. Monotonicity is not assumed: the indicator is evaluated on a coarse grid of ``s``
+(:data:`GRID` points, ``s = 0`` among them), the first bracket nearest the current value
+(where ``indicator - target`` changes sign between neighbours, nearest by the linear estimate
+of its root) is kept, and Chandrupatla's method (inverse quadratic interpolation guarded by
+bisection) narrows it. Every step is one batch evaluation of the scenarios still open, with
+``outputs=[target key]`` so that only the steps behind that indicator run. Two crossings
+inside one grid cell cancel and are not seen; a finer ``grid`` sees them.
+
+Where no grid neighbours bracket the target, the answer says so: ``found`` is false and
+``best_s``/``best_value`` are the grid point that comes closest. A crossing through a jump
+(a step function of the parameter) ends at the jump, and ``achieved`` shows the value there.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from chikuden.errors import ParameterError
+from chikuden.parameters.scenario import Scenario
+
+GRID = 9
+"""Points of the coarse grid in ``s`` (odd: ``s = 0``, the current value, is one of them)."""
+XTOL = 1e-12
+"""Width in ``s`` at which a bracket counts as closed."""
+MAX_ITER = 100
+
+
+@dataclass(frozen=True)
+class Solution:
+    """The answer per scenario (arrays of length ``n``, NaN where there is no solution)."""
+
+    target: str
+    value: float
+    vary: tuple[str, ...]
+    current: dict[str, NDArray[np.float64]]
+    """Each varied parameter's current value."""
+    now: NDArray[np.float64]
+    """The indicator at the current values."""
+    found: NDArray[np.bool_]
+    s: NDArray[np.float64]
+    """Signed share of the way to the bounds (see the module); ``|s|`` is the change."""
+    values: dict[str, NDArray[np.float64]]
+    """Each varied parameter's value that meets the target."""
+    achieved: NDArray[np.float64]
+    """The indicator there (the target within the solver's tolerance, unless at a jump)."""
+    best_s: NDArray[np.float64]
+    best_values: dict[str, NDArray[np.float64]]
+    best_value: NDArray[np.float64]
+    """Where the target is not reached: the grid point closest to it and its indicator."""
+    evaluations: int
+    """Batch evaluations made."""
+
+    @property
+    def n(self) -> int:
+        return int(self.found.shape[0])
+
+
+def _closest(word: str, choices: Sequence[str]) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=3, cutoff=0.5)
+    return f" (closest: {', '.join(close)})" if close else ""
+
+
+def check_keys(target: str, vary: Sequence[str]) -> None:
+    """Raise :class:`ParameterError` (one line, the closest keys) for an unknown or unusable
+    target indicator or varied parameter."""
+    from chikuden.indicators import outputs
+    from chikuden.parameters.declarations import declarations
+
+    decl = outputs()
+    if target not in decl:
+        raise ParameterError(
+            f"--target {target}: not a declared indicator{_closest(target, list(decl))}; give a "
+            "key from docs/indicators.md"
+        )
+    if decl[target].kind != "indicator":
+        raise ParameterError(
+            f"--target {target}: a {decl[target].kind} output; give an indicator (one number "
+            "per scenario) from docs/indicators.md"
+        )
+    params = declarations()
+    if not vary:
+        raise ParameterError("--vary: no parameter given; give one such as finance.plant_gwh")
+    if len(set(vary)) != len(vary):
+        raise ParameterError(f"--vary {', '.join(vary)}: a parameter is given twice")
+    for name in vary:
+        if name not in params:
+            raise ParameterError(
+                f"--vary {name}: not a declared parameter{_closest(name, list(params))}; give a "
+                "key from docs/parameters.md"
+            )
+        p = params[name]
+        if p.kind != "scalar" or p.integer:
+            what = "a whole-number parameter" if p.kind == "scalar" else f"a {p.kind} parameter"
+            raise ParameterError(
+                f"--vary {name}: {what}; solve varies continuous scalar parameters"
+            )
+        if not p.min < p.max:
+            raise ParameterError(f"--vary {name}: its range {p.range_text} is a single value")
+
+
+def solve(
+    scenario: Scenario,
+    target: str,
+    value: float,
+    vary: Sequence[str],
+    samples: Mapping[str, NDArray[np.float64]] | None = None,
+    grid: int = GRID,
+) -> Solution:
+    """What it takes for indicator ``target`` to reach ``value`` by varying ``vary``.
+
+    samples : parameter arrays of length ``n`` (as :meth:`Params.from_samples` takes them):
+        one solve per sample; without them, the scenario alone (``n = 1``).
+    """
+    from chikuden.parameters.declarations import declarations
+    from chikuden.parameters.params import Params
+    from chikuden.results import evaluate
+
+    vary = tuple(vary)
+    check_keys(target, vary)
+    if not np.isfinite(value):
+        raise ParameterError(f"--target {target}={value}: give a finite number")
+    if grid < 3 or grid % 2 == 0:
+        raise ParameterError(f"grid {grid}: give an odd number of points, at least 3")
+    base = {k: np.asarray(v, dtype=np.float64) for k, v in (samples or {}).items()}
+    n = len(next(iter(base.values()))) if base else 1
+    decls = declarations()
+    one = Params.from_scenarios([scenario])
+    lo = np.array([decls[p].min for p in vary])
+    hi = np.array([decls[p].max for p in vary])
+    cur = np.stack(
+        [base[p] if p in base else np.broadcast_to(one[p][0], (n,)) for p in vary], axis=1
+    ).astype(np.float64)  # (n, k)
+    evaluations = 0
+
+    def at(
+        s: NDArray[np.float64], idx: NDArray[np.intp], d: NDArray[np.float64]
+    ) -> NDArray[np.float64]:
+        """Parameter values ``(m, k)`` at ``s`` for scenarios ``idx`` with directions ``d``."""
+        c = cur[idx]
+        up = np.where(d > 0, hi, lo)  # the bound that raises the indicator
+        down = np.where(d > 0, lo, hi)
+        end = np.where(s[:, None] >= 0, up, down)
+        x = c + np.abs(s)[:, None] * (end - c)
+        x = np.where(d == 0, c, x)
+        return np.asarray(np.clip(x, lo, hi), dtype=np.float64)
+
+    def indicator(x: NDArray[np.float64], idx: NDArray[np.intp]) -> NDArray[np.float64]:
+        nonlocal evaluations
+        evaluations += 1
+        values = {k: v[idx] for k, v in base.items()}
+        values |= {p: x[:, i] for i, p in enumerate(vary)}
+        res = evaluate(Params.from_samples(scenario, values), outputs=[target])
+        return np.asarray(res.indicators[target], dtype=np.float64).reshape(-1)
+
+    everyone = np.arange(n)
+    d = np.ones((n, len(vary)))
+    if len(vary) > 1:
+        for i in range(len(vary)):
+            x_hi, x_lo = cur.copy(), cur.copy()
+            x_hi[:, i], x_lo[:, i] = hi[i], lo[i]
+            diff = indicator(x_hi, everyone) - indicator(x_lo, everyone)
+            d[:, i] = np.where(np.isfinite(diff), np.sign(diff), 0.0)
+
+    # the coarse grid: g[j] = indicator - target at s_grid[j], for every scenario
+    s_grid = np.linspace(-1.0, 1.0, grid)
+    s_grid[grid // 2] = 0.0
+    g = np.empty((grid, n))
+    for j, sj in enumerate(s_grid):
+        g[j] = indicator(at(np.full(n, sj), everyone, d), everyone) - value
+    now = g[grid // 2] + value
+
+    # the bracket nearest s = 0 (by the linear estimate of its root)
+    ga, gb = g[:-1], g[1:]
+    sa, sb = s_grid[:-1, None], s_grid[1:, None]
+    ok = np.isfinite(ga) & np.isfinite(gb) & ((ga == 0) | (gb == 0) | (np.sign(ga) != np.sign(gb)))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        est = np.where(ga == 0, sa, np.where(gb == 0, sb, sa - ga * (sb - sa) / (gb - ga)))
+    dist = np.where(ok, np.abs(est), np.inf)
+    pick = np.argmin(dist, axis=0)
+    found = np.isfinite(dist[pick, everyone])
+    a = s_grid[pick].copy()
+    b = s_grid[pick + 1].copy()
+    fa = g[pick, everyone].copy()
+    fb = g[pick + 1, everyone].copy()
+
+    root = np.full(n, np.nan)
+    froot = np.full(n, np.nan)
+    exact_a, exact_b = found & (fa == 0), found & (fb == 0) & (fa != 0)
+    root[exact_a], froot[exact_a] = a[exact_a], 0.0
+    root[exact_b], froot[exact_b] = b[exact_b], 0.0
+    open_ = found & ~exact_a & ~exact_b
+    # Chandrupatla's method on the open brackets: a newest point, b the other end, c the last
+    c, fc = a.copy(), fa.copy()
+    t = np.full(n, 0.5)
+    for _ in range(MAX_ITER):
+        idx = np.flatnonzero(open_)
+        if idx.size == 0:
+            break
+        xt = a[idx] + t[idx] * (b[idx] - a[idx])
+        ft = indicator(at(xt, idx, d[idx]), idx) - value
+        bad = ~np.isfinite(ft)
+        if bad.any():  # undefined inside the bracket: no answer for those scenarios
+            found[idx[bad]] = False
+            open_[idx[bad]] = False
+        keep = ~bad
+        idx, xt, ft = idx[keep], xt[keep], ft[keep]
+        same = np.sign(ft) == np.sign(fa[idx])
+        c[idx] = np.where(same, a[idx], b[idx])
+        fc[idx] = np.where(same, fa[idx], fb[idx])
+        b[idx] = np.where(same, b[idx], a[idx])
+        fb[idx] = np.where(same, fb[idx], fa[idx])
+        a[idx], fa[idx] = xt, ft
+        use_a = np.abs(fa[idx]) < np.abs(fb[idx])
+        xm = np.where(use_a, a[idx], b[idx])
+        fm = np.where(use_a, fa[idx], fb[idx])
+        tol = 4 * np.finfo(float).eps * np.abs(xm) + XTOL
+        with np.errstate(divide="ignore", invalid="ignore"):
+            tlim = tol / np.abs(b[idx] - c[idx])
+            done = (tlim > 0.5) | (fm == 0)
+            root[idx[done]], froot[idx[done]] = xm[done], fm[done]
+            open_[idx[done]] = False
+            xi = (a[idx] - b[idx]) / (c[idx] - b[idx])
+            phi = (fa[idx] - fb[idx]) / (fc[idx] - fb[idx])
+            iqi = (phi**2 < xi) & ((1 - phi) ** 2 < 1 - xi)
+            tn = fa[idx] / (fb[idx] - fa[idx]) * fc[idx] / (fb[idx] - fc[idx]) + (
+                c[idx] - a[idx]
+            ) / (b[idx] - a[idx]) * fa[idx] / (fc[idx] - fa[idx]) * fb[idx] / (fc[idx] - fb[idx])
+        tn = np.where(iqi & np.isfinite(tn), tn, 0.5)
+        t[idx] = np.clip(tn, np.minimum(tlim, 0.5), np.maximum(1 - tlim, 0.5))
+    else:  # pragma: no cover - the bracket halves at least every other step
+        raise RuntimeError("goal seek: no convergence")
+
+    x_root = at(np.nan_to_num(root), everyone, d)
+    # the grid point closest to the target, and of those the nearest to the current value
+    miss = np.where(np.isfinite(g), np.abs(g), np.inf)
+    nearest = np.where(miss == miss.min(axis=0), np.abs(s_grid)[:, None], np.inf)
+    best = np.argmin(nearest, axis=0)
+    best_defined = np.isfinite(g[best, everyone])
+    best_s = np.where(found | ~best_defined, np.nan, s_grid[best])
+    x_best = at(np.nan_to_num(best_s), everyone, d)
+    return Solution(
+        target=target,
+        value=float(value),
+        vary=vary,
+        current={p: cur[:, i].copy() for i, p in enumerate(vary)},
+        now=now,
+        found=found,
+        s=np.where(found, root, np.nan),
+        values={p: np.where(found, x_root[:, i], np.nan) for i, p in enumerate(vary)},
+        achieved=np.where(found, froot + value, np.nan),
+        best_s=best_s,
+        best_values={
+            p: np.where(np.isfinite(best_s), x_best[:, i], np.nan) for i, p in enumerate(vary)
+        },
+        best_value=np.where(np.isfinite(best_s), g[best, everyone] + value, np.nan),
+        evaluations=evaluations,
+    )
+
+
+QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
+
+
+def _num(x: float) -> float | None:
+    return float(x) if np.isfinite(x) else None
+
+
+def _quantiles(x: NDArray[np.float64]) -> dict[str, float | None]:
+    x = x[np.isfinite(x)]
+    if x.size == 0:
+        return {f"q{round(q * 100):02d}": None for q in QUANTILES}
+    return {
+        f"q{round(q * 100):02d}": float(v)
+        for q, v in zip(QUANTILES, np.quantile(x, QUANTILES), strict=True)
+    }
+
+
+MAX_MC = 1_000_000
+"""Most samples of one ``solve --mc``: the answers (a few arrays of ``n``) stay in memory."""
+CHUNK = 10_000
+"""Samples solved per batch (results do not depend on it: a batch gives each sample what it
+gives alone)."""
+
+
+def solve_mc(
+    scenario: Scenario,
+    target: str,
+    value: float,
+    vary: Sequence[str],
+    samples: int,
+    seed: int = 0,
+    method: str = "mc",
+    chunk: int = CHUNK,
+) -> Solution:
+    """One solve per sample of the scenario's uncertain parameters (``chikuden mc``'s
+    distributions), ``chunk`` samples per batch: the distribution of what it takes. A varied
+    parameter that has a distribution starts each solve from its sampled value."""
+    from chikuden.uncertainty.distributions import scenario_spec
+    from chikuden.uncertainty.sampling import MIN_SAMPLES, Sampler, check_samples
+
+    check_keys(target, vary)
+    if not MIN_SAMPLES <= samples <= MAX_MC:
+        raise ParameterError(
+            f"--mc {samples:,}: give {MIN_SAMPLES} to {MAX_MC:,} samples (at least "
+            f"{MIN_SAMPLES} for the 5% quantile)"
+        )
+    check_samples(method, samples)
+    spec = scenario_spec(scenario.uncertainty, scenario.origin or f"scenario {scenario.name}")
+    if not spec.distributions:
+        raise ParameterError(
+            f"scenario {scenario.name}: no parameter has a distribution; add some under "
+            "uncertainty.parameters or solve without --mc"
+        )
+    sampler = Sampler(spec, samples, seed, method)
+    parts = [
+        solve(
+            scenario,
+            target,
+            value,
+            vary,
+            samples=sampler.sample(start, min(samples, start + chunk)),
+        )
+        for start in range(0, samples, chunk)
+    ]
+    return _concat(parts)
+
+
+def _concat(parts: Sequence[Solution]) -> Solution:
+    first = parts[0]
+
+    def cat(get: Callable[[Solution], NDArray[Any]]) -> NDArray[Any]:
+        return np.concatenate([get(p) for p in parts])
+
+    def cat_dict(
+        get: Callable[[Solution], dict[str, NDArray[np.float64]]],
+    ) -> dict[str, NDArray[np.float64]]:
+        return {k: np.concatenate([get(p)[k] for p in parts]) for k in first.vary}
+
+    return Solution(
+        target=first.target,
+        value=first.value,
+        vary=first.vary,
+        current=cat_dict(lambda p: p.current),
+        now=cat(lambda p: p.now),
+        found=cat(lambda p: p.found),
+        s=cat(lambda p: p.s),
+        values=cat_dict(lambda p: p.values),
+        achieved=cat(lambda p: p.achieved),
+        best_s=cat(lambda p: p.best_s),
+        best_values=cat_dict(lambda p: p.best_values),
+        best_value=cat(lambda p: p.best_value),
+        evaluations=sum(p.evaluations for p in parts),
+    )
+
+
+def to_json(sol: Solution, scenario: str, mc: dict[str, object] | None = None) -> dict[str, object]:
+    """The answer as plain JSON (NaN as null): per scenario without ``mc``; with ``mc`` (the
+    run's samples, seed and method) quantiles over the samples and the share without a
+    solution."""
+    from chikuden.indicators import outputs
+
+    out = outputs()[sol.target]
+    head: dict[str, object] = {
+        "scenario": scenario,
+        "target": {
+            "key": sol.target,
+            "value": sol.value,
+            "unit": out.unit,
+            "label": out.label_en,
+            "label_ja": out.label_ja,
+        },
+        "vary": list(sol.vary),
+        "evaluations": sol.evaluations,
+    }
+    if mc is None:
+        found = bool(sol.found[0])
+        return head | {
+            "now": _num(sol.now[0]),
+            "current": {p: _num(v[0]) for p, v in sol.current.items()},
+            "found": found,
+            "required": {p: _num(v[0]) for p, v in sol.values.items()} if found else None,
+            "change_share": _num(abs(sol.s[0])) if found else None,
+            "achieved": _num(sol.achieved[0]) if found else None,
+            "closest": None
+            if found
+            else {
+                "values": {p: _num(v[0]) for p, v in sol.best_values.items()},
+                "indicator": _num(sol.best_value[0]),
+            },
+        }
+    return (
+        head
+        | mc
+        | {
+            "now": _quantiles(sol.now),
+            "found_share": float(sol.found.mean()),
+            "none_share": float(1 - sol.found.mean()),
+            "required": {p: _quantiles(v) for p, v in sol.values.items()},
+            "change_share": _quantiles(np.abs(sol.s)),
+            "closest_where_none": _quantiles(sol.best_value[~sol.found]),
+        }
+    )
+
+
+__all__ = ["GRID", "Solution", "check_keys", "solve", "solve_mc", "to_json"]
