@@ -74,6 +74,7 @@ def test_unreachable_scheduler_is_one_line_exit_2(monkeypatch: pytest.MonkeyPatc
 @pytest.mark.parametrize(
     ("args", "says"),
     [
+        (["--scheduler", "nonsense"], "--scheduler nonsense: not the address of a Dask"),
         (["--workers", "0"], "--workers 0: give a whole number from 1 to"),
         (["--workers", "2", "--scheduler", "tcp://127.0.0.1:1"], "give one of them"),
         (["--workers", "2", "--parquet", "p"], "--parquet: not available"),

@@ -85,7 +85,12 @@ def _client(workers: int | None, scheduler: str | None) -> Iterator[Any]:
     assert scheduler is not None
     try:
         client = Client(scheduler, timeout=CONNECT_TIMEOUT)  # type: ignore[no-untyped-call]
-    except (OSError, TimeoutError, ValueError) as e:
+    except ValueError:
+        raise ParameterError(
+            f"--scheduler {scheduler}: not the address of a Dask scheduler; give "
+            "tcp://host:port (8786 is Dask's usual port)"
+        ) from None
+    except (OSError, TimeoutError) as e:
         raise ParameterError(
             f"--scheduler {scheduler}: no Dask scheduler answered within {CONNECT_TIMEOUT} s "
             f"({type(e).__name__}); check the address (tcp://host:port) and that the "
