@@ -15,7 +15,7 @@ The job (scenario, sampler and the asked outputs) is sent to every worker once
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -102,12 +102,16 @@ def _client(workers: int | None, scheduler: str | None) -> Iterator[Any]:
         client.close()  # type: ignore[no-untyped-call]
 
 
-def map_chunks(client: Any, job: _Job, ranges: Sequence[tuple[int, int]]) -> Iterator[_Part]:
-    """Evaluate each ``(start, stop)`` range on the cluster; yield the parts in range order."""
-    from chikuden.uncertainty.montecarlo import _evaluate_chunk
-
+def map_chunks(
+    client: Any,
+    evaluate: Callable[[_Job, int, int], _Part],
+    job: _Job,
+    ranges: Sequence[tuple[int, int]],
+) -> Iterator[_Part]:
+    """``evaluate(job, start, stop)`` for each range on the cluster (a module-level function,
+    sent by name); yield the parts in range order."""
     shared = client.scatter(job, broadcast=True)
-    futures = [client.submit(_evaluate_chunk, shared, a, b, pure=False) for a, b in ranges]
+    futures = [client.submit(evaluate, shared, a, b, pure=False) for a, b in ranges]
     try:
         for i, future in enumerate(futures):
             part: _Part = future.result()

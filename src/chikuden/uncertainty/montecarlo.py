@@ -253,7 +253,7 @@ def run(
             )
         from chikuden.uncertainty import distributed
 
-        for part in distributed.map_chunks(client, job, ranges):
+        for part in distributed.map_chunks(client, _evaluate_chunk, job, ranges):
             merge(part)
     else:
         writer = _ParquetWriter(parquet, spec.names, indicators, series_keys) if parquet else None
