@@ -16,7 +16,7 @@ from typer.core import TyperGroup
 try:
     from typer._click.exceptions import NoArgsIsHelpError, UsageError
 except ImportError:  # pragma: no cover - typer before 0.20 uses click itself
-    from click.exceptions import NoArgsIsHelpError, UsageError  # type: ignore[no-redef,import-not-found,unused-ignore]
+    from click.exceptions import NoArgsIsHelpError, UsageError  # type: ignore[no-redef,import-not-found,assignment,unused-ignore]
 
 
 @contextlib.contextmanager

@@ -46,6 +46,22 @@ def mc(
         bool, typer.Option("--json", help="Print the JSON summary and write no report.")
     ] = False,
     lang: Annotated[str, typer.Option("--lang", help="Language of the report: en or ja.")] = "en",
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            help="Evaluate the chunks on a local Dask cluster of N processes (same results).",
+            metavar="N",
+        ),
+    ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler",
+            help="Evaluate the chunks on a running Dask cluster (same results).",
+            metavar="tcp://HOST:PORT",
+        ),
+    ] = None,
 ) -> None:
     """Sample the uncertain parameters and report quantiles, target probabilities and fan charts.
 
@@ -56,6 +72,7 @@ def mc(
 
         from chikuden.parameters.scenario import load_scenario
         from chikuden.uncertainty import montecarlo
+        from chikuden.uncertainty.distributed import client_for
         from chikuden.uncertainty.sampling import check_samples
 
         if lang not in ("en", "ja"):
@@ -68,8 +85,13 @@ def mc(
                 fail("--outputs: no output key given; give a key such as capacity.domestic_2030")
         if not 1 <= chunk <= montecarlo.MAX_CHUNK:
             fail(f"--chunk {chunk}: give a whole number from 1 to {montecarlo.MAX_CHUNK:,}")
+        if parquet is not None and (workers is not None or scheduler is not None):
+            fail("--parquet: not available with --workers or --scheduler; run without them")
         loaded = load_scenario(scenario)
-        with Progress(disable=json_ or not sys.stderr.isatty(), transient=True) as bar:
+        with (
+            client_for(workers, scheduler) as client,
+            Progress(disable=json_ or not sys.stderr.isatty(), transient=True) as bar,
+        ):
             task = bar.add_task("samples", total=samples)
             result = montecarlo.run(
                 loaded,
@@ -80,6 +102,7 @@ def mc(
                 chunk=chunk,
                 progress=lambda k: bar.advance(task, k),
                 parquet=parquet,
+                client=client,
             )
         doc = result.to_json()
         if json_:

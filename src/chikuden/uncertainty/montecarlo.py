@@ -189,6 +189,7 @@ def run(
     targets: Sequence[Target] | None = None,
     progress: Callable[[int], None] | None = None,
     parquet: Path | None = None,
+    client: Any = None,
 ) -> MonteCarlo:
     """Sample ``samples`` parameter sets of ``scenario`` and summarise the asked outputs.
 
@@ -196,10 +197,12 @@ def run(
         outputs are not summarised. chunk : samples per evaluated batch (results do not
         depend on it). progress : called with the number of samples done after each chunk.
     parquet : a folder to write samples.parquet and results.parquet into.
+    client : a ``dask.distributed.Client``: the chunks are evaluated on its workers and merged
+        here in chunk order, so the result is the same as without it
+        (:mod:`chikuden.uncertainty.distributed`; no ``parquet`` then).
     """
     from chikuden.indicators import outputs as declared
-    from chikuden.parameters.params import Params
-    from chikuden.results import evaluate, output_keys
+    from chikuden.results import output_keys
 
     if not 1 <= chunk <= MAX_CHUNK:
         raise ParameterError(f"--chunk {chunk}: give a whole number from 1 to {MAX_CHUNK:,}")
@@ -227,32 +230,39 @@ def run(
     counts = {t.name: TargetCount() for t in rules}
     ind_sketch = Sketch(len(indicators))
     series_sketches: dict[str, Sketch] = {}
-    writer = _ParquetWriter(parquet, spec.names, indicators, series_keys) if parquet else None
-    try:
-        for start in range(0, samples, chunk):
-            stop = min(samples, start + chunk)
-            values = sampler.sample(start, stop)
-            res = evaluate(Params.from_samples(scenario, values), outputs=sorted(wanted))
-            if indicators:
-                ind_sketch.add(np.stack([res.indicators[k] for k in indicators], axis=1))
-            for key in series_keys:
-                arr = np.asarray(res.series[key], dtype=np.float64)
-                if key not in series_sketches:
-                    series_sketches[key] = Sketch(arr.shape[1])
-                series_sketches[key].add(arr)
-            for t in rules:
-                got = res.indicators[t.output]
-                against = res.indicators[t.against] if isinstance(t.against, str) else t.against
-                ok = np.isfinite(got) & np.isfinite(against)
-                met = got >= against if t.at_least else got <= against
-                counts[t.name].add(met, ok)
+    job = _Job(scenario, sampler, indicators, series_keys, rules, sorted(wanted))
+
+    def merge(part: _Part) -> None:
+        ind_sketch.merge(part.indicators)
+        for key, sketch in part.series.items():
+            if key not in series_sketches:
+                series_sketches[key] = Sketch(sketch.columns)
+            series_sketches[key].merge(sketch)
+        for name, count in part.targets.items():
+            counts[name].met += count.met
+            counts[name].defined += count.defined
+        if progress is not None:
+            progress(part.stop - part.start)
+
+    ranges = [(a, min(samples, a + chunk)) for a in range(0, samples, chunk)]
+    if client is not None:
+        if parquet is not None:
+            raise ParameterError(
+                "--parquet: not available with --workers or --scheduler; run without them to "
+                "write every sample"
+            )
+        from chikuden.uncertainty import distributed
+
+        for part in distributed.map_chunks(client, _evaluate_chunk, job, ranges):
+            merge(part)
+    else:
+        writer = _ParquetWriter(parquet, spec.names, indicators, series_keys) if parquet else None
+        try:
+            for start, stop in ranges:
+                merge(_evaluate_chunk(job, start, stop, writer))
+        finally:
             if writer is not None:
-                writer.write(start, values, res.indicators, res.series)
-            if progress is not None:
-                progress(stop - start)
-    finally:
-        if writer is not None:
-            writer.close()
+                writer.close()
     return MonteCarlo(
         scenario=scenario.name,
         samples=samples,
@@ -267,6 +277,62 @@ def run(
         targets=counts,
         target_names_ja={t.name: t.name_ja or t.name for t in rules},
     )
+
+
+@dataclass
+class _Job:
+    """What every chunk of a run shares (sent once to each worker of a cluster)."""
+
+    scenario: Scenario
+    sampler: Sampler
+    indicators: list[str]
+    series: list[str]
+    rules: list[Target]
+    wanted: list[str]
+
+
+@dataclass
+class _Part:
+    """The mergeable statistics of samples ``start .. stop-1``."""
+
+    start: int
+    stop: int
+    indicators: Sketch
+    series: dict[str, Sketch]
+    targets: dict[str, TargetCount]
+
+
+def _evaluate_chunk(
+    job: _Job, start: int, stop: int, writer: _ParquetWriter | None = None
+) -> _Part:
+    """Sample and evaluate ``start .. stop-1``: the statistics depend only on the job and the
+    range, so a worker of a cluster computes the same part as the local loop (merging adds the
+    integer counts; a chunk's sum of means is added to zero, which is exact, then in chunk
+    order, as the local loop does)."""
+    from chikuden.parameters.params import Params
+    from chikuden.results import evaluate
+
+    values = job.sampler.sample(start, stop)
+    res = evaluate(Params.from_samples(job.scenario, values), outputs=job.wanted)
+    ind = Sketch(len(job.indicators))
+    if job.indicators:
+        ind.add(np.stack([res.indicators[k] for k in job.indicators], axis=1))
+    series: dict[str, Sketch] = {}
+    for key in job.series:
+        arr = np.asarray(res.series[key], dtype=np.float64)
+        series[key] = Sketch(arr.shape[1])
+        series[key].add(arr)
+    counts: dict[str, TargetCount] = {}
+    for t in job.rules:
+        got = res.indicators[t.output]
+        against = res.indicators[t.against] if isinstance(t.against, str) else t.against
+        ok = np.isfinite(got) & np.isfinite(against)
+        met = got >= against if t.at_least else got <= against
+        counts[t.name] = TargetCount()
+        counts[t.name].add(met, ok)
+    if writer is not None:
+        writer.write(start, values, res.indicators, res.series)
+    return _Part(start, stop, ind, series, counts)
 
 
 class _ParquetWriter:

@@ -1,0 +1,121 @@
+"""Monte Carlo on a Dask distributed cluster: ``chikuden mc --workers N`` (a local cluster of
+``N`` processes) or ``--scheduler tcp://host:port`` (a running cluster; docs/uncertainty.md).
+
+A sample's values depend only on the seed, the method, the sample size and its index
+(:mod:`chikuden.uncertainty.sampling`), so the chunks of a run are independent: each is
+sampled and evaluated on a worker (:func:`chikuden.uncertainty.montecarlo._evaluate_chunk`),
+which sends back its mergeable statistics (sketch counts, sums, extremes, target counts), and
+the client merges them in chunk order. The result is bit-identical to the local run: the counts
+are integers, the extremes are exact, and the sums are added in the same order as the local
+loop adds them.
+
+The job (scenario, sampler and the asked outputs) is sent to every worker once
+(``Client.scatter(..., broadcast=True)``); a Latin hypercube's permutations go with it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+from chikuden.errors import ParameterError
+
+if TYPE_CHECKING:
+    from chikuden.uncertainty.montecarlo import _Job, _Part
+
+CONNECT_TIMEOUT = 10
+"""Seconds to wait for a scheduler given by ``--scheduler`` before giving up."""
+SPAWN_ENVIRON = "distributed.nanny.pre-spawn-environ"
+MAX_WORKERS = 256
+"""Most workers of a local cluster (``--workers``): one process each."""
+
+
+@contextmanager
+def client_for(workers: int | None, scheduler: str | None) -> Iterator[Any]:
+    """A ``dask.distributed.Client``: on a new local cluster of ``workers`` processes (one
+    thread each), or connected to ``scheduler``; ``None`` when neither is given. Bad input (both
+    given, a worker count out of range, an unreachable scheduler) raises
+    :class:`ParameterError` with one line."""
+    if workers is not None and scheduler is not None:
+        raise ParameterError("--workers and --scheduler: give one of them, not both")
+    if workers is None and scheduler is None:
+        yield None
+        return
+    import logging
+
+    # The cluster's own log lines (worker start and stop) are not chikuden's output.
+    log = logging.getLogger("distributed")
+    level = log.level
+    log.setLevel(logging.ERROR)
+    try:
+        with _client(workers, scheduler) as client:
+            yield client
+    finally:
+        log.setLevel(level)
+
+
+@contextmanager
+def _client(workers: int | None, scheduler: str | None) -> Iterator[Any]:
+    from distributed import Client, LocalCluster
+
+    if workers is not None:
+        if not 1 <= workers <= MAX_WORKERS:
+            raise ParameterError(
+                f"--workers {workers}: give a whole number from 1 to {MAX_WORKERS}"
+            )
+        import dask
+
+        # Dask starts its workers with MALLOC_TRIM_THRESHOLD_=65536, which turns off glibc's
+        # adaptive mmap threshold: every large numpy array is then mapped and unmapped anew,
+        # and the model runs at about half its speed (2.9 s against 5.2 s for 200,000 samples
+        # in one process). Keep glibc's default for the workers we start.
+        with (
+            dask.config.set({f"{SPAWN_ENVIRON}.MALLOC_TRIM_THRESHOLD_": None}),
+            LocalCluster(  # type: ignore[no-untyped-call]
+                n_workers=workers,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=":0",  # any free port: never a clash with another run
+            ) as cluster,
+            Client(cluster) as client,  # type: ignore[no-untyped-call]
+        ):
+            yield client
+        return
+    assert scheduler is not None
+    try:
+        client = Client(scheduler, timeout=CONNECT_TIMEOUT)  # type: ignore[no-untyped-call]
+    except ValueError:
+        raise ParameterError(
+            f"--scheduler {scheduler}: not the address of a Dask scheduler; give "
+            "tcp://host:port (8786 is Dask's usual port)"
+        ) from None
+    except (OSError, TimeoutError) as e:
+        raise ParameterError(
+            f"--scheduler {scheduler}: no Dask scheduler answered within {CONNECT_TIMEOUT} s "
+            f"({type(e).__name__}); check the address (tcp://host:port) and that the "
+            "scheduler is running"
+        ) from None
+    try:
+        yield client
+    finally:
+        client.close()  # type: ignore[no-untyped-call]
+
+
+def map_chunks(
+    client: Any,
+    evaluate: Callable[[_Job, int, int], _Part],
+    job: _Job,
+    ranges: Sequence[tuple[int, int]],
+) -> Iterator[_Part]:
+    """``evaluate(job, start, stop)`` for each range on the cluster (a module-level function,
+    sent by name); yield the parts in range order."""
+    shared = client.scatter(job, broadcast=True)
+    futures = [client.submit(evaluate, shared, a, b, pure=False) for a, b in ranges]
+    try:
+        for i, future in enumerate(futures):
+            part: _Part = future.result()
+            futures[i] = None  # released: the worker drops its copy (about 4.6 MB a part)
+            yield part
+    finally:
+        client.cancel([f for f in futures if f is not None])
