@@ -405,6 +405,7 @@ def build(
     """The programme of a scenario: its pipeline, the generic candidates, its fund schedule."""
     from chikuden.data import read_yaml
     from chikuden.horizon import FIRST_YEAR
+    from chikuden.model.finance import plant_capex_jpy
     from chikuden.parameters.params import Params
 
     if objective not in OBJECTIVES:
@@ -427,18 +428,18 @@ def build(
         for stage, spec in data["stage_capex_jpy_per_gwh"].items()
     }
     rate = _number(data["pipeline_subsidy_rate"], value, "candidates.yaml")
-    usd = value("finance.jpy_per_usd")
+    plant_capex = plant_capex_jpy(params)[0]  # the finance domain's yen per plants row
     pipeline_date = value("capacity.pipeline_date")
     cands: list[Candidate] = []
     existing = 0.0
-    for row in scenario.value("capacity.plants").rows:
+    for row, row_capex in zip(scenario.value("capacity.plants").rows, plant_capex, strict=True):
         if row["region"] != "JP" or float(row.get("withdrawn", 99991231)) <= pipeline_date:
             continue
         gwh = float(row["gwh"])
         if row["status"] == "existing":
             existing += gwh if row["stage"] == "cells" else 0.0
             continue
-        capex = float(row.get("capex_jpy", 0.0)) + float(row.get("capex_usd", 0.0)) * usd
+        capex = float(row_capex)
         subsidy = float(row.get("subsidy_jpy", 0.0)) or capex * rate
         stage = str(row["stage"])
         eq = gwh if stage == "cells" else capex / per_gwh[stage]
