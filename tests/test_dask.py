@@ -22,8 +22,6 @@ from chikuden.parameters.scenario import load_scenario
 from chikuden.uncertainty import montecarlo
 from chikuden.uncertainty.distributed import client_for
 
-pytest.importorskip("distributed")
-
 
 @pytest.fixture(scope="module")
 def client() -> Iterator[Any]:
