@@ -104,6 +104,10 @@ class Answer:
     headline: str = ""
     headline_value: float | None = None
 
+    def to_dict(self) -> dict[str, Any]:
+        """The public JSON shape (the API's name for :meth:`to_json`)."""
+        return self.to_json()
+
     def to_json(self) -> dict[str, Any]:
         return {
             "id": self.id,
