@@ -390,7 +390,7 @@ def rows_figure(
     each mineral and stage split by country), else one bar per row and scenario."""
     import numpy as np
 
-    from chikuden.model.minerals.supply import OTHER
+    from chikuden.api import OTHER_COUNTRY
     from chikuden.indicators import outputs
 
     decl = outputs()[chart.rows]
@@ -437,9 +437,9 @@ def rows_figure(
                 value = float(values[i][r])
                 if math.isfinite(value):
                     by_cat[cat] = by_cat.get(cat, 0.0) + value
-        order = sorted(sums, key=lambda k: (k == OTHER, -sum(sums[k].values())))
+        order = sorted(sums, key=lambda k: (k == OTHER_COUNTRY, -sum(sums[k].values())))
         for j, part in enumerate(order):
-            other = part == OTHER
+            other = part == OTHER_COUNTRY
             name = translator(lang).gettext("other countries") if other else word(part, lang)
             data.append(
                 {
