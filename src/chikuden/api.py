@@ -94,8 +94,8 @@ def evaluate(
     scenario : a bundled scenario's name, a YAML file's path, a loaded :class:`Scenario`, a
         list of those, or a prepared :class:`Params` batch
     overrides : parameter values set on every scenario, as ``--set`` takes them:
-        ``{"finance.fund_jpy": 2e12}`` or ``["finance.fund_jpy=2e12"]``; each is checked
-        against its declared range (not with a Params batch)
+        ``{"targets.japan_share_2030": 0.25}`` or ``["targets.japan_share_2030=0.25"]``; each
+        is checked against its declared range (not with a Params batch)
     outputs : output keys or glob patterns (``finance.fund_balance``, ``capacity.*``); only the
         steps they depend on run, and the results hold those outputs only. Default: all.
     cache : a :class:`Cache` kept between evaluations (a server's): steps whose parameters
