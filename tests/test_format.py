@@ -1,4 +1,4 @@
-"""Number formatting for readers (chikuden.report.format).
+"""Number formatting for readers (chikuden.formatting).
 
 Expected strings are worked out by hand. What babel itself gives (checked with babel 2.19):
 ``format_compact_decimal(1e11, locale="ja_JP", fraction_digits=1) == "1000億"`` (no thousands
@@ -14,7 +14,7 @@ import re
 import pytest
 from babel.numbers import format_compact_decimal
 
-from chikuden.report.format import (
+from chikuden.formatting import (
     MISSING,
     display_unit,
     format_money,
@@ -251,7 +251,7 @@ def test_every_declared_unit_reads_in_japanese_without_english_words() -> None:
     # Every unit of an indicator, a parameter or a chart axis: its Japanese (the unit column,
     # the whole unit, the chart axis) keeps no English word of three letters or more once
     # the international symbols are taken out.
-    from chikuden.report.charts import axis_scale
+    from chikuden.charting import axis_scale
 
     left: dict[str, str] = {}
     for unit in sorted(_declared_units()):

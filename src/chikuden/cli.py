@@ -176,9 +176,9 @@ def _load(names: list[str], overrides: list[str] | None) -> list[Scenario]:
 
 def _indicator_table(results: Results, lang: str) -> str:
     from chikuden.commands.tables import text_table
+    from chikuden.formatting import display_unit, format_output
     from chikuden.i18n import translator
     from chikuden.indicators import outputs
-    from chikuden.report.format import display_unit, format_output
 
     rows: list[list[str]] = []
     for key, decl in outputs().items():
@@ -440,10 +440,10 @@ def graph(
 ) -> None:
     """A picture of the model: steps, the parameters they read, the outputs they write."""
     with user_errors():
-        from chikuden.model import system
+        from chikuden.api import dataflow_graph
         from chikuden.report.graph import render
 
-        text = render(system.graph(), format_.value, detail)
+        text = render(dataflow_graph(), format_.value, detail)
         if output is None:
             typer.echo(text, nl=False)
             return

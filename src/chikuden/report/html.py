@@ -20,23 +20,16 @@ from typing import TYPE_CHECKING
 
 import jinja2
 
-from chikuden.i18n import LANGS, pick, translator
-from chikuden.report.charts import (
-    ChartView,
-    chart_summary,
-    figure,
-    figure_table,
-    pack,
-    page_scripts,
-    to_script_json,
-)
-from chikuden.report.format import (
+from chikuden.charting import pack, page_scripts, to_script_json
+from chikuden.formatting import (
     display_unit,
     format_output,
     format_value,
     scale_of,
     short_label,
 )
+from chikuden.i18n import LANGS, pick, translator
+from chikuden.report.charts import ChartView, chart_summary, figure, figure_table
 from chikuden.report.labels import row_label
 
 if TYPE_CHECKING:
