@@ -23,7 +23,10 @@ appropriated by year ``t`` and ``F`` the whole fund.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+import os
+import sys
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -226,6 +229,39 @@ class Relaxation:
     units: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
 
 
+@contextmanager
+def _solver_stdout_muted() -> Iterator[None]:
+    """The process's standard output (file descriptor 1) sent to the null device meanwhile.
+
+    HiGHS as bundled with scipy prints a debug line from C++
+    (``HighsMipSolverData::transformNewIntegerFeasibleSolution tmpSolver.run();``) straight to
+    descriptor 1 on some problems, which corrupted ``chikuden optimize --json``; no solver
+    option turns it off. Python's own buffer is flushed before and the C library's after, so
+    nothing of ours is lost and nothing of the solver's comes out later.
+    """
+    import ctypes
+
+    sys.stdout.flush()
+    saved = os.dup(1)
+    null = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(null, 1)
+        yield
+    finally:
+        ctypes.CDLL(None).fflush(None)
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(null)
+
+
+def _milp_call(c: NDArray[np.float64], **kwargs: Any) -> Any:
+    """:func:`scipy.optimize.milp` with the solver's stray output muted."""
+    from scipy.optimize import milp
+
+    with _solver_stdout_muted():
+        return milp(c, **kwargs)
+
+
 def _milp(
     c: NDArray[np.float64],
     a: NDArray[np.float64],
@@ -233,10 +269,10 @@ def _milp(
     lo: NDArray[np.float64],
     hi: NDArray[np.float64],
 ) -> Any:
-    from scipy.optimize import Bounds, LinearConstraint, milp
+    from scipy.optimize import Bounds, LinearConstraint
 
     cons = [LinearConstraint(a, -np.inf, b)] if a.shape[0] else []
-    return milp(
+    return _milp_call(
         c, constraints=cons, integrality=np.ones(c.size, dtype=np.int64), bounds=Bounds(lo, hi)
     )
 
@@ -663,7 +699,7 @@ def solve_risk(problem: Problem, sampled: NDArray[np.float64], alpha: float) -> 
     c = np.concatenate([np.zeros(n), [-1.0], np.full(s, 1.0 / (alpha * s))])
     top = np.hstack([a, np.zeros((a.shape[0], 1 + s))])
     tail = np.hstack([-sampled, np.ones((s, 1)), -np.eye(s)])
-    from scipy.optimize import Bounds, LinearConstraint, milp
+    from scipy.optimize import Bounds, LinearConstraint
 
     matrix = np.vstack([top, tail])
     rhs = np.append(b, np.zeros(s))
@@ -672,7 +708,7 @@ def solve_risk(problem: Problem, sampled: NDArray[np.float64], alpha: float) -> 
         np.concatenate([lo, [-np.inf], np.zeros(s)]),
         np.concatenate([hi, [np.inf], np.full(s, np.inf)]),
     )
-    res = milp(
+    res = _milp_call(
         c,
         constraints=[LinearConstraint(matrix, -np.inf, rhs)],
         integrality=integrality,
@@ -686,7 +722,7 @@ def solve_risk(problem: Problem, sampled: NDArray[np.float64], alpha: float) -> 
     best = -float(res.fun)
     keep = np.vstack([matrix, c[None, :]])
     mean = np.concatenate([-sampled.mean(axis=0), np.zeros(1 + s)])
-    res2 = milp(
+    res2 = _milp_call(
         mean,
         constraints=[
             LinearConstraint(
