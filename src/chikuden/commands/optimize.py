@@ -19,8 +19,9 @@ def optimize(
         str,
         typer.Option(
             "--objective",
-            help="gwh (domestic cell capacity by 2030) or minerals (GWh of cells supplied by "
-            "critical-minerals projects by 2030).",
+            help="gwh (domestic cell capacity by 2030), minerals (GWh of cells supplied by "
+            "critical-minerals projects by 2030) or carbon (t CO2e a year avoided in 2030 "
+            "against cells imported from China and materials made abroad; maximised).",
         ),
     ] = "gwh",
     fund: Annotated[
@@ -133,6 +134,7 @@ def _print(doc: dict[str, object], lang: str, target: Path) -> None:
         _("stage"),
         _("units (* committed)"),
         _("GWh-equivalent"),
+        _("CO2e avoided (t per year)"),
         _("start year"),
         _("subsidy (bn yen)"),
     ):
@@ -143,6 +145,7 @@ def _print(doc: dict[str, object], lang: str, target: Path) -> None:
             c["stage"],
             f"{c['units']}{' *' if c['committed'] else ''}",
             f"{c['gwh_eq']:,.1f}",
+            f"{c['co2_t']:,.0f}",
             str(c["start_year"]),
             f"{c['subsidy_jpy'] / 1e9:,.1f}",
         )

@@ -20,6 +20,7 @@ def report_html(doc: dict[str, Any], lang: str = "en") -> str:
         f"<tr><td>{escape(c['id'])}<br><small>{escape(pick(lang, c['label'], c['label_ja']))}"
         f"</small></td><td>{escape(c['stage'])}</td><td>{c['units']}"
         f"{' *' if c['committed'] else ''}</td><td>{c['gwh_eq']:,.1f}</td>"
+        f"<td>{c['co2_t']:,.0f}</td>"
         f"<td>{c['start_year']}</td><td>{bn(c['capex_jpy'])}</td><td>{bn(c['subsidy_jpy'])}</td>"
         "</tr>"
         for c in doc["portfolio"]
@@ -66,6 +67,7 @@ def report_html(doc: dict[str, Any], lang: str = "en") -> str:
             "stage": _("stage"),
             "units": _("units (* committed)"),
             "gwh": _("GWh-equivalent"),
+            "co2": _("CO2e avoided (t per year)"),
             "start": _("start year"),
             "capex": _("capex (bn yen)"),
             "subsidy": _("subsidy (bn yen)"),
@@ -79,7 +81,7 @@ def report_html(doc: dict[str, Any], lang: str = "en") -> str:
         f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8">'
         f"<title>{escape(title)}</title></head><body><h1>{escape(title)}</h1>"
         f"<p>{escape(intro)}</p><h2>{w['portfolio']}</h2><table><tr><th>{w['candidate']}</th>"
-        f"<th>{w['stage']}</th><th>{w['units']}</th><th>{w['gwh']}</th><th>{w['start']}</th>"
+        f"<th>{w['stage']}</th><th>{w['units']}</th><th>{w['gwh']}</th><th>{w['co2']}</th><th>{w['start']}</th>"
         f"<th>{w['capex']}</th><th>{w['subsidy']}</th></tr>{rows}</table>"
         f"<h2>{w['duals']}</h2><table><tr><th>{w['row']}</th><th>{w['dual']}</th></tr>"
         f"{duals}</table><h2>{w['curve']}</h2>"
