@@ -287,6 +287,10 @@ def test_generic_rate_with_an_rd_share() -> None:
     assert _generic_rate(flagged, value, params) == pytest.approx(0.5)
     with pytest.raises(ChikudenError, match="subsidy_flags 'park'"):
         _generic_rate({"id": "x", "subsidy_flags": {"park": 1}}, value, params)
+    with pytest.raises(ChikudenError, match="subsidy_flags clean_park is 2: give 0 or 1"):
+        _generic_rate({"id": "x", "subsidy_flags": {"clean_park": 2}}, value, params)
+    with pytest.raises(ChikudenError, match=r"rd_share 1\.5: give a share from 0 to 1"):
+        _generic_rate({"id": "x", "rd_share": 1.5}, value, params)
 
 
 # -- the carbon objective ----------------------------------------------------------------------

@@ -559,9 +559,20 @@ def _generic_rate(g: dict[str, Any], value: Any, params: Any) -> float:
             f"candidates.yaml {g['id']}: subsidy_flags {unknown[0]!r}: give flags of "
             f"{', '.join(FLAGS)}"
         )
-    arrays = [np.array([_number(flags.get(f, 0), value, g["id"])]) for f in FLAGS]
-    rd = np.array([_number(g.get("rd_share", 0), value, g["id"])])
-    return float(rules(params).rate(arrays, rd)[0])
+    given = {f: _number(flags.get(f, 0), value, g["id"]) for f in FLAGS}
+    for f, v in given.items():
+        if v not in (0.0, 1.0):
+            raise ChikudenError(
+                f"candidates.yaml {g['id']}: subsidy_flags {f} is {v:g}: give 0 or 1 (or a "
+                "flag parameter)"
+            )
+    rd_share = _number(g.get("rd_share", 0), value, g["id"])
+    if not 0.0 <= rd_share <= 1.0:
+        raise ChikudenError(
+            f"candidates.yaml {g['id']}: rd_share {rd_share:g}: give a share from 0 to 1"
+        )
+    arrays = [np.array([v]) for v in given.values()]
+    return float(rules(params).rate(arrays, np.array([rd_share]))[0])
 
 
 def build(
