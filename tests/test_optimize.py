@@ -422,3 +422,18 @@ def test_cli_carbon_json_and_risk() -> None:
     risk = doc["risk"]
     assert 0 < risk["cvar"] <= risk["mean"]
     assert risk["cvar"] >= risk["deterministic_cvar"] - 1e-6 * abs(risk["cvar"])
+
+
+def test_carbon_outcomes_by_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The Monte Carlo carbon is evaluated CARBON_CHUNK samples at a time: chunks of 7 give
+    # the same bits as one chunk; every sampled value is a share of a positive carbon
+    from chikuden.optimize import portfolio
+
+    scenario = load_scenario("proposal-2022")
+    problem = build(scenario, "carbon")
+    whole = portfolio.outcomes(problem, scenario, 20, seed=3)
+    monkeypatch.setattr(portfolio, "CARBON_CHUNK", 7)
+    assert np.array_equal(portfolio.outcomes(problem, scenario, 20, seed=3), whole)
+    assert whole.shape == (20, len(problem.candidates))
+    assert np.all(whole >= 0)
+    assert np.any(whole > 0)

@@ -67,6 +67,7 @@ MATERIALS_COMPONENTS = ("cathode", "anode", "electrolyte", "other")
 electrolyte: the separator is among "other"); a minerals candidate refines (``refining``)."""
 MINERALS_COMPONENTS = ("refining",)
 KWH_PER_GWH = 1e6
+CARBON_CHUNK = 4096  # samples per model evaluation of the Monte Carlo carbon (x 4 scenarios)
 KG_PER_T = 1e3
 STAGES = ("cells", "materials", "minerals")
 KINDS = ("min", "max", "ratio")
@@ -824,13 +825,29 @@ def outcomes(
     share = np.where(is_announced, announced, certified)
     on_time = start + delay <= problem.target_year
     if problem.objective == "carbon":
-        per = carbon_per_gwh(scenario, drawn)
+        per = _carbon_per_sample(scenario, drawn, samples)
         kinds = [c.carbon_kind for c in problem.candidates]
         base = problem.column("gwh_eq")[None, :] * np.stack([per[k] for k in kinds], axis=1)
     else:
         base = problem.base_values()[None, :]
     out: NDArray[np.float64] = np.where(on_time, share * base, 0.0)
     return out
+
+
+def _carbon_per_sample(
+    scenario: Scenario, drawn: Mapping[str, NDArray[np.float64]], samples: int
+) -> dict[str, NDArray[np.float64]]:
+    """:func:`carbon_per_gwh` of every sample, ``(samples,)`` each, :data:`CARBON_CHUNK`
+    samples at a time (four model scenarios each: the memory stays bounded)."""
+    if not drawn:
+        return {k: np.broadcast_to(v, (samples,)) for k, v in carbon_per_gwh(scenario).items()}
+    per = {k: np.empty(samples) for k in CARBON_KINDS}
+    for lo in range(0, samples, CARBON_CHUNK):
+        hi = min(lo + CARBON_CHUNK, samples)
+        part = carbon_per_gwh(scenario, {k: np.asarray(v)[lo:hi] for k, v in drawn.items()})
+        for k in CARBON_KINDS:
+            per[k][lo:hi] = part[k]
+    return per
 
 
 def cvar(values: NDArray[np.float64], alpha: float) -> float:
