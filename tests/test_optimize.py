@@ -437,3 +437,13 @@ def test_carbon_outcomes_by_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
     assert whole.shape == (20, len(problem.candidates))
     assert np.all(whole >= 0)
     assert np.any(whole > 0)
+
+
+def test_every_objective_unit_is_translated() -> None:
+    from chikuden.optimize.portfolio import OBJECTIVE_UNITS, OBJECTIVES
+    from chikuden.optimize.report import unit_text
+
+    for objective in OBJECTIVES:
+        unit = OBJECTIVE_UNITS[objective]
+        assert unit_text(unit, "en") == unit
+        assert unit_text(unit, "ja") != unit

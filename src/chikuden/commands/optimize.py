@@ -125,6 +125,7 @@ def _print(doc: dict[str, object], lang: str, target: Path) -> None:
     from rich.table import Table
 
     from chikuden.i18n import translator
+    from chikuden.optimize.report import unit_text
 
     _ = translator(lang).gettext
     d: dict[str, Any] = dict(doc)
@@ -159,7 +160,7 @@ def _print(doc: dict[str, object], lang: str, target: Path) -> None:
         ).format(
             objective=d["objective"],
             value=f"{d['value']:,.1f}",
-            unit=d["objective_unit"],
+            unit=unit_text(d["objective_unit"], lang),
             year=d["target_year"],
             gwh=f"{d['domestic_gwh_target_year']:,.1f}",
             used=f"{d['totals']['subsidy_jpy'] / 1e9:,.1f}",
@@ -169,7 +170,8 @@ def _print(doc: dict[str, object], lang: str, target: Path) -> None:
     )
     console.print(
         _("one more billion yen in the fund (LP relaxation): {dual} {unit}").format(
-            dual=f"{rel['value_per_jpy_of_fund'] * 1e9:,.4g}", unit=d["objective_unit"]
+            dual=f"{rel['value_per_jpy_of_fund'] * 1e9:,.4g}",
+            unit=unit_text(d["objective_unit"], lang),
         ),
         highlight=False,
     )

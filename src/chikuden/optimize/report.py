@@ -6,6 +6,19 @@ from html import escape
 from typing import Any
 
 
+def unit_text(unit: str, lang: str = "en") -> str:
+    """An objective's unit (:data:`portfolio.OBJECTIVE_UNITS`) in ``lang``."""
+    from chikuden.i18n import translator
+
+    _ = translator(lang).gettext
+    labels = {
+        "GWh per year": _("GWh per year"),
+        "GWh-equivalent": _("GWh-equivalent"),
+        "t CO2e avoided per year": _("t CO2e avoided per year"),
+    }
+    return labels[unit]
+
+
 def report_html(doc: dict[str, Any], lang: str = "en") -> str:
     """A small page (plotly offline, as the Monte Carlo page) from :func:`portfolio.to_json`."""
     from chikuden.i18n import pick, translator
@@ -43,7 +56,7 @@ def report_html(doc: dict[str, Any], lang: str = "en") -> str:
         "layout": {
             "title": {"text": _("Optimum against the fund size")},
             "xaxis": {"title": {"text": _("fund (bn yen)")}},
-            "yaxis": {"title": {"text": doc["objective_unit"]}},
+            "yaxis": {"title": {"text": unit_text(doc["objective_unit"], lang)}},
         },
     }
     title = _("Best use of the fund: {scenario}").format(scenario=doc["scenario"])
@@ -52,7 +65,7 @@ def report_html(doc: dict[str, Any], lang: str = "en") -> str:
         "{used} bn yen. One more billion yen in the fund (relaxation): {dual} {unit}."
     ).format(
         objective=doc["objective"],
-        unit=doc["objective_unit"],
+        unit=unit_text(doc["objective_unit"], lang),
         year=doc["target_year"],
         value=f"{doc['value']:,.1f}",
         fund=bn(doc["fund_jpy"]),
@@ -91,4 +104,4 @@ def report_html(doc: dict[str, Any], lang: str = "en") -> str:
     )
 
 
-__all__ = ["report_html"]
+__all__ = ["report_html", "unit_text"]
