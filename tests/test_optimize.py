@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -163,8 +164,9 @@ def test_cli_json_and_infeasible(tmp_path: object) -> None:
     bad = runner.invoke(app, ["optimize", "-s", "actual-2025", "--min-gwh", "200", "--json"])
     assert bad.exit_code == 2
     assert "infeasible" in bad.stderr and "min-gwh" in bad.stderr
-    carbon = runner.invoke(app, ["optimize", "--objective", "carbon"])
-    assert carbon.exit_code == 2
+    steel = runner.invoke(app, ["optimize", "--objective", "steel"])
+    assert steel.exit_code == 2
+    assert "--objective 'steel'" in steel.stderr and "carbon" in steel.stderr
 
 
 def test_candidates_yaml_cites_known_sources_and_parameters() -> None:
@@ -179,7 +181,9 @@ def test_candidates_yaml_cites_known_sources_and_parameters() -> None:
             if key not in ("assumption", "derived"):
                 resolve_source(key, entry["id"])
     named = [str(v) for g in data["generic"] for v in g.values() if "." in str(v)]
-    named += [*data["stage_capex_jpy_per_gwh"].values(), data["pipeline_subsidy_rate"]]
+    named = [v for v in named if not v.startswith("{")]
+    named += [str(v) for g in data["generic"] for v in (g.get("subsidy_flags") or {}).values()]
+    named += [*data["stage_capex_jpy_per_gwh"].values()]
     for spec in named:
         for name in spec.split("/"):
             if name.strip().startswith("finance."):
@@ -221,3 +225,225 @@ def test_cli_risk() -> None:
     assert risk["cvar"] >= risk["deterministic_cvar"] - 1e-6
     bad = runner.invoke(app, ["optimize", "--risk", "1.5"])
     assert bad.exit_code == 2
+
+
+# -- the subsidy of each candidate: the finance domain's rules -----------------------------------
+def test_subsidy_comes_from_the_finance_rules() -> None:
+    # finance.subsidy_base_rate_share 1/3 -> 0.25 and 0.5; uplifts 1/6 (mother factory), 1/6
+    # (technology development), 1/12 (clean park); cap 2/3 (data/parameters/finance.csv). By hand:
+    #   materials-r1 (no flags), capex 77.7 bn:          0.25 x 77.7 = 19.425 bn
+    #   honda-gsyuasa (mother factory), 434 bn:          (0.25 + 1/6) x 434 = 180.833 bn
+    #   toyota-r3 (mother factory, tech dev), 245 bn:    (0.25 + 1/3) x 245 = 142.917 bn;
+    #                                    at 0.5: min(2/3, 0.5 + 1/3) x 245 = 163.333 bn (the cap)
+    #   generic-cells (the representative plant: mother factory), 20 GWh x 14 bn = 280 bn:
+    #                                                    (0.25 + 1/6) x 280 = 116.667 bn
+    #   generic-cells-park (and clean park):             (0.25 + 1/6 + 1/12) x 280 = 140 bn;
+    #                                    at 0.5: min(2/3, 0.75) x 280 = 186.667 bn (the cap)
+    #   generic-materials, 10 GWh x 10 bn = 100 bn:      0.25 x 100 = 25 bn
+    from chikuden.results import evaluate
+
+    base = load_scenario("proposal-2022")
+    expected = {
+        0.25: {
+            "materials-r1": 19.425,
+            "honda-gsyuasa": 180.8333333,
+            "toyota-r3": 142.9166667,
+            "generic-cells": 116.6666667,
+            "generic-cells-park": 140.0,
+            "generic-materials": 25.0,
+        },
+        0.5: {"toyota-r3": 163.3333333, "generic-cells-park": 186.6666667, "materials-r1": 38.85},
+    }
+    for rate, by_hand in expected.items():
+        scenario = base.with_overrides({"finance.subsidy_base_rate_share": rate})
+        subsidy = {c.id: c.subsidy_jpy for c in build(scenario).candidates}
+        for cid, bn in by_hand.items():
+            assert subsidy[cid] == pytest.approx(bn * BN, rel=1e-9), (rate, cid)
+        # every pipeline candidate's subsidy is the fund step's own figure for its row
+        res = evaluate(scenario, outputs=["finance.project_subsidy_jpy"])
+        rows = scenario.value("capacity.plants").rows
+        finance = dict(
+            zip((r["id"] for r in rows), res.rows["finance.project_subsidy_jpy"][0], strict=True)
+        )
+        pipeline = [c for c in build(scenario).candidates if c.kind == "pipeline"]
+        assert pipeline
+        for c in pipeline:
+            assert c.subsidy_jpy == finance[c.id]
+
+
+def test_generic_rate_with_an_rd_share() -> None:
+    # Half of the capex is R&D: 0.5 x 1/3 (base) + 0.5 x 1/2 (finance.subsidy_rd_rate_share)
+    # = 0.41667; with the mother-factory flag: 0.5 x (1/3 + 1/6) + 0.5 x 1/2 = 0.5.
+    from chikuden.optimize.portfolio import _generic_rate
+    from chikuden.parameters.params import Params
+
+    params = Params.from_scenarios([load_scenario("proposal-2022")])
+
+    def value(name: str) -> float:
+        return float(params[name][0])
+
+    assert _generic_rate({"id": "x", "rd_share": 0.5}, value, params) == pytest.approx(5 / 12)
+    flagged = {"id": "x", "rd_share": 0.5, "subsidy_flags": {"mother_factory": 1}}
+    assert _generic_rate(flagged, value, params) == pytest.approx(0.5)
+    with pytest.raises(ChikudenError, match="subsidy_flags 'park'"):
+        _generic_rate({"id": "x", "subsidy_flags": {"park": 1}}, value, params)
+    with pytest.raises(ChikudenError, match="subsidy_flags clean_park is 2: give 0 or 1"):
+        _generic_rate({"id": "x", "subsidy_flags": {"clean_park": 2}}, value, params)
+    with pytest.raises(ChikudenError, match=r"rd_share 1\.5: give a share from 0 to 1"):
+        _generic_rate({"id": "x", "rd_share": 1.5}, value, params)
+
+
+# -- the carbon objective ----------------------------------------------------------------------
+def test_carbon_of_a_candidate_by_hand() -> None:
+    # proposal-2022 in 2030: the Japanese grid 0.25 kg CO2e/kWh (carbon.grid_kgco2e_per_kwh),
+    # China's 0.5366 (carbon.materials_grid_kgco2e_per_kwh), the cell plant's electricity e per
+    # kWh of cell (the carbon step's indicator), utilisation 0.8. A cell imported from China is
+    # the grid-made cell with its plant on China's grid: F_CN - F_grid = e (0.5366 - 0.25), so a
+    # GWh of capacity on the grid avoids 0.8 x 1e6 kWh x e x 0.2866 / 1000 t a year:
+    # e = 13.62225 gives 800 x 13.62225 x 0.2866 = 3,123.31 t per GWh, and honda-gsyuasa
+    # (20 GWh, on the grid) 62,466.2 t CO2e a year.
+    from chikuden.optimize.portfolio import carbon_per_gwh
+    from chikuden.results import evaluate
+
+    scenario = load_scenario("proposal-2022")
+    res = evaluate(scenario, outputs=["carbon.*"])
+    e = float(res.indicators["carbon.manufacturing_electricity_per_kwh"][0])
+    assert e == pytest.approx(13.62225)
+    per = carbon_per_gwh(scenario)
+    assert per["cells_grid"][0] == pytest.approx(800 * e * (0.5366 - 0.25))
+    honda = {c.id: c for c in build(scenario, "carbon").candidates}["honda-gsyuasa"]
+    assert not honda.clean_park
+    assert honda.co2_t == pytest.approx(62_466.2, abs=0.1)
+    # in a clean battery park it avoids, besides, the footprint the park saves on the grid's
+    f_grid = float(res.indicators["carbon.footprint_2030_grid"][0])
+    f_park = float(res.indicators["carbon.footprint_2030_clean_park"][0])
+    assert per["cells_park"][0] - per["cells_grid"][0] == pytest.approx(800 * (f_grid - f_park))
+
+
+def test_carbon_scales_with_the_grid_gap() -> None:
+    # A cell plant's carbon (against China) and a materials or refining plant's (in Japan
+    # instead of where materials are made) are each the electricity moved times
+    # (EF_abroad - EF_Japan): 0 when China's grid is Japan's 0.25 in 2030, twice as much when
+    # the gap is twice 0.2866 (EF_abroad 0.8232).
+    from chikuden.optimize.portfolio import carbon_per_gwh
+
+    base = load_scenario("proposal-2022")
+    per = carbon_per_gwh(base)
+    key = "carbon.materials_grid_kgco2e_per_kwh"
+    same = carbon_per_gwh(base.with_overrides({key: 0.25}))
+    double = carbon_per_gwh(base.with_overrides({key: 0.25 + 2 * 0.2866}))
+    for kind in ("cells_grid", "materials", "minerals"):
+        assert per[kind][0] > 0
+        assert same[kind][0] == pytest.approx(0.0, abs=1e-6)
+        assert double[kind][0] == pytest.approx(2 * per[kind][0])
+
+
+def test_carbon_agrees_with_the_finance_outcomes() -> None:
+    # finance.outcome_co2_avoided_china_scenario counts the scenario's supported cells (no
+    # plant in a park in the table) over one plant life L: L x (t per GWh a year) x GWh.
+    from chikuden.optimize.portfolio import carbon_per_gwh
+    from chikuden.results import evaluate
+
+    scenario = load_scenario("proposal-2022")
+    res = evaluate(scenario, outputs=["finance.outcome_*"])
+    life = float(res.params["finance.plant_life_years"][0])
+    gwh = float(res.indicators["finance.outcome_gwh_scenario"][0])
+    avoided = float(res.indicators["finance.outcome_co2_avoided_china_scenario"][0])
+    assert gwh > 0
+    assert life * gwh * carbon_per_gwh(scenario)["cells_grid"][0] == pytest.approx(avoided)
+
+
+def test_carbon_objective_by_hand() -> None:
+    # One budget year of 110 bn: a grid plant g (10 GWh, 50 bn, 30,000 t a year), a park plant
+    # p (10 GWh, 60 bn, 60,000 t), a materials block m (10 GWh-eq, 40 bn, 60,000 t) and a park
+    # plant q producing only in 2031 (20 bn, 90,000 t but after the target year: counts 0).
+    # Within 110 bn: g+m 90 bn 90,000 t; p+m 100 bn 120,000 t; g+p 110 bn 90,000 t; no three
+    # of g, p, m fit (150). Best: p+m, 120,000 t (by GWh, g+p would give 20 GWh).
+    cands = (
+        Candidate("g", "cells", 10.0, 10.0, 150 * BN, 50 * BN, 2027, co2_t=30_000.0),
+        Candidate("p", "cells", 10.0, 10.0, 150 * BN, 60 * BN, 2027, co2_t=60_000.0),
+        Candidate("m", "materials", 0.0, 10.0, 120 * BN, 40 * BN, 2027, co2_t=60_000.0),
+        Candidate("q", "cells", 10.0, 10.0, 60 * BN, 20 * BN, 2031, co2_t=90_000.0),
+    )
+    problem = Problem(cands, 2026, np.array([110 * BN]), construction_years=1, objective="carbon")
+    sol = solve(problem)
+    assert sol.value == pytest.approx(120_000.0)
+    assert sol.units.tolist() == [0.0, 1.0, 1.0, 0.0]
+    # relaxation, by t per bn: m 1,500, p 1,000, g 600 (q 0): m and p (100 bn) and 10/50 of g:
+    # 120,000 + 6,000 = 126,000 t; one more bn yen buys more of g: 600 t a year
+    rel = relax(problem)
+    assert rel.value == pytest.approx(126_000.0)
+    assert rel.fund_dual_per_jpy * BN == pytest.approx(600.0)
+    by_gwh = solve(replace(problem, objective="gwh"))
+    assert by_gwh.value == pytest.approx(20.0)
+
+
+def test_minerals_objective_by_hand() -> None:
+    # One budget year of 100 bn; the objective counts the GWh-equivalents of minerals projects
+    # producing by 2030 only. m1 (10 GWh-eq, 60 bn), m2 (8, 50), m3 (6, 45), m4 (20, 10 bn but
+    # producing in 2031: 0) and a cell plant c (30 GWh, 5 bn: no minerals). Within 100 bn:
+    # m1+m2 110, m1+m3 105 (too dear); m2+m3 95 -> 14; m1 alone 10. Best 14 GWh-eq.
+    cands = (
+        Candidate("m1", "minerals", 0.0, 10.0, 180 * BN, 60 * BN, 2027),
+        Candidate("m2", "minerals", 0.0, 8.0, 150 * BN, 50 * BN, 2027),
+        Candidate("m3", "minerals", 0.0, 6.0, 135 * BN, 45 * BN, 2027),
+        Candidate("m4", "minerals", 0.0, 20.0, 30 * BN, 10 * BN, 2031),
+        Candidate("c", "cells", 30.0, 30.0, 15 * BN, 5 * BN, 2027),
+    )
+    problem = Problem(cands, 2026, np.array([100 * BN]), construction_years=1, objective="minerals")
+    sol = solve(problem)
+    assert sol.value == pytest.approx(14.0)
+    assert sol.units.tolist() == [0.0, 1.0, 1.0, 0.0, 0.0]
+    # proposal-2022: no minerals row in the pipeline; the 20 generic blocks of 10 GWh-eq
+    # (14.67 bn yen per GWh at the base rate 1/3: 20 x 10 x 14.67 / 3 = 977.8 bn) fit the fund
+    bundled = solve(build(load_scenario("proposal-2022"), "minerals"))
+    assert bundled.value == pytest.approx(200.0)
+    assert bundled.total("subsidy_jpy") == pytest.approx(20 * 10 * 2.2e12 / 150 / 3)
+
+
+def test_cli_carbon_json_and_risk() -> None:
+    # a separate process: HiGHS's stray debug line went to descriptor 1 and broke --json
+    import subprocess
+    import sys
+
+    args = ["optimize", "--objective", "carbon", "--json", "--points", "3"]
+    run = subprocess.run(
+        [sys.executable, "-m", "chikuden", *args, "--risk", "0.1", "-n", "50"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr
+    doc = json.loads(run.stdout)
+    assert doc["objective"] == "carbon"
+    assert doc["objective_unit"] == "t CO2e avoided per year"
+    assert doc["value"] == pytest.approx(doc["totals"]["co2_t_target"])
+    assert doc["value"] == pytest.approx(sum(c["co2_t"] for c in doc["portfolio"]))
+    risk = doc["risk"]
+    assert 0 < risk["cvar"] <= risk["mean"]
+    assert risk["cvar"] >= risk["deterministic_cvar"] - 1e-6 * abs(risk["cvar"])
+
+
+def test_carbon_outcomes_by_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The Monte Carlo carbon is evaluated CARBON_CHUNK samples at a time: chunks of 7 give
+    # the same bits as one chunk; every sampled value is a share of a positive carbon
+    from chikuden.optimize import portfolio
+
+    scenario = load_scenario("proposal-2022")
+    problem = build(scenario, "carbon")
+    whole = portfolio.outcomes(problem, scenario, 20, seed=3)
+    monkeypatch.setattr(portfolio, "CARBON_CHUNK", 7)
+    assert np.array_equal(portfolio.outcomes(problem, scenario, 20, seed=3), whole)
+    assert whole.shape == (20, len(problem.candidates))
+    assert np.all(whole >= 0)
+    assert np.any(whole > 0)
+
+
+def test_every_objective_unit_is_translated() -> None:
+    from chikuden.optimize.portfolio import OBJECTIVE_UNITS, OBJECTIVES
+    from chikuden.optimize.report import unit_text
+
+    for objective in OBJECTIVES:
+        unit = OBJECTIVE_UNITS[objective]
+        assert unit_text(unit, "en") == unit
+        assert unit_text(unit, "ja") != unit

@@ -19,8 +19,9 @@ def optimize(
         str,
         typer.Option(
             "--objective",
-            help="gwh (domestic cell capacity by 2030) or minerals (GWh of cells supplied by "
-            "critical-minerals projects by 2030).",
+            help="gwh (domestic cell capacity by 2030), minerals (GWh of cells supplied by "
+            "critical-minerals projects by 2030) or carbon (t CO2e a year avoided in 2030 "
+            "against cells imported from China and materials made abroad; maximised).",
         ),
     ] = "gwh",
     fund: Annotated[
@@ -124,6 +125,7 @@ def _print(doc: dict[str, object], lang: str, target: Path) -> None:
     from rich.table import Table
 
     from chikuden.i18n import translator
+    from chikuden.optimize.report import unit_text
 
     _ = translator(lang).gettext
     d: dict[str, Any] = dict(doc)
@@ -133,6 +135,7 @@ def _print(doc: dict[str, object], lang: str, target: Path) -> None:
         _("stage"),
         _("units (* committed)"),
         _("GWh-equivalent"),
+        _("CO2e avoided (t per year)"),
         _("start year"),
         _("subsidy (bn yen)"),
     ):
@@ -143,6 +146,7 @@ def _print(doc: dict[str, object], lang: str, target: Path) -> None:
             c["stage"],
             f"{c['units']}{' *' if c['committed'] else ''}",
             f"{c['gwh_eq']:,.1f}",
+            f"{c['co2_t']:,.0f}",
             str(c["start_year"]),
             f"{c['subsidy_jpy'] / 1e9:,.1f}",
         )
@@ -156,7 +160,7 @@ def _print(doc: dict[str, object], lang: str, target: Path) -> None:
         ).format(
             objective=d["objective"],
             value=f"{d['value']:,.1f}",
-            unit=d["objective_unit"],
+            unit=unit_text(d["objective_unit"], lang),
             year=d["target_year"],
             gwh=f"{d['domestic_gwh_target_year']:,.1f}",
             used=f"{d['totals']['subsidy_jpy'] / 1e9:,.1f}",
@@ -166,7 +170,8 @@ def _print(doc: dict[str, object], lang: str, target: Path) -> None:
     )
     console.print(
         _("one more billion yen in the fund (LP relaxation): {dual} {unit}").format(
-            dual=f"{rel['value_per_jpy_of_fund'] * 1e9:,.4g}", unit=d["objective_unit"]
+            dual=f"{rel['value_per_jpy_of_fund'] * 1e9:,.4g}",
+            unit=unit_text(d["objective_unit"], lang),
         ),
         highlight=False,
     )

@@ -23,7 +23,10 @@ appropriated by year ``t`` and ``F`` the whole fund.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+import os
+import sys
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -36,12 +39,36 @@ if TYPE_CHECKING:
     from chikuden.parameters.scenario import Scenario
 
 BN = 1e9  # yen per unit of the matrices [JPY]
-OBJECTIVES = ("gwh", "minerals")
+OBJECTIVES = ("gwh", "minerals", "carbon")
 """gwh: domestic cell capacity producing by the target year [GWh per year]; minerals: GWh of
-cells supplied by the critical-minerals projects producing by then [GWh]. Carbon is not an
-objective yet: the carbon domain has no per-plant footprint (docs/optimize.md)."""
-OBJECTIVE_UNITS = {"gwh": "GWh per year", "minerals": "GWh-equivalent"}
-COLUMNS = ("gwh", "gwh_target", "gwh_eq", "gwh_eq_target", "subsidy_jpy", "capex_jpy")
+cells supplied by the critical-minerals projects producing by then [GWh]; carbon: tonnes CO2e
+a year the candidates producing by then avoid in the target year [t CO2e per year], maximised
+(:func:`carbon_per_gwh`, docs/optimize.md)."""
+OBJECTIVE_UNITS = {
+    "gwh": "GWh per year",
+    "minerals": "GWh-equivalent",
+    "carbon": "t CO2e avoided per year",
+}
+COLUMNS = (
+    "gwh",
+    "gwh_target",
+    "gwh_eq",
+    "gwh_eq_target",
+    "co2_t",
+    "co2_t_target",
+    "subsidy_jpy",
+    "capex_jpy",
+)
+CARBON_KINDS = ("cells_grid", "cells_park", "materials", "minerals")
+"""What a candidate avoids per GWh (:func:`carbon_per_gwh`): a cell plant on Japan's grid or in
+a clean battery park, a materials plant, a minerals (refining) project."""
+MATERIALS_COMPONENTS = ("cathode", "anode", "electrolyte", "other")
+"""The carbon domain's components a materials candidate makes (cathode, anode, separator,
+electrolyte: the separator is among "other"); a minerals candidate refines (``refining``)."""
+MINERALS_COMPONENTS = ("refining",)
+KWH_PER_GWH = 1e6
+CARBON_CHUNK = 4096  # samples per model evaluation of the Monte Carlo carbon (x 4 scenarios)
+KG_PER_T = 1e3
 STAGES = ("cells", "materials", "minerals")
 KINDS = ("min", "max", "ratio")
 MIP_REL_GAP = 1e-4  # HiGHS's default relative gap of a proven MIP optimum
@@ -69,6 +96,15 @@ class Candidate:
     label_en: str = ""
     label_ja: str = ""
     source: tuple[str, ...] = ()
+    co2_t: float = 0.0  # CO2e the unit avoids a year once producing [t CO2e per year]
+    clean_park: bool = False  # a cell plant in a clean battery park (finance's clean_park flag)
+
+    @property
+    def carbon_kind(self) -> str:
+        """Its entry of :data:`CARBON_KINDS`."""
+        if self.stage == "cells":
+            return "cells_park" if self.clean_park else "cells_grid"
+        return self.stage
 
 
 @dataclass(frozen=True)
@@ -126,6 +162,8 @@ class Problem:
             v = np.array([x.gwh for x in c], dtype=float)
         elif of in ("gwh_eq", "gwh_eq_target"):
             v = np.array([x.gwh_eq for x in c], dtype=float)
+        elif of in ("co2_t", "co2_t_target"):
+            v = np.array([x.co2_t for x in c], dtype=float)
         elif of == "subsidy_jpy":
             return np.array([x.subsidy_jpy for x in c], dtype=float)
         elif of == "capex_jpy":
@@ -139,9 +177,17 @@ class Problem:
 
     def values(self) -> NDArray[np.float64]:
         """Objective per unit of every candidate [OBJECTIVE_UNITS]."""
+        return self.base_values(target=True)
+
+    def base_values(self, target: bool = False) -> NDArray[np.float64]:
+        """Objective per unit once producing [OBJECTIVE_UNITS]; ``target``: 0 for a candidate
+        that starts after the target year."""
+        end = "_target" if target else ""
         if self.objective == "gwh":
-            return self.column("gwh_target") * self.stage_mask("cells")
-        return self.column("gwh_eq_target") * self.stage_mask("minerals")
+            return self.column("gwh" + end) * self.stage_mask("cells")
+        if self.objective == "carbon":
+            return self.column("co2_t" + end)
+        return self.column("gwh_eq" + end) * self.stage_mask("minerals")
 
     def paid_by(self) -> NDArray[np.float64]:
         """``(years, candidates)``: subsidy per unit paid by the end of each year [JPY]."""
@@ -226,6 +272,39 @@ class Relaxation:
     units: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
 
 
+@contextmanager
+def _solver_stdout_muted() -> Iterator[None]:
+    """The process's standard output (file descriptor 1) sent to the null device meanwhile.
+
+    HiGHS as bundled with scipy prints a debug line from C++
+    (``HighsMipSolverData::transformNewIntegerFeasibleSolution tmpSolver.run();``) straight to
+    descriptor 1 on some problems, which corrupted ``chikuden optimize --json``; no solver
+    option turns it off. Python's own buffer is flushed before and the C library's after, so
+    nothing of ours is lost and nothing of the solver's comes out later.
+    """
+    import ctypes
+
+    sys.stdout.flush()
+    saved = os.dup(1)
+    null = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(null, 1)
+        yield
+    finally:
+        ctypes.CDLL(None).fflush(None)
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(null)
+
+
+def _milp_call(c: NDArray[np.float64], **kwargs: Any) -> Any:
+    """:func:`scipy.optimize.milp` with the solver's stray output muted."""
+    from scipy.optimize import milp
+
+    with _solver_stdout_muted():
+        return milp(c, **kwargs)
+
+
 def _milp(
     c: NDArray[np.float64],
     a: NDArray[np.float64],
@@ -233,10 +312,10 @@ def _milp(
     lo: NDArray[np.float64],
     hi: NDArray[np.float64],
 ) -> Any:
-    from scipy.optimize import Bounds, LinearConstraint, milp
+    from scipy.optimize import Bounds, LinearConstraint
 
     cons = [LinearConstraint(a, -np.inf, b)] if a.shape[0] else []
-    return milp(
+    return _milp_call(
         c, constraints=cons, integrality=np.ones(c.size, dtype=np.int64), bounds=Bounds(lo, hi)
     )
 
@@ -396,6 +475,107 @@ def _check_constraint(c: dict[str, Any]) -> None:
             raise ChikudenError(f"{where}: {of} {c.get(of)!r}: give one of {COLUMNS}")
 
 
+def carbon_per_gwh(
+    scenario: Scenario, drawn: Mapping[str, NDArray[np.float64]] | None = None
+) -> dict[str, NDArray[np.float64]]:
+    """CO2e one GWh of a candidate avoids a year in 2030 [t CO2e per GWh], by
+    :data:`CARBON_KINDS`, each ``(n,)``.
+
+    drawn : sampled parameters, ``n`` values each (as :meth:`Params.from_samples` takes them);
+        none: the scenario's own values (``n = 1``).
+
+    Every footprint is the model's own output for the scenario (one code path per equation):
+    ``F_grid``, ``F_park`` (``carbon.footprint_2030_grid``, ``_clean_park``) and the cell
+    imported from China ``F_CN`` (``finance.outcome_china_cell_footprint_2030``) [kg CO2e per
+    kWh of cell]. A cell plant is counted against cells imported from China, as the finance
+    domain's outcomes count the fund's plants (``finance.outcome_co2_avoided_china_*``), per
+    year instead of over the plant's life::
+
+        cells_grid = T (F_CN - F_grid)        cells_park = T (F_CN - F_park)
+        T = u 1e6 / 1000   [t per GWh of capacity per kg/kWh; u = capacity.utilisation_share]
+
+    A materials (minerals) candidate makes in Japan, on Japan's grid, what is otherwise made
+    where the materials are made (``carbon.materials_grid_kgco2e_per_kwh``): with ``M`` the
+    materials' footprint (``carbon.materials_footprint_2030``) with the
+    ``carbon.<component>_japan_share`` of its components (:data:`MATERIALS_COMPONENTS`,
+    :data:`MINERALS_COMPONENTS`) at 0 and at 1, everything else made abroad::
+
+        materials = T (M(abroad) - M(its components in Japan))
+    """
+    from chikuden.model.carbon import COMPONENTS
+    from chikuden.parameters.params import Params
+    from chikuden.results import evaluate
+
+    given = {k: np.asarray(v, dtype=float) for k, v in (drawn or {}).items()}
+    n = next(iter(given.values())).shape[0] if given else 1
+    own = Params.from_scenarios([scenario])
+    # four blocks of n: as given; every component abroad; the materials in Japan; the refining
+    values = {k: np.concatenate([v] * 4) for k, v in given.items()}
+    for name in COMPONENTS:
+        key = f"carbon.{name}_japan_share"
+        as_given = given.get(key, np.broadcast_to(own[key], (n,)))
+        materials = float(name in MATERIALS_COMPONENTS)
+        minerals = float(name in MINERALS_COMPONENTS)
+        values[key] = np.concatenate(
+            [as_given, np.zeros(n), np.full(n, materials), np.full(n, minerals)]
+        )
+    keys = (
+        "carbon.footprint_2030_grid",
+        "carbon.footprint_2030_clean_park",
+        "finance.outcome_china_cell_footprint_2030",
+        "carbon.materials_footprint_2030",
+    )
+    res = evaluate(Params.from_samples(scenario, values), outputs=list(keys))
+    grid, park, china, mat = (np.asarray(res.indicators[k], dtype=float) for k in keys)
+    u = np.broadcast_to(res.params["capacity.utilisation_share"], (4 * n,))[:n]
+    t = u * KWH_PER_GWH / KG_PER_T
+    return {
+        "cells_grid": t * (china[:n] - grid[:n]),
+        "cells_park": t * (china[:n] - park[:n]),
+        "materials": t * (mat[n : 2 * n] - mat[2 * n : 3 * n]),
+        "minerals": t * (mat[n : 2 * n] - mat[3 * n :]),
+    }
+
+
+def _project_subsidy_jpy(scenario: Scenario) -> NDArray[np.float64]:
+    """Each plants row's subsidy under the finance domain's rules [JPY], ``(rows,)``: the fund
+    step's ``finance.project_subsidy_jpy`` (capex x the rate of the row's kind, capped, with
+    its R&D part at the R&D rate; 0 for a row that does not qualify)."""
+    from chikuden.results import evaluate
+
+    res = evaluate(scenario, outputs=["finance.project_subsidy_jpy"])
+    return np.asarray(res.rows["finance.project_subsidy_jpy"][0], dtype=float)
+
+
+def _generic_rate(g: dict[str, Any], value: Any, params: Any) -> float:
+    """A generic block's subsidy rate under the finance domain's rules (:func:`finance.rules`):
+    its ``subsidy_flags`` (a number or a parameter each; absent: 0) and ``rd_share``."""
+    from chikuden.model.finance import rules
+    from chikuden.model.finance.subsidy import FLAGS
+
+    flags = dict(g.get("subsidy_flags") or {})
+    unknown = sorted(set(flags) - set(FLAGS))
+    if unknown:
+        raise ChikudenError(
+            f"candidates.yaml {g['id']}: subsidy_flags {unknown[0]!r}: give flags of "
+            f"{', '.join(FLAGS)}"
+        )
+    given = {f: _number(flags.get(f, 0), value, g["id"]) for f in FLAGS}
+    for f, v in given.items():
+        if v not in (0.0, 1.0):
+            raise ChikudenError(
+                f"candidates.yaml {g['id']}: subsidy_flags {f} is {v:g}: give 0 or 1 (or a "
+                "flag parameter)"
+            )
+    rd_share = _number(g.get("rd_share", 0), value, g["id"])
+    if not 0.0 <= rd_share <= 1.0:
+        raise ChikudenError(
+            f"candidates.yaml {g['id']}: rd_share {rd_share:g}: give a share from 0 to 1"
+        )
+    arrays = [np.array([v]) for v in given.values()]
+    return float(rules(params).rate(arrays, np.array([rd_share]))[0])
+
+
 def build(
     scenario: Scenario,
     objective: str = "gwh",
@@ -405,19 +585,23 @@ def build(
     """The programme of a scenario: its pipeline, the generic candidates, its fund schedule."""
     from chikuden.data import read_yaml
     from chikuden.horizon import FIRST_YEAR
+    from chikuden.model.carbon import TARGET_YEAR as CARBON_YEAR
     from chikuden.model.finance import plant_capex_jpy
     from chikuden.parameters.params import Params
 
     if objective not in OBJECTIVES:
-        raise ChikudenError(
-            f"--objective {objective!r}: give one of {', '.join(OBJECTIVES)} "
-            "(carbon is not available: docs/optimize.md)"
-        )
+        raise ChikudenError(f"--objective {objective!r}: give one of {', '.join(OBJECTIVES)}")
     if fund_jpy is not None and not (0 <= fund_jpy <= 1e14 and math.isfinite(fund_jpy)):
         raise ChikudenError(f"--fund {fund_jpy:g}: give an amount from 0 to 1e14 yen")
     if min_gwh is not None and not (0 <= min_gwh <= 1e4 and math.isfinite(min_gwh)):
         raise ChikudenError(f"--min-gwh {min_gwh:g}: give a capacity from 0 to 10,000 GWh")
     data = read_yaml("candidates.yaml")
+    target = int(data["target_year"])
+    if target != CARBON_YEAR:
+        raise ChikudenError(
+            f"candidates.yaml target_year {target}: the carbon domain's footprints are for "
+            f"{CARBON_YEAR}; give {CARBON_YEAR}"
+        )
     params = Params.from_scenarios([scenario])
 
     def value(name: str) -> float:
@@ -427,12 +611,14 @@ def build(
         stage: _number(spec, value, f"candidates.yaml stage {stage}")
         for stage, spec in data["stage_capex_jpy_per_gwh"].items()
     }
-    rate = _number(data["pipeline_subsidy_rate"], value, "candidates.yaml")
+    co2_per_gwh = {k: float(v[0]) for k, v in carbon_per_gwh(scenario).items()}
     plant_capex = plant_capex_jpy(params)[0]  # the finance domain's yen per plants row
+    plant_subsidy = _project_subsidy_jpy(scenario)  # and its subsidy under the rules
     pipeline_date = value("capacity.pipeline_date")
     cands: list[Candidate] = []
     existing = 0.0
-    for row, row_capex in zip(scenario.value("capacity.plants").rows, plant_capex, strict=True):
+    rows = scenario.value("capacity.plants").rows
+    for row, row_capex, row_subsidy in zip(rows, plant_capex, plant_subsidy, strict=True):
         if row["region"] != "JP" or float(row.get("withdrawn", 99991231)) <= pipeline_date:
             continue
         gwh = float(row["gwh"])
@@ -440,46 +626,50 @@ def build(
             existing += gwh if row["stage"] == "cells" else 0.0
             continue
         capex = float(row_capex)
-        subsidy = float(row.get("subsidy_jpy", 0.0)) or capex * rate
         stage = str(row["stage"])
         eq = gwh if stage == "cells" else capex / per_gwh[stage]
         committed = row["status"] == "certified" and float(row.get("announced", 0)) <= pipeline_date
-        cands.append(
-            Candidate(
-                id=str(row["id"]),
-                stage=stage,
-                gwh=gwh if stage == "cells" else 0.0,
-                gwh_eq=eq,
-                capex_jpy=capex,
-                subsidy_jpy=subsidy,
-                start_year=int(row["start_year"]),
-                min_units=1 if committed else 0,
-                kind="pipeline",
-                announced=row["status"] != "certified",
-                label_en=str(row["company"]),
-                label_ja=str(row["company"]),
-                source=tuple(row.get("source", ())),
-            )
+        clean = stage == "cells" and float(row.get("clean_park", 0)) > 0.5
+        cand = Candidate(
+            id=str(row["id"]),
+            stage=stage,
+            gwh=gwh if stage == "cells" else 0.0,
+            gwh_eq=eq,
+            capex_jpy=capex,
+            subsidy_jpy=float(row_subsidy),
+            start_year=int(row["start_year"]),
+            min_units=1 if committed else 0,
+            kind="pipeline",
+            announced=row["status"] != "certified",
+            label_en=str(row["company"]),
+            label_ja=str(row["company"]),
+            source=tuple(row.get("source", ())),
+            clean_park=clean,
         )
+        cands.append(replace(cand, co2_t=eq * co2_per_gwh[cand.carbon_kind]))
     for g in data["generic"]:
         block = _number(g["block_gwh"], value, g["id"])
         capex = block * _number(g["capex_jpy_per_gwh"], value, g["id"])
         stage = str(g["stage"])
-        cands.append(
-            Candidate(
-                id=str(g["id"]),
-                stage=stage,
-                gwh=block if stage == "cells" else 0.0,
-                gwh_eq=block,
-                capex_jpy=capex,
-                subsidy_jpy=capex * _number(g["subsidy_rate"], value, g["id"]),
-                start_year=int(_number(g["start_year"], value, g["id"])),
-                max_units=int(g["max_blocks"]),
-                label_en=str(g["label_en"]),
-                label_ja=str(g["label_ja"]),
-                source=tuple(g.get("source", ())),
-            )
+        clean = (
+            stage == "cells"
+            and _number((g.get("subsidy_flags") or {}).get("clean_park", 0), value, g["id"]) > 0.5
         )
+        cand = Candidate(
+            id=str(g["id"]),
+            stage=stage,
+            gwh=block if stage == "cells" else 0.0,
+            gwh_eq=block,
+            capex_jpy=capex,
+            subsidy_jpy=capex * _generic_rate(g, value, params),
+            start_year=int(_number(g["start_year"], value, g["id"])),
+            max_units=int(g["max_blocks"]),
+            label_en=str(g["label_en"]),
+            label_ja=str(g["label_ja"]),
+            source=tuple(g.get("source", ())),
+            clean_park=clean,
+        )
+        cands.append(replace(cand, co2_t=block * co2_per_gwh[cand.carbon_kind]))
     for c in data.get("constraints", []):
         _check_constraint(c)
     constraints = [
@@ -496,7 +686,6 @@ def build(
         )
         for c in data.get("constraints", [])
     ]
-    target = int(data["target_year"])
     if min_gwh is not None:
         constraints.append(
             Constraint("min-gwh", "min", "cells", "gwh_target", value=max(min_gwh - existing, 0.0))
@@ -552,6 +741,8 @@ def to_json(
             "committed": c.min_units > 0,
             "gwh": c.gwh * u,
             "gwh_eq": c.gwh_eq * u,
+            "co2_t": c.co2_t * u,
+            "clean_park": c.clean_park,
             "start_year": c.start_year,
             "capex_jpy": c.capex_jpy * u,
             "subsidy_jpy": c.subsidy_jpy * u,
@@ -571,6 +762,7 @@ def to_json(
         "totals": {
             "subsidy_jpy": solution.total("subsidy_jpy"),
             "capex_jpy": solution.total("capex_jpy"),
+            "co2_t_target": solution.total("co2_t_target"),
             **{f"gwh_eq_{s}": solution.total("gwh_eq", s) for s in STAGES},
         },
         "spend_by_year_jpy": {
@@ -609,6 +801,8 @@ def outcomes(
     (a unit counts only if it still produces by the target year) and a candidate counts at
     ``capacity.realisation_share``, or ``capacity.announced_realisation_share`` if announced,
     as the capacity domain counts plants. Costs stay as planned: the fund is committed now.
+    With the carbon objective, a unit's CO2e avoided is recomputed in each sample from the
+    sampled parameters (:func:`carbon_per_gwh`: grid factors, utilisation, ...).
     """
     from chikuden.parameters.params import Params
     from chikuden.uncertainty.distributions import scenario_spec
@@ -630,13 +824,30 @@ def outcomes(
     is_announced = np.array([c.announced for c in problem.candidates], dtype=bool)[None, :]
     share = np.where(is_announced, announced, certified)
     on_time = start + delay <= problem.target_year
-    base = (
-        (problem.column("gwh") * problem.stage_mask("cells"))
-        if problem.objective == "gwh"
-        else (problem.column("gwh_eq") * problem.stage_mask("minerals"))
-    )
-    out: NDArray[np.float64] = np.where(on_time, share * base[None, :], 0.0)
+    if problem.objective == "carbon":
+        per = _carbon_per_sample(scenario, drawn, samples)
+        kinds = [c.carbon_kind for c in problem.candidates]
+        base = problem.column("gwh_eq")[None, :] * np.stack([per[k] for k in kinds], axis=1)
+    else:
+        base = problem.base_values()[None, :]
+    out: NDArray[np.float64] = np.where(on_time, share * base, 0.0)
     return out
+
+
+def _carbon_per_sample(
+    scenario: Scenario, drawn: Mapping[str, NDArray[np.float64]], samples: int
+) -> dict[str, NDArray[np.float64]]:
+    """:func:`carbon_per_gwh` of every sample, ``(samples,)`` each, :data:`CARBON_CHUNK`
+    samples at a time (four model scenarios each: the memory stays bounded)."""
+    if not drawn:
+        return {k: np.broadcast_to(v, (samples,)) for k, v in carbon_per_gwh(scenario).items()}
+    per = {k: np.empty(samples) for k in CARBON_KINDS}
+    for lo in range(0, samples, CARBON_CHUNK):
+        hi = min(lo + CARBON_CHUNK, samples)
+        part = carbon_per_gwh(scenario, {k: np.asarray(v)[lo:hi] for k, v in drawn.items()})
+        for k in CARBON_KINDS:
+            per[k][lo:hi] = part[k]
+    return per
 
 
 def cvar(values: NDArray[np.float64], alpha: float) -> float:
@@ -663,7 +874,7 @@ def solve_risk(problem: Problem, sampled: NDArray[np.float64], alpha: float) -> 
     c = np.concatenate([np.zeros(n), [-1.0], np.full(s, 1.0 / (alpha * s))])
     top = np.hstack([a, np.zeros((a.shape[0], 1 + s))])
     tail = np.hstack([-sampled, np.ones((s, 1)), -np.eye(s)])
-    from scipy.optimize import Bounds, LinearConstraint, milp
+    from scipy.optimize import Bounds, LinearConstraint
 
     matrix = np.vstack([top, tail])
     rhs = np.append(b, np.zeros(s))
@@ -672,7 +883,7 @@ def solve_risk(problem: Problem, sampled: NDArray[np.float64], alpha: float) -> 
         np.concatenate([lo, [-np.inf], np.zeros(s)]),
         np.concatenate([hi, [np.inf], np.full(s, np.inf)]),
     )
-    res = milp(
+    res = _milp_call(
         c,
         constraints=[LinearConstraint(matrix, -np.inf, rhs)],
         integrality=integrality,
@@ -686,7 +897,7 @@ def solve_risk(problem: Problem, sampled: NDArray[np.float64], alpha: float) -> 
     best = -float(res.fun)
     keep = np.vstack([matrix, c[None, :]])
     mean = np.concatenate([-sampled.mean(axis=0), np.zeros(1 + s)])
-    res2 = milp(
+    res2 = _milp_call(
         mean,
         constraints=[
             LinearConstraint(
@@ -715,6 +926,7 @@ __all__ = [
     "Solution",
     "binding_constraints",
     "build",
+    "carbon_per_gwh",
     "cvar",
     "fund_grid",
     "outcomes",

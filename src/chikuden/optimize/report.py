@@ -6,6 +6,19 @@ from html import escape
 from typing import Any
 
 
+def unit_text(unit: str, lang: str = "en") -> str:
+    """An objective's unit (:data:`portfolio.OBJECTIVE_UNITS`) in ``lang``."""
+    from chikuden.i18n import translator
+
+    _ = translator(lang).gettext
+    labels = {
+        "GWh per year": _("GWh per year"),
+        "GWh-equivalent": _("GWh-equivalent"),
+        "t CO2e avoided per year": _("t CO2e avoided per year"),
+    }
+    return labels[unit]
+
+
 def report_html(doc: dict[str, Any], lang: str = "en") -> str:
     """A small page (plotly offline, as the Monte Carlo page) from :func:`portfolio.to_json`."""
     from chikuden.charting import page_scripts, to_script_json
@@ -20,6 +33,7 @@ def report_html(doc: dict[str, Any], lang: str = "en") -> str:
         f"<tr><td>{escape(c['id'])}<br><small>{escape(pick(lang, c['label'], c['label_ja']))}"
         f"</small></td><td>{escape(c['stage'])}</td><td>{c['units']}"
         f"{' *' if c['committed'] else ''}</td><td>{c['gwh_eq']:,.1f}</td>"
+        f"<td>{c['co2_t']:,.0f}</td>"
         f"<td>{c['start_year']}</td><td>{bn(c['capex_jpy'])}</td><td>{bn(c['subsidy_jpy'])}</td>"
         "</tr>"
         for c in doc["portfolio"]
@@ -42,7 +56,7 @@ def report_html(doc: dict[str, Any], lang: str = "en") -> str:
         "layout": {
             "title": {"text": _("Optimum against the fund size")},
             "xaxis": {"title": {"text": _("fund (bn yen)")}},
-            "yaxis": {"title": {"text": doc["objective_unit"]}},
+            "yaxis": {"title": {"text": unit_text(doc["objective_unit"], lang)}},
         },
     }
     title = _("Best use of the fund: {scenario}").format(scenario=doc["scenario"])
@@ -51,7 +65,7 @@ def report_html(doc: dict[str, Any], lang: str = "en") -> str:
         "{used} bn yen. One more billion yen in the fund (relaxation): {dual} {unit}."
     ).format(
         objective=doc["objective"],
-        unit=doc["objective_unit"],
+        unit=unit_text(doc["objective_unit"], lang),
         year=doc["target_year"],
         value=f"{doc['value']:,.1f}",
         fund=bn(doc["fund_jpy"]),
@@ -66,6 +80,7 @@ def report_html(doc: dict[str, Any], lang: str = "en") -> str:
             "stage": _("stage"),
             "units": _("units (* committed)"),
             "gwh": _("GWh-equivalent"),
+            "co2": _("CO2e avoided (t per year)"),
             "start": _("start year"),
             "capex": _("capex (bn yen)"),
             "subsidy": _("subsidy (bn yen)"),
@@ -79,7 +94,7 @@ def report_html(doc: dict[str, Any], lang: str = "en") -> str:
         f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8">'
         f"<title>{escape(title)}</title></head><body><h1>{escape(title)}</h1>"
         f"<p>{escape(intro)}</p><h2>{w['portfolio']}</h2><table><tr><th>{w['candidate']}</th>"
-        f"<th>{w['stage']}</th><th>{w['units']}</th><th>{w['gwh']}</th><th>{w['start']}</th>"
+        f"<th>{w['stage']}</th><th>{w['units']}</th><th>{w['gwh']}</th><th>{w['co2']}</th><th>{w['start']}</th>"
         f"<th>{w['capex']}</th><th>{w['subsidy']}</th></tr>{rows}</table>"
         f"<h2>{w['duals']}</h2><table><tr><th>{w['row']}</th><th>{w['dual']}</th></tr>"
         f"{duals}</table><h2>{w['curve']}</h2>"
@@ -89,4 +104,4 @@ def report_html(doc: dict[str, Any], lang: str = "en") -> str:
     )
 
 
-__all__ = ["report_html"]
+__all__ = ["report_html", "unit_text"]
