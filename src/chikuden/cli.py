@@ -191,10 +191,12 @@ def _indicator_table(results: Results, lang: str) -> str:
     return text_table(headers, rows, right=range(1, 1 + results.n))
 
 
-def _report_files(results: Results, lang: str) -> dict[str, str]:
+def _report_files(
+    results: Results, lang: str, uncertainty: dict[str, Any] | None = None
+) -> dict[str, str]:
     from chikuden.report.html import render_report
 
-    files = {"report.html": render_report(results, lang=lang)}
+    files = {"report.html": render_report(results, lang=lang, uncertainty=uncertainty)}
     if results.n == 1:
         files["indicators.json"] = json.dumps(results.to_json(0), ensure_ascii=False, indent=2)
     else:
@@ -202,6 +204,8 @@ def _report_files(results: Results, lang: str) -> dict[str, str]:
             [results.to_json(i) for i in range(results.n)], ensure_ascii=False, indent=2
         )
     files["series.csv"] = results.series_frame().to_csv(index=False)
+    if uncertainty is not None:
+        files["uncertainty.json"] = json.dumps(uncertainty, ensure_ascii=False, indent=2)
     return files
 
 
@@ -237,6 +241,66 @@ def _print_only(loaded: Scenario, results: Results, lang: str) -> None:
 
 
 # -- commands ----------------------------------------------------------------------------------
+UncertaintyOpt = Annotated[
+    bool,
+    typer.Option(
+        "--uncertainty",
+        help="Add the section 'Uncertainty and what it takes' (Monte Carlo probability of each "
+        "answer, sensitivity ranking, what it takes, the fund's best allocation) and "
+        "uncertainty.json (defaults: data/uncertainty.yaml, report).",
+    ),
+]
+SamplesOpt = Annotated[
+    int | None,
+    typer.Option("--samples", "-n", help="Monte Carlo samples of --uncertainty.", metavar="N"),
+]
+SeedOpt = Annotated[
+    int | None, typer.Option("--seed", help="Seed of --uncertainty (same seed, same result).")
+]
+WorkersOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--workers",
+        help="Run the --uncertainty Monte Carlo on a local Dask cluster of N processes.",
+        metavar="N",
+    ),
+]
+SchedulerOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--scheduler",
+        help="Run the --uncertainty Monte Carlo on a running Dask cluster.",
+        metavar="tcp://HOST:PORT",
+    ),
+]
+
+
+def _uncertainty(
+    loaded: Scenario,
+    results: Results,
+    samples: int | None,
+    seed: int | None,
+    workers: int | None,
+    scheduler: str | None,
+    quiet: bool,
+) -> dict[str, Any]:
+    """The analyses of ``--uncertainty`` (:func:`chikuden.report.uncertainty.analyse`)."""
+    from rich.progress import Progress
+
+    from chikuden.report.uncertainty import analyse, settings
+    from chikuden.uncertainty.distributed import client_for
+
+    total = settings().samples if samples is None else samples
+    with (
+        client_for(workers, scheduler) as client,
+        Progress(disable=quiet or not sys.stderr.isatty(), transient=True) as bar,
+    ):
+        task = bar.add_task("samples", total=total)
+        return analyse(
+            loaded, results, samples, seed, client, progress=lambda k: bar.advance(task, k)
+        )
+
+
 @app.command()
 def run(
     scenario: ScenarioOpt = DEFAULT_SCENARIO,
@@ -245,24 +309,41 @@ def run(
     out: OutOpt = Path("out"),
     json_: JsonOpt = False,
     only: OnlyOpt = None,
+    uncertainty: UncertaintyOpt = False,
+    samples: SamplesOpt = None,
+    seed: SeedOpt = None,
+    workers: WorkersOpt = None,
+    scheduler: SchedulerOpt = None,
 ) -> None:
     """Evaluate one scenario: write report.html, indicators.json and series.csv, print a summary.
 
-    Files go to OUT/<scenario-name>/. With --only, evaluate just the outputs asked for.
+    Files go to OUT/<scenario-name>/. With --only, evaluate just the outputs asked for. With
+    --uncertainty, the report adds the uncertainty analyses and uncertainty.json is written.
     """
     with user_errors():
         from chikuden.api import evaluate
 
         asked = _only(only)
+        extra: dict[str, object] = {"--samples": samples, "--seed": seed, "--workers": workers}
+        extra["--scheduler"] = scheduler
+        given = [name for name, v in extra.items() if v is not None]
+        if given and not uncertainty:
+            fail(f"{given[0]}: applies to --uncertainty only; add --uncertainty or drop it")
+        if uncertainty and asked is not None:
+            fail("--uncertainty: not with --only (it needs the whole model); drop one of them")
         (loaded,) = _load([scenario], set_)
         results = evaluate(loaded, outputs=asked)
+        unc = None
+        if uncertainty:
+            unc = _uncertainty(loaded, results, samples, seed, workers, scheduler, json_)
         if json_:
-            _print_json(results.to_json(0, with_series=asked is not None))
+            doc = results.to_json(0, with_series=asked is not None)
+            _print_json(doc if unc is None else {**doc, "uncertainty": unc})
             return
         if asked is not None:
             _print_only(loaded, results, lang.value)
             return
-        files = _report_files(results, lang.value)
+        files = _report_files(results, lang.value, unc)
         target = out / loaded.name
         _write(out, target, files)
     from chikuden.i18n import pick

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 
@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from chikuden.parameters.scenario import Scenario
     from chikuden.parameters.sources import Source
     from chikuden.report.answers import AnswerView
+    from chikuden.report.uncertainty import UncertaintyView
     from chikuden.results import Results
 
 PARAMETER_YEARS = (2021, 2025, 2030, 2035, 2040)
@@ -627,10 +628,15 @@ class ReportView:
     bibliography: list[BibEntry]
     confidence: dict[str, str]
     version: str
+    uncertainty: UncertaintyView | None = None
 
 
-def build_view(results: Results, lang: str = "en") -> ReportView:
-    """Everything the template shows, computed from ``results`` (no HTML yet)."""
+def build_view(
+    results: Results, lang: str = "en", uncertainty: dict[str, Any] | None = None
+) -> ReportView:
+    """Everything the template shows, computed from ``results`` (no HTML yet); with
+    ``uncertainty`` (:func:`chikuden.report.uncertainty.analyse`) the section "Uncertainty and
+    what it takes" and each answer's probability."""
     import chikuden
     from chikuden.indicators import sections
     from chikuden.report.answers import views as answer_sections
@@ -651,6 +657,11 @@ def build_view(results: Results, lang: str = "en") -> ReportView:
         for s in results.scenarios
     ]
     answer_views = answer_sections(results, lang, cit, _source_note)
+    unc_view = None
+    if uncertainty is not None:
+        from chikuden.report.uncertainty import view as uncertainty_view
+
+        unc_view = uncertainty_view(uncertainty, results, answer_views, lang)
     section_views = [_section(results, s, lang, cit) for s in sections()]
     found = _findings(results, lang, cit)
     groups = _parameters(results, lang, cit)
@@ -671,6 +682,7 @@ def build_view(results: Results, lang: str = "en") -> ReportView:
         bibliography=cit.entries(),
         confidence={k: v for k, v in _confidence(lang).items() if k in used},
         version=chikuden.__version__,
+        uncertainty=unc_view,
     )
 
 
@@ -689,9 +701,12 @@ def _environment(lang: str = "en") -> jinja2.Environment:
     return env
 
 
-def render_report(results: Results, lang: str = "en") -> str:
-    """The report as one self-contained HTML document (plotly.js inlined, no network)."""
-    return render_view(build_view(results, lang))
+def render_report(
+    results: Results, lang: str = "en", uncertainty: dict[str, Any] | None = None
+) -> str:
+    """The report as one self-contained HTML document (plotly.js inlined, no network); with
+    ``uncertainty`` (:func:`chikuden.report.uncertainty.analyse`) its section too."""
+    return render_view(build_view(results, lang, uncertainty))
 
 
 def render_view(view: ReportView) -> str:
