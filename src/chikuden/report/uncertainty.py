@@ -257,6 +257,7 @@ class UncertaintyView:
     fans: list[ChartView]
     sensitivity_intro: str
     tornados: list[ChartView]
+    sensitivity_notes: list[str]
     takes: list[TakeRow]
     undeclared: list[str]
     optimize_intro: str
@@ -358,6 +359,13 @@ def view(
         for i, (key, entry) in enumerate(sens["indicators"].items())
         if "note" not in entry
     ]
+    sensitivity_notes = [
+        _("No ranking for {indicator}: the indicator is {why}.").format(
+            indicator=pick(lang, str(entry["label"]), str(entry["label_ja"])), why=entry["note"]
+        )
+        for entry in sens["indicators"].values()
+        if "note" in entry
+    ]
     decl = outputs()
     by_id = {a.id: a for a in answers_views}
     takes: list[TakeRow] = []
@@ -437,6 +445,7 @@ def view(
         fans=fans,
         sensitivity_intro=sensitivity_intro,
         tornados=tornados,
+        sensitivity_notes=sensitivity_notes,
         takes=takes,
         undeclared=undeclared,
         optimize_intro=optimize_intro,
