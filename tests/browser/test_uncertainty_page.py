@@ -34,10 +34,7 @@ def test_the_uncertainty_charts_draw(browser: Browser, tmp_path: Path, lang: str
         page.goto(path.as_uri(), wait_until="load")
         section = page.locator("#uncertainty")
         assert section.count() == 1
-        targets = [
-            b.get_attribute("data-target")
-            for b in section.locator("script.fig-data").all()
-        ]
+        targets = [b.get_attribute("data-target") for b in section.locator("script.fig-data").all()]
         # two fan charts (capacity.domestic_gwh, capacity.japan_global_gwh) and one tornado
         # per indicator of the sensitivity ranking that has indices (one without: a note)
         ranked = [e for e in doc["sensitivity"]["indicators"].values() if "note" not in e]
