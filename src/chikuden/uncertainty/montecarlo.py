@@ -454,6 +454,12 @@ def fan(series: dict[str, Any], lang: str = "en") -> dict[str, Any]:
     from chikuden.i18n import pick, translator
 
     _ = translator(lang).gettext
+
+    def band_name(upper: int, lower: int) -> str:
+        # the trace is the upper quantile (its data table's column); the band fills from the
+        # lower one
+        return _("{upper}% (band from {lower}%)").format(upper=upper, lower=lower)
+
     years = series["years"]
     line: dict[str, Any] = {"mode": "lines", "line": {"width": 0}, "x": years}
     band = [
@@ -463,7 +469,7 @@ def fan(series: dict[str, Any], lang: str = "en") -> dict[str, Any]:
             "y": series["q95"],
             "fill": "tonexty",
             "fillcolor": "rgba(31,119,180,0.2)",
-            "name": "5–95%",
+            "name": band_name(95, 5),
         },
         {**line, "y": series["q25"], "name": "25%", "showlegend": False},
         {
@@ -471,7 +477,7 @@ def fan(series: dict[str, Any], lang: str = "en") -> dict[str, Any]:
             "y": series["q75"],
             "fill": "tonexty",
             "fillcolor": "rgba(31,119,180,0.4)",
-            "name": "25–75%",
+            "name": band_name(75, 25),
         },
         {
             "x": years,
