@@ -203,6 +203,11 @@ def test_run_uncertainty_writes_its_json_and_section(tmp_path: Path) -> None:
     written = json.loads((folder / "uncertainty.json").read_text(encoding="utf-8"))
     assert written == json.loads(json.dumps(doc_of(SCENARIO)))
     assert 'id="uncertainty"' in (folder / "report.html").read_text(encoding="utf-8")
+    # the summary prints each verdict with its probability, in Japanese style (full-width ：)
+    assert f"各目標の達成確率（{SAMPLES}標本、シード{SEED}）：" in result.output
+    people = uncertainty.probabilities(doc_of(SCENARIO))["people"]  # met in actual-2025
+    shown = uncertainty.probability_text(people, "ja")
+    assert shown.endswith("％") and f"供給網に必要な人数を満たすか：達成 — {shown}" in result.output
     shown = CliRunner().invoke(app, [*args, "--json"])
     assert shown.exit_code == 0, shown.output
     assert json.loads(shown.stdout)["uncertainty"] == written

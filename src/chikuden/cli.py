@@ -352,8 +352,30 @@ def run(
     typer.echo(f"{loaded.name}: {title or loaded.name}")
     typer.echo(_indicator_table(results, lang.value))
     typer.echo("")
+    if unc is not None:
+        _print_probabilities(results, unc, lang.value)
     for name in files:
         typer.echo(f"wrote {target / name}")
+
+
+def _print_probabilities(results: Results, doc: dict[str, Any], lang: str) -> None:
+    """Each answer's verdict and its Monte Carlo probability (``run --uncertainty``)."""
+    from chikuden.answers import answers, status_word
+    from chikuden.i18n import translator
+    from chikuden.report.uncertainty import probabilities, probability_text
+
+    _ = translator(lang).gettext
+    typer.echo(
+        _("Probability of meeting each target ({samples} samples, seed {seed}):").format(
+            samples=f"{doc['samples']:,}", seed=doc["seed"]
+        )
+    )
+    probs = probabilities(doc)
+    colon = _(": ")  # full width after Japanese
+    for a in answers(results, lang):
+        shown = probability_text(probs[a.id], lang)
+        typer.echo(f"  {a.question}{colon}{status_word(a.status, lang)} — {shown}")
+    typer.echo("")
 
 
 @app.command()
