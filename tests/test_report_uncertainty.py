@@ -208,9 +208,9 @@ def test_run_uncertainty_writes_its_json_and_section(tmp_path: Path) -> None:
     people = uncertainty.probabilities(doc_of(SCENARIO))["people"]  # met in actual-2025
     shown = uncertainty.probability_text(people, "ja")
     assert shown.endswith("％") and f"供給網に必要な人数を満たすか：達成 — {shown}" in result.output
-    shown = CliRunner().invoke(app, [*args, "--json"])
-    assert shown.exit_code == 0, shown.output
-    assert json.loads(shown.stdout)["uncertainty"] == written
+    printed = CliRunner().invoke(app, [*args, "--json"])
+    assert printed.exit_code == 0, printed.output
+    assert json.loads(printed.stdout)["uncertainty"] == written
 
 
 @pytest.mark.parametrize(
