@@ -111,8 +111,45 @@ def test_the_section_draws_fan_and_tornado_charts() -> None:
     ranked = [k for k, e in sens["indicators"].items() if "note" not in e]
     assert len(tornados) == len(ranked) >= 3
     top = figs["plot-unc-tornado-0"]["data"][0]
-    # plotly draws the first bar at the bottom: the most influential parameter comes last
-    assert top["y"][-1] == sens["indicators"][ranked[0]]["parameters"][0]["name"]
+    # plotly draws the first bar at the bottom: the most influential parameter comes last;
+    # bars read in words, the key in the tooltip
+    first = sens["indicators"][ranked[0]]["parameters"][0]["name"]
+    assert top["customdata"][-1] == first
+    from chikuden.parameters.declarations import declarations
+
+    words = declarations()[first].description_en
+    assert top["y"][-1] != first and words.startswith(top["y"][-1].rstrip("…"))
+
+
+@pytest.mark.parametrize(
+    ("lang", "none", "every"),
+    # 120 samples: no sample meeting a target bounds p below 3 / 120 = 2.5% at 95% (the rule
+    # of three), every sample meeting it bounds p above 1 - 2.5% = 97.5%
+    [
+        ("en", "below 2.5% (95%)", "above 97.5% (95%)"),
+        ("ja", "2.5％未満（95％）", "97.5％超（95％）"),
+    ],
+)
+def test_a_probability_of_0_or_1_gives_its_95_percent_bound(
+    lang: str, none: str, every: str
+) -> None:
+    probs = uncertainty.probabilities(doc_of(SCENARIO))
+    rows = dict(
+        re.findall(
+            r'<tr data-answer="([^"]+)">.*?<td class="num">[^<]*</td><td class="num">([^<]*)</td>',
+            section(page(SCENARIO, lang)),
+        )
+    )
+    assert probs["domestic-capacity"]["met"] == 0 and rows["domestic-capacity"] == none
+    assert probs["eu-footprint"]["met"] == SAMPLES and rows["eu-footprint"] == every
+    # in between: the binomial standard error, sqrt(p (1 - p) / n)
+    mid = next(q for q, e in probs.items() if 0 < e["met"] < SAMPLES)
+    p = probs[mid]["met"] / SAMPLES
+    assert (
+        rows[mid].startswith("±")
+        and abs(float(rows[mid].strip("±% ％")) - 100 * (p * (1 - p) / SAMPLES) ** 0.5)
+        <= 0.05 + 1e-9
+    )
 
 
 # -- the numbers ------------------------------------------------------------------------------

@@ -265,6 +265,21 @@ class UncertaintyView:
     infeasible: str = ""
 
 
+def _error(entry: dict[str, Any], lang: str) -> str:
+    """The standard error of a probability; where no sample or every sample meets the target
+    (a standard error of 0 says nothing), the 95% bound of the rule of three instead: with 0
+    of n, p < 3 / n (Hanley and Lippman-Hand 1983; -ln 0.05 = 3.0)."""
+    _ = translator(lang).gettext
+    met, n = entry["met"], entry["defined"]
+    if not n:
+        return "–"
+    if met == 0:
+        return _("below {bound} (95%)").format(bound=format_share(3 / n, lang))
+    if met == n:
+        return _("above {bound} (95%)").format(bound=format_share(1 - 3 / n, lang))
+    return _("± {se}").format(se=format_share(entry["standard_error"], lang))
+
+
 def probability_text(entry: dict[str, Any], lang: str) -> str:
     """The probability of one target as the answers box shows it ("62%")."""
     return format_share(entry["probability"], lang)
@@ -281,6 +296,19 @@ def _chart(cid: str, fig: dict[str, Any], lang: str) -> ChartView:
         data=figure_table(fig, lang),
         height=int(fig["layout"].get("height", 0)),
     )
+
+
+def _in_words(fig: dict[str, Any], lang: str) -> dict[str, Any]:
+    """The tornado's bars named in words (each parameter's description, cut as the report's
+    labels are); the parameter's key in the tooltip, as everywhere in the report."""
+    from chikuden.report.format import short_label
+
+    for trace in fig["data"]:
+        keys = list(trace["y"])
+        trace["y"] = [short_label(_param_label(k, lang)) for k in keys]
+        trace["customdata"] = keys
+        trace["hovertemplate"] = "%{y} (%{customdata}): %{x}<extra>%{fullData.name}</extra>"
+    return fig
 
 
 def _param_label(key: str, lang: str) -> str:
@@ -312,7 +340,6 @@ def view(
             continue
         v = a.verdicts[0]
         v.probability = probability_text(entry, lang)
-        se = entry["standard_error"]
         rows.append(
             TargetRow(
                 anchor=a.anchor,
@@ -321,7 +348,7 @@ def view(
                 css=v.css,
                 word=v.word,
                 probability=v.probability,
-                error=_("± {se}").format(se=format_share(se, lang)) if se is not None else "–",
+                error=_error(entry, lang),
                 count=_("{met} of {defined}").format(
                     met=f"{entry['met']:,}", defined=f"{entry['defined']:,}"
                 ),
@@ -355,7 +382,7 @@ def view(
         confidence=format_share(sens["confidence"], lang),
     )
     tornados = [
-        _chart(f"unc-tornado-{i}", sa.tornado(sens, key, lang), lang)
+        _chart(f"unc-tornado-{i}", _in_words(sa.tornado(sens, key, lang), lang), lang)
         for i, (key, entry) in enumerate(sens["indicators"].items())
         if "note" not in entry
     ]
