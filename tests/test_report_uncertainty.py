@@ -87,7 +87,8 @@ def test_without_uncertainty_the_report_has_no_section() -> None:
 @pytest.mark.parametrize("lang", ["en", "ja"])
 def test_each_answer_in_the_box_carries_its_probability(lang: str) -> None:
     html = page(SCENARIO, lang)
-    box = html[html.index('<ul class="answers">') : html.index("</ul>")]
+    box = html[html.index('<ul class="answers with-prob">') :]
+    box = box[: box.index("</ul>")]
     probs = uncertainty.probabilities(doc_of(SCENARIO))
     items = re.findall(r'<li data-answer="([^"]+)".*?<span class="prob"[^>]*> — ([^<]+)<', box)
     assert [qid for qid, _ in items] == [q.id for q in answers.questions()]
@@ -320,3 +321,17 @@ def test_a_bad_settings_block_names_the_field(change: dict[str, Any], says: str)
     doc = {**read_yaml("uncertainty.yaml")["report"], **change}
     with pytest.raises(uncertainty.UncertaintyDeclarationError, match=re.escape(says)):
         uncertainty.parse(doc)
+
+
+def test_a_sampled_parameter_the_scenario_sets_is_named() -> None:
+    """--set capacity.utilisation_share=0.7 is replaced by its distribution in the samples
+    (montecarlo's rule); the section says so, naming the parameter."""
+    scenario = chikuden.load_scenario(SCENARIO, overrides=["capacity.utilisation_share=0.7"])
+    results = chikuden.evaluate(scenario)
+    doc = uncertainty.analyse(scenario, results, samples=40, seed=SEED)
+    assert (
+        "capacity.utilisation_share" in doc["montecarlo"]["sampled_though_the_scenario_sets_them"]
+    )
+    unc = section(unpack(render_report(results, "en", doc)))
+    held = re.search(r"Sampled although the scenario sets them: ([^<]*)", unc)
+    assert held is not None and "capacity.utilisation_share" in held.group(1)

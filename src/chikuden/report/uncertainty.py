@@ -263,6 +263,7 @@ class UncertaintyView:
     optimize_intro: str
     portfolio: list[PortfolioRow]
     infeasible: str = ""
+    held: str = ""  # the sampled parameters whose value the scenario sets
 
 
 def _error(entry: dict[str, Any], lang: str) -> str:
@@ -364,6 +365,15 @@ def view(
         n=len(mc["parameters"]),
         seed=mc["seed"],
         error=format_share(mc["quantile_relative_error"], lang),
+    )
+    replaced = mc["sampled_though_the_scenario_sets_them"]
+    held = (
+        _(
+            "Sampled although the scenario sets them: {names} (a scenario holds one at its value "
+            "with {{kind: fixed}} under uncertainty:)."
+        ).format(names=", ".join(replaced))
+        if replaced
+        else ""
     )
     fans = [
         _chart(f"unc-fan-{i}", montecarlo.fan(s, lang), lang)
@@ -478,6 +488,7 @@ def view(
         optimize_intro=optimize_intro,
         portfolio=portfolio,
         infeasible=infeasible,
+        held=held,
     )
 
 
