@@ -96,11 +96,13 @@ def uncertainty_doc(name: str) -> dict[str, object]:
 
 
 @pytest.mark.parametrize("lang", ["en", "ja"])
-@pytest.mark.parametrize("name", SCENARIOS)
+@pytest.mark.parametrize("name", [*SCENARIOS, COMPARE])
 def test_report_with_uncertainty_is_at_most_1_5_mb(name: str, lang: str) -> None:
-    """``chikuden run --uncertainty`` (defaults of data/uncertainty.yaml): its section's fan and
-    tornado charts draw only trace types of the bundle, and the page stays within budget."""
-    page = render_report(results_of(name), lang=lang, uncertainty=uncertainty_doc(name))
+    """``chikuden run --uncertainty`` and ``compare --uncertainty`` (defaults of
+    data/uncertainty.yaml): the section's fan and tornado charts draw only trace types of the
+    bundle, and the page stays within budget."""
+    docs = [uncertainty_doc(n) for n in name.split("+")]
+    page = render_report(results_of(name), lang=lang, uncertainty=docs)
     assert 'id="uncertainty"' in page
     assert not trace_types(page) - charts.bundle_traces()
     size = len(page.encode("utf-8"))

@@ -335,3 +335,46 @@ def test_a_sampled_parameter_the_scenario_sets_is_named() -> None:
     unc = section(unpack(render_report(results, "en", doc)))
     held = re.search(r"Sampled although the scenario sets them: ([^<]*)", unc)
     assert held is not None and "capacity.utilisation_share" in held.group(1)
+
+
+# -- compare --------------------------------------------------------------------------------------
+COMPARED = ("proposal-2022", "actual-2025")
+
+
+@cache
+def compared_page(lang: str) -> str:
+    results = chikuden.evaluate([chikuden.load_scenario(n) for n in COMPARED])
+    return unpack(render_report(results, lang, [doc_of(n) for n in COMPARED]))
+
+
+def test_compare_shows_each_scenario_s_probabilities_side_by_side() -> None:
+    html = compared_page("en")
+    unc = section(html)
+    rows = re.findall(r'<tr data-answer="([^"]+)">(.*?)</tr>', unc, re.S)
+    assert [qid for qid, _ in rows] == [q.id for q in answers.questions()]
+    for qid, row in rows:
+        cells = re.findall(r'<td class="num">([^<]*)<br>', row)
+        # one column per scenario, each that scenario's own analysis (as run gives it)
+        want = [
+            uncertainty.probability_text(uncertainty.probabilities(doc_of(n))[qid], "en")
+            for n in COMPARED
+        ]
+        assert cells == want, qid
+    # each scenario's what it takes and allocation, folded; its charts are in its own report
+    for i, name in enumerate(COMPARED):
+        assert f'id="uncertainty-{i}"' in unc and f"<h3>{name}</h3>" in unc
+    assert 'id="unc-what-it-takes-1"' in unc and "plot-unc" not in unc
+    # the answers table carries each scenario's probability under its pill
+    table = html[html.index('<table class="answers">') :]
+    assert table[: table.index("</table>")].count('class="prob"') == 12 * len(COMPARED)
+
+
+def test_compare_uncertainty_writes_one_analysis_per_scenario(tmp_path: Path) -> None:
+    args = ["compare", *COMPARED, "--uncertainty", "-n", str(SAMPLES), "--seed", str(SEED)]
+    result = CliRunner().invoke(app, [*args, "-o", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    folder = tmp_path / ("compare-" + "-".join(COMPARED))
+    written = json.loads((folder / "uncertainty.json").read_text(encoding="utf-8"))
+    assert written == [json.loads(json.dumps(doc_of(n))) for n in COMPARED]
+    bad = CliRunner().invoke(app, ["compare", *COMPARED, "--seed", "1", "-o", str(tmp_path)])
+    assert bad.exit_code == 2 and "--seed: applies to --uncertainty only" in bad.output

@@ -252,6 +252,7 @@ class PortfolioRow:
 
 @dataclass
 class UncertaintyView:
+    scenario: str
     intro: str
     targets: list[TargetRow]
     fans: list[ChartView]
@@ -320,10 +321,10 @@ def _param_label(key: str, lang: str) -> str:
 
 
 def view(
-    doc: dict[str, Any], results: Results, answers_views: list[AnswerView], lang: str
+    doc: dict[str, Any], results: Results, answers_views: list[AnswerView], lang: str, i: int = 0
 ) -> UncertaintyView:
-    """What the template shows of :func:`analyse`'s ``doc``; also writes each probability into
-    the answers box (``answers_views``' first verdict)."""
+    """What the template shows of :func:`analyse`'s ``doc`` for scenario ``i`` of ``results``;
+    also writes each probability into that scenario's verdict of every answer."""
     from chikuden import answers
     from chikuden.indicators import outputs
     from chikuden.optimize.portfolio import OBJECTIVE_UNITS
@@ -339,7 +340,7 @@ def view(
         entry = probs.get(a.id)
         if entry is None:
             continue
-        v = a.verdicts[0]
+        v = a.verdicts[i]
         v.probability = probability_text(entry, lang)
         rows.append(
             TargetRow(
@@ -375,9 +376,10 @@ def view(
         if replaced
         else ""
     )
+    ids = "unc" if results.n == 1 else f"unc-{i}"  # chart ids unique in a comparison
     fans = [
-        _chart(f"unc-fan-{i}", montecarlo.fan(s, lang), lang)
-        for i, s in enumerate(mc["series"].values())
+        _chart(f"{ids}-fan-{j}", montecarlo.fan(s, lang), lang)
+        for j, s in enumerate(mc["series"].values())
     ]
     sens = doc["sensitivity"]
     sensitivity_intro = _(
@@ -392,8 +394,8 @@ def view(
         confidence=format_share(sens["confidence"], lang),
     )
     tornados = [
-        _chart(f"unc-tornado-{i}", _in_words(sa.tornado(sens, key, lang), lang), lang)
-        for i, (key, entry) in enumerate(sens["indicators"].items())
+        _chart(f"{ids}-tornado-{j}", _in_words(sa.tornado(sens, key, lang), lang), lang)
+        for j, (key, entry) in enumerate(sens["indicators"].items())
         if "note" not in entry
     ]
     sensitivity_notes = [
@@ -477,6 +479,7 @@ def view(
             for c in opt["portfolio"]
         ]
     return UncertaintyView(
+        scenario=doc["scenario"],
         intro=intro,
         targets=rows,
         fans=fans,
