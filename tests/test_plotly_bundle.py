@@ -86,3 +86,24 @@ def test_scripts_fit_in_the_report_budget(names: str, lang: str) -> None:
 def test_report_is_at_most_1_5_mb(names: str, lang: str) -> None:
     size = len(report(names, lang).encode("utf-8"))
     assert size <= MAX_REPORT_BYTES, f"{names} ({lang}): {size:,} bytes"
+
+
+@cache
+def uncertainty_doc(name: str) -> dict[str, object]:
+    from chikuden.report.uncertainty import analyse
+
+    return analyse(chikuden.load_scenario(name), results_of(name))  # the bundled defaults
+
+
+@pytest.mark.parametrize("lang", ["en", "ja"])
+@pytest.mark.parametrize("name", [*SCENARIOS, COMPARE])
+def test_report_with_uncertainty_is_at_most_1_5_mb(name: str, lang: str) -> None:
+    """``chikuden run --uncertainty`` and ``compare --uncertainty`` (defaults of
+    data/uncertainty.yaml): the section's fan and tornado charts draw only trace types of the
+    bundle, and the page stays within budget."""
+    docs = [uncertainty_doc(n) for n in name.split("+")]
+    page = render_report(results_of(name), lang=lang, uncertainty=docs)
+    assert 'id="uncertainty"' in page
+    assert not trace_types(page) - charts.bundle_traces()
+    size = len(page.encode("utf-8"))
+    assert size <= MAX_REPORT_BYTES, f"{name} --uncertainty ({lang}): {size:,} bytes"

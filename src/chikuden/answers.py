@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 import string
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -25,6 +26,9 @@ from typing import TYPE_CHECKING, Any
 from chikuden.i18n import pick
 
 if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
+
     from chikuden.results import Results
 
 STATUSES = ("met", "at_risk", "not_met", "undefined")
@@ -308,21 +312,37 @@ def read(results: Results, key: str, i: int = 0) -> float:
 
 def check_status(value: float, target: float, want: str, margin: float) -> str:
     """The status of one check (see ``answers.yaml`` for the rule of each ``want``)."""
-    if want == "not_before":
-        if math.isnan(target):
-            return "undefined"
-        if math.isnan(value):  # never runs out on the horizon
-            return "met"
-        return "not_met" if value < target else "at_risk"
-    if math.isnan(value) or math.isnan(target):
-        return "undefined"
-    if want == "at_least":
-        if value >= target:
-            return "met"
-        return "at_risk" if value >= (1 - margin) * target else "not_met"
-    if value <= target:
-        return "met"
-    return "at_risk" if value <= (1 + margin) * target else "not_met"
+    import numpy as np
+
+    one = check_statuses(np.array([value]), np.array([target]), want, np.array([margin]))
+    return str(one[0])
+
+
+def check_statuses(
+    value: NDArray[np.float64], target: NDArray[np.float64], want: str, margin: NDArray[np.float64]
+) -> NDArray[np.str_]:
+    """:func:`check_status` of whole arrays (broadcast together): one status per element.
+
+    The one implementation of the rule: :func:`answers` calls it for a single scenario, the
+    Monte Carlo for every sample (the probability of each verdict).
+    """
+    import numpy as np
+
+    v, t, m = np.broadcast_arrays(
+        np.asarray(value, dtype=np.float64),
+        np.asarray(target, dtype=np.float64),
+        np.asarray(margin, dtype=np.float64),
+    )
+    if want == "not_before":  # a NaN value: never runs out on the horizon
+        out = np.where(np.isnan(v), "met", np.where(v < t, "not_met", "at_risk"))
+        return np.where(np.isnan(t), "undefined", out)
+    with np.errstate(invalid="ignore"):
+        if want == "at_least":
+            met, risk = v >= t, v >= (1 - m) * t
+        else:
+            met, risk = v <= t, v <= (1 + m) * t
+    out = np.where(met, "met", np.where(risk, "at_risk", "not_met"))
+    return np.where(np.isnan(v) | np.isnan(t), "undefined", out)
 
 
 def worst(statuses: list[str]) -> str:
@@ -331,6 +351,36 @@ def worst(statuses: list[str]) -> str:
         if status in statuses:
             return status
     return "met"
+
+
+def question_statuses(
+    question: Question, read: Callable[[str], NDArray[np.float64]], margin: NDArray[np.float64]
+) -> NDArray[np.str_]:
+    """The verdict of ``question`` for every scenario of a batch at once: ``read(key)`` gives an
+    indicator or parameter as an array over the batch (length 1 or n), ``margin`` the at-risk
+    band (:data:`MARGIN`). The worst of the checks (:func:`worst`), each check's value the
+    smallest of its indicators (NaN if any is NaN), as :func:`answers` decides one scenario."""
+    import numpy as np
+
+    per_check = []
+    for check in question.checks:
+        values = np.stack(np.broadcast_arrays(*(read(k) for k in check.values)), axis=0)
+        value = np.min(values, axis=0)  # NaN propagates, as in answers()
+        per_check.append(check_statuses(value, read(check.target), check.want, margin))
+    statuses = np.broadcast_arrays(*per_check)
+    out = np.full(statuses[0].shape, "met", dtype=statuses[0].dtype)
+    for status in ("at_risk", "undefined", "not_met"):  # the worst wins: the last written
+        for s in statuses:
+            out = np.where(s == status, status, out)
+    return out
+
+
+def question(qid: str) -> Question:
+    """The declared question ``qid`` (KeyError naming the known ids)."""
+    for q in questions():
+        if q.id == qid:
+            return q
+    raise KeyError(f"{qid}: not a question of {FILE} ({', '.join(q.id for q in questions())})")
 
 
 def format_key(results: Results, key: str, value: float, lang: str) -> str:

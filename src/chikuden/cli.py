@@ -191,10 +191,12 @@ def _indicator_table(results: Results, lang: str) -> str:
     return text_table(headers, rows, right=range(1, 1 + results.n))
 
 
-def _report_files(results: Results, lang: str) -> dict[str, str]:
+def _report_files(
+    results: Results, lang: str, uncertainty: dict[str, Any] | list[dict[str, Any]] | None = None
+) -> dict[str, str]:
     from chikuden.report.html import render_report
 
-    files = {"report.html": render_report(results, lang=lang)}
+    files = {"report.html": render_report(results, lang=lang, uncertainty=uncertainty)}
     if results.n == 1:
         files["indicators.json"] = json.dumps(results.to_json(0), ensure_ascii=False, indent=2)
     else:
@@ -202,6 +204,8 @@ def _report_files(results: Results, lang: str) -> dict[str, str]:
             [results.to_json(i) for i in range(results.n)], ensure_ascii=False, indent=2
         )
     files["series.csv"] = results.series_frame().to_csv(index=False)
+    if uncertainty is not None:
+        files["uncertainty.json"] = json.dumps(uncertainty, ensure_ascii=False, indent=2)
     return files
 
 
@@ -237,6 +241,75 @@ def _print_only(loaded: Scenario, results: Results, lang: str) -> None:
 
 
 # -- commands ----------------------------------------------------------------------------------
+UncertaintyOpt = Annotated[
+    bool,
+    typer.Option(
+        "--uncertainty",
+        help="Add the section 'Uncertainty and what it takes' (Monte Carlo probability of each "
+        "answer, sensitivity ranking, what it takes, the fund's best allocation) and "
+        "uncertainty.json (defaults: data/uncertainty.yaml, report).",
+    ),
+]
+SamplesOpt = Annotated[
+    int | None,
+    typer.Option("--samples", "-n", help="Monte Carlo samples of --uncertainty.", metavar="N"),
+]
+SeedOpt = Annotated[
+    int | None, typer.Option("--seed", help="Seed of --uncertainty (same seed, same result).")
+]
+WorkersOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--workers",
+        help="Run the --uncertainty Monte Carlo on a local Dask cluster of N processes.",
+        metavar="N",
+    ),
+]
+SchedulerOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--scheduler",
+        help="Run the --uncertainty Monte Carlo on a running Dask cluster.",
+        metavar="tcp://HOST:PORT",
+    ),
+]
+
+
+def _check_uncertainty(uncertainty: bool, **given: object) -> None:
+    """``--samples``, ``--seed``, ``--workers`` and ``--scheduler`` only with --uncertainty."""
+    named = [f"--{k}" for k, v in given.items() if v is not None]
+    if named and not uncertainty:
+        fail(f"{named[0]}: applies to --uncertainty only; add --uncertainty or drop it")
+
+
+def _uncertainty(
+    loaded: list[Scenario],
+    samples: int | None,
+    seed: int | None,
+    workers: int | None,
+    scheduler: str | None,
+    quiet: bool,
+) -> list[dict[str, Any]]:
+    """The analyses of ``--uncertainty`` for each scenario, in order, on one cluster when asked
+    (:func:`chikuden.report.uncertainty.analyse`; each scenario's verdicts from its own run)."""
+    from rich.progress import Progress
+
+    from chikuden.api import evaluate
+    from chikuden.report.uncertainty import analyse, settings
+    from chikuden.uncertainty.distributed import client_for
+
+    total = (settings().samples if samples is None else samples) * len(loaded)
+    with (
+        client_for(workers, scheduler) as client,
+        Progress(disable=quiet or not sys.stderr.isatty(), transient=True) as bar,
+    ):
+        task = bar.add_task("samples", total=total)
+        return [
+            analyse(s, evaluate(s), samples, seed, client, progress=lambda k: bar.advance(task, k))
+            for s in loaded
+        ]
+
+
 @app.command()
 def run(
     scenario: ScenarioOpt = DEFAULT_SCENARIO,
@@ -245,24 +318,39 @@ def run(
     out: OutOpt = Path("out"),
     json_: JsonOpt = False,
     only: OnlyOpt = None,
+    uncertainty: UncertaintyOpt = False,
+    samples: SamplesOpt = None,
+    seed: SeedOpt = None,
+    workers: WorkersOpt = None,
+    scheduler: SchedulerOpt = None,
 ) -> None:
     """Evaluate one scenario: write report.html, indicators.json and series.csv, print a summary.
 
-    Files go to OUT/<scenario-name>/. With --only, evaluate just the outputs asked for.
+    Files go to OUT/<scenario-name>/. With --only, evaluate just the outputs asked for. With
+    --uncertainty, the report adds the uncertainty analyses and uncertainty.json is written.
     """
     with user_errors():
         from chikuden.api import evaluate
 
         asked = _only(only)
+        _check_uncertainty(
+            uncertainty, samples=samples, seed=seed, workers=workers, scheduler=scheduler
+        )
+        if uncertainty and asked is not None:
+            fail("--uncertainty: not with --only (it needs the whole model); drop one of them")
         (loaded,) = _load([scenario], set_)
         results = evaluate(loaded, outputs=asked)
+        unc = None
+        if uncertainty:
+            (unc,) = _uncertainty([loaded], samples, seed, workers, scheduler, json_)
         if json_:
-            _print_json(results.to_json(0, with_series=asked is not None))
+            doc = results.to_json(0, with_series=asked is not None)
+            _print_json(doc if unc is None else {**doc, "uncertainty": unc})
             return
         if asked is not None:
             _print_only(loaded, results, lang.value)
             return
-        files = _report_files(results, lang.value)
+        files = _report_files(results, lang.value, unc)
         target = out / loaded.name
         _write(out, target, files)
     from chikuden.i18n import pick
@@ -271,8 +359,32 @@ def run(
     typer.echo(f"{loaded.name}: {title or loaded.name}")
     typer.echo(_indicator_table(results, lang.value))
     typer.echo("")
+    if unc is not None:
+        _print_probabilities(results, unc, lang.value)
     for name in files:
         typer.echo(f"wrote {target / name}")
+
+
+def _print_probabilities(results: Results, doc: dict[str, Any], lang: str, i: int = 0) -> None:
+    """Each answer's verdict in scenario ``i`` and its Monte Carlo probability
+    (``--uncertainty``)."""
+    from chikuden.answers import answers, status_word
+    from chikuden.i18n import translator
+    from chikuden.report.uncertainty import probabilities, probability_text
+
+    _ = translator(lang).gettext
+    typer.echo(
+        (f"{results.names[i]}{_(': ')}" if results.n > 1 else "")
+        + _("Probability of meeting each target ({samples} samples, seed {seed}):").format(
+            samples=f"{doc['samples']:,}", seed=doc["seed"]
+        )
+    )
+    probs = probabilities(doc)
+    colon = _(": ")  # full width after Japanese
+    for a in answers(results, lang, i):
+        shown = probability_text(probs[a.id], lang)
+        typer.echo(f"  {a.question}{colon}{status_word(a.status, lang)} — {shown}")
+    typer.echo("")
 
 
 @app.command()
@@ -289,22 +401,37 @@ def compare(
     lang: LangOpt = Lang.en,
     out: OutOpt = Path("out"),
     json_: JsonOpt = False,
+    uncertainty: UncertaintyOpt = False,
+    samples: SamplesOpt = None,
+    seed: SeedOpt = None,
+    workers: WorkersOpt = None,
+    scheduler: SchedulerOpt = None,
 ) -> None:
     """Indicators of several scenarios side by side; one report with the charts overlaid.
 
-    Files go to OUT/compare-<a>-<b>.../.
+    Files go to OUT/compare-<a>-<b>.../. With --uncertainty, the report adds each scenario's
+    uncertainty analyses and uncertainty.json (a list, one per scenario) is written.
     """
     with user_errors():
         if len(scenarios) < 2:
             fail(f"compare: got {len(scenarios)} scenario; give two or more names or paths")
+        _check_uncertainty(
+            uncertainty, samples=samples, seed=seed, workers=workers, scheduler=scheduler
+        )
         from chikuden.api import evaluate
 
         loaded = _load(scenarios, set_)
         results = evaluate(loaded)
+        unc = None
+        if uncertainty:
+            unc = _uncertainty(loaded, samples, seed, workers, scheduler, json_)
         if json_:
-            _print_json([results.to_json(i) for i in range(results.n)])
+            docs = [results.to_json(i) for i in range(results.n)]
+            if unc is not None:
+                docs = [{**d, "uncertainty": u} for d, u in zip(docs, unc, strict=True)]
+            _print_json(docs)
             return
-        files = _report_files(results, lang.value)
+        files = _report_files(results, lang.value, unc)
         target = out / ("compare-" + "-".join(s.name for s in loaded))
         _write(out, target, files)
     from chikuden.commands import answers as faces
@@ -313,6 +440,8 @@ def compare(
     typer.echo("")
     typer.echo(_indicator_table(results, lang.value))
     typer.echo("")
+    for i, doc in enumerate(unc or ()):
+        _print_probabilities(results, doc, lang.value, i)
     for name in files:
         typer.echo(f"wrote {target / name}")
 

@@ -52,6 +52,7 @@ class Verdict:
     word: str  # the status in words
     sentence: str
     headline: str  # the headline number, formatted
+    probability: str = ""  # the Monte Carlo's probability of "met" (report/uncertainty.py)
 
 
 @dataclass

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 
@@ -38,9 +38,12 @@ if TYPE_CHECKING:
     from chikuden.parameters.scenario import Scenario
     from chikuden.parameters.sources import Source
     from chikuden.report.answers import AnswerView
+    from chikuden.report.uncertainty import UncertaintyView
     from chikuden.results import Results
 
 PARAMETER_YEARS = (2021, 2025, 2030, 2035, 2040)
+Uncertainty = dict[str, Any] | Sequence[dict[str, Any]] | None
+"""What :func:`build_view` takes for the uncertainty section: one analysis or one per scenario."""
 
 
 def _confidence(lang: str) -> dict[str, str]:
@@ -620,10 +623,14 @@ class ReportView:
     bibliography: list[BibEntry]
     confidence: dict[str, str]
     version: str
+    uncertainty: list[UncertaintyView] = field(default_factory=list)  # one per scenario
 
 
-def build_view(results: Results, lang: str = "en") -> ReportView:
-    """Everything the template shows, computed from ``results`` (no HTML yet)."""
+def build_view(results: Results, lang: str = "en", uncertainty: Uncertainty = None) -> ReportView:
+    """Everything the template shows, computed from ``results`` (no HTML yet); with
+    ``uncertainty`` (:func:`chikuden.report.uncertainty.analyse` of the scenario, or one per
+    scenario of a comparison, in order) the section "Uncertainty and what it takes" and each
+    answer's probability."""
     import chikuden
     from chikuden.indicators import sections
     from chikuden.report.answers import views as answer_sections
@@ -644,6 +651,16 @@ def build_view(results: Results, lang: str = "en") -> ReportView:
         for s in results.scenarios
     ]
     answer_views = answer_sections(results, lang, cit, _source_note)
+    unc_views = []
+    if uncertainty is not None:
+        from chikuden.report.uncertainty import view as uncertainty_view
+
+        docs = [uncertainty] if isinstance(uncertainty, dict) else list(uncertainty)
+        if [d["scenario"] for d in docs] != list(results.names):
+            raise ValueError("uncertainty: give one analysis per scenario, in their order")
+        unc_views = [
+            uncertainty_view(d, results, answer_views, lang, i) for i, d in enumerate(docs)
+        ]
     section_views = [_section(results, s, lang, cit) for s in sections()]
     found = _findings(results, lang, cit)
     groups = _parameters(results, lang, cit)
@@ -664,6 +681,7 @@ def build_view(results: Results, lang: str = "en") -> ReportView:
         bibliography=cit.entries(),
         confidence={k: v for k, v in _confidence(lang).items() if k in used},
         version=chikuden.__version__,
+        uncertainty=unc_views,
     )
 
 
@@ -682,9 +700,10 @@ def _environment(lang: str = "en") -> jinja2.Environment:
     return env
 
 
-def render_report(results: Results, lang: str = "en") -> str:
-    """The report as one self-contained HTML document (plotly.js inlined, no network)."""
-    return render_view(build_view(results, lang))
+def render_report(results: Results, lang: str = "en", uncertainty: Uncertainty = None) -> str:
+    """The report as one self-contained HTML document (plotly.js inlined, no network); with
+    ``uncertainty`` (:func:`chikuden.report.uncertainty.analyse`) its section too."""
+    return render_view(build_view(results, lang, uncertainty))
 
 
 def render_view(view: ReportView) -> str:

@@ -369,10 +369,12 @@ def check_correlated(spec: Spec) -> None:
 
 @cache
 def default_spec() -> Spec:
-    """The bundled ``data/uncertainty.yaml``."""
+    """The bundled ``data/uncertainty.yaml`` (its ``report`` block belongs to the scenario
+    report, :mod:`chikuden.report.uncertainty`)."""
     from chikuden.data import read_yaml
 
-    spec = read_spec(read_yaml("uncertainty.yaml"), "data/uncertainty.yaml")
+    doc = {k: v for k, v in read_yaml("uncertainty.yaml").items() if k != "report"}
+    spec = read_spec(doc, "data/uncertainty.yaml")
     check_correlated(spec)
     return spec
 

@@ -10,10 +10,11 @@ the number of samples; the Latin hypercube keeps its permutations too (``4 n d``
 A parameter with a distribution is sampled even where the scenario sets its value (the report
 lists those); the scenario holds it at its value with ``{kind: fixed}`` under ``uncertainty:``.
 
-Targets: :data:`TARGETS` compares outputs with the targets they answer (the capacity targets of
-P1 for now). Issue 14's answers module will hold the verdicts; it can hand its own
-:class:`Target` list to :func:`run` (``targets=``) or extend :data:`TARGETS`: a target is a
-name, the output, the comparison and the output (or number) it is compared with.
+Targets: by default the questions of ``data/answers.yaml`` (:func:`answer_targets`), each met in
+a sample when its verdict there is "met" (:func:`chikuden.answers.question_statuses`, the rule
+every face uses), for the questions whose indicators the run evaluates. A caller can hand its
+own :class:`Target` list to :func:`run` (``targets=``), such as :data:`TARGETS`: a name, the
+output, the comparison and the output (or number) it is compared with.
 """
 
 from __future__ import annotations
@@ -60,6 +61,22 @@ class Target:
     against: str | float
     at_least: bool = True
     name_ja: str = ""
+    question: str = ""
+    """An id of ``data/answers.yaml``: met when the question's verdict is "met" (every check);
+    ``output`` and ``against`` are then its first check's (:func:`answer_targets`)."""
+
+    def reads(self) -> tuple[set[str], set[str]]:
+        """The outputs that must be among the run's indicators, and the others it reads."""
+        if not self.question:
+            against = {self.against} if isinstance(self.against, str) else set()
+            return {self.output}, against
+        from chikuden.answers import question
+        from chikuden.indicators import outputs
+
+        decl = outputs()
+        checks = question(self.question).checks
+        values = {k for c in checks for k in c.values}
+        return values, {c.target for c in checks if c.target in decl}
 
 
 TARGETS: list[Target] = [
@@ -76,7 +93,27 @@ TARGETS: list[Target] = [
         name_ja="2030年までに日本企業の世界生産能力600GWh（P1）",
     ),
 ]
-"""The targets whose probability is reported (the hook for issue 14's verdicts)."""
+"""The P1 capacity targets as plain comparisons (what :func:`answer_targets` gives for the
+questions ``domestic-capacity`` and ``global-capacity`` without their at-risk band)."""
+
+
+def answer_targets() -> list[Target]:
+    """One :class:`Target` per question of ``data/answers.yaml``, in order, named by the
+    question (English, and Japanese in ``name_ja``): its probability is the share of the
+    samples whose verdict is "met", among those where it is defined."""
+    from chikuden.answers import questions
+
+    return [
+        Target(
+            q.question_en,
+            q.checks[0].values[0],
+            q.checks[0].target,
+            q.checks[0].want != "at_most",
+            q.question_ja,
+            question=q.id,
+        )
+        for q in questions()
+    ]
 
 
 @dataclass
@@ -95,6 +132,7 @@ class MonteCarlo:
     series_sketches: dict[str, Sketch]
     targets: dict[str, TargetCount] = field(default_factory=dict)
     target_names_ja: dict[str, str] = field(default_factory=dict)
+    target_questions: dict[str, str] = field(default_factory=dict)
 
     def quantiles(self, key: str) -> dict[float, float]:
         """The :data:`QUANTILES` of indicator ``key`` (each within ``ALPHA`` relative)."""
@@ -154,6 +192,11 @@ class MonteCarlo:
             "indicators": indicators,
             "targets": {
                 name: {
+                    **(
+                        {"question": self.target_questions[name]}
+                        if name in self.target_questions
+                        else {}
+                    ),
                     "label_ja": self.target_names_ja.get(name, name),
                     "probability": _num(t.probability),
                     "met": t.met,
@@ -224,9 +267,11 @@ def run(
             f"--outputs {', '.join(outputs or [])}: matches only per-row outputs; give "
             "indicators or series (docs/indicators.md)"
         )
-    rules = [t for t in (TARGETS if targets is None else targets) if t.output in indicators]
+    candidates = answer_targets() if targets is None else targets
+    rules = [t for t in candidates if t.reads()[0] <= set(indicators)]
     wanted = set(indicators) | set(series_keys)
-    wanted |= {t.against for t in rules if isinstance(t.against, str)}
+    for t in rules:
+        wanted |= t.reads()[1]
     counts = {t.name: TargetCount() for t in rules}
     ind_sketch = Sketch(len(indicators))
     series_sketches: dict[str, Sketch] = {}
@@ -276,6 +321,7 @@ def run(
         series_sketches=series_sketches,
         targets=counts,
         target_names_ja={t.name: t.name_ja or t.name for t in rules},
+        target_questions={t.name: t.question for t in rules if t.question},
     )
 
 
@@ -324,6 +370,11 @@ def _evaluate_chunk(
         series[key].add(arr)
     counts: dict[str, TargetCount] = {}
     for t in job.rules:
+        if t.question:
+            status = _answer_statuses(t.question, res)
+            counts[t.name] = TargetCount()
+            counts[t.name].add(status == "met", status != "undefined")
+            continue
         got = res.indicators[t.output]
         against = res.indicators[t.against] if isinstance(t.against, str) else t.against
         ok = np.isfinite(got) & np.isfinite(against)
@@ -333,6 +384,19 @@ def _evaluate_chunk(
     if writer is not None:
         writer.write(start, values, res.indicators, res.series)
     return _Part(start, stop, ind, series, counts)
+
+
+def _answer_statuses(qid: str, res: Any) -> NDArray[np.str_]:
+    """The verdict of question ``qid`` in every sample of ``res`` (parameters as sampled)."""
+    from chikuden import answers
+
+    n = res.n
+
+    def read(key: str) -> NDArray[np.float64]:
+        got = res.indicators[key] if key in res.indicators else res.params[key]
+        return np.broadcast_to(np.asarray(got, dtype=np.float64), (n,))
+
+    return answers.question_statuses(answers.question(qid), read, read(answers.MARGIN))
 
 
 class _ParquetWriter:
@@ -384,6 +448,50 @@ class _ParquetWriter:
 
 
 # -- the report --------------------------------------------------------------------------------
+def fan(series: dict[str, Any], lang: str = "en") -> dict[str, Any]:
+    """A plotly fan chart of one series of a :meth:`MonteCarlo.to_json` doc: the 5-95% and
+    25-75% bands of the samples and the median (``mc.html`` and the scenario report draw it)."""
+    from chikuden.i18n import pick, translator
+
+    _ = translator(lang).gettext
+
+    def band_name(upper: int, lower: int) -> str:
+        # the trace is the upper quantile (its data table's column); the band fills from the
+        # lower one
+        return _("{upper}% (band from {lower}%)").format(upper=upper, lower=lower)
+
+    years = series["years"]
+    line: dict[str, Any] = {"mode": "lines", "line": {"width": 0}, "x": years}
+    band = [
+        {**line, "y": series["q05"], "name": "5%", "showlegend": False},
+        {
+            **line,
+            "y": series["q95"],
+            "fill": "tonexty",
+            "fillcolor": "rgba(31,119,180,0.2)",
+            "name": band_name(95, 5),
+        },
+        {**line, "y": series["q25"], "name": "25%", "showlegend": False},
+        {
+            **line,
+            "y": series["q75"],
+            "fill": "tonexty",
+            "fillcolor": "rgba(31,119,180,0.4)",
+            "name": band_name(75, 25),
+        },
+        {
+            "x": years,
+            "y": series["q50"],
+            "mode": "lines",
+            "line": {"color": "#1f77b4"},
+            "name": _("median"),
+        },
+    ]
+    title = pick(lang, str(series["label"]), str(series["label_ja"]))
+    layout = {"title": {"text": title}, "yaxis": {"title": {"text": series["unit"]}}}
+    return {"data": band, "layout": layout}
+
+
 def report_html(doc: dict[str, Any], lang: str = "en") -> str:
     """A small page: the quantile table, the target probabilities and a fan chart per series."""
     from html import escape
@@ -414,41 +522,11 @@ def report_html(doc: dict[str, Any], lang: str = "en") -> str:
         f"<td>{pct(v['probability'])}</td><td>{v['met']:,} / {v['defined']:,}</td></tr>"
         for k, v in doc["targets"].items()
     )
-    figures = []
-    for i, s in enumerate(doc["series"].values()):
-        years = s["years"]
-        line: dict[str, Any] = {"mode": "lines", "line": {"width": 0}, "x": years}
-        band = [
-            {**line, "y": s["q05"], "name": "5%", "showlegend": False},
-            {
-                **line,
-                "y": s["q95"],
-                "fill": "tonexty",
-                "fillcolor": "rgba(31,119,180,0.2)",
-                "name": "5–95%",
-            },
-            {**line, "y": s["q25"], "name": "25%", "showlegend": False},
-            {
-                **line,
-                "y": s["q75"],
-                "fill": "tonexty",
-                "fillcolor": "rgba(31,119,180,0.4)",
-                "name": "25–75%",
-            },
-            {
-                "x": years,
-                "y": s["q50"],
-                "mode": "lines",
-                "line": {"color": "#1f77b4"},
-                "name": _("median"),
-            },
-        ]
-        layout = {"title": {"text": label(s)}, "yaxis": {"title": {"text": s["unit"]}}}
-        figures.append(
-            f'<div id="fan-{i}" style="height:420px"></div><script type="application/json" '
-            f'class="fig-data" data-target="fan-{i}">'
-            f"{to_script_json({'data': band, 'layout': layout})}</script>"
-        )
+    figures = [
+        f'<div id="fan-{i}" style="height:420px"></div><script type="application/json" '
+        f'class="fig-data" data-target="fan-{i}">{to_script_json(fan(s, lang))}</script>'
+        for i, s in enumerate(doc["series"].values())
+    ]
     head = "".join(f"<th>{round(q * 100)}%</th>" for q in QUANTILES)
     title = _("Monte Carlo: {scenario}").format(scenario=doc["scenario"])
     intro = _(
@@ -487,4 +565,14 @@ def report_html(doc: dict[str, Any], lang: str = "en") -> str:
     )
 
 
-__all__ = ["ALPHA", "DEFAULT_OUTPUTS", "TARGETS", "MonteCarlo", "Target", "report_html", "run"]
+__all__ = [
+    "ALPHA",
+    "DEFAULT_OUTPUTS",
+    "TARGETS",
+    "MonteCarlo",
+    "Target",
+    "answer_targets",
+    "fan",
+    "report_html",
+    "run",
+]
