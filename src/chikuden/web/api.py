@@ -414,9 +414,19 @@ def _not_found(name: str) -> ApiError:
 
 YAML_RESPONSE: dict[int | str, dict[str, Any]] = {
     200: {
-        "content": {"application/yaml": {"schema": {"type": "string"}}},
+        "content": {"application/yaml": {}},  # a scenario file (docs/cli.md), not a schema
         "description": "The scenario YAML (`chikuden run --scenario FILE` runs it)",
-    }
+    },
+    # the errors stay JSON (a model here would be documented in the route's YAML type)
+    **{
+        status: {
+            "description": response["description"],
+            "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}
+            },
+        }
+        for status, response in ERROR_RESPONSES.items()
+    },
 }
 
 
