@@ -178,9 +178,9 @@ def _load(names: list[str], overrides: list[str] | None) -> list[Scenario]:
 
 def _indicator_table(results: Results, lang: str) -> str:
     from chikuden.commands.tables import text_table
+    from chikuden.formatting import display_unit, format_output
     from chikuden.i18n import translator
     from chikuden.indicators import outputs
-    from chikuden.report.format import display_unit, format_output
 
     rows: list[list[str]] = []
     for key, decl in outputs().items():
