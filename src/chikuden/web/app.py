@@ -79,6 +79,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             f"{MAX_BODY_BYTES:,} bytes", f"{settings.max_body_bytes:,} bytes"
         ),
         version=_version(),
+        docs_url=None,  # FastAPI's Swagger UI and ReDoc pages load their scripts from a CDN
+        redoc_url=None,
     )
     app.state.chikuden = WebState(settings, ScenarioStore(settings.db), new_cache(32))
     errors.install(app)
