@@ -18,6 +18,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 
 from chikuden.errors import ChikudenError, ParameterError, did_you_mean
+from chikuden.i18n import pick
 from chikuden.web.errors import ERROR_RESPONSES, ApiError
 from chikuden.web.models import (
     MAX_PARAMETERS,
@@ -131,7 +132,6 @@ def indicators(lang: LangQuery = "en") -> JSONResponse:
 
 @functools.cache
 def _outputs(lang: str) -> tuple[dict[str, Any], ...]:
-    from chikuden.i18n import pick
     from chikuden.indicators import outputs
 
     return tuple(
@@ -357,10 +357,10 @@ def _detail(scenario: Scenario, kind: str, lang: str, base: str | None) -> dict[
     return {
         "name": scenario.name,
         "kind": kind,
-        "title": scenario.title_ja if lang == "ja" else scenario.title_en,
+        "title": pick(lang, scenario.title_en, scenario.title_ja),
         "base": base,
         "created_at": None,
-        "description": scenario.description_ja if lang == "ja" else scenario.description_en,
+        "description": pick(lang, scenario.description_en, scenario.description_ja),
         "parameters": params,
     }
 
@@ -374,7 +374,7 @@ def scenarios(state: State, lang: LangQuery = "en") -> JSONResponse:
     for name in list_scenarios():
         found = state.bundled.get(name) or load_scenario(name)
         state.bundled[name] = found
-        title = found.title_ja if lang == "ja" else found.title_en
+        title = pick(lang, found.title_en, found.title_ja)
         out.append(
             {"name": name, "kind": "bundled", "title": title, "base": None, "created_at": None}
         )
