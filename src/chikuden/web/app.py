@@ -8,14 +8,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI
 
 from chikuden.web.store import ScenarioStore
 
 if TYPE_CHECKING:
-    from chikuden.model.cache import Cache
     from chikuden.parameters.scenario import Scenario
 
 MAX_BODY_BYTES = 1_048_576
@@ -59,7 +58,7 @@ class WebState:
 
     settings: Settings
     store: ScenarioStore
-    cache: Cache
+    cache: Any  # chikuden.api.new_cache(): a face names no type of chikuden.model
     bundled: dict[str, Scenario] = field(default_factory=dict)
 
 
