@@ -309,6 +309,7 @@ def test_save_list_get_and_download_a_scenario(client: TestClient, tmp_path: Pat
     saved = client.post("/api/scenarios", json=body)
     assert saved.status_code == 201, saved.text
     assert saved.json()["parameters"][SHARE] == 0.3
+    assert saved.json()["created_at"] is not None
     listed = client.get("/api/scenarios").json()
     assert [s["name"] for s in listed[: len(list_scenarios())]] == list(list_scenarios())
     mine = listed[-1]

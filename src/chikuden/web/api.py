@@ -497,9 +497,16 @@ def save(body: SaveRequest, state: State) -> JSONResponse:
         loaded = state.store.add(body.name, root, title, text)
     except ParameterError as exc:  # a rule between the values
         raise ApiError(422, str(exc), "parameters") from None
-    doc = _detail(loaded, "saved", "en", root)
+    return JSONResponse(_saved_detail(state, loaded, root, title), status_code=201)
+
+
+def _saved_detail(state: WebState, loaded: Scenario, base: str | None, title: str) -> Any:
+    doc = _detail(loaded, "saved", "en", base)
     doc["title"] = title
-    return JSONResponse(doc, status_code=201)
+    doc["created_at"] = next(
+        (s.created_at for s in state.store.list() if s.name == loaded.name), None
+    )
+    return doc
 
 
 def _root(state: WebState, name: str) -> str:
@@ -618,6 +625,4 @@ def _store_upload(state: WebState, data: bytes, name: str | None) -> JSONRespons
     _taken(state, name)
     title = (doc.title.en if doc.title and doc.title.en else None) or name
     loaded = state.store.add(name, doc.extends or "", title, text)
-    out = _detail(loaded, "saved", "en", doc.extends)
-    out["title"] = title
-    return JSONResponse(out, status_code=201)
+    return JSONResponse(_saved_detail(state, loaded, doc.extends, title), status_code=201)
