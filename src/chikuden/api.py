@@ -233,15 +233,6 @@ def dataflow_graph() -> Graph:
     return system.graph()
 
 
-def new_cache(max_entries: int = 8) -> Cache:
-    """A cache to pass to every :func:`evaluate` of a long-lived caller (the web server): what
-    an evaluation derives from parameters alone is kept for the next ones (bounded, LRU,
-    thread-safe; :class:`chikuden.model.cache.Cache`)."""
-    from chikuden.model.cache import Cache
-
-    return Cache(max_entries)
-
-
 # -- what can be set and read --------------------------------------------------------------
 
 
@@ -468,7 +459,6 @@ __all__ = [
     "load_scenario",
     "logistics_corridor",
     "minerals_stress",
-    "new_cache",
     "parameters",
     "product_assessment",
     "product_from_bytes",

@@ -8,13 +8,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from fastapi import FastAPI
 
 from chikuden.web.store import ScenarioStore
 
 if TYPE_CHECKING:
+    from chikuden.api import Cache
     from chikuden.parameters.scenario import Scenario
 
 MAX_BODY_BYTES = 1_048_576
@@ -58,14 +59,14 @@ class WebState:
 
     settings: Settings
     store: ScenarioStore
-    cache: Any  # chikuden.api.new_cache(): a face names no type of chikuden.model
+    cache: Cache
     bundled: dict[str, Scenario] = field(default_factory=dict)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The application: the JSON API (:mod:`chikuden.web.api`, :mod:`chikuden.web.calculators`)
     and the pages (:mod:`chikuden.web.pages`)."""
-    from chikuden.api import new_cache
+    from chikuden.api import Cache
     from chikuden.web import api, calculators, errors, pages
 
     settings = settings or Settings()
@@ -81,7 +82,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url=None,  # FastAPI's Swagger UI and ReDoc pages load their scripts from a CDN
         redoc_url=None,
     )
-    app.state.chikuden = WebState(settings, ScenarioStore(settings.db), new_cache(32))
+    app.state.chikuden = WebState(settings, ScenarioStore(settings.db), Cache(max_entries=32))
     errors.install(app)
     app.add_middleware(errors.BodyLimit, limit=settings.max_body_bytes)
     app.include_router(api.router)
