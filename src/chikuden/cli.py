@@ -28,6 +28,7 @@ from chikuden.commands import (
     product,
     roadmap,
     sensitivity,
+    serve,
     solve,
 )
 from chikuden.commands.common import OneLineGroup, fail, user_errors
@@ -61,6 +62,7 @@ app.command(name="mc")(mc.mc)
 app.command(name="optimize")(optimize.optimize)
 app.command(name="sensitivity")(sensitivity.sensitivity)
 app.command(name="solve")(solve.solve)
+app.command(name="serve")(serve.serve)
 
 DEFAULT_SCENARIO = "proposal-2022"
 
