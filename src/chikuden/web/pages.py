@@ -1,0 +1,644 @@
+"""The pages of the web simulator: ``/`` (levers, answers, charts) and the domain pages
+(``/finance``, ``/minerals``, ``/carbon``, ``/demand``, ``/uncertainty``), server-rendered in
+English or Japanese (``?lang=ja``).
+
+The page's state is its query string: ``scenario`` (a bundled or saved scenario), ``lang`` and
+one ``<parameter>=<number>`` per moved lever (``?capacity.delay_years=2``), so a link
+reproduces the view and every page's navigation carries it along. The first paint is rendered
+here from the Python API (the answers' verdicts, the levers from the parameter tables and
+``levers.yaml``, the domain indicators and charts through the report's own figure code); the
+page's script then asks ``POST /api/evaluate`` for only the outputs on screen while a slider
+moves. Assets are the package's (``/static``: this folder's ``static/`` and the report's
+partial plotly.js bundle); nothing is fetched from elsewhere.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import jinja2
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import FileResponse, HTMLResponse
+from fastapi.staticfiles import StaticFiles
+
+from chikuden.i18n import LANGS, pick, translator
+
+if TYPE_CHECKING:
+    from chikuden.parameters.scenario import Scenario
+    from chikuden.results import Results
+
+HERE = Path(__file__).resolve().parent
+STATIC = HERE / "static"
+DEFAULT_SCENARIO = "proposal-2022"
+# Query keys that are not parameters.
+RESERVED = ("scenario", "lang")
+# The domain pages: path -> (the sections of data/indicators/*.yaml it shows, its calculator).
+DOMAINS: dict[str, tuple[tuple[str, ...], str]] = {
+    "finance": (("finance",), ""),
+    "minerals": (("minerals",), "minerals-stress"),
+    "carbon": (("carbon",), "product"),
+    "demand": (("market", "vehicles", "charging", "freight", "stationary"), "service-area"),
+}
+
+router = APIRouter(include_in_schema=False)
+
+
+# -- levers ------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class LeverSpec:
+    """One lever of ``levers.yaml``."""
+
+    key: str
+    group: str
+    why: str
+    slider: tuple[float, float] | None = None
+    step: float | None = None
+    year: int | None = None
+
+
+@dataclass(frozen=True)
+class Layout:
+    """``levers.yaml``: the groups of levers, the answers' charts and the cards shown."""
+
+    groups: tuple[tuple[str, str, str], ...]  # id, en, ja
+    levers: tuple[LeverSpec, ...]
+    charts: tuple[str, ...]
+    cards: tuple[str, ...]
+
+
+class LeversDeclarationError(RuntimeError):
+    """``levers.yaml`` names something that does not exist or cannot be a lever."""
+
+
+@cache
+def layout() -> Layout:
+    """``levers.yaml``, checked against the parameter tables and the answers (once)."""
+    import yaml
+
+    from chikuden.answers import questions
+    from chikuden.indicators import outputs
+    from chikuden.parameters.declarations import declarations
+
+    doc = yaml.safe_load(resources.files("chikuden.web").joinpath("levers.yaml").read_text())
+    decls = declarations()
+    groups: list[tuple[str, str, str]] = []
+    levers: list[LeverSpec] = []
+    for g in doc["groups"]:
+        groups.append((str(g["id"]), str(g["en"]), str(g["ja"])))
+        for spec in g["levers"]:
+            key = str(spec["key"])
+            where = f"levers.yaml: {key}"
+            if key not in decls:
+                raise LeversDeclarationError(f"{where}: not a parameter")
+            d = decls[key]
+            year = spec.get("year")
+            if d.kind not in ("scalar", "path") or (d.kind == "path") != (year is not None):
+                raise LeversDeclarationError(f"{where}: a scalar, or a path with its 'year'")
+            slider = spec.get("slider")
+            if slider is not None:
+                lo, hi = float(slider[0]), float(slider[1])
+                if not d.min <= lo < hi <= d.max:
+                    raise LeversDeclarationError(
+                        f"{where}: slider {slider} must lie inside [{d.min}, {d.max}]"
+                    )
+                slider = (lo, hi)
+            step = spec.get("step")
+            levers.append(
+                LeverSpec(
+                    key,
+                    str(g["id"]),
+                    str(spec["why"]),
+                    slider,
+                    None if step is None else float(step),
+                    None if year is None else int(year),
+                )
+            )
+    known = {q.id for q in questions()}
+    charts = tuple(str(c) for c in doc["charts"])
+    for c in charts:
+        if c not in known:
+            raise LeversDeclarationError(f"levers.yaml: charts: {c!r} is not an answer's id")
+    cards = tuple(str(c) for c in doc["cards"])
+    for c in cards:
+        if c not in outputs() or outputs()[c].kind != "indicator":
+            raise LeversDeclarationError(f"levers.yaml: cards: {c!r} is not an indicator")
+    return Layout(tuple(groups), tuple(levers), charts, cards)
+
+
+@dataclass
+class Lever:
+    """A lever as the page shows it."""
+
+    key: str
+    group: str
+    label: str
+    description: str
+    unit: str
+    kind: str
+    min: float
+    max: float
+    lo: float
+    hi: float
+    step: float
+    default: float
+    value: float
+    moved: bool
+    year: int | None
+    sources: list[dict[str, str]]
+    why: str
+
+
+def _step(spec: LeverSpec, unit: str, lo: float, hi: float) -> float:
+    if spec.step is not None:
+        return spec.step
+    head = unit.split(" ", 1)[0]
+    if head in ("share", "flag"):
+        return 0.01
+    if head in ("year", "years"):
+        return 1.0
+    return (hi - lo) / 100
+
+
+def _number(value: Any, year: int | None) -> float:
+    """A parameter's value as the slider's number: a path's value in ``year``."""
+    import numpy as np
+
+    array = np.asarray(value, dtype=float)
+    if year is None or array.ndim == 0:
+        return float(array.reshape(-1)[0]) if array.size == 1 else float(array.flat[0])
+    from chikuden.horizon import YEARS
+
+    return float(array[list(YEARS).index(year)])
+
+
+def source_links(keys: tuple[str, ...] | list[str]) -> list[dict[str, str]]:
+    """``[{key, title, url}]`` of bibliography keys (a clause key as its proposal entry)."""
+    from chikuden.parameters.sources import resolve_source
+
+    out = []
+    for key in keys:
+        src, clause = resolve_source(key)
+        title = src.title + (f" ({clause})" if clause else "")
+        out.append({"key": key, "title": title, "url": src.url})
+    return out
+
+
+def levers(base: Scenario, moved: Mapping[str, float], lang: str) -> list[Lever]:
+    """Every lever of ``levers.yaml`` for scenario ``base`` with the values ``moved``."""
+    from chikuden.parameters.declarations import declarations
+    from chikuden.report.format import unit_text
+
+    decls = declarations()
+    out = []
+    for spec in layout().levers:
+        d = decls[spec.key]
+        lo, hi = spec.slider or (d.min, d.max)
+        default = _number(base.value(spec.key), spec.year)
+        out.append(
+            Lever(
+                key=spec.key,
+                group=spec.group,
+                label=pick(lang, d.description_en, d.description_ja),
+                description=d.note,
+                unit=unit_text(d.unit, lang),
+                kind=d.kind,
+                min=d.min,
+                max=d.max,
+                lo=lo,
+                hi=hi,
+                step=_step(spec, d.unit, lo, hi),
+                default=default,
+                value=moved.get(spec.key, default),
+                moved=spec.key in moved,
+                year=spec.year,
+                sources=source_links(list(base.sources_of(spec.key))),
+                why=spec.why,
+            )
+        )
+    return out
+
+
+# -- state -------------------------------------------------------------------------------------
+class StateError(ValueError):
+    """A query string the page cannot show (names the field, the value and what is allowed)."""
+
+
+@dataclass
+class State:
+    """What the query string says: the scenario, the language and the moved levers."""
+
+    scenario: str = DEFAULT_SCENARIO
+    lang: str = "en"
+    moved: dict[str, float] = field(default_factory=dict)
+
+    def query(self, lang: str | None = None) -> str:
+        """The query string of this state (in another language with ``lang``)."""
+        from urllib.parse import urlencode
+
+        pairs: list[tuple[str, str]] = [("scenario", self.scenario)]
+        if (lang or self.lang) != "en":
+            pairs.append(("lang", lang or self.lang))
+        pairs += [(k, _plain(v)) for k, v in self.moved.items()]
+        return urlencode(pairs)
+
+
+def _plain(v: float) -> str:
+    """A number as the shortest text that reads back to it (``0.3``, ``2``)."""
+    return str(int(v)) if v.is_integer() and abs(v) < 1e15 else repr(v)
+
+
+def read_state(query: Mapping[str, str]) -> State:
+    """The state of a query string; an unknown key or a bad number is a :class:`StateError`."""
+    from chikuden.errors import did_you_mean
+    from chikuden.parameters.declarations import declarations
+
+    lang = query.get("lang", "en")
+    if lang not in LANGS:
+        raise StateError(f"lang: {lang!r} is not one of {', '.join(LANGS)}")
+    state = State(query.get("scenario", DEFAULT_SCENARIO) or DEFAULT_SCENARIO, lang)
+    decls = declarations()
+    for key, text in query.items():
+        if key in RESERVED:
+            continue
+        if key not in decls:
+            raise StateError(
+                f"{key}: not a parameter{did_you_mean(key, decls)}; the address takes scenario, "
+                "lang and parameters with a number (`chikuden params` lists them)"
+            )
+        try:
+            value = float(text)
+        except ValueError:
+            raise StateError(f"{key}: {text!r} is not a number; give a number") from None
+        d = decls[key]
+        if not (math.isfinite(value) and d.min <= value <= d.max):
+            raise StateError(f"{key}: {text} is outside [{_plain(d.min)}, {_plain(d.max)}]")
+        state.moved[key] = value
+    return state
+
+
+def load_base(name: str) -> Scenario:
+    """A bundled scenario, or one saved through the API (``chikuden.web.store``)."""
+    from chikuden.api import list_scenarios, load_scenario
+
+    if name in list_scenarios():
+        return load_scenario(name)
+    known = ", ".join(list_scenarios())
+    raise StateError(f"scenario: {name!r} is not a known scenario; known: {known}")
+
+
+def scenario_of(state: State) -> Scenario:
+    """The state's scenario with its moved levers (a rule they break: :class:`StateError`)."""
+    from chikuden.errors import ParameterError
+
+    base = load_base(state.scenario)
+    if not state.moved:
+        return base
+    try:
+        return base.with_overrides(state.moved, source="web-lever")
+    except ParameterError as exc:
+        raise StateError(str(exc)) from None
+
+
+# -- rendering ---------------------------------------------------------------------------------
+@cache
+def environment(lang: str) -> jinja2.Environment:
+    """The templates of ``lang`` (``_()`` translating, autoescaped, strict)."""
+    from chikuden.report.charts import to_script_json
+
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("chikuden.web", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        extensions=["jinja2.ext.i18n"],
+    )
+    env.install_gettext_translations(translator(lang))  # type: ignore[attr-defined]
+    env.filters["json"] = lambda doc: jinja2.utils.markupsafe.Markup(to_script_json(doc))
+    return env
+
+
+def nav(state: State) -> list[dict[str, str]]:
+    """The navigation: each page with the state's query string."""
+    _ = translator(state.lang).gettext
+    q = "?" + state.query()
+    return [
+        {"path": "/", "href": "/" + q, "text": _("Simulator")},
+        {"path": "/finance", "href": "/finance" + q, "text": _("Finance")},
+        {"path": "/minerals", "href": "/minerals" + q, "text": _("Minerals")},
+        {"path": "/carbon", "href": "/carbon" + q, "text": _("Carbon")},
+        {"path": "/demand", "href": "/demand" + q, "text": _("Demand and infrastructure")},
+        {"path": "/uncertainty", "href": "/uncertainty" + q, "text": _("Uncertainty")},
+    ]
+
+
+def _page(template: str, state: State, path: str, status: int = 200, **context: Any) -> HTMLResponse:
+    from chikuden.api import list_scenarios
+
+    html = (
+        environment(state.lang)
+        .get_template(template)
+        .render(
+            lang=state.lang,
+            state=state,
+            path=path,
+            nav=nav(state),
+            other_lang="ja" if state.lang == "en" else "en",
+            other_href=f"{path}?{state.query('ja' if state.lang == 'en' else 'en')}",
+            bundled=list_scenarios(),
+            **context,
+        )
+    )
+    return HTMLResponse(html, status_code=status)
+
+
+def _error_page(query: Mapping[str, str], path: str, message: str) -> HTMLResponse:
+    lang = query.get("lang", "en")
+    state = State(lang=lang if lang in LANGS else "en")
+    return _page("error.html.j2", state, path, status=400, message=message)
+
+
+def verdicts(results: Results, lang: str) -> list[dict[str, str]]:
+    """Each answer's verdict for scenario 0: id, question, status, pill class, word, sentence."""
+    from chikuden.answers import answers, status_word
+    from chikuden.report.answers import STATUS_CLASSES
+
+    return [
+        {
+            "id": a.id,
+            "clause": a.clause,
+            "question": a.question,
+            "status": a.status,
+            "css": STATUS_CLASSES[a.status],
+            "word": status_word(a.status, lang),
+            "sentence": a.sentence,
+        }
+        for a in answers(results, lang)
+    ]
+
+
+def chart_specs(results: Results, lang: str) -> list[dict[str, Any]]:
+    """What the page's script needs to draw each answer's chart from ``/api/evaluate``'s
+    outputs: the keys and their labels, and the axis scale of the first paint."""
+    import numpy as np
+
+    from chikuden.answers import questions, read
+    from chikuden.indicators import outputs
+    from chikuden.report.answers import _label, _unit
+    from chikuden.report.charts import axis_scale
+    from chikuden.report.format import short_label
+
+    decls = outputs()
+    by_id = {q.id: q for q in questions()}
+    out = []
+    for cid in layout().charts:
+        q = by_id[cid]
+        spec = q.chart
+        drawn = spec.series or spec.bars
+        unit = _unit(drawn[0])
+        peak = 0.0
+        for key in spec.series:
+            finite = np.abs(results.series[key][np.isfinite(results.series[key])])
+            peak = max([peak, *([float(finite.max())] if finite.size else [])])
+        for key in (*spec.bars, *spec.lines):
+            v = read(results, key)
+            peak = max(peak, abs(v)) if math.isfinite(v) else peak
+        scale = axis_scale(unit, lang, peak)
+        out.append(
+            {
+                "id": cid,
+                "title": q.question(lang),
+                "kind": spec.kind,
+                "series": [
+                    {
+                        "key": k,
+                        "label": decls[k].label(lang),
+                        "years": [int(y) for y in decls[k].years],
+                    }
+                    for k in spec.series
+                ],
+                "bars": [{"key": k, "label": short_label(_label(k, lang))} for k in spec.bars],
+                "lines": [{"key": k, "label": short_label(_label(k, lang))} for k in spec.lines],
+                "factor": scale.factor,
+                "axis": scale.label,
+                "hover": scale.hover,
+            }
+        )
+    return out
+
+
+def chart_outputs() -> list[str]:
+    """The outputs the simulator's charts and cards read (the page asks only for these)."""
+    from chikuden.answers import questions
+    from chikuden.indicators import outputs
+
+    by_id = {q.id: q for q in questions()}
+    keys = [k for c in layout().charts for k in by_id[c].chart.series + by_id[c].chart.bars]
+    keys += [k for c in layout().charts for k in by_id[c].chart.lines if k in outputs()]
+    keys += list(layout().cards)
+    return list(dict.fromkeys(keys))
+
+
+def cards(results: Results, lang: str) -> list[dict[str, str]]:
+    from chikuden.answers import format_key
+    from chikuden.indicators import outputs
+
+    return [
+        {
+            "key": k,
+            "label": outputs()[k].label(lang),
+            "text": format_key(results, k, results.value(k), lang),
+        }
+        for k in layout().cards
+    ]
+
+
+def _values_for_charts(results: Results) -> dict[str, Any]:
+    """The first paint's chart values, in ``/api/evaluate``'s shape (series: years, values)."""
+    from chikuden.answers import questions, read
+    from chikuden.indicators import outputs
+
+    decls = outputs()
+    by_id = {q.id: q for q in questions()}
+    out: dict[str, Any] = {}
+
+    def finite(v: float) -> float | None:
+        return v if math.isfinite(v) else None
+
+    for cid in layout().charts:
+        spec = by_id[cid].chart
+        for k in spec.series:
+            out[k] = {
+                "years": [int(y) for y in decls[k].years],
+                "values": [finite(float(v)) for v in results.series[k][0]],
+            }
+        for k in (*spec.bars, *spec.lines):
+            out[k] = finite(read(results, k))
+    return out
+
+
+def _group_names(lang: str) -> dict[str, str]:
+    return {gid: pick(lang, en, ja) for gid, en, ja in layout().groups}
+
+
+@router.get("/", response_class=HTMLResponse)
+def simulator(request: Request) -> HTMLResponse:
+    import chikuden
+    from chikuden.answers import outputs_needed
+
+    query = dict(request.query_params)
+    try:
+        state = read_state(query)
+        scenario = scenario_of(state)
+    except StateError as exc:
+        return _error_page(query, "/", str(exc))
+    base = load_base(state.scenario)
+    results = chikuden.evaluate(scenario, outputs=[*outputs_needed(), *chart_outputs()])
+    return _page(
+        "simulator.html.j2",
+        state,
+        "/",
+        title=pick(state.lang, scenario.title_en, scenario.title_ja) or scenario.name,
+        answers=verdicts(results, state.lang),
+        levers=levers(base, state.moved, state.lang),
+        groups=_group_names(state.lang),
+        charts=chart_specs(results, state.lang),
+        first=_values_for_charts(results),
+        cards=cards(results, state.lang),
+        outputs=chart_outputs(),
+    )
+
+
+def _domain_view(results: Results, domains: tuple[str, ...], lang: str) -> list[dict[str, Any]]:
+    """Each section of ``domains``: title, intro, its indicators formatted, its charts."""
+    from chikuden.answers import format_key
+    from chikuden.indicators import outputs, sections
+    from chikuden.report.charts import figure, figure_table
+
+    _ = translator(lang).gettext
+    decls = outputs()
+    note = _("Source: {sources}").format(sources=_("chikuden model"))
+    views = []
+    for section in sections():
+        if section.domain not in domains:
+            continue
+        rows = [
+            {
+                "key": k,
+                "label": decls[k].label(lang),
+                "text": format_key(results, k, results.value(k), lang),
+                "year": "" if decls[k].year is None else str(decls[k].year),
+            }
+            for k in section.outputs
+            if decls[k].kind == "indicator"
+        ]
+        charts = []
+        for chart in section.charts:
+            fig = figure(chart, results, lang, note)
+            table = figure_table(fig, lang)
+            charts.append(
+                {
+                    "id": chart.id,
+                    "title": chart.title(lang),
+                    "figure": fig,
+                    "csv": table.csv,
+                }
+            )
+        views.append(
+            {
+                "id": section.domain,
+                "title": section.title(lang),
+                "intro": section.intro(lang),
+                "rows": rows,
+                "charts": charts,
+            }
+        )
+    return views
+
+
+def _domain(request: Request, name: str) -> HTMLResponse:
+    import chikuden
+
+    query = dict(request.query_params)
+    path = f"/{name}"
+    try:
+        state = read_state(query)
+        scenario = scenario_of(state)
+    except StateError as exc:
+        return _error_page(query, path, str(exc))
+    results = chikuden.evaluate(scenario)
+    domains, calculator = DOMAINS[name]
+    return _page(
+        "domain.html.j2",
+        state,
+        path,
+        title=next(n["text"] for n in nav(state) if n["path"] == path),
+        sections=_domain_view(results, domains, state.lang),
+        answers=[v for v in verdicts(results, state.lang) if _answer_domain(v["id"]) in domains],
+        calculator=calculator,
+    )
+
+
+def _answer_domain(answer_id: str) -> str:
+    """The domain of an answer: that of its headline indicator."""
+    from chikuden.answers import questions
+
+    q = next(q for q in questions() if q.id == answer_id)
+    return q.headline.split(".", 1)[0]
+
+
+@router.get("/finance", response_class=HTMLResponse)
+def finance(request: Request) -> HTMLResponse:
+    return _domain(request, "finance")
+
+
+@router.get("/minerals", response_class=HTMLResponse)
+def minerals(request: Request) -> HTMLResponse:
+    return _domain(request, "minerals")
+
+
+@router.get("/carbon", response_class=HTMLResponse)
+def carbon(request: Request) -> HTMLResponse:
+    return _domain(request, "carbon")
+
+
+@router.get("/demand", response_class=HTMLResponse)
+def demand(request: Request) -> HTMLResponse:
+    return _domain(request, "demand")
+
+
+@router.get("/uncertainty", response_class=HTMLResponse)
+def uncertainty(request: Request) -> HTMLResponse:
+    query = dict(request.query_params)
+    try:
+        state = read_state(query)
+        scenario_of(state)
+    except StateError as exc:
+        return _error_page(query, "/uncertainty", str(exc))
+    sets = " ".join(f"--set {k}={_plain(v)}" for k, v in state.moved.items())
+    return _page(
+        "uncertainty.html.j2",
+        state,
+        "/uncertainty",
+        title=translator(state.lang).gettext("Uncertainty"),
+        sets=sets,
+    )
+
+
+@router.get("/static/plotly.min.js")
+def plotly_bundle() -> FileResponse:
+    """The report's partial plotly.js bundle (one file in the package, served as it is)."""
+    path = resources.files("chikuden.report").joinpath("assets", "plotly-partial.min.js")
+    return FileResponse(str(path), media_type="text/javascript")
+
+
+def install(app: FastAPI) -> None:
+    """Add the pages and their static files (``/static``) to ``app``."""
+    app.include_router(router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
