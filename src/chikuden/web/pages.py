@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import jinja2
 from fastapi import APIRouter, FastAPI, Request
-from fastapi.responses import FileResponse, HTMLResponse
+from fastapi.responses import FileResponse, HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from chikuden.i18n import LANGS, pick, translator
@@ -300,7 +300,7 @@ def scenario_of(state: State) -> Scenario:
     if not state.moved:
         return base
     try:
-        return base.with_overrides(state.moved, source="web-lever")
+        return base.with_overrides(state.moved, source="user-override")
     except ParameterError as exc:
         raise StateError(str(exc)) from None
 
@@ -320,6 +320,7 @@ def environment(lang: str) -> jinja2.Environment:
         extensions=["jinja2.ext.i18n"],
     )
     env.install_gettext_translations(translator(lang))  # type: ignore[attr-defined]
+    env.filters["num"] = lambda v: f"{float(v):.6g}"  # a lever's number as the page shows it
     env.filters["json"] = lambda doc: jinja2.utils.markupsafe.Markup(to_script_json(doc))
     return env
 
@@ -383,6 +384,10 @@ def verdicts(results: Results, lang: str) -> list[dict[str, str]]:
     ]
 
 
+def _finite(v: float) -> float | None:
+    return v if math.isfinite(v) else None
+
+
 def chart_specs(results: Results, lang: str) -> list[dict[str, Any]]:
     """What the page's script needs to draw each answer's chart from ``/api/evaluate``'s
     outputs: the keys and their labels, and the axis scale of the first paint."""
@@ -424,7 +429,16 @@ def chart_specs(results: Results, lang: str) -> list[dict[str, Any]]:
                     for k in spec.series
                 ],
                 "bars": [{"key": k, "label": short_label(_label(k, lang))} for k in spec.bars],
-                "lines": [{"key": k, "label": short_label(_label(k, lang))} for k in spec.lines],
+                # a target may be a parameter (not an output of evaluate): its value comes along
+                "lines": [
+                    {
+                        "key": k,
+                        "label": short_label(_label(k, lang)),
+                        "parameter": k not in decls,
+                        "value": _finite(read(results, k)),
+                    }
+                    for k in spec.lines
+                ],
                 "factor": scale.factor,
                 "axis": scale.label,
                 "hover": scale.hover,
@@ -468,18 +482,15 @@ def _values_for_charts(results: Results) -> dict[str, Any]:
     by_id = {q.id: q for q in questions()}
     out: dict[str, Any] = {}
 
-    def finite(v: float) -> float | None:
-        return v if math.isfinite(v) else None
-
     for cid in layout().charts:
         spec = by_id[cid].chart
         for k in spec.series:
             out[k] = {
                 "years": [int(y) for y in decls[k].years],
-                "values": [finite(float(v)) for v in results.series[k][0]],
+                "values": [_finite(float(v)) for v in results.series[k][0]],
             }
         for k in (*spec.bars, *spec.lines):
-            out[k] = finite(read(results, k))
+            out[k] = _finite(read(results, k))
     return out
 
 
@@ -628,6 +639,40 @@ def uncertainty(request: Request) -> HTMLResponse:
         "/uncertainty",
         title=translator(state.lang).gettext("Uncertainty"),
         sets=sets,
+    )
+
+
+def scenario_yaml(state: State) -> str:
+    """The state as a scenario file that ``chikuden run --scenario FILE.yaml`` reads: the
+    scenario it starts from (``extends:``) and each moved lever, cited ``user-override``."""
+    import yaml
+
+    doc: dict[str, Any] = {
+        "name": f"{state.scenario}-web" if state.moved else state.scenario,
+        "extends": state.scenario,
+        "parameters": {
+            key: {"value": value, "source": "user-override", "note": "set in the web simulator"}
+            for key, value in state.moved.items()
+        },
+    }
+    text: str = yaml.safe_dump(doc, allow_unicode=True, sort_keys=False)
+    return text
+
+
+@router.get("/scenario.yaml")
+def download_yaml(request: Request) -> Response:
+    """The page's state as a scenario YAML (a download)."""
+    query = dict(request.query_params)
+    try:
+        state = read_state(query)
+        scenario_of(state)
+    except StateError as exc:
+        return _error_page(query, "/scenario.yaml", str(exc))
+    name = f"{state.scenario}-web" if state.moved else state.scenario
+    return Response(
+        scenario_yaml(state),
+        media_type="application/yaml",
+        headers={"Content-Disposition": f'attachment; filename="{name}.yaml"'},
     )
 
 

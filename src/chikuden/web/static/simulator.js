@@ -165,7 +165,8 @@
       });
     }
     c.lines.forEach((l) => {
-      const v = scaled(outputs[l.key], f);
+      const given = l.parameter ? (moved()[l.key] ?? l.value) : outputs[l.key];
+      const v = scaled(given, f);
       if (v === null) return;
       shapes.push({ type: "line", xref: "paper", x0: 0, x1: 1, y0: v, y1: v, line: { color: "#b3261e", dash: "dash", width: 1.6 } });
       notes.push({ xref: "paper", x: 0.01, y: v, yanchor: "bottom", xanchor: "left", showarrow: false, text: l.label, font: { size: 11, color: "#8c1d18" }, bgcolor: "rgba(255,255,255,.85)" });
