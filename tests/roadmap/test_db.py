@@ -46,7 +46,7 @@ def test_migrations_create_exactly_the_models(db_url: str) -> None:
     assert schema_revision(engine) is None
     upgrade(engine)
     upgrade(engine)  # a second upgrade does nothing
-    assert schema_revision(engine) == head_revision() == "0002"
+    assert schema_revision(engine) == head_revision() == "0003"
     with engine.connect() as conn:
         ctx = MigrationContext.configure(
             conn, opts={"version_table": VERSION_TABLE, "compare_type": True}

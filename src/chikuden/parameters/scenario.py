@@ -74,20 +74,27 @@ class Scenario:
         return self.override_notes.get(name, declarations()[name].note)
 
     def with_overrides(
-        self, overrides: Mapping[str, Any] | Iterable[str], source: str = "user-override"
+        self,
+        overrides: Mapping[str, Any] | Iterable[str],
+        source: str = "user-override",
+        where: str = "--set",
     ) -> Scenario:
-        """A copy with more values set (``{"a.b": 1}`` or ``["a.b=1"]``), citing ``source``."""
+        """A copy with more values set (``{"a.b": 1}`` or ``["a.b=1"]``), citing ``source``.
+
+        where : how messages name the input the values came from (``--set`` on the command
+            line, ``parameters`` in a web request)
+        """
         pairs = _parse_overrides(overrides)
         values = dict(self.overrides)
         sources = dict(self.override_sources)
         notes = dict(self.override_notes)
         for key, raw in pairs.items():
-            decl = _declaration(key, "--set")
-            values[key] = decl.validate(raw, "--set")
+            decl = _declaration(key, where)
+            values[key] = decl.validate(raw, where)
             sources[key] = (source,)
             notes[key] = f"set to {show(raw)} by the user"
         out = replace(self, overrides=values, override_sources=sources, override_notes=notes)
-        out.check_rules("--set" if source == "user-override" else source)
+        out.check_rules(where if source == "user-override" else source)
         return out
 
     def check_rules(self, where: str = "") -> None:
@@ -185,8 +192,46 @@ def _locate(name_or_path: str, base_dir: Path | None) -> tuple[str, str, str, Pa
     return str(path.resolve()), read_text(path, where), where, path.parent
 
 
+def scenario_from_text(text: str, where: str, default_name: str = "uploaded") -> Scenario:
+    """A scenario from the text of a YAML file that is not on this machine (an upload to the
+    web server), checked as a user's file is.
+
+    Such a file can name nothing on this machine: it may extend only a bundled scenario, and a
+    table parameter takes a bundled table or inline ``rows``, not a ``csv:`` path. A value
+    without a source cites ``user-scenario-file``, as in any user's file.
+    """
+    doc = ScenarioDocument.read(load_yaml(text, where), where)
+    if doc.extends is not None and doc.extends not in list_scenarios():
+        raise ParameterError(
+            f"{where}: extends: {show(doc.extends)} is not a bundled scenario; a file sent to "
+            f"the server may extend only one of {', '.join(list_scenarios())}"
+        )
+    for key, entry in (doc.parameters or {}).items():
+        raw = entry.get("value") if isinstance(entry, dict) and _CITED_KEYS & set(entry) else entry
+        if isinstance(raw, dict) and "csv" in raw:
+            raise ParameterError(
+                f"{where}: {key}: csv: names a file on this machine; give the table's rows "
+                "inline (rows: [...]) or a bundled table (table: NAME)"
+            )
+    return _read(text, where, f"text:{where}", (), None, False, default_name)
+
+
 def _load(name_or_path: str, chain: tuple[str, ...], base_dir: Path | None = None) -> Scenario:
     ident, text, where, folder = _locate(name_or_path, base_dir)
+    bundled = folder is None
+    default_name = name_or_path if bundled else Path(name_or_path).stem
+    return _read(text, where, ident, chain, folder, bundled, default_name)
+
+
+def _read(
+    text: str,
+    where: str,
+    ident: str,
+    chain: tuple[str, ...],
+    folder: Path | None,
+    bundled: bool,
+    default_name: str,
+) -> Scenario:
     if ident in chain:
         raise ParameterError(f"{where}: the extends: chain comes back to this file; remove a link")
     if len(chain) >= MAX_EXTENDS:
@@ -194,9 +239,7 @@ def _load(name_or_path: str, chain: tuple[str, ...], base_dir: Path | None = Non
             f"{where}: the extends: chain is longer than the limit of {MAX_EXTENDS} files; "
             "extend a file nearer to a bundled scenario"
         )
-    bundled = folder is None
     doc = ScenarioDocument.read(load_yaml(text, where), where)
-    default_name = name_or_path if bundled else Path(name_or_path).stem
     name = doc.name or default_name
     if not _NAME_RE.match(name) or len(name) > MAX_NAME:
         raise ParameterError(

@@ -309,6 +309,24 @@ class AuditLog(Base):
     new: Mapped[str | None] = mapped_column(Text)
 
 
+class SavedScenario(Base):
+    """A scenario saved from the web simulator (``POST /api/scenarios`` or an upload): its
+    scenario YAML, which ``chikuden run --scenario FILE`` accepts as it is. Saved once under a
+    name that is never reused (no update, no delete: a link to it keeps its numbers).
+
+    Not part of the ledger's backup (:data:`TABLES_IN_ORDER`): the scenarios are the web
+    users' working files, not the roadmap's record."""
+
+    __tablename__ = "saved_scenarios"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    base: Mapped[str] = mapped_column(String(64))  # the bundled scenario it extends
+    title: Mapped[str] = mapped_column(String(200))
+    document: Mapped[str] = mapped_column(Text)  # the scenario YAML
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(120))
+
+
 TABLES_IN_ORDER: tuple[type[Base], ...] = (
     Pillar,
     Measure,

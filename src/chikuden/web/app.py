@@ -1,0 +1,98 @@
+"""The web application: :func:`create_app` builds it, ``chikuden serve`` runs it (uvicorn).
+
+>>> from fastapi.testclient import TestClient
+>>> client = TestClient(create_app(Settings(db="sqlite:///:memory:")))  # doctest: +SKIP
+>>> client.post("/api/evaluate", json={"outputs": ["targets.*"]}).json()  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from fastapi import FastAPI
+
+from chikuden.web.store import ScenarioStore
+
+if TYPE_CHECKING:
+    from chikuden.model.cache import Cache
+    from chikuden.parameters.scenario import Scenario
+
+MAX_BODY_BYTES = 1_048_576
+"""The largest request body the server reads [bytes] (a scenario file is a few kB)."""
+
+DESCRIPTION = f"""\
+The JSON API of chikuden's web simulator: the 2022 Japanese battery-industry proposal as a
+model. Move levers (`GET /api/parameters`), evaluate the outputs you show (`POST
+/api/evaluate`, only the model steps they need run), read the answers' verdicts, compare
+scenarios, save them by name and download them as scenario files that `chikuden run` accepts.
+
+Limits: a request body is at most {MAX_BODY_BYTES:,} bytes (413 beyond); at most 400 lever
+values, 200 output patterns and 8 scenarios in a comparison per request. Lever values are JSON
+numbers, finite and within the parameter's declared range. Every bad input is a 4xx whose body
+is `{{"error": {{"field", "value", "allowed", "message"}}}}`.
+
+Saving scenarios is open to anyone who can reach the server for now (accounts: issue 17).
+"""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How the server runs.
+
+    db : the database of saved scenarios, the roadmap ledger's: a SQLAlchemy URL or a file
+        path; None: ``$CHIKUDEN_DB``, else the default ledger file (as ``chikuden roadmap
+        --db``, :func:`chikuden.roadmap.db.resolve_url`)
+    max_body_bytes : the largest request body read [bytes]; larger ones get 413
+    open_read : whether reading (pages, evaluate, scenarios) needs no login (issue 17's
+        accounts read it; without accounts everything is open)
+    """
+
+    db: str | None = None
+    max_body_bytes: int = MAX_BODY_BYTES
+    open_read: bool = True
+
+
+@dataclass
+class WebState:
+    """What the application keeps between requests."""
+
+    settings: Settings
+    store: ScenarioStore
+    cache: Cache
+    bundled: dict[str, Scenario] = field(default_factory=dict)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The application: the JSON API (:mod:`chikuden.web.api`, :mod:`chikuden.web.calculators`)
+    and the pages (:mod:`chikuden.web.pages`)."""
+    from chikuden.model.cache import Cache
+    from chikuden.web import api, calculators, errors, pages
+
+    settings = settings or Settings()
+    if settings.max_body_bytes < 1:
+        raise ValueError(f"max_body_bytes = {settings.max_body_bytes}: give a positive size")
+    app = FastAPI(
+        title="chikuden",
+        summary="The 2022 Japanese battery-industry proposal as a model: the simulator's API",
+        description=DESCRIPTION.replace(
+            f"{MAX_BODY_BYTES:,} bytes", f"{settings.max_body_bytes:,} bytes"
+        ),
+        version=_version(),
+    )
+    app.state.chikuden = WebState(settings, ScenarioStore(settings.db), Cache(max_entries=32))
+    errors.install(app)
+    app.add_middleware(errors.BodyLimit, limit=settings.max_body_bytes)
+    app.include_router(api.router)
+    app.include_router(calculators.router)
+    pages.install(app)
+    return app
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("chikuden")
+    except PackageNotFoundError:
+        return "0"
