@@ -282,21 +282,22 @@ def read_state(query: Mapping[str, str]) -> State:
     return state
 
 
-def load_base(name: str) -> Scenario:
-    """A bundled scenario, or one saved through the API (``chikuden.web.store``)."""
-    from chikuden.api import list_scenarios, load_scenario
+def load_base(request: Request, name: str) -> Scenario:
+    """A bundled scenario, or one saved through the API (the server's store)."""
+    from chikuden.web.api import scenario_named, web_state
+    from chikuden.web.errors import ApiError
 
-    if name in list_scenarios():
-        return load_scenario(name)
-    known = ", ".join(list_scenarios())
-    raise StateError(f"scenario: {name!r} is not a known scenario; known: {known}")
+    try:
+        return scenario_named(web_state(request), name)
+    except ApiError as exc:
+        raise StateError(str(exc)) from None
 
 
-def scenario_of(state: State) -> Scenario:
+def scenario_of(request: Request, state: State) -> Scenario:
     """The state's scenario with its moved levers (a rule they break: :class:`StateError`)."""
     from chikuden.errors import ParameterError
 
-    base = load_base(state.scenario)
+    base = load_base(request, state.scenario)
     if not state.moved:
         return base
     try:
@@ -339,8 +340,11 @@ def nav(state: State) -> list[dict[str, str]]:
     ]
 
 
-def _page(template: str, state: State, path: str, status: int = 200, **context: Any) -> HTMLResponse:
+def _page(
+    request: Request, template: str, state: State, path: str, status: int = 200, **context: Any
+) -> HTMLResponse:
     from chikuden.api import list_scenarios
+    from chikuden.web.api import web_state
 
     html = (
         environment(state.lang)
@@ -353,16 +357,19 @@ def _page(template: str, state: State, path: str, status: int = 200, **context: 
             other_lang="ja" if state.lang == "en" else "en",
             other_href=f"{path}?{state.query('ja' if state.lang == 'en' else 'en')}",
             bundled=list_scenarios(),
+            saved=[s.name for s in web_state(request).store.list()],
             **context,
         )
     )
     return HTMLResponse(html, status_code=status)
 
 
-def _error_page(query: Mapping[str, str], path: str, message: str) -> HTMLResponse:
+def _error_page(
+    request: Request, query: Mapping[str, str], path: str, message: str
+) -> HTMLResponse:
     lang = query.get("lang", "en")
     state = State(lang=lang if lang in LANGS else "en")
-    return _page("error.html.j2", state, path, status=400, message=message)
+    return _page(request, "error.html.j2", state, path, status=400, message=message)
 
 
 def verdicts(results: Results, lang: str) -> list[dict[str, str]]:
@@ -506,12 +513,13 @@ def simulator(request: Request) -> HTMLResponse:
     query = dict(request.query_params)
     try:
         state = read_state(query)
-        scenario = scenario_of(state)
+        scenario = scenario_of(request, state)
     except StateError as exc:
-        return _error_page(query, "/", str(exc))
-    base = load_base(state.scenario)
+        return _error_page(request, query, "/", str(exc))
+    base = load_base(request, state.scenario)
     results = chikuden.evaluate(scenario, outputs=[*outputs_needed(), *chart_outputs()])
     return _page(
+        request,
         "simulator.html.j2",
         state,
         "/",
@@ -580,12 +588,13 @@ def _domain(request: Request, name: str) -> HTMLResponse:
     path = f"/{name}"
     try:
         state = read_state(query)
-        scenario = scenario_of(state)
+        scenario = scenario_of(request, state)
     except StateError as exc:
-        return _error_page(query, path, str(exc))
+        return _error_page(request, query, path, str(exc))
     results = chikuden.evaluate(scenario)
     domains, calculator = DOMAINS[name]
     return _page(
+        request,
         "domain.html.j2",
         state,
         path,
@@ -629,11 +638,12 @@ def uncertainty(request: Request) -> HTMLResponse:
     query = dict(request.query_params)
     try:
         state = read_state(query)
-        scenario_of(state)
+        scenario_of(request, state)
     except StateError as exc:
-        return _error_page(query, "/uncertainty", str(exc))
+        return _error_page(request, query, "/uncertainty", str(exc))
     sets = " ".join(f"--set {k}={_plain(v)}" for k, v in state.moved.items())
     return _page(
+        request,
         "uncertainty.html.j2",
         state,
         "/uncertainty",
@@ -642,21 +652,21 @@ def uncertainty(request: Request) -> HTMLResponse:
     )
 
 
-def scenario_yaml(state: State) -> str:
-    """The state as a scenario file that ``chikuden run --scenario FILE.yaml`` reads: the
-    scenario it starts from (``extends:``) and each moved lever, cited ``user-override``."""
-    import yaml
+def scenario_yaml(request: Request, state: State) -> str:
+    """The state as a scenario file that ``chikuden run --scenario FILE.yaml`` reads, written
+    as the API writes a saved scenario (:func:`chikuden.web.store.document`)."""
+    from chikuden.api import list_scenarios
+    from chikuden.web.api import web_state
+    from chikuden.web.store import document
 
-    doc: dict[str, Any] = {
-        "name": f"{state.scenario}-web" if state.moved else state.scenario,
-        "extends": state.scenario,
-        "parameters": {
-            key: {"value": value, "source": "user-override", "note": "set in the web simulator"}
-            for key, value in state.moved.items()
-        },
-    }
-    text: str = yaml.safe_dump(doc, allow_unicode=True, sort_keys=False)
-    return text
+    name = _file_name(state)
+    store = web_state(request).store
+    base_doc = None if state.scenario in list_scenarios() else store.text(state.scenario)
+    return document(name, state.scenario, name, state.moved, base_doc)
+
+
+def _file_name(state: State) -> str:
+    return f"{state.scenario}-web" if state.moved else state.scenario
 
 
 @router.get("/scenario.yaml")
@@ -665,14 +675,13 @@ def download_yaml(request: Request) -> Response:
     query = dict(request.query_params)
     try:
         state = read_state(query)
-        scenario_of(state)
+        scenario_of(request, state)
     except StateError as exc:
-        return _error_page(query, "/scenario.yaml", str(exc))
-    name = f"{state.scenario}-web" if state.moved else state.scenario
+        return _error_page(request, query, "/scenario.yaml", str(exc))
     return Response(
-        scenario_yaml(state),
+        scenario_yaml(request, state),
         media_type="application/yaml",
-        headers={"Content-Disposition": f'attachment; filename="{name}.yaml"'},
+        headers={"Content-Disposition": f'attachment; filename="{_file_name(state)}.yaml"'},
     )
 
 

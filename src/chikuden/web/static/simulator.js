@@ -214,12 +214,14 @@
     try {
       list = await C.api("GET", "/api/scenarios");
     } catch (err) { showError(err.message); return; }
-    const items = Array.isArray(list) ? list : (list.scenarios || []);
+    const items = list;
     const box = document.getElementById("saved-list");
     box.textContent = "";
     items.forEach((item) => {
-      const name = typeof item === "string" ? item : item.name;
+      const name = item.name;
       const label = document.createElement("label");
+      label.dataset.kind = item.kind;
+      label.title = item.title || name;
       const cb = document.createElement("input");
       cb.type = "checkbox"; cb.name = "compare"; cb.value = name;
       label.append(cb, " " + name);
@@ -247,7 +249,7 @@
     form.append("file", file, file.name);
     try {
       const res = await C.api("POST", "/api/scenarios/upload", form, true);
-      const name = res.name || (res.scenario && res.scenario.name);
+      const name = res.name;
       const params = new URLSearchParams();
       params.set("scenario", name);
       if (C.lang !== "en") params.set("lang", C.lang);
@@ -270,7 +272,7 @@
   });
 
   function showCompare(names, res) {
-    const runs = Array.isArray(res) ? res : (res.scenarios || res.results || []);
+    const runs = res.scenarios;
     const table = document.createElement("table");
     table.className = "compare";
     const head = table.createTHead().insertRow();
