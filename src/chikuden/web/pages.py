@@ -38,6 +38,8 @@ STATIC = HERE / "static"
 DEFAULT_SCENARIO = "proposal-2022"
 # Query keys that are not parameters.
 RESERVED = ("scenario", "lang")
+# Each language's name in itself, on the switch to it.
+LANG_NAMES = {"en": "English", "ja": "日本語"}
 # The domain pages: path -> (the sections of data/indicators/*.yaml it shows, its calculator).
 DOMAINS: dict[str, tuple[tuple[str, ...], str]] = {
     "finance": (("finance",), ""),
@@ -346,6 +348,7 @@ def _page(
     from chikuden.api import list_scenarios
     from chikuden.web.api import web_state
 
+    other = next(lang for lang in LANGS if lang != state.lang)
     html = (
         environment(state.lang)
         .get_template(template)
@@ -354,8 +357,9 @@ def _page(
             state=state,
             path=path,
             nav=nav(state),
-            other_lang="ja" if state.lang == "en" else "en",
-            other_href=f"{path}?{state.query('ja' if state.lang == 'en' else 'en')}",
+            other_lang=other,
+            other_name=LANG_NAMES[other],
+            other_href=f"{path}?{state.query(other)}",
             bundled=list_scenarios(),
             saved=[s.name for s in web_state(request).store.list()],
             **context,
@@ -508,7 +512,7 @@ def _group_names(lang: str) -> dict[str, str]:
 @router.get("/", response_class=HTMLResponse)
 def simulator(request: Request) -> HTMLResponse:
     import chikuden
-    from chikuden.answers import outputs_needed
+    from chikuden.answers import STATUSES, outputs_needed, status_word
 
     query = dict(request.query_params)
     try:
@@ -531,6 +535,7 @@ def simulator(request: Request) -> HTMLResponse:
         first=_values_for_charts(results),
         cards=cards(results, state.lang),
         outputs=chart_outputs(),
+        statuses={s: status_word(s, state.lang) for s in STATUSES},
     )
 
 

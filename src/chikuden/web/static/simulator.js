@@ -314,7 +314,7 @@
 
   // -- start ---------------------------------------------------------------------------------
   document.addEventListener("DOMContentLoaded", () => {
-    C.carryState(C.state());
+    writeUrl(); // the address names the scenario, so a copied link keeps it
     data.charts.forEach((c) => draw(c, data.first));
     document.body.dataset.ready = "1";
     loadSaved();
