@@ -157,9 +157,7 @@ def test_language_switch_and_navigation_keep_the_state(open_page: OpenPage) -> N
     assert urlsplit(page.url).path == "/finance"
     assert _query(page.url)[RATE] == "0.8"
     # the finance page computed the moved scenario: its subsidy demand is the Python API's
-    results = chikuden.evaluate(
-        chikuden.load_scenario("proposal-2022").with_overrides({RATE: 0.8})
-    )
+    results = chikuden.evaluate(chikuden.load_scenario("proposal-2022").with_overrides({RATE: 0.8}))
     expected = chikuden.answers.format_key(
         results, "finance.subsidy_demand_total", results.value("finance.subsidy_demand_total"), "ja"
     )

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import jinja2
+import markupsafe
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -80,14 +81,20 @@ class LeversDeclarationError(RuntimeError):
 
 @cache
 def layout() -> Layout:
-    """``levers.yaml``, checked against the parameter tables and the answers (once)."""
+    """``levers.yaml``, checked (once)."""
     import yaml
 
+    return parse_layout(
+        yaml.safe_load(resources.files("chikuden.web").joinpath("levers.yaml").read_text())
+    )
+
+
+def parse_layout(doc: Any) -> Layout:
+    """A ``levers.yaml`` document checked against the parameter tables and the answers."""
     from chikuden.answers import questions
     from chikuden.indicators import outputs
     from chikuden.parameters.declarations import declarations
 
-    doc = yaml.safe_load(resources.files("chikuden.web").joinpath("levers.yaml").read_text())
     decls = declarations()
     groups: list[tuple[str, str, str]] = []
     levers: list[LeverSpec] = []
@@ -168,15 +175,13 @@ def _step(spec: LeverSpec, unit: str, lo: float, hi: float) -> float:
 
 
 def _number(value: Any, year: int | None) -> float:
-    """A parameter's value as the slider's number: a path's value in ``year``."""
+    """A parameter's value as the slider's number: a scalar's, or a path's in ``year``."""
     import numpy as np
 
-    array = np.asarray(value, dtype=float)
-    if year is None or array.ndim == 0:
-        return float(array.reshape(-1)[0]) if array.size == 1 else float(array.flat[0])
-    from chikuden.horizon import YEARS
+    from chikuden.horizon import FIRST_YEAR
 
-    return float(array[list(YEARS).index(year)])
+    array = np.asarray(value, dtype=float)
+    return float(array) if year is None else float(array[year - FIRST_YEAR])
 
 
 def source_links(keys: tuple[str, ...] | list[str]) -> list[dict[str, str]]:
@@ -279,7 +284,9 @@ def read_state(query: Mapping[str, str]) -> State:
             raise StateError(f"{key}: {text!r} is not a number; give a number") from None
         d = decls[key]
         if not (math.isfinite(value) and d.min <= value <= d.max):
-            raise StateError(f"{key}: {text} is outside [{_plain(d.min)}, {_plain(d.max)}]")
+            raise StateError(
+                f"{key}: {text} is outside [{_plain(d.min)}, {_plain(d.max)}]; give a number in it"
+            )
         state.moved[key] = value
     return state
 
@@ -324,7 +331,7 @@ def environment(lang: str) -> jinja2.Environment:
     )
     env.install_gettext_translations(translator(lang))  # type: ignore[attr-defined]
     env.filters["num"] = lambda v: f"{float(v):.6g}"  # a lever's number as the page shows it
-    env.filters["json"] = lambda doc: jinja2.utils.markupsafe.Markup(to_script_json(doc))
+    env.filters["json"] = lambda doc: markupsafe.Markup(to_script_json(doc))
     return env
 
 
