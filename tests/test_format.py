@@ -1,4 +1,4 @@
-"""Number formatting for readers (chikuden.report.format).
+"""Number formatting for readers (chikuden.formatting).
 
 Expected strings are worked out by hand. What babel itself gives (checked with babel 2.19):
 ``format_compact_decimal(1e11, locale="ja_JP", fraction_digits=1) == "1000億"`` (no thousands
@@ -14,7 +14,7 @@ import re
 import pytest
 from babel.numbers import format_compact_decimal
 
-from chikuden.report.format import (
+from chikuden.formatting import (
     MISSING,
     display_unit,
     format_money,

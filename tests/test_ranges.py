@@ -41,10 +41,10 @@ import chikuden
 from chikuden.analysis.findings import findings
 from chikuden.answers import answers
 from chikuden.errors import ChikudenError
+from chikuden.formatting import MISSING, format_output
 from chikuden.indicators import Output, outputs
 from chikuden.parameters import declarations
 from chikuden.parameters.scenario import Scenario, list_scenarios
-from chikuden.report.format import MISSING, format_output
 from chikuden.results import Results
 
 LANGS = ("en", "ja")
@@ -474,7 +474,7 @@ UNITS = sorted({d.unit for d in outputs().values()})
 def test_any_finite_value_of_any_output_unit_prints_as_a_number(
     value: float, unit: str, lang: str
 ) -> None:
-    from chikuden.report.format import format_value
+    from chikuden.formatting import format_value
 
     text = format_value(value, unit, lang)
     assert text and text != MISSING

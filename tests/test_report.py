@@ -17,11 +17,11 @@ from tests.report_pages import inflate, unpack
 import chikuden
 from chikuden.analysis import findings as findings_module
 from chikuden.analysis.findings import Finding
+from chikuden.formatting import short_label
 from chikuden.indicators import outputs, sections
 from chikuden.parameters import bibliography, declarations
 from chikuden.report import charts
 from chikuden.report.charts import axis_scale, to_script_json
-from chikuden.report.format import short_label
 from chikuden.report.html import build_view, parameter_value_text, render_report
 from chikuden.report.labels import row_label
 from chikuden.results import Results

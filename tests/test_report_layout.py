@@ -129,7 +129,7 @@ def test_minerals_matrix_shows_every_mineral_value_once() -> None:
         if decl.kind == "indicator" and key.startswith(("minerals.", "needs.")):
             assert f'id="ind-{key}"' in text, key
     cell = text.split('id="ind-minerals.hhi_mining.lithium"', 1)[1].split("</td>", 1)[0]
-    from chikuden.report.format import format_output
+    from chikuden.formatting import format_output
 
     shown = format_output(
         res.value("minerals.hhi_mining.lithium"), outputs()["minerals.hhi_mining.lithium"], "en"

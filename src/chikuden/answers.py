@@ -104,6 +104,10 @@ class Answer:
     headline: str = ""
     headline_value: float | None = None
 
+    def to_dict(self) -> dict[str, Any]:
+        """The public JSON shape (the API's name for :meth:`to_json`)."""
+        return self.to_json()
+
     def to_json(self) -> dict[str, Any]:
         return {
             "id": self.id,
@@ -332,10 +336,10 @@ def worst(statuses: list[str]) -> str:
 def format_key(results: Results, key: str, value: float, lang: str) -> str:
     """``value`` of indicator or parameter ``key`` with its unit, as a reader of ``lang``
     reads it (an undefined indicator: its declared text)."""
+    from chikuden.formatting import display_unit, format_output, format_value
     from chikuden.i18n import translator
     from chikuden.indicators import outputs
     from chikuden.parameters.declarations import declarations
-    from chikuden.report.format import display_unit, format_output, format_value
 
     decl = outputs().get(key)
     unit = decl.unit if decl is not None else declarations()[key].unit
@@ -362,9 +366,9 @@ def delta_text(
 ) -> str:
     """``other - first`` of indicator ``key``, signed, with its unit (``—`` if either is not a
     number)."""
+    from chikuden.formatting import MISSING
     from chikuden.i18n import translator
     from chikuden.indicators import outputs
-    from chikuden.report.format import MISSING
 
     if first is None or other is None:
         return MISSING

@@ -28,6 +28,7 @@ from chikuden.commands import (
     product,
     roadmap,
     sensitivity,
+    serve,
     solve,
 )
 from chikuden.commands.common import OneLineGroup, fail, user_errors
@@ -61,6 +62,7 @@ app.command(name="mc")(mc.mc)
 app.command(name="optimize")(optimize.optimize)
 app.command(name="sensitivity")(sensitivity.sensitivity)
 app.command(name="solve")(solve.solve)
+app.command(name="serve")(serve.serve)
 
 DEFAULT_SCENARIO = "proposal-2022"
 
@@ -176,9 +178,9 @@ def _load(names: list[str], overrides: list[str] | None) -> list[Scenario]:
 
 def _indicator_table(results: Results, lang: str) -> str:
     from chikuden.commands.tables import text_table
+    from chikuden.formatting import display_unit, format_output
     from chikuden.i18n import translator
     from chikuden.indicators import outputs
-    from chikuden.report.format import display_unit, format_output
 
     rows: list[list[str]] = []
     for key, decl in outputs().items():

@@ -192,8 +192,8 @@ def render_changes() -> str:
     records in ``docs/changes/*.yaml`` (values frozen when the issue landed)."""
     import yaml
 
+    from chikuden.formatting import format_value
     from chikuden.indicators import outputs
-    from chikuden.report.format import format_value
 
     decls = outputs()
     lines = [

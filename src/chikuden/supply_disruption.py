@@ -44,8 +44,19 @@ class Shock:
         """Which share scenario ``i`` used: ``japan_imports`` or ``world_supply``."""
         return "japan_imports" if self.at_import_share[i] else "world_supply"
 
+    def to_dict(self) -> dict[str, Any]:
+        """The public JSON shape of the API: the shock and one record per scenario."""
+        return {
+            "mineral": self.mineral,
+            "country": self.country,
+            "cut": self.cut,
+            "months": self.months,
+            "year": self.year,
+            "scenarios": self.to_json(),
+        }
+
     def to_json(self) -> list[dict[str, Any]]:
-        """One record per scenario."""
+        """One record per scenario (``chikuden minerals stress --json``)."""
         return [
             {
                 "scenario": name,

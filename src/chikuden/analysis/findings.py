@@ -12,8 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from chikuden.formatting import MYRIAD_LANGS
 from chikuden.i18n import pick, translator
-from chikuden.report.format import MYRIAD_LANGS
 
 if TYPE_CHECKING:
     from chikuden.results import Results

@@ -225,7 +225,7 @@ def read_product(path: str | Path, tolerance: float = DEFAULT_TOLERANCE) -> Prod
             f"{where}: unknown file type {path.suffix!r}; a product file is .json or .csv"
         )
     text = decode_text(_read_bytes(path, where), where)
-    doc = _json_document(text, where) if kind == ".json" else csv_document(text, where)
+    doc = json_document(text, where) if kind == ".json" else csv_document(text, where)
     return parse_product(doc, where, tolerance)
 
 
@@ -245,7 +245,9 @@ def decode_text(raw: bytes, where: str) -> str:
 _SAVE = "save the file as UTF-8 text (in Excel: CSV UTF-8)"
 
 
-def _json_document(text: str, where: str) -> dict[str, Any]:
+def json_document(text: str, where: str) -> dict[str, Any]:
+    """A JSON product file as a document: duplicate keys and NaN/Infinity refused."""
+
     def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
         doc = dict(items)
         if len(doc) < len(items):
@@ -558,8 +560,12 @@ class Assessment:
     subsidy_rate: float | None  # with the top-up when eligible
     rules: dict[str, float] = field(default_factory=dict)
 
+    def to_dict(self) -> dict[str, Any]:
+        """The public JSON shape (the API's name for :meth:`to_json`)."""
+        return self.to_json()
+
     def to_json(self) -> dict[str, Any]:
-        """The public JSON shape."""
+        """The public JSON shape (``chikuden product assess --json``)."""
         f = self.fit
         return {
             "product": self.product.name,

@@ -94,8 +94,8 @@ def stress(
         typer.echo(json.dumps(shock.to_json(), ensure_ascii=False, indent=2))
         return
     from chikuden.commands.tables import text_table
+    from chikuden.formatting import format_value
     from chikuden.i18n import translator
-    from chikuden.report.format import format_value
 
     _ = translator(lang).gettext
     head = _("{country} exports of {mineral} cut by {cut} for {months} months in {year}").format(

@@ -16,8 +16,9 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from typing import NoReturn
 
-from chikuden.commands.common import fail
+from chikuden.bounds import Bound
 
 _WHOLE = re.compile(r"[+-]?[0-9]+")
 #: Longest value shown in an error message [characters].
@@ -31,49 +32,32 @@ def shown(text: str) -> str:
     return show(text, SHOWN_CHARS)
 
 
-def _bound(x: float) -> str:
-    """A range bound as text: 100,000 with separators, a year as 2040, else as %g."""
-    whole = float(x).is_integer() and 1e4 <= abs(x) < 1e15
-    return f"{x:,.0f}" if whole else f"{x:g}"
-
-
 @dataclass(frozen=True)
-class Number:
-    """A numeric option: its name, range, unit and an example.
+class Number(Bound):
+    """A numeric option: a :class:`chikuden.bounds.Bound` named as typed (``--power-kw``),
+    parsed from text.
 
-    option : the option as typed, e.g. ``--power-kw``
-    lo, hi : the range [unit]; ``math.inf`` for no upper limit (values are always finite)
-    lo_open, hi_open : whether the range excludes ``lo`` / ``hi``
-    whole : a whole number (digits only, no decimal point or exponent)
-    example : an allowed value, shown in the error message
+    The range, unit and example are those of the API's field when the option is one
+    (:meth:`of` a bound of :mod:`chikuden.calculators`), so both faces refuse the same values
+    with the same words.
     """
 
-    option: str
-    lo: float
-    hi: float = math.inf
-    lo_open: bool = False
-    hi_open: bool = False
-    unit: str = ""
-    whole: bool = False
-    example: str = ""
+    @classmethod
+    def of(cls, option: str, bound: Bound) -> Number:
+        """The option ``option`` taking the values of ``bound``."""
+        return cls(
+            option,
+            bound.lo,
+            bound.hi,
+            lo_open=bound.lo_open,
+            hi_open=bound.hi_open,
+            unit=bound.unit,
+            whole=bound.whole,
+            example=bound.example,
+        )
 
-    def allowed(self) -> str:
-        """What the option accepts, e.g. ``a number > 0 [kWh]`` or ``a whole number in 1..9``."""
-        kind = "a whole number" if self.whole else "a number"
-        if self.hi == math.inf:
-            rng = f"{'>' if self.lo_open else '>='} {_bound(self.lo)}"
-        elif self.whole:
-            rng = f"in {_bound(self.lo)}..{_bound(self.hi)}"
-        else:
-            left = "(" if self.lo_open else "["
-            right = ")" if self.hi_open else "]"
-            rng = f"in {left}{_bound(self.lo)}, {_bound(self.hi)}{right}"
-        unit = f" [{self.unit}]" if self.unit else ""
-        return f"{kind} {rng}{unit}"
-
-    def _refuse(self, text: str, why: str) -> None:
-        example = f", e.g. {self.example}" if self.example else ""
-        fail(f"{self.option} = {shown(text)} {why}; give {self.allowed()}{example}")
+    def _refuse(self, text: str, why: str) -> NoReturn:
+        raise self.refuse(shown(text), why)
 
     def parse(self, text: str) -> float:
         """The value of ``text``, or a ChikudenError naming the option, value and range."""
@@ -95,9 +79,7 @@ class Number:
                 self._refuse(text, "is too large (not finite)")
             if value == 0.0 and plain.lower().split("e")[0].strip("+-0.") != "":
                 self._refuse(text, "is too small (it rounds to 0)")
-        low_ok = value > self.lo if self.lo_open else value >= self.lo
-        high_ok = value < self.hi if self.hi_open else value <= self.hi
-        if not (low_ok and high_ok):
+        if not self.contains(value):
             self._refuse(text, "is out of range")
         return value
 

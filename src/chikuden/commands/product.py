@@ -155,8 +155,8 @@ def example(
 def render(a: Assessment, lang: str = "en") -> str:
     """The assessment as text for a reader of ``lang``."""
     from chikuden.analysis.product import SAFETY_TESTS, class_letter
+    from chikuden.formatting import format_number, format_share
     from chikuden.i18n import pick, translator
-    from chikuden.report.format import format_number, format_share
 
     _ = translator(lang).gettext
     f = a.fit

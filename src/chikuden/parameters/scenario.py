@@ -213,7 +213,9 @@ def scenario_from_text(text: str, where: str, default_name: str = "uploaded") ->
                 f"{where}: {key}: csv: names a file on this machine; give the table's rows "
                 "inline (rows: [...]) or a bundled table (table: NAME)"
             )
-    return _read(text, where, f"text:{where}", (), None, False, default_name)
+    scenario = _read(text, where, f"text:{where}", (), None, False, default_name)
+    scenario.check_rules()
+    return scenario
 
 
 def _load(name_or_path: str, chain: tuple[str, ...], base_dir: Path | None = None) -> Scenario:

@@ -1,5 +1,5 @@
-"""Faces of the results for readers: the self-contained HTML report and number formatting.
+"""The self-contained HTML report: ``render_report(results, lang)`` in
+:mod:`chikuden.report.html` (not imported here, so that the package loads without Jinja2).
 
-``render_report(results, lang)`` lives in :mod:`chikuden.report.html`; it is not imported here
-so that ``chikuden.report.format`` loads without Jinja2 or the model.
+Numbers are formatted by :mod:`chikuden.formatting`, shared by every face.
 """

@@ -22,6 +22,7 @@ from chikuden.answers import (
     read,
     status_word,
 )
+from chikuden.formatting import short_label
 from chikuden.i18n import translator
 from chikuden.report.charts import (
     DASHES,
@@ -34,7 +35,6 @@ from chikuden.report.charts import (
     figure_table,
     to_script_json,
 )
-from chikuden.report.format import short_label
 
 if TYPE_CHECKING:
     from chikuden.report.html import Citations, Cite

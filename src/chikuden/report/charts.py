@@ -24,8 +24,8 @@ from functools import cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
+from chikuden.formatting import MYRIAD_LANGS, NOISE, display_unit, unit_text
 from chikuden.i18n import translator
-from chikuden.report.format import MYRIAD_LANGS, NOISE, display_unit, unit_text
 from chikuden.report.labels import row_words, word
 
 if TYPE_CHECKING:
@@ -104,7 +104,7 @@ def _finite_list(
     values: Sequence[float], factor: float, peak: float | None = None
 ) -> list[float | None]:
     """Scaled values rounded to 6 significant digits; NaN and inf become gaps (None). With the
-    axis' ``peak`` (unscaled), a value below :data:`chikuden.report.format.NOISE` of it is
+    axis' ``peak`` (unscaled), a value below :data:`chikuden.formatting.NOISE` of it is
     rounding noise and drawn as 0."""
     noise = NOISE * peak if peak else 0.0
     return [
@@ -748,7 +748,7 @@ def chart_summary(fig: dict[str, Any], lang: str) -> str:
     """One sentence that says what a figure shows, from its own data (values as drawn, in the
     axis unit): for years, the first series from its first to its last year and its peak;
     for categories, the largest bar."""
-    from chikuden.report.format import format_number
+    from chikuden.formatting import format_number
 
     _ = translator(lang).gettext
     unit = _value_axis(fig)
@@ -822,7 +822,7 @@ def figure_table(fig: dict[str, Any], lang: str) -> DataTable:
     import csv
     import io
 
-    from chikuden.report.format import format_number
+    from chikuden.formatting import format_number
 
     _ = translator(lang).gettext
     unit = _value_axis(fig)

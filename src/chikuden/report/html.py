@@ -20,6 +20,13 @@ from typing import TYPE_CHECKING
 
 import jinja2
 
+from chikuden.formatting import (
+    display_unit,
+    format_output,
+    format_value,
+    scale_of,
+    short_label,
+)
 from chikuden.i18n import LANGS, pick, translator
 from chikuden.report.charts import (
     ChartView,
@@ -29,13 +36,6 @@ from chikuden.report.charts import (
     pack,
     page_scripts,
     to_script_json,
-)
-from chikuden.report.format import (
-    display_unit,
-    format_output,
-    format_value,
-    scale_of,
-    short_label,
 )
 from chikuden.report.labels import row_label
 

@@ -24,8 +24,8 @@ from typing import Any
 
 from babel import Locale
 
+from chikuden.formatting import format_share, locale_of
 from chikuden.i18n import translator
-from chikuden.report.format import format_share, locale_of
 
 OTHER_COUNTRIES = "ZZ"
 

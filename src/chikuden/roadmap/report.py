@@ -58,7 +58,7 @@ def status_names(lang: str) -> dict[str, str]:
 def fmt(value: float | None, unit: str, lang: str) -> str:
     """``value`` with its unit, as a reader of ``lang`` expects it (cached: a report formats
     each actual for its chart and its table)."""
-    from chikuden.report.format import MISSING, display_unit, format_value
+    from chikuden.formatting import MISSING, display_unit, format_value
 
     text = format_value(value, unit, lang)
     if text == MISSING:
@@ -68,7 +68,7 @@ def fmt(value: float | None, unit: str, lang: str) -> str:
 
 
 def fmt_ratio(ratio: float | None, lang: str) -> str:
-    from chikuden.report.format import format_ratio
+    from chikuden.formatting import format_ratio
 
     return format_ratio(ratio, lang)
 

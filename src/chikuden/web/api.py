@@ -8,6 +8,7 @@ naming the field (:mod:`chikuden.web.errors`); nothing is stored on error.
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 from collections.abc import Sequence
@@ -27,6 +28,8 @@ from chikuden.web.models import (
     EvaluateRequest,
     EvaluateResponse,
     Lang,
+    LeverOut,
+    OutputInfo,
     SaveRequest,
     ScenarioDetail,
     ScenarioInfo,
@@ -48,6 +51,114 @@ def web_state(request: Request) -> WebState:
 
 
 State = Annotated["WebState", Depends(web_state)]
+
+
+# -- what can be set and read ----------------------------------------------------------------
+
+
+def _step(lo: float, hi: float, integer: bool) -> float | None:
+    if integer:
+        return 1.0
+    if not (math.isfinite(lo) and math.isfinite(hi)) or hi <= lo:
+        return None
+    return float(10.0 ** math.floor(math.log10((hi - lo) / 100)))
+
+
+def _bound(x: float) -> float | None:
+    return x if math.isfinite(x) else None
+
+
+@functools.cache
+def levers(lang: str) -> tuple[dict[str, Any], ...]:
+    """Every declared parameter as ``GET /api/parameters`` gives it (read once per language)."""
+    from chikuden.i18n import pick
+    from chikuden.parameters.declarations import declarations
+    from chikuden.parameters.sources import resolve_source
+
+    out = []
+    for d in declarations().values():
+        default: Any
+        if d.kind == "scalar":
+            default = float(d.default)
+        elif d.kind == "path":
+            default = [{"year": int(y), "value": float(v)} for y, v in d.default_points]
+        else:
+            default = str(d.default.label)
+        sources = []
+        for key in d.source:
+            src, clause = resolve_source(key)
+            sources.append({"key": key, "title": src.citation(clause), "url": src.url})
+        table = d.kind == "table"
+        out.append(
+            {
+                "key": d.name,
+                "kind": d.kind,
+                "domain": d.domain,
+                "unit": d.unit,
+                "label": pick(lang, d.description_en, d.description_ja),
+                "default": default,
+                "min": None if table else _bound(d.min),
+                "max": None if table else _bound(d.max),
+                "step": None if table else _step(d.min, d.max, d.integer),
+                "sources": sources,
+                "description": d.note,
+            }
+        )
+    return tuple(out)
+
+
+@router.get("/parameters", response_model=list[LeverOut], summary="The levers")
+def parameters(
+    lang: LangQuery = "en",
+    domain: Annotated[
+        str | None, Query(max_length=40, description="Only this domain's (finance, ...)")
+    ] = None,
+) -> JSONResponse:
+    """Every parameter a scenario can set, in declaration order: key, label, unit, default,
+    range, a slider's step, the sources of the default, domain. ``POST /api/evaluate`` takes a
+    number for a scalar or path parameter."""
+    found = levers(lang)
+    if domain is not None:
+        domains = sorted({lever["domain"] for lever in found})
+        if domain not in domains:
+            raise ApiError(
+                422,
+                f"domain: {domain!r} is not a domain{did_you_mean(domain, domains)}; "
+                f"domains: {', '.join(domains)}",
+                "domain",
+                domain,
+                ", ".join(domains),
+            )
+        found = tuple(lever for lever in found if lever["domain"] == domain)
+    return JSONResponse(list(found))
+
+
+@router.get("/indicators", response_model=list[OutputInfo], summary="The outputs")
+def indicators(lang: LangQuery = "en") -> JSONResponse:
+    """Every declared output (indicators, yearly series, per-row values), in declaration
+    order: what ``outputs`` of ``POST /api/evaluate`` may name."""
+    return JSONResponse(list(_outputs(lang)))
+
+
+@functools.cache
+def _outputs(lang: str) -> tuple[dict[str, Any], ...]:
+    from chikuden.i18n import pick
+    from chikuden.indicators import outputs
+
+    return tuple(
+        {
+            "key": o.key,
+            "kind": o.kind,
+            "domain": o.domain,
+            "unit": o.unit,
+            "label": o.label(lang),
+            "year": o.year,
+            "clause": o.clause,
+            "description": pick(lang, o.description_en, o.description_ja),
+            "undefined": o.undefined(lang),
+        }
+        for o in outputs().values()
+    )
 
 
 # -- scenarios and lever values ---------------------------------------------------------------
@@ -303,9 +414,19 @@ def _not_found(name: str) -> ApiError:
 
 YAML_RESPONSE: dict[int | str, dict[str, Any]] = {
     200: {
-        "content": {"application/yaml": {"schema": {"type": "string"}}},
+        "content": {"application/yaml": {}},  # a scenario file (docs/cli.md), not a schema
         "description": "The scenario YAML (`chikuden run --scenario FILE` runs it)",
-    }
+    },
+    # the errors stay JSON (a model here would be documented in the route's YAML type)
+    **{
+        status: {
+            "description": response["description"],
+            "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}
+            },
+        }
+        for status, response in ERROR_RESPONSES.items()
+    },
 }
 
 

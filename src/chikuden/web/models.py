@@ -162,3 +162,53 @@ class ScenarioDetail(ScenarioInfo):
         description="The values the scenario sets over the declared defaults: numbers, or a "
         "short text for yearly paths and tables"
     )
+
+
+class SourceOut(BaseModel):
+    key: str
+    title: str
+    url: str
+
+
+class YearValue(BaseModel):
+    year: int
+    value: float
+
+
+class LeverOut(BaseModel):
+    """A parameter a user can set (``data/parameters``): a slider for a number."""
+
+    key: str
+    kind: Literal["scalar", "path", "table"] = Field(
+        description="scalar: one number; path: a value per year (a number sets every year); "
+        "table: rows, set by uploading a scenario YAML"
+    )
+    domain: str
+    unit: str
+    label: str
+    default: float | list[YearValue] | str = Field(
+        description="A number, the year: value points of a path, or a table's name"
+    )
+    min: float | None = Field(description="Smallest allowed value [unit]; null: no bound")
+    max: float | None = Field(description="Largest allowed value [unit]; null: no bound")
+    step: float | None = Field(
+        description="A slider's step: 1 for whole numbers, else a power of ten near a "
+        "hundredth of the range; null for tables and unbounded ranges"
+    )
+    sources: list[SourceOut]
+    description: str = Field(description="Where the default comes from (English)")
+
+
+class OutputInfo(BaseModel):
+    """A declared output (``data/indicators``): an indicator, a yearly series or per-row
+    values of a table."""
+
+    key: str
+    kind: Literal["indicator", "series", "rows"]
+    domain: str
+    unit: str
+    label: str
+    year: int | None
+    clause: str | None = Field(description="The proposal's clause (P0..P12) it checks")
+    description: str
+    undefined: str = Field(description="What null means for this output ('' if never null)")

@@ -1,5 +1,9 @@
 """Numbers as readers expect them, in English and Japanese (babel does the locale work).
 
+One module for every face: the command line, the HTML report, the roadmap's report, the answers
+and the web pages format numbers here (``chikuden.api.format_value`` / ``format_output`` for
+callers of the API). It lives outside ``chikuden.report`` so that no face borrows another's.
+
 - Money in yen reads ``3兆円`` / ``1,000億円`` in Japanese and ``¥3.0 trillion`` /
   ``¥100 billion`` in English (where the currency goes is a message of the catalog,
   ``¥{amount}`` / ``{amount}円``: :mod:`chikuden.i18n`). Babel's compact formatter picks the

@@ -1,0 +1,69 @@
+"""Fixtures of the web API's tests: an app on a new saved-scenario database, SQLite and (when
+``CHIKUDEN_TEST_PG_URL`` is set, as ``make test`` does from ``scripts/postgres.sh``)
+PostgreSQL. The PostgreSQL runs carry the ``postgres`` marker; an unreachable server fails
+them, never skips them."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+
+from chikuden.web.app import Settings, create_app
+
+PG_URL = os.environ.get("CHIKUDEN_TEST_PG_URL", "").strip()
+BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and callspec.params.get("backend") == "postgresql":
+            item.add_marker(pytest.mark.postgres)
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def db_url(backend: str, tmp_path: Path) -> Iterator[str]:
+    """A new, empty database on ``backend`` (a PostgreSQL one is dropped afterwards)."""
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'web.sqlite'}"
+        return
+    name = f"chikuden_web_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield PG_URL.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def make_client(db: str, **settings: int) -> TestClient:
+    return TestClient(create_app(Settings(db=db, **settings)))  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def client(db_url: str) -> Iterator[TestClient]:
+    with make_client(db_url) as c:
+        yield c
+        c.app.state.chikuden.store.close()  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def sqlite_client(tmp_path: Path) -> Iterator[TestClient]:
+    """A client on SQLite only, for tests that do not touch the saved scenarios."""
+    with make_client(f"sqlite:///{tmp_path / 'web.sqlite'}") as c:
+        yield c
+        c.app.state.chikuden.store.close()  # type: ignore[attr-defined]
