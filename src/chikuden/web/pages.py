@@ -191,15 +191,15 @@ def source_links(keys: tuple[str, ...] | list[str]) -> list[dict[str, str]]:
     out = []
     for key in keys:
         src, clause = resolve_source(key)
-        title = src.title + (f" ({clause})" if clause else "")
+        title = src.citation(clause)
         out.append({"key": key, "title": title, "url": src.url})
     return out
 
 
 def levers(base: Scenario, moved: Mapping[str, float], lang: str) -> list[Lever]:
     """Every lever of ``levers.yaml`` for scenario ``base`` with the values ``moved``."""
+    from chikuden.formatting import unit_text
     from chikuden.parameters.declarations import declarations
-    from chikuden.report.format import unit_text
 
     decls = declarations()
     out = []
@@ -412,10 +412,10 @@ def chart_specs(results: Results, lang: str) -> list[dict[str, Any]]:
     import numpy as np
 
     from chikuden.answers import questions, read
+    from chikuden.formatting import short_label
     from chikuden.indicators import outputs
     from chikuden.report.answers import _label, _unit
     from chikuden.report.charts import axis_scale
-    from chikuden.report.format import short_label
 
     decls = outputs()
     by_id = {q.id: q for q in questions()}
@@ -593,6 +593,88 @@ def _domain_view(results: Results, domains: tuple[str, ...], lang: str) -> list[
     return views
 
 
+@dataclass(frozen=True)
+class Field:
+    """One input of a calculator's form."""
+
+    name: str  # the argument of chikuden.calculators (and the JSON field of the endpoint)
+    label: str
+    kind: str = "number"  # number, select, file
+    value: str = ""
+    min: str = ""
+    max: str = ""
+    options: tuple[tuple[str, str], ...] = ()  # (value, text) of a select
+
+
+def _bounded(bound: Any, label: str) -> Field:
+    """A number field from a :class:`chikuden.bounds.Bound` (range and example: one place)."""
+    finite = math.isfinite
+    return Field(
+        bound.name,
+        label,
+        value=bound.example,
+        min=_plain(bound.lo) if finite(bound.lo) else "",
+        max=_plain(bound.hi) if finite(bound.hi) else "",
+    )
+
+
+def calculator_fields(name: str, lang: str) -> list[Field]:
+    """The inputs of calculator ``name`` (``service-area``, ``minerals-stress``, ``product``),
+    named as the Python API's arguments, ranged by its bounds."""
+    from chikuden import calculators as calc
+    from chikuden.horizon import FIRST_YEAR, LAST_YEAR
+    from chikuden.report.labels import word
+
+    _ = translator(lang).gettext
+    year = Field(
+        "year", _("Year"), value=str(calc.DEFAULT_YEAR), min=str(FIRST_YEAR), max=str(LAST_YEAR)
+    )
+    if name == "service-area":
+        return [
+            _bounded(calc.ARRIVALS, _("Cars arriving to charge at the peak hour [1/h]")),
+            _bounded(calc.ENERGY, _("Energy per charging session [kWh]")),
+            _bounded(calc.POWER, _("Rated power of a charger [kW]")),
+            _bounded(calc.FACTOR, _("Mean delivered over rated power")),
+            _bounded(calc.WAIT_PROBABILITY, _("Highest probability that a car waits")),
+            _bounded(calc.MEAN_WAIT, _("Highest mean wait [min]")),
+            Field(
+                "model",
+                _("Queueing model"),
+                "select",
+                "mmc",
+                options=tuple(calc.QUEUE_MODELS.items()),
+            ),
+        ]
+    if name == "minerals-stress":
+        return [
+            Field(
+                "mineral",
+                _("Mineral"),
+                "select",
+                "graphite",
+                options=tuple((m, word(m, lang)) for m in calc.stress_minerals()),
+            ),
+            Field("country", _("Exporting country (ISO code)"), "text", "CN"),
+            _bounded(calc.CUT, _("Share of its exports lost")),
+            _bounded(calc.months_bound(), _("Length of the shock [months]")),
+            year,
+        ]
+    if name == "product":
+        return [
+            Field("file", _("Product file (JSON or CSV)"), "file"),
+            Field(
+                "model",
+                _("Capacity-fade model"),
+                "select",
+                "auto",
+                options=tuple((m, m) for m in calc.FADE_MODELS),
+            ),
+            year,
+            _bounded(calc.TOLERANCE, _("Tolerance above rated capacity")),
+        ]
+    raise KeyError(name)
+
+
 def _domain(request: Request, name: str) -> HTMLResponse:
     import chikuden
 
@@ -614,6 +696,7 @@ def _domain(request: Request, name: str) -> HTMLResponse:
         sections=_domain_view(results, domains, state.lang),
         answers=[v for v in verdicts(results, state.lang) if _answer_domain(v["id"]) in domains],
         calculator=calculator,
+        fields=calculator_fields(calculator, state.lang) if calculator else [],
     )
 
 

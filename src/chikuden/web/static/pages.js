@@ -124,12 +124,16 @@ const Chikuden = (() => {
         out.textContent = "";
         let body;
         let isForm = false;
+        const scenario = form.dataset.scenario;
+        const parameters = JSON.parse(form.dataset.parameters || "{}");
         if (form.enctype === "multipart/form-data") {
           body = new FormData(form);
           body.append("lang", lang);
+          body.append("scenario", scenario);
+          body.append("parameters", JSON.stringify(parameters));
           isForm = true;
         } else {
-          body = { lang };
+          body = { lang, scenario, parameters };
           new FormData(form).forEach((v, k) => {
             if (v === "") return;
             const n = Number(v);
