@@ -46,10 +46,13 @@
     if (dl) dl.href = "/scenario.yaml?" + params.toString();
   }
 
+  // While a slider moves: one request at most every GAP ms, and one after the last move.
+  const GAP = 120;
+  let lastSent = 0;
   function changed() {
     writeUrl();
     clearTimeout(timer);
-    timer = setTimeout(evaluate, 120);
+    timer = setTimeout(evaluate, Math.max(0, lastSent + GAP - performance.now()));
   }
 
   levers.forEach((el) => {
@@ -89,6 +92,7 @@
   // -- evaluate ------------------------------------------------------------------------------
   async function evaluate() {
     const mine = ++seq;
+    lastSent = performance.now();
     if (inflight) inflight.abort();
     inflight = new AbortController();
     status.textContent = words.updating;
