@@ -5,7 +5,7 @@ languages, and for the three-scenario compare. Measured with the Performance API
 (``first-contentful-paint``) in a fresh page of Debian's chromium (scripts/chromium.sh), the
 report opened from file:// at 1400 x 900; each line shows the median of RUNS loads, the ratio
 to an empty page's first paint and the load event. Charts are drawn when scrolled into view
-(chikuden.report.charts.RENDER_JS), so the first paint waits for parsing the page and
+(chikuden.charting.RENDER_JS), so the first paint waits for parsing the page and
 plotly.js, not for drawing 50 charts; "all charts" is the time to draw every chart (as
 before printing), which no reader waits for at once.
 """

@@ -102,7 +102,7 @@ def test_the_cli_prints_the_calculators_documents() -> None:
          "energy_kwh = nan is not finite"),
         (lambda: calculators.charger_sizing(24.0, max_wait_probability=1.0),
          "max_wait_probability = 1.0 is out of range; give a number in (0, 1)"),
-        (lambda: calculators.charger_sizing(24.0, model="mm1"),  # type: ignore[arg-type]
+        (lambda: calculators.charger_sizing(24.0, model="mm1"),
          "model = 'mm1' is not a queueing model (did you mean 'mmc'?); use one of mmc, mdc"),
         (lambda: calculators.charger_wait(2.5, 24.0),  # type: ignore[arg-type]
          "chargers = 2.5 is not a whole number; give a whole number in 1..100,000"),
@@ -197,7 +197,7 @@ def test_product_assessment_from_a_path_a_mapping_and_bytes_agree_with_the_cli()
 
 def test_bad_product_input_is_a_chikuden_error() -> None:
     with pytest.raises(ParameterError, match="model = 'cubic' is not a fade model"):
-        api.product_assessment(EXAMPLE, model="cubic")  # type: ignore[arg-type]
+        api.product_assessment(EXAMPLE, model="cubic")
     with pytest.raises(ParameterError, match=r"tolerance = 2 is out of range"):
         api.product_assessment(EXAMPLE, tolerance=2)
     with pytest.raises(ParameterError, match="kind = 'xml' is not a product file type"):

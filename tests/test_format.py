@@ -251,7 +251,7 @@ def test_every_declared_unit_reads_in_japanese_without_english_words() -> None:
     # Every unit of an indicator, a parameter or a chart axis: its Japanese (the unit column,
     # the whole unit, the chart axis) keeps no English word of three letters or more once
     # the international symbols are taken out.
-    from chikuden.report.charts import axis_scale
+    from chikuden.charting import axis_scale
 
     left: dict[str, str] = {}
     for unit in sorted(_declared_units()):

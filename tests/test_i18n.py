@@ -55,7 +55,7 @@ def _texts(value: str | tuple[str, ...] | list[str] | None) -> list[str]:
 
 def test_the_code_marks_messages_in_python_and_templates() -> None:
     files = {Path(path).name for m in extracted() for path, _ in m.locations}
-    assert {"cli.py", "html.py", "report.html.j2", "review.html.j2", "format.py"} <= files
+    assert {"cli.py", "html.py", "report.html.j2", "review.html.j2", "formatting.py"} <= files
 
 
 def test_the_template_holds_exactly_the_messages_of_the_code() -> None:

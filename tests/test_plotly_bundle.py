@@ -12,7 +12,7 @@ import pytest
 from tests.report_pages import PLOTLY, figures, inflate
 
 import chikuden
-from chikuden.report import charts
+from chikuden import charting as charts
 from chikuden.report.html import render_report
 from chikuden.results import Results
 

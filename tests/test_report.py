@@ -17,11 +17,11 @@ from tests.report_pages import inflate, unpack
 import chikuden
 from chikuden.analysis import findings as findings_module
 from chikuden.analysis.findings import Finding
+from chikuden.charting import axis_scale, plotly_js, to_script_json
 from chikuden.formatting import short_label
 from chikuden.indicators import outputs, sections
 from chikuden.parameters import bibliography, declarations
 from chikuden.report import charts
-from chikuden.report.charts import axis_scale, to_script_json
 from chikuden.report.html import build_view, parameter_value_text, render_report
 from chikuden.report.labels import row_label
 from chikuden.results import Results
@@ -73,7 +73,7 @@ def test_report_is_offline(lang: str) -> None:
         r'<script type="application/x-gzip-base64" id="plotly-js">(.*?)</script>', page
     )
     assert len(bundles) == 1
-    assert inflate(bundles[0]) == charts.plotly_js()
+    assert inflate(bundles[0]) == plotly_js()
 
 
 def test_english_report_shows_every_indicator_label_and_section_title() -> None:

@@ -9,6 +9,8 @@ example each.
 
 - scenarios: :func:`load_scenario`, :func:`list_scenarios`
 - the model: :func:`evaluate`, :func:`compare`, :func:`answers`, :func:`dataflow_graph`
+  (a :class:`Graph`); :data:`OTHER_COUNTRY`, the tables' country code for other countries
+  together (``ZZ``)
 - what can be set and read: :func:`parameters` (the levers), :func:`indicators`
 - the domain calculators (:mod:`chikuden.calculators`): :func:`charger_sizing`,
   :func:`charger_wait`, :func:`service_areas`, :func:`charging_connectors`,
@@ -50,6 +52,8 @@ from chikuden.calculators import (
     service_areas,
 )
 from chikuden.errors import ParameterError
+from chikuden.model.dataflow import Graph
+from chikuden.model.minerals.supply import OTHER as OTHER_COUNTRY  # ZZ: other countries
 from chikuden.parameters.params import Params
 from chikuden.parameters.scenario import Scenario, list_scenarios, load_scenario
 from chikuden.results import Results
@@ -58,7 +62,6 @@ from chikuden.results import evaluate as _evaluate
 if TYPE_CHECKING:
     from chikuden.answers import Answer
     from chikuden.model.cache import Cache
-    from chikuden.model.dataflow import Graph
 
 #: The languages of labels, sentences and number formats.
 LANGS = ("en", "ja")
@@ -259,7 +262,9 @@ class Lever:
     note: str
 
     def label(self, lang: str) -> str:
-        return self.label_ja if lang == "ja" and self.label_ja else self.label_en
+        from chikuden.i18n import pick
+
+        return pick(lang, self.label_en, self.label_ja)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -342,7 +347,9 @@ class IndicatorInfo:
     description_ja: str
 
     def label(self, lang: str) -> str:
-        return self.label_ja if lang == "ja" and self.label_ja else self.label_en
+        from chikuden.i18n import pick
+
+        return pick(lang, self.label_en, self.label_ja)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -409,10 +416,12 @@ def format_output(value: float | None, key: str, lang: str = "en") -> str:
 
 __all__ = [
     "LANGS",
+    "OTHER_COUNTRY",
     "ChargingSite",
     "Comparison",
     "Connectors",
     "Corridor",
+    "Graph",
     "IndicatorInfo",
     "Lever",
     "Results",

@@ -248,7 +248,7 @@ def charger_sizing(
     power_factor: float = 1.0,
     max_wait_probability: float | None = None,
     max_mean_wait_min: float | None = None,
-    model: Literal["mmc", "mdc"] = "mmc",
+    model: str = "mmc",
 ) -> ChargingSite:
     """The fewest chargers at one site (a service area) that meet the waiting targets at the
     peak hour (P5).
@@ -298,7 +298,7 @@ def charger_wait(
     energy_kwh: float = 30.0,
     power_kw: float = 90.0,
     power_factor: float = 1.0,
-    model: Literal["mmc", "mdc"] = "mmc",
+    model: str = "mmc",
 ) -> ChargingSite:
     """Utilisation, probability of waiting and mean wait at a site with ``chargers`` chargers
     (a whole number from 1 to :func:`max_chargers`); the other inputs as
@@ -673,7 +673,7 @@ def product_assessment(
     product: str | Path | Mapping[str, Any] | Product,
     scenario: Scenario | str | Path = DEFAULT_SCENARIO,
     overrides: Overrides = None,
-    model: Literal["auto", "sqrt", "power", "linear"] = "auto",
+    model: str = "auto",
     year: int = DEFAULT_YEAR,
     tolerance: float = 0.02,
 ) -> Assessment:

@@ -442,10 +442,10 @@ def graph(
 ) -> None:
     """A picture of the model: steps, the parameters they read, the outputs they write."""
     with user_errors():
-        from chikuden.model import system
+        from chikuden.api import dataflow_graph
         from chikuden.report.graph import render
 
-        text = render(system.graph(), format_.value, detail)
+        text = render(dataflow_graph(), format_.value, detail)
         if output is None:
             typer.echo(text, nl=False)
             return

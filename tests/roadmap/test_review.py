@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import func, select
 from tests.report_pages import PLOTLY, inflate
 
+from chikuden.charting import plotly_js
 from chikuden.errors import ChikudenError
-from chikuden.report.charts import plotly_js
 from chikuden.roadmap import ledger as ops
 from chikuden.roadmap import report, review
 from chikuden.roadmap.db import Ledger

@@ -1,8 +1,10 @@
 """`chikuden charging ...`: size chargers so drivers charge without waiting (P5), the bundled
 expressway service areas, connectors needed by location, and the logistics corridor (P6).
 
-Only typer is imported at module level; numpy and the model load inside the commands. Input
-errors print one line ``error: ...`` on stderr and exit with code 2; nothing is written.
+The numbers come from the API's calculators (:mod:`chikuden.calculators`); this module parses
+the options and prints. Only typer is imported at module level; numpy and the model load inside
+the calculators. Input errors print one line ``error: ...`` on stderr and exit with code 2;
+nothing is written.
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ from typing import Annotated, Any
 
 import typer
 
-from chikuden.commands.common import OneLineGroup, fail, user_errors
+from chikuden import calculators as calc
+from chikuden.commands.common import OneLineGroup, user_errors
 from chikuden.commands.options import Number, parse_year
 
 app = typer.Typer(
@@ -32,21 +35,25 @@ class Model(enum.StrEnum):
     mdc = "mdc"
 
 
-MODEL_NAMES = {Model.mmc: "M/M/c (Erlang C)", Model.mdc: "M/D/c (Erlang C, Cosmetatos wait)"}
-DEFAULT_WAIT_PROBABILITY = 0.05
-#: Longest charging session the commands accept [h] (about six weeks). An assumption: far
-#: above any real session (100 kWh at 3 kW take 33 h), it keeps every printed time finite.
-MAX_SESSION_H = 1_000.0
+#: Longest charging session the commands accept [h]: the calculators' limit, stated in
+#: docs/charging.md.
+MAX_SESSION_H = calc.MAX_SESSION_H
 
-# The numeric options: name, range, unit and example, used by the check and the help text.
-ARRIVALS = Number("--arrivals-per-hour", 0.0, unit="1/h", example="24")
-ENERGY = Number("--energy-kwh", 0.0, lo_open=True, unit="kWh", example="30")
-POWER = Number("--power-kw", 0.0, lo_open=True, unit="kW", example="90")
-FACTOR = Number("--power-factor", 0.0, 1.0, lo_open=True, example="0.8")
-WAIT_PROBABILITY = Number(
-    "--max-wait-probability", 0.0, 1.0, lo_open=True, hi_open=True, example="0.05"
-)
-MEAN_WAIT = Number("--max-mean-wait-min", 0.0, lo_open=True, unit="min", example="1")
+# The numeric options: the calculators' bounds under the options' names, used by the check
+# and the help text.
+ARRIVALS = Number.of("--arrivals-per-hour", calc.ARRIVALS)
+ENERGY = Number.of("--energy-kwh", calc.ENERGY)
+POWER = Number.of("--power-kw", calc.POWER)
+FACTOR = Number.of("--power-factor", calc.FACTOR)
+WAIT_PROBABILITY = Number.of("--max-wait-probability", calc.WAIT_PROBABILITY)
+MEAN_WAIT = Number.of("--max-mean-wait-min", calc.MEAN_WAIT)
+#: How the checks across a site's inputs name them here.
+SITE_OPTIONS = {
+    "arrivals_per_hour": ARRIVALS.name,
+    "energy_kwh": ENERGY.name,
+    "power_kw": POWER.name,
+    "power_factor": FACTOR.name,
+}
 
 ArrivalsOpt = Annotated[
     str,
@@ -114,65 +121,17 @@ def _table(headers: list[str], rows: list[list[str]], right: range) -> str:
     return text_table(headers, rows, right=right)
 
 
-def _site(
-    arrivals: str, energy: str, power: str, factor: str
-) -> tuple[float, float, float, float, float]:
+def _site(arrivals: str, energy: str, power: str, factor: str) -> tuple[float, float, float, float]:
     """The site's options checked, before anything is computed: ``(arrivals [1/h], energy
-    [kWh], power [kW], power factor, charging time [h])``.
+    [kWh], power [kW], power factor)``.
 
-    Each option must be a finite number in its range; the charging time
-    ``energy / (power x factor)`` must be above 0 and at most MAX_SESSION_H; and the offered
-    load ``arrivals x time`` must stay below ``queueing.MAX_SERVERS`` Erlang, the most chargers
-    sizing explores at one site (a stable queue needs ``floor(load) + 1`` chargers).
+    Each option must be a finite number in its range, then the checks across them apply
+    (:func:`chikuden.calculators.check_site`: the charging time and the offered load).
     """
-    from chikuden.model.charging.queueing import MAX_SERVERS
-
     lam = ARRIVALS.parse(arrivals)
     e, p, f = ENERGY.parse(energy), POWER.parse(power), FACTOR.parse(factor)
-    service_h = e / p / f  # a float overflow gives inf, an underflow 0
-    if not 0.0 < service_h <= MAX_SESSION_H:
-        fail(
-            f"--energy-kwh / (--power-kw x --power-factor) = {e:g} / ({p:g} x {f:g}) gives a "
-            f"charging time of {service_h:.3g} h; the commands accept a session above 0 and up "
-            f"to {MAX_SESSION_H:,.0f} h: check the energy and the power"
-        )
-    load = lam * service_h
-    if not load < MAX_SERVERS:
-        fail(
-            f"--arrivals-per-hour {lam:g} x a charging time of {service_h:.3g} h is an offered "
-            f"load of {load:.6g} Erlang, which needs more than {MAX_SERVERS:,} chargers, the "
-            f"most sizing explores at one site; give an offered load below {MAX_SERVERS:,} "
-            "Erlang (fewer arrivals or shorter sessions)"
-        )
-    return lam, e, p, f, service_h
-
-
-def _site_doc(
-    arrivals: float,
-    energy_kwh: float,
-    power_kw: float,
-    power_factor: float,
-    service_h: float,
-    model: Model,
-    result: Any,
-) -> dict[str, Any]:
-    from chikuden.model.charging import queueing
-
-    load = arrivals * service_h
-    return {
-        "model": MODEL_NAMES[model],
-        "arrivals_per_hour": arrivals,
-        "energy_kwh": energy_kwh,
-        "power_kw": power_kw,
-        "power_factor": power_factor,
-        "service_time_min": service_h * 60.0,
-        "offered_load_erlang": load,
-        "minimum_chargers_for_stability": int(queueing.stability_minimum(load)),
-        "chargers": int(result.servers),
-        "utilisation": float(result.utilisation),
-        "wait_probability": float(result.wait_probability),
-        "mean_wait_min": float(result.mean_wait_h) * 60.0,
-    }
+    calc.check_site(lam, e, p, f, names=SITE_OPTIONS)
+    return lam, e, p, f
 
 
 def _site_text(doc: dict[str, Any]) -> str:
@@ -228,27 +187,13 @@ def size(
 ) -> None:
     """The fewest chargers at one site that meet the waiting targets at the peak hour."""
     with user_errors():
-        lam, energy, power, factor, service_h = _site(
-            arrivals_per_hour, energy_kwh, power_kw, power_factor
-        )
+        lam, energy, power, factor = _site(arrivals_per_hour, energy_kwh, power_kw, power_factor)
         p_max = (
             None if max_wait_probability is None else WAIT_PROBABILITY.parse(max_wait_probability)
         )
         w_max = None if max_mean_wait_min is None else MEAN_WAIT.parse(max_mean_wait_min)
-        if p_max is None and w_max is None:
-            p_max = DEFAULT_WAIT_PROBABILITY
-
-        from chikuden.model.charging import queueing
-
-        result = queueing.size(
-            lam,
-            service_h,
-            max_wait_probability=p_max,
-            max_mean_wait_h=None if w_max is None else w_max / 60.0,
-            deterministic=model is Model.mdc,
-        )
-        doc = _site_doc(lam, energy, power, factor, service_h, model, result)
-        doc["targets"] = {"max_wait_probability": p_max, "max_mean_wait_min": w_max}
+        site = calc.charger_sizing(lam, energy, power, factor, p_max, w_max, model.value)
+        doc = site.to_dict()
     typer.echo(json.dumps(doc, indent=2) if json_ else _site_text(doc))
 
 
@@ -272,32 +217,10 @@ def wait(
 ) -> None:
     """Utilisation, probability of waiting and mean wait with a given number of chargers."""
     with user_errors():
-        from chikuden.model.charging import queueing
-
-        count = Number("--chargers", 1, queueing.MAX_SERVERS, whole=True, example="14").parse_int(
-            chargers
-        )
-        lam, energy, power, factor, service_h = _site(
-            arrivals_per_hour, energy_kwh, power_kw, power_factor
-        )
-        result = queueing.performance(count, lam, service_h, deterministic=model is Model.mdc)
-        doc = _site_doc(lam, energy, power, factor, service_h, model, result)
+        count = Number.of("--chargers", calc.chargers_bound()).parse_int(chargers)
+        lam, energy, power, factor = _site(arrivals_per_hour, energy_kwh, power_kw, power_factor)
+        doc = calc.charger_wait(count, lam, energy, power, factor, model.value).to_dict()
     typer.echo(json.dumps(doc, indent=2) if json_ else _site_text(doc))
-
-
-def _params(scenario: str, set_: list[str] | None) -> Any:
-    from chikuden.api import load_scenario
-    from chikuden.parameters.params import Params
-
-    return Params.from_scenarios([load_scenario(scenario, overrides=list(set_ or ()))])
-
-
-def _year_index(text: str) -> tuple[int, int]:
-    """The ``--year`` option checked: ``(year, index in the horizon)``."""
-    from chikuden.horizon import FIRST_YEAR
-
-    when = parse_year(text)
-    return when, when - FIRST_YEAR
 
 
 @app.command()
@@ -309,38 +232,11 @@ def areas(
 ) -> None:
     """Chargers needed at each bundled expressway service area in a year, with sources."""
     with user_errors():
-        from chikuden.model import charging, system
-
-        year, i = _year_index(year_)
-        p = _params(scenario, set_)
-        fleet = system.run(p, ["vehicles.bev_stock"]).series["vehicles.bev_stock"]
-        arrivals, sized = charging.highway_sites(p, fleet)
-        table = p.table_values[charging.SERVICE_AREAS][0]
-        docs = []
-        for j, row in enumerate(table.rows):
-            docs.append(
-                {
-                    "id": row["id"],
-                    "name": row["name"],
-                    "name_ja": row["name_ja"],
-                    "road": row["road"],
-                    "direction": row["direction"],
-                    "traffic_per_day": row["traffic_per_day"],
-                    "traffic_basis": row["traffic_basis"],
-                    "traffic_year": row["traffic_year"],
-                    "peak_hour_share": row["peak_hour_share"],
-                    "arrivals_per_hour": float(arrivals[0, i, j]),
-                    "chargers": int(sized.servers[0, i, j]),
-                    "utilisation": float(sized.utilisation[0, i, j]),
-                    "wait_probability": float(sized.wait_probability[0, i, j]),
-                    "mean_wait_min": float(sized.mean_wait_h[0, i, j]) * 60.0,
-                    "sources": list(row["source"]),
-                    "note": row["note"],
-                }
-            )
-        total = sum(d["chargers"] for d in docs)
+        year = parse_year(year_)
+        found = calc.service_areas(scenario, list(set_ or ()), year).to_dict()
+        docs, total = found["areas"], found["total_chargers"]
     if json_:
-        _echo_json({"scenario": p.names[0], "year": year, "total_chargers": total, "areas": docs})
+        _echo_json(found)
         return
     rows = [
         [
@@ -369,7 +265,7 @@ def areas(
         "wait min",
         "sources",
     ]
-    typer.echo(f"scenario {p.names[0]}, peak hour of {year}")
+    typer.echo(f"scenario {found['scenario']}, peak hour of {year}")
     typer.echo(_table(headers, rows, right=range(2, 9)))
     typer.echo(f"total chargers at the {len(docs)} bundled sites: {total}")
     typer.echo(
@@ -387,30 +283,9 @@ def connectors(
 ) -> None:
     """Connectors needed by location in a year, the 2030 target, cost and fund coverage."""
     with user_errors():
-        from chikuden.model import charging, system
-
-        year, i = _year_index(year_)
-        p = _params(scenario, set_)
-        out = system.run(p, ["charging.*"])
-        by_location = {
-            name: float(out.series[f"charging.need_{name}"][0, i])
-            for name in ("homes", *charging.PUBLIC_TYPES)
-        }
-        doc = {
-            "scenario": p.names[0],
-            "year": year,
-            "connectors_by_location": by_location,
-            "needed_excluding_homes": float(out.series["charging.need_public_total"][0, i]),
-            "deployment_path": float(out.series["charging.installed_public"][0, i]),
-            "target_2030": float(out.indicators["charging.target_connectors_2030"][0]),
-            "fast_target_2030": float(out.indicators["charging.target_fast_connectors_2030"][0]),
-            "fund_coverage_by_year": [
-                float(v) for v in out.series["charging.fund_coverage_share"][0]
-            ],
-            "fund_coverage_2030": float(out.indicators["charging.fund_coverage"][0]),
-            "capex_to_2030_jpy": float(out.indicators["charging.capex_to_2030_jpy"][0]),
-            "fund_to_2030_jpy": float(out.indicators["charging.fund_to_2030_jpy"][0]),
-        }
+        year = parse_year(year_)
+        doc = calc.charging_connectors(scenario, list(set_ or ()), year).to_dict()
+        by_location: dict[str, float] = doc["connectors_by_location"]
     if json_:
         _echo_json(doc)
         return
@@ -436,31 +311,7 @@ def corridor(
 ) -> None:
     """Charging power and hydrogen per logistics terminal on the corridor, by year (P6)."""
     with user_errors():
-        from chikuden.horizon import YEARS
-        from chikuden.model import freight, vehicles
-        from chikuden.model.outputs import Outputs
-
-        p = _params(scenario, set_)
-        out = Outputs()
-        vehicles.step(p, out)  # freight reads the trucks and buses in use
-        freight.step(p, out)
-        power = out.series["freight.terminal_power_yearly_mw"][0]
-        hydrogen = out.series["freight.terminal_hydrogen_yearly_kg_per_day"][0]
-        doc = {
-            "scenario": p.names[0],
-            "corridor_length_km": float(p["freight.corridor_length_km"][0]),
-            "terminal_spacing_km": float(p["freight.terminal_spacing_km"][0]),
-            "terminals": int(out.indicators["freight.terminals"][0]),
-            "heavy_trucks_per_day": float(out.indicators["freight.heavy_trucks_per_day"][0]),
-            "years": [
-                {
-                    "year": int(y),
-                    "terminal_power_mw": float(power[j]),
-                    "terminal_hydrogen_kg_per_day": float(hydrogen[j]),
-                }
-                for j, y in enumerate(YEARS)
-            ],
-        }
+        doc = calc.logistics_corridor(scenario, list(set_ or ())).to_dict()
     if json_:
         _echo_json(doc)
         return

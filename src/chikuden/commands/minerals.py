@@ -1,20 +1,22 @@
 """`chikuden minerals ...`: the critical-minerals stress test (P3, P11).
 
-Only typer is imported at module level; the model loads inside the command.
+The stress test is the API's (:func:`chikuden.calculators.minerals_stress`); this module
+parses the options and prints. Only typer is imported at module level; the model loads inside
+the calculator.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from typing import Annotated
 
 import typer
 
+from chikuden import calculators as calc
 from chikuden.commands.common import OneLineGroup, fail, user_errors
 from chikuden.commands.options import Number, parse_year, shown
 
-CUT = Number("--cut", 0.0, 1.0, unit="share", example="0.5")
+CUT = Number.of("--cut", calc.CUT)
 
 app = typer.Typer(
     cls=OneLineGroup,
@@ -85,9 +87,7 @@ def stress(
     """
     with user_errors():
         share, length, when = _checked(mineral, country, cut, months, year, lang)
-        from chikuden.supply_disruption import stress_test
-
-        shock = stress_test(
+        shock = calc.minerals_stress(
             scenario or ["proposal-2022"], mineral, country, share, length, when, list(set_ or ())
         )
     if json_:
@@ -139,26 +139,13 @@ def _checked(
     """The options checked before anything is loaded or computed: ``(cut, months, year)``.
 
     The country's code is checked for its form here (two letters) and against the scenario's
-    ``minerals.supply`` table by the stress test.
+    ``minerals.supply`` table by the stress test. The checks are the calculator's, naming the
+    options.
     """
-    from chikuden.errors import did_you_mean
-    from chikuden.model.minerals.disruption import MAX_MONTHS, STRESS_MINERALS
-
-    name = mineral.strip().lower()
-    if name not in (*STRESS_MINERALS, "lithium_lce"):
-        fail(
-            f"--mineral {shown(mineral)} is not a mineral of the stress test"
-            f"{did_you_mean(name, STRESS_MINERALS)}; use one of {', '.join(STRESS_MINERALS)}"
-        )
-    if not re.fullmatch(r"[A-Za-z]{2}", country.strip()):
-        fail(
-            f"--country {shown(country)} is not an ISO 3166-1 alpha-2 country code; use two "
-            "letters, e.g. CN (China), AU (Australia), or ZZ for other countries together"
-        )
+    calc.check_mineral(mineral, "--mineral")
+    calc.check_country(country, "--country")
     share = CUT.parse(cut)
-    length = Number("--months", 0.0, MAX_MONTHS, lo_open=True, unit="months", example="6").parse(
-        months
-    )
+    length = Number.of("--months", calc.months_bound()).parse(months)
     when = None if year is None else parse_year(year)
     if lang not in ("en", "ja"):
         fail(f"--lang {shown(lang)}: use en or ja")

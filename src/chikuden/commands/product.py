@@ -5,9 +5,10 @@ state of health with a 95 % interval, classifies durability, carbon footprint (E
 unit, assumed class boundaries), recycled content and safety, and decides the subsidy top-up
 the scenario's rules give. ``example`` prints the bundled example file.
 
-Only typer (and the standard library) is imported at module level; numpy and the model load
-inside the commands. Input errors print one line ``error: ...`` on stderr and exit with code
-2; the command writes no files.
+The assessment is the API's (:func:`chikuden.calculators.product_assessment`); this module
+parses the options and prints. Only typer (and the standard library) is imported at module
+level; numpy and the model load inside the calculator. Input errors print one line
+``error: ...`` on stderr and exit with code 2; the command writes no files.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from chikuden import calculators as calc
 from chikuden.commands.common import OneLineGroup, user_errors
 from chikuden.commands.options import Number, parse_year
 
@@ -80,7 +82,7 @@ ModelOpt = Annotated[
         "(Q = q0 - c N), or auto (the best fit of the three).",
     ),
 ]
-TOLERANCE = Number("--tolerance", 0.0, 1.0, unit="share", example="0.02")
+TOLERANCE = Number.of("--tolerance", calc.TOLERANCE)
 YearOpt = Annotated[
     str,
     typer.Option(
@@ -122,14 +124,9 @@ def assess(
 ) -> None:
     """Fit the cycle data, classify the product and decide its subsidy top-up."""
     with user_errors():
-        from chikuden.analysis.product import assess as run_assessment
-        from chikuden.analysis.product import read_product
-        from chikuden.parameters.scenario import load_scenario
-
         when = parse_year(year)
-        product = read_product(file, tolerance=TOLERANCE.parse(tolerance))
-        loaded = load_scenario(scenario, overrides=list(set_ or ()))
-        result = run_assessment(product, loaded, model=model.value, year=when)
+        tol = TOLERANCE.parse(tolerance)
+        result = calc.product_assessment(file, scenario, list(set_ or ()), model.value, when, tol)
     if json_:
         typer.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
         return

@@ -8,8 +8,8 @@ from typing import Any
 
 def report_html(doc: dict[str, Any], lang: str = "en") -> str:
     """A small page (plotly offline, as the Monte Carlo page) from :func:`portfolio.to_json`."""
+    from chikuden.charting import page_scripts, to_script_json
     from chikuden.i18n import pick, translator
-    from chikuden.report.charts import page_scripts, to_script_json
 
     _ = translator(lang).gettext
 

@@ -22,18 +22,15 @@ from chikuden.answers import (
     read,
     status_word,
 )
+from chikuden.charting import DASHES, PALETTE, axis_scale, to_script_json
 from chikuden.formatting import short_label
 from chikuden.i18n import translator
 from chikuden.report.charts import (
-    DASHES,
-    PALETTE,
     ChartView,
     _finite_list,
     _layout,
-    axis_scale,
     chart_summary,
     figure_table,
-    to_script_json,
 )
 
 if TYPE_CHECKING:

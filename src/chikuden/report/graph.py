@@ -1,6 +1,6 @@
 """A picture of the model: its steps, the parameters they read and the outputs they write.
 
-Drawn from the declared dataflow (:func:`chikuden.model.system.graph`), as Graphviz ``dot``
+Drawn from the declared dataflow (:func:`chikuden.api.dataflow_graph`), as Graphviz ``dot``
 text, a Mermaid flowchart (which Markdown viewers render) or a self-contained SVG laid out here
 (no Graphviz needed). The summary view draws, left to right:
 
@@ -19,8 +19,10 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from html import escape
+from typing import TYPE_CHECKING
 
-from chikuden.model.dataflow import Graph
+if TYPE_CHECKING:
+    from chikuden.api import Graph
 
 FORMATS = ("mermaid", "dot", "svg")
 

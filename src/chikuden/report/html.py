@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 import jinja2
 
+from chikuden.charting import pack, page_scripts, to_script_json
 from chikuden.formatting import (
     display_unit,
     format_output,
@@ -28,15 +29,7 @@ from chikuden.formatting import (
     short_label,
 )
 from chikuden.i18n import LANGS, pick, translator
-from chikuden.report.charts import (
-    ChartView,
-    chart_summary,
-    figure,
-    figure_table,
-    pack,
-    page_scripts,
-    to_script_json,
-)
+from chikuden.report.charts import ChartView, chart_summary, figure, figure_table
 from chikuden.report.labels import row_label
 
 if TYPE_CHECKING:

@@ -1,7 +1,7 @@
 """The annual verification report: one self-contained HTML file per language (en, ja).
 
 No network: the charts are plotly figures drawn by the plotly.js inlined in the page, as in the
-model's report (:mod:`chikuden.report.charts`); the style is inline. Every number carries a
+model's report (:mod:`chikuden.charting`); the style is inline. Every number carries a
 bracketed reference to the source list at the end (a bibliography entry, a proposal clause or
 the free text an imported actual gave). The summary has one line per KPI saying whether it is
 on track.
@@ -23,8 +23,8 @@ from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from chikuden.charting import FONT, PALETTE, axis_scale, page_scripts, to_script_json
 from chikuden.i18n import pick, translator
-from chikuden.report.charts import FONT, PALETTE, axis_scale, page_scripts, to_script_json
 from chikuden.roadmap.errors import LedgerError
 from chikuden.roadmap.models import Pillar
 from chikuden.roadmap.review import Line, Point, ReviewResult

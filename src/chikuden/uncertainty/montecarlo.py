@@ -388,8 +388,8 @@ def report_html(doc: dict[str, Any], lang: str = "en") -> str:
     """A small page: the quantile table, the target probabilities and a fan chart per series."""
     from html import escape
 
+    from chikuden.charting import page_scripts, to_script_json
     from chikuden.i18n import pick, translator
-    from chikuden.report.charts import page_scripts, to_script_json
 
     _ = translator(lang).gettext
 

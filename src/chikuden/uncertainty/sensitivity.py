@@ -420,8 +420,8 @@ def report_html(doc: dict[str, Any], lang: str = "en") -> str:
     """A page: per indicator, the ranked table and its tornado chart."""
     from html import escape
 
+    from chikuden.charting import page_scripts, to_script_json
     from chikuden.i18n import pick, translator
-    from chikuden.report.charts import page_scripts, to_script_json
 
     _ = translator(lang).gettext
     title = _("Sensitivity: {scenario}").format(scenario=doc["scenario"])
