@@ -319,7 +319,7 @@ def scenario_of(request: Request, state: State) -> Scenario:
 @cache
 def environment(lang: str) -> jinja2.Environment:
     """The templates of ``lang`` (``_()`` translating, autoescaped, strict)."""
-    from chikuden.report.charts import to_script_json
+    from chikuden.charting import to_script_json
 
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("chikuden.web", "templates"),
@@ -412,10 +412,10 @@ def chart_specs(results: Results, lang: str) -> list[dict[str, Any]]:
     import numpy as np
 
     from chikuden.answers import questions, read
+    from chikuden.charting import axis_scale
     from chikuden.formatting import short_label
     from chikuden.indicators import outputs
     from chikuden.report.answers import _label, _unit
-    from chikuden.report.charts import axis_scale
 
     decls = outputs()
     by_id = {q.id: q for q in questions()}
