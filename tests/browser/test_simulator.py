@@ -249,3 +249,37 @@ def test_a_chart_downloads_the_data_it_shows(open_page: OpenPage, tmp_path: Path
     for row, x, y in zip(rows[1:], shown[0]["x"], shown[0]["y"], strict=True):
         assert int(row[0]) == x and float(row[1]) == y
     view.check_clean()
+
+
+def test_an_uploaded_scenario_opens_with_its_values(open_page: OpenPage, tmp_path: Path) -> None:
+    view = open_page("/", name="upload")
+    page = view.page
+    _ready(view)
+    name = f"up-{uuid.uuid4().hex[:8]}"
+    good = tmp_path / "good.yaml"
+    good.write_text(
+        f"name: {name}\nextends: proposal-2022\nparameters:\n  {RATE}: 0.8\n", encoding="utf-8"
+    )
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: [unclosed\n", encoding="utf-8")
+    # malformed YAML: a message naming where, nothing stored, the page stays
+    page.locator("#upload-file").set_input_files(str(bad))
+    page.locator("#upload-form button[type=submit]").click()
+    error = page.locator("#scenario-error")
+    error.wait_for(state="visible")
+    assert "line" in error.inner_text()
+    assert urlsplit(page.url).path == "/"
+    # the browser logs the refused request itself; that one line and nothing else
+    assert len(view.errors) == 1 and "status of 400" in view.errors[0], view.errors
+    view.errors.clear()
+    # a good file: saved, and the page opens it, its value as the lever's scenario value
+    page.locator("#upload-file").set_input_files(str(good))
+    with page.expect_navigation():
+        page.locator("#upload-form button[type=submit]").click()
+    _ready(view)
+    assert _query(page.url)["scenario"] == name
+    lever = page.locator(f'.lever[data-key="{RATE}"]')
+    assert float(str(lever.get_attribute("data-default"))) == 0.8
+    assert "moved" not in str(lever.get_attribute("class"))
+    assert _status(page, FUND) == "not_met"
+    view.check_clean()
