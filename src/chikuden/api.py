@@ -230,6 +230,15 @@ def dataflow_graph() -> Graph:
     return system.graph()
 
 
+def new_cache(max_entries: int = 8) -> Cache:
+    """A cache to pass to every :func:`evaluate` of a long-lived caller (the web server): what
+    an evaluation derives from parameters alone is kept for the next ones (bounded, LRU,
+    thread-safe; :class:`chikuden.model.cache.Cache`)."""
+    from chikuden.model.cache import Cache
+
+    return Cache(max_entries)
+
+
 # -- what can be set and read --------------------------------------------------------------
 
 
@@ -443,6 +452,7 @@ __all__ = [
     "load_scenario",
     "logistics_corridor",
     "minerals_stress",
+    "new_cache",
     "parameters",
     "product_assessment",
     "product_from_bytes",

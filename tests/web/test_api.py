@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from tests.web.conftest import make_client
 from typer.testing import CliRunner
 
 from chikuden.answers import answers as answered
@@ -19,7 +20,6 @@ from chikuden.api import evaluate, list_scenarios, load_scenario
 from chikuden.cli import app as cli
 from chikuden.indicators import outputs
 from chikuden.parameters.declarations import declarations
-from tests.web.conftest import make_client
 
 SHARE = "targets.japan_share_2030"
 CAPACITY = "targets.domestic_capacity_2030"
@@ -95,9 +95,10 @@ def test_evaluate_in_japanese_formats_and_answers_in_japanese(sqlite_client: Tes
     # the proposal's fund: 3 trillion yen (P1) = 3兆円
     assert doc["outputs"]["finance.fund_size"] == 3e12
     assert doc["formatted"]["finance.fund_size"] == "3兆円"
-    assert doc["answers"][0]["question"] == answered(
-        evaluate(load_scenario(), outputs=outputs_needed()), "ja"
-    )[0].question
+    assert (
+        doc["answers"][0]["question"]
+        == answered(evaluate(load_scenario(), outputs=outputs_needed()), "ja")[0].question
+    )
 
 
 def test_answers_equal_the_cli_json(sqlite_client: TestClient) -> None:
@@ -114,7 +115,7 @@ def test_answers_equal_the_cli_json(sqlite_client: TestClient) -> None:
 
 
 def test_compare_gives_each_scenario_what_it_gives_alone(sqlite_client: TestClient) -> None:
-    items = [
+    items: list[dict[str, Any]] = [
         {"scenario": "proposal-2022", "parameters": {SHARE: 0.3}},
         {"scenario": "actual-2025"},
         {"scenario": "proposal-2022"},
@@ -222,10 +223,12 @@ def test_a_table_parameter_cannot_be_set_by_a_number(sqlite_client: TestClient) 
 
 def test_values_that_break_a_rule_between_parameters_are_a_422(sqlite_client: TestClient) -> None:
     # BEV 90% + PHEV's default share > 100% of new passenger cars (rules.yaml)
-    body = {"parameters": {"vehicles.passenger_bev_share": 0.9, "vehicles.passenger_hev_share": 0.9}}
+    body = {
+        "parameters": {"vehicles.passenger_bev_share": 0.9, "vehicles.passenger_hev_share": 0.9}
+    }
     e = error(sqlite_client.post("/api/evaluate", json=body), 422)
     assert e["field"] == "parameters"
-    assert "cannot exceed" in e["message"] or "passenger" in e["message"]
+    assert "passenger" in e["message"]
 
 
 @pytest.mark.parametrize(
@@ -335,7 +338,9 @@ def test_save_list_get_and_download_a_scenario(client: TestClient, tmp_path: Pat
             assert ran[key]["value"] == value, key
 
 
-def test_a_scenario_saved_on_a_saved_one_runs_on_its_own(client: TestClient, tmp_path: Path) -> None:
+def test_a_scenario_saved_on_a_saved_one_runs_on_its_own(
+    client: TestClient, tmp_path: Path
+) -> None:
     assert client.post("/api/scenarios", json={"name": "a", "parameters": {SHARE: 0.3}}).is_success
     body = {"name": "b", "base": "a", "parameters": {SUBSIDY: 0.4}}
     assert client.post("/api/scenarios", json=body).status_code == 201
@@ -381,8 +386,13 @@ def test_a_name_that_exists_is_a_409_and_nothing_changes(client: TestClient) -> 
         {"name": "x", "parameters": {SHARE: "0.3"}},
         {"name": "x", "base": "nope"},
         {"name": "X Y"},
-        {"name": "x", "parameters": {"vehicles.passenger_bev_share": 0.9,
-                                     "vehicles.passenger_hev_share": 0.9}},
+        {
+            "name": "x",
+            "parameters": {
+                "vehicles.passenger_bev_share": 0.9,
+                "vehicles.passenger_hev_share": 0.9,
+            },
+        },
     ],
 )
 def test_a_bad_save_is_a_422_and_stores_nothing(client: TestClient, body: dict[str, Any]) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 import schemathesis
@@ -46,5 +47,5 @@ CHECKS = [
     derandomize=True,
     suppress_health_check=list(HealthCheck),
 )
-def test_no_request_gives_a_server_error(case: schemathesis.Case) -> None:
+def test_no_request_gives_a_server_error(case: schemathesis.Case[Any]) -> None:
     case.call_and_validate(checks=CHECKS)

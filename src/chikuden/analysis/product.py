@@ -295,7 +295,9 @@ def _depth(doc: Any) -> int:
     stack = [(doc, 1)]
     while stack:
         node, level = stack.pop()
-        children = node.values() if isinstance(node, dict) else node
+        children = (
+            node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
+        )
         deepest = max(deepest, level)
         if level > MAX_DEPTH:
             break

@@ -64,44 +64,33 @@ def _step(lo: float, hi: float, integer: bool) -> float | None:
     return float(10.0 ** math.floor(math.log10((hi - lo) / 100)))
 
 
-def _bound(x: float) -> float | None:
-    return x if math.isfinite(x) else None
-
-
 @functools.cache
 def levers(lang: str) -> tuple[dict[str, Any], ...]:
-    """Every declared parameter as ``GET /api/parameters`` gives it (read once per language)."""
-    from chikuden.i18n import pick
+    """Every declared parameter as ``GET /api/parameters`` gives it (read once per language):
+    :func:`chikuden.api.parameters` with the label in ``lang`` and a slider's step."""
+    from chikuden.api import parameters as declared
     from chikuden.parameters.declarations import declarations
-    from chikuden.parameters.sources import resolve_source
 
+    decls = declarations()
     out = []
-    for d in declarations().values():
-        default: Any
-        if d.kind == "scalar":
-            default = float(d.default)
-        elif d.kind == "path":
-            default = [{"year": int(y), "value": float(v)} for y, v in d.default_points]
-        else:
-            default = str(d.default.label)
-        sources = []
-        for key in d.source:
-            src, clause = resolve_source(key)
-            sources.append({"key": key, "title": src.citation(clause), "url": src.url})
-        table = d.kind == "table"
+    for lever in declared():
+        found = lever.to_dict()
+        table = lever.kind == "table"
+        lo = math.inf if lever.min is None else lever.min
+        hi = math.inf if lever.max is None else lever.max
         out.append(
             {
-                "key": d.name,
-                "kind": d.kind,
-                "domain": d.domain,
-                "unit": d.unit,
-                "label": pick(lang, d.description_en, d.description_ja),
-                "default": default,
-                "min": None if table else _bound(d.min),
-                "max": None if table else _bound(d.max),
-                "step": None if table else _step(d.min, d.max, d.integer),
-                "sources": sources,
-                "description": d.note,
+                "key": lever.key,
+                "kind": lever.kind,
+                "domain": lever.domain,
+                "unit": lever.unit,
+                "label": lever.label(lang),
+                "default": found["default"],
+                "min": lever.min,
+                "max": lever.max,
+                "step": None if table else _step(lo, hi, decls[lever.key].integer),
+                "sources": found["sources"],
+                "description": lever.note,
             }
         )
     return tuple(out)
@@ -259,10 +248,9 @@ def output_keys(patterns: Sequence[str]) -> tuple[str, ...]:
 
 def evaluated(state: WebState, scenarios: list[Scenario], keys: Sequence[str]) -> Results:
     """The outputs ``keys`` and what the answers read, for a batch of scenarios."""
-    from chikuden.answers import outputs_needed
-    from chikuden.api import evaluate
+    from chikuden.api import answer_outputs, evaluate
 
-    wanted = list(dict.fromkeys([*keys, *outputs_needed()]))
+    wanted = list(dict.fromkeys([*keys, *answer_outputs()]))
     return evaluate(scenarios, outputs=wanted, cache=state.cache)
 
 
@@ -272,7 +260,8 @@ def _finite(value: float) -> float | None:
 
 def scenario_outputs(results: Results, i: int, keys: Sequence[str], lang: str) -> dict[str, Any]:
     """Scenario ``i`` of ``results`` as the API gives it: outputs, formatted, answers."""
-    from chikuden.answers import answers, format_key
+    from chikuden.answers import format_key
+    from chikuden.api import answers
     from chikuden.indicators import outputs
 
     decls = outputs()
@@ -421,9 +410,7 @@ YAML_RESPONSE: dict[int | str, dict[str, Any]] = {
     **{
         status: {
             "description": response["description"],
-            "content": {
-                "application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}
-            },
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}},
         }
         for status, response in ERROR_RESPONSES.items()
     },
@@ -577,8 +564,9 @@ async def _upload_bytes(request: Request) -> bytes:
         try:
             form = await request.form(max_files=1, max_fields=4)
         except Exception as exc:  # python-multipart's parse errors: a malformed form
-            raise ApiError(400, f"file: the form cannot be read ({exc}); send a file field",
-                           "file") from None
+            raise ApiError(
+                400, f"file: the form cannot be read ({exc}); send a file field", "file"
+            ) from None
         part = form.get("file")
         if not isinstance(part, UploadFile):
             raise ApiError(

@@ -66,7 +66,7 @@ class WebState:
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The application: the JSON API (:mod:`chikuden.web.api`, :mod:`chikuden.web.calculators`)
     and the pages (:mod:`chikuden.web.pages`)."""
-    from chikuden.model.cache import Cache
+    from chikuden.api import new_cache
     from chikuden.web import api, calculators, errors, pages
 
     settings = settings or Settings()
@@ -80,7 +80,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ),
         version=_version(),
     )
-    app.state.chikuden = WebState(settings, ScenarioStore(settings.db), Cache(max_entries=32))
+    app.state.chikuden = WebState(settings, ScenarioStore(settings.db), new_cache(32))
     errors.install(app)
     app.add_middleware(errors.BodyLimit, limit=settings.max_body_bytes)
     app.include_router(api.router)

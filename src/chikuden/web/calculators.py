@@ -1,10 +1,295 @@
-"""The domain calculators as JSON endpoints: ``POST /api/calculators/{service-area,
-minerals-stress,product}`` (each calls :mod:`chikuden.calculators` through the Python API)."""
+"""The domain calculators as JSON endpoints, each calling :mod:`chikuden.calculators` through
+the Python API (:mod:`chikuden.api`), the functions the CLI calls:
+
+- ``POST /api/calculators/service-area``: chargers at one site (P5), ``chikuden charging
+  size`` (or ``wait`` when ``chargers`` is given);
+- ``POST /api/calculators/minerals-stress``: an export cut of one mineral by one country
+  (P3, P11), ``chikuden minerals stress``;
+- ``POST /api/calculators/product``: a product file assessed (P9), ``chikuden product
+  assess``; the file is the body (JSON or CSV) or a form field ``file``.
+
+A value out of its range is a 422 naming the field, as everywhere in the API.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import re
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from chikuden.web.errors import ERROR_RESPONSES
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field, Strict
+
+from chikuden.errors import ChikudenError, ParameterError
+from chikuden.web.api import scenario_with, web_state
+from chikuden.web.errors import ERROR_RESPONSES, ApiError
+from chikuden.web.models import Number, ScenarioName, Values
+
+if TYPE_CHECKING:
+    from chikuden.web.app import WebState
 
 router = APIRouter(prefix="/api/calculators", responses=ERROR_RESPONSES)
+State = Annotated["WebState", Depends(web_state)]
+Whole = Annotated[int, Strict()]
+_FIELD = re.compile(r"^(?:--)?([a-z][a-z_-]*)[ =]")
+
+
+def _refused(exc: ChikudenError, fields: set[str]) -> ApiError:
+    """``exc`` as a 422 naming the body field its message starts with (``cut = 2 is ...``,
+    ``--country 'XX' is ...``: the calculators word some messages as the CLI's options)."""
+    found = _FIELD.match(str(exc))
+    name = found.group(1).replace("-", "_") if found else ""
+    field = name if name in fields else None
+    return ApiError(422, str(exc), field)
+
+
+class _Request(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# -- service area ------------------------------------------------------------------------------
+
+
+class ServiceAreaRequest(_Request):
+    arrivals_per_hour: Number = Field(
+        description="Cars arriving to charge in the peak hour [1/h], >= 0", examples=[24]
+    )
+    energy_kwh: Number = Field(30.0, description="Energy charged per session [kWh], > 0")
+    power_kw: Number = Field(90.0, description="Rated power of one charger [kW], > 0")
+    power_factor: Number = Field(1.0, description="Delivered over rated power, in (0, 1]")
+    max_wait_probability: Number | None = Field(
+        None, description="Target: probability that a car waits, in (0, 1); 0.05 by default"
+    )
+    max_mean_wait_min: Number | None = Field(None, description="Target: mean wait [min], > 0")
+    model: Literal["mmc", "mdc"] = Field(
+        "mmc", description="mmc: exponential charging times (Erlang C); mdc: fixed times"
+    )
+    chargers: Whole | None = Field(
+        None, description="Given: the waiting at this many chargers instead of sizing"
+    )
+
+
+class SiteOut(BaseModel):
+    """One charging site (``chikuden charging size --json``)."""
+
+    model: str
+    arrivals_per_hour: float
+    energy_kwh: float
+    power_kw: float
+    power_factor: float
+    service_time_min: float
+    offered_load_erlang: float
+    minimum_chargers_for_stability: int
+    chargers: int
+    utilisation: float | None
+    wait_probability: float | None
+    mean_wait_min: float | None
+    targets: dict[str, float | None]
+
+
+@router.post("/service-area", response_model=SiteOut, summary="Chargers at one site (P5)")
+def service_area(body: ServiceAreaRequest) -> JSONResponse:
+    """The chargers a site needs for its peak-hour arrivals and the waiting targets (or, with
+    ``chargers``, the waiting at that many), from a queueing model."""
+    from chikuden.api import charger_sizing, charger_wait
+
+    try:
+        if body.chargers is not None:
+            if body.max_wait_probability is not None or body.max_mean_wait_min is not None:
+                raise ApiError(
+                    422,
+                    "chargers: give either chargers (the waiting at that many) or the waiting "
+                    "targets (the chargers they need), not both",
+                    "chargers",
+                    body.chargers,
+                )
+            site = charger_wait(
+                body.chargers,
+                body.arrivals_per_hour,
+                body.energy_kwh,
+                body.power_kw,
+                body.power_factor,
+                body.model,
+            )
+        else:
+            site = charger_sizing(
+                body.arrivals_per_hour,
+                body.energy_kwh,
+                body.power_kw,
+                body.power_factor,
+                body.max_wait_probability,
+                body.max_mean_wait_min,
+                body.model,
+            )
+    except ParameterError as exc:
+        raise _refused(exc, set(ServiceAreaRequest.model_fields)) from None
+    return JSONResponse(site.to_dict())
+
+
+# -- minerals stress ---------------------------------------------------------------------------
+
+
+class StressRequest(_Request):
+    scenario: ScenarioName = "proposal-2022"
+    parameters: Values = {}
+    mineral: str = Field(
+        "graphite", max_length=40, description="lithium, nickel, cobalt, manganese or graphite"
+    )
+    country: str = Field(
+        "CN", max_length=8, description="ISO 3166-1 alpha-2 exporter (ZZ: the other countries)"
+    )
+    cut: Number = Field(0.5, description="Share of the country's exports lost, [0, 1]")
+    months: Number = Field(6.0, description="How long the cut lasts [months], (0, 36]")
+    year: Whole | None = Field(None, description="2021..2040; default minerals.stress_year")
+
+
+class StressScenario(BaseModel):
+    scenario: str
+    mineral: str
+    country: str
+    cut: float
+    months: float
+    year: int
+    exposed_t: float | None
+    shortfall_t: float | None
+    lost_gwh: float | None
+    lost_jpy: float | None
+    exposure_share: float | None
+    exposure_basis: str
+
+
+class StressOut(BaseModel):
+    """The shock and what it costs the scenario (``chikuden minerals stress --json``)."""
+
+    mineral: str
+    country: str
+    cut: float
+    months: float
+    year: int
+    scenarios: list[StressScenario]
+
+
+@router.post("/minerals-stress", response_model=StressOut, summary="A minerals export cut")
+def minerals_stress(body: StressRequest, state: State) -> JSONResponse:
+    """The supply a cut of one country's exports of one mineral takes from Japan's cell
+    makers, the cells it costs [GWh] and their value [JPY]."""
+    from chikuden.api import minerals_stress as stress
+
+    scenario = scenario_with(state, body.scenario, body.parameters)
+    try:
+        shock = stress(scenario, body.mineral, body.country, body.cut, body.months, body.year)
+    except ParameterError as exc:
+        raise _refused(exc, set(StressRequest.model_fields)) from None
+    return JSONResponse(shock.to_dict())
+
+
+# -- product assessment ------------------------------------------------------------------------
+
+
+class AssessmentOut(BaseModel):
+    """A product's assessment (``chikuden product assess --json``): the fade fit, cycles to
+    end of life, the durability, carbon and recycled-content classes, safety, the top-up."""
+
+    product: str
+    chemistry: str
+    file: str
+    scenario: str
+    fit: dict[str, Any]
+    cycles_to_end_of_life: dict[str, Any]
+    durability: dict[str, Any]
+    carbon: dict[str, Any]
+    recycled_content: dict[str, Any]
+    safety: dict[str, Any]
+    top_up: dict[str, Any]
+    rules: dict[str, Any]
+
+
+PRODUCT_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "description": "A product file (docs/carbon.md): JSON or CSV as the body, or a form "
+        "field `file` (multipart/form-data; .csv files read as CSV, others as JSON)",
+        "content": {
+            "application/json": {"schema": {"type": "object"}},
+            "text/csv": {"schema": {"type": "string"}},
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "properties": {"file": {"type": "string", "format": "binary"}},
+                    "required": ["file"],
+                }
+            },
+        },
+    }
+}
+
+
+@router.post(
+    "/product",
+    response_model=AssessmentOut,
+    openapi_extra=PRODUCT_BODY,
+    summary="Assess a battery product (P9)",
+)
+async def product(
+    request: Request,
+    state: State,
+    scenario: Annotated[str, Query(min_length=1, max_length=64)] = "proposal-2022",
+    model: Annotated[
+        Literal["auto", "sqrt", "power", "linear"], Query(description="The capacity-fade model")
+    ] = "auto",
+    year: Annotated[int, Query(description="Year of the modelled footprint")] = 2030,
+    tolerance: Annotated[
+        float, Query(description="Capacity above 100% allowed after cycling, [0, 1]")
+    ] = 0.02,
+) -> JSONResponse:
+    """A product file's cycle test fitted, its durability, carbon and recycled-content classes,
+    safety, and the subsidy top-up the scenario's rules give it."""
+    from starlette.concurrency import run_in_threadpool
+
+    raw, kind, where = await _product_bytes(request)
+    found = scenario_with(state, scenario, {})
+
+    def assess() -> JSONResponse:
+        from chikuden.api import product_assessment, product_from_bytes
+
+        try:
+            item = product_from_bytes(raw, kind, where, tolerance)
+            result = product_assessment(item, found, None, model, year, tolerance)
+        except ChikudenError as exc:
+            raise _refused(exc, {"tolerance", "year", "model"}) from None
+        return JSONResponse(result.to_dict())
+
+    return await run_in_threadpool(assess)
+
+
+async def _product_bytes(request: Request) -> tuple[bytes, Literal["json", "csv"], str]:
+    kind = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if kind == "multipart/form-data":
+        from starlette.datastructures import UploadFile
+
+        try:
+            form = await request.form(max_files=1, max_fields=4)
+        except Exception as exc:  # python-multipart's parse errors: a malformed form
+            raise ApiError(400, f"file: the form cannot be read ({exc})", "file") from None
+        part = form.get("file")
+        if not isinstance(part, UploadFile):
+            raise ApiError(
+                422,
+                "file: no file field in the form; send the product file as the form field `file`",
+                "file",
+            )
+        name = part.filename or "upload"
+        csv = name.lower().endswith(".csv")
+        return await part.read(), "csv" if csv else "json", name[:100]
+    if kind in ("application/json", ""):
+        return await request.body(), "json", "upload"
+    if kind in ("text/csv", "text/plain"):
+        return await request.body(), "csv", "upload"
+    raise ApiError(
+        415,
+        f"content type {kind[:60]!r} is not a product file; send application/json, text/csv "
+        "or multipart/form-data with a field `file`",
+        "content-type",
+        kind,
+        "application/json, text/csv or multipart/form-data",
+    )

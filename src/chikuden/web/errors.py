@@ -77,9 +77,7 @@ def error_response(
     value: str | None = None,
     allowed: str | None = None,
 ) -> JSONResponse:
-    body = ErrorBody(
-        error=ErrorDetail(field=field, value=value, allowed=allowed, message=message)
-    )
+    body = ErrorBody(error=ErrorDetail(field=field, value=value, allowed=allowed, message=message))
     return JSONResponse(body.model_dump(), status_code=status)
 
 
@@ -176,7 +174,7 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _on_validation)  # type: ignore[arg-type]
     app.add_exception_handler(ApiError, _on_api_error)  # type: ignore[arg-type]
     app.add_exception_handler(ChikudenError, _on_chikuden_error)  # type: ignore[arg-type]
-    app.add_exception_handler(StarletteHTTPException, _on_http_error)
+    app.add_exception_handler(StarletteHTTPException, _on_http_error)  # type: ignore[arg-type]
 
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {

@@ -123,7 +123,7 @@ class AnswerOut(BaseModel):
 
 class ScenarioOutputs(BaseModel):
     scenario: str
-    outputs: dict[str, float | None | SeriesValues | RowValues] = Field(
+    outputs: dict[str, float | SeriesValues | RowValues | None] = Field(
         description="Each output asked for: an indicator's number (null: not defined), a "
         "series' years and values, or a table's per-row values"
     )
