@@ -283,3 +283,60 @@ def test_an_uploaded_scenario_opens_with_its_values(open_page: OpenPage, tmp_pat
     assert "moved" not in str(lever.get_attribute("class"))
     assert _status(page, FUND) == "not_met"
     view.check_clean()
+
+
+def _erlang_c(c: int, load: float) -> float:
+    """Probability that an arriving car waits, M/M/c (Erlang C), from its textbook formula."""
+    top = load**c / math.factorial(c) * c / (c - load)
+    return top / (sum(load**k / math.factorial(k) for k in range(c)) + top)
+
+
+def _result(page: Page, box: str, key: str) -> str:
+    cell = page.locator(f"{box} .calc-result td[data-key='{key}']").first
+    cell.wait_for()
+    return cell.inner_text()
+
+
+def test_the_calculators_answer_from_their_forms(open_page: OpenPage) -> None:
+    from chikuden import api
+
+    # The charging site with the form's examples: 24 cars/h, 30 kWh at 90 kW x 0.8, so a
+    # session takes 30 / 72 h = 25 min and the offered load is 24 x 25 / 60 = 10 Erlang. The
+    # fewest chargers with P(wait) <= 0.05 and a mean wait P(wait) x 25 / (c - 10) <= 1 min:
+    wanted = next(
+        c
+        for c in range(11, 40)
+        if _erlang_c(c, 10.0) <= 0.05 and _erlang_c(c, 10.0) * 25 / (c - 10) <= 1
+    )
+    view = open_page("/demand", name="calc-site")
+    view.page.locator("#calc-service-area button[type=submit]").click()
+    assert _result(view.page, "#calc-service-area", "offered_load_erlang") == "10"
+    assert _result(view.page, "#calc-service-area", "chargers") == str(wanted)
+    view.check_clean()
+
+    # The stress test runs on the page's scenario with its moved levers: at half the plants'
+    # utilisation the loss differs from the default's, and equals the Python API's.
+    moved = {"capacity.utilisation_share": 0.5}
+    view = open_page("/minerals?capacity.utilisation_share=0.5", name="calc-stress")
+    view.page.locator("#calc-minerals-stress button[type=submit]").click()
+    shown = float(_result(view.page, "#calc-minerals-stress", "lost_gwh").replace(",", ""))
+    args: dict[str, Any] = {"mineral": "graphite", "country": "CN", "cut": 0.5, "months": 6.0}
+    args["year"] = 2030
+    expected = api.minerals_stress("proposal-2022", overrides=moved, **args).to_dict()
+    default = api.minerals_stress("proposal-2022", **args).to_dict()
+    lost = expected["scenarios"][0]["lost_gwh"]
+    assert lost != default["scenarios"][0]["lost_gwh"]
+    assert shown == pytest.approx(lost, rel=1e-5)
+    view.check_clean()
+
+    # The product file uploaded: its durability class, as the Python API assesses the file.
+    example = Path(chikuden.__file__).parent / "data" / "examples" / "product-example.json"
+    view = open_page("/carbon?lang=ja", name="calc-product")
+    view.page.locator("#calc-product input[type=file]").set_input_files(str(example))
+    view.page.locator("#calc-product button[type=submit]").click()
+    durability = "#calc-product td[data-key='durability'] td[data-key='class']"
+    view.page.locator(durability).wait_for()
+    assessed = api.product_assessment(str(example), "proposal-2022").to_dict()
+    assert view.page.locator(durability).inner_text() == assessed["durability"]["class"]
+    view.screenshot("product-ja")
+    view.check_clean()

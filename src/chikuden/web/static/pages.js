@@ -124,24 +124,31 @@ const Chikuden = (() => {
         out.textContent = "";
         let body;
         let isForm = false;
-        const scenario = form.dataset.scenario;
-        const parameters = JSON.parse(form.dataset.parameters || "{}");
-        if (form.enctype === "multipart/form-data") {
-          body = new FormData(form);
-          body.append("lang", lang);
-          body.append("scenario", scenario);
-          body.append("parameters", JSON.stringify(parameters));
+        // data-send: "json" (the fields), "json-scenario" (the fields, the page's scenario and
+        // moved levers) or "file-query" (the file as a form field, the rest and the scenario
+        // in the query string): what each endpoint of /api/calculators takes.
+        const send = form.dataset.send;
+        const fields = {};
+        new FormData(form).forEach((v, k) => {
+          if (v === "" || v instanceof File) return;
+          const n = Number(v);
+          fields[k] = form.elements[k].type === "number" && Number.isFinite(n) ? n : v;
+        });
+        let url = form.action;
+        if (send === "file-query") {
+          body = new FormData();
+          body.append("file", form.elements.file.files[0]);
           isForm = true;
+          const q = new URLSearchParams({ scenario: form.dataset.scenario });
+          Object.entries(fields).forEach(([k, v]) => q.set(k, String(v)));
+          url += "?" + q.toString();
+        } else if (send === "json-scenario") {
+          body = { ...fields, scenario: form.dataset.scenario, parameters: JSON.parse(form.dataset.parameters || "{}") };
         } else {
-          body = { lang, scenario, parameters };
-          new FormData(form).forEach((v, k) => {
-            if (v === "") return;
-            const n = Number(v);
-            body[k] = form.elements[k].type === "number" && Number.isFinite(n) ? n : v;
-          });
+          body = fields;
         }
         try {
-          const data = await api("POST", form.action, body, isForm);
+          const data = await api("POST", url, body, isForm);
           out.appendChild(resultTable(data));
           out.dataset.done = "1";
         } catch (err) {
@@ -165,24 +172,27 @@ const Chikuden = (() => {
       th.textContent = k;
       tr.appendChild(th);
       const td = tr.insertCell();
+      td.dataset.key = k;
       if (v !== null && typeof v === "object") {
         if (Array.isArray(v) && v.length && typeof v[0] === "object") {
           const sub = document.createElement("table");
           const keys = Object.keys(v[0]);
           const head = sub.insertRow();
           keys.forEach((key) => { const h = document.createElement("th"); h.textContent = key; head.appendChild(h); });
-          v.forEach((row) => { const r = sub.insertRow(); keys.forEach((key) => { r.insertCell().textContent = fmt(row[key]); }); });
+          v.forEach((row) => { const r = sub.insertRow(); keys.forEach((key) => { const c = r.insertCell(); c.dataset.key = key; c.textContent = fmt(row[key], key); }); });
           td.appendChild(sub);
-        } else if (Array.isArray(v)) td.textContent = v.map(fmt).join(", ");
+        } else if (Array.isArray(v)) td.textContent = v.map((x) => fmt(x, k)).join(", ");
         else td.appendChild(resultTable(v));
-      } else td.textContent = fmt(v);
+      } else td.textContent = fmt(v, k);
     };
     Object.entries(data).forEach(([k, v]) => add(k, v));
     return table;
   }
 
-  function fmt(v) {
+  /** A value of an API answer: a year as it is, other numbers to six significant digits. */
+  function fmt(v, key) {
     if (v === null || v === undefined) return "—";
+    if (typeof v === "number" && /year/.test(key || "")) return String(v);
     if (typeof v === "number") return v.toLocaleString(lang === "ja" ? "ja-JP" : "en-US", { maximumSignificantDigits: 6 });
     if (typeof v === "object") return JSON.stringify(v);
     return String(v);
