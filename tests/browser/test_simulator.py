@@ -118,6 +118,10 @@ def test_a_slider_changes_an_answer_and_its_chart(open_page: OpenPage) -> None:
     # the card shows the API's formatted figure for the same state
     card = page.locator('.card[data-card="finance.subsidy_demand_total"] .v').inner_text()
     assert card == "¥4.0 trillion"
+    # the question links to its domain page with the moved lever
+    link = page.locator(f'#answers li[data-answer="{FUND}"] .q a').get_attribute("href")
+    assert link is not None and urlsplit(link).path == "/finance"
+    assert _query(link)[RATE] == "0.8"
     view.screenshot("moved")
     view.check_clean()
 

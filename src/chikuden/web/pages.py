@@ -384,7 +384,8 @@ def _error_page(
 
 
 def verdicts(results: Results, lang: str) -> list[dict[str, str]]:
-    """Each answer's verdict for scenario 0: id, question, status, pill class, word, sentence."""
+    """Each answer's verdict for scenario 0: id, question, status, pill class, word, sentence,
+    and the domain page that shows it."""
     from chikuden.answers import answers, status_word
     from chikuden.report.answers import STATUS_CLASSES
 
@@ -397,9 +398,16 @@ def verdicts(results: Results, lang: str) -> list[dict[str, str]]:
             "css": STATUS_CLASSES[a.status],
             "word": status_word(a.status, lang),
             "sentence": a.sentence,
+            "page": _answer_page(a.id),
         }
         for a in answers(results, lang)
     ]
+
+
+def _answer_page(answer_id: str) -> str:
+    """The domain page that shows an answer's domain ('' if none does)."""
+    domain = _answer_domain(answer_id)
+    return next((f"/{name}" for name, (ds, _) in DOMAINS.items() if domain in ds), "")
 
 
 def _finite(v: float) -> float | None:
