@@ -526,8 +526,8 @@ def _group_names(lang: str) -> dict[str, str]:
 
 @router.get("/", response_class=HTMLResponse)
 def simulator(request: Request) -> HTMLResponse:
-    import chikuden
-    from chikuden.answers import STATUSES, outputs_needed, status_word
+    from chikuden.answers import STATUSES, status_word
+    from chikuden.web.api import evaluated, web_state
 
     query = dict(request.query_params)
     try:
@@ -536,7 +536,8 @@ def simulator(request: Request) -> HTMLResponse:
     except StateError as exc:
         return _error_page(request, query, "/", str(exc))
     base = load_base(request, state.scenario)
-    results = chikuden.evaluate(scenario, outputs=[*outputs_needed(), *chart_outputs()])
+    # as POST /api/evaluate computes it (the answers' outputs and those asked, the server's cache)
+    results = evaluated(web_state(request), [scenario], chart_outputs())
     return _page(
         request,
         "simulator.html.j2",
