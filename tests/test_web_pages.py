@@ -133,6 +133,8 @@ def test_levers_yaml_names_declared_parameters() -> None:
         ({"slider": [0, 11]}, "must lie inside [0.0, 10.0]"),
         ({"key": "carbon.grid_kgco2e_per_kwh"}, "a path with its 'year'"),
         ({"key": "capacity.plants"}, "a scalar, or a path"),
+        ({"key": "carbon.grid_kgco2e_per_kwh", "year": 2050}, "year 2050 is outside 2021..2040"),
+        ({"slidr": [0, 5]}, "unknown field 'slidr'"),
     ],
 )
 def test_a_bad_lever_is_refused_naming_it(change: dict[str, Any], message: str) -> None:

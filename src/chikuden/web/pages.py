@@ -92,6 +92,7 @@ def layout() -> Layout:
 def parse_layout(doc: Any) -> Layout:
     """A ``levers.yaml`` document checked against the parameter tables and the answers."""
     from chikuden.answers import questions
+    from chikuden.horizon import FIRST_YEAR, LAST_YEAR
     from chikuden.indicators import outputs
     from chikuden.parameters.declarations import declarations
 
@@ -103,12 +104,19 @@ def parse_layout(doc: Any) -> Layout:
         for spec in g["levers"]:
             key = str(spec["key"])
             where = f"levers.yaml: {key}"
+            unknown = sorted(set(spec) - {"key", "why", "slider", "step", "year"})
+            if unknown:
+                raise LeversDeclarationError(f"{where}: unknown field {unknown[0]!r}")
             if key not in decls:
                 raise LeversDeclarationError(f"{where}: not a parameter")
             d = decls[key]
             year = spec.get("year")
             if d.kind not in ("scalar", "path") or (d.kind == "path") != (year is not None):
                 raise LeversDeclarationError(f"{where}: a scalar, or a path with its 'year'")
+            if year is not None and not FIRST_YEAR <= int(year) <= LAST_YEAR:
+                raise LeversDeclarationError(
+                    f"{where}: year {year} is outside {FIRST_YEAR}..{LAST_YEAR}"
+                )
             slider = spec.get("slider")
             if slider is not None:
                 lo, hi = float(slider[0]), float(slider[1])
