@@ -46,9 +46,10 @@ def test_every_page_is_served_in_both_languages(client: TestClient, path: str, l
 @pytest.mark.parametrize(
     ("query", "words"),
     [
-        ({"capacity.delay_years": "11"}, ["capacity.delay_years", "11", "[0, 10]"]),
+        ({"capacity.delay_years": "11"}, ["capacity.delay_years", "11", "0..10"]),
         ({"capacity.delay_years": "soon"}, ["capacity.delay_years", "'soon'", "a number"]),
-        ({"capacity.delay_years": "nan"}, ["capacity.delay_years", "nan", "[0, 10]"]),
+        ({"capacity.delay_years": "nan"}, ["capacity.delay_years", "nan", "0..10"]),
+        ({"capacity.plants": "1"}, ["capacity.plants", "a table"]),
         ({"capacity.delay_yeras": "1"}, ["capacity.delay_yeras", "did you mean"]),
         ({"scenario": "nowhere"}, ["scenario", "nowhere", "GET /api/scenarios"]),
         ({"lang": "fr"}, ["lang", "'fr'", "en, ja"]),
@@ -135,6 +136,7 @@ def test_levers_yaml_names_declared_parameters() -> None:
         ({"key": "capacity.plants"}, "a scalar, or a path"),
         ({"key": "carbon.grid_kgco2e_per_kwh", "year": 2050}, "year 2050 is outside 2021..2040"),
         ({"slidr": [0, 5]}, "unknown field 'slidr'"),
+        ({"why": " "}, "say 'why' it is a lever"),
     ],
 )
 def test_a_bad_lever_is_refused_naming_it(change: dict[str, Any], message: str) -> None:

@@ -107,6 +107,8 @@ def parse_layout(doc: Any) -> Layout:
             unknown = sorted(set(spec) - {"key", "why", "slider", "step", "year"})
             if unknown:
                 raise LeversDeclarationError(f"{where}: unknown field {unknown[0]!r}")
+            if not str(spec.get("why", "")).strip():
+                raise LeversDeclarationError(f"{where}: say 'why' it is a lever")
             if key not in decls:
                 raise LeversDeclarationError(f"{where}: not a parameter")
             d = decls[key]
@@ -155,7 +157,6 @@ class Lever:
     key: str
     group: str
     label: str
-    description: str
     unit: str
     kind: str
     min: float
@@ -168,7 +169,6 @@ class Lever:
     moved: bool
     year: int | None
     sources: list[dict[str, str]]
-    why: str
 
 
 def _step(spec: LeverSpec, unit: str, lo: float, hi: float) -> float:
@@ -220,7 +220,6 @@ def levers(base: Scenario, moved: Mapping[str, float], lang: str) -> list[Lever]
                 key=spec.key,
                 group=spec.group,
                 label=pick(lang, d.description_en, d.description_ja),
-                description=d.note,
                 unit=unit_text(d.unit, lang),
                 kind=d.kind,
                 min=d.min,
@@ -233,7 +232,6 @@ def levers(base: Scenario, moved: Mapping[str, float], lang: str) -> list[Lever]
                 moved=spec.key in moved,
                 year=spec.year,
                 sources=source_links(list(base.sources_of(spec.key))),
-                why=spec.why,
             )
         )
     return out
@@ -272,6 +270,8 @@ def read_state(query: Mapping[str, str]) -> State:
     """The state of a query string; an unknown key or a bad number is a :class:`StateError`."""
     from chikuden.errors import did_you_mean
     from chikuden.parameters.declarations import declarations
+    from chikuden.web.api import checked_values
+    from chikuden.web.errors import ApiError
 
     lang = query.get("lang", "en")
     if lang not in LANGS:
@@ -287,15 +287,13 @@ def read_state(query: Mapping[str, str]) -> State:
                 "lang and parameters with a number (`chikuden params` lists them)"
             )
         try:
-            value = float(text)
+            state.moved[key] = float(text)
         except ValueError:
             raise StateError(f"{key}: {text!r} is not a number; give a number") from None
-        d = decls[key]
-        if not (math.isfinite(value) and d.min <= value <= d.max):
-            raise StateError(
-                f"{key}: {text} is outside [{_plain(d.min)}, {_plain(d.max)}]; give a number in it"
-            )
-        state.moved[key] = value
+    try:  # the range and kind of each value, checked as POST /api/evaluate checks them
+        checked_values(state.moved, "address")
+    except ApiError as exc:
+        raise StateError(str(exc)) from None
     return state
 
 
