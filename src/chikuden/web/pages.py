@@ -386,7 +386,8 @@ def _error_page(
 ) -> HTMLResponse:
     lang = query.get("lang", "en")
     state = State(lang=lang if lang in LANGS else "en")
-    return _page(request, "error.html.j2", state, path, status=400, message=message)
+    page = path if path.strip("/") in ("", *DOMAINS, "uncertainty") else "/"  # not a download
+    return _page(request, "error.html.j2", state, page, status=400, message=message)
 
 
 def verdicts(results: Results, lang: str) -> list[dict[str, str]]:
