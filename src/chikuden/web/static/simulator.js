@@ -1,6 +1,6 @@
 /* The simulator page: levers -> POST /api/evaluate (only the outputs on screen, at most one
-   request every 120 ms while a slider moves) -> answers, cards and charts redrawn; the state lives in the query string (replaceState), so the
-   address bar is always a link to this view. */
+   request every 120 ms while a slider moves) -> answers, cards and charts redrawn; the state
+   lives in the query string (replaceState), so the address bar is always a link to this view. */
 "use strict";
 
 (() => {
