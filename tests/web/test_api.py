@@ -309,6 +309,7 @@ def test_save_list_get_and_download_a_scenario(client: TestClient, tmp_path: Pat
     saved = client.post("/api/scenarios", json=body)
     assert saved.status_code == 201, saved.text
     assert saved.json()["parameters"][SHARE] == 0.3
+    assert saved.json()["created_at"] is not None
     listed = client.get("/api/scenarios").json()
     assert [s["name"] for s in listed[: len(list_scenarios())]] == list(list_scenarios())
     mine = listed[-1]
@@ -495,3 +496,13 @@ def test_an_upload_of_another_content_type_is_a_415(sqlite_client: TestClient) -
         "/api/scenarios/upload", content=b"{}", headers={"content-type": "image/png"}
     )
     assert error(response, 415)["field"] == "content-type"
+
+
+def test_a_saved_value_reads_back_exactly() -> None:
+    from chikuden.reading import load_yaml
+    from chikuden.web.store import document
+
+    values = {"a": 3500.0, "b": 1e22, "c": 1.5e-7, "d": 0.1, "e": -2e12, "f": 123456789.123}
+    doc = load_yaml(document("x", "proposal-2022", "t", values), "saved")
+    assert doc["parameters"] == values
+    assert "a: 3500\n" in document("x", "proposal-2022", "t", values)

@@ -18,6 +18,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 
 from chikuden.errors import ChikudenError, ParameterError, did_you_mean
+from chikuden.i18n import pick
 from chikuden.web.errors import ERROR_RESPONSES, ApiError
 from chikuden.web.models import (
     MAX_PARAMETERS,
@@ -131,7 +132,6 @@ def indicators(lang: LangQuery = "en") -> JSONResponse:
 
 @functools.cache
 def _outputs(lang: str) -> tuple[dict[str, Any], ...]:
-    from chikuden.i18n import pick
     from chikuden.indicators import outputs
 
     return tuple(
@@ -357,10 +357,10 @@ def _detail(scenario: Scenario, kind: str, lang: str, base: str | None) -> dict[
     return {
         "name": scenario.name,
         "kind": kind,
-        "title": scenario.title_ja if lang == "ja" else scenario.title_en,
+        "title": pick(lang, scenario.title_en, scenario.title_ja),
         "base": base,
         "created_at": None,
-        "description": scenario.description_ja if lang == "ja" else scenario.description_en,
+        "description": pick(lang, scenario.description_en, scenario.description_ja),
         "parameters": params,
     }
 
@@ -374,7 +374,7 @@ def scenarios(state: State, lang: LangQuery = "en") -> JSONResponse:
     for name in list_scenarios():
         found = state.bundled.get(name) or load_scenario(name)
         state.bundled[name] = found
-        title = found.title_ja if lang == "ja" else found.title_en
+        title = pick(lang, found.title_en, found.title_ja)
         out.append(
             {"name": name, "kind": "bundled", "title": title, "base": None, "created_at": None}
         )
@@ -497,9 +497,16 @@ def save(body: SaveRequest, state: State) -> JSONResponse:
         loaded = state.store.add(body.name, root, title, text)
     except ParameterError as exc:  # a rule between the values
         raise ApiError(422, str(exc), "parameters") from None
-    doc = _detail(loaded, "saved", "en", root)
+    return JSONResponse(_saved_detail(state, loaded, root, title), status_code=201)
+
+
+def _saved_detail(state: WebState, loaded: Scenario, base: str | None, title: str) -> Any:
+    doc = _detail(loaded, "saved", "en", base)
     doc["title"] = title
-    return JSONResponse(doc, status_code=201)
+    doc["created_at"] = next(
+        (s.created_at for s in state.store.list() if s.name == loaded.name), None
+    )
+    return doc
 
 
 def _root(state: WebState, name: str) -> str:
@@ -618,6 +625,4 @@ def _store_upload(state: WebState, data: bytes, name: str | None) -> JSONRespons
     _taken(state, name)
     title = (doc.title.en if doc.title and doc.title.en else None) or name
     loaded = state.store.add(name, doc.extends or "", title, text)
-    out = _detail(loaded, "saved", "en", doc.extends)
-    out["title"] = title
-    return JSONResponse(out, status_code=201)
+    return JSONResponse(_saved_detail(state, loaded, doc.extends, title), status_code=201)

@@ -8,14 +8,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI
 
 from chikuden.web.store import ScenarioStore
 
 if TYPE_CHECKING:
-    from chikuden.model.cache import Cache
     from chikuden.parameters.scenario import Scenario
 
 MAX_BODY_BYTES = 1_048_576
@@ -59,7 +58,7 @@ class WebState:
 
     settings: Settings
     store: ScenarioStore
-    cache: Cache
+    cache: Any  # chikuden.api.new_cache(): a face names no type of chikuden.model
     bundled: dict[str, Scenario] = field(default_factory=dict)
 
 
@@ -79,6 +78,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             f"{MAX_BODY_BYTES:,} bytes", f"{settings.max_body_bytes:,} bytes"
         ),
         version=_version(),
+        docs_url=None,  # FastAPI's Swagger UI and ReDoc pages load their scripts from a CDN
+        redoc_url=None,
     )
     app.state.chikuden = WebState(settings, ScenarioStore(settings.db), new_cache(32))
     errors.install(app)

@@ -200,7 +200,11 @@ class BodyLimit:
             await self.app(scope, receive, send)
             return
         length = dict(scope["headers"]).get(b"content-length")
-        if length is not None and (not length.isdigit() or int(length) > self.limit):
+        if length is not None and not length.isdigit():  # servers refuse these before us
+            bad = error_response(400, "the Content-Length header is not a number of bytes")
+            await bad(scope, receive, send)
+            return
+        if length is not None and int(length) > self.limit:
             await self._refuse(scope, receive, send)
             return
         if length is not None:  # the server stops the body at its declared length

@@ -60,9 +60,10 @@ def document(
     doc["title"] = {"en": title, "ja": title}
     doc.pop("description", None)
     for key, value in values.items():
-        # an integral value as an int: YAML's float text (1.0e+22) is not the one number
-        # syntax of chikuden's reader (reading.NUMBER_RE), the int's digits are
-        params[key] = int(value) if value.is_integer() and math.isfinite(value) else value
+        # a whole number below 1e15 as its digits (3500, not 3500.0); the reader takes both,
+        # and a longer run of digits than reading.MAX_NUMBER_TEXT would be refused
+        whole = math.isfinite(value) and value.is_integer() and abs(value) < 1e15
+        params[key] = int(value) if whole else value
     doc["parameters"] = params
     if not params:
         del doc["parameters"]
