@@ -1,6 +1,11 @@
-"""Monte Carlo on a Dask distributed cluster: ``chikuden mc --workers N`` (a local cluster of
-``N`` processes) or ``--scheduler tcp://host:port`` (a running cluster; docs/uncertainty.md).
+"""The model's runs on a Dask distributed cluster: ``chikuden mc``, ``sensitivity`` and ``solve``
+with ``--workers N`` (a local cluster of ``N`` processes) or ``--scheduler tcp://host:port`` (a
+running cluster; docs/uncertainty.md). One mechanism, :func:`map_chunks`: a job sent once to
+every worker, a module-level function of (job, start, stop) mapped over ranges of runs, the
+parts yielded in range order; the local loop of each analysis calls the same function on the
+same ranges, so the cluster changes where the parts are computed, never what they hold.
 
+Monte Carlo (:mod:`montecarlo`).
 A sample's values depend only on the seed, the method, the sample size and its index
 (:mod:`chikuden.uncertainty.sampling`), so the chunks of a run are independent: each is
 sampled and evaluated on a worker (:func:`chikuden.uncertainty.montecarlo._evaluate_chunk`),
@@ -11,18 +16,23 @@ loop adds them.
 
 The job (scenario, sampler and the asked outputs) is sent to every worker once
 (``Client.scatter(..., broadcast=True)``); a Latin hypercube's permutations go with it.
+
+Sensitivity (:mod:`sensitivity`): the job is the design's parameter values (every run) and the
+model; a part is the asked indicators of runs ``start .. stop-1``, written into place.
+Goal seeking (:mod:`goalseek`, ``solve --mc``): the job is the sampler and the target; a part
+is the solutions of samples ``start .. stop-1``, concatenated in order.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import Any, TypeVar
 
 from chikuden.errors import ParameterError
 
-if TYPE_CHECKING:
-    from chikuden.uncertainty.montecarlo import _Job, _Part
+Job = TypeVar("Job")
+Part = TypeVar("Part")
 
 CONNECT_TIMEOUT = 10
 """Seconds to wait for a scheduler given by ``--scheduler`` before giving up."""
@@ -104,17 +114,17 @@ def _client(workers: int | None, scheduler: str | None) -> Iterator[Any]:
 
 def map_chunks(
     client: Any,
-    evaluate: Callable[[_Job, int, int], _Part],
-    job: _Job,
+    evaluate: Callable[[Job, int, int], Part],
+    job: Job,
     ranges: Sequence[tuple[int, int]],
-) -> Iterator[_Part]:
+) -> Iterator[Part]:
     """``evaluate(job, start, stop)`` for each range on the cluster (a module-level function,
     sent by name); yield the parts in range order."""
     shared = client.scatter(job, broadcast=True)
     futures = [client.submit(evaluate, shared, a, b, pure=False) for a, b in ranges]
     try:
         for i, future in enumerate(futures):
-            part: _Part = future.result()
+            part: Part = future.result()
             futures[i] = None  # released: the worker drops its copy (about 4.6 MB a part)
             yield part
     finally:
