@@ -6,8 +6,10 @@ and its index), so a 2-worker local cluster must give exactly the numbers of the
 2,000 samples in chunks of 500 are 4 chunks, 2 on each worker, merged in chunk order. The
 comparison is of the whole mc.json, every float equal (no tolerance). Sensitivity and goal
 seeking likewise: the runs of the design (sobol N = 32 over actual-2025's 17 parameters is
-32 x 19 = 608 runs, in chunks of 200: 4 chunks) and the solves of the samples (200 in chunks
-of 50) on the workers give the same JSON and the same arrays, bit for bit.
+32 x 19 = 608 runs, in chunks of 200 locally) and the solves of the samples (200 in chunks of
+50 locally) on the workers give the same JSON and the same arrays, bit for bit. On the cluster
+those chunks are smaller (at least 4 per worker: 608 / 8 -> 76 runs, 200 / 8 -> 25 samples),
+which their results do not depend on.
 """
 
 from __future__ import annotations
@@ -98,6 +100,14 @@ def test_solve_mc_on_two_workers_gives_the_local_solutions(client: Any) -> None:
         np.testing.assert_array_equal(spread.values[p], local.values[p], strict=True)
         np.testing.assert_array_equal(spread.current[p], local.current[p], strict=True)
     assert spread.evaluations == local.evaluations
+
+
+def test_sensitivity_and_solve_take_at_least_four_chunks_per_worker(client: Any) -> None:
+    # 2 workers, 4 chunks each: 10,000 solves in chunks of 10,000 / 8 = 1,250
+    assert distributed.chunk_for(client, 10_000, 10_000) == 1_250
+    assert distributed.chunk_for(client, 1_000_000, 10_000) == 10_000  # 100 chunks already
+    assert distributed.chunk_for(client, 609, 200) == 77  # ceil(609 / 8)
+    assert distributed.chunk_for(client, 3, 200) == 1
 
 
 def test_sensitivity_and_solve_cli_with_workers_write_the_same_json(tmp_path: Any) -> None:

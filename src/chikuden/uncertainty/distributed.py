@@ -39,6 +39,13 @@ CONNECT_TIMEOUT = 10
 SPAWN_ENVIRON = "distributed.nanny.pre-spawn-environ"
 MAX_WORKERS = 256
 """Most workers of a local cluster (``--workers``): one process each."""
+CHUNKS_PER_WORKER = 4
+"""The rule for sensitivity and solve on a cluster: at least this many chunks per worker
+(:func:`chunk_for`). A run of 10,000 solves in the one chunk of 10,000 that suits a single
+process keeps one worker busy and the other idle; in 8 chunks on 2 workers, both work, and when
+chunks take unequal times the workers still end within about a quarter of one's share. Their
+results do not depend on the chunk (a batch gives each run what it gives alone). Monte Carlo
+keeps its ``--chunk``: the last bit of its means depends on it (docs/uncertainty.md)."""
 
 
 @contextmanager
@@ -110,6 +117,13 @@ def _client(workers: int | None, scheduler: str | None) -> Iterator[Any]:
         yield client
     finally:
         client.close()  # type: ignore[no-untyped-call]
+
+
+def chunk_for(client: Any, total: int, chunk: int) -> int:
+    """``chunk``, or less so that ``total`` runs make at least :data:`CHUNKS_PER_WORKER`
+    chunks per worker of the client's cluster (the workers connected now; at least 1)."""
+    workers = max(1, len(client.scheduler_info()["workers"]))
+    return max(1, min(chunk, -(-total // (CHUNKS_PER_WORKER * workers))))
 
 
 def map_chunks(

@@ -72,7 +72,11 @@ class Solution:
     best_value: NDArray[np.float64]
     """Where the target is not reached: the grid point closest to it and its indicator."""
     evaluations: int
-    """Batch evaluations made."""
+    """Batch evaluations made; for samples solved in several batches (:func:`solve_mc`), the
+    most that one batch made. Each sample's search takes the same steps whatever batch it is
+    in (9 grid points, 2 per parameter for the directions with several, then its own
+    bracketing), and a batch ends with its slowest sample, so this is the count of a single
+    batch of them all, whatever the chunking."""
 
     @property
     def n(self) -> int:
@@ -320,16 +324,18 @@ def solve_mc(
     distributions), ``chunk`` samples per batch: the distribution of what it takes. A varied
     parameter that has a distribution starts each solve from its sampled value.
 
-    client : a ``dask.distributed.Client``: the batches are solved on its workers and
-        concatenated here in order, so the answer is the same as without it
-        (:mod:`chikuden.uncertainty.distributed`).
+    client : a ``dask.distributed.Client``: the batches (at most ``chunk`` samples, fewer to
+        give each worker several: :func:`distributed.chunk_for`) are solved on its workers and
+        concatenated here in order, so the answer is the same as without it.
     """
     spec = check_mc(scenario, target, vary, samples, method)
     job = _Seek(scenario, target, value, tuple(vary), Sampler(spec, samples, seed, method))
-    ranges = [(a, min(samples, a + chunk)) for a in range(0, samples, chunk)]
     if client is not None:
         from chikuden.uncertainty import distributed
 
+        chunk = distributed.chunk_for(client, samples, chunk)
+    ranges = [(a, min(samples, a + chunk)) for a in range(0, samples, chunk)]
+    if client is not None:
         return _concat(list(distributed.map_chunks(client, _solve_chunk, job, ranges)))
     return _concat([_solve_chunk(job, a, b) for a, b in ranges])
 
@@ -399,7 +405,7 @@ def _concat(parts: Sequence[Solution]) -> Solution:
         best_s=cat(lambda p: p.best_s),
         best_values=cat_dict(lambda p: p.best_values),
         best_value=cat(lambda p: p.best_value),
-        evaluations=sum(p.evaluations for p in parts),
+        evaluations=max(p.evaluations for p in parts),
     )
 
 

@@ -308,10 +308,11 @@ def analyse(
 
     evaluate : called on chunks of at most ``chunk`` runs; returns each output key's values.
     progress : called with the number of runs done after each chunk.
-    client : a ``dask.distributed.Client``: the chunks are evaluated on its workers
-        (:mod:`chikuden.uncertainty.distributed`; ``evaluate`` must then pickle: a
-        module-level function or an instance of a module-level class) and written into place,
-        so the indices are those of the run without it.
+    client : a ``dask.distributed.Client``: the chunks (at most ``chunk`` runs, fewer to give
+        each worker several: :func:`distributed.chunk_for`) are evaluated on its workers
+        (``evaluate`` must then pickle: a module-level function or an instance of a
+        module-level class) and written into place, so the indices are those of the run
+        without it.
     """
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise ParameterError(f"--seed {seed!r}: give a whole number of 0 or more")
@@ -321,10 +322,12 @@ def analyse(
     total = len(x)
     ys = {k: np.empty(total) for k in outputs}
     job = _Runs(evaluate, values, list(outputs))
-    ranges = [(a, min(total, a + chunk)) for a in range(0, total, chunk)]
     if client is not None:
         from chikuden.uncertainty import distributed
 
+        chunk = distributed.chunk_for(client, total, chunk)
+    ranges = [(a, min(total, a + chunk)) for a in range(0, total, chunk)]
+    if client is not None:
         parts: Iterator[dict[str, NDArray[np.float64]]] = distributed.map_chunks(
             client, _evaluate_runs, job, ranges
         )
