@@ -136,6 +136,24 @@ def _free_port() -> int:
     return port  # closed again: nothing listens there
 
 
+def test_scheduler_address_runs_on_that_cluster(client: Any) -> None:
+    args = ["mc", "-s", "actual-2025", "-n", "1000", "--chunk", "250", "--seed", "8", "--json"]
+    local = CliRunner().invoke(app, args)
+    spread = CliRunner().invoke(app, [*args, "--scheduler", client.scheduler.address])
+    assert spread.exit_code == 0, spread.output
+    assert json.loads(spread.stdout) == json.loads(local.stdout)
+
+
+def test_workers_running_another_chikuden_are_refused(client: Any) -> None:
+    mine = distributed.fingerprint()
+    assert mine.startswith("0.1.0+") and len(mine) == len("0.1.0+") + 12
+    distributed.check_workers(client, "tcp://here:8786")  # the same install: accepted
+    with pytest.raises(ParameterError) as e:
+        distributed.check_workers(client, "tcp://here:8786", mine="0.0.9+000000000000")
+    assert "2 of 2 workers run another chikuden than this one (0.0.9+000000000000; " in str(e.value)
+    assert f"has {mine}" in str(e.value)
+
+
 SOLVE_MC = ["solve", "--target", "finance.fund_balance=0"]
 SOLVE_MC += ["--vary", "finance.subsidy_base_rate_share", "--mc", "100"]
 COMMANDS = [["mc", "-n", "100"], ["sensitivity", "-n", "32"], SOLVE_MC]

@@ -114,9 +114,51 @@ def _client(workers: int | None, scheduler: str | None) -> Iterator[Any]:
             "scheduler is running"
         ) from None
     try:
+        check_workers(client, scheduler)
         yield client
     finally:
         client.close()  # type: ignore[no-untyped-call]
+
+
+def fingerprint() -> str:
+    """chikuden's version and a digest of the files that make its numbers: every ``.py`` file
+    of the package and every file under ``data/`` (what a wheel of it installs too)."""
+    import hashlib
+    from pathlib import Path
+
+    import chikuden
+
+    root = Path(chikuden.__file__).parent
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*")):
+        if not path.is_file() or "__pycache__" in path.parts:
+            continue
+        if path.suffix == ".py" or path.relative_to(root).parts[0] == "data":
+            digest.update(path.relative_to(root).as_posix().encode())
+            digest.update(path.read_bytes())
+    return f"{chikuden.__version__}+{digest.hexdigest()[:12]}"
+
+
+def check_workers(client: Any, scheduler: str, mine: str | None = None) -> None:
+    """Refuse (one line) a cluster whose workers do not run this chikuden (``mine``: this
+    process's :func:`fingerprint`): other code or data would give other numbers, silently.
+    Only the workers connected now are asked."""
+    mine = fingerprint() if mine is None else mine
+    try:
+        theirs: dict[str, str] = client.run(fingerprint)
+    except Exception as e:  # a worker without chikuden cannot even unpickle the function
+        raise ParameterError(
+            f"--scheduler {scheduler}: its workers cannot run chikuden ({type(e).__name__}: "
+            f"{str(e)[:80]}); install the same chikuden ({mine}) on every worker "
+            "(docs/uncertainty.md#on-several-machines)"
+        ) from None
+    other = sorted(f"{w} has {fp}" for w, fp in theirs.items() if fp != mine)
+    if other:
+        raise ParameterError(
+            f"--scheduler {scheduler}: {len(other)} of {len(theirs)} workers run another "
+            f"chikuden than this one ({mine}; {other[0]}); install the same chikuden on every "
+            "worker (docs/uncertainty.md#on-several-machines)"
+        )
 
 
 def chunk_for(client: Any, total: int, chunk: int) -> int:
