@@ -176,7 +176,9 @@ def map_chunks(
 ) -> Iterator[Part]:
     """``evaluate(job, start, stop)`` for each range on the cluster (a module-level function,
     sent by name); yield the parts in range order."""
-    shared = client.scatter(job, broadcast=True)
+    # hash=False: a fresh key, not one Dask derives by hashing the whole job (the scenario,
+    # and a Latin hypercube's permutations or a sensitivity design: up to 240 MB)
+    shared = client.scatter(job, broadcast=True, hash=False)
     futures = [client.submit(evaluate, shared, a, b, pure=False) for a, b in ranges]
     try:
         for i, future in enumerate(futures):
