@@ -1,47 +1,109 @@
-"""``chikuden mc --workers N``: a local Dask cluster of 1 and of 2 worker processes (issue 15).
+"""``--workers N``: a local Dask cluster of 1 and of 2 worker processes (issue 15).
 
-The issue asks for 2 workers at least 1.5x faster than 1 on 1,000,000 samples. This runs
-200,000 samples (20 chunks of 10,000, default outputs, actual-2025), a fifth of that: the
-chunks are independent and each takes the same time, so the time per sample, and the ratio,
-do not depend on the number of chunks once there are several per worker (10 here). Each
-cluster is started and warmed (one small run) before timing; the time of starting it is
-printed apart. The in-process run (no cluster) is the reference. Wall time; on a shared
-machine the ratio is only as good as the two cores are free.
+The issue asks for 2 workers at least 1.5x faster than 1 on 1,000,000 samples: this runs
+``chikuden mc`` on actual-2025 with 1,000,000 samples (100 chunks of 10,000, 50 a worker;
+default outputs), twice on each cluster, alternating (1, 2, 1, 2 workers) so that a change of
+the machine's load between runs falls on both. Both clusters are started first (the time is
+printed apart: it is paid once per command) and warmed (every worker runs a small Monte Carlo:
+imports and the model's caches). The in-process run (no cluster) is the reference for what
+Dask costs.
+
+Where the time goes, per run: the wall time; the CPU time of the workers (``process_time`` on
+each, before and after) and of this process (the client and, for a local cluster, the
+scheduler: receiving and merging the parts, and the nannies' periodic memory checks). With two
+cores free, the 1-worker wall time is about its workers' CPU time and the 2-worker one about
+half of theirs (plus what the client takes from them): the bound printed after the runs. When
+the wall times are much longer, other processes had the cores (the load average is printed
+with each run).
+
+Then ``solve --mc`` of 100,000 samples on 1 and 2 workers (10 chunks of 10,000 either way:
+:data:`distributed.CHUNKS_PER_WORKER` leaves them; the issue's 10,000, half a second of work,
+is too little to spread).
+
+Wall time; on a shared machine the ratio is only as good as the two cores are free.
 """
 
 from __future__ import annotations
 
+import os
 import time
+from contextlib import ExitStack
+from typing import Any
 
-from chikuden.parameters.scenario import load_scenario
-from chikuden.uncertainty import montecarlo
+from chikuden.parameters.scenario import Scenario, load_scenario
+from chikuden.uncertainty import goalseek, montecarlo
 from chikuden.uncertainty.distributed import client_for
 
-N = 200_000
+N = 1_000_000
 CHUNK = 10_000
+REPEATS = 2
+SOLVE_N = 100_000
+
+
+def _load() -> str:
+    return "/".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+def _workers_cpu(client: Any) -> float:
+    return float(sum(client.run(time.process_time).values()))
+
+
+def _timed(scenario: Scenario, client: Any) -> tuple[float, float, float]:
+    """Wall time, the workers' CPU time and this process's CPU time of one run [s]."""
+    cpu0 = time.process_time()
+    workers0 = _workers_cpu(client) if client is not None else 0.0
+    start = time.perf_counter()
+    montecarlo.run(scenario, N, seed=1, chunk=CHUNK, client=client)
+    wall = time.perf_counter() - start
+    workers = _workers_cpu(client) - workers0 if client is not None else 0.0
+    return wall, workers, time.process_time() - cpu0
 
 
 def main() -> None:
     scenario = load_scenario("actual-2025")
     montecarlo.run(scenario, 2_000, seed=0, chunk=1_000)  # warm imports and caches
-    start = time.perf_counter()
-    montecarlo.run(scenario, N, seed=1, chunk=CHUNK)
-    t_local = time.perf_counter() - start
-    print(f"in process, {N:,} samples in chunks of {CHUNK:,}: {N / t_local:,.0f} samples/s")
-    times: dict[int, float] = {}
-    for workers in (1, 2):
-        start = time.perf_counter()
-        with client_for(workers, None) as client:
-            up = time.perf_counter() - start
-            montecarlo.run(scenario, 2 * CHUNK, seed=0, chunk=CHUNK, client=client)  # warm
+    print(f"load average (1/5/15 min) before: {_load()}")
+    wall, _, _ = _timed(scenario, None)
+    print(f"in process, {N:,} samples in chunks of {CHUNK:,}: {wall:.1f} s, {N / wall:,.0f}/s")
+    with ExitStack() as stack:
+        clients: dict[int, Any] = {}
+        for workers in (1, 2):
             start = time.perf_counter()
-            montecarlo.run(scenario, N, seed=1, chunk=CHUNK, client=client)
-            times[workers] = time.perf_counter() - start
+            clients[workers] = stack.enter_context(client_for(workers, None))
+            up = time.perf_counter() - start
+            clients[workers].run(montecarlo.run, scenario, 2_000, seed=0, chunk=1_000)  # warm
+            print(f"--workers {workers}: cluster started in {up:.1f} s")
+        times: dict[int, list[float]] = {1: [], 2: []}
+        cpu: dict[int, list[float]] = {1: [], 2: []}
+        for repeat in range(REPEATS):
+            for workers in (1, 2):
+                wall, on_workers, here = _timed(scenario, clients[workers])
+                times[workers].append(wall)
+                cpu[workers].append(on_workers)
+                print(
+                    f"  run {repeat + 1}, --workers {workers}: {wall:.1f} s, {N / wall:,.0f}/s; "
+                    f"CPU: workers {on_workers:.1f} s, client {here:.1f} s "
+                    f"({here / wall:.1%} of the wall time); load {_load()}"
+                )
+            ratio = times[1][-1] / times[2][-1]
+            print(f"run {repeat + 1}: 2 workers against 1: {ratio:.2f}x (the issue asks >= 1.5x)")
+        best = min(times[1]) / min(times[2])
+        print(f"best of {REPEATS} each: 2 workers against 1: {best:.2f}x")
+        # With two cores free, one worker's run takes its CPU time, and two workers' at least
+        # half of theirs: the bound the CPU times give, whatever the load while measuring.
+        bound = min(cpu[1]) / (min(cpu[2]) / 2)
+        print(f"from the workers' CPU times, two free cores would give at most {bound:.2f}x")
+        args = (scenario, "capacity.domestic_2030", 100.0, ["capacity.ramp_years"], SOLVE_N)
+        solve: dict[int, float] = {}
+        for workers in (1, 2):
+            start = time.perf_counter()
+            goalseek.solve_mc(*args, seed=1, client=clients[workers])
+            solve[workers] = time.perf_counter() - start
         print(
-            f"--workers {workers}: {N / times[workers]:,.0f} samples/s "
-            f"(cluster started in {up:.1f} s)"
+            f"solve --mc {SOLVE_N:,}: 1 worker {solve[1]:.1f} s, 2 workers {solve[2]:.1f} s: "
+            f"{solve[1] / solve[2]:.2f}x"
         )
-    print(f"2 workers against 1: {times[1] / times[2]:.2f}x faster (the issue asks >= 1.5x)")
+    print(f"load average after: {_load()}")
 
 
 if __name__ == "__main__":

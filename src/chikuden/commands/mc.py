@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from chikuden.commands.common import fail, user_errors
+from chikuden.commands.options import Scheduler, Workers
 
 
 def mc(
@@ -46,22 +47,8 @@ def mc(
         bool, typer.Option("--json", help="Print the JSON summary and write no report.")
     ] = False,
     lang: Annotated[str, typer.Option("--lang", help="Language of the report: en or ja.")] = "en",
-    workers: Annotated[
-        int | None,
-        typer.Option(
-            "--workers",
-            help="Evaluate the chunks on a local Dask cluster of N processes (same results).",
-            metavar="N",
-        ),
-    ] = None,
-    scheduler: Annotated[
-        str | None,
-        typer.Option(
-            "--scheduler",
-            help="Evaluate the chunks on a running Dask cluster (same results).",
-            metavar="tcp://HOST:PORT",
-        ),
-    ] = None,
+    workers: Workers = None,
+    scheduler: Scheduler = None,
 ) -> None:
     """Sample the uncertain parameters and report quantiles, target probabilities and fan charts.
 

@@ -16,7 +16,9 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from typing import NoReturn
+from typing import Annotated, NoReturn
+
+import typer
 
 from chikuden.bounds import Bound
 
@@ -96,3 +98,25 @@ def parse_year(text: str, option: str = "--year") -> int:
     from chikuden.horizon import FIRST_YEAR, LAST_YEAR
 
     return Number(option, FIRST_YEAR, LAST_YEAR, whole=True, example="2030").parse_int(text)
+
+
+# -- the cluster: chikuden mc, sensitivity and solve ----------------------------------------
+Workers = Annotated[
+    int | None,
+    typer.Option(
+        "--workers",
+        help="Run the model on a local Dask cluster of N processes (same results).",
+        metavar="N",
+    ),
+]
+"""``--workers N``: a local Dask cluster (:func:`chikuden.uncertainty.distributed.client_for`
+checks N and refuses it with ``--scheduler``)."""
+Scheduler = Annotated[
+    str | None,
+    typer.Option(
+        "--scheduler",
+        help="Run the model on a running Dask cluster (same results).",
+        metavar="tcp://HOST:PORT",
+    ),
+]
+"""``--scheduler tcp://HOST:PORT``: a running Dask cluster (docs/uncertainty.md)."""

@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from chikuden.commands.common import fail, user_errors
+from chikuden.commands.options import Scheduler, Workers
 
 
 def sensitivity(
@@ -46,6 +47,8 @@ def sensitivity(
         bool, typer.Option("--json", help="Print the JSON and write no report.")
     ] = False,
     lang: Annotated[str, typer.Option("--lang", help="Language of the report: en or ja.")] = "en",
+    workers: Workers = None,
+    scheduler: Scheduler = None,
 ) -> None:
     """Rank the uncertain parameters by their effect on indicators (SALib).
 
@@ -56,6 +59,7 @@ def sensitivity(
 
         from chikuden.parameters.scenario import load_scenario
         from chikuden.uncertainty import sensitivity as sa
+        from chikuden.uncertainty.distributed import client_for
         from chikuden.uncertainty.distributions import scenario_spec
 
         if lang not in ("en", "ja"):
@@ -75,7 +79,10 @@ def sensitivity(
         spec = scenario_spec(loaded.uncertainty, loaded.origin or f"scenario {loaded.name}")
         sa.check_samples(method, n, len(spec.names))
         total = sa.runs(method, n, len(spec.names))
-        with Progress(disable=json_ or not sys.stderr.isatty(), transient=True) as bar:
+        with (
+            client_for(workers, scheduler) as client,
+            Progress(disable=json_ or not sys.stderr.isatty(), transient=True) as bar,
+        ):
             task = bar.add_task("runs", total=total)
             result = sa.run(
                 loaded,
@@ -85,6 +92,7 @@ def sensitivity(
                 seed=seed,
                 spec=spec,
                 progress=lambda k: bar.advance(task, k),
+                client=client,
             )
         doc = result.to_json()
         if json_:

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from chikuden.commands.common import fail, user_errors
+from chikuden.commands.options import Scheduler, Workers
 
 
 def _fmt(x: float | None) -> str:
@@ -47,6 +48,8 @@ def solve(
     seed: Annotated[int, typer.Option("--seed", help="Seed of the --mc samples.")] = 0,
     json_: Annotated[bool, typer.Option("--json", help="Print the answer as JSON.")] = False,
     lang: Annotated[str, typer.Option("--lang", help="Language of the text: en or ja.")] = "en",
+    workers: Workers = None,
+    scheduler: Scheduler = None,
 ) -> None:
     """What it takes: the parameter value at which an indicator reaches a target.
 
@@ -56,6 +59,7 @@ def solve(
     with user_errors():
         from chikuden.parameters.scenario import load_scenario
         from chikuden.uncertainty import goalseek
+        from chikuden.uncertainty.distributed import client_for
 
         if lang not in ("en", "ja"):
             fail(f"--lang {lang!r}: give en or ja")
@@ -71,12 +75,20 @@ def solve(
                 "finance.fund_balance=0"
             )
         goalseek.check_keys(key, vary)
+        if mc is None and (workers is not None or scheduler is not None):
+            cluster = "--workers" if workers is not None else "--scheduler"
+            fail(
+                f"{cluster}: only with --mc N (one solve is one batch evaluation at a time); "
+                "add --mc or run without it"
+            )
         loaded = load_scenario(scenario)
         if mc is None:
             sol = goalseek.solve(loaded, key, value, vary)
             doc = goalseek.to_json(sol, loaded.name)
         else:
-            sol = goalseek.solve_mc(loaded, key, value, vary, mc, seed=seed)
+            goalseek.check_mc(loaded, key, vary, mc)
+            with client_for(workers, scheduler) as client:
+                sol = goalseek.solve_mc(loaded, key, value, vary, mc, seed=seed, client=client)
             doc = goalseek.to_json(sol, loaded.name, {"samples": mc, "seed": seed, "method": "mc"})
     if json_:
         typer.echo(json.dumps(doc, ensure_ascii=False, indent=2))

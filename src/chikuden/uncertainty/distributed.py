@@ -1,6 +1,11 @@
-"""Monte Carlo on a Dask distributed cluster: ``chikuden mc --workers N`` (a local cluster of
-``N`` processes) or ``--scheduler tcp://host:port`` (a running cluster; docs/uncertainty.md).
+"""The model's runs on a Dask distributed cluster: ``chikuden mc``, ``sensitivity`` and ``solve``
+with ``--workers N`` (a local cluster of ``N`` processes) or ``--scheduler tcp://host:port`` (a
+running cluster; docs/uncertainty.md). One mechanism, :func:`map_chunks`: a job sent once to
+every worker, a module-level function of (job, start, stop) mapped over ranges of runs, the
+parts yielded in range order; the local loop of each analysis calls the same function on the
+same ranges, so the cluster changes where the parts are computed, never what they hold.
 
+Monte Carlo (:mod:`montecarlo`).
 A sample's values depend only on the seed, the method, the sample size and its index
 (:mod:`chikuden.uncertainty.sampling`), so the chunks of a run are independent: each is
 sampled and evaluated on a worker (:func:`chikuden.uncertainty.montecarlo._evaluate_chunk`),
@@ -11,24 +16,36 @@ loop adds them.
 
 The job (scenario, sampler and the asked outputs) is sent to every worker once
 (``Client.scatter(..., broadcast=True)``); a Latin hypercube's permutations go with it.
+
+Sensitivity (:mod:`sensitivity`): the job is the design's parameter values (every run) and the
+model; a part is the asked indicators of runs ``start .. stop-1``, written into place.
+Goal seeking (:mod:`goalseek`, ``solve --mc``): the job is the sampler and the target; a part
+is the solutions of samples ``start .. stop-1``, concatenated in order.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import Any, TypeVar
 
 from chikuden.errors import ParameterError
 
-if TYPE_CHECKING:
-    from chikuden.uncertainty.montecarlo import _Job, _Part
+Job = TypeVar("Job")
+Part = TypeVar("Part")
 
 CONNECT_TIMEOUT = 10
 """Seconds to wait for a scheduler given by ``--scheduler`` before giving up."""
 SPAWN_ENVIRON = "distributed.nanny.pre-spawn-environ"
 MAX_WORKERS = 256
 """Most workers of a local cluster (``--workers``): one process each."""
+CHUNKS_PER_WORKER = 4
+"""The rule for sensitivity and solve on a cluster: at least this many chunks per worker
+(:func:`chunk_for`). A run of 10,000 solves in the one chunk of 10,000 that suits a single
+process keeps one worker busy and the other idle; in 8 chunks on 2 workers, both work, and when
+chunks take unequal times the workers still end within about a quarter of one's share. Their
+results do not depend on the chunk (a batch gives each run what it gives alone). Monte Carlo
+keeps its ``--chunk``: the last bit of its means depends on it (docs/uncertainty.md)."""
 
 
 @contextmanager
@@ -97,24 +114,75 @@ def _client(workers: int | None, scheduler: str | None) -> Iterator[Any]:
             "scheduler is running"
         ) from None
     try:
+        check_workers(client, scheduler)
         yield client
     finally:
         client.close()  # type: ignore[no-untyped-call]
 
 
+def fingerprint() -> str:
+    """chikuden's version and a digest of the files that make its numbers: every ``.py`` file
+    of the package and every file under ``data/`` (what a wheel of it installs too)."""
+    import hashlib
+    from pathlib import Path
+
+    import chikuden
+
+    root = Path(chikuden.__file__).parent
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*")):
+        if not path.is_file() or "__pycache__" in path.parts:
+            continue
+        if path.suffix == ".py" or path.relative_to(root).parts[0] == "data":
+            digest.update(path.relative_to(root).as_posix().encode())
+            digest.update(path.read_bytes())
+    return f"{chikuden.__version__}+{digest.hexdigest()[:12]}"
+
+
+def check_workers(client: Any, scheduler: str, mine: str | None = None) -> None:
+    """Refuse (one line) a cluster whose workers do not run this chikuden (``mine``: this
+    process's :func:`fingerprint`): other code or data would give other numbers, silently.
+    Only the workers connected now are asked."""
+    mine = fingerprint() if mine is None else mine
+    try:
+        theirs: dict[str, str] = client.run(fingerprint)
+    except Exception as e:  # a worker without chikuden cannot even unpickle the function
+        raise ParameterError(
+            f"--scheduler {scheduler}: its workers cannot run chikuden ({type(e).__name__}: "
+            f"{str(e)[:80]}); install the same chikuden ({mine}) on every worker "
+            "(docs/uncertainty.md#on-several-machines)"
+        ) from None
+    other = sorted(f"{w} has {fp}" for w, fp in theirs.items() if fp != mine)
+    if other:
+        raise ParameterError(
+            f"--scheduler {scheduler}: {len(other)} of {len(theirs)} workers run another "
+            f"chikuden than this one ({mine}; {other[0]}); install the same chikuden on every "
+            "worker (docs/uncertainty.md#on-several-machines)"
+        )
+
+
+def chunk_for(client: Any, total: int, chunk: int) -> int:
+    """``chunk``, or less so that ``total`` runs make at least :data:`CHUNKS_PER_WORKER`
+    chunks per worker of the client's cluster (the workers connected now; at least 1)."""
+    workers = max(1, len(client.scheduler_info()["workers"]))
+    return max(1, min(chunk, -(-total // (CHUNKS_PER_WORKER * workers))))
+
+
 def map_chunks(
     client: Any,
-    evaluate: Callable[[_Job, int, int], _Part],
-    job: _Job,
+    evaluate: Callable[[Job, int, int], Part],
+    job: Job,
     ranges: Sequence[tuple[int, int]],
-) -> Iterator[_Part]:
+) -> Iterator[Part]:
     """``evaluate(job, start, stop)`` for each range on the cluster (a module-level function,
     sent by name); yield the parts in range order."""
-    shared = client.scatter(job, broadcast=True)
+    # hash=False: a fresh key, not one Dask derives by hashing the whole job (the scenario,
+    # and a Latin hypercube's permutations or a sensitivity design: up to 240 MB)
+    shared = client.scatter(job, broadcast=True, hash=False)
     futures = [client.submit(evaluate, shared, a, b, pure=False) for a, b in ranges]
     try:
         for i, future in enumerate(futures):
-            part: _Part = future.result()
+            part: Part = future.result()
             futures[i] = None  # released: the worker drops its copy (about 4.6 MB a part)
             yield part
     finally:

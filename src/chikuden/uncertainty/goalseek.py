@@ -39,6 +39,8 @@ from numpy.typing import NDArray
 
 from chikuden.errors import ParameterError
 from chikuden.parameters.scenario import Scenario
+from chikuden.uncertainty.distributions import Spec, scenario_spec
+from chikuden.uncertainty.sampling import Sampler
 
 GRID = 9
 """Points of the coarse grid in ``s`` (odd: ``s = 0``, the current value, is one of them)."""
@@ -70,7 +72,11 @@ class Solution:
     best_value: NDArray[np.float64]
     """Where the target is not reached: the grid point closest to it and its indicator."""
     evaluations: int
-    """Batch evaluations made."""
+    """Batch evaluations made; for samples solved in several batches (:func:`solve_mc`), the
+    most that one batch made. Each sample's search takes the same steps whatever batch it is
+    in (9 grid points, 2 per parameter for the directions with several, then its own
+    bracketing), and a batch ends with its slowest sample, so this is the count of a single
+    batch of them all, whatever the chunking."""
 
     @property
     def n(self) -> int:
@@ -312,12 +318,35 @@ def solve_mc(
     seed: int = 0,
     method: str = "mc",
     chunk: int = CHUNK,
+    client: Any = None,
 ) -> Solution:
     """One solve per sample of the scenario's uncertain parameters (``chikuden mc``'s
     distributions), ``chunk`` samples per batch: the distribution of what it takes. A varied
-    parameter that has a distribution starts each solve from its sampled value."""
-    from chikuden.uncertainty.distributions import scenario_spec
-    from chikuden.uncertainty.sampling import MIN_SAMPLES, Sampler, check_samples
+    parameter that has a distribution starts each solve from its sampled value.
+
+    client : a ``dask.distributed.Client``: the batches (at most ``chunk`` samples, fewer to
+        give each worker several: :func:`distributed.chunk_for`) are solved on its workers and
+        concatenated here in order, so the answer is the same as without it.
+    """
+    spec = check_mc(scenario, target, vary, samples, method)
+    job = _Seek(scenario, target, value, tuple(vary), Sampler(spec, samples, seed, method))
+    if client is not None:
+        from chikuden.uncertainty import distributed
+
+        chunk = distributed.chunk_for(client, samples, chunk)
+    ranges = [(a, min(samples, a + chunk)) for a in range(0, samples, chunk)]
+    if client is not None:
+        return _concat(list(distributed.map_chunks(client, _solve_chunk, job, ranges)))
+    return _concat([_solve_chunk(job, a, b) for a, b in ranges])
+
+
+def check_mc(
+    scenario: Scenario, target: str, vary: Sequence[str], samples: int, method: str = "mc"
+) -> Spec:
+    """The spec of :func:`solve_mc`'s samples, or :class:`ParameterError` (one line) for bad
+    keys, a sample count out of range or a scenario with no distribution (checked before a
+    cluster is started)."""
+    from chikuden.uncertainty.sampling import MIN_SAMPLES, check_samples
 
     check_keys(target, vary)
     if not MIN_SAMPLES <= samples <= MAX_MC:
@@ -332,18 +361,24 @@ def solve_mc(
             f"scenario {scenario.name}: no parameter has a distribution; add some under "
             "uncertainty.parameters or solve without --mc"
         )
-    sampler = Sampler(spec, samples, seed, method)
-    parts = [
-        solve(
-            scenario,
-            target,
-            value,
-            vary,
-            samples=sampler.sample(start, min(samples, start + chunk)),
-        )
-        for start in range(0, samples, chunk)
-    ]
-    return _concat(parts)
+    return spec
+
+
+@dataclass(frozen=True)
+class _Seek:
+    """What every batch of :func:`solve_mc` shares (sent once to each worker of a cluster)."""
+
+    scenario: Scenario
+    target: str
+    value: float
+    vary: tuple[str, ...]
+    sampler: Sampler
+
+
+def _solve_chunk(job: _Seek, start: int, stop: int) -> Solution:
+    """The solves of samples ``start .. stop-1`` (the same on a worker as in the local loop)."""
+    values = job.sampler.sample(start, stop)
+    return solve(job.scenario, job.target, job.value, job.vary, samples=values)
 
 
 def _concat(parts: Sequence[Solution]) -> Solution:
@@ -370,7 +405,7 @@ def _concat(parts: Sequence[Solution]) -> Solution:
         best_s=cat(lambda p: p.best_s),
         best_values=cat_dict(lambda p: p.best_values),
         best_value=cat(lambda p: p.best_value),
-        evaluations=sum(p.evaluations for p in parts),
+        evaluations=max(p.evaluations for p in parts),
     )
 
 

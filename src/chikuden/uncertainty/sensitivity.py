@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -261,6 +261,38 @@ def _indices(
     return {k: np.asarray(res[k], dtype=np.float64) for k in INDICES[method]}
 
 
+@dataclass(frozen=True)
+class _Model:
+    """The asked indicators of ``scenario`` for a chunk of runs (an :data:`Evaluate` that
+    pickles, for a cluster's workers)."""
+
+    scenario: Scenario
+    keys: list[str]
+
+    def __call__(self, values: dict[str, NDArray[np.float64]]) -> dict[str, NDArray[np.float64]]:
+        from chikuden.parameters.params import Params
+        from chikuden.results import evaluate
+
+        res = evaluate(Params.from_samples(self.scenario, values), outputs=self.keys)
+        return {k: np.asarray(res.indicators[k], dtype=np.float64) for k in self.keys}
+
+
+@dataclass(frozen=True)
+class _Runs:
+    """What every chunk of an analysis shares (sent once to each worker of a cluster): the
+    model, the parameter values of every run of the design, the asked outputs."""
+
+    evaluate: Evaluate
+    values: dict[str, NDArray[np.float64]]
+    outputs: list[str]
+
+
+def _evaluate_runs(job: _Runs, start: int, stop: int) -> dict[str, NDArray[np.float64]]:
+    """The outputs of runs ``start .. stop-1`` (the same on a worker as in the local loop)."""
+    got = job.evaluate({k: v[start:stop] for k, v in job.values.items()})
+    return {k: np.asarray(got[k], dtype=np.float64) for k in job.outputs}
+
+
 def analyse(
     spec: Spec,
     method: str,
@@ -270,11 +302,17 @@ def analyse(
     seed: int = 0,
     chunk: int = CHUNK,
     progress: Callable[[int], None] | None = None,
+    client: Any = None,
 ) -> Sensitivity:
     """Indices of ``outputs`` of ``evaluate`` over ``spec``'s distributions.
 
     evaluate : called on chunks of at most ``chunk`` runs; returns each output key's values.
     progress : called with the number of runs done after each chunk.
+    client : a ``dask.distributed.Client``: the chunks (at most ``chunk`` runs, fewer to give
+        each worker several: :func:`distributed.chunk_for`) are evaluated on its workers
+        (``evaluate`` must then pickle: a module-level function or an instance of a
+        module-level class) and written into place, so the indices are those of the run
+        without it.
     """
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise ParameterError(f"--seed {seed!r}: give a whole number of 0 or more")
@@ -283,9 +321,19 @@ def analyse(
     x, values = design(spec, method, n, seed)
     total = len(x)
     ys = {k: np.empty(total) for k in outputs}
-    for start in range(0, total, chunk):
-        stop = min(total, start + chunk)
-        got = evaluate({k: v[start:stop] for k, v in values.items()})
+    job = _Runs(evaluate, values, list(outputs))
+    if client is not None:
+        from chikuden.uncertainty import distributed
+
+        chunk = distributed.chunk_for(client, total, chunk)
+    ranges = [(a, min(total, a + chunk)) for a in range(0, total, chunk)]
+    if client is not None:
+        parts: Iterator[dict[str, NDArray[np.float64]]] = distributed.map_chunks(
+            client, _evaluate_runs, job, ranges
+        )
+    else:
+        parts = (_evaluate_runs(job, a, b) for a, b in ranges)
+    for (start, stop), got in zip(ranges, parts, strict=True):
         for k in outputs:
             ys[k][start:stop] = got[k]
         if progress is not None:
@@ -325,6 +373,7 @@ def run(
     chunk: int = CHUNK,
     spec: Spec | None = None,
     progress: Callable[[int], None] | None = None,
+    client: Any = None,
 ) -> Sensitivity:
     """Sensitivity of the asked indicators of ``scenario`` to its uncertain parameters.
 
@@ -333,8 +382,7 @@ def run(
         :data:`DEFAULT_SAMPLES` of the method).
     """
     from chikuden.indicators import outputs as declared
-    from chikuden.parameters.params import Params
-    from chikuden.results import evaluate, output_keys
+    from chikuden.results import output_keys
 
     if method not in METHODS:
         raise ParameterError(f"--method {method!r}: give one of {', '.join(METHODS)}")
@@ -351,11 +399,10 @@ def run(
             f"{decl[others[0]].kind}); give indicators, single numbers (docs/indicators.md)"
         )
 
-    def model(values: dict[str, NDArray[np.float64]]) -> Mapping[str, NDArray[np.float64]]:
-        res = evaluate(Params.from_samples(scenario, values), outputs=keys)
-        return {k: np.asarray(res.indicators[k], dtype=np.float64) for k in keys}
-
-    result = analyse(spec, method, n, model, keys, seed=seed, chunk=chunk, progress=progress)
+    model = _Model(scenario, keys)
+    result = analyse(
+        spec, method, n, model, keys, seed=seed, chunk=chunk, progress=progress, client=client
+    )
     result.scenario = scenario.name
     return result
 
