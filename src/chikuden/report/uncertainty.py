@@ -152,7 +152,9 @@ def analyse(
 ) -> dict[str, Any]:
     """The four analyses of ``scenario`` as plain JSON (``results``: its own run, for the
     verdicts and the targets of what it takes). ``samples``/``seed`` default to the settings;
-    ``client`` (a ``dask.distributed.Client``) runs the Monte Carlo's chunks on a cluster."""
+    ``client`` (a ``dask.distributed.Client``) runs the Monte Carlo's chunks and the
+    sensitivity design's runs on a cluster (same results); each what-it-takes is one bracketing
+    solve of the scenario itself, which has nothing to spread."""
     from chikuden import answers
     from chikuden.uncertainty import montecarlo
     from chikuden.uncertainty import sensitivity as sa
@@ -175,7 +177,11 @@ def analyse(
         client=client,
     )
     sens = sa.run(
-        scenario, conf.sensitivity_method, samples=conf.sensitivity_samples, seed=k
+        scenario,
+        conf.sensitivity_method,
+        samples=conf.sensitivity_samples,
+        seed=k,
+        client=client,
     ).to_json()
     verdicts = {a.id: a.status for a in answers.answers(results)}
     takes = {
