@@ -12,34 +12,16 @@ before printing), which no reader waits for at once.
 
 from __future__ import annotations
 
-import os
 import shutil
 import statistics
 import tempfile
 from pathlib import Path
 
+from browser import ARGS, EMPTY, PAINT, chromium
+
 RUNS = 3
 TARGET_MS = 1000.0
 SCENARIOS = ("proposal-2022", "meti-strategy-2022", "actual-2025")
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-PAINT = """() => {
-  const fcp = performance.getEntriesByName("first-contentful-paint")[0];
-  const nav = performance.getEntriesByType("navigation")[0];
-  return [fcp ? fcp.startTime : NaN, nav ? nav.loadEventEnd : NaN];
-}"""
-EMPTY = "<!doctype html><html><head><meta charset='utf-8'></head><body><p>chikuden</p></body>"
-
-
-def _chromium() -> str | None:
-    given = os.environ.get("CHIKUDEN_CHROMIUM", "").strip()
-    return given or shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 def main() -> None:
@@ -48,7 +30,7 @@ def main() -> None:
     import chikuden
     from chikuden.report.html import render_report
 
-    path = _chromium()
+    path = chromium()
     if path is None:
         print("no chromium: run scripts/chromium.sh (apt-get install chromium fonts-noto-cjk)")
         return

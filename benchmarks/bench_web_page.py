@@ -13,7 +13,6 @@ its time is printed on its own).
 
 from __future__ import annotations
 
-import os
 import shutil
 import socket
 import statistics
@@ -22,28 +21,11 @@ import threading
 import time
 from pathlib import Path
 
+from browser import ARGS, EMPTY, PAINT, chromium
+
 RUNS = 5
 TARGET_MS = 1000.0
 PAGES = ("/", "/?lang=ja", "/finance", "/minerals", "/carbon", "/demand", "/uncertainty")
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-TIMES = """() => {
-  const fcp = performance.getEntriesByName("first-contentful-paint")[0];
-  const nav = performance.getEntriesByType("navigation")[0];
-  return [fcp ? fcp.startTime : NaN, nav ? nav.loadEventEnd : NaN];
-}"""
-EMPTY = "<!doctype html><html><head><meta charset='utf-8'></head><body><p>chikuden</p></body>"
-
-
-def _chromium() -> str | None:
-    given = os.environ.get("CHIKUDEN_CHROMIUM", "").strip()
-    return given or shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 def _port() -> int:
@@ -62,7 +44,7 @@ def main() -> None:
 
     from chikuden.web.app import Settings, create_app
 
-    path = _chromium()
+    path = chromium()
     if path is None:
         print("no chromium: run scripts/chromium.sh (apt-get install chromium fonts-noto-cjk)")
         return
@@ -93,7 +75,7 @@ def main() -> None:
             if ready:
                 page.wait_for_selector("body[data-ready]")
                 done.append(float(page.evaluate("performance.now()")))
-            first, loaded = page.evaluate(TIMES)
+            first, loaded = page.evaluate(PAINT)
             fcp.append(float(first))
             load.append(float(loaded))
             context.close()
