@@ -266,7 +266,8 @@ def size(
         servers, x_at = _first_servers(a, inv_a, targets)
         pw = np.where(idle, 0.0, 1.0 / x_at)
         wq = np.where(idle, 0.0, s / ((servers - a) * x_at))
-        wq = np.where(det & (pw > 0), wq * cosmetatos_factor(servers, a / servers), wq)
+        if det.any():  # M/D/c sites take the Cosmetatos factor; M/M/c sites keep wq
+            wq = np.where(det & (pw > 0), wq * cosmetatos_factor(servers, a / servers), wq)
         util = np.where(idle, 0.0, a / servers)
     return QueueResult(
         servers=servers.reshape(shape),
