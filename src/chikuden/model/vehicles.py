@@ -142,7 +142,9 @@ def stock_from_sales(
         part = term[: years - age]
         np.multiply(by_year[: years - age], by_age[age], out=part)
         stock[age:] += part
-    out: NDArray[np.float64] = np.moveaxis(stock, 0, -1)
+    # Years last again, in memory too: the sums over segments that read the stock then run
+    # over contiguous years (and add in the order they did when the stock was built so)
+    out: NDArray[np.float64] = np.ascontiguousarray(np.moveaxis(stock, 0, -1))
     return out
 
 
