@@ -18,6 +18,7 @@ name, the output, the comparison and the output (or number) it is compared with.
 
 from __future__ import annotations
 
+import gc
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -324,6 +325,11 @@ def _evaluate_chunk(
 
     values = job.sampler.sample(start, stop)
     res = evaluate(Params.from_samples(job.scenario, values), outputs=job.wanted)
+    # The evaluation's outputs form a reference cycle (a deferred series' function reads the
+    # outputs that hold it), which reference counting does not free: collect the young
+    # generations now, or some chunks' outputs wait for a full collection (a run's resident
+    # size grew from about 250 MB to 1.7 GB over a million samples in chunks of 2,048).
+    gc.collect(1)
     part = _Part(start, stop, Sketch(len(job.indicators)), {}, {}) if into is None else into
     if job.indicators:
         part.indicators.add(np.stack([res.indicators[k] for k in job.indicators], axis=1))
