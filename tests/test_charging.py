@@ -385,3 +385,37 @@ def test_the_sizing_limit_and_session_limit_are_stated_in_the_docs() -> None:
     assert f"below **{queueing.MAX_SERVERS:,} Erlang** (`queueing.MAX_SERVERS`)" in text
     assert f"`MAX_SERVERS` = {queueing.MAX_SERVERS:,} chargers" in text
     assert f"at most {MAX_SESSION_H:,.0f} h (`MAX_SESSION_H`" in text
+
+
+def test_a_large_batch_sizes_the_years_after_2030_only_when_a_series_is_read(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The same batch with the series written by the step (every year sized) and deferred (the
+    # indicators and per-row outputs from the years to 2030, the series computed when read):
+    # every charging output equal bit for bit, and the series pending until read. The fleet and
+    # the sizing inputs differ per scenario, so the sites' loads do too.
+    rng = np.random.default_rng(15)
+    base = chikuden.load_scenario("actual-2025")
+    p = Params.from_samples(
+        base,
+        {
+            "vehicles.adoption_steepness_per_year": rng.uniform(0.2, 0.6, 6),
+            "charging.highway_power_kw": rng.uniform(90.0, 150.0, 6),
+            "charging.highway_charge_share": rng.uniform(0.05, 0.2, 6),
+        },
+    )
+    monkeypatch.setattr(charging, "DEFER_SERIES_FROM", 10**9)
+    direct = system.run(p, ["charging.*"])
+    assert not direct.series.pending()
+    monkeypatch.setattr(charging, "DEFER_SERIES_FROM", 2)
+    deferred = system.run(p, ["charging.*"])
+    assert set(deferred.series.pending()) == set(charging.SERIES)
+    for group in ("indicators", "rows"):
+        want, got = getattr(direct, group), getattr(deferred, group)
+        keys = [k for k in want if k.startswith("charging.")]
+        assert keys and keys == [k for k in got if k.startswith("charging.")]
+        for key in keys:
+            np.testing.assert_array_equal(got[key], want[key], err_msg=key)
+    for key in charging.SERIES:
+        np.testing.assert_array_equal(deferred.series[key], direct.series[key], err_msg=key)
+    assert not deferred.series.pending()

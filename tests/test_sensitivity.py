@@ -186,7 +186,7 @@ def test_delta_leaves_numpy_global_generator_alone() -> None:
         (["--method", "morris", "-n", "5"], "error: --samples 5: morris needs at least 10"),
         (["--method", "delta", "-n", "99"], "error: --samples 99: delta needs at least 100"),
         (["--method", "fast"], "error: --method 'fast': give one of sobol, morris, delta"),
-        (["--samples", "1048576"], "error: --samples 1,048,576: sobol over 17 parameters"),
+        (["--samples", "1048576"], "error: --samples 1,048,576: sobol over 30 parameters"),
         (["--outputs", "capacity.domestic_gwh"], "error: --outputs capacity.domestic_gwh"),
     ],
 )

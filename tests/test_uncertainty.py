@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import pickle
 from pathlib import Path
 from typing import Any
 
@@ -286,6 +287,22 @@ def test_sketches_merge_and_count_nan_apart() -> None:
     assert list(a.nan) == [0, 2]
     assert list(a.quantile(0.0)) == [1.0, 5.0]  # clipped to the exact extremes
     assert list(a.quantile(1.0)) == [4.0, 7.0]
+
+
+def test_a_pickled_sketch_keeps_every_count() -> None:
+    # What a Dask worker sends back: the counts travel as their non-zero slots. Values 1, 2,
+    # 2, NaN, -3 and 0 in one column, 5 five times in the other.
+    sk = Sketch(2)
+    sk.add(np.array([[1.0, 5.0], [2.0, 5.0], [2.0, 5.0], [np.nan, 5.0], [-3.0, 5.0]]))
+    sk.add(np.array([[0.0, np.nan]]))
+    back = pickle.loads(pickle.dumps(sk))
+    assert np.array_equal(back.counts, sk.counts)
+    assert int(back.counts[0].sum()) == 6  # 5 binned (one of them zero) and the NaN slot
+    assert list(back.zero) == [1, 0] and list(back.nan) == [1, 1]
+    assert int(back.positive[1].sum()) == 5 and int(back.negative[0].sum()) == 1
+    for q in (0.0, 0.5, 1.0):
+        assert np.array_equal(back.quantile(q), sk.quantile(q))
+    assert list(back.quantile(0.5)) == pytest.approx([1.0, 5.0], rel=ALPHA)
 
 
 # -- the command --------------------------------------------------------------------------------

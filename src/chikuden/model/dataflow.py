@@ -28,9 +28,14 @@ from __future__ import annotations
 import fnmatch
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from chikuden.model.outputs import Outputs
 from chikuden.parameters.params import Params
+
+_T = TypeVar("_T")
+_MEMO = 256
+"""Most sets of names a graph remembers the outputs and plan of."""
 
 
 class DataflowError(RuntimeError):
@@ -122,6 +127,11 @@ class Graph:
     writer: Mapping[str, Node]  # output key -> the node that writes it
     parameters: Mapping[str, tuple[str, ...]]  # output key -> parameters it depends on
     upstream: Mapping[str, tuple[str, ...]] = field(repr=False)  # node -> nodes it needs
+    # outputs() and plan() of the sets of names asked before (a Monte Carlo run asks the same
+    # few hundred keys for every chunk); neither depends on the order of the names
+    _memo: dict[tuple[str, frozenset[str]], tuple[Any, ...]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     def node(self, name: str) -> Node:
         for n in self.nodes:
@@ -134,6 +144,10 @@ class Graph:
 
         A pattern that matches nothing raises ``KeyError`` with the pattern.
         """
+        asked = frozenset(patterns)
+        memo = self._memo.get(("outputs", asked))
+        if memo is not None:
+            return memo
         keys = list(self.writer)
         chosen: set[str] = set()
         for pattern in patterns:
@@ -141,18 +155,28 @@ class Graph:
             if not found or found[0] not in self.writer:
                 raise KeyError(pattern)
             chosen.update(found)
-        return tuple(k for k in keys if k in chosen)
+        return self._remember("outputs", asked, tuple(k for k in keys if k in chosen))
 
     def plan(self, keys: Iterable[str] | None = None) -> tuple[Node, ...]:
         """The nodes to run, in order, to compute ``keys`` (every node when ``None``)."""
         if keys is None:
             return self.nodes
+        asked = frozenset(keys)
+        memo = self._memo.get(("plan", asked))
+        if memo is not None:
+            return memo
         needed: set[str] = set()
-        for key in keys:
+        for key in asked:
             writer = self.writer[key].name
             needed.add(writer)
             needed.update(self.upstream[writer])
-        return tuple(n for n in self.nodes if n.name in needed)
+        return self._remember("plan", asked, tuple(n for n in self.nodes if n.name in needed))
+
+    def _remember(self, kind: str, asked: frozenset[str], answer: tuple[_T, ...]) -> tuple[_T, ...]:
+        if len(self._memo) >= _MEMO:
+            self._memo.clear()
+        self._memo[(kind, asked)] = answer
+        return answer
 
 
 def build(steps: Iterable[Step], parameters: Sequence[str], outputs: Sequence[str]) -> Graph:

@@ -61,9 +61,6 @@ ELECTRIFIED_TARGET_YEAR = 2035  # Green Growth Strategy: 100 % electrified new c
 FUND_FIRST_YEAR = 2023  # the first budget year after the June 2022 proposal
 INITIAL_STOCK_YEAR = 2020  # the plug-in stock parameters are end-2020 counts
 
-# Vintage ``v`` and year ``y`` on the horizon: age y - v, counted only where v <= y.
-_AGE = np.clip(YEARS[:, None] - YEARS[None, :], 0, None)  # (years, vintages)
-_SOLD_BY = (YEARS[:, None] >= YEARS[None, :]).astype(float)
 _AGES = np.arange(N_YEARS, dtype=float)
 _MID_AGES = _AGES + 0.5  # vintages are sold mid-year
 # Years since end-2020 of the initial stock: 0 (its age then), then 1..20 on the horizon.
@@ -128,11 +125,27 @@ def stock_from_sales(
     survival : share in use by age 0, 1, ... [share], shape ``(..., ages >= years)``
     returns ``stock[..., p, y] = sum_{v <= y} sales[..., p, v] * survival[..., y - v]``
     """
-    matrix = survival[..., _AGE] * _SOLD_BY  # (..., years, vintages)
-    # An explicit product and sum rather than matmul: BLAS may sum in a different order for
-    # a different batch size, and a batch must equal its scenarios one at a time exactly.
-    stock: NDArray[np.float64] = (sales[..., None, :] * matrix[..., None, :, :]).sum(axis=-1)
-    return stock
+    # Age by age, each vintage's survivors added to the years it reaches: the terms of a year
+    # are added from the newest vintage to the oldest, whatever the batch (a matmul may sum in
+    # another order for another batch size, and a batch must equal its scenarios one at a
+    # time exactly). Years lead the working arrays, so that each step runs over whole
+    # contiguous years (with years last, numpy loops over runs of at most 20 elements).
+    years = sales.shape[-1]
+    lead = np.broadcast_shapes(sales.shape[:-2], survival.shape[:-1])
+    shape = (*lead, sales.shape[-2])
+    by_year = np.moveaxis(np.broadcast_to(sales, (*shape, years)), -1, 0).copy()
+    by_age = np.moveaxis(np.broadcast_to(survival[..., None, :years], (*shape, years)), -1, 0)
+    by_age = by_age.copy()
+    stock = np.zeros((years, *shape))
+    term = np.empty(stock.shape)
+    for age in range(years):
+        part = term[: years - age]
+        np.multiply(by_year[: years - age], by_age[age], out=part)
+        stock[age:] += part
+    # Years last again, in memory too: the sums over segments that read the stock then run
+    # over contiguous years (and add in the order they did when the stock was built so)
+    out: NDArray[np.float64] = np.ascontiguousarray(np.moveaxis(stock, 0, -1))
+    return out
 
 
 _PER_POWERTRAIN = ("{}_saturation_share", "{}_midpoint_year", "pack_{}_kwh", "subsidy_{}_jpy")

@@ -42,7 +42,7 @@ MIN_SOBOL = 32
 """Fewest Sobol points: the smallest power of two at or above :data:`MIN_SAMPLES`."""
 MAX_SAMPLES = 10_000_000
 """Most samples of one run: ten times the million the issue asks for (a Latin hypercube keeps
-``4 n d`` bytes of permutations: 680 MB at this size for 17 parameters)."""
+``4 n d`` bytes of permutations: 1.2 GB at this size for 30 parameters)."""
 PSD_TOLERANCE = 1e-10
 """A correlation matrix whose smallest eigenvalue is below ``-PSD_TOLERANCE`` is refused."""
 

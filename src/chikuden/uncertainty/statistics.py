@@ -47,9 +47,10 @@ class Sketch:
         self.k_min = math.ceil(math.log(MIN_MAGNITUDE) / self._log_gamma)
         self.k_max = math.ceil(math.log(MAX_MAGNITUDE) / self._log_gamma)
         self.bins = self.k_max - self.k_min + 1
-        self.positive = np.zeros((columns, self.bins), dtype=np.int64)
-        self.negative = np.zeros((columns, self.bins), dtype=np.int64)
-        self.zero = np.zeros(columns, dtype=np.int64)
+        # One row of counts per column, from the most negative bin to the most positive:
+        # negative bins k_max .. k_min, zero, positive bins k_min .. k_max (what quantile
+        # reads), and one more slot that add() uses for values it does not bin (NaN, inf).
+        self.counts = np.zeros((columns, 2 * self.bins + 2), dtype=np.int64)
         self.nan = np.zeros(columns, dtype=np.int64)
         self.clamped = np.zeros(columns, dtype=np.int64)
         self.total = np.zeros(columns)
@@ -57,35 +58,96 @@ class Sketch:
         self.low = np.full(columns, np.inf)
         self.high = np.full(columns, -np.inf)
 
+    @property
+    def positive(self) -> NDArray[np.int64]:
+        """Counts of the positive bins ``k_min .. k_max``, ``(columns, bins)`` (a view)."""
+        return self.counts[:, self.bins + 1 : 2 * self.bins + 1]
+
+    @property
+    def negative(self) -> NDArray[np.int64]:
+        """Counts of the negative bins ``k_min .. k_max`` by magnitude (a view)."""
+        return self.counts[:, self.bins - 1 :: -1]
+
+    @property
+    def zero(self) -> NDArray[np.int64]:
+        """Counts of the magnitudes below :data:`MIN_MAGNITUDE` (a view)."""
+        return self.counts[:, self.bins]
+
     def add(self, values: NDArray[np.float64]) -> None:
-        """Count ``values`` of shape ``(n, columns)`` (or ``(n,)`` for one column)."""
+        """Count ``values`` of shape ``(n, columns)`` (or ``(n,)`` for one column).
+
+        A column whose ``n`` values are one and the same finite number (a figure no sampled
+        parameter moves) adds ``n`` to that number's bin; the others are binned value by value.
+        """
         x = np.asarray(values, dtype=np.float64).reshape(len(values), self.columns)
+        n = len(x)
+        if not n:
+            return
         finite = np.isfinite(x)
-        self.nan += (~finite).sum(axis=0)
-        self.count += finite.sum(axis=0)
-        self.total += np.where(finite, x, 0.0).sum(axis=0)
-        if len(x):
-            self.low = np.minimum(self.low, np.where(finite, x, np.inf).min(axis=0))
-            self.high = np.maximum(self.high, np.where(finite, x, -np.inf).max(axis=0))
-        mag = np.abs(np.where(finite, x, 0.0))
-        small = mag < MIN_MAGNITUDE
-        self.zero += (finite & small).sum(axis=0)
-        self.clamped += (finite & (mag > MAX_MAGNITUDE)).sum(axis=0)
-        with np.errstate(divide="ignore"):
-            k = np.ceil(np.log(np.where(small, 1.0, mag)) / self._log_gamma)
-        idx = np.clip(k, self.k_min, self.k_max).astype(np.int64) - self.k_min
-        col = np.broadcast_to(np.arange(self.columns), x.shape)
-        flat = col * self.bins + idx
-        size = self.columns * self.bins
-        for sign, store in ((x > 0, self.positive), (x < 0, self.negative)):
-            use = finite & ~small & sign
-            store += np.bincount(flat[use], minlength=size).reshape(self.columns, self.bins)
+        defined = finite.sum(axis=0)
+        self.nan += n - defined
+        self.count += defined
+        whole = bool((defined == n).all())
+        self.total += (x if whole else np.where(finite, x, 0.0)).sum(axis=0)
+        low = (x if whole else np.where(finite, x, np.inf)).min(axis=0)
+        high = (x if whole else np.where(finite, x, -np.inf)).max(axis=0)
+        self.low = np.minimum(self.low, low)
+        self.high = np.maximum(self.high, high)
+        if (
+            not (np.abs(low[defined > 0]) <= MAX_MAGNITUDE).all()
+            or not (np.abs(high[defined > 0]) <= MAX_MAGNITUDE).all()
+        ):
+            self.clamped += (finite & (np.abs(x) > MAX_MAGNITUDE)).sum(axis=0)
+        same = (low == high) & (defined == n)
+        if same.any():
+            at = np.flatnonzero(same)
+            self.counts[at, self._slots(low[at][None, :])[0]] += n
+        varied = np.flatnonzero(~same)
+        if varied.size:
+            cols = x.T[varied]  # (columns that vary, n), each column's values together
+            slots = self._slots(cols)
+            slots += (varied * self.counts.shape[1])[:, None]
+            np.add.at(self.counts.reshape(-1), slots.reshape(-1), 1)
+
+    def _slots(self, x: NDArray[np.float64]) -> NDArray[np.intp]:
+        """The slot of each value in its column's row of :attr:`counts` (NaN and inf: the
+        last, unused slot)."""
+        mag = np.abs(x)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            k = np.log(mag)
+            k /= self._log_gamma
+            np.ceil(k, out=k)
+        np.clip(k, self.k_min, self.k_max, out=k)
+        k -= self.k_min - 1  # 1 .. bins
+        np.copysign(k, x, out=k)  # -bins .. -1 negative, 1 .. bins positive
+        k += self.bins
+        k[mag < MIN_MAGNITUDE] = self.bins  # counted as zero
+        k[~np.isfinite(x)] = 2 * self.bins + 1
+        return k.astype(np.intp)
+
+    def __getstate__(self) -> dict[str, object]:
+        """The state with :attr:`counts` as its non-zero slots (a chunk's sketch fills a few
+        hundred of each column's 12,438 slots: what a Dask worker sends back shrinks from
+        100 kB a column to a few kB)."""
+        state = dict(self.__dict__)
+        flat = self.counts.reshape(-1)
+        at = np.flatnonzero(flat)
+        state["counts"] = (self.counts.shape, at, flat[at])
+        return state
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        packed = state.pop("counts")
+        assert isinstance(packed, tuple)
+        shape, at, values = packed
+        counts = np.zeros(shape, dtype=np.int64)
+        counts.reshape(-1)[at] = values
+        self.__dict__.update(state, counts=counts)
 
     def merge(self, other: Sketch) -> None:
         """Add the counts of ``other`` (same columns and alpha) to this sketch."""
         if (other.columns, other.alpha) != (self.columns, self.alpha):
             raise ValueError("sketches of different shape or alpha do not merge")
-        for name in ("positive", "negative", "zero", "nan", "clamped", "total", "count"):
+        for name in ("counts", "nan", "clamped", "total", "count"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.low = np.minimum(self.low, other.low)
         self.high = np.maximum(self.high, other.high)
@@ -99,9 +161,7 @@ class Sketch:
     def quantile(self, q: float) -> NDArray[np.float64]:
         """Quantile ``q`` of each column within ``alpha`` (relative; NaN for no values)."""
         bins = self.bins
-        counts = np.concatenate(
-            [self.negative[:, ::-1], self.zero[:, None], self.positive], axis=1
-        )  # from the most negative to the most positive
+        counts = self.counts[:, : 2 * bins + 1]  # from the most negative to the most positive
         magnitude = 2 * self.gamma ** (np.arange(self.k_min, self.k_max + 1)) / (self.gamma + 1)
         value = np.concatenate([-magnitude[::-1], [0.0], magnitude])
         cum = np.cumsum(counts, axis=1)

@@ -34,6 +34,8 @@ Equations (years y on the horizon; arrays carry a leading scenario axis):
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -47,8 +49,8 @@ TARGET_YEAR = 2030
 SERVICE_AREAS = "charging.service_areas"
 #: Public location types whose capex the fund covers, in chart order.
 PUBLIC_TYPES = ("apartments", "workplaces", "public_normal", "public_fast", "highway")
-_ZEROS = np.zeros((1, YEARS.size))
-_ZEROS.flags.writeable = False
+DEFER_SERIES_FROM = 1024
+"""Batches of at least this many scenarios defer the yearly series (see :func:`step`)."""
 
 
 def home_connectors(
@@ -160,7 +162,8 @@ def _built_cost(
     needs: dict[str, NDArray[np.float64]], costs: dict[str, NDArray[np.float64]]
 ) -> NDArray[np.float64]:
     """Cumulative capex alone [JPY], ``(k, years)`` (see :func:`cumulative_capex`)."""
-    total: NDArray[np.float64] = _ZEROS
+    years = next(iter(needs.values())).shape[1]
+    total: NDArray[np.float64] = np.zeros((1, years))
     for name, need in needs.items():
         built = np.maximum.accumulate(need, axis=1)
         built -= need[:, :1]
@@ -217,19 +220,37 @@ def highway_sites(
     return arrivals, sized
 
 
-@dataflow.step(
-    params=("charging.*",),
-    reads=("vehicles.bev_stock", "vehicles.phev_stock"),
-    writes=("charging.*",),
-)
-def step(p: Params, out: Outputs) -> None:
-    i30 = year_index(TARGET_YEAR)
-    bev = out.series["vehicles.bev_stock"]
-    phev = out.series["vehicles.phev_stock"]
-    plugins = bev + phev
+@dataclass(frozen=True)
+class _State:
+    """The step's figures over the first ``y`` years of the horizon, ``(k, y)`` each (the
+    sites ``(k, y, rows)``)."""
 
+    homes: NDArray[np.float64]
+    apartments: NDArray[np.float64]
+    workplaces: NDArray[np.float64]
+    normal: NDArray[np.float64]
+    fast: NDArray[np.float64]
+    highway: NDArray[np.float64]
+    public: NDArray[np.float64]
+    sample: NDArray[np.float64]
+    capex_cum: NDArray[np.float64]
+    capex_yearly: NDArray[np.float64]
+    home_capex: NDArray[np.float64]
+    fund: NDArray[np.float64]
+    fund_cum: NDArray[np.float64]
+    covered: NDArray[np.float64]
+    arrivals: NDArray[np.float64]
+    sized: queueing.QueueResult
+
+
+def _state(p: Params, bev: NDArray[np.float64], phev: NDArray[np.float64]) -> _State:
+    """Connectors, sites, capex and fund from the fleet ``bev``, ``phev`` [vehicles] of the
+    first ``y`` years of the horizon, ``(k, y)``: every figure of a year depends only on
+    that year and those before it, so the first ``y`` years are the same whatever ``y``."""
+    y = bev.shape[1]
+    plugins = bev + phev
     arrivals, sized = highway_sites(p, bev)
-    sample = sized.servers.sum(axis=2)  # (k, years)
+    sample = sized.servers.sum(axis=2)  # (k, y)
     highway = sample * p["charging.highway_network_scale"][:, None]
 
     # -- connectors by location ----------------------------------------------------------------
@@ -276,26 +297,102 @@ def step(p: Params, out: Outputs) -> None:
     home_capex = _built_cost({"homes": homes}, {"homes": p["charging.home_connector_cost_jpy"]})
     fund = fund_path(
         p["charging.fund_total_jpy"], p["charging.fund_first_year"], p["charging.fund_last_year"]
-    )
+    )[:, :y]
     fund_cum = np.cumsum(fund, axis=1)
     covered = coverage(fund_cum, capex_cum)
+    return _State(
+        homes=homes,
+        apartments=apartments,
+        workplaces=workplaces,
+        normal=normal,
+        fast=fast,
+        highway=highway,
+        public=public,
+        sample=sample,
+        capex_cum=capex_cum,
+        capex_yearly=capex_yearly,
+        home_capex=home_capex,
+        fund=fund,
+        fund_cum=fund_cum,
+        covered=covered,
+        arrivals=arrivals,
+        sized=sized,
+    )
+
+
+SERIES = (
+    "charging.need_homes",
+    "charging.need_apartments",
+    "charging.need_workplaces",
+    "charging.need_public_normal",
+    "charging.need_public_fast",
+    "charging.need_highway",
+    "charging.need_public_total",
+    "charging.installed_public",
+    "charging.highway_sample_chargers",
+    "charging.capex_yearly_jpy",
+    "charging.fund_yearly_jpy",
+    "charging.fund_coverage_share",
+)
+"""The step's yearly series, in the order it gives them."""
+
+
+def _series(p: Params, st: _State) -> dict[str, NDArray[np.float64]]:
+    """The yearly series of :data:`SERIES` from the whole horizon's :class:`_State`."""
+    values = (
+        st.homes,
+        st.apartments,
+        st.workplaces,
+        st.normal,
+        st.fast,
+        st.highway,
+        st.public,
+        p["charging.installed_connectors"],
+        st.sample,
+        st.capex_yearly,
+        st.fund,
+        st.covered,
+    )
+    return dict(zip(SERIES, values, strict=True))
+
+
+@dataflow.step(
+    params=("charging.*",),
+    reads=("vehicles.bev_stock", "vehicles.phev_stock"),
+    writes=("charging.*",),
+)
+def step(p: Params, out: Outputs) -> None:
+    i30 = year_index(TARGET_YEAR)
+    bev = out.series["vehicles.bev_stock"]
+    phev = out.series["vehicles.phev_stock"]
+    if p.n < DEFER_SERIES_FROM:
+        st = _state(p, bev, phev)
+        for key, value in _series(p, st).items():
+            out.serie(key, value)
+    else:
+        # A large batch (a Monte Carlo chunk) often asks for indicators alone, and they read
+        # the years to 2030: the sites of the years after it (four fifths of the sizing, the
+        # loads grow with the fleet) are sized only if a series is read.
+        st = _state(p, bev[:, : i30 + 1], phev[:, : i30 + 1])
+        out.series.defer(SERIES, lambda: _series(p, _state(p, bev, phev)))
 
     target = p["charging.target_connectors_2030"]
     fast_target = p["charging.target_fast_connectors_2030"]
-    fast_2030 = fast[:, i30] + highway[:, i30]
+    public = st.public[:, i30]
+    fast_2030 = st.fast[:, i30] + st.highway[:, i30]
     with np.errstate(divide="ignore", invalid="ignore"):
-        out.indicator("charging.target_coverage_2030", target / public[:, i30])
+        out.indicator("charging.target_coverage_2030", target / public)
         out.indicator("charging.fast_target_coverage_2030", fast_target / fast_2030)
-    out.indicator("charging.connectors_needed_2030", public[:, i30])
+    out.indicator("charging.connectors_needed_2030", public)
     out.indicator("charging.fast_connectors_needed_2030", fast_2030)
-    out.indicator("charging.home_connectors_needed_2030", homes[:, i30])
+    out.indicator("charging.home_connectors_needed_2030", st.homes[:, i30])
     out.indicator("charging.target_connectors_2030", target)
     out.indicator("charging.target_fast_connectors_2030", fast_target)
     out.indicator(
-        "charging.deployment_gap_2030", public[:, i30] - p["charging.installed_connectors"][:, i30]
+        "charging.deployment_gap_2030", public - p["charging.installed_connectors"][:, i30]
     )
-    out.indicator("charging.highway_chargers_needed_2030", sample[:, i30])
-    out.indicator("charging.highway_network_needed_2030", highway[:, i30])
+    out.indicator("charging.highway_chargers_needed_2030", st.sample[:, i30])
+    out.indicator("charging.highway_network_needed_2030", st.highway[:, i30])
     out.indicator(
         "charging.highway_target_connectors_2030", p["charging.highway_target_connectors_2030"]
     )
@@ -303,25 +400,13 @@ def step(p: Params, out: Outputs) -> None:
         "charging.highway_wait_probability_target", p["charging.highway_max_wait_probability_share"]
     )
     out.indicator("charging.highway_mean_wait_target_min", p["charging.highway_max_mean_wait_min"])
-    out.indicator("charging.capex_to_2030_jpy", capex_cum[:, i30])
-    out.indicator("charging.home_capex_to_2030_jpy", home_capex[:, i30])
-    out.indicator("charging.fund_to_2030_jpy", fund_cum[:, i30])
-    out.indicator("charging.fund_coverage", covered[:, i30])
+    out.indicator("charging.capex_to_2030_jpy", st.capex_cum[:, i30])
+    out.indicator("charging.home_capex_to_2030_jpy", st.home_capex[:, i30])
+    out.indicator("charging.fund_to_2030_jpy", st.fund_cum[:, i30])
+    out.indicator("charging.fund_coverage", st.covered[:, i30])
 
-    out.serie("charging.need_homes", homes)
-    out.serie("charging.need_apartments", apartments)
-    out.serie("charging.need_workplaces", workplaces)
-    out.serie("charging.need_public_normal", normal)
-    out.serie("charging.need_public_fast", fast)
-    out.serie("charging.need_highway", highway)
-    out.serie("charging.need_public_total", public)
-    out.serie("charging.installed_public", p["charging.installed_connectors"])
-    out.serie("charging.highway_sample_chargers", sample)
-    out.serie("charging.capex_yearly_jpy", capex_yearly)
-    out.serie("charging.fund_yearly_jpy", fund)
-    out.serie("charging.fund_coverage_share", covered)
-
-    out.rows["charging.site_arrivals_per_hour_2030"] = arrivals[:, i30, :]
+    sized = st.sized
+    out.rows["charging.site_arrivals_per_hour_2030"] = st.arrivals[:, i30, :]
     out.rows["charging.site_chargers_2030"] = sized.servers[:, i30, :]
     out.rows["charging.site_utilisation_2030"] = sized.utilisation[:, i30, :]
     out.rows["charging.site_wait_probability_2030"] = sized.wait_probability[:, i30, :]

@@ -266,7 +266,8 @@ def size(
         servers, x_at = _first_servers(a, inv_a, targets)
         pw = np.where(idle, 0.0, 1.0 / x_at)
         wq = np.where(idle, 0.0, s / ((servers - a) * x_at))
-        wq = np.where(det & (pw > 0), wq * cosmetatos_factor(servers, a / servers), wq)
+        if det.any():  # M/D/c sites take the Cosmetatos factor; M/M/c sites keep wq
+            wq = np.where(det & (pw > 0), wq * cosmetatos_factor(servers, a / servers), wq)
         util = np.where(idle, 0.0, a / servers)
     return QueueResult(
         servers=servers.reshape(shape),
@@ -289,11 +290,6 @@ class _Targets:
     coef_b: NDArray[np.float64] | None
 
 
-# Rows of the state of the sites being checked in _first_servers (one column per site).
-_SITE, _LOAD, _INV_A, _INV_B, _T, _INV_P, _COEF_A, _COEF_B = range(8)
-_ROWS = 8
-
-
 def _first_servers(
     a: NDArray[np.float64], inv_a: NDArray[np.float64], targets: _Targets
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
@@ -302,14 +298,16 @@ def _first_servers(
     a : offered load [Erlang], ``(n,)``; a site with ``a <= 0`` gets 0 chargers and ``x = 1``
     inv_a : ``1 / a`` [1/Erlang], ``(n,)``
 
-    The busy sites are sorted once by their stability minimum ``m = floor(a) + 1``. Step ``k``
-    carries the recursion forward for (1) the sites below their minimum, the tail of that order
-    from the first site with ``m > k`` (a view, nothing copied), and (2) the sites from their
-    minimum until they meet their targets, kept in a compact table (one column per site) that
-    a site joins at ``k = m`` and leaves at its answer. So a site costs ``m`` recursion steps
-    plus the few steps it is checked, and the loop ends with the last site's answer. Every
-    site goes through the same operations whatever the others are: a batch gives each site
-    what it gives alone.
+    The busy sites are sorted once by their stability minimum ``m = floor(a) + 1``, and every
+    array below is in that order, so that at step ``k`` the sites that are checked are a
+    window of it: from the first site without its answer (``lo``) to the last whose minimum is
+    at most ``k`` (``hi``). Step ``k`` carries the recursion forward for the sites from ``lo``
+    on (those below their minimum, the tail, included) and checks the window; a site in the
+    window that already has its answer is computed on and ignored (nothing is copied to leave
+    it out: sites of similar load finish at similar ``k``). So a site costs its own answer's
+    recursion steps plus the few steps it is checked, and the loop ends with the last site's
+    answer. Every site goes through the same operations whatever the others are: a batch
+    gives each site what it gives alone.
     """
     servers = np.zeros(a.shape)
     x_at = np.ones(a.shape)
@@ -318,57 +316,43 @@ def _first_servers(
     rank = np.argsort(floor)  # any order among equal minima: each site is computed on its own
     order = busy[rank]
     minimum = floor[rank] + 1.0  # stability minimum, ascending
-    inv_a_w = inv_a[order]
-    inv_b_w = np.ones(order.size)  # 1/B(0)
-    t_w = np.empty(order.size)
-    joining = {  # what a site brings to the table when it joins, by row (site-indexed)
-        _LOAD: a,
-        _INV_A: inv_a,
-        _INV_P: targets.inv_p,
-        _COEF_A: targets.coef_a,
-        _COEF_B: targets.coef_b,
-    }
-    checked = np.zeros((_ROWS, 0))
-    j = 0  # order[j:] are below their stability minimum
+    load, inv_load = a[order], inv_a[order]
+    inv_p = None if targets.inv_p is None else targets.inv_p[order]
+    coef_a = None if targets.coef_a is None else targets.coef_a[order]
+    coef_b = None if targets.coef_b is None else targets.coef_b[order]
+    n = order.size
+    inv_b = np.ones(n)  # 1/B(0)
+    t = np.empty(n)
+    found = np.zeros(n)  # the answer, 0 until found
+    x_found = np.ones(n)
+    lo = 0  # sites before lo have their answer
     k = 0.0
-    while j < order.size or checked.shape[1]:
+    while lo < n:
         k += 1.0
         if k > MAX_SERVERS:
-            left = np.concatenate([a[order[j:]], checked[_LOAD]])
-            raise _too_many(float(left.max()))
-        np.multiply(inv_b_w[j:], k, out=t_w[j:])
-        t_w[j:] *= inv_a_w[j:]
-        np.add(t_w[j:], 1.0, out=inv_b_w[j:])
-        inv_b, t = checked[_INV_B], checked[_T]
-        np.multiply(inv_b, k, out=t)
-        t *= checked[_INV_A]
-        np.add(t, 1.0, out=inv_b)
-        if j < order.size and minimum[j] <= k:  # sites reaching their minimum join
-            end = int(np.searchsorted(minimum, k, side="right"))
-            sites = order[j:end]
-            new = np.zeros((_ROWS, sites.size))
-            new[_SITE] = sites
-            for row, values in joining.items():
-                if values is not None:
-                    new[row] = values[sites]
-            new[_INV_B] = inv_b_w[j:end]
-            new[_T] = t_w[j:end]
-            checked = np.concatenate([checked, new], axis=1)
-            j = end
-        d = k - checked[_LOAD]
-        x = checked[_T] * d
+            raise _too_many(float(load[lo:][found[lo:] == 0].max()))
+        np.multiply(inv_b[lo:], k, out=t[lo:])
+        t[lo:] *= inv_load[lo:]
+        np.add(t[lo:], 1.0, out=inv_b[lo:])
+        hi = int(np.searchsorted(minimum, k, side="right"))
+        if hi <= lo:
+            continue
+        d = k - load[lo:hi]
+        x = t[lo:hi] * d
         x /= k
         x += 1.0
-        ok = np.ones(x.shape, dtype=bool)
-        if targets.inv_p is not None:
-            ok &= x >= checked[_INV_P]
-        if targets.coef_a is not None:
-            ok &= d * x >= checked[_COEF_A] + checked[_COEF_B] * (d * _g(k))
+        ok = found[lo:hi] == 0.0
+        if inv_p is not None:
+            ok &= x >= inv_p[lo:hi]
+        if coef_a is not None and coef_b is not None:
+            ok &= d * x >= coef_a[lo:hi] + coef_b[lo:hi] * (d * _g(k))
         if ok.any():
-            hit = checked[_SITE, ok].astype(np.intp)
-            servers[hit] = k
-            x_at[hit] = x[ok]
-            checked = checked[:, ~ok]
+            found[lo:hi][ok] = k
+            x_found[lo:hi][ok] = x[ok]
+            waiting = np.flatnonzero(found[lo:hi] == 0.0)
+            lo = lo + int(waiting[0]) if waiting.size else hi
+    servers[order] = found
+    x_at[order] = x_found
     return servers, x_at
 
 
