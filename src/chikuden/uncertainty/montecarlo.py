@@ -387,8 +387,9 @@ def _evaluate_chunk(
     for t in job.rules:
         if t.question:
             status = _answer_statuses(t.question, res)
-            counts[t.name] = TargetCount()
-            counts[t.name].add(status == "met", status != "undefined")
+            part.targets.setdefault(t.name, TargetCount()).add(
+                status == "met", status != "undefined"
+            )
             continue
         got = res.indicators[t.output]
         against = res.indicators[t.against] if isinstance(t.against, str) else t.against
