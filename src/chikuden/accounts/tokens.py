@@ -61,7 +61,7 @@ def list_tokens(session: Session, user: User | None = None) -> list[tuple[ApiTok
     query = select(ApiToken, User).join(User, ApiToken.user_id == User.id).order_by(ApiToken.id)
     if user is not None:
         query = query.where(ApiToken.user_id == user.id)
-    return [(t, u) for t, u in session.execute(query).tuples()]
+    return [(t, u) for t, u in session.execute(query)]
 
 
 def revoke(session: Session, token_id: int, clock: Clock) -> ApiToken:
@@ -89,7 +89,7 @@ def verify(session: Session, token: str, clock: Clock) -> User:
     ).first()
     if found is None:
         raise AuthenticationError("token: unknown or revoked; ask an admin for a new one")
-    record, user = found.tuple()
+    record, user = found
     if record.revoked_at is not None or user.disabled:
         raise AuthenticationError("token: unknown or revoked; ask an admin for a new one")
     record.last_used_at = clock()

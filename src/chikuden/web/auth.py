@@ -48,7 +48,7 @@ from chikuden.accounts.sessions import SessionData, SessionSigner
 from chikuden.accounts.settings import SecuritySettings
 from chikuden.accounts.tokens import verify as verify_token
 from chikuden.accounts.users import Accounts, sign_in, transaction
-from chikuden.i18n import translator
+from chikuden.i18n import LANGS, translator
 from chikuden.roadmap.changelog import encode
 from chikuden.roadmap.db import Ledger
 from chikuden.roadmap.models import AuditLog
@@ -299,24 +299,26 @@ def _safe_next(raw: str | None) -> str:
 
 
 def _lang(request: Request) -> str:
-    return "ja" if request.query_params.get("lang") == "ja" else "en"
+    lang = request.query_params.get("lang", "en")
+    return lang if lang in LANGS else "en"
 
 
 def _login_page(lang: str, csrf: str, next_path: str, message: str = "") -> str:
     _ = translator(lang).gettext
     error = f'<p class="error" role="alert">{html.escape(message)}</p>' if message else ""
     e = html.escape
+    title, name_label, password_label = _("Sign in"), _("User name"), _("Password")
     return f"""<!doctype html>
-<html lang="{lang}"><head><meta charset="utf-8"><title>{e(_("Sign in"))} · chikuden</title>
+<html lang="{lang}"><head><meta charset="utf-8"><title>{e(title)} · chikuden</title>
 <meta name="viewport" content="width=device-width, initial-scale=1"></head>
-<body><main><h1>{e(_("Sign in"))}</h1>{error}
+<body><main><h1>{e(title)}</h1>{error}
 <form method="post" action="/login?lang={lang}">
 <input type="hidden" name="csrf_token" value="{e(csrf)}">
 <input type="hidden" name="next" value="{e(next_path)}">
-<p><label>{e(_("User name"))} <input name="username" autocomplete="username" required></label></p>
-<p><label>{e(_("Password"))} <input name="password" type="password"
+<p><label>{e(name_label)} <input name="username" autocomplete="username" required></label></p>
+<p><label>{e(password_label)} <input name="password" type="password"
  autocomplete="current-password" required></label></p>
-<p><button type="submit">{e(_("Sign in"))}</button></p>
+<p><button type="submit">{e(title)}</button></p>
 </form></main></body></html>"""
 
 
