@@ -68,7 +68,9 @@ def accounts(settings: SecuritySettings) -> Accounts:
 
 @pytest.fixture
 def ledger(
-    backend: str, tmp_path: Any, tmp_path_factory: pytest.TempPathFactory
+    backend: str,  # noqa: F811  (the fixture imported above)
+    tmp_path: Any,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Ledger]:
     """A ledger with its tables (accounts included) and nothing in them; writer ``tester``."""
     opened = Ledger.open(copy_of(backend, False, tmp_path, tmp_path_factory), user="tester")
