@@ -63,14 +63,13 @@ class SecuritySettings:
     clock: Clock = field(default=utcnow, compare=False)
 
     @classmethod
-    def from_env(cls, **overrides: object) -> SecuritySettings:
-        """The settings with ``$CHIKUDEN_SECRET_KEY`` and ``$CHIKUDEN_READ_OPEN`` read."""
-        values: dict[str, object] = {
-            "secret_key": os.environ.get(ENV_SECRET) or None,
-            "read_open": _flag(os.environ.get(ENV_READ_OPEN, "1")),
-        }
-        values.update(overrides)
-        return cls(**values)  # type: ignore[arg-type]
+    def from_env(cls) -> SecuritySettings:
+        """The settings with ``$CHIKUDEN_SECRET_KEY`` and ``$CHIKUDEN_READ_OPEN`` read (change
+        others with :func:`dataclasses.replace`)."""
+        return cls(
+            secret_key=os.environ.get(ENV_SECRET) or None,
+            read_open=_flag(os.environ.get(ENV_READ_OPEN, "1")),
+        )
 
     def now(self) -> dt.datetime:
         return self.clock()

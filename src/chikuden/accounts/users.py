@@ -29,7 +29,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from chikuden.accounts.errors import (
@@ -250,7 +250,7 @@ def sign_in(ledger: Ledger, accounts: Accounts, username: str, password: str, ad
 
 def _wait(
     session: Session,
-    who: object,
+    who: ColumnElement[bool],
     since: dt.datetime,
     s: SecuritySettings,
     now: dt.datetime,
@@ -260,7 +260,7 @@ def _wait(
     failures = list(
         session.scalars(
             select(LoginAttempt.at)
-            .where(who, LoginAttempt.ok.is_(False), LoginAttempt.at > since)  # type: ignore[arg-type]
+            .where(who, LoginAttempt.ok.is_(False), LoginAttempt.at > since)
             .order_by(LoginAttempt.at)
         )
     )
