@@ -30,6 +30,7 @@ from chikuden.commands import (
     sensitivity,
     serve,
     solve,
+    users,
 )
 from chikuden.commands.common import OneLineGroup, fail, user_errors
 
@@ -58,6 +59,7 @@ app.add_typer(roadmap.app, name="roadmap")
 app.add_typer(charging.app, name="charging")
 app.add_typer(minerals.app, name="minerals")
 app.add_typer(product.app, name="product")
+app.add_typer(users.app, name="users")
 app.command(name="mc")(mc.mc)
 app.command(name="optimize")(optimize.optimize)
 app.command(name="sensitivity")(sensitivity.sensitivity)

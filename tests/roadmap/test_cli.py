@@ -160,7 +160,7 @@ def test_listing_commands(db_url: str, tmp_path: Path) -> None:
         (("settings",), "proposal-2022"),
         (("revisions",), "closed"),
         (("export", str(tmp_path / "l.xlsx")), "wrote"),
-        (("upgrade",), "at schema 0002"),
+        (("upgrade",), "at schema 0004"),
     ]:
         code, out, _ = run(db_url, *args)
         assert code == 0 and expected in out, (args, out)

@@ -10,6 +10,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import text
 
+import chikuden.accounts.models  # noqa: F401  (the accounts' tables share the metadata)
 from chikuden.roadmap.db import (
     VERSION_TABLE,
     Ledger,
@@ -46,7 +47,7 @@ def test_migrations_create_exactly_the_models(db_url: str) -> None:
     assert schema_revision(engine) is None
     upgrade(engine)
     upgrade(engine)  # a second upgrade does nothing
-    assert schema_revision(engine) == head_revision() == "0003"
+    assert schema_revision(engine) == head_revision() == "0004"
     with engine.connect() as conn:
         ctx = MigrationContext.configure(
             conn, opts={"version_table": VERSION_TABLE, "compare_type": True}

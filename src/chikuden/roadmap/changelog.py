@@ -10,6 +10,9 @@ itself (so a rolled-back change leaves no audit row):
 - a delete as one row with the record's last values in ``old``.
 
 ``who`` is the session's user (``--user`` or the OS user). The version counter is not logged.
+A class may name fields whose values are secret (``__audit_secret__``: logged as
+:data:`SECRET`, so the log shows that a password hash changed, never the hash) and fields not
+worth a row (``__audit_skip__``: e.g. a token's last-used time, written on every request).
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ from sqlalchemy.orm import Session, UOWTransaction
 from chikuden.roadmap.models import AuditLog, Base, utcnow
 
 _SKIP = frozenset({"version"})
+SECRET = "<secret>"
+"""What the log holds in place of a value named by a class's ``__audit_secret__``."""
 
 
 def _plain(value: Any) -> Any:
@@ -37,9 +42,22 @@ def encode(value: Any) -> str:
     return json.dumps(_plain(value), ensure_ascii=False)
 
 
+def _skipped(obj: Base) -> frozenset[str]:
+    return _SKIP | frozenset(getattr(obj, "__audit_skip__", ()))
+
+
+def _shown(obj: Base, field: str, value: Any) -> Any:
+    return SECRET if field in getattr(obj, "__audit_secret__", ()) else value
+
+
 def _values(obj: Base) -> dict[str, Any]:
     mapper = inspect(obj).mapper
-    return {a.key: getattr(obj, a.key) for a in mapper.column_attrs if a.key not in _SKIP}
+    skip = _skipped(obj)
+    return {
+        a.key: _shown(obj, a.key, getattr(obj, a.key))
+        for a in mapper.column_attrs
+        if a.key not in skip
+    }
 
 
 def _record_id(obj: Base) -> str:
@@ -74,8 +92,9 @@ def log_changes(session: Session, _context: UOWTransaction) -> None:
         if not (isinstance(obj, Base) and obj.__audited__):
             continue
         state = inspect(obj)
+        skip = _skipped(obj)
         for attr in state.mapper.column_attrs:
-            if attr.key in _SKIP:
+            if attr.key in skip:
                 continue
             hist = state.attrs[attr.key].history
             if not hist.has_changes():
@@ -84,6 +103,7 @@ def log_changes(session: Session, _context: UOWTransaction) -> None:
             new = hist.added[0] if hist.added else None
             if old == new:
                 continue
+            old, new = _shown(obj, attr.key, old), _shown(obj, attr.key, new)
             row(obj, "update", attr.key, encode(old), encode(new))
     for obj in session.deleted:
         if isinstance(obj, Base) and obj.__audited__:

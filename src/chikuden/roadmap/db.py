@@ -139,9 +139,11 @@ def current_user(user: str | None = None) -> str:
 
 
 def make_engine(url: str) -> Engine:
-    """An engine for ``url`` with the ledger's transaction behaviour."""
+    """An engine for ``url`` with the ledger's transaction behaviour. Statement parameters are
+    kept out of SQLAlchemy's log and error messages (``hide_parameters``): they hold password
+    and token hashes (:mod:`chikuden.accounts`)."""
     if make_url(url).get_backend_name() == "sqlite":
-        engine = create_engine(url, connect_args={"timeout": 60})
+        engine = create_engine(url, connect_args={"timeout": 60}, hide_parameters=True)
 
         @event.listens_for(engine, "connect")
         def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -156,7 +158,7 @@ def make_engine(url: str) -> Engine:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True)
 
 
 def _alembic_config(connection: Any) -> Any:

@@ -13,6 +13,7 @@ from typing import Any
 from alembic import context
 from sqlalchemy import create_engine
 
+import chikuden.accounts.models  # noqa: F401  (its tables are on the same metadata)
 from chikuden.roadmap.db import VERSION_TABLE
 from chikuden.roadmap.models import Base
 

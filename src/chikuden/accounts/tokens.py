@@ -1,0 +1,97 @@
+"""API tokens for scripts: ``Authorization: Bearer ckd_...``.
+
+A token is ``ckd_`` and 32 random bytes (``secrets.token_urlsafe``: 256 bits); it is shown
+once, when made, and only its SHA-256 is stored. A fast hash is enough here, unlike for a
+password: a 256-bit random value cannot be guessed from its hash, so no slow hash is needed
+(OWASP Password Storage Cheat Sheet keeps slow hashes for low-entropy secrets). A token acts
+with its user's role; it stops working when revoked or when its user is disabled.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from chikuden.accounts.errors import AccountsError, AuthenticationError, NotFoundError
+from chikuden.accounts.models import ApiToken, User
+from chikuden.accounts.settings import Clock
+
+log = logging.getLogger("chikuden.accounts")
+
+PREFIX = "ckd_"
+NAME_LIMIT = 80
+
+
+def digest(token: str) -> str:
+    """The SHA-256 (hex) stored for ``token``."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def create(session: Session, user: User, name: str, clock: Clock) -> tuple[ApiToken, str]:
+    """A new token of ``user`` named ``name``: the record and the token itself (show it
+    once; it cannot be read back)."""
+    label = " ".join(name.split())
+    if not label or len(label) > NAME_LIMIT or not label.isprintable():
+        raise AccountsError(
+            f"token name: {name[:40]!r} is not allowed; give 1 to {NAME_LIMIT} printable "
+            "characters that say what the token is for (e.g. 'nightly import')"
+        )
+    if user.disabled:
+        raise AccountsError(f"user: {user.username!r} is disabled; enable it first")
+    token = PREFIX + secrets.token_urlsafe(32)
+    record = ApiToken(
+        user_id=user.id,
+        name=label,
+        token_hash=digest(token),
+        created_at=clock(),
+        last_used_at=None,
+        revoked_at=None,
+    )
+    session.add(record)
+    session.flush()
+    log.info("token %d (%s) made for %s", record.id, label, user.username)
+    return record, token
+
+
+def list_tokens(session: Session, user: User | None = None) -> list[tuple[ApiToken, User]]:
+    query = select(ApiToken, User).join(User, ApiToken.user_id == User.id).order_by(ApiToken.id)
+    if user is not None:
+        query = query.where(ApiToken.user_id == user.id)
+    return [(t, u) for t, u in session.execute(query)]
+
+
+def revoke(session: Session, token_id: int, clock: Clock) -> ApiToken:
+    record = session.get(ApiToken, token_id)
+    if record is None:
+        raise NotFoundError(f"token: no token {token_id}; see `chikuden users token list`")
+    if record.revoked_at is None:
+        record.revoked_at = clock()
+        session.flush()
+        log.info("token %d revoked", token_id)
+    return record
+
+
+def verify(session: Session, token: str, clock: Clock) -> User:
+    """The user of a valid ``token`` (its last use noted), else :class:`AuthenticationError`."""
+    if not token.startswith(PREFIX):
+        raise AuthenticationError(
+            "token: not a chikuden API token; make one with "
+            "`chikuden users token create NAME --name WHAT`"
+        )
+    found = session.execute(
+        select(ApiToken, User)
+        .join(User, ApiToken.user_id == User.id)
+        .where(ApiToken.token_hash == digest(token))
+    ).first()
+    if found is None:
+        raise AuthenticationError("token: unknown or revoked; ask an admin for a new one")
+    record, user = found
+    if record.revoked_at is not None or user.disabled:
+        raise AuthenticationError("token: unknown or revoked; ask an admin for a new one")
+    record.last_used_at = clock()
+    session.flush()
+    return user
