@@ -1,6 +1,7 @@
 """Fixtures of the browser tests (helpers in :mod:`tests.browser.pages`): one headless
 chromium per test process, the bundled scenarios' reports written once per process, and
-``open_report`` to load one of them in a fresh page."""
+``open_report`` to load one of them in a fresh page; the web simulator served once per process
+(``web_server``, :mod:`tests.browser.web`) and ``open_page`` to load one of its pages."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from tests.browser.pages import (
     chromium_path,
     watch,
 )
+from tests.browser.web import OpenPage, serve
 
 import chikuden
 from chikuden.report.html import render_report
@@ -60,6 +62,35 @@ def open_report(browser: Browser, report_file: Callable[[str, str], Path]) -> It
         view = ReportView(page, f"{scenario}-{lang}-{width}", width, height)
         watch(page, view)
         page.goto(report_file(scenario, lang).as_uri(), wait_until="load")
+        return view
+
+    yield load
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture(scope="session")
+def web_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The base URL of the simulator on a free loopback port, with its own SQLite database."""
+    db = tmp_path_factory.mktemp("web") / "ledger.sqlite"
+    with serve(f"sqlite:///{db}") as url:
+        yield url
+
+
+@pytest.fixture
+def open_page(browser: Browser, web_server: str) -> Iterator[OpenPage]:
+    contexts: list[BrowserContext] = []
+
+    def load(path: str, name: str = "", accept_downloads: bool = False) -> ReportView:
+        context = browser.new_context(
+            viewport={"width": WIDTH, "height": HEIGHT}, accept_downloads=accept_downloads
+        )
+        contexts.append(context)
+        page = context.new_page()
+        label = name or path.strip("/").replace("/", "-").split("?")[0] or "simulator"
+        view = ReportView(page, f"web-{label}", WIDTH, HEIGHT)
+        watch(page, view)
+        page.goto(web_server + path, wait_until="load")
         return view
 
     yield load
