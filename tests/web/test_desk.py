@@ -5,14 +5,17 @@ naming the web user, the JSON write API."""
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from tests.accounts.conftest import SECRET, cheap
 
+from chikuden.accounts.models import User
 from chikuden.accounts.settings import SecuritySettings, utcnow
 from chikuden.accounts.users import Accounts, transaction
 from chikuden.roadmap.db import Ledger
@@ -307,3 +310,67 @@ def test_token_writes_without_csrf(client: TestClient, ledger_url: str) -> None:
     )
     assert r.status_code == 201, r.text
     assert json.loads(r.text)["entered_by"] == "ed"
+
+
+def test_lockout_after_failed_sign_ins(client: TestClient) -> None:
+    # account_max_failures = 3 (make_client): the fourth try is refused even with the password
+    for _ in range(3):
+        form = client.get("/login")
+        r = client.post(
+            "/login",
+            data={"username": "ed", "password": "wrong password wrong",
+                  "csrf_token": csrf_of(form.text), "next": "/roadmap"},
+        )  # fmt: skip
+        assert r.status_code == 401
+    form = client.get("/login")
+    r = client.post(
+        "/login",
+        data={"username": "ed", "password": PW, "csrf_token": csrf_of(form.text),
+              "next": "/roadmap"},
+    )  # fmt: skip
+    assert r.status_code == 429 and int(r.headers["Retry-After"]) > 0
+    assert client.get("/api/session").json()["user"] is None
+
+
+def test_a_lowered_role_takes_effect_at_once(client: TestClient, ledger_url: str) -> None:
+    sign_in(client, "ed")
+    token = client.get("/api/session").json()["csrf_token"]
+    body = {"kpi": KPI, "year": 2025, "value": 50, "source": "x"}
+    ledger = Ledger.open(ledger_url, user="tester")
+    accounts = Accounts(SecuritySettings(secret_key=SECRET), cheap())
+    with transaction(ledger, "ad") as s:
+        accounts.set_role(s, "ed", "viewer")
+    ledger.close()
+    r = client.post("/api/roadmap/actuals", json=body, headers={"X-CSRF-Token": token})
+    assert r.status_code == 403
+    assert client.get("/roadmap/users").status_code == 403  # nor admin pages
+    assert actuals_in_db(ledger_url, 2025) == []
+
+
+def test_hashes_never_in_logs_audit_or_exports(
+    client: TestClient, ledger_url: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from chikuden.roadmap.exchange import export_ledger
+
+    caplog.set_level(logging.DEBUG)
+    sign_in(client, "ad")
+    form = client.get("/login")
+    client.post(
+        "/login",
+        data={"username": "ed", "password": "wrong password wrong",
+              "csrf_token": csrf_of(form.text), "next": "/"},
+    )  # fmt: skip
+    audit = client.get("/roadmap/audit?table=users").text
+    ledger = Ledger.open(ledger_url, user="tester")
+    with ledger.transaction() as s:
+        export_ledger(s, tmp_path / "ledger.xlsx")
+        hashes = [h for (h,) in s.execute(select(User.password_hash))]
+    ledger.close()
+    import zipfile
+
+    with zipfile.ZipFile(tmp_path / "ledger.xlsx") as z:
+        exported = "".join(z.read(n).decode("utf-8", "replace") for n in z.namelist())
+    assert len(hashes) == 4 and all(h.startswith("$argon2") for h in hashes)
+    for text in (caplog.text, audit, exported):
+        assert "$argon2" not in text
+        assert PW not in text
