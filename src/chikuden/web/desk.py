@@ -51,6 +51,7 @@ from chikuden.roadmap.errors import ConflictError, LedgerError
 from chikuden.roadmap.models import Actual, AuditLog, Kpi, Milestone, Pillar, Revision, Target
 from chikuden.web import auth
 from chikuden.web.auth import Identity
+from chikuden.web.errors import ErrorBody
 
 STATUSES = ("on_track", "at_risk", "off_track", "no_data", "no_target")
 AUDIT_PAGE = 200
@@ -251,7 +252,31 @@ def kpi_detail(ledger: Ledger, key: str) -> dict[str, Any]:
 
 
 # -- the routes -----------------------------------------------------------------------------------
-router = APIRouter()
+router = APIRouter(include_in_schema=False)
+"""The pages (HTML; not in the OpenAPI document)."""
+
+
+class Detail(BaseModel):
+    """A refused request: one line naming the field, the value and what to do."""
+
+    detail: str
+
+
+def _detail(description: str) -> dict[str, Any]:
+    return {"model": Detail, "description": description}
+
+
+API_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: _detail("A value the ledger refuses (unknown KPI, bad unit...): nothing changed"),
+    401: _detail("Not signed in, or a bad API token"),
+    403: _detail("The role does not allow it, or the CSRF token is missing or wrong"),
+    404: _detail("Unknown route"),
+    409: _detail("Conflict: the record changed since the version given; nothing changed"),
+    413: {"model": ErrorBody, "description": "Body over the size limit"},
+    422: {"model": ErrorBody, "description": "A field with a value that is not allowed"},
+    503: _detail("No secret key on this server: the desk is read-only"),
+}
+api = APIRouter(prefix="/api/roadmap", tags=["roadmap"], responses=API_RESPONSES)
 
 
 def _year(raw: str | None) -> int:
@@ -575,7 +600,7 @@ def _refused(ledger: Ledger, who: str, table: str, record: str, exc: Exception) 
     return JSONResponse({"detail": str(exc)}, status_code=status)
 
 
-@router.get("/api/roadmap/actuals")
+@api.get("/actuals")
 def api_actuals(
     request: Request, kpi: str | None = None, who: Identity | None = Depends(desk_reader)
 ) -> list[dict[str, Any]]:
@@ -587,7 +612,7 @@ def api_actuals(
         return [{"kpi": key, **(_actual_doc(a) or {})} for a, key in s.execute(query)]
 
 
-@router.post("/api/roadmap/actuals", status_code=201)
+@api.post("/actuals", status_code=201)
 def api_add_actual(request: Request, body: ActualIn, who: Identity = Depends(desk_editor)) -> Any:
     ledger = _ledger(request)
     try:
@@ -600,7 +625,7 @@ def api_add_actual(request: Request, body: ActualIn, who: Identity = Depends(des
     return {"kpi": body.kpi, **doc}
 
 
-@router.put("/api/roadmap/actuals/{kpi}/{year}")
+@api.put("/actuals/{kpi}/{year}")
 def api_set_actual(
     request: Request, kpi: str, year: int, body: ActualChange, who: Identity = Depends(desk_editor)
 ) -> Any:
@@ -622,7 +647,7 @@ def api_set_actual(
     return {"kpi": kpi, **doc}
 
 
-@router.patch("/api/roadmap/milestones/{code}")
+@api.patch("/milestones/{code}")
 def api_milestone(
     request: Request, code: str, body: MilestoneChange, who: Identity = Depends(desk_editor)
 ) -> Any:
@@ -653,6 +678,7 @@ async def _auth_error_page(request: Request, exc: Exception) -> Response:
 
 def install(app: FastAPI) -> None:
     app.include_router(router)
+    app.include_router(api)
     app.add_exception_handler(DeskError, _desk_error)
     if _installed(app):
         app.add_exception_handler(AuthenticationError, _auth_error_page)
