@@ -43,7 +43,7 @@ from starlette.concurrency import run_in_threadpool
 
 from chikuden.accounts.errors import AuthenticationError
 from chikuden.accounts.users import transaction
-from chikuden.i18n import LANGS, translator
+from chikuden.i18n import LANGS, pick, translator
 from chikuden.roadmap import ledger as ops
 from chikuden.roadmap.changelog import encode
 from chikuden.roadmap.db import Ledger
@@ -144,6 +144,7 @@ def _env(lang: str) -> jinja2.Environment:
     )
     env.install_gettext_translations(translator(lang))  # type: ignore[attr-defined]
     env.filters["num"] = _num
+    env.globals["pick"] = pick
     return env
 
 
