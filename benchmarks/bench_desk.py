@@ -223,7 +223,7 @@ def bench_editors() -> None:
     print(f"  PUTs {total}, saved {saved} ({saved / elapsed:.1f} writes/s)")
     print(f"  409 {statuses[409] / total:.0%}, 5xx {server_errors}, statuses {dict(statuses)}")
     print(f"  PUT latency p50 {q[49]:.1f} ms, p99 {q[98]:.1f} ms")
-    print(f"  lost updates: {'none' if not lost else lost}")
+    print(f"  lost updates: {lost if lost else 'none'}")
 
 
 def main() -> None:
