@@ -36,7 +36,7 @@ def main() -> None:
     outputs = screen_outputs()
     wanted = list(dict.fromkeys([*outputs, *api.answer_outputs()]))
     base = api.load_scenario("proposal-2022")
-    cache = api.new_cache(32)
+    cache = api.Cache(max_entries=32)
     keys = [k for k in outputs if k in api.evaluate(base, outputs=outputs).indicators]
 
     def direct(i: int) -> None:

@@ -61,6 +61,15 @@ def test_charger_sizing_by_hand() -> None:
     assert site.utilisation == pytest.approx(8.0 / 14.0)
 
 
+def test_the_default_target_is_the_models_service_level() -> None:
+    # charging.csv declares charging.highway_max_wait_probability_share = 0.05 ("without
+    # waiting": at most 5 % of cars wait); sizing without a target uses it.
+    rows = csv.DictReader(DATA.joinpath("parameters", "charging.csv").read_text().splitlines())
+    declared = {r["name"]: r for r in rows}[calculators.DEFAULT_WAIT_PROBABILITY_FROM]
+    assert float(declared["default"]) == calculators.default_wait_probability() == 0.05
+    assert calculators.charger_sizing(24.0).max_wait_probability == 0.05
+
+
 def test_charger_wait_by_hand_and_a_mean_wait_target() -> None:
     site = calculators.charger_wait(10, 24.0)
     assert site.chargers == 10 and not site.sized
@@ -224,6 +233,17 @@ def test_evaluate_with_overrides_as_a_mapping_or_a_list() -> None:
         api.evaluate([])
 
 
+def test_a_cache_between_evaluations_gives_the_same_numbers() -> None:
+    cache = api.Cache()
+    plain = api.evaluate("proposal-2022")
+    first = api.evaluate("proposal-2022", cache=cache)
+    again = api.evaluate("proposal-2022", {"targets.japan_share_2030": 0.25}, cache=cache)
+    fresh = api.evaluate("proposal-2022", {"targets.japan_share_2030": 0.25})
+    assert first.to_json(0) == plain.to_json(0)
+    assert again.to_json(0) == fresh.to_json(0)
+    assert cache.stats().hits > 0  # the second evaluation did reuse steps
+
+
 def test_compare_gives_each_indicators_delta_to_the_first() -> None:
     key = "targets.japan_global_capacity_2030"
     one = api.evaluate("proposal-2022", outputs=[key]).value(key)
@@ -268,7 +288,7 @@ def test_parameters_are_the_declaration_tables() -> None:
     (src,) = need.sources
     assert src.key == "proposal-2022:P1" and src.title and src.to_dict()["url"] is not None
     budget = levers["finance.budget_jpy"]  # a path: 2021:0;2022:6e11;2026:6e11;2027:0
-    assert budget.kind == "path" and budget.default == [
+    assert budget.kind == "path" and budget.to_dict()["default"] == [
         {"year": 2021, "value": 0.0}, {"year": 2022, "value": 6e11},
         {"year": 2026, "value": 6e11}, {"year": 2027, "value": 0.0},
     ]  # fmt: skip

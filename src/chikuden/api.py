@@ -8,7 +8,8 @@ naming the field, the value and what is allowed. docs/api.md lists the signature
 example each.
 
 - scenarios: :func:`load_scenario`, :func:`list_scenarios`
-- the model: :func:`evaluate`, :func:`compare`, :func:`answers`, :func:`dataflow_graph`
+- the model: :func:`evaluate` (with a :class:`Cache` between calls), :func:`compare`,
+  :func:`answers`, :func:`dataflow_graph`
   (a :class:`Graph`); :data:`OTHER_COUNTRY`, the tables' country code for other countries
   together (``ZZ``)
 - what can be set and read: :func:`parameters` (the levers), :func:`indicators`
@@ -31,6 +32,7 @@ stays light (tests/test_imports.py).
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -52,6 +54,7 @@ from chikuden.calculators import (
     service_areas,
 )
 from chikuden.errors import ParameterError
+from chikuden.model.cache import Cache
 from chikuden.model.dataflow import Graph
 from chikuden.model.minerals.supply import OTHER as OTHER_COUNTRY  # ZZ: other countries
 from chikuden.parameters.params import Params
@@ -61,7 +64,6 @@ from chikuden.results import evaluate as _evaluate
 
 if TYPE_CHECKING:
     from chikuden.answers import Answer
-    from chikuden.model.cache import Cache
 
 #: The languages of labels, sentences and number formats.
 LANGS = ("en", "ja")
@@ -92,11 +94,12 @@ def evaluate(
     scenario : a bundled scenario's name, a YAML file's path, a loaded :class:`Scenario`, a
         list of those, or a prepared :class:`Params` batch
     overrides : parameter values set on every scenario, as ``--set`` takes them:
-        ``{"finance.fund_jpy": 2e12}`` or ``["finance.fund_jpy=2e12"]``; each is checked
-        against its declared range (not with a Params batch)
+        ``{"targets.japan_share_2030": 0.25}`` or ``["targets.japan_share_2030=0.25"]``; each
+        is checked against its declared range (not with a Params batch)
     outputs : output keys or glob patterns (``finance.fund_balance``, ``capacity.*``); only the
         steps they depend on run, and the results hold those outputs only. Default: all.
-    cache : kept between evaluations (the web server's), see :class:`chikuden.model.cache.Cache`
+    cache : a :class:`Cache` kept between evaluations (a server's): steps whose parameters
+        did not change are not computed again
 
     Returns :class:`chikuden.results.Results` (``to_json(i)`` for scenario ``i``).
     """
@@ -230,15 +233,6 @@ def dataflow_graph() -> Graph:
     return system.graph()
 
 
-def new_cache(max_entries: int = 8) -> Cache:
-    """A cache to pass to every :func:`evaluate` of a long-lived caller (the web server): what
-    an evaluation derives from parameters alone is kept for the next ones (bounded, LRU,
-    thread-safe; :class:`chikuden.model.cache.Cache`)."""
-    from chikuden.model.cache import Cache
-
-    return Cache(max_entries)
-
-
 # -- what can be set and read --------------------------------------------------------------
 
 
@@ -264,7 +258,7 @@ class Lever:
     unit: str
     label_en: str
     label_ja: str
-    default: float | list[dict[str, Any]] | str  # number, [{year, value}] or table name
+    default: float | tuple[tuple[int, float], ...] | str  # number, (year, value)s, table name
     min: float | None  # [unit]; None: no bound (tables)
     max: float | None
     sources: tuple[SourceRef, ...]
@@ -283,7 +277,11 @@ class Lever:
             "unit": self.unit,
             "label_en": self.label_en,
             "label_ja": self.label_ja,
-            "default": self.default,
+            "default": (
+                [{"year": y, "value": v} for y, v in self.default]
+                if isinstance(self.default, tuple)
+                else self.default
+            ),
             "min": self.min,
             "max": self.max,
             "sources": [s.to_dict() for s in self.sources],
@@ -300,11 +298,11 @@ def _source_ref(key: str) -> SourceRef:
 
 
 def _lever(d: Any) -> Lever:
-    default: float | list[dict[str, Any]] | str
+    default: float | tuple[tuple[int, float], ...] | str
     if d.kind == "scalar":
         default = float(d.default)
     elif d.kind == "path":
-        default = [{"year": int(y), "value": float(v)} for y, v in d.default_points]
+        default = tuple((int(y), float(v)) for y, v in d.default_points)
     else:
         default = str(d.default.label)
     return Lever(
@@ -327,18 +325,26 @@ def parameters(domain: str | None = None) -> list[Lever]:
     those of one ``domain`` (``finance``, ``market``, ...): key, labels in English and
     Japanese, unit, default, range, sources with title and address, domain, kind."""
     from chikuden.errors import did_you_mean
+
+    levers = _levers()
+    if domain is None:
+        return list(levers)
+    domains = sorted({lever.domain for lever in levers})
+    if domain not in domains:
+        raise ParameterError(
+            f"domain = {domain!r} is not a domain{did_you_mean(str(domain), domains)}; "
+            f"domains: {', '.join(domains)}"
+        )
+    return [lever for lever in levers if lever.domain == domain]
+
+
+@functools.cache
+def _levers() -> tuple[Lever, ...]:
+    """Every lever, built once per process (the tables do not change while it runs; about
+    0.1 s to build, mostly the bibliography's citations and the paths' points)."""
     from chikuden.parameters import declarations
 
-    decls = list(declarations().values())
-    if domain is not None:
-        domains = sorted({d.domain for d in decls})
-        if domain not in domains:
-            raise ParameterError(
-                f"domain = {domain!r} is not a domain{did_you_mean(str(domain), domains)}; "
-                f"domains: {', '.join(domains)}"
-            )
-        decls = [d for d in decls if d.domain == domain]
-    return [_lever(d) for d in decls]
+    return tuple(_lever(d) for d in declarations().values())
 
 
 @dataclass(frozen=True)
@@ -426,6 +432,7 @@ def format_output(value: float | None, key: str, lang: str = "en") -> str:
 __all__ = [
     "LANGS",
     "OTHER_COUNTRY",
+    "Cache",
     "ChargingSite",
     "Comparison",
     "Connectors",
@@ -452,7 +459,6 @@ __all__ = [
     "load_scenario",
     "logistics_corridor",
     "minerals_stress",
-    "new_cache",
     "parameters",
     "product_assessment",
     "product_from_bytes",

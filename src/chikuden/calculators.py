@@ -93,9 +93,9 @@ def _choice(name: str, value: Any, choices: Sequence[str], what: str) -> str:
 
 #: The queueing models of a charging site: key -> name shown.
 QUEUE_MODELS = {"mmc": "M/M/c (Erlang C)", "mdc": "M/D/c (Erlang C, Cosmetatos wait)"}
-#: The target when none is given: at most 5 % of arriving cars wait (an assumption, the
-#: service level of docs/charging.md).
-DEFAULT_WAIT_PROBABILITY = 0.05
+#: The parameter whose default is the target when none is given: at most 5 % of arriving cars
+#: wait, the service level the model sizes the bundled service areas for (docs/charging.md).
+DEFAULT_WAIT_PROBABILITY_FROM = "charging.highway_max_wait_probability_share"
 #: Longest charging session the calculators accept [h] (about six weeks). An assumption: far
 #: above any real session (100 kWh at 3 kW take 33 h), it keeps every printed time finite.
 MAX_SESSION_H = 1_000.0
@@ -116,6 +116,15 @@ SITE_FIELDS = {
     "power_kw": "power_kw",
     "power_factor": "power_factor",
 }
+
+
+def default_wait_probability() -> float:
+    """The target of :func:`charger_sizing` when none is given: the declared default of
+    ``charging.highway_max_wait_probability_share`` (0.05, with its source in
+    data/parameters/charging.csv)."""
+    from chikuden.parameters.declarations import declarations
+
+    return float(declarations()[DEFAULT_WAIT_PROBABILITY_FROM].default)
 
 
 def max_chargers() -> int:
@@ -257,8 +266,8 @@ def charger_sizing(
     energy_kwh : energy charged per session [kWh], > 0
     power_kw : rated power of one charger [kW], > 0
     power_factor : mean delivered over rated power during a session [share], in (0, 1]
-    max_wait_probability : highest probability that an arriving car waits, in (0, 1);
-        :data:`DEFAULT_WAIT_PROBABILITY` when neither target is given
+    max_wait_probability : highest probability that an arriving car waits, in (0, 1); when
+        neither target is given, :func:`default_wait_probability` (0.05)
     max_mean_wait_min : highest mean wait [min], > 0
     model : ``mmc`` exponential charging times (Erlang C) or ``mdc`` fixed ones (Cosmetatos)
     """
@@ -268,7 +277,7 @@ def charger_sizing(
     p_max = None if max_wait_probability is None else WAIT_PROBABILITY.check(max_wait_probability)
     w_max = None if max_mean_wait_min is None else MEAN_WAIT.check(max_mean_wait_min)
     if p_max is None and w_max is None:
-        p_max = DEFAULT_WAIT_PROBABILITY
+        p_max = default_wait_probability()
     from chikuden.model.charging import queueing
 
     result = queueing.size(
@@ -712,7 +721,7 @@ def product_assessment(
 __all__ = [
     "ARRIVALS",
     "CUT",
-    "DEFAULT_WAIT_PROBABILITY",
+    "DEFAULT_WAIT_PROBABILITY_FROM",
     "ENERGY",
     "FACTOR",
     "FADE_MODELS",
@@ -734,6 +743,7 @@ __all__ = [
     "check_country",
     "check_mineral",
     "check_site",
+    "default_wait_probability",
     "logistics_corridor",
     "minerals_stress",
     "product_assessment",

@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from fastapi import FastAPI
 
@@ -16,6 +16,7 @@ from chikuden.web.store import ScenarioStore
 
 if TYPE_CHECKING:
     from chikuden.accounts.users import Accounts
+    from chikuden.api import Cache
     from chikuden.parameters.scenario import Scenario
 
 MAX_BODY_BYTES = 1_048_576
@@ -63,7 +64,7 @@ class WebState:
 
     settings: Settings
     store: ScenarioStore
-    cache: Any  # chikuden.api.new_cache(): a face names no type of chikuden.model
+    cache: Cache
     bundled: dict[str, Scenario] = field(default_factory=dict)
 
 
@@ -73,7 +74,7 @@ def create_app(settings: Settings | None = None, accounts: Accounts | None = Non
     (:mod:`chikuden.web.auth`) and the roadmap desk (:mod:`chikuden.web.desk`).
     ``accounts``: the password policy and hasher (tests pass a cheap one)."""
     from chikuden.accounts.settings import SecuritySettings, require_secret_key
-    from chikuden.api import new_cache
+    from chikuden.api import Cache
     from chikuden.web import api, auth, calculators, desk, errors, pages
 
     settings = settings or Settings()
@@ -89,7 +90,7 @@ def create_app(settings: Settings | None = None, accounts: Accounts | None = Non
         docs_url=None,  # FastAPI's Swagger UI and ReDoc pages load their scripts from a CDN
         redoc_url=None,
     )
-    state = WebState(settings, ScenarioStore(settings.db), new_cache(32))
+    state = WebState(settings, ScenarioStore(settings.db), Cache(max_entries=32))
     app.state.chikuden = state
     errors.install(app)
     if settings.secret_key is not None:
