@@ -337,6 +337,7 @@ def environment(lang: str) -> jinja2.Environment:
     )
     env.install_gettext_translations(translator(lang))  # type: ignore[attr-defined]
     env.filters["num"] = lambda v: f"{float(v):.6g}"  # a lever's number as the page shows it
+    env.filters["plain"] = _plain  # a moved lever's number exactly, as the address gives it
     env.filters["json"] = lambda doc: markupsafe.Markup(to_script_json(doc))
     return env
 
