@@ -97,6 +97,13 @@ def test_bad_input_exits_2_and_changes_nothing(
         assert s.scalars(select(AuditLog)).all() == []
 
 
+def test_no_password_on_input_is_exit_2(ledger: Ledger) -> None:
+    code, out, err = run(ledger, "add", "alice", "--role", "editor", stdin="")
+    assert code == 2 and out.strip() == "" and "error: password: none given" in err
+    with ledger.transaction() as s:
+        assert s.scalars(select(User)).all() == []
+
+
 def test_duplicate_user(ledger: Ledger) -> None:
     run(ledger, "add", "alice", "--role", "editor", "--password-stdin", stdin=PW + "\n")
     code, _, err = run(

@@ -84,7 +84,15 @@ def _password(from_stdin: bool) -> str:
     if from_stdin:
         line = sys.stdin.readline()
         return line[:-1] if line.endswith("\n") else line
-    value: str = typer.prompt("Password", hide_input=True, confirmation_prompt=True, err=True)
+    try:
+        value: str = typer.prompt("Password", hide_input=True, confirmation_prompt=True, err=True)
+    except typer.Abort:  # end of input before a password (no terminal, nothing piped)
+        typer.echo(
+            "error: password: none given; type it when asked, or pipe one line into "
+            "--password-stdin",
+            err=True,
+        )
+        raise typer.Exit(code=2) from None
     return value
 
 
