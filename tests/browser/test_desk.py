@@ -80,6 +80,7 @@ def test_enter_an_actual_see_the_board_change_sign_out(
     page.goto(f"{desk_url}/roadmap?year=2025")
     assert page.get_attribute(row, "data-status") == "no_data"
     page.goto(f"{desk_url}/roadmap/kpi/{KPI}")
+    page.wait_for_selector("#kpi-chart[data-drawn='1']")  # plotly from /static, no network
     form = page.locator("#add-actual")
     form.locator("input[name=year]").fill("2025")
     # 68.75 GWh is on the path in 2025 (tests/web/test_desk.py works it out): on track

@@ -374,3 +374,55 @@ def test_hashes_never_in_logs_audit_or_exports(
     for text in (caplog.text, audit, exported):
         assert "$argon2" not in text
         assert PW not in text
+
+
+def test_import_is_all_or_nothing_with_errors_per_row(client: TestClient, ledger_url: str) -> None:
+    sign_in(client, "ed")
+    page = client.get("/roadmap/exchange")
+    token = csrf_of(page.text)
+    bad = (
+        "kpi,year,value,unit,source,note\n"
+        f"{KPI},2025,60,GWh,test,\n"  # good (row 2)
+        "no.such,2025,1,,test,\n"  # unknown KPI (row 3)
+        f"{KPI},2024,lots,,test,\n"  # not a number (row 4)
+    )
+    r = client.post(
+        "/roadmap/import",
+        data={"csrf_token": token},
+        files={"file": ("actuals.csv", bad.encode(), "text/csv")},
+    )
+    assert r.status_code == 400
+    rows = re.findall(r"<tr><td>(\d+)</td><td>(\w+)</td>", r.text)
+    assert ("3", "kpi") in rows and ("4", "value") in rows and not any(n == "2" for n, _ in rows)
+    assert actuals_in_db(ledger_url, 2025) == []  # the good row was not imported either
+    good = f"kpi,year,value,unit,source,note\n{KPI},2025,60,GWh,test,\n"
+    r = client.post(
+        "/roadmap/import",
+        data={"csrf_token": token},
+        files={"file": ("actuals.csv", good.encode(), "text/csv")},
+    )
+    assert r.status_code == 200 and 'id="imported"' in r.text
+    assert actuals_in_db(ledger_url, 2025) == [(60.0, 1, "ed")]
+    export = client.get("/roadmap/export.xlsx")
+    assert export.status_code == 200 and export.content[:2] == b"PK"
+
+
+def test_revisions_page_shows_the_seeded_diff(client: TestClient) -> None:
+    # revision 2023 changed two targets (METI's charging guideline of 18 Oct 2023), one of
+    # them charging.connectors in 2030 (to 300,000 connectors: `chikuden roadmap targets`)
+    page = client.get("/roadmap/revisions?a=2022&b=2023")
+    assert page.status_code == 200
+    changed = re.findall(r'<tr data-kpi="([^"]+)"', page.text)
+    assert len(changed) == 2 and "charging.connectors" in changed
+
+
+def test_kpi_page_shows_the_path_and_a_chart(client: TestClient) -> None:
+    page = client.get(f"/roadmap/kpi/{KPI}").text
+    # the path from 20 GWh (2022) to 150 GWh (2030): 20 + 130 * 3 / 8 = 68.75 in 2025
+    cells = re.search(r'<table id="path"><tbody>\s*<tr>(.*?)</tr>\s*<tr>(.*?)</tr>', page, re.S)
+    assert cells
+    years = re.findall(r"<th>(\d+)</th>", cells.group(1))
+    values = re.findall(r"<td>([^<]+)</td>", cells.group(2))
+    assert dict(zip(years, values, strict=True))["2025"] == "68.75"
+    figure = json.loads(re.search(r'id="kpi-figure">(.*?)</script>', page, re.S).group(1))  # type: ignore[union-attr]
+    assert figure["data"] and "/static/plotly.min.js" in page

@@ -35,6 +35,7 @@ from collections import defaultdict
 from typing import Any, Literal
 
 import jinja2
+import markupsafe
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
@@ -43,6 +44,7 @@ from starlette.concurrency import run_in_threadpool
 
 from chikuden.accounts.errors import AuthenticationError
 from chikuden.accounts.users import transaction
+from chikuden.charting import to_script_json
 from chikuden.i18n import LANGS, pick, translator
 from chikuden.roadmap import ledger as ops
 from chikuden.roadmap.changelog import encode
@@ -145,6 +147,7 @@ def _env(lang: str) -> jinja2.Environment:
     env.install_gettext_translations(translator(lang))  # type: ignore[attr-defined]
     env.filters["num"] = _num
     env.globals["pick"] = pick
+    env.filters["json"] = lambda doc: markupsafe.Markup(to_script_json(doc))
     return env
 
 
@@ -234,9 +237,27 @@ def board(ledger: Ledger, year: int) -> dict[str, Any]:
     }
 
 
-def kpi_detail(ledger: Ledger, key: str) -> dict[str, Any]:
+def kpi_detail(ledger: Ledger, key: str, lang: str = "en") -> dict[str, Any]:
+    """A KPI's actuals, its targets per revision, and this year's review line of it (status,
+    path to 2030 and the model's projection) with its chart (:func:`report.kpi_figure`)."""
+    from chikuden.roadmap import report, review
+    from chikuden.roadmap.status import trajectory
+
     with ledger.transaction() as s:
         k = ops.kpi(s, key)
+        result = review.compute(s, _this_year())
+        line = next(x for x in result.lines if x.key == key)
+        path: list[tuple[int, float]] = []
+        if line.baseline is not None and line.targets:
+            years = list(range(line.baseline.year, max(t.year for t in line.targets) + 1))
+            values = trajectory(
+                years,
+                line.baseline.year,
+                line.baseline.value,
+                [t.year for t in line.targets],
+                [t.value for t in line.targets],
+            )
+            path = list(zip(years, (float(v) for v in values), strict=True))
         actuals = list(s.scalars(select(Actual).where(Actual.kpi_id == k.id).order_by(Actual.year)))
         targets: dict[int, list[Target]] = defaultdict(list)
         revs = {r.id: r for r in s.scalars(select(Revision).order_by(Revision.year))}
@@ -249,6 +270,11 @@ def kpi_detail(ledger: Ledger, key: str) -> dict[str, Any]:
         "kpi": k,
         "actuals": actuals,
         "revisions": [(revs[rid], ts) for rid, ts in targets.items()],
+        "line": line,
+        "review_year": result.year,
+        "path_2030": path,
+        "figure": report.kpi_figure(line, lang),
+        "status_names": report.status_names(lang),
     }
 
 
@@ -304,7 +330,7 @@ def board_page(
 @router.get("/roadmap/kpi/{key}", response_class=HTMLResponse)
 def kpi_page(request: Request, key: str, who: Identity | None = Depends(desk_reader)) -> Response:
     try:
-        data = kpi_detail(_ledger(request), key)
+        data = kpi_detail(_ledger(request), key, _lang(request))
     except LedgerError as exc:
         raise DeskError(404, str(exc)) from None
     saved = request.query_params.get("saved", "")
@@ -421,7 +447,7 @@ async def actual_form(request: Request, key: str, who: Identity = Depends(desk_e
     except (LedgerError, DeskError) as exc:
         await run_in_threadpool(audit_rejected, ledger, who.username, "actuals", key, str(exc))
         try:
-            data = kpi_detail(ledger, key)
+            data = kpi_detail(ledger, key, _lang(request))
         except LedgerError:
             raise DeskError(404, str(exc)) from None
         return _page(
@@ -551,6 +577,103 @@ def audit_page(
         s.expunge_all()
     filters = {"user": user, "table": table, "since": since, "until": until}
     return _page(request, "audit.html.j2", who, rows=rows, tables=tables, filters=filters)
+
+
+@router.get("/roadmap/revisions", response_class=HTMLResponse)
+def revisions_page(
+    request: Request,
+    a: str | None = None,
+    b: str | None = None,
+    who: Identity | None = Depends(desk_reader),
+) -> Response:
+    """The revisions and the target differences between two of them (``chikuden roadmap
+    diff A B``; by default the last two)."""
+    from chikuden.roadmap import revisions
+
+    with _ledger(request).transaction() as s:
+        revs = ops.revisions(s)
+        s.expunge_all()
+        years = [r.year for r in revs]
+        lines: list[Any] = []
+        if len(years) >= 2:
+            ya = _year(a) if a else years[-2]
+            yb = _year(b) if b else years[-1]
+            try:
+                lines = revisions.diff(s, ya, yb)
+            except LedgerError as exc:
+                raise DeskError(400, str(exc)) from None
+        else:
+            ya = yb = years[-1] if years else 0
+    return _page(request, "revisions.html.j2", who, revs=revs, a=ya, b=yb, lines=lines)
+
+
+@router.get("/roadmap/exchange", response_class=HTMLResponse)
+def exchange_page(request: Request, who: Identity | None = Depends(desk_reader)) -> Response:
+    return _page(request, "exchange.html.j2", who, problems=[], message="", imported=None)
+
+
+@router.get("/roadmap/export.xlsx")
+def export_file(request: Request, who: Identity | None = Depends(desk_reader)) -> Response:
+    """The whole ledger as a workbook (``chikuden roadmap export``)."""
+    import tempfile
+    from pathlib import Path
+
+    from chikuden.roadmap import exchange
+
+    with tempfile.TemporaryDirectory(prefix="chikuden-export-") as folder:
+        path = Path(folder) / "roadmap.xlsx"
+        with _ledger(request).transaction() as s:
+            exchange.export_ledger(s, path)
+        data = path.read_bytes()
+    return Response(
+        data,
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": 'attachment; filename="roadmap.xlsx"'},
+    )
+
+
+@router.post("/roadmap/import", response_class=HTMLResponse)
+async def import_form(request: Request, who: Identity = Depends(desk_editor)) -> Response:
+    """Import actuals from an uploaded .xlsx or .csv: every row checked, all or nothing
+    (``chikuden roadmap import``); the bad rows listed one by one."""
+    import tempfile
+    from pathlib import Path
+
+    from chikuden.roadmap import exchange
+    from chikuden.roadmap.errors import ImportRejectedError
+
+    ledger = _ledger(request)
+    form = await request.form()
+    upload = form.get("file")
+    if upload is None or isinstance(upload, str) or not upload.filename:
+        raise DeskError(400, "file: no file uploaded; choose an .xlsx or .csv file of actuals")
+    suffix = Path(upload.filename).suffix.lower()
+    if suffix not in (".xlsx", ".csv"):
+        raise DeskError(400, f"file: {upload.filename[:60]!r} is not .xlsx or .csv")
+    content = await upload.read()
+
+    def run() -> int:
+        with tempfile.TemporaryDirectory(prefix="chikuden-import-") as folder:
+            path = Path(folder) / f"upload{suffix}"
+            path.write_bytes(content)
+            with transaction(ledger, who.username) as s:
+                return exchange.import_actuals(s, path).imported
+
+    try:
+        imported = await run_in_threadpool(run)
+    except ImportRejectedError as exc:
+        head = str(exc).splitlines()[0]
+        await run_in_threadpool(audit_rejected, ledger, who.username, "actuals", "import", head)
+        return _page(
+            request, "exchange.html.j2", who, 400, problems=exc.problems, message=head,
+            imported=None,
+        )  # fmt: skip
+    except LedgerError as exc:
+        await run_in_threadpool(audit_rejected, ledger, who.username, "actuals", "import", str(exc))
+        return _page(
+            request, "exchange.html.j2", who, 400, problems=[], message=str(exc), imported=None
+        )
+    return _page(request, "exchange.html.j2", who, problems=[], message="", imported=imported)
 
 
 @router.get("/roadmap/users", response_class=HTMLResponse)
