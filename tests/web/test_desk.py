@@ -426,3 +426,21 @@ def test_kpi_page_shows_the_path_and_a_chart(client: TestClient) -> None:
     assert dict(zip(years, values, strict=True))["2025"] == "68.75"
     figure = json.loads(re.search(r'id="kpi-figure">(.*?)</script>', page, re.S).group(1))  # type: ignore[union-attr]
     assert figure["data"] and "/static/plotly.min.js" in page
+
+
+def test_admin_changes_a_role_editor_cannot_escalate(client: TestClient, ledger_url: str) -> None:
+    sign_in(client, "ed")
+    token = csrf_of(client.get("/roadmap").text)
+    r = client.post("/roadmap/users/ed", data={"csrf_token": token, "role": "admin"})
+    assert r.status_code == 403  # an editor cannot make itself admin
+    client.cookies.clear()
+    sign_in(client, "ad")
+    token = csrf_of(client.get("/roadmap/users").text)
+    r = client.post("/roadmap/users/ad", data={"csrf_token": token, "role": "viewer"})
+    assert r.status_code == 400  # nor lower itself (the last admin could lock everyone out)
+    r = client.post("/roadmap/users/vi", data={"csrf_token": token, "role": "editor"})
+    assert r.status_code == 303
+    page = client.get("/roadmap/users").text
+    assert re.search(r'data-user="vi"><td>vi</td><td>editor</td>', page)
+    changes = [a for a in audit_rows(ledger_url) if a.table_name == "users" and a.field == "role"]
+    assert [(a.who, a.old, a.new) for a in changes] == [("ad", '"viewer"', '"editor"')]

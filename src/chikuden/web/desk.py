@@ -685,6 +685,36 @@ def users_page(request: Request, who: Identity = Depends(desk_admin)) -> Respons
     return _page(request, "users.html.j2", who, users=users)
 
 
+@router.post("/roadmap/users/{name}", response_class=HTMLResponse)
+async def user_form(request: Request, name: str, who: Identity = Depends(desk_admin)) -> Response:
+    """Change a user's role or disable/enable the account (admins; passwords and new users:
+    ``chikuden users``). An admin cannot lower or disable their own account here."""
+    from chikuden.accounts.errors import AccountsError
+
+    state: auth.AuthState = request.app.state.chikuden_auth
+    ledger = _ledger(request)
+    form = await _form(request)
+    role = form.get("role") or None
+    disabled = form.get("disabled") == "1"
+    try:
+        if name == who.username and (disabled or (role is not None and role != "admin")):
+            raise DeskError(
+                400, f"user: {name} is you; ask another admin to lower or disable your account"
+            )
+
+        def run() -> None:
+            with transaction(ledger, who.username) as s:
+                if role is not None:
+                    state.accounts.set_role(s, name, role)
+                state.accounts.disable(s, name, disabled)
+
+        await run_in_threadpool(run)
+    except (AccountsError, DeskError) as exc:
+        await run_in_threadpool(audit_rejected, ledger, who.username, "users", name, str(exc))
+        raise DeskError(getattr(exc, "status", 400), str(exc)) from None
+    return RedirectResponse(f"/roadmap/users?lang={_lang(request)}", status_code=303)
+
+
 # -- the JSON API ---------------------------------------------------------------------------------
 class ActualIn(BaseModel):
     """A new actual."""
