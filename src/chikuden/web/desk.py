@@ -30,6 +30,7 @@ saying how to set one.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 from collections import defaultdict
 from typing import Any, Literal
@@ -135,7 +136,10 @@ def _lang(request: Request) -> str:
     return lang if lang in LANGS else "en"
 
 
+@functools.cache
 def _env(lang: str) -> jinja2.Environment:
+    """The desk's templates in ``lang`` (made once per language: compiling them is most of a
+    small page's time)."""
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("chikuden.web", "templates/desk"),
         autoescape=True,
