@@ -292,7 +292,7 @@ def test_without_a_secret_the_desk_is_read_only(ledger_url: str) -> None:
         r = c.post(
             "/api/roadmap/actuals", json={"kpi": KPI, "year": 2025, "value": 1, "source": "x"}
         )
-        assert r.status_code == 503 and "CHIKUDEN_SECRET_KEY" in r.json()["detail"]
+        assert r.status_code == 403 and "CHIKUDEN_SECRET_KEY" in r.json()["detail"]
 
 
 def test_token_writes_without_csrf(client: TestClient, ledger_url: str) -> None:

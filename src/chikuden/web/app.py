@@ -49,7 +49,7 @@ class Settings:
         writing always needs one
     secret_key : the key that signs session cookies (``$CHIKUDEN_SECRET_KEY``, at least 32
         characters, the same for every server process); None: no sign-in, the desk is
-        read-only and its writes answer 503 saying how to set one
+        read-only and its writes answer 403 saying how to set one
     """
 
     db: str | None = None

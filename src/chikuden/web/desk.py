@@ -23,7 +23,7 @@ names the version the user read: a stale one is a conflict (409; the page shows 
 user sent next to the one stored), never a lost update. A refused write (bad value, conflict)
 changes nothing and is written to the audit log as ``action`` ``rejected``.
 
-Without a secret key (no :mod:`chikuden.web.auth`) the desk is read-only: writes answer 503
+Without a secret key (no :mod:`chikuden.web.auth`) the desk is read-only: writes answer 403
 saying how to set one.
 """
 
@@ -81,7 +81,7 @@ def _auth_on(request: Request) -> bool:
 
 def _no_secret() -> DeskError:
     return DeskError(
-        503,
+        403,
         "desk: this server has no secret key, so nobody can sign in and the desk is "
         "read-only; set CHIKUDEN_SECRET_KEY (32+ random characters) and restart",
     )
@@ -300,12 +300,14 @@ def _detail(description: str) -> dict[str, Any]:
 API_RESPONSES: dict[int | str, dict[str, Any]] = {
     400: _detail("A value the ledger refuses (unknown KPI, bad unit...): nothing changed"),
     401: _detail("Not signed in, or a bad API token"),
-    403: _detail("The role does not allow it, or the CSRF token is missing or wrong"),
+    403: _detail(
+        "The role does not allow it, the CSRF token is missing or wrong, or the server has "
+        "no secret key (the desk is read-only)"
+    ),
     404: _detail("Unknown route"),
     409: _detail("Conflict: the record changed since the version given; nothing changed"),
     413: {"model": ErrorBody, "description": "Body over the size limit"},
     422: {"model": ErrorBody, "description": "A field with a value that is not allowed"},
-    503: _detail("No secret key on this server: the desk is read-only"),
 }
 api = APIRouter(prefix="/api/roadmap", tags=["roadmap"], responses=API_RESPONSES)
 
