@@ -294,7 +294,9 @@ class Detail(BaseModel):
 
 
 def _detail(description: str) -> dict[str, Any]:
-    return {"model": Detail, "description": description}
+    """A documented error answer: the desk's ``{"detail"}`` or, for a body the app's
+    error handlers refuse first (malformed JSON, unknown route), ``{"error": {...}}``."""
+    return {"model": Detail | ErrorBody, "description": description}
 
 
 API_RESPONSES: dict[int | str, dict[str, Any]] = {
