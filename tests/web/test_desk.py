@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
-from tests.accounts.conftest import SECRET, cheap
+from tests.accounts.conftest import SECRET, Clock, cheap
 
 from chikuden.accounts.models import User
 from chikuden.accounts.settings import SecuritySettings, utcnow
@@ -444,3 +444,42 @@ def test_admin_changes_a_role_editor_cannot_escalate(client: TestClient, ledger_
     assert re.search(r'data-user="vi"><td>vi</td><td>editor</td>', page)
     changes = [a for a in audit_rows(ledger_url) if a.table_name == "users" and a.field == "role"]
     assert [(a.who, a.old, a.new) for a in changes] == [("ad", '"viewer"', '"editor"')]
+
+
+def test_an_expired_session_cannot_write(ledger_url: str) -> None:
+    clock = Clock(utcnow())
+    security = SecuritySettings(secret_key=SECRET, clock=clock)
+    app = create_app(
+        Settings(db=ledger_url, secret_key=SECRET), accounts=Accounts(security, cheap())
+    )
+    with TestClient(app, follow_redirects=False) as c:
+        sign_in(c, "ed")
+        token = c.get("/api/session").json()["csrf_token"]
+        clock.advance(security.session_max_age_s + 1)  # 8 h (OWASP's upper bound) and a second
+        r = c.post(
+            "/api/roadmap/actuals",
+            json={"kpi": KPI, "year": 2025, "value": 50, "source": "x"},
+            headers={"X-CSRF-Token": token},
+        )
+        assert r.status_code == 401
+    assert actuals_in_db(ledger_url, 2025) == []
+
+
+def test_milestone_change_and_stale_version(client: TestClient) -> None:
+    sign_in(client, "ed")
+    h = {"X-CSRF-Token": client.get("/api/session").json()["csrf_token"]}
+    page = client.get("/roadmap/milestones").text
+    code, version = re.search(
+        r'data-milestone="([^"]+)">.*?name="version" value="(\d+)"', page, re.S
+    ).groups()  # type: ignore[union-attr]
+    body = {"version": int(version), "status": "dropped", "evidence": "test"}
+    r = client.patch(f"/api/roadmap/milestones/{code}", json=body, headers=h)
+    assert r.status_code == 200 and r.json()["status"] == "dropped"
+    assert r.json()["version"] == int(version) + 1
+    r = client.patch(f"/api/roadmap/milestones/{code}", json=body, headers=h)  # stale now
+    assert r.status_code == 409 and "version" in r.json()["detail"]
+
+
+def test_the_desk_in_japanese(client: TestClient) -> None:
+    page = client.get("/roadmap?year=2025&lang=ja").text
+    assert "2025年のKPIの進捗" in page and "工程表デスク" in page
