@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 OUT ?= out
 SCENARIO ?= proposal-2022
 
-.PHONY: run test lint typecheck pytest fuzz bench translations clean
+.PHONY: run test lint typecheck pytest fuzz bench translations clean docker-smoke
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,10 @@ bench: $(VENV)/.installed-test
 # them into each language's .po (new ones untranslated) and compile the .mo the CLI loads.
 translations: $(VENV)/.installed-test
 	$(BIN)/python -m chikuden.translations
+
+# Build the Dockerfile's image and check it serves the desk (needs docker; not part of `test`).
+docker-smoke:
+	scripts/docker-smoke.sh
 
 clean:
 	rm -rf $(VENV) $(OUT) .pytest_cache .mypy_cache .ruff_cache

@@ -51,9 +51,16 @@ def serve(host: HostOpt = "127.0.0.1", port: PortOpt = "8000", db: DbOpt = None)
         _check_listen(host, number)
         import uvicorn
 
+        from chikuden.accounts.settings import SecuritySettings
         from chikuden.web.app import Settings, create_app
 
-        app = create_app(Settings(db=db))
+        env = SecuritySettings.from_env()  # $CHIKUDEN_SECRET_KEY, $CHIKUDEN_READ_OPEN
+        app = create_app(Settings(db=db, open_read=env.read_open, secret_key=env.secret_key))
+        if env.secret_key is None:
+            typer.echo(
+                "chikuden: no $CHIKUDEN_SECRET_KEY: the roadmap desk is read-only "
+                "(set it to sign in and edit)"
+            )
         typer.echo(f"chikuden: serving on http://{host}:{number}/ (Ctrl-C stops)")
         uvicorn.run(app, host=host, port=number, log_level="warning")
 

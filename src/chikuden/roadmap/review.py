@@ -123,8 +123,10 @@ def compute(
     thresholds: Thresholds | None = None,
     scenario: str | None = None,
     as_of: dt.date | None = None,
+    projections: bool = True,
 ) -> ReviewResult:
-    """Review ``year`` against the revision in force (or ``revision_year``)."""
+    """Review ``year`` against the revision in force (or ``revision_year``); ``projections``
+    False leaves out the model's 2030 projections (the desk's board, which shows statuses)."""
     year = ledger.check_year(year, "--year")
     rev = (
         ledger.revision(session, revision_year)
@@ -174,7 +176,8 @@ def compute(
             lines[kpi_id].targets.append(Point(t_year, value, source))
 
     _statuses(list(lines.values()), thresholds)
-    _projections(list(lines.values()), scenario)
+    if projections:
+        _projections(list(lines.values()), scenario)
     return ReviewResult(
         year=year,
         revision_id=rev.id,

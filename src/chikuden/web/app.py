@@ -15,6 +15,7 @@ from fastapi import FastAPI
 from chikuden.web.store import ScenarioStore
 
 if TYPE_CHECKING:
+    from chikuden.accounts.users import Accounts
     from chikuden.api import Cache
     from chikuden.parameters.scenario import Scenario
 
@@ -44,13 +45,17 @@ class Settings:
         path; None: ``$CHIKUDEN_DB``, else the default ledger file (as ``chikuden roadmap
         --db``, :func:`chikuden.roadmap.db.resolve_url`)
     max_body_bytes : the largest request body read [bytes]; larger ones get 413
-    open_read : whether reading (pages, evaluate, scenarios) needs no login (issue 17's
-        accounts read it; without accounts everything is open)
+    open_read : whether reading the roadmap desk needs no sign-in (``$CHIKUDEN_READ_OPEN``);
+        writing always needs one
+    secret_key : the key that signs session cookies (``$CHIKUDEN_SECRET_KEY``, at least 32
+        characters, the same for every server process); None: no sign-in, the desk is
+        read-only and its writes answer 403 saying how to set one
     """
 
     db: str | None = None
     max_body_bytes: int = MAX_BODY_BYTES
     open_read: bool = True
+    secret_key: str | None = field(default=None, repr=False)
 
 
 @dataclass
@@ -63,11 +68,14 @@ class WebState:
     bundled: dict[str, Scenario] = field(default_factory=dict)
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """The application: the JSON API (:mod:`chikuden.web.api`, :mod:`chikuden.web.calculators`)
-    and the pages (:mod:`chikuden.web.pages`)."""
+def create_app(settings: Settings | None = None, accounts: Accounts | None = None) -> FastAPI:
+    """The application: the JSON API (:mod:`chikuden.web.api`, :mod:`chikuden.web.calculators`),
+    the pages (:mod:`chikuden.web.pages`), and with a secret key the sign-in
+    (:mod:`chikuden.web.auth`) and the roadmap desk (:mod:`chikuden.web.desk`).
+    ``accounts``: the password policy and hasher (tests pass a cheap one)."""
+    from chikuden.accounts.settings import SecuritySettings, require_secret_key
     from chikuden.api import Cache
-    from chikuden.web import api, calculators, errors, pages
+    from chikuden.web import api, auth, calculators, desk, errors, pages
 
     settings = settings or Settings()
     if settings.max_body_bytes < 1:
@@ -82,8 +90,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url=None,  # FastAPI's Swagger UI and ReDoc pages load their scripts from a CDN
         redoc_url=None,
     )
-    app.state.chikuden = WebState(settings, ScenarioStore(settings.db), Cache(max_entries=32))
+    state = WebState(settings, ScenarioStore(settings.db), Cache(max_entries=32))
+    app.state.chikuden = state
     errors.install(app)
+    if settings.secret_key is not None:
+        security = SecuritySettings(secret_key=settings.secret_key, read_open=settings.open_read)
+        require_secret_key(security)  # a short key is refused at start, not at first sign-in
+        if accounts is not None:
+            security = accounts.settings
+        auth.install(app, state.store.ledger(), security, accounts)
+    desk.install(app)
     app.add_middleware(errors.BodyLimit, limit=settings.max_body_bytes)
     app.include_router(api.router)
     app.include_router(calculators.router)

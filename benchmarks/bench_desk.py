@@ -1,0 +1,231 @@
+"""The roadmap desk (issue 17): the status board's server time, and concurrent editors.
+
+1. Board: a SQLite ledger with the seeded content plus 500 KPIs with 10 years of actuals
+   (2016-2025) and a 2030 target each. Timed: :func:`chikuden.web.desk.board` (the review's
+   statuses, grouped, with the milestone timeline) and ``GET /roadmap?year=2025`` through
+   Starlette's TestClient (rendering included), median of RUNS; the peer is a plain
+   ``SELECT`` of every actual and target row (the data the board reads), in the same run.
+   Target: <= 100 ms.
+2. Editors: CHIKUDEN_BENCH_PG_URL (or scripts/postgres.sh's server when CHIKUDEN_TEST_PG_URL
+   is set) gets a new database; uvicorn serves the app on a loopback port; EDITORS threads,
+   each with its own API token and httpx client, for DURATION seconds (env
+   CHIKUDEN_BENCH_DESK_S, default 60) read an actual's value and version and write value + 1
+   with that version (on 409 read again). No lost update: each of the HOT actuals must end at
+   its start value plus the number of writes to it that got 200. Printed: writes/s, 409 share,
+   p50/p99 of the PUT, any 5xx.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import tempfile
+import threading
+import time
+import uuid
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+RUNS = 7
+KPIS = 500
+YEARS = range(2016, 2026)
+TARGET_MS = 100.0
+EDITORS = 20
+HOT = ("capacity.domestic_operating", "capacity.japan_global", "workforce.trained")
+SECRET = "bench-secret-key-0123456789abcdefghijklmnopqrstuvwxyz"
+PW = "correct horse battery staple"
+
+
+def _cheap_accounts() -> Any:
+    from argon2 import PasswordHasher, profiles
+
+    from chikuden.accounts.passwords import Passwords
+    from chikuden.accounts.settings import SecuritySettings
+    from chikuden.accounts.users import Accounts
+
+    hasher = PasswordHasher.from_parameters(profiles.CHEAPEST)
+    return Accounts(SecuritySettings(secret_key=SECRET), Passwords(hasher=hasher))
+
+
+def _big_ledger(url: str) -> None:
+    from sqlalchemy import select
+
+    from chikuden.roadmap import ledger as ops
+    from chikuden.roadmap.db import Ledger
+    from chikuden.roadmap.models import Actual, Revision, Target, utcnow
+    from chikuden.roadmap.seed import seed
+
+    ledger = Ledger.open(url, user="bench", create=True)
+    with ledger.transaction() as s:
+        seed(s)
+        rev = s.scalars(select(Revision).order_by(Revision.year.desc())).first()
+        assert rev is not None
+        for i in range(KPIS):
+            k = ops.add_kpi(
+                s, f"bench.kpi_{i:03d}", "P1", f"KPI {i}", f"指標{i}", "GWh", 2016, "b",
+                min_value=0.0, max_value=1e6,
+            )  # fmt: skip
+            for j, year in enumerate(YEARS):
+                value = 10.0 + j * (1.0 + (i % 7) / 3.0)
+                s.add(Actual(kpi_id=k.id, year=year, value=value, source="bench",
+                             entered_by="bench", entered_at=utcnow()))  # fmt: skip
+            s.add(Target(revision_id=rev.id, kpi_id=k.id, year=2030, value=40.0, source="b"))
+    ledger.close()
+
+
+def bench_board() -> None:
+    from fastapi.testclient import TestClient
+    from sqlalchemy import select
+
+    from chikuden.roadmap.db import Ledger
+    from chikuden.roadmap.models import Actual, Target
+    from chikuden.web.app import Settings, create_app
+    from chikuden.web.desk import board
+
+    folder = Path(tempfile.mkdtemp(prefix="chikuden-bench-desk-"))
+    url = f"sqlite:///{folder / 'ledger.sqlite'}"
+    _big_ledger(url)
+    ledger = Ledger.open(url, user="bench")
+
+    def timed(fn: Any) -> float:
+        fn()  # warm
+        runs = []
+        for _ in range(RUNS):
+            start = time.perf_counter()
+            fn()
+            runs.append((time.perf_counter() - start) * 1000)
+        return statistics.median(runs)
+
+    def peer() -> None:
+        with ledger.transaction() as s:
+            s.execute(select(Actual.kpi_id, Actual.year, Actual.value)).all()
+            s.execute(select(Target.kpi_id, Target.year, Target.value)).all()
+
+    result = board(ledger, 2025)
+    n = len(result["result"].lines)
+    base = timed(peer)
+    fn_ms = timed(lambda: board(ledger, 2025))
+    with TestClient(create_app(Settings(db=url))) as client:
+        http_ms = timed(lambda: client.get("/roadmap?year=2025").raise_for_status())
+    ledger.close()
+    verdict = "ok" if http_ms <= TARGET_MS else f"over {TARGET_MS:.0f} ms"
+    print(f"board of {n} KPIs x {len(YEARS)} years of actuals (median of {RUNS}):")
+    print(f"  peer: SELECT every actual and target   {base:7.1f} ms")
+    print(f"  desk.board (statuses, timeline)        {fn_ms:7.1f} ms  {fn_ms / base:5.1f}x peer")
+    print(f"  GET /roadmap (rendered page)           {http_ms:7.1f} ms  {http_ms / base:5.1f}x peer"
+          f"  {verdict}")  # fmt: skip
+
+
+def bench_editors() -> None:
+    import httpx
+    import uvicorn
+    from sqlalchemy import create_engine, text
+
+    from chikuden.accounts import tokens
+    from chikuden.accounts.settings import utcnow
+    from chikuden.accounts.users import transaction
+    from chikuden.roadmap.db import Ledger
+    from chikuden.roadmap.seed import seed
+    from chikuden.web.app import Settings, create_app
+
+    admin_url = os.environ.get("CHIKUDEN_BENCH_PG_URL") or os.environ.get("CHIKUDEN_TEST_PG_URL")
+    if not admin_url:
+        print("editors: no PostgreSQL (set CHIKUDEN_BENCH_PG_URL, e.g. from scripts/postgres.sh)")
+        return
+    duration = float(os.environ.get("CHIKUDEN_BENCH_DESK_S", "60"))
+    name = f"chikuden_bench_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = admin_url.rsplit("/", 1)[0] + f"/{name}"
+    accounts = _cheap_accounts()
+    ledger = Ledger.open(url, user="bench", create=True)
+    keys: list[str] = []
+    with transaction(ledger, "bench") as s:
+        seed(s)
+        for i in range(EDITORS):
+            user = accounts.add(s, f"editor{i:02d}", "editor", PW)
+            keys.append(tokens.create(s, user, "bench", utcnow)[1])
+    ledger.close()
+
+    app = create_app(Settings(db=url, secret_key=SECRET), accounts=accounts)
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.02)
+    base = f"http://127.0.0.1:{port}/api/roadmap/actuals"
+
+    def read(client: httpx.Client, key: str) -> dict[str, Any]:
+        rows = client.get(base, params={"kpi": key}).raise_for_status().json()
+        first: dict[str, Any] = rows[0]
+        return first
+
+    with httpx.Client() as c:
+        start_values = {k: read(c, k) for k in HOT}
+    ok: Counter[str] = Counter()
+    statuses: Counter[int] = Counter()
+    latencies: list[float] = []
+    lock = threading.Lock()
+    stop = time.monotonic() + duration
+
+    def editor(i: int) -> None:
+        headers = {"Authorization": f"Bearer {keys[i]}"}
+        with httpx.Client(headers=headers, timeout=30) as client:
+            n = i
+            while time.monotonic() < stop:
+                key = HOT[n % len(HOT)]
+                n += 1
+                row = read(client, key)
+                t0 = time.perf_counter()
+                r = client.put(
+                    f"{base}/{key}/{row['year']}",
+                    json={"version": row["version"], "value": row["value"] + 1},
+                )
+                ms = (time.perf_counter() - t0) * 1000
+                with lock:
+                    statuses[r.status_code] += 1
+                    latencies.append(ms)
+                    if r.status_code == 200:
+                        ok[key] += 1
+
+    threads = [threading.Thread(target=editor, args=(i,)) for i in range(EDITORS)]
+    t_start = time.monotonic()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.monotonic() - t_start
+    with httpx.Client() as c:
+        end_values = {k: read(c, k) for k in HOT}
+    server.should_exit = True
+    thread.join(timeout=10)
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+    lost = {
+        k: (start_values[k]["value"] + ok[k], end_values[k]["value"])
+        for k in HOT
+        if start_values[k]["value"] + ok[k] != end_values[k]["value"]
+    }
+    server_errors = sum(n for code, n in statuses.items() if code >= 500)
+    total = sum(statuses.values())
+    q = statistics.quantiles(latencies, n=100)
+    print(f"{EDITORS} editors for {elapsed:.0f} s on PostgreSQL, {len(HOT)} contended actuals:")
+    saved = sum(ok.values())
+    print(f"  PUTs {total}, saved {saved} ({saved / elapsed:.1f} writes/s)")
+    print(f"  409 {statuses[409] / total:.0%}, 5xx {server_errors}, statuses {dict(statuses)}")
+    print(f"  PUT latency p50 {q[49]:.1f} ms, p99 {q[98]:.1f} ms")
+    print(f"  lost updates: {lost if lost else 'none'}")
+
+
+def main() -> None:
+    bench_board()
+    bench_editors()
