@@ -58,6 +58,7 @@ def test_every_page_is_served_in_both_languages(client: TestClient, path: str, l
         # the fund-size lever (derived): its own range, checked on the scenario
         ({"finance.fund_total_jpy": "3e13"}, ["address.finance.fund_total_jpy", "0..2e+13"]),
         ({"finance.fund_total_jpy": "lots"}, ["finance.fund_total_jpy", "'lots'", "a number"]),
+        ({"minerals.domestic_lfp_share": "1.5"}, ["minerals.domestic_lfp_share", "0..1"]),
     ],
 )
 def test_a_bad_address_is_a_400_naming_the_field(
@@ -109,6 +110,14 @@ def test_the_fund_lever_starts_at_the_scenarios_total(client: TestClient) -> Non
         found = re.search(rf'data-key="{FUND_TOTAL}" data-default="([^"]+)"', page)
         assert found is not None and float(found.group(1)) == pytest.approx(total, rel=1e-12)
         assert 'data-derived="scale-total"' in page
+
+
+def test_the_lfp_lever_starts_at_the_2030_share(client: TestClient) -> None:
+    # minerals.csv: LFP 0.05 of the cells made in Japan in 2030
+    page = client.get("/").text
+    found = re.search(r'data-key="minerals.domestic_lfp_share" data-default="([^"]+)"', page)
+    assert found is not None and float(found.group(1)) == 0.05
+    assert 'data-derived="mix-share"' in page
 
 
 def test_the_fund_lever_in_the_address_and_the_yaml(client: TestClient, tmp_path: Path) -> None:
@@ -211,7 +220,10 @@ DERIVED = {
         ({"en": ""}, "a derived lever needs 'en'"),
         ({"range": [5, 1]}, "range [5, 1] is empty"),
         ({"slider": [0, 3e13]}, "must lie inside range"),
-        ({"year": 2030}, "unknown field 'year'"),
+        ({"year": 2030}, "a 'year' is for a mix-share, and it needs one"),
+        ({"derived": "mix-share", "year": 2030}, "is not a share of a mix that adds up to 1"),
+        ({"derived": "mix-share", "key": "minerals.domestic_mix_lfp_share"}, "needs one"),
+        ({"colour": "red"}, "unknown field 'colour'"),
     ],
 )
 def test_a_bad_derived_lever_is_refused_naming_it(change: dict[str, Any], message: str) -> None:

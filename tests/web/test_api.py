@@ -608,3 +608,79 @@ def test_a_scenario_that_appropriates_nothing_cannot_be_scaled(client: TestClien
     found = error(client.post("/api/evaluate", json=body), 400)
     assert found["field"] == f"levers.{FUND_TOTAL}"
     assert "appropriates nothing to scale" in found["message"]
+
+
+# -- derived levers: the chemistry mix ---------------------------------------------------------
+
+LFP = "minerals.domestic_lfp_share"
+MIX = "minerals.domestic_mix_{}_share"
+
+
+def test_the_lfp_lever_rescales_the_other_chemistries(client: TestClient, tmp_path: Path) -> None:
+    body = {"name": "lfp-half", "levers": {LFP: 0.5}}
+    assert client.post("/api/scenarios", json=body).status_code == 201
+    path = tmp_path / "lfp-half.yaml"
+    path.write_text(client.get("/api/scenarios/lfp-half.yaml").text, encoding="utf-8")
+    loaded = load_scenario(str(path))
+    names = [k for k in declarations() if k.startswith("minerals.domestic_mix_")]
+    shares = {k: loaded.value(k) for k in names}
+    assert len(shares) == 9
+    assert shares[MIX.format("lfp")].tolist() == [0.5] * 20
+    total = sum(shares.values())
+    assert total == pytest.approx([1.0] * 20, abs=1e-12)  # every year adds up to 1
+    # 2030 in minerals.csv: LFP 0.05, NMC811 0.56, NCA 0.24, solid-state 0.07, NMC622 0.05,
+    # NMC532 0.03 (the others 0). The others add up to 0.95 and are scaled by 0.5 / 0.95:
+    # NMC811 0.28 / 0.95 = 0.29474, NCA 0.12 / 0.95 = 0.12632, solid-state 0.035 / 0.95 =
+    # 0.03684, NMC622 0.025 / 0.95 = 0.02632, NMC532 0.015 / 0.95 = 0.01579.
+    at = 2030 - 2021
+    hand = {"nmc811": 0.28, "nca": 0.12, "solid_state": 0.035, "nmc622": 0.025, "nmc532": 0.015}
+    for chem, numerator in hand.items():
+        assert shares[MIX.format(chem)][at] == pytest.approx(numerator / 0.95, rel=1e-12), chem
+    for chem in ("nmc111", "lmfp", "sodium_ion"):
+        assert shares[MIX.format(chem)][at] == 0
+    # the saved file and the lever give the same numbers
+    keys = ["minerals.*", "carbon.*"]
+    saved = client.post("/api/evaluate", json={"scenario": "lfp-half", "outputs": keys})
+    moved = client.post("/api/evaluate", json={"levers": {LFP: 0.5}, "outputs": keys})
+    assert saved.json()["outputs"] == moved.json()["outputs"]
+    default = client.post("/api/evaluate", json={"outputs": keys})
+    assert default.json()["outputs"] != moved.json()["outputs"]
+
+
+@pytest.mark.parametrize(
+    ("levers", "parameters", "field", "says"),
+    [
+        ({LFP: 1.5}, {}, f"levers.{LFP}", "outside a number in 0..1 [share]"),
+        (
+            {LFP: 0.5},
+            {MIX.format("nca"): 0.2},
+            f"parameters.{MIX.format('nca')}",
+            f"set both directly and by the lever '{LFP}'",
+        ),
+    ],
+)
+def test_a_bad_mix_lever_is_a_422_naming_it(
+    sqlite_client: TestClient,
+    levers: dict[str, float],
+    parameters: dict[str, float],
+    field: str,
+    says: str,
+) -> None:
+    body = {"levers": levers, "parameters": parameters}
+    found = error(sqlite_client.post("/api/evaluate", json=body), 422)
+    assert found["field"] == field and says in found["message"], found
+
+
+def test_a_mix_of_lfp_alone_cannot_take_less_lfp(client: TestClient) -> None:
+    only = {k: 0.0 for k in declarations() if k.startswith("minerals.domestic_mix_")}
+    only[MIX.format("lfp")] = 1.0
+    saved = client.post("/api/scenarios", json={"name": "all-lfp", "parameters": only})
+    assert saved.status_code == 201, saved.text
+    found = error(
+        client.post("/api/evaluate", json={"scenario": "all-lfp", "levers": {LFP: 0.5}}), 400
+    )
+    assert found["field"] == f"levers.{LFP}"
+    assert "other shares of the mix are all 0 in 2021" in found["message"]
+    # a share of 1 is what the mix already is: allowed
+    same = client.post("/api/evaluate", json={"scenario": "all-lfp", "levers": {LFP: 1.0}})
+    assert same.status_code == 200, same.text

@@ -47,7 +47,9 @@ Levers = Annotated[
         max_length=MAX_PARAMETERS,
         description="Derived levers' numbers, {id: number}: the server expands each into "
         "parameter values on the scenario's own (finance.fund_total_jpy: the fund's total, "
-        "the scenario's yearly appropriations scaled to it); ids: levers.yaml, docs/web.md",
+        "the scenario's yearly appropriations scaled to it; minerals.domestic_lfp_share: LFP's "
+        "share of the cells made in Japan in every year, the other chemistries rescaled); ids: "
+        "levers.yaml, docs/web.md",
         examples=[{"finance.fund_total_jpy": 4.5e12}],
     ),
 ]

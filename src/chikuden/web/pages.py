@@ -162,16 +162,20 @@ def parse_layout(doc: Any) -> Layout:
 
 def _derived_spec(spec: Any, group: str) -> DerivedSpec:
     """A derived lever of ``levers.yaml`` (``id``, ``derived``, ``key``, ``en``, ``ja``,
-    ``unit``, ``range``, ``why``; optional ``slider``, ``step``), checked."""
+    ``unit``, ``range``, ``why``; optional ``slider``, ``step``; ``year`` for a mix-share),
+    checked."""
+    from chikuden.horizon import FIRST_YEAR, LAST_YEAR
     from chikuden.parameters.declarations import declarations
+    from chikuden.web.derived import mix_of
 
     lever_id = str(spec.get("id", ""))
     where = f"levers.yaml: {lever_id or spec.get('key')}"
-    fields = {"id", "derived", "key", "en", "ja", "unit", "range", "why", "slider", "step"}
+    optional = {"slider", "step", "year"}
+    fields = {"id", "derived", "key", "en", "ja", "unit", "range", "why", *optional}
     unknown = sorted(set(spec) - fields)
     if unknown:
         raise LeversDeclarationError(f"{where}: unknown field {unknown[0]!r}")
-    missing = sorted(f for f in fields - {"slider", "step"} if not str(spec.get(f, "")).strip())
+    missing = sorted(f for f in fields - optional if not str(spec.get(f, "")).strip())
     if missing:
         raise LeversDeclarationError(f"{where}: a derived lever needs {missing[0]!r}")
     if spec["derived"] not in KINDS:
@@ -184,6 +188,14 @@ def _derived_spec(spec: Any, group: str) -> DerivedSpec:
         raise LeversDeclarationError(f"{where}: {key!r} is not a path parameter")
     if lever_id in decls:
         raise LeversDeclarationError(f"{where}: the id must not be a parameter's key")
+    mix = mix_of(key) if spec["derived"] == "mix-share" else ()
+    if spec["derived"] == "mix-share" and not mix:
+        raise LeversDeclarationError(f"{where}: {key!r} is not a share of a mix that adds up to 1")
+    year = spec.get("year")
+    if (year is not None) != (spec["derived"] == "mix-share"):
+        raise LeversDeclarationError(f"{where}: a 'year' is for a mix-share, and it needs one")
+    if year is not None and not FIRST_YEAR <= int(year) <= LAST_YEAR:
+        raise LeversDeclarationError(f"{where}: year {year} is outside {FIRST_YEAR}..{LAST_YEAR}")
     lo, hi = float(spec["range"][0]), float(spec["range"][1])
     if not lo < hi:
         raise LeversDeclarationError(f"{where}: range {spec['range']} is empty")
@@ -206,6 +218,8 @@ def _derived_spec(spec: Any, group: str) -> DerivedSpec:
         why=str(spec["why"]),
         slider=slider,
         step=None if step is None else float(step),
+        year=None if year is None else int(year),
+        mix=mix,
     )
 
 
@@ -289,7 +303,7 @@ def levers(base: Scenario, moved: Mapping[str, float], lang: str) -> list[Lever]
             default=default,
             value=moved.get(dspec.id, default),
             moved=dspec.id in moved,
-            year=None,
+            year=dspec.year,
             sources=source_links(list(base.sources_of(dspec.key))),
             derived=dspec.kind,
         )
