@@ -55,6 +55,10 @@ def test_every_page_is_served_in_both_languages(client: TestClient, path: str, l
         ({"lang": "fr"}, ["lang", "'fr'", "en, ja"]),
         # a rule between values: the global target is a share or GWh, not both
         ({"targets.japan_global_gwh_2030": "600"}, ["targets.japan_global_gwh_2030"]),
+        # the fund-size lever (derived): its own range, checked on the scenario
+        ({"finance.fund_total_jpy": "3e13"}, ["address.finance.fund_total_jpy", "0..2e+13"]),
+        ({"finance.fund_total_jpy": "lots"}, ["finance.fund_total_jpy", "'lots'", "a number"]),
+        ({"minerals.domestic_lfp_share": "1.5"}, ["minerals.domestic_lfp_share", "0..1"]),
     ],
 )
 def test_a_bad_address_is_a_400_naming_the_field(
@@ -93,6 +97,51 @@ def test_the_pages_yaml_runs_to_the_same_numbers(client: TestClient, tmp_path: P
     default = chikuden.evaluate(chikuden.load_scenario("proposal-2022"))
     key = "finance.subsidy_demand_total"
     assert direct.value(key) == pytest.approx(2.4 * default.value(key), rel=1e-9)
+
+
+FUND_TOTAL = "finance.fund_total_jpy"
+
+
+def test_the_fund_lever_starts_at_the_scenarios_total(client: TestClient) -> None:
+    # proposal-2022: 6e11 a year 2022-2026 = 3e12; actual-2025: 1e11 + 3.316e11 + 2.658e11 +
+    # 2.3e11 + 1.778e11 = 1.1052e12
+    for scenario, total in (("proposal-2022", 3e12), ("actual-2025", 1.1052e12)):
+        page = client.get("/", params={"scenario": scenario}).text
+        found = re.search(rf'data-key="{FUND_TOTAL}" data-default="([^"]+)"', page)
+        assert found is not None and float(found.group(1)) == pytest.approx(total, rel=1e-12)
+        assert 'data-derived="scale-total"' in page
+
+
+def test_the_lfp_lever_starts_at_the_2030_share(client: TestClient) -> None:
+    # minerals.csv: LFP 0.05 of the cells made in Japan in 2030
+    page = client.get("/").text
+    found = re.search(r'data-key="minerals.domestic_lfp_share" data-default="([^"]+)"', page)
+    assert found is not None and float(found.group(1)) == 0.05
+    assert 'data-derived="mix-share"' in page
+
+
+def test_the_fund_lever_in_the_address_and_the_yaml(client: TestClient, tmp_path: Path) -> None:
+    # 4.5e12 in all on proposal-2022's five years 2022-2026: 9e11 a year (4.5e12 / 5)
+    query = {"scenario": "proposal-2022", FUND_TOTAL: "4500000000000"}
+    page = client.get("/finance", params=query)
+    assert page.status_code == 200
+    assert f"{FUND_TOTAL}=4500000000000" in page.text  # the navigation carries it
+    res = client.get("/scenario.yaml", params=query)
+    assert res.status_code == 200
+    path = tmp_path / "fund.yaml"
+    path.write_text(res.text, encoding="utf-8")
+    loaded = chikuden.load_scenario(str(path))
+    assert loaded.value("finance.budget_jpy").tolist() == [0.0] + [9e11] * 5 + [0.0] * 14
+    by_hand = chikuden.load_scenario("proposal-2022").with_overrides(
+        {"finance.budget_jpy": "2021:0;2022:9e11;2026:9e11;2027:0"}
+    )
+    from_file, direct = chikuden.evaluate(loaded), chikuden.evaluate(by_hand)
+    for key, values in direct.indicators.items():
+        np.testing.assert_array_equal(from_file.indicators[key], values, err_msg=key)
+    assert direct.value("finance.fund_size") == 4.5e12
+    # the uncertainty page's commands set the same path
+    sets = client.get("/uncertainty", params=query).text
+    assert "--set &#39;finance.budget_jpy=2021:0;2022:900000000000;" in sets
 
 
 def test_a_saved_scenario_is_a_page_and_its_yaml_extends_it(
@@ -148,6 +197,44 @@ def test_a_bad_lever_is_refused_naming_it(change: dict[str, Any], message: str) 
     }
     with pytest.raises(LeversDeclarationError, match=re.escape(message)):
         parse_layout(doc)
+
+
+DERIVED = {
+    "id": "finance.fund_total_jpy",
+    "derived": "scale-total",
+    "key": "finance.budget_jpy",
+    "en": "Fund",
+    "ja": "基金",
+    "unit": "JPY",
+    "range": [0, 2e13],
+    "why": "test",
+}
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"derived": "mix"}, "derived 'mix' is not one of scale-total"),
+        ({"key": "finance.subsidy_base_rate_share"}, "is not a path parameter"),
+        ({"id": "finance.budget_jpy"}, "the id must not be a parameter's key"),
+        ({"en": ""}, "a derived lever needs 'en'"),
+        ({"range": [5, 1]}, "range [5, 1] is empty"),
+        ({"slider": [0, 3e13]}, "must lie inside range"),
+        ({"year": 2030}, "a 'year' is for a mix-share, and it needs one"),
+        ({"derived": "mix-share", "year": 2030}, "is not a share of a mix that adds up to 1"),
+        ({"derived": "mix-share", "key": "minerals.domestic_mix_lfp_share"}, "needs one"),
+        ({"colour": "red"}, "unknown field 'colour'"),
+    ],
+)
+def test_a_bad_derived_lever_is_refused_naming_it(change: dict[str, Any], message: str) -> None:
+    doc = {
+        "groups": [{"id": "g", "en": "G", "ja": "G", "levers": [DERIVED | change]}],
+        "charts": [],
+        "cards": [],
+    }
+    with pytest.raises(LeversDeclarationError, match=re.escape(message)):
+        parse_layout(doc)
+    assert parse_layout(doc | {"groups": [{"id": "g", "en": "G", "ja": "G", "levers": [DERIVED]}]})
 
 
 def test_the_pills_have_the_reports_colours() -> None:

@@ -31,6 +31,7 @@ pytestmark = pytest.mark.browser
 RATE = "finance.subsidy_base_rate_share"
 DELAY = "capacity.delay_years"
 FUND = "fund-vs-subsidy-demand"
+FUND_TOTAL = "finance.fund_total_jpy"
 CJK = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 
 
@@ -124,6 +125,26 @@ def test_a_slider_changes_an_answer_and_its_chart(open_page: OpenPage) -> None:
     assert _query(link)[RATE] == "0.8"
     view.screenshot("moved")
     view.check_clean()
+
+
+def test_the_fund_slider_moves_the_fund(open_page: OpenPage) -> None:
+    # The fund-size lever is derived: the page sends it as `levers` and the server scales the
+    # scenario's yearly appropriations to the total. proposal-2022's fund is 3 trillion yen
+    # (6e11 a year 2022-2026); at 6 trillion the fund bar doubles, the subsidy demand does not.
+    view = open_page("/", name="fund")
+    page = view.page
+    _ready(view)
+    before = _plot_y(page, FUND)
+    _move(page, FUND_TOTAL, 6e12)
+    after = _plot_y(page, FUND)
+    assert before[0] is not None and after[0] == pytest.approx(2 * before[0], rel=1e-12)
+    assert after[1] == before[1]
+    assert _query(page.url) == {"scenario": "proposal-2022", FUND_TOTAL: "6000000000000"}
+    again = open_page(page.url[page.url.index("/", 8) :], name="fund-again")
+    _ready(again)
+    assert _plot_y(again.page, FUND) == after
+    view.check_clean()
+    again.check_clean()
 
 
 def test_the_address_reproduces_the_view(open_page: OpenPage) -> None:

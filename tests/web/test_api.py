@@ -506,3 +506,181 @@ def test_a_saved_value_reads_back_exactly() -> None:
     doc = load_yaml(document("x", "proposal-2022", "t", values), "saved")
     assert doc["parameters"] == values
     assert "a: 3500\n" in document("x", "proposal-2022", "t", values)
+
+
+# -- derived levers (issue 16: the fund size) --------------------------------------------------
+
+FUND_TOTAL = "finance.fund_total_jpy"
+
+
+def test_the_fund_total_scales_the_scenarios_path_as_a_yaml_would(
+    sqlite_client: TestClient, tmp_path: Path
+) -> None:
+    # proposal-2022 appropriates 6,000億円 a year 2022-2026 (3 trillion yen); a total of 4.5
+    # trillion scales it by 1.5: 4.5e12 / 5 = 9e11 a year in the same five years, 0 elsewhere.
+    # The same numbers as a scenario YAML that says so by hand.
+    path = tmp_path / "fund-9e11.yaml"
+    path.write_text(
+        "name: fund-9e11\nextends: proposal-2022\nparameters:\n"
+        '  finance.budget_jpy: "2021:0;2022:9e11;2026:9e11;2027:0"\n',
+        encoding="utf-8",
+    )
+    by_hand = evaluate(load_scenario(str(path)), outputs=["finance.*"])
+    body = {"levers": {FUND_TOTAL: 4.5e12}, "outputs": ["finance.*"]}
+    doc = sqlite_client.post("/api/evaluate", json=body).json()
+    assert doc["outputs"]["finance.fund_size"] == 4.5e12
+    for key, value in doc["outputs"].items():
+        if outputs()[key].kind == "indicator":
+            expected = float(by_hand.indicators[key][0])
+            assert value == (expected if math.isfinite(expected) else None), key
+    default = sqlite_client.post("/api/evaluate", json={"outputs": ["finance.fund_size"]}).json()
+    assert default["outputs"]["finance.fund_size"] == 3e12
+    # answers and compare take the lever too
+    answered_ = sqlite_client.post("/api/answers", json={"levers": {FUND_TOTAL: 4.5e12}}).json()
+    assert answered_["answers"] == doc["answers"]
+    compare = {"scenarios": [{"levers": {FUND_TOTAL: 4.5e12}}], "outputs": ["finance.*"]}
+    assert (
+        sqlite_client.post("/api/compare", json=compare).json()["scenarios"][0]["outputs"]
+        == (doc["outputs"])
+    )
+
+
+def test_a_scenario_saved_with_the_fund_lever_runs_to_the_same_numbers(
+    client: TestClient, tmp_path: Path
+) -> None:
+    body = {"name": "fund-45", "levers": {FUND_TOTAL: 4.5e12}}
+    assert client.post("/api/scenarios", json=body).status_code == 201
+    text = client.get("/api/scenarios/fund-45.yaml").text
+    assert FUND_TOTAL not in text  # the file carries the expanded path, not the lever
+    path = tmp_path / "fund-45.yaml"
+    path.write_text(text, encoding="utf-8")
+    budget = load_scenario(str(path)).value("finance.budget_jpy")
+    # 2021..2040: 0, then 9e11 for 2022-2026, then 0
+    assert budget.tolist() == [0.0] + [9e11] * 5 + [0.0] * 14
+    saved = client.post("/api/evaluate", json={"scenario": "fund-45", "outputs": ["finance.*"]})
+    moved = client.post(
+        "/api/evaluate", json={"levers": {FUND_TOTAL: 4.5e12}, "outputs": ["finance.*"]}
+    )
+    assert saved.json()["outputs"] == moved.json()["outputs"]
+
+
+@pytest.mark.parametrize(
+    ("levers", "parameters", "field", "says"),
+    [
+        ({"finance.fund_totl_jpy": 1e12}, {}, "levers.finance.fund_totl_jpy", "unknown lever"),
+        ({FUND_TOTAL: -1.0}, {}, f"levers.{FUND_TOTAL}", "outside a number in 0..2e+13"),
+        ({FUND_TOTAL: 3e13}, {}, f"levers.{FUND_TOTAL}", "outside a number in 0..2e+13"),
+        (
+            {FUND_TOTAL: 1e12},
+            {"finance.budget_jpy": 1e11},
+            "parameters.finance.budget_jpy",
+            "set both directly and by the lever",
+        ),
+    ],
+)
+def test_a_bad_derived_lever_is_a_422_naming_it(
+    sqlite_client: TestClient,
+    levers: dict[str, float],
+    parameters: dict[str, float],
+    field: str,
+    says: str,
+) -> None:
+    body = {"levers": levers, "parameters": parameters}
+    found = error(sqlite_client.post("/api/evaluate", json=body), 422)
+    assert found["field"] == field and says in found["message"], found
+
+
+def test_a_fund_total_that_puts_a_year_over_its_range_is_a_422(sqlite_client: TestClient) -> None:
+    # actual-2025 appropriates 1e11 + 3.316e11 + 2.658e11 + 2.3e11 + 1.778e11 = 1.1052e12 in
+    # 2021-2025; scaled to 2e13, FY2022 gets 3.316e11 x 2e13 / 1.1052e12 = 6.0e12, above
+    # budget_jpy's declared 5e12 a year: a 422 naming the parameter.
+    body = {"scenario": "actual-2025", "levers": {FUND_TOTAL: 2e13}}
+    found = error(sqlite_client.post("/api/evaluate", json=body), 422)
+    assert "finance.budget_jpy" in found["message"] and "outside" in found["message"]
+
+
+def test_a_scenario_that_appropriates_nothing_cannot_be_scaled(client: TestClient) -> None:
+    saved = client.post(
+        "/api/scenarios", json={"name": "no-fund", "parameters": {"finance.budget_jpy": 0}}
+    )
+    assert saved.status_code == 201, saved.text
+    body = {"scenario": "no-fund", "levers": {FUND_TOTAL: 1e12}}
+    found = error(client.post("/api/evaluate", json=body), 400)
+    assert found["field"] == f"levers.{FUND_TOTAL}"
+    assert "appropriates nothing to scale" in found["message"]
+
+
+# -- derived levers: the chemistry mix ---------------------------------------------------------
+
+LFP = "minerals.domestic_lfp_share"
+MIX = "minerals.domestic_mix_{}_share"
+
+
+def test_the_lfp_lever_rescales_the_other_chemistries(client: TestClient, tmp_path: Path) -> None:
+    body = {"name": "lfp-half", "levers": {LFP: 0.5}}
+    assert client.post("/api/scenarios", json=body).status_code == 201
+    path = tmp_path / "lfp-half.yaml"
+    path.write_text(client.get("/api/scenarios/lfp-half.yaml").text, encoding="utf-8")
+    loaded = load_scenario(str(path))
+    names = [k for k in declarations() if k.startswith("minerals.domestic_mix_")]
+    shares = {k: loaded.value(k) for k in names}
+    assert len(shares) == 9
+    assert shares[MIX.format("lfp")].tolist() == [0.5] * 20
+    total = sum(shares.values())
+    assert total == pytest.approx([1.0] * 20, abs=1e-12)  # every year adds up to 1
+    # 2030 in minerals.csv: LFP 0.05, NMC811 0.56, NCA 0.24, solid-state 0.07, NMC622 0.05,
+    # NMC532 0.03 (the others 0). The others add up to 0.95 and are scaled by 0.5 / 0.95:
+    # NMC811 0.28 / 0.95 = 0.29474, NCA 0.12 / 0.95 = 0.12632, solid-state 0.035 / 0.95 =
+    # 0.03684, NMC622 0.025 / 0.95 = 0.02632, NMC532 0.015 / 0.95 = 0.01579.
+    at = 2030 - 2021
+    hand = {"nmc811": 0.28, "nca": 0.12, "solid_state": 0.035, "nmc622": 0.025, "nmc532": 0.015}
+    for chem, numerator in hand.items():
+        assert shares[MIX.format(chem)][at] == pytest.approx(numerator / 0.95, rel=1e-12), chem
+    for chem in ("nmc111", "lmfp", "sodium_ion"):
+        assert shares[MIX.format(chem)][at] == 0
+    # the saved file and the lever give the same numbers
+    keys = ["minerals.*", "carbon.*"]
+    saved = client.post("/api/evaluate", json={"scenario": "lfp-half", "outputs": keys})
+    moved = client.post("/api/evaluate", json={"levers": {LFP: 0.5}, "outputs": keys})
+    assert saved.json()["outputs"] == moved.json()["outputs"]
+    default = client.post("/api/evaluate", json={"outputs": keys})
+    assert default.json()["outputs"] != moved.json()["outputs"]
+
+
+@pytest.mark.parametrize(
+    ("levers", "parameters", "field", "says"),
+    [
+        ({LFP: 1.5}, {}, f"levers.{LFP}", "outside a number in 0..1 [share]"),
+        (
+            {LFP: 0.5},
+            {MIX.format("nca"): 0.2},
+            f"parameters.{MIX.format('nca')}",
+            f"set both directly and by the lever '{LFP}'",
+        ),
+    ],
+)
+def test_a_bad_mix_lever_is_a_422_naming_it(
+    sqlite_client: TestClient,
+    levers: dict[str, float],
+    parameters: dict[str, float],
+    field: str,
+    says: str,
+) -> None:
+    body = {"levers": levers, "parameters": parameters}
+    found = error(sqlite_client.post("/api/evaluate", json=body), 422)
+    assert found["field"] == field and says in found["message"], found
+
+
+def test_a_mix_of_lfp_alone_cannot_take_less_lfp(client: TestClient) -> None:
+    only = {k: 0.0 for k in declarations() if k.startswith("minerals.domestic_mix_")}
+    only[MIX.format("lfp")] = 1.0
+    saved = client.post("/api/scenarios", json={"name": "all-lfp", "parameters": only})
+    assert saved.status_code == 201, saved.text
+    found = error(
+        client.post("/api/evaluate", json={"scenario": "all-lfp", "levers": {LFP: 0.5}}), 400
+    )
+    assert found["field"] == f"levers.{LFP}"
+    assert "other shares of the mix are all 0 in 2021" in found["message"]
+    # a share of 1 is what the mix already is: allowed
+    same = client.post("/api/evaluate", json={"scenario": "all-lfp", "levers": {LFP: 1.0}})
+    assert same.status_code == 200, same.text

@@ -215,18 +215,35 @@ def checked_values(values: dict[str, float], field: str = "parameters") -> dict[
 
 
 def scenario_with(
-    state: WebState, name: str, values: dict[str, float], field: str = ""
+    state: WebState,
+    name: str,
+    values: dict[str, float],
+    field: str = "",
+    derived_levers: dict[str, float] | None = None,
 ) -> Scenario:
-    """Scenario ``name`` with ``values`` set (checked), as ``--set`` sets them on the CLI."""
+    """Scenario ``name`` with ``values`` set (checked), as ``--set`` sets them on the CLI, and
+    the derived levers expanded (:func:`chikuden.web.derived.expand`)."""
     prefix = f"{field}." if field else ""
     scenario = scenario_named(state, name, f"{prefix}scenario")
-    checked = checked_values(values, f"{prefix}parameters")
+    checked = lever_values(scenario, values, derived_levers or {}, prefix)
     if not checked:
         return scenario
     try:
         return scenario.with_overrides(checked, where=f"{prefix}parameters")
     except ParameterError as exc:  # a rule between values (a mix that does not add up)
         raise ApiError(422, str(exc), f"{prefix}parameters") from None
+
+
+def lever_values(
+    base: Scenario, values: dict[str, float], derived_levers: dict[str, float], prefix: str = ""
+) -> dict[str, Any]:
+    """The checked ``values`` with the ``derived_levers`` expanded on ``base`` (one place for
+    evaluate, answers, compare and save)."""
+    from chikuden.web import derived
+
+    checked = checked_values(values, f"{prefix}parameters")
+    expanded = derived.expand(base, derived_levers, f"{prefix}levers")
+    return derived.merged(checked, expanded, f"{prefix}parameters")
 
 
 def output_keys(patterns: Sequence[str]) -> tuple[str, ...]:
@@ -300,7 +317,7 @@ def evaluate(body: EvaluateRequest, state: State) -> JSONResponse:
     """Evaluate a scenario with lever values set: the outputs asked for (only the model
     steps they need run), each indicator formatted for ``lang``, and the answers' verdicts."""
     start = time.perf_counter()
-    scenario = scenario_with(state, body.scenario, body.parameters)
+    scenario = scenario_with(state, body.scenario, body.parameters, "", body.levers)
     keys = output_keys(body.outputs)
     results = evaluated(state, [scenario], keys)
     doc = scenario_outputs(results, 0, keys, body.lang)
@@ -313,7 +330,7 @@ def answers(body: AnswersRequest, state: State) -> JSONResponse:
     """The questions the proposal raises, answered for a scenario with lever values set (as
     ``chikuden answers --json``)."""
     start = time.perf_counter()
-    scenario = scenario_with(state, body.scenario, body.parameters)
+    scenario = scenario_with(state, body.scenario, body.parameters, "", body.levers)
     results = evaluated(state, [scenario], ())
     doc = scenario_outputs(results, 0, (), body.lang)
     return JSONResponse(
@@ -327,7 +344,7 @@ def compare(body: CompareRequest, state: State) -> JSONResponse:
     each one's outputs, formatted values and answers, in the order given."""
     start = time.perf_counter()
     scenarios = [
-        scenario_with(state, item.scenario, item.parameters, f"scenarios.{n}")
+        scenario_with(state, item.scenario, item.parameters, f"scenarios.{n}", item.levers)
         for n, item in enumerate(body.scenarios)
     ]
     keys = output_keys(body.outputs)
@@ -486,7 +503,7 @@ def save(body: SaveRequest, state: State) -> JSONResponse:
     from chikuden.web.store import document
 
     base = scenario_named(state, body.base, "base")  # 422 for an unknown base
-    checked = checked_values(body.parameters)
+    checked = lever_values(base, body.parameters, body.levers)
     _taken(state, body.name)
     bundled = body.base in list_scenarios()
     base_doc = None if bundled else state.store.text(body.base)

@@ -178,7 +178,10 @@ def install(app: FastAPI) -> None:
 
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
-    400: {"model": ErrorBody, "description": "Malformed JSON or YAML"},
+    400: {
+        "model": ErrorBody,
+        "description": "Malformed JSON or YAML, or a derived lever with nothing to rescale",
+    },
     404: {"model": ErrorBody, "description": "Unknown scenario or route"},
     413: {"model": ErrorBody, "description": "Body over the size limit"},
     422: {"model": ErrorBody, "description": "A field with a value that is not allowed"},

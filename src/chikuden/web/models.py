@@ -41,6 +41,18 @@ Values = Annotated[
         examples=[{"finance.subsidy_base_rate_share": 0.5}],
     ),
 ]
+Levers = Annotated[
+    dict[Annotated[str, Field(max_length=200)], Number],
+    Field(
+        max_length=MAX_PARAMETERS,
+        description="Derived levers' numbers, {id: number}: the server expands each into "
+        "parameter values on the scenario's own (finance.fund_total_jpy: the fund's total, "
+        "the scenario's yearly appropriations scaled to it; minerals.domestic_lfp_share: LFP's "
+        "share of the cells made in Japan in every year, the other chemistries rescaled); ids: "
+        "levers.yaml, docs/web.md",
+        examples=[{"finance.fund_total_jpy": 4.5e12}],
+    ),
+]
 Outputs = Annotated[
     list[OutputPattern],
     Field(
@@ -55,6 +67,7 @@ Outputs = Annotated[
 class EvaluateRequest(_Request):
     scenario: ScenarioName = "proposal-2022"
     parameters: Values = {}
+    levers: Levers = {}
     outputs: Outputs = []
     lang: Lang = "en"
 
@@ -62,12 +75,14 @@ class EvaluateRequest(_Request):
 class AnswersRequest(_Request):
     scenario: ScenarioName = "proposal-2022"
     parameters: Values = {}
+    levers: Levers = {}
     lang: Lang = "en"
 
 
 class CompareItem(_Request):
     scenario: ScenarioName = "proposal-2022"
     parameters: Values = {}
+    levers: Levers = {}
 
 
 class CompareRequest(_Request):
@@ -86,6 +101,7 @@ class SaveRequest(_Request):
     )
     base: ScenarioName = "proposal-2022"
     parameters: Values = {}
+    levers: Levers = {}
     title: str | None = Field(None, min_length=1, max_length=200)
 
 

@@ -29,6 +29,7 @@ from fastapi.responses import FileResponse, HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from chikuden.i18n import LANGS, pick, translator
+from chikuden.web.derived import KINDS, DerivedSpec
 
 if TYPE_CHECKING:
     from chikuden.parameters.scenario import Scenario
@@ -73,6 +74,8 @@ class Layout:
     levers: tuple[LeverSpec, ...]
     charts: tuple[str, ...]
     cards: tuple[str, ...]
+    derived: tuple[DerivedSpec, ...] = ()  # levers the server expands (chikuden.web.derived)
+    order: tuple[str, ...] = ()  # every lever's key or id, in the file's order
 
 
 class LeversDeclarationError(RuntimeError):
@@ -99,10 +102,17 @@ def parse_layout(doc: Any) -> Layout:
     decls = declarations()
     groups: list[tuple[str, str, str]] = []
     levers: list[LeverSpec] = []
+    derived: list[DerivedSpec] = []
+    order: list[str] = []
     for g in doc["groups"]:
         groups.append((str(g["id"]), str(g["en"]), str(g["ja"])))
         for spec in g["levers"]:
+            if "derived" in spec:
+                derived.append(_derived_spec(spec, str(g["id"])))
+                order.append(derived[-1].id)
+                continue
             key = str(spec["key"])
+            order.append(key)
             where = f"levers.yaml: {key}"
             unknown = sorted(set(spec) - {"key", "why", "slider", "step", "year"})
             if unknown:
@@ -147,7 +157,70 @@ def parse_layout(doc: Any) -> Layout:
     for c in cards:
         if c not in outputs() or outputs()[c].kind != "indicator":
             raise LeversDeclarationError(f"levers.yaml: cards: {c!r} is not an indicator")
-    return Layout(tuple(groups), tuple(levers), charts, cards)
+    return Layout(tuple(groups), tuple(levers), charts, cards, tuple(derived), tuple(order))
+
+
+def _derived_spec(spec: Any, group: str) -> DerivedSpec:
+    """A derived lever of ``levers.yaml`` (``id``, ``derived``, ``key``, ``en``, ``ja``,
+    ``unit``, ``range``, ``why``; optional ``slider``, ``step``; ``year`` for a mix-share),
+    checked."""
+    from chikuden.horizon import FIRST_YEAR, LAST_YEAR
+    from chikuden.parameters.declarations import declarations
+    from chikuden.web.derived import mix_of
+
+    lever_id = str(spec.get("id", ""))
+    where = f"levers.yaml: {lever_id or spec.get('key')}"
+    optional = {"slider", "step", "year"}
+    fields = {"id", "derived", "key", "en", "ja", "unit", "range", "why", *optional}
+    unknown = sorted(set(spec) - fields)
+    if unknown:
+        raise LeversDeclarationError(f"{where}: unknown field {unknown[0]!r}")
+    missing = sorted(f for f in fields - optional if not str(spec.get(f, "")).strip())
+    if missing:
+        raise LeversDeclarationError(f"{where}: a derived lever needs {missing[0]!r}")
+    if spec["derived"] not in KINDS:
+        raise LeversDeclarationError(
+            f"{where}: derived {spec['derived']!r} is not one of {', '.join(KINDS)}"
+        )
+    decls = declarations()
+    key = str(spec["key"])
+    if key not in decls or decls[key].kind != "path":
+        raise LeversDeclarationError(f"{where}: {key!r} is not a path parameter")
+    if lever_id in decls:
+        raise LeversDeclarationError(f"{where}: the id must not be a parameter's key")
+    mix = mix_of(key) if spec["derived"] == "mix-share" else ()
+    if spec["derived"] == "mix-share" and not mix:
+        raise LeversDeclarationError(f"{where}: {key!r} is not a share of a mix that adds up to 1")
+    year = spec.get("year")
+    if (year is not None) != (spec["derived"] == "mix-share"):
+        raise LeversDeclarationError(f"{where}: a 'year' is for a mix-share, and it needs one")
+    if year is not None and not FIRST_YEAR <= int(year) <= LAST_YEAR:
+        raise LeversDeclarationError(f"{where}: year {year} is outside {FIRST_YEAR}..{LAST_YEAR}")
+    lo, hi = float(spec["range"][0]), float(spec["range"][1])
+    if not lo < hi:
+        raise LeversDeclarationError(f"{where}: range {spec['range']} is empty")
+    slider = spec.get("slider")
+    if slider is not None:
+        slider = (float(slider[0]), float(slider[1]))
+        if not lo <= slider[0] < slider[1] <= hi:
+            raise LeversDeclarationError(f"{where}: slider {spec['slider']} must lie inside range")
+    step = spec.get("step")
+    return DerivedSpec(
+        id=lever_id,
+        kind=str(spec["derived"]),
+        key=key,
+        group=group,
+        en=str(spec["en"]),
+        ja=str(spec["ja"]),
+        unit=str(spec["unit"]),
+        min=lo,
+        max=hi,
+        why=str(spec["why"]),
+        slider=slider,
+        step=None if step is None else float(step),
+        year=None if year is None else int(year),
+        mix=mix,
+    )
 
 
 @dataclass
@@ -169,6 +242,7 @@ class Lever:
     moved: bool
     year: int | None
     sources: list[dict[str, str]]
+    derived: str = ""  # the kind of a derived lever (its key is then the lever's id)
 
 
 def _step(spec: LeverSpec, unit: str, lo: float, hi: float) -> float:
@@ -208,33 +282,53 @@ def levers(base: Scenario, moved: Mapping[str, float], lang: str) -> list[Lever]
     """Every lever of ``levers.yaml`` for scenario ``base`` with the values ``moved``."""
     from chikuden.formatting import unit_text
     from chikuden.parameters.declarations import declarations
+    from chikuden.web import derived
 
     decls = declarations()
-    out = []
+    out: dict[str, Lever] = {}
+    for dspec in layout().derived:
+        lo, hi = dspec.slider or (dspec.min, dspec.max)
+        default = derived.default(dspec, base)
+        out[dspec.id] = Lever(
+            key=dspec.id,
+            group=dspec.group,
+            label=pick(lang, dspec.en, dspec.ja),
+            unit=unit_text(dspec.unit, lang),
+            kind="derived",
+            min=dspec.min,
+            max=dspec.max,
+            lo=lo,
+            hi=hi,
+            step=dspec.step or (hi - lo) / 100,
+            default=default,
+            value=moved.get(dspec.id, default),
+            moved=dspec.id in moved,
+            year=dspec.year,
+            sources=source_links(list(base.sources_of(dspec.key))),
+            derived=dspec.kind,
+        )
     for spec in layout().levers:
         d = decls[spec.key]
         lo, hi = spec.slider or (d.min, d.max)
         default = _number(base.value(spec.key), spec.year)
-        out.append(
-            Lever(
-                key=spec.key,
-                group=spec.group,
-                label=pick(lang, d.description_en, d.description_ja),
-                unit=unit_text(d.unit, lang),
-                kind=d.kind,
-                min=d.min,
-                max=d.max,
-                lo=lo,
-                hi=hi,
-                step=_step(spec, d.unit, lo, hi),
-                default=default,
-                value=moved.get(spec.key, default),
-                moved=spec.key in moved,
-                year=spec.year,
-                sources=source_links(list(base.sources_of(spec.key))),
-            )
+        out[spec.key] = Lever(
+            key=spec.key,
+            group=spec.group,
+            label=pick(lang, d.description_en, d.description_ja),
+            unit=unit_text(d.unit, lang),
+            kind=d.kind,
+            min=d.min,
+            max=d.max,
+            lo=lo,
+            hi=hi,
+            step=_step(spec, d.unit, lo, hi),
+            default=default,
+            value=moved.get(spec.key, default),
+            moved=spec.key in moved,
+            year=spec.year,
+            sources=source_links(list(base.sources_of(spec.key))),
         )
-    return out
+    return [out[name] for name in layout().order]
 
 
 # -- state -------------------------------------------------------------------------------------
@@ -249,6 +343,7 @@ class State:
     scenario: str = DEFAULT_SCENARIO
     lang: str = "en"
     moved: dict[str, float] = field(default_factory=dict)
+    derived: dict[str, float] = field(default_factory=dict)  # moved derived levers, by id
 
     def query(self, lang: str | None = None) -> str:
         """The query string of this state (in another language with ``lang``)."""
@@ -258,7 +353,13 @@ class State:
         if (lang or self.lang) != "en":
             pairs.append(("lang", lang or self.lang))
         pairs += [(k, _plain(v)) for k, v in self.moved.items()]
+        pairs += [(k, _plain(v)) for k, v in self.derived.items()]
         return urlencode(pairs)
+
+    @property
+    def levers(self) -> dict[str, float]:
+        """Every moved lever's number, parameters' and derived levers'."""
+        return {**self.moved, **self.derived}
 
 
 def _plain(v: float) -> str:
@@ -278,8 +379,15 @@ def read_state(query: Mapping[str, str]) -> State:
         raise StateError(f"lang: {lang!r} is not one of {', '.join(LANGS)}")
     state = State(query.get("scenario", DEFAULT_SCENARIO) or DEFAULT_SCENARIO, lang)
     decls = declarations()
+    derived_ids = {d.id for d in layout().derived}
     for key, text in query.items():
         if key in RESERVED:
+            continue
+        if key in derived_ids:  # its range is checked with the scenario (scenario_of)
+            try:
+                state.derived[key] = float(text)
+            except ValueError:
+                raise StateError(f"{key}: {text!r} is not a number; give a number") from None
             continue
         if key not in decls:
             raise StateError(
@@ -313,11 +421,25 @@ def scenario_of(request: Request, state: State) -> Scenario:
     from chikuden.errors import ParameterError
 
     base = load_base(request, state.scenario)
-    if not state.moved:
+    if not state.levers:
         return base
     try:
-        return base.with_overrides(state.moved, source="user-override")
+        return base.with_overrides(state_values(base, state), source="user-override")
     except ParameterError as exc:
+        raise StateError(str(exc)) from None
+
+
+def state_values(base: Scenario, state: State) -> dict[str, Any]:
+    """The parameter values of the state's levers on ``base``: the moved parameters' numbers and
+    the derived levers expanded (:func:`chikuden.web.derived.expand`); bad: :class:`StateError`."""
+    from chikuden.web import derived
+    from chikuden.web.errors import ApiError
+
+    try:
+        return derived.merged(
+            state.moved, derived.expand(base, state.derived, "address"), "address"
+        )
+    except ApiError as exc:
         raise StateError(str(exc)) from None
 
 
@@ -553,7 +675,7 @@ def simulator(request: Request) -> HTMLResponse:
         "/",
         title=pick(state.lang, scenario.title_en, scenario.title_ja) or scenario.name,
         answers=verdicts(results, state.lang),
-        levers=levers(base, state.moved, state.lang),
+        levers=levers(base, state.levers, state.lang),
         groups=_group_names(state.lang),
         charts=chart_specs(results, state.lang),
         first=_values_for_charts(results),
@@ -751,9 +873,10 @@ def uncertainty(request: Request) -> HTMLResponse:
     try:
         state = read_state(query)
         scenario_of(request, state)
+        values = state_values(load_base(request, state.scenario), state)
     except StateError as exc:
         return _error_page(request, query, "/uncertainty", str(exc))
-    sets = " ".join(f"--set {k}={_plain(v)}" for k, v in state.moved.items())
+    sets = " ".join(_set_option(k, v) for k, v in values.items())
     return _page(
         request,
         "uncertainty.html.j2",
@@ -762,6 +885,16 @@ def uncertainty(request: Request) -> HTMLResponse:
         title=translator(state.lang).gettext("Uncertainty"),
         sets=sets,
     )
+
+
+def _set_option(key: str, value: float | list[float]) -> str:
+    """``--set key=value`` of a number, or of a yearly path as its points (quoted for a shell)."""
+    from chikuden.horizon import YEARS
+
+    if isinstance(value, list):
+        points = ";".join(f"{y}:{_plain(v)}" for y, v in zip(YEARS.tolist(), value, strict=True))
+        return f"--set '{key}={points}'"
+    return f"--set {key}={_plain(value)}"
 
 
 def scenario_yaml(request: Request, state: State) -> str:
@@ -774,11 +907,12 @@ def scenario_yaml(request: Request, state: State) -> str:
     name = _file_name(state)
     store = web_state(request).store
     base_doc = None if state.scenario in list_scenarios() else store.text(state.scenario)
-    return document(name, state.scenario, name, state.moved, base_doc)
+    values = state_values(load_base(request, state.scenario), state)
+    return document(name, state.scenario, name, values, base_doc)
 
 
 def _file_name(state: State) -> str:
-    return f"{state.scenario}-web" if state.moved else state.scenario
+    return f"{state.scenario}-web" if state.levers else state.scenario
 
 
 @router.get("/scenario.yaml")

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -44,7 +45,11 @@ class Saved:
 
 
 def document(
-    name: str, base: str, title: str, values: dict[str, float], base_doc: str | None = None
+    name: str,
+    base: str,
+    title: str,
+    values: Mapping[str, float | list[float]],
+    base_doc: str | None = None,
 ) -> str:
     """The scenario YAML of ``values`` set on ``base``: a bundled scenario it extends, or the
     YAML of a saved scenario (``base_doc``) whose values it copies, ours replacing theirs."""
@@ -60,15 +65,20 @@ def document(
     doc["title"] = {"en": title, "ja": title}
     doc.pop("description", None)
     for key, value in values.items():
-        # a whole number below 1e15 as its digits (3500, not 3500.0); the reader takes both,
-        # and a longer run of digits than reading.MAX_NUMBER_TEXT would be refused
-        whole = math.isfinite(value) and value.is_integer() and abs(value) < 1e15
-        params[key] = int(value) if whole else value
+        # a yearly path (a derived lever's, chikuden.web.derived) as one value per year
+        params[key] = [_number(v) for v in value] if isinstance(value, list) else _number(value)
     doc["parameters"] = params
     if not params:
         del doc["parameters"]
     text: str = yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=100)
     return text
+
+
+def _number(value: float) -> float | int:
+    """A whole number below 1e15 as its digits (3500, not 3500.0); the reader takes both, and
+    a longer run of digits than reading.MAX_NUMBER_TEXT would be refused."""
+    whole = math.isfinite(value) and value.is_integer() and abs(value) < 1e15
+    return int(value) if whole else value
 
 
 class ScenarioStore:

@@ -20,10 +20,12 @@
   // -- levers --------------------------------------------------------------------------------
   const levers = Array.from(document.querySelectorAll(".lever"));
 
-  function moved() {
+  // The moved levers' numbers: the parameters' (derived = false) or the derived levers' (true),
+  // which the server expands into parameter values (`levers` of the API's requests).
+  function moved(derived = false) {
     const out = {};
     levers.forEach((el) => {
-      if (!el.classList.contains("moved")) return;
+      if (!el.classList.contains("moved") || ("derived" in el.dataset) !== derived) return;
       out[el.dataset.key] = Number(el.querySelector("input[type=number]").value);
     });
     return out;
@@ -39,7 +41,7 @@
     const params = new URLSearchParams();
     params.set("scenario", scenario);
     if (C.lang !== "en") params.set("lang", C.lang);
-    Object.entries(moved()).forEach(([k, v]) => params.set(k, String(v)));
+    Object.entries({ ...moved(), ...moved(true) }).forEach(([k, v]) => params.set(k, String(v)));
     history.replaceState(null, "", "/?" + params.toString());
     C.carryState(params);
     const dl = document.getElementById("download-yaml");
@@ -102,7 +104,9 @@
       const r = await fetch("/api/evaluate", {
         method: "POST",
         headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ scenario, parameters: moved(), outputs: data.outputs, lang: C.lang }),
+        body: JSON.stringify({
+          scenario, parameters: moved(), levers: moved(true), outputs: data.outputs, lang: C.lang,
+        }),
         signal: inflight.signal,
       });
       res = await r.json();
@@ -238,7 +242,7 @@
     const name = document.getElementById("save-name").value.trim();
     showError("");
     try {
-      await C.api("POST", "/api/scenarios", { name, base: scenario, parameters: moved() });
+      await C.api("POST", "/api/scenarios", { name, base: scenario, parameters: moved(), levers: moved(true) });
       status.textContent = words.saved.replace("{name}", name);
       await loadSaved();
     } catch (err) { showError(err.message); }
