@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 
 import chikuden
 from chikuden.web.app import Settings, create_app
-from chikuden.web.pages import LeversDeclarationError, layout, parse_layout
+from chikuden.web.levers import LeversDeclarationError, layout, parse_layout
 
 PAGES = ("/", "/finance", "/minerals", "/carbon", "/demand", "/uncertainty")
 WEB = Path(chikuden.__file__).parent / "web"

@@ -20,57 +20,19 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from chikuden.errors import did_you_mean
 from chikuden.web.errors import ApiError
+from chikuden.web.levers import DerivedSpec
 
 if TYPE_CHECKING:
     from chikuden.parameters.scenario import Scenario
 
-KINDS = ("scale-total", "mix-share")
-"""The kinds of derived lever."""
-
-
-@dataclass(frozen=True)
-class DerivedSpec:
-    """A derived lever of ``levers.yaml``."""
-
-    id: str
-    kind: str
-    key: str  # the parameter it sets
-    group: str
-    en: str
-    ja: str
-    unit: str
-    min: float
-    max: float
-    why: str
-    slider: tuple[float, float] | None = None
-    step: float | None = None
-    year: int | None = None  # mix-share: the year whose share the slider starts at
-    mix: tuple[str, ...] = ()  # mix-share: every share of the mix (``key`` among them)
-
-    @property
-    def sets(self) -> tuple[str, ...]:
-        """The parameters the lever sets."""
-        return self.mix or (self.key,)
-
-
-def mix_of(key: str) -> tuple[str, ...]:
-    """The shares of the mix ``key`` belongs to (a sum rule that equals 1); () if none."""
-    from chikuden.parameters.declarations import parameter_rules
-
-    for rule in parameter_rules():
-        if rule.kind == "sum" and rule.equals == 1 and key in rule.fields:
-            return rule.fields
-    return ()
-
 
 def specs() -> dict[str, DerivedSpec]:
     """The derived levers of ``levers.yaml`` by id."""
-    from chikuden.web.pages import layout
+    from chikuden.web.levers import layout
 
     return {d.id: d for d in layout().derived}
 
