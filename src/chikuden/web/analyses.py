@@ -29,6 +29,7 @@ from importlib import resources
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi import Path as PathParam
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, Field, Strict
@@ -809,28 +810,30 @@ def _known(request: Request, rid: str) -> Run:
     if run is None:
         raise ApiError(
             404,
-            f"id: no run {rid[:40]!r} on this server (a result is kept while it is among the "
+            f"run_id: no run {rid[:40]!r} on this server (a result is kept while it is among the "
             f"{limits().kept_results} most recently used); start it again with POST "
             "/api/uncertainty/runs",
-            "id",
+            "run_id",
             rid,
             "an id given by POST /api/uncertainty/runs",
         )
     return run
 
 
-RunId = Annotated[str, Field(max_length=64)]
+RunId = Annotated[
+    str, PathParam(max_length=64, description="The id POST /api/uncertainty/runs gave")
+]
 
 
-@api.get("/uncertainty/runs/{rid}", response_model=RunOut, summary="Where a run stands")
-def run_status(rid: str, request: Request) -> JSONResponse:
+@api.get("/uncertainty/runs/{run_id}", response_model=RunOut, summary="Where a run stands")
+def run_status(run_id: RunId, request: Request) -> JSONResponse:
     """The run's status, phase and samples done (the page polls it)."""
-    run = _known(request, rid)
+    run = _known(request, run_id)
     return JSONResponse(_run_out(run, ""))
 
 
 @api.get(
-    "/uncertainty/runs/{rid}/result",
+    "/uncertainty/runs/{run_id}/result",
     summary="A run's result (uncertainty.json)",
     responses={
         200: {
@@ -840,13 +843,15 @@ def run_status(rid: str, request: Request) -> JSONResponse:
         409: {"model": ERROR_RESPONSES[422]["model"], "description": "The run has not finished"},
     },
 )
-def run_result(rid: str, request: Request) -> JSONResponse:
+def run_result(run_id: RunId, request: Request) -> JSONResponse:
     """The analyses of a finished run, as ``chikuden run --uncertainty`` writes
     ``uncertainty.json``."""
-    run = _known(request, rid)
+    run = _known(request, run_id)
     if run.result is None:
         why = f"it failed: {run.error}" if run.status == "failed" else f"it is {run.status}"
-        raise ApiError(409, f"id: run {rid} has no result, {why}", "id", rid, "a finished run")
+        raise ApiError(
+            409, f"run_id: run {run_id} has no result, {why}", "run_id", run_id, "a finished run"
+        )
     return JSONResponse(run.result)
 
 
