@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from typing import TYPE_CHECKING, Annotated, Any, Literal
+from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi import Path as PathParam
@@ -721,7 +722,7 @@ def optimize_page(request: Request) -> HTMLResponse:
         fund_value=_plain(float(result["fund_jpy"])),
         max_points=limits().max_points,
         view=optimize_view(result, lang),
-        hidden=[(k, v) for k, v in rest.items()],
+        hidden=parse_qsl(page.state.query()),  # the state, as the navigation carries it
     )
 
 
