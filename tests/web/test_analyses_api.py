@@ -65,6 +65,10 @@ def test_a_run_gives_the_numbers_of_the_cli_with_the_same_samples_and_seed(
     assert started.status_code in (200, 202), started.text
     run = _wait(sqlite_client, started.json()["id"])
     assert (run["done"], run["total"], run["phase"]) == (SAMPLES, SAMPLES, "finished")
+    # the page of the run's address finds it (the page's lever values are the request's)
+    assert run["page"] == started.json()["page"]
+    page = sqlite_client.get(run["page"])
+    assert page.status_code == 200 and 'id="uncertainty"' in page.text
     result = sqlite_client.get(run["result"]).json()
     expected = _cli_uncertainty([*cli_args, "-n", str(SAMPLES), "--seed", "7"])
     assert result == expected

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import math
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -33,13 +34,13 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi import Path as PathParam
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse
-from pydantic import BaseModel, Field, Strict
+from pydantic import BaseModel, ConfigDict, Field, Strict
 
 from chikuden.errors import ChikudenError
 from chikuden.i18n import pick, translator
 from chikuden.web.api import web_state
 from chikuden.web.errors import ERROR_RESPONSES, ApiError
-from chikuden.web.models import Lang, Levers, Number, ScenarioName, Values, _Request
+from chikuden.web.models import Lang, Levers, Number, ScenarioName, Values
 
 if TYPE_CHECKING:
     from chikuden.parameters.scenario import Scenario
@@ -122,11 +123,15 @@ def runs(request: Request) -> Runs:
     from chikuden.web.jobs import Runs
 
     app = request.app
-    found: Runs | None = getattr(app.state, "uncertainty_runs", None)
-    if found is None:
-        conf = limits()
-        found = app.state.uncertainty_runs = Runs(conf.max_queued, conf.kept_results)
+    with _RUNS_LOCK:  # two first requests at once make one queue
+        found: Runs | None = getattr(app.state, "uncertainty_runs", None)
+        if found is None:
+            conf = limits()
+            found = app.state.uncertainty_runs = Runs(conf.max_queued, conf.kept_results)
     return found
+
+
+_RUNS_LOCK = threading.Lock()
 
 
 def default_samples() -> int:
@@ -732,6 +737,10 @@ State = Annotated["WebState", Depends(web_state)]
 Whole = Annotated[int, Strict()]
 
 
+class _Request(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
 class RunRequest(_Request):
     scenario: ScenarioName = "proposal-2022"
     parameters: Values = Field(default_factory=dict)
@@ -757,11 +766,11 @@ class RunOut(BaseModel):
     total: int = Field(description="Monte Carlo samples in all")
     error: str | None
     result: str = Field(description="Where its result is, once done")
-    page: str = Field(description="The page that shows it")
+    page: str = Field(description="The page /uncertainty that shows it (its address)")
 
 
-def _run_out(run: Run, page: str) -> dict[str, Any]:
-    return {**run.to_json(), "result": f"/api/uncertainty/runs/{run.id}/result", "page": page}
+def _run_out(run: Run) -> dict[str, Any]:
+    return {**run.to_json(), "result": f"/api/uncertainty/runs/{run.id}/result", "page": run.page}
 
 
 def _page_link(
@@ -802,8 +811,8 @@ def start_run(body: RunRequest, request: Request, state: State) -> JSONResponse:
         except ChikudenError as exc:
             raise ApiError(422, str(exc), "parameters") from None
     run = runs(request).submit(scenario, values, samples, seed)
-    page = _page_link(body.scenario, body.parameters, body.levers, run)
-    return JSONResponse(_run_out(run, page), status_code=200 if run.status == "done" else 202)
+    run.page = run.page or _page_link(body.scenario, body.parameters, body.levers, run)
+    return JSONResponse(_run_out(run), status_code=200 if run.status == "done" else 202)
 
 
 def _known(request: Request, rid: str) -> Run:
@@ -830,7 +839,7 @@ RunId = Annotated[
 def run_status(run_id: RunId, request: Request) -> JSONResponse:
     """The run's status, phase and samples done (the page polls it)."""
     run = _known(request, run_id)
-    return JSONResponse(_run_out(run, ""))
+    return JSONResponse(_run_out(run))
 
 
 @api.get(

@@ -71,6 +71,7 @@ class Run:
     done: int = 0
     error: str = ""
     result: dict[str, Any] | None = None
+    page: str = ""  # the address of the page that shows it (set by the API)
     queued_at: float = field(default_factory=time.time)
     finished_at: float | None = None
 
