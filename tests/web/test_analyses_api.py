@@ -204,17 +204,21 @@ def test_unknown_and_unfinished_runs(
         first = sqlite_client.post("/api/uncertainty/runs", json={"seed": 1}).json()
         res = sqlite_client.get(first["result"])
         assert res.status_code == 409 and res.json()["error"]["field"] == "run_id"
+        queue = sqlite_client.app.state.uncertainty_runs  # type: ignore[attr-defined]
+        while queue.get(first["id"]).status != "running":  # held by the gate, not waiting
+            threading.Event().wait(0.01)
         bound = limits().max_queued
-        codes = [
-            sqlite_client.post("/api/uncertainty/runs", json={"seed": 2 + k}).status_code
+        answers = [
+            sqlite_client.post("/api/uncertainty/runs", json={"seed": 2 + k})
             for k in range(bound + 2)
         ]
-        # the first run may still be queued when the others arrive: bound or bound + 1 pass
-        assert codes.count(202) in (bound, bound + 1)
-        assert codes[-1] == 429
+        assert [a.status_code for a in answers] == [202] * bound + [429, 429]
+        assert answers[-1].json()["error"]["allowed"] == f"at most {bound} runs waiting"
     finally:
         gate.set()
-    sqlite_client.app.state.uncertainty_runs.wait(first["id"])  # type: ignore[attr-defined]
+    # every run ends with the stand-in analysis (none left to the real one afterwards)
+    for rid in [first["id"], *(a.json()["id"] for a in answers if a.status_code == 202)]:
+        assert queue.wait(rid).result == {"held": True}
 
 
 def test_runs_keep_the_most_recently_used_results(monkeypatch: pytest.MonkeyPatch) -> None:
