@@ -19,7 +19,7 @@ import chikuden
 from chikuden.web.app import Settings, create_app
 from chikuden.web.levers import LeversDeclarationError, layout, parse_layout
 
-PAGES = ("/", "/finance", "/minerals", "/carbon", "/demand", "/uncertainty")
+PAGES = ("/", "/finance", "/minerals", "/carbon", "/demand", "/uncertainty", "/optimize")
 WEB = Path(chikuden.__file__).parent / "web"
 REPORT = Path(chikuden.__file__).parent / "report"
 

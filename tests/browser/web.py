@@ -15,7 +15,7 @@ from typing import Protocol
 from tests.browser.pages import ReportView
 
 LANGS = ("en", "ja")
-PAGES = ("/", "/finance", "/minerals", "/carbon", "/demand", "/uncertainty")
+PAGES = ("/", "/finance", "/minerals", "/carbon", "/demand", "/uncertainty", "/optimize")
 
 
 def free_port() -> int:

@@ -19,6 +19,31 @@ def unit_text(unit: str, lang: str = "en") -> str:
     return labels[unit]
 
 
+def step_figure(doc: dict[str, Any], lang: str = "en") -> dict[str, Any]:
+    """The step curve of :func:`portfolio.to_json`'s ``doc`` as a plotly figure: the optimum
+    against the fund size [bn yen] (this page and the web's ``/optimize`` draw it)."""
+    from chikuden.i18n import translator
+
+    _ = translator(lang).gettext
+    curve = doc["step_curve"]
+    return {
+        "data": [
+            {
+                "x": [p["fund_jpy"] / 1e9 for p in curve],
+                "y": [p["value"] for p in curve],
+                "mode": "lines+markers",
+                "line": {"shape": "hv"},
+                "name": _("optimum"),
+            }
+        ],
+        "layout": {
+            "title": {"text": _("Optimum against the fund size")},
+            "xaxis": {"title": {"text": _("fund (bn yen)")}},
+            "yaxis": {"title": {"text": unit_text(doc["objective_unit"], lang)}},
+        },
+    }
+
+
 def report_html(doc: dict[str, Any], lang: str = "en") -> str:
     """A small page (plotly offline, as the Monte Carlo page) from :func:`portfolio.to_json`."""
     from chikuden.charting import page_scripts, to_script_json
@@ -42,23 +67,7 @@ def report_html(doc: dict[str, Any], lang: str = "en") -> str:
         f"<tr><td>{escape(k)}</td><td>{v * 1e9 if k.startswith('budget-') else v:,.4g}</td></tr>"
         for k, v in doc["relaxation"]["duals"].items()
     )
-    curve = doc["step_curve"]
-    fig = {
-        "data": [
-            {
-                "x": [p["fund_jpy"] / 1e9 for p in curve],
-                "y": [p["value"] for p in curve],
-                "mode": "lines+markers",
-                "line": {"shape": "hv"},
-                "name": _("optimum"),
-            }
-        ],
-        "layout": {
-            "title": {"text": _("Optimum against the fund size")},
-            "xaxis": {"title": {"text": _("fund (bn yen)")}},
-            "yaxis": {"title": {"text": unit_text(doc["objective_unit"], lang)}},
-        },
-    }
+    fig = step_figure(doc, lang)
     title = _("Best use of the fund: {scenario}").format(scenario=doc["scenario"])
     intro = _(
         "Objective {objective} ({unit}) by {year}: {value}. Fund {fund} bn yen; subsidy used "
@@ -104,4 +113,4 @@ def report_html(doc: dict[str, Any], lang: str = "en") -> str:
     )
 
 
-__all__ = ["report_html", "unit_text"]
+__all__ = ["report_html", "step_figure", "unit_text"]

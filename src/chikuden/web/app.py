@@ -75,7 +75,7 @@ def create_app(settings: Settings | None = None, accounts: Accounts | None = Non
     ``accounts``: the password policy and hasher (tests pass a cheap one)."""
     from chikuden.accounts.settings import SecuritySettings, require_secret_key
     from chikuden.api import Cache
-    from chikuden.web import api, auth, calculators, desk, errors, pages
+    from chikuden.web import analyses, api, auth, calculators, desk, errors, pages
 
     settings = settings or Settings()
     if settings.max_body_bytes < 1:
@@ -103,6 +103,7 @@ def create_app(settings: Settings | None = None, accounts: Accounts | None = Non
     app.add_middleware(errors.BodyLimit, limit=settings.max_body_bytes)
     app.include_router(api.router)
     app.include_router(calculators.router)
+    analyses.install(app)
     pages.install(app)
     return app
 

@@ -1,5 +1,6 @@
 """The pages of the web simulator: ``/`` (levers, answers, charts) and the domain pages
-(``/finance``, ``/minerals``, ``/carbon``, ``/demand``, ``/uncertainty``), server-rendered in
+(``/finance``, ``/minerals``, ``/carbon``, ``/demand``; ``/uncertainty`` and ``/optimize`` are
+:mod:`chikuden.web.analyses`), server-rendered in
 English or Japanese (``?lang=ja``).
 
 The page's state is its query string: ``scenario`` (a bundled or saved scenario), ``lang`` and
@@ -308,12 +309,23 @@ def nav(state: State) -> list[dict[str, str]]:
         {"path": "/carbon", "href": "/carbon" + q, "text": _("Carbon")},
         {"path": "/demand", "href": "/demand" + q, "text": _("Demand and infrastructure")},
         {"path": "/uncertainty", "href": "/uncertainty" + q, "text": _("Uncertainty")},
+        {"path": "/optimize", "href": "/optimize" + q, "text": _("Fund optimiser")},
     ]
 
 
 def _page(
-    request: Request, template: str, state: State, path: str, status: int = 200, **context: Any
+    request: Request,
+    template: str,
+    state: State,
+    path: str,
+    status: int = 200,
+    extra: Mapping[str, str] | None = None,
+    **context: Any,
 ) -> HTMLResponse:
+    """``template`` rendered for ``state``; ``extra``: the page's own query keys beyond the
+    state (``samples`` of ``/uncertainty``), kept by the language switch."""
+    from urllib.parse import urlencode
+
     from chikuden.api import list_scenarios
     from chikuden.web.api import web_state
 
@@ -328,7 +340,8 @@ def _page(
             nav=nav(state),
             other_lang=other,
             other_name=LANG_NAMES[other],
-            other_href=f"{path}?{state.query(other)}",
+            other_href=f"{path}?{state.query(other)}"
+            + (f"&{urlencode(dict(extra))}" if extra else ""),
             bundled=list_scenarios(),
             saved=[s.name for s in web_state(request).store.list()],
             **context,
@@ -342,7 +355,8 @@ def _error_page(
 ) -> HTMLResponse:
     lang = query.get("lang", "en")
     state = State(lang=lang if lang in LANGS else "en")
-    page = path if path.strip("/") in ("", *DOMAINS, "uncertainty") else "/"  # not a download
+    pages = ("", *DOMAINS, "uncertainty", "optimize")
+    page = path if path.strip("/") in pages else "/"  # not a download
     return _page(request, "error.html.j2", state, page, status=400, message=message)
 
 
@@ -698,26 +712,6 @@ def carbon(request: Request) -> HTMLResponse:
 @router.get("/demand", response_class=HTMLResponse)
 def demand(request: Request) -> HTMLResponse:
     return _domain(request, "demand")
-
-
-@router.get("/uncertainty", response_class=HTMLResponse)
-def uncertainty(request: Request) -> HTMLResponse:
-    query = dict(request.query_params)
-    try:
-        state = read_state(query)
-        scenario_of(request, state)
-        values = state_values(load_base(request, state.scenario), state)
-    except StateError as exc:
-        return _error_page(request, query, "/uncertainty", str(exc))
-    sets = " ".join(_set_option(k, v) for k, v in values.items())
-    return _page(
-        request,
-        "uncertainty.html.j2",
-        state,
-        "/uncertainty",
-        title=translator(state.lang).gettext("Uncertainty"),
-        sets=sets,
-    )
 
 
 def _set_option(key: str, value: float | list[float]) -> str:
