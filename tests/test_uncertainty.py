@@ -9,6 +9,8 @@ from __future__ import annotations
 import itertools
 import math
 import pickle
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -359,3 +361,40 @@ def test_a_generator_seed_is_drawn_once() -> None:
     one = Sampler(spec, 100, seed=np.random.default_rng(9)).sample(0, 100)["x"]
     two = Sampler(spec, 100, seed=np.random.default_rng(9)).sample(0, 100)["x"]
     assert np.array_equal(one, two)
+
+
+_CHUNK_OF_TEMPORARIES = """
+import resource, sys
+import numpy as np
+from chikuden.uncertainty.montecarlo import keep_freed_memory
+took = keep_freed_memory() if sys.argv[1] == "keep" else None
+def chunk():
+    arrays = [np.ones(2_000_000) for _ in range(4)]  # 4 x 16 MB, as a chunk's temporaries
+    del arrays
+chunk()
+before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+for _ in range(5):
+    chunk()
+print(took, resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's mallopt")
+def test_a_chunk_reuses_the_memory_the_one_before_freed() -> None:
+    # Five "chunks" of four 16 MB arrays after a first one, each in a fresh process. With
+    # glibc's defaults the freed blocks go back to the system and are faulted in again
+    # (thousands of 4 kB pages); after keep_freed_memory() the same blocks are reused.
+    def faults(mode: str) -> tuple[str, int]:
+        done = subprocess.run(
+            [sys.executable, "-c", _CHUNK_OF_TEMPORARIES, mode],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        took, count = done.stdout.split()
+        return took, int(count)
+
+    assert faults("plain")[1] > 1_000  # the control: the test can see the faults
+    took, count = faults("keep")
+    assert took == "True"
+    assert count < 100

@@ -472,3 +472,41 @@ def test_an_old_short_lived_initial_stock_is_scrapped_not_nan() -> None:
     )
     results = chikuden.evaluate(s)
     assert np.isfinite(results.series["vehicles.bev_stock"]).all()
+
+
+def test_add_up_adds_in_order_in_either_memory_layout() -> None:
+    # Ten terms added in order, as Python adds floats: 1 + 1 + 1 + 1 = 4; 1e16 + 4 is exact;
+    # each next 1 lands halfway between the doubles 1e16 + 4 and 1e16 + 6 (spacing 2 there)
+    # and rounds back to 1e16 + 4, the even one; minus 1e16: 4 (the exact sum is 8). Ten rows
+    # (scenarios) of these terms along axis 1 (segments), in C and in Fortran order: 4 in
+    # every row either way.
+    terms = [1.0] * 4 + [1e16] + [1.0] * 4 + [-1e16]
+    in_order = 0.0
+    for term in terms:
+        in_order += term
+    assert in_order == 4.0
+    x = np.broadcast_to(np.array(terms)[None, :, None], (10, 10, 3)).copy()
+    for arr in (x, np.asfortranarray(x)):
+        np.testing.assert_array_equal(vehicles.add_up(arr, 1), np.full((10, 3), in_order))
+    # One scenario in Fortran order: the segments are the fastest axis, where np.sum adds
+    # pairwise (here exactly 8); add_up still adds in order.
+    one = np.asfortranarray(x[:1])
+    assert np.sum(one, axis=1)[0, 0] == 8.0
+    np.testing.assert_array_equal(vehicles.add_up(one, 1), np.full((1, 3), in_order))
+    # Two axes: segment by segment, each one's two powertrains in order, i.e. the same ten
+    # terms as five segments of two.
+    y = np.broadcast_to(np.array(terms).reshape(5, 2)[None, :, :, None], (3, 5, 2, 4))
+    for arr in (y.copy(), np.asfortranarray(y), np.asfortranarray(y[:1])):
+        np.testing.assert_array_equal(vehicles.add_up(arr, (1, 2)), np.full((len(arr), 4), 4.0))
+    assert vehicles.add_up(np.zeros((3, 0, 2)), 1).shape == (3, 2)
+
+
+def test_a_batch_keeps_the_scenarios_fastest_and_one_scenario_the_years() -> None:
+    assert vehicles.layout(1) == "C"
+    assert vehicles.layout(2) == "F"
+    p = Params.from_scenarios([base(), base(**{"vehicles.adoption_shift_years": 2.0})])
+    t = vehicles._segments(p, p.table("vehicles.segments"))
+    shares = vehicles.adoption_shares(
+        p, t.ceiling, t.midpoint, t.passenger, t.hev_ceiling, t.hev_midpoint
+    )
+    assert shares.shape[0] == 2 and shares.flags.f_contiguous

@@ -32,8 +32,13 @@ def mc(
         ),
     ] = None,
     chunk: Annotated[
-        int, typer.Option("--chunk", help="Samples evaluated per batch (memory; not results).")
-    ] = 10_000,
+        int | None,
+        typer.Option(
+            "--chunk",
+            help="Samples evaluated per batch (memory; not results). Default: "
+            "chikuden.uncertainty.montecarlo.CHUNK.",
+        ),
+    ] = None,
     parquet: Annotated[
         Path | None,
         typer.Option(
@@ -70,6 +75,7 @@ def mc(
             keys = [k.strip() for item in outputs for k in item.split(",") if k.strip()]
             if not keys:
                 fail("--outputs: no output key given; give a key such as capacity.domestic_2030")
+        chunk = montecarlo.CHUNK if chunk is None else chunk
         if not 1 <= chunk <= montecarlo.MAX_CHUNK:
             fail(f"--chunk {chunk}: give a whole number from 1 to {montecarlo.MAX_CHUNK:,}")
         if parquet is not None and (workers is not None or scheduler is not None):

@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -128,28 +129,40 @@ def stock_from_sales(
     # Age by age, each vintage's survivors added to the years it reaches: the terms of a year
     # are added from the newest vintage to the oldest, whatever the batch (a matmul may sum in
     # another order for another batch size, and a batch must equal its scenarios one at a
-    # time exactly). Years lead the working arrays, so that each step runs over whole
-    # contiguous years (with years last, numpy loops over runs of at most 20 elements).
+    # time exactly). The work runs on the transposes, years first: each step adds whole years
+    # (with years last, numpy loops over runs of at most 20 elements). For sales in Fortran
+    # order, as a batch of the step makes them (:func:`layout`), the transposes are views.
     years = sales.shape[-1]
-    lead = np.broadcast_shapes(sales.shape[:-2], survival.shape[:-1])
-    shape = (*lead, sales.shape[-2])
-    by_year = np.moveaxis(np.broadcast_to(sales, (*shape, years)), -1, 0).copy()
-    by_age = np.moveaxis(np.broadcast_to(survival[..., None, :years], (*shape, years)), -1, 0)
-    by_age = by_age.copy()
-    stock = np.zeros((years, *shape))
+    ndim = max(sales.ndim, survival.ndim + 1)  # the same axes for both, so that they transpose
+    by_year = sales.reshape((1,) * (ndim - sales.ndim) + sales.shape).T  # (years, p, ...)
+    ages = survival[..., None, :years]
+    by_age = ages.reshape((1,) * (ndim - ages.ndim) + ages.shape).T  # (ages, 1, ...)
+    stock = np.zeros(np.broadcast_shapes(by_year.shape, by_age.shape))
     term = np.empty(stock.shape)
     for age in range(years):
         part = term[: years - age]
         np.multiply(by_year[: years - age], by_age[age], out=part)
         stock[age:] += part
-    # Years last again, in memory too: the sums over segments that read the stock then run
-    # over contiguous years (and add in the order they did when the stock was built so)
-    out: NDArray[np.float64] = np.ascontiguousarray(np.moveaxis(stock, 0, -1))
+    out: NDArray[np.float64] = stock.T
     return out
 
 
 _PER_POWERTRAIN = ("{}_saturation_share", "{}_midpoint_year", "pack_{}_kwh", "subsidy_{}_jpy")
 CLASSES = ("passenger", "light_commercial", "heavy", "special", "industrial")
+
+
+def layout(k: int) -> Literal["C", "F"]:
+    """Memory order of the step's ``(k, s, p, years)`` arrays for ``k`` scenarios.
+
+    A batch keeps them in Fortran order, the scenarios fastest: every operation then runs over
+    whole runs of scenarios (in C order numpy loops over runs of 20 years, a third of the
+    step's time for a Monte Carlo chunk), and the stock's convolution takes their transpose
+    without a copy (:func:`stock_from_sales`). One scenario keeps C order, the years fastest.
+    Either way no sum over segments or powertrains runs along the fastest axis, where numpy
+    adds pairwise: each such sum adds its terms in order, and a batch gives each scenario the
+    same bits as alone.
+    """
+    return "F" if k > 1 else "C"
 
 
 def powertrain_columns(seg: TableArrays) -> dict[str, NDArray[np.float64]]:
@@ -185,7 +198,8 @@ def adoption_shares(
     hev_ceiling: NDArray[np.float64],
     hev_midpoint: NDArray[np.float64],
 ) -> NDArray[np.float64]:
-    """BEV, PHEV, FCV and HEV shares of each segment's sales [share], ``(k, s, 4, years)``.
+    """BEV, PHEV, FCV and HEV shares of each segment's sales [share], ``(k, s, 4, years)``
+    (in the memory order :func:`layout` gives).
 
     ceiling, midpoint : BEV/PHEV/FCV S-curve ceilings [share] and midpoints [year],
         shape ``(k, s, 3)``; ``vehicles.adoption_shift_years`` moves the midpoints
@@ -204,14 +218,15 @@ def adoption_shares(
     )  # (k, s, years)
     rest = 1.0 - (plugin[:, :, 0] + plugin[:, :, 1] + plugin[:, :, 2])
     hybrid = rest * hybrid_of_rest
-    k = max(plugin.shape[0], hybrid.shape[0])
-    curves = np.empty((k, plugin.shape[1], len(ALL_POWERTRAINS), YEARS.size))
-    curves[:, :, :3] = plugin
-    curves[:, :, 3] = hybrid
     paths = _by_powertrain(p, "vehicles.passenger_{}_share", ALL_POWERTRAINS)  # (k, 4, years)
     observed = YEARS[None, :] <= p["vehicles.history_last_year"][:, None]  # (k, years)
     use_path = passenger[:, :, None, None] & observed[:, None, None, :]
-    return np.where(use_path, paths[:, None, :, :], curves)
+    k = max(len(plugin), len(hybrid), len(paths), len(use_path))
+    curves = np.empty((k, plugin.shape[1], len(ALL_POWERTRAINS), YEARS.size), order=layout(k))
+    curves[:, :, :3] = plugin
+    curves[:, :, 3] = hybrid
+    np.copyto(curves, paths[:, None, :, :], where=use_path)
+    return curves
 
 
 def import_shares(p: Params, passenger: NDArray[np.bool_]) -> NDArray[np.float64]:
@@ -238,7 +253,11 @@ def export_shares(
     shares : the segments' domestic shares, ``(k, s, 4, years)``; road : ``(k, s)`` bool
     """
     mix = _by_powertrain(p, "vehicles.export_{}_share", ALL_POWERTRAINS)  # (k, 4, years)
-    return np.where(road[:, :, None, None], mix[:, None, :, :], shares)
+    k = max(shares.shape[0], mix.shape[0], road.shape[0])
+    out = np.empty((k, *shares.shape[1:]), order=layout(k))
+    out[...] = shares
+    np.copyto(out, mix[:, None, :, :], where=road[:, :, None, None])
+    return out
 
 
 def electrified_share(
@@ -250,8 +269,8 @@ def electrified_share(
     passenger : ``(k, s)`` bool. NaN where the table has no passenger-car sales.
     """
     mask = passenger[:, :, None]
-    cars = (sales * mask).sum(axis=1)
-    electric = (electrified.sum(axis=2) * mask).sum(axis=1)
+    cars = add_up(sales * mask, 1)
+    electric = add_up(add_up(electrified, 2) * mask, 1)
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(cars > 0, electric / cars, np.nan)
 
@@ -319,6 +338,26 @@ def _segments(p: Params, seg: TableArrays) -> _Segments:
     )
 
 
+def add_up(x: NDArray[np.float64], axis: int | tuple[int, int]) -> NDArray[np.float64]:
+    """``x`` summed along ``axis`` (or two adjacent axes), the terms added in order:
+    ``((x0 + x1) + x2) + ...``, for two axes the second axis's terms within each of the first.
+
+    What ``np.sum`` gives for an axis that is not the fastest in memory, in any layout: numpy
+    sums in the order of the memory layout, pairwise along the fastest axis, and the step's
+    arrays are in Fortran order in a batch and C order alone (:func:`layout`), where a batch
+    must give each scenario the bits it gives alone.
+    """
+    first, last = (axis, axis) if isinstance(axis, int) else axis
+    terms = np.moveaxis(x, list(range(first, last + 1)), list(range(last - first + 1)))
+    terms = terms.reshape(-1, *terms.shape[last - first + 1 :]) if last > first else terms
+    if not len(terms):
+        return np.zeros(terms.shape[1:])
+    total: NDArray[np.float64] = terms[0].copy(order="K")
+    for term in terms[1:]:
+        total += term
+    return total
+
+
 def _per_year(
     units: NDArray[np.float64], change: NDArray[np.float64], age: NDArray[np.float64]
 ) -> NDArray[np.float64]:
@@ -340,12 +379,12 @@ def step(p: Params, out: Outputs) -> None:
     electric = sales[:, :, None, :] * shares  # (k, s, 4, years): BEV, PHEV, FCV, HEV
     plugin = electric[:, :, :3]  # plug-in and fuel-cell vehicles
 
-    road_sales = (sales * t.road_3d).sum(axis=1)  # (k, years)
-    road_electric = (electric * t.road_4d).sum(axis=1)  # (k, 4, years)
+    road_sales = add_up(sales * t.road_3d, 1)  # (k, years)
+    road_electric = add_up(electric * t.road_4d, 1)  # (k, 4, years)
     pt_share = np.divide(
         road_electric,
         road_sales[:, None, :],
-        out=np.zeros(road_electric.shape),
+        out=np.zeros_like(road_electric),
         where=road_sales[:, None, :] > 0,
     )
     ev_share = pt_share[:, 0] + pt_share[:, 1] + pt_share[:, 2]
@@ -357,23 +396,23 @@ def step(p: Params, out: Outputs) -> None:
     other_cars = sales - electric[:, :, 0]  # every car but BEVs, hybrids included
     other_imported = other_cars * p["vehicles.imported_other_share"][:, None]
     imported_all = (imported[:, :, 0] + other_imported) * t.passenger_3d
-    imports_road = imported_all.sum(axis=1)  # (k, years)
-    exports_road = (exports * t.road_3d).sum(axis=1)
+    imports_road = add_up(imported_all, 1)  # (k, years)
+    exports_road = add_up(exports * t.road_3d, 1)
     made = road_sales - imports_road + exports_road
 
     # Battery demand [GWh], in total and by class; of imported, exported and made vehicles.
     pack = t.pack * p["vehicles.pack_size_scale"][:, None, None]  # (k, s, 4)
-    seg_gwh = (electric * pack[..., None]).sum(axis=2) / KWH_PER_GWH  # (k, s, years)
-    demand = seg_gwh.sum(axis=1)
-    class_gwh = (t.in_class_4d * seg_gwh[:, :, None, :]).sum(axis=1)  # (k, 5, years)
-    imported_gwh = (imported * pack[..., None]).sum(axis=(1, 2)) / KWH_PER_GWH
-    exported_gwh = (exported * pack[..., None]).sum(axis=(1, 2)) / KWH_PER_GWH
+    seg_gwh = add_up(electric * pack[..., None], 2) / KWH_PER_GWH  # (k, s, years)
+    demand = add_up(seg_gwh, 1)
+    class_gwh = add_up(t.in_class_4d * seg_gwh[:, :, None, :], 1)  # (k, 5, years)
+    imported_gwh = add_up(imported * pack[..., None], (1, 2)) / KWH_PER_GWH
+    exported_gwh = add_up(exported * pack[..., None], (1, 2)) / KWH_PER_GWH
     made_gwh = demand - imported_gwh + exported_gwh
 
     # Stock [vehicles]: vintages of the horizon plus the plug-ins in use at end-2020.
     shape = p["vehicles.survival_shape"]
     survival = weibull_survival(_MID_AGES, t.lifetime_3d, shape[:, None, None])
-    stock = stock_from_sales(plugin, survival)  # (k, s, 3, years)
+    stock = np.asarray(stock_from_sales(plugin, survival), order=layout(len(plugin)))
     age0 = p["vehicles.initial_stock_age_years"][:, None]
     life0 = p["vehicles.initial_stock_lifetime_years"][:, None]
     # Share of the end-2020 stock still in use, S(age) / S(age at end-2020), as
@@ -383,19 +422,20 @@ def step(p: Params, out: Outputs) -> None:
     initial_stock = (
         _by_powertrain(p, "vehicles.initial_{}_stock")[:, :, None] * initial[:, None, :]
     )  # (k, 3, years)
-    light_stock = (stock * t.light_4d).sum(axis=1) + initial_stock
-    heavy_stock = (stock * t.heavy_4d).sum(axis=1)
+    light_stock = add_up(stock * t.light_4d, 1) + initial_stock
+    heavy_stock = add_up(stock * t.heavy_4d, 1)
     zev_heavy = heavy_stock[:, 0] + heavy_stock[:, 2]
     # Trucks and buses alone, and their whole fleet by Little's law (sales x mean life).
-    trucks_buses = (stock * t.trucks_buses_3d[..., None]).sum(axis=1)  # (k, 3, years)
-    trucks_buses_fleet = (sales * t.lifetime_3d * t.trucks_buses_3d).sum(axis=1)
+    trucks_buses = add_up(stock * t.trucks_buses_3d[..., None], 1)  # (k, 3, years)
+    trucks_buses_fleet = add_up(sales * t.lifetime_3d * t.trucks_buses_3d, 1)
 
     # Energy the road fleet can supply in a disaster [GWh] and household-days.
     fcv_kwh = p["vehicles.fcv_supply_kwh"][:, None]
-    road_stock = (stock * t.road_4d).sum(axis=1)  # (k, 3, years)
-    road_kwh = (stock[:, :, :2] * pack[:, :, :2, None] * t.road_4d).sum(axis=(1, 2)) + road_stock[
-        :, 2
-    ] * fcv_kwh
+    road_stock = add_up(stock * t.road_4d, 1)  # (k, 3, years)
+    road_kwh = (
+        add_up(stock[:, :, :2] * pack[:, :, :2, None] * t.road_4d, (1, 2))
+        + road_stock[:, 2] * fcv_kwh
+    )
     initial_kwh = (
         initial_stock[:, 0] * p["vehicles.initial_bev_pack_kwh"][:, None]
         + initial_stock[:, 1] * p["vehicles.initial_phev_pack_kwh"][:, None]
@@ -407,8 +447,9 @@ def step(p: Params, out: Outputs) -> None:
 
     # Purchase-subsidy fund [JPY per year].
     level = p["vehicles.subsidy_level_share"][:, None, :]
-    seg_fund = (plugin * t.subsidy_4d).sum(axis=2) * level  # (k, s, years)
-    fund = seg_fund.sum(axis=1)
+    seg_fund = add_up(plugin * t.subsidy_4d, 2) * level  # (k, s, years)
+    # years contiguous: the sum over 2023-2030 below then adds as numpy adds a contiguous axis
+    fund = np.ascontiguousarray(add_up(seg_fund, 1))
 
     i30 = year_index(TARGET_YEAR)
     i35 = year_index(ELECTRIFIED_TARGET_YEAR)
@@ -456,7 +497,7 @@ def step(p: Params, out: Outputs) -> None:
     out.indicator("vehicles.battery_demand_domestic_2040", demand[:, -1])
     out.indicator("vehicles.battery_demand_made_2040", made_gwh[:, -1])
 
-    out.rows["vehicles.segment_ev_share_2030"] = shares[:, :, :3, i30].sum(axis=2) * t.valid
+    out.rows["vehicles.segment_ev_share_2030"] = add_up(shares[:, :, :3, i30], 2) * t.valid
     out.rows["vehicles.segment_battery_gwh_2030"] = seg_gwh[:, :, i30]
-    out.rows["vehicles.segment_ev_stock_2030"] = stock[:, :, :, i30].sum(axis=2)
+    out.rows["vehicles.segment_ev_stock_2030"] = add_up(stock[:, :, :, i30], 2)
     out.rows["vehicles.segment_subsidy_2030_jpy"] = seg_fund[:, :, i30]
