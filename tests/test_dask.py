@@ -102,6 +102,22 @@ def test_solve_mc_on_two_workers_gives_the_local_solutions(client: Any) -> None:
     assert spread.evaluations == local.evaluations
 
 
+def _worker_settings() -> dict[str, Any]:
+    import dask
+
+    return {key: dask.config.get(key) for key in distributed.QUIET}
+
+
+def test_the_local_cluster_runs_without_the_dashboard_monitors(client: Any) -> None:
+    # the settings reach the worker processes (the nannies pass the config on): no stack
+    # profiler, the ticks and monitors every second or more, not every 10 to 500 ms
+    got = client.run(_worker_settings)
+    assert len(got) == 2
+    for settings in got.values():
+        assert settings == distributed.QUIET
+        assert settings["distributed.worker.profile.enabled"] is False
+
+
 def test_sensitivity_and_solve_take_at_least_four_chunks_per_worker(client: Any) -> None:
     # 2 workers, 4 chunks each: 10,000 solves in chunks of 10,000 / 8 = 1,250
     assert distributed.chunk_for(client, 10_000, 10_000) == 1_250

@@ -66,6 +66,33 @@ def test_ishigami_sobol_indices_are_the_analytic_ones() -> None:
     assert res.ranked("y") == [0, 1, 2]
 
 
+def test_ishigami_second_order_indices_are_the_analytic_ones() -> None:
+    # The same function: its only interaction is x1 with x3, V13 = b^2 pi^8 (1/18 - 1/50)
+    # (above), so S2_13 = 3.3737 / 13.8446 = 0.2437 and S2_12 = S2_23 = 0. SALib's second-order
+    # design has N (2d + 2) = 4096 * 8 runs; S1 and ST come out of it too.
+    a, b = 7.0, 0.1
+    v1 = 0.5 * (1 + b * math.pi**4 / 5) ** 2
+    v13 = b * b * math.pi**8 * (1 / 18 - 1 / 50)
+    v = v1 + a * a / 8 + v13
+    assert round(v13 / v, 4) == 0.2437
+    spec = _uniform_spec(["x1", "x2", "x3"], -math.pi, math.pi)
+    res = sa.analyse(spec, "sobol", 4096, _ishigami, ["y"], seed=1, second_order=True)
+    assert res.runs == sa.runs("sobol", 4096, 3, second_order=True) == 4096 * 8
+    pairs = {(i, j): (s2, conf) for i, j, s2, conf in res.pairs["y"]}
+    assert set(pairs) == {(0, 1), (0, 2), (1, 2)}
+    _close(pairs[(0, 2)][0], v13 / v, pairs[(0, 2)][1])
+    _close(pairs[(0, 1)][0], 0.0, pairs[(0, 1)][1])
+    _close(pairs[(1, 2)][0], 0.0, pairs[(1, 2)][1])
+    assert res.pairs["y"][0][:2] == (0, 2)  # the largest first
+    _close(res.indices["y"]["S1"][1], a * a / 8 / v, res.indices["y"]["S1_conf"][1])
+    _close(res.indices["y"]["ST"][0], (v1 + v13) / v, res.indices["y"]["ST_conf"][0])
+    doc = res.to_json()
+    assert doc["second_order"] is True and doc["runs"] == 4096 * 8
+    assert doc["indicators"]["y"]["pairs"][0]["parameters"] == ["x1", "x3"]
+    with pytest.raises(ParameterError, match="only sobol"):
+        sa.analyse(spec, "morris", 20, _ishigami, ["y"], second_order=True)
+
+
 def test_sobol_g_indices_are_the_analytic_ones() -> None:
     # Sobol' G: y = prod (|4 x_i - 2| + a_i) / (1 + a_i), x_i ~ U(0, 1); V_i = 1 / (3 (1 + a_i)^2),
     # V = prod (1 + V_i) - 1, S1_i = V_i / V, ST_i = V_i prod_{j != i} (1 + V_j) / V.
@@ -188,6 +215,9 @@ def test_delta_leaves_numpy_global_generator_alone() -> None:
         (["--method", "fast"], "error: --method 'fast': give one of sobol, morris, delta"),
         (["--samples", "1048576"], "error: --samples 1,048,576: sobol over 30 parameters"),
         (["--outputs", "capacity.domestic_gwh"], "error: --outputs capacity.domestic_gwh"),
+        (["--method", "morris", "--second-order"], "error: --second-order: only sobol"),
+        # 8,192 x (2 x 30 + 2) = 507,904 runs is allowed without the pairs' design, not with it
+        (["-n", "16384", "--second-order"], "error: --samples 16,384: sobol over 30 parameters"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(args: list[str], message: str) -> None:
@@ -221,3 +251,17 @@ def test_cli_writes_json_and_html_with_a_tornado(tmp_path: Path) -> None:
     printed = CliRunner().invoke(app, [*args, "--json"])
     assert printed.exit_code == 0
     assert json.loads(printed.stdout)["method"] == "morris"
+
+
+def test_cli_second_order_gives_every_pair() -> None:
+    # sobol N = 32 over the 30 bundled parameters with the pairs: 32 x (2 x 30 + 2) = 1,984
+    # runs, and 30 x 29 / 2 = 435 pairs per indicator
+    args = ["sensitivity", "-s", "actual-2025", "-n", "32", "--second-order", "--json"]
+    result = CliRunner().invoke(app, [*args, "--outputs", "market.global_demand_2040"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert doc["second_order"] is True and doc["runs"] == 1984
+    pairs = doc["indicators"]["market.global_demand_2040"]["pairs"]
+    assert len(pairs) == 435
+    s2 = [p["S2"] for p in pairs if p["S2"] is not None]
+    assert s2 == sorted(s2, reverse=True) and len(s2) == 435

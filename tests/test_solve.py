@@ -136,9 +136,11 @@ def test_solve_mc_does_not_depend_on_the_chunk() -> None:
     a = goalseek.solve_mc(scenario, BALANCE, 0.0, [RATE], 30, seed=2)
     b = goalseek.solve_mc(scenario, BALANCE, 0.0, [RATE], 30, seed=2, chunk=7)
     assert np.array_equal(a.values[RATE], b.values[RATE])
-    # 5 batches of at most 7 made as many evaluations as the one batch of 30 (each sample's
-    # search is its own; the batch of its slowest sample counts): the 9 grid points and more
-    assert a.evaluations == b.evaluations > 9
+    # 5 batches of at most 7 made as many rounds as the one batch of 30 (each sample's search
+    # is its own; the batch of its slowest sample counts): a sample with its root beyond the
+    # first ring (|s| > 0.25) takes 2 rounds of the grid and then at least one bracket step
+    assert a.evaluations == b.evaluations > 2
+    assert (np.abs(a.s) > 0.25).any()
 
 
 def test_the_nearest_crossing_and_an_exact_current_value() -> None:
@@ -147,6 +149,49 @@ def test_the_nearest_crossing_and_an_exact_current_value() -> None:
     sol = goalseek.solve(scenario, BALANCE, now, [RATE])
     assert sol.found.tolist() == [True] and sol.s[0] == 0.0
     assert sol.values[RATE][0] == pytest.approx(1 / 3)
+    # the first round sees s = 0 (and s = +-0.25): the target is met there, nothing further
+    assert sol.evaluations == 1
+
+
+def test_the_outward_grid_keeps_the_bracket_of_the_whole_grid() -> None:
+    """The search sees the grid from s = 0 outward and stops at the first ring with a bracket;
+    the answer must lie in the cell the documented rule picks from all 9 grid points (the
+    nearest sign change by the linear estimate of its root), worked out here from the whole
+    grid evaluated directly, and meet the target there."""
+    scenario = load_scenario("actual-2025")
+    key, vary, target = "capacity.domestic_2030", "capacity.ramp_years", 110.0
+    spec = scenario_spec(scenario.uncertainty, "actual-2025")
+    drawn = Sampler(spec, 60, 11, "mc").sample(0, 60)
+    sol = goalseek.solve(scenario, key, target, [vary], samples=drawn)
+    lo, hi = 1.0, 10.0  # capacity.ramp_years' declared range
+    s_grid = np.linspace(-1.0, 1.0, 9)
+    s_grid[4] = 0.0
+    cur = drawn[vary]
+    g = np.empty((9, 60))
+    for j, s in enumerate(s_grid):
+        x = cur + abs(s) * ((hi if s >= 0 else lo) - cur)
+        res = evaluate(Params.from_samples(scenario, drawn | {vary: x}), outputs=[key])
+        g[j] = res.indicators[key] - target
+    ga, gb = g[:-1], g[1:]
+    cross = (ga == 0) | (gb == 0) | (np.sign(ga) != np.sign(gb))
+    with np.errstate(divide="ignore", invalid="ignore"):  # cells where g does not change
+        est = s_grid[:-1, None] - ga * (s_grid[1:, None] - s_grid[:-1, None]) / (gb - ga)
+    est = np.where(ga == 0, s_grid[:-1, None], np.where(gb == 0, s_grid[1:, None], est))
+    dist = np.where(cross, np.abs(est), np.inf)
+    cell = np.argmin(dist, axis=0)
+    has = np.isfinite(dist.min(axis=0))
+    # both kinds of answer, and roots in every ring of the grid, are tested
+    assert has.sum() >= 40 and (~has).sum() >= 1
+    assert sol.found.tolist() == has.tolist()
+    rings = np.histogram(np.abs(sol.s[has]), [0, 0.25, 0.5, 0.75, 1])[0]
+    assert (rings > 0).all()
+    for i in np.flatnonzero(has):
+        assert s_grid[cell[i]] <= sol.s[i] <= s_grid[cell[i] + 1]
+        assert sol.achieved[i] == pytest.approx(target, abs=1e-6)
+    np.testing.assert_array_equal(sol.now, g[4] + target)
+    # where none: the grid point closest to the target (every grid point was seen)
+    for i in np.flatnonzero(~has):
+        assert sol.best_value[i] == target + g[np.argmin(np.abs(g[:, i])), i]
 
 
 def test_mc_reports_quantiles_and_the_share_without_a_solution() -> None:

@@ -39,6 +39,14 @@ def sensitivity(
         ),
     ] = None,
     seed: Annotated[int, typer.Option("--seed", help="Seed: the same seed, the same result.")] = 0,
+    second_order: Annotated[
+        bool,
+        typer.Option(
+            "--second-order",
+            help="sobol: also S2 of every pair of parameters, in the JSON (SALib's default "
+            "design, N (2d + 2) runs).",
+        ),
+    ] = False,
     out: Annotated[
         Path,
         typer.Option("--out", "-o", help="Folder for sensitivity.json and .html.", metavar="DIR"),
@@ -77,8 +85,8 @@ def sensitivity(
                 fail("--outputs: no output key given; give a key such as capacity.domestic_2030")
         loaded = load_scenario(scenario)
         spec = scenario_spec(loaded.uncertainty, loaded.origin or f"scenario {loaded.name}")
-        sa.check_samples(method, n, len(spec.names))
-        total = sa.runs(method, n, len(spec.names))
+        sa.check_samples(method, n, len(spec.names), second_order)
+        total = sa.runs(method, n, len(spec.names), second_order)
         with (
             client_for(workers, scheduler) as client,
             Progress(disable=json_ or not sys.stderr.isatty(), transient=True) as bar,
@@ -93,6 +101,7 @@ def sensitivity(
                 spec=spec,
                 progress=lambda k: bar.advance(task, k),
                 client=client,
+                second_order=second_order,
             )
         doc = result.to_json()
         if json_:

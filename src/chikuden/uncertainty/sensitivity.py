@@ -12,7 +12,9 @@ Methods (``N`` is ``--samples``, ``d`` the number of uncertain parameters):
 - ``sobol``: Saltelli's design of ``N (d + 2)`` runs (scrambled Sobol points, ``N`` a power of
   two), first-order and total indices ``S1`` and ``ST`` with bootstrap 95% confidence
   (Saltelli et al. 2010; Jansen's estimator of ``ST``). ``S1_i`` is the share of the output's
-  variance that ``x_i`` explains alone, ``ST_i`` its share with every interaction.
+  variance that ``x_i`` explains alone, ``ST_i`` its share with every interaction. With
+  ``second_order`` (SALib's default design, ``N (2d + 2)`` runs) also ``S2_ij``, the share of
+  the pair ``x_i, x_j`` together beyond their own (Saltelli 2002), as ``pairs`` ranked by it.
 - ``morris``: ``N`` trajectories of ``d + 1`` runs on a grid of 4 levels (steps of 2/3 of the
   probability range), the mean absolute elementary effect ``mu*`` (with bootstrap confidence)
   and their standard deviation ``sigma`` (non-linearity or interactions). A screening: its
@@ -78,12 +80,15 @@ Evaluate = Callable[[dict[str, NDArray[np.float64]]], Mapping[str, NDArray[np.fl
 """Parameter values (name to an array of runs) to indicator values (key to an array)."""
 
 
-def runs(method: str, n: int, d: int) -> int:
-    """Model runs of ``method`` with ``N = n`` over ``d`` parameters."""
-    return n * (d + 2) if method == "sobol" else n * (d + 1) if method == "morris" else n
+def runs(method: str, n: int, d: int, second_order: bool = False) -> int:
+    """Model runs of ``method`` with ``N = n`` over ``d`` parameters (``second_order``: sobol's
+    design for the pairs' indices too)."""
+    if method == "sobol":
+        return n * (2 * d + 2) if second_order else n * (d + 2)
+    return n * (d + 1) if method == "morris" else n
 
 
-def check_samples(method: str, n: int, d: int | None = None) -> None:
+def check_samples(method: str, n: int, d: int | None = None, second_order: bool = False) -> None:
     """Refuse a method or an ``N`` the method cannot use, naming the minimum (and, given
     ``d``, the most runs)."""
     if method not in METHODS:
@@ -99,10 +104,12 @@ def check_samples(method: str, n: int, d: int | None = None) -> None:
         raise ParameterError(
             f"--samples {n}: sobol needs a power of two to keep its balance; give --samples {up}"
         )
-    if d is not None and runs(method, n, d) > MAX_RUNS:
+    if second_order and method != "sobol":
+        raise ParameterError(f"--second-order: only sobol has second-order indices, not {method}")
+    if d is not None and runs(method, n, d, second_order) > MAX_RUNS:
         raise ParameterError(
             f"--samples {n:,}: {method} over {d} parameters would take "
-            f"{runs(method, n, d):,} model runs; at most {MAX_RUNS:,}"
+            f"{runs(method, n, d, second_order):,} model runs; at most {MAX_RUNS:,}"
         )
 
 
@@ -123,6 +130,13 @@ class Sensitivity:
     correlated: bool = False
     """The spec correlates some parameters, and the design (sobol, morris) ignores that."""
     scenario: str = ""
+    second_order: bool = False
+    """Sobol's design for the pairs' indices (:attr:`pairs`) too."""
+    pairs: dict[str, list[tuple[int, int, float | None, float | None]]] = field(
+        default_factory=dict
+    )
+    """Sobol with ``second_order``: indicator to every pair ``(i, j, S2, S2_conf)``, ``i < j``
+    positions in :attr:`names`, the largest ``S2`` first (None: none)."""
 
     def ranked(self, key: str) -> list[int]:
         """Parameter positions from the most to the least influential on indicator ``key``."""
@@ -150,12 +164,18 @@ class Sensitivity:
                 {"name": self.names[j], **{k: v[j] for k, v in self.indices[key].items()}}
                 for j in self.ranked(key)
             ]
+            if key in self.pairs:
+                entry["pairs"] = [
+                    {"parameters": [self.names[i], self.names[j]], "S2": v, "S2_conf": c}
+                    for i, j, v, c in self.pairs[key]
+                ]
             out[key] = entry
         return {
             "scenario": self.scenario,
             "method": self.method,
             "samples": self.samples,
             "runs": self.runs,
+            "second_order": self.second_order,
             "seed": self.seed,
             "ranked_by": RANK_BY[self.method],
             "confidence": CONFIDENCE,
@@ -177,11 +197,11 @@ def _problem(d: int) -> dict[str, Any]:
 
 
 def design(
-    spec: Spec, method: str, n: int, seed: int
+    spec: Spec, method: str, n: int, seed: int, second_order: bool = False
 ) -> tuple[NDArray[np.float64], dict[str, NDArray[np.float64]]]:
     """The design: SALib's rows (unit values for sobol and morris, parameter values for delta)
     and the parameter values of every run."""
-    check_samples(method, n, len(spec.names))
+    check_samples(method, n, len(spec.names), second_order)
     d = len(spec.names)
     if method == "delta":
         from chikuden.uncertainty.sampling import Sampler
@@ -193,7 +213,7 @@ def design(
 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            unit = sobol_sample.sample(_problem(d), n, calc_second_order=False, seed=seed)
+            unit = sobol_sample.sample(_problem(d), n, calc_second_order=second_order, seed=seed)
     else:
         from SALib.sample import morris as morris_sample
 
@@ -207,9 +227,14 @@ def design(
 
 
 def _indices(
-    method: str, x: NDArray[np.float64], y: NDArray[np.float64], seed: int
+    method: str,
+    x: NDArray[np.float64],
+    y: NDArray[np.float64],
+    seed: int,
+    second_order: bool = False,
 ) -> dict[str, NDArray[np.float64]]:
-    """SALib's analysis of one output ``y`` over the design rows ``x``."""
+    """SALib's analysis of one output ``y`` over the design rows ``x`` (with ``second_order``,
+    sobol's ``S2`` and ``S2_conf`` too: ``d x d``, NaN below the diagonal)."""
     problem = _problem(x.shape[1])
     if method == "sobol":
         from SALib.analyze import sobol
@@ -219,7 +244,7 @@ def _indices(
             res = sobol.analyze(
                 problem,
                 y,
-                calc_second_order=False,
+                calc_second_order=second_order,
                 num_resamples=RESAMPLES,
                 conf_level=CONFIDENCE,
                 seed=seed,
@@ -258,7 +283,21 @@ def _indices(
         res = dict(res)
         if "delta" not in res:  # SALib 1.6 names the classic estimate delta_raw
             res["delta"], res["delta_conf"] = res["delta_raw"], res["delta_raw_conf"]
-    return {k: np.asarray(res[k], dtype=np.float64) for k in INDICES[method]}
+    names = INDICES[method] + (("S2", "S2_conf") if second_order else ())
+    return {k: np.asarray(res[k], dtype=np.float64) for k in names}
+
+
+def _pairs(
+    s2: NDArray[np.float64], conf: NDArray[np.float64]
+) -> list[tuple[int, int, float | None, float | None]]:
+    """Every pair ``i < j`` with its ``S2`` and confidence, the largest first."""
+
+    def num(v: float) -> float | None:
+        return float(v) if math.isfinite(v) else None
+
+    d = s2.shape[0]
+    out = [(i, j, num(s2[i, j]), num(conf[i, j])) for i in range(d) for j in range(i + 1, d)]
+    return sorted(out, key=lambda p: (-math.inf if p[2] is None else -p[2], p[0], p[1]))
 
 
 @dataclass(frozen=True)
@@ -303,6 +342,7 @@ def analyse(
     chunk: int = CHUNK,
     progress: Callable[[int], None] | None = None,
     client: Any = None,
+    second_order: bool = False,
 ) -> Sensitivity:
     """Indices of ``outputs`` of ``evaluate`` over ``spec``'s distributions.
 
@@ -313,12 +353,13 @@ def analyse(
         (``evaluate`` must then pickle: a module-level function or an instance of a
         module-level class) and written into place, so the indices are those of the run
         without it.
+    second_order : sobol only: SALib's design of ``N (2d + 2)`` runs and the pairs' ``S2``.
     """
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise ParameterError(f"--seed {seed!r}: give a whole number of 0 or more")
     if not spec.distributions:
         raise ParameterError("no parameter has a distribution; add some under uncertainty")
-    x, values = design(spec, method, n, seed)
+    x, values = design(spec, method, n, seed, second_order)
     total = len(x)
     ys = {k: np.empty(total) for k in outputs}
     job = _Runs(evaluate, values, list(outputs))
@@ -339,6 +380,7 @@ def analyse(
         if progress is not None:
             progress(stop - start)
     indices: dict[str, dict[str, list[float | None]]] = {}
+    pairs: dict[str, list[tuple[int, int, float | None, float | None]]] = {}
     notes: dict[str, str] = {}
     for k in outputs:
         y = ys[k]
@@ -347,7 +389,9 @@ def analyse(
             notes[k] = f"undefined in {bad:,} of {total:,} runs" if bad else "the same in every run"
             indices[k] = {name: [None] * len(spec.names) for name in INDICES[method]}
             continue
-        got = _indices(method, x, y, seed)
+        got = _indices(method, x, y, seed, second_order)
+        if second_order:
+            pairs[k] = _pairs(got.pop("S2"), got.pop("S2_conf"))
         indices[k] = {
             name: [float(v) if math.isfinite(v) else None for v in arr] for name, arr in got.items()
         }
@@ -361,6 +405,8 @@ def analyse(
         indices=indices,
         notes=notes,
         correlated=bool(spec.correlations) and method != "delta",
+        second_order=second_order,
+        pairs=pairs,
     )
 
 
@@ -374,6 +420,7 @@ def run(
     spec: Spec | None = None,
     progress: Callable[[int], None] | None = None,
     client: Any = None,
+    second_order: bool = False,
 ) -> Sensitivity:
     """Sensitivity of the asked indicators of ``scenario`` to its uncertain parameters.
 
@@ -401,7 +448,16 @@ def run(
 
     model = _Model(scenario, keys)
     result = analyse(
-        spec, method, n, model, keys, seed=seed, chunk=chunk, progress=progress, client=client
+        spec,
+        method,
+        n,
+        model,
+        keys,
+        seed=seed,
+        chunk=chunk,
+        progress=progress,
+        client=client,
+        second_order=second_order,
     )
     result.scenario = scenario.name
     return result
