@@ -544,13 +544,14 @@ def _latest_actuals(session: Session) -> dict[int, str]:
 
 
 def export_ledger(session: Session, path: Path) -> None:
-    """The whole ledger as a workbook, one sheet per table (for reading and archiving)."""
+    """The whole ledger as a workbook, one sheet per table (for reading and archiving); not
+    the accounts (no password or token hashes) nor the saved scenarios."""
     from openpyxl import Workbook
 
     from chikuden.roadmap.backup import dump
 
     book = Workbook(write_only=True)
-    doc = dump(session)
+    doc = dump(session, ledger_only=True)
     for table, body in doc["tables"].items():
         _sheet(book, table[:31], body["columns"], body["rows"])
     _save(book, path)
