@@ -148,7 +148,7 @@ def _identify(request: Request) -> Identity | None:
     data = _session_of(request, state)
     if data is None or data.user_id is None:
         return None
-    with state.ledger.transaction() as s:
+    with state.ledger.reading() as s:  # no write lock for finding who asks (SQLite)
         found = s.get(User, data.user_id)
         if found is None or found.disabled or data.issued < found.sessions_valid_from:
             raise AuthenticationError(
