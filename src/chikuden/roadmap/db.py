@@ -190,7 +190,7 @@ def schema_revision(engine: Engine) -> str | None:
     """The schema revision of the database (None: no ledger there)."""
     from alembic.runtime.migration import MigrationContext
 
-    with engine.connect() as conn:
+    with engine.execution_options(**{READING: True}).connect() as conn:  # no write lock
         ctx = MigrationContext.configure(conn, opts={"version_table": VERSION_TABLE})
         rev = ctx.get_current_revision()
     return None if rev is None else str(rev)
