@@ -356,3 +356,29 @@ def test_reading_takes_no_write_lock(ledger_url: str, backend: str) -> None:
     thread.join()
     ledger.close()
     assert not blocked and seen == [0]
+
+
+def test_a_refused_input_with_control_characters_keeps_export_and_backup_working(
+    client: TestClient, ledger_url: str
+) -> None:
+    """Found by the fuzz test: a refused write quoting a control character in the audit log
+    made the export fail (a worksheet cannot hold one) and the backup unrestorable (the
+    check refuses control characters). The audit row holds its escape instead."""
+
+    from chikuden.roadmap import backup
+
+    sign_in(client, "ed")
+    r = client.put("/api/roadmap/actuals/no%01such/2025", json={"version": 1, "value": 1},
+                   headers=_h(client))  # fmt: skip
+    assert r.status_code == 400
+    last = audit_rows(ledger_url)[-1]
+    assert (last.action, last.record_id) == ("rejected", "no\\x01such/2025")
+    assert client.get("/api/roadmap/export").status_code == 200
+    ledger = Ledger.open(ledger_url, user="tester")
+    with ledger.reading() as s:
+        doc = backup.dump(s)
+    with ledger.transaction() as s:  # checked, then written over the same ledger
+        assert backup.restore(s, doc, replace=True) == sum(
+            len(t["rows"]) for t in doc["tables"].values()
+        )
+    ledger.close()

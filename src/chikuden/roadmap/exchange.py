@@ -27,6 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from chikuden.errors import did_you_mean
+from chikuden.reading import escape_controls
 from chikuden.roadmap import ledger
 from chikuden.roadmap.errors import ImportRejectedError, LedgerError, RowProblem
 from chikuden.roadmap.models import Actual, utcnow
@@ -472,6 +473,10 @@ def _repeated(
 def _cell(ws: Any, value: Any) -> Any:
     from openpyxl.cell import WriteOnlyCell
 
+    if isinstance(value, str):
+        # a worksheet cannot hold control characters (an audit row may quote them from a
+        # refused input): written as their \xNN escape, visible and nothing lost
+        value = escape_controls(value)
     cell = WriteOnlyCell(ws, value=value)
     if isinstance(value, str) and value.startswith("="):
         cell.data_type = "s"  # text, never a formula

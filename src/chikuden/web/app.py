@@ -75,7 +75,7 @@ def create_app(settings: Settings | None = None, accounts: Accounts | None = Non
     ``accounts``: the password policy and hasher (tests pass a cheap one)."""
     from chikuden.accounts.settings import SecuritySettings, require_secret_key
     from chikuden.api import Cache
-    from chikuden.web import api, auth, calculators, desk, errors, pages
+    from chikuden.web import api, auth, calculators, desk, desk_users, desk_year, errors, pages  # noqa: F401  (routes of the desk)
 
     settings = settings or Settings()
     if settings.max_body_bytes < 1:

@@ -49,6 +49,7 @@ from chikuden.accounts.settings import SecuritySettings
 from chikuden.accounts.tokens import verify as verify_token
 from chikuden.accounts.users import Accounts, sign_in, transaction
 from chikuden.i18n import LANGS, translator
+from chikuden.reading import escape_controls
 from chikuden.roadmap.changelog import encode
 from chikuden.roadmap.db import Ledger
 from chikuden.roadmap.models import AuditLog
@@ -266,10 +267,10 @@ def audit_refusal(state: AuthState, who: str, request: Request, field: str, deta
                 who=who,
                 action="denied",
                 table_name="access",
-                record_id=f"{request.method} {request.url.path}"[:80],
-                field=field[:60],
+                record_id=escape_controls(f"{request.method} {request.url.path}")[:80],
+                field=escape_controls(field)[:60],
                 old=None,
-                new=encode({"detail": detail[:300]}),
+                new=encode({"detail": escape_controls(detail)[:300]}),
             )
         )
     log.warning("refused %s %s for %s: %s", request.method, request.url.path, who, field)

@@ -47,6 +47,7 @@ from chikuden.accounts.errors import AuthenticationError
 from chikuden.accounts.users import transaction
 from chikuden.charting import to_script_json
 from chikuden.i18n import LANGS, pick, translator
+from chikuden.reading import escape_controls
 from chikuden.roadmap import ledger as ops
 from chikuden.roadmap.changelog import encode
 from chikuden.roadmap.db import Ledger
@@ -130,7 +131,10 @@ async def desk_admin(request: Request) -> Identity:
 
 
 def audit_rejected(ledger: Ledger, who: str, table: str, record: str, detail: str) -> None:
-    """Write a refused write to the audit log (its own transaction; nothing else changes)."""
+    """Write a refused write to the audit log (its own transaction; nothing else changes).
+    Control characters of the input are written as escapes: the log holds printable text
+    (a backup holding them could not be restored)."""
+    record, detail = escape_controls(record), escape_controls(detail)
     field = detail.split(":", 1)[0][:60] if ":" in detail[:60] else None
     with transaction(ledger, who) as s:
         s.execute(
@@ -664,50 +668,6 @@ def exchange_page(request: Request, who: Identity | None = Depends(desk_reader))
     return _page(request, "exchange.html.j2", who, problems=[], message="", imported=None)
 
 
-@router.get("/roadmap/export.xlsx")
-def export_file(request: Request, who: Identity | None = Depends(desk_reader)) -> Response:
-    """The whole ledger as a workbook (``chikuden roadmap export``)."""
-    from chikuden.web.desk_year import XLSX, export_bytes
-
-    return Response(
-        export_bytes(_ledger(request)),
-        media_type=XLSX,
-        headers={"Content-Disposition": 'attachment; filename="roadmap.xlsx"'},
-    )
-
-
-@router.post("/roadmap/import", response_class=HTMLResponse)
-async def import_form(request: Request, who: Identity = Depends(desk_editor)) -> Response:
-    """Import actuals from an uploaded .xlsx or .csv: every row checked, all or nothing
-    (``chikuden roadmap import``); the bad rows listed one by one."""
-    from chikuden.roadmap.errors import ImportRejectedError
-    from chikuden.web.desk_year import import_upload
-
-    ledger = _ledger(request)
-    form = await request.form()
-    upload = form.get("file")
-    if upload is None or isinstance(upload, str) or not upload.filename:
-        raise DeskError(400, "file: no file uploaded; choose an .xlsx or .csv file of actuals")
-    filename = upload.filename
-    content = await upload.read()
-
-    try:
-        imported = await run_in_threadpool(import_upload, ledger, who.username, filename, content)
-    except ImportRejectedError as exc:
-        head = str(exc).splitlines()[0]
-        await run_in_threadpool(audit_rejected, ledger, who.username, "actuals", "import", head)
-        return _page(
-            request, "exchange.html.j2", who, 400, problems=exc.problems, message=head,
-            imported=None,
-        )  # fmt: skip
-    except LedgerError as exc:
-        await run_in_threadpool(audit_rejected, ledger, who.username, "actuals", "import", str(exc))
-        return _page(
-            request, "exchange.html.j2", who, 400, problems=[], message=str(exc), imported=None
-        )
-    return _page(request, "exchange.html.j2", who, problems=[], message="", imported=imported)
-
-
 @router.post("/roadmap/users/{name}", response_class=HTMLResponse)
 async def user_form(request: Request, name: str, who: Identity = Depends(desk_admin)) -> Response:
     """Change a user's role or disable/enable the account (admins; new users, passwords and
@@ -855,8 +815,14 @@ async def _auth_error_page(request: Request, exc: Exception) -> Response:
 
 
 def install(app: FastAPI) -> None:
-    from chikuden.web import desk_users, desk_year  # noqa: F401  (their routes join ours)
+    """Add the desk's pages and API to ``app``; :mod:`chikuden.web.desk_year` and
+    :mod:`chikuden.web.desk_users` must be imported first (they add their routes to ours:
+    :func:`chikuden.web.app.create_app` does)."""
+    import sys
 
+    missing = [m for m in ("desk_year", "desk_users") if f"chikuden.web.{m}" not in sys.modules]
+    if missing:
+        raise RuntimeError(f"import chikuden.web.{missing[0]} before desk.install(app)")
     app.include_router(router)
     app.include_router(api)
     app.add_exception_handler(DeskError, _desk_error)

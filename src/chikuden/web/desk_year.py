@@ -274,6 +274,46 @@ async def milestone_add_form(request: Request, who: Identity = Depends(desk_edit
     return RedirectResponse(f"/roadmap/milestones?lang={_lang(request)}", status_code=303)
 
 
+# -- import and export -------------------------------------------------------------------------
+@router.get("/roadmap/export.xlsx")
+def export_file(request: Request, who: Identity | None = Depends(desk_reader)) -> Response:
+    """The whole ledger as a workbook (``chikuden roadmap export``)."""
+    return Response(
+        export_bytes(_ledger(request)),
+        media_type=XLSX,
+        headers={"Content-Disposition": 'attachment; filename="roadmap.xlsx"'},
+    )
+
+
+@router.post("/roadmap/import", response_class=HTMLResponse)
+async def import_form(request: Request, who: Identity = Depends(desk_editor)) -> Response:
+    """Import actuals from an uploaded .xlsx or .csv: every row checked, all or nothing
+    (``chikuden roadmap import``); the bad rows listed one by one."""
+    ledger = _ledger(request)
+    form = await request.form()
+    upload = form.get("file")
+    if upload is None or isinstance(upload, str) or not upload.filename:
+        raise DeskError(400, "file: no file uploaded; choose an .xlsx or .csv file of actuals")
+    filename = upload.filename
+    content = await upload.read()
+
+    try:
+        imported = await run_in_threadpool(import_upload, ledger, who.username, filename, content)
+    except ImportRejectedError as exc:
+        head = str(exc).splitlines()[0]
+        await run_in_threadpool(audit_rejected, ledger, who.username, "actuals", "import", head)
+        return _page(
+            request, "exchange.html.j2", who, 400, problems=exc.problems, message=head,
+            imported=None,
+        )  # fmt: skip
+    except LedgerError as exc:
+        await run_in_threadpool(audit_rejected, ledger, who.username, "actuals", "import", str(exc))
+        return _page(
+            request, "exchange.html.j2", who, 400, problems=[], message=str(exc), imported=None
+        )
+    return _page(request, "exchange.html.j2", who, problems=[], message="", imported=imported)
+
+
 # -- the JSON API -------------------------------------------------------------------------------
 class RevisionIn(BaseModel):
     """The next revision: its year (default: the latest + 1) and what it is about."""
