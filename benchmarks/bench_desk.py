@@ -7,7 +7,8 @@
    ``SELECT`` of every actual and target row (the data the board reads), in the same run.
    Target: <= 100 ms.
 2. Editors: CHIKUDEN_BENCH_PG_URL (or scripts/postgres.sh's server when CHIKUDEN_TEST_PG_URL
-   is set) gets a new database; uvicorn serves the app on a loopback port; EDITORS threads,
+   is set) gets a new database; `chikuden serve` (uvicorn) serves it on a loopback port in its
+   own process; EDITORS threads of this process,
    each with its own API token and httpx client, for DURATION seconds (env
    CHIKUDEN_BENCH_DESK_S, default 60) read an actual's value and version and write value + 1
    with that version (on 409 read again). No lost update: each of the HOT actuals must end at
@@ -143,7 +144,6 @@ def _load() -> str:
 
 def bench_editors() -> None:
     import httpx
-    import uvicorn
     from sqlalchemy import create_engine, text
 
     from chikuden.accounts import tokens
@@ -151,7 +151,6 @@ def bench_editors() -> None:
     from chikuden.accounts.users import transaction
     from chikuden.roadmap.db import Ledger
     from chikuden.roadmap.seed import seed
-    from chikuden.web.app import Settings, create_app
 
     admin_url = os.environ.get("CHIKUDEN_BENCH_PG_URL") or os.environ.get("CHIKUDEN_TEST_PG_URL")
     if not admin_url:
@@ -173,17 +172,30 @@ def bench_editors() -> None:
             keys.append(tokens.create(s, user, "bench", utcnow)[1])
     ledger.close()
 
-    app = create_app(Settings(db=url, secret_key=SECRET), accounts=accounts)
+    # The server in its own process (`chikuden serve`, as deployed): the editors' 20 client
+    # threads here would otherwise share its interpreter lock and count in its latency.
     import socket
+    import subprocess
+    import sys
 
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.02)
+    chikuden = str(Path(sys.executable).with_name("chikuden"))
+    server = subprocess.Popen(
+        [chikuden, "serve", "--host", "127.0.0.1", "--port", str(port), "--db", url],
+        env={**os.environ, "CHIKUDEN_SECRET_KEY": SECRET},
+        stdout=subprocess.DEVNULL,
+        stderr=(Path(tempfile.gettempdir()) / f"{name}.log").open("w"),
+    )
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/api/session", timeout=1).raise_for_status()
+            break
+        except httpx.HTTPError:
+            assert server.poll() is None and time.monotonic() < deadline, "the server did not start"
+            time.sleep(0.1)
     base = f"http://127.0.0.1:{port}/api/roadmap/actuals"
 
     def read(client: httpx.Client, key: str) -> dict[str, Any]:
@@ -232,8 +244,9 @@ def bench_editors() -> None:
     load_after = _load()
     with httpx.Client() as c:
         end_values = {k: read(c, k) for k in HOT}
-    server.should_exit = True
-    thread.join(timeout=10)
+    server_cpu = _cpu_of(server.pid)
+    server.terminate()
+    server.wait(timeout=30)
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
@@ -252,8 +265,15 @@ def bench_editors() -> None:
     print(f"  409 {statuses[409] / total:.0%}, 5xx {server_errors}, statuses {dict(statuses)}")
     print(f"  PUT latency p50 {q[49]:.1f} ms, p99 {q[98]:.1f} ms")
     print(f"  lost updates: {lost if lost else 'none'}")
-    print(f"  CPU of this process (server and clients) {cpu_s:.1f} s in {elapsed:.0f} s wall; "
-          f"load average {load_before} before, {load_after} after")  # fmt: skip
+    print(f"  CPU: server process {server_cpu:.1f} s, the editors' process {cpu_s:.1f} s, "
+          f"in {elapsed:.0f} s wall")  # fmt: skip
+    print(f"  load average {load_before} before, {load_after} after")
+
+
+def _cpu_of(pid: int) -> float:
+    """CPU seconds (user + system) a running process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def main() -> None:

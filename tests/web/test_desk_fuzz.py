@@ -32,7 +32,6 @@ from chikuden.web.app import Settings, create_app
 EXAMPLES = 25
 _FOLDER = tempfile.TemporaryDirectory(prefix="chikuden-desk-fuzz-")
 PG_URL = os.environ.get("CHIKUDEN_TEST_PG_URL", "").strip()
-_PG_NAME = f"chikuden_desk_fuzz_{uuid.uuid4().hex[:12]}"
 
 
 def _setup(db: str) -> tuple[FastAPI, str]:
@@ -50,7 +49,7 @@ def _setup(db: str) -> tuple[FastAPI, str]:
     return app, token
 
 
-def _schema(app: FastAPI) -> BaseSchema:
+def _schema(app: Any) -> BaseSchema:
     schema = schemathesis.openapi.from_asgi("/openapi.json", app).include(
         path_regex="^/api/roadmap"
     )
@@ -85,21 +84,50 @@ def test_no_write_gives_a_server_error(case: schemathesis.Case[Any]) -> None:
     _check(case, SQLITE_TOKEN)
 
 
-if PG_URL:
-    from sqlalchemy import create_engine, text
+class _LazyPostgres:
+    """The desk on a new PostgreSQL database, made at the first request (so that an xdist
+    worker that runs none of these tests makes none); its OpenAPI document is the SQLite
+    app's (the same routes), so loading the schema makes no database."""
 
-    _admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    with _admin.connect() as _conn:
-        _conn.execute(text(f'CREATE DATABASE "{_PG_NAME}"'))
-    PG_APP, PG_TOKEN = _setup(PG_URL.rsplit("/", 1)[0] + f"/{_PG_NAME}")
-    pg_schema = _schema(PG_APP)
+    def __init__(self) -> None:
+        self.name = f"chikuden_desk_fuzz_{uuid.uuid4().hex[:12]}"
+        self.app: FastAPI | None = None
+        self.token = ""
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["path"] == "/openapi.json":
+            await SQLITE_APP(scope, receive, send)
+            return
+        if self.app is None:
+            from sqlalchemy import create_engine, text
+
+            admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+            with admin.connect() as conn:
+                conn.execute(text(f'CREATE DATABASE "{self.name}"'))
+            admin.dispose()
+            self.app, self.token = _setup(PG_URL.rsplit("/", 1)[0] + f"/{self.name}")
+        await self.app(scope, receive, send)
+
+    def drop(self) -> None:
+        if self.app is None:
+            return
+        from sqlalchemy import create_engine, text
+
+        self.app.state.chikuden.store.close()
+        admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+if PG_URL:
+    PG = _LazyPostgres()
+    pg_schema = _schema(PG)
 
     @pytest.fixture(scope="module", autouse=True)
     def _drop_pg_database() -> Iterator[None]:
         yield
-        PG_APP.state.chikuden.store.close()
-        with _admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{_PG_NAME}" WITH (FORCE)'))
+        PG.drop()
 
     @pytest.mark.fuzz
     @pytest.mark.postgres
@@ -111,4 +139,4 @@ if PG_URL:
         suppress_health_check=list(HealthCheck),
     )
     def test_no_write_gives_a_server_error_on_postgresql(case: schemathesis.Case[Any]) -> None:
-        _check(case, PG_TOKEN)
+        _check(case, PG.token)

@@ -47,7 +47,7 @@ from chikuden.accounts.errors import AuthenticationError
 from chikuden.accounts.users import transaction
 from chikuden.charting import to_script_json
 from chikuden.i18n import LANGS, pick, translator
-from chikuden.reading import escape_controls
+from chikuden.reading import CONTROL_RE, escape_controls
 from chikuden.roadmap import ledger as ops
 from chikuden.roadmap.changelog import encode
 from chikuden.roadmap.db import Ledger
@@ -149,6 +149,17 @@ def audit_rejected(ledger: Ledger, who: str, table: str, record: str, detail: st
                 new=encode({"detail": detail[:300]}),
             )
         )
+
+
+def _plain(raw: str, field: str) -> str:
+    """``raw`` if it holds no control character, else a 400 (PostgreSQL cannot even compare
+    text with a NUL in it; no key or name of the ledger holds one)."""
+    if CONTROL_RE.search(raw):
+        raise DeskError(
+            400, f"{field}: {escape_controls(raw[:40])!r} holds control characters; give a "
+            "key or name as the ledger lists it",
+        )  # fmt: skip
+    return raw
 
 
 def _lang(request: Request) -> str:
@@ -358,7 +369,7 @@ def board_page(
 @router.get("/roadmap/kpi/{key}", response_class=HTMLResponse)
 def kpi_page(request: Request, key: str, who: Identity | None = Depends(desk_reader)) -> Response:
     try:
-        data = kpi_detail(_ledger(request), key, _lang(request))
+        data = kpi_detail(_ledger(request), _plain(key, "kpi"), _lang(request))
     except LedgerError as exc:
         raise DeskError(404, str(exc)) from None
     saved = request.query_params.get("saved", "")
@@ -593,9 +604,9 @@ def audit_page(
 ) -> Response:
     query = select(AuditLog).order_by(AuditLog.id.desc()).limit(AUDIT_PAGE)
     if user:
-        query = query.where(AuditLog.who == user[:120])
+        query = query.where(AuditLog.who == _plain(user, "user")[:120])
     if table:
-        query = query.where(AuditLog.table_name == table[:40])
+        query = query.where(AuditLog.table_name == _plain(table, "table")[:40])
     for raw, name, op in ((since, "since", "ge"), (until, "until", "lt")):
         if not raw:
             continue
@@ -745,7 +756,7 @@ def api_actuals(
     """The actuals (of one KPI), with their versions."""
     query = select(Actual, Kpi.key).join(Kpi).order_by(Kpi.key, Actual.year)
     if kpi is not None:
-        query = query.where(Kpi.key == kpi[:80])
+        query = query.where(Kpi.key == _plain(kpi, "kpi")[:80])
     with _ledger(request).reading() as s:
         return [{"kpi": key, **(_actual_doc(a) or {})} for a, key in s.execute(query)]
 
