@@ -74,11 +74,14 @@ def _revision_doc(r: Revision) -> dict[str, Any]:
 
 def publish_review(ledger: Ledger, who: str, year: int) -> dict[str, Any]:
     """Compute the annual review of ``year`` and store it (``chikuden roadmap review``,
-    without writing the report files: the desk shows the report at /roadmap/review/YEAR)."""
+    without writing the report files: the desk shows the report at /roadmap/review/YEAR).
+    The review (the model's projections: the slow part) is computed in a reading unit of
+    work and stored in a short writing one, so writers do not wait for the model."""
     from chikuden.roadmap import review
 
-    with transaction(ledger, who) as s:
+    with ledger.reading() as s:
         result = review.compute(s, year)
+    with transaction(ledger, who) as s:
         review_id = review.store(s, result)
         return {
             "id": review_id,
