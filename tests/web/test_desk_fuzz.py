@@ -6,6 +6,7 @@ Bounded and derandomised like tests/web/test_fuzz_api.py."""
 
 from __future__ import annotations
 
+import atexit
 import os
 import tempfile
 import uuid
@@ -114,14 +115,17 @@ class _LazyPostgres:
         from sqlalchemy import create_engine, text
 
         self.app.state.chikuden.store.close()
+        self.app = None  # a later request (xdist may come back to the module) makes a new one
         admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)'))
         admin.dispose()
+        self.name = f"chikuden_desk_fuzz_{uuid.uuid4().hex[:12]}"
 
 
 if PG_URL:
     PG = _LazyPostgres()
+    atexit.register(PG.drop)  # whatever the order xdist runs the module's tests in
     pg_schema = _schema(PG)
 
     @pytest.fixture(scope="module", autouse=True)
