@@ -5,7 +5,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 PIP_NO_CACHE_DIR=1
 WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY src ./src
-RUN pip install . && useradd --create-home chikuden
+# the postgres extra: the psycopg driver of CHIKUDEN_DB=postgresql://... (docs/deploy.md)
+RUN pip install '.[postgres]' && useradd --create-home chikuden
 USER chikuden
 # CHIKUDEN_DB (postgresql://...), CHIKUDEN_SECRET_KEY and CHIKUDEN_READ_OPEN come from the
 # environment at run time; never bake the secret into the image.

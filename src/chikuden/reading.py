@@ -86,6 +86,14 @@ _BOMS = (
 )
 CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 """Control characters other than tab and line breaks: refused in every text a user gives."""
+
+
+def escape_controls(text: str) -> str:
+    """``text`` with each control character of :data:`CONTROL_RE` as its ``\\xNN`` escape: for
+    quoting a refused input where control characters cannot go (the audit log, a worksheet)."""
+    return CONTROL_RE.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
 SAVE_AS_UTF8 = "save the file as UTF-8"
 
 

@@ -3,6 +3,7 @@ expired and tampered sessions, the lockout over HTTP (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterator
 from dataclasses import replace
@@ -313,3 +314,28 @@ def test_install_refuses_without_a_secret_key(users: Ledger) -> None:
 
     with pytest.raises(SecretKeyError, match="CHIKUDEN_SECRET_KEY: not set"):
         install(FastAPI(), users, SecuritySettings(secret_key=None))
+
+
+def test_a_tokens_last_use_is_noted_to_the_minute(
+    client: TestClient, users: Ledger, clock: Clock
+) -> None:
+    """A script calling often writes the token's row once a minute, not on every call."""
+    from chikuden.accounts.models import ApiToken
+
+    with transaction(users, "ad") as s:
+        record, token = tokens.create(s, Accounts().get(s, "ed"), "script", clock)
+    bearer = {"Authorization": f"Bearer {token}"}
+
+    def last_use() -> object:
+        with users.reading() as s:
+            return s.get(ApiToken, record.id).last_used_at  # type: ignore[union-attr]
+
+    t0 = clock.now
+    assert client.post("/api/actual", headers=bearer).status_code == 200
+    assert last_use() == t0  # the first use is noted
+    clock.advance(59)
+    assert client.post("/api/actual", headers=bearer).status_code == 200
+    assert last_use() == t0  # 59 s later: not written again
+    clock.advance(1)
+    assert client.post("/api/actual", headers=bearer).status_code == 200
+    assert last_use() == t0 + dt.timedelta(seconds=60)

@@ -1,11 +1,16 @@
 """The roadmap desk in chromium: an editor signs in through the form, enters an actual, sees
 the board change and signs out; two browser contexts correcting the same actual: the second
-gets the conflict page with both values, and the first one's value stays."""
+gets the conflict page with both values, and the first one's value stays; a viewer sees no
+form and the API answers the page's own call with 403; an editor publishes the annual review
+and an admin opens the next revision and publishes it. On SQLite and, when
+``CHIKUDEN_TEST_PG_URL`` is set (``make test``), on PostgreSQL."""
 
 from __future__ import annotations
 
+import os
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,19 +28,46 @@ PW = "correct horse battery staple"
 KPI = "capacity.domestic_operating"
 
 
+PG_URL = os.environ.get("CHIKUDEN_TEST_PG_URL", "").strip()
+BACKENDS = ["sqlite"] + ([pytest.param("postgresql", marks=pytest.mark.postgres)] if PG_URL else [])
+USERS = (("ed", "editor"), ("ed2", "editor"), ("vi", "viewer"), ("ad", "admin"))
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def desk_db(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """A new database on the backend (a PostgreSQL one dropped afterwards)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{Path(tmp_path_factory.mktemp('desk')) / 'ledger.sqlite'}"
+        return
+    from sqlalchemy import create_engine, text
+
+    name = f"chikuden_desk_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield PG_URL.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
 @pytest.fixture(scope="module")
-def desk_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def desk_url(desk_db: str) -> Iterator[str]:
     import uvicorn
 
     from chikuden.web.app import Settings, create_app
 
-    db = f"sqlite:///{Path(tmp_path_factory.mktemp('desk')) / 'ledger.sqlite'}"
+    db = desk_db
     ledger = Ledger.open(db, user="tester", create=True)
     accounts = Accounts(SecuritySettings(secret_key=SECRET), cheap())
     with transaction(ledger, "setup") as s:
         seed(s)
-        for name in ("ed", "ed2"):
-            accounts.add(s, name, "editor", PW)
+        for name, role in USERS:
+            accounts.add(s, name, role, PW)
     ledger.close()
     app = create_app(Settings(db=db, secret_key=SECRET), accounts=accounts)
     port = free_port()
@@ -49,6 +81,7 @@ def desk_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(timeout=10)
+    app.state.chikuden.store.close()  # the database can be dropped
 
 
 @pytest.fixture
@@ -115,3 +148,54 @@ def test_two_editors_same_actual_conflict_page(
     assert b.inner_text("#stored-value") == "21"
     a.reload()
     assert "21 GWh" in a.inner_text('#actuals tr[data-year="2022"] .value')
+
+
+def test_a_viewer_sees_no_forms_and_the_api_refuses(
+    browser: Browser, contexts: list[BrowserContext], desk_url: str
+) -> None:
+    page = signed_in(browser, contexts, desk_url, "vi")
+    page.goto(f"{desk_url}/roadmap/kpi/{KPI}")
+    assert page.locator("#add-actual").count() == 0
+    assert page.locator("form.edit-actual").count() == 0
+    page.goto(f"{desk_url}/roadmap/milestones")
+    assert page.locator("#add-milestone").count() == 0
+    page.goto(f"{desk_url}/roadmap/revisions")
+    assert page.locator("#publish-review").count() == 0
+    # the page's own session and CSRF token, as a script on it would send them
+    status = page.evaluate(
+        """async (kpi) => {
+            const session = await (await fetch("/api/session")).json();
+            const r = await fetch("/api/roadmap/actuals", {
+                method: "POST",
+                headers: {"Content-Type": "application/json", "X-CSRF-Token": session.csrf_token},
+                body: JSON.stringify({kpi: kpi, year: 2025, value: 50, source: "browser"}),
+            });
+            return [session.role, r.status];
+        }""",
+        KPI,
+    )
+    assert status == ["viewer", 403]
+    assert page.goto(f"{desk_url}/roadmap/users").status == 403  # type: ignore[union-attr]
+
+
+def test_the_year_end_review_and_next_revision(
+    browser: Browser, contexts: list[BrowserContext], desk_url: str
+) -> None:
+    editor = signed_in(browser, contexts, desk_url, "ed")
+    editor.goto(f"{desk_url}/roadmap/revisions")
+    assert editor.locator("#open-revision").count() == 0  # admins only
+    editor.locator("#publish-review input[name=year]").fill("2025")
+    editor.click("#publish-review button[type=submit]")
+    editor.wait_for_selector("#done")
+    assert editor.locator("#review-list tr[data-review]").count() >= 1
+    admin = signed_in(browser, contexts, desk_url, "ad")
+    admin.goto(f"{desk_url}/roadmap/revisions")
+    latest = max(int(y) for y in admin.locator("#revisions tr").evaluate_all(
+        "rows => rows.map(r => r.dataset.revision).filter(Boolean)"
+    ))  # fmt: skip
+    admin.locator("#open-revision input[name=year]").fill(str(latest + 1))
+    admin.locator("#open-revision input[name=note]").fill("browser test")
+    admin.click("#open-revision button[type=submit]")
+    admin.wait_for_selector(f'#revisions tr[data-revision="{latest + 1}"][data-state="open"]')
+    admin.click("#publish-revision button[type=submit]")
+    admin.wait_for_selector(f'#revisions tr[data-revision="{latest + 1}"][data-state="closed"]')

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 from typer.testing import CliRunner
 
 from chikuden.commands.roadmap import app
@@ -244,3 +245,68 @@ def test_a_backup_written_twice_is_the_same_bytes(ledger: Ledger, tmp_path: Path
     assert runner.invoke(app, ["--db", str(other), "restore", str(first)]).exit_code == 0
     assert runner.invoke(app, ["--db", str(other), "backup", str(second)]).exit_code == 0
     assert first.read_bytes() == second.read_bytes()
+
+
+def test_accounts_and_saved_scenarios_round_trip(
+    ledger: Ledger, backend: str, tmp_path: Path
+) -> None:
+    """The desk's users and tokens and the saved scenarios are in the backup: after a restore
+    into a new database the user signs in with the same password, the token still works, a
+    revoked token stays revoked, and the scenario is there; the sign-in attempts are not."""
+    from argon2 import PasswordHasher, profiles
+
+    from chikuden.accounts import tokens
+    from chikuden.accounts.errors import AuthenticationError
+    from chikuden.accounts.models import LoginAttempt
+    from chikuden.accounts.passwords import Passwords
+    from chikuden.accounts.settings import SecuritySettings, utcnow
+    from chikuden.accounts.users import Accounts, sign_in, transaction
+    from chikuden.roadmap.models import SavedScenario
+
+    accounts = Accounts(
+        SecuritySettings(), Passwords(hasher=PasswordHasher.from_parameters(profiles.CHEAPEST))
+    )
+    password = "a long pass phrase for the backup"
+    with transaction(ledger, "admin") as s:
+        user = accounts.add(s, "alice", "editor", password, "Alice 佐藤")
+        _, kept = tokens.create(s, user, "nightly import", utcnow)
+        old, revoked = tokens.create(s, user, "old script", utcnow)
+        tokens.revoke(s, old.id, utcnow)
+        s.add(SavedScenario(name="mine", base="baseline", title="t", document="name: mine\n",
+                            created_by="web"))  # fmt: skip
+    sign_in(ledger, accounts, "alice", password, "10.0.0.1")
+    file = tmp_path / "backup.json"
+    with ledger.transaction() as s:
+        backup.write(backup.dump(s), file)
+    restored = Ledger.open(new_database(backend, tmp_path, "restored"), "tester", create=True)
+    with restored.transaction() as s:
+        backup.restore(s, backup.read(file))
+    assert _tables(restored) == _tables(ledger)
+    assert set(_tables(restored)) >= {"users", "api_tokens", "saved_scenarios"}
+    assert sign_in(restored, accounts, "alice", password, "10.0.0.2").display_name == "Alice 佐藤"
+    with restored.transaction() as s:
+        assert tokens.verify(s, kept, utcnow).username == "alice"
+        with pytest.raises(AuthenticationError):
+            tokens.verify(s, revoked, utcnow)
+        assert s.scalar(select(SavedScenario.document).where(SavedScenario.name == "mine"))
+        # only the sign-in made after the restore: the attempts are not in the backup
+        assert [a.address for a in s.scalars(select(LoginAttempt))] == ["10.0.0.2"]
+        # new users get fresh ids (the PostgreSQL sequences moved past the restored rows)
+        bob = accounts.add(s, "bob", "viewer", "another long pass phrase here")
+        assert bob.id == user.id + 1
+    restored.close()
+
+
+def test_a_version_1_backup_is_still_read(ledger: Ledger, backend: str, tmp_path: Path) -> None:
+    """A backup written before the accounts and scenarios were in it restores, with those
+    tables empty."""
+    with ledger.transaction() as s:
+        doc = backup.dump(s, ledger_only=True)
+    doc["format_version"] = 1
+    restored = Ledger.open(new_database(backend, tmp_path, "old"), "tester", create=True)
+    with restored.transaction() as s:
+        backup.restore(s, doc)
+    tables = _tables(restored)
+    assert tables["users"]["rows"] == [] and tables["saved_scenarios"]["rows"] == []
+    assert tables["actuals"] == _tables(ledger)["actuals"]
+    restored.close()

@@ -43,6 +43,12 @@ def make_client(db_url: str, read_open: bool = True) -> TestClient:
 
 @pytest.fixture
 def ledger_url(db_url: str) -> Iterator[str]:
+    seed_desk(db_url)
+    yield db_url
+
+
+def seed_desk(db_url: str) -> None:
+    """The seeded ledger with the users ed, ed2 (editors), vi (viewer), ad (admin)."""
     ledger = Ledger.open(db_url, user="tester", create=True)
     with ledger.transaction() as s:
         seed(s)
@@ -51,7 +57,6 @@ def ledger_url(db_url: str) -> Iterator[str]:
         for name, role in (("ed", "editor"), ("ed2", "editor"), ("vi", "viewer"), ("ad", "admin")):
             accounts.add(s, name, role, PW)
     ledger.close()
-    yield db_url
 
 
 @pytest.fixture

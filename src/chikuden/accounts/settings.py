@@ -57,6 +57,10 @@ class SecuritySettings:
     failure_window_s: int = 900
     """15 minutes: the observation window, and in effect the lockout's length, since a
     failure older than this no longer counts (assumption; OWASP leaves both to choose)."""
+    attempts_kept_s: int = 30 * 86400
+    """Sign-in attempts older than this are deleted at the next sign-in (30 days: a month of
+    who tried to sign in from where, to look into a suspected attack; assumption). At least
+    ``failure_window_s``: younger attempts decide the lockouts."""
     session_max_age_s: int = 8 * 3600
     """OWASP Session Management Cheat Sheet: an absolute timeout of 4 to 8 hours for an
     application used through a working day."""

@@ -29,7 +29,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, delete, select
 from sqlalchemy.orm import Session
 
 from chikuden.accounts.errors import (
@@ -205,6 +205,7 @@ class Accounts:
         raises it after the commit)."""
         name = username.strip().lower()[:USERNAME_LIMIT]
         addr = (address or "unknown")[:ADDRESS_LIMIT]
+        self.prune_attempts(session)
         wait = self.retry_after(session, name, addr)
         if wait is not None:
             log.warning("sign-in refused: %s from %s is locked for %d s", name, addr, wait)
@@ -231,6 +232,15 @@ class Accounts:
         session.flush()
         log.info("sign-in of %s from %s", name, addr)
         return user
+
+    def prune_attempts(self, session: Session) -> int:
+        """Delete the sign-in attempts older than ``attempts_kept_s`` (never younger than the
+        lockout window, whose failures decide the locks); returns how many."""
+        s = self.settings
+        keep = max(s.attempts_kept_s, s.failure_window_s)
+        cutoff = s.now() - dt.timedelta(seconds=keep)
+        result = session.execute(delete(LoginAttempt).where(LoginAttempt.at < cutoff))
+        return int(getattr(result, "rowcount", 0) or 0)
 
     def _dummy(self) -> str:
         if self._dummy_hash is None:

@@ -8,6 +8,13 @@ written (:func:`check`): one that was edited or damaged into something the ledge
 hold (NaN, a number beyond its KPI's range, text too long for its column, a dangling
 reference, a missing column) is refused with a one-line error and changes nothing. The audit
 log is restored as it was; the restore itself adds no audit rows, so the copy is exact.
+
+Besides the ledger's tables (:data:`~chikuden.roadmap.models.TABLES_IN_ORDER`) a backup
+holds the web server's saved scenarios and the desk's accounts (users and API tokens, with
+their password and token hashes, so that a restored desk signs its users in as before; a
+backup file is as confidential as the database itself). Not held: the sign-in attempts (a
+log that only decides lockouts and is pruned). Format version 1 (written before the
+accounts and scenarios were included) is still read: those tables are then empty.
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
+    Boolean,
     Column,
     Date,
     DateTime,
@@ -37,6 +45,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from chikuden.accounts.roles import ROLES
 from chikuden.reading import CONTROL_RE, show
 from chikuden.roadmap.db import head_revision
 from chikuden.roadmap.errors import LedgerError
@@ -55,15 +64,24 @@ from chikuden.roadmap.models import (
     REVISION_STATES,
     STATUSES,
     TABLES_IN_ORDER,
+    SavedScenario,
 )
 
 FORMAT = "chikuden-roadmap-backup"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+READS = (1, 2)
+"""Format versions :func:`check` reads (1: without scenarios and accounts)."""
 
 
-def _tables() -> list[Table]:
+def _models() -> tuple[type[Any], ...]:
+    from chikuden.accounts.models import ApiToken, User
+
+    return (*TABLES_IN_ORDER, SavedScenario, User, ApiToken)
+
+
+def _tables(version: int = FORMAT_VERSION) -> list[Table]:
     tables = []
-    for model in TABLES_IN_ORDER:
+    for model in TABLES_IN_ORDER if version == 1 else _models():
         table = model.__table__
         assert isinstance(table, Table)
         tables.append(table)
@@ -76,10 +94,11 @@ def _encode(value: Any) -> Any:
     return value
 
 
-def dump(session: Session) -> dict[str, Any]:
-    """Every row of every table of the ledger."""
+def dump(session: Session, ledger_only: bool = False) -> dict[str, Any]:
+    """Every row of every table of the backup; ``ledger_only``: of the ledger's tables only
+    (no accounts, no saved scenarios: what ``chikuden roadmap export`` shows)."""
     tables: dict[str, Any] = {}
-    for table in _tables():
+    for table in _tables(1 if ledger_only else FORMAT_VERSION):
         rows = session.execute(select(table).order_by(*table.primary_key.columns))
         tables[table.name] = {
             "columns": [c.name for c in table.columns],
@@ -173,6 +192,7 @@ _ALLOWED = {
     ("revisions", "state"): REVISION_STATES,
     ("review_items", "status"): STATUSES,
     ("settings", "key"): tuple(DEFAULT_SETTINGS),
+    ("users", "role"): ROLES,
 }
 _YEARS = {
     ("kpis", "baseline_year"),
@@ -206,9 +226,10 @@ def check(doc: Any) -> dict[str, list[dict[str, Any]]]:
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise LedgerError("backup: not a chikuden roadmap backup (no format field)")
     version = doc.get("format_version")
-    if type(version) is not int or version != FORMAT_VERSION:
+    if type(version) is not int or version not in READS:
         raise LedgerError(
-            f"backup: format version {show(version)}; this chikuden reads version {FORMAT_VERSION}"
+            f"backup: format version {show(version)}; this chikuden reads versions "
+            f"{', '.join(map(str, READS))}"
         )
     head = head_revision()
     if doc.get("schema") != head:
@@ -217,12 +238,12 @@ def check(doc: Any) -> dict[str, list[dict[str, Any]]]:
             f"has {head}; restore it with the chikuden that wrote it, then upgrade"
         )
     body = doc.get("tables")
-    tables = _tables()
-    if not isinstance(body, dict) or set(body) != {t.name for t in tables}:
+    if not isinstance(body, dict) or set(body) != {t.name for t in _tables(version)}:
         raise LedgerError("backup: the tables in the file do not match the ledger's tables")
+    tables = _tables()
     out: dict[str, list[dict[str, Any]]] = {}
     for table in tables:
-        out[table.name] = _check_table(table, body[table.name])
+        out[table.name] = _check_table(table, body[table.name]) if table.name in body else []
     _check_keys(tables, out)
     _check_meaning(out)
     return out
@@ -272,6 +293,10 @@ def _checker(table: Table, column: Column[Any]) -> Any:
             if nullable:
                 return None
             raise _Bad("is missing; the column needs a value")
+        if isinstance(kind, Boolean):
+            if type(value) is not bool:
+                raise _Bad("is not true or false")
+            return value
         if isinstance(kind, DateTime):
             if not isinstance(value, str):
                 raise _Bad("is not a date and time (ISO 8601 text)")

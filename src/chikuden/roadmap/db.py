@@ -42,6 +42,8 @@ from chikuden.roadmap.errors import ConflictError, LedgerError, LedgerNotFoundEr
 from chikuden.roadmap.versions import number_versions
 
 VERSION_TABLE = "roadmap_schema_version"
+READING = "chikuden_reading"
+"""The execution option of a reading unit of work (:meth:`Ledger.reading`)."""
 ENV_DB = "CHIKUDEN_DB"
 
 
@@ -155,7 +157,10 @@ def make_engine(url: str) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _on_begin(connection: Any) -> None:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            # a reading unit of work (Ledger.reading) takes no write lock: a plain (deferred)
+            # BEGIN reads a consistent snapshot while writers go on
+            reading = connection.get_execution_options().get(READING, False)
+            connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
 
         return engine
     return create_engine(url, pool_pre_ping=True, hide_parameters=True)
@@ -185,7 +190,7 @@ def schema_revision(engine: Engine) -> str | None:
     """The schema revision of the database (None: no ledger there)."""
     from alembic.runtime.migration import MigrationContext
 
-    with engine.connect() as conn:
+    with engine.execution_options(**{READING: True}).connect() as conn:  # no write lock
         ctx = MigrationContext.configure(conn, opts={"version_table": VERSION_TABLE})
         rev = ctx.get_current_revision()
     return None if rev is None else str(rev)
@@ -219,6 +224,11 @@ class Ledger:
         self.url = url
         self.user = user
         self._sessions = sessionmaker(engine, class_=LedgerSession, expire_on_commit=False)
+        self._readers = sessionmaker(
+            engine.execution_options(**{READING: True}),
+            class_=LedgerSession,
+            expire_on_commit=False,
+        )
 
     @classmethod
     def open(cls, db: str | None = None, user: str | None = None, create: bool = False) -> Ledger:
@@ -317,6 +327,20 @@ class Ledger:
                 "into a new ledger (`chikuden roadmap restore`)"
             ) from None
         finally:
+            session.close()
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A unit of work that only reads: on SQLite a plain (deferred) ``BEGIN``, so a page
+        read takes a shared lock only, and readers no longer queue one by one behind each
+        other and behind writers; ended with a rollback. Writing in it is a fault of the
+        caller (SQLite would have to upgrade the lock)."""
+        session = self._readers()
+        session.info["user"] = self.user
+        try:
+            yield session
+        finally:
+            session.rollback()
             session.close()
 
     def close(self) -> None:

@@ -27,6 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from chikuden.errors import did_you_mean
+from chikuden.reading import escape_controls
 from chikuden.roadmap import ledger
 from chikuden.roadmap.errors import ImportRejectedError, LedgerError, RowProblem
 from chikuden.roadmap.models import Actual, utcnow
@@ -472,6 +473,10 @@ def _repeated(
 def _cell(ws: Any, value: Any) -> Any:
     from openpyxl.cell import WriteOnlyCell
 
+    if isinstance(value, str):
+        # a worksheet cannot hold control characters (an audit row may quote them from a
+        # refused input): written as their \xNN escape, visible and nothing lost
+        value = escape_controls(value)
     cell = WriteOnlyCell(ws, value=value)
     if isinstance(value, str) and value.startswith("="):
         cell.data_type = "s"  # text, never a formula
@@ -544,13 +549,14 @@ def _latest_actuals(session: Session) -> dict[int, str]:
 
 
 def export_ledger(session: Session, path: Path) -> None:
-    """The whole ledger as a workbook, one sheet per table (for reading and archiving)."""
+    """The whole ledger as a workbook, one sheet per table (for reading and archiving); not
+    the accounts (no password or token hashes) nor the saved scenarios."""
     from openpyxl import Workbook
 
     from chikuden.roadmap.backup import dump
 
     book = Workbook(write_only=True)
-    doc = dump(session)
+    doc = dump(session, ledger_only=True)
     for table, body in doc["tables"].items():
         _sheet(book, table[:31], body["columns"], body["rows"])
     _save(book, path)

@@ -76,6 +76,7 @@ def create_app(settings: Settings | None = None, accounts: Accounts | None = Non
     from chikuden.accounts.settings import SecuritySettings, require_secret_key
     from chikuden.api import Cache
     from chikuden.web import analyses, api, auth, calculators, desk, errors, pages
+    from chikuden.web import desk_users, desk_year  # noqa: F401  (the desk's routes register on import)
 
     settings = settings or Settings()
     if settings.max_body_bytes < 1:

@@ -46,9 +46,11 @@ from chikuden.accounts.models import User
 from chikuden.accounts.roles import allows, check_role
 from chikuden.accounts.sessions import SessionData, SessionSigner
 from chikuden.accounts.settings import SecuritySettings
-from chikuden.accounts.tokens import verify as verify_token
+from chikuden.accounts.tokens import check as check_token
+from chikuden.accounts.tokens import note_use as note_token_use
 from chikuden.accounts.users import Accounts, sign_in, transaction
 from chikuden.i18n import LANGS, translator
+from chikuden.reading import escape_controls
 from chikuden.roadmap.changelog import encode
 from chikuden.roadmap.db import Ledger
 from chikuden.roadmap.models import AuditLog
@@ -143,12 +145,19 @@ def _identify(request: Request) -> Identity | None:
                 "authorization: give 'Bearer ckd_...' (an API token from "
                 "`chikuden users token create`)"
             )
-        with state.ledger.transaction() as s:
-            return _identity(verify_token(s, token.strip(), state.settings.now), "token")
+        # read without a write lock; write only when the token's last use is a minute old
+        # (tokens.LAST_USE_STEP), not on every call of a script
+        with state.ledger.reading() as s:
+            user, due = check_token(s, token.strip(), state.settings.now)
+            identity = _identity(user, "token")
+        if due is not None:
+            with state.ledger.transaction() as s:
+                note_token_use(s, due, state.settings.now)
+        return identity
     data = _session_of(request, state)
     if data is None or data.user_id is None:
         return None
-    with state.ledger.transaction() as s:
+    with state.ledger.reading() as s:  # no write lock for finding who asks (SQLite)
         found = s.get(User, data.user_id)
         if found is None or found.disabled or data.issued < found.sessions_valid_from:
             raise AuthenticationError(
@@ -266,10 +275,10 @@ def audit_refusal(state: AuthState, who: str, request: Request, field: str, deta
                 who=who,
                 action="denied",
                 table_name="access",
-                record_id=f"{request.method} {request.url.path}"[:80],
-                field=field[:60],
+                record_id=escape_controls(f"{request.method} {request.url.path}")[:80],
+                field=escape_controls(field)[:60],
                 old=None,
-                new=encode({"detail": detail[:300]}),
+                new=encode({"detail": escape_controls(detail)[:300]}),
             )
         )
     log.warning("refused %s %s for %s: %s", request.method, request.url.path, who, field)

@@ -47,6 +47,7 @@ from chikuden.accounts.errors import AuthenticationError
 from chikuden.accounts.users import transaction
 from chikuden.charting import to_script_json
 from chikuden.i18n import LANGS, pick, translator
+from chikuden.reading import CONTROL_RE, escape_controls
 from chikuden.roadmap import ledger as ops
 from chikuden.roadmap.changelog import encode
 from chikuden.roadmap.db import Ledger
@@ -100,21 +101,40 @@ _EDITOR = auth.require_role("editor")
 _ADMIN = auth.require_role("admin")
 
 
+async def _writer(request: Request) -> Identity:
+    """The signed-in user of a write; a write without one (no session, an expired or changed
+    session, a bad token) is written to the audit log (``denied``, field ``sign-in``) before
+    it is refused (401)."""
+    try:
+        return auth.current_user(request)
+    except AuthenticationError as exc:
+        if request.method not in auth.SAFE_METHODS:
+            state: auth.AuthState = request.app.state.chikuden_auth
+            await run_in_threadpool(
+                auth.audit_refusal, state, "anonymous", request, "sign-in", str(exc)
+            )
+        raise
+
+
 async def desk_editor(request: Request) -> Identity:
     """A signed-in editor or admin; CSRF checked for a cookie session."""
     if not _auth_on(request):
         raise _no_secret()
-    return await _EDITOR(request, auth.current_user(request))
+    return await _EDITOR(request, await _writer(request))
 
 
 async def desk_admin(request: Request) -> Identity:
+    """A signed-in admin; CSRF checked for a cookie session."""
     if not _auth_on(request):
         raise _no_secret()
-    return await _ADMIN(request, auth.current_user(request))
+    return await _ADMIN(request, await _writer(request))
 
 
 def audit_rejected(ledger: Ledger, who: str, table: str, record: str, detail: str) -> None:
-    """Write a refused write to the audit log (its own transaction; nothing else changes)."""
+    """Write a refused write to the audit log (its own transaction; nothing else changes).
+    Control characters of the input are written as escapes: the log holds printable text
+    (a backup holding them could not be restored)."""
+    record, detail = escape_controls(record), escape_controls(detail)
     field = detail.split(":", 1)[0][:60] if ":" in detail[:60] else None
     with transaction(ledger, who) as s:
         s.execute(
@@ -129,6 +149,17 @@ def audit_rejected(ledger: Ledger, who: str, table: str, record: str, detail: st
                 new=encode({"detail": detail[:300]}),
             )
         )
+
+
+def _plain(raw: str, field: str) -> str:
+    """``raw`` if it holds no control character, else a 400 (PostgreSQL cannot even compare
+    text with a NUL in it; no key or name of the ledger holds one)."""
+    if CONTROL_RE.search(raw):
+        raise DeskError(
+            400, f"{field}: {escape_controls(raw[:40])!r} holds control characters; give a "
+            "key or name as the ledger lists it",
+        )  # fmt: skip
+    return raw
 
 
 def _lang(request: Request) -> str:
@@ -204,7 +235,7 @@ def board(ledger: Ledger, year: int) -> dict[str, Any]:
     the milestones by due date."""
     from chikuden.roadmap import review
 
-    with ledger.transaction() as s:
+    with ledger.reading() as s:
         result = review.compute(s, year, projections=False)
         pillars = {p.code: p for p in s.scalars(select(Pillar).order_by(Pillar.id))}
         titles = {code: (p.title_en, p.title_ja) for code, p in pillars.items()}
@@ -247,7 +278,7 @@ def kpi_detail(ledger: Ledger, key: str, lang: str = "en") -> dict[str, Any]:
     from chikuden.roadmap import report, review
     from chikuden.roadmap.status import trajectory
 
-    with ledger.transaction() as s:
+    with ledger.reading() as s:
         k = ops.kpi(s, key)
         result = review.compute(s, _this_year())
         line = next(x for x in result.lines if x.key == key)
@@ -338,17 +369,20 @@ def board_page(
 @router.get("/roadmap/kpi/{key}", response_class=HTMLResponse)
 def kpi_page(request: Request, key: str, who: Identity | None = Depends(desk_reader)) -> Response:
     try:
-        data = kpi_detail(_ledger(request), key, _lang(request))
+        data = kpi_detail(_ledger(request), _plain(key, "kpi"), _lang(request))
     except LedgerError as exc:
         raise DeskError(404, str(exc)) from None
     saved = request.query_params.get("saved", "")
     return _page(request, "kpi.html.j2", who, saved=saved, form=None, error="", **data)
 
 
-async def _form(request: Request) -> dict[str, str]:
+async def _form(request: Request, files: tuple[str, ...] = ()) -> dict[str, str]:
+    """The text fields of the form (stripped); ``files``: the file fields, left out."""
     form = await request.form()
     out: dict[str, str] = {}
     for name, value in form.items():
+        if name in files:
+            continue
         if not isinstance(value, str) or len(value) > 10_000:
             raise DeskError(400, f"{name}: not a text field of at most 10,000 characters")
         out[name] = value.strip()
@@ -379,7 +413,7 @@ def _actual_doc(a: Actual | None) -> dict[str, Any] | None:
 
 
 def _stored_actual(ledger: Ledger, key: str, year: int) -> dict[str, Any] | None:
-    with ledger.transaction() as s:
+    with ledger.reading() as s:
         k = s.scalar(select(Kpi).where(Kpi.key == key))
         if k is None:
             return None
@@ -475,12 +509,19 @@ def _int_or_raw(raw: str) -> Any:
         return raw
 
 
+def milestone_rows(ledger: Ledger) -> tuple[list[Any], list[str]]:
+    """The milestones with their pillar's code, by due date; and the pillars' codes."""
+    with ledger.reading() as s:
+        rows = list(s.execute(select(Milestone, Pillar.code).join(Pillar).order_by(Milestone.due)))
+        pillars = list(s.scalars(select(Pillar.code).order_by(Pillar.id)))
+        s.expunge_all()
+    return rows, pillars
+
+
 @router.get("/roadmap/milestones", response_class=HTMLResponse)
 def milestones_page(request: Request, who: Identity | None = Depends(desk_reader)) -> Response:
-    with _ledger(request).transaction() as s:
-        rows = list(s.execute(select(Milestone, Pillar.code).join(Pillar).order_by(Milestone.due)))
-        s.expunge_all()
-    return _page(request, "milestones.html.j2", who, rows=rows, error="")
+    rows, pillars = milestone_rows(_ledger(request))
+    return _page(request, "milestones.html.j2", who, rows=rows, pillars=pillars, error="", new={})
 
 
 @router.post("/roadmap/milestones/{code}", response_class=HTMLResponse)
@@ -504,12 +545,11 @@ async def milestone_form(
     except (LedgerError, DeskError) as exc:
         await run_in_threadpool(audit_rejected, ledger, who.username, "milestones", code, str(exc))
         status = 409 if isinstance(exc, ConflictError) else 400
-        with ledger.transaction() as s:
-            rows = list(
-                s.execute(select(Milestone, Pillar.code).join(Pillar).order_by(Milestone.due))
-            )
-            s.expunge_all()
-        return _page(request, "milestones.html.j2", who, status, rows=rows, error=str(exc))
+        rows, pillars = await run_in_threadpool(milestone_rows, ledger)
+        return _page(
+            request, "milestones.html.j2", who, status, rows=rows, pillars=pillars,
+            error=str(exc), new={},
+        )  # fmt: skip
     return RedirectResponse(f"/roadmap/milestones?lang={_lang(request)}", status_code=303)
 
 
@@ -547,7 +587,7 @@ def review_page(
     from chikuden.roadmap import report, review
 
     y = _year(year)
-    with _ledger(request).transaction() as s:
+    with _ledger(request).reading() as s:
         result = review.compute(s, y)
         text = report.render(s, result, _lang(request))
     return HTMLResponse(text)
@@ -564,9 +604,9 @@ def audit_page(
 ) -> Response:
     query = select(AuditLog).order_by(AuditLog.id.desc()).limit(AUDIT_PAGE)
     if user:
-        query = query.where(AuditLog.who == user[:120])
+        query = query.where(AuditLog.who == _plain(user, "user")[:120])
     if table:
-        query = query.where(AuditLog.table_name == table[:40])
+        query = query.where(AuditLog.table_name == _plain(table, "table")[:40])
     for raw, name, op in ((since, "since", "ge"), (until, "until", "lt")):
         if not raw:
             continue
@@ -579,7 +619,7 @@ def audit_page(
             query = query.where(AuditLog.at >= start)
         else:
             query = query.where(AuditLog.at < start + dt.timedelta(days=1))
-    with _ledger(request).transaction() as s:
+    with _ledger(request).reading() as s:
         rows = list(s.scalars(query))
         tables = sorted(set(s.scalars(select(AuditLog.table_name).distinct())))
         s.expunge_all()
@@ -587,19 +627,14 @@ def audit_page(
     return _page(request, "audit.html.j2", who, rows=rows, tables=tables, filters=filters)
 
 
-@router.get("/roadmap/revisions", response_class=HTMLResponse)
-def revisions_page(
-    request: Request,
-    a: str | None = None,
-    b: str | None = None,
-    who: Identity | None = Depends(desk_reader),
-) -> Response:
-    """The revisions and the target differences between two of them (``chikuden roadmap
-    diff A B``; by default the last two)."""
-    from chikuden.roadmap import revisions
+def revisions_context(ledger: Ledger, a: str | None, b: str | None) -> dict[str, Any]:
+    """The revisions, the target differences between ``a`` and ``b`` (default: the last
+    two), the published reviews, the open revision and the year the next one would have."""
+    from chikuden.roadmap import review, revisions
 
-    with _ledger(request).transaction() as s:
+    with ledger.reading() as s:
         revs = ops.revisions(s)
+        reviews = review.stored_reviews(s)
         s.expunge_all()
         years = [r.year for r in revs]
         lines: list[Any] = []
@@ -612,7 +647,31 @@ def revisions_page(
                 raise DeskError(400, str(exc)) from None
         else:
             ya = yb = years[-1] if years else 0
-    return _page(request, "revisions.html.j2", who, revs=revs, a=ya, b=yb, lines=lines)
+    return {
+        "revs": revs,
+        "a": ya,
+        "b": yb,
+        "lines": lines,
+        "reviews": reviews,
+        "open_rev": next((r for r in revs if r.state == "open"), None),
+        "next_year": (years[-1] + 1) if years else dt.date.today().year,
+        "review_year": _this_year(),
+    }
+
+
+@router.get("/roadmap/revisions", response_class=HTMLResponse)
+def revisions_page(
+    request: Request,
+    a: str | None = None,
+    b: str | None = None,
+    done: str = "",
+    who: Identity | None = Depends(desk_reader),
+) -> Response:
+    """The revisions and the target differences between two of them (``chikuden roadmap
+    diff A B``; by default the last two), the published reviews; the forms to publish the
+    review (editors), to publish the open revision and open the next one (admins)."""
+    context = revisions_context(_ledger(request), a, b)
+    return _page(request, "revisions.html.j2", who, error="", done=done[:200], **context)
 
 
 @router.get("/roadmap/exchange", response_class=HTMLResponse)
@@ -620,83 +679,11 @@ def exchange_page(request: Request, who: Identity | None = Depends(desk_reader))
     return _page(request, "exchange.html.j2", who, problems=[], message="", imported=None)
 
 
-@router.get("/roadmap/export.xlsx")
-def export_file(request: Request, who: Identity | None = Depends(desk_reader)) -> Response:
-    """The whole ledger as a workbook (``chikuden roadmap export``)."""
-    import tempfile
-    from pathlib import Path
-
-    from chikuden.roadmap import exchange
-
-    with tempfile.TemporaryDirectory(prefix="chikuden-export-") as folder:
-        path = Path(folder) / "roadmap.xlsx"
-        with _ledger(request).transaction() as s:
-            exchange.export_ledger(s, path)
-        data = path.read_bytes()
-    return Response(
-        data,
-        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={"Content-Disposition": 'attachment; filename="roadmap.xlsx"'},
-    )
-
-
-@router.post("/roadmap/import", response_class=HTMLResponse)
-async def import_form(request: Request, who: Identity = Depends(desk_editor)) -> Response:
-    """Import actuals from an uploaded .xlsx or .csv: every row checked, all or nothing
-    (``chikuden roadmap import``); the bad rows listed one by one."""
-    import tempfile
-    from pathlib import Path
-
-    from chikuden.roadmap import exchange
-    from chikuden.roadmap.errors import ImportRejectedError
-
-    ledger = _ledger(request)
-    form = await request.form()
-    upload = form.get("file")
-    if upload is None or isinstance(upload, str) or not upload.filename:
-        raise DeskError(400, "file: no file uploaded; choose an .xlsx or .csv file of actuals")
-    suffix = Path(upload.filename).suffix.lower()
-    if suffix not in (".xlsx", ".csv"):
-        raise DeskError(400, f"file: {upload.filename[:60]!r} is not .xlsx or .csv")
-    content = await upload.read()
-
-    def run() -> int:
-        with tempfile.TemporaryDirectory(prefix="chikuden-import-") as folder:
-            path = Path(folder) / f"upload{suffix}"
-            path.write_bytes(content)
-            with transaction(ledger, who.username) as s:
-                return exchange.import_actuals(s, path).imported
-
-    try:
-        imported = await run_in_threadpool(run)
-    except ImportRejectedError as exc:
-        head = str(exc).splitlines()[0]
-        await run_in_threadpool(audit_rejected, ledger, who.username, "actuals", "import", head)
-        return _page(
-            request, "exchange.html.j2", who, 400, problems=exc.problems, message=head,
-            imported=None,
-        )  # fmt: skip
-    except LedgerError as exc:
-        await run_in_threadpool(audit_rejected, ledger, who.username, "actuals", "import", str(exc))
-        return _page(
-            request, "exchange.html.j2", who, 400, problems=[], message=str(exc), imported=None
-        )
-    return _page(request, "exchange.html.j2", who, problems=[], message="", imported=imported)
-
-
-@router.get("/roadmap/users", response_class=HTMLResponse)
-def users_page(request: Request, who: Identity = Depends(desk_admin)) -> Response:
-    state: auth.AuthState = request.app.state.chikuden_auth
-    with _ledger(request).transaction() as s:
-        users = state.accounts.list(s)
-        s.expunge_all()
-    return _page(request, "users.html.j2", who, users=users)
-
-
 @router.post("/roadmap/users/{name}", response_class=HTMLResponse)
 async def user_form(request: Request, name: str, who: Identity = Depends(desk_admin)) -> Response:
-    """Change a user's role or disable/enable the account (admins; passwords and new users:
-    ``chikuden users``). An admin cannot lower or disable their own account here."""
+    """Change a user's role or disable/enable the account (admins; new users, passwords and
+    tokens: :mod:`chikuden.web.desk_users`). An admin cannot lower or disable their own
+    account here."""
     from chikuden.accounts.errors import AccountsError
 
     state: auth.AuthState = request.app.state.chikuden_auth
@@ -769,8 +756,8 @@ def api_actuals(
     """The actuals (of one KPI), with their versions."""
     query = select(Actual, Kpi.key).join(Kpi).order_by(Kpi.key, Actual.year)
     if kpi is not None:
-        query = query.where(Kpi.key == kpi[:80])
-    with _ledger(request).transaction() as s:
+        query = query.where(Kpi.key == _plain(kpi, "kpi")[:80])
+    with _ledger(request).reading() as s:
         return [{"kpi": key, **(_actual_doc(a) or {})} for a, key in s.execute(query)]
 
 
@@ -839,6 +826,14 @@ async def _auth_error_page(request: Request, exc: Exception) -> Response:
 
 
 def install(app: FastAPI) -> None:
+    """Add the desk's pages and API to ``app``; :mod:`chikuden.web.desk_year` and
+    :mod:`chikuden.web.desk_users` must be imported first (they add their routes to ours:
+    :func:`chikuden.web.app.create_app` does)."""
+    import sys
+
+    missing = [m for m in ("desk_year", "desk_users") if f"chikuden.web.{m}" not in sys.modules]
+    if missing:
+        raise RuntimeError(f"import chikuden.web.{missing[0]} before desk.install(app)")
     app.include_router(router)
     app.include_router(api)
     app.add_exception_handler(DeskError, _desk_error)

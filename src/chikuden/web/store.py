@@ -109,7 +109,7 @@ class ScenarioStore:
 
         from chikuden.roadmap.models import SavedScenario
 
-        with self.ledger().transaction() as session:
+        with self.ledger().reading() as session:
             rows = session.execute(
                 select(
                     SavedScenario.name,
@@ -126,7 +126,7 @@ class ScenarioStore:
 
         from chikuden.roadmap.models import SavedScenario
 
-        with self.ledger().transaction() as session:
+        with self.ledger().reading() as session:
             found = session.execute(
                 select(SavedScenario.document).where(SavedScenario.name == name)
             ).scalar_one_or_none()
