@@ -75,8 +75,17 @@ def create_app(settings: Settings | None = None, accounts: Accounts | None = Non
     ``accounts``: the password policy and hasher (tests pass a cheap one)."""
     from chikuden.accounts.settings import SecuritySettings, require_secret_key
     from chikuden.api import Cache
-    from chikuden.web import analyses, api, auth, calculators, desk, errors, pages
-    from chikuden.web import desk_users, desk_year  # noqa: F401  (the desk's routes register on import)
+    from chikuden.web import (  # noqa: F401  (the desk's routes register on import)
+        analyses,
+        api,
+        auth,
+        calculators,
+        desk,
+        desk_users,
+        desk_year,
+        errors,
+        pages,
+    )
 
     settings = settings or Settings()
     if settings.max_body_bytes < 1:
