@@ -98,8 +98,10 @@ def evaluate(
         is checked against its declared range (not with a Params batch)
     outputs : output keys or glob patterns (``finance.fund_balance``, ``capacity.*``); only the
         steps they depend on run, and the results hold those outputs only. Default: all.
-    cache : a :class:`Cache` kept between evaluations (a server's): steps whose parameters
-        did not change are not computed again
+    cache : a :class:`Cache` kept between evaluations (a server's): a step run before with
+        the same values of every parameter its outputs depend on is not run again (what it
+        wrote then is reused, :func:`chikuden.results.evaluate`); about 30 entries per
+        scenario kept (29 steps and the minerals state), so size it (``Cache(1024)``)
 
     Returns :class:`chikuden.results.Results` (``to_json(i)`` for scenario ``i``).
     """
