@@ -16,7 +16,8 @@ example each.
 - the domain calculators (:mod:`chikuden.calculators`): :func:`charger_sizing`,
   :func:`charger_wait`, :func:`service_areas`, :func:`charging_connectors`,
   :func:`logistics_corridor`, :func:`minerals_stress`, :func:`product_assessment`,
-  :func:`product_from_bytes`
+  :func:`product_from_bytes`, :func:`assessment_text` and :func:`assessment_lines` (an
+  assessment in words)
 - numbers for readers (:mod:`chikuden.formatting`): :func:`format_value`,
   :func:`format_output`
 
@@ -44,6 +45,8 @@ from chikuden.calculators import (
     Connectors,
     Corridor,
     ServiceAreas,
+    assessment_lines,
+    assessment_text,
     charger_sizing,
     charger_wait,
     charging_connectors,
@@ -448,6 +451,8 @@ __all__ = [
     "SourceRef",
     "answer_outputs",
     "answers",
+    "assessment_lines",
+    "assessment_text",
     "charger_sizing",
     "charger_wait",
     "charging_connectors",

@@ -316,6 +316,26 @@ def _formatted(value: float, unit: str, lang: str) -> str:
     return format_number(value, lang)
 
 
+_PLAIN_HEADS = ("share", "ratio", "year", "flag")  # units format_value's text already says
+
+
+def format_quantity(value: float | None, unit: str, lang: str = "en") -> str:
+    """``value`` [unit] with the word of its unit where :func:`format_value` does not already
+    say it: ``150 GWh``, ``30 min``, ``3万人``, ``¥3.0 trillion``, ``20%`` (the answers' and the
+    calculators' numbers)."""
+    text = format_value(value, unit, lang)
+    head = unit.split(" ", 1)[0]
+    if value is None or not math.isfinite(value) or head in (*_CURRENCIES, *_PLAIN_HEADS):
+        return text
+    word = display_unit(unit, lang)
+    if not word:
+        return text
+    if word[0].isascii():  # "150 GWh", in every language
+        return f"{text} {word}"
+    # Translators: a number and its unit's word ("30,000 people" / "3万人")
+    return translator(lang).gettext("{number} {unit}").format(number=text, unit=word)
+
+
 def format_output(
     value: float | None, output: Output, lang: str = "en", scale: float | None = None
 ) -> str:
