@@ -42,10 +42,31 @@ class Served:
     pid: int
 
     def cpu_s(self) -> float:
-        """CPU time the server process has used so far [s] (user + system, /proc)."""
-        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        ticks = os.sysconf("SC_CLK_TCK")
-        return (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+        """CPU time the server has used so far [s]: user + system time of its process and of
+        the worker processes it started (``--workers``), from /proc."""
+        return sum(_cpu_s(pid) for pid in _tree(self.pid))
+
+
+def _tree(pid: int) -> list[int]:
+    """``pid`` and every process under it (/proc/PID/task/TID/children)."""
+    found = [pid]
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            children = (task / "children").read_text().split()
+        except OSError:  # the task ended meanwhile
+            continue
+        for child in children:
+            found += _tree(int(child))
+    return found
+
+
+def _cpu_s(pid: int) -> float:
+    """User + system CPU time of process ``pid`` [s] (0 if it has ended)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
 
 
 def free_port() -> int:

@@ -114,6 +114,16 @@ def create_app(settings: Settings | None = None, accounts: Accounts | None = Non
     return app
 
 
+def app_from_env() -> FastAPI:
+    """The application as ``chikuden serve --workers N`` builds it in each process: its
+    settings from the environment (``$CHIKUDEN_DB``, ``$CHIKUDEN_SECRET_KEY``,
+    ``$CHIKUDEN_READ_OPEN``), as ``chikuden serve`` reads them."""
+    from chikuden.accounts.settings import SecuritySettings
+
+    env = SecuritySettings.from_env()
+    return create_app(Settings(open_read=env.read_open, secret_key=env.secret_key))
+
+
 def _version() -> str:
     from importlib.metadata import PackageNotFoundError, version
 
