@@ -289,18 +289,13 @@ def _run_reusing(p: Params, keys: set[str] | None, cache: Cache) -> Outputs:
     parameters :func:`_step_parameters` names, which the cache key holds by value. The
     simulator moves one lever at a time: the steps it does not reach are kept.
     """
-    g = system.graph()
+    plan = system.graph().plan(keys)
     out = Outputs()
     out.cache = cache
-    seen: dict[str, Hashable] = {}
-
-    def value(name: str) -> Hashable:
-        if name not in seen:
-            seen[name] = _fingerprint(p, name)
-        return seen[name]
-
-    for node in g.plan(keys):
-        key = ("step", node.name, p.n, tuple(value(name) for name in _step_parameters(node.name)))
+    behind = {node.name: _step_parameters(node.name) for node in plan}
+    value = {name: _fingerprint(p, name) for name in set().union(*behind.values())}
+    for node in plan:
+        key = ("step", node.name, p.n, tuple(map(value.__getitem__, behind[node.name])))
 
         ran: list[bool] = []
 
