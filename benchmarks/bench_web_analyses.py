@@ -48,7 +48,7 @@ def main() -> None:
     optimized(scenario, OptimizeInput("gwh", None, None, 41))
     opt_direct = time.perf_counter() - start
 
-    with served() as url, httpx.Client(base_url=url, timeout=120) as client:
+    with served() as running, httpx.Client(base_url=running.url, timeout=120) as client:
         client.post("/api/uncertainty/runs", json={"samples": 100, "seed": 0})  # warm
         time.sleep(3)
         server: dict[int, float] = {}

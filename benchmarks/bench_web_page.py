@@ -8,11 +8,14 @@ cached) at 1400 x 900. Each line shows the medians of: first contentful paint, t
 to the empty page's, the load event, and for the simulator "ready" (the four answer charts drawn
 by the page's script from the data the server embedded). The server is warmed by one request
 per page before measuring (the first evaluation after start imports and compiles the model:
-its time is printed on its own).
+its time is printed on its own). The CPU time used while measuring and the load average are
+printed: on a shared machine other processes slow every wall time down.
 """
 
 from __future__ import annotations
 
+import os
+import resource
 import shutil
 import socket
 import statistics
@@ -82,6 +85,8 @@ def main() -> None:
         ready_ms = statistics.median(done) if done else float("nan")
         return statistics.median(fcp), statistics.median(load), ready_ms
 
+    cpu = time.process_time()
+    wall = time.perf_counter()
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=path, headless=True, args=ARGS)
         empty, _, _ = measure(browser, base + "/_empty", ready=False)
@@ -98,6 +103,15 @@ def main() -> None:
                 f"{page:<16} {fcp:>6.0f}ms {fcp / empty:>5.1f}x {load:>6.0f}ms {shown}  {verdict}"
             )
         browser.close()
+    wall = time.perf_counter() - wall
+    cpu = time.process_time() - cpu
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    print(
+        f"CPU over the {wall:.0f} s of measuring: this process (the server, in a thread) "
+        f"{cpu:.1f} s; chromium and playwright's driver (ended) "
+        f"{children.ru_utime + children.ru_stime:.1f} s; load average "
+        f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
+    )
     server.should_exit = True
     thread.join(timeout=10)
     shutil.rmtree(folder, ignore_errors=True)

@@ -383,32 +383,38 @@ def question(qid: str) -> Question:
     raise KeyError(f"{qid}: not a question of {FILE} ({', '.join(q.id for q in questions())})")
 
 
-def format_key(results: Results, key: str, value: float, lang: str) -> str:
-    """``value`` of indicator or parameter ``key`` with its unit, as a reader of ``lang``
-    reads it (an undefined indicator: its declared text)."""
-    from chikuden.formatting import display_unit, format_output, format_value
-    from chikuden.i18n import translator
+def label_of(key: str, lang: str) -> str:
+    """An indicator's label or a parameter's description (a chart's bar or target line may be
+    either), in ``lang``."""
     from chikuden.indicators import outputs
     from chikuden.parameters.declarations import declarations
 
     decl = outputs().get(key)
-    unit = decl.unit if decl is not None else declarations()[key].unit
     if decl is not None:
-        text = format_output(value, decl, lang)
-        if math.isnan(value):
-            return text
-    else:
-        text = format_value(value, unit, lang)
-    head = unit.split(" ", 1)[0]
-    if head in ("JPY", "USD", "EUR", "share", "ratio", "year", "flag") or not math.isfinite(value):
-        return text
-    word = display_unit(unit, lang)
-    if not word:
-        return text
-    if word[0].isascii():  # "150 GWh", in every language
-        return f"{text} {word}"
-    # Translators: a number and its unit's word ("30,000 people" / "3万人")
-    return translator(lang).gettext("{number} {unit}").format(number=text, unit=word)
+        return decl.label(lang)
+    d = declarations()[key]
+    return pick(lang, d.description_en, d.description_ja)
+
+
+def unit_of(key: str) -> str:
+    """The unit of an indicator or a parameter."""
+    from chikuden.indicators import outputs
+    from chikuden.parameters.declarations import declarations
+
+    decl = outputs().get(key)
+    return decl.unit if decl is not None else declarations()[key].unit
+
+
+def format_key(results: Results, key: str, value: float, lang: str) -> str:
+    """``value`` of indicator or parameter ``key`` with its unit, as a reader of ``lang``
+    reads it (an undefined indicator: its declared text)."""
+    from chikuden.formatting import format_output, format_quantity
+    from chikuden.indicators import outputs
+
+    decl = outputs().get(key)
+    if decl is not None and math.isnan(value):
+        return format_output(value, decl, lang)
+    return format_quantity(value, unit_of(key), lang)
 
 
 def delta_text(

@@ -16,7 +16,8 @@ example each.
 - the domain calculators (:mod:`chikuden.calculators`): :func:`charger_sizing`,
   :func:`charger_wait`, :func:`service_areas`, :func:`charging_connectors`,
   :func:`logistics_corridor`, :func:`minerals_stress`, :func:`product_assessment`,
-  :func:`product_from_bytes`
+  :func:`product_from_bytes`, :func:`assessment_text` and :func:`assessment_lines` (an
+  assessment in words)
 - numbers for readers (:mod:`chikuden.formatting`): :func:`format_value`,
   :func:`format_output`
 
@@ -44,6 +45,8 @@ from chikuden.calculators import (
     Connectors,
     Corridor,
     ServiceAreas,
+    assessment_lines,
+    assessment_text,
     charger_sizing,
     charger_wait,
     charging_connectors,
@@ -98,8 +101,10 @@ def evaluate(
         is checked against its declared range (not with a Params batch)
     outputs : output keys or glob patterns (``finance.fund_balance``, ``capacity.*``); only the
         steps they depend on run, and the results hold those outputs only. Default: all.
-    cache : a :class:`Cache` kept between evaluations (a server's): steps whose parameters
-        did not change are not computed again
+    cache : a :class:`Cache` kept between evaluations (a server's): a step run before with
+        the same values of every parameter its outputs depend on is not run again (what it
+        wrote then is reused, :func:`chikuden.results.evaluate`); about 30 entries per
+        scenario kept (29 steps and the minerals state), so size it (``Cache(1024)``)
 
     Returns :class:`chikuden.results.Results` (``to_json(i)`` for scenario ``i``).
     """
@@ -446,6 +451,8 @@ __all__ = [
     "SourceRef",
     "answer_outputs",
     "answers",
+    "assessment_lines",
+    "assessment_text",
     "charger_sizing",
     "charger_wait",
     "charging_connectors",

@@ -718,6 +718,147 @@ def product_assessment(
     return pr.assess(item, loaded, model=model, year=when)
 
 
+def assessment_text(a: Assessment, lang: str = "en") -> str:
+    """A product's assessment in words for a reader of ``lang`` (``chikuden product assess``
+    prints it)."""
+    return "\n".join(line for _, line in assessment_lines(a, lang))
+
+
+def assessment_lines(a: Assessment, lang: str = "en") -> list[tuple[str, str]]:
+    """The lines of :func:`assessment_text`, each with the section of the assessment's JSON
+    shape it tells (``product``, ``fit``, ``cycles_to_end_of_life``, ``durability``,
+    ``carbon``, ``recycled_content``, ``safety``, ``top_up``): the web's product calculator
+    shows them as rows, each marked with its section."""
+    from chikuden.analysis.product import SAFETY_TESTS, class_letter
+    from chikuden.formatting import format_number, format_share
+    from chikuden.i18n import pick, translator
+
+    _ = translator(lang).gettext
+    f = a.fit
+
+    def num(x: float) -> str:
+        # Beyond 1e15 grouped digits say nothing (and babel's decimal formatting fails from
+        # 1e28): an interval bound of 7e32 cycles prints as 7.1e+32.
+        return format_number(x, lang) if abs(x) < 1e15 else f"{x:.2g}"
+
+    def sig(x: float) -> str:
+        return f"{x:.4g}"
+
+    unit = "kg CO2e/kWh"
+    lines: list[tuple[str, str]] = []
+    section = "product"
+
+    def add(text: str) -> None:
+        lines.append((section, text))
+
+    add(f"{a.product.name} — {a.product.chemistry} ({a.scenario})")
+    add("")
+    section = "fit"
+    fit = _("Capacity-fade fit: {model}, {equation} ({points} points, RMSE {rmse}, R² {r2})")
+    add(
+        fit.format(
+            model=f.model,
+            equation=f.equation,
+            points=f.points,
+            rmse=f"{f.rmse:.4f}",
+            r2=f"{f.r2:.4f}",
+        )
+    )
+    for name, value in f.params.items():
+        add(f"  {name} = {sig(value)} ± {sig(f.std_errors[name])}")
+    others = [f"{m} {r:.4f}" for m, r in a.candidates.items() if m != f.model]
+    if others:
+        add("  " + _("other models (RMSE): {models}").format(models=", ".join(others)))
+    last = num(float(a.product.cycles[-1]))
+    if f.extrapolated:
+        where = _("extrapolated beyond the tested {n} cycles").format(n=last)
+    else:
+        where = _("within the tested {n} cycles").format(n=last)
+    section = "cycles_to_end_of_life"
+    cycles = _("Cycles to {soh} state of health: {cycles} (95% interval {low}–{high}), {where}")
+    add(
+        cycles.format(
+            soh=format_share(f.eol_soh, lang),
+            cycles=num(f.cycles),
+            low=num(f.cycles_low),
+            high=num(f.cycles_high),
+            where=where,
+        )
+    )
+    add("")
+    section = "durability"
+    r = a.rules
+    bounds = _("A >= {a}, B >= {b}, C >= {c} cycles; assumed boundaries").format(
+        a=num(r["carbon.durability_class_a_cycles"]),
+        b=num(r["carbon.durability_class_b_cycles"]),
+        c=num(r["carbon.durability_class_c_cycles"]),
+    )
+    add(
+        _("Durability class: {cls} ({bounds})").format(
+            cls=class_letter(a.durability_class), bounds=bounds
+        )
+    )
+    section = "carbon"
+    verdict = _("passes") if a.passes_threshold else _("exceeds it")
+    add(
+        _(
+            "Carbon footprint: {footprint} {unit} declared -> {delivered} g CO2e per kWh delivered"
+        ).format(footprint=num(a.product.footprint), unit=unit, delivered=f"{a.delivered:.1f}")
+    )
+    eu_class = _(
+        "EU class (assumed boundaries): {cls}; assumed EU threshold {threshold} g: {verdict}"
+    )
+    add(
+        "  "
+        + eu_class.format(
+            cls=class_letter(a.carbon_class), threshold=num(a.threshold), verdict=verdict
+        )
+    )
+    modelled = _("modelled, {chem} made in Japan in {year}: grid {g}, clean battery park {p}")
+    add(
+        "  "
+        + modelled.format(
+            chem=a.product.chemistry, year=a.year, g=num(a.modelled_grid), p=num(a.modelled_park)
+        )
+        + f" {unit}"
+    )
+    section = "recycled_content"
+    shares = ", ".join(
+        f"{m} {format_share(a.product.recycled[m], lang)}" for m in a.recycled_metals
+    )
+    recycled = {
+        1: _("meets the EU 2036 minimums"),
+        2: _("meets the EU 2031 minimums"),
+        3: _("below the EU 2031 minimums"),
+    }[a.recycled_class]
+    add(_("Recycled content: {verdict} ({shares})").format(verdict=recycled, shares=shares))
+    section = "safety"
+    status = {
+        "pass": _("all {n} tests passed"),
+        "fail": _("failed"),
+        "incomplete": _("incomplete"),
+    }[a.safety_status].format(n=len(SAFETY_TESTS))
+    detail = ", ".join((*a.safety_failed, *a.safety_missing))
+    if detail:
+        status += f" ({detail})"
+    add(_("Safety (IEC 62660-3 tests): {status}").format(status=status))
+    add("")
+    section = "top_up"
+    if a.eligible and a.topup_share is not None:
+        head = _("eligible: +{t} of capex").format(t=format_share(a.topup_share, lang))
+    elif a.eligible:
+        head = _("top-up share not declared (finance.subsidy_performance_topup_share)")
+    else:
+        head = _("not eligible")
+    if a.subsidy_rate is not None:
+        rate = _("subsidy rate {r}").format(r=format_share(a.subsidy_rate, lang))
+        head += f" ({rate})"
+    add(_("Performance top-up: {verdict}").format(verdict=head))
+    for u in a.unmet:
+        add(f"  - {pick(lang, u.en, u.ja)}")
+    return lines
+
+
 __all__ = [
     "ARRIVALS",
     "CUT",
@@ -737,6 +878,8 @@ __all__ = [
     "CorridorYear",
     "ServiceArea",
     "ServiceAreas",
+    "assessment_lines",
+    "assessment_text",
     "charger_sizing",
     "charger_wait",
     "charging_connectors",

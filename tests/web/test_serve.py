@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 from typer.testing import CliRunner
 
 from chikuden.cli import app as cli
@@ -22,10 +23,13 @@ def _free_port() -> int:
         return port
 
 
-def test_serve_answers_on_loopback_and_saves_to_the_db(tmp_path: Path) -> None:
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_serve_answers_on_loopback_and_saves_to_the_db(tmp_path: Path, workers: str) -> None:
+    # with 2 processes the scenario saved through one is read by whichever answers next
     port = _free_port()
     db = tmp_path / "ledger.sqlite"
     cmd = [sys.executable, "-m", "chikuden", "serve", "--port", str(port), "--db", str(db)]
+    cmd += ["--workers", workers]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     url = f"http://127.0.0.1:{port}"
     try:
@@ -59,3 +63,11 @@ def test_a_port_in_use_is_one_line_and_exit_2() -> None:
         result = CliRunner().invoke(cli, ["serve", "--port", str(port)])
     assert result.exit_code == 2
     assert result.stderr.startswith(f"error: --host/--port: cannot listen on 127.0.0.1:{port}")
+
+
+@pytest.mark.parametrize("workers", ["0", "1.5", "65", "two"])
+def test_a_bad_number_of_workers_is_one_line_and_exit_2(workers: str) -> None:
+    result = CliRunner().invoke(cli, ["serve", "--port", str(_free_port()), "--workers", workers])
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"error: --workers = '{workers}'"), result.stderr
+    assert "1..64" in result.stderr and result.stderr.count("\n") == 1, result.stderr

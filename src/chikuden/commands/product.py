@@ -16,16 +16,13 @@ from __future__ import annotations
 import enum
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
 from chikuden import calculators as calc
 from chikuden.commands.common import OneLineGroup, user_errors
 from chikuden.commands.options import Number, parse_year
-
-if TYPE_CHECKING:
-    from chikuden.analysis.product import Assessment
 
 app = typer.Typer(
     cls=OneLineGroup,
@@ -130,7 +127,7 @@ def assess(
     if json_:
         typer.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
         return
-    typer.echo(render(result, lang.value))
+    typer.echo(calc.assessment_text(result, lang.value))
 
 
 @app.command()
@@ -144,126 +141,3 @@ def example(
     typer.echo(
         resources.files("chikuden.data").joinpath("examples", name).read_text("utf-8"), nl=False
     )
-
-
-# -- text ----------------------------------------------------------------------------------
-
-
-def render(a: Assessment, lang: str = "en") -> str:
-    """The assessment as text for a reader of ``lang``."""
-    from chikuden.analysis.product import SAFETY_TESTS, class_letter
-    from chikuden.formatting import format_number, format_share
-    from chikuden.i18n import pick, translator
-
-    _ = translator(lang).gettext
-    f = a.fit
-
-    def num(x: float) -> str:
-        # Beyond 1e15 grouped digits say nothing (and babel's decimal formatting fails from
-        # 1e28): an interval bound of 7e32 cycles prints as 7.1e+32.
-        return format_number(x, lang) if abs(x) < 1e15 else f"{x:.2g}"
-
-    def sig(x: float) -> str:
-        return f"{x:.4g}"
-
-    unit = "kg CO2e/kWh"
-    lines = [f"{a.product.name} — {a.product.chemistry} ({a.scenario})", ""]
-    fit = _("Capacity-fade fit: {model}, {equation} ({points} points, RMSE {rmse}, R² {r2})")
-    lines.append(
-        fit.format(
-            model=f.model,
-            equation=f.equation,
-            points=f.points,
-            rmse=f"{f.rmse:.4f}",
-            r2=f"{f.r2:.4f}",
-        )
-    )
-    for name, value in f.params.items():
-        lines.append(f"  {name} = {sig(value)} ± {sig(f.std_errors[name])}")
-    others = [f"{m} {r:.4f}" for m, r in a.candidates.items() if m != f.model]
-    if others:
-        lines.append("  " + _("other models (RMSE): {models}").format(models=", ".join(others)))
-    last = num(float(a.product.cycles[-1]))
-    if f.extrapolated:
-        where = _("extrapolated beyond the tested {n} cycles").format(n=last)
-    else:
-        where = _("within the tested {n} cycles").format(n=last)
-    cycles = _("Cycles to {soh} state of health: {cycles} (95% interval {low}–{high}), {where}")
-    lines.append(
-        cycles.format(
-            soh=format_share(f.eol_soh, lang),
-            cycles=num(f.cycles),
-            low=num(f.cycles_low),
-            high=num(f.cycles_high),
-            where=where,
-        )
-    )
-    lines.append("")
-    r = a.rules
-    bounds = _("A >= {a}, B >= {b}, C >= {c} cycles; assumed boundaries").format(
-        a=num(r["carbon.durability_class_a_cycles"]),
-        b=num(r["carbon.durability_class_b_cycles"]),
-        c=num(r["carbon.durability_class_c_cycles"]),
-    )
-    lines.append(
-        _("Durability class: {cls} ({bounds})").format(
-            cls=class_letter(a.durability_class), bounds=bounds
-        )
-    )
-    verdict = _("passes") if a.passes_threshold else _("exceeds it")
-    lines.append(
-        _(
-            "Carbon footprint: {footprint} {unit} declared -> {delivered} g CO2e per kWh delivered"
-        ).format(footprint=num(a.product.footprint), unit=unit, delivered=f"{a.delivered:.1f}")
-    )
-    eu_class = _(
-        "EU class (assumed boundaries): {cls}; assumed EU threshold {threshold} g: {verdict}"
-    )
-    lines.append(
-        "  "
-        + eu_class.format(
-            cls=class_letter(a.carbon_class), threshold=num(a.threshold), verdict=verdict
-        )
-    )
-    modelled = _("modelled, {chem} made in Japan in {year}: grid {g}, clean battery park {p}")
-    lines.append(
-        "  "
-        + modelled.format(
-            chem=a.product.chemistry, year=a.year, g=num(a.modelled_grid), p=num(a.modelled_park)
-        )
-        + f" {unit}"
-    )
-    shares = ", ".join(
-        f"{m} {format_share(a.product.recycled[m], lang)}" for m in a.recycled_metals
-    )
-    recycled = {
-        1: _("meets the EU 2036 minimums"),
-        2: _("meets the EU 2031 minimums"),
-        3: _("below the EU 2031 minimums"),
-    }[a.recycled_class]
-    lines.append(
-        _("Recycled content: {verdict} ({shares})").format(verdict=recycled, shares=shares)
-    )
-    status = {
-        "pass": _("all {n} tests passed"),
-        "fail": _("failed"),
-        "incomplete": _("incomplete"),
-    }[a.safety_status].format(n=len(SAFETY_TESTS))
-    detail = ", ".join((*a.safety_failed, *a.safety_missing))
-    if detail:
-        status += f" ({detail})"
-    lines.append(_("Safety (IEC 62660-3 tests): {status}").format(status=status))
-    lines.append("")
-    if a.eligible and a.topup_share is not None:
-        head = _("eligible: +{t} of capex").format(t=format_share(a.topup_share, lang))
-    elif a.eligible:
-        head = _("top-up share not declared (finance.subsidy_performance_topup_share)")
-    else:
-        head = _("not eligible")
-    if a.subsidy_rate is not None:
-        rate = _("subsidy rate {r}").format(r=format_share(a.subsidy_rate, lang))
-        head += f" ({rate})"
-    lines.append(_("Performance top-up: {verdict}").format(verdict=head))
-    for u in a.unmet:
-        lines.append(f"  - {pick(lang, u.en, u.ja)}")
-    return "\n".join(lines)

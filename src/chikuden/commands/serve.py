@@ -6,6 +6,7 @@ runs. docs/web.md describes the pages and the API.
 
 from __future__ import annotations
 
+import os
 from typing import Annotated
 
 import typer
@@ -14,6 +15,7 @@ from chikuden.commands.common import fail, user_errors
 from chikuden.commands.options import Number
 
 PORT = Number("--port", 1, 65535, whole=True, example="8000")
+WORKERS = Number("--workers", 1, 64, whole=True, example="2")
 HostOpt = Annotated[
     str,
     typer.Option(
@@ -36,13 +38,25 @@ DbOpt = Annotated[
         metavar="URL",
     ),
 ]
+WorkersOpt = Annotated[
+    str,
+    typer.Option(
+        "--workers",
+        help=f"Server processes, {WORKERS.allowed()}: 1 (the default) serves every request "
+        "from one process; more use more cores (each keeps its own cache of evaluations).",
+        metavar="NUMBER",
+    ),
+]
 
 
-def serve(host: HostOpt = "127.0.0.1", port: PortOpt = "8000", db: DbOpt = None) -> None:
+def serve(
+    host: HostOpt = "127.0.0.1", port: PortOpt = "8000", db: DbOpt = None, workers: WorkersOpt = "1"
+) -> None:
     """Serve the web simulator and its JSON API (http://HOST:PORT/, API at /api, its OpenAPI
     at /openapi.json)."""
     with user_errors():
         number = PORT.parse_int(port)
+        processes = WORKERS.parse_int(workers)
         if not host.strip() or len(host) > 255 or not host.isprintable():
             fail(f"--host = {host[:60]!r} is not an address; give e.g. 127.0.0.1 or 0.0.0.0")
         from chikuden.roadmap.db import resolve_url
@@ -55,14 +69,34 @@ def serve(host: HostOpt = "127.0.0.1", port: PortOpt = "8000", db: DbOpt = None)
         from chikuden.web.app import Settings, create_app
 
         env = SecuritySettings.from_env()  # $CHIKUDEN_SECRET_KEY, $CHIKUDEN_READ_OPEN
-        app = create_app(Settings(db=db, open_read=env.read_open, secret_key=env.secret_key))
+        settings = Settings(db=db, open_read=env.read_open, secret_key=env.secret_key)
+        app = create_app(settings)
         if env.secret_key is None:
             typer.echo(
                 "chikuden: no $CHIKUDEN_SECRET_KEY: the roadmap desk is read-only "
                 "(set it to sign in and edit)"
             )
-        typer.echo(f"chikuden: serving on http://{host}:{number}/ (Ctrl-C stops)")
-        uvicorn.run(app, host=host, port=number, log_level="warning")
+        if processes == 1:
+            typer.echo(f"chikuden: serving on http://{host}:{number}/ (Ctrl-C stops)")
+            uvicorn.run(app, host=host, port=number, log_level="warning")
+            return
+        # the database created or upgraded here, once, before the processes start
+        app.state.chikuden.store.ledger()
+        app.state.chikuden.store.close()
+        if db is not None:  # each process builds its application from the environment
+            os.environ["CHIKUDEN_DB"] = db
+        typer.echo(
+            f"chikuden: serving on http://{host}:{number}/ with {processes} processes "
+            "(Ctrl-C stops)"
+        )
+        uvicorn.run(
+            "chikuden.web.app:app_from_env",
+            factory=True,
+            host=host,
+            port=number,
+            workers=processes,
+            log_level="warning",
+        )
 
 
 def _check_listen(host: str, port: int) -> None:

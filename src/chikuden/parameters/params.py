@@ -94,6 +94,13 @@ class Params:
         tables: dict[str, TableArrays] = {}
         table_values: dict[str, list[Table]] = {}
         for name, decl in declarations().items():
+            if not any(name in s.overrides for s in scenarios):  # the default, built once
+                if decl.kind == "table":
+                    tables[name] = _default_table_arrays(name)
+                    table_values[name] = [decl.default]
+                else:
+                    arrays[name] = _default_array(name)
+                continue
             values = [s.value(name) for s in scenarios]
             if decl.kind == "table":
                 shared = all(v is values[0] or v == values[0] for v in values[1:])
@@ -229,6 +236,15 @@ def _check_array(decl: Declaration, arr: NDArray[np.float64]) -> None:
             f"{decl.name} = {float(arr[tuple(idx)])!r} (sample {int(idx[0])}) is outside the "
             f"allowed range {decl.range_text} [{decl.unit}]"
         )
+
+
+@functools.cache
+def _default_array(name: str) -> NDArray[np.float64]:
+    """The array of a scalar or path parameter's default (leading axis 1): a constant of the
+    bundled data, built once and read-only, as :func:`_default_table_arrays`."""
+    arr = np.asarray(declarations()[name].default, dtype=float)[None, ...]
+    arr.flags.writeable = False
+    return arr
 
 
 @functools.cache

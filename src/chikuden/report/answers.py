@@ -18,9 +18,11 @@ from chikuden.answers import (
     answers,
     delta_text,
     format_key,
+    label_of,
     questions,
     read,
     status_word,
+    unit_of,
 )
 from chikuden.charting import DASHES, PALETTE, axis_scale, to_script_json
 from chikuden.formatting import short_label
@@ -67,27 +69,6 @@ class AnswerView:
     chart: ChartView
 
 
-def _label(key: str, lang: str) -> str:
-    """An indicator's label or a parameter's description, in ``lang``."""
-    from chikuden.i18n import pick
-    from chikuden.indicators import outputs
-    from chikuden.parameters.declarations import declarations
-
-    decl = outputs().get(key)
-    if decl is not None:
-        return decl.label(lang)
-    d = declarations()[key]
-    return pick(lang, d.description_en, d.description_ja)
-
-
-def _unit(key: str) -> str:
-    from chikuden.indicators import outputs
-    from chikuden.parameters.declarations import declarations
-
-    decl = outputs().get(key)
-    return decl.unit if decl is not None else declarations()[key].unit
-
-
 def key_sources(results: Results, key: str) -> list[str]:
     """Sources behind an indicator or a parameter, over every scenario of ``results``."""
     from chikuden.indicators import outputs
@@ -123,7 +104,7 @@ def figure(
     spec = q.chart
     n = results.n
     drawn = spec.series or spec.bars
-    unit = _unit(drawn[0])
+    unit = unit_of(drawn[0])
     peak = 0.0
     if spec.kind == "line":
         for key in spec.series:
@@ -165,7 +146,7 @@ def figure(
         # wrapped under the bar; a label in wide (CJK) characters wraps at fewer of them
         labels = [
             "<br>".join(textwrap.wrap(label, 18 if label.isascii() else 10))
-            for label in (short_label(_label(k, lang)) for k in spec.bars)
+            for label in (short_label(label_of(k, lang)) for k in spec.bars)
         ]
         for i in range(n):
             values = [read(results, k, i) for k in spec.bars]
@@ -199,7 +180,7 @@ def figure(
                 continue
             seen.add(value)
             shown = value * scale.factor
-            text = f"{short_label(_label(key, lang))}: {format_key(results, key, value, lang)}"
+            text = f"{short_label(label_of(key, lang))}: {format_key(results, key, value, lang)}"
             if n > 1 and any(read(results, key, k) != value for k in range(n)):
                 text += f" ({results.names[i]})"
             shapes.append(

@@ -22,6 +22,12 @@ if TYPE_CHECKING:
 MAX_BODY_BYTES = 1_048_576
 """The largest request body the server reads [bytes] (a scenario file is a few kB)."""
 
+CACHE_ENTRIES = 1024
+"""Most entries the server's evaluation cache keeps (least recently used dropped): about a dozen
+model steps per evaluation (:func:`chikuden.results.evaluate` keeps each step's outputs by the
+values of the parameters they depend on) and the minerals step's matrices; an assumption sized
+for a few dozen people moving levers at once, each entry a few kB to a few tens of kB."""
+
 DESCRIPTION = f"""\
 The JSON API of chikuden's web simulator: the 2022 Japanese battery-industry proposal as a
 model. Move levers (`GET /api/parameters`), evaluate the outputs you show (`POST
@@ -100,7 +106,7 @@ def create_app(settings: Settings | None = None, accounts: Accounts | None = Non
         docs_url=None,  # FastAPI's Swagger UI and ReDoc pages load their scripts from a CDN
         redoc_url=None,
     )
-    state = WebState(settings, ScenarioStore(settings.db), Cache(max_entries=32))
+    state = WebState(settings, ScenarioStore(settings.db), Cache(max_entries=CACHE_ENTRIES))
     app.state.chikuden = state
     errors.install(app)
     if settings.secret_key is not None:
@@ -116,6 +122,16 @@ def create_app(settings: Settings | None = None, accounts: Accounts | None = Non
     analyses.install(app)
     pages.install(app)
     return app
+
+
+def app_from_env() -> FastAPI:
+    """The application as ``chikuden serve --workers N`` builds it in each process: its
+    settings from the environment (``$CHIKUDEN_DB``, ``$CHIKUDEN_SECRET_KEY``,
+    ``$CHIKUDEN_READ_OPEN``), as ``chikuden serve`` reads them."""
+    from chikuden.accounts.settings import SecuritySettings
+
+    env = SecuritySettings.from_env()
+    return create_app(Settings(open_read=env.read_open, secret_key=env.secret_key))
 
 
 def _version() -> str:

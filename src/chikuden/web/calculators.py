@@ -8,7 +8,10 @@ the Python API (:mod:`chikuden.api`), the functions the CLI calls:
 - ``POST /api/calculators/product``: a product file assessed (P9), ``chikuden product
   assess``; the file is the body (JSON or CSV) or a form field ``file``.
 
-A value out of its range is a 422 naming the field, as everywhere in the API.
+A value out of its range is a 422 naming the field, as everywhere in the API (a message the
+calculators word for the command line, ``--country 'XX' is ...``, names the JSON field here).
+Each answer carries ``readable``: a sentence and labelled values with their units in ``lang``
+(formatted by :mod:`chikuden.formatting`, as the report formats numbers), what the pages show.
 """
 
 from __future__ import annotations
@@ -23,9 +26,11 @@ from pydantic import BaseModel, ConfigDict, Field, Strict
 from chikuden.errors import ChikudenError, ParameterError
 from chikuden.web.api import scenario_with, web_state
 from chikuden.web.errors import ERROR_RESPONSES, ApiError
-from chikuden.web.models import Number, ScenarioName, Values
+from chikuden.web.models import Lang, Number, ScenarioName, Values
 
 if TYPE_CHECKING:
+    from chikuden.calculators import ChargingSite
+    from chikuden.supply_disruption import Shock
     from chikuden.web.app import WebState
 
 router = APIRouter(prefix="/api/calculators", responses=ERROR_RESPONSES)
@@ -34,13 +39,165 @@ Whole = Annotated[int, Strict()]
 _FIELD = re.compile(r"^(?:--)?([a-z][a-z_-]*)[ =]")
 
 
-def _refused(exc: ChikudenError, fields: set[str]) -> ApiError:
-    """``exc`` as a 422 naming the body field its message starts with (``cut = 2 is ...``,
-    ``--country 'XX' is ...``: the calculators word some messages as the CLI's options)."""
-    found = _FIELD.match(str(exc))
+_OPTION = re.compile(r"--([a-z][a-z-]*)")
+
+
+def _refused(exc: ChikudenError, fields: set[str], default: str | None = None) -> ApiError:
+    """``exc`` as a 422 naming the field its message starts with (``cut = 2 is ...``), else
+    ``default``. The calculators word some messages for the command line (``--country 'XX'
+    is ...``): each option that is a field here is written as the field (``country 'XX'``)."""
+
+    def field_of(option: re.Match[str]) -> str:
+        name = option.group(1).replace("-", "_")
+        return name if name in fields else option.group(0)
+
+    message = _OPTION.sub(field_of, str(exc))
+    found = _FIELD.match(message)
     name = found.group(1).replace("-", "_") if found else ""
-    field = name if name in fields else None
-    return ApiError(422, str(exc), field)
+    return ApiError(422, message, name if name in fields else default)
+
+
+# -- in words ----------------------------------------------------------------------------------
+
+
+class Line(BaseModel):
+    """One value of a calculator's answer with its label and unit, for a reader of ``lang``."""
+
+    key: str = Field(description="The part of the answer it shows (a field of the JSON)")
+    label: str
+    value: str
+
+
+class Readable(BaseModel):
+    """A calculator's answer in words: one sentence and labelled values with their units,
+    formatted as the report formats numbers (chikuden.formatting)."""
+
+    summary: str
+    lines: list[Line]
+
+
+def _words(summary: str, lines: list[tuple[str, str, str]]) -> dict[str, Any]:
+    return {
+        "summary": summary,
+        "lines": [{"key": k, "label": label, "value": value} for k, label, value in lines],
+    }
+
+
+CARS = "vehicles per hour"  # the arrivals' unit as the formatter words it (台/時間)
+
+
+def site_words(site: ChargingSite, model: str, lang: str) -> dict[str, Any]:
+    """A charging site in words: how many chargers, how long a car waits, and each input and
+    result with its unit."""
+    from chikuden.formatting import format_quantity
+    from chikuden.i18n import translator
+
+    _ = translator(lang).gettext
+
+    def q(value: float | None, unit: str) -> str:
+        return format_quantity(value, unit, lang)
+
+    models = {
+        "mmc": _("charging times vary at random (M/M/c, Erlang C)"),
+        "mdc": _("every charge takes the same time (M/D/c)"),
+    }
+    said = {
+        "chargers": q(site.chargers, "count"),
+        "power": q(site.power_kw, "kW"),
+        "p": q(site.wait_probability, "share"),
+        "wait": q(site.mean_wait_min, "min"),
+    }
+    if site.sized:
+        summary = _(
+            "The site needs {chargers} chargers of {power}: a car waits with probability {p}, "
+            "{wait} on average."
+        ).format(**said)
+    else:
+        summary = _(
+            "With {chargers} chargers of {power}, a car waits with probability {p}, {wait} on "
+            "average."
+        ).format(**said)
+    lines = [
+        ("model", _("Queueing model"), models[model]),
+        ("arrivals_per_hour", _("Cars arriving in the peak hour"), q(site.arrivals_per_hour, CARS)),
+        ("energy_kwh", _("Energy per charge"), q(site.energy_kwh, "kWh")),
+        ("power_kw", _("Power of one charger"), q(site.power_kw, "kW")),
+        ("power_factor", _("Power delivered, share of rated"), q(site.power_factor, "share")),
+        ("service_time_min", _("Time per charge"), q(site.service_time_min, "min")),
+        ("offered_load_erlang", _("Offered load"), q(site.offered_load_erlang, "Erlang")),
+        (
+            "minimum_chargers_for_stability",
+            _("Fewest chargers for a queue that does not grow"),
+            q(site.minimum_chargers_for_stability, "count"),
+        ),
+        ("chargers", _("Chargers"), q(site.chargers, "count")),
+        ("utilisation", _("Utilisation of the chargers"), q(site.utilisation, "share")),
+        ("wait_probability", _("Probability that a car waits"), q(site.wait_probability, "share")),
+        ("mean_wait_min", _("Mean wait"), q(site.mean_wait_min, "min")),
+    ]  # fmt: skip
+    if site.sized and site.max_wait_probability is not None:
+        target = q(site.max_wait_probability, "share")
+        lines.append(("targets", _("Target: probability of waiting at most"), target))
+    if site.sized and site.max_mean_wait_min is not None:
+        target = q(site.max_mean_wait_min, "min")
+        lines.append(("targets", _("Target: mean wait at most"), target))
+    return _words(summary, lines)
+
+
+def stress_words(shock: Shock, lang: str, i: int = 0) -> dict[str, Any]:
+    """Scenario ``i`` of a minerals export cut in words: the shock, the cells it costs and
+    their value, each with its unit."""
+    from chikuden.formatting import format_quantity
+    from chikuden.i18n import translator
+    from chikuden.report.labels import word
+
+    tr = translator(lang)
+    _ = tr.gettext
+
+    def q(value: float | None, unit: str) -> str:
+        return format_quantity(value, unit, lang)
+
+    shock_text = tr.pgettext(
+        "vocabulary", "{mineral} from {country}: {cut} cut for {months} months"
+    ).format(
+        mineral=word(shock.mineral, lang),
+        country=word(shock.country, lang),
+        cut=q(shock.cut, "share"),
+        months=f"{shock.months:g}",
+    )
+    lost = float(shock.lost_gwh[i])
+    summary = _("{shock}, in {year}: {lost} of cells not made in Japan, worth {value}.").format(
+        shock=shock_text,
+        year=shock.year,
+        lost=q(lost, "GWh"),
+        value=q(float(shock.lost_jpy[i]), "JPY"),
+    )
+    basis = {  # Translators: appended to a percentage, hence the leading space in English
+        "japan_imports": _(" (Japan's imports)"),
+        "world_supply": _(" (world supply)"),
+    }
+    exposure = q(float(shock.exposure_share[i]), "share") + basis[shock.exposure_basis(i)]
+    lines = [
+        ("scenario", _("Scenario"), shock.scenarios[i]),
+        ("exposure_share", _("Share of the supply exposed"), exposure),
+        ("exposed_t", _("Supply exposed"), q(float(shock.exposed_t[i]), "t per year")),
+        ("shortfall_t", _("Shortfall over the cut"), q(float(shock.shortfall_t[i]), "t")),
+        ("lost_gwh", _("Cells not made in Japan"), q(lost, "GWh")),
+        ("lost_jpy", _("Their value"), q(float(shock.lost_jpy[i]), "JPY")),
+    ]
+    return _words(summary, lines)
+
+
+def product_words(lines: list[tuple[str, str]]) -> dict[str, Any]:
+    """A product's assessment in words (:func:`chikuden.api.assessment_lines`): its first line
+    as the sentence, then each line cut at its first colon into label and value."""
+    rows = []
+    for key, text in lines[1:]:
+        if not text.strip():
+            continue
+        head, colon, rest = text.strip().partition("：" if "：" in text else ": ")
+        rows.append((key, head, rest) if colon else (key, "", text.strip()))
+    return _words(lines[0][1], rows)
 
 
 class _Request(BaseModel):
@@ -67,6 +224,7 @@ class ServiceAreaRequest(_Request):
     chargers: Whole | None = Field(
         None, description="Given: the waiting at this many chargers instead of sizing"
     )
+    lang: Lang = Field("en", description="Language of the answer in words (readable)")
 
 
 class SiteOut(BaseModel):
@@ -84,7 +242,8 @@ class SiteOut(BaseModel):
     utilisation: float | None
     wait_probability: float | None
     mean_wait_min: float | None
-    targets: dict[str, float | None]
+    targets: dict[str, float | None] | None = None
+    readable: Readable
 
 
 @router.post("/service-area", response_model=SiteOut, summary="Chargers at one site (P5)")
@@ -121,9 +280,10 @@ def service_area(body: ServiceAreaRequest) -> JSONResponse:
                 body.max_mean_wait_min,
                 body.model,
             )
-    except ParameterError as exc:
-        raise _refused(exc, set(ServiceAreaRequest.model_fields)) from None
-    return JSONResponse(site.to_dict())
+    except ChikudenError as exc:
+        # a message naming no field: too few chargers for the load (a queue without end)
+        raise _refused(exc, set(ServiceAreaRequest.model_fields), "chargers") from None
+    return JSONResponse(site.to_dict() | {"readable": site_words(site, body.model, body.lang)})
 
 
 # -- minerals stress ---------------------------------------------------------------------------
@@ -141,6 +301,7 @@ class StressRequest(_Request):
     cut: Number = Field(0.5, description="Share of the country's exports lost, [0, 1]")
     months: Number = Field(6.0, description="How long the cut lasts [months], (0, 36]")
     year: Whole | None = Field(None, description="2021..2040; default minerals.stress_year")
+    lang: Lang = Field("en", description="Language of the answer in words (readable)")
 
 
 class StressScenario(BaseModel):
@@ -167,6 +328,7 @@ class StressOut(BaseModel):
     months: float
     year: int
     scenarios: list[StressScenario]
+    readable: Readable
 
 
 @router.post("/minerals-stress", response_model=StressOut, summary="A minerals export cut")
@@ -180,7 +342,7 @@ def minerals_stress(body: StressRequest, state: State) -> JSONResponse:
         shock = stress(scenario, body.mineral, body.country, body.cut, body.months, body.year)
     except ParameterError as exc:
         raise _refused(exc, set(StressRequest.model_fields)) from None
-    return JSONResponse(shock.to_dict())
+    return JSONResponse(shock.to_dict() | {"readable": stress_words(shock, body.lang)})
 
 
 # -- product assessment ------------------------------------------------------------------------
@@ -202,6 +364,7 @@ class AssessmentOut(BaseModel):
     safety: dict[str, Any]
     top_up: dict[str, Any]
     rules: dict[str, Any]
+    readable: Readable
 
 
 PRODUCT_BODY: dict[str, Any] = {
@@ -241,6 +404,7 @@ async def product(
     tolerance: Annotated[
         float, Query(description="Capacity above 100% allowed after cycling, [0, 1]")
     ] = 0.02,
+    lang: Annotated[Lang, Query(description="Language of the answer in words")] = "en",
 ) -> JSONResponse:
     """A product file's cycle test fitted, its durability, carbon and recycled-content classes,
     safety, and the subsidy top-up the scenario's rules give it."""
@@ -250,14 +414,15 @@ async def product(
     found = scenario_with(state, scenario, {})
 
     def assess() -> JSONResponse:
-        from chikuden.api import product_assessment, product_from_bytes
+        from chikuden.api import assessment_lines, product_assessment, product_from_bytes
 
         try:
             item = product_from_bytes(raw, kind, where, tolerance)
             result = product_assessment(item, found, None, model, year, tolerance)
-        except ChikudenError as exc:
-            raise _refused(exc, {"tolerance", "year", "model"}) from None
-        return JSONResponse(result.to_dict())
+        except ChikudenError as exc:  # naming no query field: the file is at fault
+            raise _refused(exc, {"tolerance", "year", "model"}, "file") from None
+        words = product_words(assessment_lines(result, lang))
+        return JSONResponse(result.to_dict() | {"readable": words})
 
     return await run_in_threadpool(assess)
 

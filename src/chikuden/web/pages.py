@@ -396,11 +396,10 @@ def chart_specs(results: Results, lang: str) -> list[dict[str, Any]]:
     outputs: the keys and their labels, and the axis scale of the first paint."""
     import numpy as np
 
-    from chikuden.answers import questions, read
+    from chikuden.answers import label_of, questions, read, unit_of
     from chikuden.charting import axis_scale
     from chikuden.formatting import short_label
     from chikuden.indicators import outputs
-    from chikuden.report.answers import _label, _unit
 
     decls = outputs()
     by_id = {q.id: q for q in questions()}
@@ -409,7 +408,7 @@ def chart_specs(results: Results, lang: str) -> list[dict[str, Any]]:
         q = by_id[cid]
         spec = q.chart
         drawn = spec.series or spec.bars
-        unit = _unit(drawn[0])
+        unit = unit_of(drawn[0])
         peak = 0.0
         for key in spec.series:
             finite = np.abs(results.series[key][np.isfinite(results.series[key])])
@@ -431,12 +430,12 @@ def chart_specs(results: Results, lang: str) -> list[dict[str, Any]]:
                     }
                     for k in spec.series
                 ],
-                "bars": [{"key": k, "label": short_label(_label(k, lang))} for k in spec.bars],
+                "bars": [{"key": k, "label": short_label(label_of(k, lang))} for k in spec.bars],
                 # a target may be a parameter (not an output of evaluate): its value comes along
                 "lines": [
                     {
                         "key": k,
-                        "label": short_label(_label(k, lang)),
+                        "label": short_label(label_of(k, lang)),
                         "parameter": k not in decls,
                         "value": _finite(read(results, k)),
                     }

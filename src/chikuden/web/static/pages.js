@@ -115,7 +115,8 @@ const Chikuden = (() => {
     });
   }
 
-  /** The calculator forms: POST their fields as JSON, show the answer as a table. */
+  /** The calculator forms: POST their fields as JSON, show the answer in words (its
+   * ``readable``: a sentence and labelled values with units, in the page's language). */
   function calculators() {
     document.querySelectorAll("form.calculator").forEach((form) => {
       const out = form.parentElement.querySelector(".calc-result");
@@ -139,17 +140,17 @@ const Chikuden = (() => {
           body = new FormData();
           body.append("file", form.elements.file.files[0]);
           isForm = true;
-          const q = new URLSearchParams({ scenario: form.dataset.scenario });
+          const q = new URLSearchParams({ scenario: form.dataset.scenario, lang });
           Object.entries(fields).forEach(([k, v]) => q.set(k, String(v)));
           url += "?" + q.toString();
         } else if (send === "json-scenario") {
-          body = { ...fields, scenario: form.dataset.scenario, parameters: JSON.parse(form.dataset.parameters || "{}") };
+          body = { ...fields, scenario: form.dataset.scenario, parameters: JSON.parse(form.dataset.parameters || "{}"), lang };
         } else {
-          body = fields;
+          body = { ...fields, lang };
         }
         try {
           const data = await api("POST", url, body, isForm);
-          out.appendChild(resultTable(data));
+          out.appendChild(inWords(data.readable));
           out.dataset.done = "1";
         } catch (err) {
           const p = document.createElement("p");
@@ -162,7 +163,34 @@ const Chikuden = (() => {
     });
   }
 
-  /** A nested JSON answer as a key/value table (arrays of objects as sub-tables). */
+  /** A calculator's answer in words: its sentence, then a table of labelled values (each
+   * row marked with the field of the JSON answer it shows, data-key). */
+  function inWords(readable) {
+    const box = document.createElement("div");
+    const p = document.createElement("p");
+    p.className = "calc-summary";
+    p.textContent = readable.summary;
+    box.appendChild(p);
+    const table = document.createElement("table");
+    table.className = "result";
+    readable.lines.forEach((line) => {
+      const tr = table.insertRow();
+      if (line.label) {
+        const th = document.createElement("th");
+        th.scope = "row";
+        th.textContent = line.label;
+        tr.appendChild(th);
+      }
+      const td = tr.insertCell();
+      if (!line.label) td.colSpan = 2;
+      td.dataset.key = line.key;
+      td.textContent = line.value;
+    });
+    box.appendChild(table);
+    return box;
+  }
+
+  /** A nested JSON answer as a key/value table (the uncertainty page's viewer) (arrays of objects as sub-tables). */
   function resultTable(data) {
     const table = document.createElement("table");
     table.className = "result";
@@ -203,5 +231,5 @@ const Chikuden = (() => {
     calculators();
   });
 
-  return { lang, state, carryState, csvText, download, figureCsv, api, errorText, fmt, resultTable };
+  return { lang, state, carryState, csvText, download, figureCsv, api, errorText, fmt, resultTable, inWords };
 })();
