@@ -5,7 +5,6 @@ them, never skips them."""
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,27 +12,17 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
+from tests.roadmap.conftest import (  # noqa: F401  (the backends, and the postgres marker)
+    PG_URL,
+    backend,
+    pytest_collection_modifyitems,
+)
 
 from chikuden.web.app import Settings, create_app
 
-PG_URL = os.environ.get("CHIKUDEN_TEST_PG_URL", "").strip()
-BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        callspec = getattr(item, "callspec", None)
-        if callspec is not None and callspec.params.get("backend") == "postgresql":
-            item.add_marker(pytest.mark.postgres)
-
-
-@pytest.fixture(params=BACKENDS)
-def backend(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
 
 @pytest.fixture
-def db_url(backend: str, tmp_path: Path) -> Iterator[str]:
+def db_url(backend: str, tmp_path: Path) -> Iterator[str]:  # noqa: F811  (the fixture)
     """A new, empty database on ``backend`` (a PostgreSQL one is dropped afterwards)."""
     if backend == "sqlite":
         yield f"sqlite:///{tmp_path / 'web.sqlite'}"
