@@ -263,6 +263,32 @@ def test_bad_input_is_400_nothing_changed_and_audited(client: TestClient, ledger
     assert [(x.who, x.record_id) for x in rejected] == [("ed", KPI), ("ed", "no.such/2025")]
 
 
+def test_a_body_the_schema_refuses_is_422_nothing_changed_and_audited(
+    client: TestClient, ledger_url: str
+) -> None:
+    """A write FastAPI's validation refuses before the desk's handler runs (a word where the
+    value's number belongs, a body that is not JSON) is audited too, under the user."""
+    sign_in(client, "ed")
+    before = actuals_in_db(ledger_url, 2022)
+    h = {"X-CSRF-Token": client.get("/api/session").json()["csrf_token"]}
+    r = client.put(
+        f"/api/roadmap/actuals/{KPI}/2022", json={"version": 1, "value": "lots"}, headers=h
+    )
+    assert r.status_code == 422 and r.json()["error"]["field"] == "value"
+    r = client.post(
+        "/api/roadmap/actuals",
+        content=b"{not json",
+        headers=h | {"Content-Type": "application/json"},
+    )
+    assert r.status_code == 400
+    assert actuals_in_db(ledger_url, 2022) == before
+    rejected = [x for x in audit_rows(ledger_url) if x.action == "rejected"]
+    assert [(x.who, x.table_name) for x in rejected] == [("ed", "actuals"), ("ed", "actuals")]
+    assert rejected[0].record_id == f"/api/roadmap/actuals/{KPI}/2022"
+    assert client.get("/api/roadmap/actuals").status_code == 200  # reads: nothing audited
+    assert len([x for x in audit_rows(ledger_url) if x.action == "rejected"]) == 2
+
+
 def test_api_put_conflict_returns_both_values(client: TestClient, ledger_url: str) -> None:
     sign_in(client, "ed")
     token = client.get("/api/session").json()["csrf_token"]

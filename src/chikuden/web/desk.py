@@ -38,6 +38,7 @@ from typing import Any, Literal
 import jinja2
 import markupsafe
 from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import insert, select
@@ -839,6 +840,31 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(DeskError, _desk_error)
     if _installed(app):
         app.add_exception_handler(AuthenticationError, _auth_error_page)
+        app.add_exception_handler(RequestValidationError, _audited_validation)  # type: ignore[arg-type]
+
+
+async def _audited_validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+    """A desk write the API schema refuses before any handler of ours runs (a 422, or a 400
+    for a body that is not JSON) is answered as everywhere else and written to the audit log
+    as ``rejected`` under the user who sent it (``anonymous`` when nobody is signed in):
+    issue 17 asks that every refused attempt be audited."""
+    import json
+
+    from chikuden.web.errors import on_validation
+
+    response = await on_validation(request, exc)
+    path = request.url.path
+    if request.method in auth.SAFE_METHODS or not path.startswith(("/api/roadmap/", "/roadmap")):
+        return response
+    try:
+        who = auth.current_user(request).username
+    except AuthenticationError:
+        who = "anonymous"
+    parts = [p for p in path.split("/") if p and p not in ("api", "roadmap")]
+    table = parts[0] if parts else "roadmap"
+    detail = json.loads(bytes(response.body))["error"]["message"]
+    await run_in_threadpool(audit_rejected, _ledger(request), who, table, path, detail)
+    return response
 
 
 def _installed(app: FastAPI) -> bool:

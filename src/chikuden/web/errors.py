@@ -106,7 +106,9 @@ def _location(loc: tuple[Any, ...] | list[Any]) -> str | None:
     return ".".join(parts) or None
 
 
-async def _on_validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+async def on_validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+    """A request the API schema refuses (FastAPI's validation, before any handler): a 400
+    for a body that is not JSON, else a 422 naming the first field, its value and what it allows."""
     errors = exc.errors()
     first: dict[str, Any] = dict(errors[0]) if errors else {}
     kind = str(first.get("type", ""))
@@ -171,7 +173,7 @@ async def _on_http_error(request: Request, exc: StarletteHTTPException) -> Any:
 
 def install(app: FastAPI) -> None:
     """Register the handlers that turn every bad input into a 4xx :class:`ErrorBody`."""
-    app.add_exception_handler(RequestValidationError, _on_validation)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, on_validation)  # type: ignore[arg-type]
     app.add_exception_handler(ApiError, _on_api_error)  # type: ignore[arg-type]
     app.add_exception_handler(ChikudenError, _on_chikuden_error)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _on_http_error)  # type: ignore[arg-type]
