@@ -9,6 +9,7 @@ import io
 import logging
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -329,15 +330,16 @@ def test_old_sign_in_attempts_are_pruned(ledger_url: str) -> None:
     assert kept == ["10.0.0.2", "10.0.0.3"]
 
 
-def test_reading_takes_no_write_lock(ledger_url: str, backend: str) -> None:
+def test_reading_takes_no_write_lock(tmp_path: Path) -> None:
     """While another connection holds the SQLite write lock (BEGIN IMMEDIATE), a page read
-    goes through; in a writing unit of work it would wait for the lock."""
-    if backend != "sqlite":
-        pytest.skip("SQLite's locks")
+    goes through; in a writing unit of work it would wait for the lock. (SQLite only: the lock
+    is SQLite's.)"""
     import sqlite3
     import threading
 
-    path = ledger_url.removeprefix("sqlite:///")
+    path = str(tmp_path / "lock.sqlite")
+    ledger_url = f"sqlite:///{path}"
+    seed_desk(ledger_url)
     writer = sqlite3.connect(path, isolation_level=None)
     writer.execute("BEGIN IMMEDIATE")
     ledger = Ledger.open(ledger_url, user="tester")
