@@ -10,7 +10,7 @@ the 100k batch takes at most 1.5x its time before the issue.
   parameters varied) through the foundation steps (market, capacity, finance, consistency) with
   the minerals step, against the foundation steps alone as they ran before this issue (given
   the minerals material cost that finance now reads, computed beforehand). Interleaved runs,
-  medians. From ``minerals.DEFER_SERIES_FROM`` scenarios on, the step computes its
+  medians. From ``DEFER_SERIES_FROM`` (chikuden.model.outputs) scenarios on, the step computes its
   indicators on the years they need and its yearly series when they are read; the time to
   read all of them afterwards is printed too, and the ratio with it.
 - A broader batch: every scalar parameter of every domain varied by +-20% around its
@@ -32,7 +32,7 @@ import numpy as np
 
 from chikuden.model import minerals, system
 from chikuden.model.dataflow import Step
-from chikuden.model.outputs import Outputs
+from chikuden.model.outputs import DEFER_SERIES_FROM, Outputs
 from chikuden.parameters.declarations import declarations
 from chikuden.parameters.params import Params
 from chikuden.parameters.scenario import Scenario, load_scenario
@@ -145,7 +145,7 @@ def main() -> None:
         reads.append(time.perf_counter() - start)
         del out
     read = statistics.median(reads)
-    deferred = N_BATCH >= minerals.DEFER_SERIES_FROM
+    deferred = N_BATCH >= DEFER_SERIES_FROM
     varied_found = sum(1 for a in foundation.arrays.values() if a.shape[0] > 1)
     print(
         f"100k foundation batch (bench_evaluate, {varied_found} parameters varied), steps "

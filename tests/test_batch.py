@@ -49,7 +49,7 @@ from chikuden.cli import app
 from chikuden.errors import ChikudenError, ParameterError
 from chikuden.horizon import FIRST_YEAR, LAST_YEAR, N_YEARS
 from chikuden.indicators import outputs
-from chikuden.model import minerals
+from chikuden.model.outputs import DEFER_SERIES_FROM
 from chikuden.parameters import Scenario, declarations, list_scenarios
 from chikuden.parameters.declarations import parameter_rules
 from chikuden.parameters.params import Params, sum_rows
@@ -440,7 +440,7 @@ def test_a_large_batch_equals_its_scenarios_alone() -> None:
     # shares that must add up excepted. Three of the scenarios, alone, give the same numbers.
     rng = np.random.default_rng(20220601)
     base = chikuden.load_scenario(BASE)
-    n = minerals.DEFER_SERIES_FROM + 76
+    n = DEFER_SERIES_FROM + 76
     samples: dict[str, np.ndarray] = {}
     for name in SCALARS_AND_PATHS:
         decl = declarations()[name]

@@ -27,6 +27,14 @@ class _Deferred:
         self.after = after  # the key the group's keys follow (None: they come first)
 
 
+DEFER_SERIES_FROM = 1024
+"""From this many scenarios in a batch on, a step that can (charging, minerals, carbon, carbon
+abatement) computes its indicators on the years and options they read and defers its yearly
+series with :meth:`Series.defer` until one is read (a large batch asked for probabilities reads
+indicators only). Below it, the whole computation is cheaper than doing part of it twice. One
+threshold for every step; each imports it (a test may set it on one step's module)."""
+
+
 class Series(dict[str, NDArray[np.float64]]):
     """Yearly series by key; a group of series may be deferred until one of them is read.
 

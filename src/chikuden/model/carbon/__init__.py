@@ -70,14 +70,11 @@ from chikuden.model.carbon.power import (
     power_supply,
     yearly,
 )
-from chikuden.model.outputs import Outputs
+from chikuden.model.outputs import DEFER_SERIES_FROM, Outputs
 from chikuden.parameters.params import Params, TableArrays, sum_rows
 
 TARGET_YEAR = 2030
 G_PER_KG = 1000.0
-#: Batches of at least this many scenarios compute the indicators on the years and options
-#: they read and the yearly series only when one is read (as the minerals step does).
-DEFER_SERIES_FROM = 1024
 STAGES = (
     "cathode",
     "refining",

@@ -31,7 +31,7 @@ from numpy.typing import NDArray
 from chikuden.horizon import year_index
 from chikuden.model import dataflow
 from chikuden.model.carbon.power import OPTION_KEYS, at_years, yearly
-from chikuden.model.outputs import Outputs
+from chikuden.model.outputs import DEFER_SERIES_FROM, Outputs
 from chikuden.parameters.params import Params
 
 TARGET_YEAR = 2030
@@ -104,9 +104,6 @@ def nan_min(values: NDArray[np.float64]) -> NDArray[np.float64]:
 
 
 # -- step -----------------------------------------------------------------------------------
-#: Batches of at least this many scenarios compute the 2030 indicators from the carbon step's
-#: 2030 indicators and the yearly series only when one is read (as the carbon step does).
-DEFER_SERIES_FROM = 1024
 
 
 def _premium_2030_key(option: str) -> str:

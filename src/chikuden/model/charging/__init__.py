@@ -42,15 +42,13 @@ from numpy.typing import NDArray
 from chikuden.horizon import YEARS, year_index
 from chikuden.model import dataflow
 from chikuden.model.charging import queueing
-from chikuden.model.outputs import Outputs
+from chikuden.model.outputs import DEFER_SERIES_FROM, Outputs
 from chikuden.parameters.params import Params
 
 TARGET_YEAR = 2030
 SERVICE_AREAS = "charging.service_areas"
 #: Public location types whose capex the fund covers, in chart order.
 PUBLIC_TYPES = ("apartments", "workplaces", "public_normal", "public_fast", "highway")
-DEFER_SERIES_FROM = 1024
-"""Batches of at least this many scenarios defer the yearly series (see :func:`step`)."""
 
 
 def home_connectors(

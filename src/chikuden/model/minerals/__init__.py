@@ -51,13 +51,8 @@ from chikuden.model.minerals.demand import (
     upstream_capex_jpy,
 )
 from chikuden.model.minerals.state import MineralsState, compute
-from chikuden.model.outputs import Outputs
+from chikuden.model.outputs import DEFER_SERIES_FROM, Outputs
 from chikuden.parameters.params import Params
-
-# From this many scenarios on, the step computes its indicators on the years they need and
-# leaves its yearly series to be computed when read (a large batch asked for probabilities
-# reads indicators only). Below it, the whole computation is cheaper than doing it twice.
-DEFER_SERIES_FROM = 1024
 
 
 def indicator_years(p: Params) -> NDArray[np.float64]:
