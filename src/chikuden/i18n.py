@@ -29,6 +29,10 @@ from __future__ import annotations
 
 import gettext
 from functools import cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import jinja2
 
 LANGS = ("en", "ja")
 """The languages chikuden writes; any other language reads English."""
@@ -56,3 +60,21 @@ def translator(lang: str) -> gettext.NullTranslations:
 def pick(lang: str, en: str, ja: str) -> str:
     """The text of ``lang`` among a datum's two languages (English for any other language)."""
     return ja if lang == "ja" else en
+
+
+def templates(package: str, folder: str, lang: str) -> jinja2.Environment:
+    """The Jinja templates in ``package``'s ``folder`` with ``_()`` translating into ``lang``:
+    autoescaped, strict (an undefined name is an error, never an empty string), block tags
+    trimmed. The report, the simulator's pages and the desk each add their filters."""
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader(package, folder),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        extensions=["jinja2.ext.i18n"],
+    )
+    env.install_gettext_translations(translator(lang))  # type: ignore[attr-defined]
+    return env

@@ -28,7 +28,7 @@ from chikuden.formatting import (
     scale_of,
     short_label,
 )
-from chikuden.i18n import LANGS, pick, translator
+from chikuden.i18n import LANGS, pick, templates, translator
 from chikuden.report.charts import ChartView, chart_summary, figure, figure_table
 from chikuden.report.labels import row_label
 
@@ -687,15 +687,7 @@ def build_view(results: Results, lang: str = "en", uncertainty: Uncertainty = No
 
 def _environment(lang: str = "en") -> jinja2.Environment:
     """The template environment, its ``_()`` translating into ``lang``."""
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader("chikuden.report", "templates"),
-        autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        extensions=["jinja2.ext.i18n"],
-    )
-    env.install_gettext_translations(translator(lang))  # type: ignore[attr-defined]
+    env = templates("chikuden.report", "templates", lang)
     env.filters["pack"] = lambda text: pack(str(text))  # what the page inflates when needed
     return env
 

@@ -47,7 +47,7 @@ from starlette.concurrency import run_in_threadpool
 from chikuden.accounts.errors import AuthenticationError
 from chikuden.accounts.users import transaction
 from chikuden.charting import to_script_json
-from chikuden.i18n import LANGS, pick, translator
+from chikuden.i18n import LANGS, pick, templates
 from chikuden.reading import CONTROL_RE, escape_controls
 from chikuden.roadmap import ledger as ops
 from chikuden.roadmap.changelog import encode
@@ -172,15 +172,7 @@ def _lang(request: Request) -> str:
 def _env(lang: str) -> jinja2.Environment:
     """The desk's templates in ``lang`` (made once per language: compiling them is most of a
     small page's time)."""
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader("chikuden.web", "templates/desk"),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        extensions=["jinja2.ext.i18n"],
-    )
-    env.install_gettext_translations(translator(lang))  # type: ignore[attr-defined]
+    env = templates("chikuden.web", "templates/desk", lang)
     env.filters["num"] = _num
     env.globals["pick"] = pick
     env.filters["json"] = lambda doc: markupsafe.Markup(to_script_json(doc))

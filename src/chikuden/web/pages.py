@@ -29,7 +29,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from chikuden.i18n import LANGS, pick, translator
+from chikuden.i18n import LANGS, pick, templates, translator
 from chikuden.web.levers import LeverSpec, layout
 
 if TYPE_CHECKING:
@@ -283,15 +283,7 @@ def environment(lang: str) -> jinja2.Environment:
     """The templates of ``lang`` (``_()`` translating, autoescaped, strict)."""
     from chikuden.charting import to_script_json
 
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader("chikuden.web", "templates"),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        extensions=["jinja2.ext.i18n"],
-    )
-    env.install_gettext_translations(translator(lang))  # type: ignore[attr-defined]
+    env = templates("chikuden.web", "templates", lang)
     env.filters["num"] = lambda v: f"{float(v):.6g}"  # a lever's number as the page shows it
     env.filters["plain"] = _plain  # a moved lever's number exactly, as the address gives it
     env.filters["json"] = lambda doc: markupsafe.Markup(to_script_json(doc))
