@@ -12,6 +12,7 @@ import pytest
 import chikuden
 from chikuden.model import system
 from chikuden.model.cache import Cache, CacheStats
+from chikuden.model.minerals import state
 from chikuden.parameters.params import Params
 
 SRC = Path(chikuden.__file__).parent
@@ -78,25 +79,56 @@ def _one() -> Params:
     return Params.from_scenarios([chikuden.load_scenario("proposal-2022")])
 
 
-def test_evaluations_given_one_cache_prepare_the_minerals_state_once() -> None:
-    cache = Cache()
+def test_evaluations_given_one_cache_prepare_the_minerals_state_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    made: list[int] = []
+    prepare = state.prepare
+
+    def counted(p: Params) -> state.Materials:
+        made.append(p.n)
+        return prepare(p)
+
+    monkeypatch.setattr(state, "prepare", counted)
+
+    cache = Cache(max_entries=256)
     first = system.run(_one(), cache=cache)
     assert first.cache is cache
-    made = cache.stats()
-    assert made.misses == 1 and made.entries == 1  # the minerals preparation
-    second = system.run(_one(), cache=cache)  # new Params, the same values: found by value
-    after = cache.stats()
-    assert after.misses == made.misses and after.hits > made.hits
-    for key, value in first.indicators.items():
-        np.testing.assert_array_equal(second.indicators[key], value, err_msg=key)
+    assert len(made) == 1
+    # a parameter upstream of the minerals step but not of its preparation (the Japanese share
+    # moves capacity, which minerals reads): the step runs again, the preparation is found
+    share = Params.from_scenarios(
+        [chikuden.load_scenario("proposal-2022", {"targets.japan_share_2030": 0.25})]
+    )
+    before = cache.stats()
+    second = system.run(share, cache=cache)
+    assert len(made) == 1 and cache.stats().hits > before.hits
+    key = "minerals.import_top_share.nickel"
+    assert second.indicators[key][0] != first.indicators[key][0]  # the step did run again
     # other minerals values are another key: made anew, the first kept beside it
     longer = Params.from_scenarios(
         [chikuden.load_scenario("proposal-2022", {"minerals.ev_lifetime_years": 25.0})]
     )
     other = system.run(longer, cache=cache)
-    assert cache.stats().misses == 2 and len(cache) == 2
+    assert len(made) == 2
     key = "minerals.recycled_share_2030.cobalt"
     assert other.indicators[key][0] < first.indicators[key][0]
+
+
+def test_a_step_run_before_on_the_same_values_is_kept() -> None:
+    # system.run given a cache keeps each step's outputs by the values of the parameters its
+    # outputs depend on (Graph.behind): the same values in a new Params run no step again
+    cache = Cache(max_entries=256)
+    first = system.run(_one(), cache=cache)
+    steps = len(system.graph().nodes)
+    made = cache.stats()
+    assert made.misses == steps + 1  # every step and the minerals preparation
+    second = system.run(_one(), cache=cache)
+    assert cache.stats().misses == made.misses and cache.stats().hits == made.hits + steps
+    for key, value in first.indicators.items():
+        np.testing.assert_array_equal(second.indicators[key], value, err_msg=key)
+    for key in first.series:
+        np.testing.assert_array_equal(second.series[key], first.series[key], err_msg=key)
 
 
 def test_the_api_passes_a_cache_to_the_evaluation() -> None:

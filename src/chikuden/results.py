@@ -6,9 +6,8 @@ attaches units, labels and sources, and converts to pandas or to the public JSON
 
 from __future__ import annotations
 
-import functools
 import math
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -19,7 +18,7 @@ from chikuden.errors import ParameterError, did_you_mean
 from chikuden.indicators import outputs
 from chikuden.model import system
 from chikuden.model.cache import Cache
-from chikuden.model.outputs import Outputs, Series
+from chikuden.model.outputs import Series
 from chikuden.parameters.params import Params
 from chikuden.parameters.scenario import Scenario
 
@@ -165,8 +164,9 @@ def evaluate(
     cache : kept between the evaluations given it (see :class:`chikuden.model.cache.Cache`):
         the minerals step's matrices, and each step's outputs by the values of the parameters
         they depend on, so that a step whose parameters did not change since an evaluation
-        given the same cache is not run again (:func:`_run_reusing`; the simulator moves one
-        lever at a time). By default the evaluation has its own and shares nothing.
+        given the same cache is not run again (:func:`chikuden.model.system.run`; the
+        simulator moves one lever at a time). By default the evaluation has its own and
+        shares nothing.
     """
     if isinstance(scenarios, Params):
         params, given = scenarios, []
@@ -174,7 +174,7 @@ def evaluate(
         given = [scenarios] if isinstance(scenarios, Scenario) else list(scenarios)
         params = Params.from_scenarios(given)
     keys = None if outputs is None else set(output_keys(outputs))
-    out = system.run(params, keys) if cache is None else _run_reusing(params, keys, cache)
+    out = system.run(params, keys, cache)
     n = params.n
 
     def asked(group: Mapping[str, NDArray[np.float64]]) -> Mapping[str, NDArray[np.float64]]:
@@ -194,121 +194,6 @@ def evaluate(
         rows=_full(asked(out.rows), n),
         scenarios=given,
     )
-
-
-# -- steps kept between evaluations ---------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Written:
-    """What one run of a step wrote, to be written again into a later evaluation's outputs.
-
-    ``series`` holds, in the order written, each series key with its array, or None for a
-    series the step deferred: read from ``source`` (the evaluation it was written in, whose
-    deferred group computes it on first read, as in that evaluation).
-    """
-
-    indicators: tuple[tuple[str, NDArray[np.float64]], ...]
-    rows: tuple[tuple[str, NDArray[np.float64]], ...]
-    series: tuple[tuple[str, NDArray[np.float64] | None], ...]
-    source: Series
-
-
-def _written(node_writes: frozenset[str], out: Outputs, before: tuple[int, int]) -> _Written:
-    """The outputs the step that just ran wrote into ``out`` (made read-only: shared)."""
-    indicators = tuple(list(out.indicators.items())[before[0] :])
-    rows = tuple(list(out.rows.items())[before[1] :])
-    pending = set(out.series.pending())
-    series: list[tuple[str, NDArray[np.float64] | None]] = []
-    for key in out.series:  # in order, a deferred group where it was deferred
-        if key in node_writes:
-            series.append((key, None if key in pending else dict.__getitem__(out.series, key)))
-    for _, arr in (*indicators, *rows, *series):
-        if arr is not None:
-            arr.flags.writeable = False
-    return _Written(indicators, rows, tuple(series), out.series)
-
-
-def _write(found: _Written, out: Outputs) -> None:
-    """Write a kept step's outputs into ``out`` as the step wrote them (deferred stay deferred)."""
-    out.indicators.update(found.indicators)
-    out.rows.update(found.rows)
-    run: list[str] = []
-
-    def flush() -> None:
-        if run:
-            keys, source = tuple(run), found.source
-            out.series.defer(keys, lambda: {k: source[k] for k in keys})
-            run.clear()
-
-    for key, arr in found.series:
-        if arr is None:
-            run.append(key)
-            continue
-        flush()
-        out.series[key] = arr
-    flush()
-
-
-def _fingerprint(p: Params, name: str) -> Hashable:
-    """Parameter ``name`` of batch ``p`` by value: the shape and bytes of its array, or of a
-    table's arrays (what a step reads of a table: :class:`~chikuden.parameters.params.
-    TableArrays`)."""
-    arr = p.arrays.get(name)
-    if arr is not None:
-        return (arr.shape, arr.tobytes())
-    table = p.tables[name]
-    arrays = sorted(table.columns.items()) + sorted((table.codes or {}).items())
-    return (
-        table.valid.shape,
-        table.valid.tobytes(),
-        tuple((k, v.shape, v.tobytes()) for k, v in arrays),
-        tuple(sorted((table.allowed or {}).items())),
-    )
-
-
-@functools.cache
-def _step_parameters(name: str) -> tuple[str, ...]:
-    """The parameters a step's outputs depend on (its own and, through its reads, those of
-    every step before it): what its outputs are a function of."""
-    g = system.graph()
-    node = g.node(name)
-    found: set[str] = set()
-    for key in node.writes:
-        found.update(g.parameters[key])
-    return tuple(sorted(found))
-
-
-def _run_reusing(p: Params, keys: set[str] | None, cache: Cache) -> Outputs:
-    """``system.run(p, keys, cache)``, except that a step run before, in an evaluation given the
-    same ``cache``, on the same values of every parameter its outputs depend on, is not run
-    again: what it wrote then is written again.
-
-    Exact, not approximate: a step's outputs are a function of the parameters it reads and of
-    the outputs it reads (its declaration, checked by tests/test_dataflow.py), so of the
-    parameters :func:`_step_parameters` names, which the cache key holds by value. The
-    simulator moves one lever at a time: the steps it does not reach are kept.
-    """
-    plan = system.graph().plan(keys)
-    out = Outputs()
-    out.cache = cache
-    behind = {node.name: _step_parameters(node.name) for node in plan}
-    value = {name: _fingerprint(p, name) for name in set().union(*behind.values())}
-    for node in plan:
-        key = ("step", node.name, p.n, tuple(map(value.__getitem__, behind[node.name])))
-
-        ran: list[bool] = []
-
-        def run(node: Any = node, ran: list[bool] = ran) -> _Written:
-            before = (len(out.indicators), len(out.rows))
-            node.step(p, out)
-            ran.append(True)
-            return _written(frozenset(node.writes), out, before)
-
-        found = cache.get(key, run)
-        if not ran:  # kept from an earlier evaluation
-            _write(found, out)
-    return out
 
 
 def output_keys(patterns: Sequence[str]) -> tuple[str, ...]:

@@ -172,6 +172,18 @@ class Graph:
             needed.update(self.upstream[writer])
         return self._remember("plan", asked, tuple(n for n in self.nodes if n.name in needed))
 
+    def behind(self, name: str) -> tuple[str, ...]:
+        """The parameters the outputs of step ``name`` depend on (its own and, through its
+        reads, those of every step before it): what its outputs are a function of, sorted."""
+        asked = frozenset((name,))
+        memo = self._memo.get(("behind", asked))
+        if memo is not None:
+            return memo
+        found: set[str] = set()
+        for key in self.node(name).writes:
+            found.update(self.parameters[key])
+        return self._remember("behind", asked, tuple(sorted(found)))
+
     def _remember(self, kind: str, asked: frozenset[str], answer: tuple[_T, ...]) -> tuple[_T, ...]:
         if len(self._memo) >= _MEMO:
             self._memo.clear()
