@@ -117,8 +117,9 @@ def test_evaluations_given_one_cache_prepare_the_minerals_state_once(
 
 def test_a_step_run_before_on_the_same_values_is_kept() -> None:
     # system.run given a cache keeps each step's outputs by the values of the parameters its
-    # outputs depend on (Graph.behind): the same values in a new Params run no step again
-    cache = Cache(max_entries=256)
+    # outputs depend on (Graph.behind): the same values in a new Params run no step again.
+    # The default size holds a whole evaluation (29 steps and the minerals preparation).
+    cache = Cache()
     first = system.run(_one(), cache=cache)
     steps = len(system.graph().nodes)
     made = cache.stats()

@@ -32,11 +32,15 @@ class CacheStats:
 class Cache:
     """Values by key, least recently used dropped beyond ``max_entries``.
 
+    The default keeps two whole evaluations: an evaluation given a cache keeps each step's
+    outputs (29 steps) and the minerals preparation (:func:`chikuden.model.system.run`); with
+    fewer entries than that, an evaluation drops what the one before kept and finds nothing.
+
     Keys must hold every input of the value by value (bytes of arrays, not their ids). Values
     are shared by every later lookup: keep them read-only.
     """
 
-    def __init__(self, max_entries: int = 8) -> None:
+    def __init__(self, max_entries: int = 64) -> None:
         if max_entries < 1:
             raise ValueError(f"max_entries = {max_entries}: a cache keeps at least 1 entry")
         self.max_entries = max_entries
