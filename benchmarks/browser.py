@@ -1,23 +1,22 @@
 """What the page benchmarks (bench_report_paint, bench_web_page) share: the headless Chromium
 they launch, its flags and the script that reads a page's first paint and load time.
 
-The flags are the browser tests' own (tests/browser/pages.py: CHROMIUM_ARGS): headless, no
-sandbox (root in CI), nothing Chromium itself would fetch.
+The flags are the browser tests' own, read from tests/browser/pages.py (CHROMIUM_ARGS):
+headless, no sandbox (root in CI), nothing Chromium itself would fetch.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import sys
+from pathlib import Path
 
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository: tests.browser
+
+from tests.browser.pages import CHROMIUM_ARGS as ARGS
+
+__all__ = ["ARGS", "EMPTY", "PAINT", "chromium"]
 PAINT = """() => {
   const fcp = performance.getEntriesByName("first-contentful-paint")[0];
   const nav = performance.getEntriesByType("navigation")[0];
