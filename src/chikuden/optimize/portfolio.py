@@ -642,7 +642,7 @@ def build(
             kind="pipeline",
             announced=row["status"] != "certified",
             label_en=str(row["company"]),
-            label_ja=str(row["company"]),
+            label_ja=str(row.get("company_ja") or row["company"]),  # empty: as in company
             source=tuple(row.get("source", ())),
             clean_park=clean,
         )
