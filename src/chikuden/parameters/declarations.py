@@ -293,7 +293,7 @@ class Declaration:
             return raw
         if isinstance(raw, str):
             raw = {"table": raw}
-        here = f"{_at(where)}{self.name}"
+        here = f"{where}: {self.name}" if where else self.name
         spec = TableOverride.read(raw, here)
         given = [k for k in ("table", "csv", "rows") if getattr(spec, k) is not None]
         if len(given) != 1:
@@ -325,11 +325,14 @@ class Declaration:
         else:
             assert spec.rows is not None
             rows, label = [dict(r) for r in spec.rows], "inline rows"
-        return validate_rows(self.schema, rows, label, f"{_at(where)}{self.name}")
+        return validate_rows(
+            self.schema, rows, label, f"{where}: {self.name}" if where else self.name
+        )
 
 
-def _at(where: str) -> str:
-    return f"{where}: " if where else ""
+def _at(where: str) -> Msg | str:
+    """``where: `` before a message (a translated colon), nothing without a place."""
+    return N_("{at}: ", at=where) if where else ""
 
 
 def _fmt(x: float) -> str:

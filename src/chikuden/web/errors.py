@@ -49,7 +49,10 @@ class ErrorDetail(BaseModel):
     )
     value: str | None = Field(description="The value given, as text (shortened), or null")
     allowed: str | None = Field(description="What the field allows, or null")
-    message: str = Field(description="One line: what is wrong and what to do")
+    message: str = Field(
+        description="One line: what is wrong and what to do, in the request's language (lang "
+        "of the query string, else lang of a JSON body; English without either)"
+    )
 
 
 class ErrorBody(BaseModel):
