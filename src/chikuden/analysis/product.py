@@ -47,7 +47,7 @@ from chikuden.analysis.fade import (
     ProductFileError,
     fit_fade,
 )
-from chikuden.errors import did_you_mean
+from chikuden.errors import N_, Msg, did_you_mean
 from chikuden.horizon import FIRST_YEAR, LAST_YEAR, year_index
 from chikuden.model import carbon
 from chikuden.model.carbon.power import GRID, PARK
@@ -242,7 +242,7 @@ def decode_text(raw: bytes, where: str) -> str:
     return reading.decode(raw, where, ProductFileError, _SAVE)
 
 
-_SAVE = "save the file as UTF-8 text (in Excel: CSV UTF-8)"
+_SAVE = N_("save the file as UTF-8 text (in Excel: CSV UTF-8)")
 
 
 def json_document(text: str, where: str) -> dict[str, Any]:
@@ -253,12 +253,18 @@ def json_document(text: str, where: str) -> dict[str, Any]:
         if len(doc) < len(items):
             seen: set[str] = set()
             dup = next(k for k, _ in items if k in seen or seen.add(k))  # type: ignore[func-returns-value]
-            raise ProductFileError(f"{where}: key {dup!r} appears twice in one object; keep one")
+            raise ProductFileError(
+                N_("{at}: key {key!r} appears twice in one object; keep one", at=where, key=dup)
+            )
         return doc
 
     def constant(name: str) -> Any:
         raise ProductFileError(
-            f"{where}: {name} is not a number a product file may hold; give a finite number"
+            N_(
+                "{at}: {name} is not a number a product file may hold; give a finite number",
+                at=where,
+                name=name,
+            )
         )
 
     try:
@@ -272,18 +278,31 @@ def json_document(text: str, where: str) -> dict[str, Any]:
         doc = None  # nested far deeper than MAX_DEPTH
     except json.JSONDecodeError as exc:
         raise ProductFileError(
-            f"{where}: malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}; "
-            "fix the file"
+            N_(
+                "{at}: malformed JSON at line {line}, column {column}: {reason}; fix the file",
+                at=where,
+                line=exc.lineno,
+                column=exc.colno,
+                reason=exc.msg,
+            )
         ) from None
     if doc is None or _depth(doc) > MAX_DEPTH:
         raise ProductFileError(
-            f"{where}: lists and objects nest deeper than {MAX_DEPTH} levels; a product file "
-            "needs 3 (the object, cycle_test, its lists)"
+            N_(
+                "{at}: lists and objects nest deeper than {n} levels; a product file needs 3 "
+                "(the object, cycle_test, its lists)",
+                at=where,
+                n=MAX_DEPTH,
+            )
         )
     if not isinstance(doc, dict):
         raise ProductFileError(
-            f"{where}: expected a JSON object with the fields {', '.join(FIELDS)}; "
-            f"found {_kind(doc)}"
+            N_(
+                "{at}: expected a JSON object with the fields {fields}; found {kind}",
+                at=where,
+                fields=", ".join(FIELDS),
+                kind=_kind(doc),
+            )
         )
     return doc
 
@@ -305,9 +324,9 @@ def _depth(doc: Any) -> int:
     return deepest if isinstance(doc, dict | list) else 0
 
 
-def _kind(value: Any) -> str:
-    names = {dict: "an object", list: "a list", str: "a text", bool: "true/false"}
-    return names.get(type(value), "a number" if isinstance(value, int | float) else "null")
+def _kind(value: Any) -> Msg | str:
+    names = {dict: N_("an object"), list: N_("a list"), str: N_("a text"), bool: N_("true/false")}
+    return names.get(type(value), N_("a number") if isinstance(value, int | float) else "null")
 
 
 def csv_document(text: str, where: str) -> dict[str, Any]:
@@ -327,25 +346,41 @@ def csv_document(text: str, where: str) -> dict[str, Any]:
     blocks = [b for b in blocks if b]
     if len(blocks) != 2:
         raise ProductFileError(
-            f"{where}: a CSV product file has two blocks separated by a blank line "
-            f"({','.join(CSV_META_HEADER)} rows, then {','.join(CSV_DATA_HEADER)} rows); "
-            f"found {len(blocks)}"
+            N_(
+                "{at}: a CSV product file has two blocks separated by a blank line ({meta} "
+                "rows, then {data} rows); found {n}",
+                at=where,
+                meta=",".join(CSV_META_HEADER),
+                data=",".join(CSV_DATA_HEADER),
+                n=len(blocks),
+            )
         )
     try:
         meta_rows = list(csv.reader(io.StringIO("\n".join(blocks[0]))))
         data_rows = list(csv.reader(io.StringIO("\n".join(blocks[1]))))
     except csv.Error as exc:
-        raise ProductFileError(f"{where}: malformed CSV: {exc}; fix the file") from None
+        raise ProductFileError(
+            N_("{at}: malformed CSV: {reason}; fix the file", at=where, reason=exc)
+        ) from None
     for rows, header in ((meta_rows, CSV_META_HEADER), (data_rows, CSV_DATA_HEADER)):
         got = [c.strip() for c in rows[0]] if rows else []
         if got != header:
             raise ProductFileError(
-                f"{where}: block header {show(','.join(got))} should be {','.join(header)!r}"
+                N_(
+                    "{at}: block header {got} should be {header!r}",
+                    at=where,
+                    got=show(",".join(got)),
+                    header=",".join(header),
+                )
             )
     if len(data_rows) - 1 > MAX_POINTS:
         raise ProductFileError(
-            f"{where}: cycle_test has {len(data_rows) - 1:,} points, more than {MAX_POINTS:,}; "
-            "give fewer points"
+            N_(
+                "{at}: cycle_test has {n:,} points, more than {most:,}; give fewer points",
+                at=where,
+                n=len(data_rows) - 1,
+                most=MAX_POINTS,
+            )
         )
     doc: dict[str, Any] = {}
     recycled: dict[str, str] = {}
@@ -353,7 +388,12 @@ def csv_document(text: str, where: str) -> dict[str, Any]:
     for i, row in enumerate(meta_rows[1:], start=2):
         if len(row) != 2:
             raise ProductFileError(
-                f"{where}: field row {i} needs 2 cells (field,value): {show(','.join(row))}"
+                N_(
+                    "{at}: field row {i} needs 2 cells (field,value): {row}",
+                    at=where,
+                    i=i,
+                    row=show(",".join(row)),
+                )
             )
         key, value = row[0].strip(), row[1].strip()
         if key.startswith("recycled_") and key.endswith("_share"):
@@ -363,7 +403,9 @@ def csv_document(text: str, where: str) -> dict[str, Any]:
         else:
             target, name = doc, key
         if name in target:
-            raise ProductFileError(f"{where}: field {key!r} appears twice (row {i}); keep one")
+            raise ProductFileError(
+                N_("{at}: field {key!r} appears twice (row {i}); keep one", at=where, key=key, i=i)
+            )
         target[name] = value
     if recycled:
         doc["recycled_content"] = recycled
@@ -374,7 +416,12 @@ def csv_document(text: str, where: str) -> dict[str, Any]:
     for i, row in enumerate(data_rows[1:], start=2):
         if len(row) != 2:
             raise ProductFileError(
-                f"{where}: cycle row {i} needs 2 cells (efc,capacity_share): {show(','.join(row))}"
+                N_(
+                    "{at}: cycle row {i} needs 2 cells (efc,capacity_share): {row}",
+                    at=where,
+                    i=i,
+                    row=show(",".join(row)),
+                )
             )
         efc.append(row[0])
         cap.append(row[1])
@@ -452,7 +499,9 @@ def parse_product(doc: Any, where: str, tolerance: float) -> Product:
     if not (isinstance(tolerance, int | float) and 0.0 <= tolerance <= 1.0):
         raise ProductFileError(f"tolerance = {tolerance!r}: expected a share in [0, 1]")
     if not isinstance(doc, dict):
-        raise ProductFileError(f"{where}: expected an object with {', '.join(FIELDS)}")
+        raise ProductFileError(
+            N_("{at}: expected an object with {fields}", at=where, fields=", ".join(FIELDS))
+        )
     try:
         checked = ProductFile.model_validate(doc)
     except ValidationError as exc:
@@ -482,29 +531,52 @@ def _cycle_data(
     capacity = np.array(raw.capacity_share, dtype=float)
     if cycles.size != capacity.size:
         raise ProductFileError(
-            f"{where}: cycle_test has {cycles.size} efc values but {capacity.size} "
-            "capacity_share values; give one capacity per cycle count"
+            N_(
+                "{at}: cycle_test has {n} efc values but {m} capacity_share values; give one "
+                "capacity per cycle count",
+                at=where,
+                n=cycles.size,
+                m=capacity.size,
+            )
         )
     if cycles.size < MIN_POINTS:
         raise ProductFileError(
-            f"{where}: cycle_test has {cycles.size} points; at least {MIN_POINTS} are needed "
-            "to fit a fade model; add test points"
+            N_(
+                "{at}: cycle_test has {n} points; at least {least} are needed to fit a fade "
+                "model; add test points",
+                at=where,
+                n=cycles.size,
+                least=MIN_POINTS,
+            )
         )
     step = np.diff(cycles)
     if (step <= 0).any():
         i = int(np.argmax(step <= 0)) + 2
         raise ProductFileError(
-            f"{where}: cycle_test point {i}: efc {cycles[i - 1]:g} does not exceed the previous "
-            f"{cycles[i - 2]:g}; cycle data must be strictly increasing in cycles (sort the "
-            "points and drop repeats)"
+            N_(
+                "{at}: cycle_test point {i}: efc {efc:g} does not exceed the previous "
+                "{previous:g}; cycle data must be strictly increasing in cycles (sort the points "
+                "and drop repeats)",
+                at=where,
+                i=i,
+                efc=cycles[i - 1],
+                previous=cycles[i - 2],
+            )
         )
     over = (cycles > 0) & (capacity > 1.0 + tolerance)
     if over.any():
         i = int(np.argmax(over)) + 1
         raise ProductFileError(
-            f"{where}: cycle_test point {i}: capacity_share {capacity[i - 1]:g} after "
-            f"{cycles[i - 1]:g} cycles is above 100% by more than the tolerance "
-            f"{tolerance:.0%}; give capacity as a share of rated capacity or raise the tolerance"
+            N_(
+                "{at}: cycle_test point {i}: capacity_share {share:g} after {efc:g} cycles is "
+                "above 100% by more than the tolerance {tolerance:.0%}; give capacity as a share "
+                "of rated capacity or raise the tolerance",
+                at=where,
+                i=i,
+                share=capacity[i - 1],
+                efc=cycles[i - 1],
+                tolerance=tolerance,
+            )
         )
     return cycles, capacity
 
@@ -650,9 +722,15 @@ def assess(
     known = table.strings("chemistry")
     if product.chemistry not in known:
         raise ProductFileError(
-            f"{product.origin}: chemistry {product.chemistry!r} is unknown"
-            f"{did_you_mean(product.chemistry, known)}; scenario {scenario.name} knows "
-            f"{', '.join(known)} (carbon.chemistries)"
+            N_(
+                "{at}: chemistry {chemistry!r} is unknown{hint}; scenario {name} knows {known} "
+                "(carbon.chemistries)",
+                at=product.origin,
+                chemistry=product.chemistry,
+                hint=did_you_mean(product.chemistry, known),
+                name=scenario.name,
+                known=", ".join(known),
+            )
         )
     if not FIRST_YEAR <= year <= LAST_YEAR:
         raise ProductFileError(f"--year {year}: give a year in {FIRST_YEAR}..{LAST_YEAR}")

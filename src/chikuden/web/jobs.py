@@ -23,7 +23,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from chikuden.errors import ChikudenError
+from chikuden.errors import N_, ChikudenError
 from chikuden.web.errors import ApiError
 
 if TYPE_CHECKING:
@@ -123,8 +123,11 @@ class Runs:
             if waiting >= self.max_queued:
                 raise ApiError(
                     429,
-                    f"{waiting} runs are waiting already (at most {self.max_queued}); try again "
-                    "in a few seconds",
+                    N_(
+                        "{n} runs are waiting already (at most {most}); try again in a few seconds",
+                        n=waiting,
+                        most=self.max_queued,
+                    ),
                     None,
                     None,
                     f"at most {self.max_queued} runs waiting",
