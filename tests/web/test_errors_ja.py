@@ -61,6 +61,14 @@ class Bad:
         )
 
 
+def product_with(**cycle_test: list[float]) -> bytes:
+    """The example product file of the package with other cycle test data."""
+    from chikuden.data import DATA
+
+    doc = json.loads(DATA.joinpath("examples", "product-example.json").read_text("utf-8"))
+    return json.dumps({**doc, "cycle_test": cycle_test}).encode()
+
+
 EV = "/api/evaluate"
 UP = "/api/scenarios/upload"
 API: list[Bad] = [
@@ -251,6 +259,24 @@ API: list[Bad] = [
         422,
         content=b"field,value\nproduct,x\n",
         headers={"content-type": "text/csv"},
+        lang_in_body=False,
+    ),
+    Bad(
+        "product: too few cycle points",
+        "POST",
+        "/api/calculators/product",
+        422,
+        content=product_with(efc=[0, 100], capacity_share=[1.0, 0.97]),
+        headers={"content-type": "application/json"},
+        lang_in_body=False,
+    ),
+    Bad(
+        "product: no fade to fit",
+        "POST",
+        "/api/calculators/product?model=linear",
+        422,
+        content=product_with(efc=[0, 100, 200, 300, 400], capacity_share=[1.0] * 5),
+        headers={"content-type": "application/json"},
         lang_in_body=False,
     ),
     Bad("uncertainty: unknown run", "GET", "/api/uncertainty/runs/abc", 404, lang_in_body=False),
