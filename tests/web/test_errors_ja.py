@@ -61,12 +61,15 @@ class Bad:
         )
 
 
-def product_with(**cycle_test: list[float]) -> bytes:
-    """The example product file of the package with other cycle test data."""
+def product_with(extra: dict[str, Any] | None = None, **cycle_test: list[float]) -> bytes:
+    """The example product file of the package with other cycle test data (and ``extra``
+    fields)."""
     from chikuden.data import DATA
 
     doc = json.loads(DATA.joinpath("examples", "product-example.json").read_text("utf-8"))
-    return json.dumps({**doc, "cycle_test": cycle_test}).encode()
+    if cycle_test:
+        doc["cycle_test"] = cycle_test
+    return json.dumps({**doc, **(extra or {})}).encode()
 
 
 EV = "/api/evaluate"
@@ -276,6 +279,24 @@ API: list[Bad] = [
         "/api/calculators/product?model=linear",
         422,
         content=product_with(efc=[0, 100, 200, 300, 400], capacity_share=[1.0] * 5),
+        headers={"content-type": "application/json"},
+        lang_in_body=False,
+    ),
+    Bad(
+        "product: an unknown field",
+        "POST",
+        "/api/calculators/product",
+        422,
+        content=product_with({"colour": "red"}),
+        headers={"content-type": "application/json"},
+        lang_in_body=False,
+    ),
+    Bad(
+        "product: a footprint out of range",
+        "POST",
+        "/api/calculators/product",
+        422,
+        content=product_with({"carbon_footprint_kgco2e_per_kwh": -5}),
         headers={"content-type": "application/json"},
         lang_in_body=False,
     ),

@@ -71,14 +71,14 @@ SAFETY_TESTS: tuple[str, ...] = get_args(SafetyTest)
 SAFETY_RESULTS: tuple[str, ...] = get_args(SafetyResult)
 METALS = carbon.METALS
 DEFAULT_TOLERANCE = 0.02
-FIELDS = {
-    "product": "name of the product",
-    "chemistry": "cell chemistry, a row of carbon.chemistries (e.g. NMC811, LFP)",
-    "capacity_kwh": "rated capacity of one cell or pack [kWh] (optional)",
-    "carbon_footprint_kgco2e_per_kwh": "declared cradle-to-gate footprint [kg CO2e per kWh]",
-    "recycled_content": "recycled shares by metal: cobalt, lithium, nickel [0..1] (optional)",
-    "safety_tests": f"test -> pass or fail, for {', '.join(SAFETY_TESTS)}",
-    "cycle_test": "efc (equivalent full cycles) and capacity_share (of rated) lists",
+FIELDS: dict[str, Msg] = {
+    "product": N_("name of the product"),
+    "chemistry": N_("cell chemistry, a row of carbon.chemistries (e.g. NMC811, LFP)"),
+    "capacity_kwh": N_("rated capacity of one cell or pack [kWh] (optional)"),
+    "carbon_footprint_kgco2e_per_kwh": N_("declared cradle-to-gate footprint [kg CO2e per kWh]"),
+    "recycled_content": N_("recycled shares by metal: cobalt, lithium, nickel [0..1] (optional)"),
+    "safety_tests": N_("test -> pass or fail, for {tests}", tests=", ".join(SAFETY_TESTS)),
+    "cycle_test": N_("efc (equivalent full cycles) and capacity_share (of rated) lists"),
 }
 CSV_META_HEADER = ["field", "value"]
 CSV_DATA_HEADER = ["efc", "capacity_share"]
@@ -114,7 +114,7 @@ MAX_TEXT = 200
 class Range:
     """The allowed values of a numeric field of a product file."""
 
-    what: str
+    what: Msg
     lo: float
     hi: float
     lo_open: bool
@@ -128,9 +128,14 @@ class Range:
 
         return f"{'(' if self.lo_open else '['}{num(self.lo)}, {num(self.hi)}]"
 
-    def text(self) -> str:
+    def text(self) -> Msg:
         """``a share of rated capacity, a number in (0, 10] [share]``."""
-        return f"{self.what}, a number in {self.bounds()} [{self.unit}]"
+        return N_(
+            "{what}, a number in {bounds} [{unit}]",
+            what=self.what,
+            bounds=self.bounds(),
+            unit=self.unit,
+        )
 
     def field(self) -> Any:
         """The pydantic constraints of this range (finite values only)."""
@@ -145,11 +150,13 @@ class Range:
 #: The numeric fields of a product file and their ranges: the one place they are declared
 #: (pydantic checks them; error messages and docs/carbon.md quote them).
 RANGES = {
-    "capacity_kwh": Range("a capacity", 0.0, 1e9, True, "kWh"),
-    "carbon_footprint_kgco2e_per_kwh": Range("a footprint", 0.0, 10_000.0, False, "kg CO2e/kWh"),
-    "recycled_content": Range("a recycled share", 0.0, 1.0, False, "share"),
-    "efc": Range("equivalent full cycles", 0.0, 1e7, False, "cycles"),
-    "capacity_share": Range("a share of rated capacity", 0.0, 10.0, True, "share"),
+    "capacity_kwh": Range(N_("a capacity"), 0.0, 1e9, True, "kWh"),
+    "carbon_footprint_kgco2e_per_kwh": Range(
+        N_("a footprint"), 0.0, 10_000.0, False, "kg CO2e/kWh"
+    ),
+    "recycled_content": Range(N_("a recycled share"), 0.0, 1.0, False, "share"),
+    "efc": Range(N_("equivalent full cycles"), 0.0, 1e7, False, "cycles"),
+    "capacity_share": Range(N_("a share of rated capacity"), 0.0, 10.0, True, "share"),
 }
 
 
@@ -429,63 +436,116 @@ def csv_document(text: str, where: str) -> dict[str, Any]:
     return doc
 
 
-def _loc(loc: tuple[Any, ...]) -> str:
+def _loc(loc: tuple[Any, ...]) -> Msg | str:
     """A pydantic location as a path in the file: ``cycle_test point 3 efc``,
     ``safety_tests.crush``."""
     if len(loc) >= 3 and loc[0] == "cycle_test" and isinstance(loc[2], int):
-        return f"cycle_test point {loc[2] + 1} {loc[1]}"
+        return N_("cycle_test point {i} {column}", i=loc[2] + 1, column=loc[1])
     return ".".join(str(part) for part in loc if part != "[key]")
 
 
-def _explain(err: Any, where: str) -> str:
+def _explain(err: Any, where: str) -> Msg:
     """One pydantic error as one line: the field, the value, what is allowed, what to do."""
     loc, kind, value = tuple(err["loc"]), err["type"], err.get("input")
     field = str(loc[0]) if loc else ""
     msg = str(err["msg"]).removeprefix("Value error, ")
     if kind == "missing":
         if field == "cycle_test" and len(loc) > 1:
-            return (
-                f"{where}: cycle_test needs two lists, efc and capacity_share (of rated "
-                "capacity); add the missing one"
+            return N_(
+                "{at}: cycle_test needs two lists, efc and capacity_share (of rated capacity); "
+                "add the missing one",
+                at=where,
             )
-        return f"{where}: field {field!r} is missing; give the {FIELDS[field]}"
+        return N_(
+            "{at}: field {field!r} is missing; give the {what}",
+            at=where,
+            field=field,
+            what=FIELDS[field],
+        )
     if kind == "extra_forbidden":
         if len(loc) == 1:
-            return (
-                f"{where}: unknown field {field!r}{did_you_mean(field, FIELDS)}; "
-                f"fields: {', '.join(FIELDS)}"
+            return N_(
+                "{at}: unknown field {field!r}{hint}; fields: {fields}",
+                at=where,
+                field=field,
+                hint=did_you_mean(field, FIELDS),
+                fields=", ".join(FIELDS),
             )
         key = str(loc[-1])
-        return (
-            f"{where}: cycle_test has an unknown key {key!r}"
-            f"{did_you_mean(key, CSV_DATA_HEADER)}; give efc and capacity_share"
+        return N_(
+            "{at}: cycle_test has an unknown key {key!r}{hint}; give efc and capacity_share",
+            at=where,
+            key=key,
+            hint=did_you_mean(key, CSV_DATA_HEADER),
         )
     if kind == "literal_error" and loc[-1] == "[key]":
-        key, known = str(loc[1]), METALS if field == "recycled_content" else SAFETY_TESTS
-        what = "metal" if field == "recycled_content" else "test"
-        return (
-            f"{where}: {field} {what} {show(key)} is unknown{did_you_mean(key, known)}; "
-            f"{what}s: {', '.join(known)}"
+        key = str(loc[1])
+        if field == "recycled_content":
+            return N_(
+                "{at}: {field} metal {key} is unknown{hint}; metals: {known}",
+                at=where,
+                field=field,
+                key=show(key),
+                hint=did_you_mean(key, METALS),
+                known=", ".join(METALS),
+            )
+        return N_(
+            "{at}: {field} test {key} is unknown{hint}; tests: {known}",
+            at=where,
+            field=field,
+            key=show(key),
+            hint=did_you_mean(key, SAFETY_TESTS),
+            known=", ".join(SAFETY_TESTS),
         )
     if field == "safety_tests" and len(loc) == 2:
-        return f"{where}: {_loc(loc)} = {show(value)}: expected pass or fail; correct the file"
+        return N_(
+            "{at}: {place} = {value}: expected pass or fail; correct the file",
+            at=where,
+            place=_loc(loc),
+            value=show(value),
+        )
     if kind in ("too_long", "too_short") and field == "cycle_test":
-        return (
-            f"{where}: cycle_test.{loc[-1]} has {len(value):,} values, more than "
-            f"{MAX_POINTS:,}; give fewer points"
+        return N_(
+            "{at}: cycle_test.{list} has {n:,} values, more than {most:,}; give fewer points",
+            at=where,
+            list=loc[-1],
+            n=len(value),
+            most=MAX_POINTS,
         )
     if kind in ("dict_type", "model_type", "list_type"):
-        want = "a list" if kind == "list_type" else "an object"
-        return f"{where}: {_loc(loc)} must be {want}, found {_kind(value)}; correct the file"
+        return N_(
+            "{at}: {place} must be {want}, found {kind}; correct the file",
+            at=where,
+            place=_loc(loc),
+            want=N_("a list") if kind == "list_type" else N_("an object"),
+            kind=_kind(value),
+        )
     numeric = RANGES.get(str(loc[1]) if field == "cycle_test" and len(loc) > 1 else field)
     if numeric is not None:
-        return f"{where}: {_loc(loc)} = {show(value)}: expected {numeric.text()}; correct the file"
-    if field in ("product", "chemistry"):
-        return (
-            f"{where}: {field} = {show(value)}: expected one line of text of 1 to {MAX_TEXT} "
-            f"characters ({msg}); correct the file"
+        return N_(
+            "{at}: {place} = {value}: expected {allowed}; correct the file",
+            at=where,
+            place=_loc(loc),
+            value=show(value),
+            allowed=numeric.text(),
         )
-    return f"{where}: {_loc(loc)} = {show(value)}: {msg}; correct the file"  # pragma: no cover
+    if field in ("product", "chemistry"):
+        return N_(
+            "{at}: {field} = {value}: expected one line of text of 1 to {most} characters "
+            "({reason}); correct the file",
+            at=where,
+            field=field,
+            value=show(value),
+            most=MAX_TEXT,
+            reason=msg,
+        )
+    return N_(  # pragma: no cover
+        "{at}: {place} = {value}: {reason}; correct the file",
+        at=where,
+        place=_loc(loc),
+        value=show(value),
+        reason=msg,
+    )
 
 
 def parse_product(doc: Any, where: str, tolerance: float) -> Product:
@@ -506,7 +566,7 @@ def parse_product(doc: Any, where: str, tolerance: float) -> Product:
         checked = ProductFile.model_validate(doc)
     except ValidationError as exc:
         errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
-        more = f" (and {len(errors) - 1} more problems)" if len(errors) > 1 else ""
+        more = N_(" (and {n} more problems)", n=len(errors) - 1) if len(errors) > 1 else ""
         raise ProductFileError(_explain(errors[0], where) + more) from None
     declared = {str(metal): share for metal, share in checked.recycled_content.items()}
     recycled = {m: declared.get(m, 0.0) for m in METALS}
