@@ -668,14 +668,15 @@ def optimized(scenario: Scenario, given: OptimizeInput) -> dict[str, Any]:
     try:
         solution = portfolio.solve(problem)
         relaxation = portfolio.relax(problem)
-    except portfolio.InfeasibleError as exc:
+    except portfolio.InfeasibleError:
         binding = portfolio.binding_constraints(problem)
         return {
             "feasible": False,
             "scenario": scenario.name,
             "objective": given.objective,
             "fund_jpy": problem.fund_jpy,
-            "message": str(exc),
+            # the request's fields, not the CLI's options; read in the page's language
+            "message": portfolio.infeasible_message(problem, "fund_jpy", "min_gwh", binding),
             "binding": [{"id": i, "text": t} for i, t in binding],
             "optimum": None,
         }
@@ -703,7 +704,8 @@ def optimize_view(result: dict[str, Any], lang: str) -> dict[str, Any]:
 
     _ = translator(lang).gettext
     if not result["feasible"]:
-        return {"feasible": False, "message": result["message"], "binding": result["binding"]}
+        message = result["message"].localized(lang)
+        return {"feasible": False, "message": message, "binding": result["binding"]}
     doc = result["optimum"]
     unit = unit_text(doc["objective_unit"], lang)
     stages = {"cells": _("cells"), "materials": _("materials"), "minerals": _("minerals")}
@@ -999,6 +1001,8 @@ def optimize(body: OptimizeRequest, state: State) -> JSONResponse:
     scenario = scenario_with(state, body.scenario, body.parameters, "", body.levers)
     given = OptimizeInput(body.objective, body.fund_jpy, body.min_gwh, body.points)
     result = optimized(scenario, given)
+    if result["message"] is not None:
+        result["message"] = result["message"].localized(body.lang)
     if result["optimum"] is not None:
         result["optimum"]["portfolio"] = [
             {**c, "name": pick(body.lang, c["label"], c["label_ja"]) or c["id"]}
