@@ -176,6 +176,16 @@ API: list[Bad] = [
         lang_in_body=False,
     ),
     Bad(
+        "an uncertain value of an unknown kind in a file",
+        "POST",
+        UP,
+        422,
+        content=b"name: mine\nuncertainty:\n  parameters:\n"
+        b"    finance.subsidy_base_rate_share: {kind: gauss}\n",
+        headers={"content-type": "application/yaml"},
+        lang_in_body=False,
+    ),
+    Bad(
         "a file that is not UTF-8",
         "POST",
         UP,
