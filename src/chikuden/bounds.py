@@ -50,8 +50,12 @@ class Bound:
         """The same bound under another name (a CLI option for an API field)."""
         return replace(self, name=name)
 
-    def allowed(self) -> Msg:
+    def allowed(self) -> str:
         """What the input accepts, e.g. ``a number > 0 [kWh]`` or ``a whole number in 1..9``."""
+        return str(self.allowed_text())
+
+    def allowed_text(self) -> Msg:
+        """:meth:`allowed` as a message each language reads (:class:`chikuden.errors.Msg`)."""
         unit = f" [{self.unit}]" if self.unit else ""
         if self.hi == math.inf:
             rng = f"{'>' if self.lo_open else '>='} {bound_text(self.lo)}"
@@ -75,7 +79,7 @@ class Bound:
                 name=self.name,
                 value=shown,
                 why=why,
-                allowed=self.allowed(),
+                allowed=self.allowed_text(),
                 example=example,
             )
         )
