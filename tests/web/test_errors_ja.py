@@ -422,3 +422,20 @@ def test_an_uploaded_analysis_that_is_not_one_reads_in_japanese(web: TestClient)
     assert response.status_code == 400
     found = re.search(r'id="page-error">(.*?)</p>', response.text, re.S)
     assert found and is_japanese(found.group(1)), response.text
+
+
+def test_the_stress_test_names_its_fields_and_the_cli_its_options() -> None:
+    from typer.testing import CliRunner
+
+    from chikuden.api import minerals_stress
+    from chikuden.cli import app
+    from chikuden.errors import ParameterError
+
+    with pytest.raises(ParameterError) as refused:
+        minerals_stress(mineral="graphite", country="XX")
+    assert str(refused.value).startswith("country 'XX' is not an ISO 3166-1 alpha-2")
+    assert refused.value.localized("ja").startswith("country 'XX' はISO 3166-1 alpha-2の国コード")
+    args = ["--mineral", "graphite", "--country", "XX", "--cut", "0.5", "--months", "6"]
+    run = CliRunner().invoke(app, ["minerals", "stress", *args])
+    assert run.exit_code == 2
+    assert "error: --country 'XX' is not an ISO 3166-1 alpha-2 country code" in run.output
