@@ -439,3 +439,17 @@ def test_the_stress_test_names_its_fields_and_the_cli_its_options() -> None:
     run = CliRunner().invoke(app, ["minerals", "stress", *args])
     assert run.exit_code == 2
     assert "error: --country 'XX' is not an ISO 3166-1 alpha-2 country code" in run.output
+
+
+def test_a_failed_analysis_run_says_why_in_the_language_asked() -> None:
+    from chikuden.api import load_scenario
+    from chikuden.errors import N_
+    from chikuden.web.jobs import Run
+
+    why = N_("the analysis failed ({kind}); see the server's log", kind="ValueError")
+    run = Run("r1", load_scenario("proposal-2022"), {}, 20, 0, status="failed", error=why)
+    assert run.to_json()["error"] == "the analysis failed (ValueError); see the server's log"
+    assert (
+        run.to_json("ja")["error"]
+        == "分析に失敗しました（ValueError）。サーバーのログを確認してください。"
+    )

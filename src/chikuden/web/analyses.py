@@ -39,7 +39,7 @@ from pydantic import BaseModel, ConfigDict, Field, Strict
 from chikuden.errors import N_, ChikudenError, Msg
 from chikuden.i18n import pick, translator
 from chikuden.web.api import web_state
-from chikuden.web.errors import ERROR_RESPONSES, ApiError
+from chikuden.web.errors import ERROR_RESPONSES, ApiError, request_lang
 from chikuden.web.models import Lang, Levers, Number, ScenarioName, Values
 
 if TYPE_CHECKING:
@@ -528,7 +528,7 @@ def _render(
         seed=seed,
         limits=limits(),
         min_samples=_min_samples(),
-        run=run.to_json() if run is not None else None,
+        run=run.to_json(page.state.lang) if run is not None else None,
         autostart=named and run is None,
         u=view,
         charts=charts_of(view) if view is not None else [],
@@ -841,8 +841,12 @@ class RunOut(BaseModel):
     page: str = Field(description="The page /uncertainty that shows it (its address)")
 
 
-def _run_out(run: Run) -> dict[str, Any]:
-    return {**run.to_json(), "result": f"/api/uncertainty/runs/{run.id}/result", "page": run.page}
+def _run_out(run: Run, lang: str = "en") -> dict[str, Any]:
+    return {
+        **run.to_json(lang),
+        "result": f"/api/uncertainty/runs/{run.id}/result",
+        "page": run.page,
+    }
 
 
 def _page_link(
@@ -884,7 +888,8 @@ def start_run(body: RunRequest, request: Request, state: State) -> JSONResponse:
             raise ApiError(422, exc, "parameters") from None
     run = runs(request).submit(scenario, values, samples, seed)
     run.page = run.page or _page_link(body.scenario, body.parameters, body.levers, run)
-    return JSONResponse(_run_out(run), status_code=200 if run.status == "done" else 202)
+    out = _run_out(run, request_lang(request))
+    return JSONResponse(out, status_code=200 if run.status == "done" else 202)
 
 
 def _known(request: Request, rid: str) -> Run:
@@ -914,7 +919,7 @@ RunId = Annotated[
 def run_status(run_id: RunId, request: Request) -> JSONResponse:
     """The run's status, phase and samples done (the page polls it)."""
     run = _known(request, run_id)
-    return JSONResponse(_run_out(run))
+    return JSONResponse(_run_out(run, request_lang(request)))
 
 
 @api.get(
