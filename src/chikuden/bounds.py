@@ -17,7 +17,7 @@ import numbers
 from dataclasses import dataclass, replace
 from typing import Any
 
-from chikuden.errors import ParameterError
+from chikuden.errors import N_, Msg, ParameterError
 
 
 def bound_text(x: float) -> str:
@@ -52,22 +52,37 @@ class Bound:
 
     def allowed(self) -> str:
         """What the input accepts, e.g. ``a number > 0 [kWh]`` or ``a whole number in 1..9``."""
-        kind = "a whole number" if self.whole else "a number"
+        return str(self.allowed_text())
+
+    def allowed_text(self) -> Msg:
+        """:meth:`allowed` as a message each language reads (:class:`chikuden.errors.Msg`)."""
+        unit = f" [{self.unit}]" if self.unit else ""
         if self.hi == math.inf:
             rng = f"{'>' if self.lo_open else '>='} {bound_text(self.lo)}"
-        elif self.whole:
-            rng = f"in {bound_text(self.lo)}..{bound_text(self.hi)}"
-        else:
-            left = "(" if self.lo_open else "["
-            right = ")" if self.hi_open else "]"
-            rng = f"in {left}{bound_text(self.lo)}, {bound_text(self.hi)}{right}"
-        unit = f" [{self.unit}]" if self.unit else ""
-        return f"{kind} {rng}{unit}"
+            if self.whole:
+                return N_("a whole number {range}{unit}", range=rng, unit=unit)
+            return N_("a number {range}{unit}", range=rng, unit=unit)
+        if self.whole:
+            rng = f"{bound_text(self.lo)}..{bound_text(self.hi)}"
+            return N_("a whole number in {range}{unit}", range=rng, unit=unit)
+        left = "(" if self.lo_open else "["
+        right = ")" if self.hi_open else "]"
+        rng = f"{left}{bound_text(self.lo)}, {bound_text(self.hi)}{right}"
+        return N_("a number in {range}{unit}", range=rng, unit=unit)
 
-    def refuse(self, shown: str, why: str) -> ParameterError:
+    def refuse(self, shown: str, why: Msg | str) -> ParameterError:
         """The error for a value (as ``shown``) refused because ``why``."""
-        example = f", e.g. {self.example}" if self.example else ""
-        return ParameterError(f"{self.name} = {shown} {why}; give {self.allowed()}{example}")
+        example = N_(", e.g. {example}", example=self.example) if self.example else ""
+        return ParameterError(
+            N_(
+                "{name} = {value} {why}; give {allowed}{example}",
+                name=self.name,
+                value=shown,
+                why=why,
+                allowed=self.allowed_text(),
+                example=example,
+            )
+        )
 
     def contains(self, value: float) -> bool:
         """Whether the finite number ``value`` lies in the range."""
@@ -81,14 +96,14 @@ class Bound:
 
         ``True``/``False`` and text are not numbers here (JSON's ``true`` is not 1)."""
         if isinstance(value, bool) or not isinstance(value, numbers.Real):
-            raise self.refuse(_shown(value), "is not a number")
+            raise self.refuse(_shown(value), N_("is not a number"))
         x = float(value)
         if not math.isfinite(x):
-            raise self.refuse(_shown(value), "is not finite")
+            raise self.refuse(_shown(value), N_("is not finite"))
         if self.whole and not x.is_integer():
-            raise self.refuse(_shown(value), "is not a whole number")
+            raise self.refuse(_shown(value), N_("is not a whole number"))
         if not self.contains(x):
-            raise self.refuse(_shown(value), "is out of range")
+            raise self.refuse(_shown(value), N_("is out of range"))
         return x
 
 

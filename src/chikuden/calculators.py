@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from chikuden.bounds import Bound
-from chikuden.errors import ParameterError
+from chikuden.errors import N_, Msg, ParameterError
 
 if TYPE_CHECKING:
     from chikuden.analysis.product import Assessment, Product
@@ -59,8 +59,11 @@ def _scenario(scenario: Scenario | str | Path, overrides: Overrides) -> Scenario
         return scenario.with_overrides(overrides) if overrides else scenario
     if not isinstance(scenario, str | Path):
         raise ParameterError(
-            f"scenario = {_shown(scenario)}: give a bundled scenario's name, a YAML file's "
-            "path or a loaded Scenario"
+            N_(
+                "scenario = {value}: give a bundled scenario's name, a YAML file's path or a "
+                "loaded Scenario",
+                value=_shown(scenario),
+            )
         )
     return load_scenario(scenario, overrides=overrides)
 
@@ -77,7 +80,7 @@ def _shown(value: Any) -> str:
     return show(value if isinstance(value, str) else repr(value), 40)
 
 
-def _choice(name: str, value: Any, choices: Sequence[str], what: str) -> str:
+def _choice(name: str, value: Any, choices: Sequence[str], what: Msg) -> str:
     """``value`` if it is one of ``choices``, else an error naming them."""
     from chikuden.errors import did_you_mean
 
@@ -85,7 +88,14 @@ def _choice(name: str, value: Any, choices: Sequence[str], what: str) -> str:
         return value
     hint = did_you_mean(value, choices) if isinstance(value, str) else ""
     raise ParameterError(
-        f"{name} = {_shown(value)} is not {what}{hint}; use one of {', '.join(choices)}"
+        N_(
+            "{name} = {value} is not {what}{hint}; use one of {allowed}",
+            name=name,
+            value=_shown(value),
+            what=what,
+            hint=hint,
+            allowed=", ".join(choices),
+        )
     )
 
 
@@ -157,19 +167,35 @@ def check_site(
     service_h = e / p / f  # a float overflow gives inf, an underflow 0
     if not 0.0 < service_h <= MAX_SESSION_H:
         raise ParameterError(
-            f"{names['energy_kwh']} / ({names['power_kw']} x {names['power_factor']}) = "
-            f"{e:g} / ({p:g} x {f:g}) gives a charging time of {service_h:.3g} h; the commands "
-            f"accept a session above 0 and up to {MAX_SESSION_H:,.0f} h: check the energy and "
-            "the power"
+            N_(
+                "{energy} / ({power} x {factor}) = {e:g} / ({p:g} x {f:g}) gives a charging "
+                "time of {hours:.3g} h; the commands accept a session above 0 and up to "
+                "{most:,.0f} h: check the energy and the power",
+                energy=names["energy_kwh"],
+                power=names["power_kw"],
+                factor=names["power_factor"],
+                e=e,
+                p=p,
+                f=f,
+                hours=service_h,
+                most=MAX_SESSION_H,
+            )
         )
     load = arrivals_per_hour * service_h
     most = max_chargers()
     if not load < most:
         raise ParameterError(
-            f"{names['arrivals_per_hour']} {arrivals_per_hour:g} x a charging time of "
-            f"{service_h:.3g} h is an offered load of {load:.6g} Erlang, which needs more than "
-            f"{most:,} chargers, the most sizing explores at one site; give an offered load "
-            f"below {most:,} Erlang (fewer arrivals or shorter sessions)"
+            N_(
+                "{arrivals} {rate:g} x a charging time of {hours:.3g} h is an offered load of "
+                "{load:.6g} Erlang, which needs more than {most:,} chargers, the most sizing "
+                "explores at one site; give an offered load below {most:,} Erlang (fewer "
+                "arrivals or shorter sessions)",
+                arrivals=names["arrivals_per_hour"],
+                rate=arrivals_per_hour,
+                hours=service_h,
+                load=load,
+                most=most,
+            )
         )
     return service_h
 
@@ -223,7 +249,7 @@ def _site_inputs(
 ) -> tuple[float, float, float, float, float]:
     lam = ARRIVALS.check(arrivals_per_hour)
     e, p, f = ENERGY.check(energy_kwh), POWER.check(power_kw), FACTOR.check(power_factor)
-    _choice("model", model, tuple(QUEUE_MODELS), "a queueing model")
+    _choice("model", model, tuple(QUEUE_MODELS), N_("a queueing model"))
     return lam, e, p, f, check_site(lam, e, p, f)
 
 
@@ -593,8 +619,13 @@ def check_mineral(mineral: Any, name: str = "mineral") -> str:
     if text not in (*known, "lithium_lce"):
         shown = _shown(mineral)
         raise ParameterError(
-            f"{name} {shown} is not a mineral of the stress test"
-            f"{did_you_mean(text, known)}; use one of {', '.join(known)}"
+            N_(
+                "{name} {value} is not a mineral of the stress test{hint}; use one of {allowed}",
+                name=name,
+                value=shown,
+                hint=did_you_mean(text, known),
+                allowed=", ".join(known),
+            )
         )
     return text
 
@@ -604,8 +635,12 @@ def check_country(country: Any, name: str = "country") -> str:
     scenario's ``minerals.supply`` table lists it is checked by the stress test."""
     if not (isinstance(country, str) and _COUNTRY.fullmatch(country.strip())):
         raise ParameterError(
-            f"{name} {_shown(country)} is not an ISO 3166-1 alpha-2 country code; use two "
-            "letters, e.g. CN (China), AU (Australia), or ZZ for other countries together"
+            N_(
+                "{name} {value} is not an ISO 3166-1 alpha-2 country code; use two letters, e.g. "
+                "CN (China), AU (Australia), or ZZ for other countries together",
+                name=name,
+                value=_shown(country),
+            )
         )
     return country
 
@@ -664,14 +699,19 @@ def product_from_bytes(
     from chikuden.analysis import product as pr
     from chikuden.analysis.fade import ProductFileError
 
-    _choice("kind", kind, PRODUCT_KINDS, "a product file type")
+    _choice("kind", kind, PRODUCT_KINDS, N_("a product file type"))
     tol = TOLERANCE.check(tolerance)
     if not isinstance(raw, bytes):
         raise ParameterError(f"{where}: the content is {type(raw).__name__}; give bytes")
     if len(raw) > pr.MAX_FILE_BYTES:
         raise ProductFileError(
-            f"{where} holds {len(raw):,} bytes, more than the {pr.MAX_FILE_BYTES:,} a product "
-            "file may have; give fewer test points"
+            N_(
+                "{at} holds {n:,} bytes, more than the {most:,} a product file may have; give "
+                "fewer test points",
+                at=where,
+                n=len(raw),
+                most=pr.MAX_FILE_BYTES,
+            )
         )
     text = pr.decode_text(raw, where)
     doc = pr.json_document(text, where) if kind == "json" else pr.csv_document(text, where)
@@ -700,7 +740,7 @@ def product_assessment(
     """
     when = int(year_bound().check(year))
     tol = TOLERANCE.check(tolerance)
-    _choice("model", model, FADE_MODELS, "a fade model")
+    _choice("model", model, FADE_MODELS, N_("a fade model"))
     from chikuden.analysis import product as pr
 
     if isinstance(product, pr.Product):

@@ -40,7 +40,7 @@ from yaml.reader import Reader
 from yaml.resolver import BaseResolver
 from yaml.scanner import Scanner
 
-from chikuden.errors import ChikudenError, ParameterError
+from chikuden.errors import N_, ChikudenError, Msg, ParameterError
 
 MAX_FILE_BYTES = 4 * 1024 * 1024
 """Largest scenario or table file [bytes] (4 MiB)."""
@@ -73,16 +73,18 @@ def show(value: Any, width: int = 60) -> str:
     return text
 
 
-def _fail(where: str, message: str, error: type[ChikudenError] = ParameterError) -> ChikudenError:
-    return error(f"{where}: {message}" if where else message)
+def _fail(
+    where: str, message: str | Msg, error: type[ChikudenError] = ParameterError
+) -> ChikudenError:
+    return error(N_("{at}: {reason}", at=where, reason=message) if where else message)
 
 
 # -- bytes to text -----------------------------------------------------------------------------
 _BOMS = (
-    (b"\xff\xfe\x00\x00", "UTF-32 (little-endian, with a byte-order mark)"),
-    (b"\x00\x00\xfe\xff", "UTF-32 (big-endian, with a byte-order mark)"),
-    (b"\xff\xfe", "UTF-16 (little-endian, with a byte-order mark)"),
-    (b"\xfe\xff", "UTF-16 (big-endian, with a byte-order mark)"),
+    (b"\xff\xfe\x00\x00", N_("UTF-32 (little-endian, with a byte-order mark)")),
+    (b"\x00\x00\xfe\xff", N_("UTF-32 (big-endian, with a byte-order mark)")),
+    (b"\xff\xfe", N_("UTF-16 (little-endian, with a byte-order mark)")),
+    (b"\xfe\xff", N_("UTF-16 (big-endian, with a byte-order mark)")),
 )
 CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 """Control characters other than tab and line breaks: refused in every text a user gives."""
@@ -94,7 +96,7 @@ def escape_controls(text: str) -> str:
     return CONTROL_RE.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
-SAVE_AS_UTF8 = "save the file as UTF-8"
+SAVE_AS_UTF8 = N_("save the file as UTF-8")
 
 
 def read_bytes(
@@ -120,21 +122,29 @@ def decode(
     data: bytes,
     where: str,
     error: type[ChikudenError] = ParameterError,
-    save: str = SAVE_AS_UTF8,
+    save: str | Msg = SAVE_AS_UTF8,
 ) -> str:
     """UTF-8 ``data`` as text (a UTF-8 byte-order mark is dropped); anything else is refused
     with what the bytes look like: UTF-16/32, Shift_JIS, an 8-bit encoding or binary data.
     Control characters other than tab and line breaks are refused too."""
     for bom, name in _BOMS:
         if data.startswith(bom):
-            raise _fail(where, f"the file is {name}, not UTF-8; {save}", error)
+            raise _fail(
+                where, N_("the file is {name}, not UTF-8; {save}", name=name, save=save), error
+            )
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise _fail(
             where,
-            f"not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start}; "
-            f"it looks like {_looks_like(data)}); {save}",
+            N_(
+                "not UTF-8 text (byte 0x{byte:02x} at offset {offset}; it looks like {like}); "
+                "{save}",
+                byte=data[exc.start],
+                offset=exc.start,
+                like=_looks_like(data),
+                save=save,
+            ),
             error,
         ) from None
     bad = CONTROL_RE.search(text)
@@ -142,29 +152,34 @@ def decode(
         line = text.count("\n", 0, bad.start()) + 1
         raise _fail(
             where,
-            f"control character U+{ord(bad.group()):04X} on line {line} (it looks like "
-            f"{_looks_like(data)}); {save}",
+            N_(
+                "control character U+{code:04X} on line {line} (it looks like {like}); {save}",
+                code=ord(bad.group()),
+                line=line,
+                like=_looks_like(data),
+                save=save,
+            ),
             error,
         )
     return text.removeprefix("\ufeff")
 
 
-def _looks_like(data: bytes) -> str:
+def _looks_like(data: bytes) -> Msg:
     head = data[:4096]
     if b"\x00" in head:
         even, odd = head[0::2].count(0), head[1::2].count(0)
         if (odd > len(head) // 4 and even == 0) or (even > len(head) // 4 and odd == 0):
-            return "UTF-16 without a byte-order mark"
-        return "binary data"
+            return N_("UTF-16 without a byte-order mark")
+        return N_("binary data")
     try:
         text = data.decode("cp932")
     except UnicodeDecodeError:
-        return "binary data or an 8-bit encoding such as Latin-1"
+        return N_("binary data or an 8-bit encoding such as Latin-1")
     kana = sum("\u3040" <= ch <= "\u30ff" for ch in text)
     kanji = sum("\u4e00" <= ch <= "\u9fff" for ch in text)
     if kana or kanji >= 2:  # one stray kanji is what Latin-1 accents often decode to
-        return "Shift_JIS (cp932)"
-    return "an 8-bit encoding such as Latin-1 or Windows-1252"
+        return N_("Shift_JIS (cp932)")
+    return N_("an 8-bit encoding such as Latin-1 or Windows-1252")
 
 
 def read_text(path: Path, where: str) -> str:
@@ -176,15 +191,27 @@ def check_text(value: str, where: str, limit: int = MAX_STRING) -> str:
     """Refuse text longer than ``limit`` or holding lone surrogates (not writable as UTF-8)."""
     if len(value) > limit:
         raise _fail(
-            where, f"text of {len(value):,} characters is longer than the limit of {limit:,}"
+            where,
+            N_(
+                "text of {n:,} characters is longer than the limit of {most:,}",
+                n=len(value),
+                most=limit,
+            ),
         )
     if _SURROGATE_RE.search(value):
         raise _fail(
             where,
-            f"{show(value)} holds a lone surrogate (an escape such as \\ud800 that is not a "
-            "character); remove it",
+            _surrogate(value),
         )
     return value
+
+
+def _surrogate(value: str) -> Msg:
+    return N_(
+        "{value} holds a lone surrogate (an escape such as \\ud800 that is not a character); "
+        "remove it",
+        value=show(value),
+    )
 
 
 # -- numbers -----------------------------------------------------------------------------------
@@ -254,8 +281,10 @@ class _Refused(yaml.MarkedYAMLError):
     """Well-formed YAML that chikuden refuses (an alias, a limit passed, a duplicate key)."""
 
 
-def _refuse(event: Any, problem: str) -> _Refused:
-    return _Refused(None, None, problem, event.start_mark)
+def _refuse(event: Any, problem: Msg) -> _Refused:
+    refused = _Refused(None, None, str(problem), event.start_mark)
+    refused.msg = problem  # type: ignore[attr-defined]
+    return refused
 
 
 class _Constructor(SafeConstructor):
@@ -267,8 +296,10 @@ class _Constructor(SafeConstructor):
                     if key_node.value in seen:
                         raise _refuse(
                             key_node,
-                            f"key {show(key_node.value)} appears twice in one mapping; "
-                            "give each key once",
+                            N_(
+                                "key {key} appears twice in one mapping; give each key once",
+                                key=show(key_node.value),
+                            ),
                         )
                     seen.add(key_node.value)
         return super().construct_mapping(node, deep=deep)
@@ -311,33 +342,39 @@ class _Loader(Reader, Scanner, Parser, Composer, _Constructor, _Resolver):
         if isinstance(event, AliasEvent) or getattr(event, "anchor", None) is not None:
             raise _refuse(
                 event,
-                "YAML anchors and aliases (&name, *name) are not allowed in a scenario file; "
-                "write each value out",
+                N_(
+                    "YAML anchors and aliases (&name, *name) are not allowed in a scenario "
+                    "file; write each value out"
+                ),
             )
         self._nodes += 1
         if self._nodes > MAX_NODES:
-            raise _refuse(event, f"more than {MAX_NODES:,} values in one file")
+            raise _refuse(event, N_("more than {n:,} values in one file", n=MAX_NODES))
         if isinstance(event, ScalarEvent):
             value = event.value
             if len(value) > MAX_STRING:
                 raise _refuse(
                     event,
-                    f"a value of {len(value):,} characters is longer than the limit of "
-                    f"{MAX_STRING:,}",
+                    N_(
+                        "a value of {n:,} characters is longer than the limit of {most:,}",
+                        n=len(value),
+                        most=MAX_STRING,
+                    ),
                 )
             if _SURROGATE_RE.search(value):
                 raise _refuse(
                     event,
-                    f"{show(value)} holds a lone surrogate (an escape such as \\ud800 that is "
-                    "not a character); remove it",
+                    _surrogate(value),
                 )
             if event.implicit[0] and _INT_RE.match(value) and len(value) > MAX_NUMBER_TEXT:
-                raise _refuse(event, f"a number written with {len(value):,} digits is too large")
+                raise _refuse(
+                    event, N_("a number written with {n:,} digits is too large", n=len(value))
+                )
             return super().compose_node(parent, index)
         self._depth += 1
         try:
             if self._depth > MAX_DEPTH:
-                raise _refuse(event, f"values are nested more than {MAX_DEPTH} levels deep")
+                raise _refuse(event, N_("values are nested more than {n} levels deep", n=MAX_DEPTH))
             return super().compose_node(parent, index)
         finally:
             self._depth -= 1
@@ -352,16 +389,37 @@ def load_yaml(text: str, where: str) -> Any:
     except yaml.reader.ReaderError as exc:
         raise _fail(
             where,
-            f"character 0x{exc.character:x} at position {exc.position} is a control character, "
-            "which YAML does not allow; remove it",
+            N_(
+                "character 0x{code:x} at position {position} is a control character, which "
+                "YAML does not allow; remove it",
+                code=exc.character,
+                position=exc.position,
+            ),
         ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or "syntax error"
-        if isinstance(exc, _Refused):
-            raise _fail(where, f"{at.strip().removeprefix('at ')}: {problem}") from None
-        raise _fail(where, f"malformed YAML{at}: {problem}; fix the file") from None
+        if isinstance(exc, _Refused) and mark is not None:
+            raise _fail(
+                where,
+                N_(
+                    "line {line}, column {column}: {reason}",
+                    line=mark.line + 1,
+                    column=mark.column + 1,
+                    reason=exc.msg,  # type: ignore[attr-defined]
+                ),
+            ) from None
+        if mark:
+            raise _fail(
+                where,
+                N_(
+                    "malformed YAML at line {line}, column {column}: {reason}; fix the file",
+                    line=mark.line + 1,
+                    column=mark.column + 1,
+                    reason=problem,
+                ),
+            ) from None
+        raise _fail(where, N_("malformed YAML: {reason}; fix the file", reason=problem)) from None
     finally:
         if loader is not None:
             loader.dispose()
@@ -382,7 +440,10 @@ def read_csv_rows(text: str, where: str) -> list[dict[str, str]]:
             check_text(h, f"{where} header")
         dupes = sorted({h for h in header if header.count(h) > 1})
         if dupes:
-            raise _fail(where, f"column {dupes[0]!r} appears twice in the header; name it once")
+            raise _fail(
+                where,
+                N_("column {column!r} appears twice in the header; name it once", column=dupes[0]),
+            )
         rows: list[dict[str, str]] = []
         for number, cells in enumerate(reader, start=1):
             if not cells:
@@ -390,13 +451,20 @@ def read_csv_rows(text: str, where: str) -> list[dict[str, str]]:
             if len(cells) > len(header):
                 raise _fail(
                     where,
-                    f"row {number} has {len(cells)} cells but the header has {len(header)} "
-                    "columns; quote cells that contain a comma",
+                    N_(
+                        "row {number} has {n} cells but the header has {columns} columns; quote "
+                        "cells that contain a comma",
+                        number=number,
+                        n=len(cells),
+                        columns=len(header),
+                    ),
                 )
             for cell in cells:
                 check_text(cell, f"{where} row {number}")
             rows.append(dict(zip(header, cells, strict=False)))
     except csv.Error as exc:
         line = reader.line_num
-        raise _fail(where, f"malformed CSV at line {line}: {exc}; fix the file") from None
+        raise _fail(
+            where, N_("malformed CSV at line {line}: {reason}; fix the file", line=line, reason=exc)
+        ) from None
     return rows

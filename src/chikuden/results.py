@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from chikuden.errors import ParameterError, did_you_mean
+from chikuden.errors import N_, ParameterError, did_you_mean
 from chikuden.indicators import outputs
 from chikuden.model import system
 from chikuden.model.cache import Cache
@@ -210,8 +210,12 @@ def output_keys(patterns: Sequence[str]) -> tuple[str, ...]:
         bad = str(exc.args[0])
         known = list(outputs())
         raise ParameterError(
-            f"output {bad!r} is not a declared output{did_you_mean(bad, known)}; give a key "
-            "from docs/indicators.md or a pattern such as 'capacity.*'"
+            N_(
+                "output {key!r} is not a declared output{hint}; give a key from "
+                "docs/indicators.md or a pattern such as 'capacity.*'",
+                key=bad,
+                hint=did_you_mean(bad, known),
+            )
         ) from None
 
 

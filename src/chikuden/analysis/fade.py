@@ -31,7 +31,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import special
 
-from chikuden.errors import ChikudenError
+from chikuden.errors import N_, ChikudenError
 
 MIN_POINTS = 5
 MAX_EXTRAPOLATION = 50.0  # end of life at most this many times the cycles tested
@@ -74,7 +74,7 @@ def fit_line(x: NDArray[np.float64], y: NDArray[np.float64]) -> LineFit:
     dx = x - xbar
     sxx = float(dx @ dx)
     if n < 3 or sxx <= 0.0:
-        raise FadeFitError("cycle data: need at least 3 distinct cycle counts to fit a line")
+        raise FadeFitError(N_("cycle data: need at least 3 distinct cycle counts to fit a line"))
     slope = float(dx @ (y - ybar)) / sxx
     intercept = ybar - slope * xbar
     resid = y - intercept - slope * x
@@ -132,8 +132,11 @@ def _exp(x: float) -> float:
 
 def _no_fade(model: str) -> FadeFitError:
     return FadeFitError(
-        f"cycle data: the {model} fade model finds no capacity loss (fitted fade rate <= 0); "
-        "cycles to end of life cannot be estimated; give data from a longer test"
+        N_(
+            "cycle data: the {model} fade model finds no capacity loss (fitted fade rate <= 0); "
+            "cycles to end of life cannot be estimated; give data from a longer test",
+            model=model,
+        )
     )
 
 
@@ -157,21 +160,36 @@ def _finish(
     tested = float(n[-1])
     if not cycles >= 1.0:
         raise FadeFitError(
-            f"cycle data: the {model} fade model puts end of life at {cycles:.3g} cycles, "
-            "before the first cycle; check that capacity_share is a share of rated capacity"
+            N_(
+                "cycle data: the {model} fade model puts end of life at {cycles:.3g} cycles, "
+                "before the first cycle; check that capacity_share is a share of rated capacity",
+                model=model,
+                cycles=cycles,
+            )
         )
     if not cycles <= MAX_EXTRAPOLATION * tested:
         raise FadeFitError(
-            f"cycle data: the {model} fade model puts end of life at {cycles:.3g} cycles, more "
-            f"than {MAX_EXTRAPOLATION:g} times the {tested:g} cycles tested; the fade is too "
-            "small for the noise to estimate it; give data from a longer test"
+            N_(
+                "cycle data: the {model} fade model puts end of life at {cycles:.3g} cycles, "
+                "more than {times:g} times the {tested:g} cycles tested; the fade is too small "
+                "for the noise to estimate it; give data from a longer test",
+                model=model,
+                cycles=cycles,
+                times=MAX_EXTRAPOLATION,
+                tested=tested,
+            )
         )
     numbers = (rss, sst, low, *params.values(), *ses.values())
     if not (all(math.isfinite(x) for x in numbers) and low <= cycles <= high):
         raise FadeFitError(
-            f"cycle data: the {model} fade model has no finite fit or interval for these points "
-            f"(e.g. cycle counts spanning {float(n[n > 0].min(initial=tested)):.3g} to "
-            f"{tested:.3g}); check the efc and capacity_share values"
+            N_(
+                "cycle data: the {model} fade model has no finite fit or interval for these "
+                "points (e.g. cycle counts spanning {low:.3g} to {high:.3g}); check the efc and "
+                "capacity_share values",
+                model=model,
+                low=float(n[n > 0].min(initial=tested)),
+                high=tested,
+            )
         )
     return FadeFit(
         model=model,
@@ -238,7 +256,7 @@ def fit_power(n: NDArray[np.float64], q: NDArray[np.float64], eol: float) -> Fad
     use = (n > 0) & (q < 1.0)
     if int(use.sum()) < 3:
         raise FadeFitError(
-            "cycle data: the power fade model needs at least 3 points with capacity below 100%"
+            N_("cycle data: the power fade model needs at least 3 points with capacity below 100%")
         )
     line = fit_line(np.log(n[use]), np.log(1.0 - q[use]))
     log_a, b = line.intercept, line.slope
@@ -289,18 +307,31 @@ def fit_fade(
     """
     if not 0.0 < eol < 1.0:
         raise FadeFitError(
-            f"end-of-life state of health = {eol!r} (carbon.end_of_life_soh_share): a fade "
-            "model reaches it only below 100% of rated capacity; give a share in (0, 1), "
-            "e.g. 0.8"
+            N_(
+                "end-of-life state of health = {eol!r} (carbon.end_of_life_soh_share): a fade "
+                "model reaches it only below 100% of rated capacity; give a share in (0, 1), "
+                "e.g. 0.8",
+                eol=eol,
+            )
         )
     if cycles.size < MIN_POINTS:
         raise FadeFitError(
-            f"cycle data: {cycles.size} points; at least {MIN_POINTS} are needed to fit a fade "
-            "model; add test points"
+            N_(
+                "cycle data: {n} points; at least {least} are needed to fit a fade model; add "
+                "test points",
+                n=cycles.size,
+                least=MIN_POINTS,
+            )
         )
     names = list(MODELS) if model == "auto" else [model]
     if model != "auto" and model not in MODELS:
-        raise FadeFitError(f"fade model {model!r} is unknown; choose auto, {', '.join(MODELS)}")
+        raise FadeFitError(
+            N_(
+                "fade model {model!r} is unknown; choose auto, {models}",
+                model=model,
+                models=", ".join(MODELS),
+            )
+        )
     fits: list[FadeFit] = []
     errors: list[FadeFitError] = []
     for name in names:

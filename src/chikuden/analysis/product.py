@@ -47,7 +47,7 @@ from chikuden.analysis.fade import (
     ProductFileError,
     fit_fade,
 )
-from chikuden.errors import did_you_mean
+from chikuden.errors import N_, Msg, did_you_mean
 from chikuden.horizon import FIRST_YEAR, LAST_YEAR, year_index
 from chikuden.model import carbon
 from chikuden.model.carbon.power import GRID, PARK
@@ -71,14 +71,14 @@ SAFETY_TESTS: tuple[str, ...] = get_args(SafetyTest)
 SAFETY_RESULTS: tuple[str, ...] = get_args(SafetyResult)
 METALS = carbon.METALS
 DEFAULT_TOLERANCE = 0.02
-FIELDS = {
-    "product": "name of the product",
-    "chemistry": "cell chemistry, a row of carbon.chemistries (e.g. NMC811, LFP)",
-    "capacity_kwh": "rated capacity of one cell or pack [kWh] (optional)",
-    "carbon_footprint_kgco2e_per_kwh": "declared cradle-to-gate footprint [kg CO2e per kWh]",
-    "recycled_content": "recycled shares by metal: cobalt, lithium, nickel [0..1] (optional)",
-    "safety_tests": f"test -> pass or fail, for {', '.join(SAFETY_TESTS)}",
-    "cycle_test": "efc (equivalent full cycles) and capacity_share (of rated) lists",
+FIELDS: dict[str, Msg] = {
+    "product": N_("name of the product"),
+    "chemistry": N_("cell chemistry, a row of carbon.chemistries (e.g. NMC811, LFP)"),
+    "capacity_kwh": N_("rated capacity of one cell or pack [kWh] (optional)"),
+    "carbon_footprint_kgco2e_per_kwh": N_("declared cradle-to-gate footprint [kg CO2e per kWh]"),
+    "recycled_content": N_("recycled shares by metal: cobalt, lithium, nickel [0..1] (optional)"),
+    "safety_tests": N_("test -> pass or fail, for {tests}", tests=", ".join(SAFETY_TESTS)),
+    "cycle_test": N_("efc (equivalent full cycles) and capacity_share (of rated) lists"),
 }
 CSV_META_HEADER = ["field", "value"]
 CSV_DATA_HEADER = ["efc", "capacity_share"]
@@ -114,7 +114,7 @@ MAX_TEXT = 200
 class Range:
     """The allowed values of a numeric field of a product file."""
 
-    what: str
+    what: Msg
     lo: float
     hi: float
     lo_open: bool
@@ -128,9 +128,14 @@ class Range:
 
         return f"{'(' if self.lo_open else '['}{num(self.lo)}, {num(self.hi)}]"
 
-    def text(self) -> str:
+    def text(self) -> Msg:
         """``a share of rated capacity, a number in (0, 10] [share]``."""
-        return f"{self.what}, a number in {self.bounds()} [{self.unit}]"
+        return N_(
+            "{what}, a number in {bounds} [{unit}]",
+            what=self.what,
+            bounds=self.bounds(),
+            unit=self.unit,
+        )
 
     def field(self) -> Any:
         """The pydantic constraints of this range (finite values only)."""
@@ -145,11 +150,13 @@ class Range:
 #: The numeric fields of a product file and their ranges: the one place they are declared
 #: (pydantic checks them; error messages and docs/carbon.md quote them).
 RANGES = {
-    "capacity_kwh": Range("a capacity", 0.0, 1e9, True, "kWh"),
-    "carbon_footprint_kgco2e_per_kwh": Range("a footprint", 0.0, 10_000.0, False, "kg CO2e/kWh"),
-    "recycled_content": Range("a recycled share", 0.0, 1.0, False, "share"),
-    "efc": Range("equivalent full cycles", 0.0, 1e7, False, "cycles"),
-    "capacity_share": Range("a share of rated capacity", 0.0, 10.0, True, "share"),
+    "capacity_kwh": Range(N_("a capacity"), 0.0, 1e9, True, "kWh"),
+    "carbon_footprint_kgco2e_per_kwh": Range(
+        N_("a footprint"), 0.0, 10_000.0, False, "kg CO2e/kWh"
+    ),
+    "recycled_content": Range(N_("a recycled share"), 0.0, 1.0, False, "share"),
+    "efc": Range(N_("equivalent full cycles"), 0.0, 1e7, False, "cycles"),
+    "capacity_share": Range(N_("a share of rated capacity"), 0.0, 10.0, True, "share"),
 }
 
 
@@ -242,7 +249,7 @@ def decode_text(raw: bytes, where: str) -> str:
     return reading.decode(raw, where, ProductFileError, _SAVE)
 
 
-_SAVE = "save the file as UTF-8 text (in Excel: CSV UTF-8)"
+_SAVE = N_("save the file as UTF-8 text (in Excel: CSV UTF-8)")
 
 
 def json_document(text: str, where: str) -> dict[str, Any]:
@@ -253,12 +260,18 @@ def json_document(text: str, where: str) -> dict[str, Any]:
         if len(doc) < len(items):
             seen: set[str] = set()
             dup = next(k for k, _ in items if k in seen or seen.add(k))  # type: ignore[func-returns-value]
-            raise ProductFileError(f"{where}: key {dup!r} appears twice in one object; keep one")
+            raise ProductFileError(
+                N_("{at}: key {key!r} appears twice in one object; keep one", at=where, key=dup)
+            )
         return doc
 
     def constant(name: str) -> Any:
         raise ProductFileError(
-            f"{where}: {name} is not a number a product file may hold; give a finite number"
+            N_(
+                "{at}: {name} is not a number a product file may hold; give a finite number",
+                at=where,
+                name=name,
+            )
         )
 
     try:
@@ -272,18 +285,31 @@ def json_document(text: str, where: str) -> dict[str, Any]:
         doc = None  # nested far deeper than MAX_DEPTH
     except json.JSONDecodeError as exc:
         raise ProductFileError(
-            f"{where}: malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}; "
-            "fix the file"
+            N_(
+                "{at}: malformed JSON at line {line}, column {column}: {reason}; fix the file",
+                at=where,
+                line=exc.lineno,
+                column=exc.colno,
+                reason=exc.msg,
+            )
         ) from None
     if doc is None or _depth(doc) > MAX_DEPTH:
         raise ProductFileError(
-            f"{where}: lists and objects nest deeper than {MAX_DEPTH} levels; a product file "
-            "needs 3 (the object, cycle_test, its lists)"
+            N_(
+                "{at}: lists and objects nest deeper than {n} levels; a product file needs 3 "
+                "(the object, cycle_test, its lists)",
+                at=where,
+                n=MAX_DEPTH,
+            )
         )
     if not isinstance(doc, dict):
         raise ProductFileError(
-            f"{where}: expected a JSON object with the fields {', '.join(FIELDS)}; "
-            f"found {_kind(doc)}"
+            N_(
+                "{at}: expected a JSON object with the fields {fields}; found {kind}",
+                at=where,
+                fields=", ".join(FIELDS),
+                kind=_kind(doc),
+            )
         )
     return doc
 
@@ -305,9 +331,9 @@ def _depth(doc: Any) -> int:
     return deepest if isinstance(doc, dict | list) else 0
 
 
-def _kind(value: Any) -> str:
-    names = {dict: "an object", list: "a list", str: "a text", bool: "true/false"}
-    return names.get(type(value), "a number" if isinstance(value, int | float) else "null")
+def _kind(value: Any) -> Msg | str:
+    names = {dict: N_("an object"), list: N_("a list"), str: N_("a text"), bool: N_("true/false")}
+    return names.get(type(value), N_("a number") if isinstance(value, int | float) else "null")
 
 
 def csv_document(text: str, where: str) -> dict[str, Any]:
@@ -327,25 +353,41 @@ def csv_document(text: str, where: str) -> dict[str, Any]:
     blocks = [b for b in blocks if b]
     if len(blocks) != 2:
         raise ProductFileError(
-            f"{where}: a CSV product file has two blocks separated by a blank line "
-            f"({','.join(CSV_META_HEADER)} rows, then {','.join(CSV_DATA_HEADER)} rows); "
-            f"found {len(blocks)}"
+            N_(
+                "{at}: a CSV product file has two blocks separated by a blank line ({meta} "
+                "rows, then {data} rows); found {n}",
+                at=where,
+                meta=",".join(CSV_META_HEADER),
+                data=",".join(CSV_DATA_HEADER),
+                n=len(blocks),
+            )
         )
     try:
         meta_rows = list(csv.reader(io.StringIO("\n".join(blocks[0]))))
         data_rows = list(csv.reader(io.StringIO("\n".join(blocks[1]))))
     except csv.Error as exc:
-        raise ProductFileError(f"{where}: malformed CSV: {exc}; fix the file") from None
+        raise ProductFileError(
+            N_("{at}: malformed CSV: {reason}; fix the file", at=where, reason=exc)
+        ) from None
     for rows, header in ((meta_rows, CSV_META_HEADER), (data_rows, CSV_DATA_HEADER)):
         got = [c.strip() for c in rows[0]] if rows else []
         if got != header:
             raise ProductFileError(
-                f"{where}: block header {show(','.join(got))} should be {','.join(header)!r}"
+                N_(
+                    "{at}: block header {got} should be {header!r}",
+                    at=where,
+                    got=show(",".join(got)),
+                    header=",".join(header),
+                )
             )
     if len(data_rows) - 1 > MAX_POINTS:
         raise ProductFileError(
-            f"{where}: cycle_test has {len(data_rows) - 1:,} points, more than {MAX_POINTS:,}; "
-            "give fewer points"
+            N_(
+                "{at}: cycle_test has {n:,} points, more than {most:,}; give fewer points",
+                at=where,
+                n=len(data_rows) - 1,
+                most=MAX_POINTS,
+            )
         )
     doc: dict[str, Any] = {}
     recycled: dict[str, str] = {}
@@ -353,7 +395,12 @@ def csv_document(text: str, where: str) -> dict[str, Any]:
     for i, row in enumerate(meta_rows[1:], start=2):
         if len(row) != 2:
             raise ProductFileError(
-                f"{where}: field row {i} needs 2 cells (field,value): {show(','.join(row))}"
+                N_(
+                    "{at}: field row {i} needs 2 cells (field,value): {row}",
+                    at=where,
+                    i=i,
+                    row=show(",".join(row)),
+                )
             )
         key, value = row[0].strip(), row[1].strip()
         if key.startswith("recycled_") and key.endswith("_share"):
@@ -363,7 +410,9 @@ def csv_document(text: str, where: str) -> dict[str, Any]:
         else:
             target, name = doc, key
         if name in target:
-            raise ProductFileError(f"{where}: field {key!r} appears twice (row {i}); keep one")
+            raise ProductFileError(
+                N_("{at}: field {key!r} appears twice (row {i}); keep one", at=where, key=key, i=i)
+            )
         target[name] = value
     if recycled:
         doc["recycled_content"] = recycled
@@ -374,7 +423,12 @@ def csv_document(text: str, where: str) -> dict[str, Any]:
     for i, row in enumerate(data_rows[1:], start=2):
         if len(row) != 2:
             raise ProductFileError(
-                f"{where}: cycle row {i} needs 2 cells (efc,capacity_share): {show(','.join(row))}"
+                N_(
+                    "{at}: cycle row {i} needs 2 cells (efc,capacity_share): {row}",
+                    at=where,
+                    i=i,
+                    row=show(",".join(row)),
+                )
             )
         efc.append(row[0])
         cap.append(row[1])
@@ -382,63 +436,116 @@ def csv_document(text: str, where: str) -> dict[str, Any]:
     return doc
 
 
-def _loc(loc: tuple[Any, ...]) -> str:
+def _loc(loc: tuple[Any, ...]) -> Msg | str:
     """A pydantic location as a path in the file: ``cycle_test point 3 efc``,
     ``safety_tests.crush``."""
     if len(loc) >= 3 and loc[0] == "cycle_test" and isinstance(loc[2], int):
-        return f"cycle_test point {loc[2] + 1} {loc[1]}"
+        return N_("cycle_test point {i} {column}", i=loc[2] + 1, column=loc[1])
     return ".".join(str(part) for part in loc if part != "[key]")
 
 
-def _explain(err: Any, where: str) -> str:
+def _explain(err: Any, where: str) -> Msg:
     """One pydantic error as one line: the field, the value, what is allowed, what to do."""
     loc, kind, value = tuple(err["loc"]), err["type"], err.get("input")
     field = str(loc[0]) if loc else ""
     msg = str(err["msg"]).removeprefix("Value error, ")
     if kind == "missing":
         if field == "cycle_test" and len(loc) > 1:
-            return (
-                f"{where}: cycle_test needs two lists, efc and capacity_share (of rated "
-                "capacity); add the missing one"
+            return N_(
+                "{at}: cycle_test needs two lists, efc and capacity_share (of rated capacity); "
+                "add the missing one",
+                at=where,
             )
-        return f"{where}: field {field!r} is missing; give the {FIELDS[field]}"
+        return N_(
+            "{at}: field {field!r} is missing; give the {what}",
+            at=where,
+            field=field,
+            what=FIELDS[field],
+        )
     if kind == "extra_forbidden":
         if len(loc) == 1:
-            return (
-                f"{where}: unknown field {field!r}{did_you_mean(field, FIELDS)}; "
-                f"fields: {', '.join(FIELDS)}"
+            return N_(
+                "{at}: unknown field {field!r}{hint}; fields: {fields}",
+                at=where,
+                field=field,
+                hint=did_you_mean(field, FIELDS),
+                fields=", ".join(FIELDS),
             )
         key = str(loc[-1])
-        return (
-            f"{where}: cycle_test has an unknown key {key!r}"
-            f"{did_you_mean(key, CSV_DATA_HEADER)}; give efc and capacity_share"
+        return N_(
+            "{at}: cycle_test has an unknown key {key!r}{hint}; give efc and capacity_share",
+            at=where,
+            key=key,
+            hint=did_you_mean(key, CSV_DATA_HEADER),
         )
     if kind == "literal_error" and loc[-1] == "[key]":
-        key, known = str(loc[1]), METALS if field == "recycled_content" else SAFETY_TESTS
-        what = "metal" if field == "recycled_content" else "test"
-        return (
-            f"{where}: {field} {what} {show(key)} is unknown{did_you_mean(key, known)}; "
-            f"{what}s: {', '.join(known)}"
+        key = str(loc[1])
+        if field == "recycled_content":
+            return N_(
+                "{at}: {field} metal {key} is unknown{hint}; metals: {known}",
+                at=where,
+                field=field,
+                key=show(key),
+                hint=did_you_mean(key, METALS),
+                known=", ".join(METALS),
+            )
+        return N_(
+            "{at}: {field} test {key} is unknown{hint}; tests: {known}",
+            at=where,
+            field=field,
+            key=show(key),
+            hint=did_you_mean(key, SAFETY_TESTS),
+            known=", ".join(SAFETY_TESTS),
         )
     if field == "safety_tests" and len(loc) == 2:
-        return f"{where}: {_loc(loc)} = {show(value)}: expected pass or fail; correct the file"
+        return N_(
+            "{at}: {place} = {value}: expected pass or fail; correct the file",
+            at=where,
+            place=_loc(loc),
+            value=show(value),
+        )
     if kind in ("too_long", "too_short") and field == "cycle_test":
-        return (
-            f"{where}: cycle_test.{loc[-1]} has {len(value):,} values, more than "
-            f"{MAX_POINTS:,}; give fewer points"
+        return N_(
+            "{at}: cycle_test.{list} has {n:,} values, more than {most:,}; give fewer points",
+            at=where,
+            list=loc[-1],
+            n=len(value),
+            most=MAX_POINTS,
         )
     if kind in ("dict_type", "model_type", "list_type"):
-        want = "a list" if kind == "list_type" else "an object"
-        return f"{where}: {_loc(loc)} must be {want}, found {_kind(value)}; correct the file"
+        return N_(
+            "{at}: {place} must be {want}, found {kind}; correct the file",
+            at=where,
+            place=_loc(loc),
+            want=N_("a list") if kind == "list_type" else N_("an object"),
+            kind=_kind(value),
+        )
     numeric = RANGES.get(str(loc[1]) if field == "cycle_test" and len(loc) > 1 else field)
     if numeric is not None:
-        return f"{where}: {_loc(loc)} = {show(value)}: expected {numeric.text()}; correct the file"
-    if field in ("product", "chemistry"):
-        return (
-            f"{where}: {field} = {show(value)}: expected one line of text of 1 to {MAX_TEXT} "
-            f"characters ({msg}); correct the file"
+        return N_(
+            "{at}: {place} = {value}: expected {allowed}; correct the file",
+            at=where,
+            place=_loc(loc),
+            value=show(value),
+            allowed=numeric.text(),
         )
-    return f"{where}: {_loc(loc)} = {show(value)}: {msg}; correct the file"  # pragma: no cover
+    if field in ("product", "chemistry"):
+        return N_(
+            "{at}: {field} = {value}: expected one line of text of 1 to {most} characters "
+            "({reason}); correct the file",
+            at=where,
+            field=field,
+            value=show(value),
+            most=MAX_TEXT,
+            reason=msg,
+        )
+    return N_(  # pragma: no cover
+        "{at}: {place} = {value}: {reason}; correct the file",
+        at=where,
+        place=_loc(loc),
+        value=show(value),
+        reason=msg,
+    )
 
 
 def parse_product(doc: Any, where: str, tolerance: float) -> Product:
@@ -452,12 +559,14 @@ def parse_product(doc: Any, where: str, tolerance: float) -> Product:
     if not (isinstance(tolerance, int | float) and 0.0 <= tolerance <= 1.0):
         raise ProductFileError(f"tolerance = {tolerance!r}: expected a share in [0, 1]")
     if not isinstance(doc, dict):
-        raise ProductFileError(f"{where}: expected an object with {', '.join(FIELDS)}")
+        raise ProductFileError(
+            N_("{at}: expected an object with {fields}", at=where, fields=", ".join(FIELDS))
+        )
     try:
         checked = ProductFile.model_validate(doc)
     except ValidationError as exc:
         errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
-        more = f" (and {len(errors) - 1} more problems)" if len(errors) > 1 else ""
+        more = N_(" (and {n} more problems)", n=len(errors) - 1) if len(errors) > 1 else ""
         raise ProductFileError(_explain(errors[0], where) + more) from None
     declared = {str(metal): share for metal, share in checked.recycled_content.items()}
     recycled = {m: declared.get(m, 0.0) for m in METALS}
@@ -482,29 +591,52 @@ def _cycle_data(
     capacity = np.array(raw.capacity_share, dtype=float)
     if cycles.size != capacity.size:
         raise ProductFileError(
-            f"{where}: cycle_test has {cycles.size} efc values but {capacity.size} "
-            "capacity_share values; give one capacity per cycle count"
+            N_(
+                "{at}: cycle_test has {n} efc values but {m} capacity_share values; give one "
+                "capacity per cycle count",
+                at=where,
+                n=cycles.size,
+                m=capacity.size,
+            )
         )
     if cycles.size < MIN_POINTS:
         raise ProductFileError(
-            f"{where}: cycle_test has {cycles.size} points; at least {MIN_POINTS} are needed "
-            "to fit a fade model; add test points"
+            N_(
+                "{at}: cycle_test has {n} points; at least {least} are needed to fit a fade "
+                "model; add test points",
+                at=where,
+                n=cycles.size,
+                least=MIN_POINTS,
+            )
         )
     step = np.diff(cycles)
     if (step <= 0).any():
         i = int(np.argmax(step <= 0)) + 2
         raise ProductFileError(
-            f"{where}: cycle_test point {i}: efc {cycles[i - 1]:g} does not exceed the previous "
-            f"{cycles[i - 2]:g}; cycle data must be strictly increasing in cycles (sort the "
-            "points and drop repeats)"
+            N_(
+                "{at}: cycle_test point {i}: efc {efc:g} does not exceed the previous "
+                "{previous:g}; cycle data must be strictly increasing in cycles (sort the points "
+                "and drop repeats)",
+                at=where,
+                i=i,
+                efc=cycles[i - 1],
+                previous=cycles[i - 2],
+            )
         )
     over = (cycles > 0) & (capacity > 1.0 + tolerance)
     if over.any():
         i = int(np.argmax(over)) + 1
         raise ProductFileError(
-            f"{where}: cycle_test point {i}: capacity_share {capacity[i - 1]:g} after "
-            f"{cycles[i - 1]:g} cycles is above 100% by more than the tolerance "
-            f"{tolerance:.0%}; give capacity as a share of rated capacity or raise the tolerance"
+            N_(
+                "{at}: cycle_test point {i}: capacity_share {share:g} after {efc:g} cycles is "
+                "above 100% by more than the tolerance {tolerance:.0%}; give capacity as a share "
+                "of rated capacity or raise the tolerance",
+                at=where,
+                i=i,
+                share=capacity[i - 1],
+                efc=cycles[i - 1],
+                tolerance=tolerance,
+            )
         )
     return cycles, capacity
 
@@ -650,9 +782,15 @@ def assess(
     known = table.strings("chemistry")
     if product.chemistry not in known:
         raise ProductFileError(
-            f"{product.origin}: chemistry {product.chemistry!r} is unknown"
-            f"{did_you_mean(product.chemistry, known)}; scenario {scenario.name} knows "
-            f"{', '.join(known)} (carbon.chemistries)"
+            N_(
+                "{at}: chemistry {chemistry!r} is unknown{hint}; scenario {name} knows {known} "
+                "(carbon.chemistries)",
+                at=product.origin,
+                chemistry=product.chemistry,
+                hint=did_you_mean(product.chemistry, known),
+                name=scenario.name,
+                known=", ".join(known),
+            )
         )
     if not FIRST_YEAR <= year <= LAST_YEAR:
         raise ProductFileError(f"--year {year}: give a year in {FIRST_YEAR}..{LAST_YEAR}")

@@ -7,7 +7,7 @@ Only typer is imported at module level, so ``chikuden --help`` stays fast.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any, NoReturn
 
 import typer
@@ -20,14 +20,22 @@ except ImportError:  # pragma: no cover - typer before 0.20 uses click itself
 
 
 @contextlib.contextmanager
-def user_errors() -> Iterator[None]:
-    """Turn a :class:`chikuden.errors.ChikudenError` into ``error: ...`` on stderr, exit 2."""
+def user_errors(options: Mapping[str, str] | None = None) -> Iterator[None]:
+    """Turn a :class:`chikuden.errors.ChikudenError` into ``error: ...`` on stderr, exit 2.
+
+    ``options``: the command's option for each field the model names: a message that starts
+    with a field (``country 'XX' is not ...``) names the option (``--country 'XX' is not ...``).
+    """
     from chikuden.errors import ChikudenError
 
     try:
         yield
     except ChikudenError as exc:
-        typer.echo(f"error: {' '.join(str(exc).split())}", err=True)
+        message = " ".join(str(exc).split())
+        field = message.split(" ", 1)[0]
+        if options and field in options:
+            message = options[field] + message[len(field) :]
+        typer.echo(f"error: {message}", err=True)
         raise typer.Exit(code=2) from None
 
 

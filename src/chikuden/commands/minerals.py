@@ -17,6 +17,8 @@ from chikuden.commands.common import OneLineGroup, fail, user_errors
 from chikuden.commands.options import Number, parse_year, shown
 
 CUT = Number.of("--cut", calc.CUT)
+STRESS_OPTIONS = {f: f"--{f}" for f in ("mineral", "country", "cut", "months", "year")}
+"""The option of each field the stress test's model names in a message (``country 'XX'``)."""
 
 app = typer.Typer(
     cls=OneLineGroup,
@@ -85,7 +87,7 @@ def stress(
 
     Example: chikuden minerals stress --mineral graphite --country CN --cut 0.5 --months 6
     """
-    with user_errors():
+    with user_errors(STRESS_OPTIONS):
         share, length, when = _checked(mineral, country, cut, months, year, lang)
         shock = calc.minerals_stress(
             scenario or ["proposal-2022"], mineral, country, share, length, when, list(set_ or ())

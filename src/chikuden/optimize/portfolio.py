@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from chikuden.errors import ChikudenError
+from chikuden.errors import N_, ChikudenError, Msg
 
 if TYPE_CHECKING:
     from chikuden.parameters.scenario import Scenario
@@ -440,12 +440,24 @@ def binding_constraints(problem: Problem) -> list[tuple[str, str]]:
     return out
 
 
-def infeasible_message(problem: Problem) -> str:
-    named = binding_constraints(problem)
-    listed = "; ".join(f"{i} ({t})" for i, t in named) or "the bounds"
-    return (
-        f"optimize: infeasible, no portfolio meets these constraints together: {listed}. "
-        "Relax one of them (a larger --fund, a lower --min-gwh)"
+def infeasible_message(
+    problem: Problem,
+    fund: str = "--fund",
+    min_gwh: str = "--min-gwh",
+    named: list[tuple[str, str]] | None = None,
+) -> Msg:
+    """Why no portfolio exists, naming the fund and capacity floor as the caller takes them
+    (the CLI's options by default; the web's fields ``fund_jpy`` and ``min_gwh``) and the
+    constraints that cannot hold together (``named``: :func:`binding_constraints`, found here
+    when not given)."""
+    named = binding_constraints(problem) if named is None else named
+    listed = "; ".join(f"{i} ({t})" for i, t in named) or N_("the bounds")
+    return N_(
+        "optimize: infeasible, no portfolio meets these constraints together: {listed}. Relax "
+        "one of them (a larger {fund}, a lower {min_gwh})",
+        listed=listed,
+        fund=fund,
+        min_gwh=min_gwh,
     )
 
 
@@ -642,7 +654,7 @@ def build(
             kind="pipeline",
             announced=row["status"] != "certified",
             label_en=str(row["company"]),
-            label_ja=str(row["company"]),
+            label_ja=str(row.get("company_ja") or row["company"]),  # empty: as in company
             source=tuple(row.get("source", ())),
             clean_park=clean,
         )

@@ -28,7 +28,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from chikuden.data import DATA, read_yaml
-from chikuden.errors import ParameterError, did_you_mean
+from chikuden.errors import N_, Msg, ParameterError, did_you_mean
 from chikuden.horizon import FIRST_YEAR, LAST_YEAR, N_YEARS, YEARS
 from chikuden.parameters.documents import TableOverride
 from chikuden.parameters.rules import Rule, check_table, parameter_rules_of, table_rules
@@ -201,18 +201,36 @@ class Declaration:
     def _check_range(self, value: float, label: str, where: str) -> None:
         if not math.isfinite(value):
             raise ParameterError(
-                f"{_at(where)}{label} = {value!r} is not a finite number; give a number in "
-                f"{self._what()}"
+                N_(
+                    "{at}{label} = {value!r} is not a finite number; give a number in {allowed}",
+                    at=_at(where),
+                    label=label,
+                    value=value,
+                    allowed=self._what(),
+                )
             )
         if not self.min <= value <= self.max:
-            hint = "a share is a fraction between 0 and 1" if self.unit == "share" else ""
+            hint = N_("; a share is a fraction between 0 and 1") if self.unit == "share" else ""
             raise ParameterError(
-                f"{_at(where)}{label} = {_fmt(value)} is outside the allowed range "
-                f"{self._what()}; use a value in that range{'; ' + hint if hint else ''}"
+                N_(
+                    "{at}{label} = {value} is outside the allowed range {allowed}; use a value "
+                    "in that range{hint}",
+                    at=_at(where),
+                    label=label,
+                    value=_fmt(value),
+                    allowed=self._what(),
+                    hint=hint,
+                )
             )
         if self.integer and value != int(value):
             raise ParameterError(
-                f"{_at(where)}{label} = {_fmt(value)} must be a whole number [{self.unit}]"
+                N_(
+                    "{at}{label} = {value} must be a whole number [{unit}]",
+                    at=_at(where),
+                    label=label,
+                    value=_fmt(value),
+                    unit=self.unit,
+                )
             )
 
     # -- path -------------------------------------------------------------------------------
@@ -225,9 +243,16 @@ class Declaration:
         if isinstance(raw, list):
             if len(raw) != N_YEARS:
                 raise ParameterError(
-                    f"{_at(where)}{self.name}: a list needs one value per year "
-                    f"{FIRST_YEAR}..{LAST_YEAR} ({N_YEARS} values), got {len(raw)}; "
-                    "or give year: value points"
+                    N_(
+                        "{at}{name}: a list needs one value per year {first}..{last} ({n} "
+                        "values), got {got}; or give year: value points",
+                        at=_at(where),
+                        name=self.name,
+                        first=FIRST_YEAR,
+                        last=LAST_YEAR,
+                        n=N_YEARS,
+                        got=len(raw),
+                    )
                 )
             return np.array(
                 [
@@ -237,7 +262,9 @@ class Declaration:
             )
         if isinstance(raw, dict):
             if not raw:
-                raise ParameterError(f"{_at(where)}{self.name}: no year: value points given")
+                raise ParameterError(
+                    N_("{at}{name}: no year: value points given", at=_at(where), name=self.name)
+                )
             points: list[tuple[int, float]] = []
             for key, val in raw.items():
                 year = _year(key, self.name, where)
@@ -248,8 +275,15 @@ class Declaration:
             path: NDArray[np.float64] = np.interp(YEARS, xs, ys)
             return path
         raise ParameterError(
-            f"{_at(where)}{self.name} = {show(raw)}: expected a number, year: value points "
-            f"or {N_YEARS} yearly values [{self.unit}]"
+            N_(
+                "{at}{name} = {value}: expected a number, year: value points or {n} yearly "
+                "values [{unit}]",
+                at=_at(where),
+                name=self.name,
+                value=show(raw),
+                n=N_YEARS,
+                unit=self.unit,
+            )
         )
 
     # -- table ------------------------------------------------------------------------------
@@ -259,13 +293,17 @@ class Declaration:
             return raw
         if isinstance(raw, str):
             raw = {"table": raw}
-        here = f"{_at(where)}{self.name}"
+        here = f"{where}: {self.name}" if where else self.name
         spec = TableOverride.read(raw, here)
         given = [k for k in ("table", "csv", "rows") if getattr(spec, k) is not None]
         if len(given) != 1:
             raise ParameterError(
-                f"{here}: give exactly one of table, csv or rows (got "
-                f"{', '.join(given) or 'none'}); e.g. {{table: plants-japan-2025}}"
+                N_(
+                    "{at}: give exactly one of table, csv or rows (got {got}); e.g. {{table: "
+                    "plants-japan-2025}}",
+                    at=here,
+                    got=", ".join(given) or N_("none"),
+                )
             )
         rows: list[dict[str, Any]]
         if spec.table is not None:
@@ -276,18 +314,25 @@ class Declaration:
                 path = base_dir / path
             if not path.is_file():
                 raise ParameterError(
-                    f"{here}: CSV file {str(path)!r} not found; paths are relative to the "
-                    "scenario file's folder"
+                    N_(
+                        "{at}: CSV file {path!r} not found; paths are relative to the scenario "
+                        "file's folder",
+                        at=here,
+                        path=str(path),
+                    )
                 )
             rows, label = _read_csv_rows(read_text(path, f"{here}: {path}"), here), path.name
         else:
             assert spec.rows is not None
             rows, label = [dict(r) for r in spec.rows], "inline rows"
-        return validate_rows(self.schema, rows, label, f"{_at(where)}{self.name}")
+        return validate_rows(
+            self.schema, rows, label, f"{where}: {self.name}" if where else self.name
+        )
 
 
-def _at(where: str) -> str:
-    return f"{where}: " if where else ""
+def _at(where: str) -> Msg | str:
+    """``where: `` before a message (a translated colon), nothing without a place."""
+    return N_("{at}: ", at=where) if where else ""
 
 
 def _fmt(x: float) -> str:
@@ -298,18 +343,29 @@ def _fmt(x: float) -> str:
     return f"{x:.6g}"
 
 
-def _number(raw: Any, label: str, allowed: str, where: str) -> float:
+def _number(raw: Any, label: str | Msg, allowed: str, where: str) -> float:
     value = to_number(raw)
     if value is None:
         raise ParameterError(
-            f"{_at(where)}{label} = {show(raw)} is not a number; expected a number in {allowed} "
-            "(plain digits, e.g. 0.25, 1500 or 1e6)"
+            N_(
+                "{at}{label} = {value} is not a number; expected a number in {allowed} (plain "
+                "digits, e.g. 0.25, 1500 or 1e6)",
+                at=_at(where),
+                label=label,
+                value=show(raw),
+                allowed=allowed,
+            )
         )
     if is_subnormal(value):
         raise ParameterError(
-            f"{_at(where)}{label} = {value!r} is too small to compute with (below "
-            f"{sys.float_info.min:.3g}, the smallest full-precision number); use 0 or a larger "
-            "value"
+            N_(
+                "{at}{label} = {value!r} is too small to compute with (below {tiny:.3g}, the "
+                "smallest full-precision number); use 0 or a larger value",
+                at=_at(where),
+                label=label,
+                value=value,
+                tiny=sys.float_info.min,
+            )
         )
     return value
 
@@ -333,8 +389,15 @@ def _year(raw: Any, name: str, where: str) -> int:
     year = _number(raw, f"{name} year", f"{FIRST_YEAR}..{LAST_YEAR}", where)
     if not (FIRST_YEAR <= year <= LAST_YEAR and year == int(year)):
         raise ParameterError(
-            f"{_at(where)}{name}: year {show(raw)} is outside the horizon "
-            f"{FIRST_YEAR}..{LAST_YEAR}; give points for whole years in that range"
+            N_(
+                "{at}{name}: year {year} is outside the horizon {first}..{last}; give points "
+                "for whole years in that range",
+                at=_at(where),
+                name=name,
+                year=show(raw),
+                first=FIRST_YEAR,
+                last=LAST_YEAR,
+            )
         )
     return int(year)
 
@@ -360,8 +423,14 @@ def bundled_table_rows(name: str, param: str, where: str = "") -> list[dict[str,
     names = bundled_table_names()
     if name not in names:
         raise ParameterError(
-            f"{_at(where)}{param}: unknown bundled table {name!r}{did_you_mean(name, names)}; "
-            f"bundled: {', '.join(names)}"
+            N_(
+                "{at}{param}: unknown bundled table {name!r}{hint}; bundled: {names}",
+                at=_at(where),
+                param=param,
+                name=name,
+                hint=did_you_mean(name, names),
+                names=", ".join(names),
+            )
         )
     text = DATA.joinpath("tables", f"{name}.csv").read_text("utf-8")
     return _read_csv_rows(text)
@@ -371,7 +440,12 @@ def validate_rows(schema: TableSchema, rows: list[dict[str, Any]], label: str, w
     """Check every row of a table against its schema; the error names row and column."""
     if len(rows) > MAX_ROWS:
         raise ParameterError(
-            f"{where}: {len(rows):,} rows, more than the limit of {MAX_ROWS:,} rows per table"
+            N_(
+                "{at}: {n:,} rows, more than the limit of {most:,} rows per table",
+                at=where,
+                n=len(rows),
+                most=MAX_ROWS,
+            )
         )
     out: list[dict[str, Any]] = []
     given: set[str] = set()
@@ -381,43 +455,68 @@ def validate_rows(schema: TableSchema, rows: list[dict[str, Any]], label: str, w
     if unknown_cols:
         bad = sorted(unknown_cols)[0]
         raise ParameterError(
-            f"{where}: unknown column {bad!r}{did_you_mean(bad, schema.columns)}; "
-            f"columns of a {schema.name} table: {', '.join(schema.columns)}"
+            N_(
+                "{at}: unknown column {column!r}{hint}; columns of a {table} table: {columns}",
+                at=where,
+                column=bad,
+                hint=did_you_mean(bad, schema.columns),
+                table=schema.name,
+                columns=", ".join(schema.columns),
+            )
         )
     for i, row in enumerate(rows, start=1):
         ident = str(row.get("id") or f"#{i}")[:40]
         clean: dict[str, Any] = {}
         for col in schema.columns.values():
             cell = row.get(col.name)
-            here = f"{where} row {i} ({ident}) column {col.name}"
+            here = N_(
+                "{at} row {i} ({id}) column {column}", at=where, i=i, id=ident, column=col.name
+            )
             if cell is None or (isinstance(cell, str) and not cell.strip()):
                 if col.required:
-                    raise ParameterError(f"{here} is empty; fill it in [{col.unit or col.type}]")
+                    raise ParameterError(
+                        N_("{at} is empty; fill it in [{unit}]", at=here, unit=col.unit or col.type)
+                    )
                 cell = col.default
             if isinstance(cell, list | tuple) and col.type != "sources":
-                raise ParameterError(f"{here} = {show(cell)} is a list; give one value")
+                raise ParameterError(
+                    N_("{at} = {value} is a list; give one value", at=here, value=show(cell))
+                )
             if col.type in ("float", "int"):
                 value = _number(cell, here, f"{_fmt(col.min)}..{_fmt(col.max)} [{col.unit}]", "")
                 if not (math.isfinite(value) and col.min <= value <= col.max):
                     raise ParameterError(
-                        f"{here} = {_fmt(value)} is outside {_fmt(col.min)}..{_fmt(col.max)} "
-                        f"[{col.unit}]; correct the row"
+                        N_(
+                            "{at} = {value} is outside {low}..{high} [{unit}]; correct the row",
+                            at=here,
+                            value=_fmt(value),
+                            low=_fmt(col.min),
+                            high=_fmt(col.max),
+                            unit=col.unit,
+                        )
                     )
                 if col.type == "int" and value != int(value):
-                    raise ParameterError(f"{here} = {_fmt(value)} must be a whole number")
+                    raise ParameterError(
+                        N_("{at} = {value} must be a whole number", at=here, value=_fmt(value))
+                    )
                 clean[col.name] = int(value) if col.type == "int" else value
             elif col.type == "sources":
                 text = ";".join(map(str, cell)) if isinstance(cell, list | tuple) else str(cell)
                 keys = split_sources(text)
                 for key in keys:
-                    resolve_source(key, here)
+                    resolve_source(key, str(here))
                 clean[col.name] = keys
             else:
                 text = str(cell).strip()
                 if col.allowed and text not in col.allowed:
                     raise ParameterError(
-                        f"{here} = {show(text)} is not allowed{did_you_mean(text, col.allowed)}; "
-                        f"allowed: {_choices(col.allowed)}"
+                        N_(
+                            "{at} = {value} is not allowed{hint}; allowed: {allowed}",
+                            at=here,
+                            value=show(text),
+                            hint=did_you_mean(text, col.allowed),
+                            allowed=_choices(col.allowed),
+                        )
                     )
                 clean[col.name] = text
         out.append(clean)

@@ -34,7 +34,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 
-from chikuden.errors import ParameterError
+from chikuden.errors import N_, Msg, ParameterError
 from chikuden.reading import MAX_ROWS, MAX_STRING, show
 
 NAME_PATTERN = r"^[a-z0-9][a-z0-9._-]*$"
@@ -53,18 +53,18 @@ _NAME_RE = re.compile(NAME_PATTERN.removesuffix("$") + r"\Z")
 class _Problems:
     """What is wrong with one document: the first unknown key and the first other problem."""
 
-    def __init__(self, hint: str) -> None:
+    def __init__(self, hint: Msg) -> None:
         self.hint = hint
-        self.unknown: str | None = None
-        self.other: str | None = None
+        self.unknown: Msg | None = None
+        self.other: Msg | None = None
 
-    def add(self, message: str, unknown: bool = False) -> None:
+    def add(self, message: Msg, unknown: bool = False) -> None:
         if unknown and self.unknown is None:
             self.unknown = message
         elif not unknown and self.other is None:
             self.other = message
 
-    def first(self) -> str | None:
+    def first(self) -> Msg | None:
         return self.unknown or self.other
 
 
@@ -72,8 +72,21 @@ class _Problems:
 _Check = Callable[[Any, str, _Problems], Any]
 
 
+def _not_mapping(at: str, value: Any, problems: _Problems) -> Msg:
+    return N_(
+        "{at} = {value} is not a mapping; {hint}", at=at, value=show(value), hint=problems.hint
+    )
+
+
 def _not_text(value: Any, at: str, problems: _Problems) -> None:
-    problems.add(f"{at} = {show(value)}: input should be a valid string; {problems.hint}")
+    problems.add(
+        N_(
+            "{at} = {value}: input should be a valid string; {hint}",
+            at=at,
+            value=show(value),
+            hint=problems.hint,
+        )
+    )
 
 
 def _text(max_length: int = MAX_STRING, min_length: int = 0, name: bool = False) -> _Check:
@@ -85,16 +98,34 @@ def _text(max_length: int = MAX_STRING, min_length: int = 0, name: bool = False)
         if not isinstance(value, str):
             _not_text(value, at, problems)
         elif len(value) > max_length:
-            problems.add(f"{at} is longer than the limit of {max_length:,} characters")
+            problems.add(
+                N_("{at} is longer than the limit of {n:,} characters", at=at, n=max_length)
+            )
         elif len(value) < min_length:
             problems.add(
-                f"{at} = {show(value)}: string should have at least {min_length} character"
-                f"{'s' if min_length > 1 else ''}; {problems.hint}"
+                N_(
+                    "{at} = {value}: string should have at least {n} character(s); {hint}",
+                    at=at,
+                    value=show(value),
+                    n=min_length,
+                    hint=problems.hint,
+                )
+                if min_length > 1
+                else N_(
+                    "{at} = {value}: string should have at least 1 character; {hint}",
+                    at=at,
+                    value=show(value),
+                    hint=problems.hint,
+                )
             )
         elif name and not _NAME_RE.match(value):
             problems.add(
-                f"{at} = {show(value)} must be lower-case letters, digits, '.', '-' or '_'"
-                " (starting with a letter or digit)"
+                N_(
+                    "{at} = {value} must be lower-case letters, digits, '.', '-' or '_' "
+                    "(starting with a letter or digit)",
+                    at=at,
+                    value=show(value),
+                )
             )
         return value
 
@@ -113,7 +144,7 @@ def _sources(value: Any, at: str, problems: _Problems) -> Any:
 
 
 def _too_many(at: str, limit: int, problems: _Problems) -> None:
-    problems.add(f"{at} has more than the limit of {limit:,} entries")
+    problems.add(N_("{at} has more than the limit of {n:,} entries", at=at, n=limit))
 
 
 def _parameters(value: Any, at: str, problems: _Problems) -> Any:
@@ -121,7 +152,7 @@ def _parameters(value: Any, at: str, problems: _Problems) -> Any:
     if value is None:
         return None
     if not isinstance(value, dict):
-        problems.add(f"{at} = {show(value)} is not a mapping; {problems.hint}")
+        problems.add(_not_mapping(at, value, problems))
     elif len(value) > MAX_PARAMETERS:
         _too_many(at, MAX_PARAMETERS, problems)
     else:
@@ -130,7 +161,10 @@ def _parameters(value: Any, at: str, problems: _Problems) -> Any:
                 _not_text(key, f"{at}.{key}", problems)
                 break
             if len(key) > MAX_KEY:
-                problems.add(f"{at}.{show(key)} is longer than the limit of {MAX_KEY:,} characters")
+                where = f"{at}.{show(key)}"
+                problems.add(
+                    N_("{at} is longer than the limit of {n:,} characters", at=where, n=MAX_KEY)
+                )
                 break
     return value
 
@@ -154,14 +188,26 @@ def _rows(value: Any, at: str, problems: _Problems) -> Any:
     if value is None:
         return None
     if not isinstance(value, list):
-        problems.add(f"{at} = {show(value)}: input should be a valid list; {problems.hint}")
+        problems.add(
+            N_(
+                "{at} = {value}: input should be a valid list; {hint}",
+                at=at,
+                value=show(value),
+                hint=problems.hint,
+            )
+        )
     elif len(value) > MAX_ROWS:
         _too_many(at, MAX_ROWS, problems)
     else:
         for number, row in enumerate(value, start=1):  # the first bad row or cell is reported
             if not isinstance(row, dict):
                 problems.add(
-                    f"row {number} = {show(row)} is not a mapping of column: value; {problems.hint}"
+                    N_(
+                        "row {number} = {value} is not a mapping of column: value; {hint}",
+                        number=number,
+                        value=show(row),
+                        hint=problems.hint,
+                    )
                 )
                 break
             bad = next(
@@ -171,8 +217,13 @@ def _rows(value: Any, at: str, problems: _Problems) -> Any:
                 column, cell = bad
                 shown = cell if _is_column(column) else column  # a bad name is shown as the value
                 problems.add(
-                    f"row {number} column {show(column)} = {show(shown)} is not one number or "
-                    "text; a table cell holds one value"
+                    N_(
+                        "row {number} column {column} = {value} is not one number or text; a "
+                        "table cell holds one value",
+                        number=number,
+                        column=show(column),
+                        value=show(shown),
+                    )
                 )
                 break
     return value
@@ -183,7 +234,7 @@ class _Shape:
 
     KEYS: ClassVar[dict[str, _Check]]
     REQUIRED: ClassVar[tuple[str, ...]] = ()
-    HINT: ClassVar[str]
+    HINT: ClassVar[Msg]
 
     if TYPE_CHECKING:
 
@@ -195,13 +246,18 @@ class _Shape:
         fix (:class:`ParameterError`)."""
         if not isinstance(data, dict):
             raise ParameterError(
-                f"{where}: the file holds {show(data)}, not a mapping of keys; {cls.HINT}"
+                N_(
+                    "{at}: the file holds {value}, not a mapping of keys; {hint}",
+                    at=where,
+                    value=show(data),
+                    hint=cls.HINT,
+                )
             )
         problems = _Problems(cls.HINT)
         out = cls._fields(data, "", problems)
         message = problems.first()
         if message is not None:
-            raise ParameterError(f"{where}: {message}")
+            raise ParameterError(N_("{at}: {reason}", at=where, reason=message))
         return out
 
     @classmethod
@@ -212,14 +268,22 @@ class _Shape:
             if key in data:
                 values[key] = check(data[key], at, problems)
             elif key in cls.REQUIRED:
-                problems.add(f"{at} is missing; {problems.hint}")
+                problems.add(N_("{at} is missing; {hint}", at=at, hint=problems.hint))
         for key in data:
             if key not in cls.KEYS:
-                problems.add(f"unknown key {show(key)}{cls._close(key)}; {problems.hint}", True)
+                problems.add(
+                    N_(
+                        "unknown key {key}{hint}; {shape}",
+                        key=show(key),
+                        hint=cls._close(key),
+                        shape=problems.hint,
+                    ),
+                    True,
+                )
         return cls(**values)
 
     @classmethod
-    def _close(cls, key: Any) -> str:
+    def _close(cls, key: Any) -> Msg | str:
         """``" (did you mean 'value'?)"`` when the key of any shape closest to ``key`` is one of
         this shape's (a key of another shape, say ``table`` in a cited value, gets no hint)."""
         if not isinstance(key, str) or len(key) > MAX_KEY:
@@ -227,7 +291,11 @@ class _Shape:
         import difflib  # here: only a message needs it
 
         close = difflib.get_close_matches(key, _ALL_KEYS, n=1, cutoff=0.6)
-        return f" (did you mean {close[0]!r}?)" if close and close[0] in cls.KEYS else ""
+        return (
+            N_(" (did you mean {close!r}?)", close=close[0])
+            if close and close[0] in cls.KEYS
+            else ""
+        )
 
     @classmethod
     def nested(cls, value: Any, at: str, problems: _Problems) -> Self | None:
@@ -235,7 +303,7 @@ class _Shape:
         if value is None:
             return None
         if not isinstance(value, dict):
-            problems.add(f"{at} = {show(value)} is not a mapping; {problems.hint}")
+            problems.add(_not_mapping(at, value, problems))
             return None
         return cls._fields(value, f"{at}.", problems)
 
@@ -248,7 +316,7 @@ class Bilingual(_Shape):
     ja: str | None = None
 
     KEYS: ClassVar[dict[str, _Check]] = {"en": _text(), "ja": _text()}
-    HINT: ClassVar[str] = "title and description are mappings with en and ja texts"
+    HINT: ClassVar[Msg] = N_("title and description are mappings with en and ja texts")
 
 
 @dataclass(frozen=True)
@@ -270,7 +338,7 @@ class ScenarioDocument(_Shape):
         "parameters": _parameters,
         "uncertainty": _any,  # checked by chikuden.uncertainty.distributions.read_spec
     }
-    HINT: ClassVar[str] = (
+    HINT: ClassVar[Msg] = N_(
         "a scenario file has the keys name, extends, title, description, parameters and uncertainty"
     )
 
@@ -285,7 +353,7 @@ class CitedValue(_Shape):
 
     KEYS: ClassVar[dict[str, _Check]] = {"value": _any, "source": _sources, "note": _text()}
     REQUIRED: ClassVar[tuple[str, ...]] = ("value",)
-    HINT: ClassVar[str] = "a cited value is {value: ..., source: ..., note: ...}"
+    HINT: ClassVar[Msg] = N_("a cited value is {{value: ..., source: ..., note: ...}}")
 
 
 @dataclass(frozen=True)
@@ -301,9 +369,9 @@ class TableOverride(_Shape):
         "csv": _text(MAX_PATH),
         "rows": _rows,
     }
-    HINT: ClassVar[str] = (
-        "a table is given as a bundled table name, {table: NAME}, {csv: PATH} or "
-        "{rows: [{column: value, ...}, ...]}"
+    HINT: ClassVar[Msg] = N_(
+        "a table is given as a bundled table name, {{table: NAME}}, {{csv: PATH}} or "
+        "{{rows: [{{column: value, ...}}, ...]}}"
     )
 
 

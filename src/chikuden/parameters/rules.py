@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from chikuden.errors import ParameterError
+from chikuden.errors import N_, Both, Msg, ParameterError
 from chikuden.horizon import YEARS
 
 
@@ -51,11 +51,21 @@ class Rule:
     text_ja: str = ""
 
     @property
-    def bound_text(self) -> str:
+    def bound_text(self) -> Msg:
         if self.equals is not None:
-            tol = f" (within {self.tolerance:g})" if self.tolerance else ""
-            return f"add up to {self.equals:g}{tol}"
-        return f"add up to at most {self.at_most:g}"
+            if self.tolerance:
+                return N_(
+                    "add up to {total:g} (within {tolerance:g})",
+                    total=self.equals,
+                    tolerance=self.tolerance,
+                )
+            return N_("add up to {total:g}", total=self.equals)
+        return N_("add up to at most {total:g}", total=self.at_most)
+
+    @property
+    def text(self) -> Both:
+        """The rule in words, in English and Japanese."""
+        return Both(self.text_en, self.text_ja)
 
 
 def _rule(spec: Mapping[str, Any], where: str, names: Sequence[str]) -> Rule:
@@ -138,22 +148,45 @@ def check_parameters(
         idx = tuple(int(i) for i in np.argwhere(bad)[0])
         k = idx[0]
         who = _who(k, stack.shape[1], labels)
-        at = f" in {int(YEARS[idx[1]])}" if len(idx) > 1 else ""
+        year = N_(" in {year}", year=int(YEARS[idx[1]])) if len(idx) > 1 else ""
         shown = ", ".join(f"{n} = {stack[(j, *idx)]:.6g}" for j, n in enumerate(rule.fields))
         if rule.kind == "sum":
             total = math.fsum(float(stack[(j, *idx)]) for j in range(len(rule.fields)))
             raise ParameterError(
-                f"{where}{who}: {shown} add up to {total:.6g}{at}; they must {rule.bound_text} "
-                f"({rule.text_en}); change them so that they do"
+                N_(
+                    "{at}{who}: {shown} add up to {total:.6g}{year}; they must {bound} ({rule}); "
+                    "change them so that they do",
+                    at=where,
+                    who=who,
+                    shown=shown,
+                    total=total,
+                    year=year,
+                    bound=rule.bound_text,
+                    rule=rule.text,
+                )
             )
         if rule.kind == "exclusive":
             raise ParameterError(
-                f"{where}{who}: {shown}{at} are given together; {rule.text_en}: give one "
-                "and set the others to 0"
+                N_(
+                    "{at}{who}: {shown}{year} are given together; {rule}: give one and set the "
+                    "others to 0",
+                    at=where,
+                    who=who,
+                    shown=shown,
+                    year=year,
+                    rule=rule.text,
+                )
             )
         raise ParameterError(
-            f"{where}{who}: {shown}{at} are out of order; {rule.text_en}: each must be at most "
-            "the next; change them so that they are in order"
+            N_(
+                "{at}{who}: {shown}{year} are out of order; {rule}: each must be at most the "
+                "next; change them so that they are in order",
+                at=where,
+                who=who,
+                shown=shown,
+                year=year,
+                rule=rule.text,
+            )
         )
 
 
@@ -164,11 +197,11 @@ def _sum_bad(rule: Rule, total: NDArray[np.float64]) -> NDArray[np.float64]:
     return np.asarray(~(total <= rule.at_most + rule.tolerance))
 
 
-def _who(k: int, n: int, labels: Sequence[str]) -> str:
+def _who(k: int, n: int, labels: Sequence[str]) -> Msg | str:
     if n <= 1:
         return ""
     name = labels[k] if k < len(labels) else f"sample {k}"
-    return f" (scenario {name}, {k + 1} of {n})"
+    return N_(" (scenario {name}, {i} of {n})", name=name, i=k + 1, n=n)
 
 
 # -- tables ----------------------------------------------------------------------------------
@@ -182,8 +215,15 @@ def check_table(rules: Sequence[Rule], rows: Sequence[Mapping[str, Any]], where:
                 if key in seen:
                     shown = ", ".join(f"{c} = {row[c]!r}" for c in rule.fields)
                     raise ParameterError(
-                        f"{where}: rows {seen[key]} and {i} both have {shown}; "
-                        f"{rule.text_en}: give each once"
+                        N_(
+                            "{at}: rows {first} and {second} both have {shown}; {rule}: give "
+                            "each once",
+                            at=where,
+                            first=seen[key],
+                            second=i,
+                            shown=shown,
+                            rule=rule.text,
+                        )
                     )
                 seen[key] = i
         elif rule.kind == "requires":
@@ -192,7 +232,13 @@ def check_table(rules: Sequence[Rule], rows: Sequence[Mapping[str, Any]], where:
             for value in rule.values:
                 if value not in present:
                     raise ParameterError(
-                        f"{where}: no row has {column} = {value!r}; {rule.text_en}: add one"
+                        N_(
+                            "{at}: no row has {column} = {value!r}; {rule}: add one",
+                            at=where,
+                            column=column,
+                            value=value,
+                            rule=rule.text,
+                        )
                     )
         elif rule.kind == "sum" and rule.by is None:
             for i, row in enumerate(rows, start=1):
@@ -200,8 +246,17 @@ def check_table(rules: Sequence[Rule], rows: Sequence[Mapping[str, Any]], where:
                 if _sum_bad(rule, np.array(total)):
                     shown = " + ".join(rule.fields)
                     raise ParameterError(
-                        f"{where} row {i} ({row.get('id', '')}): {shown} = {total:.6g}; they must "
-                        f"{rule.bound_text} ({rule.text_en}); lower them"
+                        N_(
+                            "{at} row {i} ({id}): {shown} = {total:.6g}; they must {bound} "
+                            "({rule}); lower them",
+                            at=where,
+                            i=i,
+                            id=row.get("id", ""),
+                            shown=shown,
+                            total=total,
+                            bound=rule.bound_text,
+                            rule=rule.text,
+                        )
                     )
         elif rule.kind == "sum":
             by = str(rule.by)
@@ -213,9 +268,17 @@ def check_table(rules: Sequence[Rule], rows: Sequence[Mapping[str, Any]], where:
             for group, total in groups.items():
                 if _sum_bad(rule, np.array(total)):
                     raise ParameterError(
-                        f"{where}: the rows with {rule.by} = {group!r} have {rule.fields[0]} "
-                        f"adding up to {total:.6g}; they must {rule.bound_text} "
-                        f"({rule.text_en}); change those rows"
+                        N_(
+                            "{at}: the rows with {by} = {group!r} have {field} adding up to "
+                            "{total:.6g}; they must {bound} ({rule}); change those rows",
+                            at=where,
+                            by=rule.by,
+                            group=group,
+                            field=rule.fields[0],
+                            total=total,
+                            bound=rule.bound_text,
+                            rule=rule.text,
+                        )
                     )
         elif rule.kind == "order":
             for i, row in enumerate(rows, start=1):
@@ -223,8 +286,14 @@ def check_table(rules: Sequence[Rule], rows: Sequence[Mapping[str, Any]], where:
                 if any(a > b for a, b in itertools.pairwise(cells)):
                     shown = ", ".join(f"{c} = {row[c]:g}" for c in rule.fields)
                     raise ParameterError(
-                        f"{where} row {i} ({row.get('id', '')}): {shown} are out of order; "
-                        f"{rule.text_en}"
+                        N_(
+                            "{at} row {i} ({id}): {shown} are out of order; {rule}",
+                            at=where,
+                            i=i,
+                            id=row.get("id", ""),
+                            shown=shown,
+                            rule=rule.text,
+                        )
                     )
         else:  # within
             assert rule.limit_column is not None
@@ -234,6 +303,16 @@ def check_table(rules: Sequence[Rule], rows: Sequence[Mapping[str, Any]], where:
                 if product > limit * (1 + 1e-12):
                     shown = " x ".join(rule.fields)
                     raise ParameterError(
-                        f"{where} row {i} ({row.get('id', '')}): {shown} = {product:.6g} exceeds "
-                        f"{rule.limit_column} = {limit:.6g}; {rule.text_en}"
+                        N_(
+                            "{at} row {i} ({id}): {shown} = {product:.6g} exceeds {column} = "
+                            "{limit:.6g}; {rule}",
+                            at=where,
+                            i=i,
+                            id=row.get("id", ""),
+                            shown=shown,
+                            product=product,
+                            column=rule.limit_column,
+                            limit=limit,
+                            rule=rule.text,
+                        )
                     )

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from chikuden.data import DATA
-from chikuden.errors import ParameterError, ScenarioNotFoundError, did_you_mean
+from chikuden.errors import N_, ParameterError, ScenarioNotFoundError, did_you_mean
 from chikuden.parameters.declarations import declarations, parameter_rules, rule_fields
 from chikuden.parameters.documents import MAX_NAME, NAME_PATTERN, CitedValue, ScenarioDocument
 from chikuden.parameters.rules import check_parameters
@@ -108,7 +108,12 @@ def _declaration(key: str, where: str) -> Any:
     if key not in decls:
         hint = did_you_mean(key, decls) if len(key) <= 200 else ""
         raise ParameterError(
-            f"{where}: unknown parameter {show(key)}{hint}; `chikuden params` lists them all"
+            N_(
+                "{at}: unknown parameter {key}{hint}; `chikuden params` lists them all",
+                at=where,
+                key=show(key),
+                hint=hint,
+            )
         )
     return decls[key]
 
@@ -165,9 +170,12 @@ def _locate(name_or_path: str, base_dir: Path | None) -> tuple[str, str, str, Pa
         text = _bundled_dir().joinpath(f"{name_or_path}.yaml").read_text(encoding="utf-8")
         return f"bundled:{name_or_path}", text, f"scenario {name_or_path}", None
     unknown = ScenarioNotFoundError(
-        f"unknown scenario {show(name_or_path)}"
-        f"{did_you_mean(name_or_path, list_scenarios()) if len(name_or_path) < 200 else ''}; "
-        f"bundled: {', '.join(list_scenarios())}, or give a path to a .yaml file"
+        N_(
+            "unknown scenario {name}{hint}; bundled: {names}, or give a path to a .yaml file",
+            name=show(name_or_path),
+            hint=did_you_mean(name_or_path, list_scenarios()) if len(name_or_path) < 200 else "",
+            names=", ".join(list_scenarios()),
+        )
     )
     if "\x00" in name_or_path or not name_or_path.strip():
         raise unknown
@@ -203,15 +211,24 @@ def scenario_from_text(text: str, where: str, default_name: str = "uploaded") ->
     doc = ScenarioDocument.read(load_yaml(text, where), where)
     if doc.extends is not None and doc.extends not in list_scenarios():
         raise ParameterError(
-            f"{where}: extends: {show(doc.extends)} is not a bundled scenario; a file sent to "
-            f"the server may extend only one of {', '.join(list_scenarios())}"
+            N_(
+                "{at}: extends: {name} is not a bundled scenario; a file sent to the server may "
+                "extend only one of {names}",
+                at=where,
+                name=show(doc.extends),
+                names=", ".join(list_scenarios()),
+            )
         )
     for key, entry in (doc.parameters or {}).items():
         raw = entry.get("value") if isinstance(entry, dict) and _CITED_KEYS & set(entry) else entry
         if isinstance(raw, dict) and "csv" in raw:
             raise ParameterError(
-                f"{where}: {key}: csv: names a file on this machine; give the table's rows "
-                "inline (rows: [...]) or a bundled table (table: NAME)"
+                N_(
+                    "{at}: {key}: csv: names a file on this machine; give the table's rows "
+                    "inline (rows: [...]) or a bundled table (table: NAME)",
+                    at=where,
+                    key=key,
+                )
             )
     scenario = _read(text, where, f"text:{where}", (), None, False, default_name)
     scenario.check_rules()
@@ -245,8 +262,13 @@ def _read(
     name = doc.name or default_name
     if not _NAME_RE.match(name) or len(name) > MAX_NAME:
         raise ParameterError(
-            f"{where}: name {show(name)} must be lower-case letters, digits, '.', '-' or '_' "
-            f"(at most {MAX_NAME}); add `name: my-scenario` to the file"
+            N_(
+                "{at}: name {name} must be lower-case letters, digits, '.', '-' or '_' (at most "
+                "{most}); add `name: my-scenario` to the file",
+                at=where,
+                name=show(name),
+                most=MAX_NAME,
+            )
         )
     base = _load(doc.extends, (*chain, ident), folder) if doc.extends else Scenario(name=name)
     values = dict(base.overrides)
@@ -266,7 +288,9 @@ def _read(
             raw, keys, note = entry, (), ""
         if not keys:
             if bundled:
-                raise ParameterError(f"{where}: {key} has no source; every bundled value is cited")
+                raise ParameterError(
+                    N_("{at}: {key} has no source; every bundled value is cited", at=where, key=key)
+                )
             keys = ("user-scenario-file",)
             note = note or f"from {where}"
         if not bundled:  # a bundled scenario's keys are resolved by tests/test_sources.py

@@ -24,7 +24,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from chikuden.data import DATA, read_yaml
-from chikuden.errors import ParameterError, did_you_mean
+from chikuden.errors import N_, ParameterError, did_you_mean
 from chikuden.reading import show
 
 #: Grades of a document and what each means (docs/sources.md; the report prints the legend).
@@ -198,14 +198,24 @@ def resolve_source(key: str, where: str = "source") -> tuple[Source, str | None]
     base = aliases().get(base, base)
     if base not in bib:
         raise ParameterError(
-            f"{where}: unknown source {show(key)}{did_you_mean(base, bib)}; "
-            "add it to a file in chikuden/data/sources/ or cite an existing key"
+            N_(
+                "{at}: unknown source {key}{hint}; add it to a file in chikuden/data/sources/ or "
+                "cite an existing key",
+                at=where,
+                key=show(key),
+                hint=did_you_mean(base, bib),
+            )
         )
     src = bib[base]
     if clause and clause not in src.clauses:
         raise ParameterError(
-            f"{where}: source {base!r} has no clause {show(clause)}; "
-            f"allowed: {', '.join(src.clauses) or 'none'}"
+            N_(
+                "{at}: source {key!r} has no clause {clause}; allowed: {allowed}",
+                at=where,
+                key=base,
+                clause=show(clause),
+                allowed=", ".join(src.clauses) or N_("none"),
+            )
         )
     return src, clause or None
 

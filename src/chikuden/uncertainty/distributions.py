@@ -44,7 +44,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from chikuden.errors import ParameterError, did_you_mean
+from chikuden.errors import N_, ParameterError, did_you_mean
 from chikuden.reading import show
 
 KINDS: dict[str, tuple[str, ...]] = {
@@ -208,10 +208,14 @@ class Spec:
 # -- reading -----------------------------------------------------------------------------------
 def _number(value: Any, at: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float | np.number):
-        raise ParameterError(f"{at} = {show(value)} is not a number; give a number")
+        raise ParameterError(
+            N_("{at} = {value} is not a number; give a number", at=at, value=show(value))
+        )
     x = float(value)
     if not math.isfinite(x):
-        raise ParameterError(f"{at} = {show(value)} is not finite; give a finite number")
+        raise ParameterError(
+            N_("{at} = {value} is not finite; give a finite number", at=at, value=show(value))
+        )
     return x
 
 
@@ -223,34 +227,67 @@ def read_distribution(name: str, entry: Any, where: str) -> Distribution:
     at = f"{where}: uncertainty.parameters.{name}"
     if name not in decls:
         raise ParameterError(
-            f"{where}: uncertainty.parameters names an unknown parameter {show(name)}"
-            f"{did_you_mean(name, decls)}; `chikuden params` lists them all"
+            N_(
+                "{at}: uncertainty.parameters names an unknown parameter {name}{hint}; "
+                "`chikuden params` lists them all",
+                at=where,
+                name=show(name),
+                hint=did_you_mean(name, decls),
+            )
         )
     decl = decls[name]
     if decl.kind != "scalar":
         raise ParameterError(
-            f"{at}: {name} is a {decl.kind}; distributions are given on scalar parameters only"
+            N_(
+                "{at}: {name} is a {kind}; distributions are given on scalar parameters only",
+                at=at,
+                name=name,
+                kind=decl.kind,
+            )
         )
     if not isinstance(entry, dict):
-        raise ParameterError(f"{at} = {show(entry)} is not a mapping; give {{kind: ..., ...}}")
+        raise ParameterError(
+            N_(
+                "{at} = {value} is not a mapping; give {{kind: ..., ...}}",
+                at=at,
+                value=show(entry),
+            )
+        )
     kind = entry.get("kind")
     if kind == "fixed":
         return Distribution(name, "fixed")
     if kind not in KINDS:
         raise ParameterError(
-            f"{at}.kind = {show(kind)}: give one of {', '.join(KINDS)} (or fixed to sample none)"
+            N_(
+                "{at}.kind = {kind}: give one of {kinds} (or fixed to sample none)",
+                at=at,
+                kind=show(kind),
+                kinds=", ".join(KINDS),
+            )
         )
     allowed = set(KINDS[kind]) | set(_META)
     unknown = [k for k in entry if k not in allowed]
     if unknown:
         raise ParameterError(
-            f"{at}: unknown key {show(unknown[0])} for kind {kind}; it takes "
-            f"{', '.join(KINDS[kind])} (and truncate, source, note)"
+            N_(
+                "{at}: unknown key {key} for kind {kind}; it takes {keys} (and truncate, "
+                "source, note)",
+                at=at,
+                key=show(unknown[0]),
+                kind=kind,
+                keys=", ".join(KINDS[kind]),
+            )
         )
     missing = [k for k in KINDS[kind] if k not in entry]
     if missing:
         raise ParameterError(
-            f"{at}.{missing[0]} is missing; a {kind} takes {', '.join(KINDS[kind])}"
+            N_(
+                "{at}.{key} is missing; a {kind} takes {keys}",
+                at=at,
+                key=missing[0],
+                kind=kind,
+                keys=", ".join(KINDS[kind]),
+            )
         )
     args: dict[str, float] = {}
     values: tuple[float, ...] = ()
@@ -258,60 +295,101 @@ def read_distribution(name: str, entry: Any, where: str) -> Distribution:
         raw = entry["values"]
         if not isinstance(raw, list) or not 2 <= len(raw) <= MAX_VALUES:
             raise ParameterError(
-                f"{at}.values = {show(raw)}: give a list of 2 to {MAX_VALUES:,} published values"
+                N_(
+                    "{at}.values = {value}: give a list of 2 to {most:,} published values",
+                    at=at,
+                    value=show(raw),
+                    most=MAX_VALUES,
+                )
             )
         values = tuple(_number(v, f"{at}.values[{i}]") for i, v in enumerate(raw))
         if min(values) == max(values):
-            raise ParameterError(f"{at}.values are all equal; give values that differ, or none")
+            raise ParameterError(
+                N_("{at}.values are all equal; give values that differ, or none", at=at)
+            )
     else:
         args = {k: _number(entry[k], f"{at}.{k}") for k in KINDS[kind]}
     if kind in ("uniform", "triangular", "pert"):
         a, b = args["min"], args["max"]
         if not a < b:
-            raise ParameterError(f"{at}: min {a:g} is not below max {b:g}; give min < max")
+            raise ParameterError(
+                N_("{at}: min {a:g} is not below max {b:g}; give min < max", at=at, a=a, b=b)
+            )
         if "mode" in args and not a <= args["mode"] <= b:
             raise ParameterError(
-                f"{at}.mode = {args['mode']:g} is outside [min, max] = [{a:g}, {b:g}]"
+                N_(
+                    "{at}.mode = {mode:g} is outside [min, max] = [{a:g}, {b:g}]",
+                    at=at,
+                    mode=args["mode"],
+                    a=a,
+                    b=b,
+                )
             )
     for key in ("sd", "sigma", "median"):
         if key in args and not args[key] > 0:
-            raise ParameterError(f"{at}.{key} = {args[key]:g}: give a number above 0")
+            raise ParameterError(
+                N_("{at}.{key} = {value:g}: give a number above 0", at=at, key=key, value=args[key])
+            )
     truncate: tuple[float, float] | None = None
     if "truncate" in entry:
         t = entry["truncate"]
         if not isinstance(t, list) or len(t) != 2:
-            raise ParameterError(f"{at}.truncate = {show(t)}: give [lo, hi]")
+            raise ParameterError(N_("{at}.truncate = {value}: give [lo, hi]", at=at, value=show(t)))
         lo, hi = _number(t[0], f"{at}.truncate[0]"), _number(t[1], f"{at}.truncate[1]")
         if not lo < hi:
-            raise ParameterError(f"{at}.truncate = [{lo:g}, {hi:g}]: give lo < hi")
+            raise ParameterError(
+                N_("{at}.truncate = [{lo:g}, {hi:g}]: give lo < hi", at=at, lo=lo, hi=hi)
+            )
         if kind not in UNBOUNDED:
             raise ParameterError(
-                f"{at}.truncate: only {' and '.join(UNBOUNDED)} are truncated; a {kind} is "
-                "bounded by its own arguments"
+                N_(
+                    "{at}.truncate: only {kinds} are truncated; a {kind} is bounded by its own "
+                    "arguments",
+                    at=at,
+                    kinds=N_("{a} and {b}", a=UNBOUNDED[0], b=UNBOUNDED[1]),
+                    kind=kind,
+                )
             )
         if kind == "lognormal" and lo < 0:
-            raise ParameterError(f"{at}.truncate = [{lo:g}, {hi:g}]: a lognormal is above 0")
+            raise ParameterError(
+                N_("{at}.truncate = [{lo:g}, {hi:g}]: a lognormal is above 0", at=at, lo=lo, hi=hi)
+            )
         truncate = (lo, hi)
     src = entry.get("source", ())
     source = (src,) if isinstance(src, str) else tuple(str(s) for s in src or ())
     note = entry.get("note") or ""
     if not isinstance(note, str):
-        raise ParameterError(f"{at}.note = {show(note)} is not a text")
+        raise ParameterError(N_("{at}.note = {value} is not a text", at=at, value=show(note)))
     dist = Distribution(name, kind, args, values, truncate, source, note)
     lo, hi = dist.support
     if lo < decl.min or hi > decl.max:
         fix = (
-            f"add truncate: [lo, hi] inside [{decl.min:g}, {decl.max:g}]"
+            N_("add truncate: [lo, hi] inside [{lo:g}, {hi:g}]", lo=decl.min, hi=decl.max)
             if kind in UNBOUNDED and truncate is None
-            else f"keep it inside [{decl.min:g}, {decl.max:g}]"
+            else N_("keep it inside [{lo:g}, {hi:g}]", lo=decl.min, hi=decl.max)
         )
         raise ParameterError(
-            f"{at}: the {kind} distribution's support [{lo:g}, {hi:g}] leaves {name}'s declared "
-            f"range {decl.range_text} [{decl.unit}]; {fix}"
+            N_(
+                "{at}: the {kind} distribution's support [{lo:g}, {hi:g}] leaves {name}'s "
+                "declared range {range} [{unit}]; {fix}",
+                at=at,
+                kind=kind,
+                lo=lo,
+                hi=hi,
+                name=name,
+                range=decl.range_text,
+                unit=decl.unit,
+                fix=fix,
+            )
         )
     if decl.integer:
         raise ParameterError(
-            f"{at}: {name} takes whole numbers; distributions are given on continuous parameters"
+            N_(
+                "{at}: {name} takes whole numbers; distributions are given on continuous "
+                "parameters",
+                at=at,
+                name=name,
+            )
         )
     return dist
 
@@ -320,38 +398,66 @@ def read_spec(doc: Any, where: str) -> Spec:
     """An ``uncertainty`` document: ``{parameters: {...}, correlations: [[a, b, r], ...]}``."""
     if not isinstance(doc, dict):
         raise ParameterError(
-            f"{where}: uncertainty = {show(doc)} is not a mapping; give "
-            "{parameters: {NAME: {kind: ..., ...}}, correlations: [[A, B, r], ...]}"
+            N_(
+                "{at}: uncertainty = {value} is not a mapping; give {{parameters: {{NAME: "
+                "{{kind: ..., ...}}}}, correlations: [[A, B, r], ...]}}",
+                at=where,
+                value=show(doc),
+            )
         )
     unknown = [k for k in doc if k not in ("parameters", "correlations")]
     if unknown:
         raise ParameterError(
-            f"{where}: unknown key uncertainty.{show(unknown[0])}; uncertainty has the keys "
-            "parameters and correlations"
+            N_(
+                "{at}: unknown key uncertainty.{key}; uncertainty has the keys parameters and "
+                "correlations",
+                at=where,
+                key=show(unknown[0]),
+            )
         )
     params = doc.get("parameters") or {}
     if not isinstance(params, dict):
-        raise ParameterError(f"{where}: uncertainty.parameters = {show(params)} is not a mapping")
+        raise ParameterError(
+            N_(
+                "{at}: uncertainty.parameters = {value} is not a mapping",
+                at=where,
+                value=show(params),
+            )
+        )
     dists = {str(k): read_distribution(str(k), v, where) for k, v in params.items()}
     corr: dict[tuple[str, str], float] = {}
     pairs = doc.get("correlations") or []
     if not isinstance(pairs, list):
-        raise ParameterError(f"{where}: uncertainty.correlations = {show(pairs)} is not a list")
+        raise ParameterError(
+            N_(
+                "{at}: uncertainty.correlations = {value} is not a list",
+                at=where,
+                value=show(pairs),
+            )
+        )
     for i, item in enumerate(pairs):
         at = f"{where}: uncertainty.correlations[{i}]"
         if not (
             isinstance(item, list) and len(item) == 3 and all(isinstance(s, str) for s in item[:2])
         ):
-            raise ParameterError(f"{at} = {show(item)}: give [PARAMETER, PARAMETER, r]")
+            raise ParameterError(
+                N_("{at} = {value}: give [PARAMETER, PARAMETER, r]", at=at, value=show(item))
+            )
         a, b = str(item[0]), str(item[1])
         r = _number(item[2], f"{at}[2]")
         if a == b:
-            raise ParameterError(f"{at}: {a} is paired with itself; name two parameters")
+            raise ParameterError(
+                N_("{at}: {name} is paired with itself; name two parameters", at=at, name=a)
+            )
         if not -1 < r < 1:
-            raise ParameterError(f"{at}: r = {r:g} is outside (-1, 1); give a rank correlation")
+            raise ParameterError(
+                N_("{at}: r = {r:g} is outside (-1, 1); give a rank correlation", at=at, r=r)
+            )
         key = (a, b) if a < b else (b, a)
         if key in corr:
-            raise ParameterError(f"{at}: the pair {a}, {b} is given twice; give it once")
+            raise ParameterError(
+                N_("{at}: the pair {a}, {b} is given twice; give it once", at=at, a=a, b=b)
+            )
         corr[key] = r
     return Spec(dists, corr, dict.fromkeys(dists, where))
 
@@ -362,8 +468,12 @@ def check_correlated(spec: Spec) -> None:
         for n in (a, b):
             if n not in spec.distributions:
                 raise ParameterError(
-                    f"uncertainty.correlations: {n} has no distribution in uncertainty.parameters"
-                    f"{did_you_mean(n, spec.distributions)}; give it one or drop the pair"
+                    N_(
+                        "uncertainty.correlations: {name} has no distribution in "
+                        "uncertainty.parameters{hint}; give it one or drop the pair",
+                        name=n,
+                        hint=did_you_mean(n, spec.distributions),
+                    )
                 )
 
 

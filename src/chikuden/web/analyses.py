@@ -36,10 +36,10 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, Strict
 
-from chikuden.errors import ChikudenError
+from chikuden.errors import N_, ChikudenError, Msg
 from chikuden.i18n import pick, translator
 from chikuden.web.api import web_state
-from chikuden.web.errors import ERROR_RESPONSES, ApiError
+from chikuden.web.errors import ERROR_RESPONSES, ApiError, request_lang
 from chikuden.web.models import Lang, Levers, Number, ScenarioName, Values
 
 if TYPE_CHECKING:
@@ -160,9 +160,16 @@ def check_samples(samples: int, field: str = "samples") -> int:
     if not MIN_SAMPLES <= samples <= limits().max_samples:
         raise ApiError(
             422,
-            f"{field}: {samples} samples is outside {MIN_SAMPLES}..{limits().max_samples} (the "
-            f"server's bound, {FILE}); give fewer, or run `chikuden run --uncertainty -n "
-            f"{samples}` on your own machine",
+            N_(
+                "{field}: {samples} samples is outside {low}..{high} (the server's bound, "
+                "{file}); give fewer, or run `chikuden run --uncertainty -n {samples}` on your "
+                "own machine",
+                field=field,
+                samples=samples,
+                low=MIN_SAMPLES,
+                high=limits().max_samples,
+                file=FILE,
+            ),
             field,
             samples,
             samples_allowed(),
@@ -174,7 +181,12 @@ def check_seed(seed: int, field: str = "seed") -> int:
     if not 0 <= seed <= MAX_SEED:
         raise ApiError(
             422,
-            f"{field}: {seed} is outside 0..{MAX_SEED}; give a whole number in that range",
+            N_(
+                "{field}: {seed} is outside 0..{high}; give a whole number in that range",
+                field=field,
+                seed=seed,
+                high=MAX_SEED,
+            ),
             field,
             seed,
             f"a whole number in 0..{MAX_SEED}",
@@ -183,7 +195,7 @@ def check_seed(seed: int, field: str = "seed") -> int:
 
 
 # -- the uncertainty view ----------------------------------------------------------------------
-class AnalysisFileError(ValueError):
+class AnalysisFileError(ChikudenError):
     """An uploaded uncertainty.json that is malformed or not one (the message names what)."""
 
 
@@ -216,16 +228,23 @@ _SHAPE: dict[str, Any] = {
     "undeclared": list,
     "optimize": dict,
 }
-_TYPE_WORDS = {str: "text", int: "a whole number", float: "a number", list: "a list"}
+_TYPE_WORDS = {
+    str: N_("text"),
+    int: N_("a whole number"),
+    float: N_("a number"),
+    list: N_("a list"),
+}
 
 
 def _check_shape(doc: Any, shape: dict[str, Any], at: str) -> None:
     if not isinstance(doc, dict):
-        raise AnalysisFileError(f"{at or 'the file'}: an object is needed, not {_kind(doc)}")
+        raise AnalysisFileError(
+            N_("{at}: an object is needed, not {kind}", at=at or N_("the file"), kind=_kind(doc))
+        )
     for key, want in shape.items():
         where = f"{at}.{key}" if at else key
         if key not in doc:
-            raise AnalysisFileError(f"{where}: missing")
+            raise AnalysisFileError(N_("{at}: missing", at=where))
         value = doc[key]
         if isinstance(want, dict):
             _check_shape(value, want, where)
@@ -236,17 +255,23 @@ def _check_shape(doc: Any, shape: dict[str, Any], at: str) -> None:
             else isinstance(value, want) and not isinstance(value, bool)
         )
         if want is dict and not isinstance(value, dict):
-            raise AnalysisFileError(f"{where}: an object is needed, not {_kind(value)}")
+            raise AnalysisFileError(
+                N_("{at}: an object is needed, not {kind}", at=where, kind=_kind(value))
+            )
         if not ok:
-            word = _TYPE_WORDS.get(want, "an object")
-            raise AnalysisFileError(f"{where}: {word} is needed, not {_kind(value)}")
+            word = _TYPE_WORDS.get(want, N_("an object"))
+            raise AnalysisFileError(
+                N_("{at}: {word} is needed, not {kind}", at=where, word=word, kind=_kind(value))
+            )
 
 
-def _kind(value: Any) -> str:
-    names = {dict: "an object", list: "a list", str: "text", bool: "true/false"}
+def _kind(value: Any) -> Msg | str:
+    names = {dict: N_("an object"), list: N_("a list"), str: N_("text"), bool: N_("true/false")}
     if value is None:
         return "null"
-    return names.get(type(value), "a number" if isinstance(value, int | float) else "a value")
+    return names.get(
+        type(value), N_("a number") if isinstance(value, int | float) else N_("a value")
+    )
 
 
 def read_analysis(data: bytes) -> dict[str, Any]:
@@ -258,27 +283,41 @@ def read_analysis(data: bytes) -> dict[str, Any]:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise AnalysisFileError(f"the file is not UTF-8 text (byte {exc.start})") from None
+        raise AnalysisFileError(
+            N_("the file is not UTF-8 text (byte {at})", at=exc.start)
+        ) from None
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
         raise AnalysisFileError(
-            f"the file is not JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
+            N_(
+                "the file is not JSON: {reason} at line {line}, column {column}",
+                reason=exc.msg,
+                line=exc.lineno,
+                column=exc.colno,
+            )
         ) from None
     if isinstance(doc, dict) and isinstance(doc.get("uncertainty"), dict):
         doc = doc["uncertainty"]  # chikuden run --uncertainty --json: the indicators beside it
     if isinstance(doc, dict) and doc.get("settings") != f"{SETTINGS}: report":
         raise AnalysisFileError(
-            f"settings: {str(doc.get('settings'))[:60]!r} is not {SETTINGS + ': report'!r}; "
-            "this is not the uncertainty.json of `chikuden run --uncertainty`"
+            N_(
+                "settings: {given!r} is not {wanted!r}; this is not the uncertainty.json of "
+                "`chikuden run --uncertainty`",
+                given=str(doc.get("settings"))[:60],
+                wanted=SETTINGS + ": report",
+            )
         )
     _check_shape(doc, _SHAPE, "")
     known = {q.id for q in questions()}
     for qid in [*doc["what_it_takes"], *doc["undeclared"]]:
         if qid not in known:
             raise AnalysisFileError(
-                f"what_it_takes: {str(qid)[:60]!r} is not a question of this chikuden "
-                "(data/answers.yaml); the file is of another version"
+                N_(
+                    "what_it_takes: {given!r} is not a question of this chikuden "
+                    "(data/answers.yaml); the file is of another version",
+                    given=str(qid)[:60],
+                )
             )
     return dict(doc)
 
@@ -301,8 +340,12 @@ def _view_of_upload(doc: dict[str, Any], results: Results, lang: str) -> Uncerta
     except (KeyError, TypeError, ValueError, IndexError) as exc:
         what = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
         raise AnalysisFileError(
-            f"a part of the file cannot be read ({type(exc).__name__}: {str(what)[:80]}); "
-            "upload the uncertainty.json that `chikuden run --uncertainty` wrote, unchanged"
+            N_(
+                "a part of the file cannot be read ({kind}: {what}); upload the "
+                "uncertainty.json that `chikuden run --uncertainty` wrote, unchanged",
+                kind=type(exc).__name__,
+                what=str(what)[:80],
+            )
         ) from None
 
 
@@ -343,9 +386,13 @@ def _whole(text: str, field: str) -> int:
     try:
         value = float(text)
     except ValueError:
-        raise StateError(f"{field}: {text!r} is not a number; give a whole number") from None
+        raise StateError(
+            N_("{field}: {text!r} is not a number; give a whole number", field=field, text=text)
+        ) from None
     if not value.is_integer():
-        raise StateError(f"{field}: {text!r} is not a whole number; give one")
+        raise StateError(
+            N_("{field}: {text!r} is not a whole number; give one", field=field, text=text)
+        )
     return int(value)
 
 
@@ -397,7 +444,7 @@ def uncertainty_page(request: Request) -> HTMLResponse:
         page = _page_state(request, rest)
         samples, seed, named = _sizes(own)
     except StateError as exc:
-        return _error_page(request, query, "/uncertainty", str(exc))
+        return _error_page(request, query, "/uncertainty", exc.message)
     rid = run_id(page.scenario.name, page.values, samples, seed)
     run = runs(request).get(rid)
     view = None
@@ -432,14 +479,15 @@ async def uncertainty_upload(request: Request) -> HTMLResponse:
             page = _page_state(request, rest)
             _sizes(own)  # the address is checked as on GET
         except StateError as exc:
-            return _error_page(request, query, "/uncertainty", str(exc))
+            return _error_page(request, query, "/uncertainty", exc.message)
         try:
             doc = read_analysis(data)
             results = chikuden.evaluate(page.scenario)
             view = _view_of_upload(doc, results, page.state.lang)
         except AnalysisFileError as exc:
             name = getattr(upload, "filename", None) or "file"
-            return _error_page(request, query, "/uncertainty", f"{name}: {exc}")
+            at = N_("{name}: {reason}", name=name, reason=exc.msg or str(exc))
+            return _error_page(request, query, "/uncertainty", at)
         return _render(
             request, page, doc["samples"], doc["seed"], False, None, view, doc, upload.filename
         )
@@ -480,7 +528,7 @@ def _render(
         seed=seed,
         limits=limits(),
         min_samples=_min_samples(),
-        run=run.to_json() if run is not None else None,
+        run=run.to_json(page.state.lang) if run is not None else None,
         autostart=named and run is None,
         u=view,
         charts=charts_of(view) if view is not None else [],
@@ -521,7 +569,13 @@ def _optimize_input(own: Mapping[str, str]) -> OptimizeInput:
 
     objective = own.get("objective", "gwh") or "gwh"
     if objective not in OBJECTIVES:
-        raise StateError(f"objective: {objective!r} is not one of {', '.join(OBJECTIVES)}")
+        raise StateError(
+            N_(
+                "objective: {objective!r} is not one of {allowed}",
+                objective=objective,
+                allowed=", ".join(OBJECTIVES),
+            )
+        )
 
     def number(name: str) -> float | None:
         text = own.get(name, "")
@@ -530,7 +584,9 @@ def _optimize_input(own: Mapping[str, str]) -> OptimizeInput:
         try:
             value = float(text)
         except ValueError:
-            raise StateError(f"{name}: {text!r} is not a number; give a number") from None
+            raise StateError(
+                N_("{field}: {text!r} is not a number; give a number", field=name, text=text)
+            ) from None
         return value
 
     points = _whole(own["points"], "points") if own.get("points") else DEFAULT_POINTS
@@ -557,8 +613,14 @@ def check_points(points: int, field: str = "points") -> int:
     if not 2 <= points <= top:
         raise ApiError(
             422,
-            f"{field}: {points} is outside 2..{top} (the server's bound, {FILE}); give fewer, "
-            f"or run `chikuden optimize --points {points}`",
+            N_(
+                "{field}: {points} is outside 2..{top} (the server's bound, {file}); give "
+                "fewer, or run `chikuden optimize --points {points}`",
+                field=field,
+                points=points,
+                top=top,
+                file=FILE,
+            ),
             field,
             points,
             f"a whole number in 2..{top}",
@@ -570,7 +632,11 @@ def check_fund(fund: float | None, field: str = "fund_jpy") -> None:
     if fund is not None and not (math.isfinite(fund) and 0 <= fund <= MAX_FUND_JPY):
         raise ApiError(
             422,
-            f"{field}: {fund:g} is outside 0..1e14 yen; give an amount in that range",
+            N_(
+                "{field}: {fund:g} is outside 0..1e14 yen; give an amount in that range",
+                field=field,
+                fund=fund,
+            ),
             field,
             fund,
             "a number in 0..1e14 [JPY]",
@@ -581,7 +647,11 @@ def check_min_gwh(min_gwh: float | None, field: str = "min_gwh") -> None:
     if min_gwh is not None and not (math.isfinite(min_gwh) and 0 <= min_gwh <= MAX_MIN_GWH):
         raise ApiError(
             422,
-            f"{field}: {min_gwh:g} is outside 0..10,000 GWh; give a capacity in that range",
+            N_(
+                "{field}: {gwh:g} is outside 0..10,000 GWh; give a capacity in that range",
+                field=field,
+                gwh=min_gwh,
+            ),
             field,
             min_gwh,
             "a number in 0..10000 [GWh]",
@@ -598,14 +668,15 @@ def optimized(scenario: Scenario, given: OptimizeInput) -> dict[str, Any]:
     try:
         solution = portfolio.solve(problem)
         relaxation = portfolio.relax(problem)
-    except portfolio.InfeasibleError as exc:
+    except portfolio.InfeasibleError:
         binding = portfolio.binding_constraints(problem)
         return {
             "feasible": False,
             "scenario": scenario.name,
             "objective": given.objective,
             "fund_jpy": problem.fund_jpy,
-            "message": str(exc),
+            # the request's fields, not the CLI's options; read in the page's language
+            "message": portfolio.infeasible_message(problem, "fund_jpy", "min_gwh", binding),
             "binding": [{"id": i, "text": t} for i, t in binding],
             "optimum": None,
         }
@@ -633,7 +704,8 @@ def optimize_view(result: dict[str, Any], lang: str) -> dict[str, Any]:
 
     _ = translator(lang).gettext
     if not result["feasible"]:
-        return {"feasible": False, "message": result["message"], "binding": result["binding"]}
+        message = result["message"].localized(lang)
+        return {"feasible": False, "message": message, "binding": result["binding"]}
     doc = result["optimum"]
     unit = unit_text(doc["objective_unit"], lang)
     stages = {"cells": _("cells"), "materials": _("materials"), "minerals": _("minerals")}
@@ -707,13 +779,13 @@ def optimize_page(request: Request) -> HTMLResponse:
         page = _page_state(request, rest)
         given = _optimize_input(own)
     except StateError as exc:
-        return _error_page(request, query, "/optimize", str(exc))
+        return _error_page(request, query, "/optimize", exc.message)
     lang = page.state.lang
     _ = translator(lang).gettext
     try:
         result = optimized(page.scenario, given)
     except ChikudenError as exc:  # a scenario the optimiser refuses (its message names why)
-        return _error_page(request, query, "/optimize", str(exc))
+        return _error_page(request, query, "/optimize", exc)
     return _page(
         request,
         "optimize.html.j2",
@@ -769,8 +841,12 @@ class RunOut(BaseModel):
     page: str = Field(description="The page /uncertainty that shows it (its address)")
 
 
-def _run_out(run: Run) -> dict[str, Any]:
-    return {**run.to_json(), "result": f"/api/uncertainty/runs/{run.id}/result", "page": run.page}
+def _run_out(run: Run, lang: str = "en") -> dict[str, Any]:
+    return {
+        **run.to_json(lang),
+        "result": f"/api/uncertainty/runs/{run.id}/result",
+        "page": run.page,
+    }
 
 
 def _page_link(
@@ -809,10 +885,11 @@ def start_run(body: RunRequest, request: Request, state: State) -> JSONResponse:
         try:
             scenario = base.with_overrides(values, where="parameters")
         except ChikudenError as exc:
-            raise ApiError(422, str(exc), "parameters") from None
+            raise ApiError(422, exc, "parameters") from None
     run = runs(request).submit(scenario, values, samples, seed)
     run.page = run.page or _page_link(body.scenario, body.parameters, body.levers, run)
-    return JSONResponse(_run_out(run), status_code=200 if run.status == "done" else 202)
+    out = _run_out(run, request_lang(request))
+    return JSONResponse(out, status_code=200 if run.status == "done" else 202)
 
 
 def _known(request: Request, rid: str) -> Run:
@@ -820,9 +897,12 @@ def _known(request: Request, rid: str) -> Run:
     if run is None:
         raise ApiError(
             404,
-            f"run_id: no run {rid[:40]!r} on this server (a result is kept while it is among the "
-            f"{limits().kept_results} most recently used); start it again with POST "
-            "/api/uncertainty/runs",
+            N_(
+                "run_id: no run {rid!r} on this server (a result is kept while it is among the "
+                "{kept} most recently used); start it again with POST /api/uncertainty/runs",
+                rid=rid[:40],
+                kept=limits().kept_results,
+            ),
             "run_id",
             rid,
             "an id given by POST /api/uncertainty/runs",
@@ -839,7 +919,7 @@ RunId = Annotated[
 def run_status(run_id: RunId, request: Request) -> JSONResponse:
     """The run's status, phase and samples done (the page polls it)."""
     run = _known(request, run_id)
-    return JSONResponse(_run_out(run))
+    return JSONResponse(_run_out(run, request_lang(request)))
 
 
 @api.get(
@@ -858,9 +938,17 @@ def run_result(run_id: RunId, request: Request) -> JSONResponse:
     ``uncertainty.json``."""
     run = _known(request, run_id)
     if run.result is None:
-        why = f"it failed: {run.error}" if run.status == "failed" else f"it is {run.status}"
+        why = (
+            N_("it failed: {error}", error=run.error)
+            if run.status == "failed"
+            else N_("it is {status}", status=run.status)
+        )
         raise ApiError(
-            409, f"run_id: run {run_id} has no result, {why}", "run_id", run_id, "a finished run"
+            409,
+            N_("run_id: run {rid} has no result, {why}", rid=run_id, why=why),
+            "run_id",
+            run_id,
+            "a finished run",
         )
     return JSONResponse(run.result)
 
@@ -918,6 +1006,8 @@ def optimize(body: OptimizeRequest, state: State) -> JSONResponse:
     scenario = scenario_with(state, body.scenario, body.parameters, "", body.levers)
     given = OptimizeInput(body.objective, body.fund_jpy, body.min_gwh, body.points)
     result = optimized(scenario, given)
+    if result["message"] is not None:
+        result["message"] = result["message"].localized(body.lang)
     if result["optimum"] is not None:
         result["optimum"]["portfolio"] = [
             {**c, "name": pick(body.lang, c["label"], c["label_ja"]) or c["id"]}

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 
-from chikuden.errors import ChikudenError, ParameterError, did_you_mean
+from chikuden.errors import N_, ChikudenError, ParameterError, did_you_mean
 from chikuden.i18n import pick
 from chikuden.web.errors import ERROR_RESPONSES, ApiError
 from chikuden.web.models import (
@@ -113,8 +113,12 @@ def parameters(
         if domain not in domains:
             raise ApiError(
                 422,
-                f"domain: {domain!r} is not a domain{did_you_mean(domain, domains)}; "
-                f"domains: {', '.join(domains)}",
+                N_(
+                    "domain: {domain!r} is not a domain{hint}; domains: {domains}",
+                    domain=domain,
+                    hint=did_you_mean(domain, domains),
+                    domains=", ".join(domains),
+                ),
                 "domain",
                 domain,
                 ", ".join(domains),
@@ -165,9 +169,13 @@ def scenario_named(state: WebState, name: str, field: str = "scenario") -> Scena
     if found is None:
         raise ApiError(
             422,
-            f"{field}: no scenario named {name[:64]!r}"
-            f"{did_you_mean(name, list_scenarios()) if len(name) <= 64 else ''}; "
-            "GET /api/scenarios lists the bundled and saved ones",
+            N_(
+                "{field}: no scenario named {name!r}{hint}; GET /api/scenarios lists the "
+                "bundled and saved ones",
+                field=field,
+                name=name[:64],
+                hint=did_you_mean(name, list_scenarios()) if len(name) <= 64 else "",
+            ),
             field,
             name,
             "a name listed by GET /api/scenarios",
@@ -182,7 +190,9 @@ def checked_values(values: dict[str, float], field: str = "parameters") -> dict[
 
     decls = declarations()
     if len(values) > MAX_PARAMETERS:
-        raise ApiError(422, f"{field}: more than {MAX_PARAMETERS} values", field)
+        raise ApiError(
+            422, N_("{field}: more than {n} values", field=field, n=MAX_PARAMETERS), field
+        )
     for key, value in values.items():
         at = f"{field}.{key}"
         decl = decls.get(key)
@@ -190,7 +200,12 @@ def checked_values(values: dict[str, float], field: str = "parameters") -> dict[
             hint = did_you_mean(key, decls) if len(key) <= 200 else ""
             raise ApiError(
                 422,
-                f"{at}: unknown parameter {key[:80]!r}{hint}; GET /api/parameters lists them",
+                N_(
+                    "{at}: unknown parameter {key!r}{hint}; GET /api/parameters lists them",
+                    at=at,
+                    key=key[:80],
+                    hint=hint,
+                ),
                 at,
                 key,
                 "a key listed by GET /api/parameters",
@@ -198,8 +213,12 @@ def checked_values(values: dict[str, float], field: str = "parameters") -> dict[
         if decl.kind == "table":
             raise ApiError(
                 422,
-                f"{at}: {key} is a table, which a number cannot set; upload a scenario YAML "
-                "with its rows (POST /api/scenarios/upload)",
+                N_(
+                    "{at}: {key} is a table, which a number cannot set; upload a scenario YAML "
+                    "with its rows (POST /api/scenarios/upload)",
+                    at=at,
+                    key=key,
+                ),
                 at,
                 value,
                 "a scalar or yearly-path parameter",
@@ -210,7 +229,7 @@ def checked_values(values: dict[str, float], field: str = "parameters") -> dict[
         try:
             decl.validate(value, field)
         except ParameterError as exc:
-            raise ApiError(422, str(exc), at, value, allowed) from None
+            raise ApiError(422, exc, at, value, allowed) from None
     return values
 
 
@@ -231,7 +250,7 @@ def scenario_with(
     try:
         return scenario.with_overrides(checked, where=f"{prefix}parameters")
     except ParameterError as exc:  # a rule between values (a mix that does not add up)
-        raise ApiError(422, str(exc), f"{prefix}parameters") from None
+        raise ApiError(422, exc, f"{prefix}parameters") from None
 
 
 def lever_values(
@@ -256,7 +275,11 @@ def output_keys(patterns: Sequence[str]) -> tuple[str, ...]:
     except ParameterError as exc:
         bad = next((p for p in patterns if p in str(exc)), None)
         raise ApiError(
-            422, f"outputs: {exc}", "outputs", bad, "keys or patterns of GET /api/indicators"
+            422,
+            N_("outputs: {reason}", reason=exc.msg or str(exc)),
+            "outputs",
+            bad,
+            "keys or patterns of GET /api/indicators",
         ) from None
 
 
@@ -417,7 +440,10 @@ def scenarios(state: State, lang: LangQuery = "en") -> JSONResponse:
 def _not_found(name: str) -> ApiError:
     return ApiError(
         404,
-        f"no scenario named {name[:64]!r}; GET /api/scenarios lists the bundled and saved ones",
+        N_(
+            "no scenario named {name!r}; GET /api/scenarios lists the bundled and saved ones",
+            name=name[:64],
+        ),
         "name",
         name,
         "a name listed by GET /api/scenarios",
@@ -486,8 +512,11 @@ def _taken(state: WebState, name: str) -> None:
     if state.store.exists(name):
         raise ApiError(
             409,
-            f"name: a scenario named {name!r} exists already; choose another name (saved "
-            "scenarios are never overwritten)",
+            N_(
+                "name: a scenario named {name!r} exists already; choose another name (saved "
+                "scenarios are never overwritten)",
+                name=name,
+            ),
             "name",
             name,
             "a name not listed by GET /api/scenarios",
@@ -519,7 +548,7 @@ def save(body: SaveRequest, state: State) -> JSONResponse:
     try:
         loaded = state.store.add(body.name, root, title, text)
     except ParameterError as exc:  # a rule between the values
-        raise ApiError(422, str(exc), "parameters") from None
+        raise ApiError(422, exc, "parameters") from None
     return JSONResponse(_saved_detail(state, loaded, root, title), status_code=201)
 
 
@@ -595,13 +624,15 @@ async def _upload_bytes(request: Request) -> bytes:
             form = await request.form(max_files=1, max_fields=4)
         except Exception as exc:  # python-multipart's parse errors: a malformed form
             raise ApiError(
-                400, f"file: the form cannot be read ({exc}); send a file field", "file"
+                400,
+                N_("file: the form cannot be read ({reason}); send a file field", reason=exc),
+                "file",
             ) from None
         part = form.get("file")
         if not isinstance(part, UploadFile):
             raise ApiError(
                 422,
-                "file: no file field in the form; send the YAML as the form field `file`",
+                N_("file: no file field in the form; send the YAML as the form field `file`"),
                 "file",
                 None,
                 "a form field file holding a scenario YAML",
@@ -611,8 +642,11 @@ async def _upload_bytes(request: Request) -> bytes:
         return await request.body()
     raise ApiError(
         415,
-        f"content type {kind[:60]!r} is not a scenario file; send application/yaml, text/plain "
-        "or multipart/form-data with a field `file`",
+        N_(
+            "content type {kind!r} is not a scenario file; send application/yaml, text/plain "
+            "or multipart/form-data with a field `file`",
+            kind=kind[:60],
+        ),
         "content-type",
         kind,
         "application/yaml, text/plain or multipart/form-data",
@@ -630,13 +664,13 @@ def _store_upload(state: WebState, data: bytes, name: str | None) -> JSONRespons
         text = decode(data, where)
         raw = load_yaml(text, where)
     except ChikudenError as exc:
-        raise ApiError(400, str(exc), "file", None, "a scenario YAML in UTF-8") from None
+        raise ApiError(400, exc, "file", None, "a scenario YAML in UTF-8") from None
     doc = ScenarioDocument.read(raw, where)  # 422 (ChikudenError) naming the key
     if name is None:
         if not doc.name:
             raise ApiError(
                 422,
-                "name: the file has no name: key; add `name: my-scenario` or give ?name=",
+                N_("name: the file has no name: key; add `name: my-scenario` or give ?name="),
                 "name",
                 None,
                 "lower-case letters, digits, '.', '-', '_'",

@@ -37,7 +37,9 @@ scenarios, save them by name and download them as scenario files that `chikuden 
 Limits: a request body is at most {MAX_BODY_BYTES:,} bytes (413 beyond); at most 400 lever
 values, 200 output patterns and 8 scenarios in a comparison per request. Lever values are JSON
 numbers, finite and within the parameter's declared range. Every bad input is a 4xx whose body
-is `{{"error": {{"field", "value", "allowed", "message"}}}}`.
+is `{{"error": {{"field", "value", "allowed", "message"}}}}`; `message` is in the request's
+language, `lang` of the query string, else `lang` of a JSON body (`en` or `ja`; English without
+either), while `field`, `value` and `allowed` are the same in every language.
 
 Saving scenarios is open to anyone who can reach the server for now (accounts: issue 17).
 """

@@ -23,7 +23,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, Strict
 
-from chikuden.errors import ChikudenError, ParameterError
+from chikuden.errors import N_, ChikudenError, ParameterError
 from chikuden.web.api import scenario_with, web_state
 from chikuden.web.errors import ERROR_RESPONSES, ApiError
 from chikuden.web.models import Lang, Number, ScenarioName, Values
@@ -39,22 +39,12 @@ Whole = Annotated[int, Strict()]
 _FIELD = re.compile(r"^(?:--)?([a-z][a-z_-]*)[ =]")
 
 
-_OPTION = re.compile(r"--([a-z][a-z-]*)")
-
-
 def _refused(exc: ChikudenError, fields: set[str], default: str | None = None) -> ApiError:
     """``exc`` as a 422 naming the field its message starts with (``cut = 2 is ...``), else
-    ``default``. The calculators word some messages for the command line (``--country 'XX'
-    is ...``): each option that is a field here is written as the field (``country 'XX'``)."""
-
-    def field_of(option: re.Match[str]) -> str:
-        name = option.group(1).replace("-", "_")
-        return name if name in fields else option.group(0)
-
-    message = _OPTION.sub(field_of, str(exc))
-    found = _FIELD.match(message)
+    ``default``; the message in the request's language."""
+    found = _FIELD.match(str(exc))
     name = found.group(1).replace("-", "_") if found else ""
-    return ApiError(422, message, name if name in fields else default)
+    return ApiError(422, exc, name if name in fields else default)
 
 
 # -- in words ----------------------------------------------------------------------------------
@@ -257,8 +247,10 @@ def service_area(body: ServiceAreaRequest) -> JSONResponse:
             if body.max_wait_probability is not None or body.max_mean_wait_min is not None:
                 raise ApiError(
                     422,
-                    "chargers: give either chargers (the waiting at that many) or the waiting "
-                    "targets (the chargers they need), not both",
+                    N_(
+                        "chargers: give either chargers (the waiting at that many) or the "
+                        "waiting targets (the chargers they need), not both"
+                    ),
                     "chargers",
                     body.chargers,
                 )
@@ -435,12 +427,17 @@ async def _product_bytes(request: Request) -> tuple[bytes, Literal["json", "csv"
         try:
             form = await request.form(max_files=1, max_fields=4)
         except Exception as exc:  # python-multipart's parse errors: a malformed form
-            raise ApiError(400, f"file: the form cannot be read ({exc})", "file") from None
+            raise ApiError(
+                400, N_("file: the form cannot be read ({reason})", reason=exc), "file"
+            ) from None
         part = form.get("file")
         if not isinstance(part, UploadFile):
             raise ApiError(
                 422,
-                "file: no file field in the form; send the product file as the form field `file`",
+                N_(
+                    "file: no file field in the form; send the product file as the form field "
+                    "`file`"
+                ),
                 "file",
             )
         name = part.filename or "upload"
@@ -452,8 +449,11 @@ async def _product_bytes(request: Request) -> tuple[bytes, Literal["json", "csv"
         return await request.body(), "csv", "upload"
     raise ApiError(
         415,
-        f"content type {kind[:60]!r} is not a product file; send application/json, text/csv "
-        "or multipart/form-data with a field `file`",
+        N_(
+            "content type {kind!r} is not a product file; send application/json, text/csv or "
+            "multipart/form-data with a field `file`",
+            kind=kind[:60],
+        ),
         "content-type",
         kind,
         "application/json, text/csv or multipart/form-data",

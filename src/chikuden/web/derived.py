@@ -22,7 +22,7 @@ import math
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from chikuden.errors import did_you_mean
+from chikuden.errors import N_, did_you_mean, number_in
 from chikuden.web.errors import ApiError
 from chikuden.web.levers import DerivedSpec
 
@@ -66,22 +66,42 @@ def expand(
             hint = did_you_mean(lever_id, known) if len(lever_id) <= 200 else ""
             raise ApiError(
                 422,
-                f"{at}: unknown lever {lever_id[:80]!r}{hint}; derived levers: {', '.join(known)}",
+                N_(
+                    "{at}: unknown lever {lever!r}{hint}; derived levers: {known}",
+                    at=at,
+                    lever=lever_id[:80],
+                    hint=hint,
+                    known=", ".join(known),
+                ),
                 at,
                 lever_id,
                 ", ".join(known),
             )
-        allowed = f"a number in {spec.min:g}..{spec.max:g} [{spec.unit}]"
+        allowed = number_in(f"{spec.min:g}..{spec.max:g}", spec.unit)
         if not (isinstance(value, int | float) and math.isfinite(value)) or not (
             spec.min <= value <= spec.max
         ):
             raise ApiError(
-                422, f"{at} = {value!r} is outside {allowed}; give {allowed}", at, value, allowed
+                422,
+                N_(
+                    "{at} = {value!r} is outside {allowed}; give {allowed}",
+                    at=at,
+                    value=value,
+                    allowed=allowed,
+                ),
+                at,
+                value,
+                str(allowed),
             )
         taken = sorted(set(out) & set(spec.sets))
         if taken:
             raise ApiError(
-                422, f"{at}: {taken[0]} is set by another lever too; give one of them", at, value
+                422,
+                N_(
+                    "{at}: {key} is set by another lever too; give one of them", at=at, key=taken[0]
+                ),
+                at,
+                value,
             )
         expanded = _mix(spec, base, float(value), at) if spec.mix else _total(spec, base, value, at)
         out.update(expanded)
@@ -97,8 +117,13 @@ def _total(spec: DerivedSpec, base: Scenario, value: float, at: str) -> dict[str
     if total == 0:
         raise ApiError(
             400,
-            f"{at}: scenario {base.name!r} appropriates nothing to scale ({spec.key} is 0 "
-            "in every year); set the yearly path in a scenario YAML instead",
+            N_(
+                "{at}: scenario {name!r} appropriates nothing to scale ({key} is 0 in every "
+                "year); set the yearly path in a scenario YAML instead",
+                at=at,
+                name=base.name,
+                key=spec.key,
+            ),
             at,
             value,
             "a scenario whose path is not all 0",
@@ -121,9 +146,16 @@ def _mix(spec: DerivedSpec, base: Scenario, value: float, at: str) -> dict[str, 
         year = int(YEARS[np.argmax(empty)])
         raise ApiError(
             400,
-            f"{at} = {value:g}: in scenario {base.name!r} the other shares of the mix are all 0 "
-            f"in {year}, so nothing can fill the remaining {1 - value:g}; give 1, or set the "
-            "mix in a scenario YAML",
+            N_(
+                "{at} = {value:g}: in scenario {name!r} the other shares of the mix are all 0 "
+                "in {year}, so nothing can fill the remaining {rest:g}; give 1, or set the mix "
+                "in a scenario YAML",
+                at=at,
+                value=value,
+                name=base.name,
+                year=year,
+                rest=1 - value,
+            ),
             at,
             value,
             "1 where the other shares are all 0",
@@ -140,10 +172,15 @@ def merged(values: Mapping[str, Any], expanded: Mapping[str, Any], field: str) -
     both = sorted(set(values) & set(expanded))
     if both:
         by = next(s.id for s in specs().values() if both[0] in s.sets)
+        at = f"{field}.{both[0]}"
         raise ApiError(
             422,
-            f"{field}.{both[0]}: set both directly and by the lever {by!r}; give one of them",
-            f"{field}.{both[0]}",
+            N_(
+                "{at}: set both directly and by the lever {lever!r}; give one of them",
+                at=at,
+                lever=by,
+            ),
+            at,
             values[both[0]],
             "the parameter or the lever, not both",
         )

@@ -23,7 +23,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from chikuden.errors import ChikudenError
+from chikuden.errors import N_, ChikudenError, Msg, localized
 from chikuden.web.errors import ApiError
 
 if TYPE_CHECKING:
@@ -69,14 +69,15 @@ class Run:
     status: str = "queued"
     phase: str = "waiting"
     done: int = 0
-    error: str = ""
+    error: str | Msg = ""  # why it failed, read in the language of whoever asks
     result: dict[str, Any] | None = None
     page: str = ""  # the address of the page that shows it (set by the API)
     queued_at: float = field(default_factory=time.time)
     finished_at: float | None = None
 
-    def to_json(self) -> dict[str, Any]:
-        """Where the run stands (``GET /api/uncertainty/runs/{id}``), without its result."""
+    def to_json(self, lang: str = "en") -> dict[str, Any]:
+        """Where the run stands (``GET /api/uncertainty/runs/{id}``), without its result;
+        ``error`` in ``lang``."""
         return {
             "id": self.id,
             "scenario": self.scenario.name,
@@ -86,7 +87,7 @@ class Run:
             "phase": self.phase,
             "done": self.done,
             "total": self.samples,
-            "error": self.error or None,
+            "error": localized(self.error, lang) or None,
         }
 
 
@@ -123,8 +124,11 @@ class Runs:
             if waiting >= self.max_queued:
                 raise ApiError(
                     429,
-                    f"{waiting} runs are waiting already (at most {self.max_queued}); try again "
-                    "in a few seconds",
+                    N_(
+                        "{n} runs are waiting already (at most {most}); try again in a few seconds",
+                        n=waiting,
+                        most=self.max_queued,
+                    ),
                     None,
                     None,
                     f"at most {self.max_queued} runs waiting",
@@ -169,11 +173,13 @@ class Runs:
             results = chikuden.evaluate(run.scenario)
             doc = analyse(run.scenario, results, run.samples, run.seed, progress=progress)
         except ChikudenError as exc:  # a scenario the analyses refuse: said, not raised
-            run.error = str(exc)
+            run.error = exc.msg or str(exc)
             run.status = "failed"
         except Exception as exc:  # a fault of chikuden: logged, the run says it failed
             LOG.exception("uncertainty run %s failed", run.id)
-            run.error = f"the analysis failed ({type(exc).__name__}); see the server's log"
+            run.error = N_(
+                "the analysis failed ({kind}); see the server's log", kind=type(exc).__name__
+            )
             run.status = "failed"
         else:
             run.result = doc

@@ -29,6 +29,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 
+from chikuden.errors import N_, ChikudenError, Msg, localized
 from chikuden.i18n import LANGS, pick, templates, translator
 from chikuden.web.levers import LeverSpec, layout
 
@@ -167,7 +168,12 @@ def levers(base: Scenario, moved: Mapping[str, float], lang: str) -> list[Lever]
 
 # -- state -------------------------------------------------------------------------------------
 class StateError(ValueError):
-    """A query string the page cannot show (names the field, the value and what is allowed)."""
+    """A query string the page cannot show (names the field, the value and what is allowed);
+    ``message`` is read in the page's language (:func:`chikuden.errors.localized`)."""
+
+    def __init__(self, message: str | Msg | ChikudenError) -> None:
+        super().__init__(str(message))
+        self.message = message
 
 
 @dataclass
@@ -210,7 +216,9 @@ def read_state(query: Mapping[str, str]) -> State:
 
     lang = query.get("lang", "en")
     if lang not in LANGS:
-        raise StateError(f"lang: {lang!r} is not one of {', '.join(LANGS)}")
+        raise StateError(
+            N_("lang: {lang!r} is not one of {allowed}", lang=lang, allowed=", ".join(LANGS))
+        )
     state = State(query.get("scenario", DEFAULT_SCENARIO) or DEFAULT_SCENARIO, lang)
     decls = declarations()
     derived_ids = {d.id for d in layout().derived}
@@ -221,21 +229,29 @@ def read_state(query: Mapping[str, str]) -> State:
             try:
                 state.derived[key] = float(text)
             except ValueError:
-                raise StateError(f"{key}: {text!r} is not a number; give a number") from None
+                raise StateError(
+                    N_("{field}: {text!r} is not a number; give a number", field=key, text=text)
+                ) from None
             continue
         if key not in decls:
             raise StateError(
-                f"{key}: not a parameter{did_you_mean(key, decls)}; the address takes scenario, "
-                "lang and parameters with a number (`chikuden params` lists them)"
+                N_(
+                    "{key}: not a parameter{hint}; the address takes scenario, lang and "
+                    "parameters with a number (`chikuden params` lists them)",
+                    key=key,
+                    hint=did_you_mean(key, decls),
+                )
             )
         try:
             state.moved[key] = float(text)
         except ValueError:
-            raise StateError(f"{key}: {text!r} is not a number; give a number") from None
+            raise StateError(
+                N_("{field}: {text!r} is not a number; give a number", field=key, text=text)
+            ) from None
     try:  # the range and kind of each value, checked as POST /api/evaluate checks them
         checked_values(state.moved, "address")
     except ApiError as exc:
-        raise StateError(str(exc)) from None
+        raise StateError(exc.message) from None
     return state
 
 
@@ -247,7 +263,7 @@ def load_base(request: Request, name: str) -> Scenario:
     try:
         return scenario_named(web_state(request), name)
     except ApiError as exc:
-        raise StateError(str(exc)) from None
+        raise StateError(exc.message) from None
 
 
 def scenario_of(request: Request, state: State) -> Scenario:
@@ -260,7 +276,7 @@ def scenario_of(request: Request, state: State) -> Scenario:
     try:
         return base.with_overrides(state_values(base, state), source="user-override")
     except ParameterError as exc:
-        raise StateError(str(exc)) from None
+        raise StateError(exc) from None
 
 
 def state_values(base: Scenario, state: State) -> dict[str, Any]:
@@ -274,7 +290,7 @@ def state_values(base: Scenario, state: State) -> dict[str, Any]:
             state.moved, derived.expand(base, state.derived, "address"), "address"
         )
     except ApiError as exc:
-        raise StateError(str(exc)) from None
+        raise StateError(exc.message) from None
 
 
 # -- rendering ---------------------------------------------------------------------------------
@@ -343,10 +359,12 @@ def _page(
 
 
 def _error_page(
-    request: Request, query: Mapping[str, str], path: str, message: str
+    request: Request, query: Mapping[str, str], path: str, message: str | Msg | ChikudenError
 ) -> HTMLResponse:
+    """The 400 page: ``message`` in the query's language (English when it is not one)."""
     lang = query.get("lang", "en")
     state = State(lang=lang if lang in LANGS else "en")
+    message = localized(message, state.lang)
     pages = ("", *DOMAINS, "uncertainty", "optimize")
     page = path if path.strip("/") in pages else "/"  # not a download
     return _page(request, "error.html.j2", state, page, status=400, message=message)
@@ -502,7 +520,7 @@ def simulator(request: Request) -> HTMLResponse:
         state = read_state(query)
         scenario = scenario_of(request, state)
     except StateError as exc:
-        return _error_page(request, query, "/", str(exc))
+        return _error_page(request, query, "/", exc.message)
     base = load_base(request, state.scenario)
     # as POST /api/evaluate computes it (the answers' outputs and those asked, the server's cache)
     results = evaluated(web_state(request), [scenario], chart_outputs())
@@ -661,7 +679,7 @@ def _domain(request: Request, name: str) -> HTMLResponse:
         state = read_state(query)
         scenario = scenario_of(request, state)
     except StateError as exc:
-        return _error_page(request, query, path, str(exc))
+        return _error_page(request, query, path, exc.message)
     results = chikuden.evaluate(scenario)
     domains, calculator = DOMAINS[name]
     return _page(
@@ -741,7 +759,7 @@ def download_yaml(request: Request) -> Response:
         state = read_state(query)
         scenario_of(request, state)
     except StateError as exc:
-        return _error_page(request, query, "/scenario.yaml", str(exc))
+        return _error_page(request, query, "/scenario.yaml", exc.message)
     return Response(
         scenario_yaml(request, state),
         media_type="application/yaml",

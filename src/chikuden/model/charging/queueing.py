@@ -46,7 +46,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from chikuden.errors import ChikudenError
+from chikuden.errors import N_, ChikudenError
 
 #: Most chargers at one site that sizing explores and ``performance`` accepts [count]. Each
 #: charger count costs one step of the Erlang B recursion (about 6 us for one site; a step
@@ -112,8 +112,11 @@ def erlang_b(
     cmax = c.max(initial=0.0)
     if not cmax <= MAX_SERVERS:
         raise QueueInputError(
-            f"chargers = {float(cmax):g} is more than {MAX_SERVERS:,} at one site; "
-            "give fewer chargers"
+            N_(
+                "chargers = {n:g} is more than {most:,} at one site; give fewer chargers",
+                n=float(cmax),
+                most=MAX_SERVERS,
+            )
         )
     with np.errstate(divide="ignore", over="ignore"):
         inv_a = np.where(a > 0, 1.0 / np.where(a > 0, a, 1.0), np.inf)
@@ -184,8 +187,12 @@ def performance(
     if np.any(wrong):
         bad = float(c[wrong].reshape(-1)[0])
         raise QueueInputError(
-            f"chargers = {bad:g}: the number of chargers is a whole number in "
-            f"1..{MAX_SERVERS:,}; give --chargers N"
+            N_(
+                "chargers = {n:g}: the number of chargers is a whole number in 1..{most:,}; give "
+                "such a number of chargers",
+                n=bad,
+                most=MAX_SERVERS,
+            )
         )
     c, lam, s, det = np.broadcast_arrays(c, lam, s, np.asarray(deterministic, dtype=bool))
     a = lam * s
@@ -193,9 +200,15 @@ def performance(
         i = np.argmax(a >= c)
         load, n = float(a.reshape(-1)[i]), float(c.reshape(-1)[i])
         raise UnstableQueueError(
-            f"utilisation {load / n:.3g} >= 1 with {n:g} chargers for a load of {load:.3g} "
-            f"Erlang: the queue would grow without bound; use at least "
-            f"{math.floor(load) + 1} chargers for stability"
+            N_(
+                "utilisation {utilisation:.3g} >= 1 with {n:g} chargers for a load of "
+                "{load:.3g} Erlang: the queue would grow without bound; use at least {least} "
+                "chargers for stability",
+                utilisation=load / n,
+                n=n,
+                load=load,
+                least=math.floor(load) + 1,
+            )
         )
     pw = erlang_c(c, a)
     return QueueResult(
@@ -237,7 +250,7 @@ def size(
     lam, s = _checked_rates(arrivals_per_hour, service_h)
     if max_wait_probability is None and max_mean_wait_h is None:
         raise QueueInputError(
-            "give a target: a maximum probability of waiting and/or a maximum mean wait"
+            N_("give a target: a maximum probability of waiting and/or a maximum mean wait")
         )
     check_p = max_wait_probability is not None
     check_w = max_mean_wait_h is not None
@@ -358,9 +371,13 @@ def _first_servers(
 
 def _too_many(load: float) -> QueueInputError:
     return QueueInputError(
-        f"sizing a site with an offered load of {load:.6g} Erlang needs more than "
-        f"{MAX_SERVERS:,} chargers, the most sizing explores at one site; "
-        "check the arrival rate, the charging time and the targets"
+        N_(
+            "sizing a site with an offered load of {load:.6g} Erlang needs more than {most:,} "
+            "chargers, the most sizing explores at one site; check the arrival rate, the "
+            "charging time and the targets",
+            load=load,
+            most=MAX_SERVERS,
+        )
     )
 
 
@@ -381,14 +398,19 @@ def _checked_rates(
     bad = ~np.isfinite(lam) | (lam < 0)
     if bad.any():
         raise QueueInputError(
-            f"arrivals per hour = {float(lam[bad].reshape(-1)[0])!r} is not allowed; "
-            "give a finite rate >= 0 [1/h]"
+            N_(
+                "arrivals per hour = {value!r} is not allowed; give a finite rate >= 0 [1/h]",
+                value=float(lam[bad].reshape(-1)[0]),
+            )
         )
     bad = ~np.isfinite(s) | (s <= 0)
     if bad.any():
         raise QueueInputError(
-            f"charging time = {float(s[bad].reshape(-1)[0])!r} h is not allowed; energy, power "
-            "and power factor must be finite and > 0"
+            N_(
+                "charging time = {value!r} h is not allowed; energy, power and power factor "
+                "must be finite and > 0",
+                value=float(s[bad].reshape(-1)[0]),
+            )
         )
     return lam, s
 
@@ -402,8 +424,11 @@ def _checked_target_probability(p: NDArray[np.float64] | float | None) -> NDArra
     bad = ~((arr > 0) & (arr < 1))
     if bad.any():
         raise QueueInputError(
-            f"maximum probability of waiting = {float(arr[bad].reshape(-1)[0])!r} is outside "
-            "(0, 1); give a share strictly between 0 and 1, e.g. 0.05"
+            N_(
+                "maximum probability of waiting = {value!r} is outside (0, 1); give a share "
+                "strictly between 0 and 1, e.g. 0.05",
+                value=float(arr[bad].reshape(-1)[0]),
+            )
         )
     return arr
 
@@ -417,7 +442,9 @@ def _checked_target_wait(w: NDArray[np.float64] | float | None) -> NDArray[np.fl
     bad = ~np.isfinite(arr) | (arr <= 0)
     if bad.any():
         raise QueueInputError(
-            f"maximum mean wait = {float(arr[bad].reshape(-1)[0])!r} is not allowed; "
-            "give a time > 0"
+            N_(
+                "maximum mean wait = {value!r} is not allowed; give a time > 0",
+                value=float(arr[bad].reshape(-1)[0]),
+            )
         )
     return arr

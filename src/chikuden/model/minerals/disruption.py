@@ -33,7 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from chikuden.errors import ParameterError, did_you_mean
+from chikuden.errors import N_, ParameterError, did_you_mean
 from chikuden.horizon import FIRST_YEAR, LAST_YEAR
 from chikuden.model.cache import Cache
 from chikuden.model.finance import cell_price
@@ -266,25 +266,41 @@ def check_shock(
         name = "lithium"
     if name not in STRESS_MINERALS:
         raise ParameterError(
-            f"--mineral {mineral!r} is not a mineral of the stress test"
-            f"{did_you_mean(name, STRESS_MINERALS)}; use one of {', '.join(STRESS_MINERALS)}"
+            N_(
+                "mineral {mineral!r} is not a mineral of the stress test{hint}; use one of "
+                "{allowed}",
+                mineral=mineral,
+                hint=did_you_mean(name, STRESS_MINERALS),
+                allowed=", ".join(STRESS_MINERALS),
+            )
         )
     code = country.strip().upper()
     if code not in countries:
         raise ParameterError(
-            f"--country {country!r} is not an ISO 3166-1 alpha-2 country code"
-            f"{did_you_mean(code, countries)}; use two letters, e.g. CN (China), CD (DR Congo), "
-            "AU (Australia), ID (Indonesia), CL (Chile), or ZZ for other countries together"
+            N_(
+                "country {country!r} is not an ISO 3166-1 alpha-2 country code{hint}; use two "
+                "letters, e.g. CN (China), CD (DR Congo), AU (Australia), ID (Indonesia), CL "
+                "(Chile), or ZZ for other countries together",
+                country=country,
+                hint=did_you_mean(code, countries),
+            )
         )
     if not (isinstance(cut, int | float) and np.isfinite(cut) and 0.0 <= cut <= 1.0):
         raise ParameterError(
-            f"--cut {cut!r} is outside 0..1: it is the share of the country's exports lost "
-            "(0.5 = half, 1 = a complete stop); a shock larger than 100% is not possible"
+            N_(
+                "cut {cut!r} is outside 0..1: it is the share of the country's exports lost "
+                "(0.5 = half, 1 = a complete stop); a shock larger than 100% is not possible",
+                cut=cut,
+            )
         )
     if not (isinstance(months, int | float) and np.isfinite(months) and 0.0 < months <= MAX_MONTHS):
         raise ParameterError(
-            f"--months {months!r} is outside the allowed range (0, {MAX_MONTHS:g}] [months]; "
-            "give the length of the shock in months"
+            N_(
+                "months {months!r} is outside the allowed range (0, {most:g}] [months]; give "
+                "the length of the shock in months",
+                months=months,
+                most=MAX_MONTHS,
+            )
         )
     return STRESS_MINERALS.index(name), countries.index(code)
 
@@ -321,7 +337,12 @@ def stress_test(
     m, c = check_shock(mineral, country, cut, months, allowed["country"])
     if year is not None and not (isinstance(year, int) and FIRST_YEAR <= year <= LAST_YEAR):
         raise ParameterError(
-            f"--year {year!r} is outside the horizon {FIRST_YEAR}..{LAST_YEAR}; give a year in it"
+            N_(
+                "year {year!r} is outside the horizon {first}..{last}; give a year in it",
+                year=year,
+                first=FIRST_YEAR,
+                last=LAST_YEAR,
+            )
         )
     st = compute(
         p,

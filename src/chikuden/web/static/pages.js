@@ -80,6 +80,8 @@ const Chikuden = (() => {
       if (isForm) init.body = body;
       else { init.body = JSON.stringify(body); init.headers["Content-Type"] = "application/json"; }
     }
+    // an error's message reads in the page's language (the API takes lang from the query)
+    if (lang !== "en" && !/[?&]lang=/.test(url)) url += (url.includes("?") ? "&" : "?") + "lang=" + lang;
     const res = await fetch(url, init);
     const type = res.headers.get("content-type") || "";
     const data = type.includes("json") ? await res.json() : await res.text();
