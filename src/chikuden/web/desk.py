@@ -105,10 +105,9 @@ _ADMIN = auth.require_role("admin")
 async def _writer(request: Request) -> Identity:
     """The signed-in user of a write; a write without one (no session, an expired or changed
     session, a bad token) is written to the audit log (``denied``, field ``sign-in``) before
-    it is refused (401). Found in the thread pool: a database read does not hold up the
-    event loop (and every other request with it)."""
+    it is refused (401)."""
     try:
-        return await run_in_threadpool(auth.current_user, request)
+        return auth.current_user(request)
     except AuthenticationError as exc:
         if request.method not in auth.SAFE_METHODS:
             state: auth.AuthState = request.app.state.chikuden_auth
