@@ -13,7 +13,9 @@
    CHIKUDEN_BENCH_DESK_S, default 60) read an actual's value and version and write value + 1
    with that version (on 409 read again). No lost update: each of the HOT actuals must end at
    its start value plus the number of writes to it that got 200. Printed: writes/s, 409 share,
-   p50/p99 of the PUT, any 5xx.
+   p50/p99 of the PUT, any 5xx, and the CPU of the run (not the start-up) of the server
+   process, of its PostgreSQL backends and of the editors' own process, in all and per
+   request: the three share the machine's cores.
 """
 
 from __future__ import annotations
@@ -232,6 +234,8 @@ def bench_editors() -> None:
                         ok[key] += 1
 
     threads = [threading.Thread(target=editor, args=(i,)) for i in range(EDITORS)]
+    db_cpu_start = _backends_cpu(admin, name)
+    server_cpu_start = _cpu_of(server.pid)
     load_before = _load()
     cpu_start = time.process_time()
     t_start = time.monotonic()
@@ -244,7 +248,10 @@ def bench_editors() -> None:
     load_after = _load()
     with httpx.Client() as c:
         end_values = {k: read(c, k) for k in HOT}
-    server_cpu = _cpu_of(server.pid)
+    server_cpu = _cpu_of(server.pid) - server_cpu_start
+    db_cpu = sum(
+        cpu - db_cpu_start.get(pid, 0.0) for pid, cpu in _backends_cpu(admin, name).items()
+    )
     server.terminate()
     server.wait(timeout=30)
     with admin.connect() as conn:
@@ -265,9 +272,33 @@ def bench_editors() -> None:
     print(f"  409 {statuses[409] / total:.0%}, 5xx {server_errors}, statuses {dict(statuses)}")
     print(f"  PUT latency p50 {q[49]:.1f} ms, p99 {q[98]:.1f} ms")
     print(f"  lost updates: {lost if lost else 'none'}")
-    print(f"  CPU: server process {server_cpu:.1f} s, the editors' process {cpu_s:.1f} s, "
-          f"in {elapsed:.0f} s wall")  # fmt: skip
+    requests = 2 * total  # each PUT follows the GET of the version it names
+    print(f"  CPU: server process {server_cpu:.1f} s, its PostgreSQL backends {db_cpu:.1f} s, "
+          f"the editors' process (20 client threads) {cpu_s:.1f} s, in {elapsed:.0f} s wall "
+          f"on {os.cpu_count()} cores")  # fmt: skip
+    print(f"  CPU per request ({requests} GET or PUT): server {server_cpu / requests * 1e3:.2f} "
+          f"ms, PostgreSQL {db_cpu / requests * 1e3:.2f} ms, "
+          f"editors {cpu_s / requests * 1e3:.2f} ms")  # fmt: skip
     print(f"  load average {load_before} before, {load_after} after")
+
+
+def _backends_cpu(admin: Any, name: str) -> dict[int, float]:
+    """CPU seconds used so far by each PostgreSQL backend process serving database ``name``
+    (the server's pooled connections; the database server runs on this machine)."""
+    from sqlalchemy import text
+
+    with admin.connect() as conn:
+        pids = conn.execute(
+            text("SELECT pid FROM pg_stat_activity WHERE datname = :name"), {"name": name}
+        ).scalars()
+        found = list(pids)
+    cpu: dict[int, float] = {}
+    for pid in found:
+        try:
+            cpu[pid] = _cpu_of(pid)
+        except OSError:  # gone meanwhile
+            continue
+    return cpu
 
 
 def _cpu_of(pid: int) -> float:

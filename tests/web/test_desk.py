@@ -299,6 +299,16 @@ def test_api_put_conflict_returns_both_values(client: TestClient, ledger_url: st
     assert r.status_code == 409
     assert r.json()["stored"]["value"] == 21 and r.json()["yours"]["value"] == 25
     assert actuals_in_db(ledger_url, 2022) == [(21.0, 2, "ed")]
+    # the stored actual as the API lists it (the conflict's own read, not a second one)
+    listed = client.get("/api/roadmap/actuals", params={"kpi": KPI}).json()
+    assert r.json()["stored"] == next(
+        {k: v for k, v in a.items() if k != "kpi"} for a in listed if a["year"] == 2022
+    )
+    rejected = [x for x in audit_rows(ledger_url) if x.action == "rejected"]
+    assert [(x.who, x.table_name, x.record_id) for x in rejected] == [
+        ("ed", "actuals", f"{KPI}/2022")
+    ]
+    assert "is at version 2, not 1" in json.loads(rejected[0].new or "{}")["detail"]
 
 
 def test_admin_page_and_audit_filters(client: TestClient) -> None:

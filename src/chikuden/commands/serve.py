@@ -77,6 +77,9 @@ def serve(
                 "(set it to sign in and edit)"
             )
         if processes == 1:
+            from chikuden.web.app import settle_heap
+
+            settle_heap()
             typer.echo(f"chikuden: serving on http://{host}:{number}/ (Ctrl-C stops)")
             uvicorn.run(app, host=host, port=number, log_level="warning")
             return

@@ -17,7 +17,11 @@ class LedgerNotFoundError(LedgerError):
 
 
 class ConflictError(LedgerError):
-    """Someone else changed the record since it was read (optimistic locking)."""
+    """Someone else changed the record since it was read (optimistic locking). ``current``:
+    the record as the ledger found it, when it found one (the desk shows it next to the
+    value sent), else None."""
+
+    current: object = None
 
 
 @dataclass(frozen=True)

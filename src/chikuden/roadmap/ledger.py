@@ -12,19 +12,21 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from chikuden.errors import did_you_mean
 from chikuden.reading import CONTROL_RE, show, to_number
+from chikuden.roadmap.changelog import encode
 from chikuden.roadmap.errors import ConflictError, LedgerError
 from chikuden.roadmap.models import (
     DIRECTIONS,
     MEASURE_STATES,
     MILESTONE_STATES,
     Actual,
+    AuditLog,
     Kpi,
     Measure,
     Milestone,
@@ -113,7 +115,7 @@ def check_text(value: Any, field: str, required: bool = True, limit: int = TEXT_
     return text
 
 
-def to_kpi_unit(kpi: Kpi, value: float, unit: str | None, field: str = "unit") -> float:
+def to_kpi_unit(kpi: KpiBounds, value: float, unit: str | None, field: str = "unit") -> float:
     """``value`` given in ``unit`` (default: the KPI's unit) converted to the KPI's unit and
     checked against the KPI's allowed range."""
     given = (unit or "").strip() or kpi.unit
@@ -428,6 +430,45 @@ def add_actual(
     return record
 
 
+class KpiBounds(Protocol):
+    """What :func:`to_kpi_unit` reads of a KPI."""
+
+    @property
+    def key(self) -> str: ...
+    @property
+    def unit(self) -> str: ...
+    @property
+    def min_value(self) -> float | None: ...
+    @property
+    def max_value(self) -> float | None: ...
+
+
+_ACTUAL_FIELDS = ("value", "source", "note", "entered_by", "entered_at")
+"""The fields of an actual a correction writes, in the order of the table's columns (the
+order of the audit rows, as :mod:`chikuden.roadmap.changelog` writes them)."""
+
+_ACTUAL_OF = (
+    select(
+        Actual.id,
+        Actual.kpi_id,
+        Actual.version,
+        *(getattr(Actual, f) for f in _ACTUAL_FIELDS),
+        Kpi.key,
+        Kpi.unit,
+        Kpi.min_value,
+        Kpi.max_value,
+    )
+    .join(Kpi, Actual.kpi_id == Kpi.id)
+    .where(Kpi.key == bindparam("key"), Actual.year == bindparam("year"))
+)
+_ACTUALS = cast(Table, Actual.__table__)
+_SET_ACTUAL = (
+    update(_ACTUALS)
+    .where(_ACTUALS.c.id == bindparam("row_id"), _ACTUALS.c.version == bindparam("read"))
+    .values({f: bindparam(f) for f in (*_ACTUAL_FIELDS, "version")})
+)
+
+
 def update_actual(
     session: Session,
     kpi_key: str,
@@ -438,20 +479,74 @@ def update_actual(
     source: str | None = None,
     note: str | None = None,
 ) -> Actual:
-    """Correct an actual; ``version`` is the version the user read (see ``actual list``)."""
-    record = actual(session, kpi_key, check_year(year))
-    k = kpi(session, kpi_key)
-    _check_version(record, version, f"the actual of {kpi_key} for {year}", _actual_now(record, k))
-    if value is not None:
-        record.value = to_kpi_unit(k, check_number(value), unit)
-    if source is not None:
-        record.source = check_text(source, "source", limit=SOURCE_LIMIT)
-    if note is not None:
-        record.note = check_text(note, "note", required=False)
-    record.entered_by = str(session.info.get("user", "unknown"))
-    record.entered_at = utcnow()
-    session.flush()
-    return record
+    """Correct an actual; ``version`` is the version the user read (see ``actual list``).
+
+    The desk's hot path (issue 17: 20 editors at once), so three Core statements: the actual
+    with its KPI's unit and range in one ``SELECT``; ``UPDATE actuals SET ..., version =
+    read + 1 WHERE id = ? AND version = read`` (no row: someone else wrote it in between, a
+    :class:`ConflictError`); the audit rows of the changed fields in one ``INSERT``, as
+    :func:`chikuden.roadmap.changelog.log_changes` writes them for the ORM's flushes. Returns
+    a copy of the row as written, not attached to ``session`` (an instance of the row that
+    ``session`` had loaded is expired)."""
+    y = check_year(year)
+    session.flush()  # Core statements below: nothing pending may be left behind them
+    connection = session.connection()
+    found = None
+    if isinstance(kpi_key, str) and not CONTROL_RE.search(kpi_key) and len(kpi_key) <= 200:
+        found = connection.execute(_ACTUAL_OF, {"key": kpi_key, "year": y}).first()
+    if found is None:
+        actual(session, kpi_key, y)  # the error that says which is unknown: the KPI or year
+        raise ConflictError(
+            f"year: the actual of {kpi_key} for {y} was added while this change was "
+            "checked; nothing was saved; look at it again and repeat your change"
+        )
+    what = f"the actual of {kpi_key} for {year}"
+    now = f"{_g(found.value)} {found.unit}, source {_short(found.source, 60)}"
+    try:
+        _check_version(found, version, what, now)
+    except ConflictError as exc:
+        exc.current = Actual(
+            id=found.id, kpi_id=found.kpi_id, year=y, version=found.version,
+            **{f: getattr(found, f) for f in _ACTUAL_FIELDS},
+        )  # fmt: skip
+        raise
+    new: dict[str, Any] = {
+        "value": found.value if value is None else to_kpi_unit(found, check_number(value), unit),
+        "source": found.source
+        if source is None
+        else check_text(source, "source", limit=SOURCE_LIMIT),
+        "note": found.note if note is None else check_text(note, "note", required=False),
+        "entered_by": str(session.info.get("user", "unknown")),
+        "entered_at": utcnow(),
+    }
+    written = connection.execute(
+        _SET_ACTUAL, {**new, "version": found.version + 1, "row_id": found.id, "read": version}
+    )
+    if written.rowcount != 1:
+        raise ConflictError(
+            f"--version: {what} was changed by someone else while this change was being "
+            "saved; nothing was saved; look at it again and repeat your change"
+        )
+    old = found._mapping
+    rows = [
+        {
+            "at": new["entered_at"],
+            "who": new["entered_by"],
+            "action": "update",
+            "table_name": Actual.__tablename__,
+            "record_id": str(found.id),
+            "field": f,
+            "old": encode(old[f]),
+            "new": encode(new[f]),
+        }
+        for f in _ACTUAL_FIELDS
+        if old[f] != new[f]
+    ]
+    connection.execute(insert(AuditLog), rows)
+    loaded = session.identity_map.get(session.identity_key(Actual, found.id))
+    if loaded is not None:
+        session.expire(loaded)
+    return Actual(id=found.id, kpi_id=found.kpi_id, year=y, version=found.version + 1, **new)
 
 
 def delete_actual(session: Session, kpi_key: str, year: int, version: int | None) -> None:

@@ -133,7 +133,21 @@ def app_from_env() -> FastAPI:
     from chikuden.accounts.settings import SecuritySettings
 
     env = SecuritySettings.from_env()
-    return create_app(Settings(open_read=env.read_open, secret_key=env.secret_key))
+    app = create_app(Settings(open_read=env.read_open, secret_key=env.secret_key))
+    settle_heap()
+    return app
+
+
+def settle_heap() -> None:
+    """Before serving: collect, then move every object there is (modules, the model's data,
+    the application) out of the garbage collector's sight (:func:`gc.freeze`). Without it,
+    each full collection walks all of them while no request moves: in the desk's benchmark
+    (20 editors, 2 shared cores) one every two seconds, of about 100 ms (the longest 230 ms;
+    44 ms after freezing), a share of its slowest 1 % of writes."""
+    import gc
+
+    gc.collect()
+    gc.freeze()
 
 
 def _version() -> str:

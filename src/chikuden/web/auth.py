@@ -32,7 +32,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
-from sqlalchemy import insert
+from sqlalchemy import bindparam, insert, select
 from starlette.concurrency import run_in_threadpool
 
 from chikuden.accounts.errors import (
@@ -147,28 +147,34 @@ def _identify(request: Request) -> Identity | None:
             )
         # read without a write lock; write only when the token's last use is a minute old
         # (tokens.LAST_USE_STEP), not on every call of a script
-        with state.ledger.reading() as s:
-            user, due = check_token(s, token.strip(), state.settings.now)
-            identity = _identity(user, "token")
+        with state.ledger.read_connection() as conn:
+            holder, due = check_token(conn, token.strip(), state.settings.now)
         if due is not None:
             with state.ledger.transaction() as s:
                 note_token_use(s, due, state.settings.now)
-        return identity
+        return Identity(holder.id, holder.username, holder.display_name, holder.role, "token")
     data = _session_of(request, state)
     if data is None or data.user_id is None:
         return None
-    with state.ledger.reading() as s:  # no write lock for finding who asks (SQLite)
-        found = s.get(User, data.user_id)
-        if found is None or found.disabled or data.issued < found.sessions_valid_from:
-            raise AuthenticationError(
-                "session: this session ended (password reset, account disabled or removed); "
-                "sign in again"
-            )
-        return _identity(found, "session", data)
+    with state.ledger.read_connection() as conn:  # no write lock for finding who asks (SQLite)
+        found = conn.execute(_SESSION_USER, {"id": data.user_id}).first()
+    if found is None or found.disabled or data.issued < found.sessions_valid_from:
+        raise AuthenticationError(
+            "session: this session ended (password reset, account disabled or removed); "
+            "sign in again"
+        )
+    return Identity(found.id, found.username, found.display_name, found.role, "session", data)
 
 
-def _identity(user: User, via: str, session: SessionData | None = None) -> Identity:
-    return Identity(user.id, user.username, user.display_name, user.role, via, session)
+_SESSION_USER = select(
+    User.id,
+    User.username,
+    User.display_name,
+    User.role,
+    User.disabled,
+    User.sessions_valid_from,
+).where(User.id == bindparam("id"))
+"""The signed-in user of a session: one Core statement, compiled once."""
 
 
 def optional_user(request: Request) -> Identity | None:
