@@ -18,7 +18,7 @@ from chikuden.roadmap.db import Ledger
 from chikuden.roadmap.errors import ConflictError, LedgerError
 from chikuden.roadmap.models import Actual, AuditLog, utcnow
 
-from .conftest import pg_admin
+from .conftest import PG_URL, copy_of, pg_admin
 
 KPI = "charging.connectors"  # seeded: 2025 at 68,000, version 1, entered by "tester"
 
@@ -138,24 +138,33 @@ def test_reads_on_postgresql_run_outside_a_transaction(ledger: Ledger, backend: 
             assert dbapi.info.transaction_status == psycopg.pq.TransactionStatus.INTRANS  # type: ignore[union-attr]
 
 
-@pytest.mark.parametrize("idle_s", [0.0, 3600.0])
-def test_a_pooled_connection_the_server_closed_is_replaced_after_idling(
-    ledger: Ledger, backend: str, idle_s: float, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The server ends the pooled connection (a restart, an idle timeout). Idle long enough,
-    it is pinged and replaced; in steady use (not pinged) the next read fails once."""
-    if backend != "postgresql":
-        pytest.skip("SQLite has no server to close a connection")
-    with ledger.read_connection() as conn:
-        pid = conn.execute(text("SELECT pg_backend_pid()")).scalar()
-    admin = pg_admin()
-    with admin.connect() as conn:
-        assert conn.execute(text("SELECT pg_terminate_backend(:p)"), {"p": pid}).scalar()
-    admin.dispose()
-    monkeypatch.setattr(db, "PING_IDLE_S", idle_s)
-    if idle_s > 0:
-        with pytest.raises(DBAPIError), ledger.read_connection() as conn:
-            conn.execute(text("SELECT pg_backend_pid()"))
-        return
-    with ledger.read_connection() as conn:
-        assert conn.execute(text("SELECT pg_backend_pid()")).scalar() != pid
+if PG_URL:  # only PostgreSQL has a server that can end a pooled connection
+
+    @pytest.mark.postgres
+    @pytest.mark.parametrize("idle_s", [0.0, 3600.0])
+    def test_a_pooled_connection_the_server_closed_is_replaced_after_idling(
+        tmp_path: Any,
+        tmp_path_factory: pytest.TempPathFactory,
+        idle_s: float,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        """The server ends the pooled connection (a restart, an idle timeout). Idle long
+        enough, it is pinged and replaced; in steady use (not pinged) the next read fails once."""
+        url = copy_of("postgresql", True, tmp_path, tmp_path_factory)
+        ledger = Ledger.open(url, user="tester")
+        try:
+            with ledger.read_connection() as conn:
+                pid = conn.execute(text("SELECT pg_backend_pid()")).scalar()
+            admin = pg_admin()
+            with admin.connect() as conn:
+                assert conn.execute(text("SELECT pg_terminate_backend(:p)"), {"p": pid}).scalar()
+            admin.dispose()
+            monkeypatch.setattr(db, "PING_IDLE_S", idle_s)
+            if idle_s > 0:
+                with pytest.raises(DBAPIError), ledger.read_connection() as conn:
+                    conn.execute(text("SELECT pg_backend_pid()"))
+                return
+            with ledger.read_connection() as conn:
+                assert conn.execute(text("SELECT pg_backend_pid()")).scalar() != pid
+        finally:
+            ledger.close()
