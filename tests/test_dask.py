@@ -49,6 +49,19 @@ def test_two_workers_give_the_local_numbers(client: Any, method: str) -> None:
     assert local["samples"] == n and local["indicators"]  # not two empty documents
 
 
+def test_tasks_of_several_chunks_give_the_local_numbers(client: Any) -> None:
+    # 3,000 samples in chunks of 200 are 15 chunks; at least 4 tasks per worker on 2 workers
+    # means ceil(15 / 8) = 2 chunks a task: 7 tasks of 2 chunks and the last of one.
+    ranges = [(a, min(3000, a + 200)) for a in range(0, 3000, 200)]
+    tasks = distributed.group(client, ranges)
+    assert tasks == [(a, min(3000, a + 400)) for a in range(0, 3000, 400)]
+    assert len(tasks) == 8
+    scenario = load_scenario("actual-2025")
+    local = montecarlo.run(scenario, 3000, seed=5, chunk=200).to_json()
+    spread = montecarlo.run(scenario, 3000, seed=5, chunk=200, client=client)
+    assert spread.to_json() == local  # every float: the sums added chunk by chunk, in order
+
+
 def test_mc_workers_cli_writes_the_same_json(tmp_path: Any) -> None:
     args = ["mc", "-s", "actual-2025", "-n", "2000", "--chunk", "500", "--seed", "3"]
     local = CliRunner().invoke(app, [*args, "--json"])

@@ -35,7 +35,7 @@ from chikuden.uncertainty.distributions import (
     read_spec,
 )
 from chikuden.uncertainty.sampling import Sampler, copula_root
-from chikuden.uncertainty.statistics import ALPHA, Sketch
+from chikuden.uncertainty.statistics import ALPHA, Sketch, bins_for, summary
 
 WHERE = "test"
 
@@ -305,6 +305,59 @@ def test_a_pickled_sketch_keeps_every_count() -> None:
     for q in (0.0, 0.5, 1.0):
         assert np.array_equal(back.quantile(q), sk.quantile(q))
     assert list(back.quantile(0.5)) == pytest.approx([1.0, 5.0], rel=ALPHA)
+
+
+def test_a_chunks_sparse_counts_are_the_dense_histogram() -> None:
+    # What a chunk hands over (statistics.Summary: the slots it touches and their counts,
+    # combined chunk by chunk) against the dense histogram counted value by value with
+    # np.add.at over each value's slot. Columns: wide positive, negative, zeros, a constant,
+    # normal with inf in it, normal with NaN in it.
+    rng = np.random.default_rng(5)
+    n = 1000
+    x = np.column_stack(
+        [
+            rng.lognormal(3, 2, n),
+            -rng.lognormal(0, 1, n),
+            np.zeros(n),
+            np.full(n, 7.5),
+            rng.normal(0, 1, n),
+            rng.normal(5, 1, n),
+        ]
+    )
+    x[::11, 4] = np.inf
+    x[::7, 5] = np.nan
+    bins = bins_for(ALPHA)
+    dense = np.zeros((6, bins.width), dtype=np.int64)
+    for j in range(6):
+        np.add.at(dense[j], bins.slots(x[:, j]), 1)
+    chunks = np.array_split(x, 3)
+    parts = [summary(c.T) for c in chunks]
+    whole = parts[0].combine(parts[1]).combine(parts[2])
+    assert len(np.unique(whole.slots)) == len(whole.slots)  # each slot once
+    got = np.zeros_like(dense)
+    got.reshape(-1)[whole.slots] = whole.counts
+    assert np.array_equal(got, dense)
+    # By hand: ln(gamma) = ln(1.005 / 0.995) = 0.0100001; 7.5 is in bin
+    # k = ceil(ln 7.5 / 0.0100001) = ceil(201.49) = 202, and k_min = ceil(ln 1e-9 / 0.0100001)
+    # = ceil(-2072.3) = -2072, so its slot is bins + (202 - (-2072 - 1)) = bins + 2275; the
+    # zeros are in slot bins; the 91 infs (rows 0, 11, ..., 990) and 143 NaNs (0, 7, ..., 994)
+    # in the last slot.
+    assert got[3, bins.bins + 2275] == n and got[3].sum() == n
+    assert got[2, bins.bins] == n
+    assert got[4, -1] == 91 and got[5, -1] == 143
+    assert list(whole.nan) == [0, 0, 0, 0, 91, 143]
+    # The sums stay chunk by chunk: a sketch adding the parts and one adding the chunks agree
+    assert whole.totals.shape == (3, 6)
+    absorbed, added = Sketch(6), Sketch(6)
+    absorbed.absorb(whole)
+    for c in chunks:
+        added.add(c)
+    assert np.array_equal(absorbed.counts, added.counts) and np.array_equal(
+        absorbed.counts[:, :-1], dense[:, :-1]
+    )
+    for name in ("nan", "count", "total", "low", "high"):
+        assert np.array_equal(getattr(absorbed, name), getattr(added, name)), name
+    assert absorbed.low[3] == absorbed.high[3] == 7.5
 
 
 # -- the command --------------------------------------------------------------------------------
