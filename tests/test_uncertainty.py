@@ -219,6 +219,28 @@ def test_the_copula_gives_the_asked_rank_correlation(method: str) -> None:
     assert abs(float(x[a].mean()) - 4.6 / 6) < 4 * 0.0713 / math.sqrt(n)
 
 
+def test_the_copula_adds_only_the_roots_non_zero_terms_with_the_same_bits() -> None:
+    # The bundled spec correlates 4 of its 30 parameters: the root has that 4 x 4 block and a
+    # single +-1 for each other parameter, and the sampler adds those terms only. Against the
+    # whole product z @ root.T, summed term by term over all 30 columns in order (a zero
+    # term adds an exact zero): every value the same bits.
+    from scipy.special import ndtr, ndtri
+
+    spec = default_spec()
+    root = copula_root(spec)
+    assert root is not None and int((root != 0).sum()) == 4 * 4 + 26
+    sampler = Sampler(spec, 5000, seed=9)
+    got = sampler.sample(1000, 3000)
+    tiny = math.ulp(1.0)
+    scores = ndtri(np.clip(sampler.uniforms(1000, 3000), tiny, 1 - tiny))
+    z = np.zeros_like(scores)
+    for j in range(len(root)):
+        z += scores[:, j : j + 1] * root[:, j]
+    u = np.clip(ndtr(z), tiny, 1 - tiny)
+    for j, (name, dist) in enumerate(spec.distributions.items()):
+        assert np.array_equal(got[name], dist.ppf(u[:, j])), name
+
+
 # -- the same seed, the same result ------------------------------------------------------------
 @pytest.mark.parametrize("method", ["mc", "lhs", "sobol"])
 def test_samples_do_not_depend_on_the_chunking(method: str) -> None:
