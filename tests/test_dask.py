@@ -131,6 +131,26 @@ def test_the_local_cluster_runs_without_the_dashboard_monitors(client: Any) -> N
         assert settings["distributed.worker.profile.enabled"] is False
 
 
+def _threads_and_malloc() -> dict[str, str | None]:
+    import os
+
+    names = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+    return {k: os.environ.get(k) for k in (*names, "MALLOC_TRIM_THRESHOLD_")}
+
+
+def test_the_local_workers_run_one_thread_each(client: Any) -> None:
+    # Two worker processes on two cores: one task thread each, and numpy's BLAS and OpenMP
+    # held to one thread (no oversubscription); and without Dask's MALLOC_TRIM_THRESHOLD_
+    assert all(n == 1 for n in client.nthreads().values()) and len(client.nthreads()) == 2
+    for env in client.run(_threads_and_malloc).values():
+        assert env == {
+            "OMP_NUM_THREADS": "1",
+            "OPENBLAS_NUM_THREADS": "1",
+            "MKL_NUM_THREADS": "1",
+            "MALLOC_TRIM_THRESHOLD_": None,
+        }
+
+
 def test_sensitivity_and_solve_take_at_least_four_chunks_per_worker(client: Any) -> None:
     # 2 workers, 4 chunks each: 10,000 solves in chunks of 10,000 / 8 = 1,250
     assert distributed.chunk_for(client, 10_000, 10_000) == 1_250
