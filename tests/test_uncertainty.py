@@ -30,6 +30,7 @@ from chikuden.uncertainty import montecarlo
 from chikuden.uncertainty.distributions import (
     Distribution,
     Spec,
+    beta_quantile,
     default_spec,
     read_distribution,
     read_spec,
@@ -192,6 +193,34 @@ def test_a_scenario_overrides_distributions_and_a_bad_one_is_refused(tmp_path: P
     result = CliRunner().invoke(app, ["mc", "-s", str(bad), "-n", "20"])
     assert result.exit_code == 2
     assert "capacity.utilisation_share" in result.output and "leaves" in result.output
+
+
+@pytest.mark.parametrize(
+    ("p", "q"),
+    # the four bundled PERT shapes (1 + 4 (c - a) / (b - a), 1 + 4 (b - c) / (b - a)), one
+    # more, and the extremes: the mode at an end, (1, 5) and (5, 1), and next to it
+    [
+        (3.0, 3.0),
+        (4.0, 2.0),
+        (25 / 9, 29 / 9),
+        (4.2, 1.8),
+        (2.2, 3.8),
+        (1.0, 5.0),
+        (5.0, 1.0),
+        (1.04, 4.96),
+    ],
+)
+def test_the_beta_quantile_table_is_scipys_betaincinv(p: float, q: float) -> None:
+    from scipy.special import betaincinv
+
+    rng = np.random.default_rng(1)
+    tails = 10.0 ** -np.arange(1, 15.6, 0.1)
+    u = np.concatenate([rng.random(1_000_000), tails, 1 - tails, [0.5, 0.5 - 1e-16]])
+    u = np.clip(u, math.ulp(1.0), 1 - math.ulp(1.0))
+    got = beta_quantile(u, p, q)
+    assert np.abs(got - betaincinv(p, q, u)).max() < 1e-14
+    ordered = got[np.argsort(u)]
+    assert np.diff(ordered).min() >= -2 * math.ulp(0.5)  # increasing, but for an ulp at 1/2
 
 
 # -- the copula ---------------------------------------------------------------------------------
