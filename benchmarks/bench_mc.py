@@ -8,7 +8,9 @@ Target (checked here, never in tests): at most 20 s and 2 GB peak memory on the 
 - the run as a user runs it: ``chikuden mc --samples N --outputs <every indicator> --json
   --workers 2`` (a local Dask cluster of :data:`WORKERS` processes, one a core), its wall time
   from start to exit (cluster start, imports and the report included), the CPU time of all its
-  processes, and the peak of their summed resident memory (sampled every 0.1 s);
+  processes, and the peak of their summed resident memory (sampled every 0.1 s); and the same
+  command on :data:`FIXED` samples, what it costs whatever the number of samples (the three
+  processes' imports, the cluster's start, each worker's first chunk, the report);
 - the same run in one process: ``montecarlo.run`` in chunks of ``montecarlo.CHUNK`` (the one
   default, also ``chikuden mc``'s), in a fresh child process, whose peak resident memory
   (``ru_maxrss``) is then the run's own (imports and a small warm-up run included);
@@ -38,6 +40,9 @@ from chikuden.uncertainty.montecarlo import CHUNK
 
 N = 1_000_000
 WORKERS = 2
+FIXED = 2 * WORKERS * CHUNK
+"""Samples of the short ``--workers`` run that shows the command's fixed cost (a chunk or two
+a worker)."""
 BATCH = 1_000
 SINGLES = 1_000
 SCENARIO = "actual-2025"
@@ -148,6 +153,9 @@ def main(samples: int = N) -> None:
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     cli = _cli(samples, WORKERS)
     cli["cpu"] -= before.ru_utime + before.ru_stime
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    fixed = _cli(FIXED, WORKERS)
+    fixed["cpu"] -= before.ru_utime + before.ru_stime
     met = "met" if cli["seconds"] <= TARGET_S and cli["peak_mb"] <= TARGET_MB else "NOT met"
     print(
         f"chikuden mc --workers {WORKERS} ({WORKERS} worker processes and the command's own), "
@@ -156,12 +164,19 @@ def main(samples: int = N) -> None:
         f"{cli['cpu']:.1f} s), peak {cli['peak_mb']:,.0f} MB summed over the processes "
         f"(target <= {TARGET_S:g} s and <= {TARGET_MB:,.0f} MB: {met})"
     )
+    print(
+        f"  the same command on {FIXED:,} samples (its fixed cost: imports, cluster start, "
+        f"each worker's first chunk, the report): {fixed['seconds']:.1f} s, CPU time of all "
+        f"processes {fixed['cpu']:.1f} s; load average now "
+        f"{', '.join(f'{x:.1f}' for x in os.getloadavg())}"
+    )
     run = _in_child(samples, CHUNK)
     t_run, peak = run["seconds"], run["peak_mb"]
     print(
         f"the same in one process (montecarlo.run): {t_run:.1f} s ({samples / t_run:,.0f} "
         f"samples/s; CPU time {run['cpu']:.1f} s), peak {peak:,.0f} MB; {WORKERS} processes "
-        f"against one: {t_run / cli['seconds']:.2f}x the speed"
+        f"against one: {t_run / cli['seconds']:.2f}x the speed, "
+        f"{cli['cpu'] / run['cpu']:.2f}x the CPU time"
     )
     t_write, what = _write_bound(samples)
     print(

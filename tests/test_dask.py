@@ -49,6 +49,19 @@ def test_two_workers_give_the_local_numbers(client: Any, method: str) -> None:
     assert local["samples"] == n and local["indicators"]  # not two empty documents
 
 
+def test_tasks_of_several_chunks_give_the_local_numbers(client: Any) -> None:
+    # 3,000 samples in chunks of 200 are 15 chunks; at least 4 tasks per worker on 2 workers
+    # means ceil(15 / 8) = 2 chunks a task: 7 tasks of 2 chunks and the last of one.
+    ranges = [(a, min(3000, a + 200)) for a in range(0, 3000, 200)]
+    tasks = distributed.group(client, ranges)
+    assert tasks == [(a, min(3000, a + 400)) for a in range(0, 3000, 400)]
+    assert len(tasks) == 8
+    scenario = load_scenario("actual-2025")
+    local = montecarlo.run(scenario, 3000, seed=5, chunk=200).to_json()
+    spread = montecarlo.run(scenario, 3000, seed=5, chunk=200, client=client)
+    assert spread.to_json() == local  # every float: the sums added chunk by chunk, in order
+
+
 def test_mc_workers_cli_writes_the_same_json(tmp_path: Any) -> None:
     args = ["mc", "-s", "actual-2025", "-n", "2000", "--chunk", "500", "--seed", "3"]
     local = CliRunner().invoke(app, [*args, "--json"])
@@ -116,6 +129,26 @@ def test_the_local_cluster_runs_without_the_dashboard_monitors(client: Any) -> N
     for settings in got.values():
         assert settings == distributed.QUIET
         assert settings["distributed.worker.profile.enabled"] is False
+
+
+def _threads_and_malloc() -> dict[str, str | None]:
+    import os
+
+    names = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+    return {k: os.environ.get(k) for k in (*names, "MALLOC_TRIM_THRESHOLD_")}
+
+
+def test_the_local_workers_run_one_thread_each(client: Any) -> None:
+    # Two worker processes on two cores: one task thread each, and numpy's BLAS and OpenMP
+    # held to one thread (no oversubscription); and without Dask's MALLOC_TRIM_THRESHOLD_
+    assert all(n == 1 for n in client.nthreads().values()) and len(client.nthreads()) == 2
+    for env in client.run(_threads_and_malloc).values():
+        assert env == {
+            "OMP_NUM_THREADS": "1",
+            "OPENBLAS_NUM_THREADS": "1",
+            "MKL_NUM_THREADS": "1",
+            "MALLOC_TRIM_THRESHOLD_": None,
+        }
 
 
 def test_sensitivity_and_solve_take_at_least_four_chunks_per_worker(client: Any) -> None:

@@ -30,12 +30,13 @@ from chikuden.uncertainty import montecarlo
 from chikuden.uncertainty.distributions import (
     Distribution,
     Spec,
+    beta_quantile,
     default_spec,
     read_distribution,
     read_spec,
 )
 from chikuden.uncertainty.sampling import Sampler, copula_root
-from chikuden.uncertainty.statistics import ALPHA, Sketch
+from chikuden.uncertainty.statistics import ALPHA, Sketch, bins_for, summary
 
 WHERE = "test"
 
@@ -194,6 +195,34 @@ def test_a_scenario_overrides_distributions_and_a_bad_one_is_refused(tmp_path: P
     assert "capacity.utilisation_share" in result.output and "leaves" in result.output
 
 
+@pytest.mark.parametrize(
+    ("p", "q"),
+    # the four bundled PERT shapes (1 + 4 (c - a) / (b - a), 1 + 4 (b - c) / (b - a)), one
+    # more, and the extremes: the mode at an end, (1, 5) and (5, 1), and next to it
+    [
+        (3.0, 3.0),
+        (4.0, 2.0),
+        (25 / 9, 29 / 9),
+        (4.2, 1.8),
+        (2.2, 3.8),
+        (1.0, 5.0),
+        (5.0, 1.0),
+        (1.04, 4.96),
+    ],
+)
+def test_the_beta_quantile_table_is_scipys_betaincinv(p: float, q: float) -> None:
+    from scipy.special import betaincinv
+
+    rng = np.random.default_rng(1)
+    tails = 10.0 ** -np.arange(1, 15.6, 0.1)
+    u = np.concatenate([rng.random(1_000_000), tails, 1 - tails, [0.5, 0.5 - 1e-16]])
+    u = np.clip(u, math.ulp(1.0), 1 - math.ulp(1.0))
+    got = beta_quantile(u, p, q)
+    assert np.abs(got - betaincinv(p, q, u)).max() < 1e-14
+    ordered = got[np.argsort(u)]
+    assert np.diff(ordered).min() >= -2 * math.ulp(0.5)  # increasing, but for an ulp at 1/2
+
+
 # -- the copula ---------------------------------------------------------------------------------
 @pytest.mark.parametrize("method", ["mc", "lhs", "sobol"])
 def test_the_copula_gives_the_asked_rank_correlation(method: str) -> None:
@@ -217,6 +246,28 @@ def test_the_copula_gives_the_asked_rank_correlation(method: str) -> None:
     assert abs(rho - 0.6) < 0.035
     # marginals unchanged: the pert mean (0.5 + 3.2 + 0.9) / 6 = 0.7667, sd 0.0713
     assert abs(float(x[a].mean()) - 4.6 / 6) < 4 * 0.0713 / math.sqrt(n)
+
+
+def test_the_copula_adds_only_the_roots_non_zero_terms_with_the_same_bits() -> None:
+    # The bundled spec correlates 4 of its 30 parameters: the root has that 4 x 4 block and a
+    # single +-1 for each other parameter, and the sampler adds those terms only. Against the
+    # whole product z @ root.T, summed term by term over all 30 columns in order (a zero
+    # term adds an exact zero): every value the same bits.
+    from scipy.special import ndtr, ndtri
+
+    spec = default_spec()
+    root = copula_root(spec)
+    assert root is not None and int((root != 0).sum()) == 4 * 4 + 26
+    sampler = Sampler(spec, 5000, seed=9)
+    got = sampler.sample(1000, 3000)
+    tiny = math.ulp(1.0)
+    scores = ndtri(np.clip(sampler.uniforms(1000, 3000), tiny, 1 - tiny))
+    z = np.zeros_like(scores)
+    for j in range(len(root)):
+        z += scores[:, j : j + 1] * root[:, j]
+    u = np.clip(ndtr(z), tiny, 1 - tiny)
+    for j, (name, dist) in enumerate(spec.distributions.items()):
+        assert np.array_equal(got[name], dist.ppf(u[:, j])), name
 
 
 # -- the same seed, the same result ------------------------------------------------------------
@@ -305,6 +356,59 @@ def test_a_pickled_sketch_keeps_every_count() -> None:
     for q in (0.0, 0.5, 1.0):
         assert np.array_equal(back.quantile(q), sk.quantile(q))
     assert list(back.quantile(0.5)) == pytest.approx([1.0, 5.0], rel=ALPHA)
+
+
+def test_a_chunks_sparse_counts_are_the_dense_histogram() -> None:
+    # What a chunk hands over (statistics.Summary: the slots it touches and their counts,
+    # combined chunk by chunk) against the dense histogram counted value by value with
+    # np.add.at over each value's slot. Columns: wide positive, negative, zeros, a constant,
+    # normal with inf in it, normal with NaN in it.
+    rng = np.random.default_rng(5)
+    n = 1000
+    x = np.column_stack(
+        [
+            rng.lognormal(3, 2, n),
+            -rng.lognormal(0, 1, n),
+            np.zeros(n),
+            np.full(n, 7.5),
+            rng.normal(0, 1, n),
+            rng.normal(5, 1, n),
+        ]
+    )
+    x[::11, 4] = np.inf
+    x[::7, 5] = np.nan
+    bins = bins_for(ALPHA)
+    dense = np.zeros((6, bins.width), dtype=np.int64)
+    for j in range(6):
+        np.add.at(dense[j], bins.slots(x[:, j]), 1)
+    chunks = np.array_split(x, 3)
+    parts = [summary(c.T) for c in chunks]
+    whole = parts[0].combine(parts[1]).combine(parts[2])
+    assert len(np.unique(whole.slots)) == len(whole.slots)  # each slot once
+    got = np.zeros_like(dense)
+    got.reshape(-1)[whole.slots] = whole.counts
+    assert np.array_equal(got, dense)
+    # By hand: ln(gamma) = ln(1.005 / 0.995) = 0.0100001; 7.5 is in bin
+    # k = ceil(ln 7.5 / 0.0100001) = ceil(201.49) = 202, and k_min = ceil(ln 1e-9 / 0.0100001)
+    # = ceil(-2072.3) = -2072, so its slot is bins + (202 - (-2072 - 1)) = bins + 2275; the
+    # zeros are in slot bins; the 91 infs (rows 0, 11, ..., 990) and 143 NaNs (0, 7, ..., 994)
+    # in the last slot.
+    assert got[3, bins.bins + 2275] == n and got[3].sum() == n
+    assert got[2, bins.bins] == n
+    assert got[4, -1] == 91 and got[5, -1] == 143
+    assert list(whole.nan) == [0, 0, 0, 0, 91, 143]
+    # The sums stay chunk by chunk: a sketch adding the parts and one adding the chunks agree
+    assert whole.totals.shape == (3, 6)
+    absorbed, added = Sketch(6), Sketch(6)
+    absorbed.absorb(whole)
+    for c in chunks:
+        added.add(c)
+    assert np.array_equal(absorbed.counts, added.counts) and np.array_equal(
+        absorbed.counts[:, :-1], dense[:, :-1]
+    )
+    for name in ("nan", "count", "total", "low", "high"):
+        assert np.array_equal(getattr(absorbed, name), getattr(added, name)), name
+    assert absorbed.low[3] == absorbed.high[3] == 7.5
 
 
 # -- the command --------------------------------------------------------------------------------

@@ -9,8 +9,9 @@ Monte Carlo (:mod:`montecarlo`).
 A sample's values depend only on the seed, the method, the sample size and its index
 (:mod:`chikuden.uncertainty.sampling`), so the chunks of a run are independent: each is
 sampled and evaluated on a worker (:func:`chikuden.uncertainty.montecarlo._evaluate_chunk`),
-which sends back its mergeable statistics (sketch counts, sums, extremes, target counts), and
-the client merges them in chunk order. The result is bit-identical to the local run: the counts
+which sends back its mergeable statistics (sparse sketch counts, sums, extremes, target
+counts; several chunks a task, :func:`group`), and the client adds them into the run's
+statistics in place, in chunk order. The result is bit-identical to the local run: the counts
 are integers, the extremes are exact, and the sums are added in the same order as the local
 loop adds them.
 
@@ -183,6 +184,28 @@ def chunk_for(client: Any, total: int, chunk: int) -> int:
     chunks per worker of the client's cluster (the workers connected now; at least 1)."""
     workers = max(1, len(client.scheduler_info()["workers"]))
     return max(1, min(chunk, -(-total // (CHUNKS_PER_WORKER * workers))))
+
+
+TASK_SAMPLES = 16_384
+"""Monte Carlo on a cluster: about this many samples a task (:func:`group`; four chunks of
+``montecarlo.CHUNK``, about a second of work). A task evaluates its chunks one by one and
+sends back their statistics combined (sparse counts, each chunk's sums apart), so the client
+receives and adds a quarter as many parts as chunks, and the scheduler plans a quarter as many
+tasks; the numbers are those of the chunks merged one by one."""
+
+
+def group(client: Any, ranges: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Consecutive ``ranges`` (chunks of equal size, the last one maybe shorter) joined into
+    tasks of about :data:`TASK_SAMPLES` runs, but at least :data:`CHUNKS_PER_WORKER` tasks per
+    worker of the client's cluster (the workers connected now) when there are chunks enough."""
+    if not ranges:
+        return []
+    workers = max(1, len(client.scheduler_info()["workers"]))
+    size = ranges[0][1] - ranges[0][0]
+    per = max(1, min(TASK_SAMPLES // size, -(-len(ranges) // (CHUNKS_PER_WORKER * workers))))
+    return [
+        (ranges[i][0], ranges[min(i + per, len(ranges)) - 1][1]) for i in range(0, len(ranges), per)
+    ]
 
 
 def map_chunks(

@@ -146,12 +146,10 @@ class Distribution:
             right = b - np.sqrt((1 - u) * (b - a) * (b - c))
             return np.where(u < fc, left, right)
         if self.kind == "pert":
-            from scipy.special import betaincinv
-
             c = self.args["mode"]
             alpha = 1 + 4 * (c - a) / (b - a)
             beta = 1 + 4 * (b - c) / (b - a)
-            out = a + (b - a) * np.asarray(betaincinv(alpha, beta, u), dtype=np.float64)
+            out = a + (b - a) * beta_quantile(np.asarray(u, dtype=np.float64), alpha, beta)
             return out
         if self.kind == "empirical":
             v = np.sort(np.asarray(self.values, dtype=np.float64))
@@ -175,6 +173,62 @@ class Distribution:
         z = loc + scale * np.asarray(ndtri(u), dtype=np.float64)
         x = np.exp(z) if self.kind == "lognormal" else z
         return np.clip(x, a, b)  # rounding at the ends of the truncation only
+
+
+BETA_NODES = 4096
+"""Intervals of each half of a beta quantile function's table (:func:`beta_quantile`)."""
+
+
+def beta_quantile(u: NDArray[np.float64], p: float, q: float) -> NDArray[np.float64]:
+    """The quantile function of Beta(p, q) (p, q >= 1, as beta-PERT's are) at ``u`` in (0, 1).
+
+    scipy's ``betaincinv`` solves for each value anew (1-1.2 µs a value for the bundled
+    PERT shapes: 4 µs a Monte Carlo sample for four of them); this reads a table built once
+    per shape from it. Below u = 1/2 the quantile is a function of t = u^(1/p), which is
+    smooth up to t = 0 (the CDF is x^p times a smooth function there, so x grows as t), and is
+    interpolated by cubic Hermite polynomials over :data:`BETA_NODES` equal steps of t, with
+    the exact slope dx/dt = p B(p, q) (t/x)^(p-1) / (1-x)^(q-1) at each node; above 1/2,
+    x = 1 - (the same for Beta(q, p) at 1 - u). Within 2e-15 of ``betaincinv`` (its own
+    accuracy; tests/test_uncertainty.py checks 1e-14 over a million points and both tails),
+    about 0.04 µs a value. Increasing in u, but for one ulp where the halves meet.
+    """
+    out = np.empty_like(u)
+    low = u <= 0.5
+    out[low] = _beta_half(u[low], p, q)
+    out[~low] = 1 - _beta_half(1 - u[~low], q, p)
+    return out
+
+
+def _beta_half(u: NDArray[np.float64], p: float, q: float) -> NDArray[np.float64]:
+    """Beta(p, q)'s quantile at ``u`` in (0, 1/2] from its table (:func:`beta_quantile`)."""
+    step, x, slope = _beta_table(p, q)
+    at = u ** (1 / p) / step
+    i = np.minimum(at.astype(np.intp), BETA_NODES - 1)
+    r = at - i
+    r2 = r * r
+    r3 = r2 * r
+    out: NDArray[np.float64] = (
+        (2 * r3 - 3 * r2 + 1) * x[i]
+        + (r3 - 2 * r2 + r) * slope[i]
+        + (3 * r2 - 2 * r3) * x[i + 1]
+        + (r3 - r2) * slope[i + 1]
+    )
+    return out
+
+
+@cache
+def _beta_table(p: float, q: float) -> tuple[float, NDArray[np.float64], NDArray[np.float64]]:
+    """The step in t, the quantiles at the nodes and their slopes times the step."""
+    from scipy.special import beta, betaincinv
+
+    top = 0.5 ** (1 / p)
+    step = top / BETA_NODES
+    t = np.linspace(0.0, top, BETA_NODES + 1)
+    x = np.asarray(betaincinv(p, q, t**p), dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        slope = p * beta(p, q) * (t / x) ** (p - 1) / (1 - x) ** (q - 1)
+    slope[0] = (p * beta(p, q)) ** (1 / p)  # the limit at t = 0: x = (p B(p, q))^(1/p) t
+    return step, x, slope * step
 
 
 @cache

@@ -36,7 +36,7 @@ from chikuden.errors import ParameterError
 from chikuden.parameters.scenario import Scenario
 from chikuden.uncertainty.distributions import Spec, scenario_spec
 from chikuden.uncertainty.sampling import Sampler
-from chikuden.uncertainty.statistics import ALPHA, Sketch, TargetCount
+from chikuden.uncertainty.statistics import ALPHA, Sketch, Summary, TargetCount, summary
 
 DEFAULT_OUTPUTS = (
     "capacity.domestic_2030",
@@ -284,14 +284,18 @@ def run(
     counts = {t.name: TargetCount() for t in rules}
     ind_sketch = Sketch(len(indicators))
     series_sketches: dict[str, Sketch] = {}
-    job = _Job(scenario, sampler, indicators, series_keys, rules, sorted(wanted))
+    job = _Job(scenario, sampler, indicators, series_keys, rules, sorted(wanted), chunk)
 
     def merge(part: _Part) -> None:
-        ind_sketch.merge(part.indicators)
-        for key, sketch in part.series.items():
+        # in place, and in chunk order (the only order-dependent figures are the sums, which
+        # a part keeps chunk by chunk): the same whether the part came from this process or
+        # from a worker, and whatever number of chunks it holds
+        if part.indicators is not None:
+            ind_sketch.absorb(part.indicators)
+        for key, got in part.series.items():
             if key not in series_sketches:
-                series_sketches[key] = Sketch(sketch.columns)
-            series_sketches[key].merge(sketch)
+                series_sketches[key] = Sketch(got.columns)
+            series_sketches[key].absorb(got)
         for name, count in part.targets.items():
             counts[name].met += count.met
             counts[name].defined += count.defined
@@ -307,18 +311,14 @@ def run(
             )
         from chikuden.uncertainty import distributed
 
-        for part in distributed.map_chunks(client, _evaluate_chunk, job, ranges):
+        tasks = distributed.group(client, ranges)
+        for part in distributed.map_chunks(client, _evaluate_chunks, job, tasks):
             merge(part)
     else:
         writer = _ParquetWriter(parquet, spec.names, indicators, series_keys) if parquet else None
-        # Here each chunk adds to the run's statistics directly (what merging a chunk's own
-        # statistics would give, without a sketch per chunk to allocate and add).
-        whole = _Part(0, 0, ind_sketch, series_sketches, counts)
         try:
             for start, stop in ranges:
-                _evaluate_chunk(job, start, stop, writer, into=whole)
-                if progress is not None:
-                    progress(stop - start)
+                merge(_evaluate_chunk(job, start, stop, writer))
         finally:
             if writer is not None:
                 writer.close()
@@ -349,31 +349,53 @@ class _Job:
     series: list[str]
     rules: list[Target]
     wanted: list[str]
+    chunk: int
+    """Samples a chunk (one evaluated batch); a task of a cluster runs several."""
 
 
 @dataclass
 class _Part:
-    """The mergeable statistics of samples ``start .. stop-1``."""
+    """The mergeable statistics of samples ``start .. stop-1`` (one chunk or several): small
+    (sparse counts, :class:`~chikuden.uncertainty.statistics.Summary`), as a worker sends
+    them back."""
 
     start: int
     stop: int
-    indicators: Sketch
-    series: dict[str, Sketch]
+    indicators: Summary | None
+    series: dict[str, Summary]
     targets: dict[str, TargetCount]
+
+    def combine(self, other: _Part) -> _Part:
+        """This part and the next one (``other`` starts where this one stops) as one."""
+        assert other.start == self.stop
+        series = {k: s.combine(other.series[k]) for k, s in self.series.items()}
+        targets = {
+            name: TargetCount(
+                c.met + other.targets[name].met, c.defined + other.targets[name].defined
+            )
+            for name, c in self.targets.items()
+        }
+        mine, theirs = self.indicators, other.indicators
+        both = mine.combine(theirs) if mine is not None and theirs is not None else None
+        return _Part(self.start, other.stop, both, series, targets)
+
+
+def _evaluate_chunks(job: _Job, start: int, stop: int) -> _Part:
+    """Samples ``start .. stop-1`` in chunks of ``job.chunk`` (from ``start``, which begins a
+    chunk), their statistics combined: one task of a cluster, whose part holds each chunk's
+    sums apart, so that merging it gives what merging its chunks one by one gives."""
+    part = _evaluate_chunk(job, start, min(stop, start + job.chunk))
+    for a in range(start + job.chunk, stop, job.chunk):
+        part = part.combine(_evaluate_chunk(job, a, min(stop, a + job.chunk)))
+    return part
 
 
 def _evaluate_chunk(
-    job: _Job,
-    start: int,
-    stop: int,
-    writer: _ParquetWriter | None = None,
-    into: _Part | None = None,
+    job: _Job, start: int, stop: int, writer: _ParquetWriter | None = None
 ) -> _Part:
     """Sample and evaluate ``start .. stop-1``: the statistics depend only on the job and the
-    range, so a worker of a cluster computes the same part as the local loop (merging adds the
-    integer counts; a chunk's sum of means is added to zero, which is exact, then in chunk
-    order, as the local loop does). ``into``: add to these statistics (the local loop's, in
-    chunk order) instead of new ones; the same numbers as merging the new ones into them."""
+    range, so a worker of a cluster computes the same part as the local loop, and both merge
+    it into the run the same way (integer counts; the chunk's sums added in chunk order)."""
     from chikuden.parameters.params import Params
     from chikuden.results import evaluate
 
@@ -385,14 +407,12 @@ def _evaluate_chunk(
     # generations now, or some chunks' outputs wait for a full collection (a run's resident
     # size grew from about 250 MB to 1.7 GB over a million samples in chunks of 2,048).
     gc.collect(1)
-    part = _Part(start, stop, Sketch(len(job.indicators)), {}, {}) if into is None else into
+    part = _Part(start, stop, None, {}, {})
     if job.indicators:
-        part.indicators.add(np.stack([res.indicators[k] for k in job.indicators], axis=1))
+        # one row per indicator: each indicator's values together, as the sketch bins them
+        part.indicators = summary(np.stack([res.indicators[k] for k in job.indicators]))
     for key in job.series:
-        arr = np.asarray(res.series[key], dtype=np.float64)
-        if key not in part.series:
-            part.series[key] = Sketch(arr.shape[1])
-        part.series[key].add(arr)
+        part.series[key] = summary(np.asarray(res.series[key], dtype=np.float64).T)
     for t in job.rules:
         if t.question:
             status = _answer_statuses(t.question, res)

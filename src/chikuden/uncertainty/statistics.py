@@ -24,6 +24,7 @@ result is the same whatever the chunking (counts are integers).
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -36,21 +37,173 @@ MIN_MAGNITUDE = 1e-9
 MAX_MAGNITUDE = 1e18
 
 
+@dataclass
+class Summary:
+    """What a :class:`Sketch` of ``columns`` columns adds for some values (one chunk of a run,
+    or several chunks together): the bin counts as the slots they touch, and the other
+    statistics of each column.
+
+    The counts are sparse: a chunk of 4,096 samples of 472 indicators touches about 40,000 of
+    the 5.9 million slots (47 MB dense), so this is what a Dask worker sends back, and
+    :meth:`Sketch.absorb` adds it into the run's counts in place. ``totals`` keeps each chunk's
+    sums apart, one row a chunk in chunk order, so that a run adds the same numbers in the same
+    order however its chunks were grouped (sums of floats depend on their order; counts,
+    extremes and the other integers do not).
+    """
+
+    columns: int
+    alpha: float
+    slots: NDArray[np.intp]
+    """Flat indices into :attr:`Sketch.counts` (``column * width + slot``), each once."""
+    counts: NDArray[np.int64]
+    """The number of values in each of :attr:`slots`."""
+    nan: NDArray[np.int64]
+    clamped: NDArray[np.int64]
+    totals: NDArray[np.float64]
+    """Sums of the finite values, ``(chunks, columns)``: one row per chunk, in order."""
+    count: NDArray[np.int64]
+    low: NDArray[np.float64]
+    high: NDArray[np.float64]
+
+    def combine(self, other: Summary) -> Summary:
+        """This summary and ``other`` (the chunks after this one's) as one."""
+        if (other.columns, other.alpha) != (self.columns, self.alpha):
+            raise ValueError("summaries of different shape or alpha do not combine")
+        slots, where = np.unique(np.concatenate([self.slots, other.slots]), return_inverse=True)
+        counts = np.zeros(len(slots), dtype=np.int64)
+        np.add.at(counts, where, np.concatenate([self.counts, other.counts]))
+        return Summary(
+            self.columns,
+            self.alpha,
+            slots,
+            counts,
+            self.nan + other.nan,
+            self.clamped + other.clamped,
+            np.concatenate([self.totals, other.totals]),
+            self.count + other.count,
+            np.minimum(self.low, other.low),
+            np.maximum(self.high, other.high),
+        )
+
+
+class Bins:
+    """The bins of relative error ``alpha`` (the slots of one column, see the module's
+    docstring), and the binning of values into them (:meth:`summary`)."""
+
+    def __init__(self, alpha: float = ALPHA) -> None:
+        self.alpha = alpha
+        self.gamma = (1 + alpha) / (1 - alpha)
+        self.log_gamma = math.log(self.gamma)
+        self.k_min = math.ceil(math.log(MIN_MAGNITUDE) / self.log_gamma)
+        self.k_max = math.ceil(math.log(MAX_MAGNITUDE) / self.log_gamma)
+        self.bins = self.k_max - self.k_min + 1
+        # A column's slots, from the most negative bin to the most positive: negative bins
+        # k_max .. k_min, zero, positive bins k_min .. k_max (what Sketch.quantile reads), and
+        # one more slot for the values not binned (NaN, inf).
+        self.width = 2 * self.bins + 2
+
+    def slots(self, x: NDArray[np.float64], finite: bool = False) -> NDArray[np.intp]:
+        """The slot of each value in its column's row (NaN and inf: the last slot, the one
+        quantiles do not read). ``finite``: the caller knows every value is finite. The slot
+        never decreases as the value grows."""
+        mag = np.abs(x)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            k = np.log(mag)
+            k /= self.log_gamma
+            np.ceil(k, out=k)
+        np.clip(k, self.k_min, self.k_max, out=k)
+        k -= self.k_min - 1  # 1 .. bins
+        np.copysign(k, x, out=k)  # -bins .. -1 negative, 1 .. bins positive
+        k += self.bins
+        k[mag < MIN_MAGNITUDE] = self.bins  # counted as zero
+        if not finite:
+            k[~np.isfinite(x)] = self.width - 1
+        return k.astype(np.intp)
+
+    def summary(self, rows: NDArray[np.float64]) -> Summary:
+        """The statistics of ``rows``, shape ``(columns, n)``: row ``j`` holds the ``n`` values
+        of column ``j`` (the layout in which each column's values lie together).
+
+        A column whose ``n`` values are one and the same finite number (a figure no sampled
+        parameter moves) puts ``n`` in that number's slot; the others are binned value by value
+        and counted by one ``bincount`` over the slots from each column's lowest to its highest
+        (the columns' spans one after the other), never over whole rows of 12,438 slots.
+        """
+        x = np.asarray(rows, dtype=np.float64)
+        columns, n = x.shape
+        finite = np.isfinite(x)
+        defined = finite.sum(axis=1)
+        with np.errstate(invalid="ignore"):  # inf - inf: those columns are summed again
+            total = x.sum(axis=1)
+        low = x.min(axis=1, initial=np.inf)
+        high = x.max(axis=1, initial=-np.inf)
+        bad = np.flatnonzero(defined < n)  # the columns with NaN or inf: their finite values
+        whole = not bad.size
+        if not whole:
+            y, ok = x[bad], finite[bad]
+            total[bad] = np.where(ok, y, 0.0).sum(axis=1)
+            low[bad] = np.where(ok, y, np.inf).min(axis=1, initial=np.inf)
+            high[bad] = np.where(ok, y, -np.inf).max(axis=1, initial=-np.inf)
+        clamped = np.zeros(columns, dtype=np.int64)
+        seen = defined > 0
+        if (
+            not (np.abs(low[seen]) <= MAX_MAGNITUDE).all()
+            or not (np.abs(high[seen]) <= MAX_MAGNITUDE).all()
+        ):
+            clamped += (finite & (np.abs(x) > MAX_MAGNITUDE)).sum(axis=1)
+        same = (low == high) & (defined == n)
+        at = np.flatnonzero(same)
+        slots = [self.slots(low[at], finite=True) + at * self.width]
+        counts = [np.full(len(at), n, dtype=np.int64)]
+        varied = np.flatnonzero(~same) if n else np.zeros(0, dtype=np.intp)
+        if varied.size:
+            k = self.slots(x[varied], finite=whole)  # (columns that vary, n)
+            lo = k.min(axis=1)
+            span = k.max(axis=1) - lo + 1
+            offset = np.cumsum(span) - span
+            k += (offset - lo)[:, None]
+            binned = np.bincount(k.reshape(-1), minlength=int(span.sum()))
+            hit = np.flatnonzero(binned)
+            row = np.searchsorted(offset, hit, side="right") - 1
+            slots.append(varied[row] * self.width + lo[row] + (hit - offset[row]))
+            counts.append(binned[hit])
+        flat = np.concatenate(slots)
+        order = np.argsort(flat)
+        return Summary(
+            columns,
+            self.alpha,
+            flat[order],
+            np.concatenate(counts)[order],
+            n - defined,
+            clamped,
+            total[None, :],
+            defined,
+            low,
+            high,
+        )
+
+
+@functools.cache
+def bins_for(alpha: float = ALPHA) -> Bins:
+    """The :class:`Bins` of ``alpha`` (one per process)."""
+    return Bins(alpha)
+
+
+def summary(rows: NDArray[np.float64], alpha: float = ALPHA) -> Summary:
+    """The statistics of ``rows`` (``(columns, n)``) that a :class:`Sketch` adds."""
+    return bins_for(alpha).summary(rows)
+
+
 class Sketch:
     """Mergeable quantile sketch of ``columns`` independent columns of values."""
 
     def __init__(self, columns: int, alpha: float = ALPHA) -> None:
+        layout = bins_for(alpha)
         self.columns = columns
         self.alpha = alpha
-        self.gamma = (1 + alpha) / (1 - alpha)
-        self._log_gamma = math.log(self.gamma)
-        self.k_min = math.ceil(math.log(MIN_MAGNITUDE) / self._log_gamma)
-        self.k_max = math.ceil(math.log(MAX_MAGNITUDE) / self._log_gamma)
-        self.bins = self.k_max - self.k_min + 1
-        # One row of counts per column, from the most negative bin to the most positive:
-        # negative bins k_max .. k_min, zero, positive bins k_min .. k_max (what quantile
-        # reads), and one more slot that add() uses for values it does not bin (NaN, inf).
-        self.counts = np.zeros((columns, 2 * self.bins + 2), dtype=np.int64)
+        self.gamma = layout.gamma
+        self.k_min, self.k_max, self.bins = layout.k_min, layout.k_max, layout.bins
+        self.counts = np.zeros((columns, layout.width), dtype=np.int64)
         self.nan = np.zeros(columns, dtype=np.int64)
         self.clamped = np.zeros(columns, dtype=np.int64)
         self.total = np.zeros(columns)
@@ -74,83 +227,43 @@ class Sketch:
         return self.counts[:, self.bins]
 
     def add(self, values: NDArray[np.float64]) -> None:
-        """Count ``values`` of shape ``(n, columns)`` (or ``(n,)`` for one column).
-
-        A column whose ``n`` values are one and the same finite number (a figure no sampled
-        parameter moves) adds ``n`` to that number's bin; the others are binned value by value.
-        """
+        """Count ``values`` of shape ``(n, columns)`` (or ``(n,)`` for one column)."""
         x = np.asarray(values, dtype=np.float64).reshape(len(values), self.columns)
-        n = len(x)
-        if not n:
-            return
-        finite = np.isfinite(x)
-        defined = finite.sum(axis=0)
-        self.nan += n - defined
-        self.count += defined
-        whole = bool((defined == n).all())
-        self.total += (x if whole else np.where(finite, x, 0.0)).sum(axis=0)
-        low = (x if whole else np.where(finite, x, np.inf)).min(axis=0)
-        high = (x if whole else np.where(finite, x, -np.inf)).max(axis=0)
-        self.low = np.minimum(self.low, low)
-        self.high = np.maximum(self.high, high)
-        if (
-            not (np.abs(low[defined > 0]) <= MAX_MAGNITUDE).all()
-            or not (np.abs(high[defined > 0]) <= MAX_MAGNITUDE).all()
-        ):
-            self.clamped += (finite & (np.abs(x) > MAX_MAGNITUDE)).sum(axis=0)
-        same = (low == high) & (defined == n)
-        if same.any():
-            at = np.flatnonzero(same)
-            self.counts[at, self._slots(low[at][None, :])[0]] += n
-        varied = np.flatnonzero(~same)
-        if varied.size:
-            cols = x.T[varied]  # (columns that vary, n), each column's values together
-            slots = self._slots(cols)
-            slots += (varied * self.counts.shape[1])[:, None]
-            np.add.at(self.counts.reshape(-1), slots.reshape(-1), 1)
+        self.absorb(summary(x.T, self.alpha))
 
-    def _slots(self, x: NDArray[np.float64]) -> NDArray[np.intp]:
-        """The slot of each value in its column's row of :attr:`counts` (NaN and inf: the
-        last, unused slot)."""
-        mag = np.abs(x)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            k = np.log(mag)
-            k /= self._log_gamma
-            np.ceil(k, out=k)
-        np.clip(k, self.k_min, self.k_max, out=k)
-        k -= self.k_min - 1  # 1 .. bins
-        np.copysign(k, x, out=k)  # -bins .. -1 negative, 1 .. bins positive
-        k += self.bins
-        k[mag < MIN_MAGNITUDE] = self.bins  # counted as zero
-        k[~np.isfinite(x)] = 2 * self.bins + 1
-        return k.astype(np.intp)
+    def absorb(self, part: Summary) -> None:
+        """Add ``part`` (the same columns and alpha) to this sketch, in place."""
+        if (part.columns, part.alpha) != (self.columns, self.alpha):
+            raise ValueError("sketches of different shape or alpha do not merge")
+        self.counts.reshape(-1)[part.slots] += part.counts  # each slot once: no np.add.at
+        self.nan += part.nan
+        self.clamped += part.clamped
+        self.count += part.count
+        for total in part.totals:  # chunk by chunk, in order (see Summary)
+            self.total += total
+        np.minimum(self.low, part.low, out=self.low)
+        np.maximum(self.high, part.high, out=self.high)
 
-    def __getstate__(self) -> dict[str, object]:
-        """The state with :attr:`counts` as its non-zero slots (a chunk's sketch fills a few
-        hundred of each column's 12,438 slots: what a Dask worker sends back shrinks from
-        100 kB a column to a few kB)."""
-        state = dict(self.__dict__)
+    def as_summary(self) -> Summary:
+        """This sketch's statistics as a :class:`Summary` (its sums as one chunk's)."""
         flat = self.counts.reshape(-1)
         at = np.flatnonzero(flat)
-        state["counts"] = (self.counts.shape, at, flat[at])
-        return state
-
-    def __setstate__(self, state: dict[str, object]) -> None:
-        packed = state.pop("counts")
-        assert isinstance(packed, tuple)
-        shape, at, values = packed
-        counts = np.zeros(shape, dtype=np.int64)
-        counts.reshape(-1)[at] = values
-        self.__dict__.update(state, counts=counts)
+        return Summary(
+            self.columns,
+            self.alpha,
+            at,
+            flat[at],
+            self.nan.copy(),
+            self.clamped.copy(),
+            self.total[None, :].copy(),
+            self.count.copy(),
+            self.low.copy(),
+            self.high.copy(),
+        )
 
     def merge(self, other: Sketch) -> None:
-        """Add the counts of ``other`` (same columns and alpha) to this sketch."""
-        if (other.columns, other.alpha) != (self.columns, self.alpha):
-            raise ValueError("sketches of different shape or alpha do not merge")
-        for name in ("counts", "nan", "clamped", "total", "count"):
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-        self.low = np.minimum(self.low, other.low)
-        self.high = np.maximum(self.high, other.high)
+        """Add the counts of ``other`` (same columns and alpha) to this sketch, in place."""
+        self.absorb(other.as_summary())
 
     def mean(self) -> NDArray[np.float64]:
         """Mean of the finite values of each column (NaN for none)."""
@@ -174,6 +287,23 @@ class Sketch:
         out = np.where(rank <= 0, self.low, np.where(rank >= n - 1, self.high, out))
         result: NDArray[np.float64] = np.where(n > 0, out, np.nan)
         return result
+
+    def __getstate__(self) -> dict[str, object]:
+        """The state with :attr:`counts` as its non-zero slots (a sketch fills a few hundred
+        of each column's 12,438 slots)."""
+        state = dict(self.__dict__)
+        flat = self.counts.reshape(-1)
+        at = np.flatnonzero(flat)
+        state["counts"] = (self.counts.shape, at, flat[at])
+        return state
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        packed = state.pop("counts")
+        assert isinstance(packed, tuple)
+        shape, at, values = packed
+        counts = np.zeros(shape, dtype=np.int64)
+        counts.reshape(-1)[at] = values
+        self.__dict__.update(state, counts=counts)
 
 
 @dataclass
