@@ -194,11 +194,36 @@ def highway_sites(
     (the vehicles domain's ``vehicles.bev_stock``).
 
     Padding rows of a table (scenarios with fewer rows) have no traffic and get 0 chargers.
+    Rows with the same traffic and peak-hour share in every scenario (the two carriageways of
+    a section: the bundled table's 18 rows hold 8 pairs) are sized once and copied.
     """
     sites = p.table(SERVICE_AREAS)
+    traffic, peak = np.broadcast_arrays(
+        sites["traffic_per_day"] * sites.valid, sites["peak_hour_share"]
+    )
+    rows = np.concatenate([traffic, peak], axis=0)  # (2k, rows): a column per row
+    _, first, inverse = np.unique(rows, axis=1, return_index=True, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    arrivals, sized = _sized(p, traffic[:, first], peak[:, first], bev_stock)
+    return arrivals[..., inverse], queueing.QueueResult(
+        servers=sized.servers[..., inverse],
+        utilisation=sized.utilisation[..., inverse],
+        wait_probability=sized.wait_probability[..., inverse],
+        mean_wait_h=sized.mean_wait_h[..., inverse],
+    )
+
+
+def _sized(
+    p: Params,
+    traffic: NDArray[np.float64],
+    peak_hour_share: NDArray[np.float64],
+    bev_stock: NDArray[np.float64],
+) -> tuple[NDArray[np.float64], queueing.QueueResult]:
+    """Arrivals [1/h] and sizing of the sites with ``traffic`` [vehicles/day] and
+    ``peak_hour_share`` [share], ``(k, rows)`` each (see :func:`highway_sites`)."""
     arrivals = site_arrivals_per_hour(
-        sites["traffic_per_day"] * sites.valid,
-        sites["peak_hour_share"],
+        traffic,
+        peak_hour_share,
         p["charging.highway_direction_share"],
         bev_stock / p["charging.vehicle_fleet"][:, None],
         p["charging.highway_charge_share"],
