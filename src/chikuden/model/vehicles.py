@@ -41,6 +41,7 @@ horizon; arrays carry a leading scenario axis ``k`` (1 or n).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -82,6 +83,7 @@ def logistic_share(
     ceiling: NDArray[np.float64],
     midpoint: NDArray[np.float64],
     steepness: NDArray[np.float64],
+    out: NDArray[np.float64] | None = None,
 ) -> NDArray[np.float64]:
     """S-curve share of sales [share]: ``ceiling / (1 + exp(-steepness (year - midpoint)))``.
 
@@ -89,8 +91,18 @@ def logistic_share(
     ceiling : long-run share [share]
     midpoint : year the share reaches half the ceiling [year]
     steepness : [per year]
+    out : where to write it (of the broadcast shape or larger), else a new array
     """
-    return ceiling / (1.0 + np.exp(-steepness * (years - midpoint)))
+    if out is None:
+        out = np.empty(
+            np.broadcast_shapes(*(np.shape(x) for x in (years, ceiling, midpoint, steepness)))
+        )
+    # in place, one array of the full shape: (years - midpoint) * -steepness, exp, + 1, ceiling /
+    np.subtract(years, midpoint, out=out)
+    out *= -steepness
+    np.exp(out, out=out)
+    out += 1.0
+    return np.divide(ceiling, out, out=out)
 
 
 def weibull_hazard(
@@ -209,23 +221,23 @@ def adoption_shares(
     """
     mid = midpoint + p["vehicles.adoption_shift_years"][:, None, None]
     steep = p["vehicles.adoption_steepness_per_year"][:, None, None, None]
-    plugin = logistic_share(YEARS, ceiling[..., None], mid[..., None], steep)  # (k, s, 3, y)
     hybrid_of_rest = logistic_share(
         YEARS,
         hev_ceiling[..., None],
         hev_midpoint[..., None],
         p["vehicles.hev_steepness_per_year"][:, None, None],
     )  # (k, s, years)
-    rest = 1.0 - (plugin[:, :, 0] + plugin[:, :, 1] + plugin[:, :, 2])
-    hybrid = rest * hybrid_of_rest
     paths = _by_powertrain(p, "vehicles.passenger_{}_share", ALL_POWERTRAINS)  # (k, 4, years)
     observed = YEARS[None, :] <= p["vehicles.history_last_year"][:, None]  # (k, years)
-    use_path = passenger[:, :, None, None] & observed[:, None, None, :]
-    k = max(len(plugin), len(hybrid), len(paths), len(use_path))
-    curves = np.empty((k, plugin.shape[1], len(ALL_POWERTRAINS), YEARS.size), order=layout(k))
-    curves[:, :, :3] = plugin
-    curves[:, :, 3] = hybrid
-    np.copyto(curves, paths[:, None, :, :], where=use_path)
+    use_path = passenger[:, :, None, None] & observed[:, None, None, :]  # (k, s, 1, years)
+    k = max(len(x) for x in (ceiling, mid, steep, hybrid_of_rest, paths, use_path))
+    curves = np.empty((k, mid.shape[1], len(ALL_POWERTRAINS), YEARS.size), order=layout(k))
+    plugin = curves[:, :, :3]  # (k, s, 3, years), written in place
+    logistic_share(YEARS, ceiling[..., None], mid[..., None], steep, out=plugin)
+    rest = 1.0 - (plugin[:, :, 0] + plugin[:, :, 1] + plugin[:, :, 2])
+    np.multiply(rest, hybrid_of_rest, out=curves[:, :, 3])
+    for i in np.flatnonzero(passenger.any(axis=0)):  # the rows that may follow the paths
+        np.copyto(curves[:, i], paths, where=use_path[:, i])
     return curves
 
 
@@ -253,6 +265,9 @@ def export_shares(
     shares : the segments' domestic shares, ``(k, s, 4, years)``; road : ``(k, s)`` bool
     """
     mix = _by_powertrain(p, "vehicles.export_{}_share", ALL_POWERTRAINS)  # (k, 4, years)
+    if road.all():  # every row exports the mix: no scenario's own shares are read
+        k = max(mix.shape[0], road.shape[0])
+        return np.broadcast_to(mix[:, None], (k, road.shape[1], *mix.shape[1:]))
     k = max(shares.shape[0], mix.shape[0], road.shape[0])
     out = np.empty((k, *shares.shape[1:]), order=layout(k))
     out[...] = shares
@@ -268,9 +283,8 @@ def electrified_share(
     sales : ``(k, s, years)`` [vehicles]; electrified : ``(k, s, 4, years)`` [vehicles];
     passenger : ``(k, s)`` bool. NaN where the table has no passenger-car sales.
     """
-    mask = passenger[:, :, None]
-    cars = add_up(sales * mask, 1)
-    electric = add_up(add_up(electrified, 2) * mask, 1)
+    cars = add_rows(sales, passenger)
+    electric = add_rows(lambda i: add_up(electrified[:, i], 1), passenger)
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(cars > 0, electric / cars, np.nan)
 
@@ -283,14 +297,11 @@ class _Segments:
     """
 
     passenger: NDArray[np.bool_]  # (k, s) bool
-    passenger_3d: NDArray[np.bool_]  # (k, s, 1) bool
-    in_class_4d: NDArray[np.bool_]  # (k, s, 5, 1) bool
+    in_class: NDArray[np.bool_]  # (k, s, 5) bool
     road: NDArray[np.bool_]  # (k, s) bool: valid rows that are road vehicles
-    road_3d: NDArray[np.float64]  # (k, s, 1) float
-    road_4d: NDArray[np.float64]  # (k, s, 1, 1) float
-    light_4d: NDArray[np.bool_]  # (k, s, 1, 1) bool
-    heavy_4d: NDArray[np.bool_]  # (k, s, 1, 1) bool: heavy or special
-    trucks_buses_3d: NDArray[np.float64]  # (k, s, 1) float: the heavy class alone
+    light: NDArray[np.bool_]  # (k, s) bool: passenger or light commercial
+    heavy: NDArray[np.bool_]  # (k, s) bool: heavy or special
+    trucks_buses: NDArray[np.bool_]  # (k, s) bool: the heavy class alone
     units_3d: NDArray[np.float64]  # (k, s, 1) sales of valid rows [vehicles per year]
     exports_3d: NDArray[np.float64]  # (k, s, 1) exports of valid rows [vehicles per year]
     sales_age: NDArray[np.float64]  # (k, s, years) years since the sales base year
@@ -316,14 +327,11 @@ def _segments(p: Params, seg: TableArrays) -> _Segments:
     pack = np.concatenate([cols["pack"], seg["pack_hev_kwh"][..., None]], axis=-1)
     return _Segments(
         passenger=passenger,
-        passenger_3d=passenger[:, :, None],
-        in_class_4d=in_class[..., None],
+        in_class=in_class,
         road=road,
-        road_3d=road.astype(float)[:, :, None],
-        road_4d=road.astype(float)[:, :, None, None],
-        light_4d=(passenger | light_commercial)[:, :, None, None],
-        heavy_4d=(heavy | special)[:, :, None, None],
-        trucks_buses_3d=heavy.astype(float)[:, :, None],
+        light=passenger | light_commercial,
+        heavy=heavy | special,
+        trucks_buses=heavy,
         units_3d=(seg["sales_units"] * seg.valid)[:, :, None],
         exports_3d=(seg["exports_units"] * seg.valid)[:, :, None],
         sales_age=YEARS - seg["sales_year"][:, :, None],
@@ -358,6 +366,43 @@ def add_up(x: NDArray[np.float64], axis: int | tuple[int, int]) -> NDArray[np.fl
     return total
 
 
+def add_rows(
+    x: NDArray[np.float64] | Callable[[int], NDArray[np.float64]],
+    rows: NDArray[np.bool_],
+    within: bool = False,
+) -> NDArray[np.float64]:
+    """``add_up(x * rows, 1)`` (``within``: ``add_up(x * rows, (1, 2))``): the segments
+    ``rows`` selects, ``(k, s)`` bool, added in order, each one's terms of axis 2 in order
+    for ``within``.
+
+    x : ``(k, s, ...)``, or a function giving segment ``i``'s ``x[:, i]``, called only for the
+        segments that some scenario selects (their terms alone are computed).
+
+    The same bits as the product and sum it stands for, with less work: a segment no scenario
+    selects adds zeros, which leave a sum of finite terms as it is, and is left out; one every
+    scenario selects is added as it is (times 1). Only a segment selected in some scenarios
+    of a batch (tables that differ) is multiplied by its column of ``rows``.
+    """
+    term = (lambda i: x[:, i]) if isinstance(x, np.ndarray) else x
+    total: NDArray[np.float64] | None = None
+    for i in np.flatnonzero(rows.any(axis=0)):
+        part = term(int(i))
+        weight = rows[:, i]
+        if not weight.all():
+            part = part * weight.reshape(-1, *(1,) * (part.ndim - 1))
+        for piece in part.swapaxes(0, 1) if within else (part,):
+            if total is None:
+                total = piece.copy(order="K")
+            elif total.shape == np.broadcast_shapes(total.shape, piece.shape):
+                total += piece
+            else:  # a shared sum meets a term per scenario
+                total = total + piece
+    if total is None:  # no segment selected
+        shape = term(0).shape
+        return np.zeros((shape[0], *shape[2:]) if within else shape)
+    return total
+
+
 def _per_year(
     units: NDArray[np.float64], change: NDArray[np.float64], age: NDArray[np.float64]
 ) -> NDArray[np.float64]:
@@ -379,8 +424,8 @@ def step(p: Params, out: Outputs) -> None:
     electric = sales[:, :, None, :] * shares  # (k, s, 4, years): BEV, PHEV, FCV, HEV
     plugin = electric[:, :, :3]  # plug-in and fuel-cell vehicles
 
-    road_sales = add_up(sales * t.road_3d, 1)  # (k, years)
-    road_electric = add_up(electric * t.road_4d, 1)  # (k, 4, years)
+    road_sales = add_rows(sales, t.road)  # (k, years)
+    road_electric = add_rows(electric, t.road)  # (k, 4, years)
     pt_share = np.divide(
         road_electric,
         road_sales[:, None, :],
@@ -390,23 +435,41 @@ def step(p: Params, out: Outputs) -> None:
     ev_share = pt_share[:, 0] + pt_share[:, 1] + pt_share[:, 2]
     electrified = electrified_share(sales, electric, t.passenger)
 
-    # Trade: imported passenger cars and exported vehicles, by powertrain [vehicles].
-    imported = electric * import_shares(p, t.passenger)  # (k, s, 4, years)
-    exported = exports[:, :, None, :] * export_shares(p, shares, t.road)
-    other_cars = sales - electric[:, :, 0]  # every car but BEVs, hybrids included
-    other_imported = other_cars * p["vehicles.imported_other_share"][:, None]
-    imported_all = (imported[:, :, 0] + other_imported) * t.passenger_3d
-    imports_road = add_up(imported_all, 1)  # (k, years)
-    exports_road = add_up(exports * t.road_3d, 1)
+    # Trade: imported passenger cars and exported vehicles, by powertrain [vehicles], segment
+    # by segment (imports are passenger cars; exported road vehicles follow the export mix).
+    import_share = import_shares(p, t.passenger)  # (k, s, 4, years)
+    other_share = p["vehicles.imported_other_share"]  # (k, years)
+
+    def imported(i: int) -> NDArray[np.float64]:
+        return electric[:, i] * import_share[:, i]  # (k, 4, years)
+
+    def exported(i: int) -> NDArray[np.float64]:
+        mix = export_shares(p, shares[:, i : i + 1], t.road[:, i : i + 1])[:, 0]
+        return exports[:, i, None, :] * mix  # (k, 4, years)
+
+    def imported_cars(i: int) -> NDArray[np.float64]:
+        other_cars = sales[:, i] - electric[:, i, 0]  # every car but BEVs, hybrids included
+        return imported(i)[:, 0] + other_cars * other_share
+
+    imports_road = add_rows(imported_cars, t.passenger)  # (k, years)
+    exports_road = add_rows(exports, t.road)
     made = road_sales - imports_road + exports_road
 
     # Battery demand [GWh], in total and by class; of imported, exported and made vehicles.
     pack = t.pack * p["vehicles.pack_size_scale"][:, None, None]  # (k, s, 4)
     seg_gwh = add_up(electric * pack[..., None], 2) / KWH_PER_GWH  # (k, s, years)
     demand = add_up(seg_gwh, 1)
-    class_gwh = add_up(t.in_class_4d * seg_gwh[:, :, None, :], 1)  # (k, 5, years)
-    imported_gwh = add_up(imported * pack[..., None], (1, 2)) / KWH_PER_GWH
-    exported_gwh = add_up(exported * pack[..., None], (1, 2)) / KWH_PER_GWH
+    class_gwh = np.stack(
+        [add_rows(seg_gwh, t.in_class[:, :, c]) for c in range(len(CLASSES))], axis=1
+    )  # (k, 5, years)
+    imported_gwh = (
+        add_rows(lambda i: imported(i) * pack[:, i, :, None], t.passenger, within=True)
+        / KWH_PER_GWH
+    )
+    exported_gwh = (
+        add_rows(lambda i: exported(i) * pack[:, i, :, None], t.valid > 0, within=True)
+        / KWH_PER_GWH
+    )
     made_gwh = demand - imported_gwh + exported_gwh
 
     # Stock [vehicles]: vintages of the horizon plus the plug-ins in use at end-2020.
@@ -422,19 +485,19 @@ def step(p: Params, out: Outputs) -> None:
     initial_stock = (
         _by_powertrain(p, "vehicles.initial_{}_stock")[:, :, None] * initial[:, None, :]
     )  # (k, 3, years)
-    light_stock = add_up(stock * t.light_4d, 1) + initial_stock
-    heavy_stock = add_up(stock * t.heavy_4d, 1)
+    light_stock = add_rows(stock, t.light) + initial_stock
+    heavy_stock = add_rows(stock, t.heavy)
     zev_heavy = heavy_stock[:, 0] + heavy_stock[:, 2]
     # Trucks and buses alone, and their whole fleet by Little's law (sales x mean life).
-    trucks_buses = add_up(stock * t.trucks_buses_3d[..., None], 1)  # (k, 3, years)
-    trucks_buses_fleet = add_up(sales * t.lifetime_3d * t.trucks_buses_3d, 1)
+    trucks_buses = add_rows(stock, t.trucks_buses)  # (k, 3, years)
+    trucks_buses_fleet = add_rows(sales * t.lifetime_3d, t.trucks_buses)
 
     # Energy the road fleet can supply in a disaster [GWh] and household-days.
     fcv_kwh = p["vehicles.fcv_supply_kwh"][:, None]
-    road_stock = add_up(stock * t.road_4d, 1)  # (k, 3, years)
+    road_fcv = add_rows(stock[:, :, 2], t.road)  # (k, years)
     road_kwh = (
-        add_up(stock[:, :, :2] * pack[:, :, :2, None] * t.road_4d, (1, 2))
-        + road_stock[:, 2] * fcv_kwh
+        add_rows(lambda i: stock[:, i, :2] * pack[:, i, :2, None], t.road, within=True)
+        + road_fcv * fcv_kwh
     )
     initial_kwh = (
         initial_stock[:, 0] * p["vehicles.initial_bev_pack_kwh"][:, None]
