@@ -501,6 +501,43 @@ def test_add_up_adds_in_order_in_either_memory_layout() -> None:
     assert vehicles.add_up(np.zeros((3, 0, 2)), 1).shape == (3, 2)
 
 
+def test_add_rows_is_the_masked_sum_in_order() -> None:
+    # The ten terms of the test above in segments 0..9, some left out; the expected sums are
+    # added one by one in plain Python (floats), in segment order.
+    terms = [1.0] * 4 + [1e16] + [1.0] * 4 + [-1e16]
+    x = np.broadcast_to(np.array(terms)[None, :, None], (3, 10, 2)).copy()
+
+    def in_order(selected: list[bool]) -> float:
+        total = 0.0
+        for term, keep in zip(terms, selected, strict=True):
+            if keep:
+                total += term
+        return total
+
+    rows = np.ones((1, 10), dtype=bool)
+    rows[0, [1, 6]] = False  # left out by every scenario
+    for arr in (x, np.asfortranarray(x)):
+        got = vehicles.add_rows(arr, rows)
+        np.testing.assert_array_equal(got, np.full((3, 2), in_order(rows[0].tolist())))
+    # Rows that differ per scenario (a batch of tables): scenario 1 also leaves out segment 0.
+    per_scenario = np.repeat(rows, 3, axis=0)
+    per_scenario[1, 0] = False
+    got = vehicles.add_rows(x, per_scenario)
+    np.testing.assert_array_equal(got[:, 0], [in_order(r) for r in per_scenario.tolist()])
+    # (rounding: in order 4.0, where the exact sum of the kept terms is 5)
+    assert in_order(per_scenario[1].tolist()) == 4.0
+    # within: segment by segment, each one's terms of axis 2 in order, like add_up(x, (1, 2))
+    rng = np.random.default_rng(1)
+    y = rng.lognormal(0.0, 3.0, (4, 6, 3, 5))
+    sel = rng.random((4, 6)) < 0.5
+    sel[:, 2] = True  # one segment every scenario selects
+    sel[:, 4] = False  # one no scenario selects
+    want = vehicles.add_up(y * sel[:, :, None, None], (1, 2))
+    np.testing.assert_array_equal(vehicles.add_rows(y, sel, within=True), want)
+    np.testing.assert_array_equal(vehicles.add_rows(lambda i: y[:, i], sel, within=True), want)
+    assert vehicles.add_rows(y, np.zeros((1, 6), dtype=bool)).shape == (4, 3, 5)
+
+
 def test_a_batch_keeps_the_scenarios_fastest_and_one_scenario_the_years() -> None:
     assert vehicles.layout(1) == "C"
     assert vehicles.layout(2) == "F"
