@@ -219,7 +219,9 @@ def adoption_shares(
     hev_ceiling, hev_midpoint : the hybrid S-curve, as a share of the conventional sales
         (neither plug-in nor fuel-cell), ``(k, s)``; steepness ``vehicles.hev_steepness_per_year``
     """
-    mid = midpoint + p["vehicles.adoption_shift_years"][:, None, None]
+    # in the step's layout, or the S-curves' first operation would read it across memory
+    shift = p["vehicles.adoption_shift_years"][:, None, None]
+    mid = np.add(midpoint, shift, order=layout(max(len(midpoint), len(shift))))
     steep = p["vehicles.adoption_steepness_per_year"][:, None, None, None]
     hybrid_of_rest = logistic_share(
         YEARS,
@@ -421,7 +423,10 @@ def step(p: Params, out: Outputs) -> None:
     sales = _per_year(t.units_3d, p["vehicles.sales_change_share"], t.sales_age)
     exports = _per_year(t.exports_3d, p["vehicles.exports_change_share"], t.sales_age)
     shares = adoption_shares(p, t.ceiling, t.midpoint, t.passenger, t.hev_ceiling, t.hev_midpoint)
-    electric = sales[:, :, None, :] * shares  # (k, s, 4, years): BEV, PHEV, FCV, HEV
+    # (k, s, 4, years): BEV, PHEV, FCV, HEV; products of the full shape in the step's layout
+    # (numpy's own choice for operands of mixed layouts is neither, and slow to read)
+    order = layout(len(shares))
+    electric = np.multiply(sales[:, :, None, :], shares, order=order)
     plugin = electric[:, :, :3]  # plug-in and fuel-cell vehicles
 
     road_sales = add_rows(sales, t.road)  # (k, years)
@@ -457,7 +462,7 @@ def step(p: Params, out: Outputs) -> None:
 
     # Battery demand [GWh], in total and by class; of imported, exported and made vehicles.
     pack = t.pack * p["vehicles.pack_size_scale"][:, None, None]  # (k, s, 4)
-    seg_gwh = add_up(electric * pack[..., None], 2) / KWH_PER_GWH  # (k, s, years)
+    seg_gwh = add_up(np.multiply(electric, pack[..., None], order=order), 2) / KWH_PER_GWH
     demand = add_up(seg_gwh, 1)
     class_gwh = np.stack(
         [add_rows(seg_gwh, t.in_class[:, :, c]) for c in range(len(CLASSES))], axis=1
@@ -510,7 +515,7 @@ def step(p: Params, out: Outputs) -> None:
 
     # Purchase-subsidy fund [JPY per year].
     level = p["vehicles.subsidy_level_share"][:, None, :]
-    seg_fund = add_up(plugin * t.subsidy_4d, 2) * level  # (k, s, years)
+    seg_fund = add_up(np.multiply(plugin, t.subsidy_4d, order=order), 2) * level  # (k, s, y)
     # years contiguous: the sum over 2023-2030 below then adds as numpy adds a contiguous axis
     fund = np.ascontiguousarray(add_up(seg_fund, 1))
 
