@@ -484,8 +484,9 @@ def step(p: Params, out: Outputs) -> None:
     survival = weibull_survival(_MID_AGES, t.lifetime_3d, shape[:, None, None])
     # a few segments at a time, whose arrays stay in cache (a Monte Carlo chunk's segments one
     # by one: half the time of the whole (k, s, 3, years) at once); the same bits
-    stock = np.empty(plugin.shape, order=order)
-    step_rows = max(1, STOCK_BLOCK // (len(plugin) * plugin.shape[2] * plugin.shape[3]))
+    k = max(len(plugin), len(survival))
+    stock = np.empty((k, *plugin.shape[1:]), order=layout(k))
+    step_rows = max(1, STOCK_BLOCK // (k * plugin.shape[2] * plugin.shape[3]))
     for i in range(0, plugin.shape[1], step_rows):
         rows = slice(i, i + step_rows)
         stock[:, rows] = stock_from_sales(plugin[:, rows], survival[:, rows])
