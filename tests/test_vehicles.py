@@ -536,6 +536,9 @@ def test_add_rows_is_the_masked_sum_in_order() -> None:
     np.testing.assert_array_equal(vehicles.add_rows(y, sel, within=True), want)
     np.testing.assert_array_equal(vehicles.add_rows(lambda i: y[:, i], sel, within=True), want)
     assert vehicles.add_rows(y, np.zeros((1, 6), dtype=bool)).shape == (4, 3, 5)
+    no_rows = np.zeros((1, 0), dtype=bool)  # a table without rows: nothing to call
+    assert vehicles.add_rows(lambda i: y[:, i], no_rows, tail=(7,)).shape == (1, 7)
+    np.testing.assert_array_equal(vehicles.add_rows(y[:, :0], no_rows, within=True), 0.0)
 
 
 def test_a_batch_keeps_the_scenarios_fastest_and_one_scenario_the_years() -> None:

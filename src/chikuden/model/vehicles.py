@@ -374,6 +374,7 @@ def add_rows(
     x: NDArray[np.float64] | Callable[[int], NDArray[np.float64]],
     rows: NDArray[np.bool_],
     within: bool = False,
+    tail: tuple[int, ...] = (N_YEARS,),
 ) -> NDArray[np.float64]:
     """``add_up(x * rows, 1)`` (``within``: ``add_up(x * rows, (1, 2))``): the segments
     ``rows`` selects, ``(k, s)`` bool, added in order, each one's terms of axis 2 in order
@@ -381,6 +382,8 @@ def add_rows(
 
     x : ``(k, s, ...)``, or a function giving segment ``i``'s ``x[:, i]``, called only for the
         segments that some scenario selects (their terms alone are computed).
+    tail : for a function, the sum's shape after the scenario axis, the shape of the zeros
+        returned when no segment is selected (a table without rows); default one value a year
 
     The same bits as the product and sum it stands for, with less work: a segment no scenario
     selects adds zeros, which leave a sum of finite terms as it is, and is left out; one every
@@ -402,8 +405,9 @@ def add_rows(
             else:  # a shared sum meets a term per scenario
                 total = total + piece
     if total is None:  # no segment selected
-        shape = term(0).shape
-        return np.zeros((shape[0], *shape[2:]) if within else shape)
+        if not isinstance(x, np.ndarray):
+            return np.zeros((rows.shape[0], *tail))
+        return np.zeros((max(len(x), len(rows)), *x.shape[3 if within else 2 :]))
     return total
 
 

@@ -311,6 +311,9 @@ def _window(x: Flat, lo: int, hi: int) -> Flat:
     return x[lo:hi] if isinstance(x, np.ndarray) and x.ndim else x
 
 
+_BUCKETS = 8  # steps per Erlang of the order of the sites in _first_servers
+
+
 def _inverse(a: NDArray[np.float64]) -> NDArray[np.float64]:
     """``1 / a``, capped at 1e300 so that a vanishing load (a denormal) stays finite."""
     return 1.0 / np.maximum(a, 1e-300)
@@ -337,14 +340,15 @@ def _first_servers(
     servers = np.zeros(a.shape)
     x_at = np.ones(a.shape)
     busy = np.flatnonzero(a > 0.0)
-    floor = np.floor(a[busy])
-    # A stable sort of the minima as small integers (numpy sorts them by radix): within each
-    # minimum the sites keep their order, so that gathering them reads memory in order.
-    small = np.int16 if floor.max(initial=0.0) < np.iinfo(np.int16).max else np.int32
-    rank = np.argsort(floor.astype(small), kind="stable")
-    order = busy[rank]
-    minimum = floor[rank] + 1.0  # stability minimum, ascending
+    # Ordered by load in steps of 1/BUCKETS Erlang, by a stable sort of small integers (numpy
+    # sorts them by radix; a float sort is slower): so by minimum too, and the sites of a step
+    # (with shared targets nearly always of one answer) finish together, which keeps the window
+    # short; within a step the sites keep their order, so that gathering reads memory in order.
+    key = np.floor(a[busy] * _BUCKETS)
+    small = np.int16 if key.max(initial=0.0) < np.iinfo(np.int16).max else np.int64
+    order = busy[np.argsort(key.astype(small), kind="stable")]
     load = a[order]
+    minimum = np.floor(load) + 1.0  # stability minimum, ascending
     inv_load = _inverse(load)
     inv_p = _ordered(targets.inv_p, order)
     coef_a = _ordered(targets.coef_a, order)
@@ -379,10 +383,11 @@ def _first_servers(
                 need = need + _window(coef_b, lo, hi) * (d * _g(k))
             ok &= d * x >= need
         if ok.any():
-            found[lo:hi][ok] = k
-            x_found[lo:hi][ok] = x[ok]
-            waiting = np.flatnonzero(found[lo:hi] == 0.0)
-            lo = lo + int(waiting[0]) if waiting.size else hi
+            np.copyto(found[lo:hi], k, where=ok)
+            np.copyto(x_found[lo:hi], x, where=ok)
+            waiting = found[lo:hi] == 0.0
+            first = int(waiting.argmax())  # the first site still waiting, if any
+            lo = lo + first if waiting[first] else hi
     servers[order] = found
     x_at[order] = x_found
     return servers, x_at
