@@ -329,8 +329,10 @@ def irr(cash_flows: NDArray[np.float64]) -> NDArray[np.float64]:
     for _ in range(_MAX_ITER):
         if live.size == 0:
             break
-        xa, a, b, fa = x[live], lo[live], hi[live], f_lo[live]
-        value, slope = polynomial(cash_flows[:, live], xa, lead[live])
+        # every column live (the first steps, as a rule): the arrays themselves, not copies
+        at: NDArray[np.intp] | slice = slice(None) if live.size == columns.size else live
+        xa, a, b, fa = x[at], lo[at], hi[at], f_lo[at]
+        value, slope = polynomial(cash_flows[:, at], xa, lead[at])
         same = (value >= 0) == (fa >= 0)
         a = np.where(same, xa, a)
         fa = np.where(same, value, fa)
@@ -340,7 +342,7 @@ def irr(cash_flows: NDArray[np.float64]) -> NDArray[np.float64]:
         outside = ~np.isfinite(new) | ((new - a) * (new - b) > 0)
         new = np.where(outside, 0.5 * (a + b), new)
         done = (~outside & (np.abs(new - xa) <= _TOL * xa)) | (value == 0) | (a == b)
-        x[live], lo[live], hi[live], f_lo[live] = new, a, b, fa
+        x[at], lo[at], hi[at], f_lo[at] = new, a, b, fa
         live = live[~done]
     with np.errstate(divide="ignore"):
         return np.where(found, 1.0 / x - 1.0, np.nan)
