@@ -501,6 +501,19 @@ def test_add_up_adds_in_order_in_either_memory_layout() -> None:
     assert vehicles.add_up(np.zeros((3, 0, 2)), 1).shape == (3, 2)
 
 
+def test_add_up_times_is_the_sum_of_the_products() -> None:
+    # the ten terms above as products 1 x t (in Fortran and C order): in order, 4.0 as above
+    terms = np.array([1.0] * 4 + [1e16] + [1.0] * 4 + [-1e16])
+    x = np.broadcast_to(terms[None, None, :, None], (3, 2, 10, 5))
+    for arr in (x.copy(), np.asfortranarray(x)):
+        got = vehicles.add_up(np.ones_like(arr), 2, times=arr)
+        np.testing.assert_array_equal(got, np.full((3, 2, 5), 4.0))
+    rng = np.random.default_rng(2)
+    y = np.asfortranarray(rng.lognormal(0.0, 3.0, (4, 6, 3, 5)))
+    w = rng.lognormal(0.0, 1.0, (1, 6, 3, 1))  # shared by the scenarios, one per year
+    np.testing.assert_array_equal(vehicles.add_up(y, 2, times=w), vehicles.add_up(y * w, 2))
+
+
 def test_add_rows_is_the_masked_sum_in_order() -> None:
     # The ten terms of the test above in segments 0..9, some left out; the expected sums are
     # added one by one in plain Python (floats), in segment order.

@@ -350,15 +350,33 @@ def _segments(p: Params, seg: TableArrays) -> _Segments:
     )
 
 
-def add_up(x: NDArray[np.float64], axis: int | tuple[int, int]) -> NDArray[np.float64]:
+def add_up(
+    x: NDArray[np.float64],
+    axis: int | tuple[int, int],
+    times: NDArray[np.float64] | None = None,
+) -> NDArray[np.float64]:
     """``x`` summed along ``axis`` (or two adjacent axes), the terms added in order:
     ``((x0 + x1) + x2) + ...``, for two axes the second axis's terms within each of the first.
+
+    times : for one axis, ``x * times`` is summed, ``times`` broadcast against ``x`` (of its
+    number of dimensions): the same bits, each term's product formed in turn (never the
+    product's whole array).
 
     What ``np.sum`` gives for an axis that is not the fastest in memory, in any layout: numpy
     sums in the order of the memory layout, pairwise along the fastest axis, and the step's
     arrays are in Fortran order in a batch and C order alone (:func:`layout`), where a batch
     must give each scenario the bits it gives alone.
     """
+    if times is not None:
+        assert isinstance(axis, int) and times.ndim == x.ndim
+        xs, ws = np.moveaxis(x, axis, 0), np.moveaxis(times, axis, 0)
+        if not len(xs):
+            return np.zeros(np.broadcast_shapes(xs.shape[1:], ws.shape[1:]))
+        total_of: NDArray[np.float64] = np.multiply(xs[0], ws[0])
+        term = np.empty_like(total_of)
+        for j in range(1, len(xs)):
+            total_of += np.multiply(xs[j], ws[j % len(ws)], out=term)
+        return total_of
     first, last = (axis, axis) if isinstance(axis, int) else axis
     terms = np.moveaxis(x, list(range(first, last + 1)), list(range(last - first + 1)))
     terms = terms.reshape(-1, *terms.shape[last - first + 1 :]) if last > first else terms
@@ -468,7 +486,7 @@ def step(p: Params, out: Outputs) -> None:
 
     # Battery demand [GWh], in total and by class; of imported, exported and made vehicles.
     pack = t.pack * p["vehicles.pack_size_scale"][:, None, None]  # (k, s, 4)
-    seg_gwh = add_up(np.multiply(electric, pack[..., None], order=order), 2) / KWH_PER_GWH
+    seg_gwh = add_up(electric, 2, times=pack[..., None]) / KWH_PER_GWH  # (k, s, years)
     demand = add_up(seg_gwh, 1)
     class_gwh = np.stack(
         [add_rows(seg_gwh, t.in_class[:, :, c]) for c in range(len(CLASSES))], axis=1
@@ -528,7 +546,7 @@ def step(p: Params, out: Outputs) -> None:
 
     # Purchase-subsidy fund [JPY per year].
     level = p["vehicles.subsidy_level_share"][:, None, :]
-    seg_fund = add_up(np.multiply(plugin, t.subsidy_4d, order=order), 2) * level  # (k, s, y)
+    seg_fund = add_up(plugin, 2, times=t.subsidy_4d) * level  # (k, s, years)
     # years contiguous: the sum over 2023-2030 below then adds as numpy adds a contiguous axis
     fund = np.ascontiguousarray(add_up(seg_fund, 1))
 
