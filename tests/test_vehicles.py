@@ -287,8 +287,14 @@ def test_import_and_export_shares_by_hand() -> None:
     np.testing.assert_allclose(imports[0, 1], 0.0)  # imports are passenger cars
     shares = np.full((1, 2, 4, N_YEARS), 0.2)
     exports = vehicles.export_shares(p, shares, np.array([[True, False]]))
-    np.testing.assert_allclose(exports[0, 0, :, 0], [0.1, 0.05, 0.0, 0.3])  # the export mix
-    np.testing.assert_allclose(exports[0, 1], 0.2)  # industrial rows keep their own shares
+    np.testing.assert_allclose(exports[0][0, :, 0], [0.1, 0.05, 0.0, 0.3])  # the export mix
+    np.testing.assert_allclose(exports[1][0], 0.2)  # industrial rows keep their own shares
+    # a batch of tables in which the first row is a road vehicle in the second scenario alone
+    both = vehicles.export_shares(
+        p, np.full((2, 2, 4, N_YEARS), 0.2), np.array([[0, 0], [1, 0]]) > 0
+    )
+    np.testing.assert_allclose(both[0][0], 0.2)
+    np.testing.assert_allclose(both[0][1, :, 0], [0.1, 0.05, 0.0, 0.3])
 
 
 def test_trade_and_the_vehicles_made_in_japan_by_hand() -> None:

@@ -260,8 +260,9 @@ def import_shares(p: Params, passenger: NDArray[np.bool_]) -> NDArray[np.float64
 
 def export_shares(
     p: Params, shares: NDArray[np.float64], road: NDArray[np.bool_]
-) -> NDArray[np.float64]:
-    """Powertrain mix of each segment's exports [share], ``(k, s, 4, years)``.
+) -> list[NDArray[np.float64]]:
+    """Powertrain mix of each segment's exports [share], segment by segment: ``(k, 4, years)``
+    each (``k`` 1 where the mix is the batch's only one).
 
     Exported road vehicles follow the export mix (``vehicles.export_*_share``: the
     destination markets, not Japan's S-curves); industrial machines keep their segment's
@@ -269,14 +270,15 @@ def export_shares(
     shares : the segments' domestic shares, ``(k, s, 4, years)``; road : ``(k, s)`` bool
     """
     mix = _by_powertrain(p, "vehicles.export_{}_share", ALL_POWERTRAINS)  # (k, 4, years)
-    if road.all():  # every row exports the mix: no scenario's own shares are read
-        k = max(mix.shape[0], road.shape[0])
-        return np.broadcast_to(mix[:, None], (k, road.shape[1], *mix.shape[1:]))
-    k = max(shares.shape[0], mix.shape[0], road.shape[0])
-    out = np.empty((k, *shares.shape[1:]), order=layout(k))
-    out[...] = shares
-    np.copyto(out, mix[:, None, :, :], where=road[:, :, None, None])
-    return out
+    rows: list[NDArray[np.float64]] = []
+    for i in range(road.shape[1]):
+        if road[:, i].all():  # the mix alone: no scenario's own shares are read
+            rows.append(np.broadcast_to(mix, (max(len(mix), len(road)), *mix.shape[1:])))
+        elif not road[:, i].any():
+            rows.append(shares[:, i])
+        else:  # a batch of tables in which the segment is a road vehicle in some scenarios
+            rows.append(np.where(road[:, i, None, None], mix, shares[:, i]))
+    return rows
 
 
 def electrified_share(
@@ -410,15 +412,15 @@ def add_rows(
     """
     term = (lambda i: x[:, i]) if isinstance(x, np.ndarray) else x
     total: NDArray[np.float64] | None = None
-    for i in np.flatnonzero(rows.any(axis=0)):
-        part = term(int(i))
-        weight = rows[:, i]
-        if not weight.all():
-            part = part * weight.reshape(-1, *(1,) * (part.ndim - 1))
+    every: list[bool] = rows.all(axis=0).tolist()
+    for i in np.flatnonzero(rows.any(axis=0)).tolist():
+        part = term(i)
+        if not every[i]:
+            part = part * rows[:, i].reshape(-1, *(1,) * (part.ndim - 1))
         for piece in part.swapaxes(0, 1) if within else (part,):
             if total is None:
                 total = piece.copy(order="K")
-            elif total.shape == np.broadcast_shapes(total.shape, piece.shape):
+            elif piece.shape[1:] == total.shape[1:] and len(piece) in (1, len(total)):
                 total += piece
             else:  # a shared sum meets a term per scenario
                 total = total + piece
@@ -472,9 +474,10 @@ def step(p: Params, out: Outputs) -> None:
     def imported(i: int) -> NDArray[np.float64]:
         return electric[:, i] * import_share[:, i]  # (k, 4, years)
 
+    export_share = export_shares(p, shares, t.road)
+
     def exported(i: int) -> NDArray[np.float64]:
-        mix = export_shares(p, shares[:, i : i + 1], t.road[:, i : i + 1])[:, 0]
-        return exports[:, i, None, :] * mix  # (k, 4, years)
+        return exports[:, i, None, :] * export_share[i]  # (k, 4, years)
 
     def imported_cars(i: int) -> NDArray[np.float64]:
         other_cars = sales[:, i] - electric[:, i, 0]  # every car but BEVs, hybrids included
