@@ -412,7 +412,7 @@ def add_rows(
     """
     term = (lambda i: x[:, i]) if isinstance(x, np.ndarray) else x
     total: NDArray[np.float64] | None = None
-    every: list[bool] = rows.all(axis=0).tolist()
+    every = [bool(v) for v in rows.all(axis=0)]
     for i in np.flatnonzero(rows.any(axis=0)).tolist():
         part = term(i)
         if not every[i]:
