@@ -412,10 +412,10 @@ def add_rows(
     """
     term = (lambda i: x[:, i]) if isinstance(x, np.ndarray) else x
     total: NDArray[np.float64] | None = None
-    every = [bool(v) for v in rows.all(axis=0)]
+    every = set(np.flatnonzero(rows.all(axis=0)).tolist())  # the segments all select
     for i in np.flatnonzero(rows.any(axis=0)).tolist():
         part = term(i)
-        if not every[i]:
+        if i not in every:
             part = part * rows[:, i].reshape(-1, *(1,) * (part.ndim - 1))
         for piece in part.swapaxes(0, 1) if within else (part,):
             if total is None:
