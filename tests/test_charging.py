@@ -89,9 +89,12 @@ def test_the_step_calls_the_tested_arrivals_function(monkeypatch: pytest.MonkeyP
     monkeypatch.setattr(charging, "site_arrivals_per_hour", spy)
     out = run_step(chikuden.load_scenario())
     assert len(calls) == 1
-    np.testing.assert_array_equal(
-        out.rows["charging.site_arrivals_per_hour_2030"], calls[0][:, 2030 - 2021, :]
-    )
+    # Rows with the same traffic (the two carriageways of a section) are computed once: the
+    # 18 bundled rows are copies of the function's 8 values, each of them used.
+    rows = out.rows["charging.site_arrivals_per_hour_2030"][0]
+    computed = calls[0][0, 2030 - 2021, :]
+    assert (rows.size, computed.size) == (18, 8)
+    assert set(rows.tolist()) == set(computed.tolist())
 
 
 def test_capex_builds_up_and_is_not_undone_by_a_dip() -> None:
@@ -189,6 +192,32 @@ def test_a_batch_equals_each_scenario_alone_including_a_shorter_table() -> None:
     assert (
         batch.rows["charging.site_chargers_2030"][1] <= batch.rows["charging.site_chargers_2030"][0]
     ).all()
+
+
+def test_rows_are_sized_once_only_when_traffic_and_peak_share_both_match() -> None:
+    base = chikuden.load_scenario()
+    row = {
+        "name": "A",
+        "name_ja": "A",
+        "road": "r",
+        "direction": "up",
+        "section": "s",
+        "traffic_per_day": 90000,
+        "traffic_basis": "annual-average",
+        "traffic_year": 2020,
+        "source": "assumption",
+    }
+    rows = [
+        {**row, "id": "a", "peak_hour_share": 0.10},
+        {**row, "id": "b", "peak_hour_share": 0.12},  # same traffic, busier peak hour
+        {**row, "id": "c", "peak_hour_share": 0.10},  # a copy of a
+    ]
+    out = run_step(base.with_overrides({"charging.service_areas": {"rows": rows}}))
+    lam = out.rows["charging.site_arrivals_per_hour_2030"][0]
+    assert lam[0] == lam[2]
+    assert lam[1] == pytest.approx(lam[0] * 1.2, rel=1e-15)  # arrivals scale with the peak share
+    chargers = out.rows["charging.site_chargers_2030"][0]
+    assert chargers[0] == chargers[2] and chargers[1] >= chargers[0]
 
 
 # -- the command line -----------------------------------------------------------------------------

@@ -229,3 +229,19 @@ def test_plant_years_on_calendar_years_beyond_the_horizon() -> None:
     # a batch axis padded for a longer construction (3 years): the padding row is outside
     padded = _plant(tau=np.arange(-3.0, 5.0)[:, None])
     assert pe.in_life(padded, np.array([5.0]))[:, 0].tolist() == [False] + [True] * 7
+
+
+def test_irr_near_and_far_from_zero_in_one_batch_is_each_alone() -> None:
+    # Rates between -18 % and 23 % are bracketed from the grid points near 0 alone; the others
+    # (here 28 %, -28 %, 300 % and none) from the whole grid, for those columns only.
+    columns = [*VECTORS, [-1.0, 4.0], [-1.0, 0.5, 0.5, 0.5]]
+    width = max(len(v) for v in columns)
+    flows = np.zeros((width, len(columns)))
+    for c, v in enumerate(columns):
+        flows[: len(v), c] = v
+    got = pe.irr(flows)
+    assert got[-2] == pytest.approx(3.0, rel=1e-12)  # -1 + 4 / (1 + r) = 0
+    assert got[-1] == pytest.approx(npf.irr(np.array(columns[-1])), rel=1e-12)
+    for c in range(len(columns)):
+        alone = pe.irr(flows[:, c : c + 1])[0]
+        assert alone == got[c] or (np.isnan(alone) and np.isnan(got[c]))

@@ -313,3 +313,23 @@ def test_sizing_answers_up_to_the_limit_and_refuses_past_it(
     monkeypatch.setattr(q, "MAX_SERVERS", 40)  # below the stability minimum itself
     with pytest.raises(q.QueueInputError, match="offered load of 40 Erlang"):
         q.size(40.0, 1.0, max_wait_probability=0.05)
+
+
+def test_heavy_and_light_sites_together_equal_each_alone() -> None:
+    # Loads past 4,096 Erlang take the wider sort key (8 steps per Erlang exceed int16), and
+    # targets per site (not one number for all) take the per-site path; each site as alone.
+    loads = np.array([0.3, 5000.5, 2.2, 0.3, 4100.0, 0.0, 17.9])
+    p = np.array([0.05, 0.2, 0.01, 0.3, 0.05, 0.05, 0.1])
+    det = np.array([False, True, False, True, False, False, True])
+    batch = q.size(loads, 1.0, max_wait_probability=p, max_mean_wait_h=0.1, deterministic=det)
+    for i in range(loads.size):
+        one = q.size(
+            loads[i],
+            1.0,
+            max_wait_probability=p[i],
+            max_mean_wait_h=0.1,
+            deterministic=bool(det[i]),
+        )
+        assert batch.servers[i] == one.servers and batch.mean_wait_h[i] == one.mean_wait_h
+        assert batch.wait_probability[i] == one.wait_probability
+    assert batch.servers[5] == 0 and (batch.servers[loads > 0] > np.floor(loads[loads > 0])).all()

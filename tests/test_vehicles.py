@@ -287,8 +287,14 @@ def test_import_and_export_shares_by_hand() -> None:
     np.testing.assert_allclose(imports[0, 1], 0.0)  # imports are passenger cars
     shares = np.full((1, 2, 4, N_YEARS), 0.2)
     exports = vehicles.export_shares(p, shares, np.array([[True, False]]))
-    np.testing.assert_allclose(exports[0, 0, :, 0], [0.1, 0.05, 0.0, 0.3])  # the export mix
-    np.testing.assert_allclose(exports[0, 1], 0.2)  # industrial rows keep their own shares
+    np.testing.assert_allclose(exports[0][0, :, 0], [0.1, 0.05, 0.0, 0.3])  # the export mix
+    np.testing.assert_allclose(exports[1][0], 0.2)  # industrial rows keep their own shares
+    # a batch of tables in which the first row is a road vehicle in the second scenario alone
+    both = vehicles.export_shares(
+        p, np.full((2, 2, 4, N_YEARS), 0.2), np.array([[0, 0], [1, 0]]) > 0
+    )
+    np.testing.assert_allclose(both[0][0], 0.2)
+    np.testing.assert_allclose(both[0][1, :, 0], [0.1, 0.05, 0.0, 0.3])
 
 
 def test_trade_and_the_vehicles_made_in_japan_by_hand() -> None:
@@ -499,6 +505,59 @@ def test_add_up_adds_in_order_in_either_memory_layout() -> None:
     for arr in (y.copy(), np.asfortranarray(y), np.asfortranarray(y[:1])):
         np.testing.assert_array_equal(vehicles.add_up(arr, (1, 2)), np.full((len(arr), 4), 4.0))
     assert vehicles.add_up(np.zeros((3, 0, 2)), 1).shape == (3, 2)
+
+
+def test_add_up_times_is_the_sum_of_the_products() -> None:
+    # the ten terms above as products 1 x t (in Fortran and C order): in order, 4.0 as above
+    terms = np.array([1.0] * 4 + [1e16] + [1.0] * 4 + [-1e16])
+    x = np.broadcast_to(terms[None, None, :, None], (3, 2, 10, 5))
+    for arr in (x.copy(), np.asfortranarray(x)):
+        got = vehicles.add_up(np.ones_like(arr), 2, times=arr)
+        np.testing.assert_array_equal(got, np.full((3, 2, 5), 4.0))
+    rng = np.random.default_rng(2)
+    y = np.asfortranarray(rng.lognormal(0.0, 3.0, (4, 6, 3, 5)))
+    w = rng.lognormal(0.0, 1.0, (1, 6, 3, 1))  # shared by the scenarios, one per year
+    np.testing.assert_array_equal(vehicles.add_up(y, 2, times=w), vehicles.add_up(y * w, 2))
+
+
+def test_add_rows_is_the_masked_sum_in_order() -> None:
+    # The ten terms of the test above in segments 0..9, some left out; the expected sums are
+    # added one by one in plain Python (floats), in segment order.
+    terms = [1.0] * 4 + [1e16] + [1.0] * 4 + [-1e16]
+    x = np.broadcast_to(np.array(terms)[None, :, None], (3, 10, 2)).copy()
+
+    def in_order(selected: list[bool]) -> float:
+        total = 0.0
+        for term, keep in zip(terms, selected, strict=True):
+            if keep:
+                total += term
+        return total
+
+    rows = np.ones((1, 10), dtype=bool)
+    rows[0, [1, 6]] = False  # left out by every scenario
+    for arr in (x, np.asfortranarray(x)):
+        got = vehicles.add_rows(arr, rows)
+        np.testing.assert_array_equal(got, np.full((3, 2), in_order(rows[0].tolist())))
+    # Rows that differ per scenario (a batch of tables): scenario 1 also leaves out segment 0.
+    per_scenario = np.repeat(rows, 3, axis=0)
+    per_scenario[1, 0] = False
+    got = vehicles.add_rows(x, per_scenario)
+    np.testing.assert_array_equal(got[:, 0], [in_order(r) for r in per_scenario.tolist()])
+    # (rounding: in order 4.0, where the exact sum of the kept terms is 5)
+    assert in_order(per_scenario[1].tolist()) == 4.0
+    # within: segment by segment, each one's terms of axis 2 in order, like add_up(x, (1, 2))
+    rng = np.random.default_rng(1)
+    y = rng.lognormal(0.0, 3.0, (4, 6, 3, 5))
+    sel = rng.random((4, 6)) < 0.5
+    sel[:, 2] = True  # one segment every scenario selects
+    sel[:, 4] = False  # one no scenario selects
+    want = vehicles.add_up(y * sel[:, :, None, None], (1, 2))
+    np.testing.assert_array_equal(vehicles.add_rows(y, sel, within=True), want)
+    np.testing.assert_array_equal(vehicles.add_rows(lambda i: y[:, i], sel, within=True), want)
+    assert vehicles.add_rows(y, np.zeros((1, 6), dtype=bool)).shape == (4, 3, 5)
+    no_rows = np.zeros((1, 0), dtype=bool)  # a table without rows: nothing to call
+    assert vehicles.add_rows(lambda i: y[:, i], no_rows, tail=(7,)).shape == (1, 7)
+    np.testing.assert_array_equal(vehicles.add_rows(y[:, :0], no_rows, within=True), 0.0)
 
 
 def test_a_batch_keeps_the_scenarios_fastest_and_one_scenario_the_years() -> None:

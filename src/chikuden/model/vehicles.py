@@ -41,6 +41,7 @@ horizon; arrays carry a leading scenario axis ``k`` (1 or n).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -61,6 +62,8 @@ TARGET_YEAR = 2030
 ELECTRIFIED_TARGET_YEAR = 2035  # Green Growth Strategy: 100 % electrified new cars by 2035
 FUND_FIRST_YEAR = 2023  # the first budget year after the June 2022 proposal
 INITIAL_STOCK_YEAR = 2020  # the plug-in stock parameters are end-2020 counts
+#: Sales values per pass of the stock's convolution (2 MB: with its sum and term, in cache).
+STOCK_BLOCK = 1 << 18
 
 _AGES = np.arange(N_YEARS, dtype=float)
 _MID_AGES = _AGES + 0.5  # vintages are sold mid-year
@@ -82,6 +85,7 @@ def logistic_share(
     ceiling: NDArray[np.float64],
     midpoint: NDArray[np.float64],
     steepness: NDArray[np.float64],
+    out: NDArray[np.float64] | None = None,
 ) -> NDArray[np.float64]:
     """S-curve share of sales [share]: ``ceiling / (1 + exp(-steepness (year - midpoint)))``.
 
@@ -89,8 +93,18 @@ def logistic_share(
     ceiling : long-run share [share]
     midpoint : year the share reaches half the ceiling [year]
     steepness : [per year]
+    out : where to write it (of the broadcast shape or larger), else a new array
     """
-    return ceiling / (1.0 + np.exp(-steepness * (years - midpoint)))
+    if out is None:
+        out = np.empty(
+            np.broadcast_shapes(*(np.shape(x) for x in (years, ceiling, midpoint, steepness)))
+        )
+    # in place, one array of the full shape: (years - midpoint) * -steepness, exp, + 1, ceiling /
+    np.subtract(years, midpoint, out=out)
+    out *= -steepness
+    np.exp(out, out=out)
+    out += 1.0
+    return np.divide(ceiling, out, out=out)
 
 
 def weibull_hazard(
@@ -207,25 +221,27 @@ def adoption_shares(
     hev_ceiling, hev_midpoint : the hybrid S-curve, as a share of the conventional sales
         (neither plug-in nor fuel-cell), ``(k, s)``; steepness ``vehicles.hev_steepness_per_year``
     """
-    mid = midpoint + p["vehicles.adoption_shift_years"][:, None, None]
+    # in the step's layout, or the S-curves' first operation would read it across memory
+    shift = p["vehicles.adoption_shift_years"][:, None, None]
+    mid = np.add(midpoint, shift, order=layout(max(len(midpoint), len(shift))))
     steep = p["vehicles.adoption_steepness_per_year"][:, None, None, None]
-    plugin = logistic_share(YEARS, ceiling[..., None], mid[..., None], steep)  # (k, s, 3, y)
     hybrid_of_rest = logistic_share(
         YEARS,
         hev_ceiling[..., None],
         hev_midpoint[..., None],
         p["vehicles.hev_steepness_per_year"][:, None, None],
     )  # (k, s, years)
-    rest = 1.0 - (plugin[:, :, 0] + plugin[:, :, 1] + plugin[:, :, 2])
-    hybrid = rest * hybrid_of_rest
     paths = _by_powertrain(p, "vehicles.passenger_{}_share", ALL_POWERTRAINS)  # (k, 4, years)
     observed = YEARS[None, :] <= p["vehicles.history_last_year"][:, None]  # (k, years)
-    use_path = passenger[:, :, None, None] & observed[:, None, None, :]
-    k = max(len(plugin), len(hybrid), len(paths), len(use_path))
-    curves = np.empty((k, plugin.shape[1], len(ALL_POWERTRAINS), YEARS.size), order=layout(k))
-    curves[:, :, :3] = plugin
-    curves[:, :, 3] = hybrid
-    np.copyto(curves, paths[:, None, :, :], where=use_path)
+    use_path = passenger[:, :, None, None] & observed[:, None, None, :]  # (k, s, 1, years)
+    k = max(len(x) for x in (ceiling, mid, steep, hybrid_of_rest, paths, use_path))
+    curves = np.empty((k, mid.shape[1], len(ALL_POWERTRAINS), YEARS.size), order=layout(k))
+    plugin = curves[:, :, :3]  # (k, s, 3, years), written in place
+    logistic_share(YEARS, ceiling[..., None], mid[..., None], steep, out=plugin)
+    rest = 1.0 - (plugin[:, :, 0] + plugin[:, :, 1] + plugin[:, :, 2])
+    np.multiply(rest, hybrid_of_rest, out=curves[:, :, 3])
+    for i in np.flatnonzero(passenger.any(axis=0)):  # the rows that may follow the paths
+        np.copyto(curves[:, i], paths, where=use_path[:, i])
     return curves
 
 
@@ -244,8 +260,9 @@ def import_shares(p: Params, passenger: NDArray[np.bool_]) -> NDArray[np.float64
 
 def export_shares(
     p: Params, shares: NDArray[np.float64], road: NDArray[np.bool_]
-) -> NDArray[np.float64]:
-    """Powertrain mix of each segment's exports [share], ``(k, s, 4, years)``.
+) -> list[NDArray[np.float64]]:
+    """Powertrain mix of each segment's exports [share], segment by segment: ``(k, 4, years)``
+    each (``k`` 1 where the mix is the batch's only one).
 
     Exported road vehicles follow the export mix (``vehicles.export_*_share``: the
     destination markets, not Japan's S-curves); industrial machines keep their segment's
@@ -253,11 +270,15 @@ def export_shares(
     shares : the segments' domestic shares, ``(k, s, 4, years)``; road : ``(k, s)`` bool
     """
     mix = _by_powertrain(p, "vehicles.export_{}_share", ALL_POWERTRAINS)  # (k, 4, years)
-    k = max(shares.shape[0], mix.shape[0], road.shape[0])
-    out = np.empty((k, *shares.shape[1:]), order=layout(k))
-    out[...] = shares
-    np.copyto(out, mix[:, None, :, :], where=road[:, :, None, None])
-    return out
+    rows: list[NDArray[np.float64]] = []
+    for i in range(road.shape[1]):
+        if road[:, i].all():  # the mix alone: no scenario's own shares are read
+            rows.append(np.broadcast_to(mix, (max(len(mix), len(road)), *mix.shape[1:])))
+        elif not road[:, i].any():
+            rows.append(shares[:, i])
+        else:  # a batch of tables in which the segment is a road vehicle in some scenarios
+            rows.append(np.where(road[:, i, None, None], mix, shares[:, i]))
+    return rows
 
 
 def electrified_share(
@@ -268,9 +289,8 @@ def electrified_share(
     sales : ``(k, s, years)`` [vehicles]; electrified : ``(k, s, 4, years)`` [vehicles];
     passenger : ``(k, s)`` bool. NaN where the table has no passenger-car sales.
     """
-    mask = passenger[:, :, None]
-    cars = add_up(sales * mask, 1)
-    electric = add_up(add_up(electrified, 2) * mask, 1)
+    cars = add_rows(sales, passenger)
+    electric = add_rows(lambda i: add_up(electrified[:, i], 1), passenger)
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(cars > 0, electric / cars, np.nan)
 
@@ -283,14 +303,11 @@ class _Segments:
     """
 
     passenger: NDArray[np.bool_]  # (k, s) bool
-    passenger_3d: NDArray[np.bool_]  # (k, s, 1) bool
-    in_class_4d: NDArray[np.bool_]  # (k, s, 5, 1) bool
+    in_class: NDArray[np.bool_]  # (k, s, 5) bool
     road: NDArray[np.bool_]  # (k, s) bool: valid rows that are road vehicles
-    road_3d: NDArray[np.float64]  # (k, s, 1) float
-    road_4d: NDArray[np.float64]  # (k, s, 1, 1) float
-    light_4d: NDArray[np.bool_]  # (k, s, 1, 1) bool
-    heavy_4d: NDArray[np.bool_]  # (k, s, 1, 1) bool: heavy or special
-    trucks_buses_3d: NDArray[np.float64]  # (k, s, 1) float: the heavy class alone
+    light: NDArray[np.bool_]  # (k, s) bool: passenger or light commercial
+    heavy: NDArray[np.bool_]  # (k, s) bool: heavy or special
+    trucks_buses: NDArray[np.bool_]  # (k, s) bool: the heavy class alone
     units_3d: NDArray[np.float64]  # (k, s, 1) sales of valid rows [vehicles per year]
     exports_3d: NDArray[np.float64]  # (k, s, 1) exports of valid rows [vehicles per year]
     sales_age: NDArray[np.float64]  # (k, s, years) years since the sales base year
@@ -316,14 +333,11 @@ def _segments(p: Params, seg: TableArrays) -> _Segments:
     pack = np.concatenate([cols["pack"], seg["pack_hev_kwh"][..., None]], axis=-1)
     return _Segments(
         passenger=passenger,
-        passenger_3d=passenger[:, :, None],
-        in_class_4d=in_class[..., None],
+        in_class=in_class,
         road=road,
-        road_3d=road.astype(float)[:, :, None],
-        road_4d=road.astype(float)[:, :, None, None],
-        light_4d=(passenger | light_commercial)[:, :, None, None],
-        heavy_4d=(heavy | special)[:, :, None, None],
-        trucks_buses_3d=heavy.astype(float)[:, :, None],
+        light=passenger | light_commercial,
+        heavy=heavy | special,
+        trucks_buses=heavy,
         units_3d=(seg["sales_units"] * seg.valid)[:, :, None],
         exports_3d=(seg["exports_units"] * seg.valid)[:, :, None],
         sales_age=YEARS - seg["sales_year"][:, :, None],
@@ -338,15 +352,33 @@ def _segments(p: Params, seg: TableArrays) -> _Segments:
     )
 
 
-def add_up(x: NDArray[np.float64], axis: int | tuple[int, int]) -> NDArray[np.float64]:
+def add_up(
+    x: NDArray[np.float64],
+    axis: int | tuple[int, int],
+    times: NDArray[np.float64] | None = None,
+) -> NDArray[np.float64]:
     """``x`` summed along ``axis`` (or two adjacent axes), the terms added in order:
     ``((x0 + x1) + x2) + ...``, for two axes the second axis's terms within each of the first.
+
+    times : for one axis, ``x * times`` is summed, ``times`` broadcast against ``x`` (of its
+    number of dimensions): the same bits, each term's product formed in turn (never the
+    product's whole array).
 
     What ``np.sum`` gives for an axis that is not the fastest in memory, in any layout: numpy
     sums in the order of the memory layout, pairwise along the fastest axis, and the step's
     arrays are in Fortran order in a batch and C order alone (:func:`layout`), where a batch
     must give each scenario the bits it gives alone.
     """
+    if times is not None:
+        assert isinstance(axis, int) and times.ndim == x.ndim
+        xs, ws = np.moveaxis(x, axis, 0), np.moveaxis(times, axis, 0)
+        if not len(xs):
+            return np.zeros(np.broadcast_shapes(xs.shape[1:], ws.shape[1:]))
+        total_of: NDArray[np.float64] = np.multiply(xs[0], ws[0])
+        term = np.empty_like(total_of)
+        for j in range(1, len(xs)):
+            total_of += np.multiply(xs[j], ws[j % len(ws)], out=term)
+        return total_of
     first, last = (axis, axis) if isinstance(axis, int) else axis
     terms = np.moveaxis(x, list(range(first, last + 1)), list(range(last - first + 1)))
     terms = terms.reshape(-1, *terms.shape[last - first + 1 :]) if last > first else terms
@@ -355,6 +387,47 @@ def add_up(x: NDArray[np.float64], axis: int | tuple[int, int]) -> NDArray[np.fl
     total: NDArray[np.float64] = terms[0].copy(order="K")
     for term in terms[1:]:
         total += term
+    return total
+
+
+def add_rows(
+    x: NDArray[np.float64] | Callable[[int], NDArray[np.float64]],
+    rows: NDArray[np.bool_],
+    within: bool = False,
+    tail: tuple[int, ...] = (N_YEARS,),
+) -> NDArray[np.float64]:
+    """``add_up(x * rows, 1)`` (``within``: ``add_up(x * rows, (1, 2))``): the segments
+    ``rows`` selects, ``(k, s)`` bool, added in order, each one's terms of axis 2 in order
+    for ``within``.
+
+    x : ``(k, s, ...)``, or a function giving segment ``i``'s ``x[:, i]``, called only for the
+        segments that some scenario selects (their terms alone are computed).
+    tail : for a function, the sum's shape after the scenario axis, the shape of the zeros
+        returned when no segment is selected (a table without rows); default one value a year
+
+    The same bits as the product and sum it stands for, with less work: a segment no scenario
+    selects adds zeros, which leave a sum of finite terms as it is, and is left out; one every
+    scenario selects is added as it is (times 1). Only a segment selected in some scenarios
+    of a batch (tables that differ) is multiplied by its column of ``rows``.
+    """
+    term = (lambda i: x[:, i]) if isinstance(x, np.ndarray) else x
+    total: NDArray[np.float64] | None = None
+    every = set(np.flatnonzero(rows.all(axis=0)).tolist())  # the segments all select
+    for i in np.flatnonzero(rows.any(axis=0)).tolist():
+        part = term(i)
+        if i not in every:
+            part = part * rows[:, i].reshape(-1, *(1,) * (part.ndim - 1))
+        for piece in part.swapaxes(0, 1) if within else (part,):
+            if total is None:
+                total = piece.copy(order="K")
+            elif piece.shape[1:] == total.shape[1:] and len(piece) in (1, len(total)):
+                total += piece
+            else:  # a shared sum meets a term per scenario
+                total = total + piece
+    if total is None:  # no segment selected
+        if not isinstance(x, np.ndarray):
+            return np.zeros((rows.shape[0], *tail))
+        return np.zeros((max(len(x), len(rows)), *x.shape[3 if within else 2 :]))
     return total
 
 
@@ -376,11 +449,14 @@ def step(p: Params, out: Outputs) -> None:
     sales = _per_year(t.units_3d, p["vehicles.sales_change_share"], t.sales_age)
     exports = _per_year(t.exports_3d, p["vehicles.exports_change_share"], t.sales_age)
     shares = adoption_shares(p, t.ceiling, t.midpoint, t.passenger, t.hev_ceiling, t.hev_midpoint)
-    electric = sales[:, :, None, :] * shares  # (k, s, 4, years): BEV, PHEV, FCV, HEV
+    # (k, s, 4, years): BEV, PHEV, FCV, HEV; products of the full shape in the step's layout
+    # (numpy's own choice for operands of mixed layouts is neither, and slow to read)
+    order = layout(len(shares))
+    electric = np.multiply(sales[:, :, None, :], shares, order=order)
     plugin = electric[:, :, :3]  # plug-in and fuel-cell vehicles
 
-    road_sales = add_up(sales * t.road_3d, 1)  # (k, years)
-    road_electric = add_up(electric * t.road_4d, 1)  # (k, 4, years)
+    road_sales = add_rows(sales, t.road)  # (k, years)
+    road_electric = add_rows(electric, t.road)  # (k, 4, years)
     pt_share = np.divide(
         road_electric,
         road_sales[:, None, :],
@@ -390,29 +466,55 @@ def step(p: Params, out: Outputs) -> None:
     ev_share = pt_share[:, 0] + pt_share[:, 1] + pt_share[:, 2]
     electrified = electrified_share(sales, electric, t.passenger)
 
-    # Trade: imported passenger cars and exported vehicles, by powertrain [vehicles].
-    imported = electric * import_shares(p, t.passenger)  # (k, s, 4, years)
-    exported = exports[:, :, None, :] * export_shares(p, shares, t.road)
-    other_cars = sales - electric[:, :, 0]  # every car but BEVs, hybrids included
-    other_imported = other_cars * p["vehicles.imported_other_share"][:, None]
-    imported_all = (imported[:, :, 0] + other_imported) * t.passenger_3d
-    imports_road = add_up(imported_all, 1)  # (k, years)
-    exports_road = add_up(exports * t.road_3d, 1)
+    # Trade: imported passenger cars and exported vehicles, by powertrain [vehicles], segment
+    # by segment (imports are passenger cars; exported road vehicles follow the export mix).
+    import_share = import_shares(p, t.passenger)  # (k, s, 4, years)
+    other_share = p["vehicles.imported_other_share"]  # (k, years)
+
+    def imported(i: int) -> NDArray[np.float64]:
+        return electric[:, i] * import_share[:, i]  # (k, 4, years)
+
+    export_share = export_shares(p, shares, t.road)
+
+    def exported(i: int) -> NDArray[np.float64]:
+        return exports[:, i, None, :] * export_share[i]  # (k, 4, years)
+
+    def imported_cars(i: int) -> NDArray[np.float64]:
+        other_cars = sales[:, i] - electric[:, i, 0]  # every car but BEVs, hybrids included
+        return imported(i)[:, 0] + other_cars * other_share
+
+    imports_road = add_rows(imported_cars, t.passenger)  # (k, years)
+    exports_road = add_rows(exports, t.road)
     made = road_sales - imports_road + exports_road
 
     # Battery demand [GWh], in total and by class; of imported, exported and made vehicles.
     pack = t.pack * p["vehicles.pack_size_scale"][:, None, None]  # (k, s, 4)
-    seg_gwh = add_up(electric * pack[..., None], 2) / KWH_PER_GWH  # (k, s, years)
+    seg_gwh = add_up(electric, 2, times=pack[..., None]) / KWH_PER_GWH  # (k, s, years)
     demand = add_up(seg_gwh, 1)
-    class_gwh = add_up(t.in_class_4d * seg_gwh[:, :, None, :], 1)  # (k, 5, years)
-    imported_gwh = add_up(imported * pack[..., None], (1, 2)) / KWH_PER_GWH
-    exported_gwh = add_up(exported * pack[..., None], (1, 2)) / KWH_PER_GWH
+    class_gwh = np.stack(
+        [add_rows(seg_gwh, t.in_class[:, :, c]) for c in range(len(CLASSES))], axis=1
+    )  # (k, 5, years)
+    imported_gwh = (
+        add_rows(lambda i: imported(i) * pack[:, i, :, None], t.passenger, within=True)
+        / KWH_PER_GWH
+    )
+    exported_gwh = (
+        add_rows(lambda i: exported(i) * pack[:, i, :, None], t.valid > 0, within=True)
+        / KWH_PER_GWH
+    )
     made_gwh = demand - imported_gwh + exported_gwh
 
     # Stock [vehicles]: vintages of the horizon plus the plug-ins in use at end-2020.
     shape = p["vehicles.survival_shape"]
     survival = weibull_survival(_MID_AGES, t.lifetime_3d, shape[:, None, None])
-    stock = np.asarray(stock_from_sales(plugin, survival), order=layout(len(plugin)))
+    # a few segments at a time, whose arrays stay in cache (a Monte Carlo chunk's segments one
+    # by one: half the time of the whole (k, s, 3, years) at once); the same bits
+    k = max(len(plugin), len(survival))
+    stock = np.empty((k, *plugin.shape[1:]), order=layout(k))
+    step_rows = max(1, STOCK_BLOCK // (k * plugin.shape[2] * plugin.shape[3]))
+    for i in range(0, plugin.shape[1], step_rows):
+        rows = slice(i, i + step_rows)
+        stock[:, rows] = stock_from_sales(plugin[:, rows], survival[:, rows])
     age0 = p["vehicles.initial_stock_age_years"][:, None]
     life0 = p["vehicles.initial_stock_lifetime_years"][:, None]
     # Share of the end-2020 stock still in use, S(age) / S(age at end-2020), as
@@ -422,19 +524,19 @@ def step(p: Params, out: Outputs) -> None:
     initial_stock = (
         _by_powertrain(p, "vehicles.initial_{}_stock")[:, :, None] * initial[:, None, :]
     )  # (k, 3, years)
-    light_stock = add_up(stock * t.light_4d, 1) + initial_stock
-    heavy_stock = add_up(stock * t.heavy_4d, 1)
+    light_stock = add_rows(stock, t.light) + initial_stock
+    heavy_stock = add_rows(stock, t.heavy)
     zev_heavy = heavy_stock[:, 0] + heavy_stock[:, 2]
     # Trucks and buses alone, and their whole fleet by Little's law (sales x mean life).
-    trucks_buses = add_up(stock * t.trucks_buses_3d[..., None], 1)  # (k, 3, years)
-    trucks_buses_fleet = add_up(sales * t.lifetime_3d * t.trucks_buses_3d, 1)
+    trucks_buses = add_rows(stock, t.trucks_buses)  # (k, 3, years)
+    trucks_buses_fleet = add_rows(sales * t.lifetime_3d, t.trucks_buses)
 
     # Energy the road fleet can supply in a disaster [GWh] and household-days.
     fcv_kwh = p["vehicles.fcv_supply_kwh"][:, None]
-    road_stock = add_up(stock * t.road_4d, 1)  # (k, 3, years)
+    road_fcv = add_rows(stock[:, :, 2], t.road)  # (k, years)
     road_kwh = (
-        add_up(stock[:, :, :2] * pack[:, :, :2, None] * t.road_4d, (1, 2))
-        + road_stock[:, 2] * fcv_kwh
+        add_rows(lambda i: stock[:, i, :2] * pack[:, i, :2, None], t.road, within=True)
+        + road_fcv * fcv_kwh
     )
     initial_kwh = (
         initial_stock[:, 0] * p["vehicles.initial_bev_pack_kwh"][:, None]
@@ -447,7 +549,7 @@ def step(p: Params, out: Outputs) -> None:
 
     # Purchase-subsidy fund [JPY per year].
     level = p["vehicles.subsidy_level_share"][:, None, :]
-    seg_fund = add_up(plugin * t.subsidy_4d, 2) * level  # (k, s, years)
+    seg_fund = add_up(plugin, 2, times=t.subsidy_4d) * level  # (k, s, years)
     # years contiguous: the sum over 2023-2030 below then adds as numpy adds a contiguous axis
     fund = np.ascontiguousarray(add_up(seg_fund, 1))
 

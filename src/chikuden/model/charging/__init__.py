@@ -34,6 +34,7 @@ Equations (years y on the horizon; arrays carry a leading scenario axis):
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -195,10 +196,48 @@ def highway_sites(
 
     Padding rows of a table (scenarios with fewer rows) have no traffic and get 0 chargers.
     """
+    arrivals, sized, inverse = _distinct_sites(p, bev_stock)
+    return arrivals[..., inverse], _site_rows(sized, inverse)
+
+
+def _distinct_sites(
+    p: Params, bev_stock: NDArray[np.float64]
+) -> tuple[NDArray[np.float64], queueing.QueueResult, NDArray[np.intp]]:
+    """:func:`highway_sites` for the distinct rows, ``(k, years, distinct)``, and the distinct
+    row of each row, ``(rows,)``: rows with the same traffic and peak-hour share in every
+    scenario (the two carriageways of a section: the bundled table's 18 rows hold 8 pairs)
+    are sized once."""
     sites = p.table(SERVICE_AREAS)
+    traffic, peak = np.broadcast_arrays(
+        sites["traffic_per_day"] * sites.valid, sites["peak_hour_share"]
+    )
+    rows = np.concatenate([traffic, peak], axis=0)  # (2k, rows): a column per row
+    _, first, inverse = np.unique(rows, axis=1, return_index=True, return_inverse=True)
+    arrivals, sized = _sized(p, traffic[:, first], peak[:, first], bev_stock)
+    return arrivals, sized, inverse.reshape(-1)
+
+
+def _site_rows(sized: queueing.QueueResult, inverse: NDArray[np.intp]) -> queueing.QueueResult:
+    """The sizing of the distinct rows copied to every row (``inverse``, the last axis)."""
+    return queueing.QueueResult(
+        servers=sized.servers[..., inverse],
+        utilisation=sized.utilisation[..., inverse],
+        wait_probability=sized.wait_probability[..., inverse],
+        mean_wait_h=sized.mean_wait_h[..., inverse],
+    )
+
+
+def _sized(
+    p: Params,
+    traffic: NDArray[np.float64],
+    peak_hour_share: NDArray[np.float64],
+    bev_stock: NDArray[np.float64],
+) -> tuple[NDArray[np.float64], queueing.QueueResult]:
+    """Arrivals [1/h] and sizing of the sites with ``traffic`` [vehicles/day] and
+    ``peak_hour_share`` [share], ``(k, rows)`` each (see :func:`highway_sites`)."""
     arrivals = site_arrivals_per_hour(
-        sites["traffic_per_day"] * sites.valid,
-        sites["peak_hour_share"],
+        traffic,
+        peak_hour_share,
         p["charging.highway_direction_share"],
         bev_stock / p["charging.vehicle_fleet"][:, None],
         p["charging.highway_charge_share"],
@@ -221,7 +260,7 @@ def highway_sites(
 @dataclass(frozen=True)
 class _State:
     """The step's figures over the first ``y`` years of the horizon, ``(k, y)`` each (the
-    sites ``(k, y, rows)``)."""
+    distinct sites ``(k, y, distinct rows)``)."""
 
     homes: NDArray[np.float64]
     apartments: NDArray[np.float64]
@@ -237,8 +276,9 @@ class _State:
     fund: NDArray[np.float64]
     fund_cum: NDArray[np.float64]
     covered: NDArray[np.float64]
-    arrivals: NDArray[np.float64]
-    sized: queueing.QueueResult
+    arrivals: NDArray[np.float64]  # of the distinct rows (:func:`_distinct_sites`)
+    sized: queueing.QueueResult  # of the distinct rows
+    inverse: NDArray[np.intp]  # the distinct row of each row
 
 
 def _state(p: Params, bev: NDArray[np.float64], phev: NDArray[np.float64]) -> _State:
@@ -247,8 +287,11 @@ def _state(p: Params, bev: NDArray[np.float64], phev: NDArray[np.float64]) -> _S
     that year and those before it, so the first ``y`` years are the same whatever ``y``."""
     y = bev.shape[1]
     plugins = bev + phev
-    arrivals, sized = highway_sites(p, bev)
-    sample = sized.servers.sum(axis=2)  # (k, y)
+    arrivals, sized, inverse = _distinct_sites(p, bev)
+    # chargers of every row: each distinct row's times its count of rows (whole numbers, so
+    # the same sum as row by row)
+    counts = np.bincount(inverse, minlength=sized.servers.shape[2]).astype(float)
+    sample = (sized.servers * counts).sum(axis=2)  # (k, y)
     highway = sample * p["charging.highway_network_scale"][:, None]
 
     # -- connectors by location ----------------------------------------------------------------
@@ -315,6 +358,7 @@ def _state(p: Params, bev: NDArray[np.float64], phev: NDArray[np.float64]) -> _S
         covered=covered,
         arrivals=arrivals,
         sized=sized,
+        inverse=inverse,
     )
 
 
@@ -403,9 +447,11 @@ def step(p: Params, out: Outputs) -> None:
     out.indicator("charging.fund_to_2030_jpy", st.fund_cum[:, i30])
     out.indicator("charging.fund_coverage", st.covered[:, i30])
 
-    sized = st.sized
-    out.rows["charging.site_arrivals_per_hour_2030"] = st.arrivals[:, i30, :]
-    out.rows["charging.site_chargers_2030"] = sized.servers[:, i30, :]
-    out.rows["charging.site_utilisation_2030"] = sized.utilisation[:, i30, :]
-    out.rows["charging.site_wait_probability_2030"] = sized.wait_probability[:, i30, :]
-    out.rows["charging.site_mean_wait_2030_min"] = sized.mean_wait_h[:, i30, :] * 60.0
+    sized = _site_rows(
+        queueing.QueueResult(*(v[:, i30] for v in dataclasses.astuple(st.sized))), st.inverse
+    )  # 2030, every row
+    out.rows["charging.site_arrivals_per_hour_2030"] = st.arrivals[:, i30, st.inverse]
+    out.rows["charging.site_chargers_2030"] = sized.servers
+    out.rows["charging.site_utilisation_2030"] = sized.utilisation
+    out.rows["charging.site_wait_probability_2030"] = sized.wait_probability
+    out.rows["charging.site_mean_wait_2030_min"] = sized.mean_wait_h * 60.0

@@ -256,30 +256,30 @@ def size(
     check_w = max_mean_wait_h is not None
     p_max = _checked_target_probability(max_wait_probability)
     w_max = _checked_target_wait(max_mean_wait_h)
-    lam, s, p_max, w_max, det = np.broadcast_arrays(
-        lam, s, p_max, w_max, np.asarray(deterministic, dtype=bool)
-    )
-    shape = lam.shape
-    a = (lam * s).reshape(-1)
-    s, det = s.reshape(-1), det.reshape(-1)
+    det_in = np.asarray(deterministic, dtype=bool)
+    shape = np.broadcast_shapes(lam.shape, s.shape, p_max.shape, w_max.shape, det_in.shape)
+    a = np.broadcast_to(lam * s, shape).reshape(-1)
+    # The targets, service time and queue kind stay one number where they are one number (a
+    # Monte Carlo batch shares them): each per-site copy would cost a pass over the sites.
+    s_at, inv_p = _per_site(s, shape), _per_site(1.0 / p_max, shape) if check_p else None
+    det = np.broadcast_to(det_in, shape).reshape(-1) if det_in.any() else None  # None: M/M/c
     idle = a <= 0.0
     if not a.max(initial=0.0) < MAX_SERVERS:  # also an infinite load (lam * s overflowed)
         raise _too_many(float(a.max()))
     with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
-        s_over_w = s / w_max.reshape(-1)
-        # 1/a capped at 1e300 so that a vanishing load (a denormal) stays finite
-        inv_a = 1.0 / np.maximum(a, 1e-300)
         # Cosmetatos: Wq(M/D/c) = Wq(M/M/c) / 2 [1 + g(k) (k - a) / a], so the mean-wait
         # target reads (k - a) x >= A + B g(k) (k - a) with A = s/w / 2 and B = A / a
-        targets = _Targets(
-            inv_p=1.0 / p_max.reshape(-1) if check_p else None,
-            coef_a=np.where(det, 0.5 * s_over_w, s_over_w) if check_w else None,
-            coef_b=np.where(det, 0.5 * s_over_w * inv_a, 0.0) if check_w else None,
-        )
-        servers, x_at = _first_servers(a, inv_a, targets)
+        # (B = 0 for M/M/c sites: no term at all when every site is M/M/c)
+        s_over_w = _per_site(s / w_max, shape) if check_w else None
+        coef_a = coef_b = None
+        if s_over_w is not None:
+            coef_a = s_over_w if det is None else np.where(det, 0.5 * s_over_w, s_over_w)
+            coef_b = None if det is None else np.where(det, 0.5 * s_over_w * _inverse(a), 0.0)
+        targets = _Targets(inv_p=inv_p, coef_a=coef_a, coef_b=coef_b)
+        servers, x_at = _first_servers(a, targets)
         pw = np.where(idle, 0.0, 1.0 / x_at)
-        wq = np.where(idle, 0.0, s / ((servers - a) * x_at))
-        if det.any():  # M/D/c sites take the Cosmetatos factor; M/M/c sites keep wq
+        wq = np.where(idle, 0.0, s_at / ((servers - a) * x_at))
+        if det is not None:  # M/D/c sites take the Cosmetatos factor; M/M/c sites keep wq
             wq = np.where(det & (pw > 0), wq * cosmetatos_factor(servers, a / servers), wq)
         util = np.where(idle, 0.0, a / servers)
     return QueueResult(
@@ -290,29 +290,57 @@ def size(
     )
 
 
+Flat = NDArray[np.float64] | float
+"""A value per site, ``(n,)``, or one number for every site."""
+
+
+def _per_site(x: NDArray[np.float64], shape: tuple[int, ...]) -> Flat:
+    """``x`` as one value per site of ``shape`` (flattened), or one number if ``x`` is one."""
+    if x.size == 1:
+        return float(x.reshape(()))
+    return np.broadcast_to(x, shape).reshape(-1)
+
+
 @dataclass(frozen=True)
 class _Targets:
-    """The targets of :func:`size` per site, ``(n,)`` each; None when not given.
+    """The targets of :func:`size` per site, ``(n,)`` each or one number for every site;
+    None when not given.
 
     inv_p : ``1 / p``, the least ``1/C`` allowed [ratio]
     coef_a, coef_b : the mean-wait target ``(k - a) x >= coef_a + coef_b g(k) (k - a)``
+        (``coef_b`` None: 0 at every site, M/M/c)
     """
 
-    inv_p: NDArray[np.float64] | None
-    coef_a: NDArray[np.float64] | None
-    coef_b: NDArray[np.float64] | None
+    inv_p: Flat | None
+    coef_a: Flat | None
+    coef_b: Flat | None
+
+
+def _ordered(x: Flat | None, order: NDArray[np.intp]) -> Flat | None:
+    return x[order] if isinstance(x, np.ndarray) and x.ndim else x
+
+
+def _window(x: Flat, lo: int, hi: int) -> Flat:
+    return x[lo:hi] if isinstance(x, np.ndarray) and x.ndim else x
+
+
+_BUCKETS = 8  # steps per Erlang of the order of the sites in _first_servers
+
+
+def _inverse(a: NDArray[np.float64]) -> NDArray[np.float64]:
+    """``1 / a``, capped at 1e300 so that a vanishing load (a denormal) stays finite."""
+    return 1.0 / np.maximum(a, 1e-300)
 
 
 def _first_servers(
-    a: NDArray[np.float64], inv_a: NDArray[np.float64], targets: _Targets
+    a: NDArray[np.float64], targets: _Targets
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Each site's first charger count ``k`` meeting its targets, and ``x = 1/C(k)`` there.
 
     a : offered load [Erlang], ``(n,)``; a site with ``a <= 0`` gets 0 chargers and ``x = 1``
-    inv_a : ``1 / a`` [1/Erlang], ``(n,)``
 
-    The busy sites are sorted once by their stability minimum ``m = floor(a) + 1``, and every
-    array below is in that order, so that at step ``k`` the sites that are checked are a
+    The busy sites are sorted once by load, so by their stability minimum ``m = floor(a) + 1``,
+    and every array below is in that order, so that at step ``k`` the sites that are checked are a
     window of it: from the first site without its answer (``lo``) to the last whose minimum is
     at most ``k`` (``hi``). Step ``k`` carries the recursion forward for the sites from ``lo``
     on (those below their minimum, the tail, included) and checks the window; a site in the
@@ -325,14 +353,19 @@ def _first_servers(
     servers = np.zeros(a.shape)
     x_at = np.ones(a.shape)
     busy = np.flatnonzero(a > 0.0)
-    floor = np.floor(a[busy])
-    rank = np.argsort(floor)  # any order among equal minima: each site is computed on its own
-    order = busy[rank]
-    minimum = floor[rank] + 1.0  # stability minimum, ascending
-    load, inv_load = a[order], inv_a[order]
-    inv_p = None if targets.inv_p is None else targets.inv_p[order]
-    coef_a = None if targets.coef_a is None else targets.coef_a[order]
-    coef_b = None if targets.coef_b is None else targets.coef_b[order]
+    # Ordered by load in steps of 1/BUCKETS Erlang, by a stable sort of small integers (numpy
+    # sorts them by radix; a float sort is slower): so by minimum too, and the sites of a step
+    # (with shared targets nearly always of one answer) finish together, which keeps the window
+    # short; within a step the sites keep their order, so that gathering reads memory in order.
+    key = np.floor(a[busy] * _BUCKETS)
+    small = np.int16 if key.max(initial=0.0) < np.iinfo(np.int16).max else np.int64
+    order = busy[np.argsort(key.astype(small), kind="stable")]
+    load = a[order]
+    minimum = np.floor(load) + 1.0  # stability minimum, ascending
+    inv_load = _inverse(load)
+    inv_p = _ordered(targets.inv_p, order)
+    coef_a = _ordered(targets.coef_a, order)
+    coef_b = _ordered(targets.coef_b, order)
     n = order.size
     inv_b = np.ones(n)  # 1/B(0)
     t = np.empty(n)
@@ -356,14 +389,18 @@ def _first_servers(
         x += 1.0
         ok = found[lo:hi] == 0.0
         if inv_p is not None:
-            ok &= x >= inv_p[lo:hi]
-        if coef_a is not None and coef_b is not None:
-            ok &= d * x >= coef_a[lo:hi] + coef_b[lo:hi] * (d * _g(k))
+            ok &= x >= _window(inv_p, lo, hi)
+        if coef_a is not None:
+            need = _window(coef_a, lo, hi)
+            if coef_b is not None:
+                need = need + _window(coef_b, lo, hi) * (d * _g(k))
+            ok &= d * x >= need
         if ok.any():
-            found[lo:hi][ok] = k
-            x_found[lo:hi][ok] = x[ok]
-            waiting = np.flatnonzero(found[lo:hi] == 0.0)
-            lo = lo + int(waiting[0]) if waiting.size else hi
+            np.copyto(found[lo:hi], k, where=ok)
+            np.copyto(x_found[lo:hi], x, where=ok)
+            waiting = found[lo:hi] == 0.0
+            first = int(waiting.argmax())  # the first site still waiting, if any
+            lo = lo + first if waiting[first] else hi
     servers[order] = found
     x_at[order] = x_found
     return servers, x_at

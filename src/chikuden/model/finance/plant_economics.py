@@ -59,6 +59,10 @@ _MAX_ITER = 60
 _TOL = 1e-9
 # grid intervals, nearest to a zero rate first (numpy-financial picks the root nearest to 0)
 NEAREST_FIRST = np.argsort(np.minimum(np.abs(RATE_GRID[:-1]), np.abs(RATE_GRID[1:])), kind="stable")
+# The grid points of the intervals met first in that order, consecutive (-18 % .. 23 %): a
+# column with a sign change between two of them has its interval among these.
+_NEAR = np.arange(3, 10)
+assert set(NEAREST_FIRST[:6]) == set(range(3, 9)), "RATE_GRID changed: set _NEAR anew"
 
 
 @dataclass(frozen=True)
@@ -314,7 +318,17 @@ def irr(cash_flows: NDArray[np.float64]) -> NDArray[np.float64]:
     # the steps on P: the iteration leaves them out (a batch pads short construction periods).
     lead = leading_zeros(cash_flows)
     grid_x = 1.0 / (1.0 + RATE_GRID)
-    at_grid, _ = _horner(cash_flows, grid_x[:, None], lead, with_slope=False)
+    # Q at the grid points of the intervals nearest to 0 for every column, at the others only
+    # for the columns without a sign change in those (NaN elsewhere, never read: a column's
+    # interval is its first with a change, nearest first)
+    at_grid = np.full((grid_x.size, cash_flows.shape[1]), np.nan)
+    at_grid[_NEAR], _ = _horner(cash_flows, grid_x[_NEAR, None], lead, with_slope=False)
+    near = at_grid[_NEAR] >= 0
+    rest = np.flatnonzero(~(near[:-1] != near[1:]).any(axis=0))
+    if rest.size:
+        far = np.setdiff1d(np.arange(grid_x.size), _NEAR)
+        values, _ = _horner(cash_flows[:, rest], grid_x[far, None], lead[rest], with_slope=False)
+        at_grid[np.ix_(far, rest)] = values
     positive = at_grid >= 0
     change = positive[:-1] != positive[1:]  # a root between grid points g and g + 1
     ordered = change[NEAREST_FIRST]
@@ -329,8 +343,10 @@ def irr(cash_flows: NDArray[np.float64]) -> NDArray[np.float64]:
     for _ in range(_MAX_ITER):
         if live.size == 0:
             break
-        xa, a, b, fa = x[live], lo[live], hi[live], f_lo[live]
-        value, slope = polynomial(cash_flows[:, live], xa, lead[live])
+        # every column live (the first steps, as a rule): the arrays themselves, not copies
+        at: NDArray[np.intp] | slice = slice(None) if live.size == columns.size else live
+        xa, a, b, fa = x[at], lo[at], hi[at], f_lo[at]
+        value, slope = polynomial(cash_flows[:, at], xa, lead[at])
         same = (value >= 0) == (fa >= 0)
         a = np.where(same, xa, a)
         fa = np.where(same, value, fa)
@@ -340,7 +356,7 @@ def irr(cash_flows: NDArray[np.float64]) -> NDArray[np.float64]:
         outside = ~np.isfinite(new) | ((new - a) * (new - b) > 0)
         new = np.where(outside, 0.5 * (a + b), new)
         done = (~outside & (np.abs(new - xa) <= _TOL * xa)) | (value == 0) | (a == b)
-        x[live], lo[live], hi[live], f_lo[live] = new, a, b, fa
+        x[at], lo[at], hi[at], f_lo[at] = new, a, b, fa
         live = live[~done]
     with np.errstate(divide="ignore"):
         return np.where(found, 1.0 / x - 1.0, np.nan)
