@@ -42,7 +42,7 @@ ENGLISH: dict[str, list[Any]] = (
 )
 
 Answer = tuple[int, str]
-Case = Callable[[TestClient, str], Answer]
+Case = Callable[[TestClient, str | None], Answer]
 
 
 def q(lang: str | None, path: str) -> str:
@@ -99,14 +99,18 @@ def api_unknown_year(c: TestClient, lang: str | None) -> Answer:
 
 def api_no_actual(c: TestClient, lang: str | None) -> Answer:
     h = _editor(c)
-    r = c.put(q(lang, f"/api/roadmap/actuals/{KPI}/2026"), json={"version": 1, "value": 3}, headers=h)
+    r = c.put(
+        q(lang, f"/api/roadmap/actuals/{KPI}/2026"), json={"version": 1, "value": 3}, headers=h
+    )
     return r.status_code, json_message(r)
 
 
 def api_stale_version(c: TestClient, lang: str | None) -> Answer:
     h = _editor(c)
     c.put(f"/api/roadmap/actuals/{KPI}/2022", json={"version": 1, "value": 21}, headers=h)
-    r = c.put(q(lang, f"/api/roadmap/actuals/{KPI}/2022"), json={"version": 1, "value": 25}, headers=h)
+    r = c.put(
+        q(lang, f"/api/roadmap/actuals/{KPI}/2022"), json={"version": 1, "value": 25}, headers=h
+    )
     assert r.json()["stored"]["value"] == 21
     return r.status_code, json_message(r)
 
@@ -357,7 +361,13 @@ def test_japanese(client: TestClient, name: str) -> None:
     status, message = CASES[name](client, "ja")
     assert status == ENGLISH[name][0]
     for line in message.splitlines():
-        assert is_japanese(line), line
+        assert japanese(line), line
+
+
+def japanese(line: str) -> bool:
+    """A Japanese line (:func:`tests.web.test_errors_ja.is_japanese`) once the commands it
+    quotes (`chikuden roadmap kpis`, typed as they are in any language) are left out."""
+    return is_japanese(re.sub(r"`[^`]*`", "", line))
 
 
 @pytest.mark.skipif(RECORD, reason="recording")
@@ -378,4 +388,4 @@ def test_expired_session_in_japanese(template: Path, tmp_path: Path) -> None:
             answers[lang] = (r.status_code, json_message(r))
     # the English line of stop 22's server (sessions.py)
     assert answers["en"] == (401, "session: your session has expired; sign in again")
-    assert answers["ja"][0] == 401 and is_japanese(answers["ja"][1]), answers["ja"]
+    assert answers["ja"][0] == 401 and japanese(answers["ja"][1]), answers["ja"]
