@@ -389,3 +389,19 @@ def test_expired_session_in_japanese(template: Path, tmp_path: Path) -> None:
     # the English line of stop 22's server (sessions.py)
     assert answers["en"] == (401, "session: your session has expired; sign in again")
     assert answers["ja"][0] == 401 and japanese(answers["ja"][1]), answers["ja"]
+
+
+@pytest.mark.skipif(RECORD, reason="recording")
+@pytest.mark.parametrize("name", ["api stale version", "form out of range", "api import rows"])
+def test_audit_rows_keep_the_english_line(template: Path, tmp_path: Path, name: str) -> None:
+    """A refusal asked in Japanese is audited in English, as before (the log is read by the
+    team and by tools, whatever language each member's page is in)."""
+    from tests.web.test_desk import audit_rows
+
+    shutil.copy(template, tmp_path / "ledger.sqlite")
+    url = f"sqlite:///{tmp_path / 'ledger.sqlite'}"
+    with make_client(url) as c:
+        status, message = CASES[name](c, "ja")
+    assert status == ENGLISH[name][0] and japanese(message.splitlines()[0])
+    rejected = [a for a in audit_rows(url) if a.action == "rejected"]
+    assert json.loads(rejected[-1].new or "{}")["detail"] == ENGLISH[name][1].splitlines()[0]
