@@ -7,7 +7,8 @@ roles, the import's per-row problems, the milestone and admin forms) is sent twi
 clause) and the status is that of English; with ``lang=en`` and with no ``lang`` the message is
 the English line main's server wrote before the desk's messages carried templates
 (:data:`ENGLISH`, ``tests/web/desk_errors_en.json``, recorded from stop 22's code by
-``CHIKUDEN_RECORD_DESK_EN=1``).
+``CHIKUDEN_RECORD_DESK_EN=1`` with that code's ``src`` first on ``PYTHONPATH``). A refusal asked
+in Japanese is still audited with the English line.
 
 SQLite only: which backend holds the ledger changes no message; tests/web/test_desk.py and
 tests/web/test_desk_year.py run the same refusals on PostgreSQL too.
@@ -274,6 +275,50 @@ def login_failure(password: str, times: int) -> Case:
     return case
 
 
+def api_post(path: str, body: dict[str, Any], user: str, twice: bool = False) -> Case:
+    def case(c: TestClient, lang: str | None) -> Answer:
+        h = _editor(c, user)
+        if twice:
+            c.post(path, json=body, headers=h)
+        r = c.post(q(lang, path), json=body, headers=h)
+        return r.status_code, json_message(r)
+
+    return case
+
+
+def form_publish_twice(c: TestClient, lang: str | None) -> Answer:
+    sign_in(c, "ad")
+    csrf = csrf_of(c.get("/roadmap/revisions").text)
+    c.post("/roadmap/revisions/publish", data={"csrf_token": csrf})
+    r = c.post(q(lang, "/roadmap/revisions/publish"), data={"csrf_token": csrf})
+    return r.status_code, page_message(r)
+
+
+def form_changes_file(c: TestClient, lang: str | None) -> Answer:
+    sign_in(c, "ad")
+    csrf = csrf_of(c.get("/roadmap/revisions").text)
+    bad = f"kpi,year,value,reason\n{KPI},2030,-1,test\nnope,2030,1,test\n"
+    r = c.post(
+        q(lang, "/roadmap/revisions"),
+        data={"csrf_token": csrf, "year": "", "note": "x"},
+        files={"changes": ("changes.csv", bad.encode())},
+    )
+    return r.status_code, page_message(r)
+
+
+def form_import_rows(c: TestClient, lang: str | None) -> Answer:
+    sign_in(c, "ed")
+    csrf = csrf_of(c.get("/roadmap/exchange").text)
+    bad = f"kpi,year,value,unit,source,note\n{KPI},2025,-5,GWh,test,\nnope,2025,1,,test,\n"
+    r = c.post(
+        q(lang, "/roadmap/import"),
+        data={"csrf_token": csrf},
+        files={"file": ("a.csv", bad.encode())},
+    )
+    cells = re.findall(r"<tr><td>\d+</td><td>[^<]*</td><td>([^<]*)</td></tr>", r.text)
+    return r.status_code, "\n".join([page_message(r), *(unescape(x) for x in cells)])
+
+
 PHRASE = "a fresh pass phrase for the new one"
 CASES: dict[str, Case] = {
     "api unknown KPI": api_unknown_kpi,
@@ -290,6 +335,12 @@ CASES: dict[str, Case] = {
     "api import rows": api_import_rows,
     "api import kind": api_import_kind,
     "api milestone pillar": api_milestone_pillar,
+    "api publish twice (none open)": api_post("/api/roadmap/revisions/publish", {}, "ad", True),
+    "api revision not after": api_post("/api/roadmap/revisions", {"year": 2020}, "ad"),
+    "api review before first": api_post("/api/roadmap/reviews", {"year": 2020}, "ed"),
+    "form publish twice (none open)": form_publish_twice,
+    "form changes file rows": form_changes_file,
+    "form import rows": form_import_rows,
     "form not a number": form_actual("lots"),
     "form out of range": form_actual("-5"),
     "form year not a year": form_actual("30", year="20x5"),

@@ -344,7 +344,10 @@ router = APIRouter(include_in_schema=False)
 class Detail(BaseModel):
     """A refused request: one line naming the field, the value and what to do."""
 
-    detail: str
+    detail: str = Field(
+        description="One line: what is wrong and what to do, in the request's language "
+        "(lang of the query string; English without it)"
+    )
 
 
 def _detail(description: str) -> dict[str, Any]:
