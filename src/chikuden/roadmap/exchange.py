@@ -252,8 +252,13 @@ def _xlsx_rows(path: Path, sheet: str, limits: Limits) -> Iterator[tuple[int, li
             unpacked = sum(m.file_size for m in members)
             if unpacked > limits.max_unpacked_bytes:
                 raise LedgerError(
-                    f"file: {name} unpacks to {unpacked:,} bytes; at most "
-                    f"{limits.max_unpacked_bytes:,} are accepted; split it into smaller files"
+                    N_(
+                        "file: {name} unpacks to {size} bytes; at most {most} are accepted; "
+                        "split it into smaller files",
+                        name=name,
+                        size=f"{unpacked:,}",
+                        most=f"{limits.max_unpacked_bytes:,}",
+                    )
                 )
             for member in members:
                 if "vbaproject" in member.filename.lower():
@@ -269,15 +274,22 @@ def _xlsx_rows(path: Path, sheet: str, limits: Limits) -> Iterator[tuple[int, li
                         head = fh.read(4096)
                     if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
                         raise LedgerError(
-                            f"file: {name} declares XML entities in {member.filename} "
-                            "(Excel never does); save the data again from Excel"
+                            N_(
+                                "file: {name} declares XML entities in {member} (Excel never "
+                                "does); save the data again from Excel",
+                                name=name,
+                                member=member.filename,
+                            )
                         )
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError) as exc:
         # a broken archive: bad CRC, a damaged deflate stream, a cut-off member, an unknown
         # compression method
         raise LedgerError(
-            f"file: {name} is a damaged .xlsx ({type(exc).__name__}: {exc}); save it again "
-            "from Excel"
+            N_(
+                "file: {name} is a damaged .xlsx ({reason}); save it again from Excel",
+                name=name,
+                reason=f"{type(exc).__name__}: {exc}",
+            )
         ) from None
 
     from openpyxl import load_workbook
@@ -286,8 +298,12 @@ def _xlsx_rows(path: Path, sheet: str, limits: Limits) -> Iterator[tuple[int, li
         book = load_workbook(path, read_only=True, data_only=False, keep_links=False)
     except Exception as exc:  # openpyxl raises many types for broken files
         raise LedgerError(
-            f"file: cannot read {name} as a workbook ({type(exc).__name__}: {exc}); "
-            "save it again from Excel as .xlsx"
+            N_(
+                "file: cannot read {name} as a workbook ({reason}); save it again from Excel as "
+                ".xlsx",
+                name=name,
+                reason=f"{type(exc).__name__}: {exc}",
+            )
         ) from None
     try:
         if sheet not in book.sheetnames:
@@ -308,9 +324,14 @@ def _xlsx_rows(path: Path, sheet: str, limits: Limits) -> Iterator[tuple[int, li
                 cells += len(row)
                 if cells > limits.max_cells:
                     raise LedgerError(
-                        f"file: sheet {sheet!r} of {name} has more than {limits.max_cells:,} "
-                        "cells (blank ones included); copy only the rows and columns of the "
-                        "template into a new workbook"
+                        N_(
+                            "file: sheet {sheet!r} of {name} has more than {most} cells (blank "
+                            "ones included); copy only the rows and columns of the template "
+                            "into a new workbook",
+                            sheet=sheet,
+                            name=name,
+                            most=f"{limits.max_cells:,}",
+                        )
                     )
                 yield (
                     number,
@@ -327,8 +348,13 @@ def _xlsx_rows(path: Path, sheet: str, limits: Limits) -> Iterator[tuple[int, li
             raise
         except Exception as exc:  # malformed sheet XML
             raise LedgerError(
-                f"file: sheet {sheet!r} of {name} is damaged ({type(exc).__name__}: {exc}); "
-                "save it again from Excel"
+                N_(
+                    "file: sheet {sheet!r} of {name} is damaged ({reason}); save it again from "
+                    "Excel",
+                    sheet=sheet,
+                    name=name,
+                    reason=f"{type(exc).__name__}: {exc}",
+                )
             ) from None
     finally:
         book.close()
@@ -355,7 +381,9 @@ def _csv_rows(path: Path, limits: Limits) -> Iterator[tuple[int, list[Any]]]:
         for number, row in enumerate(reader, start=1):
             yield number, [(v, v.lstrip().startswith("=")) for v in row]
     except csv.Error as exc:
-        raise LedgerError(f"file: {name} is not valid CSV ({exc}); export it again") from None
+        raise LedgerError(
+            N_("file: {name} is not valid CSV ({reason}); export it again", name=name, reason=exc)
+        ) from None
 
 
 # -- importing actuals --------------------------------------------------------------------------
