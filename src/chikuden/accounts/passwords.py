@@ -23,6 +23,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from chikuden.accounts.errors import AccountsError
+from chikuden.errors import N_
 
 BLOCKED = frozenset(
     {
@@ -59,27 +60,40 @@ class Passwords:
         n = len(text)
         if n < self.min_length:
             raise AccountsError(
-                f"password: {n} characters is too short; give at least {self.min_length} "
-                "(a few words with spaces make a long password that is easy to remember)"
+                N_(
+                    "password: {n} characters is too short; give at least {least} (a few words "
+                    "with spaces make a long password that is easy to remember)",
+                    n=n,
+                    least=self.min_length,
+                )
             )
         if n > self.max_length:
             raise AccountsError(
-                f"password: {n} characters is too long; give at most {self.max_length}"
+                N_(
+                    "password: {n} characters is too long; give at most {most}",
+                    n=n,
+                    most=self.max_length,
+                )
             )
         if not text.isprintable():
             raise AccountsError(
-                "password: holds a control character (tab, newline, ...); give printable "
-                "characters and spaces only"
+                N_(
+                    "password: holds a control character (tab, newline, ...); give printable "
+                    "characters and spaces only"
+                )
             )
         plain = "".join(text.lower().split())
         if len(set(plain)) <= 1:
-            raise AccountsError("password: one character repeated; choose another password")
+            raise AccountsError(N_("password: one character repeated; choose another password"))
         if username and username.lower() in plain:
-            raise AccountsError("password: contains the user name; choose another password")
+            raise AccountsError(N_("password: contains the user name; choose another password"))
         for word in BLOCKED:
             if _only(plain, word):
                 raise AccountsError(
-                    f"password: made of the common word {word!r}; choose another password"
+                    N_(
+                        "password: made of the common word {word!r}; choose another password",
+                        word=word,
+                    )
                 )
 
     def hash(self, password: str) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Literal
 
 from chikuden.accounts.errors import AccountsError, PermissionDeniedError
+from chikuden.errors import N_
 
 Role = Literal["viewer", "editor", "admin"]
 ROLES: tuple[Role, ...] = ("viewer", "editor", "admin")
@@ -21,7 +22,14 @@ def check_role(value: str, field: str = "role") -> Role:
     for role in ROLES:
         if value == role:
             return role
-    raise AccountsError(f"{field}: {value[:40]!r} is not a role; give one of {', '.join(ROLES)}")
+    raise AccountsError(
+        N_(
+            "{field}: {value!r} is not a role; give one of {allowed}",
+            field=field,
+            value=value[:40],
+            allowed=", ".join(ROLES),
+        )
+    )
 
 
 def allows(role: str, needed: str) -> bool:
@@ -33,6 +41,11 @@ def require(role: str, needed: str, action: str = "this action") -> None:
     """Raise :class:`PermissionDeniedError` unless ``role`` allows ``needed``."""
     if not allows(role, needed):
         raise PermissionDeniedError(
-            f"role: {action} needs the {needed} role, you are {role}; ask an admin "
-            f"(`chikuden users set-role NAME {needed}`)"
+            N_(
+                "role: {action} needs the {needed} role, you are {role}; ask an admin "
+                "(`chikuden users set-role NAME {needed}`)",
+                action=action,
+                needed=needed,
+                role=role,
+            )
         )

@@ -29,6 +29,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 
 from chikuden.accounts.errors import AuthenticationError, CsrfError
 from chikuden.accounts.settings import SecuritySettings, require_secret_key
+from chikuden.errors import N_
 
 
 @dataclass(frozen=True)
@@ -78,11 +79,13 @@ class SessionSigner:
             )
         except (BadSignature, KeyError, TypeError, ValueError):
             raise AuthenticationError(
-                "session: the session cookie is not valid (changed or from another server); "
-                "sign in again"
+                N_(
+                    "session: the session cookie is not valid (changed or from another "
+                    "server); sign in again"
+                )
             ) from None
         if self.settings.now() >= data.expires:
-            raise AuthenticationError("session: your session has expired; sign in again")
+            raise AuthenticationError(N_("session: your session has expired; sign in again"))
         return data
 
     def csrf_token(self, data: SessionData) -> str:
@@ -93,11 +96,16 @@ class SessionSigner:
         """Raise :class:`CsrfError` unless ``given`` is the session's CSRF token."""
         if not given:
             raise CsrfError(
-                "csrf: the request carries no CSRF token (form field csrf_token or header "
-                "X-CSRF-Token); reload the page and submit again"
+                N_(
+                    "csrf: the request carries no CSRF token (form field csrf_token or header "
+                    "X-CSRF-Token); reload the page and submit again"
+                )
             )
         expected = self.csrf_token(data)
         if not hmac.compare_digest(expected.encode(), given.encode("utf-8", "replace")):
             raise CsrfError(
-                "csrf: the CSRF token does not match this session; reload the page and submit again"
+                N_(
+                    "csrf: the CSRF token does not match this session; reload the page and "
+                    "submit again"
+                )
             )

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from chikuden.accounts.errors import AccountsError, AuthenticationError, NotFoundError
 from chikuden.accounts.models import ApiToken, User
 from chikuden.accounts.settings import Clock
+from chikuden.errors import N_
 
 log = logging.getLogger("chikuden.accounts")
 
@@ -43,11 +44,15 @@ def create(session: Session, user: User, name: str, clock: Clock) -> tuple[ApiTo
     label = " ".join(name.split())
     if not label or len(label) > NAME_LIMIT or not label.isprintable():
         raise AccountsError(
-            f"token name: {name[:40]!r} is not allowed; give 1 to {NAME_LIMIT} printable "
-            "characters that say what the token is for (e.g. 'nightly import')"
+            N_(
+                "token name: {value!r} is not allowed; give 1 to {limit} printable characters "
+                "that say what the token is for (e.g. 'nightly import')",
+                value=name[:40],
+                limit=NAME_LIMIT,
+            )
         )
     if user.disabled:
-        raise AccountsError(f"user: {user.username!r} is disabled; enable it first")
+        raise AccountsError(N_("user: {name!r} is disabled; enable it first", name=user.username))
     token = PREFIX + secrets.token_urlsafe(32)
     record = ApiToken(
         user_id=user.id,
@@ -73,7 +78,9 @@ def list_tokens(session: Session, user: User | None = None) -> list[tuple[ApiTok
 def revoke(session: Session, token_id: int, clock: Clock) -> ApiToken:
     record = session.get(ApiToken, token_id)
     if record is None:
-        raise NotFoundError(f"token: no token {token_id}; see `chikuden users token list`")
+        raise NotFoundError(
+            N_("token: no token {id}; see `chikuden users token list`", id=token_id)
+        )
     if record.revoked_at is None:
         record.revoked_at = clock()
         session.flush()
@@ -114,15 +121,17 @@ def check(connection: Connection, token: str, clock: Clock) -> tuple[Holder, int
     Only reads: one ``SELECT`` by the token's SHA-256 (an indexed, unique column)."""
     if not token.startswith(PREFIX):
         raise AuthenticationError(
-            "token: not a chikuden API token; make one with "
-            "`chikuden users token create NAME --name WHAT`"
+            N_(
+                "token: not a chikuden API token; make one with "
+                "`chikuden users token create NAME --name WHAT`"
+            )
         )
     found = connection.execute(_LOOKUP, {"digest": digest(token)}).first()
     if found is None:
-        raise AuthenticationError("token: unknown or revoked; ask an admin for a new one")
+        raise AuthenticationError(N_("token: unknown or revoked; ask an admin for a new one"))
     token_id, last, revoked, user_id, username, display_name, role, disabled = found
     if revoked is not None or disabled:
-        raise AuthenticationError("token: unknown or revoked; ask an admin for a new one")
+        raise AuthenticationError(N_("token: unknown or revoked; ask an admin for a new one"))
     due = token_id if last is None or clock() - last >= LAST_USE_STEP else None
     return Holder(user_id, username, display_name, role), due
 

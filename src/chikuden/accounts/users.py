@@ -42,6 +42,7 @@ from chikuden.accounts.models import ADDRESS_LIMIT, USERNAME_LIMIT, LoginAttempt
 from chikuden.accounts.passwords import Passwords
 from chikuden.accounts.roles import check_role
 from chikuden.accounts.settings import SecuritySettings
+from chikuden.errors import N_
 
 if TYPE_CHECKING:
     from chikuden.roadmap.db import Ledger
@@ -49,7 +50,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("chikuden.accounts")
 
 USERNAME_RE = re.compile(r"[a-z0-9][a-z0-9._@-]{0,59}")
-FAILED = "sign-in: wrong user name or password, or the account is disabled; try again"
+FAILED = N_("sign-in: wrong user name or password, or the account is disabled; try again")
 
 
 def check_username(raw: str) -> str:
@@ -57,8 +58,12 @@ def check_username(raw: str) -> str:
     name = raw.strip().lower()
     if not USERNAME_RE.fullmatch(name):
         raise AccountsError(
-            f"user name: {raw[:40]!r} is not allowed; give 1 to {USERNAME_LIMIT} characters "
-            "a-z, 0-9, '.', '_', '@' or '-', starting with a letter or digit"
+            N_(
+                "user name: {value!r} is not allowed; give 1 to {limit} characters a-z, 0-9, "
+                "'.', '_', '@' or '-', starting with a letter or digit",
+                value=raw[:40],
+                limit=USERNAME_LIMIT,
+            )
         )
     return name
 
@@ -96,8 +101,11 @@ class Accounts:
         user = session.scalar(select(User).where(User.username == name))
         if user is None:
             raise NotFoundError(
-                f"user: no user {name!r}; see `chikuden users list`, or add one with "
-                "`chikuden users add NAME --role ROLE`"
+                N_(
+                    "user: no user {name!r}; see `chikuden users list`, or add one with "
+                    "`chikuden users add NAME --role ROLE`",
+                    name=name,
+                )
             )
         return user
 
@@ -118,8 +126,11 @@ class Accounts:
         display = _display_name(display_name)
         if session.scalar(select(User.id).where(User.username == name)) is not None:
             raise AccountsError(
-                f"user name: {name!r} exists already; choose another name, or change that "
-                "user with `chikuden users set-role` / `reset-password`"
+                N_(
+                    "user name: {name!r} exists already; choose another name, or change that "
+                    "user with `chikuden users set-role` / `reset-password`",
+                    name=name,
+                )
             )
         self._pw.check(password, name)
         now = self.settings.now()
@@ -210,8 +221,11 @@ class Accounts:
         if wait is not None:
             log.warning("sign-in refused: %s from %s is locked for %d s", name, addr, wait)
             return LockedOutError(
-                f"sign-in: too many failed attempts for this account or from this address; "
-                f"try again in {_minutes(wait)}",
+                N_(
+                    "sign-in: too many failed attempts for this account or from this address; "
+                    "try again in {minutes}",
+                    minutes=_minutes(wait),
+                ),
                 wait,
             )
         user = session.scalar(select(User).where(User.username == name))
@@ -290,6 +304,9 @@ def _display_name(raw: str) -> str:
     text = " ".join(raw.split())
     if len(text) > 120 or not text.isprintable():
         raise AccountsError(
-            f"display name: {raw[:40]!r} is not allowed; give at most 120 printable characters"
+            N_(
+                "display name: {value!r} is not allowed; give at most 120 printable characters",
+                value=raw[:40],
+            )
         )
     return text

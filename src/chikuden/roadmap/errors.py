@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from chikuden.errors import ChikudenError
+from chikuden.errors import N_, ChikudenError, Msg
 
 
 class LedgerError(ChikudenError):
@@ -34,9 +35,22 @@ class RowProblem:
     field: str
     value: object
     reason: str
+    msg: Msg | None = dataclasses.field(default=None, compare=False, repr=False)
+    """The reason as a :class:`~chikuden.errors.Msg` (the desk shows it in the page's
+    language); None: ``reason`` reads English everywhere."""
+
+    @classmethod
+    def of(cls, row: int, field: str, value: object, reason: Msg | ChikudenError) -> RowProblem:
+        """A problem whose reason is a message (or a refused check's error)."""
+        msg = reason.msg if isinstance(reason, ChikudenError) else reason
+        return cls(row, field, value, str(reason), msg)
 
     def line(self) -> str:
         return f"row {self.row}: {self.reason}"
+
+    def localized(self, lang: str) -> str:
+        """The reason in ``lang``."""
+        return self.reason if self.msg is None else self.msg.localized(lang)
 
 
 class ImportRejectedError(LedgerError):
@@ -46,8 +60,20 @@ class ImportRejectedError(LedgerError):
         self.name = name
         self.problems = list(problems)
         rows = len({p.row for p in self.problems})
-        head = (
-            f"{name}: {rows} bad row{'s' if rows != 1 else ''}, nothing was imported; "
-            "correct these rows and import the file again"
+        self.head = (
+            N_(
+                "{name}: {rows} bad row, nothing was imported; correct these rows and import "
+                "the file again",
+                name=name,
+                rows=rows,
+            )
+            if rows == 1
+            else N_(
+                "{name}: {rows} bad rows, nothing was imported; correct these rows and import "
+                "the file again",
+                name=name,
+                rows=rows,
+            )
         )
-        super().__init__("\n".join([head, *(p.line() for p in self.problems)]))
+        """The first line (the desk shows it, in the page's language, above the rows)."""
+        super().__init__("\n".join([str(self.head), *(p.line() for p in self.problems)]))

@@ -26,7 +26,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from chikuden.errors import did_you_mean
+from chikuden.errors import N_, did_you_mean
 from chikuden.reading import escape_controls
 from chikuden.roadmap import ledger
 from chikuden.roadmap.errors import ImportRejectedError, LedgerError, RowProblem
@@ -74,12 +74,19 @@ def read_table(
     """Read sheet ``sheet`` of an .xlsx file (or a .csv file) into rows keyed by column."""
     name = path.name
     if not path.is_file():
-        raise LedgerError(f"file: {str(path)!r} does not exist or is not a file; check the path")
+        raise LedgerError(
+            N_("file: {path!r} does not exist or is not a file; check the path", path=str(path))
+        )
     size = path.stat().st_size
     if size > limits.max_bytes:
         raise LedgerError(
-            f"file: {name} has {size:,} bytes; at most {limits.max_bytes:,} are accepted; "
-            "split it into smaller files"
+            N_(
+                "file: {name} has {size} bytes; at most {most} are accepted; split it into "
+                "smaller files",
+                name=name,
+                size=f"{size:,}",
+                most=f"{limits.max_bytes:,}",
+            )
         )
     suffix = path.suffix.lower()
     if suffix == ".xlsx":
@@ -88,8 +95,11 @@ def read_table(
         cells = _csv_rows(path, limits)
     else:
         raise LedgerError(
-            f"file: {name!r} is neither .xlsx nor .csv; save it from Excel as .xlsx "
-            "(Excel Workbook) or as CSV UTF-8"
+            N_(
+                "file: {name!r} is neither .xlsx nor .csv; save it from Excel as .xlsx (Excel "
+                "Workbook) or as CSV UTF-8",
+                name=name,
+            )
         )
     table = Table(name)
     header: list[str | None] | None = None
@@ -101,8 +111,12 @@ def read_table(
             continue
         if len(table.rows) + len(table.problems) >= limits.max_rows:
             raise LedgerError(
-                f"file: {name} has more than {limits.max_rows:,} rows; at most "
-                f"{limits.max_rows:,} are accepted; split it into smaller files"
+                N_(
+                    "file: {name} has more than {most} rows; at most {most} are accepted; "
+                    "split it into smaller files",
+                    name=name,
+                    most=f"{limits.max_rows:,}",
+                )
             )
         record: dict[str, Any] = {}
         bad = False
@@ -116,15 +130,22 @@ def read_table(
         ]
         if stray:
             index, value = stray[0]
-            more = f" and {len(stray) - 1} more cell(s)" if len(stray) > 1 else ""
             table.problems.append(
-                RowProblem(
+                RowProblem.of(
                     number,
                     "",
                     value,
-                    f"{str(value)[:40]!r} stands in column {_letters(index + 1)}, which has no "
-                    f"header{more}; allowed columns: {', '.join(columns)} (in a CSV file, put "
-                    'a text with commas in double quotes: "a, b")',
+                    N_(
+                        "{value!r} stands in column {column}, which has no header{more}; "
+                        "allowed columns: {allowed} (in a CSV file, put a text with commas in "
+                        'double quotes: "a, b")',
+                        value=str(value)[:40],
+                        column=_letters(index + 1),
+                        more=N_(" and {n} more cell(s)", n=len(stray) - 1)
+                        if len(stray) > 1
+                        else "",
+                        allowed=", ".join(columns),
+                    ),
                 )
             )
             bad = True
@@ -133,12 +154,16 @@ def read_table(
                 continue
             if formula:
                 table.problems.append(
-                    RowProblem(
+                    RowProblem.of(
                         number,
                         col,
                         value,
-                        f"{col}: {str(value)[:40]!r} is a formula; formulas are not accepted, "
-                        "paste the value instead (Paste Special > Values)",
+                        N_(
+                            "{field}: {value!r} is a formula; formulas are not accepted, paste "
+                            "the value instead (Paste Special > Values)",
+                            field=col,
+                            value=str(value)[:40],
+                        ),
                     )
                 )
                 bad = True
@@ -148,8 +173,12 @@ def read_table(
             table.rows.append((number, record))
     if header is None:
         raise LedgerError(
-            f"file: {name} is empty; the first row must name the columns "
-            f"{', '.join(columns)} (export a template with `chikuden roadmap template`)"
+            N_(
+                "file: {name} is empty; the first row must name the columns {columns} (export "
+                "a template with `chikuden roadmap template`)",
+                name=name,
+                columns=", ".join(columns),
+            )
         )
     return table
 
@@ -176,17 +205,33 @@ def _header(
         col = str(value).strip().lower()
         if formula or col not in columns:
             raise LedgerError(
-                f"header: {str(value)[:40]!r} in row 1 of {name} is not a column of this sheet"
-                f"{did_you_mean(col, columns)}; allowed: {', '.join(columns)}"
+                N_(
+                    "header: {value!r} in row 1 of {name} is not a column of this sheet{close}; "
+                    "allowed: {allowed}",
+                    value=str(value)[:40],
+                    name=name,
+                    close=did_you_mean(col, columns),
+                    allowed=", ".join(columns),
+                )
             )
         if col in header:
-            raise LedgerError(f"header: column {col!r} appears twice in row 1 of {name}")
+            raise LedgerError(
+                N_(
+                    "header: column {column!r} appears twice in row 1 of {name}",
+                    column=col,
+                    name=name,
+                )
+            )
         header.append(col)
     missing = [c for c in required if c not in header]
     if missing:
         raise LedgerError(
-            f"header: {name} lacks the column(s) {', '.join(missing)} in row 1; "
-            f"required: {', '.join(required)}"
+            N_(
+                "header: {name} lacks the column(s) {missing} in row 1; required: {required}",
+                name=name,
+                missing=", ".join(missing),
+                required=", ".join(required),
+            )
         )
     return header
 
@@ -195,8 +240,11 @@ def _xlsx_rows(path: Path, sheet: str, limits: Limits) -> Iterator[tuple[int, li
     name = path.name
     if not zipfile.is_zipfile(path):
         raise LedgerError(
-            f"file: {name} is not an .xlsx workbook (not a zip archive); "
-            "save it from Excel as .xlsx (Excel Workbook)"
+            N_(
+                "file: {name} is not an .xlsx workbook (not a zip archive); save it from Excel "
+                "as .xlsx (Excel Workbook)",
+                name=name,
+            )
         )
     try:
         with zipfile.ZipFile(path) as archive:
@@ -204,29 +252,44 @@ def _xlsx_rows(path: Path, sheet: str, limits: Limits) -> Iterator[tuple[int, li
             unpacked = sum(m.file_size for m in members)
             if unpacked > limits.max_unpacked_bytes:
                 raise LedgerError(
-                    f"file: {name} unpacks to {unpacked:,} bytes; at most "
-                    f"{limits.max_unpacked_bytes:,} are accepted; split it into smaller files"
+                    N_(
+                        "file: {name} unpacks to {size} bytes; at most {most} are accepted; "
+                        "split it into smaller files",
+                        name=name,
+                        size=f"{unpacked:,}",
+                        most=f"{limits.max_unpacked_bytes:,}",
+                    )
                 )
             for member in members:
                 if "vbaproject" in member.filename.lower():
                     raise LedgerError(
-                        f"file: {name} contains macros; save it as .xlsx (Excel Workbook), "
-                        "without macros"
+                        N_(
+                            "file: {name} contains macros; save it as .xlsx (Excel Workbook), "
+                            "without macros",
+                            name=name,
+                        )
                     )
                 if member.filename.lower().endswith((".xml", ".rels")):
                     with archive.open(member) as fh:
                         head = fh.read(4096)
                     if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
                         raise LedgerError(
-                            f"file: {name} declares XML entities in {member.filename} "
-                            "(Excel never does); save the data again from Excel"
+                            N_(
+                                "file: {name} declares XML entities in {member} (Excel never "
+                                "does); save the data again from Excel",
+                                name=name,
+                                member=member.filename,
+                            )
                         )
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError) as exc:
         # a broken archive: bad CRC, a damaged deflate stream, a cut-off member, an unknown
         # compression method
         raise LedgerError(
-            f"file: {name} is a damaged .xlsx ({type(exc).__name__}: {exc}); save it again "
-            "from Excel"
+            N_(
+                "file: {name} is a damaged .xlsx ({reason}); save it again from Excel",
+                name=name,
+                reason=f"{type(exc).__name__}: {exc}",
+            )
         ) from None
 
     from openpyxl import load_workbook
@@ -235,14 +298,23 @@ def _xlsx_rows(path: Path, sheet: str, limits: Limits) -> Iterator[tuple[int, li
         book = load_workbook(path, read_only=True, data_only=False, keep_links=False)
     except Exception as exc:  # openpyxl raises many types for broken files
         raise LedgerError(
-            f"file: cannot read {name} as a workbook ({type(exc).__name__}: {exc}); "
-            "save it again from Excel as .xlsx"
+            N_(
+                "file: cannot read {name} as a workbook ({reason}); save it again from Excel as "
+                ".xlsx",
+                name=name,
+                reason=f"{type(exc).__name__}: {exc}",
+            )
         ) from None
     try:
         if sheet not in book.sheetnames:
             raise LedgerError(
-                f"sheet: {name} has no sheet {sheet!r} (found: {', '.join(book.sheetnames)}); "
-                f"put the rows on a sheet named {sheet!r}, as in the template"
+                N_(
+                    "sheet: {name} has no sheet {sheet!r} (found: {found}); put the rows on a "
+                    "sheet named {sheet!r}, as in the template",
+                    name=name,
+                    sheet=sheet,
+                    found=", ".join(book.sheetnames),
+                )
             )
         ws = book[sheet]
         ws.reset_dimensions()  # rows as wide as their cells, not as the declared dimension
@@ -252,9 +324,14 @@ def _xlsx_rows(path: Path, sheet: str, limits: Limits) -> Iterator[tuple[int, li
                 cells += len(row)
                 if cells > limits.max_cells:
                     raise LedgerError(
-                        f"file: sheet {sheet!r} of {name} has more than {limits.max_cells:,} "
-                        "cells (blank ones included); copy only the rows and columns of the "
-                        "template into a new workbook"
+                        N_(
+                            "file: sheet {sheet!r} of {name} has more than {most} cells (blank "
+                            "ones included); copy only the rows and columns of the template "
+                            "into a new workbook",
+                            sheet=sheet,
+                            name=name,
+                            most=f"{limits.max_cells:,}",
+                        )
                     )
                 yield (
                     number,
@@ -271,8 +348,13 @@ def _xlsx_rows(path: Path, sheet: str, limits: Limits) -> Iterator[tuple[int, li
             raise
         except Exception as exc:  # malformed sheet XML
             raise LedgerError(
-                f"file: sheet {sheet!r} of {name} is damaged ({type(exc).__name__}: {exc}); "
-                "save it again from Excel"
+                N_(
+                    "file: sheet {sheet!r} of {name} is damaged ({reason}); save it again from "
+                    "Excel",
+                    sheet=sheet,
+                    name=name,
+                    reason=f"{type(exc).__name__}: {exc}",
+                )
             ) from None
     finally:
         book.close()
@@ -284,16 +366,24 @@ def _csv_rows(path: Path, limits: Limits) -> Iterator[tuple[int, list[Any]]]:
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError:
         raise LedgerError(
-            f"file: {name} is not UTF-8 text; save it from Excel as 'CSV UTF-8 (comma delimited)'"
+            N_(
+                "file: {name} is not UTF-8 text; save it from Excel as 'CSV UTF-8 (comma "
+                "delimited)'",
+                name=name,
+            )
         ) from None
     if "\x00" in text:
-        raise LedgerError(f"file: {name} is binary, not CSV text; export the sheet as CSV UTF-8")
+        raise LedgerError(
+            N_("file: {name} is binary, not CSV text; export the sheet as CSV UTF-8", name=name)
+        )
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         for number, row in enumerate(reader, start=1):
             yield number, [(v, v.lstrip().startswith("=")) for v in row]
     except csv.Error as exc:
-        raise LedgerError(f"file: {name} is not valid CSV ({exc}); export it again") from None
+        raise LedgerError(
+            N_("file: {name} is not valid CSV ({reason}); export it again", name=name, reason=exc)
+        ) from None
 
 
 # -- importing actuals --------------------------------------------------------------------------
@@ -330,12 +420,16 @@ def import_actuals(session: Session, path: Path, limits: Limits = Limits()) -> I
         kpi = known.get(key)
         if kpi is None:
             row_problems.append(
-                RowProblem(
+                RowProblem.of(
                     number,
                     "kpi",
                     rec.get("kpi"),
-                    f"kpi: unknown KPI {key!r}{did_you_mean(key, known)}; "
-                    "see the kpis sheet of the template for the keys",
+                    N_(
+                        "kpi: unknown KPI {key!r}{close}; see the kpis sheet of the template for "
+                        "the keys",
+                        key=key,
+                        close=did_you_mean(key, known),
+                    ),
                 )
             )
         year = _try(row_problems, number, rec, "year", ledger.check_year, "year", this_year)
@@ -348,7 +442,7 @@ def import_actuals(session: Session, path: Path, limits: Limits = Limits()) -> I
             try:
                 value = ledger.to_kpi_unit(kpi, number_value, unit, "unit")
             except LedgerError as exc:
-                row_problems.append(RowProblem(number, "unit", rec.get("unit"), str(exc)))
+                row_problems.append(RowProblem.of(number, "unit", rec.get("unit"), exc))
         if kpi is not None and year is not None:
             repeated = _repeated(seen, key, year, number, "row")
             if repeated is not None:
@@ -356,13 +450,20 @@ def import_actuals(session: Session, path: Path, limits: Limits = Limits()) -> I
             elif (kpi.id, year) in taken:
                 old, version = taken[(kpi.id, year)]
                 row_problems.append(
-                    RowProblem(
+                    RowProblem.of(
                         number,
                         "year",
                         year,
-                        f"year: {key} already has an actual for {year} ({old:,.6g} {kpi.unit}, "
-                        f"version {version}); remove the row, or correct the ledger with "
-                        f"`chikuden roadmap actual set {key} {year} VALUE --version {version}`",
+                        N_(
+                            "year: {kpi} already has an actual for {year} ({value} {unit}, "
+                            "version {version}); remove the row, or correct the ledger with "
+                            "`chikuden roadmap actual set {kpi} {year} VALUE --version {version}`",
+                            kpi=key,
+                            year=year,
+                            value=f"{old:,.6g}",
+                            unit=kpi.unit,
+                            version=version,
+                        ),
                     )
                 )
             else:
@@ -391,7 +492,7 @@ def _try(
     try:
         return fn(rec.get(col), *args)
     except LedgerError as exc:
-        problems.append(RowProblem(number, col, rec.get(col), str(exc)))
+        problems.append(RowProblem.of(number, col, rec.get(col), exc))
         return None
 
 
@@ -409,11 +510,11 @@ def read_changes(session: Session, path: Path, limits: Limits = Limits()) -> lis
         kpi = known.get(key)
         if kpi is None:
             problems.append(
-                RowProblem(
+                RowProblem.of(
                     number,
                     "kpi",
                     rec.get("kpi"),
-                    f"kpi: unknown KPI {key!r}{did_you_mean(key, known)}",
+                    N_("kpi: unknown KPI {key!r}{close}", key=key, close=did_you_mean(key, known)),
                 )
             )
         year = _try(problems, number, rec, "year", ledger.check_year)
@@ -428,7 +529,7 @@ def read_changes(session: Session, path: Path, limits: Limits = Limits()) -> lis
                 try:
                     ledger.to_kpi_unit(kpi, value, unit)
                 except LedgerError as exc:
-                    problems.append(RowProblem(number, "unit", rec.get("unit"), str(exc)))
+                    problems.append(RowProblem.of(number, "unit", rec.get("unit"), exc))
         if kpi is not None and year is not None:
             repeated = _repeated(seen, key, year, number, "change")
             if repeated is not None:
@@ -460,13 +561,22 @@ def _repeated(
     """The problem of a row whose KPI and year an earlier row of the file already gave."""
     if (key, year) not in seen:
         return None
-    return RowProblem(
-        number,
-        "year",
-        year,
-        f"year: {key} {year} appears already in row {seen[(key, year)]}; "
-        f"keep one {what} per KPI and year",
+    message = (
+        N_(
+            "year: {kpi} {year} appears already in row {row}; keep one row per KPI and year",
+            kpi=key,
+            year=year,
+            row=seen[(key, year)],
+        )
+        if what == "row"
+        else N_(
+            "year: {kpi} {year} appears already in row {row}; keep one change per KPI and year",
+            kpi=key,
+            year=year,
+            row=seen[(key, year)],
+        )
     )
+    return RowProblem.of(number, "year", year, message)
 
 
 # -- exporting ----------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from typing import Any, Protocol, cast
 from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
-from chikuden.errors import did_you_mean
+from chikuden.errors import N_, Msg, did_you_mean
 from chikuden.reading import CONTROL_RE, show, to_number
 from chikuden.roadmap.changelog import encode
 from chikuden.roadmap.errors import ConflictError, LedgerError
@@ -63,8 +63,14 @@ def check_year(year: Any, field: str = "year", last: int | None = None) -> int:
         year = int(year.strip())
     if not isinstance(year, int) or not FIRST_YEAR <= year <= last:
         raise LedgerError(
-            f"{field}: {_short(given)} is not a year from {FIRST_YEAR} to {last}; give a "
-            "calendar or fiscal year such as 2025"
+            N_(
+                "{field}: {value} is not a year from {first} to {last}; give a calendar or "
+                "fiscal year such as 2025",
+                field=field,
+                value=_short(given),
+                first=FIRST_YEAR,
+                last=last,
+            )
         )
     return year
 
@@ -77,13 +83,22 @@ def check_number(value: Any, field: str = "value") -> float:
     number = math.nan if parsed is None else parsed
     if not math.isfinite(number) and not math.isinf(number):
         raise LedgerError(
-            f"{field}: {_short(given)} is not a number; write a plain number such as 1234.5 "
-            "(the unit goes in its own column)"
+            N_(
+                "{field}: {value} is not a number; write a plain number such as 1234.5 (the "
+                "unit goes in its own column)",
+                field=field,
+                value=_short(given),
+            )
         )
     if not abs(number) <= VALUE_LIMIT:
         raise LedgerError(
-            f"{field}: {_short(given)} is too large for the ledger; numbers must lie within "
-            f"±{VALUE_LIMIT:.6g} (2**53); check the value and its unit"
+            N_(
+                "{field}: {value} is too large for the ledger; numbers must lie within "
+                "±{limit} (2**53); check the value and its unit",
+                field=field,
+                value=_short(given),
+                limit=f"{VALUE_LIMIT:.6g}",
+            )
         )
     return number
 
@@ -98,20 +113,38 @@ def check_text(value: Any, field: str, required: bool = True, limit: int = TEXT_
     column's length), present when required."""
     text = "" if value is None else str(value).strip()
     if required and not text:
-        raise LedgerError(f"{field}: is empty; it is required (say where the figure comes from)")
+        raise LedgerError(
+            N_("{field}: is empty; it is required (say where the figure comes from)", field=field)
+        )
     if text.startswith("="):
         raise LedgerError(
-            f"{field}: {text[:40]!r} looks like a formula; formulas are not accepted, "
-            "type the text itself"
+            N_(
+                "{field}: {value!r} looks like a formula; formulas are not accepted, type the "
+                "text itself",
+                field=field,
+                value=text[:40],
+            )
         )
     bad = CONTROL_RE.search(text)
     if bad:
         raise LedgerError(
-            f"{field}: {_short(text)} holds the control character {bad.group()!r}; "
-            "type plain text (tabs and line breaks are allowed)"
+            N_(
+                "{field}: {value} holds the control character {char!r}; type plain text (tabs "
+                "and line breaks are allowed)",
+                field=field,
+                value=_short(text),
+                char=bad.group(),
+            )
         )
     if len(text) > limit:
-        raise LedgerError(f"{field}: {len(text)} characters; at most {limit} are allowed")
+        raise LedgerError(
+            N_(
+                "{field}: {n} characters; at most {limit} are allowed",
+                field=field,
+                n=len(text),
+                limit=limit,
+            )
+        )
     return text
 
 
@@ -122,19 +155,33 @@ def to_kpi_unit(kpi: KpiBounds, value: float, unit: str | None, field: str = "un
     f = factor(given, kpi.unit)
     if f is None:
         raise LedgerError(
-            f"{field}: {given!r} is not a unit of {kpi.key} (measured in {kpi.unit}); "
-            f"allowed: {', '.join(accepted_units(kpi.unit))}"
+            N_(
+                "{field}: {unit!r} is not a unit of {kpi} (measured in {kpi_unit}); allowed: "
+                "{allowed}",
+                field=field,
+                unit=given,
+                kpi=kpi.key,
+                kpi_unit=kpi.unit,
+                allowed=", ".join(accepted_units(kpi.unit)),
+            )
         )
     converted = value * f
     low, high = kpi.min_value, kpi.max_value
     low = -VALUE_LIMIT if low is None else low  # a KPI of an old ledger without a declared range
     high = VALUE_LIMIT if high is None else high
     if not low <= converted <= high:
-        allowed = f"{_g(low)}..{_g(high)}"
-        sign = " (wrong sign?)" if low == 0 and converted < 0 else ""
+        sign = N_(" (wrong sign?)") if low == 0 and converted < 0 else ""
         raise LedgerError(
-            f"value: {_g(value)} {given} is outside the range of {kpi.key}{sign}; "
-            f"allowed: {allowed} {kpi.unit}"
+            N_(
+                "value: {value} {unit} is outside the range of {kpi}{sign}; allowed: "
+                "{allowed} {kpi_unit}",
+                value=_g(value),
+                unit=given,
+                kpi=kpi.key,
+                sign=sign,
+                allowed=f"{_g(low)}..{_g(high)}",
+                kpi_unit=kpi.unit,
+            )
         )
     return converted
 
@@ -146,24 +193,41 @@ def _g(x: float) -> str:
     return f"{x:,.6g}" if abs(x) < 1e15 else f"{x:.6g}"
 
 
-def _check_version(record: Any, version: int | None, what: str, now: str) -> None:
+def _check_version(record: Any, version: int | None, what: Msg, now: Msg | str) -> None:
     """``version`` (the version the user read) must be ``record``'s: a change needs it, and a
     stale one is a conflict. ``now`` describes the record's current value for the message."""
     if version is None:
         raise ConflictError(
-            f"--version: required to change {what} (now version {record.version}: {now}); "
-            f"check that this is what you mean to change and pass --version {record.version}"
+            N_(
+                "--version: required to change {what} (now version {version}: {now}); check "
+                "that this is what you mean to change and pass --version {version}",
+                what=what,
+                version=record.version,
+                now=now,
+            )
         )
     if record.version != version:
         raise ConflictError(
-            f"--version: {what} is at version {record.version}, not {version} (now: {now}): "
-            "someone changed it since you read it; nothing was saved; look at it again and "
-            "repeat your change"
+            N_(
+                "--version: {what} is at version {version}, not {read} (now: {now}): someone "
+                "changed it since you read it; nothing was saved; look at it again and repeat "
+                "your change",
+                what=what,
+                version=record.version,
+                read=version,
+                now=now,
+            )
         )
 
 
-def _actual_now(record: Actual, kpi: Kpi) -> str:
-    return f"{_g(record.value)} {kpi.unit}, source {_short(record.source, 60)}"
+def _actual_of(kpi_key: str, year: object) -> Msg:
+    return N_("the actual of {kpi} for {year}", kpi=kpi_key, year=year)
+
+
+def _actual_now(value: float, unit: str, source: str) -> Msg:
+    return N_(
+        "{value} {unit}, source {source}", value=_g(value), unit=unit, source=_short(source, 60)
+    )
 
 
 # -- look-ups -----------------------------------------------------------------------------------
@@ -175,8 +239,12 @@ def pillar(session: Session, code: str) -> Pillar:
     if found is None:
         codes = list(session.scalars(select(Pillar.code)))
         raise LedgerError(
-            f"pillar: unknown pillar {code!r}{did_you_mean(code, codes)}; "
-            f"allowed: {', '.join(codes)}"
+            N_(
+                "pillar: unknown pillar {code!r}{hint}; allowed: {allowed}",
+                code=code,
+                hint=did_you_mean(code, codes),
+                allowed=", ".join(codes),
+            )
         )
     return found
 
@@ -186,36 +254,51 @@ def kpis(session: Session) -> dict[str, Kpi]:
     return {k.key: k for k in session.scalars(select(Kpi).order_by(Kpi.key))}
 
 
-def _by_key(session: Session, column: Any, value: str, what: str, noun: str, hint: str) -> Any:
+def _by_key(session: Session, column: Any, value: str, what: str) -> Any:
     """The row whose ``column`` equals ``value``; a clear error with a suggestion if none."""
     if not isinstance(value, str) or CONTROL_RE.search(value) or len(value) > 200:
         # no key holds these (and PostgreSQL cannot even compare a text with NUL in it)
-        raise LedgerError(f"{what}: unknown {noun} {_short(value)}; {hint}")
+        raise LedgerError(_unknown(what, _short(value), ""))
     found = session.scalar(select(column.class_).where(column == value))
     if found is None:
         known = list(session.scalars(select(column)))
-        raise LedgerError(f"{what}: unknown {noun} {value!r}{did_you_mean(value, known)}; {hint}")
+        raise LedgerError(_unknown(what, repr(value), did_you_mean(value, known)))
     return found
 
 
-def kpi(session: Session, key: str) -> Kpi:
-    found: Kpi = _by_key(
-        session, Kpi.key, key, "kpi", "KPI", "see `chikuden roadmap kpis` for the keys"
+def _unknown(what: str, value: str, close: Msg | str) -> Msg:
+    """``{what}: unknown ... {value}{close}; see ...`` for a KPI, milestone or measure."""
+    if what == "kpi":
+        return N_(
+            "kpi: unknown KPI {value}{close}; see `chikuden roadmap kpis` for the keys",
+            value=value,
+            close=close,
+        )
+    if what == "milestone":
+        return N_(
+            "milestone: unknown milestone {value}{close}; see `chikuden roadmap milestones`",
+            value=value,
+            close=close,
+        )
+    return N_(
+        "measure: unknown measure {value}{close}; see `chikuden roadmap measures`",
+        value=value,
+        close=close,
     )
+
+
+def kpi(session: Session, key: str) -> Kpi:
+    found: Kpi = _by_key(session, Kpi.key, key, "kpi")
     return found
 
 
 def milestone(session: Session, code: str) -> Milestone:
-    found: Milestone = _by_key(
-        session, Milestone.code, code, "milestone", "milestone", "see `chikuden roadmap milestones`"
-    )
+    found: Milestone = _by_key(session, Milestone.code, code, "milestone")
     return found
 
 
 def measure(session: Session, code: str) -> Measure:
-    found: Measure = _by_key(
-        session, Measure.code, code, "measure", "measure", "see `chikuden roadmap measures`"
-    )
+    found: Measure = _by_key(session, Measure.code, code, "measure")
     return found
 
 
@@ -224,8 +307,12 @@ def actual(session: Session, kpi_key: str, year: int) -> Actual:
     found = session.scalar(select(Actual).where(Actual.kpi_id == k.id, Actual.year == year))
     if found is None:
         raise LedgerError(
-            f"year: {kpi_key} has no actual for {year}; add one with "
-            f"`chikuden roadmap actual add {kpi_key} {year} VALUE --source ...`"
+            N_(
+                "year: {kpi} has no actual for {year}; add one with `chikuden roadmap actual "
+                "add {kpi} {year} VALUE --source ...`",
+                kpi=kpi_key,
+                year=year,
+            )
         )
     return found
 
@@ -295,7 +382,7 @@ def add_kpi(
 def add_measure(session: Session, code: str, pillar_code: str, **fields: Any) -> Measure:
     status = fields.get("status", "active")
     if status not in MEASURE_STATES:
-        raise LedgerError(f"status: {status!r}; allowed: {', '.join(MEASURE_STATES)}")
+        raise LedgerError(_not_allowed("status", status, MEASURE_STATES))
     budget = fields.get("budget_jpy")
     record = Measure(
         code=check_text(code, "code", limit=60),
@@ -319,7 +406,7 @@ def add_measure(session: Session, code: str, pillar_code: str, **fields: Any) ->
 def add_milestone(session: Session, code: str, pillar_code: str, **fields: Any) -> Milestone:
     status = fields.get("status", "open")
     if status not in MILESTONE_STATES:
-        raise LedgerError(f"status: {status!r}; allowed: {', '.join(MILESTONE_STATES)}")
+        raise LedgerError(_not_allowed("status", status, MILESTONE_STATES))
     measure_code = fields.get("measure")
     record = Milestone(
         code=check_text(code, "code", limit=60),
@@ -340,6 +427,11 @@ def add_milestone(session: Session, code: str, pillar_code: str, **fields: Any) 
     return record
 
 
+def _not_allowed(field: str, value: object, allowed: tuple[str, ...]) -> Msg:
+    return N_("{field}: {value!r}; allowed: {allowed}", field=field, value=value,
+              allowed=", ".join(allowed))  # fmt: skip
+
+
 def _date(value: Any, field: str) -> dt.date | None:
     if value is None or value == "":
         return None
@@ -350,18 +442,27 @@ def _date(value: Any, field: str) -> dt.date | None:
     try:
         return dt.date.fromisoformat(str(value).strip())
     except ValueError:
-        raise LedgerError(f"{field}: {value!r} is not a date; write YYYY-MM-DD") from None
+        raise LedgerError(
+            N_("{field}: {value!r} is not a date; write YYYY-MM-DD", field=field, value=value)
+        ) from None
 
 
 def _check_milestone(record: Milestone) -> None:
     if record.status == "done" and record.done_on is None:
         raise LedgerError(
-            f"done_on: milestone {record.code} is done but has no date; give --done-on YYYY-MM-DD"
+            N_(
+                "done_on: milestone {code} is done but has no date; give --done-on YYYY-MM-DD",
+                code=record.code,
+            )
         )
     if record.status != "done" and record.done_on is not None:
         raise LedgerError(
-            f"done_on: milestone {record.code} is {record.status} but has a done date; "
-            "set its status to done or leave the date out"
+            N_(
+                "done_on: milestone {code} is {status} but has a done date; set its status to "
+                "done or leave the date out",
+                code=record.code,
+                status=record.status,
+            )
         )
 
 
@@ -376,10 +477,16 @@ def update_milestone(
 ) -> Milestone:
     """Change a milestone's status, done date, evidence or due date."""
     record = milestone(session, code)
-    _check_version(record, version, f"milestone {code}", f"{record.status}, due {record.due}")
+    if version is None or record.version != version:
+        _check_version(
+            record,
+            version,
+            N_("milestone {code}", code=code),
+            N_("{status}, due {due}", status=record.status, due=record.due),
+        )
     if status is not None:
         if status not in MILESTONE_STATES:
-            raise LedgerError(f"status: {status!r}; allowed: {', '.join(MILESTONE_STATES)}")
+            raise LedgerError(_not_allowed("status", status, MILESTONE_STATES))
         record.status = status
         if status != "done":
             record.done_on = None
@@ -412,9 +519,16 @@ def add_actual(
     existing = session.scalar(select(Actual).where(Actual.kpi_id == k.id, Actual.year == y))
     if existing is not None:
         raise LedgerError(
-            f"year: {kpi_key} already has an actual for {y} ({_g(existing.value)} {k.unit}, "
-            f"version {existing.version}); correct it with `chikuden roadmap actual set "
-            f"{kpi_key} {y} VALUE --version {existing.version}`"
+            N_(
+                "year: {kpi} already has an actual for {year} ({value} {unit}, version "
+                "{version}); correct it with `chikuden roadmap actual set {kpi} {year} VALUE "
+                "--version {version}`",
+                kpi=kpi_key,
+                year=y,
+                value=_g(existing.value),
+                unit=k.unit,
+                version=existing.version,
+            )
         )
     record = Actual(
         kpi_id=k.id,
@@ -497,13 +611,17 @@ def update_actual(
     if found is None:
         actual(session, kpi_key, y)  # the error that says which is unknown: the KPI or year
         raise ConflictError(
-            f"year: the actual of {kpi_key} for {y} was added while this change was "
-            "checked; nothing was saved; look at it again and repeat your change"
+            N_(
+                "year: the actual of {kpi} for {year} was added while this change was checked; "
+                "nothing was saved; look at it again and repeat your change",
+                kpi=kpi_key,
+                year=y,
+            )
         )
-    what = f"the actual of {kpi_key} for {year}"
-    now = f"{_g(found.value)} {found.unit}, source {_short(found.source, 60)}"
     try:
-        _check_version(found, version, what, now)
+        if version is None or found.version != version:  # the messages made only when refused
+            now = _actual_now(found.value, found.unit, found.source)
+            _check_version(found, version, _actual_of(kpi_key, year), now)
     except ConflictError as exc:
         exc.current = Actual(
             id=found.id, kpi_id=found.kpi_id, year=y, version=found.version,
@@ -524,8 +642,11 @@ def update_actual(
     )
     if written.rowcount != 1:
         raise ConflictError(
-            f"--version: {what} was changed by someone else while this change was being "
-            "saved; nothing was saved; look at it again and repeat your change"
+            N_(
+                "--version: {what} was changed by someone else while this change was being "
+                "saved; nothing was saved; look at it again and repeat your change",
+                what=_actual_of(kpi_key, year),
+            )
         )
     old = found._mapping
     rows = [
@@ -553,8 +674,8 @@ def delete_actual(session: Session, kpi_key: str, year: int, version: int | None
     """Remove an actual; ``version`` is the version the user read. The version is remembered
     (:mod:`chikuden.roadmap.versions`): an actual added again for the year starts above it."""
     record = actual(session, kpi_key, check_year(year))
-    what = f"the actual of {kpi_key} for {year}"
-    _check_version(record, version, what, _actual_now(record, kpi(session, kpi_key)))
+    now = _actual_now(record.value, kpi(session, kpi_key).unit, record.source)
+    _check_version(record, version, _actual_of(kpi_key, year), now)
     session.delete(record)
     session.flush()
 
@@ -570,7 +691,11 @@ def revision(session: Session, year: Any) -> Revision:
     if found is None:
         years = [str(r.year) for r in revisions(session)]
         raise LedgerError(
-            f"revision: there is no revision {y}; allowed: {', '.join(years) or 'none yet'}"
+            N_(
+                "revision: there is no revision {year}; allowed: {allowed}",
+                year=y,
+                allowed=", ".join(years) or N_("none yet"),
+            )
         )
     return found
 
@@ -584,11 +709,14 @@ def revision_for(session: Session, year: int) -> Revision:
         first = session.scalar(select(Revision).order_by(Revision.year).limit(1))
         if first is None:
             raise LedgerError(
-                "revision: the ledger has no revision yet; run `chikuden roadmap revise`"
+                N_("revision: the ledger has no revision yet; run `chikuden roadmap revise`")
             )
         raise LedgerError(
-            f"year: {year} is before the first revision ({first.year}); review {first.year} "
-            "or later"
+            N_(
+                "year: {year} is before the first revision ({first}); review {first} or later",
+                year=year,
+                first=first.year,
+            )
         )
     return found
 
@@ -599,10 +727,16 @@ def open_revision(session: Session) -> Revision:
     found = session.scalar(select(Revision).where(Revision.state == "open").with_for_update())
     if found is None:
         raise LedgerError(
-            "revision: no revision is open, so targets cannot change; open the next one "
-            "with `chikuden roadmap revise`"
+            N_(
+                "revision: no revision is open, so targets cannot change; open the next one "
+                "with `chikuden roadmap revise`"
+            )
         )
     return found
+
+
+def _target_of(kpi_key: str, year: int) -> Msg:
+    return N_("the {year} target of {kpi}", year=year, kpi=kpi_key)
 
 
 def set_target(
@@ -621,13 +755,19 @@ def set_target(
     (old value, new value, reason) in the revision's change log."""
     rev = into or open_revision(session)
     if rev.state != "open":
-        raise LedgerError(f"revision: revision {rev.year} is closed; targets cannot change")
+        raise LedgerError(
+            N_("revision: revision {year} is closed; targets cannot change", year=rev.year)
+        )
     k = kpi(session, kpi_key)
     y = check_year(year)
     if y <= k.baseline_year:
         raise LedgerError(
-            f"year: a target of {kpi_key} must lie after its baseline year {k.baseline_year}; "
-            f"got {y}"
+            N_(
+                "year: a target of {kpi} must lie after its baseline year {baseline}; got {year}",
+                kpi=kpi_key,
+                baseline=k.baseline_year,
+                year=y,
+            )
         )
     v = to_kpi_unit(k, check_number(value), unit)
     why = check_text(reason, "reason")
@@ -638,17 +778,22 @@ def set_target(
     old: float | None = None
     if record is None and version is not None:
         raise ConflictError(
-            f"--version: revision {rev.year} has no {y} target of {kpi_key} any more (you read "
-            f"version {version}): someone removed it since; nothing was saved; look at the "
-            "targets again (`chikuden roadmap targets`) and set it without --version"
+            N_(
+                "--version: revision {revision} has no {year} target of {kpi} any more (you "
+                "read version {version}): someone removed it since; nothing was saved; look at "
+                "the targets again (`chikuden roadmap targets`) and set it without --version",
+                revision=rev.year,
+                year=y,
+                kpi=kpi_key,
+                version=version,
+            )
         )
     if record is None:
         record = Target(revision_id=rev.id, kpi_id=k.id, year=y, value=v, source=src)
         record.note = check_text(note, "note", required=False)
         session.add(record)
     else:
-        now = f"{_g(record.value)} {k.unit}"
-        _check_version(record, version, f"the {y} target of {kpi_key}", now)
+        _check_version(record, version, _target_of(kpi_key, y), f"{_g(record.value)} {k.unit}")
         old = record.value
         record.value = v
         record.source = src
@@ -681,9 +826,15 @@ def remove_target(
         select(Target).where(Target.revision_id == rev.id, Target.kpi_id == k.id, Target.year == y)
     )
     if record is None:
-        raise LedgerError(f"year: revision {rev.year} has no {y} target for {kpi_key}")
-    now = f"{_g(record.value)} {k.unit}"
-    _check_version(record, version, f"the {y} target of {kpi_key}", now)
+        raise LedgerError(
+            N_(
+                "year: revision {revision} has no {year} target for {kpi}",
+                revision=rev.year,
+                year=y,
+                kpi=kpi_key,
+            )
+        )
+    _check_version(record, version, _target_of(kpi_key, y), f"{_g(record.value)} {k.unit}")
     session.add(
         RevisionChange(
             revision_id=rev.id,
@@ -751,7 +902,7 @@ def set_setting(session: Session, key: str, value: str, version: int | None = No
             f"{DEFAULT_SETTINGS[key]!r}), so it has no version {version}; leave out --version"
         )
     if record is not None:
-        _check_version(record, version, f"setting {key}", repr(record.value))
+        _check_version(record, version, N_("setting {key}", key=key), repr(record.value))
     if key in ("on_track", "at_risk"):
         number = check_number(value, key)
         pair = {"on_track": current.on_track, "at_risk": current.at_risk, key: number}

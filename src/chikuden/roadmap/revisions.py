@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from chikuden.errors import N_
 from chikuden.roadmap import ledger
 from chikuden.roadmap.errors import LedgerError
 from chikuden.roadmap.models import Kpi, Revision, RevisionChange, Target, utcnow
@@ -65,8 +66,12 @@ def open_next(
     year = ledger.check_year(year, "--year")
     if last is not None and year <= last.year:
         raise LedgerError(
-            f"--year: {year} is not after the latest revision {last.year}; "
-            f"open {last.year + 1} or later"
+            N_(
+                "--year: {year} is not after the latest revision {last}; open {next} or later",
+                year=year,
+                last=last.year,
+                next=last.year + 1,
+            )
         )
     for rev in session.scalars(select(Revision).where(Revision.state == "open")):
         close(session, rev)
@@ -106,8 +111,11 @@ def apply_changes(session: Session, rev: Revision, changes: Sequence[TargetChang
     for change in changes:
         if (change.kpi, change.year) in seen:
             raise LedgerError(
-                f"changes: {change.kpi} {change.year} is changed twice; keep one change per "
-                "KPI and year"
+                N_(
+                    "changes: {kpi} {year} is changed twice; keep one change per KPI and year",
+                    kpi=change.kpi,
+                    year=change.year,
+                )
             )
         seen.add((change.kpi, change.year))
     for change in changes:
@@ -141,7 +149,14 @@ def _remove(session: Session, rev: Revision, change: TargetChange) -> None:
         )
     )
     if record is None:
-        raise LedgerError(f"year: revision {rev.year} has no {change.year} target for {k.key}")
+        raise LedgerError(
+            N_(
+                "year: revision {revision} has no {year} target for {kpi}",
+                revision=rev.year,
+                year=change.year,
+                kpi=k.key,
+            )
+        )
     session.add(
         RevisionChange(
             revision_id=rev.id,

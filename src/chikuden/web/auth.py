@@ -49,11 +49,13 @@ from chikuden.accounts.settings import SecuritySettings
 from chikuden.accounts.tokens import check as check_token
 from chikuden.accounts.tokens import note_use as note_token_use
 from chikuden.accounts.users import Accounts, sign_in, transaction
+from chikuden.errors import N_
 from chikuden.i18n import LANGS, translator
 from chikuden.reading import escape_controls
 from chikuden.roadmap.changelog import encode
 from chikuden.roadmap.db import Ledger
 from chikuden.roadmap.models import AuditLog
+from chikuden.web.errors import request_lang
 
 log = logging.getLogger("chikuden.web.auth")
 
@@ -123,7 +125,8 @@ async def _error_response(request: Request, exc: Exception) -> Response:
         headers["Retry-After"] = str(exc.retry_after_s)
     elif type(exc) is AuthenticationError:
         headers["WWW-Authenticate"] = "Bearer"
-    return JSONResponse({"detail": str(exc)}, status_code=exc.status, headers=headers)
+    lang = request_lang(request) if request.url.path.startswith("/api/") else _lang(request)
+    return JSONResponse({"detail": exc.localized(lang)}, status_code=exc.status, headers=headers)
 
 
 # -- who is asking ------------------------------------------------------------------------------
@@ -142,8 +145,10 @@ def _identify(request: Request) -> Identity | None:
         scheme, _, token = auth.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise AuthenticationError(
-                "authorization: give 'Bearer ckd_...' (an API token from "
-                "`chikuden users token create`)"
+                N_(
+                    "authorization: give 'Bearer ckd_...' (an API token from "
+                    "`chikuden users token create`)"
+                )
             )
         # read without a write lock; write only when the token's last use is a minute old
         # (tokens.LAST_USE_STEP), not on every call of a script
@@ -160,8 +165,10 @@ def _identify(request: Request) -> Identity | None:
         found = conn.execute(_SESSION_USER, {"id": data.user_id}).first()
     if found is None or found.disabled or data.issued < found.sessions_valid_from:
         raise AuthenticationError(
-            "session: this session ended (password reset, account disabled or removed); "
-            "sign in again"
+            N_(
+                "session: this session ended (password reset, account disabled or removed); "
+                "sign in again"
+            )
         )
     return Identity(found.id, found.username, found.display_name, found.role, "session", data)
 
@@ -193,8 +200,10 @@ def current_user(request: Request) -> Identity:
     identity = _identify(request)
     if identity is None:
         raise AuthenticationError(
-            "sign-in: this needs a signed-in user; sign in at /login or send "
-            "'Authorization: Bearer ckd_...'"
+            N_(
+                "sign-in: this needs a signed-in user; sign in at /login or send "
+                "'Authorization: Bearer ckd_...'"
+            )
         )
     return identity
 
@@ -226,14 +235,16 @@ async def _check_csrf(request: Request, identity: Identity | None) -> None:
         data = identity.session if identity is not None else _session_of(request, state)
         if data is None:
             raise CsrfError(
-                "csrf: no session to check the CSRF token against; load the page (or GET "
-                "/api/session) first, then send its token"
+                N_(
+                    "csrf: no session to check the CSRF token against; load the page (or GET "
+                    "/api/session) first, then send its token"
+                )
             )
         state.signer.check_csrf(data, await _csrf_given(request))
     except AccountsError as exc:
         who = identity.username if identity is not None else "anonymous"
         await run_in_threadpool(audit_refusal, state, who, request, "csrf", str(exc))
-        raise CsrfError(str(exc)) from None
+        raise CsrfError(exc.msg if exc.msg is not None else str(exc)) from None
 
 
 async def csrf_protect(
@@ -261,8 +272,13 @@ def require_role(role: str) -> Callable[..., Awaitable[Identity]]:
                 f"role {identity.role}",
             )
             raise PermissionDeniedError(
-                f"role: {request.method} {request.url.path} needs the {needed} role, "
-                f"{identity.username} is {identity.role}; ask an admin"
+                N_(
+                    "role: {action} needs the {needed} role, {user} is {role}; ask an admin",
+                    action=f"{request.method} {request.url.path}",
+                    needed=needed,
+                    user=identity.username,
+                    role=identity.role,
+                )
             )
         await _check_csrf(request, identity)
         return identity
@@ -362,7 +378,13 @@ async def login(request: Request) -> Response:
     for name in ("username", "password", "next", CSRF_FIELD):
         value = form.get(name, "")
         if not isinstance(value, str) or len(value) > FORM_LIMIT:
-            raise AccountsError(f"{name}: not a text field of at most {FORM_LIMIT} characters")
+            raise AccountsError(
+                N_(
+                    "{field}: not a text field of at most {limit} characters",
+                    field=name,
+                    limit=FORM_LIMIT,
+                )
+            )
         fields[name] = value
     await _check_csrf(request, None)
     lang = _lang(request)

@@ -47,6 +47,7 @@ from starlette.concurrency import run_in_threadpool
 from chikuden.accounts.errors import AuthenticationError
 from chikuden.accounts.users import transaction
 from chikuden.charting import to_script_json
+from chikuden.errors import N_, Msg, localized
 from chikuden.i18n import LANGS, pick, templates
 from chikuden.reading import CONTROL_RE, escape_controls
 from chikuden.roadmap import ledger as ops
@@ -56,7 +57,7 @@ from chikuden.roadmap.errors import ConflictError, LedgerError
 from chikuden.roadmap.models import Actual, AuditLog, Kpi, Milestone, Pillar, Revision, Target
 from chikuden.web import auth
 from chikuden.web.auth import Identity
-from chikuden.web.errors import ErrorBody
+from chikuden.web.errors import ErrorBody, request_lang
 
 STATUSES = ("on_track", "at_risk", "off_track", "no_data", "no_target")
 AUDIT_PAGE = 200
@@ -64,11 +65,26 @@ AUDIT_PAGE = 200
 
 
 class DeskError(Exception):
-    """A refused desk request: ``status`` and a one-line message."""
+    """A refused desk request: ``status`` and a one-line message (English ``str()``; a
+    :class:`~chikuden.errors.Msg` or :class:`~chikuden.errors.ChikudenError` reads in the
+    request's language through :meth:`localized`)."""
 
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
+    def __init__(self, status: int, message: str | Msg | Exception) -> None:
+        super().__init__(str(message))
         self.status = status
+        self.message = message
+
+    def localized(self, lang: str) -> str:
+        """The message in ``lang``."""
+        return said(self.message, lang)
+
+
+def said(refusal: object, lang: str) -> str:
+    """A refusal's message in ``lang``: a :class:`DeskError`'s, a ``ChikudenError``'s or a
+    ``Msg``'s translated, anything else as ``str()`` gives it."""
+    if isinstance(refusal, DeskError):
+        return refusal.localized(lang)
+    return localized(refusal, lang)
 
 
 # -- plumbing -------------------------------------------------------------------------------------
@@ -84,8 +100,10 @@ def _auth_on(request: Request) -> bool:
 def _no_secret() -> DeskError:
     return DeskError(
         403,
-        "desk: this server has no secret key, so nobody can sign in and the desk is "
-        "read-only; set CHIKUDEN_SECRET_KEY (32+ random characters) and restart",
+        N_(
+            "desk: this server has no secret key, so nobody can sign in and the desk is "
+            "read-only; set CHIKUDEN_SECRET_KEY (32+ random characters) and restart"
+        ),
     )
 
 
@@ -159,15 +177,25 @@ def _plain(raw: str, field: str) -> str:
     text with a NUL in it; no key or name of the ledger holds one)."""
     if CONTROL_RE.search(raw):
         raise DeskError(
-            400, f"{field}: {escape_controls(raw[:40])!r} holds control characters; give a "
-            "key or name as the ledger lists it",
+            400, N_("{field}: {value!r} holds control characters; give a key or name as the "
+                    "ledger lists it", field=field, value=escape_controls(raw[:40])),
         )  # fmt: skip
     return raw
 
 
 def _lang(request: Request) -> str:
+    """The page's language: ``lang`` of the query string (a language chikuden lacks reads
+    English)."""
     lang = request.query_params.get("lang", "en")
     return lang if lang in LANGS else "en"
+
+
+def error_lang(request: Request) -> str:
+    """The language of an error's message: a page's ``lang``; for the API, ``lang`` of the
+    query string or of the JSON body (:func:`chikuden.web.errors.request_lang`)."""
+    if request.url.path.startswith("/api/"):
+        return request_lang(request)
+    return _lang(request)
 
 
 @functools.cache
@@ -316,7 +344,10 @@ router = APIRouter(include_in_schema=False)
 class Detail(BaseModel):
     """A refused request: one line naming the field, the value and what to do."""
 
-    detail: str
+    detail: str = Field(
+        description="One line: what is wrong and what to do, in the request's language "
+        "(lang of the query string; English without it)"
+    )
 
 
 def _detail(description: str) -> dict[str, Any]:
@@ -346,7 +377,9 @@ def _year(raw: str | None) -> int:
     try:
         return ops.check_year(int(raw), "year")
     except ValueError:
-        raise DeskError(400, f"year: {raw[:20]!r} is not a year; give e.g. 2025") from None
+        raise DeskError(
+            400, N_("year: {value!r} is not a year; give e.g. 2025", value=raw[:20])
+        ) from None
 
 
 @router.get("/roadmap", response_class=HTMLResponse)
@@ -366,7 +399,7 @@ def kpi_page(request: Request, key: str, who: Identity | None = Depends(desk_rea
     try:
         data = kpi_detail(_ledger(request), _plain(key, "kpi"), _lang(request))
     except LedgerError as exc:
-        raise DeskError(404, str(exc)) from None
+        raise DeskError(404, exc) from None
     saved = request.query_params.get("saved", "")
     return _page(request, "kpi.html.j2", who, saved=saved, form=None, error="", **data)
 
@@ -379,7 +412,9 @@ async def _form(request: Request, files: tuple[str, ...] = ()) -> dict[str, str]
         if name in files:
             continue
         if not isinstance(value, str) or len(value) > 10_000:
-            raise DeskError(400, f"{name}: not a text field of at most 10,000 characters")
+            raise DeskError(
+                400, N_("{field}: not a text field of at most 10,000 characters", field=name)
+            )
         out[name] = value.strip()
     return out
 
@@ -390,7 +425,9 @@ def _version(raw: str) -> int | None:
     try:
         return int(raw)
     except ValueError:
-        raise DeskError(400, f"version: {raw[:20]!r} is not a version number") from None
+        raise DeskError(
+            400, N_("version: {value!r} is not a version number", value=raw[:20])
+        ) from None
 
 
 def _actual_doc(a: Actual | None) -> dict[str, Any] | None:
@@ -455,8 +492,12 @@ def save_actual(
             y = ops.check_year(year)
             if s.scalar(select(Actual.id).where(Actual.kpi_id == k.id, Actual.year == y)):
                 raise ConflictError(
-                    f"version: {key} has an actual for {y} already (someone added it since "
-                    "you read the page); nothing was saved; compare and correct it"
+                    N_(
+                        "version: {kpi} has an actual for {year} already (someone added it "
+                        "since you read the page); nothing was saved; compare and correct it",
+                        kpi=key,
+                        year=y,
+                    )
                 )
             record = ops.add_actual(s, key, y, value, source or "", unit, note or "")
         else:
@@ -497,16 +538,16 @@ async def actual_form(request: Request, key: str, who: Identity = Depends(desk_e
         return _page(
             request, "conflict.html.j2", who, 409, key=key, stored=stored,
             mine={k: form.get(k, "") for k in ("value", "source", "note", "version")},
-            message=str(exc),
+            message=exc.localized(_lang(request)),
         )  # fmt: skip
     except (LedgerError, DeskError) as exc:
         await run_in_threadpool(audit_rejected, ledger, who.username, "actuals", key, str(exc))
         try:
             data = kpi_detail(ledger, key, _lang(request))
         except LedgerError:
-            raise DeskError(404, str(exc)) from None
+            raise DeskError(404, exc) from None
         return _page(
-            request, "kpi.html.j2", who, 400, saved="", error=str(exc),
+            request, "kpi.html.j2", who, 400, saved="", error=said(exc, _lang(request)),
             form={k: form.get(k, "") for k in ("year", "value", "unit", "source", "note")},
             **data,
         )  # fmt: skip
@@ -561,7 +602,7 @@ async def milestone_form(
         rows, pillars = await run_in_threadpool(milestone_rows, ledger)
         return _page(
             request, "milestones.html.j2", who, status, rows=rows, pillars=pillars,
-            error=str(exc), new={},
+            error=said(exc, _lang(request)), new={},
         )  # fmt: skip
     return RedirectResponse(f"/roadmap/milestones?lang={_lang(request)}", status_code=303)
 
@@ -626,7 +667,10 @@ def audit_page(
         try:
             day = dt.date.fromisoformat(raw)
         except ValueError:
-            raise DeskError(400, f"{name}: {raw[:20]!r} is not a date; give YYYY-MM-DD") from None
+            raise DeskError(
+                400,
+                N_("{field}: {value!r} is not a date; give YYYY-MM-DD", field=name, value=raw[:20]),
+            ) from None
         start = dt.datetime.combine(day, dt.time())
         if op == "ge":
             query = query.where(AuditLog.at >= start)
@@ -657,7 +701,7 @@ def revisions_context(ledger: Ledger, a: str | None, b: str | None) -> dict[str,
             try:
                 lines = revisions.diff(s, ya, yb)
             except LedgerError as exc:
-                raise DeskError(400, str(exc)) from None
+                raise DeskError(400, exc) from None
         else:
             ya = yb = years[-1] if years else 0
     return {
@@ -707,7 +751,11 @@ async def user_form(request: Request, name: str, who: Identity = Depends(desk_ad
     try:
         if name == who.username and (disabled or (role is not None and role != "admin")):
             raise DeskError(
-                400, f"user: {name} is you; ask another admin to lower or disable your account"
+                400,
+                N_(
+                    "user: {name} is you; ask another admin to lower or disable your account",
+                    name=name,
+                ),
             )
 
         def run() -> None:
@@ -719,7 +767,7 @@ async def user_form(request: Request, name: str, who: Identity = Depends(desk_ad
         await run_in_threadpool(run)
     except (AccountsError, DeskError) as exc:
         await run_in_threadpool(audit_rejected, ledger, who.username, "users", name, str(exc))
-        raise DeskError(getattr(exc, "status", 400), str(exc)) from None
+        raise DeskError(getattr(exc, "status", 400), exc) from None
     return RedirectResponse(f"/roadmap/users?lang={_lang(request)}", status_code=303)
 
 
@@ -756,10 +804,14 @@ class MilestoneChange(BaseModel):
     due: dt.date | None = None
 
 
-def _refused(ledger: Ledger, who: str, table: str, record: str, exc: Exception) -> JSONResponse:
+def _refused(
+    request: Request, ledger: Ledger, who: str, table: str, record: str, exc: Exception
+) -> JSONResponse:
+    """The answer to a write the ledger refused, audited (in English, as the CLI writes it);
+    the answer's ``detail`` in the request's language."""
     audit_rejected(ledger, who, table, record, str(exc))
     status = 409 if isinstance(exc, ConflictError) else 400
-    return JSONResponse({"detail": str(exc)}, status_code=status)
+    return JSONResponse({"detail": said(exc, error_lang(request))}, status_code=status)
 
 
 @api.get("/actuals", response_model=list[dict[str, Any]])
@@ -787,7 +839,7 @@ def api_add_actual(request: Request, body: ActualIn, who: Identity = Depends(des
             body.unit, body.note,
         )  # fmt: skip
     except LedgerError as exc:
-        return _refused(ledger, who.username, "actuals", f"{body.kpi}/{body.year}", exc)
+        return _refused(request, ledger, who.username, "actuals", f"{body.kpi}/{body.year}", exc)
     return {"kpi": body.kpi, **doc}
 
 
@@ -821,11 +873,11 @@ def api_set_actual(
         doc, refused = correct_actual(ledger, who.username, kpi, year, body)
     except LedgerError as exc:  # refused by the database at commit (audited on its own)
         doc, refused = None, exc
-        _refused(ledger, who.username, "actuals", f"{kpi}/{year}", exc)
+        _refused(request, ledger, who.username, "actuals", f"{kpi}/{year}", exc)
     if refused is None:
         return JSONResponse({"kpi": kpi, **(doc or {})})
     if not isinstance(refused, ConflictError):
-        return JSONResponse({"detail": str(refused)}, status_code=400)
+        return JSONResponse({"detail": refused.localized(error_lang(request))}, status_code=400)
     current = refused.current
     stored = (
         _actual_doc(current)
@@ -833,7 +885,12 @@ def api_set_actual(
         else _stored_actual(ledger, kpi, year)  # not known: a write that raced ours
     )
     return JSONResponse(
-        {"detail": str(refused), "yours": body.model_dump(), "stored": stored}, status_code=409
+        {
+            "detail": refused.localized(error_lang(request)),
+            "yours": body.model_dump(),
+            "stored": stored,
+        },
+        status_code=409,
     )
 
 
@@ -849,14 +906,14 @@ def api_milestone(
             None if body.due is None else body.due.isoformat(),
         )  # fmt: skip
     except LedgerError as exc:
-        return _refused(ledger, who.username, "milestones", code, exc)
+        return _refused(request, ledger, who.username, "milestones", code, exc)
 
 
 async def _desk_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, DeskError)
     if request.url.path.startswith("/api/"):
-        return JSONResponse({"detail": str(exc)}, status_code=exc.status)
-    return _page(request, "error.html.j2", None, exc.status, message=str(exc))
+        return JSONResponse({"detail": exc.localized(error_lang(request))}, status_code=exc.status)
+    return _page(request, "error.html.j2", None, exc.status, message=exc.localized(_lang(request)))
 
 
 async def _auth_error_page(request: Request, exc: Exception) -> Response:

@@ -29,6 +29,7 @@ from starlette.concurrency import run_in_threadpool
 from chikuden.accounts import tokens
 from chikuden.accounts.errors import AccountsError
 from chikuden.accounts.users import Accounts, transaction
+from chikuden.errors import N_
 from chikuden.roadmap.db import Ledger
 from chikuden.web import auth
 from chikuden.web.auth import Identity
@@ -41,6 +42,7 @@ from chikuden.web.desk import (
     audit_rejected,
     desk_admin,
     router,
+    said,
 )
 
 GENERATED_BYTES = 18
@@ -58,7 +60,7 @@ def generate_password(accounts: Accounts, username: str) -> str:
         except AccountsError:
             continue  # e.g. a one-letter user name inside it
         return candidate
-    raise AccountsError("password: could not generate one; type a password instead")
+    raise AccountsError(N_("password: could not generate one; type a password instead"))
 
 
 def _password(form: dict[str, str], accounts: Accounts, username: str) -> tuple[str, bool]:
@@ -68,10 +70,10 @@ def _password(form: dict[str, str], accounts: Accounts, username: str) -> tuple[
     first, second = form.get("password", ""), form.get("password2", "")
     if not first:
         raise AccountsError(
-            "password: none given; type it twice, or tick 'generate' for a one-time password"
+            N_("password: none given; type it twice, or tick 'generate' for a one-time password")
         )
     if first != second:
-        raise AccountsError("password: the two entries differ; type the same password twice")
+        raise AccountsError(N_("password: the two entries differ; type the same password twice"))
     return first, False
 
 
@@ -106,7 +108,8 @@ async def _refused(request: Request, who: Identity, record: str, exc: Exception)
     ledger = _ledger(request)
     await run_in_threadpool(audit_rejected, ledger, who.username, "users", record, str(exc))
     status = getattr(exc, "status", 400)
-    return await run_in_threadpool(_answer, request, who, status, str(exc))
+    message = said(exc, _lang(request))
+    return await run_in_threadpool(_answer, request, who, status, message)
 
 
 @router.post("/roadmap/users", response_class=HTMLResponse)

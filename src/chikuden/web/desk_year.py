@@ -31,6 +31,7 @@ from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from chikuden.accounts.users import transaction
+from chikuden.errors import N_
 from chikuden.roadmap import ledger as ops
 from chikuden.roadmap.db import Ledger
 from chikuden.roadmap.errors import ConflictError, ImportRejectedError, LedgerError
@@ -49,7 +50,9 @@ from chikuden.web.desk import (
     desk_admin,
     desk_editor,
     desk_reader,
+    error_lang,
     router,
+    said,
 )
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -129,8 +132,11 @@ def add_milestone(ledger: Ledger, who: str, fields: dict[str, Any]) -> dict[str,
     with transaction(ledger, who) as s:
         if s.scalar(select(Milestone.id).where(Milestone.code == code)) is not None:
             raise LedgerError(
-                f"code: milestone {code!r} exists already; choose another code or change "
-                "that milestone"
+                N_(
+                    "code: milestone {code!r} exists already; choose another code or change "
+                    "that milestone",
+                    code=code,
+                )
             )
         rest = {k: v for k, v in fields.items() if k not in ("code", "pillar")}
         return _milestone_doc(ops.add_milestone(s, code, pillar, **rest))
@@ -163,7 +169,12 @@ def export_bytes(ledger: Ledger) -> bytes:
 def _suffix(filename: str) -> str:
     suffix = Path(filename).suffix.lower()
     if suffix not in (".xlsx", ".csv"):
-        raise LedgerError(f"file: {filename[:60]!r} is not .xlsx or .csv; upload one of those")
+        raise LedgerError(
+            N_(
+                "file: {name!r} is not .xlsx or .csv; upload one of those",
+                name=filename[:60],
+            )
+        )
     return suffix
 
 
@@ -173,7 +184,9 @@ def _year_field(raw: str, field: str = "year", required: bool = True) -> int | N
     try:
         return ops.check_year(int(raw), field)
     except ValueError:
-        raise DeskError(400, f"{field}: {raw[:20]!r} is not a year; give e.g. 2025") from None
+        raise DeskError(
+            400, N_("{field}: {value!r} is not a year; give e.g. 2025", field=field, value=raw[:20])
+        ) from None
 
 
 async def _upload(request: Request, name: str, required: bool) -> tuple[str, bytes] | None:
@@ -181,7 +194,9 @@ async def _upload(request: Request, name: str, required: bool) -> tuple[str, byt
     upload = form.get(name)
     if upload is None or isinstance(upload, str) or not upload.filename:
         if required:
-            raise DeskError(400, f"{name}: no file uploaded; choose an .xlsx or .csv file")
+            raise DeskError(
+                400, N_("{field}: no file uploaded; choose an .xlsx or .csv file", field=name)
+            )
         return None
     content = await upload.read()
     return upload.filename, content
@@ -206,9 +221,16 @@ async def _refuse_page(
     status = 409 if isinstance(exc, ConflictError) else getattr(exc, "status", 400)
     context = await run_in_threadpool(revisions_context, ledger, None, None)
     return _page(
-        request, "revisions.html.j2", who, status, error=str(exc).splitlines()[0], done="",
+        request, "revisions.html.j2", who, status, error=_first_line(exc, _lang(request)), done="",
         **context,
     )  # fmt: skip
+
+
+def _first_line(exc: Exception, lang: str) -> str:
+    """The first line of a refusal in ``lang`` (a rejected file: the count of its bad rows)."""
+    if isinstance(exc, ImportRejectedError):
+        return exc.head.localized(lang)
+    return said(exc, lang).splitlines()[0]
 
 
 @router.post("/roadmap/reviews", response_class=HTMLResponse)
@@ -272,7 +294,7 @@ async def milestone_add_form(request: Request, who: Identity = Depends(desk_edit
         rows, pillars = await run_in_threadpool(milestone_rows, ledger)
         return _page(
             request, "milestones.html.j2", who, 409 if isinstance(exc, ConflictError) else 400,
-            rows=rows, pillars=pillars, error=str(exc), new=fields,
+            rows=rows, pillars=pillars, error=said(exc, _lang(request)), new=fields,
         )  # fmt: skip
     return RedirectResponse(f"/roadmap/milestones?lang={_lang(request)}", status_code=303)
 
@@ -296,23 +318,33 @@ async def import_form(request: Request, who: Identity = Depends(desk_editor)) ->
     form = await request.form()
     upload = form.get("file")
     if upload is None or isinstance(upload, str) or not upload.filename:
-        raise DeskError(400, "file: no file uploaded; choose an .xlsx or .csv file of actuals")
+        raise DeskError(400, N_("file: no file uploaded; choose an .xlsx or .csv file of actuals"))
     filename = upload.filename
     content = await upload.read()
 
     try:
         imported = await run_in_threadpool(import_upload, ledger, who.username, filename, content)
     except ImportRejectedError as exc:
-        head = str(exc).splitlines()[0]
+        head = str(exc.head)  # the audit row: English, as the CLI writes it
         await run_in_threadpool(audit_rejected, ledger, who.username, "actuals", "import", head)
+        lang = _lang(request)
+        problems = [
+            {"row": p.row, "field": p.field, "reason": p.localized(lang)} for p in exc.problems
+        ]
         return _page(
-            request, "exchange.html.j2", who, 400, problems=exc.problems, message=head,
-            imported=None,
+            request, "exchange.html.j2", who, 400, problems=problems,
+            message=exc.head.localized(lang), imported=None,
         )  # fmt: skip
     except LedgerError as exc:
         await run_in_threadpool(audit_rejected, ledger, who.username, "actuals", "import", str(exc))
         return _page(
-            request, "exchange.html.j2", who, 400, problems=[], message=str(exc), imported=None
+            request,
+            "exchange.html.j2",
+            who,
+            400,
+            problems=[],
+            message=said(exc, _lang(request)),
+            imported=None,
         )
     return _page(request, "exchange.html.j2", who, problems=[], message="", imported=imported)
 
@@ -364,7 +396,7 @@ def api_diff(request: Request, a: int, b: int, who: Identity | None = Depends(de
         with _ledger(request).reading() as s:
             lines = revisions.diff(s, a, b)
     except LedgerError as exc:
-        return JSONResponse({"detail": str(exc)}, status_code=400)
+        return JSONResponse({"detail": said(exc, error_lang(request))}, status_code=400)
     return [
         {"kpi": d.kpi, "unit": d.unit, "year": d.year, "old": d.old, "new": d.new,
          "kind": d.kind, "reasons": list(d.reasons)}
@@ -381,7 +413,7 @@ def api_open_revision(
     try:
         doc, _n = open_revision(ledger, who.username, body.year, body.note)
     except LedgerError as exc:
-        return _refused(ledger, who.username, "revisions", f"open {body.year}", exc)
+        return _refused(request, ledger, who.username, "revisions", f"open {body.year}", exc)
     return doc
 
 
@@ -392,7 +424,7 @@ def api_publish_revision(request: Request, who: Identity = Depends(desk_admin)) 
     try:
         return publish_revision(ledger, who.username)
     except LedgerError as exc:
-        return _refused(ledger, who.username, "revisions", "publish", exc)
+        return _refused(request, ledger, who.username, "revisions", "publish", exc)
 
 
 @api.get("/reviews")
@@ -419,7 +451,7 @@ def api_publish_review(
     try:
         return publish_review(ledger, who.username, body.year)
     except LedgerError as exc:
-        return _refused(ledger, who.username, "reviews", str(body.year), exc)
+        return _refused(request, ledger, who.username, "reviews", str(body.year), exc)
 
 
 @api.post("/milestones", status_code=201)
@@ -431,7 +463,7 @@ def api_add_milestone(
     try:
         return add_milestone(ledger, who.username, body.model_dump())
     except LedgerError as exc:
-        return _refused(ledger, who.username, "milestones", body.code, exc)
+        return _refused(request, ledger, who.username, "milestones", body.code, exc)
 
 
 @api.get("/export", response_class=Response, responses={200: {"content": {XLSX: {}}}})
@@ -456,15 +488,22 @@ async def api_import(
     content = await file.read(UPLOAD_LIMIT + 1)
     try:
         if len(content) > UPLOAD_LIMIT:
-            raise LedgerError(f"file: over {UPLOAD_LIMIT:,} bytes; split it")
+            raise LedgerError(N_("file: over {limit} bytes; split it", limit=f"{UPLOAD_LIMIT:,}"))
         imported = await run_in_threadpool(
             import_upload, ledger, who.username, file.filename or "", content
         )
     except ImportRejectedError as exc:
-        head = str(exc).splitlines()[0]
+        head = str(exc.head)  # the audit row: English, as the CLI writes it
         await run_in_threadpool(audit_rejected, ledger, who.username, "actuals", "import", head)
-        problems = [{"row": p.row, "field": p.field, "reason": p.reason} for p in exc.problems]
-        return JSONResponse({"detail": head, "problems": problems}, status_code=400)
+        lang = error_lang(request)
+        problems = [
+            {"row": p.row, "field": p.field, "reason": p.localized(lang)} for p in exc.problems
+        ]
+        return JSONResponse(
+            {"detail": exc.head.localized(lang), "problems": problems}, status_code=400
+        )
     except LedgerError as exc:
-        return await run_in_threadpool(_refused, ledger, who.username, "actuals", "import", exc)
+        return await run_in_threadpool(
+            _refused, request, ledger, who.username, "actuals", "import", exc
+        )
     return {"imported": imported}
