@@ -1,22 +1,20 @@
 """The CLI's error lines are the English ones of before the ledger's messages carried templates
 (issue 16/17): every refusal below, through ``chikuden roadmap`` as a user types it, writes to
 stderr byte for byte what stop 22's code wrote (``cli_errors_en.json``, recorded from that
-code by ``CHIKUDEN_RECORD_CLI_EN=1`` with its ``src`` first on ``PYTHONPATH``)."""
+code by the recorder this module held at commit 057d5f9, with that code's ``src`` first on
+``PYTHONPATH``)."""
 
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
-import pytest
 from typer.testing import CliRunner
 
 from chikuden.commands.roadmap import app
 
 HERE = Path(__file__).parent
 RECORDED = HERE / "cli_errors_en.json"
-RECORD = os.environ.get("CHIKUDEN_RECORD_CLI_EN") == "1"
 KPI = "charging.connectors"
 
 
@@ -60,14 +58,6 @@ def refusals(tmp_path: Path) -> dict[str, list[object]]:
     }
 
 
-@pytest.mark.skipif(not RECORD, reason="records cli_errors_en.json")
-def test_record(tmp_path: Path) -> None:
-    RECORDED.write_text(
-        json.dumps(refusals(tmp_path), ensure_ascii=False, indent=1) + "\n", "utf-8"
-    )
-
-
-@pytest.mark.skipif(RECORD, reason="recording")
 def test_the_cli_writes_the_english_lines_of_before(tmp_path: Path) -> None:
     found = refusals(tmp_path)
     recorded = json.loads(RECORDED.read_text("utf-8"))
