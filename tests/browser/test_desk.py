@@ -10,14 +10,13 @@ from __future__ import annotations
 import os
 import threading
 import time
-import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page
 from tests.accounts.conftest import SECRET, cheap
 from tests.browser.web import free_port
+from tests.roadmap.conftest import drop_database, new_database
 
 from chikuden.accounts.settings import SecuritySettings
 from chikuden.accounts.users import Accounts, transaction
@@ -38,21 +37,11 @@ def desk_db(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
     """A new database on the backend (a PostgreSQL one dropped afterwards)."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{Path(tmp_path_factory.mktemp('desk')) / 'ledger.sqlite'}"
-        return
-    from sqlalchemy import create_engine, text
-
-    name = f"chikuden_desk_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = new_database(request.param, tmp_path_factory.mktemp("desk"), "desk")
     try:
-        yield PG_URL.rsplit("/", 1)[0] + f"/{name}"
+        yield url
     finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        drop_database(url)
 
 
 @pytest.fixture(scope="module")

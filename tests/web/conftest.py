@@ -5,16 +5,16 @@ them, never skips them."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, text
 from tests.roadmap.conftest import (  # noqa: F401  (the backends, and the postgres marker)
     PG_URL,
     backend,
+    drop_database,
+    new_database,
     pytest_collection_modifyitems,
 )
 
@@ -24,19 +24,11 @@ from chikuden.web.app import Settings, create_app
 @pytest.fixture
 def db_url(backend: str, tmp_path: Path) -> Iterator[str]:  # noqa: F811  (the fixture)
     """A new, empty database on ``backend`` (a PostgreSQL one is dropped afterwards)."""
-    if backend == "sqlite":
-        yield f"sqlite:///{tmp_path / 'web.sqlite'}"
-        return
-    name = f"chikuden_web_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = new_database(backend, tmp_path, "web")
     try:
-        yield PG_URL.rsplit("/", 1)[0] + f"/{name}"
+        yield url
     finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        drop_database(url)
 
 
 def make_client(db: str, **settings: int) -> TestClient:
