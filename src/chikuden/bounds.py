@@ -17,7 +17,7 @@ import numbers
 from dataclasses import dataclass, replace
 from typing import Any
 
-from chikuden.errors import N_, Msg, ParameterError
+from chikuden.errors import N_, Msg, ParameterError, number_in
 
 
 def bound_text(x: float) -> str:
@@ -63,12 +63,10 @@ class Bound:
                 return N_("a whole number {range}{unit}", range=rng, unit=unit)
             return N_("a number {range}{unit}", range=rng, unit=unit)
         if self.whole:
-            rng = f"{bound_text(self.lo)}..{bound_text(self.hi)}"
-            return N_("a whole number in {range}{unit}", range=rng, unit=unit)
+            return number_in(f"{bound_text(self.lo)}..{bound_text(self.hi)}", self.unit, True)
         left = "(" if self.lo_open else "["
         right = ")" if self.hi_open else "]"
-        rng = f"{left}{bound_text(self.lo)}, {bound_text(self.hi)}{right}"
-        return N_("a number in {range}{unit}", range=rng, unit=unit)
+        return number_in(f"{left}{bound_text(self.lo)}, {bound_text(self.hi)}{right}", self.unit)
 
     def refuse(self, shown: str, why: Msg | str) -> ParameterError:
         """The error for a value (as ``shown``) refused because ``why``."""

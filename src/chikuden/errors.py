@@ -113,10 +113,11 @@ def did_you_mean(word: str, choices: Iterable[str]) -> Msg | str:
 
 def number_in(range_text: str, unit: str, integer: bool = False) -> Msg:
     """What a numeric field allows: ``a number in 0..1 [share]`` (``a whole number`` when
-    ``integer``)."""
+    ``integer``; no brackets without a unit)."""
+    shown = f" [{unit}]" if unit else ""
     if integer:
-        return N_("a whole number in {range} [{unit}]", range=range_text, unit=unit)
-    return N_("a number in {range} [{unit}]", range=range_text, unit=unit)
+        return N_("a whole number in {range}{unit}", range=range_text, unit=shown)
+    return N_("a number in {range}{unit}", range=range_text, unit=shown)
 
 
 class Both(Msg):
